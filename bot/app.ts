@@ -1,0 +1,66 @@
+import { swaggerUI } from '@hono/swagger-ui'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { errorBody, onError, zodErrorResponse } from './http/errors'
+import { healthRoutes } from './http/routes/health'
+import type { AppDeps, AppEnv } from './http/types'
+
+export type { AppDeps } from './http/types'
+
+/** API bodies are small JSON; imports and uploads get their own limits on their routes. */
+const API_BODY_LIMIT = 1024 * 1024
+
+/**
+ * Builds the Hono app from its dependencies: middleware, the one error mapper, and the route mounts.
+ * No runtime code here: `bot/entry/*` decides which database, queue and platforms to pass in.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return zodErrorResponse(c, result.error)
+    },
+  })
+
+  app.use('*', requestId({ headerName: 'x-request-id' }))
+  app.use('*', async (c, next) => {
+    c.set('deps', deps)
+    const logger = deps.logger.child({ requestId: c.get('requestId') })
+    c.set('logger', logger)
+    const started = performance.now()
+    await next()
+    const ms = Math.round((performance.now() - started) * 10) / 10
+    if (c.res.status >= 500)
+      logger.error({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
+    else logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
+  })
+  app.use('/api/*', secureHeaders())
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: (c) => c.json(errorBody(c, 'payload_too_large', `body exceeds ${API_BODY_LIMIT} bytes`), 413),
+    }),
+  )
+
+  app.onError(onError)
+  app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+
+  app.route('/', healthRoutes())
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'flowcard API',
+      version: '1',
+      description: 'OA approvals, notices and CRM inside Feishu/Lark and DingTalk. 审批、公告与 CRM。',
+    },
+    servers: [{ url: deps.env.PUBLIC_URL ?? '/' }],
+  })
+  app.get(
+    '/api/docs',
+    swaggerUI({ url: '/api/openapi.json', baseUrl: '/api/docs/assets', title: 'flowcard API' }),
+  )
+  return app
+}

@@ -1,0 +1,48 @@
+import type { Db, DbOrTx, Tx } from '../../db/client'
+import type { JobQueue } from '../../jobs/queue'
+
+/** Who is acting. Platform actors carry the user they map to; `system` is jobs and schedules. */
+export type Actor =
+  | { kind: 'user'; userId: string; via: 'feishu' | 'dingtalk' | 'devchat' | 'miniapp' | 'api' }
+  | { kind: 'system'; reason: string }
+
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface Clock {
+  now(): Date
+}
+
+export const systemClock: Clock = { now: () => new Date() }
+
+/**
+ * What every domain verb receives instead of a DI container: the tenant, who acts, and the ports.
+ * The queue is optional: verbs write outbox rows; only the relay talks to the queue.
+ */
+export interface ServiceContext {
+  tenantId: string
+  actor: Actor
+  db: DbOrTx
+  clock: Clock
+  logger: Logger
+  queue?: JobQueue
+}
+
+/** Runs `fn` in a transaction (or joins the caller's), handing it a context bound to the transaction. */
+export async function withTransaction<T>(
+  ctx: ServiceContext,
+  fn: (tx: Tx, txCtx: ServiceContext) => Promise<T>,
+): Promise<T> {
+  if (isTx(ctx.db)) return fn(ctx.db, ctx)
+  return (ctx.db as Db).transaction(async (tx) => fn(tx, { ...ctx, db: tx }))
+}
+
+function isTx(db: DbOrTx): db is Tx {
+  return 'rollback' in db
+}
+
+export const actorId = (actor: Actor): string | null => (actor.kind === 'user' ? actor.userId : null)

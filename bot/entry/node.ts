@@ -1,0 +1,50 @@
+import { serve } from '@hono/node-server'
+import { bootRuntime } from '../../jobs/runtime'
+import { createApp } from '../app'
+import { envOrExit } from './env-or-exit'
+import { mountStatic } from './static'
+
+/**
+ * The Node process: HTTP server, outbox relay and job workers in one process by default
+ * (`jobs/worker.ts` runs workers alone for scaling out).
+ */
+const started = performance.now()
+const env = envOrExit()
+const runtime = await bootRuntime(env, { work: true })
+const { logger } = runtime
+const app = createApp({ env, database: runtime.database, queue: runtime.queue, logger, clock: runtime.clock })
+mountStatic(app)
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
+  const ms = Math.round(performance.now() - started)
+  logger.info(
+    { port: info.port, database: runtime.database.kind, queue: runtime.queue.kind, ms },
+    'flowcard is listening',
+  )
+  process.stdout.write(
+    [
+      '',
+      `  flowcard 已启动 / is running  (${ms} ms, database: ${runtime.database.kind}, jobs: ${runtime.queue.kind})`,
+      `  聊天模拟器 devchat:   ${base}/devchat/`,
+      `  小程序 mini-app:      ${base}/app/`,
+      `  API 文档 reference:   ${base}/api/docs`,
+      `  健康检查 readiness:   ${base}/readyz`,
+      '',
+    ].join('\n'),
+  )
+})
+
+let stopping = false
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  logger.info({ signal }, 'shutting down')
+  const hardStop = setTimeout(() => process.exit(1), 15_000)
+  hardStop.unref()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await runtime.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))

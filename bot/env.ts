@@ -1,0 +1,114 @@
+import { z } from 'zod'
+
+const url = (what: string) => z.url({ message: `expected ${what}` })
+const nonEmpty = z.string().trim().min(1, { message: 'expected a non-empty string' })
+
+const feishuVars = [
+  'FEISHU_APP_ID',
+  'FEISHU_APP_SECRET',
+  'FEISHU_VERIFICATION_TOKEN',
+  'FEISHU_ENCRYPT_KEY',
+] as const
+const dingtalkVars = ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET'] as const
+
+/**
+ * The whole environment in one schema. Platform variables come as groups: all of a platform's required
+ * variables or none of them, so a half-configured Feishu app fails at start instead of at the first tap.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce
+    .number({ message: 'expected a port number' })
+    .int({ message: 'expected a whole port number' })
+    .min(1, { message: 'expected a port between 1 and 65535' })
+    .max(65535, { message: 'expected a port between 1 and 65535' })
+    .default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATA_DIR: z.string().default('.data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
+    .optional(),
+  PUBLIC_URL: url('an absolute http(s) URL such as https://flowcard.example.com').optional(),
+  SESSION_SECRET: z
+    .string()
+    .min(32, { message: 'expected at least 32 characters of random secret' })
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seed the demo tenant when the database is empty (default on for the embedded database). */
+  SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
+  FEISHU_APP_ID: z
+    .string()
+    .regex(/^cli_[0-9a-zA-Z]+$/, { message: 'expected a Feishu app id starting with cli_' })
+    .optional(),
+  FEISHU_APP_SECRET: nonEmpty.optional(),
+  FEISHU_VERIFICATION_TOKEN: nonEmpty.optional(),
+  FEISHU_ENCRYPT_KEY: nonEmpty.optional(),
+  FEISHU_DOMAIN: url('an absolute URL such as https://open.feishu.cn').default('https://open.feishu.cn'),
+  FEISHU_MODE: z.enum(['webhook', 'ws'], { message: "expected 'webhook' or 'ws'" }).default('webhook'),
+  DINGTALK_CLIENT_ID: nonEmpty.optional(),
+  DINGTALK_CLIENT_SECRET: nonEmpty.optional(),
+  DINGTALK_ROBOT_CODE: nonEmpty.optional(),
+  DINGTALK_AES_KEY: z.string().length(43, { message: 'expected the 43-character EncodingAESKey' }).optional(),
+  DINGTALK_TOKEN: nonEmpty.optional(),
+  DINGTALK_MODE: z
+    .enum(['stream', 'webhook'], { message: "expected 'stream' or 'webhook'" })
+    .default('stream'),
+})
+
+/**
+ * Rules across variables, checked on the raw input so they are reported together with per-variable
+ * problems (zod skips refinements when a field already failed).
+ */
+function crossProblems(env: Record<string, string | undefined>): string[] {
+  const problems = [
+    ...groupProblems(env, feishuVars, 'Feishu'),
+    ...groupProblems(env, dingtalkVars, 'DingTalk'),
+  ]
+  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
+    problems.push('SESSION_SECRET: required in production')
+  return problems
+}
+
+function groupProblems(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+  platform: string,
+): string[] {
+  const present = names.filter((n) => env[n] !== undefined)
+  if (present.length === 0 || present.length === names.length) return []
+  return names
+    .filter((name) => env[name] === undefined)
+    .map(
+      (name) =>
+        `${name}: required because ${present.join(', ')} ${present.length > 1 ? 'are' : 'is'} set (${platform} variables come together)`,
+    )
+}
+
+export type Env = z.infer<typeof envSchema>
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.join('\n')}`)
+    this.name = 'EnvError'
+  }
+}
+
+/** Parses an environment; empty strings count as unset. Throws EnvError with one line per problem. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
+  const result = envSchema.safeParse(cleaned)
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)
+  problems.push(...crossProblems(cleaned))
+  if (result.success && problems.length === 0) return result.data
+  throw new EnvError([...new Set(problems)])
+}
+
+export const hasFeishu = (env: Env): boolean => env.FEISHU_APP_ID !== undefined
+export const hasDingtalk = (env: Env): boolean => env.DINGTALK_CLIENT_ID !== undefined

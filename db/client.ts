@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { type SQL, sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
+import * as schema from './schema'
+
+export type Schema = typeof schema
+/** The drizzle database, whichever driver is underneath. Domain code only ever sees this type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/** Either the database or an open transaction: verbs accept both so callers can compose them. */
+export type DbOrTx = Db | Tx
+
+export interface Database {
+  db: Db
+  kind: 'pglite' | 'postgres'
+  /** Runs raw SQL and returns rows, hiding the drivers' different result shapes. */
+  rows<T>(query: SQL): Promise<T[]>
+  /** LISTEN on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations')
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when absent the embedded PGlite database is used. */
+  url?: string | undefined
+  /** PGlite data directory, or `memory://` for a throwaway database. */
+  dataDir?: string
+  /** postgres.js pool size. */
+  max?: number
+}
+
+/** Normalises a driver's `execute` result (postgres.js: array, PGlite: `{ rows }`) to rows. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[]
+  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
+    return result.rows as T[]
+  }
+  return []
+}
+
+/** Opens PostgreSQL (postgres.js) when a URL is given, else PGlite in `dataDir` (default `./.data/pglite`). */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.max ?? 10)
+  return openPglite(options.dataDir ?? resolve(process.cwd(), '.data/pglite'))
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
+  const client = await PGlite.create(dataDir, { extensions: { pg_trgm } })
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
+    listen: async (channel, onNotify) => {
+      const unsub = await client.listen(channel, () => onNotify())
+      return async () => unsub()
+    },
+    ping: async () => {
+      await client.query('select 1')
+    },
+    close: async () => {
+      await client.close()
+    },
+  }
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'flowcard' } })
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case' }) as unknown as Db
+  return {
+    db,
+    kind: 'postgres',
+    rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
+    listen: async (channel, onNotify) => {
+      const sub = await client.listen(channel, () => onNotify())
+      return async () => sub.unlisten()
+    },
+    ping: async () => {
+      await client`select 1`
+    },
+    close: async () => {
+      await client.end({ timeout: 5 })
+    },
+  }
+}
+
+/**
+ * Applies the committed drizzle-kit migrations. On PostgreSQL an advisory lock serialises concurrent
+ * starters (several instances booting at once).
+ */
+export async function migrateDatabase(database: Database): Promise<void> {
+  await database.db.execute(sql`create extension if not exists pg_trgm`)
+  if (database.kind === 'pglite') {
+    await migratePglite(database.db as never, { migrationsFolder })
+    return
+  }
+  await database.db.execute(sql`select pg_advisory_lock(727274)`)
+  try {
+    await migratePostgres(database.db as never, { migrationsFolder })
+  } finally {
+    await database.db.execute(sql`select pg_advisory_unlock(727274)`)
+  }
+}

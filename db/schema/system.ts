@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm'
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+import { at, createdAt } from './_columns'
+
+/**
+ * Append-only audit trail. A trigger (see the migration) refuses UPDATE and DELETE, so history cannot be
+ * rewritten by application code.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    tenantId: text().notNull(),
+    actorKind: text().notNull(),
+    actorId: text(),
+    action: text().notNull(),
+    targetType: text().notNull(),
+    targetId: text().notNull(),
+    before: jsonb(),
+    after: jsonb(),
+    meta: jsonb(),
+    at: createdAt(),
+  },
+  (t) => [index('audit_log_tenant_target_idx').on(t.tenantId, t.targetType, t.targetId)],
+)
+
+export type OutboxStatus = 'pending' | 'relayed' | 'done' | 'failed'
+
+/**
+ * Transactional outbox: rows written in the same transaction as the state change they announce; the relay
+ * moves committed rows to the job queue with the row id as job id.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    tenantId: text(),
+    topic: text().notNull(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull(),
+    status: text({ enum: ['pending', 'relayed', 'done', 'failed'] })
+      .notNull()
+      .default('pending'),
+    availableAt: timestamp({ withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    createdAt: createdAt(),
+    relayedAt: at(),
+    finishedAt: at(),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+  },
+  (t) => [
+    index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`status = 'pending'`),
+    index('outbox_tenant_idx').on(t.tenantId, t.topic),
+  ],
+)
+
+/** Inbound platform events already accepted; the primary key makes redelivery detection atomic. */
+export const inboundEvents = pgTable(
+  'inbound_events',
+  {
+    platform: text().notNull(),
+    eventId: text().notNull(),
+    tenantKey: text(),
+    eventType: text(),
+    receivedAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.platform, t.eventId] }),
+    index('inbound_events_received_idx').on(t.receivedAt),
+  ],
+)

@@ -1,0 +1,153 @@
+import { type Job, Queue, Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type JobOptions,
+  type JobPayload,
+  type JobQueue,
+  LANES,
+  type Lane,
+  laneOf,
+  type Processor,
+  type WorkOptions,
+} from '../queue'
+
+export interface BullQueueOptions {
+  url: string
+  /** Key prefix; tests use a unique one each so runs never see each other's jobs. */
+  prefix?: string
+}
+
+const toBullOptions = (options: JobOptions = {}) => ({
+  jobId: options.jobId,
+  delay: options.delayMs,
+  attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+  backoff: { type: 'exponential' as const, delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+})
+
+/**
+ * BullMQ on Redis. The producer connection refuses to queue commands while Redis is down
+ * (`enableOfflineQueue: false`) so callers fail fast; workers use `maxRetriesPerRequest: null` as BullMQ
+ * requires for blocking connections.
+ */
+export class BullQueue implements JobQueue {
+  readonly kind = 'bullmq' as const
+  private readonly producer: Redis
+  private readonly queues: Record<Lane, Queue>
+  private workers: Worker[] = []
+  private workerConnections: Redis[] = []
+
+  private constructor(
+    private readonly options: BullQueueOptions,
+    producer: Redis,
+  ) {
+    this.producer = producer
+    const prefix = options.prefix ?? 'flowcard'
+    this.queues = {
+      main: new Queue('main', { connection: producer, prefix }),
+      send: new Queue('send', { connection: producer, prefix }),
+    }
+  }
+
+  static async connect(options: BullQueueOptions): Promise<BullQueue> {
+    const producer = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 2 })
+    await new Promise<void>((resolve, reject) => {
+      producer.once('ready', () => resolve())
+      producer.once('error', (err) => reject(err))
+    })
+    producer.on('error', () => {})
+    return new BullQueue(options, producer)
+  }
+
+  async add(name: string, payload: JobPayload, options?: JobOptions): Promise<void> {
+    await this.queues[laneOf(name)].add(name, payload, toBullOptions(options))
+  }
+
+  async addBulk(jobs: Array<{ name: string; payload: JobPayload; options?: JobOptions }>): Promise<void> {
+    for (const lane of LANES) {
+      const inLane = jobs.filter((j) => laneOf(j.name) === lane)
+      if (inLane.length === 0) continue
+      await this.queues[lane].addBulk(
+        inLane.map((j) => ({ name: j.name, data: j.payload, opts: toBullOptions(j.options) })),
+      )
+    }
+  }
+
+  async schedule(key: string, name: string, everyMs: number, payload: JobPayload = {}): Promise<void> {
+    await this.queues[laneOf(name)].upsertJobScheduler(key, { every: everyMs }, { name, data: payload })
+  }
+
+  async work(processors: Record<string, Processor>, options: WorkOptions = {}): Promise<void> {
+    const prefix = this.options.prefix ?? 'flowcard'
+    for (const lane of LANES) {
+      const connection = new Redis(this.options.url, { maxRetriesPerRequest: null })
+      connection.on('error', () => {})
+      this.workerConnections.push(connection)
+      const worker = new Worker(
+        lane,
+        async (job: Job) => {
+          const processor = processors[job.name]
+          if (!processor) throw new Error(`no processor for job ${job.name}`)
+          await processor(job.data as JobPayload, {
+            id: job.id ?? '',
+            name: job.name,
+            attempt: job.attemptsMade + 1,
+            maxAttempts: job.opts.attempts ?? 1,
+          })
+        },
+        { connection, prefix, concurrency: options.concurrency ?? 8 },
+      )
+      worker.on('error', () => {})
+      worker.on('completed', (job) => {
+        void Promise.resolve(
+          options.onCompleted?.(
+            {
+              id: job.id ?? '',
+              name: job.name,
+              attempt: job.attemptsMade,
+              maxAttempts: job.opts.attempts ?? 1,
+            },
+            job.data as JobPayload,
+          ),
+        ).catch(() => {})
+      })
+      worker.on('failed', (job, error) => {
+        if (!job) return
+        const maxAttempts = job.opts.attempts ?? 1
+        if (job.attemptsMade < maxAttempts) return
+        void Promise.resolve(
+          options.onFailed?.(
+            { id: job.id ?? '', name: job.name, attempt: job.attemptsMade, maxAttempts },
+            job.data as JobPayload,
+            error,
+          ),
+        ).catch(() => {})
+      })
+      this.workers.push(worker)
+    }
+  }
+
+  async ping(): Promise<void> {
+    const answer = await this.producer.ping()
+    if (answer !== 'PONG') throw new Error(`redis answered ${answer}`)
+  }
+
+  async close(deadlineMs = 10_000): Promise<void> {
+    const graceful = Promise.all(this.workers.map((w) => w.close()))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), deadlineMs)
+      }),
+    ])
+    if (timer) clearTimeout(timer)
+    if (timedOut) await Promise.all(this.workers.map((w) => w.close(true)))
+    await Promise.all(Object.values(this.queues).map((q) => q.close()))
+    await Promise.all(this.workerConnections.map((c) => c.quit().catch(() => c.disconnect())))
+    await this.producer.quit().catch(() => this.producer.disconnect())
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  backoffDelay,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type JobInfo,
+  type JobOptions,
+  type JobPayload,
+  type JobQueue,
+  type Processor,
+  type WorkOptions,
+} from '../queue'
+
+interface InlineJob {
+  info: JobInfo
+  payload: JobPayload
+  backoffMs: number
+  state: 'waiting' | 'active' | 'done' | 'failed'
+}
+
+const KEEP_FINISHED_MS = 24 * 3600 * 1000
+
+/**
+ * In-process driver for the embedded default: the same processors, retries with exponential backoff,
+ * delays, repeatable schedules and dedupe by job id, without Redis. Durable work goes through the outbox,
+ * which re-relays what a stopped process had not finished.
+ */
+export class InlineQueue implements JobQueue {
+  readonly kind = 'inline' as const
+  private jobs = new Map<string, InlineJob>()
+  private finishedAt = new Map<string, number>()
+  private ready: InlineJob[] = []
+  private timers = new Set<ReturnType<typeof setTimeout>>()
+  private intervals = new Map<string, ReturnType<typeof setInterval>>()
+  private processors: Record<string, Processor> = {}
+  private options: WorkOptions = {}
+  private active = 0
+  private working = false
+  private closed = false
+  private idleWaiters: Array<() => void> = []
+  private seq = 0
+
+  async add(name: string, payload: JobPayload, options: JobOptions = {}): Promise<void> {
+    if (this.closed) throw new Error('queue is closed')
+    const id = options.jobId ?? `inline-${++this.seq}`
+    if (this.jobs.has(id)) return
+    this.pruneFinished()
+    const job: InlineJob = {
+      info: { id, name, attempt: 1, maxAttempts: options.attempts ?? DEFAULT_ATTEMPTS },
+      payload,
+      backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
+      state: 'waiting',
+    }
+    this.jobs.set(id, job)
+    this.enqueueAfter(job, options.delayMs ?? 0)
+  }
+
+  async addBulk(jobs: Array<{ name: string; payload: JobPayload; options?: JobOptions }>): Promise<void> {
+    for (const j of jobs) await this.add(j.name, j.payload, j.options)
+  }
+
+  async schedule(key: string, name: string, everyMs: number, payload: JobPayload = {}): Promise<void> {
+    const existing = this.intervals.get(key)
+    if (existing) clearInterval(existing)
+    const timer = setInterval(() => {
+      const slot = Math.floor(Date.now() / everyMs)
+      void this.add(name, payload, { jobId: `sched-${key}-${slot}` }).catch(() => {})
+    }, everyMs)
+    timer.unref?.()
+    this.intervals.set(key, timer)
+  }
+
+  async work(processors: Record<string, Processor>, options: WorkOptions = {}): Promise<void> {
+    this.processors = { ...this.processors, ...processors }
+    this.options = options
+    this.working = true
+    this.pump()
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('queue is closed')
+  }
+
+  async close(deadlineMs = 10_000): Promise<void> {
+    this.closed = true
+    this.working = false
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    for (const t of this.intervals.values()) clearInterval(t)
+    this.intervals.clear()
+    if (this.active === 0) return
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref?.()),
+    ])
+  }
+
+  /** Jobs known to the driver that have not finished (for tests and diagnostics). */
+  pendingCount(): number {
+    let n = 0
+    for (const j of this.jobs.values()) if (j.state === 'waiting' || j.state === 'active') n++
+    return n
+  }
+
+  private enqueueAfter(job: InlineJob, delayMs: number): void {
+    const push = () => {
+      this.ready.push(job)
+      this.pump()
+    }
+    if (delayMs <= 0) {
+      queueMicrotask(push)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      push()
+    }, delayMs)
+    this.timers.add(timer)
+  }
+
+  private pump(): void {
+    const concurrency = this.options.concurrency ?? 8
+    while (this.working && this.active < concurrency && this.ready.length > 0) {
+      const job = this.ready.shift()
+      if (!job) break
+      const processor = this.processors[job.info.name]
+      if (!processor) {
+        // No processor for this name in this process: keep it waiting until one is registered.
+        this.enqueueAfter(job, 1000)
+        continue
+      }
+      this.active++
+      job.state = 'active'
+      void this.run(job, processor)
+    }
+  }
+
+  private async run(job: InlineJob, processor: Processor): Promise<void> {
+    try {
+      await processor(job.payload, { ...job.info })
+      job.state = 'done'
+      this.finish(job)
+      await this.options.onCompleted?.({ ...job.info }, job.payload)
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err))
+      if (job.info.attempt < job.info.maxAttempts && !this.closed) {
+        const delay = backoffDelay(job.info.attempt, job.backoffMs)
+        job.info = { ...job.info, attempt: job.info.attempt + 1 }
+        job.state = 'waiting'
+        this.enqueueAfter(job, delay)
+      } else {
+        job.state = 'failed'
+        this.finish(job)
+        await Promise.resolve(this.options.onFailed?.({ ...job.info }, job.payload, error)).catch(() => {})
+      }
+    } finally {
+      this.active--
+      if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w()
+      this.pump()
+    }
+  }
+
+  private finish(job: InlineJob): void {
+    this.finishedAt.set(job.info.id, Date.now())
+  }
+
+  /** Finished ids are remembered for a day (like BullMQ's removeOnComplete age) so re-adds stay deduped. */
+  private pruneFinished(): void {
+    if (this.finishedAt.size < 10_000) return
+    const cutoff = Date.now() - KEEP_FINISHED_MS
+    for (const [id, at] of this.finishedAt) {
+      if (at < cutoff || this.finishedAt.size > 50_000) {
+        this.finishedAt.delete(id)
+        this.jobs.delete(id)
+      }
+    }
+  }
+}

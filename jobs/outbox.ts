@@ -1,0 +1,201 @@
+import { sql } from 'drizzle-orm'
+import type { Logger } from '../bot/domain/context'
+import type { Database } from '../db/client'
+import type { JobInfo, JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
+
+interface OutboxRow {
+  id: number | string
+  topic: string
+  payload: JobPayload
+  tenant_id: string | null
+}
+
+export interface RelayOptions {
+  batchSize?: number
+  /** Fallback poll when no NOTIFY arrives (also picks up rows whose available_at has come). */
+  pollMs?: number
+  /** A relayed row not finished after this long is relayed again (its job id dedupes if still queued). */
+  staleAfterMs?: number
+  logger?: Logger
+  /** Per-topic job options (tries, backoff); default the queue's. */
+  jobOptions?: (topic: string) => JobOptions
+  /** Relay only this tenant's rows (tests sharing one database; diagnostics). */
+  tenantId?: string
+}
+
+export const OUTBOX_FIELD = '_outbox'
+
+/** The outbox id a job came from, if any. */
+export const outboxIdOf = (payload: JobPayload): number | null => {
+  const v = payload[OUTBOX_FIELD]
+  return typeof v === 'number' ? v : null
+}
+
+/**
+ * Moves committed outbox rows to the job queue. Rows are claimed with `FOR UPDATE SKIP LOCKED` inside a
+ * transaction, added with job id `ob-<row id>`, then marked relayed before commit: two relays never take
+ * the same row, and a crash between add and commit only re-adds a job id the queue already holds.
+ */
+export class OutboxRelay {
+  private unlisten: (() => Promise<void>) | null = null
+  private timer: ReturnType<typeof setInterval> | null = null
+  private running: Promise<void> | null = null
+  private again = false
+  private stopped = false
+  private readonly batchSize: number
+  private readonly pollMs: number
+  private readonly staleAfterMs: number
+  private lastSweep = 0
+
+  constructor(
+    private readonly database: Database,
+    private readonly queue: JobQueue,
+    private readonly options: RelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500
+    this.pollMs = options.pollMs ?? 500
+    this.staleAfterMs = options.staleAfterMs ?? 120_000
+  }
+
+  /** Relays every due row; returns how many were moved. */
+  async relayAll(now: Date = new Date()): Promise<number> {
+    let total = 0
+    for (;;) {
+      const n = await this.relayBatch(now)
+      total += n
+      if (n < this.batchSize) return total
+    }
+  }
+
+  async relayBatch(now: Date = new Date()): Promise<number> {
+    return this.database.db.transaction(async (tx) => {
+      const result = await tx.execute(sql`
+        select id, topic, payload, tenant_id from outbox
+        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
+          ${this.options.tenantId ? sql`and tenant_id = ${this.options.tenantId}` : sql``}
+        order by id limit ${this.batchSize}
+        for update skip locked`)
+      const rows = rowsOfResult<OutboxRow>(result)
+      if (rows.length === 0) return 0
+      await this.queue.addBulk(
+        rows.map((r) => ({
+          name: r.topic,
+          payload: { ...r.payload, [OUTBOX_FIELD]: Number(r.id), _tenant: r.tenant_id },
+          options: { ...this.options.jobOptions?.(r.topic), jobId: `ob-${r.id}` },
+        })),
+      )
+      const ids = rows.map((r) => Number(r.id))
+      await tx.execute(sql`
+        update outbox set status = 'relayed', relayed_at = now()
+        where id in (${sql.join(
+          ids.map((i) => sql`${i}`),
+          sql`, `,
+        )})`)
+      return rows.length
+    })
+  }
+
+  /** Rows relayed but never finished (a lost in-memory job, a Redis restart without persistence). */
+  async requeueStale(olderThanMs = this.staleAfterMs): Promise<number> {
+    const result = await this.database.db.execute(sql`
+      update outbox set status = 'pending'
+      where status = 'relayed' and relayed_at < now() - (${olderThanMs} * interval '1 millisecond')
+        ${this.options.tenantId ? sql`and tenant_id = ${this.options.tenantId}` : sql``}
+      returning id`)
+    return rowsOfResult(result).length
+  }
+
+  /** Starts relaying on NOTIFY and on a short poll. */
+  async start(): Promise<void> {
+    this.stopped = false
+    if (this.queue.kind === 'inline') {
+      // The in-process queue lost whatever it held when the last process stopped.
+      await this.requeueStale(0)
+    }
+    this.unlisten = await this.database.listen('outbox', () => this.kick())
+    this.timer = setInterval(() => this.kick(), this.pollMs)
+    this.timer.unref?.()
+    this.kick()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    if (this.unlisten) await this.unlisten().catch(() => {})
+    this.unlisten = null
+    await this.running
+  }
+
+  /** Coalesces wake-ups: at most one pass runs at a time, and a wake-up during a pass causes one more. */
+  kick(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = (async () => {
+      do {
+        this.again = false
+        try {
+          await this.relayAll()
+          if (Date.now() - this.lastSweep > this.staleAfterMs / 4) {
+            this.lastSweep = Date.now()
+            const n = await this.requeueStale()
+            if (n > 0) this.again = true
+          }
+        } catch (err) {
+          this.options.logger?.warn({ err }, 'outbox relay pass failed')
+        }
+      } while (this.again && !this.stopped)
+      this.running = null
+    })()
+  }
+}
+
+/**
+ * Work options that record each outbox job's end on its row: `done`, or `failed` with the last error once
+ * the queue has used all tries.
+ */
+export function outboxWorkOptions(database: Database, base: WorkOptions = {}): WorkOptions {
+  return {
+    ...base,
+    onCompleted: async (job: JobInfo, payload: JobPayload) => {
+      const id = outboxIdOf(payload)
+      if (id !== null) {
+        await database.db.execute(sql`
+          update outbox set status = 'done', finished_at = now(), attempts = ${job.attempt} where id = ${id}`)
+      }
+      await base.onCompleted?.(job, payload)
+    },
+    onFailed: async (job: JobInfo, payload: JobPayload, error: Error) => {
+      const id = outboxIdOf(payload)
+      if (id !== null) {
+        await database.db.execute(sql`
+          update outbox set status = 'failed', finished_at = now(), attempts = ${job.attempt},
+            last_error = ${error.message.slice(0, 2000)} where id = ${id}`)
+      }
+      await base.onFailed?.(job, payload, error)
+    },
+  }
+}
+
+/** Wraps processors so their payload arrives without the relay's bookkeeping fields. */
+export function stripOutboxFields(processors: Record<string, Processor>): Record<string, Processor> {
+  return Object.fromEntries(
+    Object.entries(processors).map(([name, p]) => [
+      name,
+      async (payload: JobPayload, job: JobInfo) => {
+        const { [OUTBOX_FIELD]: _o, _tenant, ...rest } = payload
+        await p(rest, job)
+      },
+    ]),
+  )
+}
+
+function rowsOfResult<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[]
+  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows))
+    return result.rows as T[]
+  return []
+}

@@ -1,0 +1,59 @@
+/** Options for one job. `jobId` makes adding idempotent: a second add with the same id is ignored. */
+export interface JobOptions {
+  jobId?: string
+  delayMs?: number
+  /** Total tries including the first (default 5). */
+  attempts?: number
+  /** Base of the exponential backoff between tries, in ms (default 1000). */
+  backoffMs?: number
+}
+
+export interface JobInfo {
+  id: string
+  name: string
+  /** 1 for the first try. */
+  attempt: number
+  maxAttempts: number
+}
+
+export type JobPayload = Record<string, unknown>
+export type Processor = (payload: JobPayload, job: JobInfo) => Promise<void>
+
+export interface WorkOptions {
+  concurrency?: number
+  /** Called once when a job has used all its tries. */
+  onFailed?: (job: JobInfo, payload: JobPayload, error: Error) => Promise<void> | void
+  /** Called after a job succeeded. */
+  onCompleted?: (job: JobInfo, payload: JobPayload) => Promise<void> | void
+}
+
+/**
+ * The job system's port. Two drivers keep one contract (tests/integration/job-queue-contract.test.ts):
+ * BullMQ on Redis for production, and an in-process driver for the embedded default.
+ */
+export interface JobQueue {
+  readonly kind: 'bullmq' | 'inline'
+  add(name: string, payload: JobPayload, options?: JobOptions): Promise<void>
+  addBulk(jobs: Array<{ name: string; payload: JobPayload; options?: JobOptions }>): Promise<void>
+  /** A repeatable job every `everyMs`, keyed so that re-declaring it at each start replaces, not adds. */
+  schedule(key: string, name: string, everyMs: number, payload?: JobPayload): Promise<void>
+  /** Starts consuming with these processors (one per job name). */
+  work(processors: Record<string, Processor>, options?: WorkOptions): Promise<void>
+  ping(): Promise<void>
+  /** Stops taking jobs, lets in-flight ones finish until `deadlineMs`, then closes connections. */
+  close(deadlineMs?: number): Promise<void>
+}
+
+export const DEFAULT_ATTEMPTS = 5
+export const DEFAULT_BACKOFF_MS = 1000
+
+/** Delay before try `attempt + 1` after try `attempt` failed. */
+export const backoffDelay = (attempt: number, baseMs: number): number => baseMs * 2 ** (attempt - 1)
+
+/**
+ * Jobs run in lanes: `send.*` jobs (platform API calls, rate limited by the platform) get their own lane so
+ * a notice fan-out cannot starve approvals' internal work.
+ */
+export type Lane = 'main' | 'send'
+export const laneOf = (jobName: string): Lane => (jobName.startsWith('send.') ? 'send' : 'main')
+export const LANES: readonly Lane[] = ['main', 'send']

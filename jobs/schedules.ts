@@ -1,0 +1,6 @@
+import type { JobQueue } from './queue'
+
+/** Repeatable jobs, declared at every start (declaring again replaces, never duplicates). */
+export async function declareSchedules(queue: JobQueue): Promise<void> {
+  await queue.schedule('housekeeping', 'system.housekeeping', 6 * 3600 * 1000)
+}

@@ -1,0 +1,21 @@
+import { envOrExit } from '../bot/entry/env-or-exit'
+import { bootRuntime } from './runtime'
+
+/** Workers and the relay alone, for scaling job processing out on a shared Redis (needs REDIS_URL). */
+const env = envOrExit()
+if (!env.REDIS_URL) {
+  process.stderr.write('jobs/worker.ts needs REDIS_URL: the in-process queue lives inside `npm start`\n')
+  process.exit(1)
+}
+const runtime = await bootRuntime(env, { work: true })
+runtime.logger.info({ queue: runtime.queue.kind, database: runtime.database.kind }, 'worker started')
+let stopping = false
+const stop = async (signal: string) => {
+  if (stopping) return
+  stopping = true
+  runtime.logger.info({ signal }, 'worker draining')
+  await runtime.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))

@@ -1,0 +1,18 @@
+import { createApp } from '../../bot/app'
+import { systemClock } from '../../bot/domain/context'
+import { parseEnv } from '../../bot/env'
+import { createLogger } from '../../bot/lib/logger'
+import type { Database } from '../../db/client'
+import { InlineQueue } from '../../jobs/drivers/inline'
+import type { JobQueue } from '../../jobs/queue'
+
+/** The real app over a test database and queue, for `app.request()` tests. */
+export function testApp(
+  database: Database,
+  options: { queue?: JobQueue; env?: Record<string, string> } = {},
+) {
+  const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
+  const queue = options.queue ?? new InlineQueue()
+  const logger = createLogger('silent')
+  return { app: createApp({ env, database, queue, logger, clock: systemClock }), queue, env, logger }
+}
