@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
+import { authRoutes } from './http/routes/auth'
 import { healthRoutes } from './http/routes/health'
 import type { AppDeps, AppEnv } from './http/types'
 
@@ -48,7 +49,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 
   app.route('/', healthRoutes())
+  app.route('/api/v1', authRoutes())
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Session token from POST /api/v1/auth/{platform}',
+  })
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

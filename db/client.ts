@@ -25,7 +25,7 @@ export interface Database {
   /** Runs raw SQL and returns rows, hiding the drivers' different result shapes. */
   rows<T>(query: SQL): Promise<T[]>
   /** LISTEN on a channel; resolves to an unsubscribe function. */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -65,7 +65,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
     listen: async (channel, onNotify) => {
-      const unsub = await client.listen(channel, () => onNotify())
+      const unsub = await client.listen(channel, (payload) => onNotify(payload))
       return async () => unsub()
     },
     ping: async () => {
@@ -85,7 +85,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     kind: 'postgres',
     rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
     listen: async (channel, onNotify) => {
-      const sub = await client.listen(channel, () => onNotify())
+      const sub = await client.listen(channel, (payload) => onNotify(payload))
       return async () => sub.unlisten()
     },
     ping: async () => {

@@ -57,3 +57,22 @@ export const backoffDelay = (attempt: number, baseMs: number): number => baseMs 
 export type Lane = 'main' | 'send'
 export const laneOf = (jobName: string): Lane => (jobName.startsWith('send.') ? 'send' : 'main')
 export const LANES: readonly Lane[] = ['main', 'send']
+
+/** Thrown by a processor: try again after `delayMs` without counting a failed try (rate limits). */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly delayMs: number,
+    message = 'retry later',
+  ) {
+    super(message)
+    this.name = 'RetryLaterError'
+  }
+}
+
+/** Thrown by a processor: the job can never succeed; fail it now without further tries. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PermanentJobError'
+  }
+}

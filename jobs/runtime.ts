@@ -1,7 +1,11 @@
 import { resolve } from 'node:path'
+import { sql } from 'drizzle-orm'
 import { type Clock, systemClock } from '../bot/domain/context'
 import type { Env } from '../bot/env'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
+import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
+import { PlatformRegistry } from '../bot/platforms/registry'
+import type { ChatPlatform } from '../bot/platforms/types'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
 import { seedDemo } from '../db/seed/demo'
 import { BullQueue } from './drivers/bullmq'
@@ -18,6 +22,7 @@ export interface Runtime {
   queue: JobQueue
   relay: OutboxRelay
   clock: Clock
+  platforms: PlatformRegistry
   close(): Promise<void>
 }
 
@@ -26,10 +31,15 @@ export interface Runtime {
  * driver (BullMQ with REDIS_URL, in-process otherwise), seeds the demo tenant on an empty embedded
  * database, and starts the relay and the workers when `work` is set.
  */
-export async function bootRuntime(
-  env: Env,
-  options: { work: boolean; logger?: AppLogger },
-): Promise<Runtime> {
+export interface BootOptions {
+  /** Start the relay and the job workers in this process. */
+  work: boolean
+  logger?: AppLogger
+  /** Platform adapters besides devchat (Feishu, DingTalk), built by the entry from the environment. */
+  platforms?: ChatPlatform[]
+}
+
+export async function bootRuntime(env: Env, options: BootOptions): Promise<Runtime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL)
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: resolve(env.DATA_DIR, 'pglite') })
   await migrateDatabase(database)
@@ -41,8 +51,24 @@ export async function bootRuntime(
   const queue: JobQueue = env.REDIS_URL ? await BullQueue.connect({ url: env.REDIS_URL }) : new InlineQueue()
   const relay = new OutboxRelay(database, queue, { logger })
   const clock = systemClock
+  const notifyDevchat = async (tenantId: string) => {
+    await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
+  }
+  const platforms = new PlatformRegistry().register(createDevchatPlatform(notifyDevchat))
+  for (const extra of options.platforms ?? []) platforms.register(extra)
   if (options.work) {
-    const processors = stripOutboxFields(buildProcessors({ database, queue, logger, clock }))
+    const processors = stripOutboxFields(
+      buildProcessors({
+        database,
+        queue,
+        logger,
+        clock,
+        platforms,
+        onDelivered: async ({ tenantId, platform }) => {
+          if (platform === 'devchat') await notifyDevchat(tenantId)
+        },
+      }),
+    )
     await queue.work(
       processors,
       outboxWorkOptions(database, {
@@ -66,6 +92,7 @@ export async function bootRuntime(
     queue,
     relay,
     clock,
+    platforms,
     close: async () => {
       if (closed) return
       closed = true

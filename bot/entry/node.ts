@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
 import { envOrExit } from './env-or-exit'
+import { localSessionSecret } from './session-secret'
 import { mountStatic } from './static'
 
 /**
@@ -12,7 +13,14 @@ const started = performance.now()
 const env = envOrExit()
 const runtime = await bootRuntime(env, { work: true })
 const { logger } = runtime
-const app = createApp({ env, database: runtime.database, queue: runtime.queue, logger, clock: runtime.clock })
+const app = createApp({
+  env,
+  database: runtime.database,
+  queue: runtime.queue,
+  logger,
+  clock: runtime.clock,
+  sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
+})
 mountStatic(app)
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

@@ -11,6 +11,19 @@ export interface AppDeps {
   queue: JobQueue
   logger: AppLogger
   clock: Clock
+  /** HMAC secret for session tokens (SESSION_SECRET, or a generated one kept in DATA_DIR). */
+  sessionSecret: string
+  /** Platform login-code exchangers (Feishu, DingTalk) by platform name. */
+  loginExchangers?: Partial<
+    Record<'feishu' | 'dingtalk', (code: string) => Promise<{ tenantKey: string; openId: string }>>
+  >
+}
+
+export interface SessionInfo {
+  tenantId: string
+  userId: string
+  platform: string
+  locale: 'zh-CN' | 'en'
 }
 
 export interface AppEnv {
@@ -18,5 +31,6 @@ export interface AppEnv {
     deps: AppDeps
     requestId: string
     logger: AppLogger
+    session?: SessionInfo
   }
 }

@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker } from 'bullmq'
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import {
   DEFAULT_ATTEMPTS,
@@ -9,7 +9,9 @@ import {
   LANES,
   type Lane,
   laneOf,
+  PermanentJobError,
   type Processor,
+  RetryLaterError,
   type WorkOptions,
 } from '../queue'
 
@@ -88,15 +90,25 @@ export class BullQueue implements JobQueue {
       this.workerConnections.push(connection)
       const worker = new Worker(
         lane,
-        async (job: Job) => {
+        async (job: Job, token?: string) => {
           const processor = processors[job.name]
           if (!processor) throw new Error(`no processor for job ${job.name}`)
-          await processor(job.data as JobPayload, {
-            id: job.id ?? '',
-            name: job.name,
-            attempt: job.attemptsMade + 1,
-            maxAttempts: job.opts.attempts ?? 1,
-          })
+          try {
+            await processor(job.data as JobPayload, {
+              id: job.id ?? '',
+              name: job.name,
+              attempt: job.attemptsMade + 1,
+              maxAttempts: job.opts.attempts ?? 1,
+            })
+          } catch (err) {
+            if (err instanceof RetryLaterError) {
+              // Only this job waits (a per-user limit must not pause the whole lane); no try is counted.
+              await job.moveToDelayed(Date.now() + err.delayMs, token)
+              throw new DelayedError()
+            }
+            if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message)
+            throw err
+          }
         },
         { connection, prefix, concurrency: options.concurrency ?? 8 },
       )
@@ -117,7 +129,7 @@ export class BullQueue implements JobQueue {
       worker.on('failed', (job, error) => {
         if (!job) return
         const maxAttempts = job.opts.attempts ?? 1
-        if (job.attemptsMade < maxAttempts) return
+        if (job.attemptsMade < maxAttempts && !(error instanceof UnrecoverableError)) return
         void Promise.resolve(
           options.onFailed?.(
             { id: job.id ?? '', name: job.name, attempt: job.attemptsMade, maxAttempts },

@@ -6,7 +6,9 @@ import {
   type JobOptions,
   type JobPayload,
   type JobQueue,
+  PermanentJobError,
   type Processor,
+  RetryLaterError,
   type WorkOptions,
 } from '../queue'
 
@@ -142,7 +144,14 @@ export class InlineQueue implements JobQueue {
       await this.options.onCompleted?.({ ...job.info }, job.payload)
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err))
-      if (job.info.attempt < job.info.maxAttempts && !this.closed) {
+      if (error instanceof RetryLaterError && !this.closed) {
+        job.state = 'waiting'
+        this.enqueueAfter(job, error.delayMs)
+      } else if (
+        job.info.attempt < job.info.maxAttempts &&
+        !this.closed &&
+        !(error instanceof PermanentJobError)
+      ) {
         const delay = backoffDelay(job.info.attempt, job.backoffMs)
         job.info = { ...job.info, attempt: job.info.attempt + 1 }
         job.state = 'waiting'

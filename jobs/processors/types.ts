@@ -1,4 +1,6 @@
 import type { Clock, Logger } from '../../bot/domain/context'
+import type { PlatformRegistry } from '../../bot/platforms/registry'
+import type { PlatformName } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import type { JobQueue } from '../queue'
 
@@ -8,4 +10,11 @@ export interface ProcessorDeps {
   queue: JobQueue
   logger: Logger
   clock: Clock
+  platforms: PlatformRegistry
+  /** Called after a message was sent or a card updated (devchat pushes it to open pages). */
+  onDelivered?: (info: {
+    tenantId: string
+    platform: PlatformName
+    ref: string | null
+  }) => Promise<void> | void
 }

@@ -6,6 +6,8 @@ import type { Database } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { JobQueue } from '../../jobs/queue'
 
+export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef'
+
 /** The real app over a test database and queue, for `app.request()` tests. */
 export function testApp(
   database: Database,
@@ -14,5 +16,11 @@ export function testApp(
   const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
   const queue = options.queue ?? new InlineQueue()
   const logger = createLogger('silent')
-  return { app: createApp({ env, database, queue, logger, clock: systemClock }), queue, env, logger }
+  const sessionSecret = TEST_SESSION_SECRET
+  return {
+    app: createApp({ env, database, queue, logger, clock: systemClock, sessionSecret }),
+    queue,
+    env,
+    logger,
+  }
 }

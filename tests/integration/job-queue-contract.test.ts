@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { newId } from '../../bot/lib/ids'
 import { BullQueue } from '../../jobs/drivers/bullmq'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import type { JobInfo, JobPayload, JobQueue } from '../../jobs/queue'
+import {
+  type JobInfo,
+  type JobPayload,
+  type JobQueue,
+  PermanentJobError,
+  RetryLaterError,
+} from '../../jobs/queue'
 import { redisUrl } from '../helpers/db'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -83,6 +89,46 @@ describe.each(drivers)('JobQueue contract: %s driver', (_name, make, available) 
     await waitFor(() => done.length === 1, 'completion')
     expect(tries).toBe(2)
     expect(failed).toHaveLength(0)
+  })
+
+  it.skipIf(!available)('fails a permanent error at once, without further tries', async () => {
+    const q = await open()
+    let tries = 0
+    const failed: JobInfo[] = []
+    await q.work(
+      {
+        'demo.gone': async () => {
+          tries++
+          throw new PermanentJobError('user left the company')
+        },
+      },
+      { onFailed: (job) => void failed.push(job) },
+    )
+    await q.add('demo.gone', {}, { attempts: 5, backoffMs: 20 })
+    await waitFor(() => failed.length === 1, 'the failure')
+    await sleep(150)
+    expect(tries).toBe(1)
+  })
+
+  it.skipIf(!available)('retries later without counting a try when asked to wait', async () => {
+    const q = await open()
+    const tries: Array<[number, number]> = []
+    const failed: JobInfo[] = []
+    await q.work(
+      {
+        'demo.throttled': async (_p, job) => {
+          tries.push([Date.now(), job.attempt])
+          if (tries.length < 4) throw new RetryLaterError(50, 'rate limited')
+        },
+      },
+      { onFailed: (job) => void failed.push(job) },
+    )
+    await q.add('demo.throttled', {}, { attempts: 2, backoffMs: 20 })
+    await waitFor(() => tries.length === 4, 'four tries', 5000)
+    await sleep(100)
+    expect(failed).toHaveLength(0)
+    expect(tries.map(([, attempt]) => attempt)).toEqual([1, 1, 1, 1])
+    expect((tries[1]?.[0] ?? 0) - (tries[0]?.[0] ?? 0)).toBeGreaterThanOrEqual(45)
   })
 
   it.skipIf(!available)('holds a delayed job until its time', async () => {

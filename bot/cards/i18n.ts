@@ -1,0 +1,12 @@
+import type { Locale } from '../platforms/types'
+
+/** Picks the text for a locale; presenters keep both languages side by side. */
+export const t = (locale: Locale, zh: string, en: string): string => (locale === 'en' ? en : zh)
+
+export const scopeLabel = (locale: Locale, scope: string): string =>
+  ({
+    self: t(locale, '本人', 'Own records'),
+    department: t(locale, '本部门', 'Own department'),
+    department_tree: t(locale, '本部门及下级', 'Department and below'),
+    all: t(locale, '全部', 'Everything'),
+  })[scope] ?? scope

@@ -1,0 +1,13 @@
+import { helpCommand, whoamiCommand } from './help'
+import type { CommandSpec } from './types'
+
+export type { CommandInput, CommandReply, CommandSpec } from './types'
+
+/**
+ * Every chat command, in help order. Features add theirs here (one import and one entry each).
+ */
+export const commands: CommandSpec[] = []
+commands.push(
+  helpCommand(() => commands),
+  whoamiCommand,
+)

@@ -1,0 +1,24 @@
+import type { ServiceContext } from '../domain/context'
+import type { Card, Locale } from '../platforms/types'
+
+export interface CommandInput {
+  ctx: ServiceContext
+  locale: Locale
+  /** The text after the command word. */
+  args: string
+  chat: { chatId: string; chatType: 'p2p' | 'group' }
+  user: { id: string; name: string }
+  location?: { lat: number; lng: number; name?: string }
+}
+
+export type CommandReply = { card: Card } | { text: string } | null
+
+/** One chat command: its words in Chinese and English, a one-line summary for help, and what it does. */
+export interface CommandSpec {
+  key: string
+  names: { 'zh-CN': string[]; en: string[] }
+  summary: { 'zh-CN': string; en: string }
+  /** Example of use shown in help (e.g. `客户 华为`). */
+  example?: { 'zh-CN': string; en: string }
+  run(input: CommandInput): Promise<CommandReply>
+}

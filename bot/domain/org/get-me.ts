@@ -1,0 +1,63 @@
+import { and, eq } from 'drizzle-orm'
+import { departments, roles, userIdentities, userRoles, users } from '../../../db/schema'
+import { actorId, type ServiceContext } from '../context'
+import { NotFoundError } from '../errors'
+import { loadActorScope } from './data-scope'
+
+export interface Me {
+  id: string
+  name: string
+  enName: string | null
+  avatarUrl: string | null
+  jobTitle: string | null
+  locale: 'zh-CN' | 'en'
+  department: { id: string; name: string } | null
+  roles: Array<{ key: string; name: string }>
+  scope: string
+  identities: Array<{ platform: string; openId: string | null }>
+}
+
+/** The acting user with department, roles and data scope. */
+export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
+  const userId = actorId(ctx.actor)
+  if (!userId) throw new NotFoundError('user')
+  const [user] = await ctx.db
+    .select({
+      id: users.id,
+      name: users.name,
+      enName: users.enName,
+      avatarUrl: users.avatarUrl,
+      jobTitle: users.jobTitle,
+      locale: users.locale,
+      departmentId: users.departmentId,
+      departmentName: departments.name,
+    })
+    .from(users)
+    .leftJoin(departments, eq(departments.id, users.departmentId))
+    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
+  if (!user) throw new NotFoundError('user', userId)
+  const [roleRows, identityRows, scope] = await Promise.all([
+    ctx.db
+      .select({ key: roles.key, name: roles.name })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
+    ctx.db
+      .select({ platform: userIdentities.platform, openId: userIdentities.openId })
+      .from(userIdentities)
+      .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.userId, userId))),
+    loadActorScope(ctx),
+  ])
+  return {
+    id: user.id,
+    name: user.name,
+    enName: user.enName,
+    avatarUrl: user.avatarUrl,
+    jobTitle: user.jobTitle,
+    locale: user.locale === 'en' ? 'en' : 'zh-CN',
+    department: user.departmentId ? { id: user.departmentId, name: user.departmentName ?? '' } : null,
+    roles: roleRows,
+    scope: scope.scope,
+    identities: identityRows,
+  }
+}

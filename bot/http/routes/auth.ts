@@ -1,0 +1,112 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { sql } from 'drizzle-orm'
+import { DomainError } from '../../domain/errors'
+import { getMe } from '../../domain/org/get-me'
+import { signIn } from '../../domain/org/sign-in'
+import { verifyToken } from '../../lib/session-token'
+import { apiContext, requireSession } from '../middleware/session'
+import { ErrorSchema } from '../schemas'
+import type { AppEnv } from '../types'
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    enName: z.string().nullable(),
+    avatarUrl: z.string().nullable(),
+    jobTitle: z.string().nullable(),
+    locale: z.enum(['zh-CN', 'en']),
+    departmentId: z.string().nullable(),
+    departmentName: z.string().nullable(),
+    roles: z.array(z.string()),
+    scope: z.enum(['self', 'department', 'department_tree', 'all']),
+  })
+  .openapi('User')
+
+const SessionSchema = z
+  .object({ token: z.string(), expiresAt: z.string(), user: UserSchema })
+  .openapi('Session')
+
+const login = createRoute({
+  method: 'post',
+  path: '/auth/{platform}',
+  tags: ['auth'],
+  summary: 'Exchange a platform login code for a session',
+  description:
+    'Feishu: the code from tt.requestAccess / tt.requestAuthCode or the web OAuth redirect. devchat: the one-time code the simulator puts in the mini-app URL.',
+  request: {
+    params: z.object({ platform: z.enum(['feishu', 'dingtalk', 'devchat']) }),
+    body: { content: { 'application/json': { schema: z.object({ code: z.string().min(1).max(4096) }) } } },
+  },
+  responses: {
+    200: { description: 'signed in', content: { 'application/json': { schema: SessionSchema } } },
+    400: { description: 'bad input', content: { 'application/json': { schema: ErrorSchema } } },
+    401: { description: 'invalid or used code', content: { 'application/json': { schema: ErrorSchema } } },
+    403: { description: 'not in the directory', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
+const me = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['auth'],
+  summary: 'The signed-in user',
+  security: [{ session: [] }],
+  middleware: [requireSession] as const,
+  responses: {
+    200: { description: 'me', content: { 'application/json': { schema: UserSchema } } },
+    401: { description: 'no session', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
+type Me = Awaited<ReturnType<typeof getMe>>
+export const toUserDto = (m: Me): z.infer<typeof UserSchema> => ({
+  id: m.id,
+  name: m.name,
+  enName: m.enName,
+  avatarUrl: m.avatarUrl,
+  jobTitle: m.jobTitle,
+  locale: m.locale,
+  departmentId: m.department?.id ?? null,
+  departmentName: m.department?.name ?? null,
+  roles: m.roles.map((r) => r.key),
+  scope: m.scope as z.infer<typeof UserSchema>['scope'],
+})
+
+export function authRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  app.openapi(login, async (c) => {
+    const { platform } = c.req.valid('param')
+    const { code } = c.req.valid('json')
+    const deps = c.get('deps')
+    const now = Math.floor(deps.clock.now().getTime() / 1000)
+    let identity: { tenantKey: string; openId: string }
+    if (platform === 'devchat') {
+      const claims = await verifyToken(deps.sessionSecret, code, 'login', now)
+      if (!claims) throw new DomainError('unauthenticated', 'login code is invalid or expired')
+      // One-time: the code's id is claimed atomically, like an inbound event.
+      const claimed = await deps.database.rows(sql`
+        insert into inbound_events (platform, event_id) values ('devchat-login', ${claims.j})
+        on conflict do nothing returning 1`)
+      if (claimed.length === 0) throw new DomainError('unauthenticated', 'login code was already used')
+      identity = { tenantKey: claims.t, openId: claims.u }
+    } else {
+      const exchange = deps.loginExchangers?.[platform]
+      if (!exchange) throw new DomainError('not_found', `${platform} login is not configured`)
+      identity = await exchange(code)
+    }
+    const session = await signIn(deps.database, deps.sessionSecret, { platform, ...identity }, now)
+    const user = await getMe({
+      ctx: {
+        tenantId: session.tenantId,
+        actor: { kind: 'user', userId: session.userId, via: 'miniapp' },
+        db: deps.database.db,
+        clock: deps.clock,
+        logger: c.get('logger'),
+      },
+    })
+    return c.json({ token: session.token, expiresAt: session.expiresAt, user: toUserDto(user) }, 200)
+  })
+  app.openapi(me, async (c) => c.json(toUserDto(await getMe({ ctx: apiContext(c) })), 200))
+  return app
+}

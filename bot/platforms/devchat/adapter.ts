@@ -1,0 +1,22 @@
+import { newId } from '../../lib/ids'
+import type { Card, ChatPlatform, Locale, OutboundMessage, TenantRef } from '../types'
+
+/** The devchat p2p chat between the bot and a user. */
+export const devchatP2pChatId = (openId: string): string => `p2p:${openId}`
+
+/**
+ * devchat's outbound side. There is no remote server: the message row the send processor writes is the
+ * delivery, and `notify` wakes the open simulator pages (PostgreSQL NOTIFY, so it works across processes).
+ */
+export function createDevchatPlatform(notify: (tenantId: string) => Promise<void>): ChatPlatform {
+  return {
+    name: 'devchat',
+    async send(tenant: TenantRef, message: OutboundMessage) {
+      const chatId = message.to.kind === 'user' ? devchatP2pChatId(message.to.openId) : message.to.chatId
+      return { platformMessageId: newId('dcm'), chatId }
+    },
+    async updateCard(tenant: TenantRef, _platformMessageId: string, _card: Card, _locale: Locale) {
+      await notify(tenant.id)
+    },
+  }
+}

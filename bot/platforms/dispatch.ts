@@ -1,0 +1,279 @@
+import { and, eq, sql } from 'drizzle-orm'
+import type { Database } from '../../db/client'
+import { chats, messages, tenants } from '../../db/schema'
+import { type CardActionHandler, cardActions as defaultCardActions } from '../cards/actions'
+import { helpCard } from '../cards/help-card'
+import { t } from '../cards/i18n'
+import { commands as defaultCommands } from '../commands'
+import { looksChinese, parseCommand } from '../commands/grammar'
+import type { CommandSpec } from '../commands/types'
+import { sendCard, sendText } from '../domain/chat/send'
+import { type Clock, type Logger, type ServiceContext, withTransaction } from '../domain/context'
+import { chatMessageOf, DomainError } from '../domain/errors'
+import { resolveActor } from '../domain/org/resolve-actor'
+import { emit } from '../domain/outbox'
+import { newId } from '../lib/ids'
+import type {
+  CardActionResult,
+  InboundBotAdded,
+  InboundCardAction,
+  InboundEvent,
+  InboundMessage,
+  Locale,
+  PlatformName,
+} from './types'
+
+export interface DispatchDeps {
+  database: Database
+  logger: Logger
+  clock: Clock
+  commands?: readonly CommandSpec[]
+  cardActions?: Record<string, CardActionHandler>
+}
+
+export const SYNC_DIRECTORY = 'org.sync_directory'
+
+const localeOf = (value: string | null | undefined): Locale => (value === 'en' ? 'en' : 'zh-CN')
+
+/**
+ * The one path from a neutral inbound event to the domain, for every platform: find the tenant and the
+ * user, then run the command or card action inside one transaction with that user as actor. Replies go
+ * out through the outbox; a card action's answer returns synchronously.
+ */
+export async function dispatchEvent(
+  deps: DispatchDeps,
+  event: InboundEvent,
+): Promise<CardActionResult | null> {
+  switch (event.kind) {
+    case 'message':
+      await handleMessage(deps, event)
+      return null
+    case 'card_action':
+      return handleCardAction(deps, event)
+    case 'bot_added':
+      await handleBotAdded(deps, event)
+      return null
+    case 'contact_changed':
+      await requestDirectorySync(deps, event.platform, event.tenantKey)
+      return null
+  }
+}
+
+async function ensureTenant(deps: DispatchDeps, platform: PlatformName, tenantKey: string): Promise<string> {
+  const existing = await resolveActor(deps.database.db, platform, tenantKey, null)
+  if (existing) return existing.tenantId
+  // First event from a new Feishu/DingTalk tenant: create it and pull its directory.
+  const id = newId('ten')
+  await deps.database.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(tenants)
+      .values({ id, name: tenantKey, platform, platformTenantKey: tenantKey })
+      .onConflictDoNothing()
+      .returning({ id: tenants.id })
+    if (inserted.length > 0) {
+      const ctx = systemContext(deps, id, tx)
+      await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: id } })
+    }
+  })
+  const created = await resolveActor(deps.database.db, platform, tenantKey, null)
+  if (!created) throw new Error(`tenant ${tenantKey} could not be created`)
+  return created.tenantId
+}
+
+async function requestDirectorySync(
+  deps: DispatchDeps,
+  platform: PlatformName,
+  tenantKey: string,
+): Promise<void> {
+  const tenantId = await ensureTenant(deps, platform, tenantKey)
+  await emit(systemContext(deps, tenantId, deps.database.db), {
+    topic: SYNC_DIRECTORY,
+    payload: { tenantId },
+  })
+}
+
+function systemContext(deps: DispatchDeps, tenantId: string, db: ServiceContext['db']): ServiceContext {
+  return {
+    tenantId,
+    actor: { kind: 'system', reason: 'dispatch' },
+    db,
+    clock: deps.clock,
+    logger: deps.logger,
+  }
+}
+
+async function handleMessage(deps: DispatchDeps, event: InboundMessage): Promise<void> {
+  if (!event.addressedToBot) return
+  const tenantId = await ensureTenant(deps, event.platform, event.tenantKey)
+  const resolved = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.sender.openId)
+  const user = resolved?.user
+  const to = event.chatType === 'p2p' && user ? { userId: user.id } : { chatId: event.chatId }
+  const db = deps.database.db
+  await db.insert(messages).values({
+    id: newId('msg'),
+    tenantId,
+    platform: event.platform,
+    direction: 'in',
+    platformMessageId: event.messageId,
+    chatId: event.chatId,
+    userId: user?.id ?? null,
+    kind: 'text',
+    text: event.text.slice(0, 4000),
+  })
+  if (!user || user.status !== 'active') {
+    const locale: Locale = looksChinese(event.text) || !event.text ? 'zh-CN' : 'en'
+    await sendText(systemContext(deps, tenantId, db), {
+      to: { chatId: event.chatId },
+      replyTo: event.messageId,
+      locale,
+      text: t(
+        locale,
+        '你还不在组织通讯录中，请联系管理员同步通讯录后再试。',
+        'You are not in the directory yet. Ask an admin to sync the directory, then try again.',
+      ),
+    })
+    return
+  }
+  const specs = deps.commands ?? defaultCommands
+  const parsed = parseCommand(event.text, specs)
+  const ctx: ServiceContext = {
+    tenantId,
+    actor: { kind: 'user', userId: user.id, via: event.platform },
+    db,
+    clock: deps.clock,
+    logger: deps.logger,
+  }
+  const userLocale = localeOf(user.locale)
+  await withTransaction(ctx, async (_tx, txCtx) => {
+    if (parsed.kind === 'command') {
+      const { spec, args, locale: typedLocale } = parsed.command
+      // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
+      const locale =
+        typedLocale === 'en' ? 'en' : userLocale === 'en' && looksChinese(event.text) ? 'zh-CN' : typedLocale
+      try {
+        const reply = await spec.run({
+          ctx: txCtx,
+          locale,
+          args,
+          chat: { chatId: event.chatId, chatType: event.chatType },
+          user: { id: user.id, name: user.name },
+          ...(event.location ? { location: event.location } : {}),
+        })
+        if (reply) await deliverReply(txCtx, to, event.messageId, locale, reply)
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err
+        await sendText(txCtx, { to, replyTo: event.messageId, locale, text: domainErrorText(err, locale) })
+      }
+      return
+    }
+    const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
+    const note =
+      parsed.kind === 'suggest'
+        ? t(
+            locale,
+            `没有找到命令「${parsed.typed}」，你是不是想输入「${parsed.suggestion.names['zh-CN'][0]}」？`,
+            `Unknown command "${parsed.typed}". Did you mean "${parsed.suggestion.names.en[0]}"?`,
+          )
+        : parsed.typed
+          ? t(
+              locale,
+              `没有听懂「${parsed.typed}」，下面是我能做的事：`,
+              `I did not understand "${parsed.typed}". Here is what I can do:`,
+            )
+          : undefined
+    await sendCard(txCtx, { to, replyTo: event.messageId, locale, card: helpCard(specs, locale, note) })
+  })
+}
+
+async function deliverReply(
+  ctx: ServiceContext,
+  to: { userId: string } | { chatId: string },
+  replyTo: string,
+  locale: Locale,
+  reply: { card: import('./types').Card } | { text: string },
+): Promise<void> {
+  if ('card' in reply) await sendCard(ctx, { to, replyTo, locale, card: reply.card })
+  else await sendText(ctx, { to, replyTo, locale, text: reply.text })
+}
+
+export function domainErrorText(err: DomainError, locale: Locale): string {
+  const plain = chatMessageOf[err.code][locale]
+  return err.code === 'invalid_input' || err.code === 'invalid_transition' || err.code === 'conflict'
+    ? `${plain}：${err.message}`
+    : plain
+}
+
+async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): Promise<CardActionResult> {
+  const resolved = await resolveActor(
+    deps.database.db,
+    event.platform,
+    event.tenantKey,
+    event.operator.openId,
+  )
+  const user = resolved?.user
+  if (!resolved || !user || user.status !== 'active') {
+    return { toast: { kind: 'error', text: '你没有权限执行此操作 / You are not allowed to do this' } }
+  }
+  const locale = localeOf(user.locale)
+  const handler = (deps.cardActions ?? defaultCardActions)[event.payload.a]
+  if (!handler) {
+    return { toast: { kind: 'error', text: t(locale, '这个按钮已失效', 'This button is no longer valid') } }
+  }
+  const ctx: ServiceContext = {
+    tenantId: resolved.tenantId,
+    actor: { kind: 'user', userId: user.id, via: event.platform },
+    db: deps.database.db,
+    clock: deps.clock,
+    logger: deps.logger,
+  }
+  try {
+    const result = await withTransaction(ctx, async (_tx, txCtx) => {
+      const r = await handler({
+        ctx: txCtx,
+        locale,
+        payload: event.payload,
+        formValues: event.formValues,
+        user: { id: user.id, name: user.name },
+        chat: { chatId: event.chatId ?? null },
+        messageId: event.messageId ?? null,
+      })
+      if (r.card && event.messageId) {
+        // Keep the stored copy in step with what the tapper now sees.
+        await txCtx.db
+          .update(messages)
+          .set({ card: r.card as unknown as Record<string, unknown>, updatedAt: sql`now()` })
+          .where(
+            and(eq(messages.tenantId, resolved.tenantId), eq(messages.platformMessageId, event.messageId)),
+          )
+      }
+      return r
+    })
+    return result
+  } catch (err) {
+    if (err instanceof DomainError) return { toast: { kind: 'error', text: domainErrorText(err, locale) } }
+    throw err
+  }
+}
+
+async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promise<void> {
+  const tenantId = await ensureTenant(deps, event.platform, event.tenantKey)
+  await deps.database.db
+    .insert(chats)
+    .values({
+      id: newId('cht'),
+      tenantId,
+      platform: event.platform,
+      platformChatId: event.chatId,
+      name: event.chatName ?? event.chatId,
+    })
+    .onConflictDoNothing()
+  const ctx = systemContext(deps, tenantId, deps.database.db)
+  await sendCard(ctx, {
+    to: { chatId: event.chatId },
+    card: helpCard(
+      deps.commands ?? defaultCommands,
+      'zh-CN',
+      '大家好，我是 flowcard。在群里 @我 并输入命令即可使用。',
+    ),
+  })
+}

@@ -1,0 +1,12 @@
+import { dispatchEvent } from '../../bot/platforms/dispatch'
+import type { InboundEvent } from '../../bot/platforms/types'
+import type { JobPayload } from '../queue'
+import type { ProcessorDeps } from './types'
+
+/** Handles an inbound event accepted by a webhook or a long connection (already deduplicated at ingest). */
+export function inboundEvent(deps: ProcessorDeps) {
+  return async (payload: JobPayload): Promise<void> => {
+    const event = payload.event as InboundEvent
+    await dispatchEvent({ database: deps.database, logger: deps.logger, clock: deps.clock }, event)
+  }
+}

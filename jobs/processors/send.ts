@@ -1,0 +1,208 @@
+import { and, eq, lt, sql } from 'drizzle-orm'
+import type { CardUpdatePayload, SendMessagePayload } from '../../bot/domain/chat/send'
+import { newId } from '../../bot/lib/ids'
+import {
+  type Locale,
+  PermanentSendError,
+  type PlatformName,
+  RateLimitedSendError,
+  type Recipient,
+  type TenantRef,
+} from '../../bot/platforms/types'
+import { chats, messages, tenants, userIdentities, users } from '../../db/schema'
+import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
+import type { ProcessorDeps } from './types'
+
+interface TenantRow extends TenantRef {
+  platform: PlatformName
+}
+
+async function loadTenant(deps: ProcessorDeps, tenantId: string): Promise<TenantRow> {
+  const [t] = await deps.database.db
+    .select({ id: tenants.id, platformTenantKey: tenants.platformTenantKey, platform: tenants.platform })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId))
+  if (!t) throw new PermanentJobError(`tenant ${tenantId} not found`)
+  return t
+}
+
+/** The platform's address of a destination, and the recipient's locale. */
+async function resolveRecipient(
+  deps: ProcessorDeps,
+  tenant: TenantRow,
+  to: SendMessagePayload['to'],
+): Promise<{ recipient: Recipient; userId: string | null; chatId: string | null; locale: Locale }> {
+  if ('userId' in to) {
+    const [row] = await deps.database.db
+      .select({ openId: userIdentities.openId, locale: users.locale, status: users.status })
+      .from(users)
+      .leftJoin(
+        userIdentities,
+        and(eq(userIdentities.userId, users.id), eq(userIdentities.platform, tenant.platform)),
+      )
+      .where(and(eq(users.tenantId, tenant.id), eq(users.id, to.userId)))
+    if (!row) throw new PermanentSendError('no_user', `user ${to.userId} not found`)
+    if (!row.openId)
+      throw new PermanentSendError('no_identity', `user ${to.userId} has no ${tenant.platform} account`)
+    if (row.status !== 'active') throw new PermanentSendError('inactive', `user ${to.userId} has left`)
+    return {
+      recipient: { kind: 'user', openId: row.openId },
+      userId: to.userId,
+      chatId: null,
+      locale: row.locale === 'en' ? 'en' : 'zh-CN',
+    }
+  }
+  const [chat] = await deps.database.db
+    .select({ platformChatId: chats.platformChatId })
+    .from(chats)
+    .where(and(eq(chats.tenantId, tenant.id), eq(chats.platformChatId, to.chatId)))
+  return {
+    recipient: { kind: 'chat', chatId: chat?.platformChatId ?? to.chatId },
+    userId: null,
+    chatId: to.chatId,
+    locale: 'zh-CN',
+  }
+}
+
+/**
+ * Delivers one outbox message through the tenant's platform. The job id is the idempotency key: the
+ * platform dedupes a retried send (Feishu `uuid`) and the message row is written once. A permanent failure
+ * is recorded on the row with its reason and not retried; a rate limit waits without using up a try.
+ */
+export function sendMessage(deps: ProcessorDeps) {
+  return async (raw: JobPayload, job: JobInfo): Promise<void> => {
+    const payload = raw as unknown as SendMessagePayload
+    const tenant = await loadTenant(deps, payload.tenantId)
+    const idempotencyKey = job.id
+    const [already] = await deps.database.db
+      .select({ status: messages.status })
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenant.id), eq(messages.idempotencyKey, idempotencyKey)))
+    if (already && already.status !== 'pending') return
+    const base = {
+      tenantId: tenant.id,
+      platform: tenant.platform,
+      direction: 'out' as const,
+      kind: payload.content.kind,
+      text: payload.content.kind === 'text' ? payload.content.text : null,
+      card:
+        payload.content.kind === 'card' ? (payload.content.card as unknown as Record<string, unknown>) : null,
+      ref: payload.ref ?? null,
+      cardVersion: payload.version ?? 0,
+      idempotencyKey,
+    }
+    let resolved: Awaited<ReturnType<typeof resolveRecipient>>
+    try {
+      resolved = await resolveRecipient(deps, tenant, payload.to)
+      const platform = deps.platforms.get(tenant.platform)
+      const sent = await platform.send(tenant, {
+        to: resolved.recipient,
+        content: payload.content,
+        idempotencyKey,
+        locale: payload.locale ?? resolved.locale,
+        ...(payload.replyTo ? { replyTo: payload.replyTo } : {}),
+      })
+      await deps.database.db
+        .insert(messages)
+        .values({
+          id: newId('msg'),
+          ...base,
+          userId: resolved.userId,
+          chatId: resolved.chatId ?? sent.chatId ?? null,
+          platformMessageId: sent.platformMessageId,
+          status: 'sent',
+        })
+        .onConflictDoUpdate({
+          target: [messages.tenantId, messages.idempotencyKey],
+          set: { platformMessageId: sent.platformMessageId, status: 'sent', updatedAt: sql`now()` },
+        })
+      await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref ?? null })
+    } catch (err) {
+      if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
+      if (err instanceof PermanentSendError) {
+        await deps.database.db
+          .insert(messages)
+          .values({
+            id: newId('msg'),
+            ...base,
+            userId: 'userId' in payload.to ? payload.to.userId : null,
+            chatId: 'chatId' in payload.to ? payload.to.chatId : null,
+            status: 'failed',
+            error: `${err.platformCode}: ${err.message}`,
+          })
+          .onConflictDoNothing()
+        deps.logger.warn(
+          { tenantId: tenant.id, code: err.platformCode, ref: payload.ref },
+          'message not deliverable',
+        )
+        return
+      }
+      throw err
+    }
+  }
+}
+
+/**
+ * Updates every delivered copy of a card. Each copy is locked while its platform update runs, and skipped
+ * when it already shows this version or a newer one, so out-of-order updates never roll a card back.
+ */
+export function updateCard(deps: ProcessorDeps) {
+  return async (raw: JobPayload): Promise<void> => {
+    const payload = raw as unknown as CardUpdatePayload
+    const tenant = await loadTenant(deps, payload.tenantId)
+    const platform = deps.platforms.get(tenant.platform)
+    const copies = await deps.database.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.tenantId, tenant.id),
+          eq(messages.ref, payload.ref),
+          eq(messages.status, 'sent'),
+          lt(messages.cardVersion, payload.version),
+        ),
+      )
+    for (const copy of copies) {
+      try {
+        await deps.database.db.transaction(async (tx) => {
+          const [row] = await tx
+            .select({
+              platformMessageId: messages.platformMessageId,
+              userId: messages.userId,
+              locale: users.locale,
+            })
+            .from(messages)
+            .leftJoin(users, eq(users.id, messages.userId))
+            .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, payload.version)))
+            .for('update', { of: messages })
+          if (!row?.platformMessageId) return
+          await platform.updateCard(
+            tenant,
+            row.platformMessageId,
+            payload.card,
+            row.locale === 'en' ? 'en' : 'zh-CN',
+          )
+          await tx
+            .update(messages)
+            .set({
+              card: payload.card as unknown as Record<string, unknown>,
+              cardVersion: payload.version,
+              updatedAt: sql`now()`,
+            })
+            .where(eq(messages.id, copy.id))
+        })
+      } catch (err) {
+        if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
+        if (err instanceof PermanentSendError) {
+          await deps.database.db
+            .update(messages)
+            .set({ error: `${err.platformCode}: ${err.message}`, updatedAt: sql`now()` })
+            .where(eq(messages.id, copy.id))
+          continue
+        }
+        throw err
+      }
+    }
+    await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref })
+  }
+}
