@@ -20,6 +20,7 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      'miniapp/vitest.config.ts',
     ],
   },
 })

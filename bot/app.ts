@@ -3,15 +3,28 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
+import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
+import { approvalRoutes } from './http/routes/approvals'
 import { authRoutes } from './http/routes/auth'
+import { crmRoutes } from './http/routes/crm'
 import { healthRoutes } from './http/routes/health'
+import { homeRoutes } from './http/routes/home'
+import { noticeRoutes } from './http/routes/notices'
+import { orgRoutes } from './http/routes/org'
 import type { AppDeps, AppEnv } from './http/types'
+import { DEVCHAT_PAGE } from './platforms/devchat/page'
+import { devchatRoutes } from './platforms/devchat/routes'
+import { feishuRoutes } from './platforms/feishu/routes'
 
 export type { AppDeps } from './http/types'
 
 /** API bodies are small JSON; imports and uploads get their own limits on their routes. */
 const API_BODY_LIMIT = 1024 * 1024
+/** CSV/XLSX imports (the import itself caps rows). */
+const IMPORT_BODY_LIMIT = 20 * 1024 * 1024
+/** One visit photo. */
+const PHOTO_BODY_LIMIT = 10 * 1024 * 1024
 
 /**
  * Builds the Hono app from its dependencies: middleware, the one error mapper, and the route mounts.
@@ -37,19 +50,50 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     else logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
   })
   app.use('/api/*', secureHeaders())
-  app.use(
-    '/api/*',
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: API_BODY_LIMIT,
-      onError: (c) => c.json(errorBody(c, 'payload_too_large', `body exceeds ${API_BODY_LIMIT} bytes`), 413),
-    }),
-  )
+      maxSize,
+      onError: (c) => c.json(errorBody(c, 'payload_too_large', `body exceeds ${maxSize} bytes`), 413),
+    })
+  const apiLimit = limitOf(API_BODY_LIMIT)
+  const importLimit = limitOf(IMPORT_BODY_LIMIT)
+  const photoLimit = limitOf(PHOTO_BODY_LIMIT)
+  app.use('/api/*', (c, next) => {
+    const path = c.req.path
+    if (path === '/api/v1/crm/imports') return importLimit(c, next)
+    if (/^\/api\/v1\/crm\/visits\/[^/]+\/photos$/.test(path)) return photoLimit(c, next)
+    return apiLimit(c, next)
+  })
 
   app.onError(onError)
   app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 
+  app.get('/favicon.ico', (c) => c.body(null, 204))
   app.route('/', healthRoutes())
   app.route('/api/v1', authRoutes())
+  app.route('/api/v1', orgRoutes())
+  app.route('/api/v1', homeRoutes())
+  app.route('/api/v1', crmRoutes({ storage: deps.storage }))
+  app.route('/api/v1', approvalRoutes())
+  app.route('/api/v1', noticeRoutes())
+  if (deps.feishu)
+    app.route(
+      '/',
+      feishuRoutes({ ...deps.feishu, database: deps.database, logger: deps.logger, clock: deps.clock }),
+    )
+  if (devchatEnabled(deps.env)) {
+    app.get('/devchat', (c) => c.redirect('/devchat/'))
+    app.get('/devchat/', (c) => c.html(DEVCHAT_PAGE))
+    app.route(
+      '/devchat',
+      devchatRoutes({
+        database: deps.database,
+        logger: deps.logger,
+        clock: deps.clock,
+        sessionSecret: deps.sessionSecret,
+      }),
+    )
+  }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'http',

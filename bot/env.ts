@@ -41,6 +41,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed the demo tenant when the database is empty (default on for the embedded database). */
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** The devchat simulator: `auto` = on when no chat platform is configured, outside production. */
+  DEVCHAT: z.enum(['auto', 'on', 'off'], { message: "expected 'auto', 'on' or 'off'" }).default('auto'),
   FEISHU_APP_ID: z
     .string()
     .regex(/^cli_[0-9a-zA-Z]+$/, { message: 'expected a Feishu app id starting with cli_' })
@@ -112,3 +114,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 export const hasFeishu = (env: Env): boolean => env.FEISHU_APP_ID !== undefined
 export const hasDingtalk = (env: Env): boolean => env.DINGTALK_CLIENT_ID !== undefined
+
+/** devchat lets anyone act as anyone: never on in production unless asked for explicitly. */
+export const devchatEnabled = (env: Env): boolean =>
+  env.DEVCHAT === 'on' ||
+  (env.DEVCHAT === 'auto' && env.NODE_ENV !== 'production' && !hasFeishu(env) && !hasDingtalk(env))

@@ -21,6 +21,8 @@ export interface RelayOptions {
   jobOptions?: (topic: string) => JobOptions
   /** Relay only this tenant's rows (tests sharing one database; diagnostics). */
   tenantId?: string
+  /** With `tenantId`: also this tenant's inbound events, which are recorded before the tenant is known. */
+  tenantKey?: string
 }
 
 export const OUTBOX_FIELD = '_outbox'
@@ -72,7 +74,7 @@ export class OutboxRelay {
       const result = await tx.execute(sql`
         select id, topic, payload, tenant_id from outbox
         where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
-          ${this.options.tenantId ? sql`and tenant_id = ${this.options.tenantId}` : sql``}
+          ${this.tenantCondition()}
         order by id limit ${this.batchSize}
         for update skip locked`)
       const rows = rowsOfResult<OutboxRow>(result)
@@ -100,9 +102,16 @@ export class OutboxRelay {
     const result = await this.database.db.execute(sql`
       update outbox set status = 'pending'
       where status = 'relayed' and relayed_at < now() - (${olderThanMs} * interval '1 millisecond')
-        ${this.options.tenantId ? sql`and tenant_id = ${this.options.tenantId}` : sql``}
+        ${this.tenantCondition()}
       returning id`)
     return rowsOfResult(result).length
+  }
+
+  private tenantCondition() {
+    const { tenantId, tenantKey } = this.options
+    if (!tenantId) return sql``
+    if (!tenantKey) return sql`and tenant_id = ${tenantId}`
+    return sql`and (tenant_id = ${tenantId} or (tenant_id is null and payload #>> '{event,tenantKey}' = ${tenantKey}))`
   }
 
   /** Starts relaying on NOTIFY and on a short poll. */

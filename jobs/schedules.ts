@@ -3,4 +3,6 @@ import type { JobQueue } from './queue'
 /** Repeatable jobs, declared at every start (declaring again replaces, never duplicates). */
 export async function declareSchedules(queue: JobQueue): Promise<void> {
   await queue.schedule('housekeeping', 'system.housekeeping', 6 * 3600 * 1000)
+  await queue.schedule('directory-sync', 'org.sync_all_directories', 24 * 3600 * 1000)
+  await queue.schedule('crm-pool-scan', 'crm.pool.scan', 3600 * 1000)
 }

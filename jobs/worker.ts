@@ -1,4 +1,6 @@
 import { envOrExit } from '../bot/entry/env-or-exit'
+import { createLogger } from '../bot/lib/logger'
+import { feishuFromEnv } from '../bot/platforms/feishu/wiring'
 import { bootRuntime } from './runtime'
 
 /** Workers and the relay alone, for scaling job processing out on a shared Redis (needs REDIS_URL). */
@@ -7,7 +9,9 @@ if (!env.REDIS_URL) {
   process.stderr.write('jobs/worker.ts needs REDIS_URL: the in-process queue lives inside `npm start`\n')
   process.exit(1)
 }
-const runtime = await bootRuntime(env, { work: true })
+const logger = createLogger(env.LOG_LEVEL)
+const feishu = feishuFromEnv(env, logger)
+const runtime = await bootRuntime(env, { work: true, logger, platforms: feishu ? [feishu.platform] : [] })
 runtime.logger.info({ queue: runtime.queue.kind, database: runtime.database.kind }, 'worker started')
 let stopping = false
 const stop = async (signal: string) => {
@@ -15,6 +19,7 @@ const stop = async (signal: string) => {
   stopping = true
   runtime.logger.info({ signal }, 'worker draining')
   await runtime.close()
+  await feishu?.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void stop('SIGINT'))

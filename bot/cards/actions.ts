@@ -3,8 +3,11 @@ import { whoamiCommand } from '../commands/help'
 import type { ServiceContext } from '../domain/context'
 import { setLocale } from '../domain/org/set-locale'
 import type { ActionPayload, CardActionResult, Locale } from '../platforms/types'
+import { approvalActions } from './approval-actions'
+import { customerActions } from './customer-actions'
 import { helpCard } from './help-card'
 import { t } from './i18n'
+import { noticeActions } from './notice-actions'
 
 export interface CardActionInput {
   ctx: ServiceContext
@@ -24,6 +27,9 @@ export type CardActionHandler = (input: CardActionInput) => Promise<CardActionRe
 
 /** Every card action by its `a` name. Features add theirs here. */
 export const cardActions: Record<string, CardActionHandler> = {
+  ...noticeActions,
+  ...approvalActions,
+  ...customerActions,
   'help.show': async ({ locale }) => ({ card: helpCard(commands, locale) }),
   'help.whoami': async (input) => {
     const reply = await whoamiCommand.run({

@@ -1,4 +1,7 @@
+import { startApprovalCommand, todoApprovalsCommand } from './approvals'
+import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
+import { noticesCommand } from './notices'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -10,4 +13,9 @@ export const commands: CommandSpec[] = []
 commands.push(
   helpCommand(() => commands),
   whoamiCommand,
+  customerCommand,
+  nearbyCommand,
+  noticesCommand,
+  startApprovalCommand,
+  todoApprovalsCommand,
 )

@@ -1,9 +1,14 @@
+import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
+import { createLogger } from '../lib/logger'
+import { feishuFromEnv } from '../platforms/feishu/wiring'
+import { type FeishuLongConnection, startFeishuLongConnection } from '../platforms/feishu/ws'
 import { envOrExit } from './env-or-exit'
 import { localSessionSecret } from './session-secret'
 import { mountStatic } from './static'
+import { createLocalStorage } from './storage-local'
 
 /**
  * The Node process: HTTP server, outbox relay and job workers in one process by default
@@ -11,7 +16,13 @@ import { mountStatic } from './static'
  */
 const started = performance.now()
 const env = envOrExit()
-const runtime = await bootRuntime(env, { work: true })
+const bootLogger = createLogger(env.LOG_LEVEL)
+const feishu = feishuFromEnv(env, bootLogger)
+const runtime = await bootRuntime(env, {
+  work: true,
+  logger: bootLogger,
+  platforms: feishu ? [feishu.platform] : [],
+})
 const { logger } = runtime
 const app = createApp({
   env,
@@ -20,8 +31,18 @@ const app = createApp({
   logger,
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
+  storage: createLocalStorage(resolve(env.DATA_DIR, 'blobs')),
+  ...(feishu ? { feishu: feishu.inbound, loginExchangers: { feishu: feishu.exchangeLoginCode } } : {}),
 })
-mountStatic(app)
+let feishuWs: FeishuLongConnection | null = null
+if (feishu?.mode === 'ws') {
+  feishuWs = await startFeishuLongConnection(
+    { ...feishu.inbound, database: runtime.database, logger, clock: runtime.clock },
+    feishu.platform.config,
+    logger,
+  )
+}
+mountStatic(app, env)
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
@@ -50,8 +71,10 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down')
   const hardStop = setTimeout(() => process.exit(1), 15_000)
   hardStop.unref()
+  feishuWs?.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await runtime.close()
+  await feishu?.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,18 +1,38 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono } from 'hono'
+import type { Env } from '../env'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
+const appDir = resolve(root, 'miniapp/dist')
+
+const escapeAttr = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** index.html with the runtime settings the mini-app reads from `<meta>` tags (Feishu app id, login URL). */
+function appIndex(env: Env): string | null {
+  const index = resolve(appDir, 'index.html')
+  if (!existsSync(index)) return null
+  const metas = [
+    env.FEISHU_APP_ID
+      ? `<meta name="flowcard-feishu-app-id" content="${escapeAttr(env.FEISHU_APP_ID)}">`
+      : '',
+    env.FEISHU_APP_ID
+      ? '<meta name="flowcard-browser-login-url" content="/api/v1/auth/feishu/authorize">'
+      : '',
+  ].join('')
+  return readFileSync(index, 'utf8').replace('</head>', `${metas}</head>`)
+}
 
 /**
  * Node-only static files: the API reference's assets (from the swagger-ui-dist package, so the page works
- * with no Internet) and the built mini-app at /app/ with an index.html fallback for deep links.
+ * with no Internet) and the built mini-app at /app/. Hashed assets are cached for a year and a missing one
+ * is a real 404; every other /app/* path gets index.html (no-cache) so deep links work.
  */
-export function mountStatic<E extends object>(app: Hono<E & { Variables: object }>): void {
+export function mountStatic<E extends object>(app: Hono<E & { Variables: object }>, env: Env): void {
   const require = createRequire(import.meta.url)
   const swaggerDir = dirname(require.resolve('swagger-ui-dist/package.json'))
   app.use(
@@ -23,23 +43,34 @@ export function mountStatic<E extends object>(app: Hono<E & { Variables: object 
     }),
   )
 
-  const appDir = resolve(root, 'miniapp/dist')
+  app.use('/app/assets/*', async (c, next) => {
+    await next()
+    if (c.res.status === 200) c.res.headers.set('cache-control', 'public, max-age=31536000, immutable')
+  })
   app.use(
-    '/app/*',
+    '/app/assets/*',
     serveStatic({
       root: relative(process.cwd(), appDir),
       rewriteRequestPath: (p) => p.replace(/^\/app/, ''),
     }),
   )
+  app.get('/app/assets/*', (c) => c.text('not found', 404))
   app.get('/app', (c) => c.redirect('/app/'))
+  let cached: { html: string; mtime: number } | null = null
   app.get('/app/*', (c) => {
     const index = resolve(appDir, 'index.html')
-    if (!existsSync(index)) {
+    const mtime = existsSync(index) ? statSync(index).mtimeMs : 0
+    if (!cached || cached.mtime !== mtime) {
+      const html = appIndex(env)
+      cached = html ? { html, mtime } : null
+    }
+    c.header('cache-control', 'no-cache')
+    if (!cached) {
       return c.html(
         '<!doctype html><meta charset="utf-8"><title>flowcard</title><p>小程序尚未构建：运行 <code>npm run build -w miniapp</code>。<br>The mini-app is not built yet: run <code>npm run build -w miniapp</code>.</p>',
         503,
       )
     }
-    return c.html(readFileSync(index, 'utf8'))
+    return c.html(cached.html)
   })
 }

@@ -3,6 +3,7 @@ import type { JobQueue } from '../../jobs/queue'
 import type { Clock } from '../domain/context'
 import type { Env } from '../env'
 import type { AppLogger } from '../lib/logger'
+import type { FeishuInboundOptions } from '../platforms/feishu/inbound'
 
 /** What the HTTP app is built from; the entry files pick the concrete drivers. */
 export interface AppDeps {
@@ -14,9 +15,13 @@ export interface AppDeps {
   /** HMAC secret for session tokens (SESSION_SECRET, or a generated one kept in DATA_DIR). */
   sessionSecret: string
   /** Platform login-code exchangers (Feishu, DingTalk) by platform name. */
+  /** Blob storage (visit photos); local disk on Node. Photo upload answers 400 without it. */
+  storage?: import('../lib/storage/types').BlobStorage
   loginExchangers?: Partial<
     Record<'feishu' | 'dingtalk', (code: string) => Promise<{ tenantKey: string; openId: string }>>
   >
+  /** Feishu HTTP callbacks (`/webhooks/feishu/*`), mounted only when Feishu is configured. */
+  feishu?: FeishuInboundOptions
 }
 
 export interface SessionInfo {

@@ -28,11 +28,34 @@ export const REDACT_PATHS = [
   'env.SESSION_SECRET',
 ]
 
-export function createLogger(level: string, name = 'flowcard'): AppLogger {
-  return pino({
+/**
+ * JSON lines for machines; on an interactive terminal outside production, pino-pretty's readable lines
+ * (same fields, same redaction) so a newcomer's `npm start` reads well.
+ */
+export function createLogger(level: string, name = 'flowcard', pretty = defaultPretty()): AppLogger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
-  })
+  }
+  if (!pretty) return pino(options)
+  return pino(
+    options,
+    pino.transport({
+      target: 'pino-pretty',
+      options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+    }),
+  )
+}
+
+function defaultPretty(): boolean {
+  const g = globalThis as {
+    process?: { stdout?: { isTTY?: boolean }; env?: Record<string, string | undefined> }
+  }
+  return (
+    Boolean(g.process?.stdout?.isTTY) &&
+    g.process?.env?.NODE_ENV !== 'production' &&
+    g.process?.env?.LOG_FORMAT !== 'json'
+  )
 }

@@ -167,6 +167,20 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage): Promise
       return
     }
     const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
+    const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
+    if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
+      // A shared location with no command: offer the nearest customers for a check-in.
+      const reply = await onLocation.run({
+        ctx: txCtx,
+        locale: userLocale,
+        args: '',
+        chat: { chatId: event.chatId, chatType: event.chatType },
+        user: { id: user.id, name: user.name },
+        location: event.location,
+      })
+      if (reply) await deliverReply(txCtx, to, event.messageId, userLocale, reply)
+      return
+    }
     const note =
       parsed.kind === 'suggest'
         ? t(

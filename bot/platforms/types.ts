@@ -227,4 +227,12 @@ export interface ChatPlatform {
   syncDirectory?(tenant: TenantRef): Promise<DirectorySnapshot>
   /** Exchange a mini-app login code for the platform user. */
   exchangeLoginCode?(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
+  /** Who has read a message the bot sent (Feishu read_users), where the platform tells. */
+  readUsers?(tenant: TenantRef, platformMessageId: string): Promise<Array<{ openId: string; readAt: Date }>>
+  /** The platform's urgent notification on a sent message (Feishu in-app buzz), where it has one. */
+  urgent?(
+    tenant: TenantRef,
+    platformMessageId: string,
+    openIds: string[],
+  ): Promise<{ invalidOpenIds: string[] }>
 }

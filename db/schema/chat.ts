@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { createdAt, id, tenantId, updatedAt } from './_columns'
 import { platformEnum } from './org'
 
@@ -57,4 +57,20 @@ export const chats = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('chats_platform_uq').on(t.tenantId, t.platform, t.platformChatId)],
+)
+
+/**
+ * The newest state of every card ref. A card update records it before updating delivered copies, and a send
+ * re-applies it after writing its copy, so an update that overtakes the first send of its card is not lost.
+ */
+export const cardStates = pgTable(
+  'card_states',
+  {
+    tenantId: tenantId(),
+    ref: text().notNull(),
+    version: integer().notNull(),
+    card: jsonb().$type<Record<string, unknown>>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.ref] })],
 )

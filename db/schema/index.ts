@@ -1,3 +1,6 @@
+export * from './approvals'
 export * from './chat'
+export * from './crm'
+export * from './notices'
 export * from './org'
 export * from './system'

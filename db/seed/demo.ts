@@ -1,4 +1,8 @@
-import type { DbOrTx } from '../client'
+import type { Db, DbOrTx } from '../client'
+import { seedApprovalTemplates } from './approvals'
+import { seedCrm } from './crm'
+import { seedDevchatChats } from './devchat'
+import { seedNotices } from './notices'
 import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'
 
 /** The demo company of `npm start`: 20 people, four departments (sales has two teams), managers, roles. */
@@ -211,8 +215,22 @@ export const demoOrg: OrgSpec = {
 
 export const DEMO_TENANT_KEY = 'demo'
 
-/** Seeds the demo tenant once; returns null when it already exists. */
-export async function seedDemo(db: DbOrTx): Promise<SeededOrg | null> {
+/** Adds a feature's demo data (templates, customers, notices) to a freshly seeded demo tenant. */
+export type DemoSeeder = (db: DbOrTx, org: SeededOrg) => Promise<void>
+
+/** Feature seeders, run in order after the org. Each feature appends one import and one entry. */
+export const demoSeeders: DemoSeeder[] = [seedDevchatChats, seedApprovalTemplates, seedNotices, seedCrm]
+
+/** Seeds the demo tenant once, in one transaction; returns null when it already exists. */
+export async function seedDemo(db: Db): Promise<SeededOrg | null> {
   if (await findTenantByKey(db, 'devchat', DEMO_TENANT_KEY)) return null
-  return seedOrg(db, demoOrg, { name: '云帆科技（演示）', platform: 'devchat', tenantKey: DEMO_TENANT_KEY })
+  return db.transaction(async (tx) => {
+    const org = await seedOrg(tx, demoOrg, {
+      name: '云帆科技（演示）',
+      platform: 'devchat',
+      tenantKey: DEMO_TENANT_KEY,
+    })
+    for (const seeder of demoSeeders) await seeder(tx, org)
+    return org
+  })
 }

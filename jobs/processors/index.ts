@@ -1,9 +1,14 @@
 import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
+import { SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
 import type { Processor } from '../queue'
+import { approvalProcessors } from './approvals'
+import { crmProcessors } from './crm'
 import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
+import { noticeProcessors } from './notices'
 import { sendMessage, updateCard } from './send'
+import { SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
 
 export type { ProcessorDeps } from './types'
@@ -15,5 +20,10 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     [INBOUND_EVENT]: inboundEvent(deps),
     [SEND_MESSAGE]: sendMessage(deps),
     [SEND_CARD_UPDATE]: updateCard(deps),
+    [SYNC_DIRECTORY]: syncDirectory(deps),
+    [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
+    ...noticeProcessors(deps),
+    ...approvalProcessors(deps),
+    ...crmProcessors(deps),
   }
 }

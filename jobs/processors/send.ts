@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm'
 import type { CardUpdatePayload, SendMessagePayload } from '../../bot/domain/chat/send'
 import { newId } from '../../bot/lib/ids'
 import {
+  type Card,
   type Locale,
   PermanentSendError,
   type PlatformName,
@@ -9,7 +10,7 @@ import {
   type Recipient,
   type TenantRef,
 } from '../../bot/platforms/types'
-import { chats, messages, tenants, userIdentities, users } from '../../db/schema'
+import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'
 
@@ -116,6 +117,16 @@ export function sendMessage(deps: ProcessorDeps) {
           target: [messages.tenantId, messages.idempotencyKey],
           set: { platformMessageId: sent.platformMessageId, status: 'sent', updatedAt: sql`now()` },
         })
+      if (payload.content.kind === 'card' && payload.ref) {
+        // An update of this card may have run before this copy existed: bring the copy up to date.
+        const [state] = await deps.database.db
+          .select({ version: cardStates.version, card: cardStates.card })
+          .from(cardStates)
+          .where(and(eq(cardStates.tenantId, tenant.id), eq(cardStates.ref, payload.ref)))
+        if (state && state.version > (payload.version ?? 0)) {
+          await applyCardState(deps, tenant, payload.ref, state.card as unknown as Card, state.version)
+        }
+      }
       await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref ?? null })
     } catch (err) {
       if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
@@ -143,66 +154,78 @@ export function sendMessage(deps: ProcessorDeps) {
 }
 
 /**
- * Updates every delivered copy of a card. Each copy is locked while its platform update runs, and skipped
- * when it already shows this version or a newer one, so out-of-order updates never roll a card back.
+ * Updates every delivered copy of a card. The newest state is recorded first (a copy sent later catches up
+ * from it); each copy is locked while its platform update runs, and skipped when it already shows this
+ * version or a newer one, so out-of-order updates never roll a card back.
  */
 export function updateCard(deps: ProcessorDeps) {
   return async (raw: JobPayload): Promise<void> => {
     const payload = raw as unknown as CardUpdatePayload
     const tenant = await loadTenant(deps, payload.tenantId)
-    const platform = deps.platforms.get(tenant.platform)
-    const copies = await deps.database.db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.tenantId, tenant.id),
-          eq(messages.ref, payload.ref),
-          eq(messages.status, 'sent'),
-          lt(messages.cardVersion, payload.version),
-        ),
-      )
-    for (const copy of copies) {
-      try {
-        await deps.database.db.transaction(async (tx) => {
-          const [row] = await tx
-            .select({
-              platformMessageId: messages.platformMessageId,
-              userId: messages.userId,
-              locale: users.locale,
-            })
-            .from(messages)
-            .leftJoin(users, eq(users.id, messages.userId))
-            .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, payload.version)))
-            .for('update', { of: messages })
-          if (!row?.platformMessageId) return
-          await platform.updateCard(
-            tenant,
-            row.platformMessageId,
-            payload.card,
-            row.locale === 'en' ? 'en' : 'zh-CN',
-          )
-          await tx
-            .update(messages)
-            .set({
-              card: payload.card as unknown as Record<string, unknown>,
-              cardVersion: payload.version,
-              updatedAt: sql`now()`,
-            })
-            .where(eq(messages.id, copy.id))
-        })
-      } catch (err) {
-        if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
-        if (err instanceof PermanentSendError) {
-          await deps.database.db
-            .update(messages)
-            .set({ error: `${err.platformCode}: ${err.message}`, updatedAt: sql`now()` })
-            .where(eq(messages.id, copy.id))
-          continue
-        }
-        throw err
-      }
-    }
+    const state = { version: payload.version, card: payload.card as unknown as Record<string, unknown> }
+    await deps.database.db
+      .insert(cardStates)
+      .values({ tenantId: tenant.id, ref: payload.ref, ...state })
+      .onConflictDoUpdate({
+        target: [cardStates.tenantId, cardStates.ref],
+        set: { ...state, updatedAt: sql`now()` },
+        setWhere: lt(cardStates.version, payload.version),
+      })
+    await applyCardState(deps, tenant, payload.ref, payload.card, payload.version)
     await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref })
+  }
+}
+
+/** Brings every sent copy of `ref` older than `version` to `card`. */
+async function applyCardState(
+  deps: ProcessorDeps,
+  tenant: TenantRow,
+  ref: string,
+  card: Card,
+  version: number,
+): Promise<void> {
+  const platform = deps.platforms.get(tenant.platform)
+  const copies = await deps.database.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, tenant.id),
+        eq(messages.ref, ref),
+        eq(messages.status, 'sent'),
+        lt(messages.cardVersion, version),
+      ),
+    )
+  for (const copy of copies) {
+    try {
+      await deps.database.db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ platformMessageId: messages.platformMessageId, locale: users.locale })
+          .from(messages)
+          .leftJoin(users, eq(users.id, messages.userId))
+          .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, version)))
+          .for('update', { of: messages })
+        if (!row?.platformMessageId) return
+        await platform.updateCard(tenant, row.platformMessageId, card, row.locale === 'en' ? 'en' : 'zh-CN')
+        await tx
+          .update(messages)
+          .set({
+            card: card as unknown as Record<string, unknown>,
+            cardVersion: version,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(messages.id, copy.id))
+      })
+    } catch (err) {
+      if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
+      if (err instanceof PermanentSendError) {
+        await deps.database.db
+          .update(messages)
+          .set({ error: `${err.platformCode}: ${err.message}`, updatedAt: sql`now()` })
+          .where(eq(messages.id, copy.id))
+        continue
+      }
+      throw err
+    }
   }
 }

@@ -58,6 +58,32 @@ describe('service skeleton', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large')
   })
 
+  it('answers invalid input with 400 naming the field, and malformed JSON with 400', async () => {
+    const { app } = testApp(database)
+    const res = await app.request('/api/v1/auth/devchat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 42 }),
+    })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { code: string; field: string; message: string } }
+    expect(body.error).toMatchObject({ code: 'invalid_input', field: 'code' })
+    expect(body.error.message).toMatch(/^code: /)
+    const bad = await app.request('/api/v1/auth/devchat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"code": ',
+    })
+    expect(bad.status).toBe(400)
+    const unknown = await app.request('/api/v1/auth/wecom', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'x' }),
+    })
+    expect(unknown.status).toBe(400)
+    expect(((await unknown.json()) as { error: { field: string } }).error.field).toBe('platform')
+  })
+
   it('publishes an OpenAPI 3.1 document with the routes', async () => {
     const { app } = testApp(database)
     const res = await app.request('/api/openapi.json')

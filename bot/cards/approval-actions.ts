@@ -1,0 +1,166 @@
+import { and, eq } from 'drizzle-orm'
+import { userIdentities } from '../../db/schema'
+import { addSigner } from '../domain/approvals/add-signer'
+import { approveTask } from '../domain/approvals/approve-task'
+import { listInstances } from '../domain/approvals/list-instances'
+import { rejectTask } from '../domain/approvals/reject-task'
+import { resubmitInstance } from '../domain/approvals/resubmit-instance'
+import { returnTask } from '../domain/approvals/return-task'
+import { startInstance } from '../domain/approvals/start-instance'
+import { loadTask, loadTemplateVersion } from '../domain/approvals/store'
+import { transferTask } from '../domain/approvals/transfer-task'
+import { urgeInstance } from '../domain/approvals/urge-instance'
+import { loadView } from '../domain/approvals/view'
+import { withdrawInstance } from '../domain/approvals/withdraw-instance'
+import type { ServiceContext } from '../domain/context'
+import { DomainError, InvalidInputError } from '../domain/errors'
+import type { CardActionResult, Locale } from '../platforms/types'
+import type { CardActionHandler, CardActionInput } from './actions'
+import {
+  approvalStartCard,
+  approvalSubmittedCard,
+  approvalTodoCard,
+  chatFormToValues,
+} from './approval-form-card'
+import { approvalProgressCard } from './approval-progress-card'
+import { approvalTaskCard } from './approval-task-card'
+import { t } from './i18n'
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
+
+export async function todoCard(ctx: ServiceContext, locale: Locale) {
+  const list = await listInstances({ ctx, input: { box: 'todo', pageSize: 10 } })
+  return approvalTodoCard(list.items, list.total, locale)
+}
+
+/** 同意 / 拒绝 from a task card (or the todo list). The loser of a race gets the card as it now is. */
+function decide(kind: 'approve' | 'reject'): CardActionHandler {
+  return async ({ ctx, locale, payload, formValues }): Promise<CardActionResult> => {
+    const taskId = str(payload.task)
+    if (!taskId) throw new InvalidInputError('task', 'missing task')
+    const comment = str(formValues.comment).trim() || undefined
+    const version = typeof payload.v === 'number' ? payload.v : undefined
+    const fromTodo = payload.from === 'todo'
+    const input = { taskId, ...(comment ? { comment } : {}), ...(version !== undefined ? { version } : {}) }
+    try {
+      // A refused decision (lost race, second tap) throws before any write, so answering it is safe.
+      const { view } =
+        kind === 'approve' ? await approveTask({ ctx, input }) : await rejectTask({ ctx, input })
+      const toast = {
+        kind: 'success' as const,
+        text: kind === 'approve' ? t(locale, '已同意', 'Approved') : t(locale, '已拒绝', 'Rejected'),
+      }
+      return { toast, card: fromTodo ? await todoCard(ctx, locale) : approvalTaskCard(view, taskId, locale) }
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'invalid_transition') throw err
+      const task = await loadTask(ctx, taskId)
+      const view = await loadView(ctx, task.instanceId)
+      return {
+        toast: { kind: 'warning', text: err.message },
+        card: fromTodo ? await todoCard(ctx, locale) : approvalTaskCard(view, taskId, locale),
+      }
+    }
+  }
+}
+
+async function resolveUserId(ctx: ServiceContext, platformId: string, via: string): Promise<string> {
+  const rows = await ctx.db
+    .select({ userId: userIdentities.userId, platform: userIdentities.platform })
+    .from(userIdentities)
+    .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.openId, platformId)))
+  return rows.find((r) => r.platform === via)?.userId ?? rows[0]?.userId ?? platformId
+}
+
+async function submit({ ctx, locale, payload, formValues }: CardActionInput): Promise<CardActionResult> {
+  const key = str(payload.tpl)
+  const tv = await loadTemplateVersion(ctx, { key })
+  const ids = new Map<string, string>()
+  for (const f of tv.form) {
+    if (f.type !== 'user') continue
+    const raw = formValues[f.key]
+    const v = Array.isArray(raw) ? str(raw[0]) : str(raw)
+    if (v) ids.set(v, await resolveUserId(ctx, v, ctx.actor.kind === 'user' ? ctx.actor.via : ''))
+  }
+  const form = chatFormToValues(tv.form, formValues, (id) => ids.get(id) ?? id)
+  const view = await startInstance({ ctx, input: { templateKey: key, form } })
+  return {
+    toast: { kind: 'success', text: t(locale, '已提交', 'Submitted') },
+    card: approvalSubmittedCard(view.instance.title, view.instance.serialNo, view.instance.id, locale),
+  }
+}
+
+/** The person picked in the card's `target` input, as a user id of the tenant. */
+async function targetOf(input: CardActionInput): Promise<string> {
+  const raw = input.formValues.target
+  const v = Array.isArray(raw) ? str(raw[0]) : str(raw)
+  if (!v) throw new InvalidInputError('target', '请先选择转交或加签的人 / pick someone first')
+  return resolveUserId(input.ctx, v, input.ctx.actor.kind === 'user' ? input.ctx.actor.via : '')
+}
+
+/** 退回 / 转交 / 加签 from the approver's card: the tapper's card shows the outcome at once. */
+function taskMove(kind: 'return' | 'transfer' | 'addsign'): CardActionHandler {
+  return async (input): Promise<CardActionResult> => {
+    const { ctx, locale, payload, formValues } = input
+    const taskId = str(payload.task)
+    const comment = str(formValues.comment).trim() || undefined
+    const base = {
+      taskId,
+      ...(comment ? { comment } : {}),
+      ...(typeof payload.v === 'number' ? { version: payload.v } : {}),
+    }
+    const { view } =
+      kind === 'return'
+        ? await returnTask({ ctx, input: base })
+        : kind === 'transfer'
+          ? await transferTask({ ctx, input: { ...base, toUserId: await targetOf(input) } })
+          : await addSigner({
+              ctx,
+              input: {
+                ...base,
+                userId: await targetOf(input),
+                position: payload.pos === 'before' ? 'before' : 'after',
+              },
+            })
+    const text = {
+      return: t(locale, '已退回', 'Returned'),
+      transfer: t(locale, '已转交', 'Transferred'),
+      addsign: t(locale, '已加签', 'Signer added'),
+    }[kind]
+    return { toast: { kind: 'success', text }, card: approvalTaskCard(view, taskId, locale) }
+  }
+}
+
+/** Every approval card action, spread into `cardActions`. */
+export const approvalActions: Record<string, CardActionHandler> = {
+  'approval.approve': decide('approve'),
+  'approval.reject': decide('reject'),
+  'approval.return': taskMove('return'),
+  'approval.transfer': taskMove('transfer'),
+  'approval.addsign': taskMove('addsign'),
+  'approval.submit': submit,
+  'approval.form': async ({ ctx, locale, payload }) => ({
+    card: approvalStartCard(await loadTemplateVersion(ctx, { key: str(payload.tpl) }), locale),
+  }),
+  'approval.todo': async ({ ctx, locale }) => ({ card: await todoCard(ctx, locale) }),
+  'approval.urge': async ({ ctx, locale, payload }) => {
+    const view = await urgeInstance({ ctx, input: { instanceId: str(payload.ins) } })
+    return {
+      toast: { kind: 'success', text: t(locale, '已催办', 'Nudged') },
+      card: approvalProgressCard(view, locale),
+    }
+  },
+  'approval.withdraw': async ({ ctx, locale, payload }) => {
+    const view = await withdrawInstance({ ctx, input: { instanceId: str(payload.ins) } })
+    return {
+      toast: { kind: 'success', text: t(locale, '已撤回', 'Withdrawn') },
+      card: approvalProgressCard(view, locale),
+    }
+  },
+  'approval.resubmit': async ({ ctx, locale, payload }) => {
+    const view = await resubmitInstance({ ctx, input: { instanceId: str(payload.ins) } })
+    return {
+      toast: { kind: 'success', text: t(locale, '已重新提交', 'Resubmitted') },
+      card: approvalProgressCard(view, locale),
+    }
+  },
+}

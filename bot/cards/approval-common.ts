@@ -1,0 +1,67 @@
+import { displayValue } from '../domain/approvals/engine/form'
+import { type ApprovalView, userName } from '../domain/approvals/view'
+import type { CardColor, CardElement, Locale } from '../platforms/types'
+import { t } from './i18n'
+
+export const instanceStatusText = (locale: Locale, status: string): string =>
+  ({
+    pending: t(locale, '审批中', 'In review'),
+    approved: t(locale, '已通过', 'Approved'),
+    rejected: t(locale, '已拒绝', 'Rejected'),
+    returned: t(locale, '已退回', 'Returned'),
+    withdrawn: t(locale, '已撤回', 'Withdrawn'),
+    cancelled: t(locale, '已撤销', 'Cancelled'),
+  })[status] ?? status
+
+export const instanceStatusColor = (status: string): CardColor =>
+  (
+    ({
+      pending: 'blue',
+      approved: 'green',
+      rejected: 'red',
+      returned: 'orange',
+      withdrawn: 'grey',
+      cancelled: 'grey',
+    }) as Record<string, CardColor>
+  )[status] ?? 'blue'
+
+export const templateName = (view: ApprovalView, locale: Locale): string =>
+  locale === 'en' && view.template.nameEn ? view.template.nameEn : view.template.name
+
+export const fieldLabel = (f: { label: string; labelEn?: string | undefined }, locale: Locale): string =>
+  locale === 'en' && f.labelEn ? f.labelEn : f.label
+
+/** The fields approvers see on a card: those marked `showOnCard`, else the first four with a value. */
+export function keyFields(view: ApprovalView, locale: Locale): CardElement {
+  const marked = view.template.form.filter((f) => f.showOnCard)
+  const chosen = (marked.length > 0 ? marked : view.template.form)
+    .filter((f) => view.instance.form[f.key] !== undefined)
+    .slice(0, marked.length > 0 ? 8 : 4)
+  const names = (kind: 'user' | 'department', id: string) =>
+    kind === 'user' ? userName(view, id, locale) : (view.departments.get(id) ?? id)
+  return {
+    type: 'fields',
+    fields: [
+      {
+        label: t(locale, '申请人', 'Applicant'),
+        value: userName(view, view.instance.initiatorId, locale),
+        short: true,
+      },
+      { label: t(locale, '编号', 'No.'), value: view.instance.serialNo, short: true },
+      ...chosen.map((f) => ({
+        label: fieldLabel(f, locale),
+        value: displayValue(f, view.instance.form[f.key], locale, names),
+        short: f.type !== 'textarea',
+      })),
+    ],
+  }
+}
+
+export const detailPath = (instanceId: string) => `/approvals/${instanceId}`
+
+export const formatTime = (d: Date | null | undefined): string => {
+  if (!d) return ''
+  // Shown in China time: the product's default audience.
+  const z = new Date(d.getTime() + 8 * 3600_000)
+  return z.toISOString().slice(5, 16).replace('T', ' ')
+}

@@ -1,0 +1,252 @@
+import { SIMPLE_FIELD_TYPES } from '../domain/approvals/engine/form'
+import type { InstanceListItem } from '../domain/approvals/list-instances'
+import type { TemplateSummary } from '../domain/approvals/list-templates'
+import type { FormField } from '../domain/approvals/schemas'
+import type { TemplateVersion } from '../domain/approvals/store'
+import type { Card, CardElement, FormInput, Locale } from '../platforms/types'
+import { fieldLabel, formatTime, instanceStatusText } from './approval-common'
+import { t } from './i18n'
+
+const newPath = (key: string) => `/approvals/new?template=${encodeURIComponent(key)}`
+const tplName = (tv: { name: string; nameEn: string | null }, locale: Locale) =>
+  locale === 'en' && tv.nameEn ? tv.nameEn : tv.name
+
+/** Chat form inputs for a field; date ranges become two date inputs (`<key>__start`, `<key>__end`). */
+function inputsFor(f: FormField, locale: Locale): FormInput[] {
+  const label = fieldLabel(f, locale)
+  const base = {
+    label,
+    ...(f.required ? { required: true } : {}),
+    ...(f.placeholder ? { placeholder: f.placeholder } : {}),
+  }
+  switch (f.type) {
+    case 'text':
+      return [{ ...base, type: 'text', name: f.key, ...(f.maxLength ? { maxLength: f.maxLength } : {}) }]
+    case 'textarea':
+      return [{ ...base, type: 'textarea', name: f.key }]
+    case 'number':
+      return [{ ...base, type: 'number', name: f.key }]
+    case 'money':
+      return [{ ...base, type: 'number', name: f.key, label: `${label}（${t(locale, '元', 'CNY')}）` }]
+    case 'date':
+      return [{ ...base, type: 'date', name: f.key }]
+    case 'dateRange':
+      return [
+        { ...base, type: 'date', name: `${f.key}__start`, label: `${label} · ${t(locale, '开始', 'from')}` },
+        { ...base, type: 'date', name: `${f.key}__end`, label: `${label} · ${t(locale, '结束', 'to')}` },
+      ]
+    case 'select':
+    case 'multiselect':
+      return [{ ...base, type: f.type, name: f.key, options: f.options ?? [] }]
+    case 'user':
+      return [{ ...base, type: 'person', name: f.key }]
+    default:
+      return []
+  }
+}
+
+/**
+ * The card `发起 请假` answers with: the template's simple fields as a form, submitted by `approval.submit`.
+ * When a required field needs the mini-app (attachments, CRM references, chosen approvers), the card
+ * opens the mini-app instead.
+ */
+export function approvalStartCard(tv: TemplateVersion, locale: Locale): Card {
+  const name = tplName(tv, locale)
+  const complex = tv.form.filter((f) => !SIMPLE_FIELD_TYPES.has(f.type))
+  const chooses = tv.flow.nodes.some(
+    (n) => (n.type === 'approval' || n.type === 'cc') && n.approvers.kind === 'initiator_chooses',
+  )
+  const needsApp = chooses || complex.some((f) => f.required)
+  const link = { path: newPath(tv.key) }
+  const header = { title: t(locale, `发起${name}`, `New ${name} request`), color: 'blue' as const }
+  if (needsApp) {
+    return {
+      header,
+      summary: header.title,
+      elements: [
+        {
+          type: 'markdown',
+          text: t(
+            locale,
+            `「${name}」需要上传附件或选择关联记录，请在小程序中填写。`,
+            `"${name}" needs attachments or linked records; fill it in the app.`,
+          ),
+        },
+        {
+          type: 'actions',
+          buttons: [{ text: t(locale, '在小程序中填写', 'Fill in the app'), style: 'primary', link }],
+        },
+      ],
+      link,
+    }
+  }
+  const elements: CardElement[] = [
+    {
+      type: 'form',
+      name: `start_${tv.key}`,
+      inputs: tv.form.flatMap((f) => inputsFor(f, locale)),
+      buttons: [
+        {
+          text: t(locale, '提交', 'Submit'),
+          style: 'primary',
+          action: { a: 'approval.submit', tpl: tv.key, tv: tv.version },
+        },
+      ],
+    },
+  ]
+  if (complex.length > 0) {
+    elements.push({
+      type: 'actions',
+      buttons: [{ text: t(locale, '添加附件等更多信息', 'Add attachments and more'), link }],
+    })
+  }
+  return { header, summary: header.title, elements, link }
+}
+
+/** Turns chat form values (strings from the platform) into the typed values the engine validates. */
+export function chatFormToValues(
+  fields: readonly FormField[],
+  raw: Record<string, unknown>,
+  userIdOf: (platformId: string) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const str = (v: unknown): string | undefined =>
+    typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : undefined
+  for (const f of fields) {
+    const v = raw[f.key]
+    switch (f.type) {
+      case 'number': {
+        const s = str(v)
+        if (s) out[f.key] = Number.isFinite(Number(s)) ? Number(s) : s
+        break
+      }
+      case 'money': {
+        const s = str(v)?.replace(/[,，¥￥\s]/g, '')
+        if (s) out[f.key] = /^\d+(\.\d{1,2})?$/.test(s) ? Math.round(Number(s) * 100) : s
+        break
+      }
+      case 'date': {
+        const s = str(v)
+        if (s) out[f.key] = s.slice(0, 10)
+        break
+      }
+      case 'dateRange': {
+        const start = str(raw[`${f.key}__start`])
+        const end = str(raw[`${f.key}__end`])
+        if (start || end) out[f.key] = { start: start?.slice(0, 10) ?? '', end: end?.slice(0, 10) ?? '' }
+        break
+      }
+      case 'multiselect':
+        if (Array.isArray(v)) out[f.key] = v
+        else if (typeof v === 'string' && v)
+          out[f.key] = v
+            .split(/[,，]/)
+            .map((x) => x.trim())
+            .filter(Boolean)
+        break
+      case 'user': {
+        const s = Array.isArray(v) ? str(v[0]) : str(v)
+        if (s) out[f.key] = userIdOf(s)
+        break
+      }
+      default:
+        if (v !== undefined && v !== null && v !== '') out[f.key] = v
+    }
+  }
+  return out
+}
+
+/** `发起` without a template: every template with a button to its form. */
+export function approvalTemplatesCard(templates: TemplateSummary[], locale: Locale, note?: string): Card {
+  return {
+    header: { title: t(locale, '发起审批', 'Start a request'), color: 'blue' },
+    summary: t(locale, '选择审批类型', 'Choose a request type'),
+    elements: [
+      ...(note ? [{ type: 'note' as const, text: note }] : []),
+      templates.length
+        ? {
+            type: 'actions',
+            buttons: templates.map((tp) => ({
+              text: locale === 'en' && tp.nameEn ? tp.nameEn : tp.name,
+              action: { a: 'approval.form', tpl: tp.key },
+            })),
+          }
+        : {
+            type: 'markdown',
+            text: t(locale, '还没有审批模板，请联系管理员。', 'No templates yet; ask an admin.'),
+          },
+    ],
+  }
+}
+
+/** `我的审批` / `todo`: what waits for me, each with one-tap approve and a link to the details. */
+export function approvalTodoCard(items: InstanceListItem[], total: number, locale: Locale): Card {
+  const elements: CardElement[] = []
+  if (items.length === 0) {
+    elements.push({
+      type: 'markdown',
+      text: t(locale, '没有待你审批的事项 🎉', 'Nothing waiting for you 🎉'),
+    })
+  }
+  for (const it of items) {
+    elements.push({
+      type: 'markdown',
+      text: `**${it.title}**\n${it.templateName} · ${it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
+    })
+    elements.push({
+      type: 'actions',
+      buttons: [
+        ...(it.myTaskId
+          ? [
+              {
+                text: t(locale, '同意', 'Approve'),
+                style: 'primary' as const,
+                action: { a: 'approval.approve', task: it.myTaskId, v: it.myTaskVersion ?? 1, from: 'todo' },
+              },
+            ]
+          : []),
+        { text: t(locale, '查看', 'Open'), link: { path: `/approvals/${it.id}` } },
+      ],
+    })
+  }
+  elements.push({
+    type: 'note',
+    text: t(locale, `共 ${total} 条待审批`, `${total} waiting in total`),
+  })
+  elements.push({
+    type: 'actions',
+    buttons: [
+      { text: t(locale, '刷新', 'Refresh'), action: { a: 'approval.todo' } },
+      { text: t(locale, '全部审批', 'All approvals'), link: { path: '/approvals?box=todo' } },
+    ],
+  })
+  return {
+    header: { title: t(locale, '待我审批', 'Waiting for me'), color: total ? 'orange' : 'green' },
+    summary: t(locale, `${total} 条待审批`, `${total} to approve`),
+    elements,
+  }
+}
+
+/** The answer to a chat submission: it is in, and the progress card follows. */
+export function approvalSubmittedCard(
+  title: string,
+  serialNo: string,
+  instanceId: string,
+  locale: Locale,
+): Card {
+  return {
+    header: { title: t(locale, '已提交', 'Submitted'), color: 'green' },
+    summary: title,
+    elements: [
+      { type: 'markdown', text: `**${title}**\n${t(locale, '编号', 'No.')} ${serialNo}` },
+      {
+        type: 'note',
+        text: t(locale, '审批进度会在另一张卡片中实时更新。', 'Progress updates in a separate card.'),
+      },
+      {
+        type: 'actions',
+        buttons: [{ text: t(locale, '查看详情', 'Details'), link: { path: `/approvals/${instanceId}` } }],
+      },
+    ],
+  }
+}

@@ -1,0 +1,184 @@
+import { type ApprovalView, userName } from '../domain/approvals/view'
+import type { Card, CardElement, Locale } from '../platforms/types'
+import { detailPath, formatTime, instanceStatusText, keyFields, templateName } from './approval-common'
+import { t } from './i18n'
+
+/**
+ * The approver's card for one task. While the task is pending: the key fields, a comment input and
+ * 同意 / 拒绝 buttons (carrying the task id and version). Afterwards: the final state for this approver —
+ * "已同意", "已被 李明 处理", "申请人已撤回" — with no buttons.
+ */
+export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Locale): Card {
+  const task = view.tasks.find((x) => x.id === taskId)
+  const title = t(
+    locale,
+    `${userName(view, view.instance.initiatorId, locale)}的${templateName(view, locale)}申请`,
+    `${templateName(view, locale)} request from ${userName(view, view.instance.initiatorId, locale)}`,
+  )
+  const link = { path: detailPath(view.instance.id) }
+  const elements: CardElement[] = [keyFields(view, locale)]
+  if (!task) {
+    return { header: { title, color: 'grey' }, elements, link }
+  }
+  const step = view.plan[task.stepIndex]
+  const stepLine = step ? t(locale, `审批节点：${step.name}`, `Step: ${step.name}`) : ''
+  if (task.status === 'pending' && view.instance.status === 'pending') {
+    elements.push(
+      { type: 'note', text: stepLine },
+      {
+        type: 'form',
+        name: `decide_${task.id}`,
+        inputs: [
+          {
+            type: 'textarea',
+            name: 'comment',
+            label: t(locale, '审批意见', 'Comment'),
+            placeholder: t(locale, '选填', 'Optional'),
+            maxLength: 1000,
+          },
+          {
+            type: 'person',
+            name: 'target',
+            label: t(locale, '转交 / 加签给', 'Transfer / add signer'),
+            placeholder: t(locale, '转交或加签时选择', 'Pick someone to transfer or add'),
+          },
+        ],
+        buttons: [
+          {
+            text: t(locale, '同意', 'Approve'),
+            style: 'primary',
+            action: { a: 'approval.approve', task: task.id, v: task.version },
+          },
+          {
+            text: t(locale, '拒绝', 'Reject'),
+            style: 'danger',
+            action: { a: 'approval.reject', task: task.id, v: task.version },
+          },
+          {
+            text: t(locale, '退回', 'Return'),
+            action: { a: 'approval.return', task: task.id, v: task.version },
+          },
+          {
+            text: t(locale, '转交', 'Transfer'),
+            action: { a: 'approval.transfer', task: task.id, v: task.version },
+          },
+          {
+            text: t(locale, '前加签', 'Add before me'),
+            action: { a: 'approval.addsign', task: task.id, v: task.version, pos: 'before' },
+          },
+          {
+            text: t(locale, '后加签', 'Add after me'),
+            action: { a: 'approval.addsign', task: task.id, v: task.version, pos: 'after' },
+          },
+        ],
+      },
+      { type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] },
+    )
+    return {
+      header: { title, color: 'blue', tags: [{ text: t(locale, '待审批', 'To approve'), color: 'blue' }] },
+      summary: title,
+      elements,
+      link,
+    }
+  }
+  const by = userName(view, task.decidedBy, locale)
+  const when = formatTime(task.decidedAt)
+  let state: { text: string; color: 'green' | 'red' | 'grey' | 'orange'; tag: string }
+  switch (task.status) {
+    case 'approved':
+      state = {
+        text: task.auto
+          ? t(
+              locale,
+              `已自动同意（${autoText(task.auto, 'zh-CN')}）`,
+              `Approved automatically (${autoText(task.auto, 'en')})`,
+            )
+          : t(locale, `已同意 by ${by}  ${when}`, `Approved by ${by}  ${when}`),
+        color: 'green',
+        tag: t(locale, '已同意', 'Approved'),
+      }
+      break
+    case 'rejected':
+      state = {
+        text: t(locale, `已拒绝 by ${by}  ${when}`, `Rejected by ${by}  ${when}`),
+        color: 'red',
+        tag: t(locale, '已拒绝', 'Rejected'),
+      }
+      break
+    case 'returned':
+      state = {
+        text: t(locale, `已退回 by ${by}  ${when}`, `Returned by ${by}  ${when}`),
+        color: 'orange',
+        tag: t(locale, '已退回', 'Returned'),
+      }
+      break
+    case 'transferred': {
+      const to = view.tasks.find((x) => x.parentTaskId === task.id && x.origin === 'transfer')
+      state = {
+        text: t(
+          locale,
+          `已转交给 ${userName(view, to?.assigneeId, locale)}`,
+          `Transferred to ${userName(view, to?.assigneeId, locale)}`,
+        ),
+        color: 'grey',
+        tag: t(locale, '已转交', 'Transferred'),
+      }
+      break
+    }
+    case 'waiting': {
+      const before = view.tasks.find(
+        (x) => x.parentTaskId === task.id && x.origin === 'add_before' && x.status === 'pending',
+      )
+      state = before
+        ? {
+            text: t(
+              locale,
+              `已加签给 ${userName(view, before.assigneeId, locale)}，其同意后再由你审批`,
+              `Added ${userName(view, before.assigneeId, locale)} before you; your turn comes after`,
+            ),
+            color: 'grey',
+            tag: t(locale, '等待中', 'Waiting'),
+          }
+        : {
+            text: t(locale, '还没轮到你审批', 'Not your turn yet'),
+            color: 'grey',
+            tag: t(locale, '等待中', 'Waiting'),
+          }
+      break
+    }
+    default: {
+      // cancelled: a peer decided (或签), or the request ended (withdrawn / cancelled / rejected elsewhere).
+      const ins = view.instance
+      const text =
+        task.decidedBy && task.decidedBy !== ins.initiatorId
+          ? t(locale, `已被 ${by} 处理`, `Handled by ${by}`)
+          : ins.status === 'withdrawn'
+            ? t(locale, '申请人已撤回', 'Withdrawn by the applicant')
+            : t(
+                locale,
+                `无需处理（${instanceStatusText('zh-CN', ins.status)}）`,
+                `No action needed (${instanceStatusText('en', ins.status)})`,
+              )
+      state = { text, color: 'grey', tag: t(locale, '已处理', 'Closed') }
+    }
+  }
+  if (task.comment && !task.auto)
+    elements.push({ type: 'markdown', text: `${t(locale, '意见', 'Comment')}：${task.comment}` })
+  elements.push(
+    { type: 'note', text: `${state.text}${stepLine ? ` · ${stepLine}` : ''}` },
+    { type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] },
+  )
+  return {
+    header: { title, color: state.color, tags: [{ text: state.tag, color: state.color }] },
+    summary: title,
+    elements,
+    link,
+  }
+}
+
+const autoText = (auto: string, locale: Locale): string =>
+  ({
+    dedupe: t(locale, '审批人去重', 'same approver'),
+    initiator: t(locale, '审批人为发起人', 'approver is the applicant'),
+    escalation: t(locale, '超时自动处理', 'timed out'),
+  })[auto] ?? auto

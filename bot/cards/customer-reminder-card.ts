@@ -1,0 +1,40 @@
+import type { Card, Locale } from '../platforms/types'
+import { t } from './i18n'
+
+export interface FollowUpReminderView {
+  customerId: string
+  customerName: string
+  lastContent: string
+  dueAt: Date
+}
+
+/** The reminder at a follow-up's "next follow-up" time. */
+export function followUpReminderCard(v: FollowUpReminderView, locale: Locale): Card {
+  return {
+    header: { title: t(locale, '跟进提醒', 'Follow-up reminder'), color: 'blue' },
+    summary: t(locale, `该跟进 ${v.customerName} 了`, `Time to follow up ${v.customerName}`),
+    link: { path: `/customers/${v.customerId}` },
+    elements: [
+      {
+        type: 'markdown',
+        text: t(
+          locale,
+          `计划今天跟进 **${v.customerName}**。`,
+          `You planned to follow up **${v.customerName}** now.`,
+        ),
+      },
+      { type: 'note', text: `${t(locale, '上次跟进', 'Last follow-up')}：${v.lastContent.slice(0, 200)}` },
+      {
+        type: 'actions',
+        buttons: [
+          {
+            text: t(locale, '写跟进', 'Log follow-up'),
+            style: 'primary',
+            link: { path: `/customers/${v.customerId}/follow-up` },
+          },
+          { text: t(locale, '记拜访', 'Log visit'), link: { path: `/customers/${v.customerId}/visit` } },
+        ],
+      },
+    ],
+  }
+}

@@ -1,0 +1,38 @@
+import { todoCard } from '../cards/approval-actions'
+import { approvalStartCard, approvalTemplatesCard } from '../cards/approval-form-card'
+import { t } from '../cards/i18n'
+import { findTemplateByWord, listTemplates } from '../domain/approvals/list-templates'
+import { loadTemplateVersion } from '../domain/approvals/store'
+import type { CommandSpec } from './types'
+
+/** `发起 请假` / `new leave`: the template's form as a card; without a name, the list of templates. */
+export const startApprovalCommand: CommandSpec = {
+  key: 'approval.start',
+  names: { 'zh-CN': ['发起', '申请'], en: ['new', 'request'] },
+  summary: { 'zh-CN': '发起审批（请假、报销、采购…）', en: 'Start a request (leave, expense, purchase…)' },
+  example: { 'zh-CN': '发起 请假', en: 'new leave' },
+  run: async ({ ctx, locale, args }) => {
+    const word = args.trim()
+    if (!word) return { card: approvalTemplatesCard(await listTemplates({ ctx }), locale) }
+    const found = await findTemplateByWord(ctx, word)
+    if (!found) {
+      return {
+        card: approvalTemplatesCard(
+          await listTemplates({ ctx }),
+          locale,
+          t(locale, `没有找到审批类型「${word}」，请选择：`, `No request type "${word}". Choose one:`),
+        ),
+      }
+    }
+    return { card: approvalStartCard(await loadTemplateVersion(ctx, { key: found.key }), locale) }
+  },
+}
+
+/** `我的审批` / `todo`: pending tasks as a card with one-tap approve. */
+export const todoApprovalsCommand: CommandSpec = {
+  key: 'approval.todo',
+  names: { 'zh-CN': ['我的审批', '待审批', '待办'], en: ['todo', 'approvals'] },
+  summary: { 'zh-CN': '查看待我审批的事项', en: 'What waits for my approval' },
+  example: { 'zh-CN': '我的审批', en: 'todo' },
+  run: async ({ ctx, locale }) => ({ card: await todoCard(ctx, locale) }),
+}

@@ -1,0 +1,73 @@
+import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
+import { newId } from '../../lib/ids'
+import { recordAudit } from '../audit/record-audit'
+import { actorId, type ServiceContext, withTransaction } from '../context'
+import { ConflictError, InvalidInputError } from '../errors'
+import { validateFlow } from './engine/flow'
+import { type TemplateDefinition, type TemplateDefinitionInput, TemplateDefinitionSchema } from './schemas'
+import { requireApprovalAdmin } from './store'
+
+/** Validates a definition: zod shape, unique field keys, options on selects, a flow that can complete. */
+export function checkDefinition(input: TemplateDefinitionInput): TemplateDefinition {
+  const def = TemplateDefinitionSchema.parse(input)
+  const keys = new Set<string>()
+  for (const f of def.form) {
+    if (keys.has(f.key)) throw new InvalidInputError(`form.${f.key}`, `field ${f.key} appears twice`)
+    keys.add(f.key)
+    if ((f.type === 'select' || f.type === 'multiselect') && !f.options?.length) {
+      throw new InvalidInputError(`form.${f.key}`, `field ${f.key} needs options`)
+    }
+  }
+  for (const k of [def.settings.businessRefField, def.settings.titleField]) {
+    if (k && !keys.has(k)) throw new InvalidInputError('settings', `settings name unknown field ${k}`)
+  }
+  validateFlow(def.flow, def.form)
+  return def
+}
+
+/** Creates a template at version 1 (admins only). */
+export async function createTemplate({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: TemplateDefinitionInput
+}): Promise<{ id: string; key: string; version: number }> {
+  const def = checkDefinition(input)
+  return withTransaction(ctx, async (_tx, c) => {
+    await requireApprovalAdmin(c)
+    const id = newId('apt')
+    const inserted = await c.db
+      .insert(approvalTemplates)
+      .values({
+        id,
+        tenantId: c.tenantId,
+        key: def.key,
+        name: def.name,
+        nameEn: def.nameEn ?? null,
+        description: def.description ?? null,
+        aliases: def.aliases,
+        currentVersion: 1,
+      })
+      .onConflictDoNothing()
+      .returning({ id: approvalTemplates.id })
+    if (inserted.length === 0) throw new ConflictError(`template ${def.key} already exists`, { field: 'key' })
+    await c.db.insert(approvalTemplateVersions).values({
+      id: newId('apv'),
+      tenantId: c.tenantId,
+      templateId: id,
+      version: 1,
+      form: def.form,
+      flow: def.flow,
+      settings: def.settings,
+      createdBy: actorId(c.actor),
+    })
+    await recordAudit(c, {
+      action: 'approval.template.create',
+      targetType: 'approval_template',
+      targetId: id,
+      after: def,
+    })
+    return { id, key: def.key, version: 1 }
+  })
+}

@@ -1,0 +1,238 @@
+import { InvalidInputError } from '../../errors'
+import type { FieldType, FormField } from '../schemas'
+
+/** A date range as stored: inclusive days, computed on the server (the client's number is ignored). */
+export interface DateRangeValue {
+  start: string
+  end: string
+  days: number
+}
+
+/** A stored file reference (the upload itself lives in the platform or object storage). */
+export interface FileRef {
+  key: string
+  name: string
+  size?: number
+  url?: string
+}
+
+/** Field types the chat card form can hold; the rest open the mini-app. */
+export const SIMPLE_FIELD_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
+  'text',
+  'textarea',
+  'number',
+  'money',
+  'date',
+  'dateRange',
+  'select',
+  'multiselect',
+  'user',
+])
+
+/** Field types holding ids that must exist in the tenant (checked by the verb against the database). */
+export type ReferenceKind = 'user' | 'department'
+
+export interface ValidatedForm {
+  values: Record<string, unknown>
+  /** Ids to verify in the database, with the field that named them. */
+  references: Array<{ field: string; kind: ReferenceKind; id: string }>
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
+const MAX_TEXT = 2000
+const MAX_TEXTAREA = 10_000
+
+const fieldPath = (key: string) => `form.${key}`
+
+/** Parses `YYYY-MM-DD` (a calendar date, no time zone) into a day number; null when not a real date. */
+export function dayNumber(value: string): number | null {
+  const m = DATE_RE.exec(value)
+  if (!m) return null
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const ms = Date.UTC(y, mo - 1, d)
+  const back = new Date(ms)
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null
+  return Math.round(ms / 86_400_000)
+}
+
+/** Inclusive day count of a range (`12-01`…`12-05` is 5 days). */
+export const rangeDays = (start: string, end: string): number | null => {
+  const a = dayNumber(start)
+  const b = dayNumber(end)
+  return a === null || b === null ? null : b - a + 1
+}
+
+/**
+ * Validates a submission against the template's form. Returns normalised values (money in integer cents,
+ * date ranges with their computed days, unknown keys dropped) or throws a 400 naming the field.
+ */
+export function validateForm(fields: readonly FormField[], input: Record<string, unknown>): ValidatedForm {
+  const values: Record<string, unknown> = {}
+  const references: ValidatedForm['references'] = []
+  for (const field of fields) {
+    const raw = input[field.key]
+    const path = fieldPath(field.key)
+    const empty =
+      raw === undefined ||
+      raw === null ||
+      (typeof raw === 'string' && raw.trim() === '') ||
+      (Array.isArray(raw) && raw.length === 0)
+    if (empty) {
+      if (field.required) throw new InvalidInputError(path, `${field.label} 必填 / ${field.key} is required`)
+      continue
+    }
+    values[field.key] = validateValue(field, raw, path, references)
+  }
+  return { values, references }
+}
+
+function fail(path: string, field: FormField, what: string): never {
+  throw new InvalidInputError(path, `${field.label}：${what} / ${field.key}: ${what}`)
+}
+
+function validateValue(
+  field: FormField,
+  raw: unknown,
+  path: string,
+  references: ValidatedForm['references'],
+): unknown {
+  switch (field.type) {
+    case 'text':
+    case 'textarea': {
+      if (typeof raw !== 'string') fail(path, field, 'expected text')
+      const limit = field.maxLength ?? (field.type === 'text' ? MAX_TEXT : MAX_TEXTAREA)
+      const v = raw.trim()
+      if (v.length > limit) fail(path, field, `at most ${limit} characters`)
+      return v
+    }
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : Number.NaN
+      if (!Number.isFinite(n)) fail(path, field, 'expected a number')
+      checkRange(field, n, path)
+      return n
+    }
+    case 'money': {
+      // Integer cents (分): 500000 is ¥5,000.00.
+      if (typeof raw !== 'number' || !Number.isSafeInteger(raw)) fail(path, field, 'expected integer cents')
+      if (raw < 0) fail(path, field, 'must not be negative')
+      checkRange(field, raw, path)
+      return raw
+    }
+    case 'date': {
+      if (typeof raw !== 'string' || dayNumber(raw) === null) fail(path, field, 'expected a date YYYY-MM-DD')
+      return raw
+    }
+    case 'dateRange': {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        fail(path, field, 'expected {start, end}')
+      }
+      const r = raw as Record<string, unknown>
+      const start = typeof r.start === 'string' ? r.start : ''
+      const end = typeof r.end === 'string' ? r.end : ''
+      if (dayNumber(start) === null)
+        throw new InvalidInputError(`${path}.start`, `${field.label}：开始日期无效`)
+      if (dayNumber(end) === null) throw new InvalidInputError(`${path}.end`, `${field.label}：结束日期无效`)
+      const days = rangeDays(start, end) ?? 0
+      if (days < 1) throw new InvalidInputError(`${path}.end`, `${field.label}：结束日期早于开始日期`)
+      return { start, end, days } satisfies DateRangeValue
+    }
+    case 'select': {
+      if (typeof raw !== 'string') fail(path, field, 'expected one option')
+      if (!(field.options ?? []).some((o) => o.value === raw)) fail(path, field, `"${raw}" is not an option`)
+      return raw
+    }
+    case 'multiselect': {
+      if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string')) {
+        fail(path, field, 'expected a list of options')
+      }
+      const allowed = new Set((field.options ?? []).map((o) => o.value))
+      const bad = raw.find((x) => !allowed.has(x as string))
+      if (bad !== undefined) fail(path, field, `"${String(bad)}" is not an option`)
+      return [...new Set(raw as string[])]
+    }
+    case 'user':
+    case 'department': {
+      if (typeof raw !== 'string' || raw.length > 64) fail(path, field, `expected a ${field.type} id`)
+      references.push({ field: path, kind: field.type, id: raw })
+      return raw
+    }
+    case 'attachment':
+    case 'image': {
+      if (!Array.isArray(raw) || raw.length > 20) fail(path, field, 'expected a list of file references')
+      return raw.map((f, i) => {
+        const ref = f as Partial<FileRef> | null
+        if (!ref || typeof ref.key !== 'string' || !ref.key || typeof ref.name !== 'string') {
+          throw new InvalidInputError(`${path}.${i}`, `${field.label}：file reference needs key and name`)
+        }
+        return {
+          key: ref.key,
+          name: ref.name.slice(0, 200),
+          ...(typeof ref.size === 'number' ? { size: ref.size } : {}),
+          ...(typeof ref.url === 'string' ? { url: ref.url } : {}),
+        } satisfies FileRef
+      })
+    }
+    case 'customer':
+    case 'opportunity':
+    case 'contract': {
+      // The CRM fills these in; for now the reference id is stored as given.
+      if (typeof raw !== 'string' || raw.length < 1 || raw.length > 64) {
+        fail(path, field, `expected a ${field.type} id`)
+      }
+      return raw
+    }
+  }
+}
+
+function checkRange(field: FormField, n: number, path: string): void {
+  if (field.min !== undefined && n < field.min) fail(path, field, `must be ≥ ${field.min}`)
+  if (field.max !== undefined && n > field.max) fail(path, field, `must be ≤ ${field.max}`)
+}
+
+/** The number a condition compares for a value: numbers and money as they are, date ranges by days. */
+export function numericValue(value: unknown): number | null {
+  if (typeof value === 'number') return value
+  if (value && typeof value === 'object' && 'days' in value) {
+    const d = (value as { days: unknown }).days
+    return typeof d === 'number' ? d : null
+  }
+  return null
+}
+
+/** `¥5,000.00` from cents, without Intl (cards are built on every tap). */
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? '-' : ''
+  const abs = Math.abs(Math.round(cents))
+  const yuan = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return `${sign}¥${yuan}.${String(abs % 100).padStart(2, '0')}`
+}
+
+/** A value as short text for cards (`¥5,000.00`, `2026-12-01 ~ 2026-12-05（5 天）`). */
+export function displayValue(
+  field: FormField,
+  value: unknown,
+  locale: 'zh-CN' | 'en',
+  names: (kind: 'user' | 'department', id: string) => string = (_k, id) => id,
+): string {
+  if (value === undefined || value === null) return '—'
+  switch (field.type) {
+    case 'money':
+      return formatCents(Number(value))
+    case 'dateRange': {
+      const r = value as DateRangeValue
+      return locale === 'en' ? `${r.start} – ${r.end} (${r.days} d)` : `${r.start} ~ ${r.end}（${r.days} 天）`
+    }
+    case 'select':
+      return field.options?.find((o) => o.value === value)?.label ?? String(value)
+    case 'multiselect':
+      return (value as string[]).map((v) => field.options?.find((o) => o.value === v)?.label ?? v).join('、')
+    case 'user':
+    case 'department':
+      return names(field.type, String(value))
+    case 'attachment':
+    case 'image':
+      return (value as FileRef[]).map((f) => f.name).join('、')
+    default:
+      return String(value)
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod'
+import type { ServiceContext } from '../context'
+
+export const ApprovalFinishedEvent = z.object({
+  instanceId: z.string(),
+  templateKey: z.string(),
+  status: z.enum(['approved', 'rejected', 'withdrawn', 'cancelled']),
+  /** `<type>:<id>` of the business record, e.g. `contract:ctr_…`; null for plain OA requests. */
+  businessRef: z.string().nullable(),
+})
+export type ApprovalFinishedEvent = z.infer<typeof ApprovalFinishedEvent>
+
+export type ApprovalFinishedHandler = (input: {
+  ctx: ServiceContext
+  event: ApprovalFinishedEvent
+}) => Promise<void>
+
+/**
+ * Hook point for domains whose records change state when an approval ends (CRM contract, discount). Keyed
+ * by the business ref's type (`contract`); the CRM registers `onApprovalFinished('contract', …)`.
+ */
+const handlers = new Map<string, ApprovalFinishedHandler>()
+
+export function onApprovalFinished(refType: string, handler: ApprovalFinishedHandler): void {
+  handlers.set(refType, handler)
+}
+
+/** Runs the handler for the event's business ref, if any (job `approval.finished`). */
+export async function handleApprovalFinished({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: ApprovalFinishedEvent
+}): Promise<boolean> {
+  const event = ApprovalFinishedEvent.parse(input)
+  const type = event.businessRef?.split(':')[0]
+  const handler = type ? handlers.get(type) : undefined
+  if (!handler) return false
+  await handler({ ctx, event })
+  return true
+}

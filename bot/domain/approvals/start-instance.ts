@@ -1,0 +1,143 @@
+import { approvalInstances } from '../../../db/schema'
+import { newId } from '../../lib/ids'
+import { recordAudit } from '../audit/record-audit'
+import { type ServiceContext, withTransaction } from '../context'
+import { ForbiddenError, InvalidInputError } from '../errors'
+import { buildPlan } from './engine/advance'
+import { walkFlow } from './engine/flow'
+import { validateForm } from './engine/form'
+import { activateFrom, newChanges, publish, type Working } from './progress'
+import { type PlanStep, StartInstanceInput } from './schemas'
+import {
+  checkReferences,
+  type InstanceRow,
+  loadAdminIds,
+  loadInitiator,
+  loadOrgSnapshot,
+  loadTemplateVersion,
+  type TemplateVersion,
+} from './store'
+import { appendTimeline } from './timeline'
+import type { ApprovalView } from './view'
+
+/**
+ * Submits a request: validates the form against the template's current version (pinned on the instance),
+ * walks the flow's conditions, resolves every step's approvers from the org, and starts the first step —
+ * all in one transaction with the timeline, the audit row and the outbox rows for every card.
+ */
+export async function startInstance({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: StartInstanceInput
+}): Promise<ApprovalView> {
+  const parsed = StartInstanceInput.parse(input)
+  if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a request')
+  const initiatorId = ctx.actor.userId
+  return withTransaction(ctx, async (_tx, c) => {
+    const tv = await loadTemplateVersion(c, { key: parsed.templateKey })
+    if (!tv.active)
+      throw new InvalidInputError('templateKey', `「${tv.name}」已停用 / template ${tv.key} is disabled`)
+    const { form, plan, initiator } = await prepareSubmission(
+      c,
+      tv,
+      initiatorId,
+      parsed.form,
+      parsed.approvers ?? {},
+    )
+    const id = newId('ins')
+    const now = c.clock.now()
+    // The row is built in memory and inserted once, after the first steps ran (tasks reference it by id).
+    const draft: InstanceRow = {
+      id,
+      tenantId: c.tenantId,
+      serialNo: serialNo(now, id),
+      templateId: tv.templateId,
+      templateVersionId: tv.versionId,
+      templateVersion: tv.version,
+      title: titleOf(tv, initiator.name, form),
+      initiatorId,
+      initiatorDepartmentId: initiator.departmentId,
+      form,
+      status: 'pending',
+      version: 1,
+      plan,
+      stepIndex: 0,
+      round: 1,
+      chosenApprovers: parsed.approvers ?? {},
+      businessRef: businessRefOf(tv, form),
+      lastUrgedAt: null,
+      finishedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await appendTimeline(c, {
+      instanceId: id,
+      action: 'submit',
+      after: { form, templateVersion: tv.version },
+    })
+    const w: Working = { ins: draft, patch: {}, settings: tv.settings, tasks: [] }
+    const ch = newChanges()
+    ch.started = true
+    await activateFrom(c, w, 0, ch)
+    const ins: InstanceRow = { ...draft, ...w.patch }
+    await Promise.all([
+      c.db.insert(approvalInstances).values(ins),
+      recordAudit(c, {
+        action: 'approval.submit',
+        targetType: 'approval',
+        targetId: id,
+        after: { template: tv.key, form },
+      }),
+    ])
+    return publish(c, ins, ch)
+  })
+}
+
+/** Validation and planning shared by submission and resubmission. Nothing is written. */
+export async function prepareSubmission(
+  ctx: ServiceContext,
+  tv: TemplateVersion,
+  initiatorId: string,
+  rawForm: Record<string, unknown>,
+  chosen: Record<string, string[]>,
+): Promise<{
+  form: Record<string, unknown>
+  plan: PlanStep[]
+  initiator: Awaited<ReturnType<typeof loadInitiator>>
+}> {
+  const { values, references } = validateForm(tv.form, rawForm)
+  const bad = await checkReferences(ctx, references)
+  if (bad) throw new InvalidInputError(bad, `${bad}: 不存在或已离职 / unknown or inactive`)
+  const [initiator, org, admins] = await Promise.all([
+    loadInitiator(ctx, initiatorId),
+    loadOrgSnapshot(ctx),
+    tv.settings.adminUserIds ? Promise.resolve(tv.settings.adminUserIds) : loadAdminIds(ctx),
+  ])
+  const nodes = walkFlow(tv.flow, {
+    form: values,
+    departmentPaths: initiator.departmentPaths,
+    roleKeys: initiator.roleKeys,
+  })
+  const plan = buildPlan(nodes, org, { initiatorId, chosen, adminIds: admins })
+  return { form: values, plan, initiator }
+}
+
+/** `20261127-49NS3HFC`: the China-time date (as cards show times) and 40 random bits of the id. */
+const serialNo = (now: Date, id: string): string =>
+  `${new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-${id.slice(-8).toUpperCase()}`
+
+function titleOf(tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string {
+  const extra = tv.settings.titleField ? form[tv.settings.titleField] : undefined
+  const base = `${initiatorName}的${tv.name}`
+  return typeof extra === 'string' && extra ? `${base}：${extra.slice(0, 40)}` : base
+}
+
+function businessRefOf(tv: TemplateVersion, form: Record<string, unknown>): string | null {
+  const key = tv.settings.businessRefField
+  if (!key) return null
+  const field = tv.form.find((f) => f.key === key)
+  const v = form[key]
+  return field && typeof v === 'string' ? `${field.type}:${v}` : null
+}

@@ -1,0 +1,322 @@
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import {
+  approvalInstances,
+  approvalTasks,
+  approvalTemplates,
+  approvalTemplateVersions,
+  departments,
+  roles,
+  userDepartments,
+  userRoles,
+  users,
+} from '../../../db/schema'
+import type { ServiceContext } from '../context'
+import { ForbiddenError, NotFoundError } from '../errors'
+import type { OrgSnapshot } from './engine/approvers'
+import {
+  type FlowGraph,
+  FlowGraphSchema,
+  type FormField,
+  FormFieldSchema,
+  type PlanStep,
+  type TemplateSettings,
+  TemplateSettingsSchema,
+} from './schemas'
+
+export type InstanceRow = typeof approvalInstances.$inferSelect
+export type TaskRow = typeof approvalTasks.$inferSelect
+
+export interface TemplateVersion {
+  templateId: string
+  key: string
+  name: string
+  nameEn: string | null
+  active: boolean
+  versionId: string
+  version: number
+  form: FormField[]
+  flow: FlowGraph
+  settings: TemplateSettings
+}
+
+const parseForm = (raw: unknown): FormField[] => FormFieldSchema.array().parse(raw)
+
+/** Definitions are validated on write; parse caches per version id since versions never change. */
+const versionCache = new Map<string, { form: FormField[]; flow: FlowGraph; settings: TemplateSettings }>()
+
+function parsedVersion(id: string, row: { form: unknown; flow: unknown; settings: unknown }) {
+  let v = versionCache.get(id)
+  if (!v) {
+    v = {
+      form: parseForm(row.form),
+      flow: FlowGraphSchema.parse(row.flow),
+      settings: TemplateSettingsSchema.parse(row.settings ?? {}),
+    }
+    if (versionCache.size > 5000) versionCache.clear()
+    versionCache.set(id, v)
+  }
+  return v
+}
+
+/** Pinned versions never change: cached by tenant, template and version (instances read them on every tap). */
+const pinnedCache = new Map<string, TemplateVersion>()
+
+/** A template's current version (or a given one), by key or id. */
+export async function loadTemplateVersion(
+  ctx: ServiceContext,
+  ref: { key?: string; templateId?: string; version?: number },
+): Promise<TemplateVersion> {
+  const pinKey =
+    ref.templateId && ref.version !== undefined ? `${ctx.tenantId}:${ref.templateId}:${ref.version}` : null
+  const pinned = pinKey ? pinnedCache.get(pinKey) : undefined
+  if (pinned) return pinned
+  const [row] = await ctx.db
+    .select({
+      templateId: approvalTemplates.id,
+      key: approvalTemplates.key,
+      name: approvalTemplates.name,
+      nameEn: approvalTemplates.nameEn,
+      active: approvalTemplates.active,
+      versionId: approvalTemplateVersions.id,
+      version: approvalTemplateVersions.version,
+      form: approvalTemplateVersions.form,
+      flow: approvalTemplateVersions.flow,
+      settings: approvalTemplateVersions.settings,
+    })
+    .from(approvalTemplates)
+    .innerJoin(
+      approvalTemplateVersions,
+      and(
+        eq(approvalTemplateVersions.templateId, approvalTemplates.id),
+        ref.version !== undefined
+          ? eq(approvalTemplateVersions.version, ref.version)
+          : eq(approvalTemplateVersions.version, approvalTemplates.currentVersion),
+      ),
+    )
+    .where(
+      and(
+        eq(approvalTemplates.tenantId, ctx.tenantId),
+        ref.templateId ? eq(approvalTemplates.id, ref.templateId) : eq(approvalTemplates.key, ref.key ?? ''),
+      ),
+    )
+  if (!row) throw new NotFoundError('approval template', ref.key ?? ref.templateId)
+  const tv = { ...row, ...parsedVersion(row.versionId, row) }
+  if (pinKey) {
+    if (pinnedCache.size > 5000) pinnedCache.clear()
+    pinnedCache.set(pinKey, tv)
+  }
+  return tv
+}
+
+/** The users, departments and role members approver resolution reads. */
+export async function loadOrgSnapshot(ctx: ServiceContext): Promise<OrgSnapshot> {
+  const [userRows, deptRows, roleRows] = await Promise.all([
+    ctx.db
+      .select({
+        id: users.id,
+        status: users.status,
+        managerId: users.managerId,
+        departmentId: users.departmentId,
+      })
+      .from(users)
+      .where(eq(users.tenantId, ctx.tenantId)),
+    ctx.db
+      .select({ id: departments.id, parentId: departments.parentId, leaderUserId: departments.leaderUserId })
+      .from(departments)
+      .where(eq(departments.tenantId, ctx.tenantId)),
+    ctx.db
+      .select({ key: roles.key, userId: userRoles.userId })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .where(eq(userRoles.tenantId, ctx.tenantId))
+      .orderBy(asc(userRoles.userId)),
+  ])
+  const roleMembers = new Map<string, string[]>()
+  for (const r of roleRows) roleMembers.set(r.key, [...(roleMembers.get(r.key) ?? []), r.userId])
+  return {
+    users: new Map(userRows.map((u) => [u.id, u])),
+    departments: new Map(deptRows.map((d) => [d.id, d])),
+    roleMembers,
+  }
+}
+
+/** The initiator's department paths and role keys, for conditions. */
+export async function loadInitiator(ctx: ServiceContext, userId: string) {
+  const [[user], deptRows, roleRows] = await Promise.all([
+    ctx.db
+      .select({ id: users.id, name: users.name, status: users.status, departmentId: users.departmentId })
+      .from(users)
+      .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId))),
+    ctx.db
+      .select({ path: departments.path })
+      .from(userDepartments)
+      .innerJoin(departments, eq(departments.id, userDepartments.departmentId))
+      .where(and(eq(userDepartments.tenantId, ctx.tenantId), eq(userDepartments.userId, userId))),
+    ctx.db
+      .select({ key: roles.key })
+      .from(userRoles)
+      .innerJoin(roles, eq(roles.id, userRoles.roleId))
+      .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
+  ])
+  if (!user) throw new NotFoundError('user', userId)
+  return { ...user, departmentPaths: deptRows.map((d) => d.path), roleKeys: roleRows.map((r) => r.key) }
+}
+
+/** Tenant admins: holders of a role with `*` or `approvals.admin`. */
+export async function loadAdminIds(ctx: ServiceContext): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ userId: userRoles.userId, permissions: roles.permissions })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .innerJoin(users, eq(users.id, userRoles.userId))
+    .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(users.status, 'active')))
+    .orderBy(asc(users.createdAt), asc(users.id))
+  return [
+    ...new Set(
+      rows
+        .filter((r) => r.permissions.includes('*') || r.permissions.includes('approvals.admin'))
+        .map((r) => r.userId),
+    ),
+  ]
+}
+
+export async function isApprovalAdmin(ctx: ServiceContext, userId: string): Promise<boolean> {
+  return (await loadAdminIds(ctx)).includes(userId)
+}
+
+export async function requireApprovalAdmin(ctx: ServiceContext): Promise<void> {
+  if (ctx.actor.kind === 'system') return
+  if (!(await isApprovalAdmin(ctx, ctx.actor.userId))) {
+    throw new ForbiddenError('只有审批管理员可以执行此操作 / approval admins only')
+  }
+}
+
+/** Locks the instance row for the rest of the transaction: every change of one instance is serialised. */
+export async function lockInstance(ctx: ServiceContext, instanceId: string): Promise<InstanceRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(approvalInstances)
+    .where(and(eq(approvalInstances.tenantId, ctx.tenantId), eq(approvalInstances.id, instanceId)))
+    .for('update')
+  if (!row) throw new NotFoundError('approval', instanceId)
+  return row
+}
+
+/** Reads an instance without locking it. */
+export async function loadInstance(ctx: ServiceContext, instanceId: string): Promise<InstanceRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(approvalInstances)
+    .where(and(eq(approvalInstances.tenantId, ctx.tenantId), eq(approvalInstances.id, instanceId)))
+  if (!row) throw new NotFoundError('approval', instanceId)
+  return row
+}
+
+/** Locks the instance a task belongs to (one query), or 404. */
+export async function lockInstanceOfTask(ctx: ServiceContext, taskId: string): Promise<InstanceRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(approvalInstances)
+    .where(
+      and(
+        eq(approvalInstances.tenantId, ctx.tenantId),
+        eq(
+          approvalInstances.id,
+          ctx.db
+            .select({ id: approvalTasks.instanceId })
+            .from(approvalTasks)
+            .where(and(eq(approvalTasks.tenantId, ctx.tenantId), eq(approvalTasks.id, taskId))),
+        ),
+      ),
+    )
+    .for('update')
+  if (!row) throw new NotFoundError('approval task', taskId)
+  return row
+}
+
+export async function loadTask(ctx: ServiceContext, taskId: string): Promise<TaskRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(approvalTasks)
+    .where(and(eq(approvalTasks.tenantId, ctx.tenantId), eq(approvalTasks.id, taskId)))
+  if (!row) throw new NotFoundError('approval task', taskId)
+  return row
+}
+
+export async function loadTasks(ctx: ServiceContext, instanceId: string): Promise<TaskRow[]> {
+  return ctx.db
+    .select()
+    .from(approvalTasks)
+    .where(and(eq(approvalTasks.tenantId, ctx.tenantId), eq(approvalTasks.instanceId, instanceId)))
+    .orderBy(
+      asc(approvalTasks.round),
+      asc(approvalTasks.stepIndex),
+      asc(approvalTasks.seq),
+      asc(approvalTasks.createdAt),
+    )
+}
+
+export const planOf = (ins: InstanceRow): PlanStep[] => ins.plan as PlanStep[]
+
+export interface UserBrief {
+  id: string
+  name: string
+  enName: string | null
+  locale: 'zh-CN' | 'en'
+  status: string
+}
+
+export async function loadUsers(ctx: ServiceContext, ids: Iterable<string>): Promise<Map<string, UserBrief>> {
+  const list = [...new Set(ids)].filter(Boolean)
+  if (list.length === 0) return new Map()
+  const rows = await ctx.db
+    .select({
+      id: users.id,
+      name: users.name,
+      enName: users.enName,
+      locale: users.locale,
+      status: users.status,
+    })
+    .from(users)
+    .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, list)))
+  return new Map(
+    rows.map((r) => [r.id, { ...r, locale: r.locale === 'en' ? ('en' as const) : ('zh-CN' as const) }]),
+  )
+}
+
+export async function loadDepartmentNames(
+  ctx: ServiceContext,
+  ids: Iterable<string>,
+): Promise<Map<string, string>> {
+  const list = [...new Set(ids)].filter(Boolean)
+  if (list.length === 0) return new Map()
+  const rows = await ctx.db
+    .select({ id: departments.id, name: departments.name })
+    .from(departments)
+    .where(and(eq(departments.tenantId, ctx.tenantId), inArray(departments.id, list)))
+  return new Map(rows.map((r) => [r.id, r.name]))
+}
+
+/** Checks that user / department ids named by form fields exist in the tenant (and users are active). */
+export async function checkReferences(
+  ctx: ServiceContext,
+  refs: Array<{ field: string; kind: 'user' | 'department'; id: string }>,
+): Promise<string | null> {
+  const userIds = refs.filter((r) => r.kind === 'user').map((r) => r.id)
+  const deptIds = refs.filter((r) => r.kind === 'department').map((r) => r.id)
+  const [u, d] = await Promise.all([
+    loadUsers(ctx, userIds),
+    deptIds.length
+      ? ctx.db
+          .select({ id: departments.id })
+          .from(departments)
+          .where(and(eq(departments.tenantId, ctx.tenantId), inArray(departments.id, deptIds)))
+      : Promise.resolve([]),
+  ])
+  const depts = new Set(d.map((x) => x.id))
+  for (const r of refs) {
+    if (r.kind === 'user' && u.get(r.id)?.status !== 'active') return r.field
+    if (r.kind === 'department' && !depts.has(r.id)) return r.field
+  }
+  return null
+}

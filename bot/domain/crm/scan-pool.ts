@@ -1,0 +1,128 @@
+import { and, asc, eq, gt, isNotNull, isNull, lte } from 'drizzle-orm'
+import { customers } from '../../../db/schema'
+import { poolWarningCard } from '../../cards/customer-pool-card'
+import { sendCard } from '../chat/send'
+import { type ServiceContext, withTransaction } from '../context'
+import { changeOwner, localeOfUser, poolCardRef, poolCardVersion, settlePoolWarning } from './ownership'
+import { daysMs, loadRules } from './rules'
+
+const BATCH = 500
+
+/**
+ * One pass of the pool rules for a tenant at `ctx.clock.now()`: owners of customers due within
+ * `warnDaysBefore` get a warning card (once), customers past their deadline go back to the pool and their
+ * owner enters the re-claim cooldown. Idempotent: run it as often as you like, with any clock.
+ */
+export async function scanPool({
+  ctx,
+}: {
+  ctx: ServiceContext
+}): Promise<{ warned: number; reclaimed: number }> {
+  const now = ctx.clock.now()
+  const rules = await loadRules(ctx.db, ctx.tenantId)
+  if (rules.reclaimAfterDays <= 0) return { warned: 0, reclaimed: 0 }
+  let reclaimed = 0
+  let warned = 0
+  for (;;) {
+    const n = await withTransaction(ctx, async (_tx, txCtx) => {
+      const due = await txCtx.db
+        .select()
+        .from(customers)
+        .where(
+          and(
+            eq(customers.tenantId, txCtx.tenantId),
+            isNotNull(customers.ownerId),
+            lte(customers.reclaimDueAt, now),
+          ),
+        )
+        .orderBy(asc(customers.reclaimDueAt))
+        .limit(BATCH)
+        .for('update', { of: customers, skipLocked: true })
+      for (const row of due) {
+        await changeOwner(txCtx, row, null, 'reclaim')
+        if (row.reclaimWarnedAt) await settlePoolWarning(txCtx, row, 'reclaimed', now)
+        else if (row.ownerId) {
+          const locale = await localeOfUser(txCtx, row.ownerId)
+          await sendCard(txCtx, {
+            to: { userId: row.ownerId },
+            ref: poolCardRef(row.id),
+            version: poolCardVersion(now),
+            locale,
+            card: poolWarningCard(
+              {
+                customerId: row.id,
+                customerName: row.name,
+                dueAt: now,
+                extendDays: rules.extendDays,
+                state: 'reclaimed',
+              },
+              locale,
+            ),
+          })
+        }
+      }
+      return due.length
+    })
+    reclaimed += n
+    if (n < BATCH) break
+  }
+  if (rules.warnDaysBefore > 0) {
+    const horizon = new Date(now.getTime() + daysMs(rules.warnDaysBefore))
+    for (;;) {
+      const n = await withTransaction(ctx, async (_tx, txCtx) => {
+        const soon = await txCtx.db
+          .select()
+          .from(customers)
+          .where(
+            and(
+              eq(customers.tenantId, txCtx.tenantId),
+              isNotNull(customers.ownerId),
+              isNull(customers.reclaimWarnedAt),
+              gt(customers.reclaimDueAt, now),
+              lte(customers.reclaimDueAt, horizon),
+            ),
+          )
+          .limit(BATCH)
+          .for('update', { of: customers, skipLocked: true })
+        for (const row of soon) {
+          if (!row.ownerId || !row.reclaimDueAt) continue
+          await txCtx.db
+            .update(customers)
+            .set({ reclaimWarnedAt: now })
+            .where(and(eq(customers.tenantId, txCtx.tenantId), eq(customers.id, row.id)))
+          const locale = await localeOfUser(txCtx, row.ownerId)
+          await sendCard(txCtx, {
+            to: { userId: row.ownerId },
+            ref: poolCardRef(row.id),
+            version: poolCardVersion(now),
+            locale,
+            card: poolWarningCard(
+              {
+                customerId: row.id,
+                customerName: row.name,
+                dueAt: row.reclaimDueAt,
+                extendDays: rules.extendDays,
+                state: row.reclaimExtendedAt ? 'extended' : 'warning',
+              },
+              locale,
+            ),
+          })
+        }
+        return soon.length
+      })
+      warned += n
+      if (n < BATCH) break
+    }
+  }
+  return { warned, reclaimed }
+}
+
+/** Tenants with owned customers whose deadline is near (what the periodic job visits). */
+export async function tenantsWithPoolWork(ctx: Pick<ServiceContext, 'db' | 'clock'>): Promise<string[]> {
+  const horizon = new Date(ctx.clock.now().getTime() + daysMs(60))
+  const rows = await ctx.db
+    .selectDistinct({ tenantId: customers.tenantId })
+    .from(customers)
+    .where(and(isNotNull(customers.ownerId), lte(customers.reclaimDueAt, horizon)))
+  return rows.map((r) => r.tenantId)
+}

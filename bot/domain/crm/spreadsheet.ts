@@ -1,0 +1,92 @@
+import ExcelJS from 'exceljs'
+import { InvalidInputError } from '../errors'
+
+/** A parsed sheet: the header row and the data rows as strings (row numbers are 1-based sheet rows). */
+export interface Sheet {
+  headers: string[]
+  rows: string[][]
+}
+
+/** RFC 4180 CSV (quotes, doubled quotes, CRLF, a UTF-8 BOM). */
+export function parseCsv(text: string): Sheet {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const out: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i]
+    if (quoted) {
+      if (ch === '"') {
+        if (src[i + 1] === '"') {
+          field += '"'
+          i++
+        } else quoted = false
+      } else field += ch
+    } else if (ch === '"' && field === '') quoted = true
+    else if (ch === ',') {
+      row.push(field)
+      field = ''
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && src[i + 1] === '\n') i++
+      row.push(field)
+      out.push(row)
+      row = []
+      field = ''
+    } else field += ch
+  }
+  if (quoted) throw new InvalidInputError('file', 'CSV has an unterminated quoted field')
+  if (field !== '' || row.length > 0) {
+    row.push(field)
+    out.push(row)
+  }
+  const [headers = [], ...rows] = out
+  return { headers: headers.map((h) => h.trim()), rows: rows.filter((r) => r.some((c) => c.trim() !== '')) }
+}
+
+const csvCell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+
+export function toCsv(headers: string[], rows: string[][]): Uint8Array {
+  const lines = [headers, ...rows].map((r) => r.map(csvCell).join(','))
+  return new TextEncoder().encode(`\ufeff${lines.join('\r\n')}\r\n`)
+}
+
+/** The first worksheet of an XLSX file (exceljs), cells as their displayed text. */
+export async function parseXlsx(data: Uint8Array): Promise<Sheet> {
+  const wb = new ExcelJS.Workbook()
+  try {
+    await wb.xlsx.load(data as unknown as ArrayBuffer)
+  } catch {
+    throw new InvalidInputError('file', 'not a readable XLSX file')
+  }
+  const ws = wb.worksheets[0]
+  if (!ws) throw new InvalidInputError('file', 'the XLSX file has no worksheet')
+  const all: string[][] = []
+  ws.eachRow({ includeEmpty: false }, (row) => {
+    const cells: string[] = []
+    for (let c = 1; c <= row.cellCount; c++) cells.push(row.getCell(c).text ?? '')
+    all.push(cells)
+  })
+  const [headers = [], ...rows] = all
+  return { headers: headers.map((h) => h.trim()), rows: rows.filter((r) => r.some((c) => c.trim() !== '')) }
+}
+
+export async function toXlsx(sheetName: string, headers: string[], rows: string[][]): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook()
+  const ws = wb.addWorksheet(sheetName)
+  ws.addRow(headers)
+  ws.addRows(rows)
+  const buf = await wb.xlsx.writeBuffer()
+  return new Uint8Array(buf as ArrayBuffer)
+}
+
+export async function parseSheet(format: 'csv' | 'xlsx', data: Uint8Array): Promise<Sheet> {
+  if (format === 'xlsx') return parseXlsx(data)
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data)
+  } catch {
+    throw new InvalidInputError('file', 'CSV must be UTF-8')
+  }
+  return parseCsv(text)
+}

@@ -1,0 +1,57 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { notices, roles, userRoles } from '../../../db/schema'
+import { actorId, type ServiceContext } from '../context'
+import { ForbiddenError, NotFoundError } from '../errors'
+
+export type NoticeRow = typeof notices.$inferSelect
+
+/** Whether the acting user holds `permission` through a role (`*` = all, `notices.*` = the family). */
+export async function hasPermission(ctx: ServiceContext, permission: string): Promise<boolean> {
+  if (ctx.actor.kind === 'system') return true
+  const rows = await ctx.db
+    .select({ permissions: roles.permissions })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, ctx.actor.userId)))
+  const family = `${permission.split('.')[0]}.*`
+  return rows.some((r) => r.permissions.some((p) => p === '*' || p === permission || p === family))
+}
+
+/** Only admins and roles with `notices.publish` write notices and news. */
+export async function requirePublisher(ctx: ServiceContext): Promise<void> {
+  if (!(await hasPermission(ctx, 'notices.publish')))
+    throw new ForbiddenError('publishing notices needs the notices.publish permission')
+}
+
+/** The notice, locked for the rest of the transaction when `forUpdate`. */
+export async function loadNotice(ctx: ServiceContext, id: string, forUpdate = false): Promise<NoticeRow> {
+  const q = ctx.db
+    .select()
+    .from(notices)
+    .where(and(eq(notices.tenantId, ctx.tenantId), eq(notices.id, id)))
+  const [row] = forUpdate ? await q.for('update') : await q
+  if (!row) throw new NotFoundError('notice', id)
+  return row
+}
+
+/** The publisher manages their notice; admins (`*`) manage every notice. */
+export async function canManage(ctx: ServiceContext, notice: NoticeRow): Promise<boolean> {
+  if (ctx.actor.kind === 'system') return true
+  if (notice.publisherId === actorId(ctx.actor)) return true
+  const rows = await ctx.db
+    .select({ n: sql<number>`1` })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(
+      and(
+        eq(userRoles.tenantId, ctx.tenantId),
+        eq(userRoles.userId, ctx.actor.userId),
+        sql`${roles.permissions} @> '["*"]'::jsonb`,
+      ),
+    )
+  return rows.length > 0
+}
+
+export async function requireManage(ctx: ServiceContext, notice: NoticeRow): Promise<void> {
+  if (!(await canManage(ctx, notice))) throw new ForbiddenError('only the publisher or an admin may do this')
+}

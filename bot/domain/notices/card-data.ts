@@ -1,0 +1,115 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { noticeRecipients, notices, users } from '../../../db/schema'
+import type { NoticeCardView } from '../../cards/notice-card'
+import { type NoticeCounts, noticeSummaryCard } from '../../cards/notice-summary-card'
+import type { Locale } from '../../platforms/types'
+import { sendCard, updateCards } from '../chat/send'
+import type { ServiceContext } from '../context'
+import type { NoticeRow } from './access'
+import { noticeSummaryRef } from './schemas'
+
+/** The card view of a notice (with the publisher's display name in each locale). */
+export async function noticeCardViews(
+  ctx: ServiceContext,
+  n: NoticeRow,
+): Promise<Record<Locale, NoticeCardView>> {
+  const [p] = await ctx.db
+    .select({ name: users.name, enName: users.enName })
+    .from(users)
+    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, n.publisherId)))
+  const base = {
+    id: n.id,
+    title: n.title,
+    body: n.body,
+    category: n.category,
+    requireAck: n.requireAck,
+    publishedAt: n.publishedAt,
+    version: n.version,
+    images: n.images,
+    attachments: n.attachments,
+  }
+  return {
+    'zh-CN': { ...base, publisherName: p?.name ?? '—' },
+    en: { ...base, publisherName: p?.enName || p?.name || '—' },
+  }
+}
+
+/** Delivery and receipt counts of one notice. */
+export async function noticeCounts(ctx: ServiceContext, noticeId: string): Promise<NoticeCounts> {
+  const [row] = await ctx.db
+    .select({
+      total: sql<number>`count(*)::int`,
+      pending: sql<number>`count(*) filter (where ${noticeRecipients.status} in ('pending','queued'))::int`,
+      sent: sql<number>`count(*) filter (where ${noticeRecipients.status} = 'sent')::int`,
+      failed: sql<number>`count(*) filter (where ${noticeRecipients.status} = 'failed')::int`,
+      read: sql<number>`count(*) filter (where ${noticeRecipients.readAt} is not null)::int`,
+      acknowledged: sql<number>`count(*) filter (where ${noticeRecipients.ackAt} is not null)::int`,
+    })
+    .from(noticeRecipients)
+    .where(and(eq(noticeRecipients.tenantId, ctx.tenantId), eq(noticeRecipients.noticeId, noticeId)))
+  return row ?? { total: 0, pending: 0, sent: 0, failed: 0, read: 0, acknowledged: 0 }
+}
+
+/**
+ * The summary card's version: counts only grow within one notice version, so their sum orders updates
+ * (an older count never overwrites a newer one).
+ */
+const summaryVersion = (n: NoticeRow, c: NoticeCounts): number =>
+  n.version * 1_000_000 + c.sent + c.failed + c.read + c.acknowledged
+
+async function publisherLocale(ctx: ServiceContext, userId: string): Promise<Locale> {
+  const [u] = await ctx.db
+    .select({ locale: users.locale })
+    .from(users)
+    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
+  return u?.locale === 'en' ? 'en' : 'zh-CN'
+}
+
+/** Sends the publisher's summary card (at publish). */
+export async function sendSummaryCard(
+  ctx: ServiceContext,
+  n: NoticeRow,
+  known?: NoticeCounts,
+): Promise<void> {
+  const locale = await publisherLocale(ctx, n.publisherId)
+  const counts = known ?? (await noticeCounts(ctx, n.id))
+  await sendCard(ctx, {
+    to: { userId: n.publisherId },
+    card: noticeSummaryCard(n, counts, locale),
+    ref: noticeSummaryRef(n.id),
+    version: summaryVersion(n, counts),
+    locale,
+  })
+}
+
+/**
+ * Refreshes the publisher's summary card, at most once per `minIntervalMs` (a conditional UPDATE claims the
+ * slot, so concurrent receipts do not all emit an update; PATCH is limited to 5/s per message).
+ */
+export async function refreshSummaryCard(
+  ctx: ServiceContext,
+  noticeId: string,
+  minIntervalMs = 5000,
+): Promise<boolean> {
+  const claimed = await ctx.db
+    .update(notices)
+    .set({ summaryAt: sql`now()` })
+    .where(
+      and(
+        eq(notices.tenantId, ctx.tenantId),
+        eq(notices.id, noticeId),
+        sql`(${notices.summaryAt} is null or ${notices.summaryAt} < now() - (${minIntervalMs} * interval '1 millisecond'))`,
+      ),
+    )
+    .returning()
+  const n = claimed[0]
+  if (!n) return false
+  const locale = await publisherLocale(ctx, n.publisherId)
+  const counts = await noticeCounts(ctx, n.id)
+  await updateCards(ctx, {
+    ref: noticeSummaryRef(n.id),
+    card: noticeSummaryCard(n, counts, locale),
+    version: summaryVersion(n, counts),
+  })
+  return true
+}

@@ -1,0 +1,66 @@
+import { type ServiceContext, withTransaction } from '../context'
+import { loadNotice, requireManage } from './access'
+import { recipientRows } from './get-notice-dashboard'
+import { NoticeIdSchema } from './schemas'
+
+/** A CSV cell: quoted, quotes doubled, and formula-looking text defused (CSV injection). */
+export const csvCell = (v: string): string => {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v
+  return `"${safe.replace(/"/g, '""')}"`
+}
+
+const iso = (d: Date | null): string => (d ? d.toISOString() : '')
+
+const STATUS: Record<string, string> = {
+  pending: '待发送 pending',
+  queued: '发送中 sending',
+  sent: '已送达 delivered',
+  failed: '发送失败 failed',
+  cancelled: '已取消 cancelled',
+}
+
+/** Every recipient's delivery and receipt as CSV (UTF-8 with BOM so Excel opens Chinese correctly). */
+export async function exportNoticeCsv({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: { id: string }
+}): Promise<{ filename: string; csv: string }> {
+  const { id } = NoticeIdSchema.parse(input)
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    const n = await loadNotice(txCtx, id)
+    await requireManage(txCtx, n)
+    const rows = await recipientRows(txCtx, id)
+    const header = [
+      '部门 Department',
+      '姓名 Name',
+      '投递 Delivery',
+      '失败原因 Error',
+      '送达时间 Delivered at',
+      '已读时间 Read at',
+      '已读方式 Read via',
+      '确认时间 Acknowledged at',
+      '提醒 Reminders',
+    ]
+    const lines = [header.map(csvCell).join(',')]
+    for (const r of rows) {
+      lines.push(
+        [
+          r.chatId ? '群聊 Group chat' : (r.departmentName ?? ''),
+          r.name ?? r.chatId ?? r.target,
+          STATUS[r.status] ?? r.status,
+          r.error ?? '',
+          iso(r.sentAt),
+          iso(r.readAt),
+          r.readVia ?? '',
+          iso(r.ackAt),
+          String(r.reminderStep),
+        ]
+          .map(csvCell)
+          .join(','),
+      )
+    }
+    return { filename: `notice-${id}.csv`, csv: `\uFEFF${lines.join('\r\n')}\r\n` }
+  })
+}

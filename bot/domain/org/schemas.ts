@@ -1,0 +1,35 @@
+import { z } from 'zod'
+
+const optionalText = z.string().trim().min(1).max(500).optional()
+
+export const directoryDepartmentSchema = z.object({
+  externalId: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(200),
+  parentExternalId: z.string().trim().min(1).max(200).nullable(),
+  leaderOpenId: z.string().trim().min(1).max(200).nullable(),
+  order: z.number().finite(),
+})
+
+export const directoryUserSchema = z.object({
+  openId: z.string().trim().min(1).max(200),
+  unionId: optionalText,
+  userId: optionalText,
+  name: z.string().trim().min(1).max(200),
+  enName: optionalText,
+  email: optionalText,
+  mobile: optionalText,
+  avatarUrl: z.string().max(2000).optional(),
+  jobTitle: optionalText,
+  departmentExternalIds: z.array(z.string().trim().min(1).max(200)).max(200),
+  managerOpenId: optionalText,
+  active: z.boolean(),
+})
+
+/** A platform's whole directory, as an adapter's `syncDirectory` returns it. */
+export const applyDirectorySchema = z.object({
+  platform: z.enum(['feishu', 'dingtalk', 'devchat']),
+  departments: z.array(directoryDepartmentSchema).max(50_000),
+  users: z.array(directoryUserSchema).max(200_000),
+})
+
+export type ApplyDirectoryInput = z.infer<typeof applyDirectorySchema>

@@ -1,0 +1,417 @@
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { addContact, listContacts } from '../../domain/crm/add-contact'
+import { addVisitPhoto } from '../../domain/crm/add-visit-photo'
+import { assignCustomer } from '../../domain/crm/assign-customer'
+import { checkInVisit } from '../../domain/crm/check-in-visit'
+import { checkOutVisit } from '../../domain/crm/check-out-visit'
+import { claimCustomer } from '../../domain/crm/claim-customer'
+import { createCustomer } from '../../domain/crm/create-customer'
+import { createFollowUp, listFollowUps } from '../../domain/crm/create-follow-up'
+import { defineCustomField, listCustomFields } from '../../domain/crm/define-custom-field'
+import { exportRecords } from '../../domain/crm/export-records'
+import { extendReclaim } from '../../domain/crm/extend-reclaim'
+import { getCustomer } from '../../domain/crm/get-customer'
+import { getCustomerCard } from '../../domain/crm/get-customer-card'
+import { getFieldHistory } from '../../domain/crm/get-field-history'
+import { listVisits } from '../../domain/crm/list-visits'
+import { nearbyCustomers } from '../../domain/crm/nearby-customers'
+import { planVisit } from '../../domain/crm/plan-visit'
+import { getRelationGraph, linkCustomers } from '../../domain/crm/relations'
+import { releaseCustomer } from '../../domain/crm/release-customer'
+import {
+  assignInput,
+  checkInInput,
+  checkOutInput,
+  contactInput,
+  createCustomerInput,
+  customFieldDefInput,
+  followUpInput,
+  nearbyInput,
+  planVisitInput,
+  relationInput,
+  rulesInput,
+  searchInput,
+  updateCustomerInput,
+} from '../../domain/crm/schemas'
+import { searchCustomers } from '../../domain/crm/search-customers'
+import { getImportJob, MAX_IMPORT_BYTES, startImport } from '../../domain/crm/start-import'
+import { getCrmRules, updateCrmRules } from '../../domain/crm/update-crm-rules'
+import { updateCustomer } from '../../domain/crm/update-customer'
+import { InvalidInputError } from '../../domain/errors'
+import type { BlobStorage } from '../../lib/storage/types'
+import { apiContext, requireSession } from '../middleware/session'
+import { errorResponses } from '../schemas'
+import type { AppEnv } from '../types'
+
+const Any = (name: string, description: string) => z.unknown().openapi(name, { description })
+const CustomerOut = Any(
+  'CrmCustomer',
+  'A customer: fields, region codes and label, geo point, owner, pool state',
+)
+const ok = (schema: z.ZodType, description = 'ok') => ({
+  200: { description, content: { 'application/json': { schema } } },
+  ...errorResponses,
+})
+const body = <S extends z.ZodType>(schema: S) => ({
+  body: { content: { 'application/json': { schema } }, required: true },
+})
+const idParam = z.object({ id: z.string().min(1).max(64) })
+
+function route<
+  M extends RouteConfig['method'],
+  P extends string,
+  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> = Record<never, never>,
+>(method: M, path: P, summary: string, extra?: E) {
+  return createRoute({
+    method,
+    path,
+    summary,
+    tags: ['crm'],
+    security: [{ session: [] }],
+    middleware: [requireSession] as const,
+    responses: ok(z.unknown()),
+    ...(extra as E),
+  })
+}
+
+async function readUpload(raw: ArrayBuffer, max: number): Promise<Uint8Array> {
+  if (raw.byteLength > max) throw new InvalidInputError('file', `file exceeds ${max} bytes`)
+  return new Uint8Array(raw)
+}
+
+/**
+ * The CRM API under `/api/v1/crm`: customers, the pool, contacts, follow-ups, visits with check-in,
+ * relations, the customer card, rules, custom fields, import and export. Every call runs in the caller's
+ * data scope; records outside it answer 404.
+ */
+export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+
+  app.openapi(
+    route(
+      'get',
+      '/crm/customers',
+      'Search or list customers (name, short name, pinyin, initials, phone, contact)',
+      {
+        request: { query: searchInput },
+        responses: ok(Any('CrmCustomerHits', 'Matching customers, best first')),
+      },
+    ),
+    async (c) =>
+      c.json({ items: await searchCustomers({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/customers', 'Create a customer (409 with the owner to ask when it is a duplicate)', {
+      request: body(createCustomerInput),
+      responses: ok(CustomerOut),
+    }),
+    async (c) => c.json(await createCustomer({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}', 'One customer', {
+      request: { params: idParam },
+      responses: ok(CustomerOut),
+    }),
+    async (c) => c.json(await getCustomer({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('patch', '/crm/customers/{id}', 'Edit a customer (changes go to the field history)', {
+      request: { params: idParam, ...body(updateCustomerInput) },
+      responses: ok(CustomerOut),
+    }),
+    async (c) =>
+      c.json(
+        await updateCustomer({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'get',
+      '/crm/customers/{id}/card',
+      'The customer card: customer, contacts, follow-ups, visits, relations, timeline',
+      {
+        request: { params: idParam },
+        responses: ok(Any('CrmCustomerCard', 'Everything about a customer in one call')),
+      },
+    ),
+    async (c) =>
+      c.json(await getCustomerCard({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/history', 'Field history of a customer', {
+      request: { params: idParam },
+    }),
+    async (c) =>
+      c.json(
+        { items: await getFieldHistory({ ctx: apiContext(c), customerId: c.req.valid('param').id }) },
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/relations', 'Relation graph around a customer (depth 1 or 2)', {
+      request: {
+        params: idParam,
+        query: z.object({ depth: z.coerce.number().int().min(1).max(2).default(2) }),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await getRelationGraph({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          depth: c.req.valid('query').depth,
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/crm/customers/{id}/relations',
+      'Link two customers (supplier, distributor, parent, partner)',
+      {
+        request: { params: idParam, ...body(relationInput) },
+      },
+    ),
+    async (c) =>
+      c.json(
+        await linkCustomers({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/contacts', 'Contacts of a customer', { request: { params: idParam } }),
+    async (c) =>
+      c.json({ items: await listContacts({ ctx: apiContext(c), customerId: c.req.valid('param').id }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/customers/{id}/contacts', 'Add a contact with their role in decisions', {
+      request: { params: idParam, ...body(contactInput) },
+    }),
+    async (c) =>
+      c.json(
+        await addContact({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/follow-ups', 'Follow-ups of a customer, newest first', {
+      request: { params: idParam },
+    }),
+    async (c) =>
+      c.json(
+        { items: await listFollowUps({ ctx: apiContext(c), customerId: c.req.valid('param').id }) },
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/crm/customers/{id}/follow-ups',
+      'Log a follow-up (a next time schedules a reminder card)',
+      {
+        request: { params: idParam, ...body(followUpInput) },
+      },
+    ),
+    async (c) =>
+      c.json(
+        await createFollowUp({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/visits', 'Visits of a customer, newest first', {
+      request: { params: idParam },
+    }),
+    async (c) =>
+      c.json({ items: await listVisits({ ctx: apiContext(c), customerId: c.req.valid('param').id }) }, 200),
+  )
+  for (const [verb, summary, fn] of [
+    ['claim', 'Claim a pool customer (per-rep limit, re-claim cooldown)', claimCustomer],
+    ['release', 'Release a customer to the pool', releaseCustomer],
+    ['extend', 'Extend the reclaim deadline once (the owner)', extendReclaim],
+  ] as const) {
+    app.openapi(
+      route('post', `/crm/customers/{id}/${verb}`, summary, {
+        request: { params: idParam },
+        responses: ok(CustomerOut),
+      }),
+      async (c) => c.json(await fn({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+    )
+  }
+  app.openapi(
+    route('post', '/crm/customers/{id}/assign', 'Assign or reassign a customer (managers)', {
+      request: { params: idParam, ...body(assignInput) },
+      responses: ok(CustomerOut),
+    }),
+    async (c) =>
+      c.json(
+        await assignCustomer({
+          ctx: apiContext(c),
+          customerId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/nearby', 'Workable customers nearest to a point (check-in suggestions)', {
+      request: { query: nearbyInput },
+    }),
+    async (c) =>
+      c.json({ items: await nearbyCustomers({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(route('post', '/crm/visits', 'Plan a visit', { request: body(planVisitInput) }), async (c) =>
+    c.json(await planVisit({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/crm/visits/check-in',
+      'Check in (idempotent by clientKey; offline check-ins keep their time and place)',
+      {
+        request: body(checkInInput),
+      },
+    ),
+    async (c) => c.json(await checkInVisit({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('post', '/crm/visits/{id}/check-out', 'Check out with a summary', {
+      request: { params: idParam, ...body(checkOutInput) },
+    }),
+    async (c) =>
+      c.json(
+        await checkOutVisit({
+          ctx: apiContext(c),
+          visitId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/crm/visits/{id}/photos',
+      'Add a photo (raw image body: image/jpeg, png, webp, heic; ≤ 10 MB)',
+      {
+        request: {
+          params: idParam,
+          query: z.object({ name: z.string().max(200).default('photo') }),
+          body: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } },
+        },
+      },
+    ),
+    async (c) => {
+      if (!options.storage) throw new InvalidInputError('file', 'photo storage is not configured')
+      const data = await readUpload(await c.req.arrayBuffer(), 10 * 1024 * 1024)
+      const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? ''
+      const visit = await addVisitPhoto({
+        ctx: apiContext(c),
+        storage: options.storage,
+        visitId: c.req.valid('param').id,
+        file: { name: c.req.valid('query').name, contentType, data },
+      })
+      return c.json(visit, 200)
+    },
+  )
+  app.openapi(route('get', '/crm/rules', 'Pool rules and check-in threshold of the tenant'), async (c) =>
+    c.json(await getCrmRules({ ctx: apiContext(c) }), 200),
+  )
+  app.openapi(
+    route('put', '/crm/rules', 'Save pool rules and check-in threshold (admins)', {
+      request: body(rulesInput),
+    }),
+    async (c) => c.json(await updateCrmRules({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(route('get', '/crm/custom-fields', 'Custom field definitions of the tenant'), async (c) =>
+    c.json({ items: await listCustomFields({ ctx: apiContext(c) }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/custom-fields', 'Define a typed custom field (admins)', {
+      request: body(customFieldDefInput),
+    }),
+    async (c) => c.json(await defineCustomField({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/crm/imports',
+      'Upload a CSV/XLSX file of customers or contacts; processed as a job with progress',
+      {
+        request: {
+          query: z.object({
+            entity: z.enum(['customers', 'contacts']),
+            format: z.enum(['csv', 'xlsx']),
+            mode: z.enum(['per_row', 'atomic']).default('per_row'),
+            name: z.string().max(200).optional(),
+          }),
+          body: { content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
+        },
+        responses: ok(Any('CrmImportJob', 'Import job: status, progress, per-row errors')),
+      },
+    ),
+    async (c) => {
+      const q = c.req.valid('query')
+      const data = await readUpload(await c.req.arrayBuffer(), MAX_IMPORT_BYTES)
+      const job = await startImport({
+        ctx: apiContext(c),
+        input: {
+          entity: q.entity,
+          format: q.format,
+          mode: q.mode,
+          data,
+          ...(q.name ? { fileName: q.name } : {}),
+        },
+      })
+      return c.json(job, 200)
+    },
+  )
+  app.openapi(
+    route('get', '/crm/imports/{id}', 'An import job: progress and per-row report', {
+      request: { params: idParam },
+      responses: ok(Any('CrmImportJobState', 'Import job')),
+    }),
+    async (c) => c.json(await getImportJob({ ctx: apiContext(c), jobId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/export', 'Export customers or contacts in your scope as CSV or XLSX', {
+      request: {
+        query: z.object({
+          entity: z.enum(['customers', 'contacts']),
+          format: z.enum(['csv', 'xlsx']).default('csv'),
+        }),
+      },
+      responses: {
+        200: { description: 'the file', content: { 'text/csv': { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query')
+      const file = await exportRecords({ ctx: apiContext(c), entity: q.entity, format: q.format })
+      return c.body(file.data as unknown as ArrayBuffer, 200, {
+        'content-type': file.contentType,
+        'content-disposition': `attachment; filename="${file.fileName}"`,
+      }) as never
+    },
+  )
+  return app
+}

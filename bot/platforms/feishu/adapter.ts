@@ -1,0 +1,375 @@
+import { createHash } from 'node:crypto'
+import lark from '@larksuiteoapi/node-sdk'
+import type { Logger } from '../../domain/context'
+import { DomainError } from '../../domain/errors'
+import type { Env } from '../../env'
+import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
+import {
+  type Card,
+  type ChatPlatform,
+  type DirectoryDepartment,
+  type DirectorySnapshot,
+  type DirectoryUser,
+  type Locale,
+  type OutboundMessage,
+  PermanentSendError,
+  type PlatformUserRef,
+  RateLimitedSendError,
+  type TenantRef,
+} from '../types'
+import {
+  callFeishu,
+  createSdkClient,
+  type FeishuAppConfig,
+  FeishuCallError,
+  type FeishuFailure,
+  TokenCache,
+  toSendError,
+} from './client'
+import { directoryDepartmentOf, directoryUserOf } from './events'
+import { type RenderOptions, renderCard } from './render'
+
+/**
+ * The Feishu/Lark `ChatPlatform`: sends, replies and card PATCHes through the official SDK, paced by a
+ * sender-side limiter so the platform's limits are honoured before they are hit (feishu.md §4.6); failures
+ * become the neutral errors the send processor understands.
+ */
+
+/** App tier "1000/min & 50/s": 16/s steady with a burst of 20 stays inside both windows. */
+export const APP_RATE: Rate = { ratePerSec: 16, burst: 20 }
+/** 5 QPS per receiving user, per chat, and per message for PATCH; a little margin for network jitter. */
+export const TARGET_RATE: Rate = { ratePerSec: 4.5, burst: 1 }
+/** A send waits this long for its slot in-process; longer waits go back to the queue (no try used). */
+const MAX_INLINE_WAIT_MS = 3000
+
+export interface FeishuPlatform extends ChatPlatform {
+  readonly name: 'feishu'
+  readonly config: FeishuAppConfig
+  readonly render: RenderOptions
+  /** The bot's open_id from `/open-apis/bot/v3/info`, fetched once (null while unreachable). */
+  botOpenId(): Promise<string | null>
+  /** The SDK client (for the long connection's handshake settings and tests). */
+  readonly sdk: lark.Client
+  syncDirectory(tenant: TenantRef): Promise<DirectorySnapshot>
+  exchangeLoginCode(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
+  readUsers(tenant: TenantRef, platformMessageId: string): Promise<Array<{ openId: string; readAt: Date }>>
+  urgent(
+    tenant: TenantRef,
+    platformMessageId: string,
+    openIds: string[],
+  ): Promise<{ invalidOpenIds: string[] }>
+}
+
+export interface FeishuPlatformOptions {
+  limiter?: RateLimiter
+  publicUrl?: string
+}
+
+/** The app config from the environment, or null when Feishu is not configured. */
+export function feishuConfigOf(
+  env: Env,
+): (FeishuAppConfig & { verificationToken: string; encryptKey: string }) | null {
+  if (
+    !env.FEISHU_APP_ID ||
+    !env.FEISHU_APP_SECRET ||
+    !env.FEISHU_VERIFICATION_TOKEN ||
+    !env.FEISHU_ENCRYPT_KEY
+  )
+    return null
+  return {
+    appId: env.FEISHU_APP_ID,
+    appSecret: env.FEISHU_APP_SECRET,
+    domain: env.FEISHU_DOMAIN,
+    verificationToken: env.FEISHU_VERIFICATION_TOKEN,
+    encryptKey: env.FEISHU_ENCRYPT_KEY,
+  }
+}
+
+/** Feishu `uuid` (≤ 50 chars): the idempotency key itself, or its hash when longer. */
+export function feishuUuid(key: string): string {
+  return key.length <= 50 ? key : createHash('sha256').update(key).digest('hex').slice(0, 50)
+}
+
+type Rec = Record<string, unknown>
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+export function createFeishuPlatform(
+  config: FeishuAppConfig,
+  logger: Logger,
+  options: FeishuPlatformOptions = {},
+): FeishuPlatform {
+  const cache = new TokenCache()
+  const client = createSdkClient(config, logger, cache)
+  const limiter = options.limiter ?? new MemoryRateLimiter()
+  const render: RenderOptions = { appId: config.appId, domain: config.domain }
+  if (options.publicUrl) render.publicUrl = options.publicUrl
+  const keyBase = `feishu:${config.appId}`
+  let botOpenId: string | null = null
+  let botLookup: Promise<string | null> | null = null
+
+  /** Waits for the app budget and the target's; a long wait is handed back to the queue. */
+  async function pace(target: string, tier = 'im'): Promise<void> {
+    const r = await acquireAll(
+      limiter,
+      [
+        { key: `${keyBase}:app:${tier}`, rate: APP_RATE },
+        { key: `${keyBase}:${target}`, rate: TARGET_RATE },
+      ],
+      MAX_INLINE_WAIT_MS,
+    )
+    if (!r.ok) throw new RateLimitedSendError(r.retryAfterMs, 'feishu sender-side rate limit')
+  }
+
+  async function call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await callFeishu(cache, fn)
+    } catch (err) {
+      if (err instanceof FeishuCallError) throw toSendError(err.failure)
+      throw err
+    }
+  }
+
+  function content(message: OutboundMessage): { msg_type: string; content: string } {
+    if (message.content.kind === 'text') {
+      return { msg_type: 'text', content: JSON.stringify({ text: message.content.text }) }
+    }
+    return {
+      msg_type: 'interactive',
+      content: JSON.stringify(renderCard(message.content.card, message.locale, render)),
+    }
+  }
+
+  const targetKey = (message: OutboundMessage) =>
+    message.to.kind === 'user' ? `user:${message.to.openId}` : `chat:${message.to.chatId}`
+
+  async function create(message: OutboundMessage, uuid: string) {
+    const body = content(message)
+    const res = await call(() =>
+      client.im.v1.message.create({
+        params: { receive_id_type: message.to.kind === 'user' ? 'open_id' : 'chat_id' },
+        data: {
+          receive_id: message.to.kind === 'user' ? message.to.openId : message.to.chatId,
+          ...body,
+          uuid,
+        },
+      }),
+    )
+    return res.data
+  }
+
+  async function reply(message: OutboundMessage, parentId: string, uuid: string) {
+    const res = await call(() =>
+      client.im.v1.message.reply({ path: { message_id: parentId }, data: { ...content(message), uuid } }),
+    )
+    return res.data
+  }
+
+  async function fetchBotOpenId(): Promise<string | null> {
+    try {
+      const res = await callFeishu(cache, () =>
+        client.request<Rec>({ method: 'GET', url: '/open-apis/bot/v3/info' }),
+      )
+      const bot = isRec(res) && isRec(res.bot) ? res.bot : {}
+      return typeof bot.open_id === 'string' ? bot.open_id : null
+    } catch (err) {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'feishu bot info unavailable')
+      return null
+    }
+  }
+
+  /** One directory call with the contact budget; rate limits wait and retry instead of failing the sync. */
+  async function contactCall<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await acquireAll(limiter, [{ key: `${keyBase}:app:contact`, rate: APP_RATE }], 60_000)
+      if (r.ok) {
+        try {
+          return await callFeishu(cache, fn)
+        } catch (err) {
+          const f: FeishuFailure | null = err instanceof FeishuCallError ? err.failure : null
+          if (f?.kind !== 'rate_limited' || attempt >= 5) throw err
+          await new Promise((resolve) => setTimeout(resolve, f.retryAfterMs))
+        }
+      }
+    }
+  }
+
+  return {
+    name: 'feishu',
+    config,
+    render,
+    sdk: client,
+
+    botOpenId: async () => {
+      if (botOpenId) return botOpenId
+      botLookup ??= fetchBotOpenId().finally(() => {
+        botLookup = null
+      })
+      const id = await botLookup
+      if (id) botOpenId = id
+      return id
+    },
+
+    async send(_tenant: TenantRef, message: OutboundMessage) {
+      const uuid = feishuUuid(message.idempotencyKey)
+      await pace(targetKey(message))
+      let data: { message_id?: string; chat_id?: string } | undefined
+      if (message.replyTo) {
+        try {
+          data = await reply(message, message.replyTo, uuid)
+        } catch (err) {
+          // The message we answer was recalled or deleted: say it in the chat instead.
+          if (!(err instanceof PermanentSendError) || !['230011', '230110'].includes(err.platformCode))
+            throw err
+          data = await create(message, uuid)
+        }
+      } else {
+        data = await create(message, uuid)
+      }
+      if (!data?.message_id) throw new Error('feishu send answered without a message_id')
+      return { platformMessageId: data.message_id, ...(data.chat_id ? { chatId: data.chat_id } : {}) }
+    },
+
+    async updateCard(_tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
+      await pace(`msg:${platformMessageId}`)
+      await call(() =>
+        client.im.v1.message.patch({
+          path: { message_id: platformMessageId },
+          data: { content: JSON.stringify(renderCard(card, locale, render)) },
+        }),
+      )
+    },
+
+    async readUsers(_tenant: TenantRef, platformMessageId: string) {
+      const out: Array<{ openId: string; readAt: Date }> = []
+      let pageToken: string | undefined
+      do {
+        await pace(`msg:${platformMessageId}:read`)
+        const res = await call(() =>
+          client.im.v1.message.readUsers({
+            path: { message_id: platformMessageId },
+            params: {
+              user_id_type: 'open_id',
+              page_size: 100,
+              ...(pageToken ? { page_token: pageToken } : {}),
+            },
+          }),
+        )
+        for (const item of res.data?.items ?? []) {
+          if (item.user_id) out.push({ openId: item.user_id, readAt: new Date(Number(item.timestamp)) })
+        }
+        pageToken = res.data?.has_more ? res.data.page_token : undefined
+      } while (pageToken)
+      return out
+    },
+
+    async urgent(_tenant: TenantRef, platformMessageId: string, openIds: string[]) {
+      const invalid: string[] = []
+      for (let i = 0; i < openIds.length; i += 200) {
+        await pace(`msg:${platformMessageId}:urgent`)
+        const res = await call(() =>
+          client.im.v1.message.urgentApp({
+            path: { message_id: platformMessageId },
+            params: { user_id_type: 'open_id' },
+            data: { user_id_list: openIds.slice(i, i + 200) },
+          }),
+        )
+        invalid.push(...(res.data?.invalid_user_id_list ?? []))
+      }
+      return { invalidOpenIds: invalid }
+    },
+
+    async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
+      const departments: DirectoryDepartment[] = [
+        { externalId: '0', name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },
+      ]
+      let pageToken: string | undefined
+      do {
+        const res = await contactCall(() =>
+          client.contact.v3.department.children({
+            path: { department_id: '0' },
+            params: {
+              fetch_child: true,
+              page_size: 50,
+              department_id_type: 'open_department_id',
+              user_id_type: 'open_id',
+              ...(pageToken ? { page_token: pageToken } : {}),
+            },
+          }),
+        )
+        for (const item of res.data?.items ?? []) {
+          if (isRec(item.status) && item.status.is_deleted === true) continue
+          const d = directoryDepartmentOf(item as Rec)
+          if (d) departments.push(d)
+        }
+        pageToken = res.data?.has_more ? res.data.page_token : undefined
+      } while (pageToken)
+      const users = new Map<string, DirectoryUser>()
+      for (const dept of departments) {
+        let token: string | undefined
+        do {
+          const res = await contactCall(() =>
+            client.contact.v3.user.findByDepartment({
+              params: {
+                department_id: dept.externalId,
+                department_id_type: 'open_department_id',
+                user_id_type: 'open_id',
+                page_size: 50,
+                ...(token ? { page_token: token } : {}),
+              },
+            }),
+          )
+          for (const item of res.data?.items ?? []) {
+            const u = directoryUserOf(item as Rec)
+            if (u && !users.has(u.openId)) users.set(u.openId, u)
+          }
+          token = res.data?.has_more ? res.data.page_token : undefined
+        } while (token)
+      }
+      return { departments, users: [...users.values()] }
+    },
+
+    async exchangeLoginCode(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }> {
+      let accessToken: string
+      try {
+        const token = await client.request<Rec>({
+          method: 'POST',
+          url: '/open-apis/authen/v2/oauth/token',
+          data: {
+            grant_type: 'authorization_code',
+            client_id: config.appId,
+            client_secret: config.appSecret,
+            code,
+          },
+        })
+        if (
+          !isRec(token) ||
+          typeof token.access_token !== 'string' ||
+          (token.code !== 0 && token.code !== undefined)
+        )
+          throw new DomainError('unauthenticated', 'login code is invalid or expired')
+        accessToken = token.access_token
+      } catch (err) {
+        if (err instanceof DomainError) throw err
+        const status = isRec(err) && isRec(err.response) ? Number(err.response.status) : 0
+        if (status >= 400 && status < 500)
+          throw new DomainError('unauthenticated', 'login code is invalid or expired')
+        throw new DomainError('unavailable', 'Feishu login is unavailable, try again')
+      }
+      let info: Rec
+      try {
+        const res = await client.authen.v1.userInfo.get({}, lark.withUserAccessToken(accessToken))
+        info = isRec(res.data) ? (res.data as Rec) : {}
+      } catch {
+        throw new DomainError('unavailable', 'Feishu login is unavailable, try again')
+      }
+      const openId = typeof info.open_id === 'string' ? info.open_id : ''
+      const tenantKey = typeof info.tenant_key === 'string' ? info.tenant_key : ''
+      if (!openId || !tenantKey) throw new DomainError('unauthenticated', 'login code is invalid or expired')
+      const out: PlatformUserRef & { tenantKey: string; name?: string } = { openId, tenantKey }
+      if (typeof info.union_id === 'string' && info.union_id) out.unionId = info.union_id
+      if (typeof info.user_id === 'string' && info.user_id) out.userId = info.user_id
+      if (typeof info.name === 'string' && info.name) out.name = info.name
+      return out
+    },
+  }
+}

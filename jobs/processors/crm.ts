@@ -1,0 +1,65 @@
+import type { ServiceContext } from '../../bot/domain/context'
+import { FOLLOW_UP_REMINDER } from '../../bot/domain/crm/create-follow-up'
+import { runImport } from '../../bot/domain/crm/run-import'
+import { scanPool, tenantsWithPoolWork } from '../../bot/domain/crm/scan-pool'
+import { sendFollowUpReminder } from '../../bot/domain/crm/send-follow-up-reminder'
+import { IMPORT_RUN } from '../../bot/domain/crm/start-import'
+import type { JobPayload, Processor } from '../queue'
+import type { ProcessorDeps } from './types'
+
+export const POOL_SCAN = 'crm.pool.scan'
+/** How often the pool rules run (hourly is plenty for day-granular rules). */
+export const POOL_SCAN_EVERY_MS = 3600_000
+
+const str = (p: JobPayload, k: string): string => {
+  const v = p[k]
+  if (typeof v !== 'string' || !v) throw new Error(`job payload lacks ${k}`)
+  return v
+}
+
+const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
+  tenantId,
+  actor: { kind: 'system', reason },
+  db: deps.database.db,
+  clock: deps.clock,
+  logger: deps.logger,
+})
+
+/** The pool rules for every tenant with customers near their deadline (or one tenant when named). */
+export function poolScan(deps: ProcessorDeps): Processor {
+  return async (payload) => {
+    const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
+    const tenants = only ?? (await tenantsWithPoolWork({ db: deps.database.db, clock: deps.clock }))
+    for (const tenantId of tenants) {
+      const r = await scanPool({ ctx: systemCtx(deps, tenantId, 'crm.pool.scan') })
+      if (r.warned + r.reclaimed > 0) deps.logger.info({ tenantId, ...r }, 'pool rules applied')
+    }
+  }
+}
+
+export function crmProcessors(deps: ProcessorDeps): Record<string, Processor> {
+  return {
+    [POOL_SCAN]: poolScan(deps),
+    [FOLLOW_UP_REMINDER]: async (payload) => {
+      const tenantId = str(payload, 'tenantId')
+      await sendFollowUpReminder({
+        ctx: systemCtx(deps, tenantId, 'crm.reminder'),
+        followUpId: str(payload, 'followUpId'),
+      })
+    },
+    [IMPORT_RUN]: async (payload) => {
+      const tenantId = str(payload, 'tenantId')
+      // Imports run as the person who started them, so their data scope applies.
+      await runImport({
+        ctx: {
+          tenantId,
+          actor: { kind: 'user', userId: str(payload, 'userId'), via: 'api' },
+          db: deps.database.db,
+          clock: deps.clock,
+          logger: deps.logger,
+        },
+        jobId: str(payload, 'jobId'),
+      })
+    },
+  }
+}

@@ -1,0 +1,78 @@
+import { eq, inArray, sql } from 'drizzle-orm'
+import { applyDirectory } from '../../bot/domain/org/apply-directory'
+import { SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
+import { tenants } from '../../db/schema'
+import { type JobInfo, type JobPayload, PermanentJobError } from '../queue'
+import type { ProcessorDeps } from './types'
+
+/** The daily job that asks for a directory sync of every platform tenant. */
+export const SYNC_ALL_DIRECTORIES = 'org.sync_all_directories'
+
+/**
+ * Pulls a tenant's whole directory from its platform and applies it (departments, users, managers,
+ * identities; leavers deactivated). Emitted for new tenants, contact events and the daily schedule.
+ */
+export function syncDirectory(deps: ProcessorDeps) {
+  return async (payload: JobPayload, job: JobInfo): Promise<void> => {
+    const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : ''
+    const [tenant] = await deps.database.db
+      .select({ id: tenants.id, platform: tenants.platform, platformTenantKey: tenants.platformTenantKey })
+      .from(tenants)
+      .where(eq(tenants.id, tenantId))
+    if (!tenant) throw new PermanentJobError(`tenant ${tenantId} not found`)
+    if (!deps.platforms.has(tenant.platform))
+      throw new PermanentJobError(`no ${tenant.platform} adapter configured in this process`)
+    const platform = deps.platforms.get(tenant.platform)
+    if (!platform.syncDirectory) return
+    // A burst of contact events asks for many syncs; one that started after this request covers it.
+    const outboxId = /^ob-(\d+)$/.exec(job.id)?.[1]
+    if (outboxId) {
+      const [covered] = await deps.database.rows<{ covered: boolean }>(sql`
+        select (t.settings ->> 'directorySyncStartedAt')::timestamptz > o.created_at as covered
+        from tenants t, outbox o where t.id = ${tenant.id} and o.id = ${Number(outboxId)}`)
+      if (covered?.covered) return
+    }
+    await deps.database.db
+      .update(tenants)
+      .set({
+        settings: sql`${tenants.settings} || jsonb_build_object('directorySyncStartedAt', now()::text)`,
+      })
+      .where(eq(tenants.id, tenant.id))
+    const started = Date.now()
+    const snapshot = await platform.syncDirectory({
+      id: tenant.id,
+      platformTenantKey: tenant.platformTenantKey,
+    })
+    const result = await applyDirectory({
+      ctx: {
+        tenantId: tenant.id,
+        actor: { kind: 'system', reason: 'directory sync' },
+        db: deps.database.db,
+        clock: deps.clock,
+        logger: deps.logger,
+      },
+      input: { platform: tenant.platform, ...snapshot },
+    })
+    deps.logger.info({ tenantId: tenant.id, ...result, ms: Date.now() - started }, 'directory synced')
+  }
+}
+
+/** Enqueues one sync per tenant of a platform that has a directory (one per tenant per day). */
+export function syncAllDirectories(deps: ProcessorDeps) {
+  return async (): Promise<void> => {
+    const names = (['feishu', 'dingtalk'] as const).filter((p) => deps.platforms.has(p))
+    if (names.length === 0) return
+    const rows = await deps.database.db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(inArray(tenants.platform, names))
+    const day = new Date(deps.clock.now()).toISOString().slice(0, 10)
+    await deps.queue.addBulk(
+      rows.map((t) => ({
+        name: SYNC_DIRECTORY,
+        payload: { tenantId: t.id },
+        options: { jobId: `sync-dir-${t.id}-${day}`, attempts: 3, backoffMs: 60_000 },
+      })),
+    )
+  }
+}

@@ -1,0 +1,60 @@
+import type { paths } from './schema'
+import { api, type Schemas, unwrap } from './typed'
+
+export type ApprovalInstance = Schemas['ApprovalInstance']
+export type ApprovalListItem = Schemas['ApprovalListItem']
+export type ApprovalTemplate = Schemas['ApprovalTemplate']
+export type ApprovalTemplateSummary = Schemas['ApprovalTemplateSummary']
+export type ApprovalListQuery = NonNullable<paths['/api/v1/approvals/instances']['get']['parameters']['query']>
+export type ApprovalBox = NonNullable<ApprovalListQuery['box']>
+export type StartApprovalBody = paths['/api/v1/approvals/instances']['post']['requestBody']['content']['application/json']
+
+export function listApprovals(query: ApprovalListQuery, signal?: AbortSignal) {
+  return unwrap(api().GET('/api/v1/approvals/instances', { params: { query }, signal }))
+}
+
+export function getApproval(id: string, signal?: AbortSignal) {
+  return unwrap(api().GET('/api/v1/approvals/instances/{id}', { params: { path: { id } }, signal }))
+}
+
+export async function listTemplates(signal?: AbortSignal) {
+  return (await unwrap(api().GET('/api/v1/approvals/templates', { params: { query: {} }, signal }))).items
+}
+
+export function getTemplate(key: string, signal?: AbortSignal) {
+  return unwrap(api().GET('/api/v1/approvals/templates/{key}', { params: { path: { key }, query: {} }, signal }))
+}
+
+export function startApproval(body: StartApprovalBody) {
+  return unwrap(api().POST('/api/v1/approvals/instances', { body }))
+}
+
+interface Decide {
+  taskId: string
+  version?: number
+  comment?: string
+}
+
+export function approveTask({ taskId, ...body }: Decide) {
+  return unwrap(api().POST('/api/v1/approvals/tasks/{id}/approve', { params: { path: { id: taskId } }, body }))
+}
+
+export function rejectTask({ taskId, ...body }: Decide) {
+  return unwrap(api().POST('/api/v1/approvals/tasks/{id}/reject', { params: { path: { id: taskId } }, body }))
+}
+
+export function transferTask({ taskId, ...body }: Decide & { toUserId: string }) {
+  return unwrap(api().POST('/api/v1/approvals/tasks/{id}/transfer', { params: { path: { id: taskId } }, body }))
+}
+
+export function addSigner({ taskId, ...body }: Decide & { userId: string; position: 'before' | 'after' }) {
+  return unwrap(api().POST('/api/v1/approvals/tasks/{id}/add-sign', { params: { path: { id: taskId } }, body }))
+}
+
+export function withdrawApproval(id: string, comment?: string) {
+  return unwrap(api().POST('/api/v1/approvals/instances/{id}/withdraw', { params: { path: { id } }, body: { comment } }))
+}
+
+export function urgeApproval(id: string) {
+  return unwrap(api().POST('/api/v1/approvals/instances/{id}/urge', { params: { path: { id } }, body: {} }))
+}

@@ -1,0 +1,37 @@
+import { type ApiClient, createApiClient } from '@/api/client'
+import type { SignIn } from './sign-in'
+
+export interface SessionClientDeps {
+  session: { readonly token: string | null; clear(): void }
+  signIn: SignIn
+  /** Called when the session is gone and a silent sign-in did not bring it back (go to the login page). */
+  onSignedOut(): void
+  getLocale?(): string
+  baseUrl?: string
+  fetch?: typeof fetch
+}
+
+/**
+ * The app's API client: the session's bearer token on every call; on 401 the session is dropped, a new
+ * one is fetched silently through the platform bridge, and the request is sent once more.
+ */
+export function createSessionApiClient(deps: SessionClientDeps): ApiClient {
+  return createApiClient({
+    baseUrl: deps.baseUrl,
+    fetch: deps.fetch,
+    getLocale: deps.getLocale,
+    getToken: () => deps.session.token,
+    async onUnauthorized(rejectedToken) {
+      // Another request may already have replaced the token; then just retry with the new one.
+      if (deps.session.token && deps.session.token !== rejectedToken) return true
+      deps.session.clear()
+      try {
+        if ((await deps.signIn.run()) === 'signed-in') return true
+      } catch {
+        // Fall through: the login page shows the reason and offers a retry.
+      }
+      deps.onSignedOut()
+      return false
+    },
+  })
+}

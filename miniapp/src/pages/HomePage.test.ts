@@ -1,0 +1,110 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { createApiClient, installApiClient } from '@/api'
+import type { HomeTodos } from '@/api/contract'
+import { createAppI18n } from '@/i18n'
+import { createAppRouter } from '@/router'
+import { useSessionStore } from '@/stores/session'
+import { fakeFetch, jsonResponse } from '@/testing/http'
+import HomePage from './HomePage.vue'
+
+async function mountHome(answer: () => Response) {
+  const { fetch, calls } = fakeFetch(answer)
+  installApiClient(
+    createApiClient({
+      baseUrl: 'http://bot.test',
+      fetch,
+      getToken: () => 'tok',
+      onUnauthorized: async () => false,
+    }),
+  )
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  useSessionStore().setSession({
+    token: 'tok',
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    user: { id: 'usr_1', name: '张三', roles: [] },
+  })
+  const router = createAppRouter({
+    session: { hasValidToken: () => true },
+    history: createMemoryHistory('/app/'),
+  })
+  await router.push('/')
+  const wrapper = mount(HomePage, { global: { plugins: [pinia, createAppI18n(), router] } })
+  await flushPromises()
+  return { wrapper, calls }
+}
+
+describe('HomePage', () => {
+  beforeEach(() => localStorage.clear())
+  afterEach(() => installApiClient(null))
+
+  it('greets the user and loads GET /api/v1/home', async () => {
+    const { wrapper, calls } = await mountHome(() =>
+      jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
+    )
+
+    expect(calls[0]?.url).toBe('http://bot.test/api/v1/home')
+    expect(wrapper.text()).toContain('张三')
+    expect(wrapper.text()).toContain('今天的待办都处理完了')
+  })
+
+  it('shows the empty state, not an error, while the bot has no /home route (404)', async () => {
+    const { wrapper } = await mountHome(() =>
+      jsonResponse(404, { error: { code: 'not_found', message: 'Not Found', requestId: 'r' } }),
+    )
+
+    expect(wrapper.text()).toContain('今天的待办都处理完了')
+    expect(wrapper.text()).not.toContain('待办加载失败')
+  })
+
+  it('renders each section with its items and an empty line for empty ones', async () => {
+    const todos: HomeTodos = {
+      approvals: [{ id: 'ins_1', title: '差旅报销 ¥3,200', initiator: { id: 'usr_2', name: '李四' } }],
+      followups: [],
+      visits: [{ id: 'vis_1', customer: { id: 'cus_9', name: '华东精密' }, address: '上海市浦东新区' }],
+      notices: [{ id: 'ntc_1', title: '五一放假安排', requiresAck: true }],
+    }
+    const { wrapper } = await mountHome(() => jsonResponse(200, todos))
+
+    const text = wrapper.text()
+    expect(text).toContain('今天有 3 项待办')
+    expect(text).toContain('待我审批')
+    expect(text).toContain('差旅报销 ¥3,200')
+    expect(text).toContain('李四 提交')
+    expect(text).toContain('今天没有需要跟进的客户')
+    expect(text).toContain('华东精密')
+    expect(text).toContain('需确认')
+  })
+
+  it('shows the failure with its request id and a retry for other errors', async () => {
+    const { wrapper, calls } = await mountHome(() =>
+      jsonResponse(500, { error: { code: 'internal', message: '服务内部错误', requestId: 'req_500' } }),
+    )
+
+    expect(wrapper.text()).toContain('待办加载失败')
+    expect(wrapper.text()).toContain('服务暂时不可用，请稍后再试')
+    expect(wrapper.text()).toContain('req_500')
+
+    await wrapper.find('.home-page__retry').trigger('click')
+    await flushPromises()
+    expect(calls).toHaveLength(2)
+  })
+
+  it('words known bot error codes itself and shows the bot message for others', async () => {
+    const forbidden = await mountHome(() =>
+      jsonResponse(403, { error: { code: 'forbidden', message: 'you may not do this', requestId: 'r1' } }),
+    )
+    expect(forbidden.wrapper.text()).toContain('你没有权限执行此操作')
+    expect(forbidden.wrapper.text()).not.toContain('you may not do this')
+
+    const custom = await mountHome(() =>
+      jsonResponse(422, {
+        error: { code: 'pool_limit_reached', message: '已达到公海领取上限', requestId: 'r2' },
+      }),
+    )
+    expect(custom.wrapper.text()).toContain('已达到公海领取上限')
+  })
+})

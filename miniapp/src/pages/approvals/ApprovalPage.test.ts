@@ -1,0 +1,116 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { createApiClient, installApiClient } from '@/api'
+import type { ApprovalInstance } from '@/api/approvals'
+import { createAppI18n } from '@/i18n'
+import { createAppRouter } from '@/router'
+import { useSessionStore } from '@/stores/session'
+import { fakeFetch, jsonResponse, type RecordedCall } from '@/testing/http'
+import ApprovalPage from './ApprovalPage.vue'
+
+const person = (id: string, name: string) => ({ id, name })
+const instance: ApprovalInstance = {
+  id: 'ins_1',
+  serialNo: '20261126-0001',
+  title: '刘洋的报销',
+  template: { key: 'expense', name: '报销', version: 1 },
+  status: 'pending',
+  version: 1,
+  round: 1,
+  initiator: person('usr_rep', '刘洋'),
+  form: { amount: 128_050, dates: { start: '2026-12-01', end: '2026-12-03', days: 3 } },
+  fields: [
+    { key: 'amount', label: '报销金额', type: 'money', required: true },
+    { key: 'dates', label: '出差时间', type: 'dateRange' },
+  ],
+  steps: [
+    { nodeId: 'manager', name: '直属上级', type: 'approval', mode: 'any', approvers: [person('usr_mgr', '张伟')], skipped: false },
+  ],
+  progress: [],
+  tasks: [
+    {
+      id: 'tsk_1',
+      stepIndex: 0,
+      nodeId: 'manager',
+      round: 1,
+      kind: 'approve',
+      assignee: person('usr_mgr', '张伟'),
+      status: 'pending',
+      version: 2,
+      origin: 'flow',
+      auto: null,
+      comment: null,
+      decidedBy: null,
+      decidedAt: null,
+      activatedAt: '2026-11-26T08:00:00.000Z',
+    },
+  ],
+  myTask: { id: 'tsk_1', version: 2 },
+  businessRef: null,
+  createdAt: '2026-11-26T08:00:00.000Z',
+  finishedAt: null,
+  timeline: [{ id: 1, action: 'submit', actor: person('usr_rep', '刘洋'), taskId: null, comment: null, before: null, after: null, at: '2026-11-26T08:00:00.000Z' }],
+}
+
+async function mountPage(...answers: Array<(call: RecordedCall) => Response>) {
+  const { fetch, calls } = fakeFetch(...answers)
+  installApiClient(createApiClient({ baseUrl: 'http://bot.test', fetch, getToken: () => 'tok', onUnauthorized: async () => false }))
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  useSessionStore().setSession({
+    token: 'tok',
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    user: { id: 'usr_mgr', name: '张伟', roles: [] },
+  })
+  const router = createAppRouter({ session: { hasValidToken: () => true }, history: createMemoryHistory('/app/') })
+  await router.push('/approvals/ins_1')
+  const wrapper = mount(ApprovalPage, { global: { plugins: [pinia, createAppI18n(), router] }, attachTo: document.body })
+  await flushPromises()
+  return { wrapper, calls }
+}
+
+describe('ApprovalPage', () => {
+  afterEach(() => {
+    installApiClient(null)
+    document.body.innerHTML = ''
+  })
+
+  it('shows the form values, the flow and the timeline', async () => {
+    const { wrapper } = await mountPage(() => jsonResponse(200, instance))
+    const text = wrapper.text()
+    expect(text).toContain('¥1,280.50')
+    expect(text).toContain('2026-12-01 ~ 2026-12-03（3 天）')
+    expect(text).toContain('直属上级')
+    expect(text).toContain('张伟')
+    expect(text).toContain('刘洋 提交')
+  })
+
+  it('asks for a reason before rejecting, then sends the task version with the comment', async () => {
+    const { wrapper, calls } = await mountPage(
+      () => jsonResponse(200, instance),
+      () => jsonResponse(200, { ...instance, status: 'rejected', myTask: null }),
+      () => jsonResponse(200, { ...instance, status: 'rejected', myTask: null }),
+    )
+    const reject = wrapper.findAll('button').find((b) => b.text() === '拒绝')
+    await reject?.trigger('click')
+    await flushPromises()
+    const sheet = document.body.querySelector('[data-testid="action-sheet"]')
+    expect(sheet).not.toBeNull()
+    sheet?.dispatchEvent(new Event('submit'))
+    await flushPromises()
+    expect(document.body.textContent).toContain('请填写拒绝理由')
+    expect(calls).toHaveLength(1)
+
+    const textarea = document.body.querySelector<HTMLTextAreaElement>('textarea[name="comment"]')
+    if (!textarea) throw new Error('no comment field')
+    textarea.value = '票据不全'
+    textarea.dispatchEvent(new Event('input'))
+    sheet?.dispatchEvent(new Event('submit'))
+    await flushPromises()
+    expect(calls[1]?.url).toBe('http://bot.test/api/v1/approvals/tasks/tsk_1/reject')
+    expect(JSON.parse(calls[1]?.body ?? '{}')).toEqual({ version: 2, comment: '票据不全' })
+    expect(wrapper.find('[data-testid="approval-status"]').attributes('data-status')).toBe('rejected')
+  })
+})

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { RuntimeConfig } from '@/config'
+import { buildLoginRedirect, createBrowserBridge } from './browser'
+import { createPlatform, detectPlatformName, type PlatformSignals } from './detect'
+import { PlatformError } from './types'
+
+const FEISHU_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Lark/7.20.0 LarkLocale/zh_CN'
+const DINGTALK_UA =
+  'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/69.0 Mobile Safari/537.36 AliApp(DingTalk/7.5.0)'
+const PLAIN_UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15'
+
+const config: RuntimeConfig = {
+  feishuAppId: 'cli_test',
+  feishuJssdkUrl: 'https://sdk.invalid/h5-js-sdk.js',
+  browserLoginUrl: null,
+  apiBaseUrl: '',
+}
+
+function signals(overrides: Partial<PlatformSignals>): PlatformSignals {
+  return { userAgent: PLAIN_UA, hasFeishuGlobals: false, devchatCode: null, remembered: null, ...overrides }
+}
+
+describe('detectPlatformName', () => {
+  it.each([
+    ['a devchat code, even inside another client', { devchatCode: 'dc_1', userAgent: FEISHU_UA }, 'devchat'],
+    ['the Feishu/Lark user agent', { userAgent: FEISHU_UA }, 'feishu'],
+    ['the Feishu globals without the user agent', { hasFeishuGlobals: true }, 'feishu'],
+    ['a reloaded devchat tab', { remembered: 'devchat' }, 'devchat'],
+    ['DingTalk, until its bridge lands', { userAgent: DINGTALK_UA }, 'browser'],
+    ['a plain browser', {}, 'browser'],
+  ] as const)('recognises %s', (_label, overrides, expected) => {
+    expect(detectPlatformName(signals(overrides))).toBe(expected)
+  })
+})
+
+describe('createPlatform', () => {
+  let userAgent: ReturnType<typeof vi.spyOn>
+
+  beforeEach(() => {
+    sessionStorage.clear()
+    window.history.replaceState(null, '', '/app/')
+    userAgent = vi.spyOn(window.navigator, 'userAgent', 'get').mockReturnValue(PLAIN_UA)
+  })
+
+  afterEach(() => {
+    Reflect.deleteProperty(window, 'tt')
+    Reflect.deleteProperty(window, 'h5sdk')
+  })
+
+  it('takes the devchat code from the URL once, and removes it from the address bar', async () => {
+    window.history.replaceState({ keep: 1 }, '', '/app/customers/cus_123?devchat_code=dc_42&tab=visits#top')
+
+    const { bridge, freshLogin } = createPlatform({ win: window, config })
+
+    expect(bridge.name).toBe('devchat')
+    expect(freshLogin).toBe(true)
+    expect(window.location.pathname + window.location.search + window.location.hash).toBe(
+      '/app/customers/cus_123?tab=visits#top',
+    )
+    expect(window.history.state).toEqual({ keep: 1 })
+    await expect(bridge.getLoginCode()).resolves.toEqual({ platform: 'devchat', code: 'dc_42' })
+    await expect(bridge.getLoginCode()).resolves.toBeNull()
+  })
+
+  it('stays on devchat after a reload of the same tab', () => {
+    window.history.replaceState(null, '', '/app/?devchat_code=dc_1')
+    createPlatform({ win: window, config })
+
+    const reloaded = createPlatform({ win: window, config })
+
+    expect(reloaded.bridge.name).toBe('devchat')
+    expect(reloaded.freshLogin).toBe(false)
+  })
+
+  it('picks Feishu from the user agent and logs in with tt.requestAccess', async () => {
+    userAgent.mockReturnValue(FEISHU_UA)
+    const requestAccess = vi.fn((options: { appID: string; success(result: { code: string }): void }) =>
+      options.success({ code: `code_for_${options.appID}` }),
+    )
+    Object.assign(window, { tt: { requestAccess } })
+
+    const { bridge, freshLogin } = createPlatform({ win: window, config })
+
+    expect(bridge.name).toBe('feishu')
+    expect(freshLogin).toBe(false)
+    await expect(bridge.getLoginCode()).resolves.toEqual({ platform: 'feishu', code: 'code_for_cli_test' })
+    expect(requestAccess).toHaveBeenCalledWith(expect.objectContaining({ appID: 'cli_test', scopeList: [] }))
+  })
+
+  it('falls back to tt.requestAuthCode after h5sdk.ready on clients without requestAccess', async () => {
+    const ready = vi.fn((callback: () => void) => callback())
+    const requestAuthCode = vi.fn((options: { appId: string; success(result: { code: string }): void }) =>
+      options.success({ code: 'legacy_code' }),
+    )
+    Object.assign(window, { tt: { requestAuthCode }, h5sdk: { ready, config: vi.fn() } })
+
+    const { bridge } = createPlatform({ win: window, config })
+
+    expect(bridge.name).toBe('feishu')
+    await expect(bridge.getLoginCode()).resolves.toEqual({ platform: 'feishu', code: 'legacy_code' })
+    expect(ready).toHaveBeenCalled()
+    expect(requestAuthCode).toHaveBeenCalledWith(expect.objectContaining({ appId: 'cli_test' }))
+  })
+
+  it('explains a missing Feishu app id instead of calling the SDK', async () => {
+    userAgent.mockReturnValue(FEISHU_UA)
+    const { bridge } = createPlatform({ win: window, config: { ...config, feishuAppId: null } })
+
+    const error = await bridge.getLoginCode().catch((caught: unknown) => caught)
+
+    expect(error).toBeInstanceOf(PlatformError)
+    expect(error).toMatchObject({ code: 'missing_app_id' })
+  })
+
+  it('hands a code returned by the browser sign-in round trip to the login page', async () => {
+    window.history.replaceState(
+      null,
+      '',
+      '/app/login?redirect=%2Fapprovals%2Fins_1&auth_code=oc_9&auth_platform=feishu',
+    )
+
+    const { bridge, freshLogin } = createPlatform({ win: window, config })
+
+    expect(bridge.name).toBe('browser')
+    expect(freshLogin).toBe(true)
+    expect(window.location.search).toBe('?redirect=%2Fapprovals%2Fins_1')
+    await expect(bridge.getLoginCode()).resolves.toEqual({ platform: 'feishu', code: 'oc_9' })
+    await expect(bridge.getLoginCode()).resolves.toBeNull()
+  })
+
+  it('ignores a returned code for an unknown platform', async () => {
+    window.history.replaceState(null, '', '/app/login?auth_code=x&auth_platform=wecom')
+    const { bridge, freshLogin } = createPlatform({ win: window, config })
+    expect(freshLogin).toBe(false)
+    await expect(bridge.getLoginCode()).resolves.toBeNull()
+  })
+})
+
+describe('browser bridge', () => {
+  it('sends the user to the configured sign-in URL with a way back', () => {
+    const assign = vi.fn()
+    const location = { pathname: '/app/login', search: '?redirect=%2Fcustomers%2Fcus_1', hash: '', assign }
+    const win = { location, navigator: window.navigator, document } as unknown as Window
+    const bridge = createBrowserBridge({ win, loginUrl: '/api/v1/auth/feishu/authorize', returnedCode: null })
+
+    void bridge.getLoginCode()
+
+    expect(assign).toHaveBeenCalledWith(
+      `/api/v1/auth/feishu/authorize?redirect=${encodeURIComponent('/app/login?redirect=%2Fcustomers%2Fcus_1')}`,
+    )
+  })
+
+  it('has no code to offer when no sign-in URL is configured', async () => {
+    const bridge = createBrowserBridge({ win: window, loginUrl: null, returnedCode: null })
+    await expect(bridge.getLoginCode()).resolves.toBeNull()
+  })
+
+  it('appends the redirect to a sign-in URL that already has a query', () => {
+    expect(buildLoginRedirect('/auth?x=1', { pathname: '/app/', search: '', hash: '' })).toBe(
+      '/auth?x=1&redirect=%2Fapp%2F',
+    )
+  })
+})

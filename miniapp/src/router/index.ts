@@ -1,0 +1,172 @@
+import {
+  createRouter,
+  createWebHistory,
+  type RouteRecordRaw,
+  type Router,
+  type RouterHistory,
+} from 'vue-router'
+import AppShell from '@/components/shell/AppShell.vue'
+import type { TabName } from '@/composables/use-nav-tabs'
+import type { MessageKey } from '@/i18n'
+import { safeRedirect } from './redirect'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session (login, not found). */
+    public?: boolean
+    /** The navigation entry this page belongs to. */
+    tab?: TabName
+    /** A record page opened by a deep link; the phone layout hides the tab bar there. */
+    detail?: boolean
+    titleKey?: MessageKey
+  }
+}
+
+// One lazy chunk per page; the shell (layout, navigation) is in the entry chunk.
+const HomePage = () => import('@/pages/HomePage.vue')
+const MePage = () => import('@/pages/MePage.vue')
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/pages/LoginPage.vue'),
+    meta: { public: true, titleKey: 'title.login' },
+  },
+  {
+    path: '/',
+    component: AppShell,
+    children: [
+      { path: '', name: 'home', component: HomePage, meta: { tab: 'home', titleKey: 'title.home' } },
+      {
+        path: 'customers',
+        name: 'customers',
+        component: () => import('@/pages/customers/CustomersPage.vue'),
+        meta: { tab: 'customers', titleKey: 'title.customers' },
+      },
+      {
+        path: 'customers/new',
+        name: 'customer-new',
+        component: () => import('@/pages/customers/CustomerEditPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.customerNew' },
+      },
+      {
+        path: 'customers/:id',
+        name: 'customer',
+        component: () => import('@/pages/customers/CustomerPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.customer' },
+      },
+      {
+        path: 'customers/:id/edit',
+        name: 'customer-edit',
+        component: () => import('@/pages/customers/CustomerEditPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.customerEdit' },
+      },
+      {
+        path: 'customers/:id/visit',
+        name: 'customer-visit',
+        component: () => import('@/pages/visits/VisitPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.visit' },
+      },
+      {
+        path: 'approvals',
+        name: 'approvals',
+        component: () => import('@/pages/approvals/ApprovalsPage.vue'),
+        meta: { tab: 'approvals', titleKey: 'title.approvals' },
+      },
+      {
+        path: 'approvals/new/:key?',
+        name: 'approval-start',
+        component: () => import('@/pages/approvals/ApprovalStartPage.vue'),
+        meta: { tab: 'approvals', detail: true, titleKey: 'title.approvalStart' },
+      },
+      {
+        path: 'approvals/:id',
+        name: 'approval',
+        component: () => import('@/pages/approvals/ApprovalPage.vue'),
+        meta: { tab: 'approvals', detail: true, titleKey: 'title.approval' },
+      },
+      {
+        path: 'notices',
+        name: 'notices',
+        component: () => import('@/pages/notices/NoticesPage.vue'),
+        meta: { tab: 'notices', titleKey: 'title.notices' },
+      },
+      {
+        path: 'notices/new',
+        name: 'notice-new',
+        component: () => import('@/pages/notices/NoticeCreatePage.vue'),
+        meta: { tab: 'notices', detail: true, titleKey: 'title.noticeNew' },
+      },
+      {
+        path: 'notices/:id',
+        name: 'notice',
+        component: () => import('@/pages/notices/NoticePage.vue'),
+        meta: { tab: 'notices', detail: true, titleKey: 'title.notice' },
+      },
+      {
+        path: 'notices/:id/dashboard',
+        name: 'notice-dashboard',
+        component: () => import('@/pages/notices/NoticeDashboardPage.vue'),
+        meta: { tab: 'notices', detail: true, titleKey: 'title.noticeDashboard' },
+      },
+      {
+        path: 'news/:id',
+        name: 'news',
+        component: () => import('@/pages/notices/NewsPage.vue'),
+        meta: { tab: 'notices', detail: true, titleKey: 'title.news' },
+      },
+      { path: 'me', name: 'me', component: MePage, meta: { tab: 'me', titleKey: 'title.me' } },
+    ],
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/pages/NotFoundPage.vue'),
+    meta: { public: true, titleKey: 'title.notFound' },
+  },
+]
+
+export interface AppRouterDeps {
+  session: { hasValidToken(): boolean }
+  /** Defaults to HTML5 history under Vite's base (`/app/`). */
+  history?: RouterHistory
+  /** Called when a lazy page chunk fails to load (usually: a deploy replaced it). */
+  onChunkError?(targetPath: string): void
+}
+
+function isChunkLoadError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /Failed to fetch dynamically imported module|Importing a module script failed|error loading dynamically imported module|Unable to preload CSS/i.test(
+      error.message,
+    )
+  )
+}
+
+/**
+ * History-mode router under `/app/`: `/app/customers/cus_123` is a real URL that Feishu AppLinks (`path`
+ * may not contain `#`), card buttons and a refresh all reach. Pages other than login and not-found need a
+ * session; without one the guard sends the user to `/login?redirect=<where they were going>`.
+ */
+export function createAppRouter(deps: AppRouterDeps): Router {
+  const router = createRouter({
+    history: deps.history ?? createWebHistory(import.meta.env.BASE_URL),
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  })
+
+  router.beforeEach((to) => {
+    if (to.name === 'login') {
+      return deps.session.hasValidToken() && !to.query.signedOut ? safeRedirect(to.query.redirect) : true
+    }
+    if (to.meta.public || deps.session.hasValidToken()) return true
+    return { name: 'login', query: { redirect: to.fullPath }, replace: true }
+  })
+
+  router.onError((error, to) => {
+    if (isChunkLoadError(error)) deps.onChunkError?.(to.fullPath)
+  })
+
+  return router
+}

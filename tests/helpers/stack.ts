@@ -1,0 +1,93 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { sql } from 'drizzle-orm'
+import { createApp } from '../../bot/app'
+import { systemClock } from '../../bot/domain/context'
+import { parseEnv } from '../../bot/env'
+import { createLogger } from '../../bot/lib/logger'
+import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
+import { PlatformRegistry } from '../../bot/platforms/registry'
+import type { ChatPlatform } from '../../bot/platforms/types'
+import type { Database } from '../../db/client'
+import { InlineQueue } from '../../jobs/drivers/inline'
+import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
+import { buildProcessors } from '../../jobs/processors'
+import { TEST_SESSION_SECRET } from './app'
+
+export interface Stack {
+  url: string
+  app: ReturnType<typeof createApp>
+  relay: OutboxRelay
+  queue: InlineQueue
+  platforms: PlatformRegistry
+  close(): Promise<void>
+}
+
+/**
+ * The whole product for one test tenant: HTTP server on loopback, relay (scoped to the tenant, so tests
+ * sharing the run's database never take each other's rows), in-process workers and the devchat platform.
+ */
+export async function startStack(
+  database: Database,
+  tenant: { tenantId: string; tenantKey: string },
+  options: { env?: Record<string, string>; platforms?: ChatPlatform[]; http?: boolean } = {},
+): Promise<Stack> {
+  const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'on', ...options.env })
+  const logger = createLogger('silent')
+  const queue = new InlineQueue()
+  const notify = async (tenantId: string) => {
+    await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
+  }
+  const platforms = new PlatformRegistry().register(createDevchatPlatform(notify))
+  for (const p of options.platforms ?? []) platforms.register(p)
+  await queue.work(
+    stripOutboxFields(
+      buildProcessors({
+        database,
+        queue,
+        logger,
+        clock: systemClock,
+        platforms,
+        onDelivered: async ({ tenantId, platform }) => {
+          if (platform === 'devchat') await notify(tenantId)
+        },
+      }),
+    ),
+    outboxWorkOptions(database, { concurrency: 8 }),
+  )
+  const relay = new OutboxRelay(database, queue, { ...tenant, pollMs: 200 })
+  await relay.start()
+  const app = createApp({
+    env,
+    database,
+    queue,
+    logger,
+    clock: systemClock,
+    sessionSecret: TEST_SESSION_SECRET,
+  })
+  let url = ''
+  let server: ReturnType<typeof serve> | null = null
+  if (options.http !== false) {
+    server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+  return {
+    url,
+    app,
+    relay,
+    queue,
+    platforms,
+    close: async () => {
+      await relay.stop()
+      await queue.close(2000)
+      if (server) {
+        const s = server as Server
+        s.closeAllConnections()
+        await new Promise<void>((resolve) => s.close(() => resolve()))
+      }
+    },
+  }
+}

@@ -1,0 +1,197 @@
+import { and, asc, eq } from 'drizzle-orm'
+import { type Clock, type ServiceContext, systemClock } from '../../bot/domain/context'
+import { newId } from '../../bot/lib/ids'
+import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
+import { dispatchEvent } from '../../bot/platforms/dispatch'
+import { PlatformRegistry } from '../../bot/platforms/registry'
+import type { ActionPayload, CardActionResult } from '../../bot/platforms/types'
+import type { Database } from '../../db/client'
+import { approvalInstances, approvalTasks, approvalTimeline, outbox } from '../../db/schema'
+import { seedApprovalTemplates } from '../../db/seed/approvals'
+import type { SeededOrg } from '../../db/seed/org'
+import { InlineQueue } from '../../jobs/drivers/inline'
+import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
+import { buildProcessors } from '../../jobs/processors'
+import { createTestTenant } from '../helpers/db'
+
+export const silent = { debug() {}, info() {}, warn() {}, error() {} }
+
+export interface ApprovalsTenant extends SeededOrg {
+  tenantKey: string
+  /** user id → spec key */
+  keyOf: Record<string, string>
+}
+
+/** A fresh devchat tenant with the demo org and the demo approval templates. */
+export async function approvalsTenant(database: Database): Promise<ApprovalsTenant> {
+  const tenantKey = newId('tk')
+  const org = await createTestTenant(database, { tenantKey })
+  await database.db.transaction((tx) => seedApprovalTemplates(tx, org))
+  const keyOf = Object.fromEntries(Object.entries(org.users).map(([k, v]) => [v, k]))
+  return { ...org, tenantKey, keyOf }
+}
+
+export const uid = (org: SeededOrg, key: string): string => {
+  const v = org.users[key]
+  if (!v) throw new Error(`no user ${key}`)
+  return v
+}
+
+export function ctxAs(
+  database: Database,
+  org: SeededOrg,
+  key: string,
+  clock: Clock = systemClock,
+): ServiceContext {
+  return {
+    tenantId: org.tenantId,
+    actor: { kind: 'user', userId: uid(org, key), via: 'devchat' },
+    db: database.db,
+    clock,
+    logger: silent,
+  }
+}
+
+/** A devchat card tap through the one inbound path. */
+export async function tap(
+  database: Database,
+  org: ApprovalsTenant,
+  userKey: string,
+  payload: ActionPayload,
+  formValues: Record<string, unknown> = {},
+  clock: Clock = systemClock,
+): Promise<CardActionResult> {
+  const result = await dispatchEvent(
+    { database, logger: silent, clock },
+    {
+      kind: 'card_action',
+      platform: 'devchat',
+      tenantKey: org.tenantKey,
+      eventId: newId('evt'),
+      operator: { openId: userKey },
+      payload,
+      formValues,
+    },
+  )
+  if (!result) throw new Error('card action returned nothing')
+  return result
+}
+
+/** A devchat message to the bot. */
+export async function say(
+  database: Database,
+  org: ApprovalsTenant,
+  userKey: string,
+  text: string,
+): Promise<void> {
+  await dispatchEvent(
+    { database, logger: silent, clock: systemClock },
+    {
+      kind: 'message',
+      platform: 'devchat',
+      tenantKey: org.tenantKey,
+      eventId: newId('evt'),
+      messageId: newId('dcm'),
+      chatId: `p2p:${userKey}`,
+      chatType: 'p2p',
+      sender: { openId: userKey },
+      text,
+      addressedToBot: true,
+    },
+  )
+}
+
+export async function tasksOf(database: Database, instanceId: string) {
+  return database.db
+    .select()
+    .from(approvalTasks)
+    .where(eq(approvalTasks.instanceId, instanceId))
+    .orderBy(
+      asc(approvalTasks.round),
+      asc(approvalTasks.stepIndex),
+      asc(approvalTasks.seq),
+      asc(approvalTasks.createdAt),
+    )
+}
+
+export async function pendingTaskOf(database: Database, org: SeededOrg, instanceId: string, key: string) {
+  const rows = await database.db
+    .select()
+    .from(approvalTasks)
+    .where(
+      and(
+        eq(approvalTasks.instanceId, instanceId),
+        eq(approvalTasks.assigneeId, uid(org, key)),
+        eq(approvalTasks.status, 'pending'),
+      ),
+    )
+  const t = rows[0]
+  if (!t) throw new Error(`${key} has no pending task on ${instanceId}`)
+  return t
+}
+
+export async function instanceRow(database: Database, instanceId: string) {
+  const [row] = await database.db.select().from(approvalInstances).where(eq(approvalInstances.id, instanceId))
+  if (!row) throw new Error(`no instance ${instanceId}`)
+  return row
+}
+
+export async function timelineOf(database: Database, instanceId: string) {
+  return database.db
+    .select()
+    .from(approvalTimeline)
+    .where(eq(approvalTimeline.instanceId, instanceId))
+    .orderBy(asc(approvalTimeline.id))
+}
+
+export async function outboxOf(database: Database, tenantId: string) {
+  return database.db.select().from(outbox).where(eq(outbox.tenantId, tenantId)).orderBy(asc(outbox.id))
+}
+
+/** Cards queued for one user (send.message rows addressed to them). */
+export async function cardsTo(database: Database, org: SeededOrg, key: string) {
+  const rows = await outboxOf(database, org.tenantId)
+  return rows.filter((r) => {
+    const to = (r.payload as { to?: { userId?: string } }).to
+    return r.topic === 'send.message' && to?.userId === uid(org, key)
+  })
+}
+
+/** Relay (as of `now`) and the real processors with the devchat platform, on an in-process queue. */
+export async function jobRunner(database: Database, tenantId: string) {
+  const queue = new InlineQueue()
+  const platforms = new PlatformRegistry().register(createDevchatPlatform(async () => {}))
+  const processors = stripOutboxFields(
+    buildProcessors({ database, queue, logger: silent, clock: systemClock, platforms }),
+  )
+  let finished = 0
+  await queue.work(
+    processors,
+    outboxWorkOptions(database, {
+      concurrency: 8,
+      onCompleted: () => {
+        finished++
+      },
+      onFailed: () => {
+        finished++
+      },
+    }),
+  )
+  const relay = new OutboxRelay(database, queue, { tenantId })
+  return {
+    queue,
+    relay,
+    /** Relays every row due at `now` and waits until the queue has run them all (and what they emitted). */
+    async drain(now: Date = new Date()): Promise<void> {
+      for (let i = 0; i < 20; i++) {
+        // Only the first pass looks into the future; what the jobs emit is relayed as of the real now.
+        const n = await relay.relayAll(i === 0 ? now : new Date())
+        if (n === 0 && queue.pendingCount() === 0) return
+        const deadline = Date.now() + 10_000
+        while (queue.pendingCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      }
+      void finished
+    },
+    close: () => queue.close(),
+  }
+}
