@@ -120,7 +120,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage): Promise
     kind: 'text',
     text: event.text.slice(0, 4000),
   })
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     const locale: Locale = looksChinese(event.text) || !event.text ? 'zh-CN' : 'en'
     await sendText(systemContext(deps, tenantId, db), {
       to: { chatId: event.chatId },

@@ -22,7 +22,7 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
     .select({ id: users.id, status: users.status, locale: users.locale })
     .from(users)
     .where(and(eq(users.tenantId, claims.t), eq(users.id, claims.u)))
-  if (!user || user.status !== 'active') {
+  if (user?.status !== 'active') {
     return c.json(errorBody(c, 'unauthenticated', 'this account is no longer active'), 401)
   }
   c.set('session', {

@@ -11,7 +11,7 @@ export const devchatP2pChatId = (openId: string): string => `p2p:${openId}`
 export function createDevchatPlatform(notify: (tenantId: string) => Promise<void>): ChatPlatform {
   return {
     name: 'devchat',
-    async send(tenant: TenantRef, message: OutboundMessage) {
+    async send(_tenant: TenantRef, message: OutboundMessage) {
       const chatId = message.to.kind === 'user' ? devchatP2pChatId(message.to.openId) : message.to.chatId
       return { platformMessageId: newId('dcm'), chatId }
     },
