@@ -8,7 +8,6 @@ import { PlatformRegistry } from '../bot/platforms/registry'
 import type { ChatPlatform } from '../bot/platforms/types'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
 import { seedDemo } from '../db/seed/demo'
-import { BullQueue } from './drivers/bullmq'
 import { InlineQueue } from './drivers/inline'
 import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from './outbox'
 import { buildProcessors } from './processors'
@@ -48,13 +47,16 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     const seeded = await seedDemo(database.db)
     if (seeded) logger.info({ tenantId: seeded.tenantId }, 'demo tenant seeded')
   }
-  const queue: JobQueue = env.REDIS_URL ? await BullQueue.connect({ url: env.REDIS_URL }) : new InlineQueue()
+  // BullMQ loads only when Redis is configured (the embedded default starts faster without it).
+  const queue: JobQueue = env.REDIS_URL
+    ? await (await import('./drivers/bullmq')).BullQueue.connect({ url: env.REDIS_URL })
+    : new InlineQueue()
   const relay = new OutboxRelay(database, queue, { logger })
   const clock = systemClock
   const notifyDevchat = async (tenantId: string) => {
     await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
   }
-  const platforms = new PlatformRegistry().register(createDevchatPlatform(notifyDevchat))
+  const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
   if (options.work) {
     const processors = stripOutboxFields(

@@ -1,6 +1,6 @@
 import { envOrExit } from '../bot/entry/env-or-exit'
+import { hasFeishu } from '../bot/env'
 import { createLogger } from '../bot/lib/logger'
-import { feishuFromEnv } from '../bot/platforms/feishu/wiring'
 import { bootRuntime } from './runtime'
 
 /** Workers and the relay alone, for scaling job processing out on a shared Redis (needs REDIS_URL). */
@@ -10,7 +10,9 @@ if (!env.REDIS_URL) {
   process.exit(1)
 }
 const logger = createLogger(env.LOG_LEVEL)
-const feishu = feishuFromEnv(env, logger)
+const feishu = hasFeishu(env)
+  ? (await import('../bot/platforms/feishu/wiring')).feishuFromEnv(env, logger)
+  : null
 const runtime = await bootRuntime(env, { work: true, logger, platforms: feishu ? [feishu.platform] : [] })
 runtime.logger.info({ queue: runtime.queue.kind, database: runtime.database.kind }, 'worker started')
 let stopping = false

@@ -2,9 +2,9 @@ import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
+import { hasFeishu } from '../env'
 import { createLogger } from '../lib/logger'
-import { feishuFromEnv } from '../platforms/feishu/wiring'
-import { type FeishuLongConnection, startFeishuLongConnection } from '../platforms/feishu/ws'
+import type { FeishuLongConnection } from '../platforms/feishu/ws'
 import { envOrExit } from './env-or-exit'
 import { localSessionSecret } from './session-secret'
 import { mountStatic } from './static'
@@ -17,7 +17,10 @@ import { createLocalStorage } from './storage-local'
 const started = performance.now()
 const env = envOrExit()
 const bootLogger = createLogger(env.LOG_LEVEL)
-const feishu = feishuFromEnv(env, bootLogger)
+// The Feishu SDK costs ~0.5 s to load: only when Feishu is configured.
+const feishu = hasFeishu(env)
+  ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
+  : null
 const runtime = await bootRuntime(env, {
   work: true,
   logger: bootLogger,
@@ -36,6 +39,7 @@ const app = createApp({
 })
 let feishuWs: FeishuLongConnection | null = null
 if (feishu?.mode === 'ws') {
+  const { startFeishuLongConnection } = await import('../platforms/feishu/ws')
   feishuWs = await startFeishuLongConnection(
     { ...feishu.inbound, database: runtime.database, logger, clock: runtime.clock },
     feishu.platform.config,

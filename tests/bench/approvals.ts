@@ -117,7 +117,7 @@ const wellFormed = (r: CardActionResult): boolean =>
 
 async function workers(database: Database, tenantId: string) {
   const queue = new InlineQueue()
-  const platforms = new PlatformRegistry().register(createDevchatPlatform(async () => {}))
+  const platforms = new PlatformRegistry().register(createDevchatPlatform())
   await queue.work(
     stripOutboxFields(buildProcessors({ database, queue, logger: silent, clock: systemClock, platforms })),
     outboxWorkOptions(database, { concurrency: 16 }),

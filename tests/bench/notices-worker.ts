@@ -41,7 +41,7 @@ const feishu = createFeishuPlatform(
   logger,
   { limiter },
 )
-const platforms = new PlatformRegistry().register(createDevchatPlatform(async () => {})).register(feishu)
+const platforms = new PlatformRegistry().register(createDevchatPlatform()).register(feishu)
 await queue.work(
   stripOutboxFields(buildProcessors({ database, queue, logger, clock: systemClock, platforms })),
   outboxWorkOptions(database, { concurrency: Number(process.env.CONCURRENCY ?? 16) }),

@@ -22,8 +22,10 @@ async function timeToReady(
 ): Promise<number> {
   const started = performance.now()
   const child: ChildProcess = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' })
+  const exited = new Promise((r) => child.once('exit', r))
   try {
     for (;;) {
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`)
       try {
         const res = await fetch(url)
         if (res.status === 200) return performance.now() - started
@@ -34,8 +36,8 @@ async function timeToReady(
       await new Promise((r) => setTimeout(r, 20))
     }
   } finally {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await exited
   }
 }
 
@@ -47,8 +49,8 @@ const baseline: number[] = []
 for (let i = 0; i < runs; i++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcard-start-'))
   const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' }
-  cold.push(await timeToReady('npx', ['tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
-  warm.push(await timeToReady('npx', ['tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
+  cold.push(await timeToReady(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
+  warm.push(await timeToReady(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
   rmSync(dataDir, { recursive: true, force: true })
   baseline.push(
     await timeToReady(

@@ -39,7 +39,7 @@ export async function startStack(
   const notify = async (tenantId: string) => {
     await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
   }
-  const platforms = new PlatformRegistry().register(createDevchatPlatform(notify))
+  const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const p of options.platforms ?? []) platforms.register(p)
   await queue.work(
     stripOutboxFields(

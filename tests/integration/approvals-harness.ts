@@ -160,7 +160,7 @@ export async function cardsTo(database: Database, org: SeededOrg, key: string) {
 /** Relay (as of `now`) and the real processors with the devchat platform, on an in-process queue. */
 export async function jobRunner(database: Database, tenantId: string) {
   const queue = new InlineQueue()
-  const platforms = new PlatformRegistry().register(createDevchatPlatform(async () => {}))
+  const platforms = new PlatformRegistry().register(createDevchatPlatform())
   const processors = stripOutboxFields(
     buildProcessors({ database, queue, logger: silent, clock: systemClock, platforms }),
   )

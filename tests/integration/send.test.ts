@@ -25,7 +25,7 @@ const card = (title: string): Card => ({ header: { title }, elements: [] })
 
 function processors() {
   const queue = new InlineQueue()
-  const platforms = new PlatformRegistry().register(createDevchatPlatform(async () => {}))
+  const platforms = new PlatformRegistry().register(createDevchatPlatform())
   return buildProcessors({ database, queue, logger: createLogger('silent'), clock: systemClock, platforms })
 }
 

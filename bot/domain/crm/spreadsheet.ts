@@ -1,4 +1,6 @@
-import ExcelJS from 'exceljs'
+/** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
+const loadExcel = async () => (await import('exceljs')).default
+
 import { InvalidInputError } from '../errors'
 
 /** A parsed sheet: the header row and the data rows as strings (row numbers are 1-based sheet rows). */
@@ -53,6 +55,7 @@ export function toCsv(headers: string[], rows: string[][]): Uint8Array {
 
 /** The first worksheet of an XLSX file (exceljs), cells as their displayed text. */
 export async function parseXlsx(data: Uint8Array): Promise<Sheet> {
+  const ExcelJS = await loadExcel()
   const wb = new ExcelJS.Workbook()
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer)
@@ -72,6 +75,7 @@ export async function parseXlsx(data: Uint8Array): Promise<Sheet> {
 }
 
 export async function toXlsx(sheetName: string, headers: string[], rows: string[][]): Promise<Uint8Array> {
+  const ExcelJS = await loadExcel()
   const wb = new ExcelJS.Workbook()
   const ws = wb.addWorksheet(sheetName)
   ws.addRow(headers)

@@ -6,17 +6,19 @@ export const devchatP2pChatId = (openId: string): string => `p2p:${openId}`
 
 /**
  * devchat's outbound side. There is no remote server: the message row the send processor writes is the
- * delivery, and `notify` wakes the open simulator pages (PostgreSQL NOTIFY, so it works across processes).
+ * delivery, and the processors wake open simulator pages with PostgreSQL NOTIFY (works across processes).
  */
-export function createDevchatPlatform(notify: (tenantId: string) => Promise<void>): ChatPlatform {
+export function createDevchatPlatform(): ChatPlatform {
   return {
     name: 'devchat',
     async send(_tenant: TenantRef, message: OutboundMessage) {
       const chatId = message.to.kind === 'user' ? devchatP2pChatId(message.to.openId) : message.to.chatId
       return { platformMessageId: newId('dcm'), chatId }
     },
-    async updateCard(tenant: TenantRef, _platformMessageId: string, _card: Card, _locale: Locale) {
-      await notify(tenant.id)
+    async updateCard(_tenant: TenantRef, _platformMessageId: string, _card: Card, _locale: Locale) {
+      // The stored copy is the card; the processor wakes open pages after its transaction (onDelivered).
+      // Notifying here would run a query inside the copy's row-lock transaction: on PGlite's single
+      // connection that waits for itself forever.
     },
   }
 }
