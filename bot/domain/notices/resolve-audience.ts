@@ -148,13 +148,11 @@ export async function freezeAudience(
   const userParts: SQL[] = []
   if (userIds.length > 0) userParts.push(sql`u.id = any(${textArray(userIds)})`)
   if (exact.length > 0 || treeIds.length > 0) {
+    // Members of the (small, materialised) set of audience departments: a hashed semi-join, not a per-user
+    // sub-plan (that form took minutes for 10,000 people).
     userParts.push(sql`u.id in (
       select ud.user_id from user_departments ud
-      join departments d on d.id = ud.department_id and d.tenant_id = ${t}
-      where ud.tenant_id = ${t} and (
-        d.id = any(${textArray(exact)})
-        or exists (select 1 from tree where d.path like replace(replace(tree.path, '\\', '\\\\'), '_', '\\_') || '%')
-      ))`)
+      where ud.tenant_id = ${t} and ud.department_id in (select id from audience_depts))`)
   }
   const userFilter = audience.everyone
     ? sql`true`
@@ -166,6 +164,12 @@ export async function freezeAudience(
     with tree as (
       select d.path from departments d
       where d.tenant_id = ${t} and d.id = any(${textArray(treeIds)})
+    ), audience_depts as materialized (
+      select d.id from departments d
+      where d.tenant_id = ${t} and (
+        d.id = any(${textArray(exact)})
+        or exists (select 1 from tree where d.path like replace(replace(tree.path, '\\', '\\\\'), '_', '\\_') || '%')
+      )
     ), ins as (
       insert into notice_recipients (tenant_id, notice_id, target, kind, user_id, chat_id, department_id, status)
       select ${t}, ${noticeId}, u.id, 'user', u.id, null, u.department_id, 'pending'
