@@ -49,8 +49,22 @@ const baseline: number[] = []
 for (let i = 0; i < runs; i++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowcard-start-'))
   const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' }
-  cold.push(await timeToReady(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
-  warm.push(await timeToReady(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], env, `http://127.0.0.1:${port}/readyz`))
+  cold.push(
+    await timeToReady(
+      process.execPath,
+      ['--import', 'tsx', 'bot/entry/node.ts'],
+      env,
+      `http://127.0.0.1:${port}/readyz`,
+    ),
+  )
+  warm.push(
+    await timeToReady(
+      process.execPath,
+      ['--import', 'tsx', 'bot/entry/node.ts'],
+      env,
+      `http://127.0.0.1:${port}/readyz`,
+    ),
+  )
   rmSync(dataDir, { recursive: true, force: true })
   baseline.push(
     await timeToReady(

@@ -33,14 +33,22 @@ const post = async (path: string, body: unknown) => {
 interface Msg {
   direction: string
   platformMessageId: string
-  card: { header: { title: string }; elements: Array<{ type: string; buttons?: Array<{ text: string; action?: Record<string, unknown> }> }> } | null
+  card: {
+    header: { title: string }
+    elements: Array<{ type: string; buttons?: Array<{ text: string; action?: Record<string, unknown> }> }>
+  } | null
 }
 const history = async (as: string): Promise<Msg[]> =>
-  ((await (await fetch(`${base}/devchat/api/messages?tenant=demo&as=${as}&chat=p2p:${as}`)).json()) as { messages: Msg[] })
-    .messages
+  (
+    (await (await fetch(`${base}/devchat/api/messages?tenant=demo&as=${as}&chat=p2p:${as}`)).json()) as {
+      messages: Msg[]
+    }
+  ).messages
 const say = async (as: string, text: string): Promise<Msg> => {
   const before = (await history(as)).filter((m) => m.direction === 'out').length
-  expect((await post('/devchat/api/messages', { tenant: 'demo', as, chat: `p2p:${as}`, text })).status).toBe(200)
+  expect((await post('/devchat/api/messages', { tenant: 'demo', as, chat: `p2p:${as}`, text })).status).toBe(
+    200,
+  )
   return waitFor(
     async () => (await history(as)).filter((m) => m.direction === 'out')[before],
     `a reply to "${text}"`,
@@ -51,7 +59,14 @@ const say = async (as: string, text: string): Promise<Msg> => {
 
 beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   })
   await waitFor(ready, '/readyz 200 after start', 30_000, 100)
