@@ -2,9 +2,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import { type Clock, type ServiceContext, systemClock } from '../../bot/domain/context'
 import { newId } from '../../bot/lib/ids'
 import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
-import { dispatchEvent } from '../../bot/platforms/dispatch'
 import { PlatformRegistry } from '../../bot/platforms/registry'
-import type { ActionPayload, CardActionResult } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import { approvalInstances, approvalTasks, approvalTimeline, outbox } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
@@ -13,6 +11,8 @@ import { InlineQueue } from '../../jobs/drivers/inline'
 import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
 import { buildProcessors } from '../../jobs/processors'
 import { createTestTenant } from '../helpers/db'
+
+export { say, tap } from '../helpers/chat'
 
 export const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -50,55 +50,6 @@ export function ctxAs(
     clock,
     logger: silent,
   }
-}
-
-/** A devchat card tap through the one inbound path. */
-export async function tap(
-  database: Database,
-  org: ApprovalsTenant,
-  userKey: string,
-  payload: ActionPayload,
-  formValues: Record<string, unknown> = {},
-  clock: Clock = systemClock,
-): Promise<CardActionResult> {
-  const result = await dispatchEvent(
-    { database, logger: silent, clock },
-    {
-      kind: 'card_action',
-      platform: 'devchat',
-      tenantKey: org.tenantKey,
-      eventId: newId('evt'),
-      operator: { openId: userKey },
-      payload,
-      formValues,
-    },
-  )
-  if (!result) throw new Error('card action returned nothing')
-  return result
-}
-
-/** A devchat message to the bot. */
-export async function say(
-  database: Database,
-  org: ApprovalsTenant,
-  userKey: string,
-  text: string,
-): Promise<void> {
-  await dispatchEvent(
-    { database, logger: silent, clock: systemClock },
-    {
-      kind: 'message',
-      platform: 'devchat',
-      tenantKey: org.tenantKey,
-      eventId: newId('evt'),
-      messageId: newId('dcm'),
-      chatId: `p2p:${userKey}`,
-      chatType: 'p2p',
-      sender: { openId: userKey },
-      text,
-      addressedToBot: true,
-    },
-  )
 }
 
 export async function tasksOf(database: Database, instanceId: string) {
