@@ -20,6 +20,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'workerd',
+          include: ['tests/runtime/workerd/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/setup/global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
       'miniapp/vitest.config.ts',
     ],
   },

@@ -6,6 +6,8 @@ import { secureHeaders } from 'hono/secure-headers'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
 import { approvalRoutes } from './http/routes/approvals'
+import { documentApprovalWebhooks, externalApprovalRoutes } from './http/routes/approvals-external'
+import { approvalFileRoutes } from './http/routes/approvals-files'
 import { authRoutes } from './http/routes/auth'
 import { crmRoutes } from './http/routes/crm'
 import { healthRoutes } from './http/routes/health'
@@ -25,6 +27,8 @@ const API_BODY_LIMIT = 1024 * 1024
 const IMPORT_BODY_LIMIT = 20 * 1024 * 1024
 /** One visit photo. */
 const PHOTO_BODY_LIMIT = 10 * 1024 * 1024
+/** One approval attachment. */
+const APPROVAL_FILE_BODY_LIMIT = 20 * 1024 * 1024
 
 /**
  * Builds the Hono app from its dependencies: middleware, the one error mapper, and the route mounts.
@@ -58,10 +62,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const apiLimit = limitOf(API_BODY_LIMIT)
   const importLimit = limitOf(IMPORT_BODY_LIMIT)
   const photoLimit = limitOf(PHOTO_BODY_LIMIT)
+  const approvalFileLimit = limitOf(APPROVAL_FILE_BODY_LIMIT)
   app.use('/api/*', (c, next) => {
     const path = c.req.path
     if (path === '/api/v1/crm/imports') return importLimit(c, next)
     if (/^\/api\/v1\/crm\/visits\/[^/]+\/photos$/.test(path)) return photoLimit(c, next)
+    if (path === '/api/v1/approvals/files') return approvalFileLimit(c, next)
     return apiLimit(c, next)
   })
 
@@ -75,6 +81,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', homeRoutes())
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
   app.route('/api/v1', approvalRoutes())
+  app.route('/api/v1', externalApprovalRoutes())
+  app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))
   app.route('/api/v1', noticeRoutes())
   if (deps.feishu)
     app.route(
@@ -95,6 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     )
   }
 
+  documentApprovalWebhooks(app)
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'http',
     scheme: 'bearer',

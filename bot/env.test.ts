@@ -60,6 +60,46 @@ describe('parseEnv', () => {
     expect(parseEnv(feishu).FEISHU_APP_ID).toBe('cli_0123456789abcdef')
   })
 
+  const s3 = {
+    S3_ENDPOINT: 'https://s3.cn-north-1.amazonaws.com.cn',
+    S3_BUCKET: 'flowcard-photos',
+    S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    S3_SECRET_ACCESS_KEY: 'super-secret-value',
+  }
+
+  it('requires the S3 variables as a group and never echoes the secret', () => {
+    const problems = problemsOf({ S3_SECRET_ACCESS_KEY: 'super-secret-value' })
+    expect(problems).toEqual([
+      'S3_ENDPOINT: required because S3_SECRET_ACCESS_KEY is set (S3 variables come together)',
+      'S3_BUCKET: required because S3_SECRET_ACCESS_KEY is set (S3 variables come together)',
+      'S3_ACCESS_KEY_ID: required because S3_SECRET_ACCESS_KEY is set (S3 variables come together)',
+    ])
+    expect(problems.join('\n')).not.toContain('super-secret-value')
+    expect(problemsOf({ S3_REGION: 'cn-north-1' })).toEqual([
+      'S3_REGION: set without S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY (S3 is not configured)',
+    ])
+  })
+
+  it.each([
+    [
+      { ...s3, S3_ENDPOINT: 'minio:9000' },
+      'S3_ENDPOINT: expected an absolute http(s) URL such as https://s3.cn-north-1.amazonaws.com.cn',
+    ],
+    [
+      { ...s3, S3_BUCKET: 'Photos_2026' },
+      'S3_BUCKET: expected a bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+    ],
+    [{ ...s3, S3_REGION: 'CN North' }, 'S3_REGION: expected a region such as cn-north-1, us-east-1 or auto'],
+    [{ ...s3, S3_FORCE_PATH_STYLE: 'yes' }, "S3_FORCE_PATH_STYLE: expected 'true' or 'false'"],
+  ])('checks each S3 variable: %o', (env, line) => {
+    expect(problemsOf(env)).toEqual([line])
+  })
+
+  it('accepts a complete S3 group', () => {
+    const env = parseEnv({ ...s3, S3_REGION: 'cn-north-1', S3_FORCE_PATH_STYLE: 'true' })
+    expect(env).toMatchObject({ S3_BUCKET: 'flowcard-photos', S3_FORCE_PATH_STYLE: 'true' })
+  })
+
   it('reports several problems at once, one line each', () => {
     expect(problemsOf({ PORT: 'x', REDIS_URL: 'nope' })).toHaveLength(2)
   })

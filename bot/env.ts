@@ -10,6 +10,8 @@ const feishuVars = [
   'FEISHU_ENCRYPT_KEY',
 ] as const
 const dingtalkVars = ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET'] as const
+const s3Vars = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const
+const s3Extras = ['S3_REGION', 'S3_FORCE_PATH_STYLE'] as const
 
 /**
  * The whole environment in one schema. Platform variables come as groups: all of a platform's required
@@ -60,6 +62,26 @@ export const envSchema = z.object({
   DINGTALK_MODE: z
     .enum(['stream', 'webhook'], { message: "expected 'stream' or 'webhook'" })
     .default('stream'),
+  /** S3-compatible object storage for files (visit photos); unset: local disk under DATA_DIR/blobs. */
+  S3_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      message: 'expected an absolute http(s) URL such as https://s3.cn-north-1.amazonaws.com.cn',
+    })
+    .optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: 'expected a bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+    })
+    .optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, { message: 'expected a region such as cn-north-1, us-east-1 or auto' })
+    .optional(),
+  S3_ACCESS_KEY_ID: nonEmpty.optional(),
+  S3_SECRET_ACCESS_KEY: nonEmpty.optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { message: "expected 'true' or 'false'" }).optional(),
 })
 
 /**
@@ -70,7 +92,12 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   const problems = [
     ...groupProblems(env, feishuVars, 'Feishu'),
     ...groupProblems(env, dingtalkVars, 'DingTalk'),
+    ...groupProblems(env, s3Vars, 'S3'),
   ]
+  if (!s3Vars.some((n) => env[n] !== undefined))
+    for (const name of s3Extras)
+      if (env[name] !== undefined)
+        problems.push(`${name}: set without ${s3Vars.join(', ')} (S3 is not configured)`)
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
     problems.push('SESSION_SECRET: required in production')
   return problems
@@ -114,6 +141,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 export const hasFeishu = (env: Env): boolean => env.FEISHU_APP_ID !== undefined
 export const hasDingtalk = (env: Env): boolean => env.DINGTALK_CLIENT_ID !== undefined
+export const hasS3 = (env: Env): boolean => env.S3_ENDPOINT !== undefined
 
 /** devchat lets anyone act as anyone: never on in production unless asked for explicitly. */
 export const devchatEnabled = (env: Env): boolean =>

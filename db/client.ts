@@ -8,10 +8,11 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
-import postgres from 'postgres'
+import { openPostgres, rowsOf } from './postgres'
 import * as schema from './schema'
+
+export { rowsOf }
 
 export type Schema = typeof schema
 /** The drizzle database, whichever driver is underneath. Domain code only ever sees this type. */
@@ -42,18 +43,9 @@ export interface OpenDatabaseOptions {
   max?: number
 }
 
-/** Normalises a driver's `execute` result (postgres.js: array, PGlite: `{ rows }`) to rows. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
-    return result.rows as T[]
-  }
-  return []
-}
-
 /** Opens PostgreSQL (postgres.js) when a URL is given, else PGlite in `dataDir` (default `./.data/pglite`). */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.max ?? 10)
+  if (options.url) return openPostgres(options.url, { max: options.max ?? 10 })
   return openPglite(options.dataDir ?? resolve(process.cwd(), '.data/pglite'))
 }
 
@@ -122,26 +114,6 @@ function wrapPglite(client: PGlite): Database {
     },
     close: async () => {
       await client.close()
-    },
-  }
-}
-
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'flowcard' } })
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case' }) as unknown as Db
-  return {
-    db,
-    kind: 'postgres',
-    rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
-    listen: async (channel, onNotify) => {
-      const sub = await client.listen(channel, (payload) => onNotify(payload))
-      return async () => sub.unlisten()
-    },
-    ping: async () => {
-      await client`select 1`
-    },
-    close: async () => {
-      await client.end({ timeout: 5 })
     },
   }
 }

@@ -32,7 +32,8 @@ export interface WorkOptions {
  * BullMQ on Redis for production, and an in-process driver for the embedded default.
  */
 export interface JobQueue {
-  readonly kind: 'bullmq' | 'inline'
+  /** `outbox`: the Workers HTTP side, which only writes outbox rows (jobs/drivers/outbox.ts). */
+  readonly kind: 'bullmq' | 'inline' | 'outbox'
   add(name: string, payload: JobPayload, options?: JobOptions): Promise<void>
   addBulk(jobs: Array<{ name: string; payload: JobPayload; options?: JobOptions }>): Promise<void>
   /** A repeatable job every `everyMs`, keyed so that re-declaring it at each start replaces, not adds. */

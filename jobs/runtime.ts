@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { sql } from 'drizzle-orm'
 import { type Clock, systemClock } from '../bot/domain/context'
 import type { Env } from '../bot/env'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
@@ -9,17 +8,18 @@ import type { ChatPlatform } from '../bot/platforms/types'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
 import { seedDemo } from '../db/seed/demo'
 import { InlineQueue } from './drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from './outbox'
-import { buildProcessors } from './processors'
+import type { OutboxRelay } from './outbox'
 import type { JobQueue } from './queue'
 import { declareSchedules } from './schedules'
+import { startWorkers } from './workers'
 
 export interface Runtime {
   env: Env
   logger: AppLogger
   database: Database
   queue: JobQueue
-  relay: OutboxRelay
+  /** The outbox relay, when this process works jobs. */
+  relay: OutboxRelay | null
   clock: Clock
   platforms: PlatformRegistry
   close(): Promise<void>
@@ -51,40 +51,25 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   const queue: JobQueue = env.REDIS_URL
     ? await (await import('./drivers/bullmq')).BullQueue.connect({ url: env.REDIS_URL })
     : new InlineQueue()
-  const relay = new OutboxRelay(database, queue, { logger })
   const clock = systemClock
-  const notifyDevchat = async (tenantId: string) => {
-    await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
-  }
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
+  let relay: OutboxRelay | null = null
   if (options.work) {
-    const processors = stripOutboxFields(
-      buildProcessors({
-        database,
-        queue,
-        logger,
-        clock,
-        platforms,
-        onDelivered: async ({ tenantId, platform }) => {
-          if (platform === 'devchat') await notifyDevchat(tenantId)
-        },
-      }),
-    )
-    await queue.work(
-      processors,
-      outboxWorkOptions(database, {
-        concurrency: 16,
-        onFailed: (job, _payload, error) => {
-          logger.warn(
-            { job: job.name, id: job.id, attempts: job.attempt, err: error.message },
-            'job failed for good',
-          )
-        },
-      }),
-    )
+    ;({ relay } = await startWorkers({
+      database,
+      queue,
+      logger,
+      clock,
+      platforms,
+      onFailed: (job, _payload, error) => {
+        logger.warn(
+          { job: job.name, id: job.id, attempts: job.attempt, err: error.message },
+          'job failed for good',
+        )
+      },
+    }))
     await declareSchedules(queue)
-    await relay.start()
   }
   let closed = false
   return {
@@ -98,7 +83,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     close: async () => {
       if (closed) return
       closed = true
-      await relay.stop()
+      await relay?.stop()
       await queue.close(10_000)
       await database.close()
     },

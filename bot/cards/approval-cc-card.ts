@@ -2,6 +2,7 @@ import { type ApprovalView, userName } from '../domain/approvals/view'
 import type { Card, Locale } from '../platforms/types'
 import {
   detailPath,
+  footerButtons,
   instanceStatusColor,
   instanceStatusText,
   keyFields,
@@ -30,7 +31,7 @@ export function approvalCcCard(view: ApprovalView, locale: Locale): Card {
     elements: [
       keyFields(view, locale),
       { type: 'steps', steps: progressSteps(view, locale) },
-      { type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] },
+      { type: 'actions', buttons: footerButtons(view, locale) },
     ],
     link,
   }

@@ -48,6 +48,15 @@ export function keyFields(view: ApprovalView, locale: Locale): CardElement {
         short: true,
       },
       { label: t(locale, '编号', 'No.'), value: view.instance.serialNo, short: true },
+      ...(view.instance.external
+        ? [
+            {
+              label: t(locale, '来源', 'Source'),
+              value: `${view.instance.external.systemName} · ${view.instance.external.externalId}`,
+              short: true,
+            },
+          ]
+        : []),
       ...chosen.map((f) => ({
         label: fieldLabel(f, locale),
         value: displayValue(f, view.instance.form[f.key], locale, names),
@@ -64,4 +73,20 @@ export const formatTime = (d: Date | null | undefined): string => {
   // Shown in China time: the product's default audience.
   const z = new Date(d.getTime() + 8 * 3600_000)
   return z.toISOString().slice(5, 16).replace('T', ' ')
+}
+
+/** Buttons at the foot of an approval card: the mini-app details, and the record in its external system. */
+export function footerButtons(view: ApprovalView, locale: Locale) {
+  const ext = view.instance.external
+  return [
+    { text: t(locale, '查看详情', 'Details'), link: { path: detailPath(view.instance.id) } },
+    ...(ext?.link
+      ? [
+          {
+            text: t(locale, `在${ext.systemName}中查看`, `Open in ${ext.systemName}`),
+            link: { url: ext.link },
+          },
+        ]
+      : []),
+  ]
 }

@@ -2,6 +2,7 @@ import { type ApprovalView, currentTasks, userName } from '../domain/approvals/v
 import type { Card, CardElement, Locale } from '../platforms/types'
 import {
   detailPath,
+  footerButtons,
   formatTime,
   instanceStatusColor,
   instanceStatusText,
@@ -87,7 +88,7 @@ export function approvalProgressCard(view: ApprovalView, locale: Locale): Card {
             text: t(locale, '撤回后审批人无需再处理。', 'Approvers will no longer need to act.'),
           },
         },
-        { text: t(locale, '查看详情', 'Details'), link },
+        ...footerButtons(view, locale),
       ],
     })
   } else if (ins.status === 'returned') {
@@ -111,7 +112,7 @@ export function approvalProgressCard(view: ApprovalView, locale: Locale): Card {
       ],
     })
   } else {
-    elements.push({ type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] })
+    elements.push({ type: 'actions', buttons: footerButtons(view, locale) })
   }
   const title = t(locale, `我的${templateName(view, locale)}申请`, `My ${templateName(view, locale)} request`)
   return {

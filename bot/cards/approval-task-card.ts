@@ -1,6 +1,13 @@
 import { type ApprovalView, userName } from '../domain/approvals/view'
 import type { Card, CardElement, Locale } from '../platforms/types'
-import { detailPath, formatTime, instanceStatusText, keyFields, templateName } from './approval-common'
+import {
+  detailPath,
+  footerButtons,
+  formatTime,
+  instanceStatusText,
+  keyFields,
+  templateName,
+} from './approval-common'
 import { t } from './i18n'
 
 /**
@@ -72,7 +79,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
           },
         ],
       },
-      { type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] },
+      { type: 'actions', buttons: footerButtons(view, locale) },
     )
     return {
       header: { title, color: 'blue', tags: [{ text: t(locale, '待审批', 'To approve'), color: 'blue' }] },
@@ -166,7 +173,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     elements.push({ type: 'markdown', text: `${t(locale, '意见', 'Comment')}：${task.comment}` })
   elements.push(
     { type: 'note', text: `${state.text}${stepLine ? ` · ${stepLine}` : ''}` },
-    { type: 'actions', buttons: [{ text: t(locale, '查看详情', 'Details'), link }] },
+    { type: 'actions', buttons: footerButtons(view, locale) },
   )
   return {
     header: { title, color: state.color, tags: [{ text: state.tag, color: state.color }] },

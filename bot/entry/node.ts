@@ -1,14 +1,15 @@
+import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
-import { hasFeishu } from '../env'
+import { hasFeishu, hasS3 } from '../env'
 import { createLogger } from '../lib/logger'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
+import { IngestBatcher } from '../platforms/ingest-batch'
 import { envOrExit } from './env-or-exit'
+import { createNodeServer } from './node-server'
 import { localSessionSecret } from './session-secret'
 import { mountStatic } from './static'
-import { createLocalStorage } from './storage-local'
 
 /**
  * The Node process: HTTP server, outbox relay and job workers in one process by default
@@ -21,12 +22,20 @@ const bootLogger = createLogger(env.LOG_LEVEL)
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
   : null
+// Files go to the S3-compatible store when `S3_*` is set, else to local disk; each driver loads only when used.
+const storage = hasS3(env)
+  ? await import('../lib/storage/s3').then((m) => m.createS3Storage(m.s3ConfigFromEnv(env)))
+  : await import('./storage-local').then((m) => m.createLocalStorage(resolve(env.DATA_DIR, 'blobs')))
 const runtime = await bootRuntime(env, {
   work: true,
   logger: bootLogger,
   platforms: feishu ? [feishu.platform] : [],
 })
 const { logger } = runtime
+// One group-commit batcher for the webhook fast path and the Hono routes.
+const feishuInbound = feishu
+  ? { ...feishu.inbound, ingest: new IngestBatcher(runtime.database.db).ingest }
+  : null
 const app = createApp({
   env,
   database: runtime.database,
@@ -34,25 +43,43 @@ const app = createApp({
   logger,
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
-  storage: createLocalStorage(resolve(env.DATA_DIR, 'blobs')),
-  ...(feishu ? { feishu: feishu.inbound, loginExchangers: { feishu: feishu.exchangeLoginCode } } : {}),
+  storage,
+  ...(feishu && feishuInbound
+    ? { feishu: feishuInbound, loginExchangers: { feishu: feishu.exchangeLoginCode } }
+    : {}),
 })
 let feishuWs: FeishuLongConnection | null = null
 if (feishu?.mode === 'ws') {
   const { startFeishuLongConnection } = await import('../platforms/feishu/ws')
   feishuWs = await startFeishuLongConnection(
-    { ...feishu.inbound, database: runtime.database, logger, clock: runtime.clock },
+    { ...(feishuInbound ?? feishu.inbound), database: runtime.database, logger, clock: runtime.clock },
     feishu.platform.config,
     logger,
   )
 }
 mountStatic(app, env)
 
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+const feishuWebhook = feishuInbound
+  ? (await import('../platforms/feishu/routes')).feishuWebhookHandler({
+      ...feishuInbound,
+      database: runtime.database,
+      logger,
+      clock: runtime.clock,
+    })
+  : undefined
+const server = createNodeServer({ fetch: app.fetch, logger, ...(feishuWebhook ? { feishuWebhook } : {}) })
+server.listen(env.PORT, env.HOST, () => {
+  const info = server.address() as AddressInfo
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
   logger.info(
-    { port: info.port, database: runtime.database.kind, queue: runtime.queue.kind, ms },
+    {
+      port: info.port,
+      database: runtime.database.kind,
+      queue: runtime.queue.kind,
+      storage: storage.kind,
+      ms,
+    },
     'flowcard is listening',
   )
   process.stdout.write(

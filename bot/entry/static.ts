@@ -5,26 +5,17 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono } from 'hono'
 import type { Env } from '../env'
+import { appIndexHtml } from './app-index'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
 const appDir = resolve(root, 'miniapp/dist')
 
-const escapeAttr = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
-
 /** index.html with the runtime settings the mini-app reads from `<meta>` tags (Feishu app id, login URL). */
 function appIndex(env: Env): string | null {
   const index = resolve(appDir, 'index.html')
   if (!existsSync(index)) return null
-  const metas = [
-    env.FEISHU_APP_ID
-      ? `<meta name="flowcard-feishu-app-id" content="${escapeAttr(env.FEISHU_APP_ID)}">`
-      : '',
-    env.FEISHU_APP_ID
-      ? '<meta name="flowcard-browser-login-url" content="/api/v1/auth/feishu/authorize">'
-      : '',
-  ].join('')
-  return readFileSync(index, 'utf8').replace('</head>', `${metas}</head>`)
+  return appIndexHtml(readFileSync(index, 'utf8'), env)
 }
 
 /**
@@ -45,13 +36,19 @@ export function mountStatic<E extends object>(app: Hono<E & { Variables: object 
 
   app.use('/app/assets/*', async (c, next) => {
     await next()
-    if (c.res.status === 200) c.res.headers.set('cache-control', 'public, max-age=31536000, immutable')
+    if (c.res.status !== 200) return
+    c.res.headers.set('cache-control', 'public, max-age=31536000, immutable')
+    // The answer depends on Accept-Encoding even when no compressed twin exists (caches must know).
+    if (!c.res.headers.has('vary')) c.res.headers.set('vary', 'Accept-Encoding')
   })
   app.use(
     '/app/assets/*',
     serveStatic({
       root: relative(process.cwd(), appDir),
       rewriteRequestPath: (p) => p.replace(/^\/app/, ''),
+      // The build writes `x.js.br` / `x.js.gz` beside each text asset (miniapp/vite.config.ts); the best one
+      // the client accepts is sent with Content-Encoding, so no compression work per request.
+      precompressed: true,
     }),
   )
   app.get('/app/assets/*', (c) => c.text('not found', 404))

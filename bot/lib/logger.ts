@@ -26,6 +26,8 @@ export const REDACT_PATHS = [
   'env.FEISHU_VERIFICATION_TOKEN',
   'env.DINGTALK_CLIENT_SECRET',
   'env.SESSION_SECRET',
+  'env.S3_SECRET_ACCESS_KEY',
+  '*.secretAccessKey',
 ]
 
 /**
@@ -38,6 +40,9 @@ export function createLogger(level: string, name = 'flowcard', pretty = defaultP
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
+    // Where bundlers pick pino's browser build (Cloudflare Workers): one JSON line per entry, built from the
+    // log object, because that build applies `redact` and the serializers only to objects. Ignored on Node.
+    browser: { asObject: true, serialize: true, write: writeJsonLine },
   }
   if (!pretty) return pino(options)
   return pino(
@@ -58,4 +63,10 @@ function defaultPretty(): boolean {
     g.process?.env?.NODE_ENV !== 'production' &&
     g.process?.env?.LOG_FORMAT !== 'json'
   )
+}
+
+/** pino's browser build hands `write` the redacted object (with the redactor's `restore` function attached). */
+function writeJsonLine(o: object): void {
+  const { restore: _restore, ...line } = o as Record<string, unknown>
+  console.log(JSON.stringify(line))
 }

@@ -17,33 +17,12 @@ export interface SessionClaims {
   j: string
 }
 
+import { b64url, fromB64url, hmacKey } from './hmac'
+
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 
-const b64url = (bytes: Uint8Array): string => {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-const fromB64url = (s: string): Uint8Array<ArrayBuffer> => {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4))
-  const out = new Uint8Array(new ArrayBuffer(bin.length))
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
-}
-
-const keys = new Map<string, Promise<CryptoKey>>()
-const keyFor = (secret: string): Promise<CryptoKey> => {
-  let k = keys.get(secret)
-  if (!k) {
-    k = crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ])
-    keys.set(secret, k)
-  }
-  return k
-}
+const keyFor = (secret: string): Promise<CryptoKey> => hmacKey(secret)
 
 export async function signToken(secret: string, claims: SessionClaims): Promise<string> {
   const body = b64url(enc.encode(JSON.stringify(claims)))

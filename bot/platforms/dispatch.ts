@@ -13,10 +13,12 @@ import { chatMessageOf, DomainError } from '../domain/errors'
 import { resolveActor } from '../domain/org/resolve-actor'
 import { emit } from '../domain/outbox'
 import { newId } from '../lib/ids'
+import { INBOUND_EVENT } from './ingest'
 import type {
   CardActionResult,
   InboundBotAdded,
   InboundCardAction,
+  InboundContactChanged,
   InboundEvent,
   InboundMessage,
   Locale,
@@ -33,6 +35,20 @@ export interface DispatchDeps {
 
 export const SYNC_DIRECTORY = 'org.sync_directory'
 
+export interface DispatchOptions {
+  /** How many times this message was put back because its sender was not in the directory yet. */
+  deferrals?: number
+}
+
+/**
+ * A message from someone not in the directory yet (a brand-new tenant whose first sync is running, or a
+ * hire whose contact event has not arrived) is put back and retried after these delays while the sender's
+ * record is fetched; only then does the bot say it does not know them.
+ */
+export const UNKNOWN_SENDER_RETRY_MS = [2_000, 8_000, 30_000] as const
+/** Applies one contact event's user or department (fetched fresh from the platform) without a full sync. */
+export const APPLY_CONTACT_CHANGE = 'org.apply_contact_change'
+
 const localeOf = (value: string | null | undefined): Locale => (value === 'en' ? 'en' : 'zh-CN')
 
 /**
@@ -43,10 +59,11 @@ const localeOf = (value: string | null | undefined): Locale => (value === 'en' ?
 export async function dispatchEvent(
   deps: DispatchDeps,
   event: InboundEvent,
+  options: DispatchOptions = {},
 ): Promise<CardActionResult | null> {
   switch (event.kind) {
     case 'message':
-      await handleMessage(deps, event)
+      await handleMessage(deps, event, options.deferrals ?? 0)
       return null
     case 'card_action':
       return handleCardAction(deps, event)
@@ -54,7 +71,7 @@ export async function dispatchEvent(
       await handleBotAdded(deps, event)
       return null
     case 'contact_changed':
-      await requestDirectorySync(deps, event.platform, event.tenantKey)
+      await handleContactChange(deps, event)
       return null
   }
 }
@@ -80,6 +97,31 @@ async function ensureTenant(deps: DispatchDeps, platform: PlatformName, tenantKe
   return created.tenantId
 }
 
+/**
+ * A contact event: a tenant seen for the first time, or a change of the app's contact scope (no entity),
+ * gets a full sync; anything else one entry, re-read from the platform (the event's own `object` may carry
+ * only the changed fields) and applied alone.
+ */
+async function handleContactChange(deps: DispatchDeps, event: InboundContactChanged): Promise<void> {
+  const [known] = await deps.database.db
+    .select({ id: tenants.id })
+    .from(tenants)
+    .where(and(eq(tenants.platform, event.platform), eq(tenants.platformTenantKey, event.tenantKey)))
+  if (!known || event.externalId === '0') {
+    await requestDirectorySync(deps, event.platform, event.tenantKey)
+    return
+  }
+  await emit(systemContext(deps, known.id, deps.database.db), {
+    topic: APPLY_CONTACT_CHANGE,
+    payload: {
+      tenantId: known.id,
+      entity: event.entity,
+      change: event.change,
+      externalId: event.externalId,
+    },
+  })
+}
+
 async function requestDirectorySync(
   deps: DispatchDeps,
   platform: PlatformName,
@@ -102,13 +144,30 @@ function systemContext(deps: DispatchDeps, tenantId: string, db: ServiceContext[
   }
 }
 
-async function handleMessage(deps: DispatchDeps, event: InboundMessage): Promise<void> {
+async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferrals: number): Promise<void> {
   if (!event.addressedToBot) return
   const tenantId = await ensureTenant(deps, event.platform, event.tenantKey)
   const resolved = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.sender.openId)
   const user = resolved?.user
   const to = event.chatType === 'p2p' && user ? { userId: user.id } : { chatId: event.chatId }
   const db = deps.database.db
+  const retryIn = UNKNOWN_SENDER_RETRY_MS[deferrals]
+  if (!user && event.platform !== 'devchat' && retryIn !== undefined) {
+    // Not in the directory yet: fetch this one person now, and handle the message again shortly.
+    const ctx = systemContext(deps, tenantId, db)
+    await emit(ctx, [
+      {
+        topic: APPLY_CONTACT_CHANGE,
+        payload: { tenantId, entity: 'user', change: 'updated', externalId: event.sender.openId },
+      },
+      {
+        topic: INBOUND_EVENT,
+        payload: { event, deferrals: deferrals + 1 },
+        availableAt: new Date(deps.clock.now().getTime() + retryIn),
+      },
+    ])
+    return
+  }
   await db.insert(messages).values({
     id: newId('msg'),
     tenantId,

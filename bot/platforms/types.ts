@@ -225,6 +225,15 @@ export interface ChatPlatform {
   send(tenant: TenantRef, message: OutboundMessage): Promise<{ platformMessageId: string; chatId?: string }>
   updateCard(tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale): Promise<void>
   syncDirectory?(tenant: TenantRef): Promise<DirectorySnapshot>
+  /**
+   * The platform's current record of one user (by open id) or department (by external id), for applying a
+   * contact event without a full sync; null when it no longer exists or left the app's contact scope.
+   */
+  fetchDirectoryEntry?(
+    tenant: TenantRef,
+    entity: 'user' | 'department',
+    externalId: string,
+  ): Promise<DirectoryUser | DirectoryDepartment | null>
   /** Exchange a mini-app login code for the platform user. */
   exchangeLoginCode?(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
   /** Who has read a message the bot sent (Feishu read_users), where the platform tells. */

@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -31,6 +32,8 @@ export const approvalTemplates = pgTable(
     aliases: jsonb().$type<string[]>().notNull().default([]),
     currentVersion: integer().notNull().default(1),
     active: boolean().notNull().default(true),
+    /** Set when an external system registered the template for its own requests (not started from chat). */
+    externalSystemId: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -64,6 +67,15 @@ export type ApprovalInstanceStatus =
   | 'withdrawn'
   | 'cancelled'
 
+/** Where an externally started request came from, copied onto the instance so cards need no join. */
+export interface ExternalOrigin {
+  systemId: string
+  systemName: string
+  externalId: string
+  /** Link back to the record in the external system. */
+  link: string | null
+}
+
 /** One request (审批单). `version` grows with every state change; cards and updates carry it. */
 export const approvalInstances = pgTable(
   'approval_instances',
@@ -94,6 +106,8 @@ export const approvalInstances = pgTable(
     chosenApprovers: jsonb().$type<Record<string, string[]>>().notNull().default({}),
     /** The business record this approval decides (`contract:ctr_…`), for the `approval.finished` hook. */
     businessRef: text(),
+    /** Set when an external system (ERP, HR) started the request: shown on cards, drives its webhook. */
+    external: jsonb().$type<ExternalOrigin>(),
     lastUrgedAt: at(),
     finishedAt: at(),
     createdAt: createdAt(),
@@ -206,3 +220,152 @@ export const approvalTimelineRelations = relations(approvalTimeline, ({ one }) =
     references: [approvalInstances.id],
   }),
 }))
+
+/**
+ * Records a form field points at (CRM customer, opportunity, contract), so the customer card can list the
+ * approvals about it without scanning form JSON.
+ */
+export const approvalReferences = pgTable(
+  'approval_references',
+  {
+    tenantId: tenantId(),
+    instanceId: text().notNull(),
+    kind: text({ enum: ['customer', 'opportunity', 'contract'] }).notNull(),
+    refId: text().notNull(),
+    field: text().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.instanceId, t.kind, t.refId, t.field] }),
+    index('approval_references_ref_idx').on(t.tenantId, t.kind, t.refId),
+  ],
+)
+
+/**
+ * Files uploaded for attachment/image fields. The blob lives in the storage port under `key`; the row
+ * says who uploaded it (only they may put it in a form) and, once submitted, which request holds it (whose
+ * participants may download it).
+ */
+export const approvalFiles = pgTable(
+  'approval_files',
+  {
+    key: text().primaryKey(),
+    tenantId: tenantId(),
+    uploaderId: text().notNull(),
+    name: text().notNull(),
+    contentType: text().notNull(),
+    size: integer().notNull(),
+    instanceId: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('approval_files_uploader_idx').on(t.tenantId, t.uploaderId, t.createdAt),
+    index('approval_files_instance_idx').on(t.tenantId, t.instanceId),
+  ],
+)
+
+/**
+ * An external system (ERP, HR, finance) allowed to start approvals through the signed API and told of
+ * their outcome by a signed webhook. The secret signs both directions; after a rotation the previous one
+ * still verifies inbound calls for a grace period.
+ */
+export const approvalExternalSystems = pgTable(
+  'approval_external_systems',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: text().notNull(),
+    webhookUrl: text().notNull(),
+    secret: text().notNull(),
+    previousSecret: text(),
+    previousSecretUntil: at(),
+    active: boolean().notNull().default(true),
+    createdBy: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    rotatedAt: at(),
+  },
+  (t) => [uniqueIndex('approval_external_systems_name_uq').on(t.tenantId, t.name)],
+)
+
+/** Signature nonces seen inside the replay window; the primary key makes a replay fail atomically. */
+export const approvalExternalNonces = pgTable(
+  'approval_external_nonces',
+  {
+    systemId: text().notNull(),
+    nonce: text().notNull(),
+    at: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.systemId, t.nonce] }), index('approval_external_nonces_at_idx').on(t.at)],
+)
+
+/**
+ * One start call of an external system. The idempotency key (default: the external id) makes a retried
+ * start return the instance it already created; the body hash tells a retry from a conflicting reuse.
+ */
+export const approvalExternalRequests = pgTable(
+  'approval_external_requests',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    systemId: text().notNull(),
+    externalId: text().notNull(),
+    idempotencyKey: text().notNull(),
+    requestHash: text().notNull(),
+    instanceId: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('approval_external_requests_idem_uq').on(t.systemId, t.idempotencyKey),
+    index('approval_external_requests_ext_idx').on(t.tenantId, t.systemId, t.externalId, t.createdAt),
+    index('approval_external_requests_instance_idx').on(t.tenantId, t.instanceId),
+  ],
+)
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+/**
+ * One event for an external system (`approval.finished`), delivered by a signed POST and retried with
+ * exponential backoff until a 2xx or the last attempt. The id is the event id the receiver dedupes on.
+ */
+export const approvalWebhookDeliveries = pgTable(
+  'approval_webhook_deliveries',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    systemId: text().notNull(),
+    instanceId: text().notNull(),
+    event: text().notNull(),
+    /** The exact JSON body sent on every attempt. */
+    body: text().notNull(),
+    status: text({ enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer().notNull().default(0),
+    lastStatusCode: integer(),
+    lastError: text(),
+    nextAttemptAt: at(),
+    deliveredAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('approval_webhook_deliveries_system_idx').on(t.tenantId, t.systemId, t.createdAt),
+    index('approval_webhook_deliveries_instance_idx').on(t.tenantId, t.instanceId),
+  ],
+)
+
+/** Every delivery attempt: when, the HTTP status (null when none came back) and the error. */
+export const approvalWebhookAttempts = pgTable(
+  'approval_webhook_attempts',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    tenantId: tenantId(),
+    deliveryId: text().notNull(),
+    attempt: integer().notNull(),
+    statusCode: integer(),
+    error: text(),
+    durationMs: integer().notNull(),
+    at: createdAt(),
+  },
+  (t) => [uniqueIndex('approval_webhook_attempts_uq').on(t.deliveryId, t.attempt)],
+)

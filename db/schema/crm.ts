@@ -120,6 +120,8 @@ export const customers = pgTable(
     index('crm_customers_reclaim_idx').on(t.tenantId, t.reclaimDueAt).where(sql`owner_id is not null`),
     index('crm_customers_grams_idx').using('gin', t.searchGrams),
     index('crm_customers_name_prefix_idx').on(t.tenantId, t.nameNorm.op('text_pattern_ops')),
+    // Tag filters (`@>` for all, `?|` for any).
+    index('crm_customers_tags_idx').using('gin', t.tags),
   ],
 )
 
@@ -224,6 +226,8 @@ export const visits = pgTable(
     uniqueIndex('crm_visits_client_key_uq').on(t.tenantId, t.clientKey),
     index('crm_visits_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('crm_visits_user_idx').on(t.tenantId, t.userId, t.createdAt),
+    // The managers' visit map reads check-ins by period.
+    index('crm_visits_check_in_idx').on(t.tenantId, t.checkInAt),
   ],
 )
 

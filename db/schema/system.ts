@@ -65,6 +65,8 @@ export const inboundEvents = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.platform, t.eventId] }),
-    index('inbound_events_received_idx').on(t.receivedAt),
+    // BRIN: rows arrive in time order and are only ever deleted by age, so a block-range index serves the
+    // cleanup at a fraction of a btree's cost on every webhook ack.
+    index('inbound_events_received_idx').using('brin', t.receivedAt),
   ],
 )

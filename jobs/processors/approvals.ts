@@ -1,4 +1,9 @@
 import { escalateTask } from '../../bot/domain/approvals/escalate-task'
+import {
+  APPROVAL_WEBHOOK,
+  deliverWebhook,
+  type WebhookPost,
+} from '../../bot/domain/approvals/external/webhooks'
 import { ApprovalFinishedEvent, handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/progress'
 import { remindTask } from '../../bot/domain/approvals/remind-task'
@@ -19,11 +24,53 @@ function systemCtx(deps: ProcessorDeps, payload: JobPayload, reason: string): Se
 }
 
 /**
+ * POSTs an approval webhook with Node's fetch (undici): a hard timeout, no redirects followed (a redirect is
+ * a failed attempt, so a webhook cannot be bounced to another host), the answer read up to a small limit.
+ */
+export function webhookPoster(timeoutMs = 10_000): WebhookPost {
+  return async ({ url, headers, body }) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((err: Error) => {
+      const cause = (err.cause as Error | undefined)?.message
+      throw new Error(
+        err.name === 'TimeoutError'
+          ? `timed out after ${timeoutMs} ms`
+          : cause
+            ? `${err.message}: ${cause}`
+            : err.message,
+      )
+    })
+    const text = await res.text().catch(() => '')
+    return { status: res.status, text: text.slice(0, 1000) }
+  }
+}
+
+/**
  * Approval jobs. Reminders and escalations are outbox rows with `availableAt` in the future, so they
  * survive restarts; each re-checks the task's state and version and does nothing if it moved on.
  */
 export function approvalProcessors(deps: ProcessorDeps): Record<string, Processor> {
+  const post = webhookPoster(deps.webhookTimeoutMs)
   return {
+    /** One delivery attempt. HTTP failures schedule the next attempt themselves (a due outbox row); only a
+     * database error makes the queue retry the job. */
+    [APPROVAL_WEBHOOK]: async (payload) => {
+      const ctx = systemCtx(deps, payload, 'approval webhook')
+      const outcome = await deliverWebhook({
+        ctx,
+        input: { deliveryId: String(payload.deliveryId), attempt: Number(payload.attempt) },
+        post,
+      })
+      deps.logger.debug(
+        { deliveryId: payload.deliveryId, attempt: payload.attempt, outcome },
+        'approval webhook',
+      )
+    },
     [APPROVAL_REMIND]: async (payload) => {
       const ctx = systemCtx(deps, payload, 'approval reminder')
       await remindTask({

@@ -7,6 +7,9 @@ import type { ProcessorDeps } from './types'
 export function inboundEvent(deps: ProcessorDeps) {
   return async (payload: JobPayload): Promise<void> => {
     const event = payload.event as InboundEvent
-    await dispatchEvent({ database: deps.database, logger: deps.logger, clock: deps.clock }, event)
+    const deferrals = typeof payload.deferrals === 'number' ? payload.deferrals : 0
+    await dispatchEvent({ database: deps.database, logger: deps.logger, clock: deps.clock }, event, {
+      deferrals,
+    })
   }
 }

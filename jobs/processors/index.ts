@@ -1,5 +1,5 @@
 import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
-import { SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
+import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
 import type { Processor } from '../queue'
 import { approvalProcessors } from './approvals'
@@ -8,7 +8,7 @@ import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
 import { noticeProcessors } from './notices'
 import { sendMessage, updateCard } from './send'
-import { SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
+import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
 
 export type { ProcessorDeps } from './types'
@@ -22,6 +22,7 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     [SEND_CARD_UPDATE]: updateCard(deps),
     [SYNC_DIRECTORY]: syncDirectory(deps),
     [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
+    [APPLY_CONTACT_CHANGE]: applyContactChange(deps),
     ...noticeProcessors(deps),
     ...approvalProcessors(deps),
     ...crmProcessors(deps),

@@ -1,6 +1,9 @@
 import { eq, inArray, sql } from 'drizzle-orm'
 import { applyDirectory } from '../../bot/domain/org/apply-directory'
+import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
+import { emit } from '../../bot/domain/outbox'
 import { SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
+import type { DirectoryUser } from '../../bot/platforms/types'
 import { tenants } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError } from '../queue'
 import type { ProcessorDeps } from './types'
@@ -54,6 +57,56 @@ export function syncDirectory(deps: ProcessorDeps) {
       input: { platform: tenant.platform, ...snapshot },
     })
     deps.logger.info({ tenantId: tenant.id, ...result, ms: Date.now() - started }, 'directory synced')
+  }
+}
+
+/**
+ * One contact event: re-reads the user or department from the platform and applies just that entry; when
+ * it points at a department we do not know yet (or the platform cannot fetch single entries), asks for the
+ * full sync instead.
+ */
+export function applyContactChange(deps: ProcessorDeps) {
+  return async (payload: JobPayload): Promise<void> => {
+    const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : ''
+    const entity = payload.entity === 'user' ? 'user' : 'department'
+    const externalId = typeof payload.externalId === 'string' ? payload.externalId : ''
+    const [tenant] = await deps.database.db
+      .select({ id: tenants.id, platform: tenants.platform, platformTenantKey: tenants.platformTenantKey })
+      .from(tenants)
+      .where(eq(tenants.id, tenantId))
+    if (!tenant || !externalId) throw new PermanentJobError(`tenant ${tenantId} or entry not found`)
+    if (!deps.platforms.has(tenant.platform))
+      throw new PermanentJobError(`no ${tenant.platform} adapter configured in this process`)
+    const platform = deps.platforms.get(tenant.platform)
+    const ctx = {
+      tenantId: tenant.id,
+      actor: { kind: 'system' as const, reason: 'contact event' },
+      db: deps.database.db,
+      clock: deps.clock,
+      logger: deps.logger,
+    }
+    const fullSync = async (reason: string) => {
+      deps.logger.info({ tenantId, entity, externalId, reason }, 'contact change needs a full sync')
+      await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: tenant.id } })
+    }
+    if (!platform.fetchDirectoryEntry) return fullSync('adapter fetches no single entries')
+    const record = await platform.fetchDirectoryEntry(
+      { id: tenant.id, platformTenantKey: tenant.platformTenantKey },
+      entity,
+      externalId,
+    )
+    const result = await applyDirectoryEntry({
+      ctx,
+      input: {
+        platform: tenant.platform,
+        ...(record === null
+          ? { gone: { entity, externalId } }
+          : entity === 'user'
+            ? { user: record as DirectoryUser }
+            : { department: record as Exclude<typeof record, DirectoryUser> }),
+      },
+    })
+    if (!result.applied) await fullSync(result.reason)
   }
 }
 

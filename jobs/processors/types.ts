@@ -11,6 +11,8 @@ export interface ProcessorDeps {
   logger: Logger
   clock: Clock
   platforms: PlatformRegistry
+  /** Timeout of one approval webhook POST to an external system (default 10 s). */
+  webhookTimeoutMs?: number
   /** Called after a message was sent or a card updated (devchat pushes it to open pages). */
   onDelivered?: (info: {
     tenantId: string

@@ -1,9 +1,11 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
+import type { Router } from 'vue-router'
 import { exchangeLoginCode, fetchMe } from '@/api/auth'
 import { installApiClient } from '@/api/index'
 import { signFeishuJsapi } from '@/api/platform'
 import { appContextKey } from '@/app-context'
+import { takeEarlyLogin, withEarlyLogin } from '@/auth/early-exchange'
 import { createSessionApiClient } from '@/auth/session-client'
 import { createSignIn } from '@/auth/sign-in'
 import { readRuntimeConfig } from '@/config'
@@ -33,13 +35,13 @@ async function bootstrap(): Promise<void> {
   const pinia = createPinia()
   const session = useSessionStore(pinia)
   const i18n = createAppI18n()
-  await applyLocale(i18n.global, readStoredLocale(), { persist: false }).catch(() => undefined)
 
   const { bridge, freshLogin } = createPlatform({ win: window, config, signFeishuJsapi })
   if (freshLogin) session.clear()
 
-  const router = createAppRouter({ session, onChunkError: reloadInto })
-  const signIn = createSignIn({ bridge, exchange: exchangeLoginCode, session })
+  const exchange = withEarlyLogin(exchangeLoginCode, (code) => takeEarlyLogin(window, code, config.apiBaseUrl))
+  const signIn = createSignIn({ bridge, exchange, session })
+  let router: Router | null = null
   installApiClient(
     createSessionApiClient({
       session,
@@ -47,12 +49,22 @@ async function bootstrap(): Promise<void> {
       baseUrl: config.apiBaseUrl,
       getLocale: () => i18n.global.locale.value,
       onSignedOut() {
-        const current = router.currentRoute.value
-        if (current.name !== 'login')
+        const current = router?.currentRoute.value
+        if (router && current && current.name !== 'login')
           void router.replace({ name: 'login', query: { redirect: current.fullPath } })
       },
     }),
   )
+
+  // With a login code at hand (devchat or a browser sign-in put it in the URL; Feishu hands one out
+  // silently) the exchange starts now, while the locale, router and first page load, instead of after a
+  // detour through the login page. The page's API calls wait for it; a failure lands on the login page.
+  const early =
+    !session.hasValidToken() && (freshLogin || bridge.name === 'feishu') ? signIn.run() : null
+  early?.catch(() => undefined)
+
+  await applyLocale(i18n.global, readStoredLocale(), { persist: false }).catch(() => undefined)
+  router = createAppRouter({ session, onChunkError: reloadInto, signingIn: () => signIn.pending() !== null })
 
   const app = createApp(App)
   app.use(pinia).use(i18n).use(router)
@@ -71,11 +83,16 @@ async function bootstrap(): Promise<void> {
     }
   }
 
-  // A stored session may name an outdated profile; refresh it quietly (a 401 here re-logs in).
-  if (session.hasValidToken()) {
-    fetchMe().then(session.setUser, () => undefined)
-    // Check-ins queued offline in an earlier visit go out now, whatever page the app opened on.
+  // Check-ins queued offline in an earlier visit go out once signed in, whatever page the app opened on.
+  const startOfflineQueue = () =>
     void import('@/composables/use-offline-queue').then(({ getOfflineQueue }) => getOfflineQueue().start())
+  if (early) {
+    // The exchange answered with the profile; no /me needed.
+    early.then((result) => result === 'signed-in' && startOfflineQueue(), () => undefined)
+  } else if (session.hasValidToken()) {
+    // A stored session may name an outdated profile; refresh it quietly (a 401 here re-logs in).
+    fetchMe().then(session.setUser, () => undefined)
+    startOfflineQueue()
   }
 }
 

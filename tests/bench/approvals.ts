@@ -32,8 +32,7 @@ import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { demoOrg } from '../../db/seed/demo'
 import { type SeededOrg, seedOrg } from '../../db/seed/org'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import { startWorkers } from '../../jobs/workers'
 import { createBenchDatabase } from './bench-db'
 import { fmt, median, percentile, table } from './stats'
 
@@ -118,16 +117,18 @@ const wellFormed = (r: CardActionResult): boolean =>
 async function workers(database: Database, tenantId: string) {
   const queue = new InlineQueue()
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
-  await queue.work(
-    stripOutboxFields(buildProcessors({ database, queue, logger: silent, clock: systemClock, platforms })),
-    outboxWorkOptions(database, { concurrency: 16 }),
-  )
-  const relay = new OutboxRelay(database, queue, { tenantId, pollMs: 100 })
-  await relay.start()
+  const w = await startWorkers({
+    database,
+    queue,
+    logger: silent,
+    clock: systemClock,
+    platforms,
+    relay: { tenantId, pollMs: 100 },
+  })
   return {
     queue,
     async stop() {
-      await relay.stop()
+      await w.stop()
       await queue.close(30_000)
     },
   }

@@ -15,8 +15,7 @@ import { RedisRateLimiter } from '../../bot/platforms/rate-limit'
 import { PlatformRegistry } from '../../bot/platforms/registry'
 import { openDatabase } from '../../db/client'
 import { BullQueue } from '../../jobs/drivers/bullmq'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import { startWorkers } from '../../jobs/workers'
 
 const need = (k: string): string => {
   const v = process.env[k]
@@ -42,24 +41,26 @@ const feishu = createFeishuPlatform(
   { limiter },
 )
 const platforms = new PlatformRegistry().register(createDevchatPlatform()).register(feishu)
-await queue.work(
-  stripOutboxFields(buildProcessors({ database, queue, logger, clock: systemClock, platforms })),
-  outboxWorkOptions(database, { concurrency: Number(process.env.CONCURRENCY ?? 16) }),
-)
-const relay = new OutboxRelay(database, queue, {
+const { relay } = await startWorkers({
+  database,
+  queue,
   logger,
-  pollMs: Number(process.env.RELAY_POLL_MS ?? 100),
-  staleAfterMs: Number(process.env.STALE_AFTER_MS ?? 3000),
-  ...(process.env.TENANT_ID ? { tenantId: process.env.TENANT_ID } : {}),
+  clock: systemClock,
+  platforms,
+  concurrency: Number(process.env.CONCURRENCY ?? 16),
+  relay: {
+    pollMs: Number(process.env.RELAY_POLL_MS ?? 100),
+    staleAfterMs: Number(process.env.STALE_AFTER_MS ?? 3000),
+    ...(process.env.TENANT_ID ? { tenantId: process.env.TENANT_ID } : {}),
+  },
 })
-await relay.start()
 process.stdout.write('ready\n')
 
 let stopping = false
 const stop = async () => {
   if (stopping) return
   stopping = true
-  await relay.stop()
+  await relay?.stop()
   await queue.close(5000)
   await database.close()
   process.exit(0)

@@ -31,7 +31,7 @@ export interface LoadResult {
   latenciesMs: number[]
 }
 
-async function buildPushes(phase: LoadPhase, count: number): Promise<FeishuPush[]> {
+export async function buildPushes(phase: LoadPhase, count: number): Promise<FeishuPush[]> {
   const push = createPushBuilder({
     appId: phase.appId,
     tenantKey: phase.tenantKey,

@@ -158,8 +158,12 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('signs a rep in through devchat and shows home', async () => {
     const { page } = rep
+    // Home opens while the login code is still being exchanged; the name comes with the session.
     await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
-    expect(await page.locator('.home-page__greeting').textContent()).toContain('刘洋')
+    await expect
+      .poll(() => page.locator('.home-page__greeting').textContent(), { timeout: 10_000 })
+      .toContain('刘洋')
+    await page.locator('.home-page .todo-section').first().waitFor({ timeout: 10_000 })
     await shot(page, 'home')
   })
 
@@ -299,6 +303,31 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await page.getByRole('button', { name: '我已阅读并确认' }).click()
     await page.getByTestId('acked').waitFor({ timeout: 10_000 })
     await shot(page, 'notice-acknowledged')
+  })
+
+  it('starts a leave request, naming the cover from the org directory', async () => {
+    const { page } = rep
+    await page.goto(`${url}/app/approvals/new/leave`)
+    const form = page.getByTestId('approval-form')
+    await form.waitFor({ timeout: 10_000 })
+    await form.locator('.van-radio', { hasText: '年假' }).click()
+    await form.locator('input[name="dates.start"]').fill('2026-12-07')
+    await form.locator('input[name="dates.end"]').fill('2026-12-08')
+    await form.locator('[data-field="reason"] textarea').fill('回老家办事')
+    // The user field searches the org directory (GET /api/v1/org/people) as the rep types.
+    await form.locator('[data-field="handover"] input').fill('张')
+    await form.locator('[data-field="handover"] .ref-field__option', { hasText: '张伟' }).click()
+    expect(await form.locator('[data-field="handover"] input').inputValue()).toBe('张伟')
+    await shot(page, 'approval-start-people')
+    await page.getByRole('button', { name: '提交' }).click()
+    await page.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+    const id = new URL(page.url()).pathname.split('/').pop() ?? ''
+    const started = await api<{ form: Record<string, unknown> }>(
+      'liuyang',
+      'GET',
+      `/approvals/instances/${id}`,
+    )
+    expect(started.form.handover).toBe(org.users.zhangwei)
   })
 
   it('lets the manager approve the request', async () => {

@@ -2,6 +2,7 @@ import { createApp } from '../../bot/app'
 import { systemClock } from '../../bot/domain/context'
 import { parseEnv } from '../../bot/env'
 import { createLogger } from '../../bot/lib/logger'
+import type { BlobStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { JobQueue } from '../../jobs/queue'
@@ -11,14 +12,22 @@ export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef'
 /** The real app over a test database and queue, for `app.request()` tests. */
 export function testApp(
   database: Database,
-  options: { queue?: JobQueue; env?: Record<string, string> } = {},
+  options: { queue?: JobQueue; env?: Record<string, string>; storage?: BlobStorage } = {},
 ) {
   const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
   const queue = options.queue ?? new InlineQueue()
   const logger = createLogger('silent')
   const sessionSecret = TEST_SESSION_SECRET
   return {
-    app: createApp({ env, database, queue, logger, clock: systemClock, sessionSecret }),
+    app: createApp({
+      env,
+      database,
+      queue,
+      logger,
+      clock: systemClock,
+      sessionSecret,
+      ...(options.storage ? { storage: options.storage } : {}),
+    }),
     queue,
     env,
     logger,

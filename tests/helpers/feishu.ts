@@ -14,8 +14,8 @@ import { PlatformRegistry } from '../../bot/platforms/registry'
 import { type Database, migrateDatabase, openDatabase } from '../../db/client'
 import { tenants } from '../../db/schema'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import type { OutboxRelay } from '../../jobs/outbox'
+import { startWorkers } from '../../jobs/workers'
 import type { FakeFeishu } from '../fakes/feishu'
 import { TEST_SESSION_SECRET } from './app'
 import { openTestDatabase, redisUrl } from './db'
@@ -93,13 +93,17 @@ export async function startFeishuStack(
     { limiter: options.limiter ?? new MemoryRateLimiter(), publicUrl: 'https://flow.example.com' },
   )
   const queue = new InlineQueue()
-  const relay = new OutboxRelay(database, queue, { logger, pollMs: 50 })
   const platforms = new PlatformRegistry().register(platform)
-  await queue.work(
-    stripOutboxFields(buildProcessors({ database, queue, logger, clock, platforms })),
-    outboxWorkOptions(database, { concurrency: 8 }),
-  )
-  await relay.start()
+  const { relay } = await startWorkers({
+    database,
+    queue,
+    logger,
+    clock,
+    platforms,
+    concurrency: 8,
+    relay: { pollMs: 50 },
+  })
+  if (!relay) throw new Error('startWorkers started no relay')
   const encryptKey = options.encryptKey === undefined ? ENCRYPT_KEY : options.encryptKey
   const inboundOptions: FeishuInboundOptions = {
     verificationToken: VERIFICATION_TOKEN,

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { sql } from 'drizzle-orm'
 import { createApp } from '../../bot/app'
 import { systemClock } from '../../bot/domain/context'
 import { parseEnv } from '../../bot/env'
@@ -11,8 +10,8 @@ import { PlatformRegistry } from '../../bot/platforms/registry'
 import type { ChatPlatform } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import type { OutboxRelay } from '../../jobs/outbox'
+import { startWorkers } from '../../jobs/workers'
 import { TEST_SESSION_SECRET } from './app'
 
 export interface Stack {
@@ -36,28 +35,18 @@ export async function startStack(
   const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'on', ...options.env })
   const logger = createLogger('silent')
   const queue = new InlineQueue()
-  const notify = async (tenantId: string) => {
-    await database.db.execute(sql`select pg_notify('devchat', ${tenantId})`)
-  }
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const p of options.platforms ?? []) platforms.register(p)
-  await queue.work(
-    stripOutboxFields(
-      buildProcessors({
-        database,
-        queue,
-        logger,
-        clock: systemClock,
-        platforms,
-        onDelivered: async ({ tenantId, platform }) => {
-          if (platform === 'devchat') await notify(tenantId)
-        },
-      }),
-    ),
-    outboxWorkOptions(database, { concurrency: 8 }),
-  )
-  const relay = new OutboxRelay(database, queue, { ...tenant, pollMs: 200 })
-  await relay.start()
+  const { relay } = await startWorkers({
+    database,
+    queue,
+    logger,
+    clock: systemClock,
+    platforms,
+    concurrency: 8,
+    relay: { ...tenant, pollMs: 200 },
+  })
+  if (!relay) throw new Error('startWorkers started no relay')
   const app = createApp({
     env,
     database,

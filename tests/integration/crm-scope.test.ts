@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkInVisit } from '../../bot/domain/crm/check-in-visit'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
+import { createMemoryStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
@@ -153,6 +155,43 @@ describe('CRM data scope on every route', () => {
     })
   }
 
+  it('the visit map and visit photos follow the same matrix', async () => {
+    const withPhotos = testApp(database, { storage: createMemoryStorage() }).app
+    const rep = ctxAs(database, org, 'liuyang')
+    const customer = await createCustomer({
+      ctx: rep,
+      input: { name: `地图范围客户${Math.random().toString(36).slice(2, 8)}有限公司`, lat: 30, lng: 120 },
+    })
+    const { visit } = await checkInVisit({
+      ctx: rep,
+      input: {
+        customerId: customer.id,
+        clientKey: `scope-map-${customer.id}`,
+        checkedInAt: new Date().toISOString(),
+        lat: 30,
+        lng: 120,
+      },
+    })
+    const uploaded = await withPhotos.request(`/api/v1/crm/visits/${visit.id}/photos?name=b.jpg`, {
+      method: 'POST',
+      headers: { ...(await bearer(org, 'liuyang')), 'content-type': 'image/jpeg' },
+      body: new Uint8Array([0xff, 0xd8, 0xff]),
+    })
+    expect(uploaded.status).toBe(200)
+    const photoName = ((await uploaded.json()) as { photos: Array<{ key: string }> }).photos[0]?.key
+      .split('/')
+      .pop()
+    for (const actor of actors) {
+      const headers = await bearer(actor.tenant(), actor.key)
+      const map = await app.request('/api/v1/crm/visits/map', { headers })
+      expect(map.status).toBe(200)
+      expect(JSON.stringify(await map.json()).includes(visit.id), actor.label).toBe(actor.sees)
+      const got = await withPhotos.request(`/api/v1/crm/visits/${visit.id}/photos/${photoName}`, { headers })
+      expect(got.status, actor.label).toBe(actor.sees ? 200 : 404)
+      await got.arrayBuffer()
+    }
+  })
+
   it('exports only what the caller may work on', async () => {
     const name = `导出测试客户${Math.random().toString(36).slice(2, 8)}有限公司`
     await createCustomer({ ctx: ctxAs(database, org, 'liuyang'), input: { name } })
@@ -181,6 +220,8 @@ describe('CRM data scope on every route', () => {
         '/api/v1/crm/imports',
         '/api/v1/crm/export',
         '/api/v1/crm/rules',
+        '/api/v1/crm/visits/map',
+        '/api/v1/crm/visits/{id}/photos/{name}',
       ]),
     )
   })

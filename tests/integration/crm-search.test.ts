@@ -23,7 +23,12 @@ async function seed(database: Database): Promise<CrmTenant> {
   for (const [name, shortName] of NAMES) {
     const c = await createCustomer({
       ctx: rep,
-      input: { name, shortName, phone: name.startsWith('华为') ? '0755-28780808' : null },
+      input: {
+        name,
+        shortName,
+        phone: name.startsWith('华为') ? '0755-28780808' : null,
+        tags: name.startsWith('华为') ? ['重点', '民企'] : [],
+      },
     })
     if (name.startsWith('招商'))
       await addContact({ ctx: rep, customerId: c.id, input: { name: '欧阳娜娜', phone: '13912345678' } })
@@ -81,6 +86,29 @@ function searchSuite(name: string, open: () => Promise<Database>) {
       expect(manager).toHaveLength(3)
       const admin = await searchCustomers({ ctx: ctxAs(database, org, 'wangjianguo'), input: { q: '银行' } })
       expect(admin).toHaveLength(4)
+    })
+
+    it('filters by department and below and by tags on this database too', async () => {
+      const admin = ctxAs(database, org, 'wangjianguo')
+      const north = await searchCustomers({
+        ctx: admin,
+        input: { q: '银行', departmentId: org.departments.sales_north ?? '' },
+      })
+      expect(north.map((h) => h.name)).toEqual(['中国建设银行股份有限公司'])
+      const sales = await searchCustomers({
+        ctx: admin,
+        input: { q: '银行', departmentId: org.departments.sales ?? '' },
+      })
+      expect(sales).toHaveLength(4)
+      const tagged = await searchCustomers({ ctx: admin, input: { tags: '国企,重点' } })
+      expect(tagged.map((h) => h.name)).toEqual(['华为技术有限公司'])
+      const both = await searchCustomers({
+        ctx: admin,
+        input: { q: 'hw', tags: '民企,重点', tagMode: 'all' },
+      })
+      expect(both.map((h) => h.name)).toEqual(['华为技术有限公司'])
+      expect(await searchCustomers({ ctx: admin, input: { q: '银行', tags: '重点' } })).toEqual([])
+      expect(await searchCustomers({ ctx: admin, input: { tags: '重点,国企', tagMode: 'all' } })).toEqual([])
     })
   })
 }

@@ -524,6 +524,137 @@ describe('Feishu HTTP callbacks', () => {
     zhouba.status.is_resigned = false
   })
 
+  it('applies contact events one entry at a time, re-read from the platform, without a full sync', async () => {
+    const fullSyncCalls = () => fake.recorder.count('GET', /find_by_department/)
+    const before = fullSyncCalls()
+    const deptRow = async (name: string) =>
+      (
+        await own.database.rows<{ id: string; path: string; active: boolean; parent: string | null }>(sql`
+          select d.id, d.path, d.active, p.name as parent from departments d
+          left join departments p on p.id = d.parent_id
+          where d.tenant_id = ${stack.tenantId} and d.name = ${name}`)
+      )[0]
+    // A new team under 华东销售, then a new hire in it; the events carry only ids (Feishu sends the changed
+    // fields only), so the bot must re-read each entry.
+    fake.directory.departments.push({
+      departmentId: 'D211',
+      openDepartmentId: 'od-fresh-d211',
+      name: '上海大客户组',
+      parentDepartmentId: 'D210',
+      leaderUserId: '',
+      order: 9000,
+    })
+    const deptEvent = await push.event({
+      eventType: 'contact.department.created_v3',
+      event: { object: { open_department_id: 'od-fresh-d211' } },
+    })
+    expect(await post(EVENTS, deptEvent)).toEqual({ status: 200, body: {} })
+    await waitFor(
+      async () => (await deptRow('上海大客户组'))?.parent === '华东销售',
+      'department created',
+      8000,
+    )
+    const east = await deptRow('华东销售')
+    const team = await deptRow('上海大客户组')
+    expect(team?.path).toBe(`${east?.path}${team?.id}/`)
+
+    const template = fake.directory.users.find((u) => u.userId === 'hemei')
+    if (!template) throw new Error('no hemei')
+    fake.directory.users.push({
+      ...template,
+      userId: 'xuyi',
+      name: '徐一',
+      openId: 'ou_fresh_xuyi',
+      unionId: 'on_fresh_xuyi',
+      departmentIds: ['D211'],
+      leaderUserId: 'zhouba',
+      jobTitle: '客户经理',
+      status: { ...template.status },
+    })
+    const userEvent = await push.event({
+      eventType: 'contact.user.created_v3',
+      event: { object: { open_id: 'ou_fresh_xuyi' } },
+    })
+    expect(await post(EVENTS, userEvent)).toEqual({ status: 200, body: {} })
+    const xuyiId = await waitFor(
+      async () => {
+        const [u] = await own.database.rows<{ id: string; name: string; manager: string; dept: string }>(sql`
+        select u.id, u.name, m.name as manager, d.name as dept from users u
+        join user_identities i on i.user_id = u.id and i.open_id = 'ou_fresh_xuyi'
+        left join users m on m.id = u.manager_id left join departments d on d.id = u.department_id
+        where u.tenant_id = ${stack.tenantId}`)
+        return u?.name === '徐一' && u.manager === '周八' && u.dept === '上海大客户组' ? u.id : null
+      },
+      'hire applied',
+      8000,
+    )
+    expect(xuyiId).toBeTruthy()
+
+    // 华东销售 moves under 研发中心 (a reorganisation): its subtree's paths follow.
+    const d210 = fake.directory.departments.find((d) => d.departmentId === 'D210')
+    if (!d210) throw new Error('no D210')
+    d210.parentDepartmentId = 'D100'
+    const moved = await push.event({
+      eventType: 'contact.department.updated_v3',
+      event: { object: { open_department_id: d210.openDepartmentId }, old_object: {} },
+    })
+    expect(await post(EVENTS, moved)).toEqual({ status: 200, body: {} })
+    await waitFor(async () => (await deptRow('华东销售'))?.parent === '研发中心', 'department moved', 8000)
+    const rd = await deptRow('研发中心')
+    const eastAfter = await deptRow('华东销售')
+    expect(eastAfter?.path).toBe(`${rd?.path}${eastAfter?.id}/`)
+    expect((await deptRow('上海大客户组'))?.path).toBe(`${eastAfter?.path}${team?.id}/`)
+
+    // The hire leaves: deleted from the directory, deactivated here (never deleted).
+    fake.directory.users.splice(
+      fake.directory.users.findIndex((u) => u.openId === 'ou_fresh_xuyi'),
+      1,
+    )
+    const left = await push.event({
+      eventType: 'contact.user.deleted_v3',
+      event: { object: { open_id: 'ou_fresh_xuyi' }, old_object: { open_id: 'ou_fresh_xuyi' } },
+    })
+    expect(await post(EVENTS, left)).toEqual({ status: 200, body: {} })
+    await waitFor(
+      async () => {
+        const [u] = await own.database.rows<{ status: string }>(sql`
+        select status from users where id = ${xuyiId ?? ''}`)
+        return u?.status === 'inactive'
+      },
+      'hire left',
+      8000,
+    )
+    expect(fullSyncCalls()).toBe(before)
+
+    // A department the bot has never heard of as a parent: it falls back to the full sync.
+    fake.directory.departments.push({
+      departmentId: 'D400',
+      openDepartmentId: 'od-fresh-d400',
+      name: '海外事业部',
+      parentDepartmentId: '0',
+      leaderUserId: '',
+      order: 9100,
+    })
+    fake.directory.departments.push({
+      departmentId: 'D410',
+      openDepartmentId: 'od-fresh-d410',
+      name: '新加坡办',
+      parentDepartmentId: 'D400',
+      leaderUserId: '',
+      order: 9200,
+    })
+    const orphan = await push.event({
+      eventType: 'contact.department.created_v3',
+      event: { object: { open_department_id: 'od-fresh-d410' } },
+    })
+    expect(await post(EVENTS, orphan)).toEqual({ status: 200, body: {} })
+    await waitFor(async () => (await deptRow('新加坡办'))?.parent === '海外事业部', 'full sync', 10_000)
+    expect(fullSyncCalls()).toBeGreaterThan(before)
+    // Put the fake back for the tests after this one.
+    d210.parentDepartmentId = 'D200'
+    fake.directory.departments.splice(-3, 3)
+  })
+
   it('schedules one directory sync per Feishu tenant a day', async () => {
     const added: Array<{ name: string; payload: Record<string, unknown>; options?: { jobId?: string } }> = []
     const queue = {

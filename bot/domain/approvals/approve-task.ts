@@ -1,10 +1,10 @@
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { afterApproval, casTask, commitInstance, newChanges, publish } from './progress'
 import { DecideTaskInput } from './schemas'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /**
  * 同意. The task leaves `pending` by compare-and-set, so of two simultaneous taps exactly one wins; the
@@ -20,33 +20,35 @@ export async function approveTask({
   input: DecideTaskInput
 }): Promise<{ view: ApprovalView; taskId: string }> {
   const { taskId, comment, version } = DecideTaskInput.parse(input)
-  return withTransaction(ctx, async (_tx, c) => {
-    const { task, w, older } = await openTaskAction(c, taskId)
-    const auto = c.actor.kind === 'system' ? ('escalation' as const) : null
-    const done = await casTask(c, task, { status: 'approved', comment: comment ?? null, auto }, version)
-    await Promise.all([
-      appendTimeline(c, {
-        instanceId: task.instanceId,
-        taskId,
-        action: auto ? 'auto_approve' : 'approve',
-        comment: comment ?? null,
-        before: { status: 'pending' },
-        after: { status: 'approved', ...(auto ? { auto } : {}) },
-        ...(auto ? { actorId: null } : {}),
-      }),
-      recordAudit(c, {
-        action: 'approval.approve',
-        targetType: 'approval_task',
-        targetId: taskId,
-        before: { status: 'pending' },
-        after: { status: 'approved' },
-      }),
-    ])
-    const ch = newChanges()
-    ch.touched.add(taskId)
-    await afterApproval(c, w, done, ch)
-    const committed = await commitInstance(c, w)
-    // The round does not change here, so the transaction's own task rows are complete.
-    return { view: await publish(c, committed, ch, [...older, ...w.tasks]), taskId }
-  })
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const { task, w, older } = await openTaskAction(c, taskId)
+      const auto = c.actor.kind === 'system' ? ('escalation' as const) : null
+      const done = await casTask(c, task, { status: 'approved', comment: comment ?? null, auto }, version)
+      await Promise.all([
+        appendTimeline(c, {
+          instanceId: task.instanceId,
+          taskId,
+          action: auto ? 'auto_approve' : 'approve',
+          comment: comment ?? null,
+          before: { status: 'pending' },
+          after: { status: 'approved', ...(auto ? { auto } : {}) },
+          ...(auto ? { actorId: null } : {}),
+        }),
+        auditInBatch(c, {
+          action: 'approval.approve',
+          targetType: 'approval_task',
+          targetId: taskId,
+          before: { status: 'pending' },
+          after: { status: 'approved' },
+        }),
+      ])
+      const ch = newChanges()
+      ch.touched.add(taskId)
+      await afterApproval(c, w, done, ch)
+      const committed = await commitInstance(c, w)
+      // The round does not change here, so the transaction's own task rows are complete.
+      return { view: await publish(c, committed, ch, [...older, ...w.tasks]), taskId }
+    }),
+  )
 }

@@ -15,6 +15,8 @@ export interface InstanceListItem {
   initiatorName: string
   createdAt: Date
   finishedAt: Date | null
+  /** The external system that started it (ERP, HR), if any. */
+  source: string | null
   /** For `todo`: my pending task on it. */
   myTaskId: string | null
   myTaskVersion: number | null
@@ -93,6 +95,7 @@ export async function listInstances({
         initiatorName: users.name,
         createdAt: approvalInstances.createdAt,
         finishedAt: approvalInstances.finishedAt,
+        source: sql<string | null>`${approvalInstances.external} ->> 'systemName'`,
         myTaskId: myTask.id,
         myTaskVersion: myTask.version,
       })

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, isNull } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 
@@ -27,7 +27,10 @@ export async function listTemplates({
     .where(
       and(
         eq(approvalTemplates.tenantId, ctx.tenantId),
-        ...(input.all ? [] : [eq(approvalTemplates.active, true)]),
+        // Templates an external system owns are started by it, not offered to people.
+        ...(input.all
+          ? []
+          : [eq(approvalTemplates.active, true), isNull(approvalTemplates.externalSystemId)]),
       ),
     )
     .orderBy(asc(approvalTemplates.createdAt), asc(approvalTemplates.key))

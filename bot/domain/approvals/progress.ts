@@ -15,12 +15,14 @@ import {
 } from '../chat/send'
 import { actorId, type ServiceContext } from '../context'
 import { ConflictError, InvalidTransitionError } from '../errors'
-import { emit, type OutboxMessage } from '../outbox'
+import type { OutboxMessage } from '../outbox'
 import { type AutoReason, afterApprove, initialTasks } from './engine/advance'
+import { queueFinishedWebhook } from './external/webhooks'
 import type { PlanStep, TemplateSettings } from './schemas'
 import { type InstanceRow, loadTask, loadUsers, planOf, type TaskRow } from './store'
 import { appendTimeline } from './timeline'
 import { type ApprovalView, loadView } from './view'
+import { emitInBatch } from './write-batch'
 
 export const APPROVAL_REMIND = 'approval.remind'
 export const APPROVAL_ESCALATE = 'approval.escalate'
@@ -463,6 +465,7 @@ export async function publish(
       },
     })
   }
-  await emit(ctx, out)
+  if (ch.finished && ins.external) out.push(...(await queueFinishedWebhook(ctx, ins, view)))
+  await emitInBatch(ctx, out)
   return view
 }

@@ -1,10 +1,10 @@
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { casTask, commitInstance, finish, newChanges, publish, replaceTasks } from './progress'
 import { DecideTaskInput } from './schemas'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /** 拒绝. One rejection ends the request (in every mode); the other open tasks close with it. */
 export async function rejectTask({
@@ -15,33 +15,35 @@ export async function rejectTask({
   input: DecideTaskInput
 }): Promise<{ view: ApprovalView; taskId: string }> {
   const { taskId, comment, version } = DecideTaskInput.parse(input)
-  return withTransaction(ctx, async (_tx, c) => {
-    const { task, w, older } = await openTaskAction(c, taskId)
-    const done = await casTask(c, task, { status: 'rejected', comment: comment ?? null }, version)
-    replaceTasks(w, [done])
-    await Promise.all([
-      appendTimeline(c, {
-        instanceId: task.instanceId,
-        taskId,
-        action: 'reject',
-        comment: comment ?? null,
-        before: { status: 'pending' },
-        after: { status: 'rejected' },
-        ...(c.actor.kind === 'system' ? { actorId: null } : {}),
-      }),
-      recordAudit(c, {
-        action: 'approval.reject',
-        targetType: 'approval_task',
-        targetId: taskId,
-        before: { status: 'pending' },
-        after: { status: 'rejected' },
-      }),
-    ])
-    const ch = newChanges()
-    ch.touched.add(taskId)
-    await finish(c, w, 'rejected', ch)
-    const committed = await commitInstance(c, w)
-    // The round does not change here, so the transaction's own task rows are complete.
-    return { view: await publish(c, committed, ch, [...older, ...w.tasks]), taskId }
-  })
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const { task, w, older } = await openTaskAction(c, taskId)
+      const done = await casTask(c, task, { status: 'rejected', comment: comment ?? null }, version)
+      replaceTasks(w, [done])
+      await Promise.all([
+        appendTimeline(c, {
+          instanceId: task.instanceId,
+          taskId,
+          action: 'reject',
+          comment: comment ?? null,
+          before: { status: 'pending' },
+          after: { status: 'rejected' },
+          ...(c.actor.kind === 'system' ? { actorId: null } : {}),
+        }),
+        auditInBatch(c, {
+          action: 'approval.reject',
+          targetType: 'approval_task',
+          targetId: taskId,
+          before: { status: 'pending' },
+          after: { status: 'rejected' },
+        }),
+      ])
+      const ch = newChanges()
+      ch.touched.add(taskId)
+      await finish(c, w, 'rejected', ch)
+      const committed = await commitInstance(c, w)
+      // The round does not change here, so the transaction's own task rows are complete.
+      return { view: await publish(c, committed, ch, [...older, ...w.tasks]), taskId }
+    }),
+  )
 }

@@ -4,6 +4,7 @@ import { type ServiceContext, withTransaction } from '../context'
 import { newChanges, publish } from './progress'
 import { loadTask, loadUsers, lockInstance } from './store'
 import { appendTimeline } from './timeline'
+import { batched } from './write-batch'
 
 export const TaskJobInput = z.object({ taskId: z.string(), taskVersion: z.number().int() })
 export type TaskJobInput = z.infer<typeof TaskJobInput>
@@ -20,32 +21,35 @@ export async function remindTask({
   input: TaskJobInput
 }): Promise<'reminded' | 'stale'> {
   const { taskId, taskVersion } = TaskJobInput.parse(input)
-  return withTransaction(ctx, async (_tx, c) => {
-    const first = await loadTask(c, taskId).catch(() => null)
-    if (first?.status !== 'pending' || first.version !== taskVersion) return 'stale'
-    const ins = await lockInstance(c, first.instanceId)
-    const task = await loadTask(c, taskId)
-    if (ins.status !== 'pending' || task.status !== 'pending' || task.version !== taskVersion) return 'stale'
-    const users = await loadUsers(c, [task.assigneeId])
-    const locale = users.get(task.assigneeId)?.locale ?? 'zh-CN'
-    await appendTimeline(c, {
-      instanceId: ins.id,
-      taskId,
-      action: 'remind',
-      actorId: null,
-      after: { to: task.assigneeId },
-    })
-    await sendText(c, {
-      to: { userId: task.assigneeId },
-      locale,
-      text:
-        locale === 'en'
-          ? `Reminder: "${ins.title}" is waiting for your approval.`
-          : `提醒：「${ins.title}」等待你审批。`,
-    })
-    const ch = newChanges()
-    ch.resend.add(taskId)
-    await publish(c, ins, ch)
-    return 'reminded'
-  })
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const first = await loadTask(c, taskId).catch(() => null)
+      if (first?.status !== 'pending' || first.version !== taskVersion) return 'stale'
+      const ins = await lockInstance(c, first.instanceId)
+      const task = await loadTask(c, taskId)
+      if (ins.status !== 'pending' || task.status !== 'pending' || task.version !== taskVersion)
+        return 'stale'
+      const users = await loadUsers(c, [task.assigneeId])
+      const locale = users.get(task.assigneeId)?.locale ?? 'zh-CN'
+      await appendTimeline(c, {
+        instanceId: ins.id,
+        taskId,
+        action: 'remind',
+        actorId: null,
+        after: { to: task.assigneeId },
+      })
+      await sendText(c, {
+        to: { userId: task.assigneeId },
+        locale,
+        text:
+          locale === 'en'
+            ? `Reminder: "${ins.title}" is waiting for your approval.`
+            : `提醒：「${ins.title}」等待你审批。`,
+      })
+      const ch = newChanges()
+      ch.resend.add(taskId)
+      await publish(c, ins, ch)
+      return 'reminded'
+    }),
+  )
 }

@@ -1,4 +1,3 @@
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import {
@@ -15,6 +14,7 @@ import { planOf } from './store'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /**
  * 退回. Back to the initiator (the request waits for an edit and resubmission), or back to an earlier
@@ -28,49 +28,51 @@ export async function returnTask({
   input: ReturnTaskInput
 }): Promise<{ view: ApprovalView; taskId: string }> {
   const { taskId, comment, version, toNodeId } = ReturnTaskInput.parse(input)
-  return withTransaction(ctx, async (_tx, c) => {
-    const { task, ins, w } = await openTaskAction(c, taskId)
-    const plan = planOf(ins)
-    let target = -1
-    if (toNodeId) {
-      target = plan.findIndex(
-        (s, i) => s.nodeId === toNodeId && i < task.stepIndex && s.type === 'approval' && !s.skipped,
-      )
-      if (target < 0) {
-        throw new InvalidInputError(
-          'toNodeId',
-          `只能退回到之前的审批节点 / ${toNodeId} is not an earlier approval node`,
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const { task, ins, w } = await openTaskAction(c, taskId)
+      const plan = planOf(ins)
+      let target = -1
+      if (toNodeId) {
+        target = plan.findIndex(
+          (s, i) => s.nodeId === toNodeId && i < task.stepIndex && s.type === 'approval' && !s.skipped,
         )
+        if (target < 0) {
+          throw new InvalidInputError(
+            'toNodeId',
+            `只能退回到之前的审批节点 / ${toNodeId} is not an earlier approval node`,
+          )
+        }
       }
-    }
-    const done = await casTask(c, task, { status: 'returned', comment: comment ?? null }, version)
-    replaceTasks(w, [done])
-    const ch = newChanges()
-    ch.touched.add(taskId)
-    for (const t of await setOpenTasks(c, w, 'cancelled')) ch.touched.add(t.id)
-    await appendTimeline(c, {
-      instanceId: ins.id,
-      taskId,
-      action: 'return',
-      comment: comment ?? null,
-      before: { status: 'pending', step: plan[task.stepIndex]?.nodeId },
-      after: { to: toNodeId ?? 'initiator' },
-    })
-    await recordAudit(c, {
-      action: 'approval.return',
-      targetType: 'approval_task',
-      targetId: taskId,
-      after: { to: toNodeId ?? 'initiator' },
-    })
-    if (target >= 0) {
-      w.patch.round = ins.round + 1
-      w.tasks = []
-      await activateFrom(c, w, target, ch)
-    } else {
-      w.patch.status = 'returned'
-      ch.announce = true
-    }
-    const committed = await commitInstance(c, w)
-    return { view: await publish(c, committed, ch), taskId }
-  })
+      const done = await casTask(c, task, { status: 'returned', comment: comment ?? null }, version)
+      replaceTasks(w, [done])
+      const ch = newChanges()
+      ch.touched.add(taskId)
+      for (const t of await setOpenTasks(c, w, 'cancelled')) ch.touched.add(t.id)
+      await appendTimeline(c, {
+        instanceId: ins.id,
+        taskId,
+        action: 'return',
+        comment: comment ?? null,
+        before: { status: 'pending', step: plan[task.stepIndex]?.nodeId },
+        after: { to: toNodeId ?? 'initiator' },
+      })
+      await auditInBatch(c, {
+        action: 'approval.return',
+        targetType: 'approval_task',
+        targetId: taskId,
+        after: { to: toNodeId ?? 'initiator' },
+      })
+      if (target >= 0) {
+        w.patch.round = ins.round + 1
+        w.tasks = []
+        await activateFrom(c, w, target, ch)
+      } else {
+        w.patch.status = 'returned'
+        ch.announce = true
+      }
+      const committed = await commitInstance(c, w)
+      return { view: await publish(c, committed, ch), taskId }
+    }),
+  )
 }

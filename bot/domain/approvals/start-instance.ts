@@ -1,15 +1,14 @@
-import { approvalInstances } from '../../../db/schema'
+import { approvalInstances, type ExternalOrigin } from '../../../db/schema'
 import { newId } from '../../lib/ids'
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidInputError } from '../errors'
 import { buildPlan } from './engine/advance'
 import { walkFlow } from './engine/flow'
-import { validateForm } from './engine/form'
+import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
 import { activateFrom, newChanges, publish, type Working } from './progress'
+import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
 import {
-  checkReferences,
   type InstanceRow,
   loadAdminIds,
   loadInitiator,
@@ -19,80 +18,101 @@ import {
 } from './store'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /**
  * Submits a request: validates the form against the template's current version (pinned on the instance),
  * walks the flow's conditions, resolves every step's approvers from the org, and starts the first step —
  * all in one transaction with the timeline, the audit row and the outbox rows for every card.
+ * `external` is set by the signed external-approvals API only (`startExternalApproval`): the request then
+ * carries its origin, and templates an external system owns can only be started that way.
  */
 export async function startInstance({
   ctx,
   input,
+  external,
 }: {
   ctx: ServiceContext
   input: StartInstanceInput
+  external?: ExternalOrigin
 }): Promise<ApprovalView> {
   const parsed = StartInstanceInput.parse(input)
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a request')
   const initiatorId = ctx.actor.userId
-  return withTransaction(ctx, async (_tx, c) => {
-    const tv = await loadTemplateVersion(c, { key: parsed.templateKey })
-    if (!tv.active)
-      throw new InvalidInputError('templateKey', `「${tv.name}」已停用 / template ${tv.key} is disabled`)
-    const { form, plan, initiator } = await prepareSubmission(
-      c,
-      tv,
-      initiatorId,
-      parsed.form,
-      parsed.approvers ?? {},
+  return withTransaction(ctx, (_tx, c) => batched(c, () => submit(c, parsed, initiatorId, external)))
+}
+
+/** The submission itself, in the caller's transaction and write batch. */
+async function submit(
+  c: ServiceContext,
+  parsed: StartInstanceInput,
+  initiatorId: string,
+  external: ExternalOrigin | undefined,
+): Promise<ApprovalView> {
+  const tv = await loadTemplateVersion(c, { key: parsed.templateKey })
+  if (!tv.active)
+    throw new InvalidInputError('templateKey', `「${tv.name}」已停用 / template ${tv.key} is disabled`)
+  if (tv.externalSystemId && tv.externalSystemId !== external?.systemId)
+    throw new InvalidInputError(
+      'templateKey',
+      `「${tv.name}」由外部系统发起 / template ${tv.key} is started by its external system`,
     )
-    const id = newId('ins')
-    const now = c.clock.now()
-    // The row is built in memory and inserted once, after the first steps ran (tasks reference it by id).
-    const draft: InstanceRow = {
-      id,
-      tenantId: c.tenantId,
-      serialNo: serialNo(now, id),
-      templateId: tv.templateId,
-      templateVersionId: tv.versionId,
-      templateVersion: tv.version,
-      title: titleOf(tv, initiator.name, form),
-      initiatorId,
-      initiatorDepartmentId: initiator.departmentId,
-      form,
-      status: 'pending',
-      version: 1,
-      plan,
-      stepIndex: 0,
-      round: 1,
-      chosenApprovers: parsed.approvers ?? {},
-      businessRef: businessRefOf(tv, form),
-      lastUrgedAt: null,
-      finishedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    }
-    await appendTimeline(c, {
-      instanceId: id,
-      action: 'submit',
-      after: { form, templateVersion: tv.version },
-    })
-    const w: Working = { ins: draft, patch: {}, settings: tv.settings, tasks: [] }
-    const ch = newChanges()
-    ch.started = true
-    await activateFrom(c, w, 0, ch)
-    const ins: InstanceRow = { ...draft, ...w.patch }
-    await Promise.all([
-      c.db.insert(approvalInstances).values(ins),
-      recordAudit(c, {
-        action: 'approval.submit',
-        targetType: 'approval',
-        targetId: id,
-        after: { template: tv.key, form },
-      }),
-    ])
-    return publish(c, ins, ch)
+  const { form, plan, initiator, references } = await prepareSubmission(
+    c,
+    tv,
+    initiatorId,
+    parsed.form,
+    parsed.approvers ?? {},
+  )
+  const id = newId('ins')
+  const now = c.clock.now()
+  // The row is built in memory and inserted once, after the first steps ran (tasks reference it by id).
+  const draft: InstanceRow = {
+    id,
+    tenantId: c.tenantId,
+    serialNo: serialNo(now, id),
+    templateId: tv.templateId,
+    templateVersionId: tv.versionId,
+    templateVersion: tv.version,
+    title: titleOf(tv, initiator.name, form),
+    initiatorId,
+    initiatorDepartmentId: initiator.departmentId,
+    form,
+    status: 'pending',
+    version: 1,
+    plan,
+    stepIndex: 0,
+    round: 1,
+    chosenApprovers: parsed.approvers ?? {},
+    businessRef: businessRefOf(tv, form),
+    external: external ?? null,
+    lastUrgedAt: null,
+    finishedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  await appendTimeline(c, {
+    instanceId: id,
+    action: 'submit',
+    after: { form, templateVersion: tv.version, ...(external ? { external } : {}) },
   })
+  const w: Working = { ins: draft, patch: {}, settings: tv.settings, tasks: [] }
+  const ch = newChanges()
+  ch.started = true
+  await activateFrom(c, w, 0, ch)
+  const ins: InstanceRow = { ...draft, ...w.patch }
+  await Promise.all([
+    c.db.insert(approvalInstances).values(ins),
+    auditInBatch(c, {
+      action: 'approval.submit',
+      targetType: 'approval',
+      targetId: id,
+      after: { template: tv.key, form },
+      ...(external ? { meta: { external } } : {}),
+    }),
+    references.length > 0 ? recordReferences(c, id, references) : undefined,
+  ])
+  return publish(c, ins, ch)
 }
 
 /** Validation and planning shared by submission and resubmission. Nothing is written. */
@@ -102,14 +122,29 @@ export async function prepareSubmission(
   initiatorId: string,
   rawForm: Record<string, unknown>,
   chosen: Record<string, string[]>,
+  instanceId?: string,
 ): Promise<{
   form: Record<string, unknown>
   plan: PlanStep[]
   initiator: Awaited<ReturnType<typeof loadInitiator>>
+  references: ValidatedForm['references']
 }> {
   const { values, references } = validateForm(tv.form, rawForm)
-  const bad = await checkReferences(ctx, references)
-  if (bad) throw new InvalidInputError(bad, `${bad}: 不存在或已离职 / unknown or inactive`)
+  if (references.length > 0) {
+    const files = await checkFormReferences(ctx, references, {
+      initiatorId,
+      ...(instanceId ? { instanceId } : {}),
+    })
+    // Uploads are stored as the upload record says (name, size, type), not as the client sent them.
+    if (files.size > 0) {
+      for (const f of tv.form) {
+        const v = values[f.key]
+        if ((f.type === 'attachment' || f.type === 'image') && Array.isArray(v)) {
+          values[f.key] = (v as FileRef[]).map((r) => files.get(r.key) ?? r)
+        }
+      }
+    }
+  }
   const [initiator, org, admins] = await Promise.all([
     loadInitiator(ctx, initiatorId),
     loadOrgSnapshot(ctx),
@@ -121,7 +156,7 @@ export async function prepareSubmission(
     roleKeys: initiator.roleKeys,
   })
   const plan = buildPlan(nodes, org, { initiatorId, chosen, adminIds: admins })
-  return { form: values, plan, initiator }
+  return { form: values, plan, initiator, references }
 }
 
 /** `20261127-49NS3HFC`: the China-time date (as cards show times) and 40 random bits of the id. */

@@ -32,6 +32,8 @@ export interface TemplateVersion {
   name: string
   nameEn: string | null
   active: boolean
+  /** The external system that owns the template (its requests start only through the signed API). */
+  externalSystemId: string | null
   versionId: string
   version: number
   form: FormField[]
@@ -77,6 +79,7 @@ export async function loadTemplateVersion(
       name: approvalTemplates.name,
       nameEn: approvalTemplates.nameEn,
       active: approvalTemplates.active,
+      externalSystemId: approvalTemplates.externalSystemId,
       versionId: approvalTemplateVersions.id,
       version: approvalTemplateVersions.version,
       form: approvalTemplateVersions.form,

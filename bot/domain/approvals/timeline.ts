@@ -1,5 +1,6 @@
 import { approvalTimeline } from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
+import { batchTimeline } from './write-batch'
 
 export type TimelineAction =
   | 'submit'
@@ -32,6 +33,7 @@ export async function appendTimeline(
     actorId?: string | null
   },
 ): Promise<void> {
+  if (batchTimeline(ctx, entry)) return
   await ctx.db.insert(approvalTimeline).values({
     tenantId: ctx.tenantId,
     instanceId: entry.instanceId,

@@ -1,7 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { approvalTasks } from '../../../db/schema'
 import { newId } from '../../lib/ids'
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { casTask, commitInstance, newChanges, publish, replaceTasks, type Working } from './progress'
@@ -10,6 +9,7 @@ import { loadUsers, type TaskRow } from './store'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /** The new assignee must be an active colleague without an open task on the same step. */
 export async function checkNewAssignee(
@@ -51,62 +51,64 @@ export async function transferTask({
   input: TransferTaskInput
 }): Promise<{ view: ApprovalView; taskId: string; newTaskId: string }> {
   const { taskId, comment, version, toUserId } = TransferTaskInput.parse(input)
-  return withTransaction(ctx, async (_tx, c) => {
-    const { task, ins, w } = await openTaskAction(c, taskId, { allowAdmin: true })
-    const to = await checkNewAssignee(c, w, task, toUserId, 'toUserId')
-    const done = await casTask(c, task, { status: 'transferred', comment: comment ?? null }, version)
-    const newTaskId = newId('tsk')
-    const keepsLink = task.origin === 'add_before' || task.origin === 'add_after'
-    const [created] = await c.db
-      .insert(approvalTasks)
-      .values({
-        id: newTaskId,
-        tenantId: c.tenantId,
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const { task, ins, w } = await openTaskAction(c, taskId, { allowAdmin: true })
+      const to = await checkNewAssignee(c, w, task, toUserId, 'toUserId')
+      const done = await casTask(c, task, { status: 'transferred', comment: comment ?? null }, version)
+      const newTaskId = newId('tsk')
+      const keepsLink = task.origin === 'add_before' || task.origin === 'add_after'
+      const [created] = await c.db
+        .insert(approvalTasks)
+        .values({
+          id: newTaskId,
+          tenantId: c.tenantId,
+          instanceId: ins.id,
+          stepIndex: task.stepIndex,
+          nodeId: task.nodeId,
+          round: task.round,
+          kind: 'approve',
+          seq: task.seq,
+          assigneeId: toUserId,
+          status: 'pending',
+          origin: keepsLink ? task.origin : 'transfer',
+          parentTaskId: keepsLink ? task.parentTaskId : task.id,
+          activatedAt: c.clock.now(),
+        })
+        .returning()
+      // Add-signs hanging on the old task now hang on the new one.
+      const moved = await c.db
+        .update(approvalTasks)
+        .set({ parentTaskId: newTaskId })
+        .where(
+          and(
+            eq(approvalTasks.tenantId, c.tenantId),
+            eq(approvalTasks.parentTaskId, task.id),
+            inArray(approvalTasks.origin, ['add_before', 'add_after']),
+          ),
+        )
+        .returning()
+      replaceTasks(w, [done, ...(created ? [created] : []), ...moved])
+      await appendTimeline(c, {
         instanceId: ins.id,
-        stepIndex: task.stepIndex,
-        nodeId: task.nodeId,
-        round: task.round,
-        kind: 'approve',
-        seq: task.seq,
-        assigneeId: toUserId,
-        status: 'pending',
-        origin: keepsLink ? task.origin : 'transfer',
-        parentTaskId: keepsLink ? task.parentTaskId : task.id,
-        activatedAt: c.clock.now(),
+        taskId,
+        action: 'transfer',
+        comment: comment ?? null,
+        before: { assignee: task.assigneeId },
+        after: { assignee: toUserId, name: to.name, task: newTaskId },
       })
-      .returning()
-    // Add-signs hanging on the old task now hang on the new one.
-    const moved = await c.db
-      .update(approvalTasks)
-      .set({ parentTaskId: newTaskId })
-      .where(
-        and(
-          eq(approvalTasks.tenantId, c.tenantId),
-          eq(approvalTasks.parentTaskId, task.id),
-          inArray(approvalTasks.origin, ['add_before', 'add_after']),
-        ),
-      )
-      .returning()
-    replaceTasks(w, [done, ...(created ? [created] : []), ...moved])
-    await appendTimeline(c, {
-      instanceId: ins.id,
-      taskId,
-      action: 'transfer',
-      comment: comment ?? null,
-      before: { assignee: task.assigneeId },
-      after: { assignee: toUserId, name: to.name, task: newTaskId },
-    })
-    await recordAudit(c, {
-      action: 'approval.transfer',
-      targetType: 'approval_task',
-      targetId: taskId,
-      before: { assignee: task.assigneeId },
-      after: { assignee: toUserId },
-    })
-    const ch = newChanges()
-    ch.touched.add(taskId)
-    ch.newPending.add(newTaskId)
-    const committed = await commitInstance(c, w)
-    return { view: await publish(c, committed, ch), taskId, newTaskId }
-  })
+      await auditInBatch(c, {
+        action: 'approval.transfer',
+        targetType: 'approval_task',
+        targetId: taskId,
+        before: { assignee: task.assigneeId },
+        after: { assignee: toUserId },
+      })
+      const ch = newChanges()
+      ch.touched.add(taskId)
+      ch.newPending.add(newTaskId)
+      const committed = await commitInstance(c, w)
+      return { view: await publish(c, committed, ch), taskId, newTaskId }
+    }),
+  )
 }

@@ -1,4 +1,3 @@
-import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError } from '../errors'
 import { commitInstance, finish, newChanges, publish } from './progress'
@@ -7,6 +6,7 @@ import { loadTasks, loadTemplateVersion, lockInstance } from './store'
 import { instanceEndedText, isInitiator } from './task-action'
 import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
+import { auditInBatch, batched } from './write-batch'
 
 /** 撤回: the initiator takes back a request that is still pending (or returned). Approvers' cards close. */
 export async function withdrawInstance({
@@ -28,36 +28,38 @@ export async function endInstance(
   status: 'withdrawn' | 'cancelled',
   checkActor?: (ins: Awaited<ReturnType<typeof lockInstance>>) => Promise<void>,
 ): Promise<ApprovalView> {
-  return withTransaction(ctx, async (_tx, c) => {
-    const ins = await lockInstance(c, instanceId)
-    if (checkActor) await checkActor(ins)
-    else if (!isInitiator(c, ins))
-      throw new ForbiddenError('只有申请人可以撤回 / only the applicant can withdraw')
-    if (ins.status !== 'pending' && ins.status !== 'returned') {
-      throw new InvalidTransitionError(instanceEndedText[ins.status] ?? ins.status, {
-        instanceStatus: ins.status,
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, async () => {
+      const ins = await lockInstance(c, instanceId)
+      if (checkActor) await checkActor(ins)
+      else if (!isInitiator(c, ins))
+        throw new ForbiddenError('只有申请人可以撤回 / only the applicant can withdraw')
+      if (ins.status !== 'pending' && ins.status !== 'returned') {
+        throw new InvalidTransitionError(instanceEndedText[ins.status] ?? ins.status, {
+          instanceStatus: ins.status,
+        })
+      }
+      const tv = await loadTemplateVersion(c, { templateId: ins.templateId, version: ins.templateVersion })
+      const tasks = (await loadTasks(c, ins.id)).filter((t) => t.round === ins.round)
+      const w = { ins, patch: {}, settings: tv.settings, tasks }
+      const ch = newChanges()
+      await appendTimeline(c, {
+        instanceId,
+        action: status === 'withdrawn' ? 'withdraw' : 'cancel',
+        comment: comment ?? null,
+        before: { status: ins.status },
+        after: { status },
       })
-    }
-    const tv = await loadTemplateVersion(c, { templateId: ins.templateId, version: ins.templateVersion })
-    const tasks = (await loadTasks(c, ins.id)).filter((t) => t.round === ins.round)
-    const w = { ins, patch: {}, settings: tv.settings, tasks }
-    const ch = newChanges()
-    await appendTimeline(c, {
-      instanceId,
-      action: status === 'withdrawn' ? 'withdraw' : 'cancel',
-      comment: comment ?? null,
-      before: { status: ins.status },
-      after: { status },
-    })
-    await recordAudit(c, {
-      action: status === 'withdrawn' ? 'approval.withdraw' : 'approval.cancel',
-      targetType: 'approval',
-      targetId: instanceId,
-      before: { status: ins.status },
-      after: { status },
-    })
-    await finish(c, w, status, ch)
-    const committed = await commitInstance(c, w)
-    return publish(c, committed, ch)
-  })
+      await auditInBatch(c, {
+        action: status === 'withdrawn' ? 'approval.withdraw' : 'approval.cancel',
+        targetType: 'approval',
+        targetId: instanceId,
+        before: { status: ins.status },
+        after: { status },
+      })
+      await finish(c, w, status, ch)
+      const committed = await commitInstance(c, w)
+      return publish(c, committed, ch)
+    }),
+  )
 }

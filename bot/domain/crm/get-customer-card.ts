@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm'
 import { contacts, customerCollaborators, fieldHistory, followUps, visits } from '../../../db/schema'
+import { listApprovalsForRecord, type RecordApproval } from '../approvals/references'
 import type { ServiceContext } from '../context'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import type { ContactRow } from './add-contact'
@@ -29,7 +30,8 @@ export interface CustomerCard {
   opportunities: unknown[]
   contracts: unknown[]
   payments: unknown[]
-  approvals: unknown[]
+  /** Approvals whose form names this customer (approvals' `customer` field), newest first. */
+  approvals: RecordApproval[]
 }
 
 const RECENT = 20
@@ -45,7 +47,7 @@ export async function getCustomerCard({
   const access = await loadCrmAccess(ctx)
   const row = await requireCustomer(ctx, access, customerId)
   const t = ctx.tenantId
-  const [contactRows, followRows, visitRows, history, collabRows, relations] = await Promise.all([
+  const [contactRows, followRows, visitRows, history, collabRows, relations, approvals] = await Promise.all([
     ctx.db
       .select()
       .from(contacts)
@@ -81,6 +83,7 @@ export async function getCustomerCard({
       .from(customerCollaborators)
       .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
     getRelationGraph({ ctx, customerId: row.id, depth: 2, access }),
+    listApprovalsForRecord(ctx, 'customer', row.id),
   ])
   const labels = await userLabels(ctx, [
     row.ownerId,
@@ -131,6 +134,6 @@ export async function getCustomerCard({
     opportunities: [],
     contracts: [],
     payments: [],
-    approvals: [],
+    approvals,
   }
 }

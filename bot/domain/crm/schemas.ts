@@ -148,8 +148,31 @@ export const searchInput = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** mine: owned by me; pool: unowned; all: everything visible. */
   filter: z.enum(['all', 'mine', 'pool']).default('all'),
+  /** Customers owned by people of this department (and, unless `subDepartments=false`, those below it). */
+  departmentId: z.string().min(1).max(64).optional(),
+  subDepartments: z.enum(['true', 'false']).default('true'),
+  /** Comma-separated tags (`重点,国企`); `tagMode` any (default) or all of them. */
+  tags: z
+    .string()
+    .max(600)
+    .optional()
+    .refine((v) => v === undefined || splitTags(v).length <= 10, { message: 'at most 10 tags' })
+    .refine((v) => v === undefined || splitTags(v).every((t) => t.length <= 50), {
+      message: 'a tag has at most 50 characters',
+    }),
+  tagMode: z.enum(['any', 'all']).default('any'),
 })
 export type SearchInput = z.input<typeof searchInput>
+
+/** `a, b,,c` → `['a','b','c']`: trimmed, empty parts dropped, duplicates removed. */
+export const splitTags = (raw: string): string[] => [
+  ...new Set(
+    raw
+      .split(/[,，]/)
+      .map((t) => t.trim())
+      .filter(Boolean),
+  ),
+]
 
 export const nearbyInput = z.object({
   lat: z.coerce.number().min(-90).max(90),

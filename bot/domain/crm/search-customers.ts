@@ -1,10 +1,11 @@
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
-import { customers } from '../../../db/schema'
+import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { customers, departments, userDepartments } from '../../../db/schema'
 import { type ServiceContext, withTransaction } from '../context'
+import { InvalidInputError } from '../errors'
 import { type CrmAccess, loadCrmAccess, userLabels, visibleCustomers } from './access'
 import { regionLabel } from './regions'
 import { resultRows as rowsOf } from './rows'
-import { parseInput, type SearchInput, searchInput } from './schemas'
+import { parseInput, type SearchInput, searchInput, splitTags } from './schemas'
 import { normaliseSearch } from './search-text'
 
 export interface CustomerHit {
@@ -99,11 +100,32 @@ export async function searchCustomers({
   input: SearchInput
   access?: CrmAccess
 }): Promise<CustomerHit[]> {
-  const { q: raw, limit, filter } = parseInput(searchInput, input)
+  const {
+    q: raw,
+    limit,
+    filter,
+    departmentId,
+    subDepartments,
+    tags,
+    tagMode,
+  } = parseInput(searchInput, input)
   const scope = access ?? (await loadCrmAccess(ctx))
   const conds: SQL[] = [visibleCustomers(ctx, scope)]
   if (filter === 'mine') conds.push(eq(customers.ownerId, scope.userId))
   if (filter === 'pool') conds.push(isNull(customers.ownerId))
+  if (departmentId) conds.push(await ownedInDepartment(ctx, departmentId, subDepartments === 'true'))
+  const tagList = tags ? splitTags(tags) : []
+  if (tagList.length > 0) {
+    // jsonb containment: every tag (`@>` of the array) or any of them (`?|`).
+    conds.push(
+      tagMode === 'all'
+        ? sql`${customers.tags} @> ${JSON.stringify(tagList)}::jsonb`
+        : sql`${customers.tags} ?| array[${sql.join(
+            tagList.map((t) => sql`${t}`),
+            sql`, `,
+          )}]::text[]`,
+    )
+  }
   const base = and(...conds) as SQL
   const q = normaliseSearch(raw)
   const len = [...q].length
@@ -127,7 +149,7 @@ export async function searchCustomers({
           select id, name, short_name, name_norm, industry, tier, province_code, city_code, district_code,
             owner_id, last_followed_up_at
           from (select id, tenant_id, name, short_name, name_norm, industry, tier, province_code, city_code,
-                  district_code, owner_id, last_followed_up_at
+                  district_code, owner_id, last_followed_up_at, tags
                 from ${customers} where ${customers.tenantId} = ${ctx.tenantId} and ${match}
                 limit ${candidatesFor(len)}) as crm_customers
           where ${base}
@@ -180,6 +202,28 @@ export async function searchCustomers({
     inPool: r.ownerId === null,
     lastFollowedUpAt: r.lastFollowedUpAt ? r.lastFollowedUpAt.toISOString() : null,
   }))
+}
+
+/**
+ * Customers owned by someone in the department (and below it, by the materialised path). The data scope
+ * still applies on top, so a filter never widens what the caller sees. An unknown department is a 400.
+ */
+async function ownedInDepartment(ctx: ServiceContext, departmentId: string, below: boolean): Promise<SQL> {
+  const [dept] = await ctx.db
+    .select({ id: departments.id, path: departments.path })
+    .from(departments)
+    .where(and(eq(departments.tenantId, ctx.tenantId), eq(departments.id, departmentId)))
+  if (!dept) throw new InvalidInputError('departmentId', `departmentId: no department ${departmentId}`)
+  const match = below
+    ? sql`${departments.path} like ${`${escapeLike(dept.path)}%`}`
+    : eq(departments.id, dept.id)
+  return inArray(
+    customers.ownerId,
+    sql`(select ${userDepartments.userId} from ${userDepartments}
+         inner join ${departments} on ${departments.id} = ${userDepartments.departmentId}
+         where ${userDepartments.tenantId} = ${ctx.tenantId} and ${departments.tenantId} = ${ctx.tenantId}
+           and ${match})`,
+  )
 }
 
 function rank(r: { nameNorm: string; shortName: string | null }, q: string): number {

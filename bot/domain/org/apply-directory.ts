@@ -1,9 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { departments, userDepartments, userIdentities, users } from '../../../db/schema'
+import { departments, userIdentities, users } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
+import { upsertDepartments, upsertUsers } from './directory-writes'
 import { type ApplyDirectoryInput, applyDirectorySchema } from './schemas'
 
 export interface ApplyDirectoryResult {
@@ -96,23 +97,7 @@ export async function applyDirectory({
         active: true,
       }
     })
-    for (const rows of chunks(deptRows)) {
-      await tx
-        .insert(departments)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: departments.id,
-          set: {
-            name: sql`excluded.name`,
-            parentId: sql`excluded.parent_id`,
-            path: sql`excluded.path`,
-            leaderUserId: sql`excluded.leader_user_id`,
-            sortOrder: sql`excluded.sort_order`,
-            active: sql`true`,
-            updatedAt: sql`now()`,
-          },
-        })
-    }
+    for (const rows of chunks(deptRows)) await upsertDepartments(tx, rows)
 
     const userRows = snapshot.users.map((u) => {
       const memberships = u.departmentExternalIds
@@ -133,55 +118,11 @@ export async function applyDirectory({
           managerId: u.managerOpenId ? (userIdByOpenId.get(u.managerOpenId) ?? null) : null,
           status: (u.active ? 'active' : 'inactive') as 'active' | 'inactive',
         },
-        memberships: [...new Set(memberships)],
+        memberships,
         identity: u,
       }
     })
-    for (const rows of chunks(userRows)) {
-      await tx
-        .insert(users)
-        .values(rows.map((r) => r.row))
-        .onConflictDoUpdate({
-          target: users.id,
-          set: {
-            name: sql`excluded.name`,
-            enName: sql`excluded.en_name`,
-            email: sql`excluded.email`,
-            mobile: sql`excluded.mobile`,
-            avatarUrl: sql`excluded.avatar_url`,
-            jobTitle: sql`excluded.job_title`,
-            departmentId: sql`excluded.department_id`,
-            managerId: sql`excluded.manager_id`,
-            status: sql`excluded.status`,
-            updatedAt: sql`now()`,
-          },
-        })
-      const ids = rows.map((r) => r.row.id)
-      await tx
-        .delete(userDepartments)
-        .where(and(eq(userDepartments.tenantId, tenantId), inArray(userDepartments.userId, ids)))
-      const memberships = rows.flatMap((r) =>
-        r.memberships.map((departmentId) => ({ tenantId, userId: r.row.id, departmentId })),
-      )
-      if (memberships.length > 0) await tx.insert(userDepartments).values(memberships).onConflictDoNothing()
-      await tx
-        .insert(userIdentities)
-        .values(
-          rows.map((r) => ({
-            id: newId('idn'),
-            tenantId,
-            userId: r.row.id,
-            platform,
-            openId: r.identity.openId,
-            unionId: r.identity.unionId ?? null,
-            platformUserId: r.identity.userId ?? null,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [userIdentities.tenantId, userIdentities.platform, userIdentities.openId],
-          set: { unionId: sql`excluded.union_id`, platformUserId: sql`excluded.platform_user_id` },
-        })
-    }
+    for (const rows of chunks(userRows)) await upsertUsers(tx, tenantId, platform, rows)
 
     // Everyone of this platform who is no longer in the directory leaves (kept, made inactive).
     const present = new Set(snapshot.users.map((u) => userIdByOpenId.get(u.openId)))

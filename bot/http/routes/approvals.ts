@@ -123,6 +123,15 @@ const InstanceSchema = z
     tasks: z.array(TaskSchema),
     myTask: z.object({ id: z.string(), version: z.number().int() }).nullable(),
     businessRef: z.string().nullable(),
+    /** Started by an external system (ERP, HR): its name, the record id there and the link back. */
+    external: z
+      .object({
+        systemId: z.string(),
+        systemName: z.string(),
+        externalId: z.string(),
+        link: z.string().nullable(),
+      })
+      .nullable(),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
     timeline: z.array(TimelineSchema).optional(),
@@ -140,6 +149,8 @@ const ListItemSchema = z
     initiator: Person,
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
+    /** Name of the external system (ERP, HR) that started it; null for requests started by people. */
+    source: z.string().nullable(),
     myTask: z.object({ id: z.string(), version: z.number().int() }).nullable(),
   })
   .openapi('ApprovalListItem')
@@ -225,6 +236,7 @@ function instanceDto(
     })),
     myTask: mine ? { id: mine.id, version: mine.version } : null,
     businessRef: ins.businessRef,
+    external: ins.external ?? null,
     createdAt: iso(ins.createdAt) ?? '',
     finishedAt: iso(ins.finishedAt),
     ...(timeline
@@ -498,6 +510,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
           initiator: { id: r.initiatorId, name: r.initiatorName },
           createdAt: iso(r.createdAt) ?? '',
           finishedAt: iso(r.finishedAt),
+          source: r.source,
           myTask: r.myTaskId ? { id: r.myTaskId, version: r.myTaskVersion ?? 1 } : null,
         })),
         total: page.total,

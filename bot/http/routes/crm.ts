@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { addContact, listContacts } from '../../domain/crm/add-contact'
 import { addVisitPhoto } from '../../domain/crm/add-visit-photo'
 import { assignCustomer } from '../../domain/crm/assign-customer'
@@ -13,6 +14,7 @@ import { extendReclaim } from '../../domain/crm/extend-reclaim'
 import { getCustomer } from '../../domain/crm/get-customer'
 import { getCustomerCard } from '../../domain/crm/get-customer-card'
 import { getFieldHistory } from '../../domain/crm/get-field-history'
+import { getVisitPhoto } from '../../domain/crm/get-visit-photo'
 import { listVisits } from '../../domain/crm/list-visits'
 import { nearbyCustomers } from '../../domain/crm/nearby-customers'
 import { planVisit } from '../../domain/crm/plan-visit'
@@ -37,17 +39,39 @@ import { searchCustomers } from '../../domain/crm/search-customers'
 import { getImportJob, MAX_IMPORT_BYTES, startImport } from '../../domain/crm/start-import'
 import { getCrmRules, updateCrmRules } from '../../domain/crm/update-crm-rules'
 import { updateCustomer } from '../../domain/crm/update-customer'
-import { InvalidInputError } from '../../domain/errors'
+import { visitMap, visitMapInput } from '../../domain/crm/visit-map'
+import { InvalidInputError, NotFoundError } from '../../domain/errors'
+import { verifyBlobLink } from '../../lib/storage/signed-link'
 import type { BlobStorage } from '../../lib/storage/types'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import {
+  CrmCheckIn,
+  CrmContact,
+  CrmCustomer,
+  CrmCustomerCard,
+  CrmCustomerHit,
+  CrmCustomField,
+  CrmFieldChange,
+  CrmFollowUp,
+  CrmImportJob,
+  CrmNearbyCustomer,
+  CrmRelationEdge,
+  CrmRelationGraph,
+  CrmRulesOut,
+  CrmVisit,
+  CrmVisitMap,
+  itemsOf,
+  toCard,
+  toContact,
+  toCustomField,
+  toFollowUp,
+  toImportJob,
+  toRules,
+  toVisit,
+} from './crm-schemas'
 
-const Any = (name: string, description: string) => z.unknown().openapi(name, { description })
-const CustomerOut = Any(
-  'CrmCustomer',
-  'A customer: fields, region codes and label, geo point, owner, pool state',
-)
 const ok = (schema: z.ZodType, description = 'ok') => ({
   200: { description, content: { 'application/json': { schema } } },
   ...errorResponses,
@@ -60,8 +84,8 @@ const idParam = z.object({ id: z.string().min(1).max(64) })
 function route<
   M extends RouteConfig['method'],
   P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> = Record<never, never>,
->(method: M, path: P, summary: string, extra?: E) {
+  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
+>(method: M, path: P, summary: string, extra: E) {
   return createRoute({
     method,
     path,
@@ -69,10 +93,11 @@ function route<
     tags: ['crm'],
     security: [{ session: [] }],
     middleware: [requireSession] as const,
-    responses: ok(z.unknown()),
     ...(extra as E),
   })
 }
+
+const secretOf = (c: Context<AppEnv>): string => c.get('deps').sessionSecret
 
 async function readUpload(raw: ArrayBuffer, max: number): Promise<Uint8Array> {
   if (raw.byteLength > max) throw new InvalidInputError('file', `file exceeds ${max} bytes`)
@@ -94,7 +119,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       'Search or list customers (name, short name, pinyin, initials, phone, contact)',
       {
         request: { query: searchInput },
-        responses: ok(Any('CrmCustomerHits', 'Matching customers, best first')),
+        responses: ok(itemsOf(CrmCustomerHit, 'CrmCustomerHits'), 'Matching customers, best first'),
       },
     ),
     async (c) =>
@@ -103,21 +128,21 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
   app.openapi(
     route('post', '/crm/customers', 'Create a customer (409 with the owner to ask when it is a duplicate)', {
       request: body(createCustomerInput),
-      responses: ok(CustomerOut),
+      responses: ok(CrmCustomer),
     }),
     async (c) => c.json(await createCustomer({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
   )
   app.openapi(
     route('get', '/crm/customers/{id}', 'One customer', {
       request: { params: idParam },
-      responses: ok(CustomerOut),
+      responses: ok(CrmCustomer),
     }),
     async (c) => c.json(await getCustomer({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
   )
   app.openapi(
     route('patch', '/crm/customers/{id}', 'Edit a customer (changes go to the field history)', {
       request: { params: idParam, ...body(updateCustomerInput) },
-      responses: ok(CustomerOut),
+      responses: ok(CrmCustomer),
     }),
     async (c) =>
       c.json(
@@ -136,15 +161,22 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       'The customer card: customer, contacts, follow-ups, visits, relations, timeline',
       {
         request: { params: idParam },
-        responses: ok(Any('CrmCustomerCard', 'Everything about a customer in one call')),
+        responses: ok(CrmCustomerCard),
       },
     ),
     async (c) =>
-      c.json(await getCustomerCard({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+      c.json(
+        await toCard(
+          secretOf(c),
+          await getCustomerCard({ ctx: apiContext(c), customerId: c.req.valid('param').id }),
+        ),
+        200,
+      ),
   )
   app.openapi(
     route('get', '/crm/customers/{id}/history', 'Field history of a customer', {
       request: { params: idParam },
+      responses: ok(itemsOf(CrmFieldChange, 'CrmFieldHistory')),
     }),
     async (c) =>
       c.json(
@@ -158,6 +190,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
         params: idParam,
         query: z.object({ depth: z.coerce.number().int().min(1).max(2).default(2) }),
       },
+      responses: ok(CrmRelationGraph),
     }),
     async (c) =>
       c.json(
@@ -176,6 +209,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       'Link two customers (supplier, distributor, parent, partner)',
       {
         request: { params: idParam, ...body(relationInput) },
+        responses: ok(CrmRelationEdge),
       },
     ),
     async (c) =>
@@ -189,33 +223,41 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       ),
   )
   app.openapi(
-    route('get', '/crm/customers/{id}/contacts', 'Contacts of a customer', { request: { params: idParam } }),
-    async (c) =>
-      c.json({ items: await listContacts({ ctx: apiContext(c), customerId: c.req.valid('param').id }) }, 200),
+    route('get', '/crm/customers/{id}/contacts', 'Contacts of a customer', {
+      request: { params: idParam },
+      responses: ok(itemsOf(CrmContact, 'CrmContacts')),
+    }),
+    async (c) => {
+      const rows = await listContacts({ ctx: apiContext(c), customerId: c.req.valid('param').id })
+      return c.json({ items: rows.map(toContact) }, 200)
+    },
   )
   app.openapi(
     route('post', '/crm/customers/{id}/contacts', 'Add a contact with their role in decisions', {
       request: { params: idParam, ...body(contactInput) },
+      responses: ok(CrmContact),
     }),
     async (c) =>
       c.json(
-        await addContact({
-          ctx: apiContext(c),
-          customerId: c.req.valid('param').id,
-          input: c.req.valid('json'),
-        }),
+        toContact(
+          await addContact({
+            ctx: apiContext(c),
+            customerId: c.req.valid('param').id,
+            input: c.req.valid('json'),
+          }),
+        ),
         200,
       ),
   )
   app.openapi(
     route('get', '/crm/customers/{id}/follow-ups', 'Follow-ups of a customer, newest first', {
       request: { params: idParam },
+      responses: ok(itemsOf(CrmFollowUp, 'CrmFollowUps')),
     }),
-    async (c) =>
-      c.json(
-        { items: await listFollowUps({ ctx: apiContext(c), customerId: c.req.valid('param').id }) },
-        200,
-      ),
+    async (c) => {
+      const rows = await listFollowUps({ ctx: apiContext(c), customerId: c.req.valid('param').id })
+      return c.json({ items: rows.map(toFollowUp) }, 200)
+    },
   )
   app.openapi(
     route(
@@ -224,24 +266,37 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       'Log a follow-up (a next time schedules a reminder card)',
       {
         request: { params: idParam, ...body(followUpInput) },
+        responses: ok(CrmFollowUp),
       },
     ),
     async (c) =>
       c.json(
-        await createFollowUp({
-          ctx: apiContext(c),
-          customerId: c.req.valid('param').id,
-          input: c.req.valid('json'),
-        }),
+        toFollowUp(
+          await createFollowUp({
+            ctx: apiContext(c),
+            customerId: c.req.valid('param').id,
+            input: c.req.valid('json'),
+          }),
+        ),
         200,
       ),
   )
   app.openapi(
     route('get', '/crm/customers/{id}/visits', 'Visits of a customer, newest first', {
       request: { params: idParam },
+      responses: ok(itemsOf(CrmVisit, 'CrmVisits')),
     }),
     async (c) =>
-      c.json({ items: await listVisits({ ctx: apiContext(c), customerId: c.req.valid('param').id }) }, 200),
+      c.json(
+        {
+          items: await Promise.all(
+            (await listVisits({ ctx: apiContext(c), customerId: c.req.valid('param').id })).map((v) =>
+              toVisit(secretOf(c), v),
+            ),
+          ),
+        },
+        200,
+      ),
   )
   for (const [verb, summary, fn] of [
     ['claim', 'Claim a pool customer (per-rep limit, re-claim cooldown)', claimCustomer],
@@ -251,7 +306,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
     app.openapi(
       route('post', `/crm/customers/{id}/${verb}`, summary, {
         request: { params: idParam },
-        responses: ok(CustomerOut),
+        responses: ok(CrmCustomer),
       }),
       async (c) => c.json(await fn({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
     )
@@ -259,7 +314,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
   app.openapi(
     route('post', '/crm/customers/{id}/assign', 'Assign or reassign a customer (managers)', {
       request: { params: idParam, ...body(assignInput) },
-      responses: ok(CustomerOut),
+      responses: ok(CrmCustomer),
     }),
     async (c) =>
       c.json(
@@ -274,12 +329,30 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
   app.openapi(
     route('get', '/crm/nearby', 'Workable customers nearest to a point (check-in suggestions)', {
       request: { query: nearbyInput },
+      responses: ok(itemsOf(CrmNearbyCustomer, 'CrmNearbyCustomers')),
     }),
     async (c) =>
       c.json({ items: await nearbyCustomers({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
   )
-  app.openapi(route('post', '/crm/visits', 'Plan a visit', { request: body(planVisitInput) }), async (c) =>
-    c.json(await planVisit({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  app.openapi(
+    route('post', '/crm/visits', 'Plan a visit', { request: body(planVisitInput), responses: ok(CrmVisit) }),
+    async (c) =>
+      c.json(
+        await toVisit(secretOf(c), await planVisit({ ctx: apiContext(c), input: c.req.valid('json') })),
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'get',
+      '/crm/visits/map',
+      "The team's checked-in visits in a period, with coordinates (data-scoped)",
+      {
+        request: { query: visitMapInput },
+        responses: ok(CrmVisitMap),
+      },
+    ),
+    async (c) => c.json(await visitMap({ ctx: apiContext(c), input: c.req.valid('query') }), 200),
   )
   app.openapi(
     route(
@@ -288,21 +361,29 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       'Check in (idempotent by clientKey; offline check-ins keep their time and place)',
       {
         request: body(checkInInput),
+        responses: ok(CrmCheckIn),
       },
     ),
-    async (c) => c.json(await checkInVisit({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+    async (c) => {
+      const { visit, replayed } = await checkInVisit({ ctx: apiContext(c), input: c.req.valid('json') })
+      return c.json({ visit: await toVisit(secretOf(c), visit), replayed }, 200)
+    },
   )
   app.openapi(
     route('post', '/crm/visits/{id}/check-out', 'Check out with a summary', {
       request: { params: idParam, ...body(checkOutInput) },
+      responses: ok(CrmVisit),
     }),
     async (c) =>
       c.json(
-        await checkOutVisit({
-          ctx: apiContext(c),
-          visitId: c.req.valid('param').id,
-          input: c.req.valid('json'),
-        }),
+        await toVisit(
+          secretOf(c),
+          await checkOutVisit({
+            ctx: apiContext(c),
+            visitId: c.req.valid('param').id,
+            input: c.req.valid('json'),
+          }),
+        ),
         200,
       ),
   )
@@ -317,6 +398,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
           query: z.object({ name: z.string().max(200).default('photo') }),
           body: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } },
         },
+        responses: ok(CrmVisit),
       },
     ),
     async (c) => {
@@ -329,26 +411,101 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
         visitId: c.req.valid('param').id,
         file: { name: c.req.valid('query').name, contentType, data },
       })
-      return c.json(visit, 200)
+      return c.json(await toVisit(secretOf(c), visit), 200)
     },
   )
-  app.openapi(route('get', '/crm/rules', 'Pool rules and check-in threshold of the tenant'), async (c) =>
-    c.json(await getCrmRules({ ctx: apiContext(c) }), 200),
+  app.openapi(
+    route(
+      'get',
+      '/crm/visits/{id}/photos/{name}',
+      'A photo of a visit (the bytes, from the configured store)',
+      {
+        request: { params: idParam.extend({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/) }) },
+        responses: {
+          200: {
+            description: 'the image',
+            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+          },
+          ...errorResponses,
+        },
+      },
+    ),
+    async (c) => {
+      if (!options.storage) throw new NotFoundError('photo', c.req.valid('param').name)
+      const { id, name } = c.req.valid('param')
+      const photo = await getVisitPhoto({ ctx: apiContext(c), storage: options.storage, visitId: id, name })
+      return c.body(photo.body, 200, {
+        'content-type': photo.contentType,
+        'content-length': String(photo.size),
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      }) as never
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/crm/files/{token}/{name}',
+      summary: 'A stored photo by its signed link (the `url` of a visit photo; no session needed, expires)',
+      tags: ['crm'],
+      request: {
+        params: z.object({
+          token: z.string().min(10).max(1000),
+          name: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'the file',
+          content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { token, name } = c.req.valid('param')
+      // The token grants one folder (a visit's photos); the name picks the file in it.
+      const folder = await verifyBlobLink(secretOf(c), token)
+      const key = folder?.endsWith('/') && !name.startsWith('.') ? folder + name : null
+      // A bad or expired link and a missing object answer alike: nothing to learn from probing.
+      const blob = key && options.storage ? await options.storage.getStream(key) : null
+      if (!blob) throw new NotFoundError('file')
+      return c.body(blob.body, 200, {
+        'content-type': blob.contentType,
+        'content-length': String(blob.size),
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'",
+      }) as never
+    },
+  )
+  app.openapi(
+    route('get', '/crm/rules', 'Pool rules and check-in threshold of the tenant', {
+      responses: ok(CrmRulesOut),
+    }),
+    async (c) => c.json(toRules(await getCrmRules({ ctx: apiContext(c) })), 200),
   )
   app.openapi(
     route('put', '/crm/rules', 'Save pool rules and check-in threshold (admins)', {
       request: body(rulesInput),
+      responses: ok(CrmRulesOut),
     }),
-    async (c) => c.json(await updateCrmRules({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+    async (c) =>
+      c.json(toRules(await updateCrmRules({ ctx: apiContext(c), input: c.req.valid('json') })), 200),
   )
-  app.openapi(route('get', '/crm/custom-fields', 'Custom field definitions of the tenant'), async (c) =>
-    c.json({ items: await listCustomFields({ ctx: apiContext(c) }) }, 200),
+  app.openapi(
+    route('get', '/crm/custom-fields', 'Custom field definitions of the tenant', {
+      responses: ok(itemsOf(CrmCustomField, 'CrmCustomFields')),
+    }),
+    async (c) => c.json({ items: (await listCustomFields({ ctx: apiContext(c) })).map(toCustomField) }, 200),
   )
   app.openapi(
     route('post', '/crm/custom-fields', 'Define a typed custom field (admins)', {
       request: body(customFieldDefInput),
+      responses: ok(CrmCustomField),
     }),
-    async (c) => c.json(await defineCustomField({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+    async (c) =>
+      c.json(toCustomField(await defineCustomField({ ctx: apiContext(c), input: c.req.valid('json') })), 200),
   )
   app.openapi(
     route(
@@ -365,7 +522,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
           }),
           body: { content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
         },
-        responses: ok(Any('CrmImportJob', 'Import job: status, progress, per-row errors')),
+        responses: ok(CrmImportJob),
       },
     ),
     async (c) => {
@@ -381,15 +538,16 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
           ...(q.name ? { fileName: q.name } : {}),
         },
       })
-      return c.json(job, 200)
+      return c.json(toImportJob(job), 200)
     },
   )
   app.openapi(
     route('get', '/crm/imports/{id}', 'An import job: progress and per-row report', {
       request: { params: idParam },
-      responses: ok(Any('CrmImportJobState', 'Import job')),
+      responses: ok(CrmImportJob),
     }),
-    async (c) => c.json(await getImportJob({ ctx: apiContext(c), jobId: c.req.valid('param').id }), 200),
+    async (c) =>
+      c.json(toImportJob(await getImportJob({ ctx: apiContext(c), jobId: c.req.valid('param').id })), 200),
   )
   app.openapi(
     route('get', '/crm/export', 'Export customers or contacts in your scope as CSV or XLSX', {

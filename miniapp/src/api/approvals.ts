@@ -55,6 +55,15 @@ export function withdrawApproval(id: string, comment?: string) {
   return unwrap(api().POST('/api/v1/approvals/instances/{id}/withdraw', { params: { path: { id } }, body: { comment } }))
 }
 
+export type ResubmitBody = NonNullable<
+  paths['/api/v1/approvals/instances/{id}/resubmit']['post']['requestBody']
+>['content']['application/json']
+
+/** Resubmits a returned (退回) request, with the edited form if given (else the form as it was). */
+export function resubmitApproval(id: string, body: ResubmitBody) {
+  return unwrap(api().POST('/api/v1/approvals/instances/{id}/resubmit', { params: { path: { id } }, body }))
+}
+
 export function urgeApproval(id: string) {
   return unwrap(api().POST('/api/v1/approvals/instances/{id}/urge', { params: { path: { id } }, body: {} }))
 }

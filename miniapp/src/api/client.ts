@@ -20,6 +20,12 @@ export interface ApiClientDeps {
    * session exists and the request should be sent once more.
    */
   onUnauthorized(rejectedToken: string | null): Promise<boolean>
+  /**
+   * A sign-in in progress (the app exchanges its login code while the first page renders). Authenticated
+   * requests wait for it rather than go out without a token and come back 401. Its outcome is not this
+   * request's concern: a failed sign-in leaves no token and the usual 401 path takes over.
+   */
+  signingIn?(): Promise<unknown> | null
 }
 
 export interface ApiClient {
@@ -90,6 +96,8 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     // Keep an unread copy: the body can be sent only once per Request.
     const retryCopy = auth ? request.clone() : null
+    const signingIn = auth ? deps.signingIn?.() : null
+    if (signingIn) await signingIn.catch(() => undefined)
     const first = await attempt(request, auth, timeoutMs)
     if (first.response.status !== 401 || !retryCopy) return first.response
     if (!(await deps.onUnauthorized(first.token))) return first.response

@@ -1,6 +1,20 @@
-import type { Customer, CustomerCard, CustomerHit, FollowUp, Visit } from './crm-types'
 import type { paths } from './schema'
-import { api, unwrap } from './typed'
+import { api, type Schemas, unwrap } from './typed'
+
+/** Response shapes of `/api/v1/crm/*`, generated from the routes' zod schemas (bot/http/routes/crm-schemas.ts). */
+export type Customer = Schemas['CrmCustomer']
+export type CustomerHit = Schemas['CrmCustomerHit']
+export type CustomerCard = Schemas['CrmCustomerCard']
+export type UserLabel = Schemas['CrmUserLabel']
+export type Contact = Schemas['CrmContact']
+export type FollowUp = Schemas['CrmFollowUp']
+export type FollowUpKind = FollowUp['kind']
+export type VisitPhoto = Schemas['CrmVisitPhoto']
+/** A visit; each photo carries a signed `url` an `<img src>` can load without the session header. */
+export type Visit = Schemas['CrmVisit']
+export type VisitStatus = Visit['status']
+export type RelationGraph = Schemas['CrmRelationGraph']
+export type TimelineEntry = Schemas['CrmTimelineEntry']
 
 type Json<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends {
   requestBody?: { content: { 'application/json': infer B } }
@@ -16,61 +30,55 @@ export type FollowUpInput = Json<'/api/v1/crm/customers/{id}/follow-ups', 'post'
 export type PlanVisitInput = Json<'/api/v1/crm/visits', 'post'>
 export type CheckOutInput = Json<'/api/v1/crm/visits/{id}/check-out', 'post'>
 
-// The CRM routes declare their answers as `z.unknown()`; `crm-types.ts` names what the domain returns.
-
 export async function searchCustomers(query: CustomerQuery, signal?: AbortSignal): Promise<CustomerHit[]> {
-  const res = (await unwrap(api().GET('/api/v1/crm/customers', { params: { query }, signal }))) as {
-    items: CustomerHit[]
-  }
+  const res = await unwrap(api().GET('/api/v1/crm/customers', { params: { query }, signal }))
   return res.items
 }
 
 export async function getCustomerCard(id: string, signal?: AbortSignal): Promise<CustomerCard> {
-  return (await unwrap(api().GET('/api/v1/crm/customers/{id}/card', { params: { path: { id } }, signal }))) as CustomerCard
+  return unwrap(api().GET('/api/v1/crm/customers/{id}/card', { params: { path: { id } }, signal }))
 }
 
 export async function getCustomer(id: string): Promise<Customer> {
-  return (await unwrap(api().GET('/api/v1/crm/customers/{id}', { params: { path: { id } } }))) as Customer
+  return unwrap(api().GET('/api/v1/crm/customers/{id}', { params: { path: { id } } }))
 }
 
 export async function updateCustomer(id: string, body: CustomerPatch): Promise<Customer> {
-  return (await unwrap(api().PATCH('/api/v1/crm/customers/{id}', { params: { path: { id } }, body }))) as Customer
+  return unwrap(api().PATCH('/api/v1/crm/customers/{id}', { params: { path: { id } }, body }))
 }
 
 export async function createCustomer(body: CustomerCreate): Promise<Customer> {
-  return (await unwrap(api().POST('/api/v1/crm/customers', { body }))) as Customer
+  return unwrap(api().POST('/api/v1/crm/customers', { body }))
 }
 
 export async function claimCustomer(id: string): Promise<Customer> {
-  return (await unwrap(api().POST('/api/v1/crm/customers/{id}/claim', { params: { path: { id } } }))) as Customer
+  return unwrap(api().POST('/api/v1/crm/customers/{id}/claim', { params: { path: { id } } }))
 }
 
 export async function releaseCustomer(id: string): Promise<Customer> {
-  return (await unwrap(api().POST('/api/v1/crm/customers/{id}/release', { params: { path: { id } } }))) as Customer
+  return unwrap(api().POST('/api/v1/crm/customers/{id}/release', { params: { path: { id } } }))
 }
 
 export async function createFollowUp(customerId: string, body: FollowUpInput): Promise<FollowUp> {
-  return (await unwrap(
-    api().POST('/api/v1/crm/customers/{id}/follow-ups', { params: { path: { id: customerId } }, body }),
-  )) as FollowUp
+  return unwrap(api().POST('/api/v1/crm/customers/{id}/follow-ups', { params: { path: { id: customerId } }, body }))
 }
 
 export async function planVisit(body: PlanVisitInput): Promise<Visit> {
-  return (await unwrap(api().POST('/api/v1/crm/visits', { body }))) as Visit
+  return unwrap(api().POST('/api/v1/crm/visits', { body }))
 }
 
 export async function checkOutVisit(id: string, body: CheckOutInput): Promise<Visit> {
-  return (await unwrap(api().POST('/api/v1/crm/visits/{id}/check-out', { params: { path: { id } }, body }))) as Visit
+  return unwrap(api().POST('/api/v1/crm/visits/{id}/check-out', { params: { path: { id } }, body }))
 }
 
 /** The photo is the raw request body (image/jpeg, png, webp, heic; ≤ 10 MB). */
 export async function uploadVisitPhoto(id: string, file: File): Promise<Visit> {
-  return (await unwrap(
+  return unwrap(
     api().POST('/api/v1/crm/visits/{id}/photos', {
       params: { path: { id }, query: { name: file.name || 'photo' } },
       body: file as unknown as string,
       bodySerializer: (raw: unknown) => raw as BodyInit,
       headers: { 'Content-Type': file.type || 'image/jpeg' },
     }),
-  )) as Visit
+  )
 }

@@ -31,6 +31,16 @@ export function publishNotice(id: string) {
   return unwrap(api().POST('/api/v1/notices/{id}/publish', { params: { path: { id } } }))
 }
 
+/** Schedules (or moves) the publish time of a draft or scheduled notice; must be in the future. */
+export function scheduleNotice(id: string, scheduledAt: string) {
+  return unwrap(api().POST('/api/v1/notices/{id}/schedule', { params: { path: { id } }, body: { scheduledAt } }))
+}
+
+/** Retracts a published notice: every delivered card turns into "已撤回". */
+export function retractNotice(id: string) {
+  return unwrap(api().POST('/api/v1/notices/{id}/retract', { params: { path: { id } } }))
+}
+
 export function getNoticeDashboard(id: string, signal?: AbortSignal) {
   return unwrap(api().GET('/api/v1/notices/{id}/dashboard', { params: { path: { id }, query: { withPeople: 'true' } }, signal }))
 }

@@ -3,6 +3,692 @@
  * run `npx tsx miniapp/scripts/gen-api.ts` after changing a route schema in bot/http/routes/*.
  */
 export interface paths {
+    "/api/v1/approvals/external-systems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** External systems of the tenant (approval admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description systems */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ExternalSystem"][];
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register an external system; answers its secret once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        webhookUrl: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description registered */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalSystemSecret"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/external-systems/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename, change the webhook URL, or switch a system off */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        name?: string;
+                        webhookUrl?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description updated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalSystem"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/approvals/external-systems/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook deliveries with every attempt (status code, error) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    status?: "pending" | "delivered" | "failed";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deliveries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["WebhookDelivery"][];
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/external-systems/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a failed event once more */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deliveryId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            queued: true;
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/external-systems/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a new secret (shown once); the old one verifies calls for 24 h more */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description rotated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalSystemSecret"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file for an attachment/image field (raw body; ≤ 20 MB, images ≤ 10 MB)
+         * @description Put the answered `key` into the form field. Types: image/jpeg, image/png, image/webp, image/gif, image/heic, application/pdf, text/plain, text/csv, application/zip, application/msword, application/vnd.ms-excel, application/vnd.ms-powerpoint, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.openxmlformats-officedocument.presentationml.presentation. Only the uploader may submit it; once submitted, the request's participants may download it.
+         */
+        post: {
+            parameters: {
+                query: {
+                    name: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description stored */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalFile"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/files/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an approval file (uploader, the request participants, approval admins) */
+        get: {
+            parameters: {
+                query: {
+                    key: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/instances": {
         parameters: {
             query?: never;
@@ -1908,7 +2594,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmCustomFields"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -1988,7 +2674,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmCustomField"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -2055,9 +2741,13 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    departmentId?: string;
                     filter?: "all" | "mine" | "pool";
                     limit?: number;
                     q?: string;
+                    subDepartments?: "true" | "false";
+                    tagMode?: "any" | "all";
+                    tags?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2065,7 +2755,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description ok */
+                /** @description Matching customers, best first */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2674,7 +3364,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmContacts"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -2762,7 +3452,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmContact"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -2926,7 +3616,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmFollowUps"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3006,7 +3696,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmFollowUp"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3087,7 +3777,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmFieldHistory"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3172,7 +3862,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmRelationGraph"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3250,7 +3940,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmRelationEdge"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3414,7 +4104,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmVisits"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3499,6 +4189,90 @@ export interface paths {
                     };
                     content: {
                         "text/csv": string;
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/files/{token}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored photo by its signed link (the `url` of a visit photo; no session needed, expires) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/jpeg": string;
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3671,7 +4445,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["CrmImportJobState"];
+                        "application/json": components["schemas"]["CrmImportJob"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3756,7 +4530,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmNearbyCustomers"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3837,7 +4611,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmRules"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -3914,7 +4688,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmRules"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -4005,7 +4779,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmVisit"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -4098,7 +4872,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmVisit"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -4187,7 +4961,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["CrmVisit"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -4243,45 +5017,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/crm/visits/check-in": {
+    "/api/v1/crm/visits/{id}/photos/{name}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Check in (idempotent by clientKey; offline check-ins keep their time and place) */
-        post: {
+        /** A photo of a visit (the bytes, from the configured store) */
+        get: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        address?: string | null;
-                        /** Format: date-time */
-                        checkedInAt: string;
-                        clientKey: string;
-                        customerId: string;
-                        lat: number;
-                        lng: number;
-                        visitId?: string | null;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
-                /** @description ok */
+                /** @description the image */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "image/jpeg": string;
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -4331,6 +5093,798 @@ export interface paths {
                 };
             };
         };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/visits/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check in (idempotent by clientKey; offline check-ins keep their time and place) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        address?: string | null;
+                        /** Format: date-time */
+                        checkedInAt: string;
+                        clientKey: string;
+                        customerId: string;
+                        lat: number;
+                        lng: number;
+                        visitId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmCheckIn"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/visits/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's checked-in visits in a period, with coordinates (data-scoped) */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    limit?: number;
+                    to?: string;
+                    userId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmVisitMap"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/external/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an approval from an external system (ERP, HR, finance)
+         * @description Signed: `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<X-Flowcard-Timestamp>.<X-Flowcard-Nonce>.<raw body>")>`. Idempotent by the `Idempotency-Key` header (default: `externalId`): a retry answers 200 with the request it already started; the same key with a different body is 409. A second request for an `externalId` whose approval is still open is 409. Uses an ordinary template or one the system registered (`PUT /external/templates/{key}`). When the approval ends, `approval.finished` is POSTed to the system's webhook URL (see `webhooks`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "idempotency-key"?: string;
+                    /** @description 16-64 of A-Z a-z 0-9 _ -, never reused */
+                    "x-flowcard-nonce": string;
+                    /** @description `v1=` + hex HMAC-SHA256(secret, `<timestamp>.<nonce>.<raw body>`) */
+                    "x-flowcard-signature": string;
+                    /** @description the system id (`exs_…`) */
+                    "x-flowcard-system": string;
+                    /** @description unix seconds; ±300 s */
+                    "x-flowcard-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExternalApprovalStart"];
+                };
+            };
+            responses: {
+                /** @description already started by this idempotency key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalApprovalStatus"];
+                    };
+                };
+                /** @description started */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalApprovalStatus"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or bad signature, stale timestamp, reused nonce, unknown or inactive system */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/external/approvals/{externalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The status of the newest approval started for an external id
+         * @description Signed like every external call; the signed body is the empty string.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description 16-64 of A-Z a-z 0-9 _ -, never reused */
+                    "x-flowcard-nonce": string;
+                    /** @description `v1=` + hex HMAC-SHA256(secret, `<timestamp>.<nonce>.<raw body>`) */
+                    "x-flowcard-signature": string;
+                    /** @description the system id (`exs_…`) */
+                    "x-flowcard-system": string;
+                    /** @description unix seconds; ±300 s */
+                    "x-flowcard-timestamp": string;
+                };
+                path: {
+                    externalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description status */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalApprovalStatus"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or bad signature, stale timestamp, reused nonce, unknown or inactive system */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/external/approvals/{externalId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel (撤销) the open approval of an external id */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description 16-64 of A-Z a-z 0-9 _ -, never reused */
+                    "x-flowcard-nonce": string;
+                    /** @description `v1=` + hex HMAC-SHA256(secret, `<timestamp>.<nonce>.<raw body>`) */
+                    "x-flowcard-signature": string;
+                    /** @description the system id (`exs_…`) */
+                    "x-flowcard-system": string;
+                    /** @description unix seconds; ±300 s */
+                    "x-flowcard-timestamp": string;
+                };
+                path: {
+                    externalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description cancelled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExternalApprovalStatus"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or bad signature, stale timestamp, reused nonce, unknown or inactive system */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/external/templates/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register or update the system's own template (form schema and flow)
+         * @description Templates a system owns are started only by it. A key taken by an ordinary template or another system is 409.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description 16-64 of A-Z a-z 0-9 _ -, never reused */
+                    "x-flowcard-nonce": string;
+                    /** @description `v1=` + hex HMAC-SHA256(secret, `<timestamp>.<nonce>.<raw body>`) */
+                    "x-flowcard-signature": string;
+                    /** @description the system id (`exs_…`) */
+                    "x-flowcard-system": string;
+                    /** @description unix seconds; ±300 s */
+                    "x-flowcard-timestamp": string;
+                };
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        aliases?: string[];
+                        description?: string;
+                        flow: {
+                            nodes: ({
+                                id: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "start";
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "end";
+                            } | {
+                                approvers: {
+                                    /** @enum {string} */
+                                    kind: "users";
+                                    userIds: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "role";
+                                    roleKey: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "manager";
+                                    /** @default 1 */
+                                    level?: number;
+                                } | {
+                                    departmentId?: string;
+                                    /** @enum {string} */
+                                    kind: "department_head";
+                                    /** @default 0 */
+                                    level?: number;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "initiator_chooses";
+                                    /** @default false */
+                                    multiple?: boolean;
+                                };
+                                /**
+                                 * @default admin
+                                 * @enum {string}
+                                 */
+                                emptyPolicy?: "skip" | "admin";
+                                id: string;
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                mode?: "sequential" | "all" | "any";
+                                name: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "approval";
+                            } | {
+                                approvers: {
+                                    /** @enum {string} */
+                                    kind: "users";
+                                    userIds: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "role";
+                                    roleKey: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "manager";
+                                    /** @default 1 */
+                                    level?: number;
+                                } | {
+                                    departmentId?: string;
+                                    /** @enum {string} */
+                                    kind: "department_head";
+                                    /** @default 0 */
+                                    level?: number;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "initiator_chooses";
+                                    /** @default false */
+                                    multiple?: boolean;
+                                };
+                                id: string;
+                                name: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "cc";
+                            } | {
+                                branches: {
+                                    name: string;
+                                    next: string;
+                                    when: ({
+                                        field: string;
+                                        /** @enum {string} */
+                                        kind: "form";
+                                        /** @enum {string} */
+                                        op: "gt" | "gte" | "lt" | "lte" | "eq" | "in";
+                                        value: number | string | (string | number)[];
+                                    } | {
+                                        departmentIds: string[];
+                                        /** @enum {string} */
+                                        kind: "department";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "role";
+                                        roleKeys: string[];
+                                    })[];
+                                }[];
+                                defaultNext?: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "condition";
+                            })[];
+                        };
+                        form: {
+                            key: string;
+                            label: string;
+                            labelEn?: string;
+                            max?: number;
+                            maxLength?: number;
+                            min?: number;
+                            options?: {
+                                label: string;
+                                value: string;
+                            }[];
+                            placeholder?: string;
+                            required?: boolean;
+                            showOnCard?: boolean;
+                            /** @enum {string} */
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                        }[];
+                        key: string;
+                        name: string;
+                        nameEn?: string;
+                        /**
+                         * @default {
+                         *       "dedupe": "none",
+                         *       "initiatorAutoPass": false,
+                         *       "escalateAction": "to_manager"
+                         *     }
+                         */
+                        settings?: {
+                            adminUserIds?: string[];
+                            businessRefField?: string;
+                            /**
+                             * @default none
+                             * @enum {string}
+                             */
+                            dedupe?: "none" | "consecutive" | "any_previous";
+                            /**
+                             * @default to_manager
+                             * @enum {string}
+                             */
+                            escalateAction?: "auto_approve" | "auto_reject" | "to_manager";
+                            escalateAfterHours?: number;
+                            /** @default false */
+                            initiatorAutoPass?: boolean;
+                            remindAfterHours?: number;
+                            resultChatId?: string;
+                            titleField?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description registered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: boolean;
+                            id: string;
+                            key: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or bad signature, stale timestamp, reused nonce, unknown or inactive system */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description to-dos */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HomeTodos"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5626,6 +7180,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/org/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The department tree with leaders and member counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description tree */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Department"][];
+                        };
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search colleagues (for approver, transfer and audience pickers) */
+        get: {
+            parameters: {
+                query?: {
+                    departmentId?: string;
+                    limit?: number;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description people */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Person"][];
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -5708,12 +7369,92 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "approval.finished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An externally started approval ended (sent to the system webhook URL)
+         * @description Signed like the API calls (X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature) and carries X-Flowcard-Event-Id and X-Flowcard-Attempt. Any 2xx acknowledges; anything else (or no answer within 10 s) is retried after 30 s, 1 min, 2 min, … up to 10 attempts, then marked failed for the admin. Deliveries are at least once: dedupe on the event id.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ApprovalFinishedEvent"];
+                };
+            };
+            responses: {
+                /** @description acknowledged */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        ApprovalFile: {
+            contentType: string;
+            key: string;
+            name: string;
+            size: number;
+        };
+        ApprovalFinishedEvent: {
+            createdAt: string;
+            data: {
+                decisions: {
+                    approver: {
+                        id: string;
+                        name: string;
+                    };
+                    at: string | null;
+                    comment: string | null;
+                    result: string;
+                    step: string;
+                }[];
+                externalId: string;
+                finishedAt: string | null;
+                instanceId: string;
+                serialNo: string;
+                /** @enum {string} */
+                status: "approved" | "rejected" | "withdrawn" | "cancelled";
+                templateKey: string;
+            };
+            /** @description event id (`evt_…`): the same on every attempt; dedupe on it */
+            id: string;
+            /** @enum {string} */
+            type: "approval.finished";
+        };
         ApprovalInstance: {
             businessRef: string | null;
             createdAt: string;
+            external: {
+                externalId: string;
+                link: string | null;
+                systemId: string;
+                systemName: string;
+            } | null;
             fields: {
                 key: string;
                 label: string;
@@ -5780,6 +7521,7 @@ export interface components {
                 version: number;
             } | null;
             serialNo: string;
+            source: string | null;
             status: string;
             templateKey: string;
             templateName: string;
@@ -6009,16 +7751,370 @@ export interface components {
             id: number;
             taskId: string | null;
         };
+        /** @description replayed: true when the clientKey was seen before (the first check-in) */
+        CrmCheckIn: {
+            replayed: boolean;
+            visit: components["schemas"]["CrmVisit"];
+        };
+        CrmContact: {
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            customerId: string;
+            /** @enum {string} */
+            decisionRole: "decision_maker" | "influencer" | "evaluator" | "user" | "gatekeeper" | "other";
+            email: string | null;
+            id: string;
+            isPrimary: boolean;
+            name: string;
+            notes: string | null;
+            phone: string | null;
+            title: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            updatedAt: string;
+            wechat: string | null;
+        };
+        CrmContacts: {
+            items: components["schemas"]["CrmContact"][];
+        };
         /** @description A customer: fields, region codes and label, geo point, owner, pool state */
-        CrmCustomer: unknown;
+        CrmCustomer: {
+            address: string | null;
+            cityCode: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            creditCode: string | null;
+            customFields: {
+                [key: string]: unknown;
+            };
+            districtCode: string | null;
+            id: string;
+            industry: string | null;
+            inPool: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            lastFollowedUpAt: string | null;
+            lat: number | null;
+            lng: number | null;
+            name: string;
+            owner: components["schemas"]["CrmUserLabel"] | null;
+            phone: string | null;
+            provinceCode: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            reclaimDueAt: string | null;
+            /** @description Region label, e.g. 上海市 浦东新区 */
+            region: string;
+            scale: string | null;
+            shortName: string | null;
+            source: string | null;
+            tags: string[];
+            tier: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            updatedAt: string;
+            version: number;
+        };
         /** @description Everything about a customer in one call */
-        CrmCustomerCard: unknown;
-        /** @description Matching customers, best first */
-        CrmCustomerHits: unknown;
+        CrmCustomerCard: {
+            /** @description Filled by a later issue */
+            approvals: unknown[];
+            collaborators: components["schemas"]["CrmUserLabel"][];
+            contacts: components["schemas"]["CrmContact"][];
+            /** @description Filled by a later issue */
+            contracts: unknown[];
+            customer: components["schemas"]["CrmCustomer"];
+            followUps: components["schemas"]["CrmFollowUpWithAuthor"][];
+            /** @description Filled by a later issue */
+            opportunities: unknown[];
+            /** @description Filled by a later issue */
+            payments: unknown[];
+            relations: components["schemas"]["CrmRelationGraph"];
+            timeline: components["schemas"]["CrmTimelineEntry"][];
+            visits: components["schemas"]["CrmVisit"][];
+        };
+        CrmCustomerHit: {
+            id: string;
+            industry: string | null;
+            inPool: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            lastFollowedUpAt: string | null;
+            name: string;
+            owner: components["schemas"]["CrmPerson"] | null;
+            region: string;
+            shortName: string | null;
+            tier: string | null;
+        };
+        CrmCustomerHits: {
+            items: components["schemas"]["CrmCustomerHit"][];
+        };
+        CrmCustomField: {
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            id: string;
+            key: string;
+            label: string;
+            options: string[];
+            required: boolean;
+            /** @enum {string} */
+            type: "text" | "number" | "date" | "boolean" | "select" | "multiselect";
+        };
+        CrmCustomFields: {
+            items: components["schemas"]["CrmCustomField"][];
+        };
+        CrmFieldChange: {
+            actor: components["schemas"]["CrmPerson"] | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            at: string;
+            field: string;
+            newValue?: unknown;
+            oldValue?: unknown;
+        };
+        CrmFieldHistory: {
+            items: components["schemas"]["CrmFieldChange"][];
+        };
+        CrmFollowUp: {
+            authorId: string | null;
+            contactId: string | null;
+            content: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            customerId: string;
+            id: string;
+            /** @enum {string} */
+            kind: "call" | "visit" | "message" | "email" | "meeting";
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            nextFollowUpAt: string | null;
+        };
+        CrmFollowUps: {
+            items: components["schemas"]["CrmFollowUp"][];
+        };
+        CrmFollowUpWithAuthor: components["schemas"]["CrmFollowUp"] & {
+            author: components["schemas"]["CrmPerson"] | null;
+        };
         /** @description Import job: status, progress, per-row errors */
-        CrmImportJob: unknown;
-        /** @description Import job */
-        CrmImportJobState: unknown;
+        CrmImportJob: {
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            createdById: string | null;
+            /** @enum {string} */
+            entity: "customers" | "contacts";
+            errorRows: number;
+            errors: {
+                field: string;
+                message: string;
+                row: number;
+            }[];
+            fileName: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            finishedAt: string | null;
+            /** @enum {string} */
+            format: "csv" | "xlsx";
+            id: string;
+            message: string | null;
+            /** @enum {string} */
+            mode: "per_row" | "atomic";
+            okRows: number;
+            processedRows: number;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            startedAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "running" | "done" | "failed";
+            totalRows: number;
+        };
+        CrmNearbyCustomer: {
+            address: string | null;
+            distanceM: number;
+            id: string;
+            name: string;
+        };
+        CrmNearbyCustomers: {
+            items: components["schemas"]["CrmNearbyCustomer"][];
+        };
+        CrmPerson: {
+            id: string;
+            name: string;
+        };
+        CrmRelationEdge: {
+            from: string;
+            id: string;
+            /** @enum {string} */
+            kind: "supplier" | "distributor" | "parent" | "partner";
+            note: string | null;
+            to: string;
+        };
+        CrmRelationGraph: {
+            edges: components["schemas"]["CrmRelationEdge"][];
+            nodes: {
+                depth: number;
+                id: string;
+                name: string;
+            }[];
+            root: string;
+        };
+        CrmRules: {
+            checkInFlagMeters: number;
+            claimLimit: number;
+            extendDays: number;
+            reclaimAfterDays: number;
+            reclaimCooldownDays: number;
+            warnDaysBefore: number;
+        };
+        CrmTimelineEntry: {
+            actor: components["schemas"]["CrmPerson"] | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            at: string;
+            detail: string | null;
+            id: string;
+            /** @enum {string} */
+            kind: "follow_up" | "visit" | "change" | "created";
+            title: string;
+        };
+        CrmUserLabel: {
+            department: string | null;
+            id: string;
+            name: string;
+        };
+        CrmVisit: {
+            checkInAddress: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            checkInAt: string | null;
+            checkInDistanceM: number | null;
+            checkInFlagged: boolean;
+            checkInLat: number | null;
+            checkInLng: number | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            checkOutAt: string | null;
+            clientKey: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            createdAt: string;
+            customerId: string;
+            id: string;
+            photos: components["schemas"]["CrmVisitPhoto"][];
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            plannedAt: string | null;
+            purpose: string | null;
+            /** @enum {string} */
+            status: "planned" | "checked_in" | "checked_out" | "cancelled";
+            summary: string | null;
+            userId: string;
+        };
+        /** @description Checked-in visits of the people in your scope, with their check-in point */
+        CrmVisitMap: {
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            from: string;
+            items: components["schemas"]["CrmVisitMapPoint"][];
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            to: string;
+            /** @description more visits matched than the limit; the newest are here */
+            truncated: boolean;
+        };
+        CrmVisitMapPoint: {
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            checkInAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-05-01T08:30:00.000Z
+             */
+            checkOutAt: string | null;
+            customerId: string;
+            customerName: string;
+            distanceM: number | null;
+            flagged: boolean;
+            id: string;
+            lat: number;
+            lng: number;
+            /** @enum {string} */
+            status: "planned" | "checked_in" | "checked_out" | "cancelled";
+            user: components["schemas"]["CrmUserLabel"];
+        };
+        CrmVisitPhoto: {
+            contentType: string;
+            key: string;
+            name: string;
+            size: number;
+            /**
+             * @description Signed link to the image for an <img src>, valid for at least an hour; with a session the photo is also at /api/v1/crm/visits/{id}/photos/{last segment of key}
+             * @example /api/v1/crm/files/f1.dF8xL3Zpc2l0cy92aXNfMS8.1767225600.c2ln/pho_1.jpg
+             */
+            url: string;
+        };
+        CrmVisits: {
+            items: components["schemas"]["CrmVisit"][];
+        };
+        Department: {
+            children: components["schemas"]["Department"][];
+            id: string;
+            leader: {
+                id: string;
+                name: string;
+            } | null;
+            memberCount: number;
+            name: string;
+            parentId: string | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -6028,9 +8124,113 @@ export interface components {
                 requestId: string;
             };
         };
+        ExternalApprovalStart: {
+            approvers?: {
+                [key: string]: string[];
+            };
+            /** @example PO-2026-0042 */
+            externalId: string;
+            form: {
+                [key: string]: unknown;
+            };
+            initiator: {
+                email?: string;
+                mobile?: string;
+                userId?: string;
+            };
+            /** @example https://erp.example.com/po/42 */
+            link?: string;
+            /** @example purchase */
+            templateKey: string;
+        };
+        ExternalApprovalStatus: {
+            createdAt: string;
+            decisions: {
+                approver: {
+                    id: string;
+                    name: string;
+                };
+                at: string | null;
+                comment: string | null;
+                result: string;
+            }[];
+            externalId: string;
+            finishedAt: string | null;
+            initiator: {
+                id: string;
+                name: string;
+            };
+            instanceId: string;
+            link: string | null;
+            pendingApprovers: {
+                id: string;
+                name: string;
+            }[];
+            serialNo: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "returned" | "withdrawn" | "cancelled";
+            templateKey: string;
+            title: string;
+            webhook: {
+                attempts: number;
+                eventId: string;
+                lastError: string | null;
+                status: string;
+            } | null;
+        };
+        ExternalSystem: {
+            active: boolean;
+            createdAt: string;
+            id: string;
+            name: string;
+            previousSecretUntil: string | null;
+            rotatedAt: string | null;
+            secretHint: string;
+            webhookUrl: string;
+        };
+        ExternalSystemSecret: {
+            /** @description shown this once; store it in the external system */
+            secret: string;
+            system: components["schemas"]["ExternalSystem"];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        HomeTodos: {
+            approvals: {
+                id: string;
+                initiator: {
+                    id: string;
+                    name: string;
+                };
+                submittedAt: string;
+                title: string;
+            }[];
+            followups: {
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                dueAt: string;
+                id: string;
+                summary: string;
+            }[];
+            notices: {
+                id: string;
+                publishedAt: string | null;
+                requiresAck: boolean;
+                title: string;
+            }[];
+            visits: {
+                address: string | null;
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                id: string;
+                plannedAt: string;
+            }[];
         };
         NewsArticle: {
             body?: string;
@@ -6179,6 +8379,15 @@ export interface components {
             ackAt: string | null;
             readAt: string | null;
         } | null;
+        Person: {
+            avatarUrl: string | null;
+            departmentId: string | null;
+            departmentName: string | null;
+            enName: string | null;
+            id: string;
+            jobTitle: string | null;
+            name: string;
+        };
         Readiness: {
             checks: {
                 database: string;
@@ -6205,6 +8414,26 @@ export interface components {
             roles: string[];
             /** @enum {string} */
             scope: "self" | "department" | "department_tree" | "all";
+        };
+        WebhookDelivery: {
+            attempts: number;
+            createdAt: string;
+            deliveredAt: string | null;
+            event: string;
+            history: {
+                at: string;
+                attempt: number;
+                durationMs: number;
+                error: string | null;
+                statusCode: number | null;
+            }[];
+            id: string;
+            instanceId: string;
+            lastError: string | null;
+            lastStatusCode: number | null;
+            nextAttemptAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
         };
     };
     responses: never;

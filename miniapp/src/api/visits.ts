@@ -1,4 +1,4 @@
-import type { Visit } from './crm-types'
+import type { Visit } from './crm'
 import type { paths } from './schema'
 import { api, unwrap } from './typed'
 
@@ -7,5 +7,5 @@ export type CheckInPayload = paths['/api/v1/crm/visits/check-in']['post']['reque
 
 /** Idempotent by `clientKey`: a repeat answers the first check-in with `replayed: true`. */
 export async function checkInVisit(body: CheckInPayload): Promise<{ visit: Visit; replayed: boolean }> {
-  return (await unwrap(api().POST('/api/v1/crm/visits/check-in', { body }))) as { visit: Visit; replayed: boolean }
+  return unwrap(api().POST('/api/v1/crm/visits/check-in', { body }))
 }

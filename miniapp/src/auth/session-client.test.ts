@@ -109,6 +109,53 @@ describe('createSessionApiClient', () => {
     expect(env.exchange).toHaveBeenCalledOnce()
   })
 
+  it('holds requests made while the start-up sign-in runs and sends them with its token', async () => {
+    let release: (auth: AuthResponse) => void = () => undefined
+    const env = setup({
+      codes: [{ platform: 'devchat', code: 'c_1' }],
+      exchange: () => new Promise<AuthResponse>((done) => (release = done)),
+    })
+    const { fetch, calls } = fakeFetch(authorizedAs('tok_early'))
+    const client = createSessionApiClient({ ...env, fetch })
+
+    const signingIn = env.signIn.run()
+    const home = client.request('/api/v1/home')
+    const publicCall = client.request('/api/v1/auth/devchat', { method: 'POST', json: {}, auth: false })
+    await publicCall.catch(() => undefined)
+    // Only the unauthenticated call went out; the other waits for the session.
+    expect(calls.map((call) => new URL(call.url).pathname)).toEqual(['/api/v1/auth/devchat'])
+
+    release(auth('tok_early'))
+    await expect(signingIn).resolves.toBe('signed-in')
+    await expect(home).resolves.toEqual({ ok: true })
+    expect(calls[1]?.headers.get('Authorization')).toBe('Bearer tok_early')
+    expect(env.exchange).toHaveBeenCalledOnce()
+    expect(env.signIn.pending()).toBeNull()
+  })
+
+  it('keeps a failed start-up sign-in for the login page to show, once', async () => {
+    const refused = new ApiError({ status: 400, code: 'invalid_code', message: '登录码已失效' })
+    const env = setup({
+      codes: [{ platform: 'devchat', code: 'spent' }, null],
+      exchange: async () => {
+        throw refused
+      },
+    })
+    const { fetch } = fakeFetch(authorizedAs('never'))
+    const client = createSessionApiClient({ ...env, fetch })
+
+    const signingIn = env.signIn.run()
+    const home = client.request('/api/v1/home')
+    await expect(signingIn).rejects.toBe(refused)
+    // The held request goes out without a token and gets its 401; no second attempt: signed out.
+    await expect(home).rejects.toMatchObject({ status: 401 })
+    expect(env.onSignedOut).toHaveBeenCalledOnce()
+    expect(env.bridge.getLoginCode).toHaveBeenCalledOnce()
+
+    expect(env.signIn.takeFailure()).toBe(refused)
+    expect(env.signIn.takeFailure()).toBeNull()
+  })
+
   it('does not try to re-login when the login call itself is refused', async () => {
     const env = setup({ codes: [{ platform: 'feishu', code: 'x' }] })
     const { fetch } = fakeFetch(() =>

@@ -21,9 +21,16 @@ export function createSessionApiClient(deps: SessionClientDeps): ApiClient {
     fetch: deps.fetch,
     getLocale: deps.getLocale,
     getToken: () => deps.session.token,
+    signingIn: () => deps.signIn.pending(),
     async onUnauthorized(rejectedToken) {
       // Another request may already have replaced the token; then just retry with the new one.
       if (deps.session.token && deps.session.token !== rejectedToken) return true
+      // A request held for a sign-in that then failed went out without a token: do not try again behind
+      // the user's back (in Feishu that is another consent prompt); the login page shows why it failed.
+      if (rejectedToken === null && deps.signIn.failed()) {
+        deps.onSignedOut()
+        return false
+      }
       deps.session.clear()
       try {
         if ((await deps.signIn.run()) === 'signed-in') return true

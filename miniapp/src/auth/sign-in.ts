@@ -10,6 +10,15 @@ export interface SignIn {
    * Rejects with `PlatformError` or `ApiError`.
    */
   run(): Promise<SignInResult>
+  /** The attempt in progress, if any (settles like `run()`); null when no sign-in is running. */
+  pending(): Promise<SignInResult> | null
+  /**
+   * The error of the last attempt if it failed and nobody has shown it yet (then forgotten). The login
+   * page shows it instead of retrying with a code the failed attempt may already have spent.
+   */
+  takeFailure(): unknown
+  /** Whether the last attempt failed and nobody has taken its error yet (`takeFailure`). */
+  failed(): boolean
 }
 
 export interface SignInDeps {
@@ -20,12 +29,19 @@ export interface SignInDeps {
 
 export function createSignIn(deps: SignInDeps): SignIn {
   let inFlight: Promise<SignInResult> | null = null
+  let failure: { error: unknown } | null = null
 
   async function attempt(): Promise<SignInResult> {
-    const code = await deps.bridge.getLoginCode()
-    if (!code) return 'no-code'
-    deps.session.setSession(await deps.exchange(code))
-    return 'signed-in'
+    try {
+      const code = await deps.bridge.getLoginCode()
+      if (!code) return 'no-code'
+      deps.session.setSession(await deps.exchange(code))
+      failure = null
+      return 'signed-in'
+    } catch (error) {
+      failure = { error }
+      throw error
+    }
   }
 
   return {
@@ -34,6 +50,13 @@ export function createSignIn(deps: SignInDeps): SignIn {
         inFlight = null
       })
       return inFlight
+    },
+    pending: () => inFlight,
+    failed: () => failure !== null,
+    takeFailure() {
+      const taken = failure?.error ?? null
+      failure = null
+      return taken
     },
   }
 }

@@ -1,6 +1,6 @@
 import { ref, shallowRef } from 'vue'
 import { ApiError } from '@/api/errors'
-import type { Visit } from '@/api/crm-types'
+import type { Visit } from '@/api/crm'
 import { checkInVisit } from '@/api/visits'
 import { useAppContext } from '@/app-context'
 import { newClientKey } from '@/offline/queue'

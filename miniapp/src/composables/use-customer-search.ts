@@ -1,6 +1,6 @@
 import { computed, onScopeDispose, ref, watch } from 'vue'
 import { searchCustomers } from '@/api/crm'
-import type { CustomerHit } from '@/api/crm-types'
+import type { CustomerHit } from '@/api/crm'
 import { useResource } from './use-resource'
 
 export type CustomerScope = 'all' | 'mine' | 'department' | 'pool'

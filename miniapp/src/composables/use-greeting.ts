@@ -12,13 +12,20 @@ function greetingKey(hour: number): MessageKey {
   return 'home.greeting.evening'
 }
 
-/** "下午好，张三" and today's date for the top of the home page. */
+/**
+ * "下午好，张三" and today's date for the top of the home page. While the app is still exchanging its
+ * login code the name is not known yet: then just "下午好", without the dangling comma.
+ */
 export function useGreeting() {
   const { locale } = useI18n()
   const t = useT()
   const session = useSessionStore()
   const now = new Date()
-  const title = computed(() => t(greetingKey(now.getHours()), { name: session.user?.name ?? '' }))
+  const title = computed(() => {
+    const name = session.user?.name ?? ''
+    const text = t(greetingKey(now.getHours()), { name })
+    return name ? text : text.replace(/[，,]\s*$/, '')
+  })
   const date = computed(() => formatToday(locale.value, now))
   return { title, date }
 }

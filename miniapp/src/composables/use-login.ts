@@ -36,7 +36,11 @@ export function useLogin() {
   }
 
   onMounted(() => {
-    if (state.value.kind === 'signing-in') void start()
+    if (state.value.kind !== 'signing-in') return
+    // A sign-in started with the app (a code in the URL) failed and sent us here: say why.
+    const failure = signIn.takeFailure()
+    if (failure) state.value = { kind: 'error', ...describeError(failure) }
+    else void start()
   })
 
   return { state, start, platform: bridge.name }

@@ -51,6 +51,20 @@ describe('HomePage', () => {
     expect(wrapper.text()).toContain('今天的待办都处理完了')
   })
 
+  it('greets without a name, and without a dangling comma, until the session arrives', async () => {
+    const { wrapper } = await mountHome(() => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }))
+    const session = useSessionStore()
+    const user = session.user
+    if (!user) throw new Error('no user')
+    session.clear()
+    await flushPromises()
+    expect(wrapper.find('.home-page__greeting').text()).toMatch(/^(早上好|中午好|下午好|晚上好)$/)
+
+    session.setUser(user)
+    await flushPromises()
+    expect(wrapper.find('.home-page__greeting').text()).toMatch(/好，张三$/)
+  })
+
   it('shows the empty state, not an error, while the bot has no /home route (404)', async () => {
     const { wrapper } = await mountHome(() =>
       jsonResponse(404, { error: { code: 'not_found', message: 'Not Found', requestId: 'r' } }),

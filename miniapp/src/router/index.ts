@@ -6,6 +6,7 @@ import {
   type RouterHistory,
 } from 'vue-router'
 import AppShell from '@/components/shell/AppShell.vue'
+import HomePage from '@/pages/HomePage.vue'
 import type { TabName } from '@/composables/use-nav-tabs'
 import type { MessageKey } from '@/i18n'
 import { safeRedirect } from './redirect'
@@ -22,8 +23,9 @@ declare module 'vue-router' {
   }
 }
 
-// One lazy chunk per page; the shell (layout, navigation) is in the entry chunk.
-const HomePage = () => import('@/pages/HomePage.vue')
+// One lazy chunk per page. The shell (layout, navigation) and the home page are in the entry chunk: the
+// app opens on home, and on a slow network a separate home chunk (and the Vant pieces it shares) costs
+// more round trips than its ~10 KB cost a deep link to another page (tests/bench/miniapp-lcp.ts).
 const MePage = () => import('@/pages/MePage.vue')
 
 export const routes: RouteRecordRaw[] = [
@@ -129,6 +131,12 @@ export const routes: RouteRecordRaw[] = [
 
 export interface AppRouterDeps {
   session: { hasValidToken(): boolean }
+  /**
+   * True while a login code (in the URL, or from the chat client) is being exchanged at start-up. Pages
+   * then open at once and their API calls wait for the session; if the exchange fails, the API client's
+   * sign-out handler sends the user to the login page, which shows why.
+   */
+  signingIn?(): boolean
   /** Defaults to HTML5 history under Vite's base (`/app/`). */
   history?: RouterHistory
   /** Called when a lazy page chunk fails to load (usually: a deploy replaced it). */
@@ -160,7 +168,7 @@ export function createAppRouter(deps: AppRouterDeps): Router {
     if (to.name === 'login') {
       return deps.session.hasValidToken() && !to.query.signedOut ? safeRedirect(to.query.redirect) : true
     }
-    if (to.meta.public || deps.session.hasValidToken()) return true
+    if (to.meta.public || deps.session.hasValidToken() || deps.signingIn?.()) return true
     return { name: 'login', query: { redirect: to.fullPath }, replace: true }
   })
 

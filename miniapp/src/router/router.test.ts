@@ -31,6 +31,22 @@ describe('app router', () => {
     expect(r.currentRoute.value.name).toBe('customer')
   })
 
+  it('opens a page at once while the app exchanges a login code, and not after', async () => {
+    let signingIn = true
+    const r = createAppRouter({
+      session: { hasValidToken: () => false },
+      signingIn: () => signingIn,
+      history: createMemoryHistory('/app/'),
+    })
+    await r.push('/approvals/ins_1')
+    expect(r.currentRoute.value.name).toBe('approval')
+
+    signingIn = false
+    await r.push('/customers')
+    expect(r.currentRoute.value.name).toBe('login')
+    expect(r.currentRoute.value.query.redirect).toBe('/customers')
+  })
+
   it('skips the login page when already signed in', async () => {
     const r = router(true)
     await r.push('/login?redirect=%2Fnotices%2Fntc_1')

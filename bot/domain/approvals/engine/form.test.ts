@@ -66,10 +66,14 @@ describe('validateForm', () => {
       kind: 'a',
       tags: ['x', 'y'],
       who: 'usr_1',
-      files: [{ key: 'f1', name: 'a.pdf', size: 3 }],
+      files: [{ key: 'f1', name: 'f1' }],
       deal: 'ctr_1',
     })
-    expect(references).toEqual([{ field: 'form.who', kind: 'user', id: 'usr_1' }])
+    expect(references).toEqual([
+      { field: 'form.who', kind: 'user', id: 'usr_1' },
+      { field: 'form.files.0', kind: 'file', id: 'f1' },
+      { field: 'form.deal', kind: 'contract', id: 'ctr_1' },
+    ])
   })
 
   it.each([
@@ -86,7 +90,8 @@ describe('validateForm', () => {
     [{ title: 't', kind: 'c' }, 'form.kind'],
     [{ title: 't', tags: ['x', 'z'] }, 'form.tags'],
     [{ title: 't', tags: 'x' }, 'form.tags'],
-    [{ title: 't', files: [{ key: 'k' }] }, 'form.files.0'],
+    [{ title: 't', files: [{ name: 'k' }] }, 'form.files.0'],
+    [{ title: 't', files: ['a', 7] }, 'form.files.1'],
     [{ title: 't', deal: 42 }, 'form.deal'],
   ])('refuses %j naming %s', (input, field) => {
     expect(fieldOf(() => validateForm(fields, input))).toBe(field)

@@ -8,12 +8,15 @@ export interface DateRangeValue {
   days: number
 }
 
-/** A stored file reference (the upload itself lives in the platform or object storage). */
+/**
+ * A stored file reference: the storage key of an upload (`POST /api/v1/approvals/files`). Name, size and
+ * type are copied from the upload record on submission, never taken from the client.
+ */
 export interface FileRef {
   key: string
   name: string
   size?: number
-  url?: string
+  contentType?: string
 }
 
 /** Field types the chat card form can hold; the rest open the mini-app. */
@@ -29,8 +32,11 @@ export const SIMPLE_FIELD_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
   'user',
 ])
 
-/** Field types holding ids that must exist in the tenant (checked by the verb against the database). */
-export type ReferenceKind = 'user' | 'department'
+/**
+ * Field types holding ids that must exist in the tenant (checked by the verb against the database): org
+ * records, CRM records (within the initiator's data scope) and uploaded files (the initiator's own).
+ */
+export type ReferenceKind = 'user' | 'department' | 'customer' | 'opportunity' | 'contract' | 'file' | 'image'
 
 export interface ValidatedForm {
   values: Record<string, unknown>
@@ -159,26 +165,28 @@ function validateValue(
     case 'attachment':
     case 'image': {
       if (!Array.isArray(raw) || raw.length > 20) fail(path, field, 'expected a list of file references')
-      return raw.map((f, i) => {
-        const ref = f as Partial<FileRef> | null
-        if (!ref || typeof ref.key !== 'string' || !ref.key || typeof ref.name !== 'string') {
-          throw new InvalidInputError(`${path}.${i}`, `${field.label}：file reference needs key and name`)
+      const seen = new Set<string>()
+      const out: FileRef[] = []
+      raw.forEach((f, i) => {
+        // A storage key, or `{ key }` as the upload answered it.
+        const key = typeof f === 'string' ? f : (f as Partial<FileRef> | null)?.key
+        if (typeof key !== 'string' || !key || key.length > 300) {
+          throw new InvalidInputError(`${path}.${i}`, `${field.label}：expected an uploaded file key`)
         }
-        return {
-          key: ref.key,
-          name: ref.name.slice(0, 200),
-          ...(typeof ref.size === 'number' ? { size: ref.size } : {}),
-          ...(typeof ref.url === 'string' ? { url: ref.url } : {}),
-        } satisfies FileRef
+        if (seen.has(key)) return
+        seen.add(key)
+        references.push({ field: `${path}.${i}`, kind: field.type === 'image' ? 'image' : 'file', id: key })
+        out.push({ key, name: key.slice(key.lastIndexOf('/') + 1) })
       })
+      return out
     }
     case 'customer':
     case 'opportunity':
     case 'contract': {
-      // The CRM fills these in; for now the reference id is stored as given.
       if (typeof raw !== 'string' || raw.length < 1 || raw.length > 64) {
         fail(path, field, `expected a ${field.type} id`)
       }
+      references.push({ field: path, kind: field.type, id: raw })
       return raw
     }
   }

@@ -49,12 +49,17 @@ const instance: ApprovalInstance = {
   ],
   myTask: { id: 'tsk_1', version: 2 },
   businessRef: null,
+  external: null,
   createdAt: '2026-11-26T08:00:00.000Z',
   finishedAt: null,
   timeline: [{ id: 1, action: 'submit', actor: person('usr_rep', '刘洋'), taskId: null, comment: null, before: null, after: null, at: '2026-11-26T08:00:00.000Z' }],
 }
 
 async function mountPage(...answers: Array<(call: RecordedCall) => Response>) {
+  return mountPageAs({ id: 'usr_mgr', name: '张伟' }, ...answers)
+}
+
+async function mountPageAs(user: { id: string; name: string }, ...answers: Array<(call: RecordedCall) => Response>) {
   const { fetch, calls } = fakeFetch(...answers)
   installApiClient(createApiClient({ baseUrl: 'http://bot.test', fetch, getToken: () => 'tok', onUnauthorized: async () => false }))
   const pinia = createPinia()
@@ -62,7 +67,7 @@ async function mountPage(...answers: Array<(call: RecordedCall) => Response>) {
   useSessionStore().setSession({
     token: 'tok',
     expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-    user: { id: 'usr_mgr', name: '张伟', roles: [] },
+    user: { ...user, roles: [] },
   })
   const router = createAppRouter({ session: { hasValidToken: () => true }, history: createMemoryHistory('/app/') })
   await router.push('/approvals/ins_1')
@@ -112,5 +117,74 @@ describe('ApprovalPage', () => {
     expect(calls[1]?.url).toBe('http://bot.test/api/v1/approvals/tasks/tsk_1/reject')
     expect(JSON.parse(calls[1]?.body ?? '{}')).toEqual({ version: 2, comment: '票据不全' })
     expect(wrapper.find('[data-testid="approval-status"]').attributes('data-status')).toBe('rejected')
+  })
+
+  it('lets the applicant edit a returned request and resubmit it', async () => {
+    const returned: ApprovalInstance = { ...instance, status: 'returned', myTask: null }
+    const { calls } = await mountPageAs(
+      { id: 'usr_rep', name: '刘洋' },
+      () => jsonResponse(200, returned),
+      () => jsonResponse(200, { ...instance, round: 2, myTask: null }),
+      () => jsonResponse(200, { ...instance, round: 2, myTask: null }),
+    )
+    const open = document.body.querySelector<HTMLButtonElement>('[data-testid="resubmit"]')
+    if (!open) throw new Error('no resubmit button')
+    open.click()
+    await flushPromises()
+    const sheet = document.body.querySelector('[data-testid="resubmit-sheet"]')
+    const amount = sheet?.querySelector<HTMLInputElement>('[data-field="amount"] input')
+    if (!sheet || !amount) throw new Error('no resubmit form')
+    // The form comes back as it was sent: money in yuan, the dates as a range.
+    expect(amount.value).toBe('1280.50')
+    expect(sheet.querySelector<HTMLInputElement>('input[name="dates.start"]')?.value).toBe('2026-12-01')
+
+    amount.value = ''
+    amount.dispatchEvent(new Event('input'))
+    await flushPromises()
+    sheet.dispatchEvent(new Event('submit'))
+    await flushPromises()
+    expect(sheet.textContent).toContain('请填写报销金额')
+    expect(calls).toHaveLength(1)
+
+    amount.value = '980'
+    amount.dispatchEvent(new Event('input'))
+    const note = sheet.querySelector<HTMLTextAreaElement>('textarea[name="note"]')
+    if (!note) throw new Error('no note field')
+    note.value = '已补充发票'
+    note.dispatchEvent(new Event('input'))
+    await flushPromises()
+    sheet.dispatchEvent(new Event('submit'))
+    await flushPromises()
+
+    expect(calls[1]?.url).toBe('http://bot.test/api/v1/approvals/instances/ins_1/resubmit')
+    expect(calls[1]?.method).toBe('POST')
+    expect(JSON.parse(calls[1]?.body ?? '{}')).toEqual({
+      form: { amount: 98_000, dates: { start: '2026-12-01', end: '2026-12-03' } },
+      comment: '已补充发票',
+    })
+    expect(document.body.querySelector('[data-testid="approval-status"]')?.getAttribute('data-status')).toBe('pending')
+  })
+
+  it('shows the bot’s field errors next to the field when a resubmission is refused', async () => {
+    const returned: ApprovalInstance = { ...instance, status: 'returned', myTask: null }
+    await mountPageAs(
+      { id: 'usr_rep', name: '刘洋' },
+      () => jsonResponse(200, returned),
+      () =>
+        jsonResponse(400, {
+          error: { code: 'invalid_input', message: '报销金额：超过上限', field: 'form.amount', requestId: 'req_1' },
+        }),
+    )
+    document.body.querySelector<HTMLButtonElement>('[data-testid="resubmit"]')?.click()
+    await flushPromises()
+    const sheet = document.body.querySelector('[data-testid="resubmit-sheet"]')
+    sheet?.dispatchEvent(new Event('submit'))
+    await flushPromises()
+    expect(sheet?.querySelector('[data-field="amount"]')?.textContent).toContain('报销金额：超过上限')
+  })
+
+  it('offers no resubmission to anyone but the applicant', async () => {
+    await mountPage(() => jsonResponse(200, { ...instance, status: 'returned', myTask: null }))
+    expect(document.body.querySelector('[data-testid="resubmit"]')).toBeNull()
   })
 })

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import { createApiClient, installApiClient } from '@/api'
-import type { Customer } from '@/api/crm-types'
+import type { Customer } from '@/api/crm'
 import { createAppI18n } from '@/i18n'
 import { createAppRouter } from '@/router'
 import { fakeFetch, jsonResponse, type RecordedCall } from '@/testing/http'
@@ -28,7 +28,7 @@ const customer: Customer = {
   lng: null,
   source: null,
   customFields: {},
-  owner: { id: 'usr_1', name: '刘洋' },
+  owner: { id: 'usr_1', name: '刘洋', department: null },
   inPool: false,
   lastFollowedUpAt: null,
   reclaimDueAt: null,

@@ -9,6 +9,7 @@ import {
   type FormField,
   parseMoneyCents,
   rangeDays,
+  toDraft,
   toSubmission,
   validateDraft,
 } from './form-model'
@@ -193,4 +194,28 @@ describe('form model', () => {
     expect(rangeDays({ start: '2026-02-27', end: '2026-03-01' })).toBe(3)
     expect(rangeDays({ start: '2026-02-30', end: '2026-03-01' })).toBeNull()
   })
+
+  it('turns a stored form back into drafts that submit to the same form', () => {
+    const stored = {
+      reason: '拜访',
+      people: 3,
+      amount: 128_050,
+      period: { start: '2026-12-01', end: '2026-12-03', days: 3 },
+      kind: 'sick',
+      tags: ['a'],
+      handover: 'usr_zw',
+      dept: 'd_east',
+      files: [{ key: 'tenants/t/f/1.pdf', name: '1.pdf' }],
+      customer: 'cus_1',
+    }
+    const drafts = toDraft(fields, stored)
+    expect(drafts.amount).toBe('1280.50')
+    expect(drafts.people).toBe('3')
+    expect(drafts.period).toEqual({ start: '2026-12-01', end: '2026-12-03' })
+    expect(drafts.detail).toBe('')
+    expect(drafts.photos).toEqual([])
+    const { period, ...rest } = stored
+    expect(toSubmission(fields, drafts)).toEqual({ ...rest, period: { start: period.start, end: period.end } })
+  })
 })
+

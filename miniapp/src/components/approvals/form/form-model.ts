@@ -189,6 +189,44 @@ export function toSubmission(fields: readonly FormField[], values: DraftValues):
   return out
 }
 
+const isFileRef = (v: unknown): v is FileRef =>
+  typeof v === 'object' && v !== null && typeof (v as FileRef).key === 'string'
+
+/**
+ * The other way round: a submitted `form` (as the bot stores it) back into drafts for editing, e.g. to
+ * resubmit a returned request. Money goes back to yuan text, numbers to text, ranges lose their `days`.
+ */
+export function toDraft(fields: readonly FormField[], form: Record<string, unknown>): DraftValues {
+  const values = emptyValues(fields)
+  for (const field of fields) {
+    const value = form[field.key]
+    if (value === undefined || value === null) continue
+    switch (field.type) {
+      case 'money':
+        if (typeof value === 'number') values[field.key] = (value / 100).toFixed(2)
+        break
+      case 'number':
+        if (typeof value === 'number' || typeof value === 'string') values[field.key] = String(value)
+        break
+      case 'dateRange': {
+        const r = value as Partial<DateRangeDraft>
+        values[field.key] = { start: String(r.start ?? ''), end: String(r.end ?? '') }
+        break
+      }
+      case 'multiselect':
+        if (Array.isArray(value)) values[field.key] = value.map(String)
+        break
+      case 'attachment':
+      case 'image':
+        if (Array.isArray(value)) values[field.key] = value.filter(isFileRef).map((f) => ({ ...f }))
+        break
+      default:
+        if (typeof value === 'string' || typeof value === 'number') values[field.key] = String(value)
+    }
+  }
+  return values
+}
+
 /** A submitted value as text for the detail page (`¥5,000.00`, `2026-12-01 ~ 2026-12-05（5 天）`). */
 export function displayValue(field: FormField, value: unknown, locale: string): string {
   if (value === undefined || value === null || value === '') return '—'

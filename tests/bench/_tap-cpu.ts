@@ -1,0 +1,148 @@
+/**
+ * Node-side CPU and SQL statements per approval card tap (`npx tsx tests/bench/_tap-cpu.ts`; not in the
+ * `npm run bench` list). Starts N one-step requests, counts the statements of one tap, then taps the rest
+ * one after another through `dispatchEvent` (devchat) and reports process CPU time per tap. PROF=1 writes a
+ * CPU profile of the tap loop to /tmp/tap.cpuprofile. BENCH_POSTGRES_URL as for the other benches.
+ */
+import { and, eq } from 'drizzle-orm'
+import { createTemplate } from '../../bot/domain/approvals/create-template'
+import { startInstance } from '../../bot/domain/approvals/start-instance'
+import { systemClock } from '../../bot/domain/context'
+import { newId } from '../../bot/lib/ids'
+import { dispatchEvent } from '../../bot/platforms/dispatch'
+import { approvalTasks } from '../../db/schema'
+import { seedApprovalTemplates } from '../../db/seed/approvals'
+import { demoOrg } from '../../db/seed/demo'
+import { seedOrg } from '../../db/seed/org'
+import { createBenchDatabase } from './bench-db'
+
+const N = Number(process.env.N ?? 600)
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+async function main() {
+  const bench = await createBenchDatabase('tapcpu', 10)
+  const { database } = bench
+  try {
+    const org = await database.db.transaction((tx) =>
+      seedOrg(tx, demoOrg, { name: 'bench', platform: 'devchat', tenantKey: 'bench' }),
+    )
+    await database.db.transaction((tx) => seedApprovalTemplates(tx, org))
+    const ctx = (u: string) => ({
+      tenantId: org.tenantId,
+      actor: { kind: 'user' as const, userId: u, via: 'devchat' as const },
+      db: database.db,
+      clock: systemClock,
+      logger: silent,
+    })
+    await createTemplate({
+      ctx: ctx(org.users.wangjianguo ?? ''),
+      input: {
+        key: 'b1',
+        name: 'b1',
+        form: [{ key: 'note', label: '说明', type: 'text', required: true }],
+        flow: {
+          nodes: [
+            { id: 'start', type: 'start', next: 'a' },
+            {
+              id: 'a',
+              type: 'approval',
+              name: '审批',
+              approvers: { kind: 'users', userIds: [org.users.zhangwei ?? ''] },
+              next: 'end',
+            },
+            { id: 'end', type: 'end' },
+          ],
+        },
+      },
+    })
+    for (let i = 0; i < N; i++)
+      await startInstance({
+        ctx: ctx(org.users.liuyang ?? ''),
+        input: { templateKey: 'b1', form: { note: `#${i}` } },
+      })
+    const tasks = await database.db
+      .select()
+      .from(approvalTasks)
+      .where(
+        and(
+          eq(approvalTasks.tenantId, org.tenantId),
+          eq(approvalTasks.status, 'pending'),
+          eq(approvalTasks.nodeId, 'a'),
+        ),
+      )
+    const tap = (t: { id: string; version: number }) =>
+      dispatchEvent(
+        { database, logger: silent, clock: systemClock },
+        {
+          kind: 'card_action',
+          platform: 'devchat',
+          tenantKey: 'bench',
+          eventId: newId('evt'),
+          operator: { openId: 'zhangwei' },
+          payload: { a: 'approval.approve', task: t.id, v: t.version },
+          formValues: { comment: '同意' },
+        },
+      )
+    {
+      const { drizzle } = await import('drizzle-orm/postgres-js')
+      const postgres = (await import('postgres')).default
+      const schema = await import('../../db/schema')
+      const { rowsOf } = await import('../../db/client')
+      const client = postgres(bench.url, { max: 2, onnotice: () => {} })
+      const log: string[] = []
+      const db = drizzle({
+        client,
+        schema,
+        casing: 'snake_case',
+        logger: { logQuery: (q: string) => void log.push(q.slice(0, 90)) },
+      })
+      const cdb = { ...database, db: db as never, rows: async (q: never) => rowsOf(await db.execute(q)) }
+      const t = tasks[tasks.length - 1]
+      if (t)
+        await dispatchEvent(
+          { database: cdb as never, logger: silent, clock: systemClock },
+          {
+            kind: 'card_action',
+            platform: 'devchat',
+            tenantKey: 'bench',
+            eventId: newId('evt'),
+            operator: { openId: 'zhangwei' },
+            payload: { a: 'approval.approve', task: t.id, v: t.version },
+            formValues: { comment: '同意' },
+          },
+        )
+      tasks.pop()
+      console.log(`statements per tap: ${log.length}`)
+      if (process.env.SHOW) for (const q of log) console.log('  ', q)
+      await client.end()
+    }
+    const warm = tasks.slice(0, 100)
+    for (const t of warm) await tap(t)
+    const rest = tasks.slice(100)
+    const { Session } = await import('node:inspector/promises')
+    const session = new Session()
+    if (process.env.PROF) {
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.start')
+    }
+    const c0 = process.cpuUsage()
+    const w0 = performance.now()
+    for (const t of rest) {
+      const r = await tap(t)
+      if (r?.toast?.kind !== 'success') throw new Error(`tap failed ${JSON.stringify(r?.toast)}`)
+    }
+    const c = process.cpuUsage(c0)
+    const wall = performance.now() - w0
+    if (process.env.PROF) {
+      const { profile } = await session.post('Profiler.stop')
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync('/tmp/tap.cpuprofile', JSON.stringify(profile))
+    }
+    console.log(
+      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms wall/tap=${(wall / rest.length).toFixed(2)}ms`,
+    )
+  } finally {
+    await bench.drop()
+  }
+}
+await main()

@@ -1,0 +1,113 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startInstance } from '../../bot/domain/approvals/start-instance'
+import type { Database } from '../../db/client'
+import { approvalTimeline, auditLog, outbox } from '../../db/schema'
+import { openTestDatabase } from '../helpers/db'
+import { type ApprovalsTenant, approvalsTenant, ctxAs, pendingTaskOf, tap } from './approvals-harness'
+
+/** The batched writes of a tap (timeline, audit and outbox in one statement) keep what separate inserts wrote. */
+let database: Database
+let org: ApprovalsTenant
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+  org = await approvalsTenant(database)
+})
+afterAll(async () => database?.close())
+
+const counts = async (instanceId: string) => {
+  const [t, a, o] = await Promise.all([
+    database.db.select().from(approvalTimeline).where(eq(approvalTimeline.instanceId, instanceId)),
+    database.db.select().from(auditLog).where(eq(auditLog.tenantId, org.tenantId)),
+    database.db.select().from(outbox).where(eq(outbox.tenantId, org.tenantId)),
+  ])
+  return { timeline: t.length, audit: a.length, outbox: o.length }
+}
+
+describe('batched approval writes', () => {
+  it('writes timeline (in order, JSON null as SQL NULL), audit and outbox rows of a tap, and nothing for a losing tap', async () => {
+    const view = await startInstance({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: {
+        templateKey: 'expense',
+        form: { category: 'travel', amount: 120_00, date: '2026-11-20', description: '打车' },
+      },
+    })
+    const id = view.instance.id
+    const task = await pendingTaskOf(database, org, id, 'zhangwei')
+    const before = await counts(id)
+    const won = await tap(database, org, 'zhangwei', {
+      a: 'approval.approve',
+      task: task.id,
+      v: task.version,
+    })
+    expect(won.toast?.kind).toBe('success')
+    const after = await counts(id)
+    expect(after.timeline).toBeGreaterThan(before.timeline)
+    expect(after.audit).toBe(before.audit + 1)
+    expect(after.outbox).toBeGreaterThan(before.outbox)
+    const rows = await database.db
+      .select({
+        action: approvalTimeline.action,
+        actorKind: approvalTimeline.actorKind,
+        beforeIsNull: sql<boolean>`${approvalTimeline.before} is null`,
+        after: approvalTimeline.after,
+      })
+      .from(approvalTimeline)
+      .where(and(eq(approvalTimeline.tenantId, org.tenantId), eq(approvalTimeline.instanceId, id)))
+      .orderBy(asc(approvalTimeline.id))
+    expect(rows[0]?.action).toBe('submit')
+    const approve = rows.find((r) => r.action === 'approve')
+    expect(approve).toMatchObject({
+      actorKind: 'devchat',
+      beforeIsNull: false,
+      after: { status: 'approved' },
+    })
+    expect(rows.findIndex((r) => r.action === 'approve')).toBeGreaterThan(0)
+    const [audit] = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, org.tenantId), eq(auditLog.targetId, task.id)))
+    expect(audit).toMatchObject({ action: 'approval.approve', actorKind: 'devchat', meta: null })
+    const lost = await tap(database, org, 'zhangwei', {
+      a: 'approval.approve',
+      task: task.id,
+      v: task.version,
+    })
+    expect(lost.toast?.kind).not.toBe('success')
+    expect(await counts(id)).toEqual(after)
+  })
+
+  it('finishes a request: the finish entry has no `before` (SQL NULL) and its outbox rows are due now', async () => {
+    const view = await startInstance({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: {
+        templateKey: 'expense',
+        form: { category: 'travel', amount: 120_00, date: '2026-11-21', description: '打车' },
+      },
+    })
+    const id = view.instance.id
+    const task = await pendingTaskOf(database, org, id, 'zhangwei')
+    await tap(database, org, 'zhangwei', { a: 'approval.reject', task: task.id, v: task.version })
+    const [finish] = await database.db
+      .select({
+        beforeIsNull: sql<boolean>`${approvalTimeline.before} is null`,
+        after: approvalTimeline.after,
+      })
+      .from(approvalTimeline)
+      .where(and(eq(approvalTimeline.instanceId, id), eq(approvalTimeline.action, 'finish')))
+    expect(finish).toEqual({ beforeIsNull: true, after: { status: 'rejected' } })
+    const [due] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.tenantId, org.tenantId),
+          sql`${outbox.payload} ->> 'instanceId' = ${id}`,
+          sql`${outbox.availableAt} > now() + interval '1 minute'`,
+        ),
+      )
+    expect(due?.n).toBe(0)
+  })
+})
