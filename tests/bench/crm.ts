@@ -24,7 +24,7 @@ import { fmt, median, percentile, table } from './stats'
 const N_CUSTOMERS = Number(process.env.CRM_BENCH_CUSTOMERS ?? 200_000)
 const N_ACTIVITY = Number(process.env.CRM_BENCH_ACTIVITY ?? 1_000_000)
 const N_IMPORT = Number(process.env.CRM_BENCH_IMPORT ?? 50_000)
-const RUNS = 60
+const RUNS = Number(process.env.CRM_BENCH_RUNS ?? 200)
 const silent = {
   debug() {},
   info(o: object, m?: string) {
