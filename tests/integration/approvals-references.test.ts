@@ -126,6 +126,8 @@ describe('approval form references to CRM records', () => {
     })
     expect(res.status).toBe(201)
     expect(res.json.form).toMatchObject({ customer: ownCustomer, contract: 'ctr_future_1' })
+    // The detail shows the customer by name, not by id.
+    expect(res.json.formLabels).toEqual({ customer: '中国银行上海分行' })
     const card = await getCustomerCard({ ctx: ctxAs(database, org, 'liuyang'), customerId: ownCustomer })
     expect(card.approvals.map((a) => a.id)).toEqual([res.json.id])
     expect(card.approvals[0]).toMatchObject({ templateKey: 'deal-review', status: 'pending' })

@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm'
-import { approvalInstances } from '../../../db/schema'
+import { and, eq, inArray } from 'drizzle-orm'
+import { approvalInstances, customers } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import type { FormField, PlanStep, TemplateSettings } from './schemas'
@@ -28,6 +28,8 @@ export interface ApprovalView {
   tasks: TaskRow[]
   users: Map<string, UserBrief>
   departments: Map<string, string>
+  /** Names of the CRM records the form references (customer id → name), for display only. */
+  records: Map<string, string>
 }
 
 /**
@@ -54,6 +56,7 @@ export async function loadView(
   const plan = planOf(ins)
   const userIds = new Set<string>([ins.initiatorId])
   const deptIds = new Set<string>()
+  const customerIds = new Set<string>()
   for (const t of tasks) {
     userIds.add(t.assigneeId)
     if (t.decidedBy) userIds.add(t.decidedBy)
@@ -64,10 +67,12 @@ export async function loadView(
     if (typeof v !== 'string') continue
     if (f.type === 'user') userIds.add(v)
     if (f.type === 'department') deptIds.add(v)
+    if (f.type === 'customer') customerIds.add(v)
   }
-  const [users, departments] = await Promise.all([
+  const [users, departments, records] = await Promise.all([
     loadUserBriefs(ctx, userIds),
     loadDepartmentNames(ctx, deptIds),
+    loadCustomerNames(ctx, customerIds),
   ])
   return {
     instance: ins,
@@ -76,7 +81,18 @@ export async function loadView(
     tasks,
     users,
     departments,
+    records,
   }
+}
+
+/** Customer names for referenced ids (the request's participants see what it is about, nothing more). */
+async function loadCustomerNames(ctx: ServiceContext, ids: Set<string>): Promise<Map<string, string>> {
+  if (ids.size === 0) return new Map()
+  const rows = await ctx.db
+    .select({ id: customers.id, name: customers.name })
+    .from(customers)
+    .where(and(eq(customers.tenantId, ctx.tenantId), inArray(customers.id, [...ids])))
+  return new Map(rows.map((r) => [r.id, r.name]))
 }
 
 const sortTasks = (tasks: TaskRow[]): TaskRow[] =>

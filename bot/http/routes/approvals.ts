@@ -108,6 +108,9 @@ const InstanceSchema = z
     round: z.number().int(),
     initiator: Person,
     form: z.record(z.string(), z.unknown()),
+    formLabels: z.record(z.string(), z.string()).openapi({
+      description: 'Display names of `user`, `department` and `customer` values in `form`, by field key',
+    }),
     fields: z.array(FormFieldSchema),
     steps: z.array(
       z.object({
@@ -188,6 +191,24 @@ const StatisticsSchema = z
   })
   .openapi('ApprovalStatistics')
 
+function formLabelsOf(view: ApprovalView): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const f of view.template.form) {
+    const v = view.instance.form[f.key]
+    if (typeof v !== 'string') continue
+    const name =
+      f.type === 'user'
+        ? view.users.get(v)?.name
+        : f.type === 'department'
+          ? view.departments.get(v)
+          : f.type === 'customer'
+            ? view.records.get(v)
+            : undefined
+    if (name) out[f.key] = name
+  }
+  return out
+}
+
 function instanceDto(
   view: ApprovalView,
   me: string | null,
@@ -208,6 +229,7 @@ function instanceDto(
     round: ins.round,
     initiator: person(ins.initiatorId),
     form: ins.form,
+    formLabels: formLabelsOf(view),
     fields: view.template.form,
     steps: view.plan.map((s) => ({
       nodeId: s.nodeId,

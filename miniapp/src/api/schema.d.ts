@@ -7476,6 +7476,10 @@ export interface components {
             form: {
                 [key: string]: unknown;
             };
+            /** @description Display names of `user`, `department` and `customer` values in `form`, by field key */
+            formLabels: {
+                [key: string]: string;
+            };
             id: string;
             initiator: components["schemas"]["ApprovalPerson"];
             myTask: {

@@ -20,10 +20,12 @@ const instance: ApprovalInstance = {
   version: 1,
   round: 1,
   initiator: person('usr_rep', '刘洋'),
-  form: { amount: 128_050, dates: { start: '2026-12-01', end: '2026-12-03', days: 3 } },
+  form: { amount: 128_050, dates: { start: '2026-12-01', end: '2026-12-03', days: 3 }, cover: 'usr_zw' },
+  formLabels: { cover: '周伟' },
   fields: [
     { key: 'amount', label: '报销金额', type: 'money', required: true },
     { key: 'dates', label: '出差时间', type: 'dateRange' },
+    { key: 'cover', label: '工作交接人', type: 'user' },
   ],
   steps: [
     { nodeId: 'manager', name: '直属上级', type: 'approval', mode: 'any', approvers: [person('usr_mgr', '张伟')], skipped: false },
@@ -87,6 +89,8 @@ describe('ApprovalPage', () => {
     const text = wrapper.text()
     expect(text).toContain('¥1,280.50')
     expect(text).toContain('2026-12-01 ~ 2026-12-03（3 天）')
+    expect(text).toContain('周伟') // a person field by name
+    expect(text).not.toContain('usr_zw')
     expect(text).toContain('直属上级')
     expect(text).toContain('张伟')
     expect(text).toContain('刘洋 提交')
@@ -159,7 +163,7 @@ describe('ApprovalPage', () => {
     expect(calls[1]?.url).toBe('http://bot.test/api/v1/approvals/instances/ins_1/resubmit')
     expect(calls[1]?.method).toBe('POST')
     expect(JSON.parse(calls[1]?.body ?? '{}')).toEqual({
-      form: { amount: 98_000, dates: { start: '2026-12-01', end: '2026-12-03' } },
+      form: { amount: 98_000, dates: { start: '2026-12-01', end: '2026-12-03' }, cover: 'usr_zw' },
       comment: '已补充发票',
     })
     expect(document.body.querySelector('[data-testid="approval-status"]')?.getAttribute('data-status')).toBe('pending')
