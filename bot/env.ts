@@ -45,6 +45,13 @@ export const envSchema = z.object({
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
   /** The devchat simulator: `auto` = on when no chat platform is configured, outside production. */
   DEVCHAT: z.enum(['auto', 'on', 'off'], { message: "expected 'auto', 'on' or 'off'" }).default('auto'),
+  /**
+   * Approval webhooks to private, loopback or link-local addresses: `auto` = refused in production (an admin
+   * could otherwise point one at an internal service or the cloud metadata endpoint), allowed elsewhere.
+   */
+  WEBHOOK_PRIVATE_TARGETS: z
+    .enum(['auto', 'allow', 'deny'], { message: "expected 'auto', 'allow' or 'deny'" })
+    .default('auto'),
   FEISHU_APP_ID: z
     .string()
     .regex(/^cli_[0-9a-zA-Z]+$/, { message: 'expected a Feishu app id starting with cli_' })

@@ -62,6 +62,11 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       logger,
       clock,
       platforms,
+      processors: {
+        webhookPublicOnly:
+          env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
+          (env.WEBHOOK_PRIVATE_TARGETS === 'auto' && env.NODE_ENV === 'production'),
+      },
       onFailed: (job, _payload, error) => {
         logger.warn(
           { job: job.name, id: job.id, attempts: job.attempt, err: error.message },

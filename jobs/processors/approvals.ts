@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
 import { escalateTask } from '../../bot/domain/approvals/escalate-task'
 import {
   APPROVAL_WEBHOOK,
@@ -23,12 +25,49 @@ function systemCtx(deps: ProcessorDeps, payload: JobPayload, reason: string): Se
   }
 }
 
+/** Address ranges a webhook may not reach when only public targets are allowed. */
+const PRIVATE = new BlockList()
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['224.0.0.0', 3],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv4')
+for (const [net, bits] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6')
+
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  if (mapped) return PRIVATE.check(mapped, 'ipv4')
+  const family = isIP(address)
+  return family === 4 ? PRIVATE.check(address, 'ipv4') : family === 6 ? PRIVATE.check(address, 'ipv6') : true
+}
+
+/** Throws (a failed attempt, recorded with this reason) when the URL's host is or resolves to a private address. */
+async function refusePrivateTarget(url: string): Promise<void> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address)
+  const bad = addresses.find(isPrivateAddress)
+  if (bad !== undefined) throw new Error(`refused: ${host} resolves to the private address ${bad}`)
+}
+
 /**
  * POSTs an approval webhook with Node's fetch (undici): a hard timeout, no redirects followed (a redirect is
  * a failed attempt, so a webhook cannot be bounced to another host), the answer read up to a small limit.
  */
-export function webhookPoster(timeoutMs = 10_000): WebhookPost {
+export function webhookPoster(timeoutMs = 10_000, publicOnly = false): WebhookPost {
   return async ({ url, headers, body }) => {
+    if (publicOnly) await refusePrivateTarget(url)
     const res = await fetch(url, {
       method: 'POST',
       headers,
@@ -55,7 +94,7 @@ export function webhookPoster(timeoutMs = 10_000): WebhookPost {
  * survive restarts; each re-checks the task's state and version and does nothing if it moved on.
  */
 export function approvalProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  const post = webhookPoster(deps.webhookTimeoutMs)
+  const post = webhookPoster(deps.webhookTimeoutMs, deps.webhookPublicOnly ?? false)
   return {
     /** One delivery attempt. HTTP failures schedule the next attempt themselves (a due outbox row); only a
      * database error makes the queue retry the job. */

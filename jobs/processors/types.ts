@@ -13,6 +13,8 @@ export interface ProcessorDeps {
   platforms: PlatformRegistry
   /** Timeout of one approval webhook POST to an external system (default 10 s). */
   webhookTimeoutMs?: number
+  /** Refuse approval webhooks whose host resolves to a private, loopback or link-local address. */
+  webhookPublicOnly?: boolean
   /** Called after a message was sent or a card updated (devchat pushes it to open pages). */
   onDelivered?: (info: {
     tenantId: string
