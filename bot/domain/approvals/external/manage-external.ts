@@ -1,13 +1,14 @@
-import { and, desc, eq } from 'drizzle-orm'
-import { approvalExternalRequests, approvalTemplates } from '../../../../db/schema'
+import { and, eq } from 'drizzle-orm'
+import { approvalTemplates } from '../../../../db/schema'
 import { type ServiceContext, withTransaction } from '../../context'
-import { ConflictError, InvalidInputError, NotFoundError } from '../../errors'
+import { ConflictError, InvalidInputError } from '../../errors'
 import { createTemplate } from '../create-template'
 import { updateTemplate } from '../update-template'
 import type { ApprovalView } from '../view'
 import { endInstance } from '../withdraw-instance'
 import type { ExternalSystemRow } from './manage-systems'
 import type { ExternalTemplateInput } from './schemas'
+import { latestExternalInstance } from './start-external-approval'
 
 /**
  * Creates or publishes a new version of a template the external system owns, with its own form schema and
@@ -57,18 +58,6 @@ export async function cancelExternalApproval({
   externalId: string
   comment?: string | undefined
 }): Promise<ApprovalView> {
-  const [req] = await ctx.db
-    .select({ instanceId: approvalExternalRequests.instanceId })
-    .from(approvalExternalRequests)
-    .where(
-      and(
-        eq(approvalExternalRequests.tenantId, ctx.tenantId),
-        eq(approvalExternalRequests.systemId, system.id),
-        eq(approvalExternalRequests.externalId, externalId),
-      ),
-    )
-    .orderBy(desc(approvalExternalRequests.createdAt))
-    .limit(1)
-  if (!req) throw new NotFoundError('external approval', externalId)
-  return endInstance(ctx, req.instanceId, comment, 'cancelled', async () => {})
+  const instanceId = await latestExternalInstance(ctx, system, externalId)
+  return endInstance(ctx, instanceId, comment, 'cancelled', async () => {})
 }

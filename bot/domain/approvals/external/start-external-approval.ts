@@ -157,15 +157,12 @@ export interface ExternalStatus {
 }
 
 /** The newest request the system started for `externalId`, with its webhook state; 404 otherwise. */
-export async function getExternalApproval({
-  ctx,
-  system,
-  externalId,
-}: {
-  ctx: ServiceContext
-  system: ExternalSystemRow
-  externalId: string
-}): Promise<ExternalStatus> {
+/** The instance of the system's latest request with this external id (404 when there is none). */
+export async function latestExternalInstance(
+  ctx: ServiceContext,
+  system: ExternalSystemRow,
+  externalId: string,
+): Promise<string> {
   const [req] = await ctx.db
     .select({ instanceId: approvalExternalRequests.instanceId })
     .from(approvalExternalRequests)
@@ -179,8 +176,21 @@ export async function getExternalApproval({
     .orderBy(desc(approvalExternalRequests.createdAt))
     .limit(1)
   if (!req) throw new NotFoundError('external approval', externalId)
+  return req.instanceId
+}
+
+export async function getExternalApproval({
+  ctx,
+  system,
+  externalId,
+}: {
+  ctx: ServiceContext
+  system: ExternalSystemRow
+  externalId: string
+}): Promise<ExternalStatus> {
+  const instanceId = await latestExternalInstance(ctx, system, externalId)
   const [view, [hook]] = await Promise.all([
-    loadView(ctx, req.instanceId),
+    loadView(ctx, instanceId),
     ctx.db
       .select({
         id: approvalWebhookDeliveries.id,
@@ -192,7 +202,7 @@ export async function getExternalApproval({
       .where(
         and(
           eq(approvalWebhookDeliveries.tenantId, ctx.tenantId),
-          eq(approvalWebhookDeliveries.instanceId, req.instanceId),
+          eq(approvalWebhookDeliveries.instanceId, instanceId),
         ),
       )
       .orderBy(desc(approvalWebhookDeliveries.createdAt))
