@@ -25,6 +25,7 @@ import {
   TokenCache,
   toSendError,
 } from './client'
+import { loginUserOf } from './edge'
 import { directoryDepartmentOf, directoryUserOf } from './events'
 import { type RenderOptions, renderCard } from './render'
 
@@ -380,14 +381,7 @@ export function createFeishuPlatform(
       } catch {
         throw new DomainError('unavailable', 'Feishu login is unavailable, try again')
       }
-      const openId = typeof info.open_id === 'string' ? info.open_id : ''
-      const tenantKey = typeof info.tenant_key === 'string' ? info.tenant_key : ''
-      if (!openId || !tenantKey) throw new DomainError('unauthenticated', 'login code is invalid or expired')
-      const out: PlatformUserRef & { tenantKey: string; name?: string } = { openId, tenantKey }
-      if (typeof info.union_id === 'string' && info.union_id) out.unionId = info.union_id
-      if (typeof info.user_id === 'string' && info.user_id) out.userId = info.user_id
-      if (typeof info.name === 'string' && info.name) out.name = info.name
-      return out
+      return loginUserOf(info)
     },
   }
 }

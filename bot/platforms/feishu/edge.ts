@@ -42,6 +42,20 @@ export interface FeishuEdge {
   exchangeLoginCode(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
 }
 
+/** The signed-in user from `/open-apis/authen/v1/user_info` data (shared with the SDK adapter). */
+export function loginUserOf(
+  info: Record<string, unknown>,
+): PlatformUserRef & { tenantKey: string; name?: string } {
+  const openId = typeof info.open_id === 'string' ? info.open_id : ''
+  const tenantKey = typeof info.tenant_key === 'string' ? info.tenant_key : ''
+  if (!openId || !tenantKey) throw new DomainError('unauthenticated', 'login code is invalid or expired')
+  const out: PlatformUserRef & { tenantKey: string; name?: string } = { openId, tenantKey }
+  if (typeof info.union_id === 'string' && info.union_id) out.unionId = info.union_id
+  if (typeof info.user_id === 'string' && info.user_id) out.userId = info.user_id
+  if (typeof info.name === 'string' && info.name) out.name = info.name
+  return out
+}
+
 export const feishuEdgeConfigOf = (env: Env): FeishuEdgeConfig | null => feishuConfigOf(env)
 
 export function createFeishuEdge(config: FeishuEdgeConfig, logger: Logger): FeishuEdge {
@@ -161,14 +175,7 @@ export function createFeishuEdge(config: FeishuEdgeConfig, logger: Logger): Feis
       } catch {
         throw new DomainError('unavailable', 'Feishu login is unavailable, try again')
       }
-      const openId = typeof info.open_id === 'string' ? info.open_id : ''
-      const tenantKey = typeof info.tenant_key === 'string' ? info.tenant_key : ''
-      if (!openId || !tenantKey) throw new DomainError('unauthenticated', 'login code is invalid or expired')
-      const out: PlatformUserRef & { tenantKey: string; name?: string } = { openId, tenantKey }
-      if (typeof info.union_id === 'string' && info.union_id) out.unionId = info.union_id
-      if (typeof info.user_id === 'string' && info.user_id) out.userId = info.user_id
-      if (typeof info.name === 'string' && info.name) out.name = info.name
-      return out
+      return loginUserOf(info)
     },
   }
 }
