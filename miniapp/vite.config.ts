@@ -71,6 +71,8 @@ export function precompressAssets(): Plugin {
           if (gz.length < data.length) await writeFile(`${path}.gz`, gz)
         }),
       )
+      // Cloudflare Workers static assets compress on their own: keep the twins out of the upload.
+      await writeFile(join(dir, '.assetsignore'), '*.br\n*.gz\n')
     },
   }
 }
