@@ -241,21 +241,25 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
   it('queues a check-in made offline, shows it pending, and syncs it when the network returns', async () => {
     const { page, context } = rep
     await context.setOffline(true)
-    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
-    const clickedAt = Date.now()
-    await page.getByTestId('check-in').click()
+    let clickedAt = 0
     const pending = page.getByTestId('pending-check-ins')
-    await pending.waitFor({ timeout: 10_000 })
-    expect(await page.getByTestId('pending-state').getAttribute('data-state')).toBe('pending')
-    expect(await pending.textContent()).toContain('离线中，联网后自动提交')
-    await shot(page, 'visit-offline-pending')
+    try {
+      await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
+      clickedAt = Date.now()
+      await page.getByTestId('check-in').click()
+      await pending.waitFor({ timeout: 10_000 })
+      expect(await page.getByTestId('pending-state').getAttribute('data-state')).toBe('pending')
+      expect(await pending.textContent()).toContain('离线中，联网后自动提交')
+      await shot(page, 'visit-offline-pending')
 
-    // Nothing reached the bot while offline.
-    const before = await api<{ visits: unknown[] }>('liuyang', 'GET', `/crm/customers/${customerId}/card`)
-    expect(before.visits).toHaveLength(1)
-
-    await new Promise((r) => setTimeout(r, 1500))
-    await context.setOffline(false)
+      // Nothing reached the bot while offline.
+      const before = await api<{ visits: unknown[] }>('liuyang', 'GET', `/crm/customers/${customerId}/card`)
+      expect(before.visits).toHaveLength(1)
+      await new Promise((r) => setTimeout(r, 1500))
+    } finally {
+      // Back online whatever happened, so a failure here does not fail every test after it.
+      await context.setOffline(false)
+    }
     await pending.waitFor({ state: 'detached', timeout: 15_000 })
     const after = await api<{
       visits: Array<{ status: string; checkInAt: string; clientKey: string | null }>
