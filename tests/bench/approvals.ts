@@ -123,6 +123,7 @@ async function workers(database: Database, tenantId: string) {
     logger: silent,
     clock: systemClock,
     platforms,
+    concurrency: Number(process.env.JOB_CONCURRENCY ?? 16),
     relay: { tenantId, pollMs: 100 },
   })
   return {
