@@ -17,6 +17,7 @@ import { orgRoutes } from './http/routes/org'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
+import { dingtalkRoutes } from './platforms/dingtalk/routes'
 import { feishuRoutes } from './platforms/feishu/routes'
 
 export type { AppDeps } from './http/types'
@@ -88,6 +89,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.route(
       '/',
       feishuRoutes({ ...deps.feishu, database: deps.database, logger: deps.logger, clock: deps.clock }),
+    )
+  if (deps.dingtalk)
+    app.route(
+      '/',
+      dingtalkRoutes({ ...deps.dingtalk, database: deps.database, logger: deps.logger, clock: deps.clock }),
     )
   if (devchatEnabled(deps.env)) {
     app.get('/devchat', (c) => c.redirect('/devchat/'))

@@ -69,6 +69,16 @@ export const envSchema = z.object({
   DINGTALK_MODE: z
     .enum(['stream', 'webhook'], { message: "expected 'stream' or 'webhook'" })
     .default('stream'),
+  /** flowcard's DingTalk card template id (card platform, `….schema`); cards cannot be sent without it. */
+  DINGTALK_CARD_TEMPLATE_ID: nonEmpty.optional(),
+  /** The org the internal app belongs to; needed for the mini-app login (getuserinfo does not name it). */
+  DINGTALK_CORP_ID: nonEmpty.optional(),
+  DINGTALK_API_BASE: url('an absolute URL such as https://api.dingtalk.com').default(
+    'https://api.dingtalk.com',
+  ),
+  DINGTALK_OAPI_BASE: url('an absolute URL such as https://oapi.dingtalk.com').default(
+    'https://oapi.dingtalk.com',
+  ),
   /** S3-compatible object storage for files (visit photos); unset: local disk under DATA_DIR/blobs. */
   S3_ENDPOINT: z
     .url({

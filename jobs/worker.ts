@@ -1,5 +1,5 @@
 import { envOrExit } from '../bot/entry/env-or-exit'
-import { hasFeishu } from '../bot/env'
+import { hasDingtalk, hasFeishu } from '../bot/env'
 import { createLogger } from '../bot/lib/logger'
 import { bootRuntime } from './runtime'
 
@@ -13,7 +13,14 @@ const logger = createLogger(env.LOG_LEVEL)
 const feishu = hasFeishu(env)
   ? (await import('../bot/platforms/feishu/wiring')).feishuFromEnv(env, logger)
   : null
-const runtime = await bootRuntime(env, { work: true, logger, platforms: feishu ? [feishu.platform] : [] })
+const dingtalk = hasDingtalk(env)
+  ? (await import('../bot/platforms/dingtalk/wiring')).dingtalkFromEnv(env, logger)
+  : null
+const runtime = await bootRuntime(env, {
+  work: true,
+  logger,
+  platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
+})
 runtime.logger.info({ queue: runtime.queue.kind, database: runtime.database.kind }, 'worker started')
 let stopping = false
 const stop = async (signal: string) => {
@@ -22,6 +29,7 @@ const stop = async (signal: string) => {
   runtime.logger.info({ signal }, 'worker draining')
   await runtime.close()
   await feishu?.close()
+  await dingtalk?.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void stop('SIGINT'))

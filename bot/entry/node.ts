@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
-import { hasFeishu, hasS3 } from '../env'
+import { hasDingtalk, hasFeishu, hasS3 } from '../env'
 import { createLogger } from '../lib/logger'
+import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
 import { IngestBatcher } from '../platforms/ingest-batch'
 import { envOrExit } from './env-or-exit'
@@ -22,6 +23,10 @@ const bootLogger = createLogger(env.LOG_LEVEL)
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
   : null
+// DingTalk likewise only when configured (HTTP callbacks always; the stream connection when DINGTALK_MODE=stream).
+const dingtalk = hasDingtalk(env)
+  ? (await import('../platforms/dingtalk/wiring')).dingtalkFromEnv(env, bootLogger)
+  : null
 // Files go to the S3-compatible store when `S3_*` is set, else to local disk; each driver loads only when used.
 const storage = hasS3(env)
   ? await import('../lib/storage/s3').then((m) => m.createS3Storage(m.s3ConfigFromEnv(env)))
@@ -29,13 +34,12 @@ const storage = hasS3(env)
 const runtime = await bootRuntime(env, {
   work: true,
   logger: bootLogger,
-  platforms: feishu ? [feishu.platform] : [],
+  platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
 const { logger } = runtime
-// One group-commit batcher for the webhook fast path and the Hono routes.
-const feishuInbound = feishu
-  ? { ...feishu.inbound, ingest: new IngestBatcher(runtime.database.db).ingest }
-  : null
+// One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
+const ingestBatcher = new IngestBatcher(runtime.database.db)
+const feishuInbound = feishu ? { ...feishu.inbound, ingest: ingestBatcher.ingest } : null
 const app = createApp({
   env,
   database: runtime.database,
@@ -44,9 +48,12 @@ const app = createApp({
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
   storage,
-  ...(feishu && feishuInbound
-    ? { feishu: feishuInbound, loginExchangers: { feishu: feishu.exchangeLoginCode } }
-    : {}),
+  ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
+  ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
+  loginExchangers: {
+    ...(feishu ? { feishu: feishu.exchangeLoginCode } : {}),
+    ...(dingtalk?.exchangeLoginCode ? { dingtalk: dingtalk.exchangeLoginCode } : {}),
+  },
 })
 let feishuWs: FeishuLongConnection | null = null
 if (feishu?.mode === 'ws') {
@@ -55,6 +62,20 @@ if (feishu?.mode === 'ws') {
     { ...(feishuInbound ?? feishu.inbound), database: runtime.database, logger, clock: runtime.clock },
     feishu.platform.config,
     logger,
+  )
+}
+let dingtalkStream: DingtalkStream | null = null
+if (dingtalk?.mode === 'stream') {
+  const { startDingtalkStream } = await import('../platforms/dingtalk/stream')
+  dingtalkStream = await startDingtalkStream(
+    {
+      ...dingtalk.inbound,
+      ingest: ingestBatcher.ingest,
+      database: runtime.database,
+      logger,
+      clock: runtime.clock,
+    },
+    dingtalk.stream,
   )
 }
 mountStatic(app, env)
@@ -103,9 +124,11 @@ async function shutdown(signal: string): Promise<void> {
   const hardStop = setTimeout(() => process.exit(1), 15_000)
   hardStop.unref()
   feishuWs?.close()
+  dingtalkStream?.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await runtime.close()
   await feishu?.close()
+  await dingtalk?.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -3,6 +3,7 @@ import type { JobQueue } from '../../jobs/queue'
 import type { Clock } from '../domain/context'
 import type { Env } from '../env'
 import type { AppLogger } from '../lib/logger'
+import type { DingtalkInboundOptions } from '../platforms/dingtalk/inbound'
 import type { FeishuInboundOptions } from '../platforms/feishu/inbound'
 
 /** What the HTTP app is built from; the entry files pick the concrete drivers. */
@@ -22,6 +23,8 @@ export interface AppDeps {
   >
   /** Feishu HTTP callbacks (`/webhooks/feishu/*`), mounted only when Feishu is configured. */
   feishu?: FeishuInboundOptions
+  /** DingTalk HTTP callbacks (`/webhooks/dingtalk/*`), mounted only when DingTalk is configured. */
+  dingtalk?: DingtalkInboundOptions
 }
 
 export interface SessionInfo {

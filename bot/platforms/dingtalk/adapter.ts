@@ -1,0 +1,364 @@
+import { createHash, createHmac } from 'node:crypto'
+import type { Logger } from '../../domain/context'
+import { DomainError } from '../../domain/errors'
+import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
+import {
+  type Card,
+  type ChatPlatform,
+  type DirectoryDepartment,
+  type DirectorySnapshot,
+  type DirectoryUser,
+  type Locale,
+  type OutboundMessage,
+  PermanentSendError,
+  type PlatformUserRef,
+  RateLimitedSendError,
+  type TenantRef,
+} from '../types'
+import { type DingtalkAppConfig, DingtalkCallError, DingtalkClient, toSendError } from './client'
+import { DM_PREFIX } from './events'
+import { type DingtalkRenderOptions, renderCard, renderText } from './render'
+
+/**
+ * The DingTalk `ChatPlatform` (dingtalk.md §4, §7): every message — card or text — is an interactive card
+ * from flowcard's one template, created and delivered with `createAndDeliver` under an `outTrackId` derived
+ * from the idempotency key, so a retried send never posts twice, and updated with `PUT /v1.0/card/instances`.
+ * Directory reads use the old contact API (one department level per call, users paged by cursor). Calls
+ * are paced by the shared GCRA limiter before DingTalk's limits are hit; failures become the neutral errors.
+ */
+
+/**
+ * Per API per app. DingTalk publishes 40 calls/s per API per app and org for ISV apps (§2.4); internal-app
+ * limits are not published and 20/s is the commonly reported figure, so stay just under it.
+ */
+export const API_RATE: Rate = { ratePerSec: 18, burst: 2 }
+/** Sends/updates aimed at one user, chat or card: a little headroom against the per-API budget. */
+export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
+/** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
+export const IP_RATE: Rate = { ratePerSec: 450, burst: 20 }
+const MAX_INLINE_WAIT_MS = 3000
+
+export interface DingtalkPlatformConfig extends DingtalkAppConfig {
+  /** The robot sending cards (internal apps: the AppKey). */
+  robotCode: string
+  /** flowcard's card template (the card platform's `….schema` id). */
+  cardTemplateId: string
+}
+
+export interface DingtalkPlatformOptions {
+  limiter?: RateLimiter
+  publicUrl?: string
+  /**
+   * HTTP card callbacks: registered once (§4.4) before the first card; without it cards use
+   * `callbackType: STREAM` (taps arrive over the stream connection).
+   */
+  cardCallback?: { routeKey: string; url: string; apiSecret: string }
+  /**
+   * The app's own corpId (internal apps serve one org): enables the mini-app login exchange, whose answer
+   * (`getuserinfo`) names the user but not the org.
+   */
+  corpId?: string
+  /** Fetch each user's direct manager with `user/get` during a full sync (one call per user). Default true. */
+  syncManagers?: boolean
+  now?: () => number
+}
+
+export interface DingtalkPlatform extends ChatPlatform {
+  readonly name: 'dingtalk'
+  readonly config: DingtalkPlatformConfig
+  readonly render: DingtalkRenderOptions
+  readonly client: DingtalkClient
+  syncDirectory(tenant: TenantRef): Promise<DirectorySnapshot>
+}
+
+/** The mini-app login exchange (§8.1): a `requestAuthCode` code → the user in the app's org. */
+export async function exchangeDingtalkLoginCode(
+  client: DingtalkClient,
+  corpId: string,
+  code: string,
+): Promise<PlatformUserRef & { tenantKey: string; name?: string }> {
+  let res: Rec
+  try {
+    res = await client.oapi<Rec>('/topapi/v2/user/getuserinfo', { code })
+  } catch (err) {
+    // 40078: unknown or used code; other permanent answers are refusals too.
+    if (err instanceof DingtalkCallError && err.failure.kind === 'permanent')
+      throw new DomainError('unauthenticated', 'login code is invalid or expired')
+    throw new DomainError('unavailable', 'DingTalk login is unavailable, try again')
+  }
+  const r = isRec(res.result) ? res.result : {}
+  const userid = str(r.userid)
+  if (!userid) throw new DomainError('unauthenticated', 'login code is invalid or expired')
+  const out: PlatformUserRef & { tenantKey: string; name?: string } = {
+    openId: userid,
+    userId: userid,
+    tenantKey: corpId,
+  }
+  if (str(r.unionid)) out.unionId = str(r.unionid)
+  if (str(r.name)) out.name = str(r.name)
+  return out
+}
+
+/** `outTrackId` for an idempotency key: stable, URL-safe, bounded. */
+export function outTrackIdOf(key: string): string {
+  return `fc-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`
+}
+
+/** The card callback apiSecret, derived from the app secret so every replica agrees without another variable. */
+export function cardApiSecretOf(clientSecret: string): string {
+  return createHmac('sha256', clientSecret).update('flowcard/dingtalk/card-callback').digest('base64url')
+}
+
+type Rec = Record<string, unknown>
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
+
+export const ROOT_DEPARTMENT = '1'
+
+function directoryUserOf(u: Rec): DirectoryUser | null {
+  const userid = str(u.userid)
+  if (!userid) return null
+  const out: DirectoryUser = {
+    openId: userid,
+    userId: userid,
+    name: str(u.name) || userid,
+    departmentExternalIds: Array.isArray(u.dept_id_list) ? u.dept_id_list.map(str).filter(Boolean) : [],
+    active: u.active !== false,
+  }
+  if (str(u.unionid)) out.unionId = str(u.unionid)
+  if (str(u.mobile)) out.mobile = str(u.mobile)
+  if (str(u.email) || str(u.org_email)) out.email = str(u.org_email) || str(u.email)
+  if (str(u.avatar)) out.avatarUrl = str(u.avatar)
+  if (str(u.title)) out.jobTitle = str(u.title)
+  if (str(u.manager_userid)) out.managerOpenId = str(u.manager_userid)
+  return out
+}
+
+export function createDingtalkPlatform(
+  config: DingtalkPlatformConfig,
+  logger: Logger,
+  options: DingtalkPlatformOptions = {},
+): DingtalkPlatform {
+  const client = new DingtalkClient(config, logger, options.now)
+  const limiter = options.limiter ?? new MemoryRateLimiter()
+  const render: DingtalkRenderOptions = options.publicUrl ? { publicUrl: options.publicUrl } : {}
+  const keyBase = `dingtalk:${config.clientId}`
+  let registered: Promise<void> | null = null
+
+  async function pace(api: string, target: string | null, maxWaitMs = MAX_INLINE_WAIT_MS): Promise<void> {
+    const budgets = [
+      { key: `${keyBase}:ip`, rate: IP_RATE },
+      { key: `${keyBase}:api:${api}`, rate: API_RATE },
+      ...(target ? [{ key: `${keyBase}:${target}`, rate: TARGET_RATE }] : []),
+    ]
+    const r = await acquireAll(limiter, budgets, maxWaitMs)
+    if (!r.ok) throw new RateLimitedSendError(r.retryAfterMs, 'dingtalk sender-side rate limit')
+  }
+
+  async function sendCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (err instanceof DingtalkCallError) throw toSendError(err.failure)
+      throw err
+    }
+  }
+
+  /** Registers the HTTP card callback once per process (`forceUpdate`: the URL may have moved). */
+  function ensureCallback(): Promise<void> {
+    const cb = options.cardCallback
+    if (!cb) return Promise.resolve()
+    registered ??= sendCall(async () => {
+      await pace('card.callbacks.register', null)
+      await client.api('POST', '/v1.0/card/callbacks/register', {
+        callbackRouteKey: cb.routeKey,
+        callbackUrl: cb.url,
+        apiSecret: cb.apiSecret,
+        forceUpdate: true,
+      })
+    }).catch((err: unknown) => {
+      registered = null
+      throw err
+    })
+    return registered
+  }
+
+  /** One directory call; DingTalk throttling waits and retries instead of failing a sync. */
+  async function contactCall<T>(path: string, body: Rec): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await pace(`contact:${path}`, null, 60_000).catch(() => undefined)
+      try {
+        return await client.oapi<T>(path, body)
+      } catch (err) {
+        const f = err instanceof DingtalkCallError ? err.failure : null
+        if (!f || (f.kind !== 'rate_limited' && f.kind !== 'transient') || attempt >= 5) throw err
+        const wait = f.kind === 'rate_limited' ? f.retryAfterMs : 500 * attempt
+        logger.info({ path, code: f.code, wait }, 'dingtalk directory call throttled, retrying')
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+    }
+  }
+
+  function spaceOf(message: OutboundMessage): { kind: 'IM_ROBOT' | 'IM_GROUP'; id: string } {
+    if (message.to.kind === 'user') return { kind: 'IM_ROBOT', id: message.to.openId }
+    const chatId = message.to.chatId
+    return chatId.startsWith(DM_PREFIX)
+      ? { kind: 'IM_ROBOT', id: chatId.slice(DM_PREFIX.length) }
+      : { kind: 'IM_GROUP', id: chatId }
+  }
+
+  const lastMessage = (title: string) => ({ ZH_CN: title, EN_US: title })
+
+  const platform: DingtalkPlatform = {
+    name: 'dingtalk',
+    config,
+    render,
+    client,
+
+    async send(_tenant: TenantRef, message: OutboundMessage) {
+      if (!config.cardTemplateId)
+        throw new PermanentSendError('no_card_template', 'DINGTALK_CARD_TEMPLATE_ID is not set')
+      const outTrackId = outTrackIdOf(message.idempotencyKey)
+      const space = spaceOf(message)
+      const cardParamMap =
+        message.content.kind === 'card'
+          ? renderCard(message.content.card, message.locale, render)
+          : renderText(message.content.text, message.locale)
+      await ensureCallback()
+      await pace('card.createAndDeliver', `${space.kind}:${space.id}`)
+      const spaceModel = { supportForward: true, lastMessageI18n: lastMessage(cardParamMap.summary ?? '') }
+      const body: Rec = {
+        cardTemplateId: config.cardTemplateId,
+        outTrackId,
+        openSpaceId: `dtv1.card//${space.kind}.${space.id}`,
+        cardData: { cardParamMap },
+        userIdType: 1,
+        ...(options.cardCallback
+          ? { callbackType: 'HTTP', callbackRouteKey: options.cardCallback.routeKey }
+          : { callbackType: 'STREAM' }),
+        ...(space.kind === 'IM_ROBOT'
+          ? {
+              imRobotOpenSpaceModel: spaceModel,
+              imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: config.robotCode },
+            }
+          : {
+              imGroupOpenSpaceModel: spaceModel,
+              imGroupOpenDeliverModel: { robotCode: config.robotCode },
+            }),
+      }
+      const res = await sendCall(() => client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body))
+      const result = isRec(res.result) ? res.result : {}
+      const delivered = Array.isArray(result.deliverResults) ? result.deliverResults.filter(isRec) : []
+      const failed = delivered.find((d) => d.success !== true)
+      if (res.success === false || failed || delivered.length === 0) {
+        throw new PermanentSendError('deliver_failed', str(failed?.errorMsg) || 'card not delivered')
+      }
+      return { platformMessageId: outTrackId, ...(space.kind === 'IM_GROUP' ? { chatId: space.id } : {}) }
+    },
+
+    async updateCard(_tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
+      await pace('card.update', `card:${platformMessageId}`)
+      await sendCall(() =>
+        client.api('PUT', '/v1.0/card/instances', {
+          outTrackId: platformMessageId,
+          cardData: { cardParamMap: renderCard(card, locale, render) },
+          cardUpdateOptions: { updateCardDataByKey: false },
+          userIdType: 1,
+        }),
+      )
+    },
+
+    async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
+      const departments: DirectoryDepartment[] = [
+        { externalId: ROOT_DEPARTMENT, name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },
+      ]
+      // One level per call (§7.1): walk the tree breadth first from the root.
+      const queue = [ROOT_DEPARTMENT]
+      const seen = new Set(queue)
+      while (queue.length > 0) {
+        const parent = queue.shift() as string
+        const res = await contactCall<Rec>('/topapi/v2/department/listsub', {
+          dept_id: Number(parent),
+          language: 'zh_CN',
+        })
+        for (const d of Array.isArray(res.result) ? res.result.filter(isRec) : []) {
+          const id = str(d.dept_id)
+          if (!id || seen.has(id)) continue
+          seen.add(id)
+          queue.push(id)
+          departments.push({
+            externalId: id,
+            name: str(d.name) || id,
+            parentExternalId: str(d.parent_id) || ROOT_DEPARTMENT,
+            leaderOpenId: null,
+            order: departments.length,
+          })
+        }
+      }
+      const users = new Map<string, DirectoryUser>()
+      const leaders = new Map<string, string>()
+      for (const dept of departments) {
+        let cursor = 0
+        for (;;) {
+          const res = await contactCall<Rec>('/topapi/v2/user/list', {
+            dept_id: Number(dept.externalId),
+            cursor,
+            size: 100,
+            language: 'zh_CN',
+          })
+          const result = isRec(res.result) ? res.result : {}
+          for (const item of Array.isArray(result.list) ? result.list.filter(isRec) : []) {
+            const u = directoryUserOf(item)
+            if (!u) continue
+            if (item.leader === true && !leaders.has(dept.externalId)) leaders.set(dept.externalId, u.openId)
+            if (!users.has(u.openId)) users.set(u.openId, u)
+          }
+          if (result.has_more !== true || typeof result.next_cursor !== 'number') break
+          cursor = result.next_cursor
+        }
+      }
+      for (const d of departments) d.leaderOpenId = leaders.get(d.externalId) ?? null
+      if (options.syncManagers !== false) {
+        // The direct manager is only in user/get (§7.2).
+        for (const u of users.values()) {
+          const res = await contactCall<Rec>('/topapi/v2/user/get', { userid: u.openId, language: 'zh_CN' })
+          const m = isRec(res.result) ? str(res.result.manager_userid) : ''
+          if (m) u.managerOpenId = m
+        }
+      }
+      return { departments, users: [...users.values()] }
+    },
+
+    async fetchDirectoryEntry(_tenant: TenantRef, entity: 'user' | 'department', externalId: string) {
+      try {
+        if (entity === 'user') {
+          const res = await contactCall<Rec>('/topapi/v2/user/get', { userid: externalId, language: 'zh_CN' })
+          return isRec(res.result) ? directoryUserOf(res.result) : null
+        }
+        if (externalId === ROOT_DEPARTMENT) return null
+        const res = await contactCall<Rec>('/topapi/v2/department/get', {
+          dept_id: Number(externalId),
+          language: 'zh_CN',
+        })
+        const d = isRec(res.result) ? res.result : null
+        if (!d) return null
+        const managers = Array.isArray(d.dept_manager_userid_list) ? d.dept_manager_userid_list.map(str) : []
+        return {
+          externalId,
+          name: str(d.name) || externalId,
+          parentExternalId: str(d.parent_id) || ROOT_DEPARTMENT,
+          leaderOpenId: managers[0] || null,
+          order: typeof d.order === 'number' ? d.order : 0,
+        }
+      } catch (err) {
+        // 60121 user not found, 60003 department not found, 60011/50004 outside the contact scope.
+        const f = err instanceof DingtalkCallError ? err.failure : null
+        if (f && ['60121', '60003', '60011', '50004', '60020'].includes(f.code)) return null
+        throw err
+      }
+    },
+  }
+  const corpId = options.corpId
+  if (corpId) platform.exchangeLoginCode = (code) => exchangeDingtalkLoginCode(client, corpId, code)
+  return platform
+}

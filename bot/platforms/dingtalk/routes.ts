@@ -1,0 +1,39 @@
+import { type Context, Hono } from 'hono'
+import { IngestBatcher } from '../ingest-batch'
+import { type DingtalkInboundDeps, handlePush } from './inbound'
+
+/** DingTalk pushes are small JSON; anything bigger is not DingTalk. */
+export const DINGTALK_BODY_LIMIT = 256 * 1024
+
+/** The callback paths (DESIGN.md); each accepts robot messages, card callbacks and event pushes. */
+export const DINGTALK_WEBHOOK_PATHS = ['/webhooks/dingtalk/events', '/webhooks/dingtalk/cards'] as const
+
+async function readRaw(c: Context, limit: number): Promise<Uint8Array | null> {
+  if (Number(c.req.header('content-length') ?? '0') > limit) return null
+  const buf = new Uint8Array(await c.req.arrayBuffer())
+  return buf.byteLength > limit ? null : buf
+}
+
+/**
+ * `POST /webhooks/dingtalk/events` and `POST /webhooks/dingtalk/cards`. The raw body is read once and the
+ * push authenticated before its content means anything; events go through one group-commit batcher.
+ */
+export function dingtalkRoutes(deps: DingtalkInboundDeps): Hono {
+  const inbound: DingtalkInboundDeps = deps.ingest
+    ? deps
+    : { ...deps, ingest: new IngestBatcher(deps.database.db).ingest }
+  const app = new Hono()
+  const handler = async (c: Context) => {
+    const raw = await readRaw(c, DINGTALK_BODY_LIMIT)
+    if (!raw) return c.json({ error: { code: 'payload_too_large', message: 'body too large' } }, 413)
+    const r = await handlePush(
+      inbound,
+      raw,
+      (name) => c.req.header(name),
+      (name) => c.req.query(name),
+    )
+    return c.json(r.body, r.status as 200)
+  }
+  for (const path of DINGTALK_WEBHOOK_PATHS) app.post(path, handler)
+  return app
+}

@@ -1,0 +1,148 @@
+import { sql } from 'drizzle-orm'
+import { createApp } from '../../bot/app'
+import { type Clock, systemClock } from '../../bot/domain/context'
+import { applyDirectory } from '../../bot/domain/org/apply-directory'
+import { parseEnv } from '../../bot/env'
+import { newId } from '../../bot/lib/ids'
+import { createLogger } from '../../bot/lib/logger'
+import {
+  cardApiSecretOf,
+  createDingtalkPlatform,
+  type DingtalkPlatform,
+} from '../../bot/platforms/dingtalk/adapter'
+import type { DingtalkInboundDeps, DingtalkInboundOptions } from '../../bot/platforms/dingtalk/inbound'
+import { CARD_CALLBACK_ROUTE_KEY } from '../../bot/platforms/dingtalk/wiring'
+import { MemoryRateLimiter, type RateLimiter } from '../../bot/platforms/rate-limit'
+import { PlatformRegistry } from '../../bot/platforms/registry'
+import type { Database } from '../../db/client'
+import { tenants } from '../../db/schema'
+import { InlineQueue } from '../../jobs/drivers/inline'
+import type { OutboxRelay } from '../../jobs/outbox'
+import { startWorkers } from '../../jobs/workers'
+import type { FakeDingtalk } from '../fakes/dingtalk'
+import { TEST_SESSION_SECRET } from './app'
+
+export const DINGTALK_EVENT_TOKEN = 'dt-event-token-test'
+export const DINGTALK_AES_KEY = 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7'
+export const DINGTALK_TEMPLATE_ID = 'fc000000-0000-0000-0000-000000000001.schema'
+export const PUBLIC_URL = 'https://flow.example.com'
+
+export interface DingtalkStack {
+  database: Database
+  platform: DingtalkPlatform
+  relay: OutboxRelay
+  queue: InlineQueue
+  inbound: DingtalkInboundDeps
+  app: ReturnType<typeof createApp>
+  tenantId: string
+  clock: Clock
+  cardApiSecret: string
+  settle(timeoutMs?: number): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The whole DingTalk path over the fake Open API: the real adapter (fetch client, GCRA limiter), the app
+ * with the `/webhooks/dingtalk/*` routes, the outbox relay and the in-process queue running the real
+ * processors, and a `dingtalk` tenant whose directory was synced from the fake with `applyDirectory`.
+ */
+export async function startDingtalkStack(
+  fake: FakeDingtalk,
+  database: Database,
+  options: { limiter?: RateLimiter } = {},
+): Promise<DingtalkStack> {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
+  const clock = systemClock
+  const cardApiSecret = cardApiSecretOf(fake.appSecret)
+  const platform = createDingtalkPlatform(
+    {
+      clientId: fake.appKey,
+      clientSecret: fake.appSecret,
+      apiBase: fake.url,
+      oapiBase: fake.url,
+      robotCode: fake.robotCode,
+      cardTemplateId: DINGTALK_TEMPLATE_ID,
+    },
+    logger,
+    {
+      limiter: options.limiter ?? new MemoryRateLimiter(),
+      publicUrl: PUBLIC_URL,
+      corpId: fake.corpId,
+      cardCallback: {
+        routeKey: CARD_CALLBACK_ROUTE_KEY,
+        url: `${PUBLIC_URL}/webhooks/dingtalk/cards`,
+        apiSecret: cardApiSecret,
+      },
+    },
+  )
+  const queue = new InlineQueue()
+  const { relay } = await startWorkers({
+    database,
+    queue,
+    logger,
+    clock,
+    platforms: new PlatformRegistry().register(platform),
+    concurrency: 8,
+    relay: { pollMs: 50 },
+  })
+  if (!relay) throw new Error('startWorkers started no relay')
+  const inboundOptions: DingtalkInboundOptions = {
+    clientId: fake.appKey,
+    clientSecret: fake.appSecret,
+    cardApiSecret,
+    eventToken: DINGTALK_EVENT_TOKEN,
+    aesKey: DINGTALK_AES_KEY,
+    render: platform.render,
+  }
+  const app = createApp({
+    env: parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off' }),
+    database,
+    queue,
+    logger,
+    clock,
+    sessionSecret: TEST_SESSION_SECRET,
+    dingtalk: inboundOptions,
+    loginExchangers: {
+      dingtalk: (code) => {
+        if (!platform.exchangeLoginCode) throw new Error('no login exchange')
+        return platform.exchangeLoginCode(code)
+      },
+    },
+  })
+  const tenantId = newId('ten')
+  await database.db
+    .insert(tenants)
+    .values({ id: tenantId, name: 'DingTalk test', platform: 'dingtalk', platformTenantKey: fake.corpId })
+  const snapshot = await platform.syncDirectory({ id: tenantId, platformTenantKey: fake.corpId })
+  await applyDirectory({
+    ctx: { tenantId, actor: { kind: 'system', reason: 'test' }, db: database.db, clock, logger },
+    input: { platform: 'dingtalk', ...snapshot },
+  })
+  const settle = async (timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const [row] = await database.rows<{ n: number }>(
+        sql`select count(*)::int as n from outbox where status in ('pending', 'relayed') and available_at <= now()`,
+      )
+      if ((row?.n ?? 0) === 0) return
+      if (Date.now() > deadline) throw new Error(`outbox not settled after ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  return {
+    database,
+    platform,
+    relay,
+    queue,
+    inbound: { ...inboundOptions, database, logger, clock },
+    app,
+    tenantId,
+    clock,
+    cardApiSecret,
+    settle,
+    close: async () => {
+      await relay.stop()
+      await queue.close(2000)
+    },
+  }
+}
