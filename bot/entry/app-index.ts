@@ -4,7 +4,7 @@ const escapeAttr = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.cha
 
 /**
  * The mini-app's index.html with the runtime settings it reads from `<meta>` tags (Feishu app id, browser
- * login URL). Runtime-neutral: the Node entry reads the file from disk, the Workers entry from its assets.
+ * login URL, DingTalk corp and client ids). Runtime-neutral: the Node entry reads the file from disk, the Workers entry from its assets.
  */
 export function appIndexHtml(html: string, env: Env): string {
   const metas = [
@@ -13,6 +13,12 @@ export function appIndexHtml(html: string, env: Env): string {
       : '',
     env.FEISHU_APP_ID
       ? '<meta name="flowcard-browser-login-url" content="/api/v1/auth/feishu/authorize">'
+      : '',
+    env.DINGTALK_CORP_ID
+      ? `<meta name="flowcard-dingtalk-corp-id" content="${escapeAttr(env.DINGTALK_CORP_ID)}">`
+      : '',
+    env.DINGTALK_CLIENT_ID
+      ? `<meta name="flowcard-dingtalk-client-id" content="${escapeAttr(env.DINGTALK_CLIENT_ID)}">`
       : '',
   ].join('')
   return html.replace('</head>', `${metas}</head>`)

@@ -14,6 +14,9 @@ const PLAIN_UA =
 const config: RuntimeConfig = {
   feishuAppId: 'cli_test',
   feishuJssdkUrl: 'https://sdk.invalid/h5-js-sdk.js',
+  dingtalkCorpId: 'ding_corp_test',
+  dingtalkClientId: 'ding_client_test',
+  dingtalkJsapiUrl: 'https://sdk.invalid/dingtalk.open.js',
   browserLoginUrl: null,
   apiBaseUrl: '',
 }
@@ -28,7 +31,8 @@ describe('detectPlatformName', () => {
     ['the Feishu/Lark user agent', { userAgent: FEISHU_UA }, 'feishu'],
     ['the Feishu globals without the user agent', { hasFeishuGlobals: true }, 'feishu'],
     ['a reloaded devchat tab', { remembered: 'devchat' }, 'devchat'],
-    ['DingTalk, until its bridge lands', { userAgent: DINGTALK_UA }, 'browser'],
+    ['the DingTalk user agent', { userAgent: DINGTALK_UA }, 'dingtalk'],
+    ['the DingTalk globals without the user agent', { hasDingtalkGlobals: true }, 'dingtalk'],
     ['a plain browser', {}, 'browser'],
   ] as const)('recognises %s', (_label, overrides, expected) => {
     expect(detectPlatformName(signals(overrides))).toBe(expected)
@@ -47,6 +51,7 @@ describe('createPlatform', () => {
   afterEach(() => {
     Reflect.deleteProperty(window, 'tt')
     Reflect.deleteProperty(window, 'h5sdk')
+    Reflect.deleteProperty(window, 'dd')
   })
 
   it('takes the devchat code from the URL once, and removes it from the address bar', async () => {
@@ -112,6 +117,67 @@ describe('createPlatform', () => {
 
     expect(error).toBeInstanceOf(PlatformError)
     expect(error).toMatchObject({ code: 'missing_app_id' })
+  })
+
+  it('picks DingTalk from the user agent and logs in with the unified requestAuthCode', async () => {
+    userAgent.mockReturnValue(DINGTALK_UA)
+    const requestAuthCode = vi.fn(
+      (options: { corpId: string; clientId?: string; success(result: { code: string }): void }) =>
+        options.success({ code: `dt_${options.corpId}_${options.clientId}` }),
+    )
+    Object.assign(window, { dd: { requestAuthCode } })
+
+    const { bridge, freshLogin } = createPlatform({ win: window, config })
+
+    expect(bridge.name).toBe('dingtalk')
+    expect(freshLogin).toBe(false)
+    await expect(bridge.getLoginCode()).resolves.toEqual({
+      platform: 'dingtalk',
+      code: 'dt_ding_corp_test_ding_client_test',
+    })
+  })
+
+  it('falls back to dd.runtime.permission.requestAuthCode when the unified call fails or is missing', async () => {
+    userAgent.mockReturnValue(DINGTALK_UA)
+    const legacy = vi.fn((options: { corpId: string; onSuccess(result: { code: string }): void }) =>
+      options.onSuccess({ code: `legacy_${options.corpId}` }),
+    )
+    Object.assign(window, {
+      dd: {
+        requestAuthCode: (options: { fail(error: unknown): void }) =>
+          options.fail({ errorMessage: 'jsapi not supported' }),
+        runtime: { permission: { requestAuthCode: legacy } },
+      },
+    })
+
+    const { bridge } = createPlatform({ win: window, config })
+
+    await expect(bridge.getLoginCode()).resolves.toEqual({ platform: 'dingtalk', code: 'legacy_ding_corp_test' })
+    expect(legacy).toHaveBeenCalledWith(expect.objectContaining({ corpId: 'ding_corp_test' }))
+  })
+
+  it('reports a DingTalk refusal, and a missing corp id before calling the client', async () => {
+    userAgent.mockReturnValue(DINGTALK_UA)
+    Object.assign(window, {
+      dd: {
+        runtime: {
+          permission: {
+            requestAuthCode: (options: { onFail(error: unknown): void }) =>
+              options.onFail({ errorMessage: '用户拒绝' }),
+          },
+        },
+      },
+    })
+    const refused = await createPlatform({ win: window, config })
+      .bridge.getLoginCode()
+      .catch((caught: unknown) => caught)
+    expect(refused).toBeInstanceOf(PlatformError)
+    expect(refused).toMatchObject({ code: 'failed', message: expect.stringContaining('用户拒绝') })
+
+    const missing = await createPlatform({ win: window, config: { ...config, dingtalkCorpId: null } })
+      .bridge.getLoginCode()
+      .catch((caught: unknown) => caught)
+    expect(missing).toMatchObject({ code: 'missing_app_id' })
   })
 
   it('hands a code returned by the browser sign-in round trip to the login page', async () => {

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from '@/config'
 import { createBrowserBridge } from './browser'
 import { createDevchatBridge } from './devchat'
+import { createDingtalkBridge, hasDingtalkGlobals } from './dingtalk'
 import { createFeishuBridge, type FeishuJsapiSigner, hasFeishuGlobals } from './feishu'
 import { isLoginPlatform, type LoginCode, type PlatformBridge, type PlatformName } from './types'
 import { takeQueryParams } from './web'
@@ -11,18 +12,20 @@ const REMEMBERED_KEY = 'flowcard.platform'
 export interface PlatformSignals {
   userAgent: string
   hasFeishuGlobals: boolean
+  hasDingtalkGlobals?: boolean
   devchatCode: string | null
   remembered: string | null
 }
 
 /**
  * Which client the app runs in. A devchat code wins (the simulator runs in an ordinary browser), then
- * Feishu/Lark (its globals, or "Lark"/"Feishu" in the user agent), then a devchat tab being reloaded.
- * DingTalk gets the browser bridge until its own bridge lands.
+ * Feishu/Lark (its globals, or "Lark"/"Feishu" in the user agent), then DingTalk ("DingTalk" in the user
+ * agent, or its `dd` global), then a devchat tab being reloaded.
  */
 export function detectPlatformName(signals: PlatformSignals): PlatformName {
   if (signals.devchatCode) return 'devchat'
   if (signals.hasFeishuGlobals || /\b(Lark|Feishu)\b/i.test(signals.userAgent)) return 'feishu'
+  if (signals.hasDingtalkGlobals || /\bDingTalk\b/i.test(signals.userAgent)) return 'dingtalk'
   if (signals.remembered === 'devchat') return 'devchat'
   return 'browser'
 }
@@ -54,6 +57,7 @@ export function createPlatform({ win, config, signFeishuJsapi }: CreatePlatformD
   const name = detectPlatformName({
     userAgent: win.navigator.userAgent,
     hasFeishuGlobals: hasFeishuGlobals(win),
+    hasDingtalkGlobals: hasDingtalkGlobals(win),
     devchatCode: params.devchat_code,
     remembered: storage?.getItem(REMEMBERED_KEY) ?? null,
   })
@@ -85,6 +89,15 @@ export function createPlatform({ win, config, signFeishuJsapi }: CreatePlatformD
         freshLogin: false,
       }
     case 'dingtalk':
+      return {
+        bridge: createDingtalkBridge({
+          win,
+          corpId: config.dingtalkCorpId,
+          clientId: config.dingtalkClientId,
+          jsapiUrl: config.dingtalkJsapiUrl,
+        }),
+        freshLogin: false,
+      }
     case 'browser':
       return {
         bridge: createBrowserBridge({ win, loginUrl: config.browserLoginUrl, returnedCode }),

@@ -470,7 +470,7 @@ export const en: MessageSchema = {
     },
     platform: {
       unsupported: 'This client version is not supported; please update it',
-      missing_app_id: 'The Feishu app ID is not configured; contact your admin',
+      missing_app_id: 'The app is not fully configured for this chat client (Feishu app ID or DingTalk corp ID); contact your admin',
       sdk_unavailable: 'Could not load the client components; check the network',
       permission_denied: 'Permission was not granted',
       timeout: 'The client did not respond; please try again',

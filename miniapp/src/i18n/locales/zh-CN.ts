@@ -469,7 +469,7 @@ export const zhCN = {
     },
     platform: {
       unsupported: '当前客户端版本不支持，请升级后重试',
-      missing_app_id: '应用未配置飞书 App ID，请联系管理员',
+      missing_app_id: '应用未配置当前聊天工具的参数（飞书 App ID 或钉钉 CorpId），请联系管理员',
       sdk_unavailable: '无法加载客户端组件，请检查网络后重试',
       permission_denied: '没有获得授权',
       timeout: '客户端响应超时，请重试',
