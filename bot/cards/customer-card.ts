@@ -1,19 +1,9 @@
+import type { CustomerSummary } from '../domain/crm/get-customer-summary'
 import type { Card, CardButton, Locale } from '../platforms/types'
 import { t } from './i18n'
 
-export interface CustomerCardView {
-  id: string
-  name: string
-  shortName: string | null
-  industry: string | null
-  tier: string | null
-  region: string
-  phone: string | null
-  owner: { name: string; department: string | null } | null
-  tags: string[]
-  lastFollowUp: { at: Date; kind: string; content: string; author: string | null } | null
-  contactCount: number
-}
+/** What the chat customer card shows: the domain's summary of a customer in scope. */
+export type CustomerCardView = CustomerSummary
 
 const KIND: Record<string, [string, string]> = {
   call: ['电话', 'Call'],

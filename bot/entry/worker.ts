@@ -9,7 +9,8 @@ import { systemClock } from '../domain/context'
 import { type Env, EnvError, hasS3, parseEnv } from '../env'
 import { createLogger } from '../lib/logger'
 import { createS3Storage, s3ConfigFromEnv } from '../lib/storage/s3'
-import { createFeishuEdge, feishuEdgeConfigOf } from '../platforms/feishu/edge'
+import { feishuConfigOf } from '../platforms/feishu/config'
+import { createFeishuEdge } from '../platforms/feishu/edge'
 import { ingestEvent } from '../platforms/ingest'
 import type { InboundEvent } from '../platforms/types'
 import { appIndexHtml } from './app-index'
@@ -82,7 +83,7 @@ function isolateApp(env: Env & { SESSION_SECRET: string }, vars: Record<string, 
   const key = JSON.stringify(vars)
   if (isolate?.key === key) return isolate.app
   const logger = createLogger(env.LOG_LEVEL, 'flowcard', false)
-  const config = feishuEdgeConfigOf(env)
+  const config = feishuConfigOf(env)
   const feishu = config ? createFeishuEdge(config, logger) : null
   const app = createApp({
     env,

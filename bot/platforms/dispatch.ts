@@ -10,7 +10,7 @@ import type { CommandSpec } from '../commands/types'
 import { sendCard, sendText } from '../domain/chat/send'
 import { type Clock, type Logger, type ServiceContext, withTransaction } from '../domain/context'
 import { chatMessageOf, DomainError } from '../domain/errors'
-import { resolveActor } from '../domain/org/resolve-actor'
+import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
 import { emit } from '../domain/outbox'
 import { newId } from '../lib/ids'
 import { INBOUND_EVENT } from './ingest'
@@ -76,10 +76,18 @@ export async function dispatchEvent(
   }
 }
 
-async function ensureTenant(deps: DispatchDeps, platform: PlatformName, tenantKey: string): Promise<string> {
-  const existing = await resolveActor(deps.database.db, platform, tenantKey, null)
-  if (existing) return existing.tenantId
-  // First event from a new Feishu/DingTalk tenant: create it and pull its directory.
+/**
+ * The tenant (and, with an open id, the user) behind an event; the first event from a new Feishu/DingTalk
+ * tenant creates the tenant and asks for its directory.
+ */
+async function ensureActor(
+  deps: DispatchDeps,
+  platform: PlatformName,
+  tenantKey: string,
+  openId: string | null = null,
+): Promise<ResolvedActor> {
+  const existing = await resolveActor(deps.database.db, platform, tenantKey, openId)
+  if (existing) return existing
   const id = newId('ten')
   await deps.database.db.transaction(async (tx) => {
     const inserted = await tx
@@ -92,9 +100,9 @@ async function ensureTenant(deps: DispatchDeps, platform: PlatformName, tenantKe
       await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: id } })
     }
   })
-  const created = await resolveActor(deps.database.db, platform, tenantKey, null)
+  const created = await resolveActor(deps.database.db, platform, tenantKey, openId)
   if (!created) throw new Error(`tenant ${tenantKey} could not be created`)
-  return created.tenantId
+  return created
 }
 
 /**
@@ -103,18 +111,15 @@ async function ensureTenant(deps: DispatchDeps, platform: PlatformName, tenantKe
  * only the changed fields) and applied alone.
  */
 async function handleContactChange(deps: DispatchDeps, event: InboundContactChanged): Promise<void> {
-  const [known] = await deps.database.db
-    .select({ id: tenants.id })
-    .from(tenants)
-    .where(and(eq(tenants.platform, event.platform), eq(tenants.platformTenantKey, event.tenantKey)))
+  const known = await resolveActor(deps.database.db, event.platform, event.tenantKey, null)
   if (!known || event.externalId === '0') {
     await requestDirectorySync(deps, event.platform, event.tenantKey)
     return
   }
-  await emit(systemContext(deps, known.id, deps.database.db), {
+  await emit(systemContext(deps, known.tenantId, deps.database.db), {
     topic: APPLY_CONTACT_CHANGE,
     payload: {
-      tenantId: known.id,
+      tenantId: known.tenantId,
       entity: event.entity,
       change: event.change,
       externalId: event.externalId,
@@ -127,7 +132,7 @@ async function requestDirectorySync(
   platform: PlatformName,
   tenantKey: string,
 ): Promise<void> {
-  const tenantId = await ensureTenant(deps, platform, tenantKey)
+  const { tenantId } = await ensureActor(deps, platform, tenantKey)
   await emit(systemContext(deps, tenantId, deps.database.db), {
     topic: SYNC_DIRECTORY,
     payload: { tenantId },
@@ -146,9 +151,7 @@ function systemContext(deps: DispatchDeps, tenantId: string, db: ServiceContext[
 
 async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferrals: number): Promise<void> {
   if (!event.addressedToBot) return
-  const tenantId = await ensureTenant(deps, event.platform, event.tenantKey)
-  const resolved = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.sender.openId)
-  const user = resolved?.user
+  const { tenantId, user } = await ensureActor(deps, event.platform, event.tenantKey, event.sender.openId)
   const to = event.chatType === 'p2p' && user ? { userId: user.id } : { chatId: event.chatId }
   const db = deps.database.db
   const retryIn = UNKNOWN_SENDER_RETRY_MS[deferrals]
@@ -329,7 +332,7 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
 }
 
 async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promise<void> {
-  const tenantId = await ensureTenant(deps, event.platform, event.tenantKey)
+  const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
   await deps.database.db
     .insert(chats)
     .values({

@@ -140,6 +140,12 @@ export interface InboundContactChanged extends InboundBase {
 
 export type InboundEvent = InboundMessage | InboundCardAction | InboundBotAdded | InboundContactChanged
 
+/** What a platform's callback route answers: an HTTP status and a JSON body. */
+export interface InboundReply {
+  status: number
+  body: Record<string, unknown>
+}
+
 /** What a card tap answers synchronously: a toast, a replacement card for the tapper, or both. */
 export interface CardActionResult {
   toast?: { kind: 'success' | 'info' | 'warning' | 'error'; text: string }

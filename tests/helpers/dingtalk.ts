@@ -1,9 +1,6 @@
-import { sql } from 'drizzle-orm'
 import { createApp } from '../../bot/app'
 import { type Clock, systemClock } from '../../bot/domain/context'
-import { applyDirectory } from '../../bot/domain/org/apply-directory'
 import { parseEnv } from '../../bot/env'
-import { newId } from '../../bot/lib/ids'
 import { createLogger } from '../../bot/lib/logger'
 import {
   cardApiSecretOf,
@@ -15,12 +12,12 @@ import { CARD_CALLBACK_ROUTE_KEY } from '../../bot/platforms/dingtalk/wiring'
 import { MemoryRateLimiter, type RateLimiter } from '../../bot/platforms/rate-limit'
 import { PlatformRegistry } from '../../bot/platforms/registry'
 import type { Database } from '../../db/client'
-import { tenants } from '../../db/schema'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { OutboxRelay } from '../../jobs/outbox'
 import { startWorkers } from '../../jobs/workers'
 import type { FakeDingtalk } from '../fakes/dingtalk'
 import { TEST_SESSION_SECRET } from './app'
+import { createSyncedTenant, settleOutbox } from './platform-tenant'
 
 export const DINGTALK_EVENT_TOKEN = 'dt-event-token-test'
 export const DINGTALK_AES_KEY = 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7'
@@ -109,26 +106,14 @@ export async function startDingtalkStack(
       },
     },
   })
-  const tenantId = newId('ten')
-  await database.db
-    .insert(tenants)
-    .values({ id: tenantId, name: 'DingTalk test', platform: 'dingtalk', platformTenantKey: fake.corpId })
-  const snapshot = await platform.syncDirectory({ id: tenantId, platformTenantKey: fake.corpId })
-  await applyDirectory({
-    ctx: { tenantId, actor: { kind: 'system', reason: 'test' }, db: database.db, clock, logger },
-    input: { platform: 'dingtalk', ...snapshot },
+  const tenantId = await createSyncedTenant(database, {
+    platform,
+    tenantKey: fake.corpId,
+    name: 'DingTalk test',
+    clock,
+    logger,
   })
-  const settle = async (timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const [row] = await database.rows<{ n: number }>(
-        sql`select count(*)::int as n from outbox where status in ('pending', 'relayed') and available_at <= now()`,
-      )
-      if ((row?.n ?? 0) === 0) return
-      if (Date.now() > deadline) throw new Error(`outbox not settled after ${timeoutMs} ms`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+  const settle = (timeoutMs?: number) => settleOutbox(database, timeoutMs)
   return {
     database,
     platform,

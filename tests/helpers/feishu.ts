@@ -1,24 +1,21 @@
-import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { inject } from 'vitest'
 import { createApp } from '../../bot/app'
 import { type Clock, systemClock } from '../../bot/domain/context'
-import { applyDirectory } from '../../bot/domain/org/apply-directory'
 import { parseEnv } from '../../bot/env'
-import { newId } from '../../bot/lib/ids'
 import { createLogger } from '../../bot/lib/logger'
 import { createFeishuPlatform, type FeishuPlatform } from '../../bot/platforms/feishu/adapter'
 import type { FeishuInboundDeps, FeishuInboundOptions } from '../../bot/platforms/feishu/inbound'
 import { MemoryRateLimiter, type RateLimiter } from '../../bot/platforms/rate-limit'
 import { PlatformRegistry } from '../../bot/platforms/registry'
 import { type Database, migrateDatabase, openDatabase } from '../../db/client'
-import { tenants } from '../../db/schema'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { OutboxRelay } from '../../jobs/outbox'
 import { startWorkers } from '../../jobs/workers'
-import type { FakeFeishu } from '../fakes/feishu'
+import { createFakeFeishu, createPushBuilder, type FakeFeishu, type FakeFeishuOptions } from '../fakes/feishu'
 import { TEST_SESSION_SECRET } from './app'
 import { openTestDatabase, redisUrl } from './db'
+import { createSyncedTenant, settleOutbox } from './platform-tenant'
 
 export const VERIFICATION_TOKEN = 'vt-feishu-test-0123456789'
 export const ENCRYPT_KEY = 'ek-feishu-test-abcdefghijklmnop'
@@ -127,27 +124,15 @@ export async function startFeishuStack(
   })
   let tenantId = ''
   if (!options.noTenant) {
-    tenantId = newId('ten')
-    await database.db
-      .insert(tenants)
-      .values({ id: tenantId, name: 'Feishu test', platform: 'feishu', platformTenantKey: fake.tenantKey })
-    const snapshot = await platform.syncDirectory({ id: tenantId, platformTenantKey: fake.tenantKey })
-    await applyDirectory({
-      ctx: { tenantId, actor: { kind: 'system', reason: 'test' }, db: database.db, clock, logger },
-      input: { platform: 'feishu', ...snapshot },
+    tenantId = await createSyncedTenant(database, {
+      platform,
+      tenantKey: fake.tenantKey,
+      name: 'Feishu test',
+      clock,
+      logger,
     })
   }
-  const settle = async (timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const [row] = await database.rows<{ n: number }>(
-        sql`select count(*)::int as n from outbox where status in ('pending', 'relayed') and available_at <= now()`,
-      )
-      if ((row?.n ?? 0) === 0) return
-      if (Date.now() > deadline) throw new Error(`outbox not settled after ${timeoutMs} ms`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+  const settle = (timeoutMs?: number) => settleOutbox(database, timeoutMs)
   return {
     database,
     platform,
@@ -166,3 +151,37 @@ export async function startFeishuStack(
 }
 
 export { redisUrl }
+
+/** Everything a Feishu integration test file starts with: the fake, its own database, the stack, a push builder. */
+export interface FeishuWorld {
+  fake: FakeFeishu
+  own: { database: Database; drop: () => Promise<void> }
+  stack: FeishuStack
+  push: ReturnType<typeof createPushBuilder>
+  close(): Promise<void>
+}
+
+export async function startFeishuWorld(
+  options: { fake?: FakeFeishuOptions; stack?: StackOptions } = {},
+): Promise<FeishuWorld> {
+  const fake = await createFakeFeishu(options.fake)
+  const own = await openOwnDatabase()
+  const stack = await startFeishuStack(fake, own.database, options.stack)
+  const push = createPushBuilder({
+    appId: fake.appId,
+    tenantKey: fake.tenantKey,
+    verificationToken: VERIFICATION_TOKEN,
+    encryptKey: ENCRYPT_KEY,
+  })
+  return {
+    fake,
+    own,
+    stack,
+    push,
+    close: async () => {
+      await stack.close()
+      await own.drop()
+      await fake.close()
+    },
+  }
+}

@@ -6,39 +6,21 @@ import { systemClock } from '../../bot/domain/context'
 import type { Database } from '../../db/client'
 import { approvalInstances, approvalTasks, userIdentities } from '../../db/schema'
 import { leaveTemplate } from '../../db/seed/approvals'
-import {
-  createFakeFeishu,
-  createPushBuilder,
-  type FakeFeishu,
-  type FeishuPush,
-  toRequestInit,
-} from '../fakes/feishu'
-import {
-  ENCRYPT_KEY,
-  type FeishuStack,
-  openOwnDatabase,
-  startFeishuStack,
-  VERIFICATION_TOKEN,
-} from '../helpers/feishu'
+import { type createPushBuilder, type FakeFeishu, type FeishuPush, toRequestInit } from '../fakes/feishu'
+import { type FeishuStack, type FeishuWorld, startFeishuWorld } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
 
 /** The key flows again, end to end through signed Feishu callbacks and the fake Open API. */
 let fake: FakeFeishu
 let own: { database: Database; drop: () => Promise<void> }
 let stack: FeishuStack
+let world: FeishuWorld
 let push: ReturnType<typeof createPushBuilder>
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 beforeAll(async () => {
-  fake = await createFakeFeishu()
-  own = await openOwnDatabase()
-  stack = await startFeishuStack(fake, own.database)
-  push = createPushBuilder({
-    appId: fake.appId,
-    tenantKey: fake.tenantKey,
-    verificationToken: VERIFICATION_TOKEN,
-    encryptKey: ENCRYPT_KEY,
-  })
+  world = await startFeishuWorld()
+  ;({ fake, own, stack, push } = world)
   const sys: ServiceContext = {
     tenantId: stack.tenantId,
     actor: { kind: 'system', reason: 'test' },
@@ -75,9 +57,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await stack?.close()
-  await own?.drop()
-  await fake?.close()
+  await world?.close()
 })
 
 async function userIdOf(handle: string): Promise<string> {

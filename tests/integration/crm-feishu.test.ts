@@ -4,43 +4,23 @@ import { systemClock } from '../../bot/domain/context'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import type { Database } from '../../db/client'
 import { userIdentities } from '../../db/schema'
-import {
-  createFakeFeishu,
-  createPushBuilder,
-  type FakeFeishu,
-  type FeishuPush,
-  toRequestInit,
-} from '../fakes/feishu'
-import {
-  ENCRYPT_KEY,
-  type FeishuStack,
-  openOwnDatabase,
-  startFeishuStack,
-  VERIFICATION_TOKEN,
-} from '../helpers/feishu'
+import { type createPushBuilder, type FakeFeishu, type FeishuPush, toRequestInit } from '../fakes/feishu'
+import { type FeishuStack, type FeishuWorld, startFeishuWorld } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
 import { silent } from './crm-harness'
 
 let fake: FakeFeishu
 let own: { database: Database; drop: () => Promise<void> }
 let stack: FeishuStack
+let world: FeishuWorld
 let push: ReturnType<typeof createPushBuilder>
 
 beforeAll(async () => {
-  fake = await createFakeFeishu()
-  own = await openOwnDatabase()
-  stack = await startFeishuStack(fake, own.database)
-  push = createPushBuilder({
-    appId: fake.appId,
-    tenantKey: fake.tenantKey,
-    verificationToken: VERIFICATION_TOKEN,
-    encryptKey: ENCRYPT_KEY,
-  })
+  world = await startFeishuWorld()
+  ;({ fake, own, stack, push } = world)
 })
 afterAll(async () => {
-  await stack?.close()
-  await own?.drop()
-  await fake?.close()
+  await world?.close()
 })
 
 const post = async (path: string, p: FeishuPush) => (await stack.app.request(path, toRequestInit(p))).status

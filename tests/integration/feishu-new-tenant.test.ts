@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Database } from '../../db/client'
-import { createFakeFeishu, type FakeFeishu } from '../fakes/feishu'
+import type { FakeFeishu } from '../fakes/feishu'
 import { createPushBuilder, toRequestInit } from '../fakes/feishu/push'
 import {
   ENCRYPT_KEY,
   type FeishuStack,
-  openOwnDatabase,
-  startFeishuStack,
+  type FeishuWorld,
+  startFeishuWorld,
   VERIFICATION_TOKEN,
 } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
@@ -21,15 +21,14 @@ let fake: FakeFeishu
 let own: { database: Database; drop: () => Promise<void> }
 let stack: FeishuStack
 
+let world: FeishuWorld
+
 beforeAll(async () => {
-  fake = await createFakeFeishu({})
-  own = await openOwnDatabase()
-  stack = await startFeishuStack(fake, own.database, { noTenant: true })
+  world = await startFeishuWorld({ stack: { noTenant: true } })
+  ;({ fake, own, stack } = world)
 })
 afterAll(async () => {
-  await stack?.close()
-  await own?.drop()
-  await fake?.close()
+  await world?.close()
 })
 
 describe('a brand-new Feishu tenant', () => {

@@ -10,7 +10,6 @@ import { syncAllDirectories } from '../../jobs/processors/sync-directory'
 import type { JobQueue } from '../../jobs/queue'
 import {
   checkCardObject,
-  createFakeFeishu,
   createPushBuilder,
   type FakeFeishu,
   type FeishuPush,
@@ -20,8 +19,8 @@ import {
 import {
   ENCRYPT_KEY,
   type FeishuStack,
-  openOwnDatabase,
-  startFeishuStack,
+  type FeishuWorld,
+  startFeishuWorld,
   VERIFICATION_TOKEN,
 } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
@@ -29,27 +28,21 @@ import { waitFor } from '../helpers/wait'
 let fake: FakeFeishu
 let own: { database: Database; drop: () => Promise<void> }
 let stack: FeishuStack
+let world: FeishuWorld
 let push: ReturnType<typeof createPushBuilder>
 
 const EVENTS = '/webhooks/feishu/events'
 const CARDS = '/webhooks/feishu/cards'
 
 beforeAll(async () => {
-  fake = await createFakeFeishu({ chats: [{ name: '销售群', memberUserIds: ['sunqi', 'zhouba', 'hemei'] }] })
-  own = await openOwnDatabase()
-  stack = await startFeishuStack(fake, own.database)
-  push = createPushBuilder({
-    appId: fake.appId,
-    tenantKey: fake.tenantKey,
-    verificationToken: VERIFICATION_TOKEN,
-    encryptKey: ENCRYPT_KEY,
+  world = await startFeishuWorld({
+    fake: { chats: [{ name: '销售群', memberUserIds: ['sunqi', 'zhouba', 'hemei'] }] },
   })
+  ;({ fake, own, stack, push } = world)
 })
 
 afterAll(async () => {
-  await stack?.close()
-  await own?.drop()
-  await fake?.close()
+  await world?.close()
 })
 
 afterEach(async () => {

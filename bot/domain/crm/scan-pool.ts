@@ -41,25 +41,8 @@ export async function scanPool({
       for (const row of due) {
         await changeOwner(txCtx, row, null, 'reclaim')
         if (row.reclaimWarnedAt) await settlePoolWarning(txCtx, row, 'reclaimed', now)
-        else if (row.ownerId) {
-          const locale = await localeOfUser(txCtx, row.ownerId)
-          await sendCard(txCtx, {
-            to: { userId: row.ownerId },
-            ref: poolCardRef(row.id),
-            version: poolCardVersion(now),
-            locale,
-            card: poolWarningCard(
-              {
-                customerId: row.id,
-                customerName: row.name,
-                dueAt: now,
-                extendDays: rules.extendDays,
-                state: 'reclaimed',
-              },
-              locale,
-            ),
-          })
-        }
+        else if (row.ownerId)
+          await sendPoolCard(txCtx, row.ownerId, row, { dueAt: now, state: 'reclaimed' }, rules, now)
       }
       return due.length
     })
@@ -90,23 +73,14 @@ export async function scanPool({
             .update(customers)
             .set({ reclaimWarnedAt: now })
             .where(and(eq(customers.tenantId, txCtx.tenantId), eq(customers.id, row.id)))
-          const locale = await localeOfUser(txCtx, row.ownerId)
-          await sendCard(txCtx, {
-            to: { userId: row.ownerId },
-            ref: poolCardRef(row.id),
-            version: poolCardVersion(now),
-            locale,
-            card: poolWarningCard(
-              {
-                customerId: row.id,
-                customerName: row.name,
-                dueAt: row.reclaimDueAt,
-                extendDays: rules.extendDays,
-                state: row.reclaimExtendedAt ? 'extended' : 'warning',
-              },
-              locale,
-            ),
-          })
+          await sendPoolCard(
+            txCtx,
+            row.ownerId,
+            row,
+            { dueAt: row.reclaimDueAt, state: row.reclaimExtendedAt ? 'extended' : 'warning' },
+            rules,
+            now,
+          )
         }
         return soon.length
       })
@@ -115,6 +89,34 @@ export async function scanPool({
     }
   }
   return { warned, reclaimed }
+}
+
+/** The owner's pool card for a customer (warning, extended or reclaimed), one card per customer updated in place. */
+async function sendPoolCard(
+  ctx: ServiceContext,
+  ownerId: string,
+  customer: { id: string; name: string },
+  what: { dueAt: Date; state: 'warning' | 'extended' | 'reclaimed' },
+  rules: { extendDays: number },
+  now: Date,
+): Promise<void> {
+  const locale = await localeOfUser(ctx, ownerId)
+  await sendCard(ctx, {
+    to: { userId: ownerId },
+    ref: poolCardRef(customer.id),
+    version: poolCardVersion(now),
+    locale,
+    card: poolWarningCard(
+      {
+        customerId: customer.id,
+        customerName: customer.name,
+        dueAt: what.dueAt,
+        extendDays: rules.extendDays,
+        state: what.state,
+      },
+      locale,
+    ),
+  })
 }
 
 /** Tenants with owned customers whose deadline is near (what the periodic job visits). */

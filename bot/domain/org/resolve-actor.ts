@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../../db/client'
 import { type Platform, tenants, userIdentities, users } from '../../../db/schema'
 
@@ -15,28 +15,38 @@ export async function resolveActor(
   tenantKey: string,
   openId: string | null,
 ): Promise<ResolvedActor | null> {
-  const [tenant] = await db
-    .select({ id: tenants.id, platform: tenants.platform })
-    .from(tenants)
-    .where(and(eq(tenants.platform, platform), eq(tenants.platformTenantKey, tenantKey)))
-  if (!tenant) return null
-  if (!openId) return { tenantId: tenant.id, tenantPlatform: tenant.platform, user: null }
-  const [user] = await db
+  const [row] = await db
     .select({
+      tenantId: tenants.id,
+      tenantPlatform: tenants.platform,
       id: users.id,
       name: users.name,
       locale: users.locale,
       status: users.status,
       departmentId: users.departmentId,
     })
-    .from(userIdentities)
-    .innerJoin(users, eq(users.id, userIdentities.userId))
-    .where(
-      and(
-        eq(userIdentities.tenantId, tenant.id),
-        eq(userIdentities.platform, platform),
-        eq(userIdentities.openId, openId),
-      ),
+    .from(tenants)
+    .leftJoin(
+      userIdentities,
+      openId
+        ? and(
+            eq(userIdentities.tenantId, tenants.id),
+            eq(userIdentities.platform, platform),
+            eq(userIdentities.openId, openId),
+          )
+        : sql`false`,
     )
-  return { tenantId: tenant.id, tenantPlatform: tenant.platform, user: user ?? null }
+    .leftJoin(users, eq(users.id, userIdentities.userId))
+    .where(and(eq(tenants.platform, platform), eq(tenants.platformTenantKey, tenantKey)))
+    .limit(1)
+  if (!row) return null
+  const { tenantId, tenantPlatform, id, name, locale, status, departmentId } = row
+  return {
+    tenantId,
+    tenantPlatform,
+    user:
+      id !== null && name !== null && locale !== null && status !== null
+        ? { id, name, locale, status, departmentId }
+        : null,
+  }
 }

@@ -4,7 +4,7 @@ import type { CommandSpec } from '../../commands/types'
 import type { Clock, Logger } from '../../domain/context'
 import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
-import type { CardActionResult, InboundContactChanged, InboundEvent, Locale } from '../types'
+import type { CardActionResult, InboundContactChanged, InboundEvent, InboundReply, Locale } from '../types'
 import {
   cardCallbackSign,
   DingtalkCryptoError,
@@ -51,10 +51,7 @@ export interface DingtalkInboundDeps extends DingtalkInboundOptions {
   clock: Clock
 }
 
-export interface InboundReply {
-  status: number
-  body: Record<string, unknown>
-}
+export type { InboundReply }
 
 type Rec = Record<string, unknown>
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)

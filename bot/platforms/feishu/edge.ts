@@ -1,8 +1,7 @@
 import type { Logger } from '../../domain/context'
 import { DomainError } from '../../domain/errors'
-import type { Env } from '../../env'
 import type { PlatformUserRef } from '../types'
-import { type FeishuEnvConfig, feishuConfigOf } from './config'
+import type { FeishuEnvConfig } from './config'
 import type { FeishuInboundOptions } from './inbound'
 import type { RenderOptions } from './render'
 
@@ -55,8 +54,6 @@ export function loginUserOf(
   if (typeof info.name === 'string' && info.name) out.name = info.name
   return out
 }
-
-export const feishuEdgeConfigOf = (env: Env): FeishuEdgeConfig | null => feishuConfigOf(env)
 
 export function createFeishuEdge(config: FeishuEdgeConfig, logger: Logger): FeishuEdge {
   const base = config.domain.replace(/\/+$/, '')

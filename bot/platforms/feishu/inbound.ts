@@ -4,7 +4,7 @@ import type { CommandSpec } from '../../commands/types'
 import type { Clock, Logger } from '../../domain/context'
 import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
-import type { CardActionResult, InboundEvent, Locale } from '../types'
+import type { CardActionResult, InboundEvent, InboundReply, Locale } from '../types'
 import { decryptFeishu, FeishuCryptoError, verifyFeishuSignature } from './crypto'
 import {
   CARD_ACTION_EVENT,
@@ -44,10 +44,7 @@ export interface FeishuInboundDeps extends FeishuInboundOptions {
   clock: Clock
 }
 
-export interface InboundReply {
-  status: number
-  body: Record<string, unknown>
-}
+export type { InboundReply }
 
 type Rec = Record<string, unknown>
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
