@@ -8,13 +8,14 @@ import { approvalInstances, approvalTasks, approvalTimeline, outbox } from '../.
 import { seedApprovalTemplates } from '../../db/seed/approvals'
 import type { SeededOrg } from '../../db/seed/org'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import { OutboxRelay } from '../../jobs/outbox'
+import { startWorkers } from '../../jobs/workers'
+import { actingAs, silent, uid } from '../helpers/actors'
 import { createTestTenant } from '../helpers/db'
 
 export { say, tap } from '../helpers/chat'
 
-export const silent = { debug() {}, info() {}, warn() {}, error() {} }
+export { silent }
 
 export interface ApprovalsTenant extends SeededOrg {
   tenantKey: string
@@ -31,26 +32,14 @@ export async function approvalsTenant(database: Database): Promise<ApprovalsTena
   return { ...org, tenantKey, keyOf }
 }
 
-export const uid = (org: SeededOrg, key: string): string => {
-  const v = org.users[key]
-  if (!v) throw new Error(`no user ${key}`)
-  return v
-}
+export { uid }
 
-export function ctxAs(
+export const ctxAs = (
   database: Database,
   org: SeededOrg,
   key: string,
   clock: Clock = systemClock,
-): ServiceContext {
-  return {
-    tenantId: org.tenantId,
-    actor: { kind: 'user', userId: uid(org, key), via: 'devchat' },
-    db: database.db,
-    clock,
-    logger: silent,
-  }
-}
+): ServiceContext => actingAs(database, org, key, 'devchat', clock)
 
 export async function tasksOf(database: Database, instanceId: string) {
   return database.db
@@ -112,22 +101,16 @@ export async function cardsTo(database: Database, org: SeededOrg, key: string) {
 export async function jobRunner(database: Database, tenantId: string) {
   const queue = new InlineQueue()
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
-  const processors = stripOutboxFields(
-    buildProcessors({ database, queue, logger: silent, clock: systemClock, platforms }),
-  )
-  let finished = 0
-  await queue.work(
-    processors,
-    outboxWorkOptions(database, {
-      concurrency: 8,
-      onCompleted: () => {
-        finished++
-      },
-      onFailed: () => {
-        finished++
-      },
-    }),
-  )
+  // The relay is driven by hand (`drain`), so the workers start without one.
+  await startWorkers({
+    database,
+    queue,
+    logger: silent,
+    clock: systemClock,
+    platforms,
+    concurrency: 8,
+    relay: false,
+  })
   const relay = new OutboxRelay(database, queue, { tenantId })
   return {
     queue,
@@ -141,7 +124,6 @@ export async function jobRunner(database: Database, tenantId: string) {
         const deadline = Date.now() + 10_000
         while (queue.pendingCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
       }
-      void finished
     },
     close: () => queue.close(),
   }

@@ -5,12 +5,13 @@ import { newId } from '../../bot/lib/ids'
 import type { Database } from '../../db/client'
 import { outbox } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'
+import { actingAs, silent, uid } from '../helpers/actors'
 import { createTestTenant } from '../helpers/db'
 import { sessionHeader } from '../helpers/session'
 
 export { say, tap } from '../helpers/chat'
 
-export const silent = { debug() {}, info() {}, warn() {}, error() {} }
+export { silent }
 
 export interface CrmTenant extends SeededOrg {
   tenantKey: string
@@ -22,26 +23,14 @@ export async function crmTenant(database: Database): Promise<CrmTenant> {
   return { ...org, tenantKey }
 }
 
-export const uid = (org: SeededOrg, key: string): string => {
-  const v = org.users[key]
-  if (!v) throw new Error(`no user ${key}`)
-  return v
-}
+export { uid }
 
-export function ctxAs(
+export const ctxAs = (
   database: Database,
   org: SeededOrg,
   key: string,
   clock: Clock = systemClock,
-): ServiceContext {
-  return {
-    tenantId: org.tenantId,
-    actor: { kind: 'user', userId: uid(org, key), via: 'miniapp' },
-    db: database.db,
-    clock,
-    logger: silent,
-  }
-}
+): ServiceContext => actingAs(database, org, key, 'miniapp', clock)
 
 export function systemCtx(database: Database, org: SeededOrg, clock: Clock = systemClock): ServiceContext {
   return {

@@ -20,8 +20,8 @@ import type { Database } from '../../db/client'
 import { messages, noticeRecipients, notices, users } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
-import { buildProcessors } from '../../jobs/processors'
+import { OutboxRelay } from '../../jobs/outbox'
+import { startWorkers } from '../../jobs/workers'
 import { RecordingPlatform } from '../bench/notices-recording-platform'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
@@ -63,14 +63,16 @@ async function world(): Promise<World> {
   })
   const queue = new InlineQueue()
   queues.push(queue)
-  const deps = {
+  // The relay is driven by hand in these tests, so the workers start without one.
+  await startWorkers({
     database,
     queue,
     logger: silent,
     clock: systemClock,
     platforms: new PlatformRegistry().register(platform),
-  }
-  await queue.work(stripOutboxFields(buildProcessors(deps)), outboxWorkOptions(database, { concurrency: 8 }))
+    concurrency: 8,
+    relay: false,
+  })
   const relay = new OutboxRelay(database, queue, { tenantId: org.tenantId })
   const user = (key: string) => {
     const id = org.users[key]
