@@ -5,6 +5,7 @@ import type { Database } from '../../db/client'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { seedDevchatChats } from '../../db/seed/devchat'
 import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { dayFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { type Stack, startStack } from '../helpers/stack'
 
@@ -44,8 +45,8 @@ describe.skipIf(!executablePath)('a leave request in devchat', () => {
     const form = applicant.getByTestId('card-form').last()
     await form.waitFor({ timeout: 10_000 })
     await form.getByTestId('form-kind').selectOption('annual')
-    await form.getByTestId('form-dates__start').fill('2026-12-01')
-    await form.getByTestId('form-dates__end').fill('2026-12-05')
+    await form.getByTestId('form-dates__start').fill(dayFromNow(7))
+    await form.getByTestId('form-dates__end').fill(dayFromNow(11))
     await form.getByTestId('form-reason').fill('回家探亲')
     await form.getByTestId('card-button').filter({ hasText: '提交' }).click()
     const progress = applicant.getByTestId('card').filter({ hasText: '我的请假申请' }).last()

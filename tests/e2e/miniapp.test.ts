@@ -17,6 +17,7 @@ import { seedNotices } from '../../db/seed/notices'
 import type { SeededOrg } from '../../db/seed/org'
 import { TEST_SESSION_SECRET } from '../helpers/app'
 import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { dayFromNow, localDateTimeFromNow, rangeFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { type Stack, startStack } from '../helpers/stack'
 
@@ -132,7 +133,7 @@ beforeAll(async () => {
   await api('zhangwei', 'POST', '/crm/customers', { name: '江南纺织有限公司', tier: 'C', ownerId: null })
   const started = await api<{ id: string }>('liuyang', 'POST', '/approvals/instances', {
     templateKey: 'leave',
-    form: { kind: 'annual', dates: { start: '2026-12-21', end: '2026-12-22' }, reason: '回老家办事' },
+    form: { kind: 'annual', dates: rangeFromNow(18, 2), reason: '回老家办事' },
   })
   approvalId = started.id
 }, 180_000)
@@ -189,7 +190,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await sheet.waitFor()
     await sheet.locator('.van-radio', { hasText: '拜访' }).click()
     await sheet.locator('textarea[name="content"]').fill('上门演示了新款数控机床，客户很感兴趣。')
-    await sheet.locator('input[name="nextFollowUpAt"]').fill('2026-12-01T10:00')
+    await sheet.locator('input[name="nextFollowUpAt"]').fill(localDateTimeFromNow(7, 10))
     await shot(page, 'follow-up-entry')
     await sheet.getByRole('button', { name: '保存' }).click()
     await expect
@@ -290,7 +291,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await shot(page, 'approval-start-errors')
     await form.locator('.van-radio', { hasText: '差旅' }).click()
     await form.locator('[data-field="amount"] input').fill('1,280.50')
-    await form.locator('[data-field="date"] input').fill('2026-11-20')
+    await form.locator('[data-field="date"] input').fill(dayFromNow(-3))
     await form.locator('[data-field="description"] textarea').fill('上海客户拜访往返高铁')
     await shot(page, 'approval-start-form')
     await page.getByRole('button', { name: '提交' }).click()
@@ -315,8 +316,8 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const form = page.getByTestId('approval-form')
     await form.waitFor({ timeout: 10_000 })
     await form.locator('.van-radio', { hasText: '年假' }).click()
-    await form.locator('input[name="dates.start"]').fill('2026-12-07')
-    await form.locator('input[name="dates.end"]').fill('2026-12-08')
+    await form.locator('input[name="dates.start"]').fill(dayFromNow(4))
+    await form.locator('input[name="dates.end"]').fill(dayFromNow(5))
     await form.locator('[data-field="reason"] textarea').fill('回老家办事')
     // The user field searches the org directory (GET /api/v1/org/people) as the rep types.
     await form.locator('[data-field="handover"] input').fill('张')
