@@ -2,20 +2,9 @@ import { and, eq, sql } from 'drizzle-orm'
 import { notices, roles, userRoles } from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError, NotFoundError } from '../errors'
+import { hasPermission } from '../org/permissions'
 
 export type NoticeRow = typeof notices.$inferSelect
-
-/** Whether the acting user holds `permission` through a role (`*` = all, `notices.*` = the family). */
-export async function hasPermission(ctx: ServiceContext, permission: string): Promise<boolean> {
-  if (ctx.actor.kind === 'system') return true
-  const rows = await ctx.db
-    .select({ permissions: roles.permissions })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, ctx.actor.userId)))
-  const family = `${permission.split('.')[0]}.*`
-  return rows.some((r) => r.permissions.some((p) => p === '*' || p === permission || p === family))
-}
 
 /** Only admins and roles with `notices.publish` write notices and news. */
 export async function requirePublisher(ctx: ServiceContext): Promise<void> {

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm'
 import { noticeRecipients, notices } from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError, InvalidInputError } from '../errors'
-import { hasPermission } from './access'
+import { hasPermission } from '../org/permissions'
 import { type ListNoticesInput, ListNoticesSchema } from './schemas'
 
 export interface NoticeListRow {
