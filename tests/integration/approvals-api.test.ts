@@ -4,6 +4,7 @@ import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
+import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import { type ApprovalsTenant, approvalsTenant, timelineOf, uid } from './approvals-harness'
 
@@ -61,7 +62,7 @@ interface InstanceDto {
 
 const expense = (amount: unknown, extra: Record<string, unknown> = {}) => ({
   templateKey: 'expense',
-  form: { category: 'travel', amount, date: '2026-11-20', description: '客户拜访差旅', ...extra },
+  form: { category: 'travel', amount, date: D(-3), description: '客户拜访差旅', ...extra },
 })
 
 describe('approvals API: templates', () => {
@@ -195,7 +196,7 @@ describe('approvals API: requests', () => {
     ],
     [
       'a missing required field',
-      { templateKey: 'expense', form: { category: 'travel', amount: 1000, date: '2026-11-20' } },
+      { templateKey: 'expense', form: { category: 'travel', amount: 1000, date: D(-3) } },
       'form.description',
     ],
     ['an impossible date', expense(1000, { date: '2026-02-30' }), 'form.date'],
@@ -204,7 +205,7 @@ describe('approvals API: requests', () => {
       'a date range ending before it starts',
       {
         templateKey: 'leave',
-        form: { kind: 'sick', dates: { start: '2026-12-05', end: '2026-12-01' }, reason: 'x' },
+        form: { kind: 'sick', dates: { start: D(34), end: D(30) }, reason: 'x' },
       },
       'form.dates.end',
     ],
@@ -214,7 +215,7 @@ describe('approvals API: requests', () => {
         templateKey: 'leave',
         form: {
           kind: 'sick',
-          dates: { start: '2026-12-01', end: '2026-12-01' },
+          dates: { start: D(30), end: D(30) },
           reason: 'x',
           handover: 'usr_nobody',
         },
@@ -366,7 +367,7 @@ describe('approvals API: requests', () => {
   it('lists what was copied to me (cc box)', async () => {
     const started = await call(org, 'huangli', 'POST', '/approvals/instances', {
       templateKey: 'leave',
-      form: { kind: 'annual', dates: { start: '2026-12-01', end: '2026-12-01' }, reason: '办事' },
+      form: { kind: 'annual', dates: { start: D(30), end: D(30) }, reason: '办事' },
     })
     const dto = started.json as unknown as InstanceDto
     const task = dto.tasks.find((t) => t.status === 'pending')

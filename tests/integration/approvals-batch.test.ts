@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import type { Database } from '../../db/client'
 import { approvalTimeline, auditLog, outbox } from '../../db/schema'
+import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import { type ApprovalsTenant, approvalsTenant, ctxAs, pendingTaskOf, tap } from './approvals-harness'
 
@@ -31,7 +32,7 @@ describe('batched approval writes', () => {
       ctx: ctxAs(database, org, 'liuyang'),
       input: {
         templateKey: 'expense',
-        form: { category: 'travel', amount: 120_00, date: '2026-11-20', description: '打车' },
+        form: { category: 'travel', amount: 120_00, date: D(-3), description: '打车' },
       },
     })
     const id = view.instance.id
@@ -84,7 +85,7 @@ describe('batched approval writes', () => {
       ctx: ctxAs(database, org, 'liuyang'),
       input: {
         templateKey: 'expense',
-        form: { category: 'travel', amount: 120_00, date: '2026-11-21', description: '打车' },
+        form: { category: 'travel', amount: 120_00, date: D(-2), description: '打车' },
       },
     })
     const id = view.instance.id

@@ -4,6 +4,7 @@ import { startInstance } from '../../bot/domain/approvals/start-instance'
 import type { Card } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
+import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import {
   type ApprovalsTenant,
@@ -56,8 +57,8 @@ describe('approvals in chat', () => {
     if (!submit) throw new Error('no submit')
     const bad = await tap(database, org, 'liuyang', submit, {
       kind: 'yacht',
-      dates__start: '2026-12-01',
-      dates__end: '2026-12-06',
+      dates__start: D(30),
+      dates__end: D(35),
       reason: '休假',
     })
     expect(bad.toast?.kind).toBe('error')
@@ -65,8 +66,8 @@ describe('approvals in chat', () => {
     expect(await instancesOf(org)).toHaveLength(0)
     const ok = await tap(database, org, 'liuyang', submit, {
       kind: 'annual',
-      dates__start: '2026-12-01 +0800',
-      dates__end: '2026-12-06',
+      dates__start: `${D(30)} +0800`,
+      dates__end: D(35),
       reason: '休假',
       handover: 'chenjing',
     })
@@ -122,7 +123,7 @@ describe('approvals in chat', () => {
       ctx: ctxAs(database, t3, 'liuyang'),
       input: {
         templateKey: 'leave',
-        form: { kind: 'sick', dates: { start: '2026-12-01', end: '2026-12-01' }, reason: 'x' },
+        form: { kind: 'sick', dates: { start: D(30), end: D(30) }, reason: 'x' },
       },
     })
     expect(view.plan[0]).toMatchObject({ nodeId: 'manager', toAdmin: true })

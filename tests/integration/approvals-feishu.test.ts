@@ -7,6 +7,7 @@ import type { Database } from '../../db/client'
 import { approvalInstances, approvalTasks, userIdentities } from '../../db/schema'
 import { leaveTemplate } from '../../db/seed/approvals'
 import { type createPushBuilder, type FakeFeishu, type FeishuPush, toRequestInit } from '../fakes/feishu'
+import { dayFromNow as D } from '../helpers/dates'
 import { type FeishuStack, type FeishuWorld, startFeishuWorld } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
 
@@ -128,7 +129,7 @@ describe('approvals over Feishu', () => {
     const submitted = await tapAs(
       'hemei',
       { a: 'approval.submit', tpl: 'leave', tv: 1 },
-      { kind: 'annual', dates__start: '2026-12-01', dates__end: '2026-12-05', reason: '回家探亲' },
+      { kind: 'annual', dates__start: D(30), dates__end: D(34), reason: '回家探亲' },
     )
     expect(submitted.body.toast?.type).toBe('success')
     expect(JSON.stringify(submitted.body.card)).toContain('已提交')
@@ -215,12 +216,12 @@ describe('approvals over Feishu', () => {
       input: { templateKey, form },
     })
   }
-  const leaveForm = (end: string) => ({ kind: 'sick', dates: { start: '2026-12-01', end }, reason: '看病' })
+  const leaveForm = (end: string) => ({ kind: 'sick', dates: { start: D(30), end }, reason: '看病' })
   const statusOf = async (id: string) =>
     (await own.database.db.select().from(approvalInstances).where(eq(approvalInstances.id, id)))[0]
 
   it('returns from the card, and the initiator resubmits from the progress card', async () => {
-    const { instance } = await startAs('hemei', 'leave', leaveForm('2026-12-01'))
+    const { instance } = await startAs('hemei', 'leave', leaveForm(D(30)))
     const t = await pendingTask(instance.id, 'zhouba')
     const r = await tapAs(
       'zhouba',
@@ -237,7 +238,7 @@ describe('approvals over Feishu', () => {
   })
 
   it('transfers and adds a signer from the card, with the person picked in the form', async () => {
-    const { instance } = await startAs('hemei', 'leave', leaveForm('2026-12-01'))
+    const { instance } = await startAs('hemei', 'leave', leaveForm(D(30)))
     const t = await pendingTask(instance.id, 'zhouba')
     const moved = await tapAs(
       'zhouba',
@@ -265,7 +266,7 @@ describe('approvals over Feishu', () => {
   })
 
   it('withdraws from the progress card; the approver’s late tap sees it', async () => {
-    const { instance } = await startAs('hemei', 'leave', leaveForm('2026-12-01'))
+    const { instance } = await startAs('hemei', 'leave', leaveForm(D(30)))
     const t = await pendingTask(instance.id, 'zhouba')
     const w = await tapAs('hemei', { a: 'approval.withdraw', ins: instance.id })
     expect(w.body.toast?.type).toBe('success')
@@ -275,7 +276,7 @@ describe('approvals over Feishu', () => {
 
   it('passes a repeated approver automatically (去重): the manager is also the head above', async () => {
     // 周八 (华东销售 head) asks for 5 days: manager 孙七, and the head of 销售部 is 孙七 too.
-    const { instance } = await startAs('zhouba', 'leave', leaveForm('2026-12-05'))
+    const { instance } = await startAs('zhouba', 'leave', leaveForm(D(34)))
     const t = await pendingTask(instance.id, 'sunqi')
     expect((await tapAs('sunqi', { a: 'approval.approve', task: t.id, v: t.version })).body.toast?.type).toBe(
       'success',
@@ -295,7 +296,7 @@ describe('approvals over Feishu', () => {
 
   it('reminds and escalates after simulated hours through the scheduler', async () => {
     await stack.settle()
-    const { instance } = await startAs('hemei', 'leave', leaveForm('2026-12-01'))
+    const { instance } = await startAs('hemei', 'leave', leaveForm(D(30)))
     await stack.settle()
     const zhouba = fake.user('zhouba')
     const before = fake.recorder.messagesTo(zhouba.openId).length

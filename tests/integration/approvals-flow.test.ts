@@ -26,7 +26,7 @@ const leave = (days: number) => ({
   templateKey: 'leave',
   form: {
     kind: 'annual',
-    dates: { start: '2026-12-01', end: `2026-12-${String(days).padStart(2, '0')}` },
+    dates: { start: D(30), end: D(29 + days) },
     reason: '回老家',
   },
 })
@@ -35,7 +35,7 @@ describe('leave request', () => {
   it('goes over 3 days through the condition to the department head, then CC to HR', async () => {
     const view = await startInstance({ ctx: ctxAs(database, org, 'liuyang'), input: leave(5) })
     const ins = view.instance
-    expect(ins.form.dates).toEqual({ start: '2026-12-01', end: '2026-12-05', days: 5 })
+    expect(ins.form.dates).toEqual({ start: D(30), end: D(34), days: 5 })
     expect(view.plan.map((s) => s.nodeId)).toEqual(['manager', 'head', 'hr'])
     const first = await pendingTaskOf(database, org, ins.id, 'zhangwei')
     const r1 = await tap(
@@ -85,6 +85,7 @@ import type { TemplateDefinitionInput } from '../../bot/domain/approvals/schemas
 import { transferTask } from '../../bot/domain/approvals/transfer-task'
 import { withdrawInstance } from '../../bot/domain/approvals/withdraw-instance'
 import { DomainError } from '../../bot/domain/errors'
+import { dayFromNow as D } from '../helpers/dates'
 import { uid } from './approvals-harness'
 
 /** A one-field template whose single approval node has these approvers and mode. */
@@ -227,7 +228,7 @@ describe('return and resubmit', () => {
       ctx: ctxAs(database, org, 'liuyang'),
       input: {
         templateKey: 'expense',
-        form: { category: 'travel', amount: 800_000, date: '2026-11-20', description: '出差' },
+        form: { category: 'travel', amount: 800_000, date: D(-3), description: '出差' },
       },
     })
     const t1 = await pendingTaskOf(database, org, instance.id, 'zhangwei')
@@ -241,7 +242,7 @@ describe('return and resubmit', () => {
       ctx: ctxAs(database, org, 'liuyang'),
       input: {
         instanceId: instance.id,
-        form: { category: 'travel', amount: 300_000, date: '2026-11-20', description: '出差' },
+        form: { category: 'travel', amount: 300_000, date: D(-3), description: '出差' },
       },
     })
     expect(view.instance.status).toBe('pending')
@@ -394,7 +395,7 @@ describe('automatic rules', () => {
       ctx: ctxAs(database, org, 'zhangwei'),
       input: {
         templateKey: 'leave',
-        form: { kind: 'personal', dates: { start: '2026-12-01', end: '2026-12-10' }, reason: '家事' },
+        form: { kind: 'personal', dates: { start: D(30), end: D(39) }, reason: '家事' },
       },
     })
     const t = await pendingTaskOf(database, org, view.instance.id, 'liming')

@@ -6,6 +6,7 @@ import { onApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import type { Database } from '../../db/client'
 import { messages, outbox } from '../../db/schema'
+import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import {
   type ApprovalsTenant,
@@ -38,7 +39,7 @@ const leave = (who: string) =>
     ctx: ctxAs(database, org, who),
     input: {
       templateKey: 'leave',
-      form: { kind: 'sick', dates: { start: '2026-12-01', end: '2026-12-02' }, reason: '感冒' },
+      form: { kind: 'sick', dates: { start: D(30), end: D(31) }, reason: '感冒' },
     },
   })
 

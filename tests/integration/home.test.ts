@@ -6,6 +6,7 @@ import { customers, followUps, visits } from '../../db/schema'
 import { demoSeeders } from '../../db/seed/demo'
 import type { SeededOrg } from '../../db/seed/org'
 import { testApp } from '../helpers/app'
+import { dayFromNow as D } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { sessionHeader } from '../helpers/session'
 
@@ -67,7 +68,7 @@ describe('GET /api/v1/home', () => {
       headers: { ...repHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({
         templateKey: 'expense',
-        form: { category: 'travel', amount: 12000, date: '2026-11-20', description: '上海出差' },
+        form: { category: 'travel', amount: 12000, date: D(-3), description: '上海出差' },
       }),
     })
     expect(started.status).toBe(201)
