@@ -1,7 +1,6 @@
-import type { NoticeAttachment, NoticeImage } from '../../db/schema'
 import type { Card, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
+import { CARD_PREVIEW_CHARS, type NoticeAttachment, type NoticeImage } from '../domain/notices/schemas'
 import { t } from './i18n'
 
 /** What a notice card shows; built from the notice row and the publisher's name. */
