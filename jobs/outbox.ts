@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import type { Logger } from '../bot/domain/context'
+import type { Logger } from '../bot/lib/logger'
 import type { Database } from '../db/client'
 import type { JobInfo, JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
-import type { Clock, Logger } from '../bot/domain/context'
+import type { Clock } from '../bot/lib/clock'
+import type { Logger } from '../bot/lib/logger'
 import type { PlatformRegistry } from '../bot/platforms/registry'
 import type { Database } from '../db/client'
 import { OutboxRelay, outboxWorkOptions, type RelayOptions, stripOutboxFields } from './outbox'

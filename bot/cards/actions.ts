@@ -1,29 +1,13 @@
+import type { CardActionHandler } from '../chat/model'
 import { commands } from '../commands'
 import { whoamiCommand } from '../commands/help'
-import type { ServiceContext } from '../domain/context'
+import type { Locale } from '../domain/locale'
 import { setLocale } from '../domain/org/set-locale'
-import type { ActionPayload, CardActionResult, Locale } from '../platforms/types'
 import { approvalActions } from './approval-actions'
 import { customerActions } from './customer-actions'
 import { helpCard } from './help-card'
 import { t } from './i18n'
 import { noticeActions } from './notice-actions'
-
-export interface CardActionInput {
-  ctx: ServiceContext
-  locale: Locale
-  payload: ActionPayload
-  formValues: Record<string, unknown>
-  user: { id: string; name: string }
-  chat: { chatId: string | null }
-  messageId: string | null
-}
-
-/**
- * A card button's handler. It runs inside one transaction with the tapper as actor; it must re-check that
- * the tapper may act and that the target is still in the state the card showed.
- */
-export type CardActionHandler = (input: CardActionInput) => Promise<CardActionResult>
 
 /** Every card action by its `a` name. Features add theirs here. */
 export const cardActions: Record<string, CardActionHandler> = {

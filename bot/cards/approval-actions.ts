@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { userIdentities } from '../../db/schema'
+import type { CardActionHandler, CardActionInput, CardActionResult } from '../chat/model'
 import { addSigner } from '../domain/approvals/add-signer'
 import { approveTask } from '../domain/approvals/approve-task'
 import { listInstances } from '../domain/approvals/list-instances'
@@ -14,8 +15,7 @@ import { loadView } from '../domain/approvals/view'
 import { withdrawInstance } from '../domain/approvals/withdraw-instance'
 import type { ServiceContext } from '../domain/context'
 import { DomainError, InvalidInputError } from '../domain/errors'
-import type { CardActionResult, Locale } from '../platforms/types'
-import type { CardActionHandler, CardActionInput } from './actions'
+import type { Locale } from '../domain/locale'
 import {
   approvalStartCard,
   approvalSubmittedCard,

@@ -1,5 +1,6 @@
+import type { Card } from '../chat/model'
 import { type ApprovalView, userName } from '../domain/approvals/view'
-import type { Card, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import {
   detailPath,
   footerButtons,

@@ -1,6 +1,7 @@
+import type { CardColor, CardElement } from '../chat/model'
 import { displayValue } from '../domain/approvals/engine/form'
 import { type ApprovalView, userName } from '../domain/approvals/view'
-import type { CardColor, CardElement, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 
 export const instanceStatusText = (locale: Locale, status: string): string =>

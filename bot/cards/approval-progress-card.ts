@@ -1,5 +1,6 @@
+import type { Card, CardElement } from '../chat/model'
 import { type ApprovalView, currentTasks, userName } from '../domain/approvals/view'
-import type { Card, CardElement, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import {
   detailPath,
   footerButtons,

@@ -1,5 +1,6 @@
+import type { Card, CardButton } from '../chat/model'
 import type { CustomerSummary } from '../domain/crm/get-customer-summary'
-import type { Card, CardButton, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 
 /** What the chat customer card shows: the domain's summary of a customer in scope. */

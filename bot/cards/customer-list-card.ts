@@ -1,6 +1,7 @@
+import type { Card } from '../chat/model'
 import type { NearbyCustomer } from '../domain/crm/nearby-customers'
 import type { CustomerHit } from '../domain/crm/search-customers'
-import type { Card, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 
 /** Several matches: a pick list, one button per customer. */

@@ -1,5 +1,6 @@
+import type { Card } from '../chat/model'
 import type { CommandSpec } from '../commands/types'
-import type { Card, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import { scopeLabel, t } from './i18n'
 
 /** The help card: every command in the reader's language, with a language switch and who-am-I. */

@@ -1,4 +1,4 @@
-import type { Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 
 /** Picks the text for a locale; presenters keep both languages side by side. */
 export const t = (locale: Locale, zh: string, en: string): string => (locale === 'en' ? en : zh)

@@ -1,6 +1,6 @@
+import type { CardActionHandler } from '../chat/model'
 import { acknowledgeNotice } from '../domain/notices/acknowledge-notice'
 import { remindNotice } from '../domain/notices/remind-notice'
-import type { CardActionHandler } from './actions'
 import { t } from './i18n'
 
 /**

@@ -1,6 +1,6 @@
-import type { NoticeAttachment, NoticeImage } from '../../db/schema'
-import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
-import type { Card, CardElement, Locale } from '../platforms/types'
+import type { Card, CardElement } from '../chat/model'
+import type { Locale } from '../domain/locale'
+import { CARD_PREVIEW_CHARS, type NoticeAttachment, type NoticeImage } from '../domain/notices/schemas'
 import { t } from './i18n'
 
 /** What a notice card shows; built from the notice row and the publisher's name. */

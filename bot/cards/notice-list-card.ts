@@ -1,4 +1,5 @@
-import type { Card, Locale } from '../platforms/types'
+import type { Card } from '../chat/model'
+import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 import { noticeCategoryLabel } from './notice-card'
 

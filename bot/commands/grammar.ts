@@ -1,4 +1,4 @@
-import type { Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import type { CommandSpec } from './types'
 
 export interface ParsedCommand {

@@ -1,5 +1,6 @@
+import type { Card } from '../chat/model'
 import type { ServiceContext } from '../domain/context'
-import type { Card, Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 
 export interface CommandInput {
   ctx: ServiceContext

@@ -1,27 +1,16 @@
 import type { Db, DbOrTx, Tx } from '../../db/client'
-import type { JobQueue } from '../../jobs/queue'
+import type { Platform } from '../../db/schema/org'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
 
 /** Who is acting. Platform actors carry the user they map to; `system` is jobs and schedules. */
 export type Actor =
-  | { kind: 'user'; userId: string; via: 'feishu' | 'dingtalk' | 'devchat' | 'miniapp' | 'api' }
+  | { kind: 'user'; userId: string; via: Platform | 'miniapp' | 'api' }
   | { kind: 'system'; reason: string }
 
-export interface Logger {
-  debug(obj: object, msg?: string): void
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
-
-export interface Clock {
-  now(): Date
-}
-
-export const systemClock: Clock = { now: () => new Date() }
-
 /**
- * What every domain verb receives instead of a DI container: the tenant, who acts, and the ports.
- * The queue is optional: verbs write outbox rows; only the relay talks to the queue.
+ * What every domain verb receives instead of a DI container: the tenant, who acts, and the ports. There is
+ * no queue: verbs write outbox rows; only the relay talks to the queue.
  */
 export interface ServiceContext {
   tenantId: string
@@ -29,7 +18,6 @@ export interface ServiceContext {
   db: DbOrTx
   clock: Clock
   logger: Logger
-  queue?: JobQueue
 }
 
 /** Runs `fn` in a transaction (or joins the caller's), handing it a context bound to the transaction. */

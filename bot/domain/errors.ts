@@ -55,17 +55,6 @@ export class InvalidTransitionError extends DomainError {
   }
 }
 
-export const httpStatusOf: Record<DomainErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503> = {
-  invalid_input: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  invalid_transition: 409,
-  rate_limited: 429,
-  unavailable: 503,
-}
-
 /** Plain sentences for chat replies, per locale. */
 export const chatMessageOf: Record<DomainErrorCode, { 'zh-CN': string; en: string }> = {
   invalid_input: { 'zh-CN': '输入有误', en: 'Invalid input' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
-import type { Logger } from '../domain/context'
+import type { Logger } from '../lib/logger'
 import {
   FEISHU_BODY_LIMIT,
   FEISHU_WEBHOOK_PATHS,

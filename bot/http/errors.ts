@@ -2,7 +2,19 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
-import { DomainError, httpStatusOf } from '../domain/errors'
+import { DomainError, type DomainErrorCode } from '../domain/errors'
+
+/** The HTTP status of each domain failure. */
+export const httpStatusOf: Record<DomainErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 409,
+  rate_limited: 429,
+  unavailable: 503,
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string; field?: string; details?: unknown }

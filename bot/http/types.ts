@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client'
 import type { JobQueue } from '../../jobs/queue'
-import type { Clock } from '../domain/context'
 import type { Env } from '../env'
+import type { Clock } from '../lib/clock'
 import type { AppLogger } from '../lib/logger'
 import type { DingtalkInboundOptions } from '../platforms/dingtalk/inbound'
 import type { FeishuInboundOptions } from '../platforms/feishu/inbound'

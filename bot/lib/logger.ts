@@ -2,6 +2,14 @@ import { pino } from 'pino'
 
 export type AppLogger = pino.Logger
 
+/** The logging port every layer takes: the pino logger satisfies it, tests pass a silent one. */
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
 /** Paths whose values never reach a log line: secrets, tokens, signatures, session material. */
 export const REDACT_PATHS = [
   'secret',

@@ -1,29 +1,33 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
 import { chats, messages, tenants } from '../../db/schema'
-import { type CardActionHandler, cardActions as defaultCardActions } from '../cards/actions'
+import { cardActions as defaultCardActions } from '../cards/actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
-import { commands as defaultCommands } from '../commands'
-import { looksChinese, parseCommand } from '../commands/grammar'
-import type { CommandSpec } from '../commands/types'
-import { sendCard, sendText } from '../domain/chat/send'
-import { type Clock, type Logger, type ServiceContext, withTransaction } from '../domain/context'
-import { chatMessageOf, DomainError } from '../domain/errors'
-import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
-import { emit } from '../domain/outbox'
-import { newId } from '../lib/ids'
-import { INBOUND_EVENT } from './ingest'
 import type {
+  Card,
+  CardActionHandler,
   CardActionResult,
   InboundBotAdded,
   InboundCardAction,
   InboundContactChanged,
   InboundEvent,
   InboundMessage,
-  Locale,
   PlatformName,
-} from './types'
+} from '../chat/model'
+import { commands as defaultCommands } from '../commands'
+import { looksChinese, parseCommand } from '../commands/grammar'
+import type { CommandSpec } from '../commands/types'
+import { sendCard, sendText } from '../domain/chat/send'
+import { type ServiceContext, withTransaction } from '../domain/context'
+import { chatMessageOf, DomainError } from '../domain/errors'
+import type { Locale } from '../domain/locale'
+import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
+import { emit } from '../domain/outbox'
+import type { Clock } from '../lib/clock'
+import { newId } from '../lib/ids'
+import type { Logger } from '../lib/logger'
+import { INBOUND_EVENT } from './ingest'
 
 export interface DispatchDeps {
   database: Database
@@ -266,7 +270,7 @@ async function deliverReply(
   to: { userId: string } | { chatId: string },
   replyTo: string,
   locale: Locale,
-  reply: { card: import('./types').Card } | { text: string },
+  reply: { card: Card } | { text: string },
 ): Promise<void> {
   if ('card' in reply) await sendCard(ctx, { to, replyTo, locale, card: reply.card })
   else await sendText(ctx, { to, replyTo, locale, text: reply.text })

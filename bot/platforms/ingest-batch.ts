@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
+import type { InboundEvent } from '../chat/model'
 import { dedupeKeys, INBOUND_EVENT } from './ingest'
-import type { InboundEvent } from './types'
 
 /**
  * Group commit for {@link ingestEvent}: events arriving while a write is in flight are recorded together in

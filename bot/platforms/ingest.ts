@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client'
-import type { InboundEvent } from './types'
+import type { InboundEvent } from '../chat/model'
 
 export const INBOUND_EVENT = 'inbound.event'
 

@@ -1,4 +1,5 @@
-import type { ChatPlatform, PlatformName } from './types'
+import type { PlatformName } from '../chat/model'
+import type { ChatPlatform } from '../chat/port'
 
 /** The adapters this process can send through, by name. Built by hand in the entry file. */
 export class PlatformRegistry {

@@ -1,5 +1,5 @@
+import type { InboundEvent } from '../../bot/chat/model'
 import { dispatchEvent } from '../../bot/platforms/dispatch'
-import type { InboundEvent } from '../../bot/platforms/types'
 import type { JobPayload } from '../queue'
 import type { ProcessorDeps } from './types'
 

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm'
+import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
 import type { ServiceContext } from '../../bot/domain/context'
 import { withTransaction } from '../../bot/domain/context'
 import { DomainError } from '../../bot/domain/errors'
@@ -15,7 +16,6 @@ import {
 import { FANOUT_WATCH_MS, publishLocked } from '../../bot/domain/notices/publish-notice'
 import { NOTICE_TOPICS } from '../../bot/domain/notices/schemas'
 import { emit } from '../../bot/domain/outbox'
-import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/platforms/types'
 import { noticeRecipients, notices, tenants, userIdentities } from '../../db/schema'
 import { type JobPayload, PermanentJobError, type Processor, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'

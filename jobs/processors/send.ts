@@ -1,15 +1,9 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
+import type { Card, PlatformName, Recipient } from '../../bot/chat/model'
+import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
 import type { CardUpdatePayload, SendMessagePayload } from '../../bot/domain/chat/send'
+import type { Locale } from '../../bot/domain/locale'
 import { newId } from '../../bot/lib/ids'
-import {
-  type Card,
-  type Locale,
-  PermanentSendError,
-  type PlatformName,
-  RateLimitedSendError,
-  type Recipient,
-  type TenantRef,
-} from '../../bot/platforms/types'
 import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'

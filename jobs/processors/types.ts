@@ -1,6 +1,7 @@
-import type { Clock, Logger } from '../../bot/domain/context'
+import type { PlatformName } from '../../bot/chat/model'
+import type { Clock } from '../../bot/lib/clock'
+import type { Logger } from '../../bot/lib/logger'
 import type { PlatformRegistry } from '../../bot/platforms/registry'
-import type { PlatformName } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import type { JobQueue } from '../queue'
 

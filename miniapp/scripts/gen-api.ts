@@ -2,17 +2,18 @@
 // Generates the mini-app's typed API client types from the bot's own OpenAPI document.
 //
 //   npx tsx miniapp/scripts/gen-api.ts          (from the repository root)
+//   npx tsx miniapp/scripts/gen-api.ts --check  (exit 1 when the committed file is not current; npm run check)
 //
 // Builds the real Hono app in memory (no server, no PostgreSQL: an in-memory PGlite that is never
 // queried), asks it for /api/openapi.json, and runs openapi-typescript over the answer. The result,
 // `miniapp/src/api/schema.d.ts`, is committed; re-run this whenever a route's zod schema changes.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript'
 import { createApp } from '../../bot/app'
-import { systemClock } from '../../bot/domain/context'
 import { parseEnv } from '../../bot/env'
+import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
 import { openDatabase } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
@@ -79,8 +80,22 @@ async function main(): Promise<void> {
       ' */',
       '',
     ].join('\n')
-    writeFileSync(outFile, header + astToString(ast))
+    const generated = header + astToString(ast)
     const paths = Object.keys(document.paths ?? {})
+    if (process.argv.includes('--check')) {
+      let committed = ''
+      try {
+        committed = readFileSync(outFile, 'utf8')
+      } catch {}
+      if (committed !== generated) {
+        console.error(
+          `gen-api: ${relative(process.cwd(), outFile)} is not current with /api/openapi.json; run \`npm run gen:api -w miniapp\` and commit it`,
+        )
+        process.exitCode = 1
+      } else console.log(`gen-api: ${relative(process.cwd(), outFile)} is current (${paths.length} paths)`)
+      return
+    }
+    writeFileSync(outFile, generated)
     console.log(`gen-api: ${paths.length} paths → ${relative(process.cwd(), outFile)}`)
   } finally {
     await database.close()

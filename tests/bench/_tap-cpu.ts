@@ -7,7 +7,7 @@
 import { and, eq } from 'drizzle-orm'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
-import { systemClock } from '../../bot/domain/context'
+import { systemClock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
 import { dispatchEvent } from '../../bot/platforms/dispatch'
 import { approvalTasks } from '../../db/schema'

@@ -1,13 +1,11 @@
+import type { Card, OutboundMessage, PlatformName } from '../../bot/chat/model'
 import {
-  type Card,
   type ChatPlatform,
-  type Locale,
-  type OutboundMessage,
   PermanentSendError,
-  type PlatformName,
   RateLimitedSendError,
   type TenantRef,
-} from '../../bot/platforms/types'
+} from '../../bot/chat/port'
+import type { Locale } from '../../bot/domain/locale'
 import { SlidingWindowLimiter } from '../fakes/feishu/rate-limiter'
 
 export interface RecordedSend {

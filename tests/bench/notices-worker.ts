@@ -7,7 +7,7 @@
  * env: DATABASE_URL, REDIS_URL, BULL_PREFIX, FEISHU_BASE_URL, FEISHU_APP_ID, FEISHU_APP_SECRET, TENANT_ID,
  *      RELAY_POLL_MS (100), STALE_AFTER_MS (3000), CONCURRENCY (16), LIMITER_REDIS_URL (the shared Redis)
  */
-import { systemClock } from '../../bot/domain/context'
+import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
 import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
 import { createFeishuPlatform } from '../../bot/platforms/feishu/adapter'

@@ -1,4 +1,5 @@
-import { type Clock, type ServiceContext, systemClock } from '../../bot/domain/context'
+import type { ServiceContext } from '../../bot/domain/context'
+import { type Clock, systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import type { SeededOrg } from '../../db/seed/org'
 

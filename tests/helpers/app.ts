@@ -1,6 +1,6 @@
 import { createApp } from '../../bot/app'
-import { systemClock } from '../../bot/domain/context'
 import { parseEnv } from '../../bot/env'
+import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
 import type { BlobStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'

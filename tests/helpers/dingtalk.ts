@@ -1,6 +1,6 @@
 import { createApp } from '../../bot/app'
-import { type Clock, systemClock } from '../../bot/domain/context'
 import { parseEnv } from '../../bot/env'
+import { type Clock, systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
 import {
   cardApiSecretOf,

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm'
-import type { Clock, Logger } from '../../bot/domain/context'
+import type { PlatformName } from '../../bot/chat/model'
+import type { ChatPlatform } from '../../bot/chat/port'
 import { applyDirectory } from '../../bot/domain/org/apply-directory'
+import type { Clock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
-import type { ChatPlatform, PlatformName } from '../../bot/platforms/types'
+import type { Logger } from '../../bot/lib/logger'
 import type { Database } from '../../db/client'
 import { tenants } from '../../db/schema'
 

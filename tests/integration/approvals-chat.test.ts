@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Card } from '../../bot/chat/model'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
-import type { Card } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
 import { dayFromNow as D } from '../helpers/dates'

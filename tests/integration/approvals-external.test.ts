@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../../bot/domain/context'
+import { systemClock } from '../../bot/lib/clock'
 import { signToken } from '../../bot/lib/session-token'
 import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../../bot/platforms/registry'

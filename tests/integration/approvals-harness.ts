@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm'
-import { type Clock, type ServiceContext, systemClock } from '../../bot/domain/context'
+import type { ServiceContext } from '../../bot/domain/context'
+import { type Clock, systemClock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
 import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../../bot/platforms/registry'

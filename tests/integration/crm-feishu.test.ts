@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../../bot/domain/context'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
+import { systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import { userIdentities } from '../../db/schema'
 import { type createPushBuilder, type FakeFeishu, type FeishuPush, toRequestInit } from '../fakes/feishu'

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { systemClock } from '../../bot/domain/context'
 import { loadActorScope, scopeFilter, widestScope } from '../../bot/domain/org/data-scope'
+import { systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import { users } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'

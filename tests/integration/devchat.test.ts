@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Card } from '../../bot/platforms/types'
+import type { Card } from '../../bot/chat/model'
 import type { Database } from '../../db/client'
 import { messages, users } from '../../db/schema'
 import { seedDevchatChats } from '../../db/seed/devchat'
@@ -98,7 +98,7 @@ describe('devchat', () => {
 
   it('offers nearby customers when a location is shared without a command', async () => {
     const { dispatchEvent } = await import('../../bot/platforms/dispatch')
-    const { systemClock } = await import('../../bot/domain/context')
+    const { systemClock } = await import('../../bot/lib/clock')
     const { createLogger } = await import('../../bot/lib/logger')
     await dispatchEvent(
       { database, logger: createLogger('silent'), clock: systemClock },

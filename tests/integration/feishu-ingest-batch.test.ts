@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InboundMessage } from '../../bot/chat/model'
 import { ingestEvent } from '../../bot/platforms/ingest'
 import { IngestBatcher } from '../../bot/platforms/ingest-batch'
-import type { InboundMessage } from '../../bot/platforms/types'
 import type { Database } from '../../db/client'
 import { openOwnDatabase } from '../helpers/feishu'
 

@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type ServiceContext, systemClock } from '../../bot/domain/context'
+import type { ServiceContext } from '../../bot/domain/context'
 import { createNotice } from '../../bot/domain/notices/create-notice'
+import { systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import {
   bulkOpenId,

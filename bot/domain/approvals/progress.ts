@@ -4,8 +4,8 @@ import { approvalCcCard } from '../../cards/approval-cc-card'
 import { approvalProgressCard } from '../../cards/approval-progress-card'
 import { approvalResultCard } from '../../cards/approval-result-card'
 import { approvalTaskCard } from '../../cards/approval-task-card'
+import type { Card } from '../../chat/model'
 import { newId } from '../../lib/ids'
-import type { Card } from '../../platforms/types'
 import {
   type CardUpdatePayload,
   type Destination,

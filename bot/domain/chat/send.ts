@@ -1,5 +1,6 @@
-import type { Card, Locale } from '../../platforms/types'
+import type { Card } from '../../chat/model'
 import type { ServiceContext } from '../context'
+import type { Locale } from '../locale'
 import { emit } from '../outbox'
 
 export const SEND_MESSAGE = 'send.message'

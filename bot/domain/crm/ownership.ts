@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { customers, fieldHistory, users } from '../../../db/schema'
 import { poolWarningCard } from '../../cards/customer-pool-card'
-import type { Locale } from '../../platforms/types'
 import { updateCards } from '../chat/send'
 import { actorId, type ServiceContext } from '../context'
+import type { Locale } from '../locale'
 import type { CustomerRow } from './access'
 import { loadRules, reclaimDue } from './rules'
 

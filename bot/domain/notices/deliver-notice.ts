@@ -6,9 +6,10 @@ import {
   noticeReminderCard,
   noticeRetractedCard,
 } from '../../cards/notice-card'
-import type { Card, Locale, PlatformName } from '../../platforms/types'
+import type { Card, PlatformName } from '../../chat/model'
 import { type CardUpdatePayload, SEND_CARD_UPDATE, SEND_MESSAGE, type SendMessagePayload } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
+import type { Locale } from '../locale'
 import { emit, type OutboxMessage } from '../outbox'
 import { loadNotice, type NoticeRow } from './access'
 import { noticeCardViews, refreshSummaryCard } from './card-data'

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 
+export type { NoticeAttachment, NoticeImage } from '../../../db/schema'
+
 /** Markdown body limit (Feishu caps a card at 30 KB; the card shows a preview, the app the whole text). */
 export const MAX_BODY_BYTES = 30 * 1024
 export const MAX_TITLE_CHARS = 100

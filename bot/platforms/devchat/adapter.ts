@@ -1,5 +1,7 @@
+import type { Card, OutboundMessage } from '../../chat/model'
+import type { ChatPlatform, TenantRef } from '../../chat/port'
+import type { Locale } from '../../domain/locale'
 import { newId } from '../../lib/ids'
-import type { Card, ChatPlatform, Locale, OutboundMessage, TenantRef } from '../types'
 
 /** The devchat p2p chat between the bot and a user. */
 export const devchatP2pChatId = (openId: string): string => `p2p:${openId}`

@@ -1,20 +1,17 @@
 import { createHash, createHmac } from 'node:crypto'
-import type { Logger } from '../../domain/context'
+import type {
+  Card,
+  DirectoryDepartment,
+  DirectorySnapshot,
+  DirectoryUser,
+  OutboundMessage,
+  PlatformUserRef,
+} from '../../chat/model'
+import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
 import { DomainError } from '../../domain/errors'
+import type { Locale } from '../../domain/locale'
+import type { Logger } from '../../lib/logger'
 import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
-import {
-  type Card,
-  type ChatPlatform,
-  type DirectoryDepartment,
-  type DirectorySnapshot,
-  type DirectoryUser,
-  type Locale,
-  type OutboundMessage,
-  PermanentSendError,
-  type PlatformUserRef,
-  RateLimitedSendError,
-  type TenantRef,
-} from '../types'
 import { type DingtalkAppConfig, DingtalkCallError, DingtalkClient, toSendError } from './client'
 import { DM_PREFIX } from './events'
 import { type DingtalkRenderOptions, renderCard, renderText } from './render'

@@ -1,5 +1,5 @@
-import type { Logger } from '../../domain/context'
-import { PermanentSendError, RateLimitedSendError } from '../types'
+import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
+import type { Logger } from '../../lib/logger'
 
 /**
  * A small fetch client for both DingTalk API families (dingtalk.md §2): the "new" REST API on

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { InboundCardAction, InboundContactChanged, InboundMessage } from '../types'
+import type { InboundCardAction, InboundContactChanged, InboundMessage } from '../../chat/model'
 import { PAYLOAD_PARAM, payloadOf } from './render'
 
 /**

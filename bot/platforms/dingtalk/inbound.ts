@@ -1,10 +1,17 @@
 import type { Database } from '../../../db/client'
-import type { CardActionHandler } from '../../cards/actions'
+import type {
+  CardActionHandler,
+  CardActionResult,
+  InboundContactChanged,
+  InboundEvent,
+  InboundReply,
+} from '../../chat/model'
 import type { CommandSpec } from '../../commands/types'
-import type { Clock, Logger } from '../../domain/context'
+import type { Locale } from '../../domain/locale'
+import type { Clock } from '../../lib/clock'
+import type { Logger } from '../../lib/logger'
 import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
-import type { CardActionResult, InboundContactChanged, InboundEvent, InboundReply, Locale } from '../types'
 import {
   cardCallbackSign,
   DingtalkCryptoError,

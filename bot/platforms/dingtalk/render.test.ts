@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Card } from '../types'
+import type { Card } from '../../chat/model'
 import { MAX_BLOCKS, payloadOf, renderCard, VALUE_MAX_BYTES } from './render'
 
 const bytes = (s: string) => new TextEncoder().encode(s).length

@@ -1,4 +1,5 @@
-import type { ActionPayload, AppLink, Card, CardButton, CardElement, Locale } from '../types'
+import type { ActionPayload, AppLink, Card, CardButton, CardElement } from '../../chat/model'
+import type { Locale } from '../../domain/locale'
 
 /**
  * Neutral `Card` → the `cardParamMap` of flowcard's one DingTalk card template (dingtalk.md §4). DingTalk

@@ -1,5 +1,5 @@
 import { DWClient, type DWClientDownStream, EventAck, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream'
-import type { Logger } from '../../domain/context'
+import type { Logger } from '../../lib/logger'
 import { streamContactEvents } from './events'
 import {
   answerCardAction,

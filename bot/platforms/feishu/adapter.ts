@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto'
 import lark from '@larksuiteoapi/node-sdk'
-import type { Logger } from '../../domain/context'
+import type {
+  Card,
+  DirectoryDepartment,
+  DirectorySnapshot,
+  DirectoryUser,
+  OutboundMessage,
+  PlatformUserRef,
+} from '../../chat/model'
+import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
 import { DomainError } from '../../domain/errors'
+import type { Locale } from '../../domain/locale'
+import type { Logger } from '../../lib/logger'
 import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
-import {
-  type Card,
-  type ChatPlatform,
-  type DirectoryDepartment,
-  type DirectorySnapshot,
-  type DirectoryUser,
-  type Locale,
-  type OutboundMessage,
-  PermanentSendError,
-  type PlatformUserRef,
-  RateLimitedSendError,
-  type TenantRef,
-} from '../types'
 import {
   callFeishu,
   createSdkClient,

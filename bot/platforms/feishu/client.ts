@@ -1,6 +1,6 @@
 import lark from '@larksuiteoapi/node-sdk'
-import type { Logger } from '../../domain/context'
-import { PermanentSendError, RateLimitedSendError } from '../types'
+import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
+import type { Logger } from '../../lib/logger'
 
 /**
  * The official SDK's `Client`, set up the way this adapter needs it (feishu.md §1.2–1.4): `domain` from

@@ -1,6 +1,6 @@
-import type { Logger } from '../../domain/context'
+import type { PlatformUserRef } from '../../chat/model'
 import { DomainError } from '../../domain/errors'
-import type { PlatformUserRef } from '../types'
+import type { Logger } from '../../lib/logger'
 import type { FeishuEnvConfig } from './config'
 import type { FeishuInboundOptions } from './inbound'
 import type { RenderOptions } from './render'

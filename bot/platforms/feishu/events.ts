@@ -7,7 +7,7 @@ import type {
   InboundEvent,
   InboundMessage,
   PlatformUserRef,
-} from '../types'
+} from '../../chat/model'
 
 /**
  * Feishu envelopes → neutral inbound events (feishu.md §2.4, §3.2, §4.5, §5.3). Pure functions: the caller

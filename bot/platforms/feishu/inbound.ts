@@ -1,10 +1,11 @@
 import type { Database } from '../../../db/client'
-import type { CardActionHandler } from '../../cards/actions'
+import type { CardActionHandler, CardActionResult, InboundEvent, InboundReply } from '../../chat/model'
 import type { CommandSpec } from '../../commands/types'
-import type { Clock, Logger } from '../../domain/context'
+import type { Locale } from '../../domain/locale'
+import type { Clock } from '../../lib/clock'
+import type { Logger } from '../../lib/logger'
 import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
-import type { CardActionResult, InboundEvent, InboundReply, Locale } from '../types'
 import { decryptFeishu, FeishuCryptoError, verifyFeishuSignature } from './crypto'
 import {
   CARD_ACTION_EVENT,

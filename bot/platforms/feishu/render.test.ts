@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { checkCardContent } from '../../../tests/fakes/feishu/cards'
 import { helpCard } from '../../cards/help-card'
+import type { Card } from '../../chat/model'
 import { commands } from '../../commands'
-import type { Card } from '../types'
 import { appLinkUrl, countElements, MAX_ELEMENTS, renderCard } from './render'
 
 const opts = { appId: 'cli_0123456789abcdef', domain: 'https://open.feishu.cn' }

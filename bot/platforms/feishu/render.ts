@@ -6,8 +6,8 @@ import type {
   CardColor,
   CardElement,
   FormInput,
-  Locale,
-} from '../types'
+} from '../../chat/model'
+import type { Locale } from '../../domain/locale'
 
 /**
  * Neutral `Card` → Feishu card JSON 2.0 (feishu.md §3.1). Shared cards only (`update_multi: true`, which is

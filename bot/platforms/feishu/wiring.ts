@@ -1,5 +1,5 @@
-import type { Logger } from '../../domain/context'
 import type { Env } from '../../env'
+import type { Logger } from '../../lib/logger'
 import { createRateLimiter, type RateLimiter } from '../rate-limit'
 import { createFeishuPlatform, type FeishuPlatform, feishuConfigOf } from './adapter'
 import type { FeishuInboundOptions } from './inbound'

@@ -1,5 +1,5 @@
 import lark from '@larksuiteoapi/node-sdk'
-import type { Logger } from '../../domain/context'
+import type { Logger } from '../../lib/logger'
 import { IngestBatcher } from '../ingest-batch'
 import type { FeishuAppConfig } from './client'
 import { type FeishuEnvelopeV2, HANDLED_EVENT_TYPES } from './events'

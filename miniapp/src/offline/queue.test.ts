@@ -127,7 +127,7 @@ describe('offline queue', () => {
       await tick()
       await tick()
       await tick()
-      expect(attempts.map((t) => t - attempts[0]!)).toEqual([0, 1000, 3000])
+      expect(attempts.map((t) => t - (attempts[0] ?? 0))).toEqual([0, 1000, 3000])
       expect(queue.items.value[0]).toMatchObject({ state: 'pending', attempts: 3, lastError: 'busy' })
 
       answer = () => {
@@ -136,7 +136,7 @@ describe('offline queue', () => {
       await tick()
       expect(queue.items.value[0]).toMatchObject({ state: 'failed', lastError: 'check-in is older than 30 days' })
       expect(timers).toHaveLength(0)
-      await queue.discard(queue.items.value[0]!.id)
+      await queue.discard(queue.items.value[0]?.id ?? '')
       expect(queue.items.value).toEqual([])
     }
   })

@@ -1,7 +1,7 @@
 import { and, eq, lt } from 'drizzle-orm'
 import type { DbOrTx } from '../../../../db/client'
 import { approvalExternalNonces, approvalExternalSystems } from '../../../../db/schema'
-import type { Clock } from '../../context'
+import type { Clock } from '../../../lib/clock'
 import { DomainError } from '../../errors'
 import type { ExternalSystemRow } from './manage-systems'
 import { NONCE_RE, REPLAY_WINDOW_SECONDS, SIGNATURE_HEADERS, verifyPayload } from './signature'

@@ -1,11 +1,17 @@
 /**
- * The neutral chat model. Domain code and presenters speak only these types; each adapter in
- * `bot/platforms/<name>/` turns its platform's callbacks into `InboundEvent`s and renders `Card`s into its
- * platform's JSON. Adding a platform (WeCom) means adding an adapter, never touching the domain.
+ * The neutral chat model: what the domain, the presenters, the tap handlers and every platform adapter
+ * share. Each adapter in `bot/platforms/<name>/` turns its platform's callbacks into `InboundEvent`s and
+ * renders `Card`s into its platform's JSON; presenters in `bot/cards/` build `Card`s from domain data. Adding
+ * a platform (WeCom) means adding an adapter, never touching the domain. The outbound port is in `./port`.
  */
+import type { Platform } from '../../db/schema/org'
+import type { ServiceContext } from '../domain/context'
+import type { Locale } from '../domain/locale'
 
-export type PlatformName = 'feishu' | 'dingtalk' | 'devchat'
-export type Locale = 'zh-CN' | 'en'
+export type { Locale } from '../domain/locale'
+
+/** The chat platforms, as the database stores them (`tenants.platform`). */
+export type PlatformName = Platform
 
 /** A person as the platform knows them. `openId` is the per-app id (Feishu open_id, DingTalk userid). */
 export interface PlatformUserRef {
@@ -150,7 +156,29 @@ export interface InboundReply {
 export interface CardActionResult {
   toast?: { kind: 'success' | 'info' | 'warning' | 'error'; text: string }
   card?: Card
+  /**
+   * The tapper's language, which the adapter renders the replacement card in (its fixed strings, such as a
+   * form's submit button). Dispatch sets it; absent (a failure before the tapper is known) means Chinese.
+   */
+  locale?: Locale
 }
+
+/** What a card tap handler receives: the tapper as actor of a transaction-bound context, and the tap. */
+export interface CardActionInput {
+  ctx: ServiceContext
+  locale: Locale
+  payload: ActionPayload
+  formValues: Record<string, unknown>
+  user: { id: string; name: string }
+  chat: { chatId: string | null }
+  messageId: string | null
+}
+
+/**
+ * A card button's handler. It runs inside one transaction with the tapper as actor; it must re-check that
+ * the tapper may act and that the target is still in the state the card showed.
+ */
+export type CardActionHandler = (input: CardActionInput) => Promise<CardActionResult>
 
 // ---------------------------------------------------------------------------------------------------------
 // Outbound
@@ -196,58 +224,4 @@ export interface DirectoryUser {
 export interface DirectorySnapshot {
   departments: DirectoryDepartment[]
   users: DirectoryUser[]
-}
-
-/** A permanent delivery failure (user unreachable, chat gone): recorded with its reason, never retried. */
-export class PermanentSendError extends Error {
-  constructor(
-    readonly platformCode: string,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'PermanentSendError'
-  }
-}
-
-/** The platform asked us to slow down; retry after `retryAfterMs` without counting a failed try. */
-export class RateLimitedSendError extends Error {
-  constructor(
-    readonly retryAfterMs: number,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'RateLimitedSendError'
-  }
-}
-
-export interface TenantRef {
-  id: string
-  platformTenantKey: string
-}
-
-/** The outbound half of an adapter: what workers call. */
-export interface ChatPlatform {
-  readonly name: PlatformName
-  send(tenant: TenantRef, message: OutboundMessage): Promise<{ platformMessageId: string; chatId?: string }>
-  updateCard(tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale): Promise<void>
-  syncDirectory?(tenant: TenantRef): Promise<DirectorySnapshot>
-  /**
-   * The platform's current record of one user (by open id) or department (by external id), for applying a
-   * contact event without a full sync; null when it no longer exists or left the app's contact scope.
-   */
-  fetchDirectoryEntry?(
-    tenant: TenantRef,
-    entity: 'user' | 'department',
-    externalId: string,
-  ): Promise<DirectoryUser | DirectoryDepartment | null>
-  /** Exchange a mini-app login code for the platform user. */
-  exchangeLoginCode?(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
-  /** Who has read a message the bot sent (Feishu read_users), where the platform tells. */
-  readUsers?(tenant: TenantRef, platformMessageId: string): Promise<Array<{ openId: string; readAt: Date }>>
-  /** The platform's urgent notification on a sent message (Feishu in-app buzz), where it has one. */
-  urgent?(
-    tenant: TenantRef,
-    platformMessageId: string,
-    openIds: string[],
-  ): Promise<{ invalidOpenIds: string[] }>
 }
