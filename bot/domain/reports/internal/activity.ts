@@ -1,0 +1,198 @@
+import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { customers, followUps, visits } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { resultRows } from '../../crm/rows'
+import type { RecordRef, ReportDefinition, ReportRow, RunEnv } from './define'
+import { bucketOf, inPeriod, peopleFilter } from './filters'
+
+/** The grouping expression of one source (follow-ups by author, visits by visitor) for the dimension. */
+const keyOf = (env: RunEnv, person: AnyPgColumn, time: AnyPgColumn): SQL | AnyPgColumn =>
+  env.dimension.kind === 'period' ? bucketOf(time, env.dimension.key as 'month' | 'week' | 'day') : person
+
+async function sources(ctx: ServiceContext, env: RunEnv) {
+  const fWhere = and(
+    eq(followUps.tenantId, ctx.tenantId),
+    inPeriod(followUps.createdAt, env.period),
+    await peopleFilter(ctx, env.scope, env.q, followUps.authorId),
+  ) as SQL
+  const vWhere = and(
+    eq(visits.tenantId, ctx.tenantId),
+    inPeriod(visits.checkInAt, env.period),
+    await peopleFilter(ctx, env.scope, env.q, visits.userId),
+  ) as SQL
+  return {
+    fWhere,
+    vWhere,
+    fKey: keyOf(env, followUps.authorId, followUps.createdAt),
+    vKey: keyOf(env, visits.userId, visits.checkInAt),
+  }
+}
+
+const visitMinutes = sql`extract(epoch from (${visits.checkOutAt} - ${visits.checkInAt})) / 60.0`
+
+/** Figures of one group, or of all rows when `grouped` is false (the totals). */
+async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<ReportRow[]> {
+  const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
+  const fk = grouped ? fKey : sql`null`
+  const vk = grouped ? vKey : sql`null`
+  const [f, v, covered] = await Promise.all([
+    ctx.db
+      .select({ k: sql<string | null>`${fk}`, n: sql<number>`count(*)::int` })
+      .from(followUps)
+      .where(fWhere)
+      .groupBy(sql`1`),
+    ctx.db
+      .select({
+        k: sql<string | null>`${vk}`,
+        n: sql<number>`count(*)::int`,
+        flagged: sql<number>`(count(*) filter (where ${visits.checkInFlagged}))::int`,
+        minutes: sql<
+          string | null
+        >`round((avg(${visitMinutes}) filter (where ${visits.checkOutAt} is not null))::numeric, 1)`,
+      })
+      .from(visits)
+      .where(vWhere)
+      .groupBy(sql`1`),
+    ctx.db.execute(sql`
+      select k, count(distinct customer_id)::int as n from (
+        select ${fk} as k, ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
+        union all
+        select ${vk} as k, ${visits.customerId} as customer_id from ${visits} where ${vWhere}
+      ) s group by k`),
+  ])
+  const rows = new Map<string | null, ReportRow>()
+  const row = (k: string | null): ReportRow => {
+    let r = rows.get(k)
+    if (!r) {
+      r = {
+        key: k,
+        label: '',
+        values: { followUps: 0, visits: 0, customersCovered: 0, flaggedVisits: 0, avgVisitMinutes: null },
+      }
+      rows.set(k, r)
+    }
+    return r
+  }
+  for (const x of f) row(x.k).values.followUps = Number(x.n)
+  for (const x of v) {
+    const r = row(x.k)
+    r.values.visits = Number(x.n)
+    r.values.flaggedVisits = Number(x.flagged)
+    r.values.avgVisitMinutes = x.minutes === null ? null : Number(x.minutes)
+  }
+  for (const x of resultRows<{ k: string | null; n: number }>(covered))
+    row(x.k).values.customersCovered = Number(x.n)
+  return [...rows.values()]
+}
+
+/**
+ * Activity (行为统计): follow-ups and visits per rep or per period — how many, how many customers they
+ * covered, visits checked in far from the customer, and time on site.
+ */
+export const activityReport: ReportDefinition = {
+  key: 'activity',
+  title: { zh: '跟进与拜访', en: 'Follow-ups and visits' },
+  description: {
+    zh: '期间内每人的跟进、拜访、覆盖客户数、异常签到与平均拜访时长',
+    en: 'Follow-ups, visits, customers covered, far check-ins and time on site, per person',
+  },
+  dimensions: [
+    { key: 'person', label: { zh: '人员', en: 'Person' }, kind: 'person' },
+    { key: 'month', label: { zh: '按月', en: 'By month' }, kind: 'period' },
+    { key: 'week', label: { zh: '按周', en: 'By week' }, kind: 'period' },
+    { key: 'day', label: { zh: '按天', en: 'By day' }, kind: 'period' },
+  ],
+  measures: [
+    { key: 'followUps', label: { zh: '跟进', en: 'Follow-ups' }, unit: 'count', additive: true },
+    { key: 'visits', label: { zh: '拜访', en: 'Visits' }, unit: 'count', additive: true },
+    {
+      key: 'customersCovered',
+      label: { zh: '覆盖客户', en: 'Customers covered' },
+      unit: 'count',
+      additive: false,
+    },
+    { key: 'flaggedVisits', label: { zh: '异常签到', en: 'Far check-ins' }, unit: 'count', additive: true },
+    {
+      key: 'avgVisitMinutes',
+      label: { zh: '平均拜访时长（分钟）', en: 'Average visit (minutes)' },
+      unit: 'minutes',
+      additive: false,
+    },
+  ],
+  timing: 'period',
+  rows: (ctx, env) => figures(ctx, env, true),
+  async totals(ctx, env) {
+    const [all] = await figures(ctx, env, false)
+    return all?.values ?? {}
+  },
+  async records(ctx, env, drill) {
+    const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
+    const match = (key: SQL | AnyPgColumn) =>
+      drill.value === undefined
+        ? undefined
+        : drill.value === null
+          ? isNull(key)
+          : sql`${key} = ${drill.value}`
+    const wantFollowUps =
+      !drill.measure || drill.measure === 'followUps' || drill.measure === 'customersCovered'
+    const wantVisits = drill.measure !== 'followUps'
+    const out: RecordRef[] = []
+    if (wantFollowUps) {
+      const rows = await ctx.db
+        .select({
+          id: followUps.id,
+          customerId: followUps.customerId,
+          name: customers.name,
+          content: followUps.content,
+          at: followUps.createdAt,
+        })
+        .from(followUps)
+        .innerJoin(customers, eq(customers.id, followUps.customerId))
+        .where(and(fWhere, match(fKey)))
+        .orderBy(desc(followUps.createdAt))
+        .limit(drill.limit)
+      for (const r of rows)
+        out.push({
+          kind: 'follow_up',
+          id: r.id,
+          title: r.name,
+          subtitle: r.content.slice(0, 80),
+          at: r.at.toISOString(),
+          link: `/app/customers/${r.customerId}`,
+        })
+    }
+    if (wantVisits) {
+      const rows = await ctx.db
+        .select({
+          id: visits.id,
+          customerId: visits.customerId,
+          name: customers.name,
+          summary: visits.summary,
+          at: visits.checkInAt,
+          flagged: visits.checkInFlagged,
+        })
+        .from(visits)
+        .innerJoin(customers, eq(customers.id, visits.customerId))
+        .where(
+          and(
+            vWhere,
+            match(vKey),
+            drill.measure === 'flaggedVisits' ? eq(visits.checkInFlagged, true) : undefined,
+          ),
+        )
+        .orderBy(desc(visits.checkInAt))
+        .limit(drill.limit)
+      for (const r of rows)
+        out.push({
+          kind: 'visit',
+          id: r.id,
+          title: r.name,
+          subtitle: r.summary,
+          at: r.at ? r.at.toISOString() : null,
+          link: `/app/customers/${r.customerId}`,
+        })
+    }
+    return out.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? '')).slice(0, drill.limit)
+  },
+}

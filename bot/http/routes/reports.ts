@@ -1,0 +1,205 @@
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import {
+  drillReport,
+  exportReport,
+  listReports,
+  listTargets,
+  listTargetsInput,
+  reportQuery,
+  runReport,
+  setTargets,
+  setTargetsInput,
+  targetKinds,
+} from '../../domain/reports'
+import { apiContext, requireSession } from '../middleware/session'
+import { errorResponses } from '../schemas'
+import type { AppEnv } from '../types'
+
+const Named = z.object({ key: z.string(), label: z.string() })
+
+const ReportSummary = z
+  .object({
+    key: z.string(),
+    title: z.string(),
+    description: z.string(),
+    dimensions: z.array(Named),
+    timing: z.enum(['period', 'snapshot']),
+  })
+  .openapi('ReportSummary')
+
+const Figures = z.record(z.string(), z.number().nullable())
+
+const ReportResult = z
+  .object({
+    key: z.string(),
+    title: z.string(),
+    dimension: Named,
+    dimensions: z.array(Named),
+    timing: z.enum(['period', 'snapshot']),
+    query: z.object({
+      from: z.string(),
+      to: z.string(),
+      departmentId: z.string().nullable(),
+      includeSub: z.boolean(),
+      userId: z.string().nullable(),
+    }),
+    columns: z.array(
+      z.object({
+        key: z.string(),
+        label: z.string(),
+        unit: z.enum(['count', 'cents', 'percent', 'hours', 'minutes']),
+      }),
+    ),
+    rows: z.array(
+      z.object({
+        key: z.string().nullable().openapi({ description: 'dimension value; pass as `value` to drill down' }),
+        label: z.string(),
+        values: Figures,
+      }),
+    ),
+    totals: Figures,
+  })
+  .openapi('ReportResult')
+
+const RecordRef = z
+  .object({
+    kind: z.enum(['customer', 'follow_up', 'visit', 'approval']),
+    id: z.string(),
+    title: z.string(),
+    subtitle: z.string().nullable(),
+    at: z.string().nullable(),
+    link: z.string().openapi({ description: 'the mini-app page of the record' }),
+  })
+  .openapi('ReportRecord')
+
+const TargetRow = z
+  .object({
+    subjectKind: z.enum(['user', 'department']),
+    subjectId: z.string(),
+    kind: z.enum(targetKinds),
+    month: z.string(),
+    value: z.number().openapi({ description: 'cents for amounts, a count otherwise' }),
+  })
+  .openapi('SalesTarget')
+
+const keyParam = z.object({
+  key: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[a-z-]+$/, 'a report key'),
+})
+
+// The query string carries booleans as text; the domain schema accepts both.
+const queryParams = reportQuery.extend({
+  includeSub: z.enum(['true', 'false']).optional(),
+})
+const drillParams = queryParams.extend({
+  value: z.string().max(128).optional(),
+  measure: z.string().min(1).max(32).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
+
+const ok = (schema: z.ZodType, description = 'ok') => ({
+  200: { description, content: { 'application/json': { schema } } },
+  ...errorResponses,
+})
+
+function route<
+  M extends RouteConfig['method'],
+  P extends string,
+  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
+>(method: M, path: P, summary: string, extra: E) {
+  return createRoute({
+    method,
+    path,
+    summary,
+    tags: ['reports'],
+    security: [{ session: [] }],
+    middleware: [requireSession] as const,
+    ...(extra as E),
+  })
+}
+
+/**
+ * Reports under `/api/v1/reports`: the catalogue, each report with period / department / person filters
+ * in the caller's data scope, drill-down to the records behind a figure, XLSX export, and sales targets.
+ */
+export function reportRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  app.openapi(
+    route('get', '/reports', 'Every report, with its dimensions', {
+      responses: ok(z.object({ items: z.array(ReportSummary) })),
+    }),
+    async (c) => c.json(await listReports({ ctx: apiContext(c) }), 200),
+  )
+  app.openapi(
+    route('get', '/reports/targets', 'Monthly sales targets of a year (people in your scope; departments)', {
+      request: { query: listTargetsInput },
+      responses: ok(z.object({ items: z.array(TargetRow) })),
+    }),
+    async (c) => c.json(await listTargets({ ctx: apiContext(c), input: c.req.valid('query') }), 200),
+  )
+  app.openapi(
+    route(
+      'put',
+      '/reports/targets',
+      'Set (or with value null remove) monthly sales targets, all or nothing',
+      {
+        request: { body: { content: { 'application/json': { schema: setTargetsInput } }, required: true } },
+        responses: ok(z.object({ saved: z.number(), removed: z.number() })),
+      },
+    ),
+    async (c) => c.json(await setTargets({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/reports/{key}', 'Run a report: rows by the chosen dimension, and totals', {
+      request: { params: keyParam, query: queryParams },
+      responses: ok(ReportResult),
+    }),
+    async (c) =>
+      c.json(
+        await runReport({ ctx: apiContext(c), key: c.req.valid('param').key, input: c.req.valid('query') }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/reports/{key}/records', 'The records behind one figure (same filters as the report)', {
+      request: { params: keyParam, query: drillParams },
+      responses: ok(z.object({ items: z.array(RecordRef) })),
+    }),
+    async (c) =>
+      c.json(
+        await drillReport({ ctx: apiContext(c), key: c.req.valid('param').key, input: c.req.valid('query') }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/reports/{key}/export', 'The report as an XLSX workbook (audited)', {
+      request: { params: keyParam, query: queryParams },
+      responses: {
+        200: {
+          description: 'the workbook',
+          content: {
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+              schema: z.string().openapi({ format: 'binary' }),
+            },
+          },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const file = await exportReport({
+        ctx: apiContext(c),
+        key: c.req.valid('param').key,
+        input: c.req.valid('query'),
+      })
+      return c.body(file.data as unknown as ArrayBuffer, 200, {
+        'content-type': file.contentType,
+        'content-disposition': `attachment; filename="${file.fileName}"`,
+      }) as never
+    },
+  )
+  return app
+}
