@@ -3,7 +3,7 @@ import { useRoute } from 'vue-router'
 import type { NavIconName } from '@/components/shell/line-icons'
 import type { MessageKey } from '@/i18n'
 
-export type TabName = 'home' | 'customers' | 'approvals' | 'notices' | 'me'
+export type TabName = 'home' | 'customers' | 'approvals' | 'notices' | 'reports' | 'me'
 
 export interface NavTab {
   name: TabName
@@ -18,6 +18,7 @@ export const NAV_TABS: readonly NavTab[] = [
   { name: 'customers', route: 'customers', labelKey: 'nav.customers', icon: 'customers' },
   { name: 'approvals', route: 'approvals', labelKey: 'nav.approvals', icon: 'approvals' },
   { name: 'notices', route: 'notices', labelKey: 'nav.notices', icon: 'notices' },
+  { name: 'reports', route: 'reports', labelKey: 'nav.reports', icon: 'reports' },
   { name: 'me', route: 'me', labelKey: 'nav.me', icon: 'me' },
 ]
 

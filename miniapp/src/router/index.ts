@@ -118,6 +118,12 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/pages/notices/NewsPage.vue'),
         meta: { tab: 'notices', detail: true, titleKey: 'title.news' },
       },
+      {
+        path: 'reports',
+        name: 'reports',
+        component: () => import('@/pages/reports/ReportsPage.vue'),
+        meta: { tab: 'reports', titleKey: 'title.reports' },
+      },
       { path: 'me', name: 'me', component: MePage, meta: { tab: 'me', titleKey: 'title.me' } },
     ],
   },

@@ -16,6 +16,7 @@ export const LINE_ICONS = {
     'm8.8 13.3 2.4 2.4 4.2-4.6',
   ],
   notices: ['M6 10.5a6 6 0 0 1 12 0v4.3l1.7 2.7H4.3L6 14.8z', 'M9.8 20.3a2.4 2.4 0 0 0 4.4 0'],
+  reports: ['M4 20.5h16', 'M6.5 17V11', 'M11.5 17V6.5', 'M16.5 17v-8'],
   me: ['M12 11.5a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M4 20.5c1-3.8 4.1-6 8-6s7 2.2 8 6'],
   chevron: ['m9.5 5.5 6.5 6.5-6.5 6.5'],
 } as const satisfies Record<string, readonly string[]>
