@@ -1,6 +1,8 @@
 import type { CardActionHandler } from '../chat/model'
 import { commands } from '../commands'
 import { whoamiCommand } from '../commands/help'
+import { reportCardFor, reportKeyOf } from '../commands/reports'
+import { InvalidInputError } from '../domain/errors'
 import type { Locale } from '../domain/locale'
 import { setLocale } from '../domain/org/set-locale'
 import { approvalActions } from './approval-actions'
@@ -14,6 +16,12 @@ export const cardActions: Record<string, CardActionHandler> = {
   ...noticeActions,
   ...approvalActions,
   ...customerActions,
+  // A report button of the list card answers with that report's card.
+  'report.show': async ({ ctx, locale, payload }) => {
+    const key = typeof payload.r === 'string' ? reportKeyOf(payload.r) : undefined
+    if (!key) throw new InvalidInputError('r', 'unknown report')
+    return { card: await reportCardFor(ctx, locale, key) }
+  },
   'help.show': async ({ locale }) => ({ card: helpCard(commands, locale) }),
   'help.whoami': async (input) => {
     const reply = await whoamiCommand.run({

@@ -62,8 +62,25 @@ export interface FormInput {
   maxLength?: number
 }
 
+/**
+ * A small chart inside a card: one series of labelled values (bar, line or pie). Feishu draws it natively
+ * (card JSON 2.0 `chart`, a VChart spec; at most five per card); other platforms render the same data as a
+ * text table, so every recipient gets the figures.
+ */
+export interface ChartSpec {
+  kind: 'bar' | 'line' | 'pie'
+  title?: string
+  /** How values read: `count`, `cents` (shown in yuan), `percent`. */
+  unit?: 'count' | 'cents' | 'percent'
+  points: Array<{ label: string; value: number }>
+}
+
+/** The largest number of chart elements one card may carry (Feishu's limit). */
+export const MAX_CHARTS_PER_CARD = 5
+
 export type CardElement =
   | { type: 'markdown'; text: string }
+  | { type: 'chart'; chart: ChartSpec }
   | { type: 'fields'; fields: Array<{ label: string; value: string; short?: boolean }> }
   | { type: 'divider' }
   | { type: 'image'; url?: string; imageKey?: string; alt: string }

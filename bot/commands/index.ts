@@ -2,6 +2,7 @@ import { startApprovalCommand, todoApprovalsCommand } from './approvals'
 import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { noticesCommand } from './notices'
+import { reportCommand, salesCommand } from './reports'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -18,4 +19,6 @@ commands.push(
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,
+  reportCommand,
+  salesCommand,
 )

@@ -43,6 +43,9 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
   .fields .f.long { grid-column: 1 / -1; }
   .fields .l { color:var(--sub); font-size:12px; }
   .note { color:var(--sub); font-size:12px; }
+  .chart .bar { display:flex; align-items:center; gap:6px; font-size:12px; margin:2px 0; }
+  .chart .bl { width:64px; overflow:hidden; white-space:nowrap; text-overflow:ellipsis; }
+  .chart .bv { display:inline-block; height:10px; background:#3370ff; border-radius:2px; }
   hr { border:none; border-top:1px solid var(--line); margin:2px 0; width:100%; }
   .btns { display:flex; flex-wrap:wrap; gap:8px; }
   button { font:inherit; border:1px solid var(--line); background:#fff; border-radius:6px; padding:4px 14px; cursor:pointer; }
@@ -168,6 +171,15 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
       if (el.type === 'markdown') { const d = document.createElement('div'); d.className = 'md'; d.innerHTML = md(el.text); bd.appendChild(d) }
       else if (el.type === 'note') { const d = document.createElement('div'); d.className = 'note'; d.textContent = el.text; bd.appendChild(d) }
       else if (el.type === 'divider') bd.appendChild(document.createElement('hr'))
+      else if (el.type === 'chart') {
+        const c = el.chart; const max = Math.max(0, ...c.points.map((p) => p.value))
+        const fmt = (v) => c.unit === 'cents' ? '¥' + (v / 100).toFixed(2) : c.unit === 'percent' ? v + '%' : String(v)
+        const d = document.createElement('div'); d.className = 'chart'; d.dataset.testid = 'card-chart'
+        d.innerHTML = (c.title ? '<div class="l">' + esc(c.title) + '</div>' : '') + c.points.map((p) =>
+          '<div class="bar"><span class="bl">' + esc(p.label) + '</span><span class="bv" style="width:' +
+          (max > 0 ? Math.round((p.value / max) * 60) : 0) + '%"></span><span>' + esc(fmt(p.value)) + '</span></div>').join('')
+        bd.appendChild(d)
+      }
       else if (el.type === 'image') { const i = document.createElement('img'); i.alt = el.alt; if (el.url) i.src = el.url; bd.appendChild(i) }
       else if (el.type === 'fields') {
         const d = document.createElement('div'); d.className = 'fields'

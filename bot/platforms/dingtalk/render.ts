@@ -1,3 +1,4 @@
+import { chartAsMarkdown } from '../../chat/chart-text'
 import type { ActionPayload, AppLink, Card, CardButton, CardElement } from '../../chat/model'
 import type { Locale } from '../../domain/locale'
 
@@ -53,6 +54,9 @@ function blocksOf(el: CardElement, index: number, options: DingtalkRenderOptions
       return [{ t: 'md', text: el.text }]
     case 'note':
       return [{ t: 'note', text: el.text }]
+    case 'chart':
+      // DingTalk's cards have no chart element: the same figures as a text chart.
+      return [{ t: 'md', text: chartAsMarkdown(el.chart) }]
     case 'divider':
       return [{ t: 'hr' }]
     case 'fields':

@@ -224,3 +224,27 @@ describe('renderCard (neutral card → Feishu card JSON 2.0)', () => {
     valid(renderCard(fields, 'zh-CN', opts))
   })
 })
+
+describe('chart elements', () => {
+  const chart = (n: number) => ({
+    type: 'chart' as const,
+    chart: { kind: 'bar' as const, title: `图 ${n}`, points: [{ label: '刘洋', value: 2 }] },
+  })
+
+  it('draws a chart as a VChart spec, and any chart past the fifth as text', () => {
+    const json = renderCard(
+      { header: { title: '报表' }, elements: [1, 2, 3, 4, 5, 6].map(chart) },
+      'zh-CN',
+    ) as { body: { elements: Array<Record<string, unknown>> } }
+    const tags = json.body.elements.map((e) => e.tag)
+    expect(tags).toEqual(['chart', 'chart', 'chart', 'chart', 'chart', 'markdown'])
+    expect(json.body.elements[0]?.chart_spec).toEqual({
+      type: 'bar',
+      title: { text: '图 1' },
+      data: { values: [{ label: '刘洋', value: 2 }] },
+      xField: 'label',
+      yField: 'value',
+    })
+    expect(json.body.elements[5]?.content).toContain('刘洋')
+  })
+})

@@ -1,3 +1,4 @@
+import { chartAsMarkdown } from '../../chat/chart-text'
 import type {
   ActionPayload,
   AppLink,
@@ -5,8 +6,10 @@ import type {
   CardButton,
   CardColor,
   CardElement,
+  ChartSpec,
   FormInput,
 } from '../../chat/model'
+import { MAX_CHARTS_PER_CARD } from '../../chat/model'
 import type { Locale } from '../../domain/locale'
 
 /**
@@ -84,6 +87,8 @@ export function appLinkUrl(link: AppLink, options: RenderOptions): string {
 
 class Ids {
   private n = 0
+  /** Chart elements placed so far (Feishu draws at most five per card). */
+  charts = 0
   next(prefix = 'e'): string {
     this.n++
     return `${prefix}${this.n}`
@@ -299,6 +304,13 @@ function renderElement(
       return renderFields(el.fields, ids)
     case 'divider':
       return [{ tag: 'hr', element_id: ids.next('h') }]
+    case 'chart':
+      // Feishu draws at most five charts in a card; any further one goes as text.
+      if (ids.charts++ >= MAX_CHARTS_PER_CARD)
+        return [{ tag: 'markdown', element_id: ids.next('m'), content: clip(chartAsMarkdown(el.chart)) }]
+      return [
+        { tag: 'chart', element_id: ids.next('c'), aspect_ratio: '16:9', chart_spec: chartSpec(el.chart) },
+      ]
     case 'image':
       if (el.imageKey) {
         return [{ tag: 'img', element_id: ids.next('p'), img_key: el.imageKey, alt: plain(el.alt) }]
@@ -353,6 +365,18 @@ function renderElement(
         : []
     }
   }
+}
+
+/** A neutral chart as a VChart spec (data values, fields; no JavaScript, which cards refuse). */
+export function chartSpec(chart: ChartSpec): El {
+  const values = chart.points.map((p) => ({
+    label: p.label,
+    value: chart.unit === 'cents' ? Math.round(p.value) / 100 : p.value,
+  }))
+  const title = chart.title ? { title: { text: chart.title } } : {}
+  if (chart.kind === 'pie')
+    return { type: 'pie', ...title, data: { values }, valueField: 'value', categoryField: 'label' }
+  return { type: chart.kind, ...title, data: { values }, xField: 'label', yField: 'value' }
 }
 
 /** Renders a neutral card as Feishu card JSON 2.0, within Feishu's element and size limits. */
