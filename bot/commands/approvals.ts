@@ -1,6 +1,6 @@
-import { todoCard } from '../cards/approval-actions'
-import { approvalStartCard, approvalTemplatesCard } from '../cards/approval-form-card'
+import { approvalStartCard, approvalTemplatesCard, approvalTodoCard } from '../cards/approval-form-card'
 import { t } from '../cards/i18n'
+import { listInstances } from '../domain/approvals/list-instances'
 import { findTemplateByWord, listTemplates } from '../domain/approvals/list-templates'
 import { loadTemplateVersion } from '../domain/approvals/store'
 import type { CommandSpec } from './types'
@@ -34,5 +34,8 @@ export const todoApprovalsCommand: CommandSpec = {
   names: { 'zh-CN': ['我的审批', '待审批', '待办'], en: ['todo', 'approvals'] },
   summary: { 'zh-CN': '查看待我审批的事项', en: 'What waits for my approval' },
   example: { 'zh-CN': '我的审批', en: 'todo' },
-  run: async ({ ctx, locale }) => ({ card: await todoCard(ctx, locale) }),
+  run: async ({ ctx, locale }) => {
+    const list = await listInstances({ ctx, input: { box: 'todo', pageSize: 10 } })
+    return { card: approvalTodoCard(list.items, list.total, locale) }
+  },
 }

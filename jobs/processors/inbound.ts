@@ -1,5 +1,5 @@
+import { dispatchEvent } from '../../bot/chat/dispatch'
 import type { InboundEvent } from '../../bot/chat/model'
-import { dispatchEvent } from '../../bot/platforms/dispatch'
 import type { JobPayload } from '../queue'
 import type { ProcessorDeps } from './types'
 

@@ -1,5 +1,5 @@
 import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
-import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/platforms/dispatch'
+import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
 import type { Processor } from '../queue'
 import { approvalProcessors } from './approvals'

@@ -5,11 +5,11 @@
  * CPU profile of the tap loop to /tmp/tap.cpuprofile. BENCH_POSTGRES_URL as for the other benches.
  */
 import { and, eq } from 'drizzle-orm'
+import { dispatchEvent } from '../../bot/chat/dispatch'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import { systemClock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
-import { dispatchEvent } from '../../bot/platforms/dispatch'
 import { approvalTasks } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { demoOrg } from '../../db/seed/demo'

@@ -1,7 +1,7 @@
+import { dispatchEvent } from '../../bot/chat/dispatch'
 import type { ActionPayload, CardActionResult } from '../../bot/chat/model'
 import { type Clock, systemClock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
-import { dispatchEvent } from '../../bot/platforms/dispatch'
 import type { Database } from '../../db/client'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }

@@ -97,7 +97,7 @@ describe('devchat', () => {
   })
 
   it('offers nearby customers when a location is shared without a command', async () => {
-    const { dispatchEvent } = await import('../../bot/platforms/dispatch')
+    const { dispatchEvent } = await import('../../bot/chat/dispatch')
     const { systemClock } = await import('../../bot/lib/clock')
     const { createLogger } = await import('../../bot/lib/logger')
     await dispatchEvent(

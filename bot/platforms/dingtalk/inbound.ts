@@ -1,4 +1,5 @@
 import type { Database } from '../../../db/client'
+import { dispatchEvent } from '../../chat/dispatch'
 import type {
   CardActionHandler,
   CardActionResult,
@@ -10,7 +11,6 @@ import type { CommandSpec } from '../../commands/types'
 import type { Locale } from '../../domain/locale'
 import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
-import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
 import {
   cardCallbackSign,
@@ -191,7 +191,7 @@ export async function answerCardAction(
     deps.logger.error({ err, eventId: event.eventId }, 'dingtalk card action failed')
     result = failure()
   }
-  return result ? cardCallbackResponse(result, 'zh-CN', deps.render) : {}
+  return result ? cardCallbackResponse(result, result.locale ?? 'zh-CN', deps.render) : {}
 }
 
 /**

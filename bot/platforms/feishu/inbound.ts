@@ -1,10 +1,10 @@
 import type { Database } from '../../../db/client'
+import { dispatchEvent } from '../../chat/dispatch'
 import type { CardActionHandler, CardActionResult, InboundEvent, InboundReply } from '../../chat/model'
 import type { CommandSpec } from '../../commands/types'
 import type { Locale } from '../../domain/locale'
 import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
-import { dispatchEvent } from '../dispatch'
 import { claimEvent, ingestEvent } from '../ingest'
 import { decryptFeishu, FeishuCryptoError, verifyFeishuSignature } from './crypto'
 import {
@@ -204,7 +204,7 @@ export async function answerCardAction(deps: FeishuInboundDeps, envelope: Feishu
       },
       event,
     )
-    return result ? cardActionResponse(result, 'zh-CN', deps.render) : {}
+    return result ? cardActionResponse(result, result.locale ?? 'zh-CN', deps.render) : {}
   } catch (err) {
     deps.logger.error({ err, eventId: envelope.header.event_id }, 'feishu card action failed')
     return failureToast()

@@ -1,9 +1,24 @@
-import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { chats, messages, tenants } from '../../db/schema'
-import { cardActions as defaultCardActions } from '../cards/actions'
+import { cardActions as defaultCardActions } from '../actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
+import { commands as defaultCommands } from '../commands'
+import { looksChinese, parseCommand } from '../commands/grammar'
+import type { CommandSpec } from '../commands/types'
+import { recordCardCopy } from '../domain/chat/record-card-copy'
+import { recordChat } from '../domain/chat/record-chat'
+import { recordInbound } from '../domain/chat/record-inbound'
+import { sendCard, sendText } from '../domain/chat/send'
+import { type ServiceContext, withTransaction } from '../domain/context'
+import { chatMessageOf, DomainError } from '../domain/errors'
+import { type Locale, localeOf } from '../domain/locale'
+import { ensureTenant } from '../domain/org/ensure-tenant'
+import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
+import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../domain/org/topics'
+import { emit } from '../domain/outbox'
+import type { Clock } from '../lib/clock'
+import type { Logger } from '../lib/logger'
+import { INBOUND_EVENT } from '../platforms/ingest'
 import type {
   Card,
   CardActionHandler,
@@ -14,20 +29,7 @@ import type {
   InboundEvent,
   InboundMessage,
   PlatformName,
-} from '../chat/model'
-import { commands as defaultCommands } from '../commands'
-import { looksChinese, parseCommand } from '../commands/grammar'
-import type { CommandSpec } from '../commands/types'
-import { sendCard, sendText } from '../domain/chat/send'
-import { type ServiceContext, withTransaction } from '../domain/context'
-import { chatMessageOf, DomainError } from '../domain/errors'
-import type { Locale } from '../domain/locale'
-import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
-import { emit } from '../domain/outbox'
-import type { Clock } from '../lib/clock'
-import { newId } from '../lib/ids'
-import type { Logger } from '../lib/logger'
-import { INBOUND_EVENT } from './ingest'
+} from './model'
 
 export interface DispatchDeps {
   database: Database
@@ -36,8 +38,6 @@ export interface DispatchDeps {
   commands?: readonly CommandSpec[]
   cardActions?: Record<string, CardActionHandler>
 }
-
-export const SYNC_DIRECTORY = 'org.sync_directory'
 
 export interface DispatchOptions {
   /** How many times this message was put back because its sender was not in the directory yet. */
@@ -50,10 +50,6 @@ export interface DispatchOptions {
  * record is fetched; only then does the bot say it does not know them.
  */
 export const UNKNOWN_SENDER_RETRY_MS = [2_000, 8_000, 30_000] as const
-/** Applies one contact event's user or department (fetched fresh from the platform) without a full sync. */
-export const APPLY_CONTACT_CHANGE = 'org.apply_contact_change'
-
-const localeOf = (value: string | null | undefined): Locale => (value === 'en' ? 'en' : 'zh-CN')
 
 /**
  * The one path from a neutral inbound event to the domain, for every platform: find the tenant and the
@@ -92,18 +88,7 @@ async function ensureActor(
 ): Promise<ResolvedActor> {
   const existing = await resolveActor(deps.database.db, platform, tenantKey, openId)
   if (existing) return existing
-  const id = newId('ten')
-  await deps.database.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(tenants)
-      .values({ id, name: tenantKey, platform, platformTenantKey: tenantKey })
-      .onConflictDoNothing()
-      .returning({ id: tenants.id })
-    if (inserted.length > 0) {
-      const ctx = systemContext(deps, id, tx)
-      await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: id } })
-    }
-  })
+  await ensureTenant({ ...deps, input: { platform, tenantKey } })
   const created = await resolveActor(deps.database.db, platform, tenantKey, openId)
   if (!created) throw new Error(`tenant ${tenantKey} could not be created`)
   return created
@@ -175,16 +160,15 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     ])
     return
   }
-  await db.insert(messages).values({
-    id: newId('msg'),
-    tenantId,
-    platform: event.platform,
-    direction: 'in',
-    platformMessageId: event.messageId,
-    chatId: event.chatId,
-    userId: user?.id ?? null,
-    kind: 'text',
-    text: event.text.slice(0, 4000),
+  await recordInbound({
+    ctx: systemContext(deps, tenantId, db),
+    input: {
+      platform: event.platform,
+      platformMessageId: event.messageId,
+      chatId: event.chatId,
+      userId: user?.id ?? null,
+      text: event.text,
+    },
   })
   if (user?.status !== 'active') {
     const locale: Locale = looksChinese(event.text) || !event.text ? 'zh-CN' : 'en'
@@ -297,7 +281,10 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
   const locale = localeOf(user.locale)
   const handler = (deps.cardActions ?? defaultCardActions)[event.payload.a]
   if (!handler) {
-    return { toast: { kind: 'error', text: t(locale, '这个按钮已失效', 'This button is no longer valid') } }
+    return {
+      toast: { kind: 'error', text: t(locale, '这个按钮已失效', 'This button is no longer valid') },
+      locale,
+    }
   }
   const ctx: ServiceContext = {
     tenantId: resolved.tenantId,
@@ -318,36 +305,31 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
         messageId: event.messageId ?? null,
       })
       if (r.card && event.messageId) {
-        // Keep the stored copy in step with what the tapper now sees.
-        await txCtx.db
-          .update(messages)
-          .set({ card: r.card as unknown as Record<string, unknown>, updatedAt: sql`now()` })
-          .where(
-            and(eq(messages.tenantId, resolved.tenantId), eq(messages.platformMessageId, event.messageId)),
-          )
+        await recordCardCopy({ ctx: txCtx, input: { platformMessageId: event.messageId, card: r.card } })
       }
       return r
     })
-    return result
+    // The synchronous answer renders in the tapper's language (a handler that switched it says so).
+    return { ...result, locale: result.locale ?? locale }
   } catch (err) {
-    if (err instanceof DomainError) return { toast: { kind: 'error', text: domainErrorText(err, locale) } }
+    if (err instanceof DomainError) {
+      return { toast: { kind: 'error', text: domainErrorText(err, locale) }, locale }
+    }
     throw err
   }
 }
 
 async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promise<void> {
   const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
-  await deps.database.db
-    .insert(chats)
-    .values({
-      id: newId('cht'),
-      tenantId,
+  const ctx = systemContext(deps, tenantId, deps.database.db)
+  await recordChat({
+    ctx,
+    input: {
       platform: event.platform,
       platformChatId: event.chatId,
-      name: event.chatName ?? event.chatId,
-    })
-    .onConflictDoNothing()
-  const ctx = systemContext(deps, tenantId, deps.database.db)
+      ...(event.chatName ? { name: event.chatName } : {}),
+    },
+  })
   await sendCard(ctx, {
     to: { chatId: event.chatId },
     card: helpCard(

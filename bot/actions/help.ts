@@ -1,27 +1,13 @@
+import { helpCard } from '../cards/help-card'
+import { t } from '../cards/i18n'
 import type { CardActionHandler } from '../chat/model'
 import { commands } from '../commands'
 import { whoamiCommand } from '../commands/help'
-import { reportCardFor, reportKeyOf } from '../commands/reports'
-import { InvalidInputError } from '../domain/errors'
 import type { Locale } from '../domain/locale'
 import { setLocale } from '../domain/org/set-locale'
-import { approvalActions } from './approval-actions'
-import { customerActions } from './customer-actions'
-import { helpCard } from './help-card'
-import { t } from './i18n'
-import { noticeActions } from './notice-actions'
 
-/** Every card action by its `a` name. Features add theirs here. */
-export const cardActions: Record<string, CardActionHandler> = {
-  ...noticeActions,
-  ...approvalActions,
-  ...customerActions,
-  // A report button of the list card answers with that report's card.
-  'report.show': async ({ ctx, locale, payload }) => {
-    const key = typeof payload.r === 'string' ? reportKeyOf(payload.r) : undefined
-    if (!key) throw new InvalidInputError('r', 'unknown report')
-    return { card: await reportCardFor(ctx, locale, key) }
-  },
+/** Help card buttons: show help, who am I, and switch the tapper's language (the answer is in the new one). */
+export const helpActions: Record<string, CardActionHandler> = {
   'help.show': async ({ locale }) => ({ card: helpCard(commands, locale) }),
   'help.whoami': async (input) => {
     const reply = await whoamiCommand.run({
@@ -39,6 +25,7 @@ export const cardActions: Record<string, CardActionHandler> = {
     return {
       card: helpCard(commands, to),
       toast: { kind: 'success', text: t(to, '已切换为中文', 'Switched to English') },
+      locale: to,
     }
   },
 }

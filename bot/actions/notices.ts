@@ -1,7 +1,7 @@
+import { t } from '../cards/i18n'
 import type { CardActionHandler } from '../chat/model'
 import { acknowledgeNotice } from '../domain/notices/acknowledge-notice'
 import { remindNotice } from '../domain/notices/remind-notice'
-import { t } from './i18n'
 
 /**
  * Notice card buttons. `notice.ack`: the tapper acknowledges (or marks read) — only as themself, only while

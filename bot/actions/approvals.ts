@@ -1,5 +1,12 @@
-import { and, eq } from 'drizzle-orm'
-import { userIdentities } from '../../db/schema'
+import {
+  approvalStartCard,
+  approvalSubmittedCard,
+  approvalTodoCard,
+  chatFormToValues,
+} from '../cards/approval-form-card'
+import { approvalProgressCard } from '../cards/approval-progress-card'
+import { approvalTaskCard } from '../cards/approval-task-card'
+import { t } from '../cards/i18n'
 import type { CardActionHandler, CardActionInput, CardActionResult } from '../chat/model'
 import { addSigner } from '../domain/approvals/add-signer'
 import { approveTask } from '../domain/approvals/approve-task'
@@ -16,19 +23,12 @@ import { withdrawInstance } from '../domain/approvals/withdraw-instance'
 import type { ServiceContext } from '../domain/context'
 import { DomainError, InvalidInputError } from '../domain/errors'
 import type { Locale } from '../domain/locale'
-import {
-  approvalStartCard,
-  approvalSubmittedCard,
-  approvalTodoCard,
-  chatFormToValues,
-} from './approval-form-card'
-import { approvalProgressCard } from './approval-progress-card'
-import { approvalTaskCard } from './approval-task-card'
-import { t } from './i18n'
+import { resolveUserId } from '../domain/org/resolve-user-id'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
-export async function todoCard(ctx: ServiceContext, locale: Locale) {
+/** The tapper's to-do list as a card (the query here, the layout in the presenter). */
+async function todoCard(ctx: ServiceContext, locale: Locale) {
   const list = await listInstances({ ctx, input: { box: 'todo', pageSize: 10 } })
   return approvalTodoCard(list.items, list.total, locale)
 }
@@ -63,14 +63,6 @@ function decide(kind: 'approve' | 'reject'): CardActionHandler {
   }
 }
 
-async function resolveUserId(ctx: ServiceContext, platformId: string, via: string): Promise<string> {
-  const rows = await ctx.db
-    .select({ userId: userIdentities.userId, platform: userIdentities.platform })
-    .from(userIdentities)
-    .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.openId, platformId)))
-  return rows.find((r) => r.platform === via)?.userId ?? rows[0]?.userId ?? platformId
-}
-
 async function submit({ ctx, locale, payload, formValues }: CardActionInput): Promise<CardActionResult> {
   const key = str(payload.tpl)
   const tv = await loadTemplateVersion(ctx, { key })
@@ -79,7 +71,7 @@ async function submit({ ctx, locale, payload, formValues }: CardActionInput): Pr
     if (f.type !== 'user') continue
     const raw = formValues[f.key]
     const v = Array.isArray(raw) ? str(raw[0]) : str(raw)
-    if (v) ids.set(v, await resolveUserId(ctx, v, ctx.actor.kind === 'user' ? ctx.actor.via : ''))
+    if (v) ids.set(v, await resolveUserId({ ctx, input: { platformId: v } }))
   }
   const form = chatFormToValues(tv.form, formValues, (id) => ids.get(id) ?? id)
   const view = await startInstance({ ctx, input: { templateKey: key, form } })
@@ -94,7 +86,7 @@ async function targetOf(input: CardActionInput): Promise<string> {
   const raw = input.formValues.target
   const v = Array.isArray(raw) ? str(raw[0]) : str(raw)
   if (!v) throw new InvalidInputError('target', '请先选择转交或加签的人 / pick someone first')
-  return resolveUserId(input.ctx, v, input.ctx.actor.kind === 'user' ? input.ctx.actor.via : '')
+  return resolveUserId({ ctx: input.ctx, input: { platformId: v } })
 }
 
 /** 退回 / 转交 / 加签 from the approver's card: the tapper's card shows the outcome at once. */

@@ -1,3 +1,6 @@
+import { customerCard } from '../cards/customer-card'
+import { poolWarningCard } from '../cards/customer-pool-card'
+import { t } from '../cards/i18n'
 import type { CardActionHandler } from '../chat/model'
 import { checkInVisit } from '../domain/crm/check-in-visit'
 import { claimCustomer } from '../domain/crm/claim-customer'
@@ -6,9 +9,6 @@ import { extendReclaim } from '../domain/crm/extend-reclaim'
 import { getCustomerSummary } from '../domain/crm/get-customer-summary'
 import { loadRules } from '../domain/crm/rules'
 import { InvalidInputError } from '../domain/errors'
-import { customerCard } from './customer-card'
-import { poolWarningCard } from './customer-pool-card'
-import { t } from './i18n'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
