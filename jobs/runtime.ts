@@ -36,13 +36,20 @@ export interface BootOptions {
   logger?: AppLogger
   /** Platform adapters besides devchat (Feishu, DingTalk), built by the entry from the environment. */
   platforms?: ChatPlatform[]
+  /**
+   * Migrate the database and seed the demo tenant (default true). A job child of `npm start` skips it:
+   * its parent has done it before forking.
+   */
+  prepare?: boolean
 }
 
 export async function bootRuntime(env: Env, options: BootOptions): Promise<Runtime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL)
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: resolve(env.DATA_DIR, 'pglite') })
-  await migrateDatabase(database)
-  const seed = env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite')
+  const prepare = options.prepare ?? true
+  if (prepare) await migrateDatabase(database)
+  const seed =
+    prepare && (env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite'))
   if (seed) {
     const seeded = await seedDemo(database.db)
     if (seeded) logger.info({ tenantId: seeded.tenantId }, 'demo tenant seeded')
