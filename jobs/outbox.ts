@@ -44,7 +44,7 @@ export class OutboxRelay {
   private running: Promise<void> | null = null
   private again = false
   private stopped = false
-  private readonly batchSize: number
+  private batchSize: number
   private readonly pollMs: number
   private readonly staleAfterMs: number
   private lastSweep = 0
@@ -59,23 +59,31 @@ export class OutboxRelay {
     this.staleAfterMs = options.staleAfterMs ?? 120_000
   }
 
+  /** Rows claimed per transaction; the load governor lowers it while interactive work is waiting. */
+  setBatchSize(n: number): void {
+    if (n >= 1) this.batchSize = Math.floor(n)
+  }
+
   /** Relays every due row; returns how many were moved. */
   async relayAll(now: Date = new Date()): Promise<number> {
     let total = 0
     for (;;) {
-      const n = await this.relayBatch(now)
+      const size = this.batchSize
+      const n = await this.relayBatch(now, size)
       total += n
-      if (n < this.batchSize) return total
+      if (n < size) return total
+      // Between batches of a backlog, let waiting requests run first.
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
 
-  async relayBatch(now: Date = new Date()): Promise<number> {
+  async relayBatch(now: Date = new Date(), limit: number = this.batchSize): Promise<number> {
     return this.database.db.transaction(async (tx) => {
       const result = await tx.execute(sql`
         select id, topic, payload, tenant_id from outbox
         where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
           ${this.tenantCondition()}
-        order by id limit ${this.batchSize}
+        order by id limit ${limit}
         for update skip locked`)
       const rows = rowsOfResult<OutboxRow>(result)
       if (rows.length === 0) return 0

@@ -7,6 +7,7 @@ import { PlatformRegistry } from '../bot/platforms/registry'
 import type { ChatPlatform } from '../bot/platforms/types'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
 import { seedDemo } from '../db/seed/demo'
+import type { LoopDelayGovernor } from './backpressure'
 import { InlineQueue } from './drivers/inline'
 import type { OutboxRelay } from './outbox'
 import type { JobQueue } from './queue'
@@ -20,6 +21,8 @@ export interface Runtime {
   queue: JobQueue
   /** The outbox relay, when this process works jobs. */
   relay: OutboxRelay | null
+  /** Adapts this process's background work to event-loop delay, when it works jobs. */
+  governor: LoopDelayGovernor | null
   clock: Clock
   platforms: PlatformRegistry
   close(): Promise<void>
@@ -62,8 +65,9 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
   let relay: OutboxRelay | null = null
+  let governor: LoopDelayGovernor | null = null
   if (options.work) {
-    ;({ relay } = await startWorkers({
+    ;({ relay, governor } = await startWorkers({
       database,
       queue,
       logger,
@@ -90,11 +94,13 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     database,
     queue,
     relay,
+    governor,
     clock,
     platforms,
     close: async () => {
       if (closed) return
       closed = true
+      governor?.stop()
       await relay?.stop()
       await queue.close(10_000)
       await database.close()

@@ -50,6 +50,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'))
 if (asChild) {
   process.on('message', (m: ParentMessage) => {
     if (m?.type === 'stop') void stop('parent')
+    else if (m?.type === 'loop-delay') runtime.governor?.observeExternal(m.ms)
   })
   // The parent died without stopping us (SIGKILL): drain and go rather than work unsupervised.
   process.on('disconnect', () => void stop('parent gone'))

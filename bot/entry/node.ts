@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { reportLoopDelay } from '../../jobs/backpressure'
 import { bootRuntime } from '../../jobs/runtime'
 import { JobsSupervisor, SupervisedQueue } from '../../jobs/supervisor'
 import { createApp } from '../app'
@@ -51,6 +52,10 @@ const supervisor =
       })
     : null
 supervisor?.start()
+// The children's background work backs off while this loop (HTTP, card taps) is late.
+const stopReporting = supervisor
+  ? reportLoopDelay((ms) => supervisor.broadcast({ type: 'loop-delay', ms }))
+  : () => {}
 const queue = supervisor ? new SupervisedQueue(runtime.queue, supervisor) : runtime.queue
 // One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
 const ingestBatcher = new IngestBatcher(runtime.database.db)
@@ -146,6 +151,7 @@ async function shutdown(signal: string): Promise<void> {
     server.close(() => resolve())
     server.closeIdleConnections()
   })
+  stopReporting()
   await supervisor?.stop()
   await runtime.close()
   await feishu?.close()
