@@ -11,7 +11,7 @@
  * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
- * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20)
+ * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -97,7 +97,9 @@ interface Product {
 
 async function startProduct(env: Record<string, string>): Promise<Product> {
   const port = await freePort()
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], {
+  // BENCH_PRODUCT_ARGS adds Node flags to the product only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_PRODUCT_ARGS ?? '').split(' ').filter(Boolean)
+  const proc = spawn(process.execPath, [...extra, '--import', 'tsx', 'bot/entry/node.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
