@@ -73,6 +73,9 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       logger,
       clock,
       platforms,
+      // PGlite is one connection: its statements run one at a time in arrival order, so more jobs in
+      // flight only queue more statements in front of a card tap's, without finishing jobs any sooner.
+      concurrency: database.kind === 'pglite' ? 4 : 16,
       processors: {
         webhookPublicOnly:
           env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
