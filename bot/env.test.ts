@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EnvError, parseEnv } from './env'
+import { EnvError, jobsMode, parseEnv } from './env'
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -102,5 +102,27 @@ describe('parseEnv', () => {
 
   it('reports several problems at once, one line each', () => {
     expect(problemsOf({ PORT: 'x', REDIS_URL: 'nope' })).toHaveLength(2)
+  })
+
+  it('runs jobs in child processes by default only with PostgreSQL and Redis', () => {
+    const pg = 'postgres://postgres@127.0.0.1:5432/x'
+    const redis = 'redis://127.0.0.1:6379'
+    expect(jobsMode(parseEnv({}))).toBe('inline')
+    expect(jobsMode(parseEnv({ DATABASE_URL: pg }))).toBe('inline')
+    expect(jobsMode(parseEnv({ DATABASE_URL: pg, REDIS_URL: redis }))).toBe('child')
+    expect(jobsMode(parseEnv({ DATABASE_URL: pg, REDIS_URL: redis, JOBS_MODE: 'inline' }))).toBe('inline')
+    expect(jobsMode(parseEnv({ JOBS_MODE: 'off' }))).toBe('off')
+  })
+
+  it('refuses child job processes without PostgreSQL and Redis, and a bad mode or count', () => {
+    expect(problemsOf({ JOBS_MODE: 'child' })).toEqual([
+      'JOBS_MODE: child needs DATABASE_URL and REDIS_URL (the embedded database and the in-process queue live in one process)',
+    ])
+    expect(problemsOf({ JOBS_MODE: 'threads' })).toEqual([
+      "JOBS_MODE: expected 'auto', 'child', 'inline' or 'off'",
+    ])
+    expect(problemsOf({ JOBS_PROCESSES: '0' })).toEqual([
+      'JOBS_PROCESSES: expected between 1 and 64 processes',
+    ])
   })
 })

@@ -35,6 +35,21 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
     .optional(),
+  /**
+   * Where the outbox relay and job workers run: `auto` = in child processes when both DATABASE_URL and
+   * REDIS_URL are set (HTTP keeps the main event loop), else in this process; `child`, `inline` (one event
+   * loop, for tiny machines) or `off` (no jobs here: `npm run worker` runs them on other hosts).
+   */
+  JOBS_MODE: z
+    .enum(['auto', 'child', 'inline', 'off'], { message: "expected 'auto', 'child', 'inline' or 'off'" })
+    .default('auto'),
+  /** Job child processes with JOBS_MODE child (default: one per core beyond the first, at least one). */
+  JOBS_PROCESSES: z.coerce
+    .number({ message: 'expected a whole number of processes' })
+    .int({ message: 'expected a whole number of processes' })
+    .min(1, { message: 'expected between 1 and 64 processes' })
+    .max(64, { message: 'expected between 1 and 64 processes' })
+    .optional(),
   PUBLIC_URL: url('an absolute http(s) URL such as https://flowcard.example.com').optional(),
   SESSION_SECRET: z
     .string()
@@ -115,6 +130,10 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     for (const name of s3Extras)
       if (env[name] !== undefined)
         problems.push(`${name}: set without ${s3Vars.join(', ')} (S3 is not configured)`)
+  if (env.JOBS_MODE === 'child' && (!env.DATABASE_URL || !env.REDIS_URL))
+    problems.push(
+      'JOBS_MODE: child needs DATABASE_URL and REDIS_URL (the embedded database and the in-process queue live in one process)',
+    )
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
     problems.push('SESSION_SECRET: required in production')
   return problems
@@ -159,6 +178,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 export const hasFeishu = (env: Env): boolean => env.FEISHU_APP_ID !== undefined
 export const hasDingtalk = (env: Env): boolean => env.DINGTALK_CLIENT_ID !== undefined
 export const hasS3 = (env: Env): boolean => env.S3_ENDPOINT !== undefined
+
+/** Where this process runs the relay and the job workers (JOBS_MODE resolved against the configuration). */
+export const jobsMode = (env: Env): 'child' | 'inline' | 'off' =>
+  env.JOBS_MODE === 'auto' ? (env.DATABASE_URL && env.REDIS_URL ? 'child' : 'inline') : env.JOBS_MODE
 
 /** devchat lets anyone act as anyone: never on in production unless asked for explicitly. */
 export const devchatEnabled = (env: Env): boolean =>

@@ -41,6 +41,11 @@ export interface JobQueue {
   /** Starts consuming with these processors (one per job name). */
   work(processors: Record<string, Processor>, options?: WorkOptions): Promise<void>
   ping(): Promise<void>
+  /**
+   * Changes how many jobs of `lane` run at once in this process (the load governor adapts it to
+   * event-loop delay); drivers without lanes or workers ignore it.
+   */
+  setConcurrency?(lane: Lane, n: number): void
   /** Stops taking jobs, lets in-flight ones finish until `deadlineMs`, then closes connections. */
   close(deadlineMs?: number): Promise<void>
 }
@@ -53,11 +58,25 @@ export const backoffDelay = (attempt: number, baseMs: number): number => baseMs 
 
 /**
  * Jobs run in lanes: `send.*` jobs (platform API calls, rate limited by the platform) get their own lane so
- * a notice fan-out cannot starve approvals' internal work.
+ * a notice fan-out cannot starve approvals' internal work; bulk work (imports, exports, report rebuilds,
+ * directory syncs, periodic scans) runs in the `background` lane, at most a job or two at a time and only
+ * as far as interactive latency allows.
  */
-export type Lane = 'main' | 'send'
-export const laneOf = (jobName: string): Lane => (jobName.startsWith('send.') ? 'send' : 'main')
-export const LANES: readonly Lane[] = ['main', 'send']
+export type Lane = 'main' | 'send' | 'background'
+const BACKGROUND_JOBS = new Set([
+  'system.housekeeping',
+  'org.sync_directory',
+  'org.sync_all_directories',
+  'crm.pool.scan',
+])
+const BACKGROUND_PATTERN = /(^|\.)(import|export|report|rebuild)(\.|_|$)/
+export const laneOf = (jobName: string): Lane =>
+  jobName.startsWith('send.')
+    ? 'send'
+    : BACKGROUND_JOBS.has(jobName) || BACKGROUND_PATTERN.test(jobName)
+      ? 'background'
+      : 'main'
+export const LANES: readonly Lane[] = ['main', 'send', 'background']
 
 /** Thrown by a processor: try again after `delayMs` without counting a failed try (rate limits). */
 export class RetryLaterError extends Error {

@@ -7,6 +7,7 @@ import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
 import { seedDemo } from '../db/seed/demo'
+import type { LoopDelayGovernor } from './backpressure'
 import { InlineQueue } from './drivers/inline'
 import type { OutboxRelay } from './outbox'
 import type { JobQueue } from './queue'
@@ -20,6 +21,8 @@ export interface Runtime {
   queue: JobQueue
   /** The outbox relay, when this process works jobs. */
   relay: OutboxRelay | null
+  /** Adapts this process's background work to event-loop delay, when it works jobs. */
+  governor: LoopDelayGovernor | null
   clock: Clock
   platforms: PlatformRegistry
   close(): Promise<void>
@@ -36,13 +39,20 @@ export interface BootOptions {
   logger?: AppLogger
   /** Platform adapters besides devchat (Feishu, DingTalk), built by the entry from the environment. */
   platforms?: ChatPlatform[]
+  /**
+   * Migrate the database and seed the demo tenant (default true). A job child of `npm start` skips it:
+   * its parent has done it before forking.
+   */
+  prepare?: boolean
 }
 
 export async function bootRuntime(env: Env, options: BootOptions): Promise<Runtime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL)
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: resolve(env.DATA_DIR, 'pglite') })
-  await migrateDatabase(database)
-  const seed = env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite')
+  const prepare = options.prepare ?? true
+  if (prepare) await migrateDatabase(database)
+  const seed =
+    prepare && (env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite'))
   if (seed) {
     const seeded = await seedDemo(database.db)
     if (seeded) logger.info({ tenantId: seeded.tenantId }, 'demo tenant seeded')
@@ -55,13 +65,17 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   const platforms = new PlatformRegistry().register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
   let relay: OutboxRelay | null = null
+  let governor: LoopDelayGovernor | null = null
   if (options.work) {
-    ;({ relay } = await startWorkers({
+    ;({ relay, governor } = await startWorkers({
       database,
       queue,
       logger,
       clock,
       platforms,
+      // PGlite is one connection: its statements run one at a time in arrival order, so more jobs in
+      // flight only queue more statements in front of a card tap's, without finishing jobs any sooner.
+      concurrency: database.kind === 'pglite' ? 4 : 16,
       processors: {
         webhookPublicOnly:
           env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
@@ -83,11 +97,13 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     database,
     queue,
     relay,
+    governor,
     clock,
     platforms,
     close: async () => {
       if (closed) return
       closed = true
+      governor?.stop()
       await relay?.stop()
       await queue.close(10_000)
       await database.close()

@@ -3,6 +3,7 @@ import type { Clock } from '../bot/lib/clock'
 import type { Logger } from '../bot/lib/logger'
 import type { PlatformRegistry } from '../bot/platforms/registry'
 import type { Database } from '../db/client'
+import { AimdLimit, type GovernorOptions, LoopDelayGovernor } from './backpressure'
 import { OutboxRelay, outboxWorkOptions, type RelayOptions, stripOutboxFields } from './outbox'
 import { buildProcessors, type ProcessorDeps } from './processors'
 import type { JobQueue, WorkOptions } from './queue'
@@ -27,10 +28,17 @@ export interface StartWorkersOptions {
   relay?: RelayOptions | false
   /** Extra processor settings (timeouts). */
   processors?: Pick<ProcessorDeps, 'webhookTimeoutMs' | 'webhookPublicOnly'>
+  /**
+   * Adapt worker concurrency and relay batch size to event-loop delay (default on), so background work
+   * yields to requests sharing the loop (or, in a job child, to the HTTP parent's reported delay).
+   */
+  adaptive?: false | GovernorOptions
 }
 
 export interface Workers {
   relay: OutboxRelay | null
+  /** The load governor, when adaptive (feed it the HTTP process's delay with `observeExternal`). */
+  governor: LoopDelayGovernor | null
   /** Stops the relay (the queue's owner closes the queue). */
   stop(): Promise<void>
 }
@@ -60,11 +68,40 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   )
   const relay =
     options.relay === false ? null : new OutboxRelay(database, queue, { logger, ...options.relay })
+  const governor = options.adaptive === false ? null : governorFor(options, queue, relay)
+  governor?.start()
   await relay?.start()
   return {
     relay,
+    governor,
     stop: async () => {
+      governor?.stop()
       await relay?.stop()
     },
   }
+}
+
+/**
+ * The limits background work runs under: sends and bulk jobs back off to one or two at a time, internal
+ * jobs (chat replies, approval steps) keep a floor of four, and the relay claims fewer rows per
+ * transaction, whenever the event loop is late.
+ */
+function governorFor(
+  options: StartWorkersOptions,
+  queue: JobQueue,
+  relay: OutboxRelay | null,
+): LoopDelayGovernor {
+  const concurrency = options.concurrency ?? 16
+  const governor = new LoopDelayGovernor(options.adaptive || {})
+  if (queue.setConcurrency) {
+    const set = queue.setConcurrency.bind(queue)
+    governor.add(new AimdLimit({ min: Math.min(4, concurrency), max: concurrency }), (n) => set('main', n))
+    governor.add(new AimdLimit({ min: 2, max: concurrency }), (n) => set('send', n))
+    governor.add(new AimdLimit({ min: 1, max: 2, initial: 1 }), (n) => set('background', n))
+  }
+  if (relay) {
+    const max = options.relay === false ? 500 : (options.relay?.batchSize ?? 500)
+    governor.add(new AimdLimit({ min: Math.min(20, max), max, increase: 20 }), (n) => relay.setBatchSize(n))
+  }
+  return governor
 }

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { reportLoopDelay } from '../../jobs/backpressure'
 import { bootRuntime } from '../../jobs/runtime'
+import { JobsSupervisor, SupervisedQueue } from '../../jobs/supervisor'
 import { createApp } from '../app'
-import { hasDingtalk, hasFeishu, hasS3 } from '../env'
+import { hasDingtalk, hasFeishu, hasS3, jobsMode } from '../env'
 import { createLogger } from '../lib/logger'
 import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
@@ -13,8 +16,10 @@ import { localSessionSecret } from './session-secret'
 import { mountStatic } from './static'
 
 /**
- * The Node process: HTTP server, outbox relay and job workers in one process by default
- * (`jobs/worker.ts` runs workers alone for scaling out).
+ * The Node process. HTTP (and the webhook fast path) always runs here. The outbox relay and the job workers
+ * run, by JOBS_MODE: in child processes sized to the cores (the default with PostgreSQL and Redis, so
+ * background work never takes the event loop a card tap needs), in this process (the embedded default and
+ * tiny machines), or elsewhere (`npm run worker` on other hosts).
  */
 const started = performance.now()
 const env = envOrExit()
@@ -31,19 +36,34 @@ const dingtalk = hasDingtalk(env)
 const storage = hasS3(env)
   ? await import('../lib/storage/s3').then((m) => m.createS3Storage(m.s3ConfigFromEnv(env)))
   : await import('./storage-local').then((m) => m.createLocalStorage(resolve(env.DATA_DIR, 'blobs')))
+const mode = jobsMode(env)
 const runtime = await bootRuntime(env, {
-  work: true,
+  work: mode === 'inline',
   logger: bootLogger,
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
 const { logger } = runtime
+// Forked after migrating and seeding, so children only connect.
+const supervisor =
+  mode === 'child'
+    ? new JobsSupervisor({
+        processes: env.JOBS_PROCESSES ?? Math.max(1, availableParallelism() - 1),
+        logger,
+      })
+    : null
+supervisor?.start()
+// The children's background work backs off while this loop (HTTP, card taps) is late.
+const stopReporting = supervisor
+  ? reportLoopDelay((ms) => supervisor.broadcast({ type: 'loop-delay', ms }))
+  : () => {}
+const queue = supervisor ? new SupervisedQueue(runtime.queue, supervisor) : runtime.queue
 // One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
 const ingestBatcher = new IngestBatcher(runtime.database.db)
 const feishuInbound = feishu ? { ...feishu.inbound, ingest: ingestBatcher.ingest } : null
 const app = createApp({
   env,
   database: runtime.database,
-  queue: runtime.queue,
+  queue,
   logger,
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
@@ -98,6 +118,7 @@ server.listen(env.PORT, env.HOST, () => {
       port: info.port,
       database: runtime.database.kind,
       queue: runtime.queue.kind,
+      jobs: mode,
       storage: storage.kind,
       ms,
     },
@@ -106,7 +127,7 @@ server.listen(env.PORT, env.HOST, () => {
   process.stdout.write(
     [
       '',
-      `  flowcard 已启动 / is running  (${ms} ms, database: ${runtime.database.kind}, jobs: ${runtime.queue.kind})`,
+      `  flowcard 已启动 / is running  (${ms} ms, database: ${runtime.database.kind}, jobs: ${runtime.queue.kind} ${mode})`,
       `  聊天模拟器 devchat:   ${base}/devchat/`,
       `  小程序 mini-app:      ${base}/app/`,
       `  API 文档 reference:   ${base}/api/docs`,
@@ -121,11 +142,17 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   logger.info({ signal }, 'shutting down')
-  const hardStop = setTimeout(() => process.exit(1), 15_000)
+  const hardStop = setTimeout(() => process.exit(1), 25_000)
   hardStop.unref()
   feishuWs?.close()
   dingtalkStream?.close()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  // HTTP first (no new work arrives), then the job children drain, then this process's own jobs.
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeIdleConnections()
+  })
+  stopReporting()
+  await supervisor?.stop()
   await runtime.close()
   await feishu?.close()
   await dingtalk?.close()

@@ -40,6 +40,7 @@ export class BullQueue implements JobQueue {
   private readonly producer: Redis
   private readonly queues: Record<Lane, Queue>
   private workers: Worker[] = []
+  private readonly workerByLane = new Map<Lane, Worker>()
   private workerConnections: Redis[] = []
 
   private constructor(
@@ -51,6 +52,7 @@ export class BullQueue implements JobQueue {
     this.queues = {
       main: new Queue('main', { connection: producer, prefix }),
       send: new Queue('send', { connection: producer, prefix }),
+      background: new Queue('background', { connection: producer, prefix }),
     }
   }
 
@@ -79,7 +81,16 @@ export class BullQueue implements JobQueue {
   }
 
   async schedule(key: string, name: string, everyMs: number, payload: JobPayload = {}): Promise<void> {
-    await this.queues[laneOf(name)].upsertJobScheduler(key, { every: everyMs }, { name, data: payload })
+    const lane = laneOf(name)
+    await this.queues[lane].upsertJobScheduler(key, { every: everyMs }, { name, data: payload })
+    // A scheduler declared in another lane by an older version would run the job twice.
+    for (const other of LANES)
+      if (other !== lane) await this.queues[other].removeJobScheduler(key).catch(() => false)
+  }
+
+  setConcurrency(lane: Lane, n: number): void {
+    const worker = this.workerByLane.get(lane)
+    if (worker && n >= 1) worker.concurrency = Math.floor(n)
   }
 
   async work(processors: Record<string, Processor>, options: WorkOptions = {}): Promise<void> {
@@ -110,7 +121,7 @@ export class BullQueue implements JobQueue {
             throw err
           }
         },
-        { connection, prefix, concurrency: options.concurrency ?? 8 },
+        { connection, prefix, concurrency: lane === 'background' ? 1 : (options.concurrency ?? 8) },
       )
       worker.on('error', () => {})
       worker.on('completed', (job) => {
@@ -139,6 +150,7 @@ export class BullQueue implements JobQueue {
         ).catch(() => {})
       })
       this.workers.push(worker)
+      this.workerByLane.set(lane, worker)
     }
   }
 

@@ -6,6 +6,9 @@ import {
   type JobOptions,
   type JobPayload,
   type JobQueue,
+  LANES,
+  type Lane,
+  laneOf,
   PermanentJobError,
   type Processor,
   RetryLaterError,
@@ -13,6 +16,7 @@ import {
 } from '../queue'
 
 interface InlineJob {
+  lane: Lane
   info: JobInfo
   payload: JobPayload
   backoffMs: number
@@ -30,7 +34,10 @@ export class InlineQueue implements JobQueue {
   readonly kind = 'inline' as const
   private jobs = new Map<string, InlineJob>()
   private finishedAt = new Map<string, number>()
-  private ready: InlineJob[] = []
+  private ready: Record<Lane, InlineJob[]> = { main: [], send: [], background: [] }
+  private activeIn: Record<Lane, number> = { main: 0, send: 0, background: 0 }
+  /** Per-lane limits set by the load governor (default: the work concurrency; background 1). */
+  private laneLimit: Partial<Record<Lane, number>> = {}
   private timers = new Set<ReturnType<typeof setTimeout>>()
   private intervals = new Map<string, ReturnType<typeof setInterval>>()
   private processors: Record<string, Processor> = {}
@@ -47,6 +54,7 @@ export class InlineQueue implements JobQueue {
     if (this.jobs.has(id)) return
     this.pruneFinished()
     const job: InlineJob = {
+      lane: laneOf(name),
       info: { id, name, attempt: 1, maxAttempts: options.attempts ?? DEFAULT_ATTEMPTS },
       payload,
       backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
@@ -82,6 +90,12 @@ export class InlineQueue implements JobQueue {
     if (this.closed) throw new Error('queue is closed')
   }
 
+  setConcurrency(lane: Lane, n: number): void {
+    if (n < 1) return
+    this.laneLimit[lane] = Math.floor(n)
+    this.pump()
+  }
+
   async close(deadlineMs = 10_000): Promise<void> {
     this.closed = true
     this.working = false
@@ -105,7 +119,7 @@ export class InlineQueue implements JobQueue {
 
   private enqueueAfter(job: InlineJob, delayMs: number): void {
     const push = () => {
-      this.ready.push(job)
+      this.ready[job.lane].push(job)
       this.pump()
     }
     if (delayMs <= 0) {
@@ -119,20 +133,33 @@ export class InlineQueue implements JobQueue {
     this.timers.add(timer)
   }
 
+  /**
+   * Starts ready jobs while the total stays under the work concurrency and each lane under its own limit;
+   * lanes take turns so a fan-out's sends never hold every slot against a chat reply.
+   */
   private pump(): void {
     const concurrency = this.options.concurrency ?? 8
-    while (this.working && this.active < concurrency && this.ready.length > 0) {
-      const job = this.ready.shift()
-      if (!job) break
-      const processor = this.processors[job.info.name]
-      if (!processor) {
-        // No processor for this name in this process: keep it waiting until one is registered.
-        this.enqueueAfter(job, 1000)
-        continue
+    let started = true
+    while (this.working && this.active < concurrency && started) {
+      started = false
+      for (const lane of LANES) {
+        if (this.active >= concurrency) break
+        const limit = this.laneLimit[lane] ?? (lane === 'background' ? 1 : concurrency)
+        if (this.activeIn[lane] >= limit) continue
+        const job = this.ready[lane].shift()
+        if (!job) continue
+        const processor = this.processors[job.info.name]
+        if (!processor) {
+          // No processor for this name in this process: keep it waiting until one is registered.
+          this.enqueueAfter(job, 1000)
+          continue
+        }
+        this.active++
+        this.activeIn[lane]++
+        job.state = 'active'
+        started = true
+        void this.run(job, processor)
       }
-      this.active++
-      job.state = 'active'
-      void this.run(job, processor)
     }
   }
 
@@ -163,6 +190,7 @@ export class InlineQueue implements JobQueue {
       }
     } finally {
       this.active--
+      this.activeIn[job.lane]--
       if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w()
       this.pump()
     }

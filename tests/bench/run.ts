@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const helpers = new Set(['run', 'stats', 'bench-db', 'webhook-load'])
+const helpers = new Set(['run', 'stats', 'bench-db', 'webhook-load', 'single-process-load', 'wrk'])
 const available = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .map((f) => f.slice(0, -3))

@@ -6,7 +6,7 @@ import { systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import { outbox } from '../../db/schema'
 import { InlineQueue } from '../../jobs/drivers/inline'
-import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
+import { OutboxCompletions, OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/outbox'
 import type { JobOptions, JobPayload, JobQueue } from '../../jobs/queue'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { waitFor } from '../helpers/wait'
@@ -196,5 +196,50 @@ describe('outbox', () => {
       sql`select count(*)::int as n from outbox where tenant_id = ${tenantId}`,
     )
     expect(rows[0]?.n).toBe(1)
+  })
+
+  it('records a burst of job ends in a few statements, each row with its own status, tries and error', async () => {
+    const { tenantId } = await createTestTenant(database)
+    const ctx = contextFor(tenantId)
+    await withTransaction(ctx, async (_tx, txCtx) => {
+      for (let n = 0; n < 40; n++) await emit(txCtx, { topic: 'test.echo', payload: { n } })
+    })
+    const rows = await database.rows<{ id: number; n: number }>(
+      sql`select id, (payload->>'n')::int as n from outbox where tenant_id = ${tenantId} order by id`,
+    )
+    let statements = 0
+    const counting: Database = {
+      ...database,
+      db: new Proxy(database.db, {
+        get(target, prop, receiver) {
+          if (prop === 'execute') statements++
+          return Reflect.get(target, prop, receiver)
+        },
+      }),
+    }
+    const completions = new OutboxCompletions(counting)
+    await Promise.all(
+      rows.map((r) =>
+        r.n % 10 === 3
+          ? completions.record(r.id, 'failed', 5, `boom ${r.n}`)
+          : completions.record(r.id, 'done', (r.n % 3) + 1),
+      ),
+    )
+    expect(statements).toBeLessThanOrEqual(2)
+    const after = await database.rows<{
+      n: number
+      status: string
+      attempts: number
+      last_error: string | null
+    }>(
+      sql`select (payload->>'n')::int as n, status, attempts, last_error from outbox
+          where tenant_id = ${tenantId} and finished_at is not null order by id`,
+    )
+    expect(after).toHaveLength(40)
+    for (const r of after) {
+      if (r.n % 10 === 3)
+        expect(r).toMatchObject({ status: 'failed', attempts: 5, last_error: `boom ${r.n}` })
+      else expect(r).toMatchObject({ status: 'done', attempts: (r.n % 3) + 1, last_error: null })
+    }
   })
 })

@@ -1,0 +1,344 @@
+/**
+ * The product as a small company runs it: `npm start` (spawned exactly as `npm start` runs it: `tsx
+ * bot/entry/node.ts`, defaults for everything but the database, Redis and Feishu), once on PostgreSQL +
+ * Redis (jobs in a child process by default) and once embedded (PGlite, in-process jobs), with Feishu
+ * pointed at the fake Open API. Per mode:
+ *   1. card taps (signed, encrypted `card.action.trigger` callbacks answered with the updated card)
+ *      open-loop at 200/s together with chat messages (`im.message.receive_v1`, 20/s): tap p99;
+ *   2. PostgreSQL + Redis only: the same taps while a 2,000-recipient notice fans out through the fake;
+ *   3. webhook ack at saturation (closed loop, 64 connections) against a raw verify+decrypt `node:http`
+ *      server of the same run: the ratio, and the pushed events processed (their outbox rows done).
+ * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
+ *
+ *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
+ * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product)
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import { systemClock } from '../../bot/domain/context'
+import { createNotice } from '../../bot/domain/notices/create-notice'
+import { openPush } from '../../bot/platforms/feishu/inbound'
+import { type Database, migrateDatabase, openDatabase } from '../../db/client'
+import { createFakeFeishu, createPushBuilder, type FakeFeishu } from '../fakes/feishu'
+import { createBenchDatabase } from './bench-db'
+import {
+  bulkOpenId,
+  createBulkFeishuTenant,
+  deliveryCounts,
+  freePort,
+  PrivateRedis,
+} from './notices-fixtures'
+import type { DriveJob, DriveResult } from './single-process-load'
+import { fmt, percentile, table } from './stats'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const seconds = Number(process.argv[2] ?? 10)
+const modes = (process.argv[3] ?? 'pg,embedded').split(',') as Array<'pg' | 'embedded'>
+const FANOUT = Number(process.env.FANOUT ?? 2000)
+const TAP_RATE = Number(process.env.TAP_RATE ?? 200)
+const CHAT_RATE = Number(process.env.CHAT_RATE ?? 20)
+const VT = 'bench-verification-token'
+const EK = 'bench-encrypt-key-0123456789'
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+
+const bench = (measure: string, value: number, unit: string, target: string) =>
+  console.log(
+    `BENCH single-process ${measure} ${fmt(value, unit === 'ratio' ? 2 : 1)} ${unit} target ${target}`,
+  )
+
+// One load child for all phases (messages are id-tagged, so phases can overlap).
+const loader = fork(fileURLToPath(new URL('./single-process-load.ts', import.meta.url)), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: 'inherit',
+})
+await new Promise<void>((r) => loader.once('message', () => r()))
+let seq = 0
+function load(job: DriveJob): Promise<DriveResult> {
+  const id = ++seq
+  return new Promise((resolveResult) => {
+    const onMessage = (m: { id?: number; result?: DriveResult }) => {
+      if (m.id !== id || !m.result) return
+      loader.off('message', onMessage)
+      resolveResult(m.result)
+    }
+    loader.on('message', onMessage)
+    loader.send({ id, job })
+  })
+}
+
+// The raw verify+decrypt server: the ceiling the ack ratio is measured against.
+const raw = createServer((req, res) => {
+  const chunks: Buffer[] = []
+  req.on('data', (c: Buffer) => chunks.push(c))
+  req.on('end', () => {
+    void openPush({ encryptKey: EK, clock: systemClock }, new Uint8Array(Buffer.concat(chunks)), (name) => {
+      const v = req.headers[name]
+      return Array.isArray(v) ? v[0] : v
+    }).then((opened) => {
+      res.writeHead(opened.ok ? 200 : opened.reply.status, { 'content-type': 'application/json' })
+      res.end('{}')
+    })
+  })
+})
+await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()))
+const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/webhooks/feishu/events`
+
+interface Product {
+  base: string
+  proc: ChildProcess
+  stop(): Promise<void>
+}
+
+async function startProduct(env: Record<string, string>): Promise<Product> {
+  const port = await freePort()
+  // BENCH_PRODUCT_ARGS adds Node flags to the product only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_PRODUCT_ARGS ?? '').split(' ').filter(Boolean)
+  const proc = spawn(process.execPath, [...extra, '--import', 'tsx', 'bot/entry/node.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the product exited with ${proc.exitCode}`)
+    const ok = await fetch(`${base}/readyz`)
+      .then((r) => r.status === 200)
+      .catch(() => false)
+    if (ok) break
+    if (Date.now() > deadline) throw new Error('the product did not become ready in 90 s')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    base,
+    proc,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      const exited = new Promise((r) => proc.once('exit', r))
+      proc.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
+  const run = Math.random().toString(36).slice(2, 8)
+  const tenantKey = `tk_${run}`
+  const cleanups: Array<() => Promise<void>> = []
+  try {
+    // Database and directory first (embedded: prepared in its data directory, then handed to the product).
+    let database: Database
+    let productEnv: Record<string, string>
+    if (mode === 'pg') {
+      const db = await createBenchDatabase(`single_${run}`, 4)
+      cleanups.push(() => db.drop())
+      const redis = await PrivateRedis.start()
+      cleanups.push(() => redis.kill())
+      database = db.database
+      productEnv = {
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'fc-sp-')),
+      }
+    } else {
+      const dataDir = mkdtempSync(join(tmpdir(), 'fc-sp-'))
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+      database = await openDatabase({ dataDir: join(dataDir, 'pglite') })
+      await migrateDatabase(database)
+      productEnv = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, SEED_DEMO: 'false' }
+    }
+    const { org, fakeUsers } = await createBulkFeishuTenant(database, {
+      n: FANOUT,
+      tenantKey,
+      run,
+      sendRate: { perSecond: 1000, perMinute: 60_000 },
+    })
+    if (mode === 'embedded') await database.close()
+    const fake: FakeFeishu = await createFakeFeishu({
+      tenantKey,
+      org: { departments: [], users: fakeUsers },
+      rateLimiting: false,
+    })
+    cleanups.push(() => fake.close())
+    const product = await startProduct({
+      ...productEnv,
+      FEISHU_APP_ID: fake.appId,
+      FEISHU_APP_SECRET: fake.appSecret,
+      FEISHU_VERIFICATION_TOKEN: VT,
+      FEISHU_ENCRYPT_KEY: EK,
+      FEISHU_DOMAIN: fake.url,
+    })
+    cleanups.unshift(() => product.stop())
+    const push = createPushBuilder({ appId: fake.appId, tenantKey, verificationToken: VT, encryptKey: EK })
+    const cardsUrl = `${product.base}/webhooks/feishu/cards`
+    const eventsUrl = `${product.base}/webhooks/feishu/events`
+    const taps = async (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          push.cardAction({
+            operator: { openId: bulkOpenId(run, (i % 200) + 1) },
+            value: { a: 'help.whoami' },
+            messageId: `om_tap_${run}_${i}`,
+            chatId: `oc_tap_${run}`,
+          }),
+        ),
+      )
+    let chatNo = 0
+    const chats = async (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, () => {
+          const i = chatNo++
+          return push.messageReceive({
+            message: { messageId: `om_${run}_${i}`, chatId: `oc_${run}_${i % 97}`, chatType: 'p2p' },
+            text: i % 2 ? '帮助' : '我是谁',
+            sender: { openId: bulkOpenId(run, (i % 500) + 1) },
+          })
+        }),
+      )
+    const ms = seconds * 1000
+    const label = mode === 'pg' ? 'pg+redis' : 'embedded'
+    const rows: Array<Record<string, string | number>> = []
+    const row = (phase: string, r: DriveResult) => {
+      rows.push({
+        phase,
+        requests: r.requests,
+        'req/s': fmt(r.rps, 0),
+        'p50 ms': fmt(percentile(r.latenciesMs, 50), 1),
+        'p99 ms': fmt(percentile(r.latenciesMs, 99), 1),
+        errors: r.errors + r.non200,
+      })
+      console.log(`  ${label} ${phase}: ${JSON.stringify(rows.at(-1))}`)
+    }
+
+    // Warm-up, then 1: taps at 200/s with chat messages beside them.
+    await load({ url: cardsUrl, pushes: await taps(200), durationMs: 2000, ratePerSec: 100, connections: 32 })
+    const [tapResult, chatResult] = await Promise.all([
+      load({
+        url: cardsUrl,
+        pushes: await taps(TAP_RATE * seconds),
+        durationMs: ms,
+        ratePerSec: TAP_RATE,
+        connections: 64,
+      }),
+      load({
+        url: eventsUrl,
+        pushes: await chats(CHAT_RATE * seconds),
+        durationMs: ms,
+        ratePerSec: CHAT_RATE,
+        connections: 16,
+      }),
+    ])
+    row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
+    row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
+    bench(
+      `${label}.tap_p99_at_${TAP_RATE}_per_s`,
+      percentile(tapResult.latenciesMs, 99),
+      'ms',
+      mode === 'pg' ? '<=50' : '<=150',
+    )
+
+    // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
+    if (mode === 'pg') {
+      const publisher = org.users.wangjianguo ?? ''
+      const startedAt = Date.now()
+      const notice = await createNotice({
+        ctx: {
+          tenantId: org.tenantId,
+          actor: { kind: 'user', userId: publisher, via: 'api' },
+          db: database.db,
+          clock: systemClock,
+          logger: silent,
+        },
+        input: {
+          title: '全员通知：系统升级',
+          body: '今晚 22:00 起系统升级。',
+          // By user: the product's directory sync may have moved them into the mirrored departments.
+          audience: {
+            users: Array.from({ length: FANOUT }, (_, i) => `usr_${run}_${String(i + 1).padStart(6, '0')}`),
+          },
+          requireAck: false,
+          publish: 'now',
+        },
+      })
+      const during = await load({
+        url: cardsUrl,
+        pushes: await taps(TAP_RATE * seconds),
+        durationMs: ms,
+        ratePerSec: TAP_RATE,
+        connections: 64,
+      })
+      row(`taps @${TAP_RATE}/s during ${FANOUT}-recipient fan-out`, during)
+      const counts = await deliveryCounts(database, notice.id)
+      bench(`${label}.tap_p99_during_fanout`, percentile(during.latenciesMs, 99), 'ms', '<=50')
+      bench(
+        `${label}.fanout_sent_during_taps`,
+        counts.sent,
+        `of_${FANOUT}_in_${Math.round((Date.now() - startedAt) / 1000)}s`,
+        'n/a',
+      )
+    }
+
+    // 3: saturation, raw server then the product, same pushes shape, closed loop.
+    const satPushes = async () => chats(Math.min(60_000, 4000 * seconds))
+    const rawSat = await load({ url: rawUrl, pushes: await satPushes(), durationMs: ms, connections: 64 })
+    row('raw verify+decrypt, saturation', rawSat)
+    const productSat = await load({
+      url: eventsUrl,
+      pushes: await satPushes(),
+      durationMs: ms,
+      connections: 64,
+    })
+    row('npm start ack, saturation', productSat)
+    const ratio = productSat.rps / rawSat.rps
+    bench(`${label}.webhook_ack_ratio_to_raw`, ratio, 'ratio', mode === 'pg' ? '>=0.3' : '>=0.1')
+    bench(`${label}.webhook_ack_rps`, productSat.rps, 'req/s', 'n/a')
+
+    // Events processed: inbound rows done, drained after the load stops (PostgreSQL: live; embedded: after
+    // the product stops, from its data directory).
+    const drainStart = Date.now()
+    const countDone = async (db: Database) =>
+      (
+        await db.rows<{ done: number; total: number }>(sql`
+          select count(*) filter (where status = 'done')::int as done, count(*)::int as total
+          from outbox where topic = 'inbound.event'`)
+      )[0] ?? { done: 0, total: 0 }
+    if (mode === 'pg') {
+      let c = await countDone(database)
+      while (c.done < c.total && Date.now() - drainStart < 120_000) {
+        await new Promise((r) => setTimeout(r, 500))
+        c = await countDone(database)
+      }
+      bench(
+        `${label}.events_processed`,
+        c.done,
+        `of_${c.total}_drained_in_${((Date.now() - drainStart) / 1000).toFixed(1)}s`,
+        'all',
+      )
+    } else {
+      await product.stop()
+      const db = await openDatabase({ dataDir: join(productEnv.DATA_DIR ?? '', 'pglite') })
+      const c = await countDone(db)
+      await db.close()
+      bench(`${label}.events_processed_by_stop`, c.done, `of_${c.total}`, 'all')
+    }
+    console.log(`\nsingle-process ${label}: ${seconds} s per phase (loaded machine, indicative only)\n`)
+    table(rows)
+    console.log('')
+  } finally {
+    for (const c of cleanups) await c().catch((err) => console.error('cleanup failed', err))
+  }
+}
+
+try {
+  for (const mode of modes) await runMode(mode)
+} finally {
+  loader.kill()
+  raw.close()
+}
+process.exit(0)
