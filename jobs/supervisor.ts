@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Logger } from '../bot/domain/context'
+import type { Logger } from '../bot/lib/logger'
 import type { JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
 
 /** Messages between `npm start` and its job children (`jobs/worker.ts` forked with an IPC channel). */

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type ServiceContext, systemClock } from '../../bot/domain/context'
+import type { ServiceContext } from '../../bot/domain/context'
 import { createNotice } from '../../bot/domain/notices/create-notice'
+import { systemClock } from '../../bot/lib/clock'
 import { type Database, openDatabase } from '../../db/client'
 import {
   bulkOpenId,
