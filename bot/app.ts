@@ -14,6 +14,7 @@ import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
+import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
@@ -39,6 +40,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return zodErrorResponse(c, result.error)
+      const unsafe = findUnsafeString(result.data)
+      if (unsafe) {
+        const field = unsafe.field || result.target
+        return c.json(errorBody(c, 'invalid_input', `${field}: ${unsafe.reason}`, { field }), 400)
+      }
     },
   })
 
