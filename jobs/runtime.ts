@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { type Clock, systemClock } from '../bot/domain/context'
-import type { Env } from '../bot/env'
+import { type Env, privateWebhookTargetsAllowed } from '../bot/env'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
@@ -63,9 +63,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       clock,
       platforms,
       processors: {
-        webhookPublicOnly:
-          env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
-          (env.WEBHOOK_PRIVATE_TARGETS === 'auto' && env.NODE_ENV === 'production'),
+        webhookPublicOnly: !privateWebhookTargetsAllowed(env),
       },
       onFailed: (job, _payload, error) => {
         logger.warn(

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { bootRuntime } from '../../jobs/runtime'
 import { createApp } from '../app'
-import { hasDingtalk, hasFeishu, hasS3 } from '../env'
+import { hasDingtalk, hasFeishu, hasS3, listenHost } from '../env'
 import { createLogger } from '../lib/logger'
 import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
@@ -19,6 +19,10 @@ import { mountStatic } from './static'
 const started = performance.now()
 const env = envOrExit()
 const bootLogger = createLogger(env.LOG_LEVEL)
+if ((hasFeishu(env) || hasDingtalk(env)) && env.NODE_ENV === undefined)
+  bootLogger.warn(
+    'a chat platform is configured but NODE_ENV is not set: set NODE_ENV=production for a real deployment (the production checks of SESSION_SECRET, DEVCHAT and WEBHOOK_PRIVATE_TARGETS run only then)',
+  )
 // The Feishu SDK costs ~0.5 s to load: only when Feishu is configured.
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
@@ -89,7 +93,7 @@ const feishuWebhook = feishuInbound
     })
   : undefined
 const server = createNodeServer({ fetch: app.fetch, logger, ...(feishuWebhook ? { feishuWebhook } : {}) })
-server.listen(env.PORT, env.HOST, () => {
+server.listen(env.PORT, listenHost(env), () => {
   const info = server.address() as AddressInfo
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
