@@ -7,6 +7,7 @@ import { createLogger } from '../lib/logger'
 import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
 import { IngestBatcher } from '../platforms/ingest-batch'
+import { createRateLimiter } from '../platforms/rate-limit'
 import { envOrExit } from './env-or-exit'
 import { createNodeServer } from './node-server'
 import { localSessionSecret } from './session-secret'
@@ -52,6 +53,8 @@ const app = createApp({
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
   storage,
+  // Shared through Redis when REDIS_URL is set, so every instance draws from one budget.
+  rateLimiter: createRateLimiter(env.REDIS_URL),
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
   ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
   loginExchangers: {

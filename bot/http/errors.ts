@@ -36,7 +36,8 @@ export function zodErrorResponse(c: Context, error: ZodError) {
 /** The one error mapper: domain errors by code, zod failures as 400, HTTP exceptions as they are, else 500. */
 export function onError(err: Error, c: Context) {
   if (err instanceof DomainError) {
-    const { field, ...details } = err.details
+    const { field, retryAfterSeconds, ...details } = err.details
+    if (typeof retryAfterSeconds === 'number') c.header('retry-after', String(retryAfterSeconds))
     return c.json(
       errorBody(c, err.code, err.message, {
         ...(field ? { field } : {}),
