@@ -1,4 +1,5 @@
 import { csvLines } from '../../lib/csv'
+import { checkZipArchive } from './zip-guard'
 
 /** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
 const loadExcel = async () => (await import('exceljs')).default
@@ -55,6 +56,7 @@ export function toCsv(headers: string[], rows: string[][]): Uint8Array {
 
 /** The first worksheet of an XLSX file (exceljs), cells as their displayed text. */
 export async function parseXlsx(data: Uint8Array): Promise<Sheet> {
+  checkZipArchive(data)
   const ExcelJS = await loadExcel()
   const wb = new ExcelJS.Workbook()
   try {
