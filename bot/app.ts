@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
+import { clientAddress, HTTP_RATES, rateLimit } from './http/middleware/rate-limit'
 import { approvalRoutes } from './http/routes/approvals'
 import { documentApprovalWebhooks, externalApprovalRoutes } from './http/routes/approvals-external'
 import { approvalFileRoutes } from './http/routes/approvals-files'
@@ -15,6 +16,7 @@ import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
 import { reportRoutes } from './http/routes/reports'
+import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
@@ -40,6 +42,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return zodErrorResponse(c, result.error)
+      const unsafe = findUnsafeString(result.data)
+      if (unsafe) {
+        const field = unsafe.field || result.target
+        return c.json(errorBody(c, 'invalid_input', `${field}: ${unsafe.reason}`, { field }), 400)
+      }
     },
   })
 
@@ -72,6 +79,25 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (path === '/api/v1/approvals/files') return approvalFileLimit(c, next)
     return apiLimit(c, next)
   })
+
+  // Login attempts spend the app's Open API quota; signed external calls are verified with HMACs: both budgeted
+  // per caller address before any work (plus an overall budget per login platform).
+  app.use(
+    '/api/v1/auth/:platform',
+    rateLimit('login', (c) => [
+      { key: clientAddress(c), rate: HTTP_RATES.loginPerClient },
+      { key: `platform:${c.req.param('platform')?.slice(0, 20)}`, rate: HTTP_RATES.loginPerPlatform },
+    ]),
+  )
+  app.use(
+    '/api/v1/external/*',
+    rateLimit('external', (c) => [
+      {
+        key: `${c.req.header('x-flowcard-system')?.slice(0, 64) ?? '-'}:${clientAddress(c)}`,
+        rate: HTTP_RATES.external,
+      },
+    ]),
+  )
 
   app.onError(onError)
   app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EnvError, jobsMode, parseEnv } from './env'
+import { EnvError, jobsMode, listenHost, parseEnv, privateWebhookTargetsAllowed } from './env'
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -124,5 +124,40 @@ describe('parseEnv', () => {
     expect(problemsOf({ JOBS_PROCESSES: '0' })).toEqual([
       'JOBS_PROCESSES: expected between 1 and 64 processes',
     ])
+  })
+
+  it('allows private webhook targets only when asked, or in an explicit development or test process', () => {
+    expect(privateWebhookTargetsAllowed(parseEnv({}))).toBe(false)
+    expect(privateWebhookTargetsAllowed(parseEnv({ NODE_ENV: 'development' }))).toBe(true)
+    expect(privateWebhookTargetsAllowed(parseEnv({ NODE_ENV: 'test' }))).toBe(true)
+    expect(privateWebhookTargetsAllowed(parseEnv({ WEBHOOK_PRIVATE_TARGETS: 'allow' }))).toBe(true)
+    expect(
+      privateWebhookTargetsAllowed(parseEnv({ NODE_ENV: 'test', WEBHOOK_PRIVATE_TARGETS: 'deny' })),
+    ).toBe(false)
+  })
+
+  it('listens on loopback while devchat is on, unless HOST says otherwise', () => {
+    expect(listenHost(parseEnv({}))).toBe('127.0.0.1')
+    expect(listenHost(parseEnv({ HOST: '0.0.0.0' }))).toBe('0.0.0.0')
+    expect(listenHost(parseEnv(feishu))).toBe('0.0.0.0')
+  })
+
+  it('refuses a weak session secret, devchat and private webhook targets in production with a platform', () => {
+    const prod = { ...feishu, NODE_ENV: 'production' }
+    expect(problemsOf({ ...prod, SESSION_SECRET: 'a'.repeat(40) })).toEqual([
+      'SESSION_SECRET: too weak for production (use 32+ random characters, e.g. `openssl rand -base64 48`)',
+    ])
+    expect(problemsOf({ ...prod, SESSION_SECRET: 'q8Xv2LmZ0rT5yN7wK1pB4cH6jD9fG3sA' })).toEqual([])
+    expect(
+      problemsOf({ ...prod, SESSION_SECRET: 'q8Xv2LmZ0rT5yN7wK1pB4cH6jD9fG3sA', DEVCHAT: 'on' }),
+    ).toHaveLength(1)
+    // Without a platform, devchat on stays a developer's choice.
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'q8Xv2LmZ0rT5yN7wK1pB4cH6jD9fG3sA',
+        DEVCHAT: 'on',
+      }),
+    ).toEqual([])
   })
 })

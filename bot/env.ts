@@ -18,14 +18,16 @@ const s3Extras = ['S3_REGION', 'S3_FORCE_PATH_STYLE'] as const
  * variables or none of them, so a half-configured Feishu app fails at start instead of at the first tap.
  */
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Unset counts as development for conveniences, but never relaxes a safety default (see below). */
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   PORT: z.coerce
     .number({ message: 'expected a port number' })
     .int({ message: 'expected a whole port number' })
     .min(1, { message: 'expected a port between 1 and 65535' })
     .max(65535, { message: 'expected a port between 1 and 65535' })
     .default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: `127.0.0.1` while devchat is on (it lets anyone act as anyone), else `0.0.0.0`. */
+  HOST: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
@@ -61,8 +63,9 @@ export const envSchema = z.object({
   /** The devchat simulator: `auto` = on when no chat platform is configured, outside production. */
   DEVCHAT: z.enum(['auto', 'on', 'off'], { message: "expected 'auto', 'on' or 'off'" }).default('auto'),
   /**
-   * Approval webhooks to private, loopback or link-local addresses: `auto` = refused in production (an admin
-   * could otherwise point one at an internal service or the cloud metadata endpoint), allowed elsewhere.
+   * Approval webhooks to private, loopback or link-local addresses: `auto` = allowed only when NODE_ENV is
+   * explicitly `development` or `test` (an admin could otherwise point one at an internal service or the
+   * cloud metadata endpoint).
    */
   WEBHOOK_PRIVATE_TARGETS: z
     .enum(['auto', 'allow', 'deny'], { message: "expected 'auto', 'allow' or 'deny'" })
@@ -136,7 +139,29 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     )
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
     problems.push('SESSION_SECRET: required in production')
+  const platform = [...feishuVars, ...dingtalkVars].some((n) => env[n] !== undefined)
+  if (env.NODE_ENV === 'production' && platform) {
+    const secret = env.SESSION_SECRET
+    if (secret && secret.length >= 32 && weakSecret(secret))
+      problems.push(
+        'SESSION_SECRET: too weak for production (use 32+ random characters, e.g. `openssl rand -base64 48`)',
+      )
+    if (env.DEVCHAT === 'on')
+      problems.push(
+        'DEVCHAT: must not be on in production with a chat platform (it lets anyone act as anyone)',
+      )
+    if (env.WEBHOOK_PRIVATE_TARGETS === 'allow')
+      problems.push(
+        'WEBHOOK_PRIVATE_TARGETS: must not be allow in production (webhooks could reach internal services)',
+      )
+  }
   return problems
+}
+
+/** A secret a person typed rather than generated: few distinct characters, or a placeholder word in it. */
+export function weakSecret(secret: string): boolean {
+  if (new Set(secret).size < 16) return true
+  return /(change.?me|secret|password|example|default|flowcard|test|dev)/i.test(secret)
 }
 
 function groupProblems(
@@ -182,6 +207,16 @@ export const hasS3 = (env: Env): boolean => env.S3_ENDPOINT !== undefined
 /** Where this process runs the relay and the job workers (JOBS_MODE resolved against the configuration). */
 export const jobsMode = (env: Env): 'child' | 'inline' | 'off' =>
   env.JOBS_MODE === 'auto' ? (env.DATABASE_URL && env.REDIS_URL ? 'child' : 'inline') : env.JOBS_MODE
+/**
+ * Approval webhooks may target private, loopback and link-local addresses only when asked for, or when the
+ * process says outright that it is a development or test one: an unset NODE_ENV is treated as production here.
+ */
+export const privateWebhookTargetsAllowed = (env: Env): boolean =>
+  env.WEBHOOK_PRIVATE_TARGETS === 'allow' ||
+  (env.WEBHOOK_PRIVATE_TARGETS === 'auto' && (env.NODE_ENV === 'development' || env.NODE_ENV === 'test'))
+
+/** The address to listen on: loopback while devchat is on, unless HOST says otherwise. */
+export const listenHost = (env: Env): string => env.HOST ?? (devchatEnabled(env) ? '127.0.0.1' : '0.0.0.0')
 
 /** devchat lets anyone act as anyone: never on in production unless asked for explicitly. */
 export const devchatEnabled = (env: Env): boolean =>

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { ChatPlatform } from '../bot/chat/port'
-import type { Env } from '../bot/env'
+import { type Env, privateWebhookTargetsAllowed } from '../bot/env'
 import { type Clock, systemClock } from '../bot/lib/clock'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
@@ -77,9 +77,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       // flight only queue more statements in front of a card tap's, without finishing jobs any sooner.
       concurrency: database.kind === 'pglite' ? 4 : 16,
       processors: {
-        webhookPublicOnly:
-          env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
-          (env.WEBHOOK_PRIVATE_TARGETS === 'auto' && env.NODE_ENV === 'production'),
+        webhookPublicOnly: !privateWebhookTargetsAllowed(env),
       },
       onFailed: (job, _payload, error) => {
         logger.warn(

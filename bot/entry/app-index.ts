@@ -23,3 +23,31 @@ export function appIndexHtml(html: string, env: Env): string {
   ].join('')
   return html.replace('</head>', `${metas}</head>`)
 }
+
+/** Where the mini-app loads the chat clients' JS bridges from (miniapp/src/config.ts). */
+const BRIDGE_SCRIPT_ORIGINS = ['https://lf1-cdn-tos.bytegoofy.com', 'https://g.alicdn.com']
+
+/**
+ * The Content-Security-Policy for the mini-app page: scripts only from this origin, the chat clients' bridge
+ * hosts and the page's own inline scripts by hash (computed from the served HTML, so a rebuilt page needs no
+ * edit here); no plugins, no foreign base or form targets. Styles allow inline (Vant sets style attributes);
+ * images may come from any https host (notice images and covers are links).
+ */
+export async function appContentSecurityPolicy(html: string): Promise<string> {
+  const hashes: string[] = []
+  for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(m[1] ?? ''))
+    hashes.push(`'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`)
+  }
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${[...hashes, ...BRIDGE_SCRIPT_ORIGINS].join(' ')}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: https:",
+    "connect-src 'self' https:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ].join('; ')
+}

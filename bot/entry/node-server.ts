@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import type { Logger } from '../lib/logger'
 import {
@@ -37,7 +38,7 @@ export function createNodeServer(options: NodeServerOptions): Server {
   const hono = getRequestListener(options.fetch)
   const webhook = options.feishuWebhook
   const webhookPaths = new Set<string>(FEISHU_WEBHOOK_PATHS)
-  return createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const path = req.url?.split('?', 1)[0] ?? ''
     if (!webhook || req.method !== 'POST' || !webhookPaths.has(path)) {
       void hono(req, res)
@@ -64,4 +65,40 @@ export function createNodeServer(options: NodeServerOptions): Server {
         else res.destroy()
       })
   })
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket))
+  return server
+}
+
+/** Request line plus headers; Node's default (16 KB) with room for long signed links. */
+export const MAX_HEADER_BYTES = 32 * 1024
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'headers_too_large',
+    `request line and headers exceed ${MAX_HEADER_BYTES} bytes`,
+  ],
+  HPE_URI_TOO_LONG: [414, 'uri_too_long', 'request URI is too long'],
+}
+
+/**
+ * Node answers a request it cannot parse (an over-long request line or headers, bad framing) with a bare
+ * status line and no body. Every other refusal is JSON with a code, so this is too.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [
+    400,
+    'bad_request',
+    'malformed HTTP request',
+  ]
+  const text = JSON.stringify({ error: { code, message, requestId: '' } })
+  const reason =
+    status === 431 ? 'Request Header Fields Too Large' : status === 414 ? 'URI Too Long' : 'Bad Request'
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  )
 }

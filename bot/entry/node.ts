@@ -5,11 +5,12 @@ import { reportLoopDelay } from '../../jobs/backpressure'
 import { bootRuntime } from '../../jobs/runtime'
 import { JobsSupervisor, SupervisedQueue } from '../../jobs/supervisor'
 import { createApp } from '../app'
-import { hasDingtalk, hasFeishu, hasS3, jobsMode } from '../env'
+import { hasDingtalk, hasFeishu, hasS3, jobsMode, listenHost } from '../env'
 import { createLogger } from '../lib/logger'
 import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
 import { IngestBatcher } from '../platforms/ingest-batch'
+import { createRateLimiter } from '../platforms/rate-limit'
 import { envOrExit } from './env-or-exit'
 import { createNodeServer } from './node-server'
 import { localSessionSecret } from './session-secret'
@@ -24,6 +25,10 @@ import { mountStatic } from './static'
 const started = performance.now()
 const env = envOrExit()
 const bootLogger = createLogger(env.LOG_LEVEL)
+if ((hasFeishu(env) || hasDingtalk(env)) && env.NODE_ENV === undefined)
+  bootLogger.warn(
+    'a chat platform is configured but NODE_ENV is not set: set NODE_ENV=production for a real deployment (the production checks of SESSION_SECRET, DEVCHAT and WEBHOOK_PRIVATE_TARGETS run only then)',
+  )
 // The Feishu SDK costs ~0.5 s to load: only when Feishu is configured.
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
@@ -68,6 +73,8 @@ const app = createApp({
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
   storage,
+  // Shared through Redis when REDIS_URL is set, so every instance draws from one budget.
+  rateLimiter: createRateLimiter(env.REDIS_URL),
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
   ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
   loginExchangers: {
@@ -109,7 +116,7 @@ const feishuWebhook = feishuInbound
     })
   : undefined
 const server = createNodeServer({ fetch: app.fetch, logger, ...(feishuWebhook ? { feishuWebhook } : {}) })
-server.listen(env.PORT, env.HOST, () => {
+server.listen(env.PORT, listenHost(env), () => {
   const info = server.address() as AddressInfo
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)

@@ -1,4 +1,5 @@
 import { execSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
@@ -72,5 +73,19 @@ describe('the mini-app’s static files', () => {
     expect(deep.status).toBe(200)
     expect(deep.headers.get('cache-control')).toBe('no-cache')
     expect(await deep.text()).toContain(entry)
+  })
+
+  it('serves the page with a CSP that admits its own inline script by hash and no other', async () => {
+    const res = await get('/app/')
+    const csp = res.headers.get('content-security-policy') ?? ''
+    const html = await res.text()
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1]
+    expect(inline).toBeTruthy()
+    const hash = createHash('sha256')
+      .update(inline ?? '')
+      .digest('base64')
+    expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`)
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/)
+    expect(csp).toContain("object-src 'none'")
   })
 })

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Hono } from 'hono'
 import type { Env } from '../env'
-import { appIndexHtml } from './app-index'
+import { appContentSecurityPolicy, appIndexHtml } from './app-index'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
@@ -53,13 +53,13 @@ export function mountStatic<E extends object>(app: Hono<E & { Variables: object 
   )
   app.get('/app/assets/*', (c) => c.text('not found', 404))
   app.get('/app', (c) => c.redirect('/app/'))
-  let cached: { html: string; mtime: number } | null = null
-  app.get('/app/*', (c) => {
+  let cached: { html: string; csp: string; mtime: number } | null = null
+  app.get('/app/*', async (c) => {
     const index = resolve(appDir, 'index.html')
     const mtime = existsSync(index) ? statSync(index).mtimeMs : 0
     if (!cached || cached.mtime !== mtime) {
       const html = appIndex(env)
-      cached = html ? { html, mtime } : null
+      cached = html ? { html, csp: await appContentSecurityPolicy(html), mtime } : null
     }
     c.header('cache-control', 'no-cache')
     if (!cached) {
@@ -68,6 +68,9 @@ export function mountStatic<E extends object>(app: Hono<E & { Variables: object 
         503,
       )
     }
+    c.header('content-security-policy', cached.csp)
+    c.header('x-content-type-options', 'nosniff')
+    c.header('referrer-policy', 'strict-origin-when-cross-origin')
     return c.html(cached.html)
   })
 }

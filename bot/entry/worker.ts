@@ -13,7 +13,7 @@ import { createS3Storage, s3ConfigFromEnv } from '../lib/storage/s3'
 import { feishuConfigOf } from '../platforms/feishu/config'
 import { createFeishuEdge } from '../platforms/feishu/edge'
 import { ingestEvent } from '../platforms/ingest'
-import { appIndexHtml } from './app-index'
+import { appContentSecurityPolicy, appIndexHtml } from './app-index'
 
 /**
  * The Cloudflare Workers entry: the HTTP side only (Feishu HTTP callbacks, the `/api/v1` mini-app API,
@@ -161,8 +161,14 @@ async function serveApp(request: Request, url: URL, assets: AssetsFetcher, env: 
     await index.body?.cancel()
     return json(503, 'not_built', 'the mini-app is not built (npm run build -w miniapp)')
   }
-  return new Response(appIndexHtml(await index.text(), env), {
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
+  const html = appIndexHtml(await index.text(), env)
+  return new Response(html, {
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-cache',
+      'content-security-policy': await appContentSecurityPolicy(html),
+      'x-content-type-options': 'nosniff',
+    },
   })
 }
 

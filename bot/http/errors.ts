@@ -48,7 +48,8 @@ export function zodErrorResponse(c: Context, error: ZodError) {
 /** The one error mapper: domain errors by code, zod failures as 400, HTTP exceptions as they are, else 500. */
 export function onError(err: Error, c: Context) {
   if (err instanceof DomainError) {
-    const { field, ...details } = err.details
+    const { field, retryAfterSeconds, ...details } = err.details
+    if (typeof retryAfterSeconds === 'number') c.header('retry-after', String(retryAfterSeconds))
     return c.json(
       errorBody(c, err.code, err.message, {
         ...(field ? { field } : {}),
@@ -66,7 +67,100 @@ export function onError(err: Error, c: Context) {
   if (err instanceof SyntaxError) {
     return c.json(errorBody(c, 'invalid_json', 'request body is not valid JSON'), 400)
   }
+  const db = databaseErrorOf(err)
+  if (db) {
+    const logger = c.get('logger') as { warn(o: object, m?: string): void } | undefined
+    logger?.warn({ err, path: c.req.path, sqlstate: db.sqlstate }, 'database refused the request')
+    if (db.status === 503) c.header('retry-after', String(RETRY_AFTER_SECONDS))
+    return c.json(errorBody(c, db.code, db.message, db.field ? { field: db.field } : {}), db.status)
+  }
   const logger = c.get('logger') as { error(o: object, m?: string): void } | undefined
   logger?.error({ err, path: c.req.path }, 'unhandled error')
   return c.json(errorBody(c, 'internal', 'internal error'), 500)
 }
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 5
+
+export interface DatabaseErrorMapping {
+  status: 400 | 409 | 503
+  code: 'invalid_input' | 'conflict' | 'unavailable'
+  message: string
+  sqlstate: string
+  field?: string
+}
+
+const INPUT_STATES: Record<string, string> = {
+  '22P05': 'text contains a character the database cannot store',
+  '22021': 'text is not valid UTF-8',
+  '22P02': 'a value has the wrong format',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time has the wrong format',
+  '22008': 'a date or time is out of range',
+  '22001': 'a value is too long',
+  '23502': 'a required value is missing',
+  '23514': 'a value breaks a rule',
+  '23503': 'a referenced record does not exist',
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
+])
+
+/**
+ * Maps what PostgreSQL (or the driver) refused to an answer the client can act on: bad input → 400, a
+ * uniqueness race → 409, an unreachable database → 503. Walks `cause` because drizzle wraps driver errors.
+ * Nothing from the query text or its parameters goes into the answer.
+ */
+export function databaseErrorOf(err: unknown): DatabaseErrorMapping | null {
+  let e: unknown = err
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') {
+      const column =
+        (e as { column_name?: unknown; column?: unknown }).column_name ?? (e as { column?: unknown }).column
+      const field = typeof column === 'string' && column ? camel(column) : undefined
+      const withField = field ? { field } : {}
+      if (code in INPUT_STATES || code.startsWith('22'))
+        return {
+          status: 400,
+          code: 'invalid_input',
+          message: INPUT_STATES[code] ?? 'a value is not valid',
+          sqlstate: code,
+          ...withField,
+        }
+      if (code === '23505' || code === '40001' || code === '40P01')
+        return {
+          status: 409,
+          code: 'conflict',
+          message: 'the record changed at the same time; try again',
+          sqlstate: code,
+        }
+      if (CONNECTION_CODES.has(code) || code.startsWith('08'))
+        return {
+          status: 503,
+          code: 'unavailable',
+          message: 'the database is unavailable; try again shortly',
+          sqlstate: code,
+        }
+    }
+    e = (e as { cause?: unknown }).cause
+  }
+  return null
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())

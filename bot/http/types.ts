@@ -25,6 +25,10 @@ export interface AppDeps {
   feishu?: FeishuInboundOptions
   /** DingTalk HTTP callbacks (`/webhooks/dingtalk/*`), mounted only when DingTalk is configured. */
   dingtalk?: DingtalkInboundOptions
+  /** Request budgets (login, external API, imports, exports); one in-memory limiter per app when unset. */
+  rateLimiter?: import('../platforms/rate-limit').RateLimiter
+  /** Called with the budget's name when a request is refused for rate (metrics). */
+  onRateLimited?: (name: string) => void
 }
 
 export interface SessionInfo {

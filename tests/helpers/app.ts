@@ -3,6 +3,7 @@ import { parseEnv } from '../../bot/env'
 import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
 import type { BlobStorage } from '../../bot/lib/storage/types'
+import type { RateLimiter } from '../../bot/platforms/rate-limit'
 import type { Database } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { JobQueue } from '../../jobs/queue'
@@ -12,7 +13,12 @@ export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef'
 /** The real app over a test database and queue, for `app.request()` tests. */
 export function testApp(
   database: Database,
-  options: { queue?: JobQueue; env?: Record<string, string>; storage?: BlobStorage } = {},
+  options: {
+    queue?: JobQueue
+    env?: Record<string, string>
+    storage?: BlobStorage
+    rateLimiter?: RateLimiter
+  } = {},
 ) {
   const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
   const queue = options.queue ?? new InlineQueue()
@@ -27,6 +33,7 @@ export function testApp(
       clock: systemClock,
       sessionSecret,
       ...(options.storage ? { storage: options.storage } : {}),
+      ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     }),
     queue,
     env,

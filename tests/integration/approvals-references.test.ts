@@ -131,6 +131,13 @@ describe('approval form references to CRM records', () => {
     const card = await getCustomerCard({ ctx: ctxAs(database, org, 'liuyang'), customerId: ownCustomer })
     expect(card.approvals.map((a) => a.id)).toEqual([res.json.id])
     expect(card.approvals[0]).toMatchObject({ templateKey: 'deal-review', status: 'pending' })
+    // The approver sees it too; the sales director sees the customer but may not open the request, so the
+    // card does not list it.
+    const approver = await getCustomerCard({ ctx: ctxAs(database, org, 'zhangwei'), customerId: ownCustomer })
+    expect(approver.approvals.map((a) => a.id)).toEqual([res.json.id])
+    const director = await getCustomerCard({ ctx: ctxAs(database, org, 'liming'), customerId: ownCustomer })
+    expect(director.approvals).toEqual([])
+    expect((await api(org, 'liming', 'GET', `/approvals/instances/${res.json.id}`)).status).toBe(404)
   })
 
   it('answers 404 naming the field for a customer outside the scope, of another tenant, or unknown — writing nothing', async () => {

@@ -132,4 +132,19 @@ describe('import and export', () => {
       '苏州工业园区"新"科技有限公司',
     ])
   })
+
+  it('exports CSV with formula-looking cells defused, so a spreadsheet opens them as text', async () => {
+    await createCustomer({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '=HYPERLINK("http://127.0.0.1/x","点我")', phone: '+15550100' },
+    })
+    const res = await app.request('/api/v1/crm/export?entity=customers&format=csv', {
+      headers: await bearer(org, 'liuyang'),
+    })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toContain(`"'=HYPERLINK(""http://127.0.0.1/x"",""点我"")"`)
+    expect(text).toContain(`"'+15550100"`)
+    expect(text).not.toMatch(/(^|,)=HYPERLINK/m)
+  })
 })

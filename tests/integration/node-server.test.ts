@@ -134,4 +134,14 @@ describe('node server', () => {
     const wrongMethod = await fetch(`${base}/webhooks/feishu/events`)
     expect(wrongMethod.status).toBe(404)
   })
+
+  it('answers an over-long request line with JSON naming the limit, and keeps serving', async () => {
+    const res = await fetch(`${base}/api/v1/crm/customers?q=${'a'.repeat(70_000)}`)
+    expect(res.status).toBe(431)
+    expect(res.headers.get('content-type')).toContain('application/json')
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('headers_too_large')
+    expect(body.error.message).toContain('bytes')
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  })
 })

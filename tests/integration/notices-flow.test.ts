@@ -577,6 +577,14 @@ describe('notices: chat, API, news', () => {
         })
       ).status,
     ).toBe(400)
+    const scripted = await call('hefang', 'POST', '/notices', {
+      title: 'x',
+      body: 'y',
+      audience: { everyone: true },
+      attachments: [{ name: 'report.pdf', url: 'javascript:alert(document.domain)', size: 1 }],
+    })
+    expect(scripted.status).toBe(400)
+    expect(((await scripted.json()) as { error: { field: string } }).error.field).toBe('attachments.0.url')
     await w.drain()
     const opened = await call('hubin', 'GET', `/notices/${dto.id}`)
     expect(opened.status).toBe(200)

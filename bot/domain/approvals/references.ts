@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm'
+import { and, desc, eq, exists, inArray, isNull, or, type SQL } from 'drizzle-orm'
 import {
   approvalFiles,
   approvalInstances,
   approvalReferences,
+  approvalTasks,
   approvalTemplates,
   customers,
   users,
@@ -11,7 +12,7 @@ import type { ServiceContext } from '../context'
 import { loadCrmAccess, visibleCustomers } from '../crm/access'
 import { DomainError, InvalidInputError } from '../errors'
 import type { FileRef, ReferenceKind } from './engine/form'
-import { checkReferences } from './store'
+import { checkReferences, isApprovalAdmin } from './store'
 
 type Ref = { field: string; kind: ReferenceKind; id: string }
 type CrmKind = 'customer' | 'opportunity' | 'contract'
@@ -177,7 +178,9 @@ export interface RecordApproval {
 
 /**
  * The approvals whose forms name a CRM record, newest first: the customer card's approvals section. The
- * caller has already checked that the actor may see the record.
+ * caller has already checked that the actor may see the record; of its approvals, a person sees only those
+ * they could open (initiator, any task or CC on it, or approval admin), the same rule as `getInstance`, so a
+ * colleague's contract request on a pool customer does not show on everyone's card.
  */
 export async function listApprovalsForRecord(
   ctx: ServiceContext,
@@ -185,6 +188,25 @@ export async function listApprovalsForRecord(
   refId: string,
   limit = 20,
 ): Promise<RecordApproval[]> {
+  let involved: SQL | undefined
+  if (ctx.actor.kind === 'user' && !(await isApprovalAdmin(ctx, ctx.actor.userId))) {
+    const me = ctx.actor.userId
+    involved = or(
+      eq(approvalInstances.initiatorId, me),
+      exists(
+        ctx.db
+          .select({ one: approvalTasks.id })
+          .from(approvalTasks)
+          .where(
+            and(
+              eq(approvalTasks.tenantId, ctx.tenantId),
+              eq(approvalTasks.instanceId, approvalInstances.id),
+              eq(approvalTasks.assigneeId, me),
+            ),
+          ),
+      ),
+    )
+  }
   const rows = await ctx.db
     .selectDistinctOn([approvalInstances.createdAt, approvalInstances.id], {
       id: approvalInstances.id,
@@ -213,6 +235,7 @@ export async function listApprovalsForRecord(
         eq(approvalReferences.tenantId, ctx.tenantId),
         eq(approvalReferences.kind, kind),
         eq(approvalReferences.refId, refId),
+        involved,
       ),
     )
     .orderBy(desc(approvalInstances.createdAt), desc(approvalInstances.id))

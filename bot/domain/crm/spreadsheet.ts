@@ -1,3 +1,6 @@
+import { csvLines } from '../../lib/csv'
+import { checkZipArchive } from './zip-guard'
+
 /** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
 const loadExcel = async () => (await import('exceljs')).default
 
@@ -46,15 +49,14 @@ export function parseCsv(text: string): Sheet {
   return { headers: headers.map((h) => h.trim()), rows: rows.filter((r) => r.some((c) => c.trim() !== '')) }
 }
 
-const csvCell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-
+/** CSV with a BOM (Excel reads UTF-8 then), every cell through the shared `csvCell` (formulas defused). */
 export function toCsv(headers: string[], rows: string[][]): Uint8Array {
-  const lines = [headers, ...rows].map((r) => r.map(csvCell).join(','))
-  return new TextEncoder().encode(`\ufeff${lines.join('\r\n')}\r\n`)
+  return new TextEncoder().encode(`\ufeff${csvLines([headers, ...rows])}\r\n`)
 }
 
 /** The first worksheet of an XLSX file (exceljs), cells as their displayed text. */
 export async function parseXlsx(data: Uint8Array): Promise<Sheet> {
+  checkZipArchive(data)
   const ExcelJS = await loadExcel()
   const wb = new ExcelJS.Workbook()
   try {

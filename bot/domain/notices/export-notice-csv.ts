@@ -1,13 +1,8 @@
+import { csvCell } from '../../lib/csv'
 import { type ServiceContext, withTransaction } from '../context'
 import { loadNotice, requireManage } from './access'
 import { recipientRows } from './get-notice-dashboard'
 import { NoticeIdSchema } from './schemas'
-
-/** A CSV cell: quoted, quotes doubled, and formula-looking text defused (CSV injection). */
-export const csvCell = (v: string): string => {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v
-  return `"${safe.replace(/"/g, '""')}"`
-}
 
 const iso = (d: Date | null): string => (d ? d.toISOString() : '')
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { webUrl } from '../../lib/web-url'
 
 export type { NoticeAttachment, NoticeImage } from '../../../db/schema'
 
@@ -28,7 +29,7 @@ export type AudienceInput = z.infer<typeof AudienceSchema>
 
 export const NoticeImageSchema = z
   .object({
-    url: z.string().url().max(2000).optional(),
+    url: webUrl().optional(),
     imageKey: z.string().min(1).max(200).optional(),
     alt: z.string().max(200).default(''),
   })
@@ -36,7 +37,7 @@ export const NoticeImageSchema = z
 
 export const NoticeAttachmentSchema = z.object({
   name: z.string().min(1).max(200),
-  url: z.string().url().max(2000),
+  url: webUrl(),
   size: z.number().int().min(0),
 })
 
@@ -112,7 +113,7 @@ export const CreateNewsSchema = z.object({
   title: z.string().trim().min(1).max(MAX_TITLE_CHARS),
   summary: z.string().max(500).default(''),
   body: z.string().max(MAX_BODY_BYTES * 4),
-  coverUrl: z.string().url().max(2000).nullable().default(null),
+  coverUrl: webUrl().nullable().default(null),
   category: z.enum(NEWS_CATEGORIES).default('company'),
 })
 export type CreateNewsInput = z.input<typeof CreateNewsSchema>

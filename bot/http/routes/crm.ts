@@ -43,6 +43,7 @@ import { visitMap, visitMapInput } from '../../domain/crm/visit-map'
 import { InvalidInputError, NotFoundError } from '../../domain/errors'
 import { verifyBlobLink } from '../../lib/storage/signed-link'
 import type { BlobStorage } from '../../lib/storage/types'
+import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -526,6 +527,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       },
     ),
     async (c) => {
+      await enforceUserBudget(c, 'import')
       const q = c.req.valid('query')
       const data = await readUpload(await c.req.arrayBuffer(), MAX_IMPORT_BYTES)
       const job = await startImport({
@@ -563,6 +565,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       },
     }),
     async (c) => {
+      await enforceUserBudget(c, 'export')
       const q = c.req.valid('query')
       const file = await exportRecords({ ctx: apiContext(c), entity: q.entity, format: q.format })
       return c.body(file.data as unknown as ArrayBuffer, 200, {

@@ -25,6 +25,7 @@ import {
   NOTICE_CATEGORIES,
   ReminderPolicySchema,
 } from '../../domain/notices/schemas'
+import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -441,6 +442,7 @@ export function noticeRoutes(): OpenAPIHono<AppEnv> {
     )
   })
   app.openapi(exportCsv, async (c) => {
+    await enforceUserBudget(c, 'export')
     const { filename, csv } = await exportNoticeCsv({ ctx: apiContext(c), input: c.req.valid('param') })
     return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',

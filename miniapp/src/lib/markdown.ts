@@ -56,3 +56,14 @@ export function renderMarkdown(source: string): string {
   closeList()
   return out.join('')
 }
+
+/** A link from stored data as an `href`: only `http:`/`https:` (a stored `javascript:` URL becomes inert). */
+export function safeHref(url: string | null | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined
+  } catch {
+    return undefined
+  }
+}
