@@ -111,12 +111,15 @@ describe('parseEnv', () => {
     expect(jobsMode(parseEnv({ DATABASE_URL: pg }))).toBe('inline')
     expect(jobsMode(parseEnv({ DATABASE_URL: pg, REDIS_URL: redis }))).toBe('child')
     expect(jobsMode(parseEnv({ DATABASE_URL: pg, REDIS_URL: redis, JOBS_MODE: 'inline' }))).toBe('inline')
-    expect(jobsMode(parseEnv({ JOBS_MODE: 'off' }))).toBe('off')
+    expect(jobsMode(parseEnv({ DATABASE_URL: pg, REDIS_URL: redis, JOBS_MODE: 'off' }))).toBe('off')
   })
 
   it('refuses child job processes without PostgreSQL and Redis, and a bad mode or count', () => {
     expect(problemsOf({ JOBS_MODE: 'child' })).toEqual([
       'JOBS_MODE: child needs DATABASE_URL and REDIS_URL (the embedded database and the in-process queue live in one process)',
+    ])
+    expect(problemsOf({ JOBS_MODE: 'off', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([
+      'JOBS_MODE: off needs DATABASE_URL and REDIS_URL (jobs run by `npm run worker` elsewhere share them)',
     ])
     expect(problemsOf({ JOBS_MODE: 'threads' })).toEqual([
       "JOBS_MODE: expected 'auto', 'child', 'inline' or 'off'",

@@ -137,6 +137,10 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     problems.push(
       'JOBS_MODE: child needs DATABASE_URL and REDIS_URL (the embedded database and the in-process queue live in one process)',
     )
+  if (env.JOBS_MODE === 'off' && (!env.DATABASE_URL || !env.REDIS_URL))
+    problems.push(
+      'JOBS_MODE: off needs DATABASE_URL and REDIS_URL (jobs run by `npm run worker` elsewhere share them)',
+    )
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
     problems.push('SESSION_SECRET: required in production')
   const platform = [...feishuVars, ...dingtalkVars].some((n) => env[n] !== undefined)

@@ -97,8 +97,20 @@ export class JobsSupervisor {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * No more restarts from now on: a terminal's Ctrl-C reaches the children too, and one that drains and
+   * exits while the HTTP server is still closing must not be replaced.
+   */
+  prepareStop(): void {
     this.stopping = true
+    for (const slot of this.slots) {
+      if (slot.restartTimer) clearTimeout(slot.restartTimer)
+      slot.restartTimer = null
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.prepareStop()
     const deadline = this.options.stopDeadlineMs ?? 12_000
     await Promise.all(
       this.slots.map(async (slot) => {

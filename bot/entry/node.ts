@@ -151,6 +151,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down')
   const hardStop = setTimeout(() => process.exit(1), 25_000)
   hardStop.unref()
+  supervisor?.prepareStop()
   feishuWs?.close()
   dingtalkStream?.close()
   // HTTP first (no new work arrives), then the job children drain, then this process's own jobs.
