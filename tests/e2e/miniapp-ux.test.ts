@@ -1,0 +1,248 @@
+import { execSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mountStatic } from '../../bot/entry/static'
+import { parseEnv } from '../../bot/env'
+import { signToken } from '../../bot/lib/session-token'
+import type { Database } from '../../db/client'
+import { seedApprovalTemplates } from '../../db/seed/approvals'
+import { seedDevchatChats } from '../../db/seed/devchat'
+import { seedNotices } from '../../db/seed/notices'
+import type { SeededOrg } from '../../db/seed/org'
+import { TEST_SESSION_SECRET } from '../helpers/app'
+import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { dayFromNow } from '../helpers/dates'
+import { createTestTenant, openTestDatabase } from '../helpers/db'
+import { type Stack, startStack } from '../helpers/stack'
+
+// The journeys of the first-use review, walked again at phone and desktop sizes, in Chinese and English.
+
+const executablePath = chromiumPath()
+const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
+const PHONE = { width: 390, height: 844 }
+const DESKTOP = { width: 1280, height: 800 }
+type Size = 'phone' | 'desktop'
+type Lang = 'zh-CN' | 'en'
+
+/** The smallest valid PNG (1×1), and a one-page PDF's first bytes: what the bot's type checks accept. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
+
+let database: Database
+let stack: Stack
+let browser: Browser
+let server: Server | null = null
+let url = ''
+let tenantKey: string
+let org: SeededOrg
+
+async function api<T>(userKey: string, method: string, path: string, body?: unknown): Promise<T> {
+  const userId = org.users[userKey]
+  if (!userId) throw new Error(`no user ${userKey}`)
+  const token = await signToken(TEST_SESSION_SECRET, {
+    k: 'session',
+    t: org.tenantId,
+    u: userId,
+    p: 'devchat',
+    j: `e2e-${Math.random()}`,
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })
+  const res = await stack.app.request(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const json = (await res.json()) as T
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+/** A browser context signed in through devchat as `as`, at phone or desktop size, in `lang`, opened at `path`. */
+async function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh-CN') {
+  const desktop = size === 'desktop'
+  const context = await browser.newContext({
+    viewport: desktop ? DESKTOP : PHONE,
+    deviceScaleFactor: desktop ? 1 : 2,
+    isMobile: !desktop,
+    hasTouch: !desktop,
+    locale: lang,
+  })
+  await context.addInitScript((l) => localStorage.setItem('flowcard.locale', l), lang)
+  const page = await context.newPage()
+  const res = await fetch(`${url}/devchat/api/login-code`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: tenantKey, as }),
+  })
+  const { code } = (await res.json()) as { code: string }
+  const sep = path.includes('?') ? '&' : '?'
+  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
+  return { context, page }
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPUT_DIR, `ux-${name}.png`) })
+
+/** Fails when the page is wider than the window (a horizontal scroll bar): the desktop layout's floor. */
+async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  expect(overflow, 'page scrolls sideways').toBeLessThanOrEqual(0)
+}
+
+beforeAll(async () => {
+  if (!executablePath) return
+  if (!existsSync(distIndex))
+    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
+  database = await openTestDatabase()
+  tenantKey = `e2e-ux-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  org = await createTestTenant(database, { tenantKey })
+  await seedDevchatChats(database.db, org)
+  await seedApprovalTemplates(database.db, org)
+  await seedNotices(database.db, org)
+  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
+  const outer = new Hono<{ Variables: object }>()
+  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
+  outer.all('*', (c) => stack.app.fetch(c.req.raw))
+  server = await new Promise<Server>((done) => {
+    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
+  })
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  browser = await launchBrowser(executablePath)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (server) {
+    server.closeAllConnections()
+    await new Promise<void>((done) => server?.close(() => done()))
+  }
+  await stack?.close()
+  await database?.close()
+})
+
+interface Instance {
+  id: string
+  status: string
+  form: Record<string, unknown>
+  myTask: { id: string; version: number } | null
+}
+
+describe.skipIf(!executablePath)('files in approvals', () => {
+  it('uploads an invoice and a photo on the phone, refusing a wrong file in the form first (zh)', async () => {
+    const { context, page } = await openAs('liuyang', '/approvals/new/expense')
+    const field = page.locator('[data-field="receipts"]')
+    await field.locator('[data-testid="file-input"]').waitFor({ state: 'attached', timeout: 20_000 })
+    let uploads = 0
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/approvals/files') && r.method() === 'POST') uploads++
+    })
+    // Refused in the form before anything is sent: the wrong type, and a file over the limit.
+    await field.locator('[data-testid="file-input"]').setInputFiles([
+      { name: 'setup.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') },
+      { name: '扫描件.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(21 * 1024 * 1024, 1) },
+    ])
+    await expect.poll(() => field.textContent()).toContain('setup.exe：不支持此文件类型')
+    await expect.poll(() => field.textContent()).toContain('扫描件.pdf：超过 20 MB，无法上传')
+    expect(uploads).toBe(0)
+    await shot(page, 'b2-phone-zh-refused')
+
+    await field.locator('[data-testid="file-input"]').setInputFiles([
+      { name: '机票行程单.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: '酒店发票.png', mimeType: 'image/png', buffer: PNG },
+    ])
+    await expect.poll(() => field.locator('[data-testid="file-item"]').count(), { timeout: 10_000 }).toBe(2)
+    expect(uploads).toBe(2)
+    await expect.poll(() => field.textContent()).not.toContain('setup.exe')
+    await page.locator('.van-radio', { hasText: '差旅' }).click()
+    await page.locator('input[name="amount"]').fill('6800')
+    await page.locator('input[name="date"]').fill(dayFromNow(-2))
+    await page.locator('textarea[name="description"]').fill('上海出差机票和酒店')
+    await shot(page, 'b2-phone-zh-uploaded')
+    await page.locator('[data-testid="approval-form"] button[type="submit"]').click()
+    await page.waitForURL(/\/app\/approvals\/ins_/, { timeout: 10_000 })
+    const id = new URL(page.url()).pathname.split('/').pop() ?? ''
+
+    // The detail page previews the image and links the PDF, both fetched with the session.
+    const files = page.locator('[data-field="receipts"] [data-testid="approval-files"]')
+    await files.waitFor({ timeout: 10_000 })
+    await expect
+      .poll(
+        () =>
+          files
+            .locator('[data-testid="approval-file-image"]')
+            .evaluate((img: HTMLImageElement) => img.naturalWidth),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(1)
+    expect(await files.locator('[data-testid="approval-file-link"]').textContent()).toContain(
+      '机票行程单.pdf',
+    )
+    await shot(page, 'b2-phone-zh-detail')
+    const stored = await api<Instance>('liuyang', 'GET', `/approvals/instances/${id}`)
+    expect((stored.form.receipts as Array<{ name: string }>).map((f) => f.name)).toEqual([
+      '机票行程单.pdf',
+      '酒店发票.png',
+    ])
+    await context.close()
+  })
+
+  it('adds files by drag and drop on the desktop when resubmitting a returned claim (en)', async () => {
+    const started = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+      templateKey: 'expense',
+      form: { category: 'travel', amount: 680_000, date: dayFromNow(-3), description: 'Trip to Shanghai' },
+    })
+    const forManager = await api<Instance>('zhangwei', 'GET', `/approvals/instances/${started.id}`)
+    if (!forManager.myTask) throw new Error('the manager has no task')
+    await api('zhangwei', 'POST', `/approvals/tasks/${forManager.myTask.id}/return`, {
+      version: forManager.myTask.version,
+      comment: '请补充机票行程单和酒店发票后再提交',
+    })
+
+    const { context, page } = await openAs('liuyang', `/approvals/${started.id}`, 'desktop', 'en')
+    await page.getByTestId('resubmit').click()
+    const sheet = page.getByTestId('resubmit-sheet')
+    const drop = sheet.locator('[data-field="receipts"] [data-testid="file-drop"]')
+    await drop.waitFor({ timeout: 10_000 })
+    const dataTransfer = await page.evaluateHandle(
+      ([png, pdf]) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([new Uint8Array(png as number[])], 'hotel-invoice.png', { type: 'image/png' }))
+        dt.items.add(
+          new File([new Uint8Array(pdf as number[])], 'itinerary.pdf', { type: 'application/pdf' }),
+        )
+        dt.items.add(new File(['x'], 'notes.exe', { type: 'application/x-msdownload' }))
+        return dt
+      },
+      [[...PNG], [...PDF]],
+    )
+    await drop.dispatchEvent('drop', { dataTransfer })
+    await expect.poll(() => drop.locator('[data-testid="file-item"]').count(), { timeout: 10_000 }).toBe(2)
+    await expect
+      .poll(() => sheet.locator('[data-field="receipts"]').textContent())
+      .toContain('notes.exe: this file type is not accepted')
+    await shot(page, 'b2-desktop-en-resubmit')
+    await sheet.locator('button[type="submit"]').click()
+    await expect
+      .poll(() => page.getByTestId('approval-status').getAttribute('data-status'), { timeout: 10_000 })
+      .toBe('pending')
+    const again = await api<Instance>('liuyang', 'GET', `/approvals/instances/${started.id}`)
+    expect((again.form.receipts as Array<{ name: string }>).map((f) => f.name)).toEqual([
+      'hotel-invoice.png',
+      'itinerary.pdf',
+    ])
+    await page.locator('[data-testid="approval-files"]').waitFor({ timeout: 10_000 })
+    await expectNoHorizontalOverflow(page)
+    await shot(page, 'b2-desktop-en-detail')
+    await context.close()
+  })
+})
