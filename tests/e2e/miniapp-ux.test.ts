@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve } from '@hono/node-server'
+import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,13 +12,16 @@ import { mountStatic } from '../../bot/entry/static'
 import { parseEnv } from '../../bot/env'
 import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
+import { notices } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { seedDevchatChats } from '../../db/seed/devchat'
 import { seedNotices } from '../../db/seed/notices'
 import type { SeededOrg } from '../../db/seed/org'
+import { actingAs } from '../helpers/actors'
 import { TEST_SESSION_SECRET } from '../helpers/app'
 import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
-import { dayFromNow } from '../helpers/dates'
+import { cardLinks, presenterNames, renderEveryCard } from '../helpers/card-samples'
+import { dayFromNow, rangeFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { type Stack, startStack } from '../helpers/stack'
 
@@ -244,5 +248,63 @@ describe.skipIf(!executablePath)('files in approvals', () => {
     await expectNoHorizontalOverflow(page)
     await shot(page, 'b2-desktop-en-detail')
     await context.close()
+  })
+})
+
+describe.skipIf(!executablePath)('every button of a chat card opens a page that exists', () => {
+  it('walks every link every card presenter can carry, at phone and desktop sizes', async () => {
+    const customer = await api<{ id: string; name: string }>('liuyang', 'POST', '/crm/customers', {
+      name: '华东精密机械有限公司',
+      tier: 'A',
+    })
+    const leave = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+      templateKey: 'leave',
+      form: { kind: 'annual', dates: rangeFromNow(18, 2), reason: '回老家办事' },
+    })
+    const [notice] = await database.db
+      .select({ id: notices.id })
+      .from(notices)
+      .where(eq(notices.tenantId, org.tenantId))
+      .limit(1)
+    if (!notice) throw new Error('no seeded notice')
+    const ctx = actingAs(database, org, 'liuyang', 'api')
+    const records = {
+      customerId: customer.id,
+      customerName: customer.name,
+      approvalId: leave.id,
+      templateKey: 'expense',
+      noticeId: notice.id,
+    }
+    const paths = new Set<string>()
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const cards = await renderEveryCard(ctx, records, locale)
+      for (const name of await presenterNames())
+        expect(Object.keys(cards), `no sample for ${name}`).toContain(name)
+      for (const card of Object.values(cards)) for (const path of cardLinks(card)) paths.add(path)
+    }
+    // The progress card of a returned request adds 修改并重新提交.
+    paths.add(`/approvals/${leave.id}/resubmit`)
+    // The links that were dead ends in the review are among them.
+    expect([...paths]).toContain(`/customers/${customer.id}/follow-up`)
+    expect([...paths]).toContain('/approvals/new?template=expense')
+
+    for (const size of ['phone', 'desktop'] as const) {
+      const { context, page } = await openAs('liuyang', '/', size)
+      await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
+      for (const path of paths) {
+        await page.goto(`${url}/app${path}`)
+        await page.locator('.page').first().waitFor({ timeout: 10_000 })
+        await page.waitForLoadState('networkidle')
+        expect(await page.locator('.not-found-page').count(), `${path} shows 页面不存在`).toBe(0)
+        expect(new URL(page.url()).pathname, `${path} left the app`).toMatch(/^\/app\//)
+      }
+      // 写跟进 opens the customer with the follow-up form up; the start card opens its template's form.
+      await page.goto(`${url}/app/customers/${customer.id}/follow-up`)
+      await page.locator('.van-popup textarea').first().waitFor({ timeout: 10_000 })
+      await shot(page, `m1-${size}-follow-up`)
+      await page.goto(`${url}/app/approvals/new?template=expense`)
+      await page.locator('[data-field="receipts"]').waitFor({ timeout: 10_000 })
+      await context.close()
+    }
   })
 })
