@@ -2742,7 +2742,7 @@ export interface paths {
             parameters: {
                 query?: {
                     departmentId?: string;
-                    filter?: "all" | "mine" | "pool";
+                    filter?: "all" | "mine" | "department" | "pool";
                     limit?: number;
                     q?: string;
                     subDepartments?: "true" | "false";
