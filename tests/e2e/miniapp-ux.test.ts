@@ -308,3 +308,53 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
     }
   })
 })
+
+describe.skipIf(!executablePath)('finding customers', () => {
+  let poolName = ''
+
+  beforeAll(async () => {
+    if (!executablePath) return
+    await api('huangli', 'POST', '/crm/customers', { name: '中国银行北京市分行', phone: '010-66596688' })
+    poolName = '江南纺织有限公司'
+    await api('zhangwei', 'POST', '/crm/customers', { name: poolName, tier: 'C', ownerId: null })
+    await api('liuyang', 'POST', '/crm/customers', { name: '浦江智能科技有限公司', tier: 'B' })
+  })
+
+  for (const [size, lang] of [
+    ['phone', 'zh-CN'],
+    ['desktop', 'en'],
+  ] as const) {
+    it(`tells a rep who owns a customer outside their scope, and keeps 本部门 to the department (${size}, ${lang})`, async () => {
+      const { context, page } = await openAs('liuyang', '/customers', size, lang)
+      await page.locator('input[name="customer-search"]').fill('zgyh')
+      const hint = page.getByTestId('customers-elsewhere')
+      await hint.waitFor({ timeout: 10_000 })
+      expect(await hint.textContent()).toContain('中国银行北京市分行')
+      expect(await hint.textContent()).toContain(lang === 'en' ? 'owned by 黄丽' : '负责人 黄丽')
+      await shot(page, `m4-${size}-${lang}-elsewhere`)
+
+      await page.locator('input[name="customer-search"]').fill('')
+      await page.locator('.customers-page__scopes .van-tab').nth(2).click()
+      await expect
+        .poll(() => page.getByTestId('customer-name').allTextContents(), { timeout: 10_000 })
+        .toContain('浦江智能科技有限公司')
+      expect(await page.getByTestId('customer-name').allTextContents()).not.toContain(poolName)
+      if (size === 'desktop') await expectNoHorizontalOverflow(page)
+      await shot(page, `m7-${size}-${lang}-department`)
+      await context.close()
+    })
+  }
+
+  it('shows the bot’s own message when a new customer duplicates a colleague’s (phone, zh)', async () => {
+    const { context, page } = await openAs('liuyang', '/customers/new')
+    await page.locator('input[name="name"]').waitFor({ timeout: 20_000 })
+    await page.locator('input[name="name"]').fill('中行北京分行')
+    await page.locator('input[name="phone"]').fill('010-66596688')
+    await page.locator('form button[type="submit"]').click()
+    await expect
+      .poll(() => page.locator('.van-toast').textContent(), { timeout: 10_000 })
+      .toContain('客户已存在，负责人 黄丽')
+    await shot(page, 'm3-phone-zh-duplicate')
+    await context.close()
+  })
+})
