@@ -358,3 +358,53 @@ describe.skipIf(!executablePath)('finding customers', () => {
     await context.close()
   })
 })
+
+describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`shows every main page without sideways scrolling, lists as sortable tables (${lang})`, async () => {
+      const customer = await api<{ id: string }>('liuyang', 'POST', '/crm/customers', {
+        name: `${lang}桌面测试客户有限公司`,
+        tier: 'A',
+      })
+      await api('liuyang', 'POST', '/crm/customers', { name: `${lang}阿尔法贸易有限公司`, tier: 'B' })
+      const leave = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+        templateKey: 'leave',
+        form: { kind: 'annual', dates: rangeFromNow(20, 1), reason: '家中有事' },
+      })
+      const { context, page } = await openAs('liuyang', '/', 'desktop', lang)
+      await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
+      const pages: Array<[string, string, string]> = [
+        ['home', '/', '.home-page__greeting'],
+        ['customers', '/customers', '[data-testid="customers-table"]'],
+        ['customer', `/customers/${customer.id}`, '[data-testid="customer-title"]'],
+        ['approvals', '/approvals?box=mine', '[data-testid="approvals-table"]'],
+        ['approval', `/approvals/${leave.id}`, '[data-testid="approval-status"]'],
+        ['approval-new', '/approvals/new/expense', '[data-field="receipts"]'],
+        ['notices', '/notices', '.notices-page'],
+        ['me', '/me', '.page'],
+      ]
+      for (const [name, path, ready] of pages) {
+        await page.goto(`${url}/app${path}`)
+        await page.locator(ready).first().waitFor({ timeout: 20_000 })
+        await page.waitForLoadState('networkidle')
+        await expectNoHorizontalOverflow(page)
+        await shot(page, `m8-desktop-${lang}-${name}`)
+      }
+
+      // The customer table sorts by a column header, and reverses on a second click.
+      await page.goto(`${url}/app/customers`)
+      const table = page.getByTestId('customers-table')
+      await table.waitFor({ timeout: 10_000 })
+      const names = () => table.locator('td[data-col="name"]').allTextContents()
+      await table.locator('[data-sort="name"]').click()
+      const ascending = await names()
+      expect(ascending.length).toBeGreaterThan(1)
+      await table.locator('[data-sort="name"]').click()
+      expect(await names()).toEqual([...ascending].reverse())
+      expect(await table.locator('th[aria-sort="descending"]').count()).toBe(1)
+      await table.locator('td[data-col="name"]', { hasText: `${lang}桌面测试客户有限公司` }).click()
+      await page.getByTestId('customer-title').waitFor({ timeout: 10_000 })
+      await context.close()
+    })
+  }
+})

@@ -125,6 +125,12 @@ export const en: MessageSchema = {
     queued: 'Saved offline; it will be sent when you are back online',
   },
   customers: {
+    columns: {
+      name: 'Customer',
+      industry: 'Industry',
+      owner: 'Owner',
+      lastFollowUp: 'Last follow-up',
+    },
     searchPlaceholder: 'Search by name, pinyin or initials',
     filters: {
       all: 'All',
@@ -290,6 +296,12 @@ export const en: MessageSchema = {
     },
   },
   approvals: {
+    columns: {
+      title: 'Title',
+      template: 'Type',
+      status: 'Status',
+      createdAt: 'Submitted',
+    },
     boxes: {
       todo: 'To do',
       done: 'Done',
@@ -402,6 +414,11 @@ export const en: MessageSchema = {
     yuan: 'CNY',
   },
   notices: {
+    columns: {
+      category: 'Category',
+      read: 'Read',
+      publishedAt: 'Published',
+    },
     boxes: {
       inbox: 'Inbox',
       published: 'Published',

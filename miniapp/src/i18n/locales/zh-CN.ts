@@ -123,6 +123,12 @@ export const zhCN = {
     queued: '已离线保存，联网后自动提交',
   },
   customers: {
+    columns: {
+      name: '客户名称',
+      industry: '行业',
+      owner: '负责人',
+      lastFollowUp: '最近跟进',
+    },
     searchPlaceholder: '搜索客户名称、拼音或首字母',
     filters: {
       all: '全部',
@@ -288,6 +294,12 @@ export const zhCN = {
     },
   },
   approvals: {
+    columns: {
+      title: '标题',
+      template: '类型',
+      status: '状态',
+      createdAt: '提交时间',
+    },
     boxes: {
       todo: '待办',
       done: '已办',
@@ -400,6 +412,11 @@ export const zhCN = {
     yuan: '元',
   },
   notices: {
+    columns: {
+      category: '类别',
+      read: '已读',
+      publishedAt: '发布时间',
+    },
     boxes: {
       inbox: '收到的',
       published: '我发布的',
