@@ -33,6 +33,19 @@ async function todoCard(ctx: ServiceContext, locale: Locale) {
   return approvalTodoCard(list.items, list.total, locale)
 }
 
+/**
+ * 拒绝 and 退回 from chat need the reason typed into the card's 审批意见 first: nothing happens, the card
+ * stays as it is, and the approver is told what is missing.
+ */
+function reasonFirst(locale: Locale, zh: string, en: string): CardActionResult {
+  return {
+    toast: {
+      kind: 'warning',
+      text: t(locale, `请先在「审批意见」中填写${zh}理由`, `Enter a reason in Comment first, then ${en}`),
+    },
+  }
+}
+
 /** 同意 / 拒绝 from a task card (or the todo list). The loser of a race gets the card as it now is. */
 function decide(kind: 'approve' | 'reject'): CardActionHandler {
   return async ({ ctx, locale, payload, formValues }): Promise<CardActionResult> => {
@@ -41,6 +54,7 @@ function decide(kind: 'approve' | 'reject'): CardActionHandler {
     const comment = str(formValues.comment).trim() || undefined
     const version = typeof payload.v === 'number' ? payload.v : undefined
     const fromTodo = payload.from === 'todo'
+    if (kind === 'reject' && !comment) return reasonFirst(locale, '拒绝', 'reject')
     const input = { taskId, ...(comment ? { comment } : {}), ...(version !== undefined ? { version } : {}) }
     try {
       // A refused decision (lost race, second tap) throws before any write, so answering it is safe.
@@ -95,6 +109,7 @@ function taskMove(kind: 'return' | 'transfer' | 'addsign'): CardActionHandler {
     const { ctx, locale, payload, formValues } = input
     const taskId = str(payload.task)
     const comment = str(formValues.comment).trim() || undefined
+    if (kind === 'return' && !comment) return reasonFirst(locale, '退回', 'return')
     const base = {
       taskId,
       ...(comment ? { comment } : {}),

@@ -76,11 +76,33 @@ export const formatTime = (d: Date | null | undefined): string => {
   return z.toISOString().slice(5, 16).replace('T', ' ')
 }
 
-/** Buttons at the foot of an approval card: the mini-app details, and the record in its external system. */
+/** How many uploaded files the request's attachment and image fields hold. */
+export function fileCount(view: ApprovalView): number {
+  return view.template.form
+    .filter((f) => f.type === 'attachment' || f.type === 'image')
+    .reduce((n, f) => {
+      const v = view.instance.form[f.key]
+      return n + (Array.isArray(v) ? v.length : 0)
+    }, 0)
+}
+
+/**
+ * Buttons at the foot of an approval card: the mini-app details, the request's files (they open in the
+ * mini-app, which has the session to download them), and the record in its external system.
+ */
 export function footerButtons(view: ApprovalView, locale: Locale) {
   const ext = view.instance.external
+  const files = fileCount(view)
   return [
     { text: t(locale, '查看详情', 'Details'), link: { path: detailPath(view.instance.id) } },
+    ...(files > 0
+      ? [
+          {
+            text: t(locale, `查看附件（${files}）`, `Files (${files})`),
+            link: { path: `${detailPath(view.instance.id)}?focus=files` },
+          },
+        ]
+      : []),
     ...(ext?.link
       ? [
           {

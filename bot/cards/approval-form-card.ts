@@ -96,10 +96,24 @@ export function approvalStartCard(tv: TemplateVersion, locale: Locale): Card {
     },
   ]
   if (complex.length > 0) {
-    elements.push({
-      type: 'actions',
-      buttons: [{ text: t(locale, '添加附件等更多信息', 'Add attachments and more'), link }],
-    })
+    // Fields a chat form cannot hold (files, linked records) are named, with a link to finish in the app.
+    const names = complex.map((f) => fieldLabel(f, locale)).join(t(locale, '、', ', '))
+    elements.push(
+      {
+        type: 'markdown',
+        text: t(
+          locale,
+          `「${names}」需在小程序中填写或上传。`,
+          `${names}: add in the app (files and linked records cannot be added in chat).`,
+        ),
+      },
+      {
+        type: 'actions',
+        buttons: [
+          { text: t(locale, `在小程序中填写（含${names}）`, `Fill in the app (with ${names})`), link },
+        ],
+      },
+    )
   }
   return { header, summary: header.title, elements, link }
 }

@@ -41,7 +41,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
             type: 'textarea',
             name: 'comment',
             label: t(locale, '审批意见', 'Comment'),
-            placeholder: t(locale, '选填', 'Optional'),
+            placeholder: t(locale, '拒绝、退回时必填', 'Required to reject or return'),
             maxLength: 1000,
           },
           {
@@ -61,10 +61,26 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
             text: t(locale, '拒绝', 'Reject'),
             style: 'danger',
             action: { a: 'approval.reject', task: task.id, v: task.version },
+            confirm: {
+              title: t(locale, '确认拒绝？', 'Reject this request?'),
+              text: t(
+                locale,
+                '拒绝后申请结束，申请人会看到你填写的理由。',
+                'The request ends; the applicant sees the reason you entered.',
+              ),
+            },
           },
           {
             text: t(locale, '退回', 'Return'),
             action: { a: 'approval.return', task: task.id, v: task.version },
+            confirm: {
+              title: t(locale, '确认退回？', 'Return this request?'),
+              text: t(
+                locale,
+                '申请将退回给申请人修改后重新提交，申请人会看到你填写的理由。',
+                'The applicant gets it back to change and resubmit, with the reason you entered.',
+              ),
+            },
           },
           {
             text: t(locale, '转交', 'Transfer'),

@@ -263,8 +263,15 @@ async function deliverReply(
 export function domainErrorText(err: DomainError, locale: Locale): string {
   const plain = chatMessageOf[err.code][locale]
   return err.code === 'invalid_input' || err.code === 'invalid_transition' || err.code === 'conflict'
-    ? `${plain}：${err.message}`
+    ? `${plain}${locale === 'en' ? ': ' : '：'}${messageIn(err.message, locale)}`
     : plain
+}
+
+/** The reader's half of a bilingual "中文 / English" message; other messages as they are. */
+export function messageIn(message: string, locale: Locale): string {
+  const m = /^(.*[\u4e00-\u9fff].*?)\s*\/\s+([^\u4e00-\u9fff]+)$/.exec(message)
+  if (!m?.[1] || !m[2]) return message
+  return locale === 'en' ? m[2].trim() : m[1].trim()
 }
 
 async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): Promise<CardActionResult> {

@@ -2,9 +2,11 @@ import { customerCard } from '../cards/customer-card'
 import { customerPickCard, nearbyCard } from '../cards/customer-list-card'
 import { t } from '../cards/i18n'
 import { loadCrmAccess } from '../domain/crm/access'
+import { type CustomerElsewhere, findCustomersElsewhere } from '../domain/crm/find-customers-elsewhere'
 import { getCustomerSummary } from '../domain/crm/get-customer-summary'
 import { nearbyCustomers } from '../domain/crm/nearby-customers'
 import { searchCustomers } from '../domain/crm/search-customers'
+import type { Locale } from '../platforms/types'
 import type { CommandInput, CommandReply, CommandSpec } from './types'
 
 /** A shared location → the nearest customers with check-in buttons. */
@@ -15,6 +17,27 @@ async function nearbyReply({ ctx, locale, location }: CommandInput): Promise<Com
   return {
     card: nearbyCard(near, { lat: location.lat, lng: location.lng, time, key: `chat-${time}` }, locale),
   }
+}
+
+/** Customers outside the asker's scope: name and owner, and whom to ask. */
+function elsewhereText(found: CustomerElsewhere[], locale: Locale): string {
+  const lines = found.map((c) => {
+    const dept = c.owner.department ? t(locale, `（${c.owner.department}）`, ` (${c.owner.department})`) : ''
+    return t(
+      locale,
+      `· ${c.name}：负责人 ${c.owner.name}${dept}`,
+      `· ${c.name}: owned by ${c.owner.name}${dept}`,
+    )
+  })
+  return [
+    t(
+      locale,
+      '这些客户已存在，但不在你的查看范围内：',
+      'These customers exist but are outside what you can see:',
+    ),
+    ...lines,
+    t(locale, '如需跟进，请联系负责人协作或转交。', 'Ask the owner to share or transfer the customer.'),
+  ].join('\n')
 }
 
 /**
@@ -36,8 +59,11 @@ export const customerCommand: CommandSpec = {
     }
     const access = await loadCrmAccess(ctx)
     const hits = await searchCustomers({ ctx, input: { q: args, limit: 8 }, access })
-    if (hits.length === 0)
+    if (hits.length === 0) {
+      const elsewhere = await findCustomersElsewhere({ ctx, input: { q: args }, access })
+      if (elsewhere.length > 0) return { text: elsewhereText(elsewhere, locale) }
       return { text: t(locale, `没有找到「${args}」相关的客户。`, `No customer matches "${args}".`) }
+    }
     const [only] = hits
     if (hits.length === 1 && only) {
       return { card: customerCard(await getCustomerSummary({ ctx, customerId: only.id, access }), locale) }

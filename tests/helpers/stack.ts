@@ -6,6 +6,7 @@ import type { ChatPlatform } from '../../bot/chat/port'
 import { parseEnv } from '../../bot/env'
 import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
+import { type BlobStorage, createMemoryStorage } from '../../bot/lib/storage/types'
 import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../../bot/platforms/registry'
 import type { Database } from '../../db/client'
@@ -30,7 +31,13 @@ export interface Stack {
 export async function startStack(
   database: Database,
   tenant: { tenantId: string; tenantKey: string },
-  options: { env?: Record<string, string>; platforms?: ChatPlatform[]; http?: boolean } = {},
+  options: {
+    env?: Record<string, string>
+    platforms?: ChatPlatform[]
+    http?: boolean
+    /** Where uploads go; an in-memory store by default, so uploads work as they do with `npm start`. */
+    storage?: BlobStorage
+  } = {},
 ): Promise<Stack> {
   const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'on', ...options.env })
   const logger = createLogger('silent')
@@ -54,6 +61,7 @@ export async function startStack(
     logger,
     clock: systemClock,
     sessionSecret: TEST_SESSION_SECRET,
+    storage: options.storage ?? createMemoryStorage(),
   })
   let url = ''
   let server: ReturnType<typeof serve> | null = null

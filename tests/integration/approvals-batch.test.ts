@@ -90,7 +90,13 @@ describe('batched approval writes', () => {
     })
     const id = view.instance.id
     const task = await pendingTaskOf(database, org, id, 'zhangwei')
-    await tap(database, org, 'zhangwei', { a: 'approval.reject', task: task.id, v: task.version })
+    await tap(
+      database,
+      org,
+      'zhangwei',
+      { a: 'approval.reject', task: task.id, v: task.version },
+      { comment: '票据不全' },
+    )
     const [finish] = await database.db
       .select({
         beforeIsNull: sql<boolean>`${approvalTimeline.before} is null`,

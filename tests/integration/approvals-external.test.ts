@@ -504,7 +504,13 @@ describe('external systems: start → approve in chat → signed, retried webhoo
     erp.secret = fresh
     const start = await call('POST', '/external/approvals', poStart('PO-2026-0044'))
     const task = await pendingTaskOf(database, org, start.json.instanceId as string, 'zhuhong')
-    await tap(database, org, 'zhuhong', { a: 'approval.reject', task: task.id, v: task.version })
+    await tap(
+      database,
+      org,
+      'zhuhong',
+      { a: 'approval.reject', task: task.id, v: task.version },
+      { comment: '预算不足' },
+    )
     await runner.drain()
     expect(erp.records.get('PO-2026-0044')).toBe('rejected')
     const off = await asUser(org, 'wangjianguo', 'PATCH', `/approvals/external-systems/${systemId}`, {

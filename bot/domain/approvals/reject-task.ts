@@ -1,4 +1,5 @@
 import { type ServiceContext, withTransaction } from '../context'
+import { InvalidInputError } from '../errors'
 import { casTask, commitInstance, finish, newChanges, publish, replaceTasks } from './progress'
 import { DecideTaskInput } from './schemas'
 import { openTaskAction } from './task-action'
@@ -6,7 +7,10 @@ import { appendTimeline } from './timeline'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 
-/** 拒绝. One rejection ends the request (in every mode); the other open tasks close with it. */
+/**
+ * 拒绝. One rejection ends the request (in every mode); the other open tasks close with it. The reason is
+ * required whichever channel the approver uses.
+ */
 export async function rejectTask({
   ctx,
   input,
@@ -15,6 +19,7 @@ export async function rejectTask({
   input: DecideTaskInput
 }): Promise<{ view: ApprovalView; taskId: string }> {
   const { taskId, comment, version } = DecideTaskInput.parse(input)
+  if (!comment) throw new InvalidInputError('comment', '拒绝时请填写理由 / a reason is required to reject')
   return withTransaction(ctx, (_tx, c) =>
     batched(c, async () => {
       const { task, w, older } = await openTaskAction(c, taskId)

@@ -146,8 +146,11 @@ export const assignInput = z.object({ ownerId: z.string().min(1) })
 export const searchInput = z.object({
   q: z.string().max(100).default(''),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  /** mine: owned by me; pool: unowned; all: everything visible. */
-  filter: z.enum(['all', 'mine', 'pool']).default('all'),
+  /**
+   * mine: owned by me; department: owned by people of my departments (and below); pool: unowned; all:
+   * everything visible. The data scope applies on top of every filter.
+   */
+  filter: z.enum(['all', 'mine', 'department', 'pool']).default('all'),
   /** Customers owned by people of this department (and, unless `subDepartments=false`, those below it). */
   departmentId: z.string().min(1).max(64).optional(),
   subDepartments: z.enum(['true', 'false']).default('true'),

@@ -113,6 +113,7 @@ export async function searchCustomers({
   const conds: SQL[] = [visibleCustomers(ctx, scope)]
   if (filter === 'mine') conds.push(eq(customers.ownerId, scope.userId))
   if (filter === 'pool') conds.push(isNull(customers.ownerId))
+  if (filter === 'department') conds.push(ownedInMyDepartments(ctx, scope.userId))
   if (departmentId) conds.push(await ownedInDepartment(ctx, departmentId, subDepartments === 'true'))
   const tagList = tags ? splitTags(tags) : []
   if (tagList.length > 0) {
@@ -223,6 +224,20 @@ async function ownedInDepartment(ctx: ServiceContext, departmentId: string, belo
          inner join ${departments} on ${departments.id} = ${userDepartments.departmentId}
          where ${userDepartments.tenantId} = ${ctx.tenantId} and ${departments.tenantId} = ${ctx.tenantId}
            and ${match})`,
+  )
+}
+
+/** Customers owned by someone in any of `userId`'s departments or below them (by the materialised path). */
+function ownedInMyDepartments(ctx: ServiceContext, userId: string): SQL {
+  return inArray(
+    customers.ownerId,
+    sql`(select member.user_id from ${userDepartments} as member
+         inner join ${departments} as d on d.id = member.department_id and d.tenant_id = ${ctx.tenantId}
+         inner join (select dd.path from ${userDepartments} as mine
+                     inner join ${departments} as dd on dd.id = mine.department_id and dd.tenant_id = ${ctx.tenantId}
+                     where mine.tenant_id = ${ctx.tenantId} and mine.user_id = ${userId}) as my_dept
+           on starts_with(d.path, my_dept.path)
+         where member.tenant_id = ${ctx.tenantId})`,
   )
 }
 

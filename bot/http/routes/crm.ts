@@ -11,6 +11,7 @@ import { createFollowUp, listFollowUps } from '../../domain/crm/create-follow-up
 import { defineCustomField, listCustomFields } from '../../domain/crm/define-custom-field'
 import { exportRecords } from '../../domain/crm/export-records'
 import { extendReclaim } from '../../domain/crm/extend-reclaim'
+import { findCustomersElsewhere } from '../../domain/crm/find-customers-elsewhere'
 import { getCustomer } from '../../domain/crm/get-customer'
 import { getCustomerCard } from '../../domain/crm/get-customer-card'
 import { getFieldHistory } from '../../domain/crm/get-field-history'
@@ -98,6 +99,13 @@ function route<
   })
 }
 
+const CrmCustomerElsewhere = z
+  .object({
+    name: z.string(),
+    owner: z.object({ name: z.string(), department: z.string().nullable() }),
+  })
+  .openapi('CrmCustomerElsewhere')
+
 const secretOf = (c: Context<AppEnv>): string => c.get('deps').sessionSecret
 
 async function readUpload(raw: ArrayBuffer, max: number): Promise<Uint8Array> {
@@ -125,6 +133,22 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
     ),
     async (c) =>
       c.json({ items: await searchCustomers({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(
+    route(
+      'get',
+      '/crm/customers/elsewhere',
+      'Customers matching a search that are outside your data scope: name and owner only, to know whom to ask',
+      {
+        request: { query: z.object({ q: z.string().max(100) }) },
+        responses: ok(itemsOf(CrmCustomerElsewhere, 'CrmCustomersElsewhere'), 'At most three, by name'),
+      },
+    ),
+    async (c) =>
+      c.json(
+        { items: await findCustomersElsewhere({ ctx: apiContext(c), input: c.req.valid('query') }) },
+        200,
+      ),
   )
   app.openapi(
     route('post', '/crm/customers', 'Create a customer (409 with the owner to ask when it is a duplicate)', {

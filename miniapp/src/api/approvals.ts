@@ -1,3 +1,5 @@
+import { readApiError } from './errors'
+import { getApiClient } from './index'
 import type { paths } from './schema'
 import { api, type Schemas, unwrap } from './typed'
 
@@ -66,4 +68,29 @@ export function resubmitApproval(id: string, body: ResubmitBody) {
 
 export function urgeApproval(id: string) {
   return unwrap(api().POST('/api/v1/approvals/instances/{id}/urge', { params: { path: { id } }, body: {} }))
+}
+
+export type ApprovalFile = Schemas['ApprovalFile']
+
+/** Stores one file for an attachment/image field; put the answered `key` into the form. */
+export function uploadApprovalFile(
+  file: File,
+  options: { onProgress?: (fraction: number) => void; signal?: AbortSignal } = {},
+): Promise<ApprovalFile> {
+  const path = `/api/v1/approvals/files?name=${encodeURIComponent(file.name.slice(0, 200) || 'file')}`
+  return getApiClient().upload<ApprovalFile>(path, file, { contentType: file.type, ...options })
+}
+
+/**
+ * A stored approval file as a `Blob` (the download needs the session header, so an `<img src>` or a link
+ * cannot point at it directly); the caller makes an object URL of it.
+ */
+export async function downloadApprovalFile(key: string, signal?: AbortSignal): Promise<Blob> {
+  const client = getApiClient()
+  const request = new Request(client.url(`/api/v1/approvals/files/download?key=${encodeURIComponent(key)}`), {
+    ...(signal ? { signal } : {}),
+  })
+  const response = await client.fetch(request)
+  if (!response.ok) throw await readApiError(response)
+  return response.blob()
 }

@@ -1,4 +1,4 @@
-import { ApiError, readApiError } from './errors'
+import { ApiError, readApiError, toApiError } from './errors'
 
 export interface ApiRequestInit extends Omit<RequestInit, 'body'> {
   body?: BodyInit | null
@@ -38,6 +38,17 @@ export interface ApiClient {
    * included). Shaped for openapi-fetch's `fetch` option, so generated clients share the session logic.
    */
   fetch(request: Request, options?: { auth?: boolean; timeoutMs?: number }): Promise<Response>
+  /**
+   * Sends `body` as the raw request body with upload progress (0–1), the session header, locale and the
+   * same one re-login on 401; answers the parsed JSON or throws `ApiError` with the bot's message.
+   */
+  upload<T>(path: string, body: Blob, options?: UploadOptions): Promise<T>
+}
+
+export interface UploadOptions {
+  contentType?: string
+  onProgress?: (fraction: number) => void
+  signal?: AbortSignal
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
@@ -104,9 +115,63 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
     return (await attempt(retryCopy, auth, timeoutMs)).response
   }
 
+  /** One XHR upload (fetch cannot report upload progress); resolves with the status and body text. */
+  function xhrUpload(
+    url: string,
+    body: Blob,
+    options: UploadOptions,
+  ): Promise<{ status: number; statusText: string; text: string; requestId: string | null; token: string | null }> {
+    const token = deps.getToken()
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', url)
+      xhr.setRequestHeader('Accept', 'application/json')
+      xhr.setRequestHeader('Content-Type', options.contentType || body.type || 'application/octet-stream')
+      const locale = deps.getLocale?.()
+      if (locale) xhr.setRequestHeader('Accept-Language', locale)
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) options.onProgress?.(Math.min(1, e.loaded / e.total))
+      }
+      xhr.onload = () =>
+        resolve({
+          status: xhr.status,
+          statusText: xhr.statusText,
+          text: xhr.responseText,
+          requestId: xhr.getResponseHeader('x-request-id'),
+          token,
+        })
+      xhr.onerror = () =>
+        reject(new ApiError({ status: 0, code: 'network_error', message: 'The network is unavailable' }))
+      xhr.onabort = () => reject(new DOMException('The upload was cancelled', 'AbortError'))
+      options.signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+      xhr.send(body)
+    })
+  }
+
   return {
     url: (path) => resolveUrl(baseUrl, path),
     fetch: send,
+
+    async upload<T>(path: string, body: Blob, options: UploadOptions = {}): Promise<T> {
+      const url = resolveUrl(baseUrl, path)
+      const signingIn = deps.signingIn?.()
+      if (signingIn) await signingIn.catch(() => undefined)
+      let answer = await xhrUpload(url, body, options)
+      if (answer.status === 401 && (await deps.onUnauthorized(answer.token))) {
+        answer = await xhrUpload(url, body, options)
+      }
+      let parsed: unknown
+      try {
+        parsed = answer.text ? JSON.parse(answer.text) : undefined
+      } catch {
+        parsed = undefined
+      }
+      if (answer.status < 200 || answer.status >= 300) {
+        throw toApiError(answer.status, parsed, answer.statusText, answer.requestId)
+      }
+      return parsed as T
+    },
 
     async request<T>(path: string, init: ApiRequestInit = {}): Promise<T> {
       const { json, auth, timeoutMs, body, ...rest } = init

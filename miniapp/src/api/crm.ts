@@ -35,6 +35,14 @@ export async function searchCustomers(query: CustomerQuery, signal?: AbortSignal
   return res.items
 }
 
+export type CustomerElsewhere = Schemas['CrmCustomerElsewhere']
+
+/** Customers matching `q` outside my data scope: name and owner only, to know whom to ask. */
+export async function findCustomersElsewhere(q: string, signal?: AbortSignal): Promise<CustomerElsewhere[]> {
+  const res = await unwrap(api().GET('/api/v1/crm/customers/elsewhere', { params: { query: { q } }, signal }))
+  return res.items
+}
+
 export async function getCustomerCard(id: string, signal?: AbortSignal): Promise<CustomerCard> {
   return unwrap(api().GET('/api/v1/crm/customers/{id}/card', { params: { path: { id } }, signal }))
 }

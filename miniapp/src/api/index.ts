@@ -1,6 +1,6 @@
 import type { ApiClient, ApiRequestInit } from './client'
 
-export type { ApiClient, ApiRequestInit } from './client'
+export type { ApiClient, ApiRequestInit, UploadOptions } from './client'
 export { createApiClient } from './client'
 export { ApiError, isApiError, toApiError } from './errors'
 

@@ -2742,7 +2742,7 @@ export interface paths {
             parameters: {
                 query?: {
                     departmentId?: string;
-                    filter?: "all" | "mine" | "pool";
+                    filter?: "all" | "mine" | "department" | "pool";
                     limit?: number;
                     q?: string;
                     subDepartments?: "true" | "false";
@@ -4105,6 +4105,89 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["CrmVisits"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/customers/elsewhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers matching a search that are outside your data scope: name and owner only, to know whom to ask */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description At most three, by name */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmCustomersElsewhere"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -8387,6 +8470,13 @@ export interface components {
             timeline: components["schemas"]["CrmTimelineEntry"][];
             visits: components["schemas"]["CrmVisit"][];
         };
+        CrmCustomerElsewhere: {
+            name: string;
+            owner: {
+                department: string | null;
+                name: string;
+            };
+        };
         CrmCustomerHit: {
             id: string;
             industry: string | null;
@@ -8404,6 +8494,9 @@ export interface components {
         };
         CrmCustomerHits: {
             items: components["schemas"]["CrmCustomerHit"][];
+        };
+        CrmCustomersElsewhere: {
+            items: components["schemas"]["CrmCustomerElsewhere"][];
         };
         CrmCustomField: {
             /**

@@ -16,8 +16,8 @@ const DEBOUNCE_MS = 250
 
 /**
  * The customer list: search as you type (debounced; the bot matches names, pinyin and initials), the
- * scope filter the API knows (mine / pool / everything in my data scope, which for a manager is the
- * department), and tier / region narrowed on the answer.
+ * scope filters the API knows (mine / my departments / pool / everything in my data scope), and tier /
+ * region narrowed on the answer.
  */
 export function useCustomerSearch(initial: Partial<CustomerFilters> = {}) {
   const query = ref('')
@@ -26,8 +26,8 @@ export function useCustomerSearch(initial: Partial<CustomerFilters> = {}) {
     searchCustomers(
       {
         q: query.value.trim(),
-        // The API filters by mine / pool / all; "department" is the manager's data scope, i.e. all.
-        filter: filters.value.scope === 'department' ? 'all' : filters.value.scope,
+        // 本部门: customers owned by people of my departments (and below), within my data scope.
+        filter: filters.value.scope,
         limit: 100,
       },
       signal,

@@ -65,6 +65,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'customers', detail: true, titleKey: 'title.customerEdit' },
       },
       {
+        // Chat cards' 写跟进: the customer card with the follow-up sheet open.
+        path: 'customers/:id/follow-up',
+        name: 'customer-follow-up',
+        redirect: (to) => ({ name: 'customer', params: { id: to.params.id }, query: { action: 'follow-up' } }),
+      },
+      {
         path: 'customers/:id/visit',
         name: 'customer-visit',
         component: () => import('@/pages/visits/VisitPage.vue'),
@@ -79,8 +85,19 @@ export const routes: RouteRecordRaw[] = [
       {
         path: 'approvals/new/:key?',
         name: 'approval-start',
+        // Chat form cards link `/approvals/new?template=<key>`: open that template's form.
+        beforeEnter: (to) =>
+          !to.params.key && typeof to.query.template === 'string' && to.query.template
+            ? { name: 'approval-start', params: { key: to.query.template }, replace: true }
+            : true,
         component: () => import('@/pages/approvals/ApprovalStartPage.vue'),
         meta: { tab: 'approvals', detail: true, titleKey: 'title.approvalStart' },
+      },
+      {
+        // The progress card's 修改并重新提交: the request with its resubmit form open.
+        path: 'approvals/:id/resubmit',
+        name: 'approval-resubmit',
+        redirect: (to) => ({ name: 'approval', params: { id: to.params.id }, query: { action: 'resubmit' } }),
       },
       {
         path: 'approvals/:id',

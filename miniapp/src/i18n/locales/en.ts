@@ -127,6 +127,12 @@ export const en: MessageSchema = {
     queued: 'Saved offline; it will be sent when you are back online',
   },
   customers: {
+    columns: {
+      name: 'Customer',
+      industry: 'Industry',
+      owner: 'Owner',
+      lastFollowUp: 'Last follow-up',
+    },
     searchPlaceholder: 'Search by name, pinyin or initials',
     filters: {
       all: 'All',
@@ -143,6 +149,9 @@ export const en: MessageSchema = {
       reset: 'Reset',
     },
     empty: 'No customers found',
+    elsewhere: 'Matching customers exist outside what you can see:',
+    elsewhereOwner: 'owned by {name} ({department})',
+    elsewhereAsk: 'Ask the owner to share or transfer it rather than creating it again.',
     emptyHint: 'Try another keyword or clear the filters',
     inPool: 'Pool',
     owner: 'Owner: {name}',
@@ -289,6 +298,12 @@ export const en: MessageSchema = {
     },
   },
   approvals: {
+    columns: {
+      title: 'Title',
+      template: 'Type',
+      status: 'Status',
+      createdAt: 'Submitted',
+    },
     boxes: {
       todo: 'To do',
       done: 'Done',
@@ -379,6 +394,20 @@ export const en: MessageSchema = {
     end: 'End',
     duration: '{days} days',
     durationHours: '{hours} hours',
+    camera: 'Take a photo',
+    album: 'Choose from album',
+    pickFile: 'Choose files',
+    dropHere: 'or drop files here',
+    uploading: 'Uploading {percent}%',
+    uploadBusy: 'Files are still uploading; please wait',
+    uploadFailed: '{name}: {reason}',
+    refusedType: '{name}: this file type is not accepted',
+    refusedImageType: '{name}: only images (JPG, PNG, WebP, GIF, HEIC) go here',
+    refusedSize: '{name}: larger than {limit} MB, cannot be uploaded',
+    refusedEmpty: '{name}: the file is empty',
+    refusedCount: 'At most {max} files per field',
+    fileLimits: 'Images ≤ 10 MB, other files ≤ 20 MB',
+    openFile: 'Open',
     upload: 'Upload',
     noUpload: 'Uploads are not available; paste a link',
     linkPlaceholder: 'Paste a link to the file',
@@ -387,6 +416,11 @@ export const en: MessageSchema = {
     yuan: 'CNY',
   },
   notices: {
+    columns: {
+      category: 'Category',
+      read: 'Read',
+      publishedAt: 'Published',
+    },
     boxes: {
       inbox: 'Inbox',
       published: 'Published',

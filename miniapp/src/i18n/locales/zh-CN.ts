@@ -125,6 +125,12 @@ export const zhCN = {
     queued: '已离线保存，联网后自动提交',
   },
   customers: {
+    columns: {
+      name: '客户名称',
+      industry: '行业',
+      owner: '负责人',
+      lastFollowUp: '最近跟进',
+    },
     searchPlaceholder: '搜索客户名称、拼音或首字母',
     filters: {
       all: '全部',
@@ -141,6 +147,9 @@ export const zhCN = {
       reset: '重置',
     },
     empty: '没有找到客户',
+    elsewhere: '有匹配的客户，但不在你的查看范围内：',
+    elsewhereOwner: '负责人 {name}（{department}）',
+    elsewhereAsk: '如需跟进，请联系负责人协作或转交，不要重复新建。',
     emptyHint: '换个关键词，或清除筛选试试',
     inPool: '公海',
     owner: '负责人：{name}',
@@ -287,6 +296,12 @@ export const zhCN = {
     },
   },
   approvals: {
+    columns: {
+      title: '标题',
+      template: '类型',
+      status: '状态',
+      createdAt: '提交时间',
+    },
     boxes: {
       todo: '待办',
       done: '已办',
@@ -377,6 +392,20 @@ export const zhCN = {
     end: '结束',
     duration: '共 {days} 天',
     durationHours: '共 {hours} 小时',
+    camera: '拍照',
+    album: '从相册选择',
+    pickFile: '选择文件',
+    dropHere: '或将文件拖到这里',
+    uploading: '上传中 {percent}%',
+    uploadBusy: '文件还在上传，请稍候',
+    uploadFailed: '{name}：{reason}',
+    refusedType: '{name}：不支持此文件类型',
+    refusedImageType: '{name}：这里只能上传图片（JPG、PNG、WebP、GIF、HEIC）',
+    refusedSize: '{name}：超过 {limit} MB，无法上传',
+    refusedEmpty: '{name}：文件是空的',
+    refusedCount: '每项最多 {max} 个文件',
+    fileLimits: '图片 ≤ 10 MB，其他文件 ≤ 20 MB',
+    openFile: '打开',
     upload: '上传',
     noUpload: '暂不支持上传，请填写链接',
     linkPlaceholder: '粘贴文件链接',
@@ -385,6 +414,11 @@ export const zhCN = {
     yuan: '元',
   },
   notices: {
+    columns: {
+      category: '类别',
+      read: '已读',
+      publishedAt: '发布时间',
+    },
     boxes: {
       inbox: '收到的',
       published: '我发布的',

@@ -63,6 +63,22 @@ describe('CustomerEditPage', () => {
     expect(field('creditCode')?.textContent).toContain('请输入 18 位统一社会信用代码')
   })
 
+  it('shows the bot’s own conflict message (who owns the duplicate), not a generic stale-edit text', async () => {
+    const toast = vi.spyOn(await import('vant'), 'showToast')
+    const { wrapper } = await mountEdit(
+      () => jsonResponse(200, customer),
+      () =>
+        jsonResponse(409, {
+          error: { code: 'conflict', message: '客户已存在，负责人 黄丽（华北销售组）', requestId: 'r2' },
+        }),
+    )
+    await wrapper.find('input[name="phone"]').setValue('010-66596688')
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    expect(toast).toHaveBeenCalledWith('客户已存在，负责人 黄丽（华北销售组）')
+    toast.mockRestore()
+  })
+
   it('shows the bot’s error.field message next to that field', async () => {
     const { wrapper, calls, field } = await mountEdit(
       () => jsonResponse(200, customer),

@@ -1,0 +1,410 @@
+import { execSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { serve } from '@hono/node-server'
+import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mountStatic } from '../../bot/entry/static'
+import { parseEnv } from '../../bot/env'
+import { signToken } from '../../bot/lib/session-token'
+import type { Database } from '../../db/client'
+import { notices } from '../../db/schema'
+import { seedApprovalTemplates } from '../../db/seed/approvals'
+import { seedDevchatChats } from '../../db/seed/devchat'
+import { seedNotices } from '../../db/seed/notices'
+import type { SeededOrg } from '../../db/seed/org'
+import { actingAs } from '../helpers/actors'
+import { TEST_SESSION_SECRET } from '../helpers/app'
+import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { cardLinks, presenterNames, renderEveryCard } from '../helpers/card-samples'
+import { dayFromNow, rangeFromNow } from '../helpers/dates'
+import { createTestTenant, openTestDatabase } from '../helpers/db'
+import { type Stack, startStack } from '../helpers/stack'
+
+// The journeys of the first-use review, walked again at phone and desktop sizes, in Chinese and English.
+
+const executablePath = chromiumPath()
+const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
+const PHONE = { width: 390, height: 844 }
+const DESKTOP = { width: 1280, height: 800 }
+type Size = 'phone' | 'desktop'
+type Lang = 'zh-CN' | 'en'
+
+/** The smallest valid PNG (1×1), and a one-page PDF's first bytes: what the bot's type checks accept. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
+
+let database: Database
+let stack: Stack
+let browser: Browser
+let server: Server | null = null
+let url = ''
+let tenantKey: string
+let org: SeededOrg
+
+async function api<T>(userKey: string, method: string, path: string, body?: unknown): Promise<T> {
+  const userId = org.users[userKey]
+  if (!userId) throw new Error(`no user ${userKey}`)
+  const token = await signToken(TEST_SESSION_SECRET, {
+    k: 'session',
+    t: org.tenantId,
+    u: userId,
+    p: 'devchat',
+    j: `e2e-${Math.random()}`,
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })
+  const res = await stack.app.request(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const json = (await res.json()) as T
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+/** A browser context signed in through devchat as `as`, at phone or desktop size, in `lang`, opened at `path`. */
+async function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh-CN') {
+  const desktop = size === 'desktop'
+  const context = await browser.newContext({
+    viewport: desktop ? DESKTOP : PHONE,
+    deviceScaleFactor: desktop ? 1 : 2,
+    isMobile: !desktop,
+    hasTouch: !desktop,
+    locale: lang,
+  })
+  await context.addInitScript((l) => localStorage.setItem('flowcard.locale', l), lang)
+  const page = await context.newPage()
+  const res = await fetch(`${url}/devchat/api/login-code`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: tenantKey, as }),
+  })
+  const { code } = (await res.json()) as { code: string }
+  const sep = path.includes('?') ? '&' : '?'
+  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
+  return { context, page }
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPUT_DIR, `ux-${name}.png`) })
+
+/** Fails when the page is wider than the window (a horizontal scroll bar): the desktop layout's floor. */
+async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  expect(overflow, 'page scrolls sideways').toBeLessThanOrEqual(0)
+}
+
+beforeAll(async () => {
+  if (!executablePath) return
+  if (!existsSync(distIndex))
+    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
+  database = await openTestDatabase()
+  tenantKey = `e2e-ux-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  org = await createTestTenant(database, { tenantKey })
+  await seedDevchatChats(database.db, org)
+  await seedApprovalTemplates(database.db, org)
+  await seedNotices(database.db, org)
+  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
+  const outer = new Hono<{ Variables: object }>()
+  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
+  outer.all('*', (c) => stack.app.fetch(c.req.raw))
+  server = await new Promise<Server>((done) => {
+    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
+  })
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  browser = await launchBrowser(executablePath)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (server) {
+    server.closeAllConnections()
+    await new Promise<void>((done) => server?.close(() => done()))
+  }
+  await stack?.close()
+  await database?.close()
+})
+
+interface Instance {
+  id: string
+  status: string
+  form: Record<string, unknown>
+  myTask: { id: string; version: number } | null
+}
+
+describe.skipIf(!executablePath)('files in approvals', () => {
+  it('uploads an invoice and a photo on the phone, refusing a wrong file in the form first (zh)', async () => {
+    const { context, page } = await openAs('liuyang', '/approvals/new/expense')
+    const field = page.locator('[data-field="receipts"]')
+    await field.locator('[data-testid="file-input"]').waitFor({ state: 'attached', timeout: 20_000 })
+    let uploads = 0
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/approvals/files') && r.method() === 'POST') uploads++
+    })
+    // Refused in the form before anything is sent: the wrong type, and a file over the limit.
+    await field.locator('[data-testid="file-input"]').setInputFiles([
+      { name: 'setup.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') },
+      { name: '扫描件.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(21 * 1024 * 1024, 1) },
+    ])
+    await expect.poll(() => field.textContent()).toContain('setup.exe：不支持此文件类型')
+    await expect.poll(() => field.textContent()).toContain('扫描件.pdf：超过 20 MB，无法上传')
+    expect(uploads).toBe(0)
+    await shot(page, 'b2-phone-zh-refused')
+
+    await field.locator('[data-testid="file-input"]').setInputFiles([
+      { name: '机票行程单.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: '酒店发票.png', mimeType: 'image/png', buffer: PNG },
+    ])
+    await expect.poll(() => field.locator('[data-testid="file-item"]').count(), { timeout: 10_000 }).toBe(2)
+    expect(uploads).toBe(2)
+    await expect.poll(() => field.textContent()).not.toContain('setup.exe')
+    await page.locator('.van-radio', { hasText: '差旅' }).click()
+    await page.locator('input[name="amount"]').fill('6800')
+    await page.locator('input[name="date"]').fill(dayFromNow(-2))
+    await page.locator('textarea[name="description"]').fill('上海出差机票和酒店')
+    await shot(page, 'b2-phone-zh-uploaded')
+    await page.locator('[data-testid="approval-form"] button[type="submit"]').click()
+    await page.waitForURL(/\/app\/approvals\/ins_/, { timeout: 10_000 })
+    const id = new URL(page.url()).pathname.split('/').pop() ?? ''
+
+    // The detail page previews the image and links the PDF, both fetched with the session.
+    const files = page.locator('[data-field="receipts"] [data-testid="approval-files"]')
+    await files.waitFor({ timeout: 10_000 })
+    await expect
+      .poll(
+        () =>
+          files
+            .locator('[data-testid="approval-file-image"]')
+            .evaluate((img: HTMLImageElement) => img.naturalWidth),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(1)
+    expect(await files.locator('[data-testid="approval-file-link"]').textContent()).toContain(
+      '机票行程单.pdf',
+    )
+    await shot(page, 'b2-phone-zh-detail')
+    const stored = await api<Instance>('liuyang', 'GET', `/approvals/instances/${id}`)
+    expect((stored.form.receipts as Array<{ name: string }>).map((f) => f.name)).toEqual([
+      '机票行程单.pdf',
+      '酒店发票.png',
+    ])
+    await context.close()
+  })
+
+  it('adds files by drag and drop on the desktop when resubmitting a returned claim (en)', async () => {
+    const started = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+      templateKey: 'expense',
+      form: { category: 'travel', amount: 680_000, date: dayFromNow(-3), description: 'Trip to Shanghai' },
+    })
+    const forManager = await api<Instance>('zhangwei', 'GET', `/approvals/instances/${started.id}`)
+    if (!forManager.myTask) throw new Error('the manager has no task')
+    await api('zhangwei', 'POST', `/approvals/tasks/${forManager.myTask.id}/return`, {
+      version: forManager.myTask.version,
+      comment: '请补充机票行程单和酒店发票后再提交',
+    })
+
+    const { context, page } = await openAs('liuyang', `/approvals/${started.id}`, 'desktop', 'en')
+    await page.getByTestId('resubmit').click()
+    const sheet = page.getByTestId('resubmit-sheet')
+    const drop = sheet.locator('[data-field="receipts"] [data-testid="file-drop"]')
+    await drop.waitFor({ timeout: 10_000 })
+    const dataTransfer = await page.evaluateHandle(
+      ([png, pdf]) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([new Uint8Array(png as number[])], 'hotel-invoice.png', { type: 'image/png' }))
+        dt.items.add(
+          new File([new Uint8Array(pdf as number[])], 'itinerary.pdf', { type: 'application/pdf' }),
+        )
+        dt.items.add(new File(['x'], 'notes.exe', { type: 'application/x-msdownload' }))
+        return dt
+      },
+      [[...PNG], [...PDF]],
+    )
+    await drop.dispatchEvent('drop', { dataTransfer })
+    await expect.poll(() => drop.locator('[data-testid="file-item"]').count(), { timeout: 10_000 }).toBe(2)
+    await expect
+      .poll(() => sheet.locator('[data-field="receipts"]').textContent())
+      .toContain('notes.exe: this file type is not accepted')
+    await shot(page, 'b2-desktop-en-resubmit')
+    await sheet.locator('button[type="submit"]').click()
+    await expect
+      .poll(() => page.getByTestId('approval-status').getAttribute('data-status'), { timeout: 10_000 })
+      .toBe('pending')
+    const again = await api<Instance>('liuyang', 'GET', `/approvals/instances/${started.id}`)
+    expect((again.form.receipts as Array<{ name: string }>).map((f) => f.name)).toEqual([
+      'hotel-invoice.png',
+      'itinerary.pdf',
+    ])
+    await page.locator('[data-testid="approval-files"]').waitFor({ timeout: 10_000 })
+    await expectNoHorizontalOverflow(page)
+    await shot(page, 'b2-desktop-en-detail')
+    await context.close()
+  })
+})
+
+describe.skipIf(!executablePath)('every button of a chat card opens a page that exists', () => {
+  it('walks every link every card presenter can carry, at phone and desktop sizes', async () => {
+    const customer = await api<{ id: string; name: string }>('liuyang', 'POST', '/crm/customers', {
+      name: '华东精密机械有限公司',
+      tier: 'A',
+    })
+    const leave = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+      templateKey: 'leave',
+      form: { kind: 'annual', dates: rangeFromNow(18, 2), reason: '回老家办事' },
+    })
+    const [notice] = await database.db
+      .select({ id: notices.id })
+      .from(notices)
+      .where(eq(notices.tenantId, org.tenantId))
+      .limit(1)
+    if (!notice) throw new Error('no seeded notice')
+    const ctx = actingAs(database, org, 'liuyang', 'api')
+    const records = {
+      customerId: customer.id,
+      customerName: customer.name,
+      approvalId: leave.id,
+      templateKey: 'expense',
+      noticeId: notice.id,
+    }
+    const paths = new Set<string>()
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const cards = await renderEveryCard(ctx, records, locale)
+      for (const name of await presenterNames())
+        expect(Object.keys(cards), `no sample for ${name}`).toContain(name)
+      for (const card of Object.values(cards)) for (const path of cardLinks(card)) paths.add(path)
+    }
+    // The progress card of a returned request adds 修改并重新提交.
+    paths.add(`/approvals/${leave.id}/resubmit`)
+    // The links that were dead ends in the review are among them.
+    expect([...paths]).toContain(`/customers/${customer.id}/follow-up`)
+    expect([...paths]).toContain('/approvals/new?template=expense')
+
+    for (const size of ['phone', 'desktop'] as const) {
+      const { context, page } = await openAs('liuyang', '/', size)
+      await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
+      for (const path of paths) {
+        await page.goto(`${url}/app${path}`)
+        await page.locator('.page').first().waitFor({ timeout: 10_000 })
+        await page.waitForLoadState('networkidle')
+        expect(await page.locator('.not-found-page').count(), `${path} shows 页面不存在`).toBe(0)
+        expect(new URL(page.url()).pathname, `${path} left the app`).toMatch(/^\/app\//)
+      }
+      // 写跟进 opens the customer with the follow-up form up; the start card opens its template's form.
+      await page.goto(`${url}/app/customers/${customer.id}/follow-up`)
+      await page.locator('.van-popup textarea').first().waitFor({ timeout: 10_000 })
+      await shot(page, `m1-${size}-follow-up`)
+      await page.goto(`${url}/app/approvals/new?template=expense`)
+      await page.locator('[data-field="receipts"]').waitFor({ timeout: 10_000 })
+      await context.close()
+    }
+  })
+})
+
+describe.skipIf(!executablePath)('finding customers', () => {
+  let poolName = ''
+
+  beforeAll(async () => {
+    if (!executablePath) return
+    await api('huangli', 'POST', '/crm/customers', { name: '中国银行北京市分行', phone: '010-66596688' })
+    poolName = '江南纺织有限公司'
+    await api('zhangwei', 'POST', '/crm/customers', { name: poolName, tier: 'C', ownerId: null })
+    await api('liuyang', 'POST', '/crm/customers', { name: '浦江智能科技有限公司', tier: 'B' })
+  })
+
+  for (const [size, lang] of [
+    ['phone', 'zh-CN'],
+    ['desktop', 'en'],
+  ] as const) {
+    it(`tells a rep who owns a customer outside their scope, and keeps 本部门 to the department (${size}, ${lang})`, async () => {
+      const { context, page } = await openAs('liuyang', '/customers', size, lang)
+      await page.locator('input[name="customer-search"]').fill('zgyh')
+      const hint = page.getByTestId('customers-elsewhere')
+      await hint.waitFor({ timeout: 10_000 })
+      expect(await hint.textContent()).toContain('中国银行北京市分行')
+      expect(await hint.textContent()).toContain(lang === 'en' ? 'owned by 黄丽' : '负责人 黄丽')
+      await shot(page, `m4-${size}-${lang}-elsewhere`)
+
+      await page.locator('input[name="customer-search"]').fill('')
+      await page.locator('.customers-page__scopes .van-tab').nth(2).click()
+      await expect
+        .poll(() => page.getByTestId('customer-name').allTextContents(), { timeout: 10_000 })
+        .toContain('浦江智能科技有限公司')
+      expect(await page.getByTestId('customer-name').allTextContents()).not.toContain(poolName)
+      if (size === 'desktop') await expectNoHorizontalOverflow(page)
+      await shot(page, `m7-${size}-${lang}-department`)
+      await context.close()
+    })
+  }
+
+  it('shows the bot’s own message when a new customer duplicates a colleague’s (phone, zh)', async () => {
+    const { context, page } = await openAs('liuyang', '/customers/new')
+    await page.locator('input[name="name"]').waitFor({ timeout: 20_000 })
+    await page.locator('input[name="name"]').fill('中行北京分行')
+    await page.locator('input[name="phone"]').fill('010-66596688')
+    await page.locator('form button[type="submit"]').click()
+    await expect
+      .poll(() => page.locator('.van-toast').textContent(), { timeout: 10_000 })
+      .toContain('客户已存在，负责人 黄丽')
+    await shot(page, 'm3-phone-zh-duplicate')
+    await context.close()
+  })
+})
+
+describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`shows every main page without sideways scrolling, lists as sortable tables (${lang})`, async () => {
+      const customer = await api<{ id: string }>('liuyang', 'POST', '/crm/customers', {
+        name: `${lang}桌面测试客户有限公司`,
+        tier: 'A',
+      })
+      await api('liuyang', 'POST', '/crm/customers', { name: `${lang}阿尔法贸易有限公司`, tier: 'B' })
+      const leave = await api<Instance>('liuyang', 'POST', '/approvals/instances', {
+        templateKey: 'leave',
+        form: { kind: 'annual', dates: rangeFromNow(20, 1), reason: '家中有事' },
+      })
+      const { context, page } = await openAs('liuyang', '/', 'desktop', lang)
+      await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
+      const pages: Array<[string, string, string]> = [
+        ['home', '/', '.home-page__greeting'],
+        ['customers', '/customers', '[data-testid="customers-table"]'],
+        ['customer', `/customers/${customer.id}`, '[data-testid="customer-title"]'],
+        ['approvals', '/approvals?box=mine', '[data-testid="approvals-table"]'],
+        ['approval', `/approvals/${leave.id}`, '[data-testid="approval-status"]'],
+        ['approval-new', '/approvals/new/expense', '[data-field="receipts"]'],
+        ['notices', '/notices', '.notices-page'],
+        ['me', '/me', '.page'],
+      ]
+      for (const [name, path, ready] of pages) {
+        await page.goto(`${url}/app${path}`)
+        await page.locator(ready).first().waitFor({ timeout: 20_000 })
+        await page.waitForLoadState('networkidle')
+        await expectNoHorizontalOverflow(page)
+        await shot(page, `m8-desktop-${lang}-${name}`)
+      }
+
+      // The customer table sorts by a column header, and reverses on a second click.
+      await page.goto(`${url}/app/customers`)
+      const table = page.getByTestId('customers-table')
+      await table.waitFor({ timeout: 10_000 })
+      const names = () => table.locator('td[data-col="name"]').allTextContents()
+      await table.locator('[data-sort="name"]').click()
+      const ascending = await names()
+      expect(ascending.length).toBeGreaterThan(1)
+      await table.locator('[data-sort="name"]').click()
+      expect(await names()).toEqual([...ascending].reverse())
+      expect(await table.locator('th[aria-sort="descending"]').count()).toBe(1)
+      await table.locator('td[data-col="name"]', { hasText: `${lang}桌面测试客户有限公司` }).click()
+      await page.getByTestId('customer-title').waitFor({ timeout: 10_000 })
+      await context.close()
+    })
+  }
+})

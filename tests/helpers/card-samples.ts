@@ -1,0 +1,229 @@
+import { readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { approvalCcCard } from '../../bot/cards/approval-cc-card'
+import {
+  approvalStartCard,
+  approvalSubmittedCard,
+  approvalTemplatesCard,
+  approvalTodoCard,
+} from '../../bot/cards/approval-form-card'
+import { approvalProgressCard } from '../../bot/cards/approval-progress-card'
+import { approvalResultCard } from '../../bot/cards/approval-result-card'
+import { approvalTaskCard } from '../../bot/cards/approval-task-card'
+import { approvalWebhookFailedCard } from '../../bot/cards/approval-webhook-card'
+import { customerCard } from '../../bot/cards/customer-card'
+import { customerPickCard, nearbyCard } from '../../bot/cards/customer-list-card'
+import { poolWarningCard } from '../../bot/cards/customer-pool-card'
+import { followUpReminderCard } from '../../bot/cards/customer-reminder-card'
+import { helpCard, whoAmICard } from '../../bot/cards/help-card'
+import {
+  type NoticeCardView,
+  noticeChatCard,
+  noticeRecipientCard,
+  noticeReminderCard,
+  noticeRetractedCard,
+} from '../../bot/cards/notice-card'
+import { noticeListCard } from '../../bot/cards/notice-list-card'
+import { noticeSummaryCard } from '../../bot/cards/notice-summary-card'
+import { commands } from '../../bot/commands'
+import { loadTemplateVersion } from '../../bot/domain/approvals/store'
+import { loadView } from '../../bot/domain/approvals/view'
+import type { ServiceContext } from '../../bot/domain/context'
+import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
+import type { Card, Locale } from '../../bot/platforms/types'
+
+/** Real records the sample cards point at, so every link they carry leads to something that exists. */
+export interface CardSampleRecords {
+  customerId: string
+  customerName: string
+  /** A request with a pending task (task, progress, cc and result cards are rendered from it). */
+  approvalId: string
+  templateKey: string
+  noticeId: string
+}
+
+/**
+ * Every presenter in `bot/cards/` rendered once with sample data about real records, as `name → card`.
+ * `at` is the moment every date in the samples is set to, so a test can check how times are shown.
+ */
+export async function renderEveryCard(
+  ctx: ServiceContext,
+  records: CardSampleRecords,
+  locale: Locale,
+  at: Date = ctx.clock.now(),
+): Promise<Record<string, Card>> {
+  const view = await loadView(ctx, records.approvalId)
+  const task = view.tasks.find((t) => t.status === 'pending') ?? view.tasks[0]
+  if (!task) throw new Error('the sample request has no task')
+  const tv = await loadTemplateVersion(ctx, { key: records.templateKey })
+  const summary = await getCustomerSummary({ ctx, customerId: records.customerId })
+  const notice: NoticeCardView = {
+    id: records.noticeId,
+    title: '十二月安全生产检查',
+    body: '各部门请于 12 月 5 日前完成自查。',
+    category: 'admin',
+    requireAck: true,
+    publisherName: '何芳',
+    publishedAt: at,
+    version: 1,
+    images: [],
+    attachments: [],
+  }
+  const customer = { id: records.customerId, name: records.customerName }
+  return {
+    approvalCcCard: approvalCcCard(view, locale),
+    approvalStartCard: approvalStartCard(tv, locale),
+    approvalTemplatesCard: approvalTemplatesCard(
+      [
+        {
+          id: tv.templateId,
+          key: tv.key,
+          name: tv.name,
+          nameEn: tv.nameEn,
+          description: null,
+          aliases: [],
+          version: tv.version,
+          active: true,
+        },
+      ],
+      locale,
+    ),
+    approvalTodoCard: approvalTodoCard(
+      [
+        {
+          id: view.instance.id,
+          serialNo: view.instance.serialNo,
+          title: view.instance.title,
+          templateKey: tv.key,
+          templateName: tv.name,
+          status: 'pending',
+          initiatorId: view.instance.initiatorId,
+          initiatorName: '刘洋',
+          createdAt: at,
+          finishedAt: null,
+          source: null,
+          myTaskId: task.id,
+          myTaskVersion: task.version,
+        },
+      ],
+      1,
+      locale,
+    ),
+    approvalSubmittedCard: approvalSubmittedCard(
+      view.instance.title,
+      view.instance.serialNo,
+      view.instance.id,
+      locale,
+    ),
+    approvalProgressCard: approvalProgressCard(view, locale),
+    approvalResultCard: approvalResultCard(view, locale),
+    approvalTaskCard: approvalTaskCard(view, task.id, locale),
+    approvalWebhookFailedCard: approvalWebhookFailedCard(
+      {
+        systemName: 'ERP',
+        externalId: 'PO-1',
+        serialNo: view.instance.serialNo,
+        attempts: 5,
+        lastError: 'HTTP 502',
+      },
+      locale,
+    ),
+    customerCard: customerCard(summary, locale),
+    customerPickCard: customerPickCard(
+      'hd',
+      [
+        {
+          id: customer.id,
+          name: customer.name,
+          shortName: null,
+          industry: null,
+          tier: 'A',
+          region: '',
+          owner: null,
+          inPool: false,
+          lastFollowedUpAt: at.toISOString(),
+        } as Parameters<typeof customerPickCard>[1][number],
+      ],
+      locale,
+    ),
+    nearbyCard: nearbyCard(
+      [{ id: customer.id, name: customer.name, address: '上海市浦东新区世纪大道 100 号', distanceM: 120 }],
+      { lat: 31.24, lng: 121.5, time: at.toISOString(), key: 'loc-1' },
+      locale,
+    ),
+    poolWarningCard: poolWarningCard(
+      { customerId: customer.id, customerName: customer.name, dueAt: at, extendDays: 7, state: 'warning' },
+      locale,
+    ),
+    followUpReminderCard: followUpReminderCard(
+      { customerId: customer.id, customerName: customer.name, dueAt: at, lastContent: '下周上门演示' },
+      locale,
+    ),
+    helpCard: helpCard(commands, locale),
+    whoAmICard: whoAmICard(
+      {
+        name: '刘洋',
+        department: '华东销售组',
+        jobTitle: '销售',
+        roles: ['sales'],
+        scope: 'self',
+        platform: 'devchat',
+        openId: null,
+      },
+      locale,
+    ),
+    noticeChatCard: noticeChatCard(notice, locale),
+    noticeRecipientCard: noticeRecipientCard(notice, locale, { readAt: at, ackAt: at }),
+    noticeRecipientCardUnread: noticeRecipientCard(notice, locale, { readAt: null, ackAt: null }),
+    noticeReminderCard: noticeReminderCard(notice, locale),
+    noticeRetractedCard: noticeRetractedCard(notice, locale),
+    noticeListCard: noticeListCard(
+      [
+        {
+          id: notice.id,
+          title: notice.title,
+          category: notice.category,
+          publishedAt: at,
+          status: 'published',
+          requireAck: true,
+          readAt: at,
+          ackAt: null,
+        },
+      ],
+      locale,
+    ),
+    noticeSummaryCard: noticeSummaryCard(
+      { id: notice.id, title: notice.title, requireAck: true, status: 'published', version: 1 },
+      { total: 9, pending: 0, sent: 9, failed: 0, read: 5, acknowledged: 3 },
+      locale,
+    ),
+  }
+}
+
+/** Names of the card presenters `bot/cards/` exports (functions named `…Card`), to prove none is missed. */
+export async function presenterNames(): Promise<string[]> {
+  const dir = resolve(process.cwd(), 'bot/cards')
+  const names: string[] = []
+  for (const file of readdirSync(dir).filter((f) => /-card\.ts$/.test(f))) {
+    const mod = (await import(resolve(dir, file))) as Record<string, unknown>
+    for (const [name, value] of Object.entries(mod))
+      if (typeof value === 'function' && /Card$/.test(name)) names.push(name)
+  }
+  return names.sort()
+}
+
+/** Every mini-app path a card links to (buttons, the card's own link), as the platform adapters get them. */
+export function cardLinks(card: Card): string[] {
+  const paths: string[] = []
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const x of node) walk(x)
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>
+      const link = o.link as { path?: unknown } | undefined
+      if (link && typeof link.path === 'string') paths.push(link.path)
+      for (const v of Object.values(o)) walk(v)
+    }
+  }
+  walk(card)
+  return [...new Set(paths)]
+}
