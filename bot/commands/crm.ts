@@ -6,7 +6,7 @@ import { type CustomerElsewhere, findCustomersElsewhere } from '../domain/crm/fi
 import { getCustomerSummary } from '../domain/crm/get-customer-summary'
 import { nearbyCustomers } from '../domain/crm/nearby-customers'
 import { searchCustomers } from '../domain/crm/search-customers'
-import type { Locale } from '../platforms/types'
+import type { Locale } from '../domain/locale'
 import type { CommandInput, CommandReply, CommandSpec } from './types'
 
 /** A shared location → the nearest customers with check-in buttons. */

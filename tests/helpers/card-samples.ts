@@ -25,12 +25,13 @@ import {
 } from '../../bot/cards/notice-card'
 import { noticeListCard } from '../../bot/cards/notice-list-card'
 import { noticeSummaryCard } from '../../bot/cards/notice-summary-card'
+import type { Card } from '../../bot/chat/model'
 import { commands } from '../../bot/commands'
 import { loadTemplateVersion } from '../../bot/domain/approvals/store'
 import { loadView } from '../../bot/domain/approvals/view'
 import type { ServiceContext } from '../../bot/domain/context'
 import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
-import type { Card, Locale } from '../../bot/platforms/types'
+import type { Locale } from '../../bot/domain/locale'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
 export interface CardSampleRecords {
