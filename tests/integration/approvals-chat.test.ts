@@ -5,6 +5,7 @@ import { startInstance } from '../../bot/domain/approvals/start-instance'
 import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
 import { openTestDatabase } from '../helpers/db'
+import { cardOfPayload } from '../helpers/outbox-card'
 import {
   type ApprovalsTenant,
   approvalsTenant,
@@ -30,9 +31,9 @@ afterAll(async () => database.close())
 
 const lastCardTo = async (tenant: ApprovalsTenant, key: string): Promise<Card> => {
   const rows = await cardsTo(database, tenant, key)
-  const last = rows.at(-1)?.payload as { content?: { card?: Card } } | undefined
-  if (!last?.content?.card) throw new Error(`no card to ${key}`)
-  return last.content.card
+  const card = await cardOfPayload(database, rows.at(-1)?.payload)
+  if (!card) throw new Error(`no card to ${key}`)
+  return card
 }
 
 const instancesOf = async (tenant: ApprovalsTenant) =>
