@@ -1,21 +1,10 @@
 import type { Card, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import { CARD_PREVIEW_CHARS, type NoticeAttachment, type NoticeImage } from '../domain/notices/schemas'
+import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
+import type { NoticeCardView } from '../domain/notices/views'
 import { t } from './i18n'
 
-/** What a notice card shows; built from the notice row and the publisher's name. */
-export interface NoticeCardView {
-  id: string
-  title: string
-  body: string
-  category: string
-  requireAck: boolean
-  publisherName: string
-  publishedAt: Date | null
-  version: number
-  images: NoticeImage[]
-  attachments: NoticeAttachment[]
-}
+export type { NoticeCardView } from '../domain/notices/views'
 
 const CATEGORY: Record<string, [string, string]> = {
   general: ['通知', 'Notice'],

@@ -1,15 +1,9 @@
 import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
+import type { NoticeCounts } from '../domain/notices/views'
 import { t } from './i18n'
 
-export interface NoticeCounts {
-  total: number
-  pending: number
-  sent: number
-  failed: number
-  read: number
-  acknowledged: number
-}
+export type { NoticeCounts } from '../domain/notices/views'
 
 /** The publisher's card: delivery and read progress, refreshed as receipts arrive; remind and dashboard. */
 export function noticeSummaryCard(

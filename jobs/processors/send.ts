@@ -1,8 +1,11 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
-import type { Card, PlatformName, Recipient } from '../../bot/chat/model'
+import { renderView } from '../../bot/cards/views'
+import type { Card, OutboundMessage, PlatformName, Recipient } from '../../bot/chat/model'
 import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
 import type { CardUpdatePayload, SendMessagePayload } from '../../bot/domain/chat/send'
+import type { View } from '../../bot/domain/chat/view'
 import type { Locale } from '../../bot/domain/locale'
+import { localeOf } from '../../bot/domain/locale'
 import { newId } from '../../bot/lib/ids'
 import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
@@ -74,11 +77,12 @@ export function sendMessage(deps: ProcessorDeps) {
       .from(messages)
       .where(and(eq(messages.tenantId, tenant.id), eq(messages.idempotencyKey, idempotencyKey)))
     if (already && already.status !== 'pending') return
+    const isCard = payload.content.kind !== 'text'
     const base = {
       tenantId: tenant.id,
       platform: tenant.platform,
       direction: 'out' as const,
-      kind: payload.content.kind,
+      kind: isCard ? ('card' as const) : ('text' as const),
       text: payload.content.kind === 'text' ? payload.content.text : null,
       card:
         payload.content.kind === 'card' ? (payload.content.card as unknown as Record<string, unknown>) : null,
@@ -89,12 +93,19 @@ export function sendMessage(deps: ProcessorDeps) {
     let resolved: Awaited<ReturnType<typeof resolveRecipient>>
     try {
       resolved = await resolveRecipient(deps, tenant, payload.to)
+      const locale = payload.locale ?? resolved.locale
+      // A recorded view is rendered now, in the recipient's language.
+      const content: OutboundMessage['content'] =
+        payload.content.kind === 'view'
+          ? { kind: 'card', card: renderView(payload.content.view, locale) }
+          : payload.content
+      if (content.kind === 'card') base.card = content.card as unknown as Record<string, unknown>
       const platform = deps.platforms.get(tenant.platform)
       const sent = await platform.send(tenant, {
         to: resolved.recipient,
-        content: payload.content,
+        content,
         idempotencyKey,
-        locale: payload.locale ?? resolved.locale,
+        locale,
         ...(payload.replyTo ? { replyTo: payload.replyTo } : {}),
       })
       await deps.database.db
@@ -111,14 +122,14 @@ export function sendMessage(deps: ProcessorDeps) {
           target: [messages.tenantId, messages.idempotencyKey],
           set: { platformMessageId: sent.platformMessageId, status: 'sent', updatedAt: sql`now()` },
         })
-      if (payload.content.kind === 'card' && payload.ref) {
+      if (isCard && payload.ref) {
         // An update of this card may have run before this copy existed: bring the copy up to date.
         const [state] = await deps.database.db
           .select({ version: cardStates.version, card: cardStates.card })
           .from(cardStates)
           .where(and(eq(cardStates.tenantId, tenant.id), eq(cardStates.ref, payload.ref)))
         if (state && state.version > (payload.version ?? 0)) {
-          await applyCardState(deps, tenant, payload.ref, state.card as unknown as Card, state.version)
+          await applyCardState(deps, tenant, payload.ref, storedContent(state.card), state.version)
         }
       }
       await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref ?? null })
@@ -156,7 +167,8 @@ export function updateCard(deps: ProcessorDeps) {
   return async (raw: JobPayload): Promise<void> => {
     const payload = raw as unknown as CardUpdatePayload
     const tenant = await loadTenant(deps, payload.tenantId)
-    const state = { version: payload.version, card: payload.card as unknown as Record<string, unknown> }
+    const content: CardContent = payload.view ? { view: payload.view } : { card: payload.card }
+    const state = { version: payload.version, card: content as unknown as Record<string, unknown> }
     await deps.database.db
       .insert(cardStates)
       .values({ tenantId: tenant.id, ref: payload.ref, ...state })
@@ -165,17 +177,31 @@ export function updateCard(deps: ProcessorDeps) {
         set: { ...state, updatedAt: sql`now()` },
         setWhere: lt(cardStates.version, payload.version),
       })
-    await applyCardState(deps, tenant, payload.ref, payload.card, payload.version)
+    await applyCardState(deps, tenant, payload.ref, content, payload.version)
     await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref })
   }
 }
 
-/** Brings every sent copy of `ref` older than `version` to `card`. */
+/** What a card state holds: a rendered card, or a view each copy renders in its reader's language. */
+type CardContent = { card: Card } | { view: View }
+
+/**
+ * The content of a `card_states` row: `{ view }` or `{ card }` as written by `updateCard`; a row written
+ * before views existed holds the card itself.
+ */
+function storedContent(stored: unknown): CardContent {
+  const s = stored as Record<string, unknown>
+  if (s && typeof s === 'object' && 'view' in s) return { view: s.view as View }
+  if (s && typeof s === 'object' && 'card' in s && !('header' in s)) return { card: s.card as Card }
+  return { card: s as unknown as Card }
+}
+
+/** Brings every sent copy of `ref` older than `version` to the content (a view renders per copy). */
 async function applyCardState(
   deps: ProcessorDeps,
   tenant: TenantRow,
   ref: string,
-  card: Card,
+  content: CardContent,
   version: number,
 ): Promise<void> {
   const platform = deps.platforms.get(tenant.platform)
@@ -200,7 +226,9 @@ async function applyCardState(
           .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, version)))
           .for('update', { of: messages })
         if (!row?.platformMessageId) return
-        await platform.updateCard(tenant, row.platformMessageId, card, row.locale === 'en' ? 'en' : 'zh-CN')
+        const locale = localeOf(row.locale)
+        const card = 'view' in content ? renderView(content.view, locale) : content.card
+        await platform.updateCard(tenant, row.platformMessageId, card, locale)
         await tx
           .update(messages)
           .set({

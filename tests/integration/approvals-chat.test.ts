@@ -6,6 +6,7 @@ import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
 import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
+import { cardOfPayload } from '../helpers/outbox-card'
 import {
   type ApprovalsTenant,
   approvalsTenant,
@@ -31,9 +32,9 @@ afterAll(async () => database.close())
 
 const lastCardTo = async (tenant: ApprovalsTenant, key: string): Promise<Card> => {
   const rows = await cardsTo(database, tenant, key)
-  const last = rows.at(-1)?.payload as { content?: { card?: Card } } | undefined
-  if (!last?.content?.card) throw new Error(`no card to ${key}`)
-  return last.content.card
+  const card = await cardOfPayload(database, rows.at(-1)?.payload)
+  if (!card) throw new Error(`no card to ${key}`)
+  return card
 }
 
 const instancesOf = async (tenant: ApprovalsTenant) =>

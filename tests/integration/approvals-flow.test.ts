@@ -86,6 +86,7 @@ import { transferTask } from '../../bot/domain/approvals/transfer-task'
 import { withdrawInstance } from '../../bot/domain/approvals/withdraw-instance'
 import { DomainError } from '../../bot/domain/errors'
 import { dayFromNow as D } from '../helpers/dates'
+import { cardOfPayload } from '../helpers/outbox-card'
 import { uid } from './approvals-harness'
 
 /** A one-field template whose single approval node has these approvers and mode. */
@@ -440,7 +441,7 @@ describe('result announcement', () => {
     )
     const toChat = rows.filter((r) => (r.payload as { to?: { chatId?: string } }).to?.chatId === 'grp:sales')
     expect(toChat).toHaveLength(1)
-    expect(JSON.stringify(toChat[0]?.payload)).toContain('已拒绝')
+    expect(JSON.stringify(await cardOfPayload(database, toChat[0]?.payload))).toContain('已拒绝')
     const finished = rows.filter((r) => r.topic === 'approval.finished')
     expect(finished.map((r) => (r.payload as { status: string }).status)).toEqual(['rejected'])
   })

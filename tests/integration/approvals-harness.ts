@@ -13,6 +13,7 @@ import { OutboxRelay } from '../../jobs/outbox'
 import { startWorkers } from '../../jobs/workers'
 import { actingAs, silent, uid } from '../helpers/actors'
 import { createTestTenant } from '../helpers/db'
+import { cardOfPayload } from '../helpers/outbox-card'
 
 export { say, tap } from '../helpers/chat'
 
@@ -89,13 +90,22 @@ export async function outboxOf(database: Database, tenantId: string) {
   return database.db.select().from(outbox).where(eq(outbox.tenantId, tenantId)).orderBy(asc(outbox.id))
 }
 
-/** Cards queued for one user (send.message rows addressed to them). */
+/**
+ * The messages to a person, each payload with the card it shows (`card`: a recorded view rendered as the
+ * send job renders it), so a test can look for what the person reads.
+ */
 export async function cardsTo(database: Database, org: SeededOrg, key: string) {
   const rows = await outboxOf(database, org.tenantId)
-  return rows.filter((r) => {
+  const mine = rows.filter((r) => {
     const to = (r.payload as { to?: { userId?: string } }).to
     return r.topic === 'send.message' && to?.userId === uid(org, key)
   })
+  return Promise.all(
+    mine.map(async (r) => ({
+      ...r,
+      payload: { ...r.payload, card: await cardOfPayload(database, r.payload) },
+    })),
+  )
 }
 
 /** Relay (as of `now`) and the real processors with the devchat platform, on an in-process queue. */

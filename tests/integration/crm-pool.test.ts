@@ -15,6 +15,7 @@ import { OutboxRelay, outboxWorkOptions, stripOutboxFields } from '../../jobs/ou
 import { crmProcessors, POOL_SCAN } from '../../jobs/processors/crm'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { openTestDatabase } from '../helpers/db'
+import { cardOfPayload } from '../helpers/outbox-card'
 import { waitFor } from '../helpers/wait'
 import { type CrmTenant, crmTenant, ctxAs, DAY, fixedClock, outboxOf, silent, tap } from './crm-harness'
 
@@ -67,7 +68,7 @@ describe('pool rules over simulated time', () => {
     const [warning] = await poolCards(c.id)
     const payload = warning?.payload as unknown as SendMessagePayload
     expect(payload.to).toEqual({ userId: org.users.liuyang })
-    expect(payload.content.kind === 'card' && payload.content.card.header.title).toBe('客户即将收回公海')
+    expect((await cardOfPayload(database, payload))?.header.title).toBe('客户即将收回公海')
     await scanAt(at(7.6))
     expect(await poolCards(c.id)).toHaveLength(1)
 
@@ -223,7 +224,7 @@ describe('follow-up reminders', () => {
     }, 'the reminder card')
     const p = card?.payload as unknown as SendMessagePayload
     expect(p.to).toEqual({ userId: org.users.chenjing })
-    expect(p.content.kind === 'card' && p.content.card.header.title).toBe('跟进提醒')
+    expect((await cardOfPayload(database, p))?.header.title).toBe('跟进提醒')
     await queue.close()
   })
 })

@@ -1,18 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { approvalInstances, approvalTasks } from '../../../db/schema'
-import { approvalCcCard } from '../../cards/approval-cc-card'
-import { approvalProgressCard } from '../../cards/approval-progress-card'
-import { approvalResultCard } from '../../cards/approval-result-card'
-import { approvalTaskCard } from '../../cards/approval-task-card'
-import type { Card } from '../../chat/model'
 import { newId } from '../../lib/ids'
-import {
-  type CardUpdatePayload,
-  type Destination,
-  SEND_CARD_UPDATE,
-  SEND_MESSAGE,
-  type SendMessagePayload,
-} from '../chat/send'
+import { type Destination, notifyMessage, updateViewMessage } from '../chat/send'
+import type { View } from '../chat/view'
 import { actorId, type ServiceContext } from '../context'
 import { ConflictError, InvalidTransitionError } from '../errors'
 import type { OutboxMessage } from '../outbox'
@@ -22,6 +12,13 @@ import type { PlanStep, TemplateSettings } from './schemas'
 import { type InstanceRow, loadTask, loadUsers, planOf, type TaskRow } from './store'
 import { appendTimeline } from './timeline'
 import { type ApprovalView, loadView } from './view'
+import {
+  approvalCcView,
+  approvalProgressView,
+  approvalResultView,
+  approvalTaskView,
+  freezeApprovalView,
+} from './views'
 import { emitInBatch } from './write-batch'
 
 export const APPROVAL_REMIND = 'approval.remind'
@@ -362,12 +359,11 @@ export async function afterApproval(
   if (next.passed) await activateFrom(ctx, w, approved.stepIndex + 1, ch)
 }
 
-const localeOf = (view: ApprovalView, userId: string) => view.users.get(userId)?.locale ?? 'zh-CN'
-
 /**
- * Emits every card this change needs, through the outbox and at the instance's new version: new approver
- * cards (with their reminder and escalation jobs), updates of changed task cards, the initiator's progress
- * card, CC cards, the result announcement, and the `approval.finished` hook.
+ * Emits every notification this change needs, through the outbox and at the instance's new version: new
+ * approver cards (with their reminder and escalation jobs), updates of changed task cards, the initiator's
+ * progress card, CC cards, the result announcement, and the `approval.finished` hook. Each carries the view
+ * frozen at this version; the cards are rendered when sent, in each reader's language.
  */
 export async function publish(
   ctx: ServiceContext,
@@ -379,29 +375,20 @@ export async function publish(
   const version = ins.version
   const now = ctx.clock.now().getTime()
   const settings = view.template.settings
-  // One outbox insert for everything: the same rows `sendCard` / `updateCards` write, batched.
+  // One outbox insert for everything: the same rows `notify` / `updateView` write, batched.
   const out: OutboxMessage[] = []
-  const send = (to: Destination, card: Card, ref?: string) => {
-    const payload: SendMessagePayload = {
-      tenantId: ctx.tenantId,
-      to,
-      content: { kind: 'card', card },
-      ...(ref ? { ref, version } : {}),
-    }
-    out.push({ topic: SEND_MESSAGE, payload: payload as unknown as Record<string, unknown> })
+  const snapshot = freezeApprovalView(view)
+  const send = (to: Destination, v: View, ref?: string) => {
+    out.push(notifyMessage(ctx, { to, view: v, ...(ref ? { ref, version } : {}) }))
   }
-  const update = (ref: string, card: Card) => {
-    const payload: CardUpdatePayload = { tenantId: ctx.tenantId, ref, card, version }
-    out.push({ topic: SEND_CARD_UPDATE, payload: payload as unknown as Record<string, unknown> })
+  const update = (ref: string, v: View) => {
+    out.push(updateViewMessage(ctx, { ref, view: v, version }))
   }
+  const taskView = (taskId: string) => approvalTaskView({ view: snapshot, taskId })
   for (const id of ch.newPending) {
     const task = view.tasks.find((t) => t.id === id)
     if (task?.status !== 'pending') continue
-    send(
-      { userId: task.assigneeId },
-      approvalTaskCard(view, id, localeOf(view, task.assigneeId)),
-      taskRef(ins.id, id),
-    )
+    send({ userId: task.assigneeId }, taskView(id), taskRef(ins.id, id))
     const payload = { tenantId: ctx.tenantId, taskId: id, taskVersion: task.version }
     if (settings.remindAfterHours) {
       out.push({
@@ -421,25 +408,20 @@ export async function publish(
   for (const id of ch.resend) {
     const task = view.tasks.find((t) => t.id === id)
     if (task?.status !== 'pending') continue
-    send(
-      { userId: task.assigneeId },
-      approvalTaskCard(view, id, localeOf(view, task.assigneeId)),
-      taskRef(ins.id, id),
-    )
+    send({ userId: task.assigneeId }, taskView(id), taskRef(ins.id, id))
   }
   for (const id of ch.touched) {
     if (ch.newPending.has(id)) continue
     const task = view.tasks.find((t) => t.id === id)
     if (!task) continue
-    update(taskRef(ins.id, id), approvalTaskCard(view, id, localeOf(view, task.assigneeId)))
+    update(taskRef(ins.id, id), taskView(id))
   }
-  const initiatorLocale = localeOf(view, ins.initiatorId)
-  const progress = approvalProgressCard(view, initiatorLocale)
+  const progress = approvalProgressView({ view: snapshot })
   if (ch.started) send({ userId: ins.initiatorId }, progress, progressRef(ins.id))
   else update(progressRef(ins.id), progress)
   const ccUsers = new Set(view.tasks.filter((t) => t.kind === 'cc').map((t) => t.assigneeId))
   for (const userId of ccUsers) {
-    const card = approvalCcCard(view, localeOf(view, userId))
+    const card = approvalCcView({ view: snapshot })
     const isNew = view.tasks.some((t) => t.kind === 'cc' && t.assigneeId === userId && ch.newCc.has(t.id))
     const alreadyHad = view.tasks.some(
       (t) => t.kind === 'cc' && t.assigneeId === userId && !ch.newCc.has(t.id),
@@ -448,10 +430,9 @@ export async function publish(
     else update(ccRef(ins.id, userId), card)
   }
   if (ch.announce) {
-    send({ userId: ins.initiatorId }, approvalResultCard(view, initiatorLocale))
-    if (settings.resultChatId && ins.status !== 'returned') {
-      send({ chatId: settings.resultChatId }, approvalResultCard(view, 'zh-CN'))
-    }
+    const result = approvalResultView({ view: snapshot })
+    send({ userId: ins.initiatorId }, result)
+    if (settings.resultChatId && ins.status !== 'returned') send({ chatId: settings.resultChatId }, result)
   }
   if (ch.finished) {
     out.push({

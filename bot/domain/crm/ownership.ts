@@ -1,11 +1,10 @@
 import { and, eq } from 'drizzle-orm'
-import { customers, fieldHistory, users } from '../../../db/schema'
-import { poolWarningCard } from '../../cards/customer-pool-card'
-import { updateCards } from '../chat/send'
+import { customers, fieldHistory } from '../../../db/schema'
+import { updateView } from '../chat/send'
 import { actorId, type ServiceContext } from '../context'
-import type { Locale } from '../locale'
 import type { CustomerRow } from './access'
 import { loadRules, reclaimDue } from './rules'
+import { poolWarningView } from './views'
 
 export const poolCardRef = (customerId: string): string => `crm:pool:${customerId}`
 /** Card versions for pool cards: seconds of the event time, so later states always win. */
@@ -48,14 +47,6 @@ export async function changeOwner(
   })
 }
 
-export async function localeOfUser(ctx: ServiceContext, userId: string): Promise<Locale> {
-  const [u] = await ctx.db
-    .select({ locale: users.locale })
-    .from(users)
-    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
-  return u?.locale === 'en' ? 'en' : 'zh-CN'
-}
-
 /** Turns a delivered pool warning into its final state (followed up, extended, reclaimed). */
 export async function settlePoolWarning(
   ctx: ServiceContext,
@@ -65,19 +56,15 @@ export async function settlePoolWarning(
 ): Promise<void> {
   if (!row.reclaimWarnedAt || !row.ownerId) return
   const rules = await loadRules(ctx.db, ctx.tenantId)
-  const locale = await localeOfUser(ctx, row.ownerId)
-  await updateCards(ctx, {
+  await updateView(ctx, {
     ref: poolCardRef(row.id),
     version: poolCardVersion(ctx.clock.now()),
-    card: poolWarningCard(
-      {
-        customerId: row.id,
-        customerName: row.name,
-        dueAt: dueAt ?? ctx.clock.now(),
-        extendDays: rules.extendDays,
-        state,
-      },
-      locale,
-    ),
+    view: poolWarningView({
+      customerId: row.id,
+      customerName: row.name,
+      dueAt: (dueAt ?? ctx.clock.now()).toISOString(),
+      extendDays: rules.extendDays,
+      state,
+    }),
   })
 }

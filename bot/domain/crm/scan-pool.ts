@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNotNull, isNull, lte } from 'drizzle-orm'
 import { customers } from '../../../db/schema'
-import { poolWarningCard } from '../../cards/customer-pool-card'
-import { sendCard } from '../chat/send'
+import { notify } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import { changeOwner, localeOfUser, poolCardRef, poolCardVersion, settlePoolWarning } from './ownership'
+import { changeOwner, poolCardRef, poolCardVersion, settlePoolWarning } from './ownership'
 import { daysMs, loadRules } from './rules'
+import { poolWarningView } from './views'
 
 const BATCH = 500
 
@@ -100,22 +100,17 @@ async function sendPoolCard(
   rules: { extendDays: number },
   now: Date,
 ): Promise<void> {
-  const locale = await localeOfUser(ctx, ownerId)
-  await sendCard(ctx, {
+  await notify(ctx, {
     to: { userId: ownerId },
     ref: poolCardRef(customer.id),
     version: poolCardVersion(now),
-    locale,
-    card: poolWarningCard(
-      {
-        customerId: customer.id,
-        customerName: customer.name,
-        dueAt: what.dueAt,
-        extendDays: rules.extendDays,
-        state: what.state,
-      },
-      locale,
-    ),
+    view: poolWarningView({
+      customerId: customer.id,
+      customerName: customer.name,
+      dueAt: what.dueAt.toISOString(),
+      extendDays: rules.extendDays,
+      state: what.state,
+    }),
   })
 }
 

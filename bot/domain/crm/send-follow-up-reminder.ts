@@ -1,9 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import { customers, followUps } from '../../../db/schema'
-import { followUpReminderCard } from '../../cards/customer-reminder-card'
-import { sendCard } from '../chat/send'
+import { notify } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import { localeOfUser } from './ownership'
+import { followUpReminderView } from './views'
 
 /**
  * Sends the reminder of one follow-up (the outbox job at its next-follow-up time), once. It goes to the
@@ -36,21 +35,16 @@ export async function sendFollowUpReminder({
       .set({ reminderSentAt: txCtx.clock.now() })
       .where(eq(followUps.id, followUpId))
     if (!to) return false
-    const locale = await localeOfUser(txCtx, to)
-    await sendCard(txCtx, {
+    await notify(txCtx, {
       to: { userId: to },
       ref: `crm:reminder:${followUpId}`,
       version: 1,
-      locale,
-      card: followUpReminderCard(
-        {
-          customerId: row.f.customerId,
-          customerName: row.customerName,
-          lastContent: row.f.content,
-          dueAt: row.f.nextFollowUpAt,
-        },
-        locale,
-      ),
+      view: followUpReminderView({
+        customerId: row.f.customerId,
+        customerName: row.customerName,
+        lastContent: row.f.content,
+        dueAt: row.f.nextFollowUpAt.toISOString(),
+      }),
     })
     return true
   })

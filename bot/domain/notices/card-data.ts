@@ -1,12 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { noticeRecipients, notices, users } from '../../../db/schema'
-import type { NoticeCardView } from '../../cards/notice-card'
-import { type NoticeCounts, noticeSummaryCard } from '../../cards/notice-summary-card'
-import { sendCard, updateCards } from '../chat/send'
+import { notify, updateView } from '../chat/send'
 import type { ServiceContext } from '../context'
 import type { Locale } from '../locale'
 import type { NoticeRow } from './access'
 import { noticeSummaryRef } from './schemas'
+import { type NoticeCardView, type NoticeCounts, noticeSummaryView } from './views'
 
 /** The card view of a notice (with the publisher's display name in each locale). */
 export async function noticeCardViews(
@@ -57,13 +56,13 @@ export async function noticeCounts(ctx: ServiceContext, noticeId: string): Promi
 const summaryVersion = (n: NoticeRow, c: NoticeCounts): number =>
   n.version * 1_000_000 + c.sent + c.failed + c.read + c.acknowledged
 
-async function publisherLocale(ctx: ServiceContext, userId: string): Promise<Locale> {
-  const [u] = await ctx.db
-    .select({ locale: users.locale })
-    .from(users)
-    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
-  return u?.locale === 'en' ? 'en' : 'zh-CN'
-}
+const summaryOf = (n: NoticeRow) => ({
+  id: n.id,
+  title: n.title,
+  requireAck: n.requireAck,
+  status: n.status,
+  version: n.version,
+})
 
 /** Sends the publisher's summary card (at publish). */
 export async function sendSummaryCard(
@@ -71,14 +70,12 @@ export async function sendSummaryCard(
   n: NoticeRow,
   known?: NoticeCounts,
 ): Promise<void> {
-  const locale = await publisherLocale(ctx, n.publisherId)
   const counts = known ?? (await noticeCounts(ctx, n.id))
-  await sendCard(ctx, {
+  await notify(ctx, {
     to: { userId: n.publisherId },
-    card: noticeSummaryCard(n, counts, locale),
+    view: noticeSummaryView({ notice: summaryOf(n), counts }),
     ref: noticeSummaryRef(n.id),
     version: summaryVersion(n, counts),
-    locale,
   })
 }
 
@@ -104,11 +101,10 @@ export async function refreshSummaryCard(
     .returning()
   const n = claimed[0]
   if (!n) return false
-  const locale = await publisherLocale(ctx, n.publisherId)
   const counts = await noticeCounts(ctx, n.id)
-  await updateCards(ctx, {
+  await updateView(ctx, {
     ref: noticeSummaryRef(n.id),
-    card: noticeSummaryCard(n, counts, locale),
+    view: noticeSummaryView({ notice: summaryOf(n), counts }),
     version: summaryVersion(n, counts),
   })
   return true

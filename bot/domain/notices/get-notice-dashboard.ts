@@ -1,10 +1,10 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { departments, noticeRecipients, users } from '../../../db/schema'
-import type { NoticeCounts } from '../../cards/notice-summary-card'
 import { type ServiceContext, withTransaction } from '../context'
 import { loadNotice, type NoticeRow, requireManage } from './access'
 import { noticeCounts } from './card-data'
 import { DashboardSchema } from './schemas'
+import type { NoticeCounts } from './views'
 
 export interface DashboardPerson {
   userId: string | null

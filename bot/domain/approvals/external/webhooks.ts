@@ -4,15 +4,15 @@ import {
   approvalWebhookAttempts,
   approvalWebhookDeliveries,
 } from '../../../../db/schema'
-import { approvalWebhookFailedCard } from '../../../cards/approval-webhook-card'
 import { newId } from '../../../lib/ids'
 import { recordAudit } from '../../audit/record-audit'
-import { SEND_MESSAGE, type SendMessagePayload } from '../../chat/send'
+import { notifyMessage } from '../../chat/send'
 import { type ServiceContext, withTransaction } from '../../context'
 import { InvalidTransitionError, NotFoundError } from '../../errors'
 import { emit, type OutboxMessage } from '../../outbox'
-import { type InstanceRow, loadAdminIds, loadUsers, requireApprovalAdmin } from '../store'
+import { type InstanceRow, loadAdminIds, requireApprovalAdmin } from '../store'
 import type { ApprovalView } from '../view'
+import { approvalWebhookFailedView } from '../views'
 import { requireSystem } from './manage-systems'
 import { newNonce, SIGNATURE_HEADERS, signPayload } from './signature'
 
@@ -242,7 +242,6 @@ async function alertAdmins(
 ): Promise<void> {
   const body = JSON.parse(delivery.body) as FinishedEventBody
   const admins = await loadAdminIds(ctx)
-  const people = await loadUsers(ctx, admins)
   const info = {
     systemName,
     externalId: body.data.externalId,
@@ -252,17 +251,7 @@ async function alertAdmins(
   }
   await emit(
     ctx,
-    admins.map((userId) => {
-      const payload: SendMessagePayload = {
-        tenantId: ctx.tenantId,
-        to: { userId },
-        content: {
-          kind: 'card',
-          card: approvalWebhookFailedCard(info, people.get(userId)?.locale ?? 'zh-CN'),
-        },
-      }
-      return { topic: SEND_MESSAGE, payload: payload as unknown as Record<string, unknown> }
-    }),
+    admins.map((userId) => notifyMessage(ctx, { to: { userId }, view: approvalWebhookFailedView(info) })),
   )
 }
 
