@@ -145,6 +145,9 @@ export class OutboxRelay {
   }
 
   /** Coalesces wake-ups: at most one pass runs at a time, and a wake-up during a pass causes one more. */
+  private failedPasses = 0
+  private lastFailureLog = 0
+
   kick(): void {
     if (this.stopped) return
     if (this.running) {
@@ -156,13 +159,22 @@ export class OutboxRelay {
         this.again = false
         try {
           await this.relayAll()
+          if (this.failedPasses > 0) {
+            this.options.logger?.info({ failedPasses: this.failedPasses }, 'outbox relay recovered')
+            this.failedPasses = 0
+          }
           if (Date.now() - this.lastSweep > this.staleAfterMs / 4) {
             this.lastSweep = Date.now()
             const n = await this.requeueStale()
             if (n > 0) this.again = true
           }
         } catch (err) {
-          this.options.logger?.warn({ err }, 'outbox relay pass failed')
+          // During an outage a pass fails every poll: warn on the first failure, then once a minute.
+          this.failedPasses++
+          if (this.failedPasses === 1 || Date.now() - this.lastFailureLog >= 60_000) {
+            this.lastFailureLog = Date.now()
+            this.options.logger?.warn({ err, failedPasses: this.failedPasses }, 'outbox relay pass failed')
+          }
         }
       } while (this.again && !this.stopped)
       this.running = null

@@ -47,7 +47,7 @@ export function createLogger(level: string, name = 'flowcard', pretty = defaultP
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: errWithoutParams },
     // Where bundlers pick pino's browser build (Cloudflare Workers): one JSON line per entry, built from the
     // log object, because that build applies `redact` and the serializers only to objects. Ignored on Node.
     browser: { asObject: true, serialize: true, write: writeJsonLine },
@@ -77,4 +77,27 @@ function defaultPretty(): boolean {
 function writeJsonLine(o: object): void {
   const { restore: _restore, ...line } = o as Record<string, unknown>
   console.log(JSON.stringify(line))
+}
+
+/**
+ * pino's error serializer, minus query parameters: drizzle's "Failed query: … params: …" message (and the
+ * same text in a wrapped error's stack) carries the statement's values — names, phones, follow-up text,
+ * secrets — so everything from `params:` to the end of that line is cut, in the error and in its causes.
+ */
+export function errWithoutParams(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown
+  return scrubParams(out, 0)
+}
+
+const PARAMS = /\nparams: [^\n]*/g
+
+function scrubParams(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.replace(PARAMS, '\nparams: [redacted]')
+  if (!value || typeof value !== 'object' || depth > 5) return value
+  const o = value as Record<string, unknown>
+  for (const key of ['message', 'stack']) if (typeof o[key] === 'string') o[key] = scrubParams(o[key], depth)
+  if ('params' in o) o.params = '[redacted]'
+  if ('parameters' in o) o.parameters = '[redacted]'
+  if (o.cause) o.cause = scrubParams(o.cause, depth + 1)
+  return o
 }

@@ -33,7 +33,7 @@ describe('service skeleton', () => {
     expect(res.status).toBe(503)
     expect(await res.json()).toEqual({
       status: 'unavailable',
-      checks: { database: 'ok', queue: 'queue is closed' },
+      checks: { database: 'ok', queue: 'down' },
     })
   })
 

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import { DomainError } from '../../domain/errors'
 import { getMe } from '../../domain/org/get-me'
 import { signIn } from '../../domain/org/sign-in'
+import { devchatEnabled } from '../../env'
 import { verifyToken } from '../../lib/session-token'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema } from '../schemas'
@@ -82,6 +83,9 @@ export function authRoutes(): OpenAPIHono<AppEnv> {
     const now = Math.floor(deps.clock.now().getTime() / 1000)
     let identity: { tenantKey: string; openId: string }
     if (platform === 'devchat') {
+      // Devchat codes are only honoured where devchat runs: a production that shares SESSION_SECRET with a
+      // staging one must not accept codes minted there.
+      if (!devchatEnabled(deps.env)) throw new DomainError('not_found', 'devchat login is not enabled')
       const claims = await verifyToken(deps.sessionSecret, code, 'login', now)
       if (!claims) throw new DomainError('unauthenticated', 'login code is invalid or expired')
       // One-time: the code's id is claimed atomically, like an inbound event.

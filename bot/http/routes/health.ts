@@ -31,7 +31,12 @@ const readyz = createRoute({
   },
 })
 
-const withTimeout = async (p: Promise<void>, ms: number): Promise<string> => {
+/** `ok` or the fixed word `down`: the driver's error (host, port, SQL) goes to the log, not to the caller. */
+const withTimeout = async (
+  p: Promise<void>,
+  ms: number,
+  onError: (err: unknown) => void,
+): Promise<string> => {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     await Promise.race([
@@ -42,7 +47,8 @@ const withTimeout = async (p: Promise<void>, ms: number): Promise<string> => {
     ])
     return 'ok'
   } catch (err) {
-    return err instanceof Error ? err.message : String(err)
+    onError(err)
+    return 'down'
   } finally {
     if (timer) clearTimeout(timer)
   }
@@ -54,8 +60,10 @@ export function healthRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(readyz, async (c) => {
     const deps = c.get('deps')
     const [database, queue] = await Promise.all([
-      withTimeout(deps.database.ping(), 2000),
-      withTimeout(deps.queue.ping(), 2000),
+      withTimeout(deps.database.ping(), 2000, (err) =>
+        c.get('logger').warn({ err }, 'readyz: database down'),
+      ),
+      withTimeout(deps.queue.ping(), 2000, (err) => c.get('logger').warn({ err }, 'readyz: queue down')),
     ])
     const ok = database === 'ok' && queue === 'ok'
     return c.json(

@@ -64,7 +64,7 @@ export async function signPayload(
   return `v1=${toHex(new Uint8Array(sig))}`
 }
 
-/** True when `header` (`v1=<hex>`, several comma-separated allowed) is a valid signature by one of `secrets`. */
+/** True when `header` (`v1=<hex>`, at most two comma-separated are tried) is a valid signature by one of `secrets`. */
 export async function verifyPayload(
   secrets: string[],
   header: string,
@@ -76,6 +76,8 @@ export async function verifyPayload(
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p.startsWith('v1='))
+    // One signature per live secret (current and previous) is all a caller needs; more is CPU for nothing.
+    .slice(0, 2)
     .map((p) => fromHex(p.slice(3).toLowerCase()))
     .filter((b): b is Uint8Array<ArrayBuffer> => b !== null)
   const data = signedText(timestamp, nonce, body)
