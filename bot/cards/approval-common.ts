@@ -2,6 +2,7 @@ import { displayValue } from '../domain/approvals/engine/form'
 import { type ApprovalView, userName } from '../domain/approvals/view'
 import type { CardColor, CardElement, Locale } from '../platforms/types'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 export const instanceStatusText = (locale: Locale, status: string): string =>
   ({
@@ -70,9 +71,7 @@ export const detailPath = (instanceId: string) => `/approvals/${instanceId}`
 
 export const formatTime = (d: Date | null | undefined): string => {
   if (!d) return ''
-  // Shown in China time: the product's default audience.
-  const z = new Date(d.getTime() + 8 * 3600_000)
-  return z.toISOString().slice(5, 16).replace('T', ' ')
+  return cardDateTime(d).slice(5)
 }
 
 /** How many uploaded files the request's attachment and image fields hold. */

@@ -1,5 +1,6 @@
 import type { Card, Locale } from '../platforms/types'
 import { t } from './i18n'
+import { cardDate } from './time'
 
 export interface PoolWarningView {
   customerId: string
@@ -9,7 +10,7 @@ export interface PoolWarningView {
   state: 'warning' | 'extended' | 'followed_up' | 'reclaimed'
 }
 
-const fmt = (d: Date): string => d.toISOString().slice(0, 10)
+const fmt = (d: Date): string => cardDate(d)
 
 /** The owner's warning before the pool takes a customer back; one tap extends once. */
 export function poolWarningCard(v: PoolWarningView, locale: Locale): Card {

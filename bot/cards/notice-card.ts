@@ -2,6 +2,7 @@ import type { NoticeAttachment, NoticeImage } from '../../db/schema'
 import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
 import type { Card, CardElement, Locale } from '../platforms/types'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 /** What a notice card shows; built from the notice row and the publisher's name. */
 export interface NoticeCardView {
@@ -32,7 +33,7 @@ export const noticeCategoryLabel = (locale: Locale, category: string): string =>
   return pair ? t(locale, pair[0], pair[1]) : category
 }
 
-const fmt = (d: Date | null): string => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—')
+const fmt = (d: Date | null): string => (d ? cardDateTime(d) : '—')
 
 /** The body preview: whole paragraphs up to the preview length, then an ellipsis. */
 export function bodyPreview(body: string, max = CARD_PREVIEW_CHARS): { text: string; truncated: boolean } {
