@@ -3,6 +3,7 @@ import { displayValue } from '../domain/approvals/engine/form'
 import { type ApprovalView, userName } from '../domain/approvals/view'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 export const instanceStatusText = (locale: Locale, status: string): string =>
   ({
@@ -71,9 +72,7 @@ export const detailPath = (instanceId: string) => `/approvals/${instanceId}`
 
 export const formatTime = (d: Date | null | undefined): string => {
   if (!d) return ''
-  // Shown in China time: the product's default audience.
-  const z = new Date(d.getTime() + 8 * 3600_000)
-  return z.toISOString().slice(5, 16).replace('T', ' ')
+  return cardDateTime(d).slice(5)
 }
 
 /** How many uploaded files the request's attachment and image fields hold. */

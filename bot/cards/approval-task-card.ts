@@ -117,21 +117,21 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
               `已自动同意（${autoText(task.auto, 'zh-CN')}）`,
               `Approved automatically (${autoText(task.auto, 'en')})`,
             )
-          : t(locale, `已同意 by ${by}  ${when}`, `Approved by ${by}  ${when}`),
+          : t(locale, `${by} 已同意  ${when}`, `Approved by ${by}  ${when}`),
         color: 'green',
         tag: t(locale, '已同意', 'Approved'),
       }
       break
     case 'rejected':
       state = {
-        text: t(locale, `已拒绝 by ${by}  ${when}`, `Rejected by ${by}  ${when}`),
+        text: t(locale, `${by} 已拒绝  ${when}`, `Rejected by ${by}  ${when}`),
         color: 'red',
         tag: t(locale, '已拒绝', 'Rejected'),
       }
       break
     case 'returned':
       state = {
-        text: t(locale, `已退回 by ${by}  ${when}`, `Returned by ${by}  ${when}`),
+        text: t(locale, `${by} 已退回  ${when}`, `Returned by ${by}  ${when}`),
         color: 'orange',
         tag: t(locale, '已退回', 'Returned'),
       }

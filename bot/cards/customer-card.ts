@@ -2,6 +2,7 @@ import type { Card, CardButton } from '../chat/model'
 import type { CustomerSummary } from '../domain/crm/get-customer-summary'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
+import { cardDate } from './time'
 
 /** What the chat customer card shows: the domain's summary of a customer in scope. */
 export type CustomerCardView = CustomerSummary
@@ -18,7 +19,7 @@ export const followUpKindLabel = (locale: Locale, kind: string): string => {
   return k ? t(locale, k[0], k[1]) : kind
 }
 
-const day = (d: Date): string => d.toISOString().slice(0, 10)
+const day = (d: Date): string => cardDate(d)
 
 /**
  * The chat customer card: key facts, the last follow-up, buttons that open the mini-app at the visit and

@@ -1,6 +1,7 @@
 import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
+import { cardDate } from './time'
 
 export interface PoolWarningView {
   customerId: string
@@ -10,7 +11,7 @@ export interface PoolWarningView {
   state: 'warning' | 'extended' | 'followed_up' | 'reclaimed'
 }
 
-const fmt = (d: Date): string => d.toISOString().slice(0, 10)
+const fmt = (d: Date): string => cardDate(d)
 
 /** The owner's warning before the pool takes a customer back; one tap extends once. */
 export function poolWarningCard(v: PoolWarningView, locale: Locale): Card {

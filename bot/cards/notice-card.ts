@@ -3,6 +3,7 @@ import type { Locale } from '../domain/locale'
 import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
 import type { NoticeCardView } from '../domain/notices/views'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 export type { NoticeCardView } from '../domain/notices/views'
 
@@ -21,7 +22,7 @@ export const noticeCategoryLabel = (locale: Locale, category: string): string =>
   return pair ? t(locale, pair[0], pair[1]) : category
 }
 
-const fmt = (d: Date | null): string => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '—')
+const fmt = (d: Date | null): string => (d ? cardDateTime(d) : '—')
 
 /** The body preview: whole paragraphs up to the preview length, then an ellipsis. */
 export function bodyPreview(body: string, max = CARD_PREVIEW_CHARS): { text: string; truncated: boolean } {

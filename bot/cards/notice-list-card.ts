@@ -2,6 +2,7 @@ import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 import { noticeCategoryLabel } from './notice-card'
+import { cardDate } from './time'
 
 export interface NoticeListItem {
   id: string
@@ -14,7 +15,7 @@ export interface NoticeListItem {
   ackAt: Date | null
 }
 
-const day = (d: Date | null): string => (d ? d.toISOString().slice(0, 10) : '—')
+const day = (d: Date | null): string => (d ? cardDate(d) : '—')
 
 /** `公告` / `notices`: my recent notices, unread first marked. */
 export function noticeListCard(items: NoticeListItem[], locale: Locale): Card {

@@ -47,7 +47,7 @@ describe('leave request', () => {
     )
     expect(r1.toast?.kind).toBe('success')
     expect(r1.card?.header.title).toContain('请假')
-    expect(JSON.stringify(r1.card)).toContain('已同意 by 张伟')
+    expect(JSON.stringify(r1.card)).toContain('张伟 已同意')
     const second = await pendingTaskOf(database, org, ins.id, 'liming')
     const r2 = await tap(database, org, 'liming', {
       a: 'approval.approve',
