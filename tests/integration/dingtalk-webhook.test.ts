@@ -164,6 +164,45 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     expect(fake.cards.get(a.platformMessageId)?.history).toHaveLength(1)
   })
 
+  it('recognises a card created by an attempt whose answer was lost as delivered, and updates it when the content changed', async () => {
+    const userId = await userIdOf('zhaoliu')
+    fake.controls.dropNextResponse('POST', '/v1.0/card/instances/createAndDeliver')
+    const ref = `test:lost:${Date.now()}`
+    await sendCard(ctx(), { to: { userId }, card: { header: { title: '回执丢失' }, elements: [] }, ref })
+    await stack.settle(15_000)
+    const [row] = await own.database.db
+      .select({ status: messages.status, id: messages.platformMessageId })
+      .from(messages)
+      .where(and(eq(messages.tenantId, stack.tenantId), eq(messages.ref, ref)))
+    expect(row?.status).toBe('sent')
+    const card = fake.cards.get(row?.id ?? '')
+    expect(card?.createCalls).toBe(2)
+    expect(fake.recorder.find('POST', '/v1.0/card/instances/createAndDeliver').at(-1)?.code).toBe(
+      'param.cardAlreadyExist',
+    )
+    expect(card?.history.map((h) => h.via)).toEqual(['create'])
+
+    // Another process retries with different content (e.g. after a crash): delivered, and updated.
+    const tenant = { id: stack.tenantId, platformTenantKey: fake.corpId }
+    const msg = (text: string) => ({
+      to: { kind: 'user' as const, openId: 'zhaoliu' },
+      content: { kind: 'text' as const, text },
+      idempotencyKey: `changed-${ref}`,
+      locale: 'zh-CN' as const,
+    })
+    const first = await stack.platform.send(tenant, msg('第一版'))
+    const other = (await import('../../bot/platforms/dingtalk/adapter')).createDingtalkPlatform(
+      stack.platform.config,
+      quiet,
+      { corpId: fake.corpId },
+    )
+    const second = await other.send(tenant, msg('第二版'))
+    expect(second.platformMessageId).toBe(first.platformMessageId)
+    const changed = fake.cards.get(first.platformMessageId)
+    expect(changed?.history.map((h) => h.via)).toEqual(['create', 'update'])
+    expect(JSON.stringify(changed?.cardParamMap)).toContain('第二版')
+  })
+
   it('answers in a group only when the bot is @-mentioned', async () => {
     const mentioned = push.robotMessage({
       text: 'help',
@@ -323,8 +362,8 @@ describe('DingTalk HTTP callbacks and adapter', () => {
   it('waits out DingTalk throttling and an expired token, then delivers', async () => {
     const userId = await userIdOf('sunqi')
     fake.controls.failNext('POST', '/v1.0/card/instances/createAndDeliver', 403, {
-      code: 'Forbidden.AccessDenied.QpsLimitForApi',
-      message: '当前接口调用频率超过限制',
+      code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+      message: '当前应用调用该接口的频率超过限制',
       requestid: 'x',
     })
     const started = Date.now()
@@ -332,7 +371,9 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     await waitFor(() => cardsIn('IM_ROBOT', 'sunqi').length === 1, 'throttle recovery', 8000)
     expect(Date.now() - started).toBeGreaterThanOrEqual(900)
     const attempts = fake.recorder.find('POST', '/v1.0/card/instances/createAndDeliver')
-    expect(attempts.filter((r) => r.code === 'Forbidden.AccessDenied.QpsLimitForApi')).toHaveLength(1)
+    expect(attempts.filter((r) => r.code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi')).toHaveLength(
+      1,
+    )
 
     const tokenCalls = fake.recorder.count('POST', '/v1.0/oauth2/accessToken')
     fake.controls.expireTokens()

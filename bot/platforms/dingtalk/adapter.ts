@@ -15,16 +15,26 @@ import {
   RateLimitedSendError,
   type TenantRef,
 } from '../types'
-import { type DingtalkAppConfig, DingtalkCallError, DingtalkClient, toSendError } from './client'
+import {
+  type DingtalkAppConfig,
+  DingtalkCallError,
+  DingtalkClient,
+  quotaResetAt,
+  toSendError,
+} from './client'
 import { DM_PREFIX } from './events'
 import { type DingtalkRenderOptions, renderCard, renderText } from './render'
 
 /**
- * The DingTalk `ChatPlatform` (dingtalk.md §4, §7): every message — card or text — is an interactive card
- * from flowcard's one template, created and delivered with `createAndDeliver` under an `outTrackId` derived
- * from the idempotency key, so a retried send never posts twice, and updated with `PUT /v1.0/card/instances`.
- * Directory reads use the old contact API (one department level per call, users paged by cursor). Calls
- * are paced by the shared GCRA limiter before DingTalk's limits are hit; failures become the neutral errors.
+ * The DingTalk `ChatPlatform`: every message — card or text — is an interactive card from flowcard's one
+ * template, created and delivered with `createAndDeliver` under an `outTrackId` derived from the idempotency
+ * key, and updated with `PUT /v1.0/card/instances`. Creation is not idempotent: a repeated `outTrackId`
+ * answers `param.cardAlreadyExist`, which means an earlier attempt (whose answer was lost) already delivered
+ * it, so the card is brought up to date instead of being recorded as failed. Card calls count against the
+ * org's monthly API quota: each is metered per tenant, and a spent quota pauses the tenant's sends until the
+ * month ends (messages stay pending). Directory reads use the old contact API (one department level per
+ * call, users paged by cursor) and fail closed: anything but an explicit success aborts the sync. Calls are
+ * paced by the shared GCRA limiter before DingTalk's limits are hit; failures become the neutral errors.
  */
 
 /**
@@ -45,7 +55,19 @@ export interface DingtalkPlatformConfig extends DingtalkAppConfig {
   cardTemplateId: string
 }
 
+/** Where the adapter reports quota-counted calls and reads/sets a tenant's quota pause (see `bot/domain/platform-usage`). */
+export interface DingtalkUsageMeter {
+  /** One call that counts against the org's monthly API quota was made for the tenant. */
+  countApiCall(tenantId: string, api: string): Promise<void>
+  /** Until when the tenant's DingTalk sends are paused (epoch ms), or null. */
+  pausedUntil(tenantId: string): Promise<number | null>
+  /** The quota ran out: pause the tenant's sends until `until`, and tell its admins. */
+  pause(tenantId: string, until: number, reason: string): Promise<void>
+}
+
 export interface DingtalkPlatformOptions {
+  /** Counts quota-counted calls per tenant and keeps the quota pause (also settable later with `useMeter`). */
+  meter?: DingtalkUsageMeter
   limiter?: RateLimiter
   publicUrl?: string
   /**
@@ -69,6 +91,8 @@ export interface DingtalkPlatform extends ChatPlatform {
   readonly render: DingtalkRenderOptions
   readonly client: DingtalkClient
   syncDirectory(tenant: TenantRef): Promise<DirectorySnapshot>
+  /** Attaches the usage meter once the database is up. */
+  useMeter(meter: DingtalkUsageMeter): void
 }
 
 /** The mini-app login exchange (§8.1): a `requestAuthCode` code → the user in the app's org. */
@@ -143,7 +167,57 @@ export function createDingtalkPlatform(
   const limiter = options.limiter ?? new MemoryRateLimiter()
   const render: DingtalkRenderOptions = options.publicUrl ? { publicUrl: options.publicUrl } : {}
   const keyBase = `dingtalk:${config.clientId}`
+  const now = options.now ?? Date.now
   let registered: Promise<void> | null = null
+  let meter: DingtalkUsageMeter | null = options.meter ?? null
+  /** Known quota pauses per tenant (epoch ms), refreshed from the meter at most every 30 s. */
+  const paused = new Map<string, { until: number | null; checkedAt: number }>()
+  /** What each outTrackId was last created with in this process (so a lost answer's retry skips the update). */
+  const createdWith = new Map<string, string>()
+
+  async function assertNotPaused(tenantId: string): Promise<void> {
+    let p = paused.get(tenantId)
+    if (meter && (!p || now() - p.checkedAt > 30_000)) {
+      p = { until: await meter.pausedUntil(tenantId), checkedAt: now() }
+      paused.set(tenantId, p)
+    }
+    if (p?.until && p.until > now())
+      throw new RateLimitedSendError(
+        p.until - now(),
+        'dingtalk monthly API quota spent: paused until it resets',
+      )
+  }
+
+  /** A quota-counted call for a tenant: checked against the pause, metered, and paused when the quota ends. */
+  async function counted<T>(tenantId: string, api: string, fn: () => Promise<T>): Promise<T> {
+    await assertNotPaused(tenantId)
+    try {
+      const out = await fn()
+      await meterCall(tenantId, api)
+      return out
+    } catch (err) {
+      const f = err instanceof DingtalkCallError ? err.failure : null
+      if (f?.kind === 'quota_exhausted') {
+        const until = quotaResetAt(now())
+        paused.set(tenantId, { until, checkedAt: now() })
+        logger.error({ tenantId, code: f.code, until: new Date(until).toISOString() }, 'dingtalk quota spent')
+        await meter?.pause(tenantId, until, `${f.code}: ${f.message}`).catch((e: unknown) => {
+          logger.error({ err: e, tenantId }, 'dingtalk quota pause not recorded')
+        })
+        throw new RateLimitedSendError(until - now(), `dingtalk ${f.code}: monthly API quota spent`)
+      }
+      // A DingTalk answer other than a throttle still counted against the quota.
+      if (f && f.kind !== 'rate_limited' && f.code !== 'network') await meterCall(tenantId, api)
+      throw err
+    }
+  }
+
+  async function meterCall(tenantId: string, api: string): Promise<void> {
+    if (!meter) return
+    await meter.countApiCall(tenantId, api).catch((err: unknown) => {
+      logger.warn({ err, tenantId, api }, 'dingtalk usage not counted')
+    })
+  }
 
   async function pace(api: string, target: string | null, maxWaitMs = MAX_INLINE_WAIT_MS): Promise<void> {
     const budgets = [
@@ -165,17 +239,19 @@ export function createDingtalkPlatform(
   }
 
   /** Registers the HTTP card callback once per process (`forceUpdate`: the URL may have moved). */
-  function ensureCallback(): Promise<void> {
+  function ensureCallback(tenantId: string): Promise<void> {
     const cb = options.cardCallback
     if (!cb) return Promise.resolve()
     registered ??= sendCall(async () => {
       await pace('card.callbacks.register', null)
-      await client.api('POST', '/v1.0/card/callbacks/register', {
-        callbackRouteKey: cb.routeKey,
-        callbackUrl: cb.url,
-        apiSecret: cb.apiSecret,
-        forceUpdate: true,
-      })
+      await counted(tenantId, 'card.callbacks.register', () =>
+        client.api('POST', '/v1.0/card/callbacks/register', {
+          callbackRouteKey: cb.routeKey,
+          callbackUrl: cb.url,
+          apiSecret: cb.apiSecret,
+          forceUpdate: true,
+        }),
+      )
     }).catch((err: unknown) => {
       registered = null
       throw err
@@ -191,12 +267,37 @@ export function createDingtalkPlatform(
         return await client.oapi<T>(path, body)
       } catch (err) {
         const f = err instanceof DingtalkCallError ? err.failure : null
-        if (!f || (f.kind !== 'rate_limited' && f.kind !== 'transient') || attempt >= 5) throw err
+        // An IP ban (5 minutes) or anything but a short throttle/transient failure aborts the sync.
+        if (
+          !f ||
+          (f.kind !== 'rate_limited' && f.kind !== 'transient') ||
+          (f.kind === 'rate_limited' && f.retryAfterMs > 10_000) ||
+          attempt >= 5
+        ) {
+          logger.warn({ path, code: f?.code, attempt }, 'dingtalk directory call failed')
+          throw err
+        }
         const wait = f.kind === 'rate_limited' ? f.retryAfterMs : 500 * attempt
         logger.info({ path, code: f.code, wait }, 'dingtalk directory call throttled, retrying')
         await new Promise((resolve) => setTimeout(resolve, wait))
       }
     }
+  }
+
+  /** Replaces a card's public data (`PUT /v1.0/card/instances`). */
+  async function putCard(tenant: TenantRef, outTrackId: string, cardParamMap: Record<string, string>) {
+    await assertNotPaused(tenant.id)
+    await pace('card.update', `card:${outTrackId}`)
+    await sendCall(() =>
+      counted(tenant.id, 'card.update', () =>
+        client.api('PUT', '/v1.0/card/instances', {
+          outTrackId,
+          cardData: { cardParamMap },
+          cardUpdateOptions: { updateCardDataByKey: false },
+          userIdType: 1,
+        }),
+      ),
+    )
   }
 
   function spaceOf(message: OutboundMessage): { kind: 'IM_ROBOT' | 'IM_GROUP'; id: string } {
@@ -215,7 +316,12 @@ export function createDingtalkPlatform(
     render,
     client,
 
-    async send(_tenant: TenantRef, message: OutboundMessage) {
+    useMeter(m: DingtalkUsageMeter) {
+      meter = m
+      paused.clear()
+    },
+
+    async send(tenant: TenantRef, message: OutboundMessage) {
       if (!config.cardTemplateId)
         throw new PermanentSendError('no_card_template', 'DINGTALK_CARD_TEMPLATE_ID is not set')
       const outTrackId = outTrackIdOf(message.idempotencyKey)
@@ -224,7 +330,8 @@ export function createDingtalkPlatform(
         message.content.kind === 'card'
           ? renderCard(message.content.card, message.locale, render)
           : renderText(message.content.text, message.locale)
-      await ensureCallback()
+      await ensureCallback(tenant.id)
+      await assertNotPaused(tenant.id)
       await pace('card.createAndDeliver', `${space.kind}:${space.id}`)
       const spaceModel = { supportForward: true, lastMessageI18n: lastMessage(cardParamMap.summary ?? '') }
       const body: Rec = {
@@ -246,26 +353,40 @@ export function createDingtalkPlatform(
               imGroupOpenDeliverModel: { robotCode: config.robotCode },
             }),
       }
-      const res = await sendCall(() => client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body))
+      const content = JSON.stringify(cardParamMap)
+      const before = createdWith.get(outTrackId)
+      createdWith.set(outTrackId, content)
+      if (createdWith.size > 10_000) createdWith.delete(createdWith.keys().next().value as string)
+      const sent = {
+        platformMessageId: outTrackId,
+        ...(space.kind === 'IM_GROUP' ? { chatId: space.id } : {}),
+      }
+      let res: Rec
+      try {
+        res = await sendCall(() =>
+          counted(tenant.id, 'card.createAndDeliver', () =>
+            client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body),
+          ),
+        )
+      } catch (err) {
+        if (!(err instanceof PermanentSendError) || err.platformCode !== 'param.cardAlreadyExist') throw err
+        // An earlier attempt created and delivered it; its answer was lost. Delivered, not failed: bring the
+        // card up to date unless this process knows it was created with this very content.
+        logger.info({ outTrackId }, 'dingtalk card already exists: an earlier attempt delivered it')
+        if (before !== content) await putCard(tenant, outTrackId, cardParamMap)
+        return sent
+      }
       const result = isRec(res.result) ? res.result : {}
       const delivered = Array.isArray(result.deliverResults) ? result.deliverResults.filter(isRec) : []
       const failed = delivered.find((d) => d.success !== true)
       if (res.success === false || failed || delivered.length === 0) {
         throw new PermanentSendError('deliver_failed', str(failed?.errorMsg) || 'card not delivered')
       }
-      return { platformMessageId: outTrackId, ...(space.kind === 'IM_GROUP' ? { chatId: space.id } : {}) }
+      return sent
     },
 
-    async updateCard(_tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
-      await pace('card.update', `card:${platformMessageId}`)
-      await sendCall(() =>
-        client.api('PUT', '/v1.0/card/instances', {
-          outTrackId: platformMessageId,
-          cardData: { cardParamMap: renderCard(card, locale, render) },
-          cardUpdateOptions: { updateCardDataByKey: false },
-          userIdType: 1,
-        }),
-      )
+    async updateCard(tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
+      await putCard(tenant, platformMessageId, renderCard(card, locale, render))
     },
 
     async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
