@@ -14,6 +14,7 @@ import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
+import { platformUsageRoutes } from './http/routes/platform-usage'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))
   app.route('/api/v1', noticeRoutes())
+  app.route('/api/v1', platformUsageRoutes())
   if (deps.feishu)
     app.route(
       '/',

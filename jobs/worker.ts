@@ -21,6 +21,7 @@ const runtime = await bootRuntime(env, {
   logger,
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
+dingtalk?.useDatabase(runtime.database, runtime.clock, runtime.logger)
 runtime.logger.info({ queue: runtime.queue.kind, database: runtime.database.kind }, 'worker started')
 let stopping = false
 const stop = async (signal: string) => {

@@ -23,7 +23,7 @@ const bootLogger = createLogger(env.LOG_LEVEL)
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
   : null
-// DingTalk likewise only when configured (HTTP callbacks always; the stream connection when DINGTALK_MODE=stream).
+// DingTalk likewise only when configured (HTTP callbacks in webhook mode; the stream connection in stream mode).
 const dingtalk = hasDingtalk(env)
   ? (await import('../platforms/dingtalk/wiring')).dingtalkFromEnv(env, bootLogger)
   : null
@@ -37,6 +37,7 @@ const runtime = await bootRuntime(env, {
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
 const { logger } = runtime
+const dingtalkMeter = dingtalk?.useDatabase(runtime.database, runtime.clock, logger)
 // One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
 const ingestBatcher = new IngestBatcher(runtime.database.db)
 const feishuInbound = feishu ? { ...feishu.inbound, ingest: ingestBatcher.ingest } : null
@@ -49,7 +50,16 @@ const app = createApp({
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
   storage,
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
-  ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
+  // In stream mode every push arrives over the stream: the HTTP callback routes are not mounted at all.
+  ...(dingtalk?.mode === 'webhook'
+    ? {
+        dingtalk: {
+          ...dingtalk.inbound,
+          ingest: ingestBatcher.ingest,
+          ...(dingtalkMeter ? { meter: dingtalkMeter } : {}),
+        },
+      }
+    : {}),
   loginExchangers: {
     ...(feishu ? { feishu: feishu.exchangeLoginCode } : {}),
     ...(dingtalk?.exchangeLoginCode ? { dingtalk: dingtalk.exchangeLoginCode } : {}),
@@ -71,6 +81,7 @@ if (dingtalk?.mode === 'stream') {
     {
       ...dingtalk.inbound,
       ingest: ingestBatcher.ingest,
+      ...(dingtalkMeter ? { meter: dingtalkMeter } : {}),
       database: runtime.database,
       logger,
       clock: runtime.clock,

@@ -47,6 +47,8 @@ export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
 /** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
 export const IP_RATE: Rate = { ratePerSec: 450, burst: 20 }
 const MAX_INLINE_WAIT_MS = 3000
+/** A paused send looks again this often (a manual resume or a quota top-up takes effect within it). */
+export const QUOTA_RECHECK_MS = 3600_000
 
 export interface DingtalkPlatformConfig extends DingtalkAppConfig {
   /** The robot sending cards (internal apps: the AppKey). */
@@ -66,6 +68,8 @@ export interface DingtalkUsageMeter {
 }
 
 export interface DingtalkPlatformOptions {
+  /** Pace per API per app (default `API_RATE`). */
+  apiRate?: Rate
   /** Counts quota-counted calls per tenant and keeps the quota pause (also settable later with `useMeter`). */
   meter?: DingtalkUsageMeter
   limiter?: RateLimiter
@@ -183,7 +187,7 @@ export function createDingtalkPlatform(
     }
     if (p?.until && p.until > now())
       throw new RateLimitedSendError(
-        p.until - now(),
+        Math.min(p.until - now(), QUOTA_RECHECK_MS),
         'dingtalk monthly API quota spent: paused until it resets',
       )
   }
@@ -204,7 +208,10 @@ export function createDingtalkPlatform(
         await meter?.pause(tenantId, until, `${f.code}: ${f.message}`).catch((e: unknown) => {
           logger.error({ err: e, tenantId }, 'dingtalk quota pause not recorded')
         })
-        throw new RateLimitedSendError(until - now(), `dingtalk ${f.code}: monthly API quota spent`)
+        throw new RateLimitedSendError(
+          Math.min(until - now(), QUOTA_RECHECK_MS),
+          `dingtalk ${f.code}: monthly API quota spent`,
+        )
       }
       // A DingTalk answer other than a throttle still counted against the quota.
       if (f && f.kind !== 'rate_limited' && f.code !== 'network') await meterCall(tenantId, api)
@@ -222,7 +229,7 @@ export function createDingtalkPlatform(
   async function pace(api: string, target: string | null, maxWaitMs = MAX_INLINE_WAIT_MS): Promise<void> {
     const budgets = [
       { key: `${keyBase}:ip`, rate: IP_RATE },
-      { key: `${keyBase}:api:${api}`, rate: API_RATE },
+      { key: `${keyBase}:api:${api}`, rate: options.apiRate ?? API_RATE },
       ...(target ? [{ key: `${keyBase}:${target}`, rate: TARGET_RATE }] : []),
     ]
     const r = await acquireAll(limiter, budgets, maxWaitMs)

@@ -1,4 +1,5 @@
 import type { Logger } from '../../domain/context'
+import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage/month'
 import { PermanentSendError, RateLimitedSendError } from '../types'
 
 /**
@@ -93,26 +94,17 @@ const ipBanned = (message: string): DingtalkFailure => ({
   retryAfterMs: IP_BAN_RETRY_MS,
 })
 
-/**
- * When a spent monthly quota comes back: DingTalk counts calendar months in China time, so the first day
- * of the next month at 00:00 UTC+8.
- */
-export function quotaResetAt(nowMs: number): number {
-  const cn = new Date(nowMs + 8 * 3600_000)
-  return Date.UTC(cn.getUTCFullYear(), cn.getUTCMonth() + 1, 1) - 8 * 3600_000
-}
-
-/** The calendar month (China time) a call at `nowMs` is counted in, `YYYY-MM`. */
-export function quotaMonthOf(nowMs: number): string {
-  return new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 7)
-}
+export { quotaMonthOf, quotaResetAt }
 
 export function toSendError(f: DingtalkFailure): Error {
   if (f.kind === 'rate_limited')
     return new RateLimitedSendError(f.retryAfterMs, `dingtalk ${f.code}: ${f.message}`)
   if (f.kind === 'quota_exhausted') {
     const now = Date.now()
-    return new RateLimitedSendError(quotaResetAt(now) - now, `dingtalk ${f.code}: monthly API quota spent`)
+    return new RateLimitedSendError(
+      Math.min(quotaResetAt(now) - now, 3600_000),
+      `dingtalk ${f.code}: monthly API quota spent`,
+    )
   }
   if (f.kind === 'permanent') return new PermanentSendError(f.code, f.message)
   return new Error(`dingtalk ${f.code}: ${f.message}`)

@@ -41,6 +41,8 @@ export interface DingtalkInboundOptions {
   /** Accepted clock skew of signed timestamps, ms (default 1 hour, DingTalk's own window). */
   maxSkewMs?: number
   ingest?: (event: InboundEvent) => Promise<boolean>
+  /** Counts robot messages and card callbacks against the org's monthly push budget. */
+  meter?: { countPush(corpId: string): Promise<void> }
   commands?: readonly CommandSpec[]
   cardActions?: Record<string, CardActionHandler>
 }
