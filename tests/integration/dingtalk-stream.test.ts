@@ -28,7 +28,7 @@ let push: ReturnType<typeof createDingtalkPushBuilder>
 beforeAll(async () => {
   fake = await createFakeDingtalk()
   own = await openOwnDatabase()
-  stack = await startDingtalkStack(fake, own.database)
+  stack = await startDingtalkStack(fake, own.database, { callbacks: 'STREAM' })
   push = createDingtalkPushBuilder({
     appKey: fake.appKey,
     appSecret: fake.appSecret,
@@ -99,7 +99,7 @@ describe('DingTalk stream mode (dingtalk-stream against the fake gateway)', () =
   it('answers a card tap within the ack with the object that updates the card', async () => {
     const [card] = cardsTo('zhaoliu')
     if (!card) throw new Error('no card')
-    expect(card.callbackType).toBe('HTTP') // this stack registered HTTP callbacks; the tap path is the same
+    expect(card.callbackType).toBe('STREAM')
     const tap = JSON.parse(
       push.cardTap({
         outTrackId: card.outTrackId,

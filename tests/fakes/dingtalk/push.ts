@@ -46,7 +46,13 @@ export const toRequestInit = (p: DingtalkPush): RequestInit => ({
 })
 
 export function createDingtalkPushBuilder(ctx: PushContext) {
-  const now = ctx.now ?? Date.now
+  const clock = ctx.now ?? Date.now
+  let last = 0
+  /** Strictly increasing: two pushes never share a signed timestamp (each signature is single-use). */
+  const now = () => {
+    last = Math.max(clock(), last + 1)
+    return last
+  }
   let n = 0
 
   function robotMessage(
