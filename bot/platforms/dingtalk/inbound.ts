@@ -76,7 +76,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 const HOUR = 3600_000
 const CARD_SKEW_MS = 5 * 60_000
-const BUSY_TEXT = '系统繁忙，消息未能处理，请稍后重试。\nThe bot is busy and could not take your message, please try again.'
+const BUSY_TEXT =
+  '系统繁忙，消息未能处理，请稍后重试。\nThe bot is busy and could not take your message, please try again.'
 
 function parse(raw: Uint8Array): Rec | null {
   try {
@@ -96,7 +97,12 @@ function freshTimestamp(deps: DingtalkInboundDeps, ts: string, windowMs = deps.m
  * Uses a signed (timestamp, signature) pair once: recorded before the push is acted on. False when it was
  * seen before (a replay of a captured header pair, whatever the body).
  */
-async function claimSignature(deps: DingtalkInboundDeps, kind: string, ts: string, sig: string): Promise<boolean> {
+async function claimSignature(
+  deps: DingtalkInboundDeps,
+  kind: string,
+  ts: string,
+  sig: string,
+): Promise<boolean> {
   return claimEvent(deps.database.db, {
     platform: 'dingtalk',
     kind: 'message',
@@ -317,7 +323,10 @@ export async function answerCardAction(
     if (!(await claimEvent(deps.database.db, event))) return {}
     const bound = await bindTap(deps, event.tenantKey, event.messageId ?? '', event.operator.openId)
     if (!bound.ok) {
-      deps.logger.warn({ outTrackId: event.messageId }, 'dingtalk tap refused: not a card sent to this person')
+      deps.logger.warn(
+        { outTrackId: event.messageId },
+        'dingtalk tap refused: not a card sent to this person',
+      )
       return cardCallbackResponse(notYours(), 'zh-CN', deps.render)
     }
     if (bound.chatId) event.chatId = bound.chatId
