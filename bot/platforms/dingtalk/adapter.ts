@@ -143,6 +143,15 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 
 export const ROOT_DEPARTMENT = '1'
 
+/** An answer with errcode 0 but not the expected data: the sync stops (fail closed) instead of reading it as empty. */
+function malformed(path: string, res: Rec): DingtalkCallError {
+  return new DingtalkCallError({
+    kind: 'transient',
+    code: 'malformed',
+    message: `${path}: unexpected result (request ${str(res.request_id) || '-'})`,
+  })
+}
+
 function directoryUserOf(u: Rec): DirectoryUser | null {
   const userid = str(u.userid)
   if (!userid) return null
@@ -151,7 +160,9 @@ function directoryUserOf(u: Rec): DirectoryUser | null {
     userId: userid,
     name: str(u.name) || userid,
     departmentExternalIds: Array.isArray(u.dept_id_list) ? u.dept_id_list.map(str).filter(Boolean) : [],
-    active: u.active !== false,
+    // `active: false` means "has not activated DingTalk yet", not "left": listed members are employed.
+    // Leavers are absent from the listing (or arrive as user_leave_org).
+    active: true,
   }
   if (str(u.unionid)) out.unionId = str(u.unionid)
   if (str(u.mobile)) out.mobile = str(u.mobile)
@@ -278,6 +289,7 @@ export function createDingtalkPlatform(
         if (
           !f ||
           (f.kind !== 'rate_limited' && f.kind !== 'transient') ||
+          f.code === 'malformed' ||
           (f.kind === 'rate_limited' && f.retryAfterMs > 10_000) ||
           attempt >= 5
         ) {
@@ -409,7 +421,8 @@ export function createDingtalkPlatform(
           dept_id: Number(parent),
           language: 'zh_CN',
         })
-        for (const d of Array.isArray(res.result) ? res.result.filter(isRec) : []) {
+        if (!Array.isArray(res.result)) throw malformed('/topapi/v2/department/listsub', res)
+        for (const d of res.result.filter(isRec)) {
           const id = str(d.dept_id)
           if (!id || seen.has(id)) continue
           seen.add(id)
@@ -434,8 +447,9 @@ export function createDingtalkPlatform(
             size: 100,
             language: 'zh_CN',
           })
-          const result = isRec(res.result) ? res.result : {}
-          for (const item of Array.isArray(result.list) ? result.list.filter(isRec) : []) {
+          const result = isRec(res.result) ? res.result : null
+          if (!result || !Array.isArray(result.list)) throw malformed('/topapi/v2/user/list', res)
+          for (const item of result.list.filter(isRec)) {
             const u = directoryUserOf(item)
             if (!u) continue
             if (item.leader === true && !leaders.has(dept.externalId)) leaders.set(dept.externalId, u.openId)
@@ -450,7 +464,8 @@ export function createDingtalkPlatform(
         // The direct manager is only in user/get (§7.2).
         for (const u of users.values()) {
           const res = await contactCall<Rec>('/topapi/v2/user/get', { userid: u.openId, language: 'zh_CN' })
-          const m = isRec(res.result) ? str(res.result.manager_userid) : ''
+          if (!isRec(res.result)) throw malformed('/topapi/v2/user/get', res)
+          const m = str(res.result.manager_userid)
           if (m) u.managerOpenId = m
         }
       }
