@@ -25,15 +25,13 @@ beforeAll(async () => {
   fake = await createFakeDingtalk({ users: team })
   own = await openOwnDatabase()
   stack = await startDingtalkStack(fake, own.database)
-  await own.database.db
-    .insert(roles)
-    .values({
-      id: 'rol_dir_admin',
-      tenantId: stack.tenantId,
-      key: 'admin',
-      name: '管理员',
-      permissions: ['org.admin'],
-    })
+  await own.database.db.insert(roles).values({
+    id: 'rol_dir_admin',
+    tenantId: stack.tenantId,
+    key: 'admin',
+    name: '管理员',
+    permissions: ['org.admin'],
+  })
   await own.database.db
     .insert(userRoles)
     .values({ tenantId: stack.tenantId, userId: await userIdOf('boss'), roleId: 'rol_dir_admin' })
