@@ -53,6 +53,9 @@ export async function startDingtalkStack(
     callbacks?: 'HTTP' | 'STREAM'
     /** Pace per API per app (default: the adapter's). */
     apiRatePerSec?: number
+    /** Read each user's manager during the directory sync (one call per user; default true). */
+    syncManagers?: boolean
+    concurrency?: number
   } = {},
 ): Promise<DingtalkStack> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
@@ -73,6 +76,7 @@ export async function startDingtalkStack(
       publicUrl: PUBLIC_URL,
       corpId: fake.corpId,
       ...(options.apiRatePerSec ? { apiRate: { ratePerSec: options.apiRatePerSec, burst: 1 } } : {}),
+      ...(options.syncManagers === false ? { syncManagers: false } : {}),
       ...(options.callbacks === 'STREAM'
         ? {}
         : {
@@ -93,7 +97,7 @@ export async function startDingtalkStack(
     logger,
     clock,
     platforms: new PlatformRegistry().register(platform),
-    concurrency: 8,
+    concurrency: options.concurrency ?? 8,
     relay: { pollMs: 50 },
   })
   if (!relay) throw new Error('startWorkers started no relay')

@@ -38,10 +38,10 @@ import { type DingtalkRenderOptions, renderCard, renderText } from './render'
  */
 
 /**
- * Per API per app. DingTalk publishes 40 calls/s per API per app and org for ISV apps (§2.4); internal-app
- * limits are not published and 20/s is the commonly reported figure, so stay just under it.
+ * Per API per app: a standard org gets 20 qps per app per API (`QpsLimitForAppkeyAndApi` beyond it).
+ * 19.5/s with no burst never puts 21 calls in one second, and keeps a fan-out within 3 % of the floor.
  */
-export const API_RATE: Rate = { ratePerSec: 18, burst: 2 }
+export const API_RATE: Rate = { ratePerSec: 19.5, burst: 1 }
 /** Sends/updates aimed at one user, chat or card: a little headroom against the per-API budget. */
 export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
 /** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
