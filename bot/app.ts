@@ -15,6 +15,7 @@ import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
+import { platformUsageRoutes } from './http/routes/platform-usage'
 import { reportRoutes } from './http/routes/reports'
 import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))
   app.route('/api/v1', noticeRoutes())
   app.route('/api/v1', reportRoutes())
+  app.route('/api/v1', platformUsageRoutes())
   if (deps.feishu)
     app.route(
       '/',

@@ -30,6 +30,7 @@ const runtime = await bootRuntime(env, {
   prepare: !asChild,
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
+dingtalk?.useDatabase(runtime.database, runtime.clock, runtime.logger)
 runtime.logger.info(
   { queue: runtime.queue.kind, database: runtime.database.kind, child: process.env.FLOWCARD_JOBS_CHILD },
   'worker started',

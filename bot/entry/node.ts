@@ -33,7 +33,7 @@ if ((hasFeishu(env) || hasDingtalk(env)) && env.NODE_ENV === undefined)
 const feishu = hasFeishu(env)
   ? (await import('../platforms/feishu/wiring')).feishuFromEnv(env, bootLogger)
   : null
-// DingTalk likewise only when configured (HTTP callbacks always; the stream connection when DINGTALK_MODE=stream).
+// DingTalk likewise only when configured (HTTP callbacks in webhook mode; the stream connection in stream mode).
 const dingtalk = hasDingtalk(env)
   ? (await import('../platforms/dingtalk/wiring')).dingtalkFromEnv(env, bootLogger)
   : null
@@ -62,6 +62,7 @@ const stopReporting = supervisor
   ? reportLoopDelay((ms) => supervisor.broadcast({ type: 'loop-delay', ms }))
   : () => {}
 const queue = supervisor ? new SupervisedQueue(runtime.queue, supervisor) : runtime.queue
+const dingtalkMeter = dingtalk?.useDatabase(runtime.database, runtime.clock, logger)
 // One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
 const ingestBatcher = new IngestBatcher(runtime.database.db)
 const feishuInbound = feishu ? { ...feishu.inbound, ingest: ingestBatcher.ingest } : null
@@ -76,7 +77,16 @@ const app = createApp({
   // Shared through Redis when REDIS_URL is set, so every instance draws from one budget.
   rateLimiter: createRateLimiter(env.REDIS_URL),
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
-  ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
+  // In stream mode every push arrives over the stream: the HTTP callback routes are not mounted at all.
+  ...(dingtalk?.mode === 'webhook'
+    ? {
+        dingtalk: {
+          ...dingtalk.inbound,
+          ingest: ingestBatcher.ingest,
+          ...(dingtalkMeter ? { meter: dingtalkMeter } : {}),
+        },
+      }
+    : {}),
   loginExchangers: {
     ...(feishu ? { feishu: feishu.exchangeLoginCode } : {}),
     ...(dingtalk?.exchangeLoginCode ? { dingtalk: dingtalk.exchangeLoginCode } : {}),
@@ -98,6 +108,7 @@ if (dingtalk?.mode === 'stream') {
     {
       ...dingtalk.inbound,
       ingest: ingestBatcher.ingest,
+      ...(dingtalkMeter ? { meter: dingtalkMeter } : {}),
       database: runtime.database,
       logger,
       clock: runtime.clock,

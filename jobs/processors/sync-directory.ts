@@ -1,12 +1,19 @@
 import { eq, inArray, sql } from 'drizzle-orm'
+import { directorySyncStoppedCard } from '../../bot/cards/directory-alert-card'
 import type { DirectoryUser } from '../../bot/chat/model'
+import { sendCard } from '../../bot/domain/chat/send'
+import { ConflictError } from '../../bot/domain/errors'
 import { applyDirectory } from '../../bot/domain/org/apply-directory'
 import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
 import { SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { emit } from '../../bot/domain/outbox'
+import { listOrgAdmins } from '../../bot/domain/platform-usage'
 import { tenants } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError } from '../queue'
 import type { ProcessorDeps } from './types'
+
+/** A sync that would deactivate more than this share of a tenant's active people stops (tenant setting `directoryMaxDeactivateShare`). */
+export const MAX_DEACTIVATED_SHARE = 0.2
 
 /** The daily job that asks for a directory sync of every platform tenant. */
 export const SYNC_ALL_DIRECTORIES = 'org.sync_all_directories'
@@ -19,7 +26,12 @@ export function syncDirectory(deps: ProcessorDeps) {
   return async (payload: JobPayload, job: JobInfo): Promise<void> => {
     const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : ''
     const [tenant] = await deps.database.db
-      .select({ id: tenants.id, platform: tenants.platform, platformTenantKey: tenants.platformTenantKey })
+      .select({
+        id: tenants.id,
+        platform: tenants.platform,
+        platformTenantKey: tenants.platformTenantKey,
+        settings: tenants.settings,
+      })
       .from(tenants)
       .where(eq(tenants.id, tenantId))
     if (!tenant) throw new PermanentJobError(`tenant ${tenantId} not found`)
@@ -27,6 +39,9 @@ export function syncDirectory(deps: ProcessorDeps) {
       throw new PermanentJobError(`no ${tenant.platform} adapter configured in this process`)
     const platform = deps.platforms.get(tenant.platform)
     if (!platform.syncDirectory) return
+    const share = tenant.settings?.directoryMaxDeactivateShare
+    const maxDeactivatedShare =
+      typeof share === 'number' && share > 0 && share <= 1 ? share : MAX_DEACTIVATED_SHARE
     // A burst of contact events asks for many syncs; one that started after this request covers it.
     const outboxId = /^ob-(\d+)$/.exec(job.id)?.[1]
     if (outboxId) {
@@ -46,16 +61,39 @@ export function syncDirectory(deps: ProcessorDeps) {
       id: tenant.id,
       platformTenantKey: tenant.platformTenantKey,
     })
-    const result = await applyDirectory({
-      ctx: {
-        tenantId: tenant.id,
-        actor: { kind: 'system', reason: 'directory sync' },
-        db: deps.database.db,
-        clock: deps.clock,
-        logger: deps.logger,
-      },
-      input: { platform: tenant.platform, ...snapshot },
-    })
+    const ctx = {
+      tenantId: tenant.id,
+      actor: { kind: 'system' as const, reason: 'directory sync' },
+      db: deps.database.db,
+      clock: deps.clock,
+      logger: deps.logger,
+    }
+    let result: Awaited<ReturnType<typeof applyDirectory>>
+    try {
+      result = await applyDirectory({
+        ctx,
+        input: { platform: tenant.platform, ...snapshot },
+        guard: { maxDeactivatedShare },
+      })
+    } catch (err) {
+      if (!(err instanceof ConflictError) || err.details.code !== 'directory_shrunk') throw err
+      deps.logger.error({ tenantId: tenant.id, ...err.details }, 'directory sync stopped: too many leavers')
+      const info = {
+        platform: tenant.platform,
+        active: Number(err.details.active),
+        leaving: Number(err.details.leaving),
+        maxShare: maxDeactivatedShare,
+      }
+      for (const admin of await listOrgAdmins(ctx)) {
+        const locale = admin.locale === 'en' ? 'en' : 'zh-CN'
+        await sendCard(ctx, {
+          to: { userId: admin.id },
+          card: directorySyncStoppedCard(info, locale),
+          locale,
+        })
+      }
+      throw new PermanentJobError('directory sync stopped: it would deactivate too many people')
+    }
     deps.logger.info({ tenantId: tenant.id, ...result, ms: Date.now() - started }, 'directory synced')
   }
 }

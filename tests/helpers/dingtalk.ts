@@ -8,6 +8,7 @@ import {
   type DingtalkPlatform,
 } from '../../bot/platforms/dingtalk/adapter'
 import type { DingtalkInboundDeps, DingtalkInboundOptions } from '../../bot/platforms/dingtalk/inbound'
+import { createDingtalkMeter } from '../../bot/platforms/dingtalk/usage-meter'
 import { CARD_CALLBACK_ROUTE_KEY } from '../../bot/platforms/dingtalk/wiring'
 import { MemoryRateLimiter, type RateLimiter } from '../../bot/platforms/rate-limit'
 import { PlatformRegistry } from '../../bot/platforms/registry'
@@ -46,7 +47,16 @@ export interface DingtalkStack {
 export async function startDingtalkStack(
   fake: FakeDingtalk,
   database: Database,
-  options: { limiter?: RateLimiter } = {},
+  options: {
+    limiter?: RateLimiter
+    /** Cards' callbacks: `HTTP` (webhook mode, the default) or `STREAM` (stream mode: no HTTP routes). */
+    callbacks?: 'HTTP' | 'STREAM'
+    /** Pace per API per app (default: the adapter's). */
+    apiRatePerSec?: number
+    /** Read each user's manager during the directory sync (one call per user; default true). */
+    syncManagers?: boolean
+    concurrency?: number
+  } = {},
 ): Promise<DingtalkStack> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const clock = systemClock
@@ -65,13 +75,21 @@ export async function startDingtalkStack(
       limiter: options.limiter ?? new MemoryRateLimiter(),
       publicUrl: PUBLIC_URL,
       corpId: fake.corpId,
-      cardCallback: {
-        routeKey: CARD_CALLBACK_ROUTE_KEY,
-        url: `${PUBLIC_URL}/webhooks/dingtalk/cards`,
-        apiSecret: cardApiSecret,
-      },
+      ...(options.apiRatePerSec ? { apiRate: { ratePerSec: options.apiRatePerSec, burst: 1 } } : {}),
+      ...(options.syncManagers === false ? { syncManagers: false } : {}),
+      ...(options.callbacks === 'STREAM'
+        ? {}
+        : {
+            cardCallback: {
+              routeKey: CARD_CALLBACK_ROUTE_KEY,
+              url: `${PUBLIC_URL}/webhooks/dingtalk/cards`,
+              apiSecret: cardApiSecret,
+            },
+          }),
     },
   )
+  const meter = createDingtalkMeter(database, clock, logger)
+  platform.useMeter(meter)
   const queue = new InlineQueue()
   const { relay } = await startWorkers({
     database,
@@ -79,7 +97,7 @@ export async function startDingtalkStack(
     logger,
     clock,
     platforms: new PlatformRegistry().register(platform),
-    concurrency: 8,
+    concurrency: options.concurrency ?? 8,
     relay: { pollMs: 50 },
   })
   if (!relay) throw new Error('startWorkers started no relay')
@@ -90,6 +108,7 @@ export async function startDingtalkStack(
     eventToken: DINGTALK_EVENT_TOKEN,
     aesKey: DINGTALK_AES_KEY,
     render: platform.render,
+    meter,
   }
   const app = createApp({
     env: parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off' }),
@@ -98,7 +117,7 @@ export async function startDingtalkStack(
     logger,
     clock,
     sessionSecret: TEST_SESSION_SECRET,
-    dingtalk: inboundOptions,
+    ...(options.callbacks === 'STREAM' ? {} : { dingtalk: inboundOptions }),
     loginExchangers: {
       dingtalk: (code) => {
         if (!platform.exchangeLoginCode) throw new Error('no login exchange')

@@ -28,7 +28,7 @@ let push: ReturnType<typeof createDingtalkPushBuilder>
 beforeAll(async () => {
   fake = await createFakeDingtalk()
   own = await openOwnDatabase()
-  stack = await startDingtalkStack(fake, own.database)
+  stack = await startDingtalkStack(fake, own.database, { callbacks: 'STREAM' })
   push = createDingtalkPushBuilder({
     appKey: fake.appKey,
     appSecret: fake.appSecret,
@@ -44,9 +44,14 @@ beforeAll(async () => {
     minBackoffMs: 50,
     maxBackoffMs: 400,
   })
+  process.on('unhandledRejection', onUnhandled)
 })
 
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown) => unhandled.push(reason)
+
 afterAll(async () => {
+  process.off('unhandledRejection', onUnhandled)
   stream?.close()
   await stack?.close()
   await own?.drop()
@@ -64,7 +69,7 @@ const cardsTo = (userId: string) =>
     c.spaces.some((s) => s.spaceType === 'IM_ROBOT' && s.spaceId === userId),
   )
 
-describe('DingTalk stream mode (dingtalk-stream against the fake gateway)', () => {
+describe('DingTalk stream mode (own protocol client against the fake gateway)', () => {
   it('opens the connection through the configured gateway with its subscriptions', () => {
     expect(stream.connected()).toBe(true)
     expect(fake.stream.connectionCount).toBe(1)
@@ -99,7 +104,7 @@ describe('DingTalk stream mode (dingtalk-stream against the fake gateway)', () =
   it('answers a card tap within the ack with the object that updates the card', async () => {
     const [card] = cardsTo('zhaoliu')
     if (!card) throw new Error('no card')
-    expect(card.callbackType).toBe('HTTP') // this stack registered HTTP callbacks; the tap path is the same
+    expect(card.callbackType).toBe('STREAM')
     const tap = JSON.parse(
       push.cardTap({
         outTrackId: card.outTrackId,
@@ -153,5 +158,68 @@ describe('DingTalk stream mode (dingtalk-stream against the fake gateway)', () =
     >
     expect((await fake.stream.pushRobot(payload)).code).toBe(200)
     await waitFor(() => cardsTo('wangwu').length === 1, 'reply after reconnect')
+  })
+
+  it('on disconnect opens the next connection at once, answers in-flight taps on the old socket through its drain, and a late close of the old socket does not touch the new one', async () => {
+    await waitFor(() => stream.connected() && fake.stream.connectionCount === 1, 'one connection')
+    const [card] = cardsTo('zhaoliu')
+    if (!card) throw new Error('no card')
+    const [oldConn] = fake.stream.connectionIds()
+    const connects = stream.connects()
+    fake.stream.drainMs = 1500
+    const tap = JSON.parse(
+      push.cardTap({
+        outTrackId: card.outTrackId,
+        userId: 'zhaoliu',
+        params: { payload: '{"a":"help.whoami"}' },
+      }).body,
+    ) as Record<string, unknown>
+    const answer = fake.stream.pushCard(tap, oldConn)
+    fake.stream.disconnectAll()
+    // The tap pushed before the disconnect is answered on the socket that carried it.
+    const response = (await answer) as { cardData?: { cardParamMap: Record<string, string> } }
+    expect(JSON.stringify(response.cardData?.cardParamMap)).toContain('赵六')
+    // The new connection is up while the old one still drains (both sockets open).
+    await waitFor(
+      () => stream.connects() === connects + 1 && fake.stream.connectionCount === 1,
+      'new connection',
+    )
+    expect(fake.stream.openSockets).toBe(2)
+    // The server closes the old socket after the drain; the new connection stays.
+    await waitFor(() => fake.stream.openSockets === 1, 'old socket closed', 5000)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(stream.connected()).toBe(true)
+    expect(stream.connects()).toBe(connects + 1)
+    expect(fake.stream.strayAcks).toEqual([])
+    const payload = JSON.parse(push.robotMessage({ text: '帮助', senderStaffId: 'lisi' }).body) as Record<
+      string,
+      unknown
+    >
+    expect((await fake.stream.pushRobot(payload)).code).toBe(200)
+    expect(unhandled).toEqual([])
+  })
+
+  it('never pushes a tap for an HTTP-callback card over the stream, nor beyond the monthly push budget', async () => {
+    const [card] = cardsTo('zhaoliu')
+    if (!card) throw new Error('no card')
+    card.callbackType = 'HTTP'
+    await expect(
+      fake.stream.pushCard({
+        type: 'actionCallback',
+        outTrackId: card.outTrackId,
+        corpId: fake.corpId,
+        userId: 'zhaoliu',
+        content: '{}',
+      }),
+    ).rejects.toThrow(/not_stream_card/)
+    card.callbackType = 'STREAM'
+    fake.controls.setMonthlyQuota({ pushes: fake.controls.usage().pushes })
+    expect(() => fake.stream.pushRobot({})).toThrow(/push_quota/)
+    fake.controls.setMonthlyQuota({ pushes: 3000 })
+  })
+
+  it('does not mount the HTTP callback routes in stream mode', async () => {
+    const res = await stack.app.request('/webhooks/dingtalk/events', { method: 'POST', body: '{}' })
+    expect(res.status).toBe(404)
   })
 })

@@ -42,6 +42,7 @@ beforeAll(async () => {
     token: DINGTALK_EVENT_TOKEN,
     aesKey: DINGTALK_AES_KEY,
     cardApiSecret: stack.cardApiSecret,
+    sessionWebhookBase: fake.url,
   })
 })
 
@@ -62,9 +63,15 @@ async function post(p: DingtalkPush) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
+/** Rows of a table; for inbound_events the events, not the used-signature records. */
 const count = async (table: 'inbound_events' | 'outbox') =>
-  (await own.database.rows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]
-    ?.n ?? 0
+  (
+    await own.database.rows<{ n: number }>(
+      table === 'inbound_events'
+        ? sql`select count(*)::int as n from inbound_events where event_id not like 'sig:%'`
+        : sql`select count(*)::int as n from outbox`,
+    )
+  )[0]?.n ?? 0
 
 const cardsIn = (spaceType: string, spaceId: string) =>
   [...fake.cards.values()].filter((c) =>
@@ -164,6 +171,45 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     expect(fake.cards.get(a.platformMessageId)?.history).toHaveLength(1)
   })
 
+  it('recognises a card created by an attempt whose answer was lost as delivered, and updates it when the content changed', async () => {
+    const userId = await userIdOf('zhaoliu')
+    fake.controls.dropNextResponse('POST', '/v1.0/card/instances/createAndDeliver')
+    const ref = `test:lost:${Date.now()}`
+    await sendCard(ctx(), { to: { userId }, card: { header: { title: '回执丢失' }, elements: [] }, ref })
+    await stack.settle(15_000)
+    const [row] = await own.database.db
+      .select({ status: messages.status, id: messages.platformMessageId })
+      .from(messages)
+      .where(and(eq(messages.tenantId, stack.tenantId), eq(messages.ref, ref)))
+    expect(row?.status).toBe('sent')
+    const card = fake.cards.get(row?.id ?? '')
+    expect(card?.createCalls).toBe(2)
+    expect(fake.recorder.find('POST', '/v1.0/card/instances/createAndDeliver').at(-1)?.code).toBe(
+      'param.cardAlreadyExist',
+    )
+    expect(card?.history.map((h) => h.via)).toEqual(['create'])
+
+    // Another process retries with different content (e.g. after a crash): delivered, and updated.
+    const tenant = { id: stack.tenantId, platformTenantKey: fake.corpId }
+    const msg = (text: string) => ({
+      to: { kind: 'user' as const, openId: 'zhaoliu' },
+      content: { kind: 'text' as const, text },
+      idempotencyKey: `changed-${ref}`,
+      locale: 'zh-CN' as const,
+    })
+    const first = await stack.platform.send(tenant, msg('第一版'))
+    const other = (await import('../../bot/platforms/dingtalk/adapter')).createDingtalkPlatform(
+      stack.platform.config,
+      quiet,
+      { corpId: fake.corpId },
+    )
+    const second = await other.send(tenant, msg('第二版'))
+    expect(second.platformMessageId).toBe(first.platformMessageId)
+    const changed = fake.cards.get(first.platformMessageId)
+    expect(changed?.history.map((h) => h.via)).toEqual(['create', 'update'])
+    expect(JSON.stringify(changed?.cardParamMap)).toContain('第二版')
+  })
+
   it('answers in a group only when the bot is @-mentioned', async () => {
     const mentioned = push.robotMessage({
       text: 'help',
@@ -246,12 +292,138 @@ describe('DingTalk HTTP callbacks and adapter', () => {
         params: { payload: '{"a":"help.whoami"}' },
       }),
     )
+    // Only the tapper sees the toast: it is private data, and the public card is untouched.
     expect(stranger.body).toMatchObject({
-      cardData: { cardParamMap: { toast: expect.stringContaining('权限') } },
+      userPrivateData: { cardParamMap: { toast: expect.stringContaining('权限') } },
+      cardUpdateOptions: { updatePrivateDataByKey: true },
     })
+    expect(stranger.body.cardData).toBeUndefined()
+    const publicBefore = { ...card.cardParamMap }
+    fake.controls.applyCallbackResponse(card.outTrackId, 'nobody', stranger.body)
+    expect(card.cardParamMap).toEqual(publicBefore)
+    expect(card.privateData.nobody?.toast).toContain('权限')
+    expect(card.privateData.lisi?.toast ?? '').toBe('')
     expect(
       await post(push.cardTap({ outTrackId: card.outTrackId, userId: 'lisi', params: { other: '1' } })),
     ).toEqual({ status: 200, body: {} })
+  })
+
+  it('uses each signed card timestamp once, within 5 minutes, and only from the person the card was sent to', async () => {
+    const [card] = cardsIn('IM_ROBOT', 'lisi')
+    if (!card) throw new Error('no card from the first test')
+    const before = card.history.length
+    const tap = push.cardTap({
+      outTrackId: card.outTrackId,
+      userId: 'lisi',
+      params: { payload: JSON.stringify({ a: 'help.whoami' }) },
+    })
+    // A captured header pair with another body (another operator): not acted on.
+    const forged = {
+      ...tap,
+      body: tap.body.replace('"userId":"lisi"', '"userId":"wangwu"').replace('help.whoami', 'help.show'),
+    }
+    expect((await post(tap)).status).toBe(200)
+    expect(await post(forged)).toEqual({ status: 200, body: {} })
+    // Ten minutes old: refused although DingTalk's robot window is an hour.
+    const stale = push.cardTap({
+      outTrackId: card.outTrackId,
+      userId: 'lisi',
+      params: { payload: '{"a":"help.whoami"}' },
+      timestamp: Date.now() - 10 * 60_000,
+    })
+    expect((await post(stale)).status).toBe(401)
+    // Another colleague tapping lisi's personal card, and a tap on a card we never sent: refused.
+    for (const p of [
+      push.cardTap({
+        outTrackId: card.outTrackId,
+        userId: 'wangwu',
+        params: { payload: '{"a":"help.whoami"}' },
+      }),
+      push.cardTap({ outTrackId: 'fc-unknown', userId: 'lisi', params: { payload: '{"a":"help.whoami"}' } }),
+    ]) {
+      const res = await post(p)
+      expect(res.body).toMatchObject({
+        userPrivateData: { cardParamMap: { toast: expect.stringContaining('权限') } },
+      })
+      expect(res.body.cardData).toBeUndefined()
+    }
+    expect(card.history.length).toBe(before)
+    // A robot message's signature is single-use too.
+    const m = push.robotMessage({ text: '帮助', senderStaffId: 'lisi' })
+    expect((await post(m)).status).toBe(200)
+    const other = { ...m, body: m.body.replace(m.msgId, `${m.msgId}x`) }
+    const inbound = await count('inbound_events')
+    expect(await post(other)).toEqual({ status: 200, body: {} })
+    expect(await count('inbound_events')).toBe(inbound)
+  })
+
+  it('acks a robot message it could not record, retries locally, and tells the sender through sessionWebhook', async () => {
+    const { handlePush } = await import('../../bot/platforms/dingtalk/inbound')
+    let tries = 0
+    const failing = {
+      ...stack.inbound,
+      oapiBase: fake.url,
+      recordAttempts: 3,
+      ingest: async () => {
+        tries++
+        throw new Error('database unavailable')
+      },
+    }
+    const p = push.robotMessage({ text: '帮助', senderStaffId: 'wangwu' })
+    const headers = new Headers(p.headers)
+    const res = await handlePush(
+      failing,
+      new TextEncoder().encode(p.body),
+      (n) => headers.get(n) ?? undefined,
+      () => undefined,
+    )
+    expect(res.status).toBe(200)
+    expect(tries).toBe(3)
+    expect(fake.sessionReplies.filter((r) => r.session === p.msgId)).toEqual([
+      expect.objectContaining({
+        msgtype: 'text',
+        body: expect.objectContaining({ text: { content: expect.stringContaining('繁忙') } }),
+      }),
+    ])
+    // A sessionWebhook that does not point at DingTalk is never called.
+    const evil = push.robotMessage({ text: '帮助', senderStaffId: 'wangwu' })
+    const body = evil.body.replace(
+      `${fake.url}/robot/sendBySession`,
+      'http://127.0.0.1:9/robot/sendBySession',
+    )
+    const replies = fake.sessionReplies.length
+    const h2 = new Headers(evil.headers)
+    expect(
+      (
+        await handlePush(
+          failing,
+          new TextEncoder().encode(body),
+          (n) => h2.get(n) ?? undefined,
+          () => undefined,
+        )
+      ).status,
+    ).toBe(200)
+    expect(fake.sessionReplies.length).toBe(replies)
+  })
+
+  it('stops reading a chunked body without a length at the limit', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(32)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 64) return controller.close()
+        sent++
+        controller.enqueue(chunk)
+      },
+    })
+    const res = await stack.app.request('/webhooks/dingtalk/events', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(sent).toBeLessThan(64)
   })
 
   it('updates delivered cards through PUT /v1.0/card/instances', async () => {
@@ -323,8 +495,8 @@ describe('DingTalk HTTP callbacks and adapter', () => {
   it('waits out DingTalk throttling and an expired token, then delivers', async () => {
     const userId = await userIdOf('sunqi')
     fake.controls.failNext('POST', '/v1.0/card/instances/createAndDeliver', 403, {
-      code: 'Forbidden.AccessDenied.QpsLimitForApi',
-      message: '当前接口调用频率超过限制',
+      code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+      message: '当前应用调用该接口的频率超过限制',
       requestid: 'x',
     })
     const started = Date.now()
@@ -332,7 +504,9 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     await waitFor(() => cardsIn('IM_ROBOT', 'sunqi').length === 1, 'throttle recovery', 8000)
     expect(Date.now() - started).toBeGreaterThanOrEqual(900)
     const attempts = fake.recorder.find('POST', '/v1.0/card/instances/createAndDeliver')
-    expect(attempts.filter((r) => r.code === 'Forbidden.AccessDenied.QpsLimitForApi')).toHaveLength(1)
+    expect(attempts.filter((r) => r.code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi')).toHaveLength(
+      1,
+    )
 
     const tokenCalls = fake.recorder.count('POST', '/v1.0/oauth2/accessToken')
     fake.controls.expireTokens()

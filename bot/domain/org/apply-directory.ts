@@ -3,7 +3,7 @@ import { departments, userIdentities, users } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
-import { InvalidInputError } from '../errors'
+import { ConflictError, InvalidInputError } from '../errors'
 import { upsertDepartments, upsertUsers } from './directory-writes'
 import { type ApplyDirectoryInput, applyDirectorySchema } from './schemas'
 
@@ -31,9 +31,16 @@ function chunks<T>(list: T[], size = CHUNK): T[][] {
 export async function applyDirectory({
   ctx,
   input,
+  guard,
 }: {
   ctx: ServiceContext
   input: ApplyDirectoryInput
+  /**
+   * Refuse (change nothing, throw `ConflictError` with `code: 'directory_shrunk'`) when the snapshot would
+   * deactivate more than this share of the platform's active people: a platform answer that lost most of
+   * the org is far likelier than most of the org leaving at once.
+   */
+  guard?: { maxDeactivatedShare: number }
 }): Promise<ApplyDirectoryResult> {
   const parsed = applyDirectorySchema.safeParse(input)
   if (!parsed.success) {
@@ -62,6 +69,29 @@ export async function applyDirectory({
       .where(and(eq(userIdentities.tenantId, tenantId), eq(userIdentities.platform, platform)))
     const userIdByOpenId = new Map<string, string>()
     for (const i of existingIdentities) if (i.openId) userIdByOpenId.set(i.openId, i.userId)
+    if (guard) {
+      const listed = new Set(snapshot.users.filter((u) => u.active).map((u) => u.openId))
+      const activeRows = await tx
+        .select({ openId: userIdentities.openId })
+        .from(userIdentities)
+        .innerJoin(users, eq(users.id, userIdentities.userId))
+        .where(
+          and(
+            eq(userIdentities.tenantId, tenantId),
+            eq(userIdentities.platform, platform),
+            eq(users.status, 'active'),
+          ),
+        )
+      const leaving = activeRows.filter((r) => !r.openId || !listed.has(r.openId)).length
+      const emptied = listed.size === 0 && activeRows.length > 0
+      if (emptied || (leaving > 2 && leaving / activeRows.length > guard.maxDeactivatedShare))
+        throw new ConflictError('the directory sync would deactivate too many people; nothing was changed', {
+          code: 'directory_shrunk',
+          active: activeRows.length,
+          leaving,
+          maxShare: guard.maxDeactivatedShare,
+        })
+    }
     for (const u of snapshot.users)
       if (!userIdByOpenId.has(u.openId)) userIdByOpenId.set(u.openId, newId('usr'))
 

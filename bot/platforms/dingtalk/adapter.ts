@@ -12,28 +12,40 @@ import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
 import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
-import { type DingtalkAppConfig, DingtalkCallError, DingtalkClient, toSendError } from './client'
+import {
+  type DingtalkAppConfig,
+  DingtalkCallError,
+  DingtalkClient,
+  quotaResetAt,
+  toSendError,
+} from './client'
 import { DM_PREFIX } from './events'
 import { type DingtalkRenderOptions, renderCard, renderText } from './render'
 
 /**
- * The DingTalk `ChatPlatform` (dingtalk.md §4, §7): every message — card or text — is an interactive card
- * from flowcard's one template, created and delivered with `createAndDeliver` under an `outTrackId` derived
- * from the idempotency key, so a retried send never posts twice, and updated with `PUT /v1.0/card/instances`.
- * Directory reads use the old contact API (one department level per call, users paged by cursor). Calls
- * are paced by the shared GCRA limiter before DingTalk's limits are hit; failures become the neutral errors.
+ * The DingTalk `ChatPlatform`: every message — card or text — is an interactive card from flowcard's one
+ * template, created and delivered with `createAndDeliver` under an `outTrackId` derived from the idempotency
+ * key, and updated with `PUT /v1.0/card/instances`. Creation is not idempotent: a repeated `outTrackId`
+ * answers `param.cardAlreadyExist`, which means an earlier attempt (whose answer was lost) already delivered
+ * it, so the card is brought up to date instead of being recorded as failed. Card calls count against the
+ * org's monthly API quota: each is metered per tenant, and a spent quota pauses the tenant's sends until the
+ * month ends (messages stay pending). Directory reads use the old contact API (one department level per
+ * call, users paged by cursor) and fail closed: anything but an explicit success aborts the sync. Calls are
+ * paced by the shared GCRA limiter before DingTalk's limits are hit; failures become the neutral errors.
  */
 
 /**
- * Per API per app. DingTalk publishes 40 calls/s per API per app and org for ISV apps (§2.4); internal-app
- * limits are not published and 20/s is the commonly reported figure, so stay just under it.
+ * Per API per app: a standard org gets 20 qps per app per API (`QpsLimitForAppkeyAndApi` beyond it).
+ * 19.5/s with no burst never puts 21 calls in one second, and keeps a fan-out within 3 % of the floor.
  */
-export const API_RATE: Rate = { ratePerSec: 18, burst: 2 }
+export const API_RATE: Rate = { ratePerSec: 19.5, burst: 1 }
 /** Sends/updates aimed at one user, chat or card: a little headroom against the per-API budget. */
 export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
 /** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
 export const IP_RATE: Rate = { ratePerSec: 450, burst: 20 }
 const MAX_INLINE_WAIT_MS = 3000
+/** A paused send looks again this often (a manual resume or a quota top-up takes effect within it). */
+export const QUOTA_RECHECK_MS = 3600_000
 
 export interface DingtalkPlatformConfig extends DingtalkAppConfig {
   /** The robot sending cards (internal apps: the AppKey). */
@@ -42,7 +54,21 @@ export interface DingtalkPlatformConfig extends DingtalkAppConfig {
   cardTemplateId: string
 }
 
+/** Where the adapter reports quota-counted calls and reads/sets a tenant's quota pause (see `bot/domain/platform-usage`). */
+export interface DingtalkUsageMeter {
+  /** One call that counts against the org's monthly API quota was made for the tenant. */
+  countApiCall(tenantId: string, api: string): Promise<void>
+  /** Until when the tenant's DingTalk sends are paused (epoch ms), or null. */
+  pausedUntil(tenantId: string): Promise<number | null>
+  /** The quota ran out: pause the tenant's sends until `until`, and tell its admins. */
+  pause(tenantId: string, until: number, reason: string): Promise<void>
+}
+
 export interface DingtalkPlatformOptions {
+  /** Pace per API per app (default `API_RATE`). */
+  apiRate?: Rate
+  /** Counts quota-counted calls per tenant and keeps the quota pause (also settable later with `useMeter`). */
+  meter?: DingtalkUsageMeter
   limiter?: RateLimiter
   publicUrl?: string
   /**
@@ -66,6 +92,8 @@ export interface DingtalkPlatform extends ChatPlatform {
   readonly render: DingtalkRenderOptions
   readonly client: DingtalkClient
   syncDirectory(tenant: TenantRef): Promise<DirectorySnapshot>
+  /** Attaches the usage meter once the database is up. */
+  useMeter(meter: DingtalkUsageMeter): void
 }
 
 /** The mini-app login exchange (§8.1): a `requestAuthCode` code → the user in the app's org. */
@@ -112,6 +140,15 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 
 export const ROOT_DEPARTMENT = '1'
 
+/** An answer with errcode 0 but not the expected data: the sync stops (fail closed) instead of reading it as empty. */
+function malformed(path: string, res: Rec): DingtalkCallError {
+  return new DingtalkCallError({
+    kind: 'transient',
+    code: 'malformed',
+    message: `${path}: unexpected result (request ${str(res.request_id) || '-'})`,
+  })
+}
+
 function directoryUserOf(u: Rec): DirectoryUser | null {
   const userid = str(u.userid)
   if (!userid) return null
@@ -120,7 +157,9 @@ function directoryUserOf(u: Rec): DirectoryUser | null {
     userId: userid,
     name: str(u.name) || userid,
     departmentExternalIds: Array.isArray(u.dept_id_list) ? u.dept_id_list.map(str).filter(Boolean) : [],
-    active: u.active !== false,
+    // `active: false` means "has not activated DingTalk yet", not "left": listed members are employed.
+    // Leavers are absent from the listing (or arrive as user_leave_org).
+    active: true,
   }
   if (str(u.unionid)) out.unionId = str(u.unionid)
   if (str(u.mobile)) out.mobile = str(u.mobile)
@@ -140,12 +179,65 @@ export function createDingtalkPlatform(
   const limiter = options.limiter ?? new MemoryRateLimiter()
   const render: DingtalkRenderOptions = options.publicUrl ? { publicUrl: options.publicUrl } : {}
   const keyBase = `dingtalk:${config.clientId}`
+  const now = options.now ?? Date.now
   let registered: Promise<void> | null = null
+  let meter: DingtalkUsageMeter | null = options.meter ?? null
+  /** Known quota pauses per tenant (epoch ms), refreshed from the meter at most every 30 s. */
+  const paused = new Map<string, { until: number | null; checkedAt: number }>()
+  /** What each outTrackId was last created with in this process (so a lost answer's retry skips the update). */
+  const createdWith = new Map<string, string>()
+
+  async function assertNotPaused(tenantId: string): Promise<void> {
+    let p = paused.get(tenantId)
+    if (meter && (!p || now() - p.checkedAt > 30_000)) {
+      p = { until: await meter.pausedUntil(tenantId), checkedAt: now() }
+      paused.set(tenantId, p)
+    }
+    if (p?.until && p.until > now())
+      throw new RateLimitedSendError(
+        Math.min(p.until - now(), QUOTA_RECHECK_MS),
+        'dingtalk monthly API quota spent: paused until it resets',
+      )
+  }
+
+  /** A quota-counted call for a tenant: checked against the pause, metered, and paused when the quota ends. */
+  async function counted<T>(tenantId: string, api: string, fn: () => Promise<T>): Promise<T> {
+    await assertNotPaused(tenantId)
+    try {
+      const out = await fn()
+      await meterCall(tenantId, api)
+      return out
+    } catch (err) {
+      const f = err instanceof DingtalkCallError ? err.failure : null
+      if (f?.kind === 'quota_exhausted') {
+        const until = quotaResetAt(now())
+        paused.set(tenantId, { until, checkedAt: now() })
+        logger.error({ tenantId, code: f.code, until: new Date(until).toISOString() }, 'dingtalk quota spent')
+        await meter?.pause(tenantId, until, `${f.code}: ${f.message}`).catch((e: unknown) => {
+          logger.error({ err: e, tenantId }, 'dingtalk quota pause not recorded')
+        })
+        throw new RateLimitedSendError(
+          Math.min(until - now(), QUOTA_RECHECK_MS),
+          `dingtalk ${f.code}: monthly API quota spent`,
+        )
+      }
+      // A DingTalk answer other than a throttle still counted against the quota.
+      if (f && f.kind !== 'rate_limited' && f.code !== 'network') await meterCall(tenantId, api)
+      throw err
+    }
+  }
+
+  async function meterCall(tenantId: string, api: string): Promise<void> {
+    if (!meter) return
+    await meter.countApiCall(tenantId, api).catch((err: unknown) => {
+      logger.warn({ err, tenantId, api }, 'dingtalk usage not counted')
+    })
+  }
 
   async function pace(api: string, target: string | null, maxWaitMs = MAX_INLINE_WAIT_MS): Promise<void> {
     const budgets = [
       { key: `${keyBase}:ip`, rate: IP_RATE },
-      { key: `${keyBase}:api:${api}`, rate: API_RATE },
+      { key: `${keyBase}:api:${api}`, rate: options.apiRate ?? API_RATE },
       ...(target ? [{ key: `${keyBase}:${target}`, rate: TARGET_RATE }] : []),
     ]
     const r = await acquireAll(limiter, budgets, maxWaitMs)
@@ -162,17 +254,19 @@ export function createDingtalkPlatform(
   }
 
   /** Registers the HTTP card callback once per process (`forceUpdate`: the URL may have moved). */
-  function ensureCallback(): Promise<void> {
+  function ensureCallback(tenantId: string): Promise<void> {
     const cb = options.cardCallback
     if (!cb) return Promise.resolve()
     registered ??= sendCall(async () => {
       await pace('card.callbacks.register', null)
-      await client.api('POST', '/v1.0/card/callbacks/register', {
-        callbackRouteKey: cb.routeKey,
-        callbackUrl: cb.url,
-        apiSecret: cb.apiSecret,
-        forceUpdate: true,
-      })
+      await counted(tenantId, 'card.callbacks.register', () =>
+        client.api('POST', '/v1.0/card/callbacks/register', {
+          callbackRouteKey: cb.routeKey,
+          callbackUrl: cb.url,
+          apiSecret: cb.apiSecret,
+          forceUpdate: true,
+        }),
+      )
     }).catch((err: unknown) => {
       registered = null
       throw err
@@ -188,12 +282,38 @@ export function createDingtalkPlatform(
         return await client.oapi<T>(path, body)
       } catch (err) {
         const f = err instanceof DingtalkCallError ? err.failure : null
-        if (!f || (f.kind !== 'rate_limited' && f.kind !== 'transient') || attempt >= 5) throw err
+        // An IP ban (5 minutes) or anything but a short throttle/transient failure aborts the sync.
+        if (
+          !f ||
+          (f.kind !== 'rate_limited' && f.kind !== 'transient') ||
+          f.code === 'malformed' ||
+          (f.kind === 'rate_limited' && f.retryAfterMs > 10_000) ||
+          attempt >= 5
+        ) {
+          logger.warn({ path, code: f?.code, attempt }, 'dingtalk directory call failed')
+          throw err
+        }
         const wait = f.kind === 'rate_limited' ? f.retryAfterMs : 500 * attempt
         logger.info({ path, code: f.code, wait }, 'dingtalk directory call throttled, retrying')
         await new Promise((resolve) => setTimeout(resolve, wait))
       }
     }
+  }
+
+  /** Replaces a card's public data (`PUT /v1.0/card/instances`). */
+  async function putCard(tenant: TenantRef, outTrackId: string, cardParamMap: Record<string, string>) {
+    await assertNotPaused(tenant.id)
+    await pace('card.update', `card:${outTrackId}`)
+    await sendCall(() =>
+      counted(tenant.id, 'card.update', () =>
+        client.api('PUT', '/v1.0/card/instances', {
+          outTrackId,
+          cardData: { cardParamMap },
+          cardUpdateOptions: { updateCardDataByKey: false },
+          userIdType: 1,
+        }),
+      ),
+    )
   }
 
   function spaceOf(message: OutboundMessage): { kind: 'IM_ROBOT' | 'IM_GROUP'; id: string } {
@@ -212,7 +332,12 @@ export function createDingtalkPlatform(
     render,
     client,
 
-    async send(_tenant: TenantRef, message: OutboundMessage) {
+    useMeter(m: DingtalkUsageMeter) {
+      meter = m
+      paused.clear()
+    },
+
+    async send(tenant: TenantRef, message: OutboundMessage) {
       if (!config.cardTemplateId)
         throw new PermanentSendError('no_card_template', 'DINGTALK_CARD_TEMPLATE_ID is not set')
       const outTrackId = outTrackIdOf(message.idempotencyKey)
@@ -221,7 +346,8 @@ export function createDingtalkPlatform(
         message.content.kind === 'card'
           ? renderCard(message.content.card, message.locale, render)
           : renderText(message.content.text, message.locale)
-      await ensureCallback()
+      await ensureCallback(tenant.id)
+      await assertNotPaused(tenant.id)
       await pace('card.createAndDeliver', `${space.kind}:${space.id}`)
       const spaceModel = { supportForward: true, lastMessageI18n: lastMessage(cardParamMap.summary ?? '') }
       const body: Rec = {
@@ -243,26 +369,40 @@ export function createDingtalkPlatform(
               imGroupOpenDeliverModel: { robotCode: config.robotCode },
             }),
       }
-      const res = await sendCall(() => client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body))
+      const content = JSON.stringify(cardParamMap)
+      const before = createdWith.get(outTrackId)
+      createdWith.set(outTrackId, content)
+      if (createdWith.size > 10_000) createdWith.delete(createdWith.keys().next().value as string)
+      const sent = {
+        platformMessageId: outTrackId,
+        ...(space.kind === 'IM_GROUP' ? { chatId: space.id } : {}),
+      }
+      let res: Rec
+      try {
+        res = await sendCall(() =>
+          counted(tenant.id, 'card.createAndDeliver', () =>
+            client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body),
+          ),
+        )
+      } catch (err) {
+        if (!(err instanceof PermanentSendError) || err.platformCode !== 'param.cardAlreadyExist') throw err
+        // An earlier attempt created and delivered it; its answer was lost. Delivered, not failed: bring the
+        // card up to date unless this process knows it was created with this very content.
+        logger.info({ outTrackId }, 'dingtalk card already exists: an earlier attempt delivered it')
+        if (before !== content) await putCard(tenant, outTrackId, cardParamMap)
+        return sent
+      }
       const result = isRec(res.result) ? res.result : {}
       const delivered = Array.isArray(result.deliverResults) ? result.deliverResults.filter(isRec) : []
       const failed = delivered.find((d) => d.success !== true)
       if (res.success === false || failed || delivered.length === 0) {
         throw new PermanentSendError('deliver_failed', str(failed?.errorMsg) || 'card not delivered')
       }
-      return { platformMessageId: outTrackId, ...(space.kind === 'IM_GROUP' ? { chatId: space.id } : {}) }
+      return sent
     },
 
-    async updateCard(_tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
-      await pace('card.update', `card:${platformMessageId}`)
-      await sendCall(() =>
-        client.api('PUT', '/v1.0/card/instances', {
-          outTrackId: platformMessageId,
-          cardData: { cardParamMap: renderCard(card, locale, render) },
-          cardUpdateOptions: { updateCardDataByKey: false },
-          userIdType: 1,
-        }),
-      )
+    async updateCard(tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale) {
+      await putCard(tenant, platformMessageId, renderCard(card, locale, render))
     },
 
     async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
@@ -278,7 +418,8 @@ export function createDingtalkPlatform(
           dept_id: Number(parent),
           language: 'zh_CN',
         })
-        for (const d of Array.isArray(res.result) ? res.result.filter(isRec) : []) {
+        if (!Array.isArray(res.result)) throw malformed('/topapi/v2/department/listsub', res)
+        for (const d of res.result.filter(isRec)) {
           const id = str(d.dept_id)
           if (!id || seen.has(id)) continue
           seen.add(id)
@@ -303,8 +444,9 @@ export function createDingtalkPlatform(
             size: 100,
             language: 'zh_CN',
           })
-          const result = isRec(res.result) ? res.result : {}
-          for (const item of Array.isArray(result.list) ? result.list.filter(isRec) : []) {
+          const result = isRec(res.result) ? res.result : null
+          if (!result || !Array.isArray(result.list)) throw malformed('/topapi/v2/user/list', res)
+          for (const item of result.list.filter(isRec)) {
             const u = directoryUserOf(item)
             if (!u) continue
             if (item.leader === true && !leaders.has(dept.externalId)) leaders.set(dept.externalId, u.openId)
@@ -319,7 +461,8 @@ export function createDingtalkPlatform(
         // The direct manager is only in user/get (§7.2).
         for (const u of users.values()) {
           const res = await contactCall<Rec>('/topapi/v2/user/get', { userid: u.openId, language: 'zh_CN' })
-          const m = isRec(res.result) ? str(res.result.manager_userid) : ''
+          if (!isRec(res.result)) throw malformed('/topapi/v2/user/get', res)
+          const m = str(res.result.manager_userid)
           if (m) u.managerOpenId = m
         }
       }

@@ -1,4 +1,5 @@
 import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
+import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage/month'
 import type { Logger } from '../../lib/logger'
 
 /**
@@ -25,6 +26,8 @@ export const DINGTALK_OAPI_BASE = 'https://oapi.dingtalk.com'
 export type DingtalkFailure =
   | { kind: 'auth'; code: string; message: string }
   | { kind: 'rate_limited'; code: string; message: string; retryAfterMs: number }
+  /** The org's monthly API-call quota is spent: nothing goes through until the month ends. */
+  | { kind: 'quota_exhausted'; code: string; message: string }
   | { kind: 'permanent'; code: string; message: string }
   | { kind: 'transient'; code: string; message: string }
 
@@ -40,12 +43,18 @@ const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !
 
 /** A throttled call is retried after this long (DingTalk sends no Retry-After). */
 export const THROTTLE_RETRY_MS = 1000
+/** The per-IP ban lasts 5 minutes and is answered with a "deny" page, not an error code. */
+export const IP_BAN_RETRY_MS = 5 * 60_000
 const REFRESH_EARLY_MS = 5 * 60_000
 const TIMEOUT_MS = 10_000
 
-/** Old-API errcodes: invalid/expired token, and the frequency limits (§2.4). */
+/**
+ * Old-API errcodes: invalid/expired token; the frequency limits (90018 per app per API, 90002 global;
+ * 90019 and 90006 as seen for ISV apps); 90020 the org's monthly quota.
+ */
 const OLD_AUTH = new Set([40014, 42001, 40001])
 const OLD_THROTTLED = new Set([90002, 90018, 90019, 90006])
+const OLD_QUOTA = 90020
 /** Server-side timeouts (§2.4): retry later. */
 const OLD_TRANSIENT = new Set([-1, 15, 88])
 
@@ -53,6 +62,8 @@ export function classifyNew(status: number, body: unknown): DingtalkFailure {
   const code = isRec(body) && typeof body.code === 'string' ? body.code : `http_${status}`
   const message = isRec(body) && typeof body.message === 'string' ? body.message : `HTTP ${status}`
   if (code === 'InvalidAuthentication' || status === 401) return { kind: 'auth', code, message }
+  if (/ApiCountLimitForOrg/i.test(code)) return { kind: 'quota_exhausted', code, message }
+  // `QpsLimitForAppkeyAndApi` (this app on this API) and `QpsLimitForApi` (the API for everyone).
   if (status === 429 || /QpsLimit|Throttling|FlowControl/i.test(code))
     return { kind: 'rate_limited', code, message, retryAfterMs: THROTTLE_RETRY_MS }
   if (status >= 500) return { kind: 'transient', code, message }
@@ -62,15 +73,39 @@ export function classifyNew(status: number, body: unknown): DingtalkFailure {
 export function classifyOld(errcode: number, errmsg: string): DingtalkFailure {
   const code = String(errcode)
   if (OLD_AUTH.has(errcode)) return { kind: 'auth', code, message: errmsg }
-  if (OLD_THROTTLED.has(errcode))
+  if (errcode === OLD_QUOTA || /ApiCountLimitForOrg|\b90020\b/.test(errmsg))
+    return { kind: 'quota_exhausted', code: String(OLD_QUOTA), message: errmsg }
+  // Errcode 88 sometimes carries the throttle as a sub-code in its message.
+  if (OLD_THROTTLED.has(errcode) || (errcode === 88 && /9001[89]|90002|QpsLimit/.test(errmsg)))
     return { kind: 'rate_limited', code, message: errmsg, retryAfterMs: THROTTLE_RETRY_MS }
   if (OLD_TRANSIENT.has(errcode)) return { kind: 'transient', code, message: errmsg }
   return { kind: 'permanent', code, message: errmsg }
 }
 
+/** A deny page of the per-IP ban (`{"status":1111,"punish":"deny"}`), answered with HTTP 200 and no errcode. */
+export function isDenyPage(body: unknown): boolean {
+  return isRec(body) && (body.punish === 'deny' || body.status === 1111) && body.errcode === undefined
+}
+
+const ipBanned = (message: string): DingtalkFailure => ({
+  kind: 'rate_limited',
+  code: 'ip_banned',
+  message,
+  retryAfterMs: IP_BAN_RETRY_MS,
+})
+
+export { quotaMonthOf, quotaResetAt }
+
 export function toSendError(f: DingtalkFailure): Error {
   if (f.kind === 'rate_limited')
     return new RateLimitedSendError(f.retryAfterMs, `dingtalk ${f.code}: ${f.message}`)
+  if (f.kind === 'quota_exhausted') {
+    const now = Date.now()
+    return new RateLimitedSendError(
+      Math.min(quotaResetAt(now) - now, 3600_000),
+      `dingtalk ${f.code}: monthly API quota spent`,
+    )
+  }
   if (f.kind === 'permanent') return new PermanentSendError(f.code, f.message)
   return new Error(`dingtalk ${f.code}: ${f.message}`)
 }
@@ -129,15 +164,22 @@ export class DingtalkClient {
         message: err instanceof Error ? err.message : String(err),
       })
     }
-    const text = await res.text()
+    const text = await res.text().catch(() => '')
+    const requestId = res.headers.get('x-acs-request-id') ?? ''
     let parsed: unknown
     try {
       parsed = text ? JSON.parse(text) : {}
     } catch {
-      // The per-IP ban answers an HTML "deny" page (§2.4).
-      parsed = { code: res.status === 200 ? 'not_json' : `http_${res.status}`, message: text.slice(0, 200) }
-      if (res.status === 200) return { status: 502, body: parsed }
+      // Not JSON: the per-IP ban's HTML "deny" page, or a proxy's error page. Never data.
+      throw new DingtalkCallError(
+        /deny|punish|访问被拒绝/i.test(text)
+          ? ipBanned(`HTTP ${res.status} deny page`)
+          : { kind: 'transient', code: `not_json_${res.status}`, message: `HTTP ${res.status}, not JSON` },
+      )
     }
+    // The ban's JSON variant comes with HTTP 200 and looks like data.
+    if (isDenyPage(parsed)) throw new DingtalkCallError(ipBanned(`HTTP ${res.status} deny answer`))
+    if (requestId && isRec(parsed) && parsed.requestid === undefined) parsed.requestid = requestId
     return { status: res.status, body: parsed }
   }
 
@@ -166,7 +208,14 @@ export class DingtalkClient {
       const url = `${this.config.oapiBase}${path}?access_token=${encodeURIComponent(token)}`
       const { status, body: answer } = await this.raw('POST', url, body)
       if (status !== 200 || !isRec(answer)) throw new DingtalkCallError(classifyNew(status, answer))
-      const errcode = typeof answer.errcode === 'number' ? answer.errcode : 0
+      // Only an explicit errcode 0 is success: an answer without one is not data.
+      if (typeof answer.errcode !== 'number')
+        throw new DingtalkCallError({
+          kind: 'transient',
+          code: 'malformed',
+          message: `answer without errcode (request ${String(answer.request_id ?? '-')})`,
+        })
+      const errcode = answer.errcode
       if (errcode === 0) return answer as T
       const f = classifyOld(errcode, typeof answer.errmsg === 'string' ? answer.errmsg : 'error')
       if (f.kind === 'auth' && attempt === 1) {

@@ -77,9 +77,8 @@ export function cardActionEvent(payload: Rec, dedupeKey: string): InboundCardAct
     payload: action,
     formValues,
   }
+  // The documented payload names no chat: the chat comes from the stored message (by outTrackId).
   if (str(payload.outTrackId)) event.messageId = str(payload.outTrackId)
-  if (str(payload.spaceType).toUpperCase() === 'IM_GROUP' && str(payload.spaceId))
-    event.chatId = str(payload.spaceId)
   return event
 }
 
@@ -125,8 +124,9 @@ function changesOf(
 }
 
 /**
- * A decrypted event-subscription payload → one contact change per id. HTTP pushes carry no event id, so
- * the dedupe key is the plaintext's hash (a redelivery decrypts to the same text; the ciphertext differs).
+ * A decrypted event-subscription payload → one contact change per id. The new console's shape is
+ * `{EventType, EventTime, CorpId, BizId, eventId, userId[] | deptId[]}`; the dedupe key is its `eventId`,
+ * or, for older pushes without one, the plaintext's hash (a redelivery decrypts to the same text).
  */
 export function contactEvents(payload: Rec, plaintext: string): InboundContactChanged[] {
   return changesOf(
@@ -134,7 +134,7 @@ export function contactEvents(payload: Rec, plaintext: string): InboundContactCh
     str(payload.CorpId) || str(payload.corpId),
     payload.UserId ?? payload.userId,
     payload.DeptId ?? payload.deptId,
-    sha256(plaintext),
+    str(payload.eventId) ? `id:${str(payload.eventId)}` : sha256(plaintext),
   )
 }
 

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono'
+import { readRawBody } from '../feishu/routes'
 import { IngestBatcher } from '../ingest-batch'
 import { type DingtalkInboundDeps, handlePush } from './inbound'
 
@@ -8,15 +9,10 @@ export const DINGTALK_BODY_LIMIT = 256 * 1024
 /** The callback paths (DESIGN.md); each accepts robot messages, card callbacks and event pushes. */
 export const DINGTALK_WEBHOOK_PATHS = ['/webhooks/dingtalk/events', '/webhooks/dingtalk/cards'] as const
 
-async function readRaw(c: Context, limit: number): Promise<Uint8Array | null> {
-  if (Number(c.req.header('content-length') ?? '0') > limit) return null
-  const buf = new Uint8Array(await c.req.arrayBuffer())
-  return buf.byteLength > limit ? null : buf
-}
-
 /**
- * `POST /webhooks/dingtalk/events` and `POST /webhooks/dingtalk/cards`. The raw body is read once and the
- * push authenticated before its content means anything; events go through one group-commit batcher.
+ * `POST /webhooks/dingtalk/events` and `POST /webhooks/dingtalk/cards` (webhook mode only: in stream mode
+ * they are not mounted). The raw body is read once, bounded, and the push authenticated before its content
+ * means anything; events go through one group-commit batcher.
  */
 export function dingtalkRoutes(deps: DingtalkInboundDeps): Hono {
   const inbound: DingtalkInboundDeps = deps.ingest
@@ -24,7 +20,8 @@ export function dingtalkRoutes(deps: DingtalkInboundDeps): Hono {
     : { ...deps, ingest: new IngestBatcher(deps.database.db).ingest }
   const app = new Hono()
   const handler = async (c: Context) => {
-    const raw = await readRaw(c, DINGTALK_BODY_LIMIT)
+    // Counted while streaming: a chunked body without a length stops at the limit, before authentication.
+    const raw = await readRawBody(c, DINGTALK_BODY_LIMIT)
     if (!raw) return c.json({ error: { code: 'payload_too_large', message: 'body too large' } }, 413)
     const r = await handlePush(
       inbound,

@@ -1,8 +1,11 @@
+import type { Database } from '../../../db/client'
 import type { Env } from '../../env'
+import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
 import { createRateLimiter, type RateLimiter } from '../rate-limit'
 import { cardApiSecretOf, createDingtalkPlatform, type DingtalkPlatform } from './adapter'
 import type { DingtalkInboundOptions } from './inbound'
+import { createDingtalkMeter, type DingtalkMeter } from './usage-meter'
 
 /** The route key flowcard registers its card callback URL under (§4.4). */
 export const CARD_CALLBACK_ROUTE_KEY = 'flowcard-cards'
@@ -20,6 +23,11 @@ export interface DingtalkWiring {
   limiter: RateLimiter
   /** The mini-app login exchange; null without DINGTALK_CORP_ID. */
   exchangeLoginCode: ((code: string) => Promise<{ tenantKey: string; openId: string }>) | null
+  /**
+   * Once the database is up: meters quota-counted calls and pushes per tenant and keeps the quota pause.
+   * Returns the meter for the inbound side (`inbound.meter`).
+   */
+  useDatabase(database: Database, clock: Clock, logger: Logger): DingtalkMeter
   close(): Promise<void>
 }
 
@@ -66,6 +74,11 @@ export function dingtalkFromEnv(env: Env, logger: Logger, limiter?: RateLimiter)
     },
     limiter: rateLimiter,
     exchangeLoginCode: platform.exchangeLoginCode ?? null,
+    useDatabase: (database, clock, log) => {
+      const meter = createDingtalkMeter(database, clock, log)
+      platform.useMeter(meter)
+      return meter
+    },
     inbound: {
       clientId: env.DINGTALK_CLIENT_ID,
       clientSecret: env.DINGTALK_CLIENT_SECRET,

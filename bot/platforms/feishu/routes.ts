@@ -81,7 +81,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
  * socket stream (the Web stream adapter costs more than the whole signature check); elsewhere from
  * `Request.body`.
  */
-async function readRawBody(c: Context, limit: number): Promise<Uint8Array | null> {
+export async function readRawBody(c: Context, limit: number): Promise<Uint8Array | null> {
   const declared = Number(c.req.header('content-length') ?? '0')
   if (declared > limit) return null
   const incoming = nodeIncoming(c.env)

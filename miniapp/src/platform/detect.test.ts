@@ -137,6 +137,50 @@ describe('createPlatform', () => {
     })
   })
 
+  it('logs in with a DingTalk client that only calls onSuccess, or only resolves the returned Promise', async () => {
+    userAgent.mockReturnValue(DINGTALK_UA)
+    const onlyOnSuccess = vi.fn((options: { corpId: string; onSuccess?(result: { code: string }): void }) => {
+      options.onSuccess?.({ code: `on_${options.corpId}` })
+    })
+    Object.assign(window, { dd: { requestAuthCode: onlyOnSuccess } })
+    await expect(createPlatform({ win: window, config }).bridge.getLoginCode()).resolves.toEqual({
+      platform: 'dingtalk',
+      code: 'on_ding_corp_test',
+    })
+    const onlyPromise = vi.fn((options: { corpId: string }) => Promise.resolve({ code: `p_${options.corpId}` }))
+    Object.assign(window, { dd: { requestAuthCode: onlyPromise } })
+    await expect(createPlatform({ win: window, config }).bridge.getLoginCode()).resolves.toEqual({
+      platform: 'dingtalk',
+      code: 'p_ding_corp_test',
+    })
+  })
+
+  it('falls back to the next login method when requestAuthCode never answers', async () => {
+    userAgent.mockReturnValue(DINGTALK_UA)
+    vi.useFakeTimers()
+    try {
+      const silent = vi.fn(() => undefined)
+      const legacy = vi.fn((options: { corpId: string; onSuccess(result: { code: string }): void }) =>
+        options.onSuccess({ code: `legacy_${options.corpId}` }),
+      )
+      Object.assign(window, { dd: { requestAuthCode: silent, runtime: { permission: { requestAuthCode: legacy } } } })
+      const pending = createPlatform({ win: window, config }).bridge.getLoginCode()
+      await vi.advanceTimersByTimeAsync(8000)
+      await expect(pending).resolves.toEqual({ platform: 'dingtalk', code: 'legacy_ding_corp_test' })
+      expect(silent).toHaveBeenCalledOnce()
+
+      // Nothing answers at all: a timeout error, not a hang.
+      Object.assign(window, { dd: { requestAuthCode: silent } })
+      const hung = createPlatform({ win: window, config })
+        .bridge.getLoginCode()
+        .catch((caught: unknown) => caught)
+      await vi.advanceTimersByTimeAsync(8000)
+      expect(await hung).toMatchObject({ code: 'timeout' })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('falls back to dd.runtime.permission.requestAuthCode when the unified call fails or is missing', async () => {
     userAgent.mockReturnValue(DINGTALK_UA)
     const legacy = vi.fn((options: { corpId: string; onSuccess(result: { code: string }): void }) =>

@@ -1,25 +1,32 @@
 import { type LoginCode, type PlatformBridge, PlatformError } from './types'
 import { getBrowserLocation, loadScript, pickImageFiles } from './web'
 
+type AuthResult = { code?: string; authCode?: string }
+
 /**
- * The slice of DingTalk's `window.dd` (dingtalk-jsapi, callback style) the app uses. Free login (免登,
- * protocols/dingtalk.md §8.1): `dd.runtime.permission.requestAuthCode({ corpId })` works on every current
- * client without `dd.config`; the newer `dd.requestAuthCode` is tried first where it exists.
+ * The slice of DingTalk's `window.dd` (dingtalk-jsapi) the app uses. Free login (免登):
+ * `dd.runtime.permission.requestAuthCode({ corpId })` works on every current client without `dd.config`;
+ * the newer `dd.requestAuthCode({ corpId, clientId })` is tried first where it exists. The official example
+ * passes `onSuccess`/`onFail`, the jsapi also declares a returned Promise, and some builds call
+ * `success`/`fail`: all are passed and the first answer wins; no answer within `LOGIN_TIMEOUT_MS` falls
+ * back to the next method instead of hanging.
  */
 interface DingtalkDd {
   requestAuthCode?(options: {
     corpId: string
     clientId?: string
-    success(result: { code?: string; authCode?: string }): void
+    onSuccess(result: AuthResult): void
+    onFail(error: unknown): void
+    success(result: AuthResult): void
     fail(error: unknown): void
-  }): void
+  }): unknown
   runtime?: {
     permission?: {
       requestAuthCode?(options: {
         corpId: string
-        onSuccess(result: { code: string }): void
+        onSuccess(result: AuthResult): void
         onFail(error: unknown): void
-      }): void
+      }): unknown
     }
   }
   biz?: { navigation?: { close?(options?: { onFail?(error: unknown): void }): void } }
@@ -32,7 +39,15 @@ export interface DingtalkBridgeDeps {
   jsapiUrl: string
   /** The app's client id (AppKey), for the newer `dd.requestAuthCode`. */
   clientId?: string | null
+  /** How long one login method may stay silent before the next is tried (default `LOGIN_TIMEOUT_MS`). */
+  timeoutMs?: number
 }
+
+/** A login method that answers neither way within this long is given up. */
+export const LOGIN_TIMEOUT_MS = 8000
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  isObject(v) && typeof Reflect.get(v, 'then') === 'function'
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null
 
@@ -66,36 +81,60 @@ export function createDingtalkBridge(deps: DingtalkBridgeDeps): PlatformBridge {
     return loaded
   }
 
-  function unifiedCode(dd: DingtalkDd, corpId: string): Promise<string> {
+  /**
+   * Runs one login method: settles on the first of its callbacks (either naming style) or its returned
+   * Promise, and rejects with `timeout` when none answers in time.
+   */
+  function settleCode(
+    name: string,
+    call: (ok: (result: AuthResult) => void, fail: (error: unknown) => void) => unknown,
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
-      dd.requestAuthCode?.({
-        corpId,
-        ...(deps.clientId ? { clientId: deps.clientId } : {}),
-        success: (result) => {
-          const code = result.code ?? result.authCode
-          if (code) resolve(code)
-          else reject(new PlatformError('failed', 'requestAuthCode answered without a code'))
-        },
-        fail: (error) =>
-          reject(new PlatformError('failed', `requestAuthCode: ${describe(error)}`, { cause: error })),
-      })
+      let done = false
+      const timer = win.setTimeout(() => {
+        if (done) return
+        done = true
+        reject(new PlatformError('timeout', `${name} did not answer`))
+      }, deps.timeoutMs ?? LOGIN_TIMEOUT_MS)
+      const ok = (result: AuthResult) => {
+        if (done) return
+        done = true
+        win.clearTimeout(timer)
+        const code = isObject(result) ? (result.code ?? result.authCode) : undefined
+        if (code) resolve(code)
+        else reject(new PlatformError('failed', `${name} answered without a code`))
+      }
+      const fail = (error: unknown) => {
+        if (done) return
+        done = true
+        win.clearTimeout(timer)
+        reject(new PlatformError('failed', `${name}: ${describe(error)}`, { cause: error }))
+      }
+      try {
+        const returned = call(ok, fail)
+        if (isThenable(returned)) returned.then((r) => ok(r as AuthResult), fail)
+      } catch (error) {
+        fail(error)
+      }
     })
   }
 
-  function runtimeCode(dd: DingtalkDd, corpId: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      dd.runtime?.permission?.requestAuthCode?.({
+  const unifiedCode = (dd: DingtalkDd, corpId: string) =>
+    settleCode('requestAuthCode', (ok, fail) =>
+      dd.requestAuthCode?.({
         corpId,
-        onSuccess: ({ code }) => resolve(code),
-        onFail: (error) =>
-          reject(
-            new PlatformError('failed', `runtime.permission.requestAuthCode: ${describe(error)}`, {
-              cause: error,
-            }),
-          ),
-      })
-    })
-  }
+        ...(deps.clientId ? { clientId: deps.clientId } : {}),
+        onSuccess: ok,
+        onFail: fail,
+        success: ok,
+        fail,
+      }),
+    )
+
+  const runtimeCode = (dd: DingtalkDd, corpId: string) =>
+    settleCode('runtime.permission.requestAuthCode', (ok, fail) =>
+      dd.runtime?.permission?.requestAuthCode?.({ corpId, onSuccess: ok, onFail: fail }),
+    )
 
   return {
     name: 'dingtalk',

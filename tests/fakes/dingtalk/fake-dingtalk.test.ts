@@ -111,7 +111,7 @@ describe('fake DingTalk Open API', () => {
     ])
   })
 
-  it('creates a card once per outTrackId, checks string-only data, and updates it', async () => {
+  it('creates a card once per outTrackId (a repeat answers param.cardAlreadyExist), checks string-only data, and updates it', async () => {
     const t = await token()
     const base = {
       cardTemplateId: 'tpl.schema',
@@ -144,12 +144,13 @@ describe('fake DingTalk Open API', () => {
       success: true,
       result: { deliverResults: [{ spaceType: 'IM_ROBOT', spaceId: 'lisi', success: true }] },
     })
-    await call(
+    const repeat = await call(
       'POST',
       '/v1.0/card/instances/createAndDeliver',
       { ...base, cardData: { cardParamMap: { title: 'B' } } },
       t,
     )
+    expect(repeat).toMatchObject({ status: 400, body: { code: 'param.cardAlreadyExist' } })
     const card = fake.cards.get('ot-1')
     expect(card?.createCalls).toBe(2)
     expect(card?.cardParamMap).toEqual({ title: 'A' })
@@ -171,7 +172,7 @@ describe('fake DingTalk Open API', () => {
       { outTrackId: 'nope', cardData: { cardParamMap: {} } },
       t,
     )
-    expect(unknown.status).toBe(400)
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'param.cardNotExist' } })
     const noUser = await call(
       'POST',
       '/v1.0/card/instances/createAndDeliver',
@@ -207,8 +208,68 @@ describe('fake DingTalk Open API', () => {
     expect(codes).toEqual([0, 0, 90018])
     for (let i = 0; i < 2; i++) await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)
     const limited = await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)
-    expect(limited).toMatchObject({ status: 403, body: { code: 'Forbidden.AccessDenied.QpsLimitForApi' } })
+    expect(limited).toMatchObject({
+      status: 403,
+      body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' },
+    })
     fake.controls.setPerApiPerSecond(20)
+    fake.controls.resetRateLimits()
+    fake.controls.throttleGlobally(2)
+    expect((await old('/topapi/v2/user/get', { userid: 'lisi' })).errcode).toBe(90002)
+    expect(await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)).toMatchObject({
+      status: 403,
+      body: { code: 'Forbidden.AccessDenied.QpsLimitForApi' },
+    })
+  })
+
+  it('counts non-exempt calls against the monthly quota and answers ApiCountLimitForOrg / 90020 past it', async () => {
+    const t = await token()
+    fake.controls.newMonth()
+    fake.controls.setMonthlyQuota({ apiCalls: 2 })
+    await (
+      await fetch(`${fake.url}/topapi/v2/user/get?access_token=${t}`, {
+        method: 'POST',
+        body: JSON.stringify({ userid: 'lisi' }),
+      })
+    ).json()
+    expect(fake.controls.usage().apiCalls).toBe(0) // contacts are exempt
+    for (let i = 0; i < 2; i++) await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)
+    expect(await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)).toMatchObject({
+      status: 403,
+      body: { code: 'Forbidden.AccessDenied.ApiCountLimitForOrg' },
+    })
+    const notice = await (
+      await fetch(`${fake.url}/topapi/message/corpconversation/asyncsend_v2?access_token=${t}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          agent_id: 1,
+          userid_list: 'lisi',
+          msg: { msgtype: 'text', text: { content: 'x' } },
+        }),
+      })
+    ).json()
+    expect(notice).toMatchObject({ errcode: 90020 })
+    fake.controls.newMonth()
+    fake.controls.setMonthlyQuota({ apiCalls: 5000 })
+    expect((await call('PUT', '/v1.0/card/instances', { outTrackId: 'ot-1' }, t)).status).toBe(200)
+  })
+
+  it('answers a per-IP ban with a 200 deny page without errcode, as JSON or HTML', async () => {
+    const t = await token()
+    fake.controls.banIp(60_000, 'json')
+    const res = await fetch(`${fake.url}/topapi/v2/user/list?access_token=${t}`, {
+      method: 'POST',
+      body: JSON.stringify({ dept_id: 1, cursor: 0, size: 10 }),
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toMatchObject({ status: 1111, punish: 'deny' })
+    expect(body.errcode).toBeUndefined()
+    fake.controls.banIp(60_000, 'html')
+    const html = await fetch(`${fake.url}/v1.0/card/instances`, { method: 'PUT', body: '{}' })
+    expect(html.status).toBe(200)
+    expect(await html.text()).toContain('deny')
+    fake.controls.liftIpBan()
   })
 
   it('builds event pushes that decode to the official test vector', () => {

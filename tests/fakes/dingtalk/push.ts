@@ -20,6 +20,8 @@ export interface PushContext {
   aesKey: string
   /** The card callback `apiSecret` registered with the route key. */
   cardApiSecret: string
+  /** Where a robot message's `sessionWebhook` points (the fake's URL; DingTalk's oapi host by default). */
+  sessionWebhookBase?: string
   now?: () => number
 }
 
@@ -44,7 +46,13 @@ export const toRequestInit = (p: DingtalkPush): RequestInit => ({
 })
 
 export function createDingtalkPushBuilder(ctx: PushContext) {
-  const now = ctx.now ?? Date.now
+  const clock = ctx.now ?? Date.now
+  let last = 0
+  /** Strictly increasing: two pushes never share a signed timestamp (each signature is single-use). */
+  const now = () => {
+    last = Math.max(clock(), last + 1)
+    return last
+  }
   let n = 0
 
   function robotMessage(
@@ -75,7 +83,7 @@ export function createDingtalkPushBuilder(ctx: PushContext) {
       senderId: `$:LWCP_v1:$${input.senderStaffId}`,
       ...(group ? { conversationTitle: input.conversationTitle ?? '群聊' } : {}),
       isInAtList: input.isInAtList ?? true,
-      sessionWebhook: 'https://oapi.dingtalk.com/robot/sendBySession?session=fake',
+      sessionWebhook: `${ctx.sessionWebhookBase ?? 'https://oapi.dingtalk.com'}/robot/sendBySession?session=${msgId}`,
       // Groups put a space where the @mention was.
       text: { content: group ? ` ${input.text}` : input.text },
       robotCode: ctx.appKey,
@@ -103,7 +111,6 @@ export function createDingtalkPushBuilder(ctx: PushContext) {
       outTrackId: input.outTrackId,
       corpId: ctx.corpId,
       userId: input.userId,
-      userIdType: 1,
       ...(input.spaceType ? { spaceType: input.spaceType } : {}),
       ...(input.spaceId ? { spaceId: input.spaceId } : {}),
       content: JSON.stringify({
@@ -142,13 +149,15 @@ export function createDingtalkPushBuilder(ctx: PushContext) {
       token?: string
       timestamp?: number
       reuse?: { encrypt: string; nonce: string; timestamp: string }
+      /** The query variant some pushes use: `signature` instead of `msg_signature`. */
+      signatureParam?: 'msg_signature' | 'signature'
     } = {},
   ): DingtalkPush & { encrypt: string; nonce: string; timestamp: string } {
     const timestamp = options.reuse?.timestamp ?? String(options.timestamp ?? now())
     const nonce = options.reuse?.nonce ?? `n${++n}${randomBytes(4).toString('hex')}`
     const enc = options.reuse?.encrypt ?? encrypt(JSON.stringify(payload))
     const sig = sha1Sign(timestamp, nonce, enc, options.token)
-    const q = new URLSearchParams({ msg_signature: sig, timestamp, nonce })
+    const q = new URLSearchParams({ [options.signatureParam ?? 'msg_signature']: sig, timestamp, nonce })
     return {
       path: `/webhooks/dingtalk/events?${q}`,
       headers: {},
@@ -180,5 +189,25 @@ export function createDingtalkPushBuilder(ctx: PushContext) {
     return body.subarray(20, 20 + len).toString('utf8')
   }
 
-  return { ctx, robotMessage, cardTap, event, openAnswer }
+  /**
+   * A contact event in the new console's HTTP shape: `{EventType, EventTime, CorpId, BizId, eventId}` plus
+   * `userId: string[]` or `deptId: number[]`.
+   */
+  function contactEvent(
+    type: string,
+    ids: { userId?: string[]; deptId?: number[] },
+    eventId = `evt${randomBytes(8).toString('hex')}`,
+  ): Record<string, unknown> {
+    return {
+      EventType: type,
+      EventTime: now(),
+      CorpId: ctx.corpId,
+      BizId: ctx.appKey,
+      eventId,
+      ...(ids.userId ? { userId: ids.userId } : {}),
+      ...(ids.deptId ? { deptId: ids.deptId } : {}),
+    }
+  }
+
+  return { ctx, robotMessage, cardTap, event, contactEvent, openAnswer }
 }

@@ -9,8 +9,11 @@ import { FakeStreamGateway } from './stream-gateway'
  * A fake DingTalk Open API on loopback (dingtalk.md §11): both API families on one port ("new"
  * `/v1.0/...` with the `x-acs-dingtalk-access-token` header and camelCase errors, "old" `/topapi/...` and
  * `/gettoken` with `?access_token=` and `errcode`). It enforces what our code must survive — token expiry,
- * per-API QPS limits with DingTalk's error shapes, card `outTrackId` idempotency, string-only card data,
- * the robot batch limits — and records every request for assertions.
+ * per-app-per-API and global QPS limits with DingTalk's codes (`QpsLimitForAppkeyAndApi`/90018,
+ * `QpsLimitForApi`/90002), the org's monthly API-call quota (`ApiCountLimitForOrg`/90020; token, contact and
+ * login calls exempt) and Webhook&Stream push budget, the per-IP ban answered with a 200 "deny" page without
+ * errcode, `param.cardAlreadyExist` for a repeated `outTrackId`, string-only card data, the robot batch
+ * limits, replies through a message's `sessionWebhook` — and records every request for assertions.
  */
 
 export const DEFAULT_APP_KEY = 'dingfakeappkey0123'
@@ -31,7 +34,10 @@ export interface FakeUserSeed {
   deptIds: number[]
   managerUserid?: string
   leader?: boolean
+  /** false: a member who has not activated DingTalk yet (still employed and listed). */
   active?: boolean
+  admin?: boolean
+  boss?: boolean
 }
 
 export interface FakeGroupSeed {
@@ -53,7 +59,32 @@ export interface FakeDingtalkOptions {
   /** Calls per second per API per app (internal apps: not published; 20 is the commonly reported figure). */
   perApiPerSecond?: number
   rateLimiting?: boolean
+  /** Non-exempt API calls per org per month (a standard org: 5 000). */
+  monthlyApiQuota?: number
+  /** Webhook&Stream pushes per org per month (a standard org: 3 000; contact events exempt). */
+  monthlyPushQuota?: number
+  /** Calls from one IP within 20 s before a 5-minute ban (10 000). */
+  ipBanThreshold?: number
   now?: () => number
+}
+
+/** What the org has used this month (the fake's own counters, as DingTalk's billing page shows them). */
+export interface FakeUsage {
+  apiCalls: number
+  pushes: number
+}
+
+/** APIs outside the monthly quota: tokens, the whole contact book, login (`getuserinfo`), the stream gateway. */
+export function quotaExempt(method: string, path: string): boolean {
+  return (
+    path === '/v1.0/oauth2/accessToken' ||
+    path === '/gettoken' ||
+    path === '/v1.0/gateway/connections/open' ||
+    path.startsWith('/topapi/v2/user/') ||
+    path.startsWith('/topapi/v2/department/') ||
+    path.startsWith('/topapi/user/') ||
+    (method === 'POST' && path === '/robot/sendBySession')
+  )
 }
 
 export const defaultDepartments: FakeDeptSeed[] = [
@@ -108,6 +139,22 @@ export interface FakeCard {
   createCalls: number
 }
 
+/** A reply posted through a robot message's `sessionWebhook`. */
+export interface FakeSessionReply {
+  session: string
+  msgtype: string
+  body: Record<string, unknown>
+  at: number
+}
+
+/** A work notification (`asyncsend_v2`): one call, up to 100 users. */
+export interface FakeWorkNotice {
+  taskId: number
+  userIds: string[]
+  msg: Record<string, unknown>
+  at: number
+}
+
 export interface FakeRobotMessage {
   processQueryKey: string
   kind: 'oto' | 'group'
@@ -133,6 +180,8 @@ export interface FakeDingtalk {
   robotCode: string
   cards: Map<string, FakeCard>
   robotMessages: FakeRobotMessage[]
+  sessionReplies: FakeSessionReply[]
+  workNotices: FakeWorkNotice[]
   callbacks: Map<string, { callbackUrl: string; apiSecret: string | undefined }>
   /** The Stream-mode gateway (`POST /v1.0/gateway/connections/open` + WebSocket `/connect`). */
   stream: FakeStreamGateway
@@ -155,8 +204,23 @@ export interface FakeDingtalk {
       times?: number,
     ): void
     clearFailures(): void
+    /** The next call of method+path is carried out, but its answer is lost (the connection drops). */
+    dropNextResponse(method: string, path: string, times?: number): void
     resetRateLimits(): void
     setPerApiPerSecond(n: number): void
+    /** Every API answers the global throttle (`QpsLimitForApi` / 90002) for the next `times` calls. */
+    throttleGlobally(times: number): void
+    /** This month's counters; `setUsage` moves them (e.g. to just under the quota). */
+    usage(): FakeUsage
+    setUsage(u: Partial<FakeUsage>): void
+    setMonthlyQuota(q: { apiCalls?: number; pushes?: number }): void
+    /** A new month: the counters start from zero. */
+    newMonth(): void
+    /** Counts one Webhook&Stream push; false once the month's push budget is spent (the push is dropped). */
+    takePush(kind: 'robot' | 'card' | 'event'): boolean
+    /** Ban this IP for `ms` (default 5 min): every call answers the 200 deny page, JSON or HTML. */
+    banIp(ms?: number, variant?: 'json' | 'html'): void
+    liftIpBan(): void
     /** Applies a card callback answer (§4.5) the way the client does: public data and the tapper's private data. */
     applyCallbackResponse(outTrackId: string, userId: string, response: unknown): void
     mintAuthCode(userid: string): string
@@ -215,10 +279,21 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
   let current: { token: string; expiresAt: number } | null = null
   const cards = new Map<string, FakeCard>()
   const robotMessages: FakeRobotMessage[] = []
+  const sessionReplies: FakeSessionReply[] = []
+  const workNotices: FakeWorkNotice[] = []
+  const usage: FakeUsage = { apiCalls: 0, pushes: 0 }
+  let apiQuota = options.monthlyApiQuota ?? 5000
+  let pushQuota = options.monthlyPushQuota ?? 3000
+  const ipBanThreshold = options.ipBanThreshold ?? 10_000
+  let ipBan: { until: number; variant: 'json' | 'html' } | null = null
+  const ipWindow: number[] = []
+  let globalThrottle = 0
+  let taskSeq = 1000
   const callbacks = new Map<string, { callbackUrl: string; apiSecret: string | undefined }>()
   const authCodes = new Map<string, { userid: string; expiresAt: number }>()
   const calls: RecordedCall[] = []
   let injected: Injected[] = []
+  let drops: Array<{ method: string; path: string; times: number }> = []
   let seq = 0
   const requestId = () => randomBytes(8).toString('hex').toUpperCase()
 
@@ -239,7 +314,7 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
     return out
   }
 
-  type Answer = { status: number; body: Rec; throttled?: boolean; injected?: boolean }
+  type Answer = { status: number; body: Rec; throttled?: boolean; injected?: boolean; html?: string }
   const newErr = (status: number, code: string, message: string): Answer => ({
     status,
     body: { code, message, requestid: requestId() },
@@ -262,7 +337,8 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       mobile: u.mobile ?? '',
       dept_id_list: u.deptIds,
       leader: u.leader ?? false,
-      admin: false,
+      admin: u.admin ?? false,
+      boss: u.boss ?? false,
       active: u.active ?? true,
     }
   }
@@ -280,6 +356,18 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       inj.times--
       return { status: inj.status, body: inj.body, injected: true }
     }
+    // The per-IP limit (all APIs): 10 000 calls in 20 s → a 5-minute ban, answered 200 with a page, no errcode.
+    const t0 = now()
+    while (ipWindow.length > 0 && (ipWindow[0] ?? 0) <= t0 - 20_000) ipWindow.shift()
+    ipWindow.push(t0)
+    if (!ipBan && ipWindow.length > ipBanThreshold) ipBan = { until: t0 + 5 * 60_000, variant: 'json' }
+    if (ipBan && ipBan.until > t0) {
+      const deny = { status: 1111, wait: 5, punish: 'deny', msg: '请求过于频繁' }
+      return ipBan.variant === 'html'
+        ? { status: 200, body: deny, html: '<html><body><h1>访问被拒绝</h1>punish:deny</body></html>' }
+        : { status: 200, body: deny }
+    }
+    if (ipBan) ipBan = null
     if (method === 'POST' && path === '/v1.0/gateway/connections/open') {
       const accept = headers.accept
       return gateway.open(body, typeof accept === 'string' ? accept : undefined)
@@ -300,6 +388,15 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       const t = issueToken()
       return oldOk({ access_token: t.token, expires_in: Math.round((t.expiresAt - now()) / 1000) })
     }
+    // A reply through a robot message's sessionWebhook (valid ~90 minutes, no access token).
+    if (method === 'POST' && path === '/robot/sendBySession') {
+      const session = query.session ?? ''
+      if (!session) return oldErr(300001, 'session 不合法')
+      const b0: Rec = isRec(body) ? body : {}
+      if (typeof b0.msgtype !== 'string') return oldErr(40035, 'msgtype 必填')
+      sessionReplies.push({ session, msgtype: b0.msgtype, body: b0, at: now() })
+      return oldOk({})
+    }
     // Authentication of everything else.
     if (isNew) {
       const h = headers['x-acs-dingtalk-access-token']
@@ -308,15 +405,37 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
     } else if (!tokenValid(query.access_token)) {
       return oldErr(40014, '不合法的access_token')
     }
-    // Per-API QPS (internal app): new API → HTTP 403 QpsLimitForApi, old API → errcode 90018.
+    // The global limit of one API (all orgs and apps): QpsLimitForApi / 90002.
+    if (globalThrottle > 0) {
+      globalThrottle--
+      const a = isNew
+        ? newErr(403, 'Forbidden.AccessDenied.QpsLimitForApi', '当前接口全局调用频率超过限制')
+        : oldErr(90002, '服务器繁忙，当前接口全局调用频率超过限制')
+      return { ...a, throttled: true }
+    }
+    // Per app per API (20 qps on a standard org): QpsLimitForAppkeyAndApi / 90018.
     if (limiting && perApi > 0) {
       const d = limiter.hit(`${method} ${path}`, [{ limit: perApi, windowMs: 1000 }], now())
       if (!d.ok) {
         const a = isNew
-          ? newErr(403, 'Forbidden.AccessDenied.QpsLimitForApi', `当前接口调用频率超过限制 (${perApi}/s)`)
-          : oldErr(90018, '当前企业调用该接口的QPS超过了最大限制')
+          ? newErr(
+              403,
+              'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+              `当前应用调用该接口的频率超过限制 (${perApi}/s)`,
+            )
+          : oldErr(90018, '当前应用调用该接口的QPS超过了最大限制')
         return { ...a, throttled: true }
       }
+    }
+    // The org's monthly quota of non-exempt calls: ApiCountLimitForOrg / 90020 until the month ends.
+    if (!quotaExempt(method, path)) {
+      if (usage.apiCalls >= apiQuota) {
+        const message = `本月接口调用量已达上限: used ${usage.apiCalls}, quota ${apiQuota}`
+        return isNew
+          ? newErr(403, 'Forbidden.AccessDenied.ApiCountLimitForOrg', message)
+          : oldErr(90020, message)
+      }
+      usage.apiCalls++
     }
     const b: Rec = isRec(body) ? body : {}
     if (method === 'POST' && path === '/v1.0/robot/oToMessages/batchSend') {
@@ -370,6 +489,17 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       })
       return { status: 200, body: { processQueryKey } }
     }
+    if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') {
+      const ids = typeof b.userid_list === 'string' ? b.userid_list.split(',').filter(Boolean) : []
+      if (typeof b.agent_id !== 'number' && typeof b.agent_id !== 'string')
+        return oldErr(40035, 'agent_id 必填')
+      if (ids.length === 0 || ids.length > 100) return oldErr(40035, 'userid_list 需要 1-100 个')
+      if (!isRec(b.msg) || typeof b.msg.msgtype !== 'string') return oldErr(40035, 'msg 不合法')
+      if (bytes(JSON.stringify(b.msg)) > 2048) return oldErr(40035, 'msg 超过 2048 字节')
+      const taskId = ++taskSeq
+      workNotices.push({ taskId, userIds: ids, msg: b.msg, at: now() })
+      return oldOk({ task_id: taskId })
+    }
     if (method === 'POST' && path === '/v1.0/card/callbacks/register') {
       if (typeof b.callbackRouteKey !== 'string' || typeof b.callbackUrl !== 'string')
         return newErr(400, 'invalidParameter', 'callbackRouteKey 和 callbackUrl 必填')
@@ -387,37 +517,23 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
     }
     if (method === 'POST' && path === '/v1.0/card/instances/createAndDeliver') {
       for (const f of ['cardTemplateId', 'outTrackId', 'openSpaceId'])
-        if (typeof b[f] !== 'string' || !b[f]) return newErr(400, `invalidParameter.${f}`, `${f} 必填`)
+        if (typeof b[f] !== 'string' || !b[f]) return newErr(400, `param.${f}Invalid`, `${f} 必填`)
       const cardData = isRec(b.cardData) ? b.cardData : undefined
       const problem = checkParamMap(cardData?.cardParamMap)
       if (problem) return newErr(400, 'invalidParameter.cardData', problem)
       const outTrackId = String(b.outTrackId)
       const prior = cards.get(outTrackId)
       if (prior) {
-        // Same outTrackId: the instance exists; nothing is delivered again.
+        // Not idempotent: the instance exists, nothing is created, changed or delivered again.
         prior.createCalls++
-        return {
-          status: 200,
-          body: {
-            success: true,
-            result: {
-              outTrackId,
-              deliverResults: prior.spaces.map((s) => ({
-                ...s,
-                success: true,
-                carrierId: `car_${outTrackId}`,
-              })),
-            },
-          },
-        }
+        return newErr(400, 'param.cardAlreadyExist', '卡片已经存在')
       }
       const openSpaceId = String(b.openSpaceId)
       const spaces: Array<{ spaceType: string; spaceId: string }> = []
       const deliverResults: Rec[] = []
       for (const part of openSpaceId.split(';')) {
         const m = /^dtv1\.card\/\/([A-Za-z_]+)\.(.+)$/.exec(part)
-        if (!m?.[1] || !m[2])
-          return newErr(400, 'invalidParameter.openSpaceId', `openSpaceId 不合法: ${part}`)
+        if (!m?.[1] || !m[2]) return newErr(400, 'param.openSpaceIdInvalid', `openSpaceId 不合法: ${part}`)
         const spaceType = m[1].toUpperCase()
         const spaceId = m[2]
         let errorMsg: string | undefined
@@ -470,7 +586,7 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
     }
     if (method === 'PUT' && path === '/v1.0/card/instances') {
       const card = typeof b.outTrackId === 'string' ? cards.get(b.outTrackId) : undefined
-      if (!card) return newErr(400, 'invalidParameter.outTrackId', '卡片实例不存在')
+      if (!card) return newErr(400, 'param.cardNotExist', '卡片不存在')
       const cardData = isRec(b.cardData) ? b.cardData : undefined
       if (cardData) {
         const problem = checkParamMap(cardData.cardParamMap)
@@ -585,6 +701,17 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
         throttled: answer.throttled ?? false,
         injected: answer.injected ?? false,
       })
+      const drop = drops.find((d) => d.method === method && d.path === u.pathname && d.times > 0)
+      if (drop) {
+        drop.times--
+        req.socket.destroy()
+        return
+      }
+      if (answer.html !== undefined) {
+        res.writeHead(answer.status, { 'content-type': 'text/html;charset=utf-8' })
+        res.end(answer.html)
+        return
+      }
       res.writeHead(answer.status, { 'content-type': 'application/json;charset=utf-8' })
       res.end(JSON.stringify(answer.body))
     })().catch((err: unknown) => {
@@ -592,12 +719,22 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       res.end(JSON.stringify({ code: 'ServiceUnavailable', message: String(err) }))
     })
   })
+  function takePush(kind: 'robot' | 'card' | 'event'): boolean {
+    if (kind === 'event') return true // contact events are exempt from the push budget
+    if (usage.pushes >= pushQuota) return false
+    usage.pushes++
+    return true
+  }
   let wsBase = ''
   const gateway = new FakeStreamGateway(
     server,
     () => wsBase,
     { clientId: appKey, clientSecret: appSecret },
     now,
+    {
+      takePush,
+      callbackTypeOf: (outTrackId) => cards.get(outTrackId)?.callbackType,
+    },
   )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -611,6 +748,8 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
     robotCode: appKey,
     cards,
     robotMessages,
+    sessionReplies,
+    workNotices,
     callbacks,
     stream: gateway,
     recorder: {
@@ -634,10 +773,38 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       },
       clearFailures: () => {
         injected = []
+        drops = []
+      },
+      dropNextResponse: (method, path, times = 1) => {
+        drops.push({ method, path, times })
       },
       resetRateLimits: () => limiter.reset(),
       setPerApiPerSecond: (n) => {
         perApi = n
+      },
+      throttleGlobally: (times) => {
+        globalThrottle = times
+      },
+      usage: () => ({ ...usage }),
+      setUsage: (u) => {
+        if (u.apiCalls !== undefined) usage.apiCalls = u.apiCalls
+        if (u.pushes !== undefined) usage.pushes = u.pushes
+      },
+      setMonthlyQuota: (q) => {
+        if (q.apiCalls !== undefined) apiQuota = q.apiCalls
+        if (q.pushes !== undefined) pushQuota = q.pushes
+      },
+      newMonth: () => {
+        usage.apiCalls = 0
+        usage.pushes = 0
+      },
+      takePush: (kind) => takePush(kind),
+      banIp: (ms = 5 * 60_000, variant = 'json') => {
+        ipBan = { until: now() + ms, variant }
+      },
+      liftIpBan: () => {
+        ipBan = null
+        ipWindow.length = 0
       },
       applyCallbackResponse: (outTrackId, userId, response) => {
         const card = cards.get(outTrackId)

@@ -9,6 +9,10 @@ import { type WebSocket, WebSocketServer } from 'ws'
  * recorded), the WebSocket at `/connect?ticket=` admits each ticket once before it expires, and the test
  * drives pushes — robot messages and card taps as CALLBACK frames, contact events as EVENT frames, `ping`
  * and `disconnect` SYSTEM frames — each to one randomly chosen connection, recording every ack.
+ * Like DingTalk: robot messages are pushed once (never again, acked or not); a card tap is pushed over the
+ * stream only for a card created with `callbackType: STREAM`; robot and card pushes count against the
+ * monthly push budget; an ack counts only on the connection that carried its frame; after `disconnect`
+ * the server keeps the socket open (and accepts acks) for 10 s before closing it.
  */
 
 export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get'
@@ -25,6 +29,23 @@ interface Connection {
   id: string
   ws: WebSocket
   subscriptions: Array<{ type: string; topic: string }>
+  /** Set once a `disconnect` frame was sent: no new pushes go here. */
+  draining: boolean
+}
+
+export interface StreamGatewayHooks {
+  /** Counts a push against the monthly budget; false when the budget is spent (nothing is pushed). */
+  takePush?(kind: 'robot' | 'card' | 'event'): boolean
+  /** The `callbackType` a card was created with (taps go over the stream only for `STREAM`). */
+  callbackTypeOf?(outTrackId: string): string | undefined
+}
+
+/** Thrown by a push the platform would not make (budget spent, card routed to HTTP). */
+export class NotPushedError extends Error {
+  constructor(readonly reason: 'push_quota' | 'not_stream_card') {
+    super(`not pushed: ${reason}`)
+    this.name = 'NotPushedError'
+  }
 }
 
 type Rec = Record<string, unknown>
@@ -32,6 +53,8 @@ const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !
 
 export class FakeStreamGateway {
   readonly acks: StreamAck[] = []
+  /** Acks that came in on a connection other than the frame's (ignored, as DingTalk does). */
+  readonly strayAcks: StreamAck[] = []
   /** Every `connections/open` body (secrets redacted). */
   readonly opens: Array<{ clientId: unknown; subscriptions: unknown; accept: string | undefined }> = []
   private readonly tickets = new Map<
@@ -39,17 +62,20 @@ export class FakeStreamGateway {
     { expiresAt: number; subscriptions: Connection['subscriptions'] }
   >()
   private readonly connections = new Map<string, Connection>()
-  private readonly waiters = new Map<string, (ack: StreamAck) => void>()
+  private readonly waiters = new Map<string, { connId: string; resolve: (ack: StreamAck) => void }>()
   private readonly wss = new WebSocketServer({ noServer: true })
   /** Refuse this many upcoming `connections/open` calls with HTTP 500 (reconnect tests). */
   failOpens = 0
   ticketTtlMs = 90_000
+  /** How long a socket stays open after its `disconnect` frame (DingTalk: 10 s). */
+  drainMs = 10_000
 
   constructor(
     server: Server,
     private readonly wsBase: () => string,
     private readonly creds: { clientId: string; clientSecret: string },
     private readonly now: () => number,
+    private readonly hooks: StreamGatewayHooks = {},
   ) {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(req, socket, head),
@@ -91,7 +117,12 @@ export class FakeStreamGateway {
       return
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Connection = { id: randomBytes(6).toString('hex'), ws, subscriptions: t.subscriptions }
+      const conn: Connection = {
+        id: randomBytes(6).toString('hex'),
+        ws,
+        subscriptions: t.subscriptions,
+        draining: false,
+      }
       this.connections.set(conn.id, conn)
       ws.on('message', (data) => {
         let ack: unknown
@@ -102,23 +133,47 @@ export class FakeStreamGateway {
         }
         if (!isRec(ack) || !isRec(ack.headers)) return
         const a = ack as unknown as StreamAck
-        this.acks.push(a)
         const id = String(a.headers.messageId ?? '')
-        this.waiters.get(id)?.(a)
+        const waiter = this.waiters.get(id)
+        if (waiter && waiter.connId !== conn.id) {
+          this.strayAcks.push(a)
+          return
+        }
+        this.acks.push(a)
+        waiter?.resolve(a)
         this.waiters.delete(id)
       })
       ws.on('close', () => this.connections.delete(conn.id))
     })
   }
 
+  /** Open connections that still take pushes (not draining). */
   get connectionCount(): number {
+    return [...this.connections.values()].filter((c) => c.ws.readyState === c.ws.OPEN && !c.draining).length
+  }
+
+  /** Every socket still open, draining or not. */
+  get openSockets(): number {
     return [...this.connections.values()].filter((c) => c.ws.readyState === c.ws.OPEN).length
   }
 
-  private pick(type: 'CALLBACK' | 'EVENT' | 'SYSTEM', topic: string): Connection {
+  /** The id of one open, non-draining connection (for pinning a push to it). */
+  connectionIds(): string[] {
+    return [...this.connections.values()]
+      .filter((c) => c.ws.readyState === c.ws.OPEN && !c.draining)
+      .map((c) => c.id)
+  }
+
+  private pick(type: 'CALLBACK' | 'EVENT' | 'SYSTEM', topic: string, connId?: string): Connection {
+    if (connId) {
+      const c = this.connections.get(connId)
+      if (!c || c.ws.readyState !== c.ws.OPEN) throw new Error(`connection ${connId} is not open`)
+      return c
+    }
     const open = [...this.connections.values()].filter(
       (c) =>
         c.ws.readyState === c.ws.OPEN &&
+        !c.draining &&
         (type === 'SYSTEM' ||
           c.subscriptions.some(
             (s) => s.type === type && (type === 'EVENT' ? s.topic === '*' : s.topic === topic),
@@ -136,8 +191,9 @@ export class FakeStreamGateway {
     data: unknown,
     extraHeaders: Rec = {},
     timeoutMs = 2000,
+    connId?: string,
   ): Promise<StreamAck> {
-    const conn = this.pick(type, topic)
+    const conn = this.pick(type, topic, connId)
     const messageId = `msg_${randomBytes(8).toString('hex')}`
     const frame = {
       specVersion: '1.0',
@@ -158,22 +214,36 @@ export class FakeStreamGateway {
         this.waiters.delete(messageId)
         reject(new Error(`no ack for ${topic} within ${timeoutMs} ms`))
       }, timeoutMs)
-      this.waiters.set(messageId, (ack) => {
-        clearTimeout(timer)
-        resolve(ack)
+      this.waiters.set(messageId, {
+        connId: conn.id,
+        resolve: (ack) => {
+          clearTimeout(timer)
+          resolve(ack)
+        },
       })
       conn.ws.send(JSON.stringify(frame))
     })
   }
 
-  /** A robot message; resolves with the ack. */
-  pushRobot(payload: Rec): Promise<StreamAck> {
-    return this.push('CALLBACK', TOPIC_ROBOT, payload)
+  /**
+   * A robot message, pushed once: resolves with the ack, or rejects when none came (DingTalk does not push
+   * it again either way).
+   */
+  pushRobot(payload: Rec, connId?: string): Promise<StreamAck> {
+    if (this.hooks.takePush && !this.hooks.takePush('robot')) throw new NotPushedError('push_quota')
+    return this.push('CALLBACK', TOPIC_ROBOT, payload, {}, 2000, connId)
   }
 
-  /** A card tap; resolves with the parsed `response` that would update the card. */
-  async pushCard(payload: Rec): Promise<unknown> {
-    const ack = await this.push('CALLBACK', TOPIC_CARD, payload)
+  /**
+   * A card tap, only for a card created with `callbackType: STREAM`; resolves with the parsed `response`
+   * that would update the card.
+   */
+  async pushCard(payload: Rec, connId?: string): Promise<unknown> {
+    const outTrackId = typeof payload.outTrackId === 'string' ? payload.outTrackId : ''
+    if (this.hooks.callbackTypeOf && this.hooks.callbackTypeOf(outTrackId) !== 'STREAM')
+      throw new NotPushedError('not_stream_card')
+    if (this.hooks.takePush && !this.hooks.takePush('card')) throw new NotPushedError('push_quota')
+    const ack = await this.push('CALLBACK', TOPIC_CARD, payload, {}, 2000, connId)
     const data: unknown = JSON.parse(ack.data)
     return isRec(data) ? data.response : undefined
   }
@@ -197,9 +267,14 @@ export class FakeStreamGateway {
     return this.push('SYSTEM', 'ping', { opaque })
   }
 
-  /** Load-balancing disconnect: tell every connection, then close them after `closeAfterMs`. */
-  disconnectAll(closeAfterMs = 50): void {
+  /**
+   * Load-balancing disconnect: tell every connection, stop pushing to it, keep it open (acks still count)
+   * for `closeAfterMs` (default `drainMs`, DingTalk's 10 s), then close it.
+   */
+  disconnectAll(closeAfterMs = this.drainMs): void {
     for (const c of this.connections.values()) {
+      if (c.draining) continue
+      c.draining = true
       c.ws.send(
         JSON.stringify({
           specVersion: '1.0',
