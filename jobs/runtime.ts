@@ -63,6 +63,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       clock,
       platforms,
       processors: {
+        bootstrapAdmins: env.FLOWCARD_ADMINS,
         webhookPublicOnly:
           env.WEBHOOK_PRIVATE_TARGETS === 'deny' ||
           (env.WEBHOOK_PRIVATE_TARGETS === 'auto' && env.NODE_ENV === 'production'),

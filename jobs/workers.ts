@@ -25,7 +25,7 @@ export interface StartWorkersOptions {
   /** Relay options, or `false` to run no relay here (another process relays, or the test drives it). */
   relay?: RelayOptions | false
   /** Extra processor settings (timeouts). */
-  processors?: Pick<ProcessorDeps, 'webhookTimeoutMs' | 'webhookPublicOnly'>
+  processors?: Pick<ProcessorDeps, 'webhookTimeoutMs' | 'webhookPublicOnly' | 'bootstrapAdmins'>
 }
 
 export interface Workers {

@@ -48,6 +48,7 @@ const app = createApp({
   clock: runtime.clock,
   sessionSecret: env.SESSION_SECRET ?? localSessionSecret(env.DATA_DIR),
   storage,
+  platforms: runtime.platforms,
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
   ...(dingtalk ? { dingtalk: { ...dingtalk.inbound, ingest: ingestBatcher.ingest } } : {}),
   loginExchangers: {

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/client'
-import { chats, messages, tenants } from '../../db/schema'
+import { chats, messages } from '../../db/schema'
 import { type CardActionHandler, cardActions as defaultCardActions } from '../cards/actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
@@ -10,6 +10,7 @@ import type { CommandSpec } from '../commands/types'
 import { sendCard, sendText } from '../domain/chat/send'
 import { type Clock, type Logger, type ServiceContext, withTransaction } from '../domain/context'
 import { chatMessageOf, DomainError } from '../domain/errors'
+import { ensureTenant, SYNC_DIRECTORY } from '../domain/org/ensure-tenant'
 import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
 import { emit } from '../domain/outbox'
 import { newId } from '../lib/ids'
@@ -33,7 +34,7 @@ export interface DispatchDeps {
   cardActions?: Record<string, CardActionHandler>
 }
 
-export const SYNC_DIRECTORY = 'org.sync_directory'
+export { SYNC_DIRECTORY }
 
 export interface DispatchOptions {
   /** How many times this message was put back because its sender was not in the directory yet. */
@@ -85,24 +86,24 @@ async function ensureActor(
   platform: PlatformName,
   tenantKey: string,
   openId: string | null = null,
-): Promise<ResolvedActor> {
+): Promise<ResolvedActor & { created?: boolean }> {
   const existing = await resolveActor(deps.database.db, platform, tenantKey, openId)
   if (existing) return existing
-  const id = newId('ten')
-  await deps.database.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(tenants)
-      .values({ id, name: tenantKey, platform, platformTenantKey: tenantKey })
-      .onConflictDoNothing()
-      .returning({ id: tenants.id })
-    if (inserted.length > 0) {
-      const ctx = systemContext(deps, id, tx)
-      await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: id } })
-    }
+  const { created } = await ensureTenant({
+    ctx: { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+    input: { platform, tenantKey },
   })
-  const created = await resolveActor(deps.database.db, platform, tenantKey, openId)
-  if (!created) throw new Error(`tenant ${tenantKey} could not be created`)
-  return created
+  const resolved = await resolveActor(deps.database.db, platform, tenantKey, openId)
+  if (!resolved) throw new Error(`tenant ${tenantKey} could not be created`)
+  return { ...resolved, created }
+}
+
+/** Fetches one person the directory does not know yet, in the background, ahead of the full sync. */
+async function fetchPersonSoon(deps: DispatchDeps, tenantId: string, openId: string): Promise<void> {
+  await emit(systemContext(deps, tenantId, deps.database.db), {
+    topic: APPLY_CONTACT_CHANGE,
+    payload: { tenantId, entity: 'user', change: 'updated', externalId: openId, firstContact: true },
+  })
 }
 
 /**
@@ -112,7 +113,14 @@ async function ensureActor(
  */
 async function handleContactChange(deps: DispatchDeps, event: InboundContactChanged): Promise<void> {
   const known = await resolveActor(deps.database.db, event.platform, event.tenantKey, null)
-  if (!known || event.externalId === '0') {
+  if (!known) {
+    // First contact (the app installed or opened): the new tenant's full sync is queued with it.
+    const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
+    if (event.entity === 'user' && event.externalId !== '0' && event.change !== 'deleted')
+      await fetchPersonSoon(deps, tenantId, event.externalId)
+    return
+  }
+  if (event.externalId === '0') {
     await requestDirectorySync(deps, event.platform, event.tenantKey)
     return
   }
@@ -132,7 +140,8 @@ async function requestDirectorySync(
   platform: PlatformName,
   tenantKey: string,
 ): Promise<void> {
-  const { tenantId } = await ensureActor(deps, platform, tenantKey)
+  const { tenantId, created } = await ensureActor(deps, platform, tenantKey)
+  if (created) return // a new tenant's sync was queued with it
   await emit(systemContext(deps, tenantId, deps.database.db), {
     topic: SYNC_DIRECTORY,
     payload: { tenantId },
@@ -161,7 +170,13 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     await emit(ctx, [
       {
         topic: APPLY_CONTACT_CHANGE,
-        payload: { tenantId, entity: 'user', change: 'updated', externalId: event.sender.openId },
+        payload: {
+          tenantId,
+          entity: 'user',
+          change: 'updated',
+          externalId: event.sender.openId,
+          firstContact: true,
+        },
       },
       {
         topic: INBOUND_EVENT,
@@ -287,6 +302,17 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
     event.operator.openId,
   )
   const user = resolved?.user
+  if (!user && event.platform !== 'devchat') {
+    // A tap from someone the directory does not know yet (a new tenant, a new hire): fetch them now.
+    const { tenantId } = resolved ?? (await ensureActor(deps, event.platform, event.tenantKey))
+    await fetchPersonSoon(deps, tenantId, event.operator.openId)
+    return {
+      toast: {
+        kind: 'info',
+        text: '正在同步通讯录，请几秒后再试 / Syncing the directory, try again in a few seconds',
+      },
+    }
+  }
   if (!resolved || !user || user.status !== 'active') {
     return { toast: { kind: 'error', text: '你没有权限执行此操作 / You are not allowed to do this' } }
   }
@@ -333,6 +359,10 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
 
 async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promise<void> {
   const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
+  if (event.operator) {
+    const op = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.operator.openId)
+    if (!op?.user) await fetchPersonSoon(deps, tenantId, event.operator.openId)
+  }
   await deps.database.db
     .insert(chats)
     .values({

@@ -46,7 +46,13 @@ export interface DingtalkStack {
 export async function startDingtalkStack(
   fake: FakeDingtalk,
   database: Database,
-  options: { limiter?: RateLimiter } = {},
+  options: {
+    limiter?: RateLimiter
+    /** Skip creating the tenant and syncing the fake's directory (first contact creates it). */
+    noTenant?: boolean
+    /** Extra environment (FLOWCARD_ADMINS). */
+    env?: Record<string, string>
+  } = {},
 ): Promise<DingtalkStack> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
   const clock = systemClock
@@ -73,14 +79,17 @@ export async function startDingtalkStack(
     },
   )
   const queue = new InlineQueue()
+  const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off', ...options.env })
+  const platforms = new PlatformRegistry().register(platform)
   const { relay } = await startWorkers({
     database,
     queue,
     logger,
     clock,
-    platforms: new PlatformRegistry().register(platform),
+    platforms,
     concurrency: 8,
     relay: { pollMs: 50 },
+    processors: { bootstrapAdmins: env.FLOWCARD_ADMINS },
   })
   if (!relay) throw new Error('startWorkers started no relay')
   const inboundOptions: DingtalkInboundOptions = {
@@ -92,7 +101,8 @@ export async function startDingtalkStack(
     render: platform.render,
   }
   const app = createApp({
-    env: parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off' }),
+    env,
+    platforms,
     database,
     queue,
     logger,
@@ -106,13 +116,15 @@ export async function startDingtalkStack(
       },
     },
   })
-  const tenantId = await createSyncedTenant(database, {
-    platform,
-    tenantKey: fake.corpId,
-    name: 'DingTalk test',
-    clock,
-    logger,
-  })
+  const tenantId = options.noTenant
+    ? ''
+    : await createSyncedTenant(database, {
+        platform,
+        tenantKey: fake.corpId,
+        name: 'DingTalk test',
+        clock,
+        logger,
+      })
   const settle = (timeoutMs?: number) => settleOutbox(database, timeoutMs)
   return {
     database,
