@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
+import { adminRoutes } from './http/routes/admin'
 import { approvalRoutes } from './http/routes/approvals'
 import { documentApprovalWebhooks, externalApprovalRoutes } from './http/routes/approvals-external'
 import { approvalFileRoutes } from './http/routes/approvals-files'
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))
   app.route('/api/v1', noticeRoutes())
+  app.route('/api/v1', adminRoutes())
   if (deps.feishu)
     app.route(
       '/',

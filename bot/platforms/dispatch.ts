@@ -308,8 +308,8 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
     await fetchPersonSoon(deps, tenantId, event.operator.openId)
     return {
       toast: {
-        kind: 'info',
-        text: '正在同步通讯录，请几秒后再试 / Syncing the directory, try again in a few seconds',
+        kind: 'error',
+        text: '你没有权限执行此操作；如果你刚加入，正在同步通讯录，请几秒后再试 / You are not allowed to do this; if you just joined, the directory is syncing, try again in a few seconds',
       },
     }
   }

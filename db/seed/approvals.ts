@@ -1,5 +1,4 @@
 import {
-  defaultApprovalTemplates,
   expenseTemplate,
   installTemplates,
   leaveTemplate,
@@ -123,7 +122,7 @@ export function demoApprovalTemplates(org: SeededOrg): TemplateDefinitionInput[]
 
 export { expenseTemplate, leaveTemplate }
 
-/** Seeds the demo templates, then the defaults the demo does not have (a `DemoSeeder`). */
+/** Seeds the demo templates into a freshly seeded tenant (a `DemoSeeder`). */
 export async function seedApprovalTemplates(db: DbOrTx, org: SeededOrg): Promise<void> {
-  await installTemplates(db, org.tenantId, [...demoApprovalTemplates(org), ...defaultApprovalTemplates()])
+  await installTemplates(db, org.tenantId, demoApprovalTemplates(org))
 }

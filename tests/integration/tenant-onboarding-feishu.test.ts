@@ -78,9 +78,7 @@ describe('a company that just installed the Feishu app', () => {
     const leaders = await stack.database.rows<{ name: string }>(sql`
       select u.name from user_roles ur join roles r on r.id = ur.role_id join users u on u.id = ur.user_id
       where r.key = 'dept_head' and ur.source = 'leader' order by u.name`)
-    expect(leaders.map((l) => l.name).sort()).toEqual(
-      ['李四', '王五', '赵六', '孙七', '周八', '吴九'].sort(),
-    )
+    expect(leaders.map((l) => l.name).sort()).toEqual(['李四', '王五', '赵六', '孙七', '周八', '吴九'].sort())
     const me = await api(employeeToken, '/me')
     expect(((await me.json()) as { roles: string[] }).roles).toContain('employee')
     expect(adminToken).not.toBe('')
@@ -105,5 +103,62 @@ describe('a company that just installed the Feishu app', () => {
     expect(body.msg_type).toBe('interactive')
     expect(body.content).toContain('请假')
     expect(body.content).not.toContain('还没有审批模板')
+  })
+
+  it('lets the app admin use the admin API, and refuses everyone else on every admin route', async () => {
+    const people = await api(adminToken, '/admin/people?limit=100')
+    expect(people.status).toBe(200)
+    const list = (await people.json()) as {
+      items: Array<{ name: string; roles: Array<{ key: string; source: string }> }>
+    }
+    const zhangsan = list.items.find((p) => p.name === '张三')
+    expect(zhangsan?.roles).toContainEqual(
+      expect.objectContaining({ key: 'admin', source: 'platform_admin' }),
+    )
+    const status = await api(adminToken, '/admin/directory')
+    expect(((await status.json()) as { lastSyncedAt: string | null }).lastSyncedAt).not.toBeNull()
+    const rolesRes = await api(adminToken, '/admin/roles')
+    const rolesBody = await rolesRes.json()
+    expect(rolesRes.status, JSON.stringify(rolesBody)).toBe(200)
+    const roles = rolesBody as {
+      items: Array<{ id: string; key: string }>
+    }
+    const marketing = roles.items.find((r) => r.key === 'marketing')
+    expect(marketing).toBeDefined()
+    const roleId = marketing?.id ?? ''
+    const adminRole = roles.items.find((r) => r.key === 'admin')?.id ?? ''
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/admin/permissions'],
+      ['GET', '/admin/directory'],
+      ['POST', '/admin/directory/sync'],
+      ['GET', '/admin/people'],
+      ['GET', '/admin/departments'],
+      ['GET', '/admin/roles'],
+      ['POST', '/admin/roles', { key: 'auditor', name: '审计', permissions: ['audit.view'] }],
+      ['PATCH', `/admin/roles/${roleId}`, { dataScope: 'all' }],
+      ['GET', `/admin/roles/${roleId}/members`],
+      ['POST', `/admin/roles/${roleId}/members`, { userIds: ['x'] }],
+      ['DELETE', `/admin/roles/${adminRole}/members/users/x`],
+      ['DELETE', `/admin/roles/${roleId}/members/departments/x`],
+      ['GET', '/admin/audit'],
+      ['GET', '/admin/audit/export'],
+      ['POST', '/admin/approval-templates/leave/disable'],
+      ['POST', '/admin/approval-templates/leave/enable'],
+    ]
+    for (const [method, path, payload] of routes) {
+      const res = await api(employeeToken, path, {
+        method,
+        ...(payload ? { body: JSON.stringify(payload) } : {}),
+      })
+      expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 403`)
+      const err = (await res.json()) as { error: { message: string } }
+      expect(err.error.message).toMatch(/needs the (org\.admin|audit\.view|approvals\.admin) permission/)
+    }
+    const doc = (await (await stack.app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, unknown>
+      components: { schemas: Record<string, { enum?: string[] }> }
+    }
+    expect(Object.keys(doc.paths)).toContain('/api/v1/admin/roles/{roleId}/members')
+    expect(doc.components.schemas.PermissionName?.enum).toContain('approvals.admin')
   })
 })

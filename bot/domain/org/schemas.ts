@@ -46,7 +46,7 @@ export const syncRoleGrantsSchema = z.object({
   platform: z.enum(['feishu', 'dingtalk', 'devchat']),
   /** The platform's app administrators (open ids); null when the platform does not tell. */
   platformAdminOpenIds: z.array(z.string().min(1).max(200)).max(10_000).nullable(),
-  /** FLOWCARD_ADMINS: emails, mobiles, platform user ids or open ids. */
-  bootstrapAdmins: z.array(z.string().min(1).max(200)).max(1000).default([]),
+  /** FLOWCARD_ADMINS: emails, mobiles, platform user ids or open ids; null leaves those grants alone. */
+  bootstrapAdmins: z.array(z.string().min(1).max(200)).max(1000).nullable().default(null),
 })
 export type SyncRoleGrantsInput = z.input<typeof syncRoleGrantsSchema>

@@ -118,15 +118,16 @@ export async function syncRoleGrants({
       for (const i of identities)
         if (i.openId && upstream.has(i.openId)) want(i.userId, adminRole, 'platform_admin')
     }
-    if (bootstrapAdmins.length > 0) {
+    if (bootstrapAdmins && bootstrapAdmins.length > 0) {
       for (const p of people) {
         const person = { email: p.email, mobile: p.mobile, ids: idsOf.get(p.id) ?? [] }
         if (bootstrapAdmins.some((e) => matchesBootstrapAdmin(e, person))) want(p.id, adminRole, 'env')
       }
     }
 
-    const managed: GrantSource[] = ['leader', 'everyone', 'department', 'env']
+    const managed: GrantSource[] = ['leader', 'everyone', 'department']
     if (platformAdminOpenIds) managed.push('platform_admin')
+    if (bootstrapAdmins) managed.push('env')
     const current = await tx
       .select({ userId: userRoles.userId, roleId: userRoles.roleId, source: userRoles.source })
       .from(userRoles)
