@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
 import { clientAddress, HTTP_RATES, rateLimit } from './http/middleware/rate-limit'
+import { adminRoutes } from './http/routes/admin'
 import { approvalRoutes } from './http/routes/approvals'
 import { documentApprovalWebhooks, externalApprovalRoutes } from './http/routes/approvals-external'
 import { approvalFileRoutes } from './http/routes/approvals-files'
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', noticeRoutes())
   app.route('/api/v1', reportRoutes())
   app.route('/api/v1', platformUsageRoutes())
+  app.route('/api/v1', adminRoutes())
   if (deps.feishu)
     app.route(
       '/',

@@ -70,6 +70,20 @@ export const envSchema = z.object({
   WEBHOOK_PRIVATE_TARGETS: z
     .enum(['auto', 'allow', 'deny'], { message: "expected 'auto', 'allow' or 'deny'" })
     .default('auto'),
+  /**
+   * People made admins of their tenant whatever the platform says: comma-separated emails, mobiles or
+   * platform user ids (for platforms or app permissions that do not expose the app's administrators).
+   */
+  FLOWCARD_ADMINS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(/[,;\n]+/)
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(200)).max(1000, { message: 'at most 1000 entries' })),
   FEISHU_APP_ID: z
     .string()
     .regex(/^cli_[0-9a-zA-Z]+$/, { message: 'expected a Feishu app id starting with cli_' })

@@ -77,6 +77,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       // flight only queue more statements in front of a card tap's, without finishing jobs any sooner.
       concurrency: database.kind === 'pglite' ? 4 : 16,
       processors: {
+        bootstrapAdmins: env.FLOWCARD_ADMINS,
         webhookPublicOnly: !privateWebhookTargetsAllowed(env),
       },
       onFailed: (job, _payload, error) => {

@@ -27,7 +27,7 @@ export interface StartWorkersOptions {
   /** Relay options, or `false` to run no relay here (another process relays, or the test drives it). */
   relay?: RelayOptions | false
   /** Extra processor settings (timeouts). */
-  processors?: Pick<ProcessorDeps, 'webhookTimeoutMs' | 'webhookPublicOnly'>
+  processors?: Pick<ProcessorDeps, 'webhookTimeoutMs' | 'webhookPublicOnly' | 'bootstrapAdmins'>
   /**
    * Adapt worker concurrency and relay batch size to event-loop delay (default on), so background work
    * yields to requests sharing the loop (or, in a job child, to the HTTP parent's reported delay).

@@ -85,13 +85,24 @@ async function ensureActor(
   platform: PlatformName,
   tenantKey: string,
   openId: string | null = null,
-): Promise<ResolvedActor> {
+): Promise<ResolvedActor & { created?: boolean }> {
   const existing = await resolveActor(deps.database.db, platform, tenantKey, openId)
   if (existing) return existing
-  await ensureTenant({ ...deps, input: { platform, tenantKey } })
-  const created = await resolveActor(deps.database.db, platform, tenantKey, openId)
-  if (!created) throw new Error(`tenant ${tenantKey} could not be created`)
-  return created
+  const { created } = await ensureTenant({
+    ctx: { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+    input: { platform, tenantKey },
+  })
+  const resolved = await resolveActor(deps.database.db, platform, tenantKey, openId)
+  if (!resolved) throw new Error(`tenant ${tenantKey} could not be created`)
+  return { ...resolved, created }
+}
+
+/** Fetches one person the directory does not know yet, in the background, ahead of the full sync. */
+async function fetchPersonSoon(deps: DispatchDeps, tenantId: string, openId: string): Promise<void> {
+  await emit(systemContext(deps, tenantId, deps.database.db), {
+    topic: APPLY_CONTACT_CHANGE,
+    payload: { tenantId, entity: 'user', change: 'updated', externalId: openId, firstContact: true },
+  })
 }
 
 /**
@@ -101,7 +112,14 @@ async function ensureActor(
  */
 async function handleContactChange(deps: DispatchDeps, event: InboundContactChanged): Promise<void> {
   const known = await resolveActor(deps.database.db, event.platform, event.tenantKey, null)
-  if (!known || event.externalId === '0') {
+  if (!known) {
+    // First contact (the app installed or opened): the new tenant's full sync is queued with it.
+    const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
+    if (event.entity === 'user' && event.externalId !== '0' && event.change !== 'deleted')
+      await fetchPersonSoon(deps, tenantId, event.externalId)
+    return
+  }
+  if (event.externalId === '0') {
     await requestDirectorySync(deps, event.platform, event.tenantKey)
     return
   }
@@ -121,7 +139,8 @@ async function requestDirectorySync(
   platform: PlatformName,
   tenantKey: string,
 ): Promise<void> {
-  const { tenantId } = await ensureActor(deps, platform, tenantKey)
+  const { tenantId, created } = await ensureActor(deps, platform, tenantKey)
+  if (created) return // a new tenant's sync was queued with it
   await emit(systemContext(deps, tenantId, deps.database.db), {
     topic: SYNC_DIRECTORY,
     payload: { tenantId },
@@ -150,7 +169,13 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     await emit(ctx, [
       {
         topic: APPLY_CONTACT_CHANGE,
-        payload: { tenantId, entity: 'user', change: 'updated', externalId: event.sender.openId },
+        payload: {
+          tenantId,
+          entity: 'user',
+          change: 'updated',
+          externalId: event.sender.openId,
+          firstContact: true,
+        },
       },
       {
         topic: INBOUND_EVENT,
@@ -282,6 +307,17 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
     event.operator.openId,
   )
   const user = resolved?.user
+  if (!user && event.platform !== 'devchat') {
+    // A tap from someone the directory does not know yet (a new tenant, a new hire): fetch them now.
+    const { tenantId } = resolved ?? (await ensureActor(deps, event.platform, event.tenantKey))
+    await fetchPersonSoon(deps, tenantId, event.operator.openId)
+    return {
+      toast: {
+        kind: 'error',
+        text: '你没有权限执行此操作；如果你刚加入，正在同步通讯录，请几秒后再试 / You are not allowed to do this; if you just joined, the directory is syncing, try again in a few seconds',
+      },
+    }
+  }
   if (!resolved || !user || user.status !== 'active') {
     return { toast: { kind: 'error', text: '你没有权限执行此操作 / You are not allowed to do this' } }
   }
@@ -328,6 +364,10 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
 
 async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promise<void> {
   const { tenantId } = await ensureActor(deps, event.platform, event.tenantKey)
+  if (event.operator) {
+    const op = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.operator.openId)
+    if (!op?.user) await fetchPersonSoon(deps, tenantId, event.operator.openId)
+  }
   const ctx = systemContext(deps, tenantId, deps.database.db)
   await recordChat({
     ctx,

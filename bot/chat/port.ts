@@ -55,6 +55,11 @@ export interface ChatPlatform {
     entity: 'user' | 'department',
     externalId: string,
   ): Promise<DirectoryUser | DirectoryDepartment | null>
+  /**
+   * The open ids of the app's administrators on the platform (Feishu app admins, DingTalk admins), re-read
+   * on every directory sync; null when the platform or the app's permissions do not tell.
+   */
+  listAdmins?(tenant: TenantRef): Promise<string[] | null>
   /** Exchange a mini-app login code for the platform user. */
   exchangeLoginCode?(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
   /** Who has read a message the bot sent (Feishu read_users), where the platform tells. */

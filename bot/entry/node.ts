@@ -76,6 +76,7 @@ const app = createApp({
   storage,
   // Shared through Redis when REDIS_URL is set, so every instance draws from one budget.
   rateLimiter: createRateLimiter(env.REDIS_URL),
+  platforms: runtime.platforms,
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
   // In stream mode every push arrives over the stream: the HTTP callback routes are not mounted at all.
   ...(dingtalk?.mode === 'webhook'

@@ -21,6 +21,11 @@ export interface AppDeps {
   loginExchangers?: Partial<
     Record<'feishu' | 'dingtalk', (code: string) => Promise<{ tenantKey: string; openId: string }>>
   >
+  /**
+   * The chat platform adapters, for first contact: a login on a tenant or by a person not synced yet
+   * fetches them from the platform on the spot.
+   */
+  platforms?: import('../platforms/bootstrap').BootstrapDeps['platforms']
   /** Feishu HTTP callbacks (`/webhooks/feishu/*`), mounted only when Feishu is configured. */
   feishu?: FeishuInboundOptions
   /** DingTalk HTTP callbacks (`/webhooks/dingtalk/*`), mounted only when DingTalk is configured. */

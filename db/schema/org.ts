@@ -125,12 +125,26 @@ export const roles = pgTable(
     tenantId: tenantId(),
     key: text().notNull(),
     name: text().notNull(),
+    nameEn: text(),
+    description: text(),
     dataScope: dataScopeEnum().notNull().default('self'),
     permissions: jsonb().$type<string[]>().notNull().default([]),
+    /** One of the roles every tenant starts with (its key cannot change; it cannot be deleted). */
+    builtIn: boolean().notNull().default(false),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('roles_tenant_key_uq').on(t.tenantId, t.key)],
 )
+
+/**
+ * Why someone holds a role. A directory sync recomputes every source but `manual`, so it never takes away
+ * what an admin granted by hand: `platform_admin` (the platform's app administrators), `env` (the
+ * FLOWCARD_ADMINS bootstrap list), `leader` (department leaders), `department` (members of a department
+ * granted the role as a whole), `everyone` (the role every active person holds).
+ */
+export const GRANT_SOURCES = ['manual', 'platform_admin', 'env', 'leader', 'department', 'everyone'] as const
+export type GrantSource = (typeof GRANT_SOURCES)[number]
 
 export const userRoles = pgTable(
   'user_roles',
@@ -138,8 +152,29 @@ export const userRoles = pgTable(
     tenantId: tenantId(),
     userId: text().notNull(),
     roleId: text().notNull(),
+    source: text({ enum: GRANT_SOURCES }).notNull().default('manual'),
+    createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index('user_roles_tenant_idx').on(t.tenantId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.roleId, t.source] }),
+    index('user_roles_tenant_idx').on(t.tenantId),
+    index('user_roles_tenant_role_idx').on(t.tenantId, t.roleId),
+  ],
+)
+
+/** A whole department (and every department below it) granted a role; members hold it with source `department`. */
+export const roleDepartments = pgTable(
+  'role_departments',
+  {
+    tenantId: tenantId(),
+    roleId: text().notNull(),
+    departmentId: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.roleId, t.departmentId] }),
+    index('role_departments_tenant_idx').on(t.tenantId),
+  ],
 )
 
 export const tenantsRelations = relations(tenants, ({ many }) => ({

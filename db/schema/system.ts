@@ -21,7 +21,10 @@ export const auditLog = pgTable(
     meta: jsonb(),
     at: createdAt(),
   },
-  (t) => [index('audit_log_tenant_target_idx').on(t.tenantId, t.targetType, t.targetId)],
+  (t) => [
+    index('audit_log_tenant_target_idx').on(t.tenantId, t.targetType, t.targetId),
+    index('audit_log_tenant_at_idx').on(t.tenantId, t.at),
+  ],
 )
 
 export type OutboxStatus = 'pending' | 'relayed' | 'done' | 'failed'

@@ -1,8 +1,10 @@
-import { checkDefinition } from '../../bot/domain/approvals/create-template'
+import {
+  expenseTemplate,
+  installTemplates,
+  leaveTemplate,
+} from '../../bot/domain/approvals/default-templates'
 import type { TemplateDefinitionInput } from '../../bot/domain/approvals/schemas'
-import { newId } from '../../bot/lib/ids'
 import type { DbOrTx } from '../client'
-import { approvalTemplates, approvalTemplateVersions } from '../schema'
 import type { SeededOrg } from './org'
 
 const need = (map: Record<string, string>, key: string): string => {
@@ -118,185 +120,9 @@ export function demoApprovalTemplates(org: SeededOrg): TemplateDefinitionInput[]
   ]
 }
 
-/** 请假: direct manager; over 3 days also the head of the department above; CC HR. */
-export function leaveTemplate(): TemplateDefinitionInput {
-  return {
-    key: 'leave',
-    name: '请假',
-    nameEn: 'Leave',
-    description: '请假申请：超过 3 天需上级部门负责人审批',
-    aliases: ['请假', 'leave'],
-    form: [
-      {
-        key: 'kind',
-        label: '请假类型',
-        labelEn: 'Type',
-        type: 'select',
-        required: true,
-        options: [
-          { value: 'annual', label: '年假' },
-          { value: 'personal', label: '事假' },
-          { value: 'sick', label: '病假' },
-          { value: 'compensatory', label: '调休' },
-        ],
-      },
-      { key: 'dates', label: '请假时间', labelEn: 'Dates', type: 'dateRange', required: true },
-      {
-        key: 'reason',
-        label: '请假事由',
-        labelEn: 'Reason',
-        type: 'textarea',
-        required: true,
-        maxLength: 500,
-      },
-      { key: 'handover', label: '工作交接人', labelEn: 'Cover', type: 'user' },
-    ],
-    flow: {
-      nodes: [
-        { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'days',
-        },
-        {
-          id: 'days',
-          type: 'condition',
-          name: '请假天数',
-          branches: [
-            {
-              name: '超过 3 天',
-              when: [{ kind: 'form', field: 'dates', op: 'gt', value: 3 }],
-              next: 'head',
-            },
-          ],
-          defaultNext: 'hr',
-        },
-        {
-          id: 'head',
-          type: 'approval',
-          name: '部门负责人',
-          approvers: { kind: 'department_head', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'skip',
-          next: 'hr',
-        },
-        { id: 'hr', type: 'cc', name: '抄送人事', approvers: { kind: 'role', roleKey: 'hr' }, next: 'end' },
-        { id: 'end', type: 'end' },
-      ],
-    },
-    settings: {
-      dedupe: 'consecutive',
-      initiatorAutoPass: true,
-      remindAfterHours: 4,
-      escalateAfterHours: 24,
-      escalateAction: 'to_manager',
-      titleField: 'reason',
-    },
-  }
-}
-
-/** 报销: direct manager; over ¥5,000 also finance. */
-export function expenseTemplate(): TemplateDefinitionInput {
-  return {
-    key: 'expense',
-    name: '报销',
-    nameEn: 'Expense',
-    description: '费用报销：超过 5000 元需财务审批',
-    aliases: ['报销', 'expense'],
-    form: [
-      {
-        key: 'category',
-        label: '费用类型',
-        labelEn: 'Category',
-        type: 'select',
-        required: true,
-        options: [
-          { value: 'travel', label: '差旅' },
-          { value: 'entertainment', label: '招待' },
-          { value: 'office', label: '办公' },
-          { value: 'other', label: '其他' },
-        ],
-      },
-      { key: 'amount', label: '报销金额', labelEn: 'Amount', type: 'money', required: true, min: 1 },
-      { key: 'date', label: '发生日期', labelEn: 'Date', type: 'date', required: true },
-      { key: 'description', label: '费用说明', labelEn: 'Description', type: 'textarea', required: true },
-      { key: 'receipts', label: '发票', labelEn: 'Receipts', type: 'attachment' },
-    ],
-    flow: {
-      nodes: [
-        { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'amount',
-        },
-        {
-          id: 'amount',
-          type: 'condition',
-          name: '报销金额',
-          branches: [
-            {
-              name: '超过 5000 元',
-              when: [{ kind: 'form', field: 'amount', op: 'gt', value: 500_000 }],
-              next: 'finance',
-            },
-          ],
-          defaultNext: 'end',
-        },
-        {
-          id: 'finance',
-          type: 'approval',
-          name: '财务审批',
-          approvers: { kind: 'role', roleKey: 'finance' },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'end',
-        },
-        { id: 'end', type: 'end' },
-      ],
-    },
-    settings: {
-      dedupe: 'any_previous',
-      initiatorAutoPass: true,
-      remindAfterHours: 8,
-      escalateAction: 'to_manager',
-      titleField: 'description',
-    },
-  }
-}
+export { expenseTemplate, leaveTemplate }
 
 /** Seeds the demo templates into a freshly seeded tenant (a `DemoSeeder`). */
 export async function seedApprovalTemplates(db: DbOrTx, org: SeededOrg): Promise<void> {
-  for (const input of demoApprovalTemplates(org)) {
-    const def = checkDefinition(input)
-    const id = newId('apt')
-    await db.insert(approvalTemplates).values({
-      id,
-      tenantId: org.tenantId,
-      key: def.key,
-      name: def.name,
-      nameEn: def.nameEn ?? null,
-      description: def.description ?? null,
-      aliases: def.aliases,
-      currentVersion: 1,
-    })
-    await db.insert(approvalTemplateVersions).values({
-      id: newId('apv'),
-      tenantId: org.tenantId,
-      templateId: id,
-      version: 1,
-      form: def.form,
-      flow: def.flow,
-      settings: def.settings,
-    })
-  }
+  await installTemplates(db, org.tenantId, demoApprovalTemplates(org))
 }

@@ -88,16 +88,17 @@ export async function seedOrg(
       externalId: d.key,
     })),
   )
-  await db.insert(roles).values(
-    spec.roles.map((r) => ({
-      id: req(roleIds, r.key),
-      tenantId,
-      key: r.key,
-      name: r.name,
-      dataScope: r.scope,
-      permissions: r.permissions ?? [],
-    })),
-  )
+  if (spec.roles.length > 0)
+    await db.insert(roles).values(
+      spec.roles.map((r) => ({
+        id: req(roleIds, r.key),
+        tenantId,
+        key: r.key,
+        name: r.name,
+        dataScope: r.scope,
+        permissions: r.permissions ?? [],
+      })),
+    )
   await db.insert(users).values(
     spec.people.map((p) => ({
       id: req(userIds, p.key),
@@ -118,13 +119,10 @@ export async function seedOrg(
       departmentId: req(deptIds, p.department),
     })),
   )
-  await db
-    .insert(userRoles)
-    .values(
-      spec.people.flatMap((p) =>
-        p.roles.map((r) => ({ tenantId, userId: req(userIds, p.key), roleId: req(roleIds, r) })),
-      ),
-    )
+  const grants = spec.people.flatMap((p) =>
+    p.roles.map((r) => ({ tenantId, userId: req(userIds, p.key), roleId: req(roleIds, r) })),
+  )
+  if (grants.length > 0) await db.insert(userRoles).values(grants)
   if (tenant.platform === 'devchat') {
     await db.insert(userIdentities).values(
       spec.people.map((p) => ({

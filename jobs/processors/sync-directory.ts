@@ -8,12 +8,20 @@ import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
 import { SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { emit } from '../../bot/domain/outbox'
 import { listOrgAdmins } from '../../bot/domain/platform-usage'
+import { type BootstrapDeps, fetchPerson, refreshRoleGrants } from '../../bot/platforms/bootstrap'
 import { tenants } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** A sync that would deactivate more than this share of a tenant's active people stops (tenant setting `directoryMaxDeactivateShare`). */
 export const MAX_DEACTIVATED_SHARE = 0.2
+const bootstrapDeps = (deps: ProcessorDeps): BootstrapDeps => ({
+  database: deps.database,
+  logger: deps.logger,
+  clock: deps.clock,
+  platforms: deps.platforms,
+  bootstrapAdmins: deps.bootstrapAdmins ?? [],
+})
 
 /** The daily job that asks for a directory sync of every platform tenant. */
 export const SYNC_ALL_DIRECTORIES = 'org.sync_all_directories'
@@ -94,7 +102,19 @@ export function syncDirectory(deps: ProcessorDeps) {
       }
       throw new PermanentJobError('directory sync stopped: it would deactivate too many people')
     }
-    deps.logger.info({ tenantId: tenant.id, ...result, ms: Date.now() - started }, 'directory synced')
+    // Leaders, departments granted a role, the platform's admins and FLOWCARD_ADMINS, in the same run.
+    const grants = await refreshRoleGrants(
+      bootstrapDeps(deps),
+      { id: tenant.id, platformTenantKey: tenant.platformTenantKey, platform: tenant.platform },
+      { readAdmins: true },
+    )
+    await deps.database.db
+      .update(tenants)
+      .set({
+        settings: sql`${tenants.settings} || jsonb_build_object('directorySyncedAt', now()::text)`,
+      })
+      .where(eq(tenants.id, tenant.id))
+    deps.logger.info({ tenantId: tenant.id, ...result, grants, ms: Date.now() - started }, 'directory synced')
   }
 }
 
@@ -128,6 +148,16 @@ export function applyContactChange(deps: ProcessorDeps) {
       await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: tenant.id } })
     }
     if (!platform.fetchDirectoryEntry) return fullSync('adapter fetches no single entries')
+    const tenantRef = {
+      id: tenant.id,
+      platformTenantKey: tenant.platformTenantKey,
+      platform: tenant.platform,
+    }
+    if (payload.firstContact === true && entity === 'user') {
+      // Someone on a tenant still being synced: record them now rather than after the whole directory.
+      await fetchPerson(bootstrapDeps(deps), tenantRef, externalId)
+      return
+    }
     const record = await platform.fetchDirectoryEntry(
       { id: tenant.id, platformTenantKey: tenant.platformTenantKey },
       entity,
@@ -144,7 +174,13 @@ export function applyContactChange(deps: ProcessorDeps) {
             : { department: record as Exclude<typeof record, DirectoryUser> }),
       },
     })
-    if (!result.applied) await fullSync(result.reason)
+    if (!result.applied) {
+      await fullSync(result.reason)
+      return
+    }
+    // A new leader, a leaver or a move changes who holds the derived roles.
+    if (result.change !== 'none')
+      await refreshRoleGrants(bootstrapDeps(deps), tenantRef, { readAdmins: false })
   }
 }
 

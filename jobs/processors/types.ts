@@ -16,6 +16,8 @@ export interface ProcessorDeps {
   webhookTimeoutMs?: number
   /** Refuse approval webhooks whose host resolves to a private, loopback or link-local address. */
   webhookPublicOnly?: boolean
+  /** FLOWCARD_ADMINS: emails, mobiles or platform user ids made admins on every directory sync. */
+  bootstrapAdmins?: readonly string[]
   /** Called after a message was sent or a card updated (devchat pushes it to open pages). */
   onDelivered?: (info: {
     tenantId: string

@@ -56,6 +56,10 @@ export async function startDingtalkStack(
     /** Read each user's manager during the directory sync (one call per user; default true). */
     syncManagers?: boolean
     concurrency?: number
+    /** Skip creating the tenant and syncing the fake's directory (first contact creates it). */
+    noTenant?: boolean
+    /** Extra environment (FLOWCARD_ADMINS). */
+    env?: Record<string, string>
   } = {},
 ): Promise<DingtalkStack> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')
@@ -91,14 +95,17 @@ export async function startDingtalkStack(
   const meter = createDingtalkMeter(database, clock, logger)
   platform.useMeter(meter)
   const queue = new InlineQueue()
+  const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off', ...options.env })
+  const platforms = new PlatformRegistry().register(platform)
   const { relay } = await startWorkers({
     database,
     queue,
     logger,
     clock,
-    platforms: new PlatformRegistry().register(platform),
+    platforms,
     concurrency: options.concurrency ?? 8,
     relay: { pollMs: 50 },
+    processors: { bootstrapAdmins: env.FLOWCARD_ADMINS },
   })
   if (!relay) throw new Error('startWorkers started no relay')
   const inboundOptions: DingtalkInboundOptions = {
@@ -111,7 +118,8 @@ export async function startDingtalkStack(
     meter,
   }
   const app = createApp({
-    env: parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off' }),
+    env,
+    platforms,
     database,
     queue,
     logger,
@@ -125,13 +133,15 @@ export async function startDingtalkStack(
       },
     },
   })
-  const tenantId = await createSyncedTenant(database, {
-    platform,
-    tenantKey: fake.corpId,
-    name: 'DingTalk test',
-    clock,
-    logger,
-  })
+  const tenantId = options.noTenant
+    ? ''
+    : await createSyncedTenant(database, {
+        platform,
+        tenantKey: fake.corpId,
+        name: 'DingTalk test',
+        clock,
+        logger,
+      })
   const settle = (timeoutMs?: number) => settleOutbox(database, timeoutMs)
   return {
     database,

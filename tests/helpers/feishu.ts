@@ -70,6 +70,8 @@ export interface StackOptions {
   limiter?: RateLimiter
   /** Skip creating the tenant and syncing the fake's directory. */
   noTenant?: boolean
+  /** Extra environment (FLOWCARD_ADMINS). */
+  env?: Record<string, string>
 }
 
 /**
@@ -91,6 +93,7 @@ export async function startFeishuStack(
   )
   const queue = new InlineQueue()
   const platforms = new PlatformRegistry().register(platform)
+  const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off', ...options.env })
   const { relay } = await startWorkers({
     database,
     queue,
@@ -99,6 +102,7 @@ export async function startFeishuStack(
     platforms,
     concurrency: 8,
     relay: { pollMs: 50 },
+    processors: { bootstrapAdmins: env.FLOWCARD_ADMINS },
   })
   if (!relay) throw new Error('startWorkers started no relay')
   const encryptKey = options.encryptKey === undefined ? ENCRYPT_KEY : options.encryptKey
@@ -109,9 +113,9 @@ export async function startFeishuStack(
     render: platform.render,
   }
   const inbound: FeishuInboundDeps = { ...inboundOptions, database, logger, clock }
-  const env = parseEnv({ LOG_LEVEL: 'silent', DEVCHAT: 'off' })
   const app = createApp({
     env,
+    platforms,
     database,
     queue,
     logger,

@@ -11,7 +11,8 @@ import {
   users,
 } from '../../../db/schema'
 import type { ServiceContext } from '../context'
-import { ForbiddenError, NotFoundError } from '../errors'
+import { NotFoundError } from '../errors'
+import { grants, requirePermission } from '../org/permissions'
 import type { OrgSnapshot } from './engine/approvers'
 import {
   type FlowGraph,
@@ -135,7 +136,12 @@ export async function loadOrgSnapshot(ctx: ServiceContext): Promise<OrgSnapshot>
       .orderBy(asc(userRoles.userId)),
   ])
   const roleMembers = new Map<string, string[]>()
-  for (const r of roleRows) roleMembers.set(r.key, [...(roleMembers.get(r.key) ?? []), r.userId])
+  for (const r of roleRows) {
+    // One person may hold a role for several reasons (granted by hand and as a department leader).
+    const list = roleMembers.get(r.key) ?? []
+    if (list[list.length - 1] !== r.userId) list.push(r.userId)
+    roleMembers.set(r.key, list)
+  }
   return {
     users: new Map(userRows.map((u) => [u.id, u])),
     departments: new Map(deptRows.map((d) => [d.id, d])),
@@ -162,10 +168,14 @@ export async function loadInitiator(ctx: ServiceContext, userId: string) {
       .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
   ])
   if (!user) throw new NotFoundError('user', userId)
-  return { ...user, departmentPaths: deptRows.map((d) => d.path), roleKeys: roleRows.map((r) => r.key) }
+  return {
+    ...user,
+    departmentPaths: deptRows.map((d) => d.path),
+    roleKeys: [...new Set(roleRows.map((r) => r.key))],
+  }
 }
 
-/** Tenant admins: holders of a role with `*` or `approvals.admin`. */
+/** Approval admins: active holders of a role granting `approvals.admin` (`*`, `approvals.*` included). */
 export async function loadAdminIds(ctx: ServiceContext): Promise<string[]> {
   const rows = await ctx.db
     .select({ userId: userRoles.userId, permissions: roles.permissions })
@@ -174,24 +184,16 @@ export async function loadAdminIds(ctx: ServiceContext): Promise<string[]> {
     .innerJoin(users, eq(users.id, userRoles.userId))
     .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(users.status, 'active')))
     .orderBy(asc(users.createdAt), asc(users.id))
-  return [
-    ...new Set(
-      rows
-        .filter((r) => r.permissions.includes('*') || r.permissions.includes('approvals.admin'))
-        .map((r) => r.userId),
-    ),
-  ]
+  return [...new Set(rows.filter((r) => grants(r.permissions, 'approvals.admin')).map((r) => r.userId))]
 }
 
 export async function isApprovalAdmin(ctx: ServiceContext, userId: string): Promise<boolean> {
   return (await loadAdminIds(ctx)).includes(userId)
 }
 
+/** Throws 403 naming `approvals.admin` unless the actor holds it. */
 export async function requireApprovalAdmin(ctx: ServiceContext): Promise<void> {
-  if (ctx.actor.kind === 'system') return
-  if (!(await isApprovalAdmin(ctx, ctx.actor.userId))) {
-    throw new ForbiddenError('只有审批管理员可以执行此操作 / approval admins only')
-  }
+  await requirePermission(ctx, 'approvals.admin')
 }
 
 /** Locks the instance row for the rest of the transaction: every change of one instance is serialised. */

@@ -3,7 +3,7 @@ import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
-import { InvalidInputError, NotFoundError } from '../errors'
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors'
 import { checkDefinition } from './create-template'
 import type { TemplateDefinitionInput } from './schemas'
 import { requireApprovalAdmin } from './store'
@@ -17,7 +17,13 @@ export async function updateTemplate({
   input,
 }: {
   ctx: ServiceContext
-  input: { key: string; definition: TemplateDefinitionInput; active?: boolean }
+  input: {
+    key: string
+    definition: TemplateDefinitionInput
+    active?: boolean
+    /** The version the editor started from: when someone published since, 409 and nothing changes. */
+    baseVersion?: number
+  }
 }): Promise<{ id: string; key: string; version: number }> {
   const def = checkDefinition(input.definition)
   if (def.key !== input.key) throw new InvalidInputError('key', 'the key of a template cannot change')
@@ -34,9 +40,28 @@ export async function updateTemplate({
         ...(input.active !== undefined ? { active: input.active } : {}),
         updatedAt: c.clock.now(),
       })
-      .where(and(eq(approvalTemplates.tenantId, c.tenantId), eq(approvalTemplates.key, input.key)))
+      .where(
+        and(
+          eq(approvalTemplates.tenantId, c.tenantId),
+          eq(approvalTemplates.key, input.key),
+          ...(input.baseVersion !== undefined
+            ? [eq(approvalTemplates.currentVersion, input.baseVersion)]
+            : []),
+        ),
+      )
       .returning({ id: approvalTemplates.id, version: approvalTemplates.currentVersion })
-    if (!row) throw new NotFoundError('approval template', input.key)
+    if (!row) {
+      const [current] = await c.db
+        .select({ version: approvalTemplates.currentVersion })
+        .from(approvalTemplates)
+        .where(and(eq(approvalTemplates.tenantId, c.tenantId), eq(approvalTemplates.key, input.key)))
+      if (current)
+        throw new ConflictError(
+          `template ${input.key} is at version ${current.version} now, not ${input.baseVersion}; reload it and edit again`,
+          { field: 'baseVersion' },
+        )
+      throw new NotFoundError('approval template', input.key)
+    }
     await c.db.insert(approvalTemplateVersions).values({
       id: newId('apv'),
       tenantId: c.tenantId,

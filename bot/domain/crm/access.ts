@@ -3,13 +3,12 @@ import { customerCollaborators, customers, departments, roles, userRoles, users 
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { type ActorScope, loadActorScope, scopeFilter } from '../org/data-scope'
+import { grants } from '../org/permissions'
 
 /** The acting user's CRM data scope, and whether they may manage (assign, reassign, set rules). */
 export interface CrmAccess extends ActorScope {
   canManage: boolean
 }
-
-const MANAGE_PERMISSIONS = ['*', 'crm.*', 'crm.manage']
 
 export async function loadCrmAccess(ctx: ServiceContext): Promise<CrmAccess> {
   if (ctx.actor.kind === 'system') return { ...(await loadActorScope(ctx)), canManage: true }
@@ -23,7 +22,10 @@ export async function loadCrmAccess(ctx: ServiceContext): Promise<CrmAccess> {
       .innerJoin(roles, eq(roles.id, userRoles.roleId))
       .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
   ])
-  const canManage = rows.some((r) => r.permissions.some((p) => MANAGE_PERMISSIONS.includes(p)))
+  const canManage = grants(
+    rows.flatMap((r) => r.permissions),
+    'crm.manage',
+  )
   return { ...scope, canManage }
 }
 

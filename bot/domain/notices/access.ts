@@ -1,5 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm'
-import { notices, roles, userRoles } from '../../../db/schema'
+import { and, eq } from 'drizzle-orm'
+import { notices } from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError, NotFoundError } from '../errors'
 import { hasPermission } from '../org/permissions'
@@ -27,18 +27,7 @@ export async function loadNotice(ctx: ServiceContext, id: string, forUpdate = fa
 export async function canManage(ctx: ServiceContext, notice: NoticeRow): Promise<boolean> {
   if (ctx.actor.kind === 'system') return true
   if (notice.publisherId === actorId(ctx.actor)) return true
-  const rows = await ctx.db
-    .select({ n: sql<number>`1` })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .where(
-      and(
-        eq(userRoles.tenantId, ctx.tenantId),
-        eq(userRoles.userId, ctx.actor.userId),
-        sql`${roles.permissions} @> '["*"]'::jsonb`,
-      ),
-    )
-  return rows.length > 0
+  return hasPermission(ctx, '*')
 }
 
 export async function requireManage(ctx: ServiceContext, notice: NoticeRow): Promise<void> {

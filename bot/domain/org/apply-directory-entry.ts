@@ -21,6 +21,12 @@ export const applyDirectoryEntrySchema = z.object({
   gone: z
     .object({ entity: z.enum(['user', 'department']), externalId: z.string().min(1).max(200) })
     .optional(),
+  /**
+   * First contact of a person on a tenant whose directory is still being pulled: record them now with the
+   * departments already known (the full sync running behind fills in the rest); a person already known is
+   * left as they are.
+   */
+  provisional: z.boolean().optional(),
 })
 export type ApplyDirectoryEntryInput = z.infer<typeof applyDirectoryEntrySchema>
 
@@ -40,7 +46,7 @@ export async function applyDirectoryEntry({
     const issue = parsed.error.issues[0]
     throw new InvalidInputError(issue?.path.join('.') || 'entry', issue?.message ?? 'invalid directory entry')
   }
-  const { platform, user, department, gone } = parsed.data
+  const { platform, user, department, gone, provisional } = parsed.data
   return withTransaction(ctx, async (tx, txCtx) => {
     const tenantId = txCtx.tenantId
     // The same lock as the full sync: an entry never interleaves with a snapshot being applied.
@@ -142,13 +148,15 @@ export async function applyDirectoryEntry({
     }
 
     if (user) {
+      const existingId = await userIdOf(user.openId)
+      if (provisional && existingId) return { applied: true, change: 'none' }
       const memberships: string[] = []
       for (const ext of user.departmentExternalIds) {
         const d = await deptOf(ext)
-        if (!d) return { applied: false, needsFullSync: true, reason: `unknown department ${ext}` }
-        memberships.push(d.id)
+        if (d) memberships.push(d.id)
+        else if (!provisional)
+          return { applied: false, needsFullSync: true, reason: `unknown department ${ext}` }
       }
-      const existingId = await userIdOf(user.openId)
       const id = existingId ?? newId('usr')
       const managerId = user.managerOpenId ? await userIdOf(user.managerOpenId) : null
       await upsertUsers(tx, tenantId, platform, [
@@ -174,7 +182,13 @@ export async function applyDirectoryEntry({
         action: 'org.user_synced',
         targetType: 'user',
         targetId: id,
-        after: { platform, name: user.name, active: user.active, departments: new Set(memberships).size },
+        after: {
+          platform,
+          name: user.name,
+          active: user.active,
+          departments: new Set(memberships).size,
+          ...(provisional ? { provisional: true } : {}),
+        },
       })
       return { applied: true, change: 'user' }
     }

@@ -3,6 +3,7 @@ import { departments, roles, userIdentities, userRoles, users } from '../../../d
 import { actorId, type ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { loadActorScope } from './data-scope'
+import { loadPermissions } from './permissions'
 
 export interface Me {
   id: string
@@ -14,6 +15,8 @@ export interface Me {
   department: { id: string; name: string } | null
   roles: Array<{ key: string; name: string }>
   scope: string
+  /** Named permissions held through roles (`*` = all). */
+  permissions: string[]
   identities: Array<{ platform: string; openId: string | null }>
 }
 
@@ -36,7 +39,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     .leftJoin(departments, eq(departments.id, users.departmentId))
     .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
   if (!user) throw new NotFoundError('user', userId)
-  const [roleRows, identityRows, scope] = await Promise.all([
+  const [roleRows, identityRows, scope, permissions] = await Promise.all([
     ctx.db
       .select({ key: roles.key, name: roles.name })
       .from(userRoles)
@@ -47,6 +50,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
       .from(userIdentities)
       .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.userId, userId))),
     loadActorScope(ctx),
+    loadPermissions(ctx),
   ])
   return {
     id: user.id,
@@ -56,7 +60,8 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     jobTitle: user.jobTitle,
     locale: user.locale === 'en' ? 'en' : 'zh-CN',
     department: user.departmentId ? { id: user.departmentId, name: user.departmentName ?? '' } : null,
-    roles: roleRows,
+    roles: [...new Map(roleRows.map((r) => [r.key, r])).values()],
+    permissions: [...new Set(permissions)].sort(),
     scope: scope.scope,
     identities: identityRows,
   }

@@ -33,3 +33,20 @@ export const applyDirectorySchema = z.object({
 })
 
 export type ApplyDirectoryInput = z.infer<typeof applyDirectorySchema>
+
+export const ensureTenantSchema = z.object({
+  platform: z.enum(['feishu', 'dingtalk', 'devchat']),
+  tenantKey: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(200).optional(),
+})
+export type EnsureTenantInput = z.infer<typeof ensureTenantSchema>
+
+/** What a directory sync knows about who should be an admin. */
+export const syncRoleGrantsSchema = z.object({
+  platform: z.enum(['feishu', 'dingtalk', 'devchat']),
+  /** The platform's app administrators (open ids); null when the platform does not tell. */
+  platformAdminOpenIds: z.array(z.string().min(1).max(200)).max(10_000).nullable(),
+  /** FLOWCARD_ADMINS: emails, mobiles, platform user ids or open ids; null leaves those grants alone. */
+  bootstrapAdmins: z.array(z.string().min(1).max(200)).max(1000).nullable().default(null),
+})
+export type SyncRoleGrantsInput = z.input<typeof syncRoleGrantsSchema>

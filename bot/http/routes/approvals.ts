@@ -333,7 +333,17 @@ const routes = {
     summary: 'Publish a new version of a template (admin); running requests keep theirs',
     request: {
       params: KeyParam,
-      ...body(TemplateDefinitionSchema.extend({ active: z.boolean().optional() })),
+      ...body(
+        TemplateDefinitionSchema.extend({
+          active: z.boolean().optional(),
+          baseVersion: z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .openapi({ description: 'The version you edited; 409 if someone published a newer one since' }),
+        }),
+      ),
     },
     responses: { 200: json(TemplateRefSchema, 'new version'), ...errorResponses },
   }),
@@ -506,10 +516,15 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
     c.json(await createTemplate({ ctx: apiContext(c), input: c.req.valid('json') }), 201),
   )
   app.openapi(routes.updateTemplate, async (c) => {
-    const { active, ...definition } = c.req.valid('json')
+    const { active, baseVersion, ...definition } = c.req.valid('json')
     const result = await updateTemplate({
       ctx: apiContext(c),
-      input: { key: c.req.valid('param').key, definition, ...(active !== undefined ? { active } : {}) },
+      input: {
+        key: c.req.valid('param').key,
+        definition,
+        ...(active !== undefined ? { active } : {}),
+        ...(baseVersion !== undefined ? { baseVersion } : {}),
+      },
     })
     return c.json(result, 200)
   })

@@ -5,6 +5,7 @@ import { getMe } from '../../domain/org/get-me'
 import { signIn } from '../../domain/org/sign-in'
 import { devchatEnabled } from '../../env'
 import { verifyToken } from '../../lib/session-token'
+import { bootstrapActor } from '../../platforms/bootstrap'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema } from '../schemas'
 import type { AppEnv } from '../types'
@@ -20,6 +21,9 @@ export const UserSchema = z
     departmentId: z.string().nullable(),
     departmentName: z.string().nullable(),
     roles: z.array(z.string()),
+    permissions: z
+      .array(z.string())
+      .openapi({ description: 'Named permissions held through roles (`*` = all)' }),
     scope: z.enum(['self', 'department', 'department_tree', 'all']),
   })
   .openapi('User')
@@ -43,7 +47,10 @@ const login = createRoute({
     200: { description: 'signed in', content: { 'application/json': { schema: SessionSchema } } },
     400: { description: 'bad input', content: { 'application/json': { schema: ErrorSchema } } },
     401: { description: 'invalid or used code', content: { 'application/json': { schema: ErrorSchema } } },
-    403: { description: 'not in the directory', content: { 'application/json': { schema: ErrorSchema } } },
+    403: {
+      description: 'not in the directory (on a new tenant the person is fetched from the platform first)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   },
 })
 
@@ -71,6 +78,7 @@ export const toUserDto = (m: Me): z.infer<typeof UserSchema> => ({
   departmentId: m.department?.id ?? null,
   departmentName: m.department?.name ?? null,
   roles: m.roles.map((r) => r.key),
+  permissions: m.permissions,
   scope: m.scope as z.infer<typeof UserSchema>['scope'],
 })
 
@@ -98,6 +106,17 @@ export function authRoutes(): OpenAPIHono<AppEnv> {
       const exchange = deps.loginExchangers?.[platform]
       if (!exchange) throw new DomainError('not_found', `${platform} login is not configured`)
       identity = await exchange(code)
+      // First contact: a tenant never seen, or a person the directory does not have yet.
+      await bootstrapActor(
+        {
+          database: deps.database,
+          logger: c.get('logger'),
+          clock: deps.clock,
+          ...(deps.platforms ? { platforms: deps.platforms } : {}),
+          bootstrapAdmins: deps.env.FLOWCARD_ADMINS,
+        },
+        { platform, ...identity },
+      )
     }
     const session = await signIn(deps.database, deps.sessionSecret, { platform, ...identity }, now)
     const user = await getMe({

@@ -118,6 +118,16 @@ export function devchatRoutes(deps: DevchatDeps): Hono<AppEnv> {
     await deps.database.rows(sql`select pg_notify('devchat', ${tenantId})`)
   }
 
+  // A company on its first day (default roles and templates, nobody configured) to play the onboarding.
+  app.post('/api/tenants/fresh', async (c) => {
+    const { seedFreshCompany } = await import('../../../db/seed/fresh')
+    const org = await seedFreshCompany(deps.database.db)
+    return c.json(
+      { tenant: { key: org.tenantKey }, url: `/devchat/?tenant=${encodeURIComponent(org.tenantKey)}` },
+      201,
+    )
+  })
+
   app.get('/api/tenants', async (c) => {
     const rows = await db
       .select({ key: tenants.platformTenantKey, name: tenants.name })

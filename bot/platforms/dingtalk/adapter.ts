@@ -469,6 +469,19 @@ export function createDingtalkPlatform(
       return { departments, users: [...users.values()] }
     },
 
+    async listAdmins(_tenant: TenantRef): Promise<string[] | null> {
+      try {
+        const res = await contactCall<Rec>('/topapi/user/listadmin', {})
+        const list = Array.isArray(res.result) ? res.result : []
+        return list.map((a) => (isRec(a) ? str(a.userid) : '')).filter(Boolean)
+      } catch (err) {
+        // No permission to read admins: the platform does not tell (FLOWCARD_ADMINS still applies).
+        const f = err instanceof DingtalkCallError ? err.failure : null
+        if (f && f.kind === 'permanent') return null
+        throw err
+      }
+    },
+
     async fetchDirectoryEntry(_tenant: TenantRef, entity: 'user' | 'department', externalId: string) {
       try {
         if (entity === 'user') {

@@ -94,6 +94,9 @@ const DEPT_EVENTS: Record<string, InboundContactChanged['change']> = {
   org_dept_remove: 'deleted',
 }
 
+/** Admins added or removed: the admin list is re-read by a full sync. */
+const ADMIN_EVENTS = new Set(['org_admin_add', 'org_admin_remove'])
+
 const idsOf = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v])
     .map((x) => (typeof x === 'number' ? String(x) : str(x)))
@@ -106,6 +109,19 @@ function changesOf(
   deptIds: unknown,
   dedupeBase: string,
 ): InboundContactChanged[] {
+  if (ADMIN_EVENTS.has(type) && tenantKey) {
+    return [
+      {
+        platform: 'dingtalk',
+        kind: 'contact_changed',
+        tenantKey,
+        eventId: `evt:${dedupeBase}:admins`,
+        entity: 'user',
+        change: 'updated',
+        externalId: '0',
+      },
+    ]
+  }
   const userChange = USER_EVENTS[type]
   const deptChange = DEPT_EVENTS[type]
   const entity = userChange ? 'user' : deptChange ? 'department' : null

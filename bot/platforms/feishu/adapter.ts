@@ -294,6 +294,35 @@ export function createFeishuPlatform(
       }
     },
 
+    async listAdmins(_tenant: TenantRef): Promise<string[] | null> {
+      try {
+        const out: string[] = []
+        let pageToken: string | undefined
+        do {
+          const query = new URLSearchParams({ user_id_type: 'open_id', page_size: '100' })
+          if (pageToken) query.set('page_token', pageToken)
+          const res = await contactCall(() =>
+            client.request<Rec>({ method: 'GET', url: `/open-apis/user/v4/app_admin_user/list?${query}` }),
+          )
+          const data = isRec(res) && isRec(res.data) ? res.data : {}
+          for (const u of Array.isArray(data.user_list) ? data.user_list : []) {
+            if (isRec(u) && typeof u.open_id === 'string' && u.open_id) out.push(u.open_id)
+          }
+          pageToken =
+            data.has_more === true && typeof data.page_token === 'string' ? data.page_token : undefined
+        } while (pageToken)
+        return out
+      } catch (err) {
+        // Without the admin:app.admin_id:readonly scope the platform does not tell who the admins are.
+        const f: FeishuFailure | null = err instanceof FeishuCallError ? err.failure : null
+        if (f?.kind === 'permanent') {
+          logger.warn({ code: f.code }, 'feishu app admins unavailable (admin:app.admin_id:readonly?)')
+          return null
+        }
+        throw err
+      }
+    },
+
     async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
       const departments: DirectoryDepartment[] = [
         { externalId: '0', name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },

@@ -41,6 +41,8 @@ export function isEnvelopeV2(v: unknown): v is FeishuEnvelopeV2 {
 export const MESSAGE_EVENT = 'im.message.receive_v1'
 export const CARD_ACTION_EVENT = 'card.action.trigger'
 export const BOT_ADDED_EVENT = 'im.chat.member.bot.added_v1'
+/** Someone opened a one-to-one chat with the bot: first contact, the person is fetched if unknown. */
+export const P2P_ENTERED_EVENT = 'im.chat.access_event.bot_p2p_chat_entered_v1'
 export const CONTACT_EVENTS = [
   'contact.user.created_v3',
   'contact.user.updated_v3',
@@ -54,6 +56,7 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   MESSAGE_EVENT,
   CARD_ACTION_EVENT,
   BOT_ADDED_EVENT,
+  P2P_ENTERED_EVENT,
   ...CONTACT_EVENTS,
 ]
 
@@ -295,6 +298,20 @@ export function normaliseEvent(env: FeishuEnvelopeV2, botOpenId: string | null):
     }
   }
   if ((CONTACT_EVENTS as readonly string[]).includes(type)) return contactEvent(env)
+  if (type === P2P_ENTERED_EVENT) {
+    // The person at hand is re-read like a contact change (and the tenant created on first contact).
+    const operator = userRef(env.event.operator_id)
+    if (!operator) return null
+    return {
+      kind: 'contact_changed',
+      platform: 'feishu',
+      tenantKey: env.header.tenant_key,
+      eventId: env.header.event_id,
+      entity: 'user',
+      change: 'updated',
+      externalId: operator.openId,
+    }
+  }
   return null
 }
 

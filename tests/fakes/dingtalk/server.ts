@@ -66,6 +66,11 @@ export interface FakeDingtalkOptions {
   /** Calls from one IP within 20 s before a 5-minute ban (10 000). */
   ipBanThreshold?: number
   now?: () => number
+  /**
+   * The organisation's administrators (`/topapi/user/listadmin`): `sys_level` 1 is the main admin, 2 a
+   * sub-admin. Default: the first person as the main admin.
+   */
+  admins?: Array<{ userid: string; sysLevel: 1 | 2 }>
 }
 
 /** What the org has used this month (the fake's own counters, as DingTalk's billing page shows them). */
@@ -226,6 +231,8 @@ export interface FakeDingtalk {
     mintAuthCode(userid: string): string
     addUser(user: FakeUserSeed): void
     removeUser(userid: string): void
+    /** Replaces the organisation's administrators. */
+    setAdmins(admins: Array<{ userid: string; sysLevel: 1 | 2 }>): void
   }
   close(): Promise<void>
 }
@@ -274,6 +281,8 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
   const limiter = new SlidingWindowLimiter()
   const departments = new Map((options.departments ?? defaultDepartments).map((d) => [d.deptId, { ...d }]))
   const users = new Map((options.users ?? defaultUsers).map((u) => [u.userid, { ...u }]))
+  let admins =
+    options.admins ?? [...users.values()].slice(0, 1).map((u) => ({ userid: u.userid, sysLevel: 1 as const }))
   const groups = new Map((options.groups ?? []).map((g) => [g.openConversationId, g]))
   const tokens = new Map<string, number>()
   let current: { token: string; expiresAt: number } | null = null
@@ -337,7 +346,7 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
       mobile: u.mobile ?? '',
       dept_id_list: u.deptIds,
       leader: u.leader ?? false,
-      admin: u.admin ?? false,
+      admin: (u.admin ?? false) || admins.some((a) => a.userid === u.userid),
       boss: u.boss ?? false,
       active: u.active ?? true,
     }
@@ -644,6 +653,13 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
         },
       })
     }
+    if (method === 'POST' && path === '/topapi/user/listadmin') {
+      return oldOk({
+        result: admins
+          .filter((a) => users.has(a.userid))
+          .map((a) => ({ userid: a.userid, sys_level: a.sysLevel })),
+      })
+    }
     if (method === 'POST' && path === '/topapi/v2/user/getuserinfo') {
       const code = typeof b.code === 'string' ? authCodes.get(b.code) : undefined
       if (!code || code.expiresAt < now()) return oldErr(40078, '不存在的临时授权码')
@@ -823,6 +839,9 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
           card.privateData[userId] =
             opts.updatePrivateDataByKey === true ? { ...card.privateData[userId], ...next } : { ...next }
         }
+      },
+      setAdmins: (next) => {
+        admins = next.map((a) => ({ ...a }))
       },
       mintAuthCode: (userid) => {
         const code = `auth_${randomBytes(8).toString('hex')}`

@@ -123,6 +123,15 @@ export interface FakeFeishuOptions {
   ws?: Partial<WsClientConfig>
   /** Listen host; default 127.0.0.1. */
   host?: string
+  /**
+   * `user_id`s of the app's administrators (`GET /open-apis/user/v4/app_admin_user/list`). Default: the
+   * first person of the org (a real app always has the admin who created or installed it).
+   */
+  appAdmins?: string[]
+  /** false: the app lacks `admin:app.admin_id:readonly`, the admin list answers 99991672. Default true. */
+  adminScope?: boolean
+  /** Every answer waits this long (benches: an Open API at a realistic distance). Default 0. */
+  latencyMs?: number
 }
 
 /** Make the next matching calls fail (5xx/429 retry tests, HTTP 200 + code≠0 handling). */
@@ -328,6 +337,9 @@ export class FakeFeishu {
   private rateLimiting: boolean
   private timeOffset = 0
   private jsapiTicket: { ticket: string; expiresAt: number } | undefined
+  private appAdmins: string[]
+  private adminScope: boolean
+  private readonly latencyMs: number
   private readonly uuidIndex = new Map<string, { messageId: string; at: number }>()
 
   constructor(options: FakeFeishuOptions = {}) {
@@ -346,6 +358,9 @@ export class FakeFeishu {
       options.rateLimitMultiplier ?? 1,
     )
     this.directory = new FakeDirectory(options.org ?? defaultOrg(), this.appId)
+    this.appAdmins = options.appAdmins ?? this.directory.users.slice(0, 1).map((u) => u.userId)
+    this.adminScope = options.adminScope ?? true
+    this.latencyMs = options.latencyMs ?? 0
     this.state = {
       messages: new Map(),
       chats: new Map(),
@@ -443,6 +458,19 @@ export class FakeFeishu {
         else this.state.unreachable.delete(openId)
       },
       addChat: (seed: FakeChatSeed) => this.addChat(seed),
+      setAppAdmins: (userIds: string[]) => {
+        for (const id of userIds) this.directory.user(id)
+        this.appAdmins = [...userIds]
+      },
+      setAdminScope: (granted: boolean) => {
+        this.adminScope = granted
+      },
+      setDepartmentLeader: (departmentId: string, userId: string) => {
+        const d = this.directory.departments.find((x) => x.departmentId === departmentId)
+        if (!d) throw new Error(`fake feishu: no department ${departmentId}`)
+        if (userId) this.directory.user(userId)
+        d.leaderUserId = userId
+      },
       setBotInChat: (chatId: string, member: boolean) => {
         const chat = this.state.chats.get(chatId)
         if (!chat) throw new Error(`fake feishu: unknown chat ${chatId}`)
@@ -594,6 +622,7 @@ export class FakeFeishu {
       injected,
     })
     const payload = JSON.stringify(reply.body)
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs))
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(payload),
@@ -813,6 +842,7 @@ export class FakeFeishu {
     this.route('GET', '/open-apis/contact/v3/users/find_by_department', 'tenant', (c) => this.usersByDept(c))
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', 'tenant', (c) => this.batchGetId(c))
     this.route('GET', '/open-apis/contact/v3/users/:user_id', 'tenant', (c) => this.userGet(c))
+    this.route('GET', '/open-apis/user/v4/app_admin_user/list', 'tenant', (c) => this.appAdminList(c))
     this.route('POST', '/open-apis/jssdk/ticket/get', 'tenant', (c) => this.jsapiTicketGet(c))
     this.route('POST', '/open-apis/authen/v2/oauth/token', 'none', (c) => this.oauthToken(c))
     this.route('POST', '/open-apis/authen/v1/oidc/access_token', 'tenant_or_app', (c) => this.oidcToken(c))
@@ -1603,6 +1633,24 @@ export class FakeFeishu {
     return this.ok({ user: this.directory.userJson(u, t.userIdType, t.deptIdType) })
   }
 
+  /** The app's administrators (no paging: an app has a handful); resigned admins are not listed. */
+  private appAdminList(c: Ctx): Reply {
+    if (!this.adminScope)
+      return this.fail(
+        400,
+        99991672,
+        'Access denied. One of the following scopes is required: [admin:app.admin_id:readonly]',
+      )
+    const userIdType = parseUserIdType(c.query.get('user_id_type'))
+    if (!userIdType) return this.fieldError('user_id_type', 'invalid user_id_type')
+    const admins = this.appAdmins
+      .map((id) => this.directory.findUser('user_id', id))
+      .filter((u): u is FakeUser => !!u && !u.status.is_resigned)
+    return this.ok({
+      user_list: admins.map((u) => ({ open_id: u.openId, union_id: u.unionId, user_id: u.userId })),
+    })
+  }
+
   private batchGetId(c: Ctx): Reply {
     const userIdType = parseUserIdType(c.query.get('user_id_type'))
     if (!userIdType) return this.fieldError('user_id_type', 'invalid user_id_type')
@@ -1678,6 +1726,12 @@ export interface FakeControls {
   setRateLimiting(enabled: boolean): void
   /** Forgets the rate-limit history. */
   resetRateLimits(): void
+  /** Replaces the app's administrators (`user_id`s). */
+  setAppAdmins(userIds: string[]): void
+  /** Grants or withdraws `admin:app.admin_id:readonly`. */
+  setAdminScope(granted: boolean): void
+  /** Makes `userId` (or nobody, with '') the leader of a department, as an admin would in the console. */
+  setDepartmentLeader(departmentId: string, userId: string): void
 }
 
 function scaleLimits(l: FakeRateLimits, k: number): FakeRateLimits {
