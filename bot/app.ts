@@ -14,6 +14,7 @@ import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
+import { salesRoutes } from './http/routes/sales'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', orgRoutes())
   app.route('/api/v1', homeRoutes())
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
+  app.route('/api/v1', salesRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

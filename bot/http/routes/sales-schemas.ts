@@ -1,0 +1,139 @@
+import { z } from '@hono/zod-openapi'
+import type { FieldChange } from '../../domain/crm/get-field-history'
+import type { CloseReason, OpportunityDetail, OpportunityDto, StageSetView } from '../../domain/opportunities'
+import type { ProductDto } from '../../domain/products'
+
+const iso = z.string().openapi({ format: 'date-time' })
+const day = z.string().openapi({ format: 'date', example: '2026-12-31' })
+const cents = z.number().int().openapi({ description: 'integer cents' })
+const person = z.object({ id: z.string(), name: z.string() })
+
+export const SalesProduct = z
+  .object({
+    id: z.string(),
+    sku: z.string(),
+    name: z.string(),
+    unit: z.string(),
+    listPriceCents: cents,
+    category: z.string().nullable(),
+    active: z.boolean(),
+    updatedAt: iso,
+  })
+  .openapi('SalesProduct')
+
+export const SalesStageSet = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    businessLine: z.string().nullable(),
+    isDefault: z.boolean(),
+    stages: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        nameEn: z.string().nullable(),
+        probability: z.number().int(),
+        sortOrder: z.number().int(),
+        kind: z.enum(['open', 'won', 'lost']),
+        forecastCategory: z.enum(['pipeline', 'best_case', 'commit']),
+      }),
+    ),
+  })
+  .openapi('SalesStageSet')
+
+export const SalesCloseReason = z
+  .object({ id: z.string(), kind: z.enum(['won', 'lost']), name: z.string() })
+  .openapi('SalesCloseReason')
+
+export const SalesFactor = z
+  .object({ factor: z.string(), value: z.string(), effect: z.number() })
+  .openapi('SalesProbabilityFactor')
+
+export const SalesOpportunity = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    customer: person,
+    stageSetId: z.string(),
+    stage: z.object({
+      id: z.string(),
+      name: z.string(),
+      nameEn: z.string().nullable(),
+      probability: z.number().int(),
+      kind: z.enum(['open', 'won', 'lost']),
+    }),
+    status: z.enum(['open', 'won', 'lost']),
+    amountCents: cents,
+    amountSource: z.enum(['items', 'manual']),
+    expectedCloseDate: day.nullable(),
+    owner: z.object({ id: z.string(), name: z.string(), department: z.string().nullable() }),
+    teamIds: z.array(z.string()),
+    competitors: z.array(z.string()),
+    channel: z.string().nullable(),
+    campaign: z.string().nullable(),
+    leadId: z.string().nullable(),
+    closeReason: person.nullable(),
+    closeNote: z.string().nullable(),
+    closedAt: iso.nullable(),
+    stageEnteredAt: iso,
+    lastActivityAt: iso,
+    closeDateSlips: z.number().int(),
+    winProbability: z.number().int(),
+    probabilityFactors: z.array(SalesFactor),
+    version: z.number().int(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .openapi('SalesOpportunity')
+
+export const SalesLineItem = z
+  .object({
+    id: z.string(),
+    productId: z.string().nullable(),
+    name: z.string(),
+    quantity: z.number().int(),
+    unitPriceCents: cents,
+    amountCents: cents,
+  })
+  .openapi('SalesLineItem')
+
+export const SalesOpportunityDetail = z
+  .object({
+    opportunity: SalesOpportunity,
+    items: z.array(SalesLineItem),
+    stageHistory: z.array(
+      z.object({
+        stageId: z.string(),
+        stageName: z.string(),
+        enteredAt: iso,
+        leftAt: iso.nullable(),
+        durationSeconds: z.number().int(),
+        amountCents: cents,
+        expectedCloseDate: day.nullable(),
+      }),
+    ),
+  })
+  .openapi('SalesOpportunityDetail')
+
+export const SalesFieldChange = z
+  .object({
+    field: z.string(),
+    oldValue: z.unknown(),
+    newValue: z.unknown(),
+    actor: person.nullable(),
+    at: iso,
+  })
+  .openapi('SalesFieldChange')
+
+export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ items: z.array(item) }).openapi(name)
+
+// ---- compile-time checks: each DTO is exactly what its schema publishes ----
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const same = <T extends true>(_: T): void => undefined
+same<Same<ProductDto, z.infer<typeof SalesProduct>>>(true)
+same<Same<StageSetView, z.infer<typeof SalesStageSet>>>(true)
+same<Same<CloseReason, z.infer<typeof SalesCloseReason>>>(true)
+same<Same<OpportunityDto, z.infer<typeof SalesOpportunity>>>(true)
+same<Same<OpportunityDetail, z.infer<typeof SalesOpportunityDetail>>>(true)
+same<Same<FieldChange, z.infer<typeof SalesFieldChange>>>(true)
