@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import type { ContractDetail, ContractDto } from '../../domain/contracts'
 import type { FieldChange } from '../../domain/crm/get-field-history'
 import type { CloseReason, OpportunityDetail, OpportunityDto, StageSetView } from '../../domain/opportunities'
 import type { ProductDto } from '../../domain/products'
@@ -125,6 +126,39 @@ export const SalesFieldChange = z
   })
   .openapi('SalesFieldChange')
 
+export const SalesContract = z
+  .object({
+    id: z.string(),
+    number: z.string(),
+    name: z.string(),
+    customer: person,
+    opportunityId: z.string().nullable(),
+    owner: person,
+    amountCents: cents,
+    discountBp: z.number().int().openapi({ description: 'basis points: 1500 = 15 %' }),
+    status: z.enum(['draft', 'in_approval', 'active', 'completed', 'terminated']),
+    approvalInstanceId: z.string().nullable(),
+    signedDate: day.nullable(),
+    startDate: day.nullable(),
+    endDate: day.nullable(),
+    activatedAt: iso.nullable(),
+    version: z.number().int(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .openapi('SalesContract')
+
+export const SalesContractDetail = z
+  .object({ contract: SalesContract, items: z.array(SalesLineItem), history: z.array(SalesFieldChange) })
+  .openapi('SalesContractDetail')
+
+export const SalesContractSubmitted = z
+  .object({
+    contract: SalesContract,
+    approval: z.object({ id: z.string(), serialNo: z.string(), status: z.string() }),
+  })
+  .openapi('SalesContractSubmitted')
+
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item) }).openapi(name)
 
@@ -137,3 +171,5 @@ same<Same<CloseReason, z.infer<typeof SalesCloseReason>>>(true)
 same<Same<OpportunityDto, z.infer<typeof SalesOpportunity>>>(true)
 same<Same<OpportunityDetail, z.infer<typeof SalesOpportunityDetail>>>(true)
 same<Same<FieldChange, z.infer<typeof SalesFieldChange>>>(true)
+same<Same<ContractDto, z.infer<typeof SalesContract>>>(true)
+same<Same<ContractDetail, z.infer<typeof SalesContractDetail>>>(true)

@@ -1,5 +1,18 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
 import {
+  createContract,
+  createContractInput,
+  endContract,
+  endContractInput,
+  getContract,
+  listContracts,
+  listContractsInput,
+  submitContract,
+  submitContractInput,
+  updateContract,
+  updateContractInput,
+} from '../../domain/contracts'
+import {
   changeStage,
   changeStageInput,
   closeOpportunity,
@@ -33,6 +46,9 @@ import type { AppEnv } from '../types'
 import {
   listOf,
   SalesCloseReason,
+  SalesContract,
+  SalesContractDetail,
+  SalesContractSubmitted,
   SalesFieldChange,
   SalesOpportunity,
   SalesOpportunityDetail,
@@ -211,6 +227,78 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
         {
           items: await getOpportunityHistory({ ctx: apiContext(c), opportunityId: c.req.valid('param').id }),
         },
+        200,
+      ),
+  )
+
+  // ---- contracts ----
+  app.openapi(
+    route('get', '/crm/contracts', 'Contracts in your scope', {
+      request: { query: listContractsInput },
+      responses: ok(listOf(SalesContract, 'SalesContracts')),
+    }),
+    async (c) =>
+      c.json({ items: await listContracts({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/contracts', 'Create a draft contract (from a won opportunity or directly)', {
+      request: body(createContractInput),
+      responses: ok(SalesContract),
+    }),
+    async (c) => c.json(await createContract({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/contracts/{id}', 'One contract with line items and field history', {
+      request: { params: idParam },
+      responses: ok(SalesContractDetail),
+    }),
+    async (c) => c.json(await getContract({ ctx: apiContext(c), contractId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('patch', '/crm/contracts/{id}', 'Edit a draft contract (409 while in approval or active)', {
+      request: { params: idParam, ...body(updateContractInput) },
+      responses: ok(SalesContract),
+    }),
+    async (c) =>
+      c.json(
+        await updateContract({
+          ctx: apiContext(c),
+          contractId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('post', '/crm/contracts/{id}/submit', 'Send a draft contract to 合同审批 (the approvals engine)', {
+      request: { params: idParam, ...body(submitContractInput) },
+      responses: ok(SalesContractSubmitted),
+    }),
+    async (c) => {
+      const r = await submitContract({
+        ctx: apiContext(c),
+        contractId: c.req.valid('param').id,
+        input: c.req.valid('json'),
+      })
+      const ins = r.approval.instance
+      return c.json(
+        { contract: r.contract, approval: { id: ins.id, serialNo: ins.serialNo, status: ins.status } },
+        200,
+      )
+    },
+  )
+  app.openapi(
+    route('post', '/crm/contracts/{id}/end', 'End an active contract as completed or terminated', {
+      request: { params: idParam, ...body(endContractInput) },
+      responses: ok(SalesContract),
+    }),
+    async (c) =>
+      c.json(
+        await endContract({
+          ctx: apiContext(c),
+          contractId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
         200,
       ),
   )
