@@ -15,6 +15,7 @@ import { homeRoutes } from './http/routes/home'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
 import { salesRoutes } from './http/routes/sales'
+import { salesExternalRoutes } from './http/routes/sales-external'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', homeRoutes())
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
   app.route('/api/v1', salesRoutes())
+  app.route('/api/v1', salesExternalRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

@@ -30,8 +30,7 @@ export async function applyApprovalOutcome({
       .from(contracts)
       .where(and(eq(contracts.tenantId, c.tenantId), eq(contracts.id, contractId)))
       .for('update')
-    if (!current || current.status !== 'in_approval' || current.approvalInstanceId !== event.instanceId)
-      return 'ignored'
+    if (current?.status !== 'in_approval' || current.approvalInstanceId !== event.instanceId) return 'ignored'
     const now = c.clock.now()
     const approved = event.status === 'approved'
     const status = approved ? 'active' : 'draft'

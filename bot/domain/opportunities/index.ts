@@ -16,6 +16,7 @@ export {
 export { type LineItemDto, loadLineItems, resolveLineItems, writeLineItems } from './line-items'
 export { listOpportunities } from './list-opportunities'
 export { listStageSets } from './list-stage-sets'
+export { OPPORTUNITY_STALLED, STALL_DAYS, scanStalled, tenantsWithOpenDeals } from './scan-stalled'
 export * from './schemas'
 export { ensureSalesDefaults, type StageSetView } from './stage-sets'
 export { updateOpportunity } from './update-opportunity'

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import type { ContractDetail, ContractDto } from '../../domain/contracts'
 import type { FieldChange } from '../../domain/crm/get-field-history'
 import type { CloseReason, OpportunityDetail, OpportunityDto, StageSetView } from '../../domain/opportunities'
+import type { ContractReceivables, CustomerReceivables, InvoiceDto, PaymentDto } from '../../domain/payments'
 import type { ProductDto } from '../../domain/products'
 
 const iso = z.string().openapi({ format: 'date-time' })
@@ -159,6 +160,86 @@ export const SalesContractSubmitted = z
   })
   .openapi('SalesContractSubmitted')
 
+export const SalesInstalment = z
+  .object({
+    id: z.string(),
+    seq: z.number().int(),
+    dueDate: day,
+    amountCents: cents,
+    receivedCents: cents,
+    outstandingCents: cents,
+    status: z.enum(['paid', 'partial', 'open', 'overdue']),
+  })
+  .openapi('SalesInstalment')
+
+const receivablesFields = {
+  contractId: z.string(),
+  receivableCents: cents,
+  receivedCents: cents,
+  outstandingCents: cents,
+  overdueCents: cents,
+  paidInstalments: z.number().int(),
+  totalInstalments: z.number().int(),
+  label: z.string().openapi({ example: '3/5 期' }),
+  instalments: z.array(SalesInstalment),
+}
+
+export const SalesReceivables = z.object(receivablesFields).openapi('SalesReceivables')
+
+export const SalesPayment = z
+  .object({
+    id: z.string(),
+    contractId: z.string(),
+    customerId: z.string(),
+    amountCents: cents,
+    receivedOn: day,
+    method: z.string(),
+    note: z.string().nullable(),
+    externalId: z.string().nullable(),
+    allocations: z.array(z.object({ instalmentId: z.string(), seq: z.number().int(), amountCents: cents })),
+    createdAt: iso,
+  })
+  .openapi('SalesPayment')
+
+export const SalesContractReceivables = z
+  .object({ ...receivablesFields, payments: z.array(SalesPayment) })
+  .openapi('SalesContractReceivables')
+
+export const SalesRecordedPayment = z
+  .object({ payment: SalesPayment, receivables: SalesReceivables, created: z.boolean() })
+  .openapi('SalesRecordedPayment')
+
+export const SalesCustomerReceivables = z
+  .object({
+    customerId: z.string(),
+    receivableCents: cents,
+    receivedCents: cents,
+    outstandingCents: cents,
+    overdueCents: cents,
+    paidInstalments: z.number().int(),
+    totalInstalments: z.number().int(),
+    label: z.string(),
+    contracts: z.array(
+      z.object({ ...receivablesFields, number: z.string(), name: z.string(), status: z.string() }),
+    ),
+  })
+  .openapi('SalesCustomerReceivables')
+
+export const SalesInvoice = z
+  .object({
+    id: z.string(),
+    contractId: z.string(),
+    amountCents: cents,
+    title: z.string(),
+    taxNumber: z.string().nullable(),
+    status: z.enum(['requested', 'issued', 'cancelled']),
+    invoiceNumber: z.string().nullable(),
+    issuedOn: day.nullable(),
+    externalId: z.string().nullable(),
+    createdAt: iso,
+  })
+  .openapi('SalesInvoice')
+
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item) }).openapi(name)
 
@@ -173,3 +254,7 @@ same<Same<OpportunityDetail, z.infer<typeof SalesOpportunityDetail>>>(true)
 same<Same<FieldChange, z.infer<typeof SalesFieldChange>>>(true)
 same<Same<ContractDto, z.infer<typeof SalesContract>>>(true)
 same<Same<ContractDetail, z.infer<typeof SalesContractDetail>>>(true)
+same<Same<PaymentDto, z.infer<typeof SalesPayment>>>(true)
+same<Same<ContractReceivables, z.infer<typeof SalesContractReceivables>>>(true)
+same<Same<CustomerReceivables, z.infer<typeof SalesCustomerReceivables>>>(true)
+same<Same<InvoiceDto, z.infer<typeof SalesInvoice>>>(true)

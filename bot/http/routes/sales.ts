@@ -33,6 +33,19 @@ import {
   updateOpportunityInput,
 } from '../../domain/opportunities'
 import {
+  getContractReceivables,
+  getCustomerReceivables,
+  instalmentPlanInput,
+  invoiceInput,
+  invoiceStatusInput,
+  listInvoices,
+  recordPayment,
+  recordPaymentInput,
+  requestInvoice,
+  setInstalmentPlan,
+  setInvoiceStatus,
+} from '../../domain/payments'
+import {
   createProduct,
   listProducts,
   listProductsInput,
@@ -48,11 +61,16 @@ import {
   SalesCloseReason,
   SalesContract,
   SalesContractDetail,
+  SalesContractReceivables,
   SalesContractSubmitted,
+  SalesCustomerReceivables,
   SalesFieldChange,
+  SalesInvoice,
   SalesOpportunity,
   SalesOpportunityDetail,
   SalesProduct,
+  SalesReceivables,
+  SalesRecordedPayment,
   SalesStageSet,
 } from './sales-schemas'
 
@@ -297,6 +315,86 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
         await endContract({
           ctx: apiContext(c),
           contractId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+
+  // ---- 回款 and invoices ----
+  app.openapi(
+    route(
+      'put',
+      '/crm/contracts/{id}/instalments',
+      'Set the 回款计划 (total must equal the contract amount)',
+      {
+        request: { params: idParam, ...body(instalmentPlanInput) },
+        responses: ok(SalesReceivables),
+      },
+    ),
+    async (c) =>
+      c.json(
+        await setInstalmentPlan({
+          ctx: apiContext(c),
+          contractId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route(
+      'get',
+      '/crm/contracts/{id}/receivables',
+      '应收/实收/欠款 of a contract with instalments and payments',
+      {
+        request: { params: idParam },
+        responses: ok(SalesContractReceivables),
+      },
+    ),
+    async (c) =>
+      c.json(await getContractReceivables({ ctx: apiContext(c), contractId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/customers/{id}/receivables', '应收/实收/欠款 of a customer over its contracts', {
+      request: { params: idParam },
+      responses: ok(SalesCustomerReceivables),
+    }),
+    async (c) =>
+      c.json(await getCustomerReceivables({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route('post', '/crm/payments', 'Register a payment (回款) against a contract and its instalments', {
+      request: body(recordPaymentInput),
+      responses: ok(SalesRecordedPayment),
+    }),
+    async (c) => c.json(await recordPayment({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/contracts/{id}/invoices', 'Invoices of a contract', {
+      request: { params: idParam },
+      responses: ok(listOf(SalesInvoice, 'SalesInvoices')),
+    }),
+    async (c) =>
+      c.json({ items: await listInvoices({ ctx: apiContext(c), contractId: c.req.valid('param').id }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/invoices', 'Request an invoice (开票) against a contract', {
+      request: body(invoiceInput),
+      responses: ok(SalesInvoice),
+    }),
+    async (c) => c.json(await requestInvoice({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('post', '/crm/invoices/{id}/status', 'Mark an invoice issued or cancelled', {
+      request: { params: idParam, ...body(invoiceStatusInput) },
+      responses: ok(SalesInvoice),
+    }),
+    async (c) =>
+      c.json(
+        await setInvoiceStatus({
+          ctx: apiContext(c),
+          invoiceId: c.req.valid('param').id,
           input: c.req.valid('json'),
         }),
         200,

@@ -1,0 +1,20 @@
+export {
+  type ContractReceivables,
+  type CustomerReceivables,
+  getContractReceivables,
+  getCustomerReceivables,
+} from './get-receivables'
+export { type InvoiceDto, listInvoices, requestInvoice, setInvoiceStatus } from './invoices'
+export { getOverdueReminder, type OverdueReminder } from './overdue-reminder'
+export {
+  chinaDay,
+  type InstalmentStatus,
+  type InstalmentView,
+  instalmentStatus,
+  loadReceivables,
+  type Receivables,
+} from './receivables'
+export { type PaymentDto, type RecordedPayment, recordPayment, toPaymentDtos } from './record-payment'
+export { OVERDUE_REMIND_EVERY_MS, PAYMENT_OVERDUE, scanOverdue, tenantsWithOverdue } from './scan-overdue'
+export * from './schemas'
+export { setInstalmentPlan } from './set-instalment-plan'
