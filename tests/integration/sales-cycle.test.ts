@@ -178,11 +178,11 @@ describe('the sales cycle', () => {
     const toManager = await cardsTo('zhangwei', '回款逾期提醒')
     expect(toOwner).toHaveLength(1)
     expect(toManager).toHaveLength(1)
-    const card = (
-      toOwner[0]?.payload as {
-        content: { card: { elements: Array<{ type: string; buttons?: Array<{ text: string }> }> } }
-      }
-    ).content.card
+    type Sent = {
+      content: { card: { elements: Array<{ type: string; buttons?: Array<{ text: string }> }> } }
+    }
+    const card = (toOwner[0]?.payload as Sent | undefined)?.content.card
+    if (!card) throw new Error('no card')
     const form = card.elements.find((e) => e.type === 'form')
     expect(form?.buttons?.[0]?.text).toBe('登记回款')
     clock.advance(DAY)

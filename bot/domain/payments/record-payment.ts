@@ -133,16 +133,14 @@ export async function recordPayment({
       .returning()
     if (!row) throw new Error('payment insert returned nothing')
     if (allocations.length) {
-      await c.db
-        .insert(paymentAllocations)
-        .values(
-          allocations.map((a) => ({
-            tenantId: c.tenantId,
-            paymentId: id,
-            instalmentId: a.instalmentId,
-            amountCents: a.amountCents,
-          })),
-        )
+      await c.db.insert(paymentAllocations).values(
+        allocations.map((a) => ({
+          tenantId: c.tenantId,
+          paymentId: id,
+          instalmentId: a.instalmentId,
+          amountCents: a.amountCents,
+        })),
+      )
       for (const a of allocations) {
         await c.db
           .update(instalments)

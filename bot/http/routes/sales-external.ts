@@ -21,13 +21,9 @@ const ok = (schema: z.ZodType, description: string) => ({
   ...signedErrors,
 })
 const idempotencyHeaders = signedHeaders.extend({
-  'idempotency-key': z
-    .string()
-    .max(128)
-    .optional()
-    .openapi({
-      description: 'default: the body’s `externalId`; a repeated key answers with the first record',
-    }),
+  'idempotency-key': z.string().max(128).optional().openapi({
+    description: 'default: the body’s `externalId`; a repeated key answers with the first record',
+  }),
 })
 
 function signedRoute<P extends string>(path: P, summary: string) {
