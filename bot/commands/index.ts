@@ -2,6 +2,7 @@ import { startApprovalCommand, todoApprovalsCommand } from './approvals'
 import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { noticesCommand } from './notices'
+import { dealCommand } from './sales'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -15,6 +16,7 @@ commands.push(
   whoamiCommand,
   customerCommand,
   nearbyCommand,
+  dealCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,
