@@ -6,6 +6,7 @@ export { createOpportunity, resolveStage } from './create-opportunity'
 export { defineStageSet } from './define-stage-set'
 export { type OpportunityDto, toOpportunityDto, toOpportunityDtos } from './dto'
 export { OPPORTUNITY_ASSIGNED, OPPORTUNITY_SLIPPED } from './events'
+export { type Forecast, type ForecastRow, getForecast } from './get-forecast'
 export {
   getOpportunity,
   getOpportunityHistory,

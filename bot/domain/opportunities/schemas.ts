@@ -107,3 +107,14 @@ export const closeReasonInput = z.object({
   name: z.string().trim().min(1).max(60),
 })
 export type CloseReasonInput = z.input<typeof closeReasonInput>
+
+export const forecastInput = z.object({
+  groupBy: z.enum(['month', 'owner', 'department']).optional(),
+  /** Expected close from/to (inclusive); default: this month and the next five. */
+  from: dateOnly.optional(),
+  to: dateOnly.optional(),
+  /** Only owners in this department and below. */
+  departmentId: id.optional(),
+  ownerId: id.optional(),
+})
+export type ForecastInput = z.input<typeof forecastInput>

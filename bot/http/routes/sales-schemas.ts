@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi'
 import type { ContractDetail, ContractDto } from '../../domain/contracts'
 import type { FieldChange } from '../../domain/crm/get-field-history'
-import type { CloseReason, OpportunityDetail, OpportunityDto, StageSetView } from '../../domain/opportunities'
+import type {
+  CloseReason,
+  Forecast,
+  OpportunityDetail,
+  OpportunityDto,
+  StageSetView,
+} from '../../domain/opportunities'
 import type { ContractReceivables, CustomerReceivables, InvoiceDto, PaymentDto } from '../../domain/payments'
 import type { ProductDto } from '../../domain/products'
 
@@ -240,6 +246,25 @@ export const SalesInvoice = z
   })
   .openapi('SalesInvoice')
 
+const forecastFields = {
+  count: z.number().int(),
+  amountCents: cents,
+  weightedCents: cents,
+  commitCents: cents,
+  bestCaseCents: cents,
+  pipelineCents: cents,
+  wonCents: cents,
+}
+export const SalesForecast = z
+  .object({
+    groupBy: z.enum(['month', 'owner', 'department']),
+    from: day,
+    to: day,
+    rows: z.array(z.object({ key: z.string(), label: z.string(), ...forecastFields })),
+    total: z.object(forecastFields),
+  })
+  .openapi('SalesForecast')
+
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item) }).openapi(name)
 
@@ -258,3 +283,4 @@ same<Same<PaymentDto, z.infer<typeof SalesPayment>>>(true)
 same<Same<ContractReceivables, z.infer<typeof SalesContractReceivables>>>(true)
 same<Same<CustomerReceivables, z.infer<typeof SalesCustomerReceivables>>>(true)
 same<Same<InvoiceDto, z.infer<typeof SalesInvoice>>>(true)
+same<Same<Forecast, z.infer<typeof SalesForecast>>>(true)

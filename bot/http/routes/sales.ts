@@ -22,6 +22,8 @@ import {
   createOpportunityInput,
   defineCloseReason,
   defineStageSet,
+  forecastInput,
+  getForecast,
   getOpportunity,
   getOpportunityHistory,
   listCloseReasons,
@@ -65,6 +67,7 @@ import {
   SalesContractSubmitted,
   SalesCustomerReceivables,
   SalesFieldChange,
+  SalesForecast,
   SalesInvoice,
   SalesOpportunity,
   SalesOpportunityDetail,
@@ -399,6 +402,14 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
         }),
         200,
       ),
+  )
+
+  app.openapi(
+    route('get', '/crm/forecast', 'Weighted pipeline by month, owner or department (lost deals excluded)', {
+      request: { query: forecastInput },
+      responses: ok(SalesForecast),
+    }),
+    async (c) => c.json(await getForecast({ ctx: apiContext(c), input: c.req.valid('query') }), 200),
   )
 
   return app
