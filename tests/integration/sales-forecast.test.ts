@@ -12,7 +12,7 @@ import {
 import type { Database } from '../../db/client'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
-import { type CrmTenant, crmTenant, ctxAs, DAY, fixedClock } from './crm-harness'
+import { type CrmTenant, crmTenant, ctxAs, fixedClock } from './crm-harness'
 import { apiCall } from './sales-harness'
 
 let database: Database
