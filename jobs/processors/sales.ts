@@ -13,17 +13,21 @@ import {
   tenantsWithOpenDeals,
 } from '../../bot/domain/opportunities'
 import {
+  assessCustomerValues,
+  CUSTOMER_VALUE_REFRESH,
   getOverdueReminder,
   PAYMENT_OVERDUE,
   scanOverdue,
   tenantsWithOverdue,
 } from '../../bot/domain/payments'
-import { users } from '../../db/schema'
+import { customers, users } from '../../db/schema'
 import type { JobPayload, Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** Hourly: overdue 回款 across tenants (or one tenant when named). */
 export const OVERDUE_SCAN = 'sales.payments.overdue_scan'
+/** Nightly: customer value tiers (RFM + engagement) across tenants. */
+export const VALUE_ASSESS = 'sales.customer_value.assess'
 /** Daily: stalled opportunities across tenants. */
 export const STALL_SCAN = 'sales.opportunities.stall_scan'
 
@@ -88,6 +92,18 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
           card: paymentOverdueCard(reminder, r.locale, r.role),
         })
       }
+    },
+    [CUSTOMER_VALUE_REFRESH]: async (payload) => {
+      const ctx = systemCtx(deps, str(payload, 'tenantId'), CUSTOMER_VALUE_REFRESH)
+      await assessCustomerValues({ ctx, customerIds: [str(payload, 'customerId')] })
+    },
+    [VALUE_ASSESS]: async (payload) => {
+      const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
+      const tenants =
+        only ??
+        (await deps.database.db.selectDistinct({ id: customers.tenantId }).from(customers)).map((r) => r.id)
+      for (const tenantId of tenants)
+        await assessCustomerValues({ ctx: systemCtx(deps, tenantId, VALUE_ASSESS) })
     },
     [STALL_SCAN]: async (payload) => {
       const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null

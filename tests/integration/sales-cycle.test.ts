@@ -5,7 +5,7 @@ import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { emit } from '../../bot/domain/outbox'
 import { chinaDay } from '../../bot/domain/payments'
 import type { Database } from '../../db/client'
-import { instalments, outbox, payments } from '../../db/schema'
+import { customerValues, instalments, outbox, payments } from '../../db/schema'
 import { OVERDUE_SCAN } from '../../jobs/processors/sales'
 import { createFakeErp, type FakeErp } from '../fakes/erp'
 import { openTestDatabase } from '../helpers/db'
@@ -160,6 +160,13 @@ describe('the sales cycle', () => {
     )
     const customerView = (await call('liuyang', 'GET', `/crm/contracts/${contractId}/receivables`)).body
     expect(customerView.outstandingCents).toBe(20_000_000)
+    // The payment re-assesses the customer's value tier (job after the commit).
+    await stack.drain()
+    const [value] = await database.db
+      .select()
+      .from(customerValues)
+      .where(eq(customerValues.tenantId, org.tenantId))
+    expect(value).toMatchObject({ frequency: 1, monetaryCents: 10_000_000 })
   })
 
   it('over simulated time the scheduled scan finds the late instalment and reminds the owner and manager once', async () => {

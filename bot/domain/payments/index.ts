@@ -1,3 +1,4 @@
+export { assessCustomerValues, overrideCustomerTier, scoreCustomer, type Tier } from './assess-customer-value'
 export {
   type ContractReceivables,
   type CustomerReceivables,
@@ -14,7 +15,13 @@ export {
   loadReceivables,
   type Receivables,
 } from './receivables'
-export { type PaymentDto, type RecordedPayment, recordPayment, toPaymentDtos } from './record-payment'
+export {
+  CUSTOMER_VALUE_REFRESH,
+  type PaymentDto,
+  type RecordedPayment,
+  recordPayment,
+  toPaymentDtos,
+} from './record-payment'
 export { OVERDUE_REMIND_EVERY_MS, PAYMENT_OVERDUE, scanOverdue, tenantsWithOverdue } from './scan-overdue'
 export * from './schemas'
 export { setInstalmentPlan } from './set-instalment-plan'

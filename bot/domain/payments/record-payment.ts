@@ -6,8 +6,12 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { requireContract } from '../contracts/access'
 import { loadCrmAccess } from '../crm/access'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
+import { emit } from '../outbox'
 import { loadReceivables, type Receivables, receivedOf } from './receivables'
 import { parseInput, type RecordPaymentInput, recordPaymentInput } from './schemas'
+
+/** Job: recompute the customer's value tier after money arrived. */
+export const CUSTOMER_VALUE_REFRESH = 'sales.customer_value.refresh'
 
 export interface PaymentDto {
   id: string
@@ -162,6 +166,10 @@ export async function recordPayment({
         allocations,
         externalId: data.externalId ?? null,
       },
+    })
+    await emit(c, {
+      topic: CUSTOMER_VALUE_REFRESH,
+      payload: { tenantId: c.tenantId, customerId: contract.customerId },
     })
     return { ...(await finish(c, row, contract.id)), created: true }
   })
