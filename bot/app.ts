@@ -18,6 +18,8 @@ import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
 import { platformUsageRoutes } from './http/routes/platform-usage'
 import { reportRoutes } from './http/routes/reports'
+import { salesRoutes } from './http/routes/sales'
+import { salesExternalRoutes } from './http/routes/sales-external'
 import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
@@ -110,6 +112,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', orgRoutes())
   app.route('/api/v1', homeRoutes())
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
+  app.route('/api/v1', salesRoutes())
+  app.route('/api/v1', salesExternalRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

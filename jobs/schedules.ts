@@ -5,4 +5,7 @@ export async function declareSchedules(queue: JobQueue): Promise<void> {
   await queue.schedule('housekeeping', 'system.housekeeping', 6 * 3600 * 1000)
   await queue.schedule('directory-sync', 'org.sync_all_directories', 24 * 3600 * 1000)
   await queue.schedule('crm-pool-scan', 'crm.pool.scan', 3600 * 1000)
+  await queue.schedule('sales-overdue-scan', 'sales.payments.overdue_scan', 3600 * 1000)
+  await queue.schedule('sales-value-assess', 'sales.customer_value.assess', 24 * 3600 * 1000)
+  await queue.schedule('sales-stall-scan', 'sales.opportunities.stall_scan', 24 * 3600 * 1000)
 }

@@ -4,6 +4,7 @@ import { customerActions } from './crm'
 import { helpActions } from './help'
 import { noticeActions } from './notices'
 import { reportActions } from './reports'
+import { salesActions } from './sales'
 
 export type { CardActionHandler, CardActionInput } from '../chat/model'
 
@@ -18,4 +19,5 @@ export const cardActions: Record<string, CardActionHandler> = {
   ...customerActions,
   ...helpActions,
   ...reportActions,
+  ...salesActions,
 }

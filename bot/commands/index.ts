@@ -3,6 +3,7 @@ import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { noticesCommand } from './notices'
 import { reportCommand, salesCommand } from './reports'
+import { dealCommand } from './sales'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -16,6 +17,7 @@ commands.push(
   whoamiCommand,
   customerCommand,
   nearbyCommand,
+  dealCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,

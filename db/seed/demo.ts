@@ -4,6 +4,7 @@ import { seedCrm } from './crm'
 import { seedDevchatChats } from './devchat'
 import { seedNotices } from './notices'
 import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'
+import { seedSales } from './sales'
 
 /** The demo company of `npm start`: 20 people, four departments (sales has two teams), managers, roles. */
 export const demoOrg: OrgSpec = {
@@ -219,7 +220,13 @@ export const DEMO_TENANT_KEY = 'demo'
 export type DemoSeeder = (db: DbOrTx, org: SeededOrg) => Promise<void>
 
 /** Feature seeders, run in order after the org. Each feature appends one import and one entry. */
-export const demoSeeders: DemoSeeder[] = [seedDevchatChats, seedApprovalTemplates, seedNotices, seedCrm]
+export const demoSeeders: DemoSeeder[] = [
+  seedDevchatChats,
+  seedApprovalTemplates,
+  seedNotices,
+  seedCrm,
+  seedSales,
+]
 
 /** Seeds the demo tenant once, in one transaction; returns null when it already exists. */
 export async function seedDemo(db: Db): Promise<SeededOrg | null> {

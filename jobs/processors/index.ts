@@ -7,6 +7,7 @@ import { crmProcessors } from './crm'
 import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
 import { noticeProcessors } from './notices'
+import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
 import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
@@ -26,5 +27,6 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     ...noticeProcessors(deps),
     ...approvalProcessors(deps),
     ...crmProcessors(deps),
+    ...salesProcessors(deps),
   }
 }

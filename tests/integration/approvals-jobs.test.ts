@@ -4,6 +4,8 @@ import { approveTask } from '../../bot/domain/approvals/approve-task'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
 import { onApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
+import { createContract } from '../../bot/domain/contracts'
+import { createCustomer } from '../../bot/domain/crm/create-customer'
 import type { Database } from '../../db/client'
 import { messages, outbox } from '../../db/schema'
 import { dayFromNow as D } from '../helpers/dates'
@@ -172,17 +174,25 @@ describe('approval jobs', () => {
     onApprovalFinished('contract', async ({ event }) => {
       seen.push({ ref: event.businessRef, status: event.status })
     })
+    const customer = await createCustomer({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '钩子客户' },
+    })
+    const contract = await createContract({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '钩子合同', customerId: customer.id, amountCents: 12_000_000 },
+    })
     const { instance } = await startInstance({
       ctx: ctxAs(database, org, 'liuyang'),
-      input: { templateKey: 'contract', form: { contract: 'ctr_demo_1', amount: 12_000_000 } },
+      input: { templateKey: 'contract', form: { contract: contract.id, amount: 12_000_000 } },
     })
-    expect(instance.businessRef).toBe('contract:ctr_demo_1')
+    expect(instance.businessRef).toBe(`contract:${contract.id}`)
     for (const key of ['zhangwei', 'liming', 'zhuhong', 'wangjianguo']) {
       const t = await pendingTaskOf(database, org, instance.id, key)
       await approveTask({ ctx: ctxAs(database, org, key), input: { taskId: t.id } })
     }
     expect((await instanceRow(database, instance.id)).status).toBe('approved')
     await runner.drain()
-    expect(seen).toEqual([{ ref: 'contract:ctr_demo_1', status: 'approved' }])
+    expect(seen).toEqual([{ ref: `contract:${contract.id}`, status: 'approved' }])
   })
 })

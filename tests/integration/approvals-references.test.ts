@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../bot/app'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
+import { createContract } from '../../bot/domain/contracts'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { getCustomerCard } from '../../bot/domain/crm/get-customer-card'
 import { parseEnv } from '../../bot/env'
@@ -24,6 +25,8 @@ let storage: BlobStorage
 let app: ReturnType<typeof createApp>
 let ownCustomer = ''
 let foreignCustomer = ''
+let ownContract = ''
+let foreignContract = ''
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])
 const PDF = new TextEncoder().encode('%PDF-1.4\n% test\n')
@@ -83,6 +86,18 @@ beforeAll(async () => {
   foreignCustomer = (
     await createCustomer({ ctx: ctxAs(database, org, 'chenjing'), input: { name: '招商银行杭州分行' } })
   ).id
+  ownContract = (
+    await createContract({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '网点改造', customerId: ownCustomer, amountCents: 100 },
+    })
+  ).id
+  foreignContract = (
+    await createContract({
+      ctx: ctxAs(database, org, 'chenjing'),
+      input: { name: '网点改造', customerId: foreignCustomer, amountCents: 100 },
+    })
+  ).id
 })
 afterAll(async () => database?.close())
 
@@ -122,10 +137,10 @@ describe('approval form references to CRM records', () => {
   it('accepts a customer inside the initiator’s scope and lists the approval on the customer card', async () => {
     const res = await api(org, 'liuyang', 'POST', '/approvals/instances', {
       templateKey: 'deal-review',
-      form: { customer: ownCustomer, contract: 'ctr_future_1' },
+      form: { customer: ownCustomer, contract: ownContract },
     })
     expect(res.status).toBe(201)
-    expect(res.json.form).toMatchObject({ customer: ownCustomer, contract: 'ctr_future_1' })
+    expect(res.json.form).toMatchObject({ customer: ownCustomer, contract: ownContract })
     // The detail shows the customer by name, not by id.
     expect(res.json.formLabels).toEqual({ customer: '中国银行上海分行' })
     const card = await getCustomerCard({ ctx: ctxAs(database, org, 'liuyang'), customerId: ownCustomer })
@@ -152,6 +167,14 @@ describe('approval form references to CRM records', () => {
       })
       expect(res.status, id).toBe(404)
       expect(res.json.error?.field).toBe('form.customer')
+    }
+    for (const id of [foreignContract, 'ctr_nope']) {
+      const res = await api(org, 'liuyang', 'POST', '/approvals/instances', {
+        templateKey: 'deal-review',
+        form: { customer: ownCustomer, contract: id },
+      })
+      expect(res.status, id).toBe(404)
+      expect(res.json.error?.field).toBe('form.contract')
     }
     // The owner of the other customer may reference it.
     const chen = await api(org, 'chenjing', 'POST', '/approvals/instances', {

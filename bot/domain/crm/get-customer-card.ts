@@ -1,7 +1,21 @@
 import { and, desc, eq } from 'drizzle-orm'
-import { contacts, customerCollaborators, fieldHistory, followUps, visits } from '../../../db/schema'
+import {
+  contacts,
+  contracts,
+  customerCollaborators,
+  fieldHistory,
+  followUps,
+  opportunities,
+  payments,
+  visits,
+} from '../../../db/schema'
 import { listApprovalsForRecord, type RecordApproval } from '../approvals/references'
 import type { ServiceContext } from '../context'
+import { visibleContracts } from '../contracts/access'
+import { type ContractDto, toContractDtos } from '../contracts/dto'
+import { visibleOpportunities } from '../opportunities/access'
+import { type OpportunityDto, toOpportunityDtos } from '../opportunities/dto'
+import { type PaymentDto, toPaymentDtos } from '../payments/record-payment'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import type { ContactRow } from './add-contact'
 import type { FollowUpRow } from './create-follow-up'
@@ -11,7 +25,7 @@ import { toVisitDto, type VisitDto } from './visits'
 
 export interface TimelineEntry {
   at: string
-  kind: 'follow_up' | 'visit' | 'change' | 'created'
+  kind: 'follow_up' | 'visit' | 'change' | 'created' | 'opportunity' | 'contract' | 'payment'
   id: string
   actor: { id: string; name: string } | null
   title: string
@@ -26,15 +40,17 @@ export interface CustomerCard {
   visits: VisitDto[]
   relations: RelationGraph
   timeline: TimelineEntry[]
-  /** Filled by later CRM issues (leads → opportunities, contracts, payments, approvals). */
-  opportunities: unknown[]
-  contracts: unknown[]
-  payments: unknown[]
+  /** Opportunities, contracts and payments (回款) of the customer inside the caller's data scope. */
+  opportunities: OpportunityDto[]
+  contracts: ContractDto[]
+  payments: PaymentDto[]
   /** Approvals whose form names this customer (approvals' `customer` field), newest first. */
   approvals: RecordApproval[]
 }
 
 const RECENT = 20
+/** Sales sections show up to this many records each. */
+const SALES_RECENT = 100
 
 /** Everything about a customer in one call: the card the mini-app opens. */
 export async function getCustomerCard({
@@ -47,44 +63,74 @@ export async function getCustomerCard({
   const access = await loadCrmAccess(ctx)
   const row = await requireCustomer(ctx, access, customerId)
   const t = ctx.tenantId
-  const [contactRows, followRows, visitRows, history, collabRows, relations, approvals] = await Promise.all([
-    ctx.db
-      .select()
-      .from(contacts)
-      .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, row.id)))
-      .orderBy(desc(contacts.isPrimary), contacts.createdAt)
-      .limit(200),
-    ctx.db
-      .select()
-      .from(followUps)
-      .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, row.id)))
-      .orderBy(desc(followUps.createdAt))
-      .limit(RECENT),
-    ctx.db
-      .select()
-      .from(visits)
-      .where(and(eq(visits.tenantId, t), eq(visits.customerId, row.id)))
-      .orderBy(desc(visits.createdAt))
-      .limit(RECENT),
-    ctx.db
-      .select()
-      .from(fieldHistory)
-      .where(
-        and(
-          eq(fieldHistory.tenantId, t),
-          eq(fieldHistory.entityType, 'customer'),
-          eq(fieldHistory.entityId, row.id),
-        ),
-      )
-      .orderBy(desc(fieldHistory.at))
-      .limit(RECENT),
-    ctx.db
-      .select({ userId: customerCollaborators.userId })
-      .from(customerCollaborators)
-      .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
-    getRelationGraph({ ctx, customerId: row.id, depth: 2, access }),
-    listApprovalsForRecord(ctx, 'customer', row.id),
+  const [contactRows, followRows, visitRows, history, collabRows, relations, approvals, oppRows, ctrRows] =
+    await Promise.all([
+      ctx.db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, row.id)))
+        .orderBy(desc(contacts.isPrimary), contacts.createdAt)
+        .limit(200),
+      ctx.db
+        .select()
+        .from(followUps)
+        .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, row.id)))
+        .orderBy(desc(followUps.createdAt))
+        .limit(RECENT),
+      ctx.db
+        .select()
+        .from(visits)
+        .where(and(eq(visits.tenantId, t), eq(visits.customerId, row.id)))
+        .orderBy(desc(visits.createdAt))
+        .limit(RECENT),
+      ctx.db
+        .select()
+        .from(fieldHistory)
+        .where(
+          and(
+            eq(fieldHistory.tenantId, t),
+            eq(fieldHistory.entityType, 'customer'),
+            eq(fieldHistory.entityId, row.id),
+          ),
+        )
+        .orderBy(desc(fieldHistory.at))
+        .limit(RECENT),
+      ctx.db
+        .select({ userId: customerCollaborators.userId })
+        .from(customerCollaborators)
+        .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
+      getRelationGraph({ ctx, customerId: row.id, depth: 2, access }),
+      listApprovalsForRecord(ctx, 'customer', row.id),
+      ctx.db
+        .select()
+        .from(opportunities)
+        .where(and(visibleOpportunities(ctx, access), eq(opportunities.customerId, row.id)))
+        .orderBy(desc(opportunities.updatedAt))
+        .limit(SALES_RECENT),
+      ctx.db
+        .select()
+        .from(contracts)
+        .where(and(visibleContracts(ctx, access), eq(contracts.customerId, row.id)))
+        .orderBy(desc(contracts.createdAt))
+        .limit(SALES_RECENT),
+    ])
+  // Payments only of the contracts the caller may see.
+  const payRows = ctrRows.length
+    ? await ctx.db
+        .select()
+        .from(payments)
+        .innerJoin(contracts, eq(contracts.id, payments.contractId))
+        .where(and(eq(payments.tenantId, t), eq(payments.customerId, row.id), visibleContracts(ctx, access)))
+        .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
+        .limit(SALES_RECENT)
+        .then((rs) => rs.map((r) => r.sales_payments))
+    : []
+  const [oppDtos, ctrDtos, payDtos] = await Promise.all([
+    toOpportunityDtos(ctx, oppRows),
+    toContractDtos(ctx, ctrRows),
+    toPaymentDtos(ctx, payRows),
   ])
+  const contractNumber = new Map(ctrDtos.map((c) => [c.id, c.number]))
   const labels = await userLabels(ctx, [
     row.ownerId,
     ...followRows.map((f) => f.authorId),
@@ -118,6 +164,30 @@ export async function getCustomerCard({
       title: h.field,
       detail: JSON.stringify(h.newValue),
     })),
+    ...oppDtos.map((o) => ({
+      at: o.updatedAt,
+      kind: 'opportunity' as const,
+      id: o.id,
+      actor: { id: o.owner.id, name: o.owner.name },
+      title: o.name,
+      detail: `${o.stage.name} · ${o.amountCents / 100}`,
+    })),
+    ...ctrDtos.map((c) => ({
+      at: c.activatedAt ?? c.createdAt,
+      kind: 'contract' as const,
+      id: c.id,
+      actor: { id: c.owner.id, name: c.owner.name },
+      title: `${c.number} ${c.name}`,
+      detail: c.status,
+    })),
+    ...payDtos.map((p) => ({
+      at: p.createdAt,
+      kind: 'payment' as const,
+      id: p.id,
+      actor: null,
+      title: contractNumber.get(p.contractId) ?? p.contractId,
+      detail: `${p.receivedOn} · ${p.amountCents / 100}`,
+    })),
   ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
   return {
     customer: toCustomerDto(row, labels),
@@ -131,9 +201,9 @@ export async function getCustomerCard({
     visits: visitRows.map(toVisitDto),
     relations,
     timeline: timeline.slice(0, 50),
-    opportunities: [],
-    contracts: [],
-    payments: [],
+    opportunities: oppDtos,
+    contracts: ctrDtos,
+    payments: payDtos,
     approvals,
   }
 }

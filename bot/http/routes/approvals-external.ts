@@ -40,7 +40,7 @@ const body = <T extends z.ZodType>(schema: T) => ({
 const signedSystems = new WeakMap<Request, ExternalSystemRow>()
 
 /** Verifies the signature over the raw body (read once; the validators reuse Hono's body cache). */
-const requireSignature = createMiddleware<AppEnv>(async (c, next) => {
+export const requireSignature = createMiddleware<AppEnv>(async (c, next) => {
   const deps = c.get('deps')
   const raw = await c.req.text()
   const system = await authenticateExternalCall({
@@ -53,13 +53,16 @@ const requireSignature = createMiddleware<AppEnv>(async (c, next) => {
   await next()
 })
 
-function systemOf(c: { req: { raw: Request } }): ExternalSystemRow {
+export function systemOf(c: { req: { raw: Request } }): ExternalSystemRow {
   const s = signedSystems.get(c.req.raw)
   if (!s) throw new Error('external route without requireSignature')
   return s
 }
 
-function systemContext(c: Parameters<typeof apiContext>[0], system: ExternalSystemRow): ServiceContext {
+export function systemContext(
+  c: Parameters<typeof apiContext>[0],
+  system: ExternalSystemRow,
+): ServiceContext {
   const deps = c.get('deps')
   return {
     tenantId: system.tenantId,
@@ -70,7 +73,7 @@ function systemContext(c: Parameters<typeof apiContext>[0], system: ExternalSyst
   }
 }
 
-const signedHeaders = z.object({
+export const signedHeaders = z.object({
   [SIGNATURE_HEADERS.system]: z.string().openapi({ description: 'the system id (`exs_…`)' }),
   [SIGNATURE_HEADERS.timestamp]: z.string().openapi({ description: 'unix seconds; ±300 s' }),
   [SIGNATURE_HEADERS.nonce]: z.string().openapi({ description: '16-64 of A-Z a-z 0-9 _ -, never reused' }),
@@ -85,7 +88,7 @@ const signed = {
   middleware: requireSignature,
 }
 
-const signedErrors = {
+export const signedErrors = {
   ...errorResponses,
   401: {
     description: 'missing or bad signature, stale timestamp, reused nonce, unknown or inactive system',

@@ -20,6 +20,7 @@ import type { ImportJobDto } from '../../domain/crm/start-import'
 import type { VisitMap } from '../../domain/crm/visit-map'
 import type { VisitDto } from '../../domain/crm/visits'
 import { signBlobLink } from '../../lib/storage/signed-link'
+import { SalesContract, SalesOpportunity, SalesPayment } from './sales-schemas'
 
 /**
  * Response schemas of `/api/v1/crm/*`, written after the domain DTOs (`bot/domain/crm/dto.ts`, `visits.ts`,
@@ -184,7 +185,7 @@ export const CrmRelationGraph = z
 export const CrmTimelineEntry = z
   .object({
     at: iso,
-    kind: z.enum(['follow_up', 'visit', 'change', 'created']),
+    kind: z.enum(['follow_up', 'visit', 'change', 'created', 'opportunity', 'contract', 'payment']),
     id: z.string(),
     actor: orNull(CrmPerson),
     title: z.string(),
@@ -201,9 +202,9 @@ export const CrmCustomerCard = z
     visits: z.array(CrmVisit),
     relations: CrmRelationGraph,
     timeline: z.array(CrmTimelineEntry),
-    opportunities: z.array(z.unknown()).openapi({ description: 'Filled by a later issue' }),
-    contracts: z.array(z.unknown()).openapi({ description: 'Filled by a later issue' }),
-    payments: z.array(z.unknown()).openapi({ description: 'Filled by a later issue' }),
+    opportunities: z.array(SalesOpportunity),
+    contracts: z.array(SalesContract),
+    payments: z.array(SalesPayment),
     approvals: z.array(z.unknown()).openapi({ description: 'Filled by a later issue' }),
   })
   .openapi('CrmCustomerCard', { description: 'Everything about a customer in one call' })

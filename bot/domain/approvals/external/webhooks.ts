@@ -107,6 +107,45 @@ export async function queueFinishedWebhook(
   return [{ topic: APPROVAL_WEBHOOK, payload: { tenantId: ctx.tenantId, deliveryId: id, attempt: 1 } }]
 }
 
+/**
+ * Writes a business event (e.g. `contract.activated`) for every active external system of the tenant and
+ * returns the outbox rows of their first delivery attempts: the same signed, retried delivery as
+ * `approval.finished`. `instanceId` is the approval that led to the event; `data` should carry
+ * `externalId` and `serialNo` (shown to admins if delivery finally fails).
+ */
+export async function queueSystemEvent(
+  ctx: ServiceContext,
+  input: {
+    event: string
+    instanceId: string
+    data: { externalId: string; serialNo: string } & Record<string, unknown>
+  },
+): Promise<OutboxMessage[]> {
+  const systems = await ctx.db
+    .select({ id: approvalExternalSystems.id })
+    .from(approvalExternalSystems)
+    .where(and(eq(approvalExternalSystems.tenantId, ctx.tenantId), eq(approvalExternalSystems.active, true)))
+  if (systems.length === 0) return []
+  const now = ctx.clock.now()
+  const rows = systems.map((s) => {
+    const id = newId('evt')
+    return {
+      id,
+      tenantId: ctx.tenantId,
+      systemId: s.id,
+      instanceId: input.instanceId,
+      event: input.event,
+      body: JSON.stringify({ id, type: input.event, createdAt: now.toISOString(), data: input.data }),
+      nextAttemptAt: now,
+    }
+  })
+  await ctx.db.insert(approvalWebhookDeliveries).values(rows)
+  return rows.map((r) => ({
+    topic: APPROVAL_WEBHOOK,
+    payload: { tenantId: ctx.tenantId, deliveryId: r.id, attempt: 1 },
+  }))
+}
+
 /** Sends one HTTP POST; the job wires it to `fetch` with a timeout. Throws on network errors and timeouts. */
 export type WebhookPost = (request: {
   url: string

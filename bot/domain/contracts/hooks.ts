@@ -1,0 +1,37 @@
+import { and, inArray } from 'drizzle-orm'
+import { contracts, opportunities } from '../../../db/schema'
+import { onApprovalFinished } from '../approvals/on-finished'
+import { registerReferenceResolver } from '../approvals/references'
+import { loadCrmAccess } from '../crm/access'
+import { visibleOpportunities } from '../opportunities/access'
+import { visibleContracts } from './access'
+import { applyApprovalOutcome } from './apply-approval-outcome'
+
+/**
+ * Wires contracts and opportunities into the approvals engine: approval forms may reference them (checked
+ * for existence and the initiator's data scope), and a contract follows its approval's outcome.
+ * Idempotent; runs when this module loads.
+ */
+export function registerSalesHooks(): void {
+  registerReferenceResolver('contract', async (ctx, ids) => {
+    const access = await loadCrmAccess(ctx)
+    const rows = await ctx.db
+      .select({ id: contracts.id })
+      .from(contracts)
+      .where(and(inArray(contracts.id, ids), visibleContracts(ctx, access)))
+    return new Set(rows.map((r) => r.id))
+  })
+  registerReferenceResolver('opportunity', async (ctx, ids) => {
+    const access = await loadCrmAccess(ctx)
+    const rows = await ctx.db
+      .select({ id: opportunities.id })
+      .from(opportunities)
+      .where(and(inArray(opportunities.id, ids), visibleOpportunities(ctx, access)))
+    return new Set(rows.map((r) => r.id))
+  })
+  onApprovalFinished('contract', async ({ ctx, event }) => {
+    await applyApprovalOutcome({ ctx, event })
+  })
+}
+
+registerSalesHooks()

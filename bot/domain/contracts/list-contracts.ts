@@ -1,0 +1,36 @@
+import { and, desc, eq, ilike, or, type SQL } from 'drizzle-orm'
+import { contracts } from '../../../db/schema'
+import type { ServiceContext } from '../context'
+import { loadCrmAccess } from '../crm/access'
+import { visibleContracts } from './access'
+import { type ContractDto, toContractDtos } from './dto'
+import { type ListContractsInput, listContractsInput, parseInput } from './schemas'
+
+/** Contracts in the caller's data scope, newest first, with filters. */
+export async function listContracts({
+  ctx,
+  input = {},
+}: {
+  ctx: ServiceContext
+  input?: ListContractsInput
+}): Promise<ContractDto[]> {
+  const data = parseInput(listContractsInput, input)
+  const access = await loadCrmAccess(ctx)
+  const conds: SQL[] = [visibleContracts(ctx, access)]
+  if (data.status && data.status !== 'all') conds.push(eq(contracts.status, data.status))
+  if (data.customerId) conds.push(eq(contracts.customerId, data.customerId))
+  if (data.ownerId) conds.push(eq(contracts.ownerId, data.ownerId))
+  if (data.q) {
+    const like = `%${data.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    const m = or(ilike(contracts.name, like), ilike(contracts.number, like))
+    if (m) conds.push(m)
+  }
+  const rows = await ctx.db
+    .select()
+    .from(contracts)
+    .where(and(...conds))
+    .orderBy(desc(contracts.createdAt), desc(contracts.id))
+    .limit(data.limit ?? 50)
+    .offset(data.offset ?? 0)
+  return toContractDtos(ctx, rows)
+}

@@ -1,0 +1,21 @@
+import { sql } from 'drizzle-orm'
+import { numberSeries } from '../../../db/schema'
+import type { ServiceContext } from '../context'
+
+/**
+ * The next number of a per-tenant series, gap-free within committed transactions (the counter row is
+ * updated in the caller's transaction): `HT-2026-0001` for contracts (China-time year).
+ */
+export async function nextNumber(ctx: ServiceContext, prefix: string): Promise<string> {
+  const year = new Date(ctx.clock.now().getTime() + 8 * 3600_000).getUTCFullYear()
+  const key = `${prefix}-${year}`
+  const [row] = await ctx.db
+    .insert(numberSeries)
+    .values({ tenantId: ctx.tenantId, key, lastValue: 1 })
+    .onConflictDoUpdate({
+      target: [numberSeries.tenantId, numberSeries.key],
+      set: { lastValue: sql`${numberSeries.lastValue} + 1` },
+    })
+    .returning({ value: numberSeries.lastValue })
+  return `${key}-${String(row?.value ?? 1).padStart(4, '0')}`
+}

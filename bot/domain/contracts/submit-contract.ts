@@ -1,0 +1,86 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { contracts, fieldHistory } from '../../../db/schema'
+import { startInstance } from '../approvals/start-instance'
+import type { ApprovalView } from '../approvals/view'
+import { recordAudit } from '../audit/record-audit'
+import { actorId, type ServiceContext, withTransaction } from '../context'
+import { loadCrmAccess } from '../crm/access'
+import { ConflictError, ForbiddenError } from '../errors'
+import { requireContract } from './access'
+import { CONTRACT_TEMPLATE_KEY, ensureContractTemplate } from './approval-template'
+import { type ContractDto, toContractDto } from './dto'
+import { parseInput, type SubmitContractInput, submitContractInput } from './schemas'
+
+/**
+ * Sends a draft contract to approval through the approvals engine (the tenant's 合同审批 template, created
+ * on first use): the request references the contract, its customer, amount and discount, so the template's
+ * conditions apply. The contract is `in_approval` until the request ends; its outcome decides the state.
+ */
+export async function submitContract({
+  ctx,
+  contractId,
+  input = {},
+}: {
+  ctx: ServiceContext
+  contractId: string
+  input?: SubmitContractInput
+}): Promise<{ contract: ContractDto; approval: ApprovalView }> {
+  const data = parseInput(submitContractInput, input)
+  if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a contract')
+  return withTransaction(ctx, async (_tx, c) => {
+    const access = await loadCrmAccess(c)
+    const current = await requireContract(c, access, contractId, { forUpdate: true })
+    if (current.status !== 'draft')
+      throw new ConflictError(
+        `合同状态为 ${current.status}，不能提交审批 / a ${current.status} contract cannot be submitted`,
+        {
+          field: 'status',
+          status: current.status,
+        },
+      )
+    await ensureContractTemplate(c)
+    const approval = await startInstance({
+      ctx: c,
+      input: {
+        templateKey: CONTRACT_TEMPLATE_KEY,
+        form: {
+          contract: current.id,
+          title: `${current.number} ${current.name}`,
+          customer: current.customerId,
+          amount: current.amountCents,
+          discount: current.discountBp / 100,
+          ...(data.notes ? { notes: data.notes } : {}),
+        },
+      },
+    })
+    const now = c.clock.now()
+    const [row] = await c.db
+      .update(contracts)
+      .set({
+        status: 'in_approval',
+        approvalInstanceId: approval.instance.id,
+        version: sql`${contracts.version} + 1`,
+        updatedAt: now,
+      })
+      .where(and(eq(contracts.tenantId, c.tenantId), eq(contracts.id, current.id)))
+      .returning()
+    if (!row) throw new Error('contract update returned nothing')
+    await c.db.insert(fieldHistory).values({
+      tenantId: c.tenantId,
+      entityType: 'contract',
+      entityId: current.id,
+      field: 'status',
+      oldValue: 'draft',
+      newValue: 'in_approval',
+      actorId: actorId(c.actor),
+      at: now,
+    })
+    await recordAudit(c, {
+      action: 'sales.contract.submit',
+      targetType: 'contract',
+      targetId: current.id,
+      meta: { instanceId: approval.instance.id },
+    })
+    return { contract: await toContractDto(c, row), approval }
+  })
+}

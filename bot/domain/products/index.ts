@@ -1,0 +1,6 @@
+export { createProduct } from './create-product'
+export { type ProductDto, toProductDto } from './dto'
+export { listProducts } from './list-products'
+export * from './schemas'
+export { updateProduct } from './update-product'
+export { upsertProducts } from './upsert-products'

@@ -1,0 +1,390 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+import { at, createdAt, id, tenantId, updatedAt } from './_columns'
+import { customers } from './crm'
+
+/**
+ * The sales cycle after the customer: products, opportunities (商机) with stage sets and stage history,
+ * contracts (合同) approved through the approvals engine, 回款 plans and payment records, invoices (开票),
+ * and the customer value assessment. Money is integer cents (bigint), dates without time are `date`.
+ */
+
+const cents = () => bigint({ mode: 'number' })
+
+export const products = pgTable(
+  'sales_products',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    sku: text().notNull(),
+    name: text().notNull(),
+    unit: text().notNull().default('件'),
+    listPriceCents: cents().notNull().default(0),
+    category: text(),
+    active: boolean().notNull().default(true),
+    /** The external system that last wrote the product (ERP bulk upsert), if any. */
+    externalSystemId: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('sales_products_sku_uq').on(t.tenantId, t.sku),
+    index('sales_products_name_idx').on(t.tenantId, t.active, t.name),
+  ],
+)
+
+export type StageKind = 'open' | 'won' | 'lost'
+export type ForecastCategory = 'pipeline' | 'best_case' | 'commit'
+
+/** A stage set (销售流程) per business line; every tenant has a default one. */
+export const stageSets = pgTable(
+  'sales_stage_sets',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: text().notNull(),
+    businessLine: text(),
+    isDefault: boolean().notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('sales_stage_sets_name_uq').on(t.tenantId, t.name),
+    uniqueIndex('sales_stage_sets_default_uq').on(t.tenantId).where(sql`is_default`),
+  ],
+)
+
+export const stages = pgTable(
+  'sales_stages',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    stageSetId: text()
+      .notNull()
+      .references(() => stageSets.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    nameEn: text(),
+    /** Default win probability, percent 0-100. */
+    probability: integer().notNull(),
+    sortOrder: integer().notNull(),
+    kind: text({ enum: ['open', 'won', 'lost'] })
+      .notNull()
+      .default('open'),
+    forecastCategory: text({ enum: ['pipeline', 'best_case', 'commit'] })
+      .notNull()
+      .default('pipeline'),
+  },
+  (t) => [index('sales_stages_set_idx').on(t.tenantId, t.stageSetId, t.sortOrder)],
+)
+
+/** The tenant's list of reasons for closing a deal (won or lost). */
+export const closeReasons = pgTable(
+  'sales_close_reasons',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    kind: text({ enum: ['won', 'lost'] }).notNull(),
+    name: text().notNull(),
+    sortOrder: integer().notNull().default(0),
+    active: boolean().notNull().default(true),
+  },
+  (t) => [uniqueIndex('sales_close_reasons_uq').on(t.tenantId, t.kind, t.name)],
+)
+
+export interface ProbabilityFactor {
+  factor: string
+  value: string
+  /** Percentage points this factor moves the probability by (signed). */
+  effect: number
+}
+
+export const opportunities = pgTable(
+  'sales_opportunities',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: text().notNull(),
+    customerId: text()
+      .notNull()
+      .references(() => customers.id, { onDelete: 'restrict' }),
+    stageSetId: text().notNull(),
+    stageId: text().notNull(),
+    status: text({ enum: ['open', 'won', 'lost'] })
+      .notNull()
+      .default('open'),
+    amountCents: cents().notNull().default(0),
+    /** `items`: the amount is the sum of the line items; `manual`: entered. */
+    amountSource: text({ enum: ['items', 'manual'] })
+      .notNull()
+      .default('manual'),
+    expectedCloseDate: date({ mode: 'string' }),
+    ownerId: text().notNull(),
+    teamIds: jsonb().$type<string[]>().notNull().default([]),
+    competitors: jsonb().$type<string[]>().notNull().default([]),
+    /** Source attribution (from the lead when converted). */
+    channel: text(),
+    campaign: text(),
+    leadId: text(),
+    closeReasonId: text(),
+    closeNote: text(),
+    closedAt: at(),
+    stageEnteredAt: at().notNull(),
+    lastActivityAt: at().notNull(),
+    /** How many times the expected close date moved later. */
+    closeDateSlips: integer().notNull().default(0),
+    /** The assessed win probability (stage default, or adjusted by the tenant's history) and why. */
+    winProbability: integer().notNull().default(0),
+    probabilityFactors: jsonb().$type<ProbabilityFactor[]>().notNull().default([]),
+    stalledNotifiedAt: at(),
+    version: integer().notNull().default(1),
+    createdById: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('sales_opps_owner_idx').on(t.tenantId, t.ownerId, t.updatedAt),
+    index('sales_opps_customer_idx').on(t.tenantId, t.customerId),
+    index('sales_opps_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
+  ],
+)
+
+/** Line items of opportunities and contracts (`parentType`). */
+export const lineItems = pgTable(
+  'sales_line_items',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    parentType: text({ enum: ['opportunity', 'contract'] }).notNull(),
+    parentId: text().notNull(),
+    productId: text(),
+    name: text().notNull(),
+    quantity: integer().notNull(),
+    unitPriceCents: cents().notNull(),
+    amountCents: cents().notNull(),
+    sortOrder: integer().notNull().default(0),
+  },
+  (t) => [index('sales_line_items_parent_idx').on(t.tenantId, t.parentType, t.parentId)],
+)
+
+/** One row per stage an opportunity was in; `leftAt` null for the current one. */
+export const stageHistory = pgTable(
+  'sales_stage_history',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    tenantId: tenantId(),
+    opportunityId: text()
+      .notNull()
+      .references(() => opportunities.id, { onDelete: 'cascade' }),
+    stageId: text().notNull(),
+    stageName: text().notNull(),
+    enteredAt: at().notNull(),
+    leftAt: at(),
+    amountCents: cents().notNull(),
+    expectedCloseDate: date({ mode: 'string' }),
+    actorId: text(),
+  },
+  (t) => [index('sales_stage_history_opp_idx').on(t.tenantId, t.opportunityId, t.enteredAt)],
+)
+
+export type ContractStatus = 'draft' | 'in_approval' | 'active' | 'completed' | 'terminated'
+
+export const contracts = pgTable(
+  'sales_contracts',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    number: text().notNull(),
+    name: text().notNull(),
+    customerId: text()
+      .notNull()
+      .references(() => customers.id, { onDelete: 'restrict' }),
+    opportunityId: text(),
+    ownerId: text().notNull(),
+    amountCents: cents().notNull(),
+    /** Discount off the list total, in basis points (1500 = 15 %). */
+    discountBp: integer().notNull().default(0),
+    status: text({ enum: ['draft', 'in_approval', 'active', 'completed', 'terminated'] })
+      .notNull()
+      .default('draft'),
+    approvalInstanceId: text(),
+    signedDate: date({ mode: 'string' }),
+    startDate: date({ mode: 'string' }),
+    endDate: date({ mode: 'string' }),
+    activatedAt: at(),
+    version: integer().notNull().default(1),
+    createdById: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('sales_contracts_number_uq').on(t.tenantId, t.number),
+    index('sales_contracts_owner_idx').on(t.tenantId, t.ownerId, t.createdAt),
+    index('sales_contracts_customer_idx').on(t.tenantId, t.customerId),
+    index('sales_contracts_opp_idx').on(t.tenantId, t.opportunityId),
+  ],
+)
+
+/** Per-tenant counters for document numbers (contracts: HT-2026-0001). */
+export const numberSeries = pgTable(
+  'sales_number_series',
+  {
+    tenantId: tenantId(),
+    key: text().notNull(),
+    lastValue: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+)
+
+/** 回款计划: instalment `seq` of a contract. */
+export const instalments = pgTable(
+  'sales_instalments',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    contractId: text()
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    seq: integer().notNull(),
+    dueDate: date({ mode: 'string' }).notNull(),
+    amountCents: cents().notNull(),
+    receivedCents: cents().notNull().default(0),
+    overdueNotifiedAt: at(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('sales_instalments_seq_uq').on(t.contractId, t.seq),
+    index('sales_instalments_contract_idx').on(t.tenantId, t.contractId),
+    // The overdue scan reads only open instalments by due date.
+    index('sales_instalments_due_idx').on(t.dueDate).where(sql`received_cents < amount_cents`),
+  ],
+)
+
+/** 回款: one received payment, allocated to instalments. */
+export const payments = pgTable(
+  'sales_payments',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    contractId: text()
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    customerId: text().notNull(),
+    amountCents: cents().notNull(),
+    receivedOn: date({ mode: 'string' }).notNull(),
+    method: text().notNull(),
+    note: text(),
+    /** Set when an external system (ERP, finance) posted it: its id makes the post idempotent. */
+    externalSystemId: text(),
+    externalId: text(),
+    createdById: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('sales_payments_contract_idx').on(t.tenantId, t.contractId),
+    index('sales_payments_customer_idx').on(t.tenantId, t.customerId, t.receivedOn),
+    uniqueIndex('sales_payments_external_uq')
+      .on(t.tenantId, t.externalSystemId, t.externalId)
+      .where(sql`external_id is not null`),
+  ],
+)
+
+export const paymentAllocations = pgTable(
+  'sales_payment_allocations',
+  {
+    tenantId: tenantId(),
+    paymentId: text()
+      .notNull()
+      .references(() => payments.id, { onDelete: 'cascade' }),
+    instalmentId: text()
+      .notNull()
+      .references(() => instalments.id, { onDelete: 'cascade' }),
+    amountCents: cents().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.paymentId, t.instalmentId] }),
+    index('sales_allocations_instalment_idx').on(t.tenantId, t.instalmentId),
+  ],
+)
+
+export type InvoiceStatus = 'requested' | 'issued' | 'cancelled'
+
+/** 开票: an invoice against a contract. */
+export const invoices = pgTable(
+  'sales_invoices',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    contractId: text()
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    amountCents: cents().notNull(),
+    title: text().notNull(),
+    taxNumber: text(),
+    status: text({ enum: ['requested', 'issued', 'cancelled'] })
+      .notNull()
+      .default('requested'),
+    invoiceNumber: text(),
+    issuedOn: date({ mode: 'string' }),
+    externalSystemId: text(),
+    externalId: text(),
+    createdById: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('sales_invoices_contract_idx').on(t.tenantId, t.contractId),
+    uniqueIndex('sales_invoices_external_uq')
+      .on(t.tenantId, t.externalSystemId, t.externalId)
+      .where(sql`external_id is not null`),
+  ],
+)
+
+/** Idempotency keys of external posts (ERP): the first answer is replayed for a repeated key. */
+export const externalPosts = pgTable(
+  'sales_external_posts',
+  {
+    tenantId: tenantId(),
+    systemId: text().notNull(),
+    idempotencyKey: text().notNull(),
+    kind: text().notNull(),
+    response: jsonb().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.systemId, t.kind, t.idempotencyKey] })],
+)
+
+/** 客户价值评估: RFM from payments plus engagement → score and tier, with an audited manual override. */
+export const customerValues = pgTable(
+  'sales_customer_values',
+  {
+    tenantId: tenantId(),
+    customerId: text()
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    recencyDays: integer(),
+    frequency: integer().notNull().default(0),
+    monetaryCents: cents().notNull().default(0),
+    engagement: integer().notNull().default(0),
+    score: integer().notNull().default(0),
+    tier: text({ enum: ['A', 'B', 'C', 'D'] }).notNull(),
+    factors: jsonb().$type<ProbabilityFactor[]>().notNull().default([]),
+    overrideTier: text({ enum: ['A', 'B', 'C', 'D'] }),
+    overrideReason: text(),
+    computedAt: at().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.customerId] }),
+    index('sales_customer_values_tier_idx').on(t.tenantId, t.tier),
+  ],
+)
