@@ -12,6 +12,8 @@ import { authRoutes } from './http/routes/auth'
 import { crmRoutes } from './http/routes/crm'
 import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
+import { leadIntakeRoutes } from './http/routes/lead-intake'
+import { leadRoutes } from './http/routes/leads'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
 import type { AppDeps, AppEnv } from './http/types'
@@ -71,6 +73,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (path === '/api/v1/approvals/files') return approvalFileLimit(c, next)
     return apiLimit(c, next)
   })
+  // Web-form submissions are a few short fields.
+  app.use('/f/*', limitOf(64 * 1024))
 
   app.onError(onError)
   app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
@@ -81,6 +85,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', orgRoutes())
   app.route('/api/v1', homeRoutes())
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
+  app.route('/api/v1', leadRoutes())
+  app.route('/', leadIntakeRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

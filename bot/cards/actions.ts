@@ -1,3 +1,4 @@
+import { leadActions } from '../actions/leads'
 import { commands } from '../commands'
 import { whoamiCommand } from '../commands/help'
 import type { ServiceContext } from '../domain/context'
@@ -30,6 +31,7 @@ export const cardActions: Record<string, CardActionHandler> = {
   ...noticeActions,
   ...approvalActions,
   ...customerActions,
+  ...leadActions,
   'help.show': async ({ locale }) => ({ card: helpCard(commands, locale) }),
   'help.whoami': async (input) => {
     const reply = await whoamiCommand.run({

@@ -1,6 +1,7 @@
 import { startApprovalCommand, todoApprovalsCommand } from './approvals'
 import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
+import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
 import type { CommandSpec } from './types'
 
@@ -15,6 +16,8 @@ commands.push(
   whoamiCommand,
   customerCommand,
   nearbyCommand,
+  leadCommand,
+  channelsCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,

@@ -6,6 +6,7 @@ import { approvalProcessors } from './approvals'
 import { crmProcessors } from './crm'
 import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
+import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
 import { sendMessage, updateCard } from './send'
 import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
@@ -26,5 +27,6 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     ...noticeProcessors(deps),
     ...approvalProcessors(deps),
     ...crmProcessors(deps),
+    ...leadProcessors(deps),
   }
 }

@@ -150,8 +150,10 @@ export const leadListInput = z.object({
   channelId: z.string().max(64).optional(),
   campaignId: z.string().max(64).optional(),
   ownerId: z.string().max(64).optional(),
-  /** `pool`: unowned leads only; `mine`: the caller's. */
-  scope: z.enum(['all', 'mine', 'pool']).optional(),
+  /** `pool`: unowned leads only; `mine`: the caller's; `owned`: everything visible except the pool. */
+  scope: z.enum(['all', 'mine', 'pool', 'owned']).optional(),
+  /** Leads that have passed this stage (what the channel analysis counts). */
+  reached: z.enum(['contacted', 'qualified', 'converted']).optional(),
   sla: z.enum(slaStates).optional(),
   from: listDate.optional(),
   to: listDate.optional(),
