@@ -105,7 +105,7 @@ async function rollupCounts(
     })
     .from(leadDaily)
     .where(and(...conds))
-    .groupBy(leadDaily.channelId, campaignCol)
+    .groupBy(...(d.by === 'campaign' ? [leadDaily.channelId, leadDaily.campaignId] : [leadDaily.channelId]))
 }
 
 /** Conditions on raw leads equivalent to the rollup's scope and period. */
@@ -149,7 +149,7 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
     })
     .from(leads)
     .where(and(...rawConds(ctx, access, d)))
-    .groupBy(leads.channelId, campaignCol)
+    .groupBy(...(d.by === 'campaign' ? [leads.channelId, campaignCol] : [leads.channelId]))
 }
 
 /**
@@ -192,7 +192,11 @@ export async function analyseChannels({
           sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`,
         ),
       )
-      .groupBy(leads.channelId, d.by === 'campaign' ? sql`coalesce(${leads.campaignId}, '')` : sql`1`),
+      .groupBy(
+        ...(d.by === 'campaign'
+          ? [leads.channelId, sql`coalesce(${leads.campaignId}, '')`]
+          : [leads.channelId]),
+      ),
     ctx.db
       .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
       .from(leadChannels)

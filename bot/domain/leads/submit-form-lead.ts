@@ -29,7 +29,7 @@ export async function findFormChannel(database: Pick<Database, 'db'>, formKey: s
     formKey.length <= 64
       ? await database.db.select().from(leadChannels).where(eq(leadChannels.formKey, formKey))
       : []
-  if (!c || !c.active) throw new NotFoundError('form', formKey)
+  if (!c?.active) throw new NotFoundError('form', formKey)
   return { tenantId: c.tenantId, channelId: c.id, channelName: c.name, formKey }
 }
 
