@@ -2,6 +2,7 @@ import type { Db, DbOrTx } from '../client'
 import { seedApprovalTemplates } from './approvals'
 import { seedCrm } from './crm'
 import { seedDevchatChats } from './devchat'
+import { seedLeads } from './leads'
 import { seedNotices } from './notices'
 import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'
 
@@ -219,7 +220,13 @@ export const DEMO_TENANT_KEY = 'demo'
 export type DemoSeeder = (db: DbOrTx, org: SeededOrg) => Promise<void>
 
 /** Feature seeders, run in order after the org. Each feature appends one import and one entry. */
-export const demoSeeders: DemoSeeder[] = [seedDevchatChats, seedApprovalTemplates, seedNotices, seedCrm]
+export const demoSeeders: DemoSeeder[] = [
+  seedDevchatChats,
+  seedApprovalTemplates,
+  seedNotices,
+  seedCrm,
+  seedLeads,
+]
 
 /** Seeds the demo tenant once, in one transaction; returns null when it already exists. */
 export async function seedDemo(db: Db): Promise<SeededOrg | null> {
