@@ -93,7 +93,9 @@ export async function seedLeads(db: DbOrTx, org: SeededOrg): Promise<void> {
         startsOn: new Date(real - 125 * DAY).toISOString().slice(0, 10),
       },
     })
-    ;(campaignIds[c.code] ??= []).push(dto.id)
+    const list = campaignIds[c.code] ?? []
+    list.push(dto.id)
+    campaignIds[c.code] = list
     for (let m = 0; m < 5; m++) {
       const d = new Date(Date.UTC(startMonth.getUTCFullYear(), startMonth.getUTCMonth() + m, 1))
       if (d.getTime() > real) break
@@ -126,8 +128,13 @@ export async function seedLeads(db: DbOrTx, org: SeededOrg): Promise<void> {
   const step = (118 * DAY) / DEMO_LEADS
   for (let i = 0; i < DEMO_LEADS; i++) {
     at = real - 120 * DAY + i * step + Math.floor(rnd() * step * 0.8)
-    let r = rnd() * total
-    const code = codes.find((k) => (r -= PROFILE[k]?.weight ?? 0) < 0) ?? 'other'
+    const r = rnd() * total
+    let acc = 0
+    const code =
+      codes.find((k) => {
+        acc += PROFILE[k]?.weight ?? 0
+        return r < acc
+      }) ?? 'other'
     const p = PROFILE[code] as (typeof PROFILE)[string]
     const city = pick(CITIES)
     const company = `${city}${pick(TRADES)}${i}号有限公司`

@@ -82,16 +82,14 @@ async function main() {
       await database.db
         .insert(leadCampaignCosts)
         .values(
-          campaignIds
-            .slice(i, i + 50)
-            .flatMap((id) =>
-              [...new Set(months)].map((month) => ({
-                tenantId: org.tenantId,
-                campaignId: id,
-                month,
-                amountCents: 100_000 + (month.charCodeAt(6) % 7) * 10_000,
-              })),
-            ),
+          campaignIds.slice(i, i + 50).flatMap((id) =>
+            [...new Set(months)].map((month) => ({
+              tenantId: org.tenantId,
+              campaignId: id,
+              month,
+              amountCents: 100_000 + (month.charCodeAt(6) % 7) * 10_000,
+            })),
+          ),
         )
         .onConflictDoNothing()
     }
