@@ -14,6 +14,8 @@ import { authRoutes } from './http/routes/auth'
 import { crmRoutes } from './http/routes/crm'
 import { healthRoutes } from './http/routes/health'
 import { homeRoutes } from './http/routes/home'
+import { leadIntakeRoutes } from './http/routes/lead-intake'
+import { leadRoutes } from './http/routes/leads'
 import { noticeRoutes } from './http/routes/notices'
 import { orgRoutes } from './http/routes/org'
 import { platformUsageRoutes } from './http/routes/platform-usage'
@@ -83,6 +85,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (path === '/api/v1/approvals/files') return approvalFileLimit(c, next)
     return apiLimit(c, next)
   })
+  // Web-form submissions are a few short fields.
+  app.use('/f/*', limitOf(64 * 1024))
 
   // Login attempts spend the app's Open API quota; signed external calls are verified with HMACs: both budgeted
   // per caller address before any work (plus an overall budget per login platform).
@@ -114,6 +118,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', crmRoutes({ storage: deps.storage }))
   app.route('/api/v1', salesRoutes())
   app.route('/api/v1', salesExternalRoutes())
+  app.route('/api/v1', leadRoutes())
+  app.route('/', leadIntakeRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

@@ -2,6 +2,7 @@ import type { CardActionHandler } from '../chat/model'
 import { approvalActions } from './approvals'
 import { customerActions } from './crm'
 import { helpActions } from './help'
+import { leadActions } from './leads'
 import { noticeActions } from './notices'
 import { reportActions } from './reports'
 import { salesActions } from './sales'
@@ -20,4 +21,5 @@ export const cardActions: Record<string, CardActionHandler> = {
   ...helpActions,
   ...reportActions,
   ...salesActions,
+  ...leadActions,
 }

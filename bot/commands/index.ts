@@ -1,6 +1,7 @@
 import { startApprovalCommand, todoApprovalsCommand } from './approvals'
 import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
+import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
 import { reportCommand, salesCommand } from './reports'
 import { dealCommand } from './sales'
@@ -18,6 +19,8 @@ commands.push(
   customerCommand,
   nearbyCommand,
   dealCommand,
+  leadCommand,
+  channelsCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,

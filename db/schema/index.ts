@@ -1,6 +1,7 @@
 export * from './approvals'
 export * from './chat'
 export * from './crm'
+export * from './leads'
 export * from './notices'
 export * from './org'
 export * from './reports'

@@ -2,6 +2,7 @@ import type { Db, DbOrTx } from '../client'
 import { seedApprovalTemplates } from './approvals'
 import { seedCrm } from './crm'
 import { seedDevchatChats } from './devchat'
+import { seedLeads } from './leads'
 import { seedNotices } from './notices'
 import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'
 import { seedSales } from './sales'
@@ -226,6 +227,7 @@ export const demoSeeders: DemoSeeder[] = [
   seedNotices,
   seedCrm,
   seedSales,
+  seedLeads,
 ]
 
 /** Seeds the demo tenant once, in one transaction; returns null when it already exists. */

@@ -6,6 +6,7 @@ import { approvalProcessors } from './approvals'
 import { crmProcessors } from './crm'
 import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
+import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
 import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
@@ -28,5 +29,6 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     ...approvalProcessors(deps),
     ...crmProcessors(deps),
     ...salesProcessors(deps),
+    ...leadProcessors(deps),
   }
 }

@@ -3,6 +3,7 @@ import { customers, followUps, visits } from '../../../db/schema'
 import { listInstances } from '../approvals/list-instances'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
+import { listMyNewLeads, type MyLeadTodo } from '../leads/list-my-new-leads'
 import { listNotices } from '../notices/list-notices'
 
 export interface HomeTodos {
@@ -20,6 +21,8 @@ export interface HomeTodos {
     address: string | null
   }>
   notices: Array<{ id: string; title: string; publishedAt: string | null; requiresAck: boolean }>
+  /** My leads not contacted yet, overdue ones flagged, most urgent first. */
+  leads: MyLeadTodo[]
 }
 
 /** Business day boundaries in China time (UTC+8, no daylight saving). */
@@ -34,14 +37,15 @@ const OVERDUE_WINDOW_MS = 7 * 24 * 3600_000
 
 /**
  * The mini-app's home: what waits for me today. Approvals waiting for my decision; my follow-ups due today
- * (and overdue within a week); my visits planned for today; notices I have not read. Each list is the
+ * (and overdue within a week); my visits planned for today; notices I have not read; my new leads
+ * (overdue first-contact flagged). Each list is the
  * actor's own items, so no wider data scope applies.
  */
 export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTodos> {
   const me = actorId(ctx.actor)
   if (!me) throw new ForbiddenError('home is per person')
   const { start, end } = todayBounds(ctx.clock.now())
-  const [approvals, due, planned, inbox] = await Promise.all([
+  const [approvals, due, planned, inbox, myLeads] = await Promise.all([
     listInstances({ ctx, input: { box: 'todo', pageSize: 10 } }),
     ctx.db
       .select({
@@ -85,6 +89,7 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
       .orderBy(asc(visits.plannedAt))
       .limit(20),
     listNotices({ ctx, input: { box: 'inbox', limit: 50 } }),
+    listMyNewLeads({ ctx }),
   ])
   return {
     approvals: approvals.items.map((i) => ({
@@ -114,5 +119,6 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
         publishedAt: n.publishedAt ? n.publishedAt.toISOString() : null,
         requiresAck: n.requireAck,
       })),
+    leads: myLeads,
   }
 }

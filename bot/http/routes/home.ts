@@ -22,6 +22,16 @@ const HomeTodos = z
         requiresAck: z.boolean(),
       }),
     ),
+    leads: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        company: z.string().nullable(),
+        channelName: z.string(),
+        slaDueAt: z.string().nullable(),
+        overdue: z.boolean(),
+      }),
+    ),
   })
   .openapi('HomeTodos')
 
@@ -29,7 +39,8 @@ const home = createRoute({
   method: 'get',
   path: '/home',
   tags: ['home'],
-  summary: "Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices",
+  summary:
+    "Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads",
   security: [{ session: [] }],
   middleware: [requireSession] as const,
   responses: {

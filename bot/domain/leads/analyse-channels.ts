@@ -1,0 +1,338 @@
+import { and, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm'
+import { leadCampaignCosts, leadCampaigns, leadChannels, leadDaily, leads } from '../../../db/schema'
+import type { ServiceContext } from '../context'
+import { InvalidInputError } from '../errors'
+import { scopeFilter } from '../org/data-scope'
+import { type LeadAccess, loadLeadAccess } from './access'
+import { chinaDayStart } from './rollup'
+import { type AnalysisInput, analysisInput, parseInput } from './schemas'
+
+const DAY = 86_400_000
+
+export interface Counts {
+  leads: number
+  contacted: number
+  qualified: number
+  converted: number
+  invalid: number
+  slaBreached: number
+  spam: number
+}
+
+export interface AnalysisRow extends Counts {
+  channelId: string
+  channelName: string
+  campaignId: string | null
+  campaignName: string | null
+  contactRate: number | null
+  qualifyRate: number | null
+  conversionRate: number | null
+  slaBreachRate: number | null
+  /** Actual cost in the period (monthly entries prorated by day); null when the caller may not see costs. */
+  costCents: number | null
+  costPerLeadCents: number | null
+  costPerConvertedCents: number | null
+  medianMinutesToFirstContact: number | null
+  medianDaysToConversion: number | null
+  /** Query parameters of `GET /api/v1/crm/leads` listing the leads behind this row. */
+  drill: Record<string, string>
+}
+
+export interface ChannelAnalysis {
+  from: string
+  to: string
+  by: 'channel' | 'campaign'
+  rows: AnalysisRow[]
+  total: AnalysisRow
+  trend: Array<{ week: string } & Omit<Counts, 'invalid' | 'slaBreached' | 'spam'>>
+  /** Whether costs are shown (lead managers) and the figures cover everyone's leads. */
+  allLeads: boolean
+}
+
+const EMPTY: Counts = {
+  leads: 0,
+  contacted: 0,
+  qualified: 0,
+  converted: 0,
+  invalid: 0,
+  slaBreached: 0,
+  spam: 0,
+}
+const ratio = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : null)
+const per = (cost: number | null, n: number): number | null =>
+  cost === null || n === 0 ? null : Math.round(cost / n)
+
+/** Whole days of `[from, to]` (inclusive) inside the calendar month starting at `month`. */
+function overlapDays(month: string, from: string, to: string): { overlap: number; days: number } {
+  const start = new Date(`${month.slice(0, 7)}-01T00:00:00Z`)
+  const next = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
+  const days = Math.round((next.getTime() - start.getTime()) / DAY)
+  const a = Math.max(start.getTime(), new Date(`${from}T00:00:00Z`).getTime())
+  const b = Math.min(next.getTime(), new Date(`${to}T00:00:00Z`).getTime() + DAY)
+  return { overlap: Math.max(0, Math.round((b - a) / DAY)), days }
+}
+
+type Grain = { channelId: string; campaignId: string }
+const keyOf = (g: Grain, by: 'channel' | 'campaign') =>
+  by === 'channel' ? g.channelId : `${g.channelId}|${g.campaignId}`
+
+/** Rollup counts per group, in the caller's scope (the figures the analysis shows). */
+async function rollupCounts(
+  ctx: ServiceContext,
+  access: LeadAccess,
+  d: ReturnType<typeof analysisInput.parse>,
+) {
+  const conds: SQL[] = [
+    eq(leadDaily.tenantId, ctx.tenantId),
+    gte(leadDaily.day, d.from),
+    lte(leadDaily.day, d.to),
+  ]
+  if (d.channelId) conds.push(eq(leadDaily.channelId, d.channelId))
+  if (d.campaignId) conds.push(eq(leadDaily.campaignId, d.campaignId))
+  if (!access.canManage) conds.push(scopeFilter(access, leadDaily.ownerId))
+  const campaignCol = d.by === 'campaign' ? leadDaily.campaignId : sql<string>`''`
+  return ctx.db
+    .select({
+      channelId: leadDaily.channelId,
+      campaignId: campaignCol,
+      leads: sql<number>`sum(${leadDaily.leads})::int`,
+      contacted: sql<number>`sum(${leadDaily.contacted})::int`,
+      qualified: sql<number>`sum(${leadDaily.qualified})::int`,
+      converted: sql<number>`sum(${leadDaily.converted})::int`,
+      invalid: sql<number>`sum(${leadDaily.invalid})::int`,
+      slaBreached: sql<number>`sum(${leadDaily.slaBreached})::int`,
+      spam: sql<number>`sum(${leadDaily.spam})::int`,
+    })
+    .from(leadDaily)
+    .where(and(...conds))
+    .groupBy(...(d.by === 'campaign' ? [leadDaily.channelId, leadDaily.campaignId] : [leadDaily.channelId]))
+}
+
+/** Conditions on raw leads equivalent to the rollup's scope and period. */
+function rawConds(ctx: ServiceContext, access: LeadAccess, d: ReturnType<typeof analysisInput.parse>): SQL[] {
+  const conds: SQL[] = [
+    eq(leads.tenantId, ctx.tenantId),
+    sql`${leads.mergedIntoId} is null`,
+    gte(leads.createdAt, chinaDayStart(d.from)),
+    lt(leads.createdAt, new Date(chinaDayStart(d.to).getTime() + DAY)),
+  ]
+  if (d.channelId) conds.push(eq(leads.channelId, d.channelId))
+  if (d.campaignId) conds.push(eq(leads.campaignId, d.campaignId))
+  if (!access.canManage) conds.push(scopeFilter(access, leads.ownerId))
+  return conds
+}
+
+/**
+ * The reference: the same counts by a plain GROUP BY over the leads table (no rollup). Tests check the
+ * rollup against it after random writes; the benchmark reports both timings. Spam is only in the rollup.
+ */
+export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; input: AnalysisInput }) {
+  const d = parseInput(analysisInput, input)
+  const access = await loadLeadAccess(ctx)
+  const campaignCol = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
+  return ctx.db
+    .select({
+      channelId: leads.channelId,
+      campaignId: campaignCol,
+      leads: sql<number>`count(*)::int`,
+      contacted: sql<number>`count(*) filter (where ${leads.firstContactedAt} is not null or ${leads.status} in ('contacted','qualified','converted'))::int`,
+      qualified: sql<number>`count(*) filter (where ${leads.status} in ('qualified','converted'))::int`,
+      converted: sql<number>`count(*) filter (where ${leads.status} = 'converted')::int`,
+      invalid: sql<number>`count(*) filter (where ${leads.status} = 'invalid')::int`,
+      slaBreached: sql<number>`count(*) filter (where ${leads.slaState} = 'breached')::int`,
+      medianContactSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+      medianConvertSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+    })
+    .from(leads)
+    .where(and(...rawConds(ctx, access, d)))
+    .groupBy(...(d.by === 'campaign' ? [leads.channelId, campaignCol] : [leads.channelId]))
+}
+
+/**
+ * Channel conversion analysis per channel (or campaign) for a period of creation days (China time): leads,
+ * contacted, qualified, converted and invalid (each lead counted in every stage it reached), rates, the SLA
+ * breach rate, spam, actual cost prorated to the period, cost per lead and per converted lead, median time
+ * to first contact and to conversion, a weekly trend, and drill-down parameters for the lead list. Counts
+ * come from the daily rollup maintained with every write, so they are current to the last commit; medians
+ * come from the leads. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
+ */
+export async function analyseChannels({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: AnalysisInput
+}): Promise<ChannelAnalysis> {
+  const d = parseInput(analysisInput, input)
+  if (d.to < d.from) throw new InvalidInputError('to', 'to is before from')
+  if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
+    throw new InvalidInputError('to', 'at most 800 days per analysis')
+  const access = await loadLeadAccess(ctx)
+  const [counts, raw, channels, campaigns, costs, trend] = await Promise.all([
+    rollupCounts(ctx, access, d),
+    ctx.db
+      .select({
+        channelId: leads.channelId,
+        campaignId: d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`,
+        medianContactSeconds: sql<
+          number | null
+        >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+        medianConvertSeconds: sql<
+          number | null
+        >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+      })
+      .from(leads)
+      .where(
+        and(
+          ...rawConds(ctx, access, d),
+          sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`,
+        ),
+      )
+      .groupBy(
+        ...(d.by === 'campaign'
+          ? [leads.channelId, sql`coalesce(${leads.campaignId}, '')`]
+          : [leads.channelId]),
+      ),
+    ctx.db
+      .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
+      .from(leadChannels)
+      .where(eq(leadChannels.tenantId, ctx.tenantId)),
+    ctx.db
+      .select({ id: leadCampaigns.id, name: leadCampaigns.name, channelId: leadCampaigns.channelId })
+      .from(leadCampaigns)
+      .where(eq(leadCampaigns.tenantId, ctx.tenantId)),
+    access.canManage
+      ? ctx.db
+          .select({
+            campaignId: leadCampaignCosts.campaignId,
+            month: leadCampaignCosts.month,
+            amountCents: leadCampaignCosts.amountCents,
+          })
+          .from(leadCampaignCosts)
+          .where(
+            and(
+              eq(leadCampaignCosts.tenantId, ctx.tenantId),
+              gte(leadCampaignCosts.month, `${d.from.slice(0, 7)}-01`),
+              lte(leadCampaignCosts.month, d.to),
+            ),
+          )
+      : Promise.resolve(null),
+    ctx.db
+      .select({
+        week: sql<string>`to_char(date_trunc('week', ${leadDaily.day}::timestamp), 'YYYY-MM-DD')`,
+        leads: sql<number>`sum(${leadDaily.leads})::int`,
+        contacted: sql<number>`sum(${leadDaily.contacted})::int`,
+        qualified: sql<number>`sum(${leadDaily.qualified})::int`,
+        converted: sql<number>`sum(${leadDaily.converted})::int`,
+      })
+      .from(leadDaily)
+      .where(
+        and(
+          eq(leadDaily.tenantId, ctx.tenantId),
+          gte(leadDaily.day, d.from),
+          lte(leadDaily.day, d.to),
+          d.channelId ? eq(leadDaily.channelId, d.channelId) : undefined,
+          d.campaignId ? eq(leadDaily.campaignId, d.campaignId) : undefined,
+          access.canManage ? undefined : scopeFilter(access, leadDaily.ownerId),
+        ),
+      )
+      .groupBy(sql`1`)
+      .orderBy(sql`1`),
+  ])
+  const channelName = new Map(channels.map((c) => [c.id, c.name]))
+  const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
+  const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
+  const cost = new Map<string, number>()
+  let totalCost: number | null = costs ? 0 : null
+  for (const c of costs ?? []) {
+    const camp = campaignOf.get(c.campaignId)
+    if (!camp) continue
+    if (d.channelId && camp.channelId !== d.channelId) continue
+    if (d.campaignId && c.campaignId !== d.campaignId) continue
+    const { overlap, days } = overlapDays(c.month, d.from, d.to)
+    if (overlap === 0) continue
+    const share = Math.round((c.amountCents * overlap) / days)
+    const k = keyOf({ channelId: camp.channelId, campaignId: c.campaignId }, d.by)
+    cost.set(k, (cost.get(k) ?? 0) + share)
+    totalCost = (totalCost ?? 0) + share
+  }
+  const medians = new Map(raw.map((r) => [keyOf(r, d.by), r]))
+  const drillBase: Record<string, string> = {
+    from: d.from,
+    to: d.to,
+    ...(access.canManage ? {} : { scope: 'owned' }),
+  }
+  const build = (
+    g: Grain,
+    c: Counts,
+    costCents: number | null,
+    m?: { medianContactSeconds: number | null; medianConvertSeconds: number | null },
+  ): AnalysisRow => ({
+    channelId: g.channelId,
+    channelName: channelName.get(g.channelId) ?? '',
+    campaignId: g.campaignId || null,
+    campaignName: g.campaignId ? (campaignOf.get(g.campaignId)?.name ?? null) : null,
+    ...c,
+    contactRate: ratio(c.contacted, c.leads),
+    qualifyRate: ratio(c.qualified, c.contacted),
+    conversionRate: ratio(c.converted, c.leads),
+    slaBreachRate: ratio(c.slaBreached, c.leads),
+    costCents,
+    costPerLeadCents: per(costCents, c.leads),
+    costPerConvertedCents: per(costCents, c.converted),
+    medianMinutesToFirstContact:
+      m?.medianContactSeconds != null ? Math.round(Number(m.medianContactSeconds) / 60) : null,
+    medianDaysToConversion:
+      m?.medianConvertSeconds != null
+        ? Math.round((Number(m.medianConvertSeconds) / 86_400) * 10) / 10
+        : null,
+    drill: {
+      ...drillBase,
+      ...(g.channelId ? { channelId: g.channelId } : {}),
+      ...(g.campaignId ? { campaignId: g.campaignId } : {}),
+    },
+  })
+  const groups = new Map<string, { g: Grain; c: Counts }>()
+  for (const r of counts) {
+    const g = { channelId: r.channelId, campaignId: r.campaignId }
+    groups.set(keyOf(g, d.by), { g, c: { ...EMPTY, ...r } })
+  }
+  for (const k of cost.keys()) {
+    if (groups.has(k)) continue
+    const [channelId = '', campaignId = ''] = k.split('|')
+    groups.set(k, { g: { channelId, campaignId }, c: { ...EMPTY } })
+  }
+  const rows = [...groups.entries()]
+    .map(([k, { g, c }]) => build(g, c, access.canManage ? (cost.get(k) ?? 0) : null, medians.get(k)))
+    .sort(
+      (a, b) =>
+        (channelSort.get(a.channelId) ?? 0) - (channelSort.get(b.channelId) ?? 0) ||
+        a.channelId.localeCompare(b.channelId) ||
+        (a.campaignName ?? '').localeCompare(b.campaignName ?? ''),
+    )
+  const sum = { ...EMPTY }
+  for (const r of rows) for (const k of Object.keys(EMPTY) as Array<keyof Counts>) sum[k] += r[k]
+  const [allMedian] = await ctx.db
+    .select({
+      medianContactSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+      medianConvertSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+    })
+    .from(leads)
+    .where(and(...rawConds(ctx, access, d)))
+  const total = build(
+    { channelId: d.channelId ?? '', campaignId: d.campaignId ?? '' },
+    sum,
+    totalCost,
+    allMedian,
+  )
+  total.channelName = d.channelId ? (channelName.get(d.channelId) ?? '') : '合计'
+  return { from: d.from, to: d.to, by: d.by, rows, total, trend, allLeads: access.canManage }
+}

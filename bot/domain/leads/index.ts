@@ -1,0 +1,46 @@
+/** Leads (线索): channels, campaigns, intake, assignment, SLA, conversion and the channel analysis. */
+
+export { acceptLead } from './accept-lead'
+export { type LeadAccess, loadLeadAccess } from './access'
+export { addLeadFollowUp, type LeadFollowUpRow, listLeadFollowUps } from './add-lead-follow-up'
+export { claimLead } from './claim-lead'
+export { type ConversionHook, type ConvertLeadResult, conversionHooks, convertLead } from './convert-lead'
+export { type CreateLeadResult, createLead } from './create-lead'
+export { type LeadDto, leadDto } from './dto'
+export { DEFAULT_CHANNELS, ensureDefaultChannels } from './ensure-default-channels'
+export type { LeadDuplicateHint } from './find-lead-duplicates'
+export {
+  LEAD_NOTIFY,
+  LEAD_TIMER,
+  type LeadNotifyKind,
+  type LeadNotifyPayload,
+  type LeadTimerPayload,
+} from './lifecycle'
+export {
+  createAssignmentRule,
+  deleteAssignmentRule,
+  listAssignmentRules,
+  updateAssignmentRule,
+} from './manage-assignment-rules'
+export {
+  type CampaignDto,
+  createCampaign,
+  listCampaigns,
+  setCampaignCost,
+  updateCampaign,
+} from './manage-campaigns'
+export {
+  type ChannelDto,
+  createChannel,
+  listChannels,
+  rotateChannelSecret,
+  updateChannel,
+} from './manage-channels'
+export { markLeadInvalid } from './mark-lead-invalid'
+export { mergeLeads } from './merge-leads'
+export { runLeadTimer, type TimerOutcome } from './run-lead-timer'
+export * from './schemas'
+export { setLeadStatus } from './set-lead-status'
+export { DEFAULT_LEAD_SETTINGS, type LeadSettings } from './settings'
+export { transferLead } from './transfer-lead'
+export { getLeadSettings, updateLeadSettings } from './update-lead-settings'

@@ -1,0 +1,186 @@
+import { and, eq } from 'drizzle-orm'
+import { fieldHistory, type LeadStatus, leadChannels, leads } from '../../../db/schema'
+import { actorId, type ServiceContext } from '../context'
+import { emit } from '../outbox'
+import type { LeadRow } from './access'
+import { applyRollup } from './rollup'
+import { type LeadSettings, loadLeadSettings, slaMinutesFor } from './settings'
+
+/** Outbox topic: tell a person about a lead (the job renders the card at send time). */
+export const LEAD_NOTIFY = 'leads.notify'
+/** Outbox topic: a lead timer came due (SLA reminder, escalation, recycling). */
+export const LEAD_TIMER = 'leads.timer'
+
+export type LeadNotifyKind = 'assigned' | 'sla_reminder' | 'sla_escalation' | 'recycled' | 'claimed_back'
+
+export interface LeadNotifyPayload {
+  tenantId: string
+  leadId: string
+  kind: LeadNotifyKind
+  to: string
+  seq: number
+}
+
+export interface LeadTimerPayload {
+  tenantId: string
+  leadId: string
+  step: 'sla_reminder' | 'sla_escalation' | 'recycle'
+  seq: number
+}
+
+export async function notify(ctx: ServiceContext, p: Omit<LeadNotifyPayload, 'tenantId'>): Promise<void> {
+  await emit(ctx, { topic: LEAD_NOTIFY, payload: { tenantId: ctx.tenantId, ...p } })
+}
+
+export async function timer(
+  ctx: ServiceContext,
+  p: Omit<LeadTimerPayload, 'tenantId'>,
+  at: Date,
+): Promise<void> {
+  await emit(ctx, { topic: LEAD_TIMER, payload: { tenantId: ctx.tenantId, ...p }, availableAt: at })
+}
+
+async function history(
+  ctx: ServiceContext,
+  leadId: string,
+  field: string,
+  oldValue: unknown,
+  newValue: unknown,
+) {
+  await ctx.db.insert(fieldHistory).values({
+    tenantId: ctx.tenantId,
+    entityType: 'lead',
+    entityId: leadId,
+    field,
+    oldValue: oldValue ?? null,
+    newValue: newValue ?? null,
+    actorId: actorId(ctx.actor),
+    at: ctx.clock.now(),
+  })
+}
+
+async function channelSla(ctx: ServiceContext, channelId: string): Promise<number | null> {
+  const [c] = await ctx.db
+    .select({ sla: leadChannels.slaMinutes })
+    .from(leadChannels)
+    .where(and(eq(leadChannels.tenantId, ctx.tenantId), eq(leadChannels.id, channelId)))
+  return c?.sla ?? null
+}
+
+/**
+ * Gives a lead to `ownerId` (null = the pool) inside the caller's transaction: bumps the assignment
+ * sequence (older timers become no-ops), restarts the first-contact SLA when the lead has not been
+ * contacted yet, schedules the reminder at 50 %, the escalation at 100 % and the recycling check, records
+ * the change, moves the rollup, and tells the new owner unless they did it themselves.
+ */
+export async function setOwner(
+  ctx: ServiceContext,
+  lead: LeadRow,
+  ownerId: string | null,
+  how: 'rule' | 'claim' | 'manual' | 'transfer' | 'recycle' | 'intake',
+  options: { ruleId?: string | null; settings?: LeadSettings; silent?: boolean } = {},
+): Promise<LeadRow> {
+  const now = ctx.clock.now()
+  const settings = options.settings ?? (await loadLeadSettings(ctx.db, ctx.tenantId))
+  const seq = lead.assignmentSeq + 1
+  const uncontacted = lead.status === 'new' && !lead.firstContactedAt
+  let slaState = lead.slaState
+  let slaDueAt = lead.slaDueAt
+  if (ownerId && uncontacted && lead.slaState !== 'breached') {
+    const minutes = slaMinutesFor(settings, await channelSla(ctx, lead.channelId), lead.priority)
+    slaState = 'pending'
+    slaDueAt = new Date(now.getTime() + minutes * 60_000)
+  } else if (!ownerId && slaState === 'pending') {
+    slaState = 'none'
+    slaDueAt = null
+  }
+  const [after] = await ctx.db
+    .update(leads)
+    .set({
+      ownerId,
+      assignedAt: ownerId ? now : null,
+      assignedBy: ownerId ? how : null,
+      assignmentRuleId: options.ruleId ?? null,
+      acceptedAt: null,
+      assignmentSeq: seq,
+      slaState,
+      slaDueAt,
+      lastActivityAt: now,
+      version: lead.version + 1,
+      updatedAt: now,
+    })
+    .where(eq(leads.id, lead.id))
+    .returning()
+  if (!after) throw new Error('lead update returned nothing')
+  if (lead.ownerId !== ownerId) await history(ctx, lead.id, 'ownerId', lead.ownerId, ownerId)
+  await applyRollup(ctx, lead, after)
+  if (ownerId) {
+    if (slaState === 'pending' && slaDueAt) {
+      const half = new Date(now.getTime() + (slaDueAt.getTime() - now.getTime()) / 2)
+      await timer(ctx, { leadId: lead.id, step: 'sla_reminder', seq }, half)
+      await timer(ctx, { leadId: lead.id, step: 'sla_escalation', seq }, slaDueAt)
+    }
+    if (settings.recycleAfterDays > 0 && after.status !== 'converted' && after.status !== 'invalid') {
+      await timer(
+        ctx,
+        { leadId: lead.id, step: 'recycle', seq },
+        new Date(now.getTime() + settings.recycleAfterDays * 86_400_000),
+      )
+    }
+    if (!options.silent && ownerId !== actorId(ctx.actor))
+      await notify(ctx, { leadId: lead.id, kind: 'assigned', to: ownerId, seq })
+  }
+  return after
+}
+
+const ORDER: Record<LeadStatus, number> = { new: 0, contacted: 1, qualified: 2, converted: 3, invalid: 3 }
+
+/** Whether `to` follows `from` in new → contacted → qualified → converted | invalid. */
+export function canMove(from: LeadStatus, to: LeadStatus): boolean {
+  if (from === 'converted' || from === 'invalid') return false
+  if (to === 'invalid') return true
+  return ORDER[to] > ORDER[from]
+}
+
+/**
+ * Records first contact and/or a status change in the caller's transaction: the SLA is met (or stays
+ * breached), activity is stamped, the change goes to the field history and the rollup moves.
+ */
+export async function progress(
+  ctx: ServiceContext,
+  lead: LeadRow,
+  change: { status?: LeadStatus; contacted?: boolean; patch?: Partial<typeof leads.$inferInsert> },
+): Promise<LeadRow> {
+  const now = ctx.clock.now()
+  const status = change.status ?? lead.status
+  const contactedNow =
+    !lead.firstContactedAt &&
+    (change.contacted || status === 'contacted' || status === 'qualified' || status === 'converted')
+  const slaState =
+    contactedNow && lead.slaState === 'pending'
+      ? lead.slaDueAt && now > lead.slaDueAt
+        ? 'breached'
+        : 'met'
+      : status === 'invalid' && lead.slaState === 'pending'
+        ? 'none'
+        : lead.slaState
+  const [after] = await ctx.db
+    .update(leads)
+    .set({
+      status,
+      ...(contactedNow ? { firstContactedAt: now } : {}),
+      slaState,
+      lastActivityAt: now,
+      version: lead.version + 1,
+      updatedAt: now,
+      ...change.patch,
+    })
+    .where(eq(leads.id, lead.id))
+    .returning()
+  if (!after) throw new Error('lead update returned nothing')
+  if (status !== lead.status) await history(ctx, lead.id, 'status', lead.status, status)
+  await applyRollup(ctx, lead, after)
+  return after
+}
+
+export { history as recordLeadHistory }

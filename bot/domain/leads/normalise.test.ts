@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { normaliseContact, phoneKey } from './normalise'
+
+describe('normaliseContact', () => {
+  it('keys mainland phones without the country prefix and flags them valid', () => {
+    expect(phoneKey('+86 138-0000-0000')).toBe('13800000000')
+    expect(phoneKey('0086 13800000000')).toBe('13800000000')
+    expect(normaliseContact({ phone: '１３８ ０００ ００ ０００' })).toMatchObject({
+      phone: '13800000000',
+      phoneValid: true,
+    })
+  })
+
+  it('keeps a malformed phone or email raw with the flag off', () => {
+    const c = normaliseContact({ phone: '12345-678', email: 'not-an-email' })
+    expect(c).toMatchObject({ phoneRaw: '12345-678', phoneValid: false, emailRaw: 'not-an-email' })
+    expect(c.emailValid).toBe(false)
+  })
+
+  it('lower-cases emails and drops company suffixes for the duplicate key', () => {
+    expect(normaliseContact({ email: ' Li@Example.COM ', company: '华为技术有限公司' })).toMatchObject({
+      email: 'li@example.com',
+      emailValid: true,
+      companyNorm: '华为技术',
+    })
+  })
+})

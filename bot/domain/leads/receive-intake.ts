@@ -1,0 +1,131 @@
+import { eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Database } from '../../../db/client'
+import { leadChannels } from '../../../db/schema'
+import type { Clock } from '../../lib/clock'
+import type { Logger } from '../../lib/logger'
+import {
+  NONCE_RE,
+  REPLAY_WINDOW_SECONDS,
+  SIGNATURE_HEADERS,
+  verifyPayload,
+} from '../approvals/external/signature'
+import { type ServiceContext, withTransaction } from '../context'
+import { DomainError, InvalidInputError } from '../errors'
+import { intakeLead, resolveCampaign } from './intake-lead'
+import { mapPushedLead } from './presets'
+import { countSpam } from './rollup'
+import { leadFields } from './schemas'
+
+export interface IntakeResponse {
+  outcome: 'created' | 'touch' | 'replay' | 'spam'
+  leadId: string | null
+}
+
+const refuse = (message: string, field?: string) =>
+  new DomainError('unauthenticated', message, field ? { field } : {})
+
+const fieldsSchema = z.object(leadFields)
+
+/**
+ * Receives one lead pushed to a channel's intake URL, signed like the external-approvals API:
+ * `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw body>")>` with
+ * `X-Flowcard-Timestamp` (±300 s) and `X-Flowcard-Nonce`. An unknown key, a channel without a secret, a
+ * bad or stale signature all answer 401 alike and store nothing. The body is mapped by the channel's preset
+ * (巨量引擎, 腾讯广告) or its generic JSON mapping; the source's lead id makes redelivery idempotent (the
+ * same lead, 200); a platform-flagged test submission is counted as spam and discarded. The new lead is
+ * assigned by the rules in the same transaction, so its owner's card is already queued when this returns.
+ */
+export async function receiveIntake({
+  database,
+  clock,
+  logger,
+  intakeKey,
+  headers,
+  body,
+}: {
+  database: Pick<Database, 'db'>
+  clock: Clock
+  logger: Logger
+  intakeKey: string
+  headers: (name: string) => string | undefined
+  body: string
+}): Promise<IntakeResponse> {
+  const timestamp = headers(SIGNATURE_HEADERS.timestamp)?.trim() ?? ''
+  const nonce = headers(SIGNATURE_HEADERS.nonce)?.trim() ?? ''
+  const signature = headers(SIGNATURE_HEADERS.signature)?.trim() ?? ''
+  for (const [name, value] of [
+    [SIGNATURE_HEADERS.timestamp, timestamp],
+    [SIGNATURE_HEADERS.nonce, nonce],
+    [SIGNATURE_HEADERS.signature, signature],
+  ] as const) {
+    if (!value) throw refuse(`missing ${name} header`, name)
+  }
+  if (!/^\d{9,11}$/.test(timestamp))
+    throw refuse('timestamp must be unix seconds', SIGNATURE_HEADERS.timestamp)
+  const now = clock.now()
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > REPLAY_WINDOW_SECONDS)
+    throw refuse(`timestamp is outside the ${REPLAY_WINDOW_SECONDS} s window`, SIGNATURE_HEADERS.timestamp)
+  if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
+  const [channel] =
+    intakeKey.length <= 64
+      ? await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey))
+      : []
+  const secrets = channel?.secret
+    ? [
+        channel.secret,
+        ...(channel.previousSecret && channel.previousSecretUntil && channel.previousSecretUntil > now
+          ? [channel.previousSecret]
+          : []),
+      ]
+    : []
+  if (!channel || secrets.length === 0 || !(await verifyPayload(secrets, signature, timestamp, nonce, body)))
+    throw refuse('signature does not match', SIGNATURE_HEADERS.signature)
+  if (!channel.active) throw refuse('this channel is switched off')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    throw new InvalidInputError('body', 'body is not valid JSON')
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new InvalidInputError('body', 'body must be one JSON object (one lead)')
+  const mapped = mapPushedLead(channel.preset, channel.fieldMapping, parsed as Record<string, unknown>)
+  const ctx: ServiceContext = {
+    tenantId: channel.tenantId,
+    actor: { kind: 'system', reason: `intake:${channel.id}` },
+    db: database.db,
+    clock,
+    logger,
+  }
+  if (mapped.spam) {
+    await countSpam(ctx, channel.id, now)
+    return { outcome: 'spam', leadId: null }
+  }
+  const f = mapped.fields
+  if (!f.name && !f.phone && !f.email)
+    throw new InvalidInputError(mapped.sourceField.phone ?? 'phone', 'a lead needs a name, phone or email')
+  const candidate = { ...f, name: f.name ?? (f.phone || f.email || '') }
+  const check = fieldsSchema.safeParse(candidate)
+  if (!check.success) {
+    const issue = check.error.issues[0]
+    const ours = String(issue?.path[0] ?? 'body')
+    throw new InvalidInputError(
+      mapped.sourceField[ours] ?? ours,
+      `${mapped.sourceField[ours] ?? ours}: ${issue?.message}`,
+    )
+  }
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    const campaignId = await resolveCampaign(txCtx, channel.id, null, mapped.utm, mapped.campaignExternalId)
+    const r = await intakeLead(txCtx, {
+      fields: check.data,
+      channelId: channel.id,
+      campaignId,
+      utm: mapped.utm,
+      via: 'webhook',
+      sourceLeadId: mapped.sourceLeadId,
+      payload: parsed as Record<string, unknown>,
+    })
+    return { outcome: r.outcome, leadId: r.lead.id }
+  })
+}

@@ -1,0 +1,157 @@
+import { sql } from 'drizzle-orm'
+import { leadDaily } from '../../../db/schema'
+import type { ServiceContext } from '../context'
+import type { LeadRow } from './access'
+
+const CHINA_OFFSET_MS = 8 * 3_600_000
+
+/** The calendar day (China time) of an instant, `YYYY-MM-DD`: the rollup's and the reports' day. */
+export const chinaDay = (d: Date): string =>
+  new Date(d.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10)
+
+/** The instant a China-time day starts. */
+export const chinaDayStart = (day: string): Date => new Date(`${day}T00:00:00+08:00`)
+
+type Counted = Pick<
+  LeadRow,
+  | 'createdAt'
+  | 'channelId'
+  | 'campaignId'
+  | 'ownerId'
+  | 'status'
+  | 'firstContactedAt'
+  | 'slaState'
+  | 'mergedIntoId'
+>
+
+interface Facts {
+  day: string
+  channelId: string
+  campaignId: string
+  ownerId: string
+  leads: number
+  contacted: number
+  qualified: number
+  converted: number
+  invalid: number
+  slaBreached: number
+}
+
+const REACHED_CONTACT = new Set(['contacted', 'qualified', 'converted'])
+
+/**
+ * What one lead contributes to the rollup (the cohort of its creation day): counted once, and once for
+ * every stage it has reached. The raw reference query in `analyse-channels.ts` uses the same definitions.
+ */
+export function factsOf(lead: Counted | null): Facts | null {
+  if (!lead || lead.mergedIntoId) return null
+  return {
+    day: chinaDay(lead.createdAt),
+    channelId: lead.channelId,
+    campaignId: lead.campaignId ?? '',
+    ownerId: lead.ownerId ?? '',
+    leads: 1,
+    contacted: REACHED_CONTACT.has(lead.status) || lead.firstContactedAt ? 1 : 0,
+    qualified: lead.status === 'qualified' || lead.status === 'converted' ? 1 : 0,
+    converted: lead.status === 'converted' ? 1 : 0,
+    invalid: lead.status === 'invalid' ? 1 : 0,
+    slaBreached: lead.slaState === 'breached' ? 1 : 0,
+  }
+}
+
+const COUNTS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
+const keyOf = (f: Facts) => `${f.day}|${f.channelId}|${f.campaignId}|${f.ownerId}`
+
+/**
+ * Moves a lead's contribution from its state `before` to `after` (null = absent) in the same transaction as
+ * the write. Unchanged facts cost nothing; a change writes one or two upserts.
+ */
+export async function applyRollup(
+  ctx: ServiceContext,
+  before: Counted | null,
+  after: Counted | null,
+): Promise<void> {
+  const a = factsOf(before)
+  const b = factsOf(after)
+  const deltas = new Map<string, Facts>()
+  const add = (f: Facts, sign: 1 | -1) => {
+    const k = keyOf(f)
+    const cur = deltas.get(k) ?? {
+      ...f,
+      leads: 0,
+      contacted: 0,
+      qualified: 0,
+      converted: 0,
+      invalid: 0,
+      slaBreached: 0,
+    }
+    for (const c of COUNTS) cur[c] += sign * f[c]
+    deltas.set(k, cur)
+  }
+  if (a) add(a, -1)
+  if (b) add(b, 1)
+  const rows = [...deltas.values()].filter((d) => COUNTS.some((c) => d[c] !== 0))
+  for (const d of rows) await upsert(ctx, d, 0)
+}
+
+/** Counts a discarded (spam) submission for the channel on the day it arrived. */
+export async function countSpam(
+  ctx: ServiceContext,
+  channelId: string,
+  at: Date,
+  campaignId: string | null = null,
+): Promise<void> {
+  await upsert(
+    ctx,
+    {
+      day: chinaDay(at),
+      channelId,
+      campaignId: campaignId ?? '',
+      ownerId: '',
+      leads: 0,
+      contacted: 0,
+      qualified: 0,
+      converted: 0,
+      invalid: 0,
+      slaBreached: 0,
+    },
+    1,
+  )
+}
+
+async function upsert(ctx: ServiceContext, d: Facts, spam: number): Promise<void> {
+  await ctx.db
+    .insert(leadDaily)
+    .values({
+      tenantId: ctx.tenantId,
+      day: d.day,
+      channelId: d.channelId,
+      campaignId: d.campaignId,
+      ownerId: d.ownerId,
+      leads: d.leads,
+      contacted: d.contacted,
+      qualified: d.qualified,
+      converted: d.converted,
+      invalid: d.invalid,
+      slaBreached: d.slaBreached,
+      spam,
+    })
+    .onConflictDoUpdate({
+      target: [
+        leadDaily.tenantId,
+        leadDaily.day,
+        leadDaily.channelId,
+        leadDaily.campaignId,
+        leadDaily.ownerId,
+      ],
+      set: {
+        leads: sql`${leadDaily.leads} + ${d.leads}`,
+        contacted: sql`${leadDaily.contacted} + ${d.contacted}`,
+        qualified: sql`${leadDaily.qualified} + ${d.qualified}`,
+        converted: sql`${leadDaily.converted} + ${d.converted}`,
+        invalid: sql`${leadDaily.invalid} + ${d.invalid}`,
+        slaBreached: sql`${leadDaily.slaBreached} + ${d.slaBreached}`,
+        spam: sql`${leadDaily.spam} + ${spam}`,
+      },
+    })
+}

@@ -1,0 +1,101 @@
+import { and, eq, lt, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Database } from '../../../db/client'
+import { leadChannels, leadFormHits, type UtmValues } from '../../../db/schema'
+import type { Clock } from '../../lib/clock'
+import type { Logger } from '../../lib/logger'
+import { type ServiceContext, withTransaction } from '../context'
+import { InvalidInputError, NotFoundError } from '../errors'
+import { intakeLead, resolveCampaign } from './intake-lead'
+import { countSpam } from './rollup'
+import { leadFields, parseInput } from './schemas'
+import { loadLeadSettings } from './settings'
+
+const BUCKET_MS = 10 * 60_000
+
+const formSchema = z.object({
+  ...leadFields,
+  consent: z.literal(true, 'please agree to be contacted'),
+})
+
+export interface FormChannel {
+  tenantId: string
+  channelId: string
+  channelName: string
+  formKey: string
+}
+
+/** The active channel behind a web-form key, or 404. */
+export async function findFormChannel(database: Pick<Database, 'db'>, formKey: string): Promise<FormChannel> {
+  const [c] =
+    formKey.length <= 64
+      ? await database.db.select().from(leadChannels).where(eq(leadChannels.formKey, formKey))
+      : []
+  if (!c?.active) throw new NotFoundError('form', formKey)
+  return { tenantId: c.tenantId, channelId: c.id, channelName: c.name, formKey }
+}
+
+/**
+ * A submission of the embeddable web form (`/f/{formKey}`). A filled honeypot or more submissions from one
+ * IP than the tenant allows in 10 minutes are discarded and counted as spam for the channel (the caller
+ * answers 202 either way, so a bot learns nothing). Consent is required. UTM values come from the page
+ * URL and pick the campaign. The lead then goes through the same intake as every other.
+ */
+export async function submitFormLead({
+  database,
+  clock,
+  logger,
+  formKey,
+  ip,
+  input,
+}: {
+  database: Pick<Database, 'db'>
+  clock: Clock
+  logger: Logger
+  formKey: string
+  ip: string
+  input: { fields: Record<string, unknown>; honeypot?: string | null; utm: UtmValues }
+}): Promise<{ outcome: 'created' | 'touch' | 'replay' | 'spam'; leadId: string | null }> {
+  const form = await findFormChannel(database, formKey)
+  const ctx: ServiceContext = {
+    tenantId: form.tenantId,
+    actor: { kind: 'system', reason: `form:${form.channelId}` },
+    db: database.db,
+    clock,
+    logger,
+  }
+  const now = clock.now()
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    const settings = await loadLeadSettings(txCtx.db, txCtx.tenantId)
+    const bucket = Math.floor(now.getTime() / BUCKET_MS)
+    const [hit] = await txCtx.db
+      .insert(leadFormHits)
+      .values({ formKey, ip: ip.slice(0, 64), bucket, hits: 1 })
+      .onConflictDoUpdate({
+        target: [leadFormHits.formKey, leadFormHits.ip, leadFormHits.bucket],
+        set: { hits: sql`${leadFormHits.hits} + 1` },
+      })
+      .returning({ hits: leadFormHits.hits })
+    if (Math.random() < 0.01)
+      await txCtx.db
+        .delete(leadFormHits)
+        .where(and(eq(leadFormHits.formKey, formKey), lt(leadFormHits.bucket, bucket - 1)))
+    if ((input.honeypot ?? '').trim() !== '' || (hit?.hits ?? 0) > settings.formRateLimit) {
+      await countSpam(txCtx, form.channelId, now)
+      return { outcome: 'spam' as const, leadId: null }
+    }
+    const data = parseInput(formSchema, input.fields)
+    if (!data.phone && !data.email)
+      throw new InvalidInputError('phone', 'please leave a phone number or an email')
+    const campaignId = await resolveCampaign(txCtx, form.channelId, null, input.utm)
+    const r = await intakeLead(txCtx, {
+      fields: data,
+      channelId: form.channelId,
+      campaignId,
+      utm: input.utm,
+      via: 'form',
+      consent: true,
+    })
+    return { outcome: r.outcome, leadId: r.lead.id }
+  })
+}

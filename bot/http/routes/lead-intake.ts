@@ -1,0 +1,186 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { DomainError } from '../../domain/errors'
+import { receiveIntake } from '../../domain/leads/receive-intake'
+import { findFormChannel, submitFormLead } from '../../domain/leads/submit-form-lead'
+import { errorResponses } from '../schemas'
+import type { AppEnv } from '../types'
+import { IntakeResultSchema } from './leads-schemas'
+
+const STATUS = { created: 201, touch: 200, replay: 200, spam: 202 } as const
+
+/** The client's address: the first `X-Forwarded-For` hop (set by the proxy in front), else the socket's. */
+function clientIp(c: Context<AppEnv>): string {
+  const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
+  if (fwd) return fwd
+  const real = c.req.header('x-real-ip')?.trim()
+  if (real) return real
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
+}
+
+const esc = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
+  )
+
+const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const
+
+const FIELD_LABELS: Record<string, string> = {
+  name: '姓名',
+  phone: '手机号',
+  email: '邮箱',
+  company: '公司',
+  message: '需求',
+  consent: '同意联系',
+}
+
+/** The embeddable form page: a few fields, a hidden honeypot, the page's UTM values, consent. */
+export function formPage(opts: {
+  formKey: string
+  channelName: string
+  utm: Record<string, string>
+  values?: Record<string, string>
+  error?: { field: string; message: string } | null
+  done?: boolean
+}): string {
+  const v = opts.values ?? {}
+  const input = (name: string, type: string, required: boolean, extra = '') =>
+    `<label>${FIELD_LABELS[name]}${required ? ' *' : ''}<input name="${name}" type="${type}" value="${esc(v[name] ?? '')}"${required ? ' required' : ''}${extra}></label>`
+  const body = opts.done
+    ? '<p class="done" role="status">提交成功，我们会尽快与您联系。</p>'
+    : `<form method="post" action="/f/${esc(opts.formKey)}">
+${opts.error ? `<p class="error" role="alert" data-field="${esc(opts.error.field)}">${esc(FIELD_LABELS[opts.error.field] ?? opts.error.field)}：${esc(opts.error.message)}</p>` : ''}
+${input('name', 'text', true, ' maxlength="100" autocomplete="name"')}
+${input('phone', 'tel', false, ' maxlength="40" autocomplete="tel"')}
+${input('email', 'email', false, ' maxlength="200" autocomplete="email"')}
+${input('company', 'text', false, ' maxlength="200" autocomplete="organization"')}
+<label>${FIELD_LABELS.message}<textarea name="message" maxlength="2000" rows="3">${esc(v.message ?? '')}</textarea></label>
+<div class="hp" aria-hidden="true"><label>Website<input name="website" tabindex="-1" autocomplete="off"></label></div>
+${UTM_KEYS.map((k) => (opts.utm[k] ? `<input type="hidden" name="${k}" value="${esc(opts.utm[k] ?? '')}">` : '')).join('')}
+<label class="consent"><input type="checkbox" name="consent" value="1" required> 我同意贵公司就咨询事宜与我联系</label>
+<button type="submit">提交</button>
+</form>`
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>联系我们 · ${esc(opts.channelName)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:0;padding:16px;max-width:480px;color:#222}label{display:block;margin:10px 0}input,textarea{box-sizing:border-box;width:100%;padding:8px;border:1px solid #ccc;border-radius:6px;font:inherit}.consent input{width:auto}.hp{position:absolute;left:-9999px}button{background:#1677ff;color:#fff;border:0;border-radius:6px;padding:10px 24px;font:inherit}.error{color:#c00}.done{color:#2a7}</style>
+</head><body><h1 style="font-size:20px">联系我们</h1>${body}</body></html>`
+}
+
+/**
+ * Public intake: the signed webhook per channel (`POST /api/v1/intake/{channelKey}`) and the embeddable web
+ * form (`GET/POST /f/{formKey}`). No session: the webhook is authenticated by its HMAC signature, the form
+ * is public and guarded by a honeypot and a per-IP rate limit.
+ */
+export function leadIntakeRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/intake/{channelKey}',
+      summary:
+        'Push one lead to a channel (signed: X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature v1=HMAC-SHA256(secret, "ts.nonce.body")); 巨量引擎, 腾讯广告 or generic JSON by the channel preset',
+      tags: ['leads'],
+      request: {
+        params: z.object({ channelKey: z.string().min(1).max(64) }),
+        body: {
+          content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+          required: true,
+        },
+      },
+      responses: {
+        201: { description: 'a new lead', content: { 'application/json': { schema: IntakeResultSchema } } },
+        200: {
+          description: 'a replay of a known source lead id, or a known person (a touch)',
+          content: { 'application/json': { schema: IntakeResultSchema } },
+        },
+        202: {
+          description: 'discarded as spam (counted)',
+          content: { 'application/json': { schema: IntakeResultSchema } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const deps = c.get('deps')
+      const r = await receiveIntake({
+        database: deps.database,
+        clock: deps.clock,
+        logger: c.get('logger'),
+        intakeKey: c.req.param('channelKey'),
+        headers: (name) => c.req.header(name),
+        body: await c.req.text(),
+      })
+      return c.json(r, STATUS[r.outcome]) as never
+    },
+  )
+
+  app.get('/f/:formKey', async (c) => {
+    const form = await findFormChannel(c.get('deps').database, c.req.param('formKey'))
+    const utm: Record<string, string> = {}
+    for (const k of UTM_KEYS) {
+      const v = c.req.query(k)
+      if (v) utm[k] = v.slice(0, 200)
+    }
+    return c.html(formPage({ formKey: form.formKey, channelName: form.channelName, utm }))
+  })
+
+  app.post('/f/:formKey', async (c) => {
+    const deps = c.get('deps')
+    const formKey = c.req.param('formKey')
+    const wantsJson = (c.req.header('content-type') ?? '').includes('application/json')
+    const raw: Record<string, unknown> = wantsJson
+      ? ((await c.req.json().catch(() => ({}))) as Record<string, unknown>)
+      : Object.fromEntries(
+          Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
+        )
+    const s = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '')
+    const fields = {
+      name: s('name'),
+      phone: s('phone') || null,
+      email: s('email') || null,
+      company: s('company') || null,
+      message: s('message') || null,
+      consent:
+        raw.consent === true || s('consent') === '1' || s('consent') === 'on' || s('consent') === 'true',
+    }
+    const utm: Record<string, string> = {}
+    for (const k of UTM_KEYS) if (s(k)) utm[k.slice(4)] = s(k).slice(0, 200)
+    try {
+      const r = await submitFormLead({
+        database: deps.database,
+        clock: deps.clock,
+        logger: c.get('logger'),
+        formKey,
+        ip: clientIp(c),
+        input: { fields, honeypot: s('website'), utm },
+      })
+      if (wantsJson) return c.json({ ok: true }, r.outcome === 'spam' ? 202 : 201)
+      const form = await findFormChannel(deps.database, formKey)
+      return c.html(
+        formPage({ formKey, channelName: form.channelName, utm: {}, done: true }),
+        r.outcome === 'spam' ? 202 : 200,
+      )
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'invalid_input') throw err
+      if (wantsJson) throw err
+      const form = await findFormChannel(deps.database, formKey)
+      const pageUtm: Record<string, string> = {}
+      for (const k of UTM_KEYS) if (s(k)) pageUtm[k] = s(k)
+      return c.html(
+        formPage({
+          formKey,
+          channelName: form.channelName,
+          utm: pageUtm,
+          values: Object.fromEntries(
+            Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : '']),
+          ),
+          error: { field: err.details.field ?? 'name', message: err.message.replace(/^[a-zA-Z]+: /, '') },
+        }),
+        400,
+      )
+    }
+  })
+  return app
+}

@@ -1,0 +1,290 @@
+/**
+ * Leads bench (`npm run bench -- leads`): on PostgreSQL, in a bench database it creates and drops.
+ * Bulk-loads LEADS_BENCH_LEADS leads over two years (default 1,000,000) across LEADS_BENCH_CHANNELS channels
+ * (40) and LEADS_BENCH_CAMPAIGNS campaigns (400) with monthly costs, LEADS_BENCH_CUSTOMERS customers (200,000)
+ * and their daily rollup, then measures:
+ *  - intake through the signed endpoint over HTTP (LEADS_BENCH_INTAKE pushes, LEADS_BENCH_CONCURRENCY in
+ *    flight) with dedupe and assignment; then redelivers every push and checks that no lead was duplicated and
+ *    that every new lead has its assignee card queued;
+ *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads;
+ *  - the dedupe check on intake (same person among leads, matching customer) p95.
+ * Targets: ≥ 1,000 leads/s, analysis p95 ≤ 50 ms, dedupe p95 ≤ 5 ms.
+ */
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { and, count, eq, sql } from 'drizzle-orm'
+import { signPayload } from '../../bot/domain/approvals/external/signature'
+import type { ServiceContext } from '../../bot/domain/context'
+import { buildSearch, normaliseCompanyName } from '../../bot/domain/crm/search-text'
+import {
+  createAssignmentRule,
+  createCampaign,
+  createChannel,
+  LEAD_NOTIFY,
+  listChannels,
+  rotateChannelSecret,
+} from '../../bot/domain/leads'
+import { rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
+import { findMatchingCustomer, findSameLead } from '../../bot/domain/leads/find-lead-duplicates'
+import { normaliseContact } from '../../bot/domain/leads/normalise'
+import { chinaDay } from '../../bot/domain/leads/rollup'
+import { newId } from '../../bot/lib/ids'
+import { signToken } from '../../bot/lib/session-token'
+import { customers, leadCampaignCosts, leads, outbox } from '../../db/schema'
+import { demoOrg } from '../../db/seed/demo'
+import { seedOrg } from '../../db/seed/org'
+import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
+import { createBenchDatabase } from './bench-db'
+import { fmt, percentile, table } from './stats'
+
+const N_LEADS = Number(process.env.LEADS_BENCH_LEADS ?? 1_000_000)
+const N_CUSTOMERS = Number(process.env.LEADS_BENCH_CUSTOMERS ?? 200_000)
+const N_CHANNELS = Number(process.env.LEADS_BENCH_CHANNELS ?? 40)
+const N_CAMPAIGNS = Number(process.env.LEADS_BENCH_CAMPAIGNS ?? 400)
+const N_INTAKE = Number(process.env.LEADS_BENCH_INTAKE ?? 20_000)
+const CONCURRENCY = Number(process.env.LEADS_BENCH_CONCURRENCY ?? 32)
+const RUNS = Number(process.env.LEADS_BENCH_RUNS ?? 100)
+const DAY = 86_400_000
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+
+async function main() {
+  const bench = await createBenchDatabase('leads', CONCURRENCY + 4)
+  const { database } = bench
+  try {
+    const org = await database.db.transaction((tx) =>
+      seedOrg(tx, demoOrg, { name: 'bench', platform: 'devchat', tenantKey: newId('tk') }),
+    )
+    const ctx: ServiceContext = {
+      tenantId: org.tenantId,
+      actor: { kind: 'user', userId: org.users.wangjianguo ?? '', via: 'api' },
+      db: database.db,
+      clock: { now: () => new Date() },
+      logger: silent,
+    }
+    for (let i = (await listChannels({ ctx })).length; i < N_CHANNELS; i++)
+      await createChannel({ ctx, input: { name: `渠道${i}` } })
+    const channels = await listChannels({ ctx })
+    const campaignIds: string[] = []
+    for (let i = 0; i < N_CAMPAIGNS; i++) {
+      const c = await createCampaign({
+        ctx,
+        input: { channelId: channels[i % channels.length]?.id ?? '', name: `活动${i}` },
+      })
+      campaignIds.push(c.id)
+    }
+    const now = Date.now()
+    const months: string[] = []
+    for (let m = 0; m < 25; m++) {
+      const d = new Date(now - m * 30 * DAY)
+      months.push(`${d.toISOString().slice(0, 7)}-01`)
+    }
+    for (let i = 0; i < campaignIds.length; i += 50) {
+      await database.db
+        .insert(leadCampaignCosts)
+        .values(
+          campaignIds.slice(i, i + 50).flatMap((id) =>
+            [...new Set(months)].map((month) => ({
+              tenantId: org.tenantId,
+              campaignId: id,
+              month,
+              amountCents: 100_000 + (month.charCodeAt(6) % 7) * 10_000,
+            })),
+          ),
+        )
+        .onConflictDoNothing()
+    }
+    const reps = ['liuyang', 'chenjing', 'yangfan', 'huangli', 'zhoujie', 'wumin'].map(
+      (k) => org.users[k] ?? '',
+    )
+    let t0 = performance.now()
+    const BATCH = 2000
+    for (let i = 0; i < N_CUSTOMERS; i += BATCH) {
+      const rows = Array.from({ length: Math.min(BATCH, N_CUSTOMERS - i) }, (_, j) => {
+        const name = `客户${i + j}号科技有限公司`
+        return {
+          id: newId('cus'),
+          tenantId: org.tenantId,
+          name,
+          nameNorm: normaliseCompanyName(name),
+          phone: `186${String(i + j).padStart(8, '0')}`,
+          ownerId: reps[(i + j) % reps.length] ?? null,
+          ...buildSearch({ name }),
+        }
+      })
+      await database.db.insert(customers).values(rows)
+    }
+    const statuses = ['new', 'contacted', 'qualified', 'converted', 'invalid'] as const
+    for (let i = 0; i < N_LEADS; i += BATCH) {
+      const rows = Array.from({ length: Math.min(BATCH, N_LEADS - i) }, (_, j) => {
+        const k = i + j
+        const created = new Date(now - ((k * 7919) % ((730 * DAY) / 1000)) * 1000)
+        const status = statuses[k % 5] ?? 'new'
+        return {
+          id: newId('lea', created.getTime()),
+          tenantId: org.tenantId,
+          name: `线索${k}`,
+          company: `公司${k}`,
+          companyNorm: `公司${k}`,
+          phoneRaw: `139${String(k).padStart(8, '0')}`,
+          phone: `139${String(k).padStart(8, '0')}`,
+          phoneValid: true,
+          email: `l${k}@bench.cn`,
+          emailRaw: `l${k}@bench.cn`,
+          emailValid: true,
+          status,
+          ownerId: k % 10 === 0 ? null : (reps[k % reps.length] ?? null),
+          channelId: channels[k % channels.length]?.id ?? '',
+          campaignId: k % 3 === 0 ? null : (campaignIds[k % campaignIds.length] ?? null),
+          firstContactedAt: status === 'new' ? null : new Date(created.getTime() + ((k % 240) + 5) * 60_000),
+          convertedAt: status === 'converted' ? new Date(created.getTime() + ((k % 30) + 1) * DAY) : null,
+          slaState: (k % 7 === 0 ? 'breached' : 'met') as 'breached' | 'met',
+          createdAt: created,
+          updatedAt: created,
+        }
+      })
+      await database.db.insert(leads).values(rows)
+    }
+    // The rollup of the bulk-loaded leads, computed once by the same definitions as the live maintenance.
+    await database.db.execute(sql`
+      insert into crm_lead_daily (tenant_id, day, channel_id, campaign_id, owner_id, leads, contacted, qualified, converted, invalid, sla_breached)
+      select tenant_id, (created_at at time zone 'Asia/Shanghai')::date, channel_id, coalesce(campaign_id, ''), coalesce(owner_id, ''),
+        count(*), count(*) filter (where first_contacted_at is not null or status in ('contacted','qualified','converted')),
+        count(*) filter (where status in ('qualified','converted')), count(*) filter (where status = 'converted'),
+        count(*) filter (where status = 'invalid'), count(*) filter (where sla_state = 'breached')
+      from crm_leads where tenant_id = ${org.tenantId} group by 1, 2, 3, 4, 5`)
+    await database.db.execute(sql`analyze`)
+    console.log(
+      `loaded ${N_LEADS} leads, ${N_CUSTOMERS} customers in ${fmt((performance.now() - t0) / 1000)} s`,
+    )
+
+    // Intake through the signed endpoint.
+    const target = channels[1] ?? channels[0]
+    if (!target) throw new Error('no channel')
+    await createAssignmentRule({
+      ctx,
+      input: {
+        name: 'bench',
+        match: { channelIds: [target.id] },
+        members: reps.map((userId) => ({ userId, capacity: 100_000 })),
+      },
+    })
+    const { secret } = await rotateChannelSecret({ ctx, channelId: target.id })
+    const { app } = testApp(database)
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/intake/${target.intakeKey}`
+    const pushOne = async (i: number) => {
+      const body = JSON.stringify({
+        sourceLeadId: `src-${i}`,
+        name: `进线${i}`,
+        phone: `177${String(i).padStart(8, '0')}`,
+        company: `进线公司${i}`,
+      })
+      const ts = String(Math.floor(Date.now() / 1000))
+      const nonce = `bench${String(i).padStart(12, '0')}${Math.random().toString(36).slice(2, 8)}`
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-flowcard-timestamp': ts,
+          'x-flowcard-nonce': nonce,
+          'x-flowcard-signature': await signPayload(secret, ts, nonce, body),
+        },
+        body,
+      })
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`intake ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    const run = async () => {
+      let next = 0
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < N_INTAKE) await pushOne(next++)
+        }),
+      )
+    }
+    t0 = performance.now()
+    await run()
+    const intakeS = (performance.now() - t0) / 1000
+    t0 = performance.now()
+    await run()
+    const redeliverS = (performance.now() - t0) / 1000
+    const [made] = await database.db
+      .select({ n: count() })
+      .from(leads)
+      .where(and(eq(leads.tenantId, org.tenantId), sql`${leads.name} like '进线%'`))
+    const [cards] = await database.db
+      .select({ n: count() })
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+    server.close()
+
+    // Channel analysis: API (rollup) vs the raw GROUP BY.
+    const token = await signToken(TEST_SESSION_SECRET, {
+      k: 'session',
+      t: org.tenantId,
+      u: org.users.wangjianguo ?? '',
+      p: 'devchat',
+      j: newId('j'),
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    })
+    const api: number[] = []
+    const raw: number[] = []
+    for (let r = 0; r < RUNS; r++) {
+      const to = chinaDay(new Date(now - ((r * 13) % 300) * DAY))
+      const from = chinaDay(new Date(now - (((r * 13) % 300) + 30 + (r % 5) * 60) * DAY))
+      let s = performance.now()
+      const res = await app.request(`/api/v1/crm/channels/analysis?from=${from}&to=${to}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      if (res.status !== 200) throw new Error(`analysis ${res.status} ${await res.text()}`)
+      await res.json()
+      api.push(performance.now() - s)
+      if (r < Math.min(RUNS, 20)) {
+        s = performance.now()
+        await rawChannelCounts({ ctx, input: { from, to } })
+        raw.push(performance.now() - s)
+      }
+    }
+
+    // Dedupe check.
+    const dd: number[] = []
+    for (let r = 0; r < RUNS; r++) {
+      const c = normaliseContact({
+        phone: `139${String((r * 7919) % N_LEADS).padStart(8, '0')}`,
+        email: `x${r}@none.cn`,
+        company: `客户${r * 31}号科技`,
+      })
+      const s = performance.now()
+      await database.db.transaction(async (tx) => {
+        const t = { ...ctx, db: tx }
+        await findSameLead(t, c)
+        await findMatchingCustomer(t, c)
+      })
+      dd.push(performance.now() - s)
+    }
+    table([
+      {
+        measure: 'intake leads/s (signed HTTP, dedupe + assignment)',
+        value: fmt(N_INTAKE / intakeS, 0),
+        target: '≥ 1000',
+      },
+      { measure: 'redelivery pushes/s (all replays)', value: fmt(N_INTAKE / redeliverS, 0), target: '' },
+      { measure: 'leads created (must equal pushes)', value: made?.n ?? 0, target: N_INTAKE },
+      { measure: 'assignee cards queued', value: cards?.n ?? 0, target: N_INTAKE },
+      { measure: 'analysis API p95 ms (rollup)', value: fmt(percentile(api, 95)), target: '≤ 50' },
+      { measure: 'raw GROUP BY p95 ms (reference)', value: fmt(percentile(raw, 95)), target: '' },
+      { measure: 'dedupe check p95 ms', value: fmt(percentile(dd, 95)), target: '≤ 5' },
+    ])
+    if ((made?.n ?? 0) !== N_INTAKE) throw new Error('duplicates or losses across redelivery')
+  } finally {
+    await bench.drop()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

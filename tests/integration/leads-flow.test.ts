@@ -1,0 +1,539 @@
+import { and, eq, lte } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ServiceContext } from '../../bot/domain/context'
+import {
+  addLeadFollowUp,
+  claimLead,
+  convertLead,
+  createAssignmentRule,
+  createCampaign,
+  createLead,
+  LEAD_NOTIFY,
+  LEAD_TIMER,
+  listChannels,
+  markLeadInvalid,
+  setCampaignCost,
+  setLeadStatus,
+  transferLead,
+} from '../../bot/domain/leads'
+import { analyseChannels, rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
+import { chinaDay } from '../../bot/domain/leads/rollup'
+import type { Clock } from '../../bot/lib/clock'
+import type { Database } from '../../db/client'
+import { customerAttributions, customers, leads, outbox } from '../../db/schema'
+import { leadProcessors } from '../../jobs/processors/leads'
+import type { ProcessorDeps } from '../../jobs/processors/types'
+import { testApp } from '../helpers/app'
+import { openTestDatabase } from '../helpers/db'
+import { bearer, type CrmTenant, crmTenant, DAY, silent } from './crm-harness'
+
+let database: Database
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+})
+afterAll(async () => database.close())
+
+/** A settable clock starting next Monday 10:00 China time (relative to today, never a literal date). */
+function mondayClock() {
+  const now = Date.now()
+  const local = new Date(now + 8 * 3_600_000)
+  const dow = local.getUTCDay() === 0 ? 7 : local.getUTCDay()
+  const monday = chinaDay(new Date(now + (8 - dow) * DAY))
+  let at = new Date(`${monday}T10:00:00+08:00`)
+  const clock: Clock & { set(d: Date): void; advance(ms: number): void } = {
+    now: () => at,
+    set: (d) => {
+      at = d
+    },
+    advance: (ms) => {
+      at = new Date(at.getTime() + ms)
+    },
+  }
+  return clock
+}
+
+const as = (org: CrmTenant, key: string, clock: Clock): ServiceContext => ({
+  tenantId: org.tenantId,
+  actor:
+    key === 'system'
+      ? { kind: 'system', reason: 'test' }
+      : { kind: 'user', userId: org.users[key] ?? '', via: 'miniapp' },
+  db: database.db,
+  clock,
+  logger: silent,
+})
+
+const channelOf = async (ctx: ServiceContext, code: string) => {
+  const c = (await listChannels({ ctx })).find((x) => x.code === code)
+  if (!c) throw new Error(code)
+  return c.id
+}
+
+/** Runs every lead timer due by the clock, as the worker would (through the registered processors). */
+async function runDueTimers(org: CrmTenant, clock: Clock) {
+  const procs = leadProcessors({ database, clock, logger: silent } as unknown as ProcessorDeps)
+  const due = await database.db
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.tenantId, org.tenantId),
+        eq(outbox.topic, LEAD_TIMER),
+        lte(outbox.availableAt, clock.now()),
+      ),
+    )
+  for (const row of due) {
+    await procs[LEAD_TIMER]?.(row.payload as never, { id: String(row.id) } as never)
+    await database.db.delete(outbox).where(eq(outbox.id, row.id))
+  }
+}
+
+const notices = async (org: CrmTenant, leadId: string) =>
+  (
+    await database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+  )
+    .map((o) => o.payload as { leadId: string; kind: string; to: string })
+    .filter((p) => p.leadId === leadId)
+
+describe('assignment rules', () => {
+  it('round robin respects each rep’s daily quota, sends the rest to the pool, and starts afresh the next day', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const sys = as(org, 'system', clock)
+    const expo = await channelOf(sys, 'expo')
+    await createAssignmentRule({
+      ctx: as(org, 'wangjianguo', clock),
+      input: {
+        name: '展会',
+        match: { channelIds: [expo] },
+        members: [
+          { userId: org.users.liuyang ?? '', capacity: 60 },
+          { userId: org.users.chenjing ?? '', capacity: 30 },
+        ],
+      },
+    })
+    const owners = async (n: number, tag: string) => {
+      const out: Array<string | null> = []
+      for (let i = 0; i < n; i++) {
+        const r = await createLead({
+          ctx: sys,
+          input: {
+            name: `${tag}${i}`,
+            phone: `1380000${tag === 'a' ? 1 : 2}${String(i).padStart(3, '0')}`,
+            channelId: expo,
+          },
+        })
+        out.push(r.lead?.ownerName ?? null)
+      }
+      return out
+    }
+    expect(await owners(5, 'a')).toEqual(['刘洋', '陈静', '刘洋', null, null])
+    clock.advance(DAY)
+    expect(await owners(2, 'b')).toEqual(['陈静', '刘洋'])
+  })
+
+  it('weighted by capacity gives twice the leads to twice the capacity, only in working hours', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const sys = as(org, 'system', clock)
+    const search = await channelOf(sys, 'search_ads')
+    await createAssignmentRule({
+      ctx: as(org, 'wangjianguo', clock),
+      input: {
+        name: '搜索',
+        method: 'weighted',
+        match: { regions: ['上海'] },
+        workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' },
+        members: [
+          { userId: org.users.liuyang ?? '', capacity: 300 },
+          { userId: org.users.chenjing ?? '', capacity: 150 },
+        ],
+      },
+    })
+    const got: Record<string, number> = {}
+    for (let i = 0; i < 9; i++) {
+      const r = await createLead({
+        ctx: sys,
+        input: {
+          name: `w${i}`,
+          phone: `1370000${String(i).padStart(4, '0')}`,
+          region: '上海市',
+          channelId: search,
+        },
+      })
+      const k = r.lead?.ownerName ?? 'pool'
+      got[k] = (got[k] ?? 0) + 1
+    }
+    expect(got).toEqual({ 刘洋: 6, 陈静: 3 })
+    const other = await createLead({
+      ctx: sys,
+      input: { name: '北京客', phone: '13700009999', region: '北京', channelId: search },
+    })
+    expect(other.lead?.inPool).toBe(true)
+    clock.advance(5 * DAY) // Saturday
+    const weekend = await createLead({
+      ctx: sys,
+      input: { name: '周末', phone: '13700008888', region: '上海', channelId: search },
+    })
+    expect(weekend.lead?.inPool).toBe(true)
+    const claimed = await claimLead({ ctx: as(org, 'yangfan', clock), leadId: weekend.lead?.id ?? '' })
+    expect(claimed.ownerId).toBe(org.users.yangfan)
+  })
+})
+
+describe('first-contact SLA over simulated time', () => {
+  it('reminds the owner at 50 %, escalates to the manager at 100 % with the breach flag, and recycles after N days', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const phone = await channelOf(as(org, 'system', clock), 'phone') // SLA 30 min
+    const { lead } = await createLead({
+      ctx: as(org, 'wangjianguo', clock),
+      input: { name: '超时', phone: '13900000001', channelId: phone, ownerId: org.users.liuyang },
+    })
+    const id = lead?.id ?? ''
+    expect(lead?.slaState).toBe('pending')
+    clock.advance(14 * 60_000)
+    await runDueTimers(org, clock)
+    expect((await notices(org, id)).map((n) => n.kind)).toEqual(['assigned'])
+    clock.advance(60_000)
+    await runDueTimers(org, clock)
+    expect((await notices(org, id)).map((n) => n.kind)).toEqual(['assigned', 'sla_reminder'])
+    clock.advance(15 * 60_000)
+    await runDueTimers(org, clock)
+    const n = await notices(org, id)
+    expect(n.map((x) => x.kind)).toEqual(['assigned', 'sla_reminder', 'sla_escalation'])
+    expect(n[2]?.to).toBe(org.users.zhangwei) // 刘洋's manager
+    const [row] = await database.db.select().from(leads).where(eq(leads.id, id))
+    expect(row?.slaState).toBe('breached')
+    await addLeadFollowUp({ ctx: as(org, 'liuyang', clock), leadId: id, input: { content: '终于打通了' } })
+    const [late] = await database.db.select().from(leads).where(eq(leads.id, id))
+    expect(late).toMatchObject({ status: 'contacted', slaState: 'breached' })
+    clock.advance(6 * DAY)
+    await runDueTimers(org, clock)
+    expect((await database.db.select().from(leads).where(eq(leads.id, id)))[0]?.ownerId).toBe(
+      org.users.liuyang,
+    )
+    clock.advance(DAY + 60_000)
+    await runDueTimers(org, clock)
+    clock.advance(60_000)
+    await runDueTimers(org, clock)
+    const [gone] = await database.db.select().from(leads).where(eq(leads.id, id))
+    expect(gone?.ownerId).toBeNull()
+    expect((await notices(org, id)).at(-1)).toMatchObject({ kind: 'recycled', to: org.users.liuyang })
+  })
+
+  it('a lead contacted in time meets its SLA and its timers do nothing', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const phone = await channelOf(as(org, 'system', clock), 'phone')
+    const { lead } = await createLead({
+      ctx: as(org, 'liuyang', clock),
+      input: { name: '及时', phone: '13900000002', channelId: phone },
+    })
+    clock.advance(5 * 60_000)
+    await addLeadFollowUp({
+      ctx: as(org, 'liuyang', clock),
+      leadId: lead?.id ?? '',
+      input: { content: '已联系' },
+    })
+    clock.advance(60 * 60_000)
+    await runDueTimers(org, clock)
+    const [row] = await database.db
+      .select()
+      .from(leads)
+      .where(eq(leads.id, lead?.id ?? ''))
+    expect(row?.slaState).toBe('met')
+    expect((await notices(org, lead?.id ?? '')).length).toBe(0)
+  })
+
+  it('the notify job renders the card for the assignee', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const expo = await channelOf(as(org, 'system', clock), 'expo')
+    const { lead } = await createLead({
+      ctx: as(org, 'wangjianguo', clock),
+      input: {
+        name: '卡片',
+        company: '卡片公司',
+        phone: '13900000003',
+        channelId: expo,
+        ownerId: org.users.chenjing,
+      },
+    })
+    const procs = leadProcessors({ database, clock, logger: silent } as unknown as ProcessorDeps)
+    await procs[LEAD_NOTIFY]?.(
+      {
+        tenantId: org.tenantId,
+        leadId: lead?.id ?? '',
+        kind: 'assigned',
+        to: org.users.chenjing ?? '',
+        seq: 1,
+      },
+      { id: 'n1' } as never,
+    )
+    const sent = await database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, 'send.message')))
+    const card = JSON.stringify(sent.at(-1)?.payload)
+    for (const text of [
+      '新线索：卡片',
+      '卡片公司',
+      '展会',
+      '接受',
+      '转交',
+      '无效',
+      '写跟进',
+      `/leads/${lead?.id}`,
+    ])
+      expect(card).toContain(text)
+  })
+})
+
+describe('conversion and data scope', () => {
+  it('converts into a customer and contact carrying the attribution, in one go', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const ctx = as(org, 'liuyang', clock)
+    const search = await channelOf(ctx, 'search_ads')
+    const { lead } = await createLead({
+      ctx,
+      input: {
+        name: '孙总',
+        company: '星河科技有限公司',
+        phone: '13800008888',
+        email: 'sun@xinghe.cn',
+        channelId: search,
+      },
+    })
+    await expect(convertLead({ ctx, leadId: lead?.id ?? '', input: {} })).resolves.toBeTruthy()
+    const [row] = await database.db
+      .select()
+      .from(leads)
+      .where(eq(leads.id, lead?.id ?? ''))
+    expect(row?.status).toBe('converted')
+    const [cus] = await database.db
+      .select()
+      .from(customers)
+      .where(eq(customers.id, row?.customerId ?? ''))
+    expect(cus).toMatchObject({ name: '星河科技有限公司', source: '搜索广告', ownerId: org.users.liuyang })
+    const [attr] = await database.db
+      .select()
+      .from(customerAttributions)
+      .where(eq(customerAttributions.customerId, cus?.id ?? ''))
+    expect(attr).toMatchObject({ leadId: lead?.id, channelId: search })
+    await expect(
+      setLeadStatus({ ctx, leadId: lead?.id ?? '', input: { status: 'qualified' } }),
+    ).rejects.toMatchObject({ code: 'invalid_transition' })
+  })
+
+  it('answers 404 for another rep’s lead, hides it from their list, and their figures carry no costs', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const mine = as(org, 'liuyang', clock)
+    const expo = await channelOf(mine, 'expo')
+    const { lead } = await createLead({
+      ctx: mine,
+      input: { name: '私有', phone: '13800007777', channelId: expo },
+    })
+    const { app } = testApp(database)
+    const other = await bearer(org, 'chenjing')
+    expect((await app.request(`/api/v1/crm/leads/${lead?.id}`, { headers: other })).status).toBe(404)
+    const tr = await app.request(`/api/v1/crm/leads/${lead?.id}/transfer`, {
+      method: 'POST',
+      headers: { ...other, 'content-type': 'application/json' },
+      body: JSON.stringify({ toUserId: org.users.chenjing }),
+    })
+    expect(tr.status).toBe(404)
+    await expect(
+      transferLead({
+        ctx: as(org, 'chenjing', clock),
+        leadId: lead?.id ?? '',
+        input: { toUserId: org.users.chenjing },
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    const list = (await (await app.request('/api/v1/crm/leads', { headers: other })).json()) as {
+      items: unknown[]
+    }
+    expect(list.items).toHaveLength(0)
+    const owner = (await (
+      await app.request('/api/v1/crm/leads', { headers: await bearer(org, 'liuyang') })
+    ).json()) as { items: Array<{ id: string }> }
+    expect(owner.items.map((l) => l.id)).toEqual([lead?.id])
+    const day = chinaDay(clock.now())
+    const fig = (await (
+      await app.request(`/api/v1/crm/channels/analysis?from=${day}&to=${day}`, { headers: other })
+    ).json()) as { total: { leads: number; costCents: number | null } }
+    expect(fig.total).toMatchObject({ leads: 0, costCents: null })
+    const bad = await app.request('/api/v1/crm/channels/analysis?from=2026-1-1&to=x', { headers: other })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('from')
+  })
+})
+
+describe('channel analysis', () => {
+  it('matches a hand-computed month: counts, rates, prorated cost, cost per lead and per conversion, medians', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    // The previous calendar month (China time), entirely in the past.
+    const thisMonth = chinaDay(clock.now()).slice(0, 7)
+    const first = new Date(`${thisMonth}-01T00:00:00+08:00`)
+    const prevLast = chinaDay(new Date(first.getTime() - DAY))
+    const prevFirst = `${prevLast.slice(0, 7)}-01`
+    clock.set(new Date(`${prevFirst}T10:00:00+08:00`))
+    const admin = as(org, 'wangjianguo', clock)
+    const rep = as(org, 'liuyang', clock)
+    const search = await channelOf(admin, 'search_ads')
+    const expo = await channelOf(admin, 'expo')
+    const camp = await createCampaign({
+      ctx: admin,
+      input: { channelId: search, name: '百度品牌词', utmCampaign: 'brand' },
+    })
+    await setCampaignCost({
+      ctx: admin,
+      campaignId: camp.id,
+      input: { month: prevFirst.slice(0, 7), amountCents: 300_000 },
+    })
+    const mk = async (name: string, phone: string, channelId: string, campaignId?: string) =>
+      (
+        await createLead({
+          ctx: rep,
+          input: { name, phone, channelId, ...(campaignId ? { campaignId } : {}) },
+        })
+      ).lead?.id ?? ''
+    const a = await mk('甲', '13100000001', search, camp.id)
+    const b = await mk('乙', '13100000002', search, camp.id)
+    await mk('丙', '13100000003', search, camp.id)
+    const d = await mk('丁', '13100000004', expo)
+    clock.advance(30 * 60_000)
+    await addLeadFollowUp({ ctx: rep, leadId: a, input: { content: '联系' } })
+    clock.advance(60 * 60_000)
+    await addLeadFollowUp({ ctx: rep, leadId: b, input: { content: '联系' } })
+    await setLeadStatus({ ctx: rep, leadId: a, input: { status: 'qualified' } })
+    clock.advance(2 * DAY - 90 * 60_000)
+    await convertLead({ ctx: rep, leadId: a, input: { customerName: '甲方公司' } })
+    await markLeadInvalid({ ctx: rep, leadId: d, input: { reason: '无需求' } })
+    const r = await analyseChannels({ ctx: admin, input: { from: prevFirst, to: prevLast } })
+    const s = r.rows.find((x) => x.channelId === search)
+    expect(s).toMatchObject({
+      leads: 3,
+      contacted: 2,
+      qualified: 1,
+      converted: 1,
+      invalid: 0,
+      contactRate: 0.6667,
+      qualifyRate: 0.5,
+      conversionRate: 0.3333,
+      costCents: 300_000,
+      costPerLeadCents: 100_000,
+      costPerConvertedCents: 300_000,
+      medianMinutesToFirstContact: 60,
+      medianDaysToConversion: 2,
+      drill: { from: prevFirst, to: prevLast, channelId: search },
+    })
+    expect(r.rows.find((x) => x.channelId === expo)).toMatchObject({
+      leads: 1,
+      invalid: 1,
+      costCents: 0,
+      costPerLeadCents: 0,
+    })
+    expect(r.total).toMatchObject({ leads: 4, converted: 1, costCents: 300_000, costPerLeadCents: 75_000 })
+    // Half the month → half the cost.
+    const half = await analyseChannels({
+      ctx: admin,
+      input: { from: prevFirst, to: prevFirst, channelId: search },
+    })
+    const days = Number(prevLast.slice(8, 10))
+    expect(half.total.costCents).toBe(Math.round(300_000 / days))
+    const byCampaign = await analyseChannels({
+      ctx: admin,
+      input: { from: prevFirst, to: prevLast, by: 'campaign' },
+    })
+    expect(byCampaign.rows.find((x) => x.campaignId === camp.id)).toMatchObject({
+      leads: 3,
+      costPerLeadCents: 100_000,
+    })
+    expect(r.trend.reduce((sum, w) => sum + w.leads, 0)).toBe(4)
+  })
+
+  it('the rollup agrees with the raw GROUP BY after a random sequence of writes', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const admin = as(org, 'wangjianguo', clock)
+    const reps = ['liuyang', 'chenjing', 'yangfan']
+    const chans = (await listChannels({ ctx: admin })).map((c) => c.id)
+    const camp = await createCampaign({ ctx: admin, input: { channelId: chans[0] ?? '', name: 'c1' } })
+    let seed = 42
+    const rnd = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % n
+    }
+    const ids: string[] = []
+    for (let i = 0; i < 80; i++) {
+      clock.advance(rnd(5) * 3_600_000)
+      const who = as(org, reps[rnd(3)] ?? 'liuyang', clock)
+      const op = ids.length < 5 ? 0 : rnd(7)
+      const target = ids[rnd(ids.length)] ?? ''
+      const tryIt = (p: Promise<unknown>) =>
+        p.catch((e: { code?: string }) => {
+          if (
+            !['not_found', 'invalid_transition', 'invalid_input', 'conflict', 'forbidden'].includes(
+              e.code ?? '',
+            )
+          )
+            throw e
+        })
+      if (op <= 1) {
+        const ch = chans[rnd(chans.length)] ?? ''
+        const r = await createLead({
+          ctx: who,
+          input: {
+            name: `L${i}`,
+            phone: `1550000${String(rnd(60)).padStart(4, '0')}`,
+            channelId: ch,
+            ...(ch === chans[0] && rnd(2) ? { campaignId: camp.id } : {}),
+            ...(rnd(4) === 0 ? { ownerId: null } : {}),
+          },
+        })
+        if (r.lead) ids.push(r.lead.id)
+      } else if (op === 2)
+        await tryIt(addLeadFollowUp({ ctx: admin, leadId: target, input: { content: 'x' } }))
+      else if (op === 3)
+        await tryIt(setLeadStatus({ ctx: admin, leadId: target, input: { status: 'qualified' } }))
+      else if (op === 4)
+        await tryIt(markLeadInvalid({ ctx: admin, leadId: target, input: { reason: '其他' } }))
+      else if (op === 5)
+        await tryIt(
+          transferLead({ ctx: admin, leadId: target, input: { toUserId: org.users[reps[rnd(3)] ?? ''] } }),
+        )
+      else await tryIt(claimLead({ ctx: who, leadId: target }))
+    }
+    const from = chinaDay(new Date(clock.now().getTime() - 30 * DAY))
+    const to = chinaDay(clock.now())
+    for (const ctx of [admin, as(org, 'liuyang', clock)]) {
+      for (const by of ['channel', 'campaign'] as const) {
+        const roll = await analyseChannels({ ctx, input: { from, to, by } })
+        const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
+        const pick = (x: {
+          leads: number
+          contacted: number
+          qualified: number
+          converted: number
+          invalid: number
+          slaBreached: number
+        }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
+        const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
+        const rollMap = Object.fromEntries(
+          roll.rows
+            .filter((x) => x.leads > 0)
+            .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
+        )
+        expect(rollMap).toEqual(rawMap)
+      }
+    }
+  })
+})

@@ -1,0 +1,268 @@
+import { and, count, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signPayload } from '../../bot/domain/approvals/external/signature'
+import {
+  createAssignmentRule,
+  createCampaign,
+  LEAD_NOTIFY,
+  listChannels,
+  rotateChannelSecret,
+  updateChannel,
+} from '../../bot/domain/leads'
+import type { Database } from '../../db/client'
+import { leadDaily, leads, leadTouches, outbox } from '../../db/schema'
+import { testApp } from '../helpers/app'
+import { openTestDatabase } from '../helpers/db'
+import { type CrmTenant, crmTenant, ctxAs } from './crm-harness'
+
+let database: Database
+let org: CrmTenant
+let app: ReturnType<typeof testApp>['app']
+const admin = () => ctxAs(database, org, 'wangjianguo')
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+  org = await crmTenant(database)
+  app = testApp(database).app
+})
+afterAll(async () => database.close())
+
+async function channel(
+  code: string,
+  preset?: 'oceanengine' | 'tencent_ads' | 'generic',
+  mapping?: Record<string, string>,
+) {
+  const c = (await listChannels({ ctx: admin() })).find((x) => x.code === code)
+  if (!c) throw new Error(code)
+  if (preset)
+    await updateChannel({
+      ctx: admin(),
+      channelId: c.id,
+      input: { preset, ...(mapping ? { fieldMapping: mapping } : {}) },
+    })
+  const { secret } = await rotateChannelSecret({ ctx: admin(), channelId: c.id })
+  return { ...c, secret }
+}
+
+let nonceSeq = 0
+async function push(key: string, secret: string, payload: unknown, tamper = false) {
+  const body = JSON.stringify(payload)
+  const ts = String(Math.floor(Date.now() / 1000))
+  const nonce = `n${Date.now()}x${nonceSeq++}`.padEnd(20, '0')
+  const sig = await signPayload(secret, ts, nonce, body)
+  return app.request(`/api/v1/intake/${key}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-flowcard-timestamp': ts,
+      'x-flowcard-nonce': nonce,
+      'x-flowcard-signature': sig,
+    },
+    body: tamper ? body.replace('1', '2') : body,
+  })
+}
+
+const leadCount = async () =>
+  (await database.db.select({ n: count() }).from(leads).where(eq(leads.tenantId, org.tenantId)))[0]?.n ?? 0
+
+describe('signed intake webhook', () => {
+  it('takes a 巨量引擎 clue, assigns it by the rules with the card queued, and answers a replay with the same lead', async () => {
+    const ch = await channel('feed_ads', 'oceanengine')
+    await createCampaign({
+      ctx: admin(),
+      input: { channelId: ch.id, name: '春季抖音', externalId: 'promo-9' },
+    })
+    await createAssignmentRule({
+      ctx: admin(),
+      input: {
+        name: '信息流',
+        match: { channelIds: [ch.id] },
+        members: [{ userId: org.users.liuyang ?? '', capacity: 300 }],
+      },
+    })
+    const clue = {
+      clue_id: '700001',
+      name: '王五',
+      telephone: '13911112222',
+      province_name: '安徽',
+      city_name: '合肥',
+      promotion_id: 'promo-9',
+      clue_source: 1,
+    }
+    const res = await push(ch.intakeKey, ch.secret, clue)
+    expect(res.status).toBe(201)
+    const first = (await res.json()) as { outcome: string; leadId: string }
+    const [row] = await database.db.select().from(leads).where(eq(leads.id, first.leadId))
+    expect(row).toMatchObject({
+      name: '王五',
+      ownerId: org.users.liuyang,
+      slaState: 'pending',
+      region: '安徽 合肥',
+      assignedBy: 'rule',
+    })
+    expect(row?.campaignId).toMatch(/^lcp_/)
+    const cards = await database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+    expect(cards.some((o) => o.payload.leadId === first.leadId && o.payload.to === org.users.liuyang)).toBe(
+      true,
+    )
+    const again = await push(ch.intakeKey, ch.secret, clue)
+    expect(again.status).toBe(200)
+    expect(await again.json()).toEqual({ outcome: 'replay', leadId: first.leadId })
+    const touches = await database.db.select().from(leadTouches).where(eq(leadTouches.leadId, first.leadId))
+    expect(touches).toHaveLength(1)
+  })
+
+  it('maps a 腾讯广告 lead clue and discards an ad-preview clue as counted spam', async () => {
+    const tx = await channel('search_ads', 'tencent_ads')
+    const res = await push(tx.intakeKey, tx.secret, {
+      leads_id: 'T-1',
+      leads_name: '钱八',
+      leads_telephone: '13700001111',
+      leads_area: '广东 深圳',
+    })
+    expect(res.status).toBe(201)
+    const oe = await channel('expo', 'oceanengine')
+    const before = await leadCount()
+    const spam = await push(oe.intakeKey, oe.secret, {
+      clue_id: '9',
+      name: '测试',
+      telephone: '13700009999',
+      clue_source: 4,
+    })
+    expect(spam.status).toBe(202)
+    expect(await leadCount()).toBe(before)
+    const [d] = await database.db
+      .select()
+      .from(leadDaily)
+      .where(and(eq(leadDaily.tenantId, org.tenantId), eq(leadDaily.channelId, oe.id)))
+    expect(d?.spam).toBe(1)
+  })
+
+  it('reads generic JSON through the channel mapping', async () => {
+    const g = await channel('referral', 'generic', {
+      phone: 'contact.mobile',
+      sourceLeadId: 'id',
+      company: 'org',
+    })
+    const res = await push(g.intakeKey, g.secret, {
+      id: 'g-1',
+      name: '甲',
+      org: '乙公司',
+      contact: { mobile: '13600000000' },
+    })
+    expect(res.status).toBe(201)
+    const { leadId } = (await res.json()) as { leadId: string }
+    const [row] = await database.db.select().from(leads).where(eq(leads.id, leadId))
+    expect(row).toMatchObject({ company: '乙公司', phone: '13600000000', phoneValid: true, ownerId: null })
+  })
+
+  it('refuses unsigned, tampered and unknown-key pushes with 401 and stores nothing', async () => {
+    const ch = await channel('phone', 'generic')
+    const before = await leadCount()
+    const unsigned = await app.request(`/api/v1/intake/${ch.intakeKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '甲', phone: '13100000001' }),
+    })
+    expect(unsigned.status).toBe(401)
+    expect(((await unsigned.json()) as { error: { field: string } }).error.field).toBe('x-flowcard-timestamp')
+    expect((await push(ch.intakeKey, ch.secret, { name: '甲', phone: '13100000001' }, true)).status).toBe(401)
+    expect((await push(ch.intakeKey, 'fcs_wrong', { name: '甲', phone: '13100000001' })).status).toBe(401)
+    expect((await push('lk_unknown', ch.secret, { name: '甲', phone: '13100000001' })).status).toBe(401)
+    expect(await leadCount()).toBe(before)
+  })
+
+  it('names the sender field of bad input and stores nothing', async () => {
+    const ch = await channel('other', 'tencent_ads')
+    const before = await leadCount()
+    const res = await push(ch.intakeKey, ch.secret, { leads_id: 'T-9', leads_area: '北京' })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe('leads_telephone')
+    const long = await push(ch.intakeKey, ch.secret, {
+      leads_id: 'T-10',
+      leads_name: 'x'.repeat(101),
+      leads_telephone: '13100000002',
+    })
+    expect(long.status).toBe(400)
+    expect(((await long.json()) as { error: { field: string } }).error.field).toBe('leads_name')
+    expect(await leadCount()).toBe(before)
+  })
+})
+
+describe('web form', () => {
+  const submit = (formKey: string, fields: Record<string, string>, ip = '203.0.113.9') =>
+    app.request(`/f/${formKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams(fields).toString(),
+    })
+
+  it('serves the page with the URL UTM values and stores a consented submission', async () => {
+    const wf = (await listChannels({ ctx: admin() })).find((c) => c.code === 'web_form')
+    const key = wf?.formKey ?? ''
+    await createCampaign({
+      ctx: admin(),
+      input: { channelId: wf?.id ?? '', name: '官网春季', utmCampaign: 'spring' },
+    })
+    const page = await app.request(`/f/${key}?utm_campaign=spring&utm_source=baidu`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('name="utm_campaign" value="spring"')
+    expect(html).toContain('name="website"')
+    const res = await submit(key, {
+      name: '周九',
+      phone: '13500000000',
+      consent: '1',
+      utm_campaign: 'spring',
+      utm_source: 'baidu',
+    })
+    expect(res.status).toBe(200)
+    const [row] = await database.db
+      .select()
+      .from(leads)
+      .where(and(eq(leads.tenantId, org.tenantId), eq(leads.phone, '13500000000')))
+    expect(row).toMatchObject({ consent: true, utm: { campaign: 'spring', source: 'baidu' } })
+    expect(row?.campaignId).toMatch(/^lcp_/)
+  })
+
+  it('asks for consent, naming the field, and stores nothing', async () => {
+    const key = (await listChannels({ ctx: admin() })).find((c) => c.code === 'web_form')?.formKey ?? ''
+    const before = await leadCount()
+    const res = await submit(key, { name: '吴十', phone: '13500000001' }, '203.0.113.10')
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('data-field="consent"')
+    expect(await leadCount()).toBe(before)
+  })
+
+  it('discards a filled honeypot and a flood from one address with 202, counting them as spam', async () => {
+    const wf = (await listChannels({ ctx: admin() })).find((c) => c.code === 'web_form')
+    const key = wf?.formKey ?? ''
+    const before = await leadCount()
+    const bot = await submit(
+      key,
+      { name: '机器人', phone: '13500000002', consent: '1', website: 'http://spam' },
+      '198.51.100.1',
+    )
+    expect(bot.status).toBe(202)
+    const statuses: number[] = []
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (await submit(key, { name: `访客${i}`, phone: `1350000010${i}`, consent: '1' }, '198.51.100.2'))
+          .status,
+      )
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 202, 202])
+    expect(await leadCount()).toBe(before + 5)
+    const rows = await database.db
+      .select()
+      .from(leadDaily)
+      .where(and(eq(leadDaily.tenantId, org.tenantId), eq(leadDaily.channelId, wf?.id ?? '')))
+    expect(rows.reduce((s, r) => s + r.spam, 0)).toBe(3)
+  })
+
+  it('answers 404 for an unknown form', async () => {
+    expect((await app.request('/f/lf_nope')).status).toBe(404)
+  })
+})
