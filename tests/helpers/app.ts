@@ -8,7 +8,8 @@ import type { Database } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { JobQueue } from '../../jobs/queue'
 
-export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef'
+/** Strong enough for a production-mode process (the Workers test boots the entry as production). */
+export const TEST_SESSION_SECRET = 'Qm7vT2xL9pR4kW8nZ3yB6cH1jD5fG0sAeU'
 
 /** The real app over a test database and queue, for `app.request()` tests. */
 export function testApp(

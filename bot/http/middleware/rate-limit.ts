@@ -1,7 +1,9 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { DomainError } from '../../domain/errors'
-import { MemoryRateLimiter, type Rate, type RateLimiter } from '../../platforms/rate-limit'
+// Not the package index: it pulls in the Redis driver, which the Workers bundle must not carry.
+import { MemoryRateLimiter } from '../../platforms/rate-limit/memory'
+import type { Rate, RateLimiter } from '../../platforms/rate-limit/types'
 import { errorBody } from '../errors'
 import type { AppEnv } from '../types'
 
