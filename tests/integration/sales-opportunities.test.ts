@@ -5,6 +5,7 @@ import { listStageSets } from '../../bot/domain/opportunities'
 import type { Database } from '../../db/client'
 import { opportunities, outbox } from '../../db/schema'
 import { testApp } from '../helpers/app'
+import { dayFromNow } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import { bearer, type CrmTenant, crmTenant, ctxAs, uid } from './crm-harness'
 
@@ -88,7 +89,7 @@ describe('opportunities', () => {
         { productId: products[0].id, quantity: 3 },
         { name: '实施服务', quantity: 1, unitPriceCents: 500_000 },
       ],
-      expectedCloseDate: '2027-03-31',
+      expectedCloseDate: dayFromNow(120),
       competitors: ['钉钉宜搭'],
       channel: '展会',
     })
@@ -106,7 +107,7 @@ describe('opportunities', () => {
     expect(moved.body.stage.name).toBe('方案报价')
     expect(moved.body.winProbability).toBe(50)
     const slipped = await call('liuyang', 'PATCH', `/crm/opportunities/${opp.id}`, {
-      expectedCloseDate: '2027-04-30',
+      expectedCloseDate: dayFromNow(150),
     })
     expect(slipped.body.closeDateSlips).toBe(1)
     const won = await call('liuyang', 'POST', `/crm/opportunities/${opp.id}/close`, { outcome: 'won' })

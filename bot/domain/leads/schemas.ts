@@ -2,7 +2,14 @@ import { z } from 'zod'
 
 const text = (max: number) => z.string().trim().max(max)
 const optionalText = (max: number) => text(max).nullish()
-const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+const ymd = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  // A real calendar day: `2026-63-10` or `2026-02-30` would turn into an invalid instant further down.
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`)
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)
+  }, 'must be a real date')
 const ym = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
 const isoDate = z
   .preprocess((v) => (v instanceof Date ? v.toISOString() : v), z.iso.datetime({ offset: true }))
