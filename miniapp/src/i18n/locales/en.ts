@@ -381,6 +381,14 @@ export const en: MessageSchema = {
     },
     ccStep: 'CC',
     chooseApprovers: 'Choose approvers',
+    preview: {
+      title: 'Approval flow',
+      hint: 'Updates as you fill in the form',
+      toChoose: 'You choose when submitting',
+      skipped: 'No approver; skipped',
+      toAdmin: 'Goes to the admin {name}',
+      failed: 'The flow cannot be previewed right now',
+    },
   },
   form: {
     required: '{label} is required',

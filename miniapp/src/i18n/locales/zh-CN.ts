@@ -379,6 +379,14 @@ export const zhCN = {
     },
     ccStep: '抄送',
     chooseApprovers: '选择审批人',
+    preview: {
+      title: '审批流程',
+      hint: '随填写内容更新',
+      toChoose: '提交时由你选择',
+      skipped: '无审批人，自动跳过',
+      toAdmin: '由管理员 {name} 审批',
+      failed: '暂时无法预览审批流程',
+    },
   },
   form: {
     required: '请填写{label}',
