@@ -13,6 +13,7 @@ export const en: MessageSchema = {
     notices: 'Notices',
     reports: 'Reports',
     me: 'Me',
+    admin: 'Admin',
     main: 'Main navigation',
   },
   title: {
@@ -38,6 +39,14 @@ export const en: MessageSchema = {
     me: 'Me',
     notFound: 'Page not found',
     reports: 'Reports',
+    admin: 'Admin console',
+    adminPeople: 'Directory',
+    adminRoles: 'Roles',
+    adminRole: 'Role',
+    adminTemplates: 'Approval templates',
+    adminTemplate: 'Template designer',
+    adminCrm: 'CRM rules',
+    adminAudit: 'Audit log',
   },
   common: {
     retry: 'Retry',
