@@ -14739,6 +14739,10 @@ export interface components {
             type: "approval.finished";
         };
         ApprovalFlowPreview: {
+            conditions: {
+                branches: string[];
+                name: string;
+            }[];
             dependsOn: string[];
             steps: {
                 approvers: components["schemas"]["ApprovalPerson"][];
