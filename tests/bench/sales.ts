@@ -7,7 +7,12 @@
 import { sql } from 'drizzle-orm'
 import type { ServiceContext } from '../../bot/domain/context'
 import { getCustomerCard } from '../../bot/domain/crm/get-customer-card'
-import { getForecast, listOpportunities, listStageSets } from '../../bot/domain/opportunities'
+import {
+  getForecast,
+  listOpportunities,
+  listStageSets,
+  refreshWinProbabilities,
+} from '../../bot/domain/opportunities'
 import { scanOverdue } from '../../bot/domain/payments'
 import { demoOrg } from '../../db/seed/demo'
 import { seedOrg } from '../../db/seed/org'
@@ -84,6 +89,9 @@ try {
   const s = performance.now()
   const overdue = await scanOverdue({ ctx: sys })
   const scanMs = performance.now() - s
+  const w = performance.now()
+  const win = await refreshWinProbabilities({ ctx: sys })
+  const winMs = performance.now() - w
   table([
     ...Object.entries(results).map(([k, v]) => ({
       case: k,
@@ -91,6 +99,11 @@ try {
       p95: fmt(percentile(v, 95)),
     })),
     { case: `overdue scan (${overdue.found} found)`, p50: fmt(scanMs), p95: '-' },
+    {
+      case: `win-probability refresh (${win.closed} closed, ${win.updated} open)`,
+      p50: fmt(winMs),
+      p95: '-',
+    },
   ])
   console.log(`scale ${scale} (customers ${2000 * scale}, deals ${5000 * scale}), ${runs} runs per case`)
   // p95 against the issue's target, and against the round-trip floor (stabler on a busy machine).
@@ -107,6 +120,9 @@ try {
     )
   }
   console.log(`BENCH sales overdue_scan ${fmt(scanMs, 0)} ms for ${overdue.found} instalments scale ${scale}`)
+  console.log(
+    `BENCH sales win_refresh ${fmt(winMs, 0)} ms learned ${win.learned} for ${win.updated} open deals scale ${scale}`,
+  )
 } finally {
   await drop()
 }
