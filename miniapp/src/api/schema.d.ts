@@ -14031,6 +14031,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14124,6 +14125,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14217,6 +14219,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -15948,9 +15951,9 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval";
-            /** @description the mini-app page of the record */
-            link: string;
+            kind: "customer" | "follow_up" | "visit" | "approval" | "lead" | "opportunity" | "instalment" | "payment";
+            /** @description the mini-app page of the record (a deal or 回款 opens its customer) */
+            link: string | null;
             subtitle: string | null;
             title: string;
         };
@@ -15959,7 +15962,7 @@ export interface components {
                 key: string;
                 label: string;
                 /** @enum {string} */
-                unit: "count" | "cents" | "percent" | "hours" | "minutes";
+                unit: "count" | "cents" | "percent" | "hours" | "minutes" | "days";
             }[];
             dimension: {
                 key: string;
@@ -15971,6 +15974,7 @@ export interface components {
             }[];
             key: string;
             query: {
+                channelId: string | null;
                 departmentId: string | null;
                 from: string;
                 includeSub: boolean;
