@@ -8,6 +8,7 @@ import {
 } from '../domain/approvals/views'
 import { followUpReminderView, poolWarningView } from '../domain/crm/views'
 import { noticeSummaryView } from '../domain/notices/views'
+import { ticketCardView } from '../domain/service/views'
 import { approvalCcCard } from './approval-cc-card'
 import { approvalProgressCard } from './approval-progress-card'
 import { approvalResultCard } from './approval-result-card'
@@ -16,6 +17,7 @@ import { approvalWebhookFailedCard } from './approval-webhook-card'
 import { poolWarningCard } from './customer-pool-card'
 import { followUpReminderCard } from './customer-reminder-card'
 import { noticeSummaryCard } from './notice-summary-card'
+import { serviceTicketCard } from './service-card'
 import { defineView, type Presenter, viewRenderer } from './view'
 
 /**
@@ -30,6 +32,7 @@ export const presenters: readonly Presenter[] = [
   defineView(approvalWebhookFailedView, (d, locale) => approvalWebhookFailedCard(d, locale)),
   defineView(poolWarningView, (d, locale) => poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale)),
   defineView(noticeSummaryView, (d, locale) => noticeSummaryCard(d.notice, d.counts, locale)),
+  defineView(ticketCardView, (d, locale) => serviceTicketCard(d, locale)),
   defineView(followUpReminderView, (d, locale) =>
     followUpReminderCard({ ...d, dueAt: new Date(d.dueAt) }, locale),
   ),

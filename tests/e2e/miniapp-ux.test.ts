@@ -20,7 +20,7 @@ import type { SeededOrg } from '../../db/seed/org'
 import { actingAs } from '../helpers/actors'
 import { TEST_SESSION_SECRET } from '../helpers/app'
 import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
-import { cardLinks, presenterNames, renderEveryCard } from '../helpers/card-samples'
+import { cardLinks, createSalesSamples, presenterNames, renderEveryCard } from '../helpers/card-samples'
 import { dayFromNow, rangeFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { type Stack, startStack } from '../helpers/stack'
@@ -274,6 +274,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       approvalId: leave.id,
       templateKey: 'expense',
       noticeId: notice.id,
+      ...(await createSalesSamples(ctx, customer.id)),
     }
     const paths = new Set<string>()
     for (const locale of ['zh-CN', 'en'] as const) {
@@ -287,6 +288,8 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
     // The links that were dead ends in the review are among them.
     expect([...paths]).toContain(`/customers/${customer.id}/follow-up`)
     expect([...paths]).toContain('/approvals/new?template=expense')
+    expect([...paths]).toContain(`/deals/${records.opportunityId}`)
+    expect([...paths]).toContain(`/deals/contracts/${records.contractId}`)
 
     for (const size of ['phone', 'desktop'] as const) {
       const { context, page } = await openAs('liuyang', '/', size)
@@ -306,7 +309,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       await page.locator('[data-field="receipts"]').waitFor({ timeout: 10_000 })
       await context.close()
     }
-  })
+  }, 120_000)
 })
 
 describe.skipIf(!executablePath)('finding customers', () => {
