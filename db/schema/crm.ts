@@ -186,7 +186,11 @@ export const followUps = pgTable(
     reminderSentAt: at(),
     createdAt: createdAt(),
   },
-  (t) => [index('crm_follow_ups_customer_idx').on(t.tenantId, t.customerId, t.createdAt)],
+  (t) => [
+    index('crm_follow_ups_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
+    // Activity reports and targets count follow-ups per author and period.
+    index('crm_follow_ups_author_idx').on(t.tenantId, t.authorId, t.createdAt),
+  ],
 )
 
 export interface PhotoRef {

@@ -14137,6 +14137,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14230,6 +14231,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14323,6 +14325,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -16078,9 +16081,9 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval";
-            /** @description the mini-app page of the record */
-            link: string;
+            kind: "customer" | "follow_up" | "visit" | "approval" | "lead" | "opportunity" | "instalment" | "payment";
+            /** @description the mini-app page of the record (a deal or 回款 opens its customer) */
+            link: string | null;
             subtitle: string | null;
             title: string;
         };
@@ -16089,7 +16092,7 @@ export interface components {
                 key: string;
                 label: string;
                 /** @enum {string} */
-                unit: "count" | "cents" | "percent" | "hours" | "minutes";
+                unit: "count" | "cents" | "percent" | "hours" | "minutes" | "days";
             }[];
             dimension: {
                 key: string;
@@ -16101,6 +16104,7 @@ export interface components {
             }[];
             key: string;
             query: {
+                channelId: string | null;
                 departmentId: string | null;
                 from: string;
                 includeSub: boolean;
