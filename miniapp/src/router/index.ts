@@ -77,6 +77,31 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'customers', detail: true, titleKey: 'title.visit' },
       },
       {
+        path: 'deals',
+        name: 'deals',
+        component: () => import('@/pages/deals/DealsPage.vue'),
+        meta: { tab: 'customers', titleKey: 'title.deals' },
+      },
+      {
+        // The overdue 回款 card and contract cards link here.
+        path: 'deals/contracts/:id',
+        name: 'contract',
+        component: () => import('@/pages/deals/ContractPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.contract' },
+      },
+      {
+        path: 'deals/contracts/:id/payment',
+        name: 'payment-new',
+        component: () => import('@/pages/deals/PaymentPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.paymentNew' },
+      },
+      {
+        path: 'deals/:id',
+        name: 'deal',
+        component: () => import('@/pages/deals/DealPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.deal' },
+      },
+      {
         path: 'approvals',
         name: 'approvals',
         component: () => import('@/pages/approvals/ApprovalsPage.vue'),
