@@ -336,7 +336,7 @@ const routes = {
     path: '/approvals/templates',
     summary: 'Create a template (admin); the flow graph is validated',
     description:
-      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.',
+      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.',
     request: body(TemplateDefinitionSchema),
     responses: { 201: json(TemplateRefSchema, 'created'), ...errorResponses },
   }),
