@@ -5,6 +5,7 @@ import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
 import { reportCommand, salesCommand } from './reports'
 import { dealCommand } from './sales'
+import { ticketCommand } from './service'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -21,6 +22,7 @@ commands.push(
   dealCommand,
   leadCommand,
   channelsCommand,
+  ticketCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,

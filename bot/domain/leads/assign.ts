@@ -1,24 +1,10 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm'
-import {
-  type AssignmentMember,
-  leadAssignmentRules,
-  leads,
-  users,
-  type WorkingHours,
-} from '../../../db/schema'
+import { leadAssignmentRules, leads, users } from '../../../db/schema'
+import { chooseMember, containsAny, dailyQuota, inWorkingHours } from '../assignment/engine'
 import type { ServiceContext } from '../context'
 import { chinaDay, chinaDayStart } from './rollup'
 
 export type RuleRow = typeof leadAssignmentRules.$inferSelect
-
-/** Daily quota of a member (Odoo's model): a thirtieth of the monthly capacity, at least one. */
-export const dailyQuota = (m: AssignmentMember): number => Math.max(1, Math.round(m.capacity / 30))
-
-const contains = (hay: string | null | undefined, needles: string[]): boolean => {
-  if (!hay) return false
-  const h = hay.toLowerCase()
-  return needles.some((n) => h.includes(n.toLowerCase()))
-}
 
 /** Whether a rule's conditions hold for the lead (empty lists match everything). */
 export function ruleMatches(
@@ -27,19 +13,9 @@ export function ruleMatches(
 ): boolean {
   const m = rule.match
   if (m.channelIds?.length && !m.channelIds.includes(lead.channelId)) return false
-  if (m.regions?.length && !contains(lead.region, m.regions)) return false
-  if (m.products?.length && !contains(lead.productInterest, m.products)) return false
+  if (m.regions?.length && !containsAny(lead.region, m.regions)) return false
+  if (m.products?.length && !containsAny(lead.productInterest, m.products)) return false
   return true
-}
-
-/** Whether `now` is inside the working hours (China time); no hours = always. */
-export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
-  if (!hours) return true
-  const local = new Date(now.getTime() + 8 * 3_600_000)
-  const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay()
-  if (!hours.days.includes(weekday)) return false
-  const hm = `${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`
-  return hm >= hours.start && hm < hours.end
 }
 
 type AssignLead = { channelId: string; region?: string | null; productInterest?: string | null }
@@ -137,27 +113,14 @@ export async function createAssigner(ctx: ServiceContext): Promise<{
       if (!entry) continue
       const { rule } = entry
       const eligible = rule.members
-        .map((m, index) => ({ m, index, used: used.get(m.userId) ?? 0 }))
-        .filter((x) => entry.activeIds.has(x.m.userId) && x.used < dailyQuota(x.m))
-      if (eligible.length === 0) continue
-      let chosen: (typeof eligible)[number]
-      if (rule.method === 'weighted') {
-        chosen = eligible.reduce((best, x) => {
-          const a = x.used / dailyQuota(x.m)
-          const b = best.used / dailyQuota(best.m)
-          return a < b || (a === b && x.m.capacity > best.m.capacity) ? x : best
-        })
-      } else {
-        const n = rule.members.length
-        const byIndex = new Map(eligible.map((x) => [x.index, x]))
-        let next: (typeof eligible)[number] | undefined
-        for (let step = 1; step <= n && !next; step++) next = byIndex.get((rule.cursor + step + n) % n)
-        chosen = next ?? (eligible[0] as (typeof eligible)[number])
-      }
+        .map((member, index) => ({ member, index, usedToday: used.get(member.userId) ?? 0 }))
+        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
+      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
+      if (!chosen) continue
       rule.cursor = chosen.index
       entry.moved = true
-      used.set(chosen.m.userId, chosen.used + 1)
-      return { userId: chosen.m.userId, ruleId: rule.id }
+      used.set(chosen.member.userId, chosen.usedToday + 1)
+      return { userId: chosen.member.userId, ruleId: rule.id }
     }
     return null
   }
