@@ -16,6 +16,7 @@ import {
   thawNoticeView,
   thawReceipt,
 } from '../domain/notices/views'
+import { ticketCardView } from '../domain/service/views'
 import { approvalCcCard } from './approval-cc-card'
 import { approvalProgressCard } from './approval-progress-card'
 import { approvalResultCard } from './approval-result-card'
@@ -25,6 +26,7 @@ import { poolWarningCard } from './customer-pool-card'
 import { followUpReminderCard } from './customer-reminder-card'
 import { noticeChatCard, noticeRecipientCard, noticeReminderCard, noticeRetractedCard } from './notice-card'
 import { noticeSummaryCard } from './notice-summary-card'
+import { serviceTicketCard } from './service-card'
 import { defineView, type Presenter, viewRenderer } from './view'
 
 /**
@@ -39,6 +41,7 @@ export const presenters: readonly Presenter[] = [
   defineView(approvalWebhookFailedView, (d, locale) => approvalWebhookFailedCard(d, locale)),
   defineView(poolWarningView, (d, locale) => poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale)),
   defineView(noticeSummaryView, (d, locale) => noticeSummaryCard(d.notice, d.counts, locale)),
+  defineView(ticketCardView, (d, locale) => serviceTicketCard(d, locale)),
   defineView(noticeRecipientView, (d, locale) =>
     noticeRecipientCard(thawNoticeView(d.notice, locale), locale, thawReceipt(d.receipt)),
   ),

@@ -11,6 +11,7 @@ import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
 import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
+import { serviceProcessors } from './service'
 import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
 
@@ -33,6 +34,7 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
       ...crmProcessors(deps),
       ...salesProcessors(deps),
       ...leadProcessors(deps),
+      ...serviceProcessors(deps),
     },
     deps.logger,
   )

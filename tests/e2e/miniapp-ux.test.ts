@@ -7,7 +7,7 @@ import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { seedNotices } from '../../db/seed/notices'
 import { actingAs } from '../helpers/actors'
 import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
-import { cardLinks, presenterNames, renderEveryCard } from '../helpers/card-samples'
+import { cardLinks, createSalesSamples, presenterNames, renderEveryCard } from '../helpers/card-samples'
 import { dayFromNow, rangeFromNow } from '../helpers/dates'
 import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 
@@ -216,6 +216,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       approvalId: leave.id,
       templateKey: 'expense',
       noticeId: notice.id,
+      ...(await createSalesSamples(ctx, customer.id)),
     }
     const paths = new Set<string>()
     for (const locale of ['zh-CN', 'en'] as const) {
@@ -229,6 +230,8 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
     // The links that were dead ends in the review are among them.
     expect([...paths]).toContain(`/customers/${customer.id}/follow-up`)
     expect([...paths]).toContain('/approvals/new?template=expense')
+    expect([...paths]).toContain(`/deals/${records.opportunityId}`)
+    expect([...paths]).toContain(`/deals/contracts/${records.contractId}`)
 
     for (const size of ['phone', 'desktop'] as const) {
       const { context, page } = await openAs('liuyang', '/', size)
@@ -248,7 +251,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       await page.locator('[data-field="receipts"]').waitFor({ timeout: 10_000 })
       await context.close()
     }
-  })
+  }, 120_000)
 })
 
 describe.skipIf(!executablePath)('finding customers', () => {

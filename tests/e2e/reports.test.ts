@@ -33,11 +33,17 @@ beforeAll(async () => {
     provinceCode: '320000',
     industry: '电子',
   })
-  await api('huangli', 'POST', '/crm/customers', {
+  const beijing = (await api('huangli', 'POST', '/crm/customers', {
     name: '北京报表科技有限公司',
     tier: 'A',
     provinceCode: '110000',
     industry: '软件',
+  })) as { id: string }
+  // One open deal this month, so the funnel has a stage to show.
+  await api('huangli', 'POST', '/crm/opportunities', {
+    name: '北京报表科技 年度采购',
+    customerId: beijing.id,
+    amountCents: 12_000_000,
   })
 }, 180_000)
 
@@ -64,6 +70,24 @@ describe.skipIf(!executablePath)('the reports tab in a real browser', () => {
     expect(await records.textContent()).not.toContain('北京报表科技有限公司')
     await shot(page, 'drill-phone')
     await context.close()
+  })
+
+  it('shows the sales funnel step by step at phone and desktop sizes', async () => {
+    for (const [name, viewport] of [
+      ['phone', { width: 390, height: 844 }],
+      ['desktop', { width: 1280, height: 800 }],
+    ] as const) {
+      const { page, context } = await openAs('wangjianguo', '/reports?r=funnel', viewport)
+      const table = page.getByTestId('report-table')
+      await table.waitFor({ timeout: 20_000 })
+      await expect.poll(() => table.textContent()).toContain('初步接洽')
+      const steps = await table.locator('tbody tr td:first-child').allTextContents()
+      expect(steps.map((x) => x.trim()).slice(0, 3)).toEqual(['线索', '转为客户', '初步接洽'])
+      expect(await table.locator('tbody tr', { hasText: '初步接洽' }).textContent()).toContain('120,000')
+      await page.locator('.report-chart canvas').first().waitFor({ timeout: 20_000 })
+      await shot(page, `funnel-${name}`)
+      await context.close()
+    }
   })
 
   it('shows a rep only their own figures', async () => {

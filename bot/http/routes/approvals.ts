@@ -9,6 +9,7 @@ import { getStatistics } from '../../domain/approvals/get-statistics'
 import { getTemplate } from '../../domain/approvals/get-template'
 import { listInstances } from '../../domain/approvals/list-instances'
 import { listTemplates } from '../../domain/approvals/list-templates'
+import { PreviewFlowInput, previewFlow } from '../../domain/approvals/preview-flow'
 import { rejectTask } from '../../domain/approvals/reject-task'
 import { resubmitInstance } from '../../domain/approvals/resubmit-instance'
 import { returnTask } from '../../domain/approvals/return-task'
@@ -158,6 +159,26 @@ const ListItemSchema = z
     myTask: z.object({ id: z.string(), version: z.number().int() }).nullable(),
   })
   .openapi('ApprovalListItem')
+
+const FlowPreviewSchema = z
+  .object({
+    steps: z.array(
+      z.object({
+        nodeId: z.string(),
+        name: z.string(),
+        nameEn: z.string().nullable(),
+        type: z.enum(['approval', 'cc']),
+        mode: z.enum(['sequential', 'all', 'any']),
+        approvers: z.array(Person),
+        skipped: z.boolean(),
+        toAdmin: z.boolean(),
+        chooses: z.boolean(),
+      }),
+    ),
+    dependsOn: z.array(z.string()),
+    conditions: z.array(z.object({ name: z.string(), branches: z.array(z.string()) })),
+  })
+  .openapi('ApprovalFlowPreview')
 
 const StatisticsSchema = z
   .object({
@@ -315,7 +336,7 @@ const routes = {
     path: '/approvals/templates',
     summary: 'Create a template (admin); the flow graph is validated',
     description:
-      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.',
+      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.',
     request: body(TemplateDefinitionSchema),
     responses: { 201: json(TemplateRefSchema, 'created'), ...errorResponses },
   }),
@@ -355,6 +376,16 @@ const routes = {
       }),
     ),
     responses: { 201: json(InstanceSchema, 'submitted'), ...errorResponses },
+  }),
+  preview: createRoute({
+    ...common,
+    method: 'post',
+    path: '/approvals/flow-preview',
+    summary: 'Who will approve, node by node, for the form filled in so far (审批流程预览)',
+    description:
+      "Nothing is written. Fields left empty or not yet valid are ignored, so conditions on them take their default branch. `dependsOn` names the fields the flow's conditions test.",
+    request: body(PreviewFlowInput),
+    responses: { 200: json(FlowPreviewSchema, 'the flow for these values'), ...errorResponses },
   }),
   list: createRoute({
     ...common,
@@ -526,6 +557,9 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
     const view = await startInstance({ ctx, input: c.req.valid('json') })
     return c.json(instanceDto(view, me(ctx)), 201)
   })
+  app.openapi(routes.preview, async (c) =>
+    c.json(await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
   app.openapi(routes.list, async (c) => {
     const page = await listInstances({ ctx: apiContext(c), input: c.req.valid('query') })
     return c.json(

@@ -5,6 +5,8 @@ import {
   listReports,
   listTargets,
   listTargetsInput,
+  RECORD_KINDS,
+  type RecordRef,
   reportQuery,
   runReport,
   setTargets,
@@ -43,12 +45,13 @@ const ReportResult = z
       departmentId: z.string().nullable(),
       includeSub: z.boolean(),
       userId: z.string().nullable(),
+      channelId: z.string().nullable(),
     }),
     columns: z.array(
       z.object({
         key: z.string(),
         label: z.string(),
-        unit: z.enum(['count', 'cents', 'percent', 'hours', 'minutes']),
+        unit: z.enum(['count', 'cents', 'percent', 'hours', 'minutes', 'days']),
       }),
     ),
     rows: z.array(
@@ -62,14 +65,17 @@ const ReportResult = z
   })
   .openapi('ReportResult')
 
-const RecordRef = z
+const RecordRefSchema = z
   .object({
-    kind: z.enum(['customer', 'follow_up', 'visit', 'approval']),
+    kind: z.enum(RECORD_KINDS as [RecordRef['kind'], ...RecordRef['kind'][]]),
     id: z.string(),
     title: z.string(),
     subtitle: z.string().nullable(),
     at: z.string().nullable(),
-    link: z.string().openapi({ description: 'the mini-app page of the record' }),
+    link: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the mini-app page of the record (a deal or 回款 opens its customer)' }),
   })
   .openapi('ReportRecord')
 
@@ -148,7 +154,7 @@ export function reportRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     route('get', '/reports/{key}/records', 'The records behind one figure (same filters as the report)', {
       request: { params: keyParam, query: drillParams },
-      responses: ok(z.object({ items: z.array(RecordRef) })),
+      responses: ok(z.object({ items: z.array(RecordRefSchema) })),
     }),
     async (c) =>
       c.json(
