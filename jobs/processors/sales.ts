@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { opportunityCard, paymentOverdueCard } from '../../bot/cards/sales-card'
 import { sendCard } from '../../bot/domain/chat/send'
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import {
   getOpportunity,
   listStageSets,
@@ -40,13 +40,8 @@ const str = (p: JobPayload, k: string): string => {
   return v
 }
 
-const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 async function localeOf(ctx: ServiceContext, userId: string): Promise<'zh-CN' | 'en'> {
   const [u] = await ctx.db
