@@ -162,7 +162,12 @@ export const contacts = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('crm_contacts_customer_idx').on(t.tenantId, t.customerId)],
+  (t) => [
+    index('crm_contacts_customer_idx').on(t.tenantId, t.customerId),
+    // Lead and customer duplicate checks look contacts up by phone and by e-mail (case-insensitive).
+    index('crm_contacts_phone_idx').on(t.tenantId, t.phone),
+    index('crm_contacts_email_idx').on(t.tenantId, sql`lower(${t.email})`),
+  ],
 )
 
 export const followUps = pgTable(

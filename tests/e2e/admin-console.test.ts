@@ -238,4 +238,68 @@ describe.skipIf(!executablePath)('admin console', () => {
     await shot(desk.page, 'desktop-en-first-day-templates')
     await desk.context.close()
   })
+
+  it('designs a template with an amount condition, is told which node finds no approver, then publishes (phone, zh)', async () => {
+    expect((await demo('wangjianguo', 'POST', '/admin/roles', { key: 'cfo', name: '财务总监' })).status).toBe(
+      201,
+    )
+    const { context, page } = await open('wangjianguo', '/admin/templates')
+    await page.locator('[data-testid="template-new"]').click()
+    await page.locator('[data-testid="template-designer"]').waitFor()
+    await page.locator('input[name="key"]').fill('travelpay')
+    await page.locator('input[name="name"]').fill('差旅付款')
+    await page.locator('input[name="nameEn"]').fill('Travel payment')
+    await page.locator('[data-testid="add-field"]').click()
+    const amount = page.locator('[data-testid="designer-field"]').nth(1)
+    await amount.locator('[data-testid="field-label"]').fill('金额')
+    await amount.locator('[data-testid="field-key"]').fill('amount')
+    await amount.locator('[data-testid="field-type"]').selectOption('money')
+
+    // manager → approval (财务总监, a role nobody holds yet) → end; then a condition after the manager whose
+    // branch "over ¥5,000" goes to it and whose default goes to the end.
+    await page.locator('[data-testid="node-manager"] button', { hasText: '添加审批节点' }).click()
+    const cfo = page.locator('[data-testid="node-approval"]')
+    await cfo.locator('[data-testid="node-name"]').fill('财务总监')
+    await cfo.locator('[data-testid="node-kind"]').selectOption('role')
+    await cfo.locator('[data-testid="node-role"]').selectOption('cfo')
+    await page.locator('[data-testid="add-condition-manager"]').click()
+    const cond = page.locator('[data-testid="node-condition"]')
+    await cond.locator('[data-testid="node-name"]').fill('金额判断')
+    await cond.locator('[data-testid="cond-field"]').selectOption('amount')
+    await cond.locator('[data-testid="cond-value"]').fill('5000')
+    await cond.locator('[data-testid="branch"] input').first().fill('超过5000')
+    await cond.locator('[data-testid="default-next"]').selectOption('end')
+    await page.locator('[data-testid="designer-publish"]').click()
+    await expect
+      .poll(() => page.locator('[data-testid="designer-error"]').textContent(), { timeout: 10_000 })
+      .toContain('审批节点「财务总监」（条件「金额判断」的分支「超过5000」）找不到审批人')
+    expect(await cfo.getAttribute('class')).toContain('admin-tpl__card--error')
+    await shot(page, 'phone-zh-designer-refused')
+
+    await cfo.locator('[data-testid="node-role"]').selectOption('finance')
+    await page.locator('[data-testid="designer-publish"]').click()
+    await page.waitForURL(/\/admin\/templates\/travelpay$/, { timeout: 10_000 })
+    const { body: tpl } = await demo<{ version: number; flow: { nodes: Array<Record<string, unknown>> } }>(
+      'liuyang',
+      'GET',
+      '/approvals/templates/travelpay',
+    )
+    expect(tpl.version).toBe(1)
+    const condition = tpl.flow.nodes.find((n) => n.type === 'condition') as {
+      branches: Array<{ when: Array<{ value: number }>; next: string }>
+      defaultNext: string
+    }
+    expect(condition.branches[0]).toMatchObject({ when: [{ value: 500_000 }], next: 'approval' })
+    expect(condition.defaultNext).toBe('end')
+    await shot(page, 'phone-zh-designer-published')
+    await context.close()
+
+    // The same template at desktop size in English, opened for a new version.
+    const desk = await open('wangjianguo', '/admin/templates/travelpay', { desktop: true, lang: 'en' })
+    await expect
+      .poll(() => desk.page.locator('[data-testid="template-designer"]').textContent(), { timeout: 10_000 })
+      .toContain('Version 1')
+    await shot(desk.page, 'desktop-en-designer')
+    await desk.context.close()
+  }, 90_000)
 })

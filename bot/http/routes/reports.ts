@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   drillReport,
   exportReport,
@@ -13,9 +13,10 @@ import {
   setTargetsInput,
   targetKinds,
 } from '../../domain/reports'
-import { apiContext, requireSession } from '../middleware/session'
+import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import { ok, routeFor } from './openapi'
 
 const Named = z.object({ key: z.string(), label: z.string() })
 
@@ -106,26 +107,7 @@ const drillParams = queryParams.extend({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 })
 
-const ok = (schema: z.ZodType, description = 'ok') => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
-})
-
-function route<
-  M extends RouteConfig['method'],
-  P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
->(method: M, path: P, summary: string, extra: E) {
-  return createRoute({
-    method,
-    path,
-    summary,
-    tags: ['reports'],
-    security: [{ session: [] }],
-    middleware: [requireSession] as const,
-    ...(extra as E),
-  })
-}
+const route = routeFor('reports')
 
 /**
  * Reports under `/api/v1/reports`: the catalogue, each report with period / department / person filters

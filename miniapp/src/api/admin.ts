@@ -59,3 +59,11 @@ export const setTemplateActive = (key: string, active: boolean) =>
 
 export const getCrmRules = (signal?: AbortSignal) => unwrap(api().GET('/api/v1/crm/rules', { signal }))
 export const saveCrmRules = (body: CrmRules) => unwrap(api().PUT('/api/v1/crm/rules', { body }))
+
+type NewTemplate = NonNullable<paths['/api/v1/approvals/templates']['post']['requestBody']>['content']['application/json']
+type TemplateVersion = NonNullable<paths['/api/v1/approvals/templates/{key}']['put']['requestBody']>['content']['application/json']
+/** Creates a template at version 1; a flow that cannot work is a 400 naming the node. */
+export const createTemplate = (body: NewTemplate) => unwrap(api().POST('/api/v1/approvals/templates', { body }))
+/** Publishes a new version; `baseVersion` makes a concurrent publish a 409 instead of a silent overwrite. */
+export const publishTemplate = (key: string, body: TemplateVersion) =>
+  unwrap(api().PUT('/api/v1/approvals/templates/{key}', { params: { path: { key } }, body }))
