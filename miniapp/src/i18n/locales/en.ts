@@ -13,6 +13,7 @@ export const en: MessageSchema = {
     notices: 'Notices',
     reports: 'Reports',
     me: 'Me',
+    admin: 'Admin',
     main: 'Main navigation',
   },
   title: {
@@ -38,6 +39,14 @@ export const en: MessageSchema = {
     me: 'Me',
     notFound: 'Page not found',
     reports: 'Reports',
+    admin: 'Admin console',
+    adminPeople: 'Directory',
+    adminRoles: 'Roles',
+    adminRole: 'Role',
+    adminTemplates: 'Approval templates',
+    adminTemplate: 'Template designer',
+    adminCrm: 'CRM rules',
+    adminAudit: 'Audit log',
   },
   common: {
     retry: 'Retry',
@@ -385,6 +394,14 @@ export const en: MessageSchema = {
     },
     ccStep: 'CC',
     chooseApprovers: 'Choose approvers',
+    preview: {
+      title: 'Approval flow',
+      hint: 'Updates as you fill in the form',
+      toChoose: 'You choose when submitting',
+      skipped: 'No approver; skipped',
+      toAdmin: 'Goes to the admin {name}',
+      failed: 'The flow cannot be previewed right now',
+    },
   },
   form: {
     required: '{label} is required',

@@ -11,6 +11,7 @@ export const zhCN = {
     notices: '公告',
     reports: '报表',
     me: '我的',
+    admin: '管理',
     main: '主导航',
   },
   title: {
@@ -36,6 +37,14 @@ export const zhCN = {
     me: '我的',
     notFound: '页面不存在',
     reports: '报表',
+    admin: '管理后台',
+    adminPeople: '通讯录',
+    adminRoles: '角色与权限',
+    adminRole: '角色',
+    adminTemplates: '审批模板',
+    adminTemplate: '模板设计',
+    adminCrm: 'CRM 规则',
+    adminAudit: '审计日志',
   },
   common: {
     retry: '重试',
@@ -383,6 +392,14 @@ export const zhCN = {
     },
     ccStep: '抄送',
     chooseApprovers: '选择审批人',
+    preview: {
+      title: '审批流程',
+      hint: '随填写内容更新',
+      toChoose: '提交时由你选择',
+      skipped: '无审批人，自动跳过',
+      toAdmin: '由管理员 {name} 审批',
+      failed: '暂时无法预览审批流程',
+    },
   },
   form: {
     required: '请填写{label}',
