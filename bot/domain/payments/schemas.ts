@@ -50,3 +50,11 @@ export const invoiceStatusInput = z.object({
   issuedOn: dateOnly.optional(),
 })
 export type InvoiceStatusInput = z.input<typeof invoiceStatusInput>
+
+export const tierOverrideInput = z.object({
+  /** A manual 客户价值 tier over the computed one; `null` clears the override. */
+  tier: z.enum(['A', 'B', 'C', 'D']).nullable(),
+  /** Required when setting a tier: why it differs from what the figures say. */
+  reason: z.string().trim().max(200).optional(),
+})
+export type TierOverrideInput = z.input<typeof tierOverrideInput>

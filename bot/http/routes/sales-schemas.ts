@@ -265,6 +265,14 @@ export const SalesForecast = z
   })
   .openapi('SalesForecast')
 
+export const SalesTierOverride = z
+  .object({
+    customerId: z.string(),
+    tier: z.enum(['A', 'B', 'C', 'D']).nullable(),
+    reason: z.string().nullable(),
+  })
+  .openapi('SalesTierOverride')
+
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item) }).openapi(name)
 

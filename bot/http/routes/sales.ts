@@ -41,11 +41,13 @@ import {
   invoiceInput,
   invoiceStatusInput,
   listInvoices,
+  overrideCustomerTier,
   recordPayment,
   recordPaymentInput,
   requestInvoice,
   setInstalmentPlan,
   setInvoiceStatus,
+  tierOverrideInput,
 } from '../../domain/payments'
 import {
   createProduct,
@@ -75,6 +77,7 @@ import {
   SalesReceivables,
   SalesRecordedPayment,
   SalesStageSet,
+  SalesTierOverride,
 } from './sales-schemas'
 
 const route = routeFor('sales')
@@ -342,6 +345,23 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) =>
       c.json(await getCustomerReceivables({ ctx: apiContext(c), customerId: c.req.valid('param').id }), 200),
+  )
+  app.openapi(
+    route(
+      'put',
+      '/crm/customers/{id}/value-tier',
+      'Override (or clear) the 客户价值 tier, with a reason (crm.manage; audited)',
+      {
+        request: { params: idParam, ...body(tierOverrideInput) },
+        responses: ok(SalesTierOverride),
+      },
+    ),
+    async (c) => {
+      const input = c.req.valid('json')
+      const customerId = c.req.valid('param').id
+      await overrideCustomerTier({ ctx: apiContext(c), customerId, input })
+      return c.json({ customerId, tier: input.tier, reason: input.tier ? (input.reason ?? null) : null }, 200)
+    },
   )
   app.openapi(
     route('post', '/crm/payments', 'Register a payment (回款) against a contract and its instalments', {
