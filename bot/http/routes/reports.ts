@@ -63,7 +63,7 @@ const ReportResult = z
 
 const RecordRef = z
   .object({
-    kind: z.enum(['customer', 'follow_up', 'visit', 'approval']),
+    kind: z.enum(['customer', 'follow_up', 'visit', 'approval', 'service_ticket']),
     id: z.string(),
     title: z.string(),
     subtitle: z.string().nullable(),

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm'
 import { approvalInstances, approvalTemplates, customers } from '../../../../db/schema'
 import { activityReport } from './activity'
 import { countAll, type FactDimension, factReport, type ReportDefinition, type Text } from './define'
+import { serviceReport } from './service'
 import { targetsReport } from './targets'
 
 const periodDimensions: FactDimension[] = [
@@ -202,6 +203,7 @@ export const reports: ReportDefinition[] = [
   activityReport,
   approvalsReport,
   targetsReport,
+  serviceReport,
 ]
 
 export const reportByKey = new Map(reports.map((r) => [r.key, r]))

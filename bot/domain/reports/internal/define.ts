@@ -40,7 +40,7 @@ export interface ReportRow {
 
 /** One record behind a figure, with the mini-app page that shows it. */
 export interface RecordRef {
-  kind: 'customer' | 'follow_up' | 'visit' | 'approval'
+  kind: 'customer' | 'follow_up' | 'visit' | 'approval' | 'service_ticket'
   id: string
   title: string
   subtitle: string | null
