@@ -16622,6 +16622,7 @@ export interface components {
             opportunities: components["schemas"]["SalesOpportunity"][];
             payments: components["schemas"]["SalesPayment"][];
             relations: components["schemas"]["CrmRelationGraph"];
+            service: components["schemas"]["CrmCustomerService"];
             timeline: components["schemas"]["CrmTimelineEntry"][];
             visits: components["schemas"]["CrmVisit"][];
         };
@@ -16652,6 +16653,15 @@ export interface components {
         };
         CrmCustomersElsewhere: {
             items: components["schemas"]["CrmCustomerElsewhere"][];
+        };
+        CrmCustomerService: {
+            lastRating: {
+                at: string;
+                number: string;
+                rating: number;
+            } | null;
+            openCount: number;
+            recent: components["schemas"]["ServiceTicket"][];
         };
         CrmCustomField: {
             /**
@@ -16796,7 +16806,7 @@ export interface components {
             detail: string | null;
             id: string;
             /** @enum {string} */
-            kind: "follow_up" | "visit" | "change" | "created" | "opportunity" | "contract" | "payment";
+            kind: "follow_up" | "visit" | "change" | "created" | "opportunity" | "contract" | "payment" | "ticket";
             title: string;
         };
         CrmUserLabel: {
@@ -17454,7 +17464,7 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval";
+            kind: "customer" | "follow_up" | "visit" | "approval" | "service_ticket";
             /** @description the mini-app page of the record */
             link: string;
             subtitle: string | null;
