@@ -28,6 +28,7 @@ import { noticeListCard } from '../../bot/cards/notice-list-card'
 import { noticeSummaryCard } from '../../bot/cards/notice-summary-card'
 import { platformUsageWarningCard } from '../../bot/cards/platform-usage-card'
 import { reportCard, reportListCard } from '../../bot/cards/report-card'
+import { serviceTicketCard, ticketConfirmCard } from '../../bot/cards/service-card'
 import type { Card } from '../../bot/chat/model'
 import { commands } from '../../bot/commands'
 import { loadTemplateVersion } from '../../bot/domain/approvals/store'
@@ -36,6 +37,7 @@ import type { ServiceContext } from '../../bot/domain/context'
 import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
 import type { Locale } from '../../bot/domain/locale'
 import { listReports, runReport } from '../../bot/domain/reports'
+import { createTicket } from '../../bot/domain/service'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
 export interface CardSampleRecords {
@@ -75,6 +77,17 @@ export async function renderEveryCard(
     attachments: [],
   }
   const customer = { id: records.customerId, name: records.customerName }
+  // A real ticket, so the ticket card's link opens a page that exists.
+  const ticket = await createTicket({
+    ctx,
+    input: {
+      subject: '设备异响',
+      customerId: records.customerId,
+      type: '故障',
+      priority: 'urgent',
+      ownerId: null,
+    },
+  })
   return {
     approvalCcCard: approvalCcCard(view, locale),
     approvalStartCard: approvalStartCard(tv, locale),
@@ -231,6 +244,27 @@ export async function renderEveryCard(
     ),
     directorySyncStoppedCard: directorySyncStoppedCard(
       { platform: 'dingtalk', active: 120, leaving: 60, maxShare: 0.2 },
+      locale,
+    ),
+    serviceTicketCard: serviceTicketCard(
+      {
+        kind: 'assigned',
+        ticketId: ticket.id,
+        number: ticket.number,
+        subject: ticket.subject,
+        type: ticket.type,
+        priority: ticket.priority,
+        status: 'assigned',
+        customerName: records.customerName,
+        ownerName: '刘洋',
+        dueAt: at.toISOString(),
+        clock: 'response',
+      },
+      locale,
+    ),
+    ticketConfirmCard: ticketConfirmCard(
+      { customerQuery: null, customers: [customer], subject: '设备异响', priority: 'urgent', type: '故障' },
+      ['咨询', '故障', '维修'],
       locale,
     ),
   }
