@@ -22,6 +22,8 @@ import { platformUsageRoutes } from './http/routes/platform-usage'
 import { reportRoutes } from './http/routes/reports'
 import { salesRoutes } from './http/routes/sales'
 import { salesExternalRoutes } from './http/routes/sales-external'
+import { serviceRoutes } from './http/routes/service'
+import { servicePublicRoutes } from './http/routes/service-public'
 import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
@@ -120,6 +122,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', salesExternalRoutes())
   app.route('/api/v1', leadRoutes())
   app.route('/', leadIntakeRoutes())
+  app.route('/api/v1', serviceRoutes())
+  app.route('/', servicePublicRoutes())
   app.route('/api/v1', approvalRoutes())
   app.route('/api/v1', externalApprovalRoutes())
   app.route('/api/v1', approvalFileRoutes({ storage: deps.storage }))

@@ -34,6 +34,7 @@ import {
   paymentOverdueCard,
   paymentRecordedCard,
 } from '../../bot/cards/sales-card'
+import { serviceTicketCard, ticketConfirmCard } from '../../bot/cards/service-card'
 import type { Card } from '../../bot/chat/model'
 import { commands } from '../../bot/commands'
 import { loadTemplateVersion } from '../../bot/domain/approvals/store'
@@ -44,6 +45,7 @@ import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
 import type { Locale } from '../../bot/domain/locale'
 import { createOpportunity, getOpportunity, listStageSets } from '../../bot/domain/opportunities'
 import { listReports, runReport } from '../../bot/domain/reports'
+import { createTicket } from '../../bot/domain/service'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
 export interface CardSampleRecords {
@@ -110,6 +112,17 @@ export async function renderEveryCard(
   const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
   const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
   const { contract } = await getContract({ ctx, contractId: records.contractId })
+  // A real ticket, so the ticket card's link opens a page that exists.
+  const ticket = await createTicket({
+    ctx,
+    input: {
+      subject: '设备异响',
+      customerId: records.customerId,
+      type: '故障',
+      priority: 'urgent',
+      ownerId: null,
+    },
+  })
   return {
     opportunityCard: opportunityCard(deal.opportunity, stageSet, locale),
     opportunityPickCard: opportunityPickCard('华东', [deal.opportunity], locale),
@@ -294,6 +307,27 @@ export async function renderEveryCard(
     ),
     directorySyncStoppedCard: directorySyncStoppedCard(
       { platform: 'dingtalk', active: 120, leaving: 60, maxShare: 0.2 },
+      locale,
+    ),
+    serviceTicketCard: serviceTicketCard(
+      {
+        kind: 'assigned',
+        ticketId: ticket.id,
+        number: ticket.number,
+        subject: ticket.subject,
+        type: ticket.type,
+        priority: ticket.priority,
+        status: 'assigned',
+        customerName: records.customerName,
+        ownerName: '刘洋',
+        dueAt: at.toISOString(),
+        clock: 'response',
+      },
+      locale,
+    ),
+    ticketConfirmCard: ticketConfirmCard(
+      { customerQuery: null, customers: [customer], subject: '设备异响', priority: 'urgent', type: '故障' },
+      ['咨询', '故障', '维修'],
       locale,
     ),
   }

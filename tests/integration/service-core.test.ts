@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
+import { getCustomerCard } from '../../bot/domain/crm/get-customer-card'
 import {
   acceptTicket,
   assignTicket,
@@ -279,6 +280,10 @@ describe('data scope', () => {
     ).rejects.toMatchObject({
       code: 'not_found',
     })
+    // The customer card has the service section and the ticket on its timeline.
+    const card = await getCustomerCard({ ctx: liuyang, customerId })
+    expect([card.service.openCount, card.service.recent.map((r) => r.id)]).toEqual([1, [t1.id]])
+    expect(card.timeline.some((e) => e.kind === 'ticket' && e.id === t1.id)).toBe(true)
     // The rep sees the customer's ticket but may not work it.
     await expect(acceptTicket({ ctx: liuyang, ticketId: t1.id })).rejects.toMatchObject({ code: 'forbidden' })
     const filtered = await listTickets({

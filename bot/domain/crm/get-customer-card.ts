@@ -16,6 +16,7 @@ import { type ContractDto, toContractDtos } from '../contracts/dto'
 import { visibleOpportunities } from '../opportunities/access'
 import { type OpportunityDto, toOpportunityDtos } from '../opportunities/dto'
 import { type PaymentDto, toPaymentDtos } from '../payments/record-payment'
+import { type CustomerService, customerService } from '../service/customer-service'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import type { ContactRow } from './add-contact'
 import type { FollowUpRow } from './create-follow-up'
@@ -25,7 +26,7 @@ import { toVisitDto, type VisitDto } from './visits'
 
 export interface TimelineEntry {
   at: string
-  kind: 'follow_up' | 'visit' | 'change' | 'created' | 'opportunity' | 'contract' | 'payment'
+  kind: 'follow_up' | 'visit' | 'change' | 'created' | 'opportunity' | 'contract' | 'payment' | 'ticket'
   id: string
   actor: { id: string; name: string } | null
   title: string
@@ -46,6 +47,8 @@ export interface CustomerCard {
   payments: PaymentDto[]
   /** Approvals whose form names this customer (approvals' `customer` field), newest first. */
   approvals: RecordApproval[]
+  /** After-sales service: open tickets, the latest ones in the caller's scope, the last rating. */
+  service: CustomerService
 }
 
 const RECENT = 20
@@ -134,10 +137,11 @@ export async function getCustomerCard({
       .limit(SALES_RECENT)
       .then((rs) => rs.map((r) => r.sales_payments)),
   ])
-  const [oppDtos, ctrDtos, payDtos, labels] = await Promise.all([
+  const [oppDtos, ctrDtos, payDtos, service, labels] = await Promise.all([
     toOpportunityDtos(ctx, oppRows),
     toContractDtos(ctx, ctrRows),
     toPaymentDtos(ctx, payRows),
+    customerService(ctx, row.id),
     userLabels(ctx, [
       row.ownerId,
       ...followRows.map((f) => f.authorId),
@@ -197,6 +201,14 @@ export async function getCustomerCard({
       title: contractNumber.get(p.contractId) ?? p.contractId,
       detail: `${p.receivedOn} · ${p.amountCents / 100}`,
     })),
+    ...service.recent.map((k) => ({
+      at: k.createdAt,
+      kind: 'ticket' as const,
+      id: k.id,
+      actor: k.ownerId ? { id: k.ownerId, name: k.ownerName ?? '' } : null,
+      title: `${k.number} ${k.subject}`,
+      detail: k.status,
+    })),
   ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
   return {
     customer: toCustomerDto(row, labels),
@@ -214,5 +226,6 @@ export async function getCustomerCard({
     contracts: ctrDtos,
     payments: payDtos,
     approvals,
+    service,
   }
 }

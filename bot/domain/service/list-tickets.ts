@@ -1,5 +1,14 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, lt, or, type SQL } from 'drizzle-orm'
-import { customers, serviceTicketEvents, serviceTickets, users } from '../../../db/schema'
+import {
+  customers,
+  serviceTicketEvents,
+  serviceTickets,
+  type TicketChannel,
+  type TicketPriority,
+  type TicketSlaState,
+  type TicketStatus,
+  users,
+} from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import {
@@ -19,9 +28,9 @@ export interface TicketDto {
   subject: string
   description: string | null
   type: string
-  priority: string
-  status: string
-  channel: string
+  priority: TicketPriority
+  status: TicketStatus
+  channel: TicketChannel
   customerId: string | null
   customerName: string | null
   contactId: string | null
@@ -35,10 +44,10 @@ export interface TicketDto {
   photos: string[]
   firstResponseDueAt: string | null
   firstRespondedAt: string | null
-  responseSla: string
+  responseSla: TicketSlaState
   resolutionDueAt: string | null
   resolvedAt: string | null
-  resolutionSla: string
+  resolutionSla: TicketSlaState
   resolutionNote: string | null
   rating: number | null
   ratingComment: string | null

@@ -21,6 +21,7 @@ import type { VisitMap } from '../../domain/crm/visit-map'
 import type { VisitDto } from '../../domain/crm/visits'
 import { signBlobLink } from '../../lib/storage/signed-link'
 import { SalesContract, SalesOpportunity, SalesPayment } from './sales-schemas'
+import { TicketSchema } from './service-schemas'
 
 /**
  * Response schemas of `/api/v1/crm/*`, written after the domain DTOs (`bot/domain/crm/dto.ts`, `visits.ts`,
@@ -185,7 +186,7 @@ export const CrmRelationGraph = z
 export const CrmTimelineEntry = z
   .object({
     at: iso,
-    kind: z.enum(['follow_up', 'visit', 'change', 'created', 'opportunity', 'contract', 'payment']),
+    kind: z.enum(['follow_up', 'visit', 'change', 'created', 'opportunity', 'contract', 'payment', 'ticket']),
     id: z.string(),
     actor: orNull(CrmPerson),
     title: z.string(),
@@ -206,6 +207,13 @@ export const CrmCustomerCard = z
     contracts: z.array(SalesContract),
     payments: z.array(SalesPayment),
     approvals: z.array(z.unknown()).openapi({ description: 'Filled by a later issue' }),
+    service: z
+      .object({
+        openCount: z.number().int(),
+        recent: z.array(TicketSchema),
+        lastRating: z.object({ rating: z.number().int(), at: z.string(), number: z.string() }).nullable(),
+      })
+      .openapi('CrmCustomerService'),
   })
   .openapi('CrmCustomerCard', { description: 'Everything about a customer in one call' })
 

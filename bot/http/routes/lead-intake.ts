@@ -10,7 +10,7 @@ import { IntakeResultSchema } from './leads-schemas'
 const STATUS = { created: 201, touch: 200, replay: 200, spam: 202 } as const
 
 /** The client's address: the first `X-Forwarded-For` hop (set by the proxy in front), else the socket's. */
-function clientIp(c: Context<AppEnv>): string {
+export function clientIp(c: Context<AppEnv>): string {
   const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
   if (fwd) return fwd
   const real = c.req.header('x-real-ip')?.trim()
@@ -19,7 +19,7 @@ function clientIp(c: Context<AppEnv>): string {
   return env?.incoming?.socket?.remoteAddress ?? 'unknown'
 }
 
-const esc = (s: string): string =>
+export const esc = (s: string): string =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,

@@ -161,6 +161,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'notices', detail: true, titleKey: 'title.news' },
       },
       {
+        path: 'service',
+        name: 'service',
+        component: () => import('@/pages/service/ServiceTicketsPage.vue'),
+        meta: { tab: 'me', titleKey: 'title.service' },
+      },
+      {
+        path: 'service/new',
+        name: 'service-new',
+        component: () => import('@/pages/service/ServiceNewPage.vue'),
+        meta: { tab: 'me', detail: true, titleKey: 'title.serviceNew' },
+      },
+      {
+        path: 'service/:id',
+        name: 'service-ticket',
+        component: () => import('@/pages/service/ServiceTicketPage.vue'),
+        meta: { tab: 'me', detail: true, titleKey: 'title.serviceTicket' },
+      },
+      {
         path: 'reports',
         name: 'reports',
         component: () => import('@/pages/reports/ReportsPage.vue'),

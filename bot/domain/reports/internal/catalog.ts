@@ -6,6 +6,7 @@ import { forecastReport, winLossReport } from './deals'
 import { countAll, type FactDimension, factReport, type ReportDefinition, type Text } from './define'
 import { funnelReport } from './funnel'
 import { ageingReport, receivablesReport } from './receivables'
+import { serviceReport } from './service'
 import { targetsReport } from './targets'
 
 const periodDimensions: FactDimension[] = [
@@ -212,6 +213,7 @@ export const reports: ReportDefinition[] = [
   ageingReport,
   channelsReport,
   winLossReport,
+  serviceReport,
 ]
 
 export const reportByKey = new Map(reports.map((r) => [r.key, r]))

@@ -44,7 +44,16 @@ export interface ReportRow {
 
 /** One record behind a figure, with the mini-app page that shows it. */
 export interface RecordRef {
-  kind: 'customer' | 'follow_up' | 'visit' | 'approval' | 'lead' | 'opportunity' | 'instalment' | 'payment'
+  kind:
+    | 'customer'
+    | 'follow_up'
+    | 'visit'
+    | 'approval'
+    | 'lead'
+    | 'opportunity'
+    | 'instalment'
+    | 'payment'
+    | 'service_ticket'
   id: string
   title: string
   subtitle: string | null
@@ -62,6 +71,7 @@ export const RECORD_KINDS: RecordRef['kind'][] = [
   'opportunity',
   'instalment',
   'payment',
+  'service_ticket',
 ]
 
 /** What a report run knows: the validated filters, the period, the chosen dimension, the caller's scope. */

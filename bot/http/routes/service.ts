@@ -1,0 +1,257 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { InvalidInputError } from '../../domain/errors'
+import {
+  acceptTicket,
+  assignInput,
+  assignTicket,
+  commentInput,
+  commentTicket,
+  createDispatchRule,
+  createIntakeCode,
+  createTicket,
+  createTicketInput,
+  deleteDispatchRule,
+  dispatchRuleInput,
+  externalTicketInput,
+  getServiceSettings,
+  getTicket,
+  intakeCodeInput,
+  listDispatchRules,
+  listIntakeCodes,
+  listTickets,
+  rateTicket,
+  ratingInput,
+  receiveExternalTicket,
+  requestHelp,
+  serviceSettingsInput,
+  setTicketStatus,
+  statusChangeInput,
+  ticketDtos,
+  ticketListInput,
+  updateServiceSettings,
+} from '../../domain/service'
+import type { TicketRow } from '../../domain/service/access'
+import { apiContext } from '../middleware/session'
+import type { AppEnv } from '../types'
+import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
+import { body, idParam, itemsOf, ok, routeFor } from './openapi'
+import {
+  DispatchRuleSchema,
+  IntakeCodeSchema,
+  ServiceSettingsSchema,
+  TicketDetailSchema,
+  TicketPage,
+  TicketSchema,
+} from './service-schemas'
+
+const route = routeFor('service')
+const items = itemsOf
+
+const toRule = ({
+  tenantId: _t,
+  cursor: _c,
+  createdAt: _a,
+  updatedAt: _u,
+  ...r
+}: Awaited<ReturnType<typeof listDispatchRules>>[number]) => r
+
+/**
+ * The service API under `/api/v1/service` (tickets: list with filters and a cursor, create, detail with
+ * timeline, accept, status, comments, assign, help, rate; settings, dispatch rules, intake codes) and the
+ * signed intake for hotline/ERP systems (`POST /api/v1/external/service/tickets`, idempotent). Tickets
+ * outside the caller's scope answer 404.
+ */
+export function serviceRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  const one = async (ctx: ReturnType<typeof apiContext>, t: TicketRow) => (await ticketDtos(ctx, [t]))[0]
+
+  app.openapi(
+    route(
+      'get',
+      '/service/tickets',
+      'List tickets (status or open, priority, type, owner, customer, breached, q)',
+      {
+        request: { query: ticketListInput },
+        responses: ok(TicketPage),
+      },
+    ),
+    async (c) => c.json(await listTickets({ ctx: apiContext(c), input: c.req.valid('query') }), 200) as never,
+  )
+  app.openapi(
+    route(
+      'post',
+      '/service/tickets',
+      'Open a ticket (the dispatch rules pick the engineer unless ownerId is given)',
+      {
+        request: body(createTicketInput),
+        responses: ok(TicketSchema),
+      },
+    ),
+    async (c) => {
+      const ctx = apiContext(c)
+      return c.json(await one(ctx, await createTicket({ ctx, input: c.req.valid('json') })), 200) as never
+    },
+  )
+  app.openapi(
+    route('get', '/service/tickets/{id}', 'One ticket with its timeline and what you may do', {
+      request: { params: idParam },
+      responses: ok(TicketDetailSchema),
+    }),
+    async (c) =>
+      c.json(await getTicket({ ctx: apiContext(c), ticketId: c.req.valid('param').id }), 200) as never,
+  )
+  const step = (
+    path: string,
+    summary: string,
+    run: (ctx: ReturnType<typeof apiContext>, id: string, input: unknown) => Promise<TicketRow | unknown>,
+    schema?: z.ZodType,
+  ) =>
+    app.openapi(
+      route('post', `/service/tickets/{id}/${path}`, summary, {
+        request: { params: idParam, ...(schema ? body(schema) : {}) },
+        responses: ok(TicketDetailSchema),
+      }),
+      async (c) => {
+        const ctx = apiContext(c)
+        const id = c.req.valid('param').id
+        const input = schema ? await c.req.json().catch(() => ({})) : {}
+        await run(ctx, id, input)
+        return c.json(await getTicket({ ctx, ticketId: id }), 200) as never
+      },
+    )
+  step('accept', '接单: the assigned engineer takes the ticket', (ctx, ticketId) =>
+    acceptTicket({ ctx, ticketId }),
+  )
+  step(
+    'status',
+    'Move the ticket (in_progress, waiting_customer, resolved with a note, closed, rejected with a note, duplicate)',
+    (ctx, ticketId, input) => setTicketStatus({ ctx, ticketId, input: input as never }),
+    statusChangeInput,
+  )
+  step(
+    'comments',
+    'Comment (internal comments never reach the customer)',
+    (ctx, ticketId, input) => commentTicket({ ctx, ticketId, input: input as never }),
+    commentInput,
+  )
+  step(
+    'assign',
+    'Dispatch (service manager) or hand over (owner) to a colleague',
+    (ctx, ticketId, input) => assignTicket({ ctx, ticketId, input: input as never }),
+    assignInput,
+  )
+  step(
+    'help',
+    '需要协助: ask the manager for help',
+    (ctx, ticketId, input) =>
+      requestHelp({ ctx, ticketId, note: (input as { note?: string | null }).note ?? null }),
+    z.object({ note: z.string().max(2000).nullish() }),
+  )
+  step(
+    'rate',
+    'The internal requester rates a resolved ticket (1–5; a low score reopens it)',
+    (ctx, ticketId, input) => rateTicket({ ctx, ticketId, input: input as never }),
+    ratingInput,
+  )
+
+  app.openapi(
+    route('get', '/service/settings', 'Service settings: types, SLA per priority, working hours', {
+      responses: ok(ServiceSettingsSchema),
+    }),
+    async (c) => c.json(await getServiceSettings({ ctx: apiContext(c) }), 200) as never,
+  )
+  app.openapi(
+    route('put', '/service/settings', 'Change the service settings (service.manage)', {
+      request: body(serviceSettingsInput),
+      responses: ok(ServiceSettingsSchema),
+    }),
+    async (c) =>
+      c.json(await updateServiceSettings({ ctx: apiContext(c), input: c.req.valid('json') }), 200) as never,
+  )
+  app.openapi(
+    route('get', '/service/rules', 'Dispatch rules in order (service.manage)', {
+      responses: ok(items(DispatchRuleSchema, 'ServiceDispatchRuleList')),
+    }),
+    async (c) =>
+      c.json({ items: (await listDispatchRules({ ctx: apiContext(c) })).map(toRule) }, 200) as never,
+  )
+  app.openapi(
+    route('post', '/service/rules', 'Add a dispatch rule (service.manage)', {
+      request: body(dispatchRuleInput),
+      responses: ok(DispatchRuleSchema),
+    }),
+    async (c) =>
+      c.json(
+        toRule(await createDispatchRule({ ctx: apiContext(c), input: c.req.valid('json') })),
+        200,
+      ) as never,
+  )
+  app.openapi(
+    route('delete', '/service/rules/{id}', 'Remove a dispatch rule (service.manage)', {
+      request: { params: idParam },
+      responses: ok(z.object({ ok: z.boolean() })),
+    }),
+    async (c) => {
+      await deleteDispatchRule({ ctx: apiContext(c), ruleId: c.req.valid('param').id })
+      return c.json({ ok: true }, 200) as never
+    },
+  )
+  app.openapi(
+    route('get', '/service/codes', 'The service form and device QR codes (service.manage)', {
+      responses: ok(items(IntakeCodeSchema, 'ServiceIntakeCodeList')),
+    }),
+    async (c) => c.json({ items: await listIntakeCodes({ ctx: apiContext(c) }) }, 200) as never,
+  )
+  app.openapi(
+    route('post', '/service/codes', 'A device QR code for a customer (service.manage)', {
+      request: body(intakeCodeInput),
+      responses: ok(IntakeCodeSchema),
+    }),
+    async (c) =>
+      c.json(await createIntakeCode({ ctx: apiContext(c), input: c.req.valid('json') }), 200) as never,
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/external/service/tickets',
+      summary: 'A ticket from a hotline or ERP system; idempotent by externalId (or Idempotency-Key)',
+      tags: ['external service'],
+      security: [{ externalSignature: [] }],
+      middleware: requireSignature,
+      request: {
+        headers: signedHeaders.extend({ 'idempotency-key': z.string().max(128).optional() }),
+        body: { content: { 'application/json': { schema: externalTicketInput } }, required: true },
+      },
+      responses: {
+        201: {
+          description: 'a new ticket',
+          content: {
+            'application/json': { schema: z.object({ outcome: z.string(), ticket: TicketSchema }) },
+          },
+        },
+        200: {
+          description: 'a redelivery: the first ticket',
+          content: {
+            'application/json': { schema: z.object({ outcome: z.string(), ticket: TicketSchema }) },
+          },
+        },
+        ...signedErrors,
+      },
+    }),
+    async (c) => {
+      const system = systemOf(c)
+      const ctx = systemContext(c, system)
+      const input = c.req.valid('json')
+      const externalId = input.externalId ?? c.req.header('idempotency-key')?.trim()
+      if (!externalId)
+        throw new InvalidInputError('externalId', 'externalId: 需要 externalId 或 Idempotency-Key / required')
+      const r = await receiveExternalTicket({ ctx, systemId: system.id, externalId, input })
+      return c.json(
+        { outcome: r.outcome, ticket: await one(ctx, r.ticket) },
+        r.outcome === 'created' ? 201 : 200,
+      ) as never
+    },
+  )
+  return app
+}

@@ -1,0 +1,264 @@
+/**
+ * Service bench (`npm run bench -- service`): on PostgreSQL, in a bench database it creates and drops.
+ * Bulk-loads SERVICE_BENCH_TICKETS tickets over two years (default 1,000,000; ~8 % open) for
+ * SERVICE_BENCH_CUSTOMERS customers (200,000), then measures:
+ *  - public intake: the per-device QR form over HTTP (multipart, one photo each, stored through the storage
+ *    port's in-memory double), SERVICE_BENCH_INTAKE submissions with SERVICE_BENCH_CONCURRENCY in flight;
+ *  - the signed external API: SERVICE_BENCH_EXTERNAL tickets, each delivered twice concurrently → 0 duplicates;
+ *  - the ticket list with filters, first page, p95 (as the admin, a service manager and an engineer);
+ *  - the SLA scan over all open tickets.
+ * Targets: ≥ 500 tickets/s, 0 duplicates, list p95 ≤ 20 ms, SLA scan ≤ 10 s.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { and, count, eq, isNotNull, sql } from 'drizzle-orm'
+import { registerExternalSystem } from '../../bot/domain/approvals/external/manage-systems'
+import type { ServiceContext } from '../../bot/domain/context'
+import { createDispatchRule, createIntakeCode, listTickets, scanServiceSla } from '../../bot/domain/service'
+import { newId } from '../../bot/lib/ids'
+import { createMemoryStorage } from '../../bot/lib/storage/types'
+import { roles, serviceTickets, userRoles } from '../../db/schema'
+import { demoOrg } from '../../db/seed/demo'
+import { seedOrg } from '../../db/seed/org'
+import { testApp } from '../helpers/app'
+import { createBenchDatabase } from './bench-db'
+import { fmt, percentile, table } from './stats'
+
+const N_TICKETS = Number(process.env.SERVICE_BENCH_TICKETS ?? 1_000_000)
+const N_CUSTOMERS = Number(process.env.SERVICE_BENCH_CUSTOMERS ?? 200_000)
+const N_INTAKE = Number(process.env.SERVICE_BENCH_INTAKE ?? 5_000)
+const N_EXTERNAL = Number(process.env.SERVICE_BENCH_EXTERNAL ?? 2_000)
+const CONCURRENCY = Number(process.env.SERVICE_BENCH_CONCURRENCY ?? 32)
+const RUNS = Number(process.env.SERVICE_BENCH_RUNS ?? 100)
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(2000).fill(7)])
+
+async function pool(n: number, work: (i: number) => Promise<void>) {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await work(next++)
+    }),
+  )
+}
+
+async function main() {
+  const bench = await createBenchDatabase('service', CONCURRENCY + 4)
+  const { database } = bench
+  try {
+    const org = await database.db.transaction((tx) =>
+      seedOrg(tx, demoOrg, { name: 'bench', platform: 'devchat', tenantKey: newId('tk') }),
+    )
+    const as = (key: string): ServiceContext => ({
+      tenantId: org.tenantId,
+      actor: { kind: 'user', userId: org.users[key] ?? '', via: 'api' },
+      db: database.db,
+      clock: { now: () => new Date() },
+      logger: silent,
+    })
+    const roleId = newId('rol')
+    await database.db.insert(roles).values({
+      id: roleId,
+      tenantId: org.tenantId,
+      key: 'svc',
+      name: '客服经理',
+      dataScope: 'department_tree',
+      permissions: ['service.manage'],
+    })
+    await database.db
+      .insert(userRoles)
+      .values({ tenantId: org.tenantId, userId: org.users.zhangwei ?? '', roleId })
+    const reps = ['liuyang', 'chenjing', 'yangfan', 'huangli', 'zhoujie', 'wumin'].map(
+      (k) => org.users[k] ?? '',
+    )
+    let t0 = performance.now()
+    const repArray = sql.raw(`array[${reps.map((r) => `'${r}'`).join(',')}]`)
+    await database.db.execute(sql`
+      insert into crm_customers (id, tenant_id, name, name_norm, owner_id, address)
+      select 'cus_b' || i, ${org.tenantId}, '客户' || i || '号有限公司', '客户' || i || '号', (${repArray})[1 + i % 6],
+        (array['上海市','江苏省','浙江省','北京市'])[1 + i % 4]
+      from generate_series(1, ${N_CUSTOMERS}) i`)
+    await database.db.execute(sql`
+      insert into service_tickets (id, tenant_id, number, customer_id, channel, type, priority, subject, status, owner_id,
+        assigned_at, first_response_due_at, first_responded_at, response_sla, resolution_due_at, resolved_at,
+        resolution_sla, status_token, rating, created_at, updated_at)
+      select 'tkb_' || lpad(i::text, 8, '0'), ${org.tenantId}, 'GD-B-' || i, 'cus_b' || (1 + i % ${N_CUSTOMERS}),
+        (array['chat','phone','miniapp','form','qr','api'])[1 + i % 6]::service_ticket_channel,
+        (array['咨询','故障','安装','维修','投诉'])[1 + i % 5],
+        (array['low','normal','high','urgent'])[1 + i % 4]::service_ticket_priority,
+        '工单' || i,
+        (case when i % 12 = 0 then 'in_progress' when i % 25 = 0 then 'assigned' when i % 3 = 0 then 'resolved' else 'closed' end)::service_ticket_status,
+        case when i % 50 = 0 then null else (${repArray})[1 + i % 6] end,
+        c, c + interval '1 hour', case when i % 12 = 0 then null else c + interval '40 minutes' end,
+        (case when i % 12 = 0 then 'pending' when i % 9 = 0 then 'breached' else 'met' end)::service_sla_state,
+        c + interval '1 day', case when i % 12 = 0 or i % 25 = 0 then null else c + interval '20 hours' end,
+        (case when i % 12 = 0 or i % 25 = 0 then 'pending' when i % 11 = 0 then 'breached' else 'met' end)::service_sla_state,
+        md5('t' || i) || md5('u' || i), case when i % 3 = 0 then 1 + i % 5 else null end, c, c
+      from (select i, now() - ((i * 7919) % (730 * 86400)) * interval '1 second' as c
+            from generate_series(1, ${N_TICKETS}) i) s`)
+    await database.db.execute(sql`analyze`)
+    console.log(
+      `loaded ${N_TICKETS} tickets, ${N_CUSTOMERS} customers in ${fmt((performance.now() - t0) / 1000)} s`,
+    )
+
+    // Public intake over HTTP: the device QR form, multipart with one photo, dispatch rules on.
+    await createDispatchRule({
+      ctx: as('wangjianguo'),
+      input: {
+        name: 'bench',
+        method: 'least_open',
+        members: reps.map((userId) => ({ userId, capacity: 100_000 })),
+      },
+    })
+    const code = await createIntakeCode({
+      ctx: as('wangjianguo'),
+      input: { label: '设备', customerId: 'cus_b1', deviceLabel: 'SN-1' },
+    })
+    const storage = createMemoryStorage()
+    const { app } = testApp(database, { storage })
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    t0 = performance.now()
+    await pool(N_INTAKE, async (i) => {
+      const f = new FormData()
+      f.set('name', `客户${i}`)
+      f.set('phone', `139${String(i).padStart(8, '0')}`)
+      f.set('subject', `扫码报修 ${i}`)
+      f.set('type', '维修')
+      f.append('photos', new File([PNG], 'p.png'))
+      const res = await fetch(`${base}/s/${code.code}`, {
+        method: 'POST',
+        body: f,
+        redirect: 'manual',
+        headers: { 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+      })
+      if (res.status !== 303) throw new Error(`intake ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
+    })
+    const intakeS = (performance.now() - t0) / 1000
+    const [made] = await database.db
+      .select({ n: count() })
+      .from(serviceTickets)
+      .where(
+        and(
+          eq(serviceTickets.tenantId, org.tenantId),
+          eq(serviceTickets.channel, 'qr'),
+          isNotNull(serviceTickets.deviceLabel),
+        ),
+      )
+
+    // The signed external API, every ticket delivered twice at once.
+    const reg = await registerExternalSystem({
+      ctx: as('wangjianguo'),
+      input: { name: 'hotline', webhookUrl: 'https://hotline.example/hook' },
+    })
+    const signed = async (i: number) => {
+      const raw = JSON.stringify({
+        subject: `热线 ${i}`,
+        type: '故障',
+        customerId: `cus_b${1 + (i % N_CUSTOMERS)}`,
+      })
+      const ts = String(Math.floor(Date.now() / 1000))
+      const nonce = randomBytes(16).toString('hex')
+      const sig = `v1=${createHmac('sha256', reg.secret).update(`${ts}.${nonce}.${raw}`).digest('hex')}`
+      const res = await fetch(`${base}/api/v1/external/service/tickets`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-flowcard-system': reg.system.id,
+          'x-flowcard-timestamp': ts,
+          'x-flowcard-nonce': nonce,
+          'x-flowcard-signature': sig,
+          'idempotency-key': `CALL-${i}`,
+        },
+        body: raw,
+      })
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`external ${res.status} ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    t0 = performance.now()
+    await pool(N_EXTERNAL * 2, (i) => signed(i >> 1))
+    const externalS = (performance.now() - t0) / 1000
+    const [ext] = await database.db
+      .select({ n: count() })
+      .from(serviceTickets)
+      .where(and(eq(serviceTickets.tenantId, org.tenantId), eq(serviceTickets.externalSystem, reg.system.id)))
+    server.close()
+
+    // The list, first page with filters, for three scopes.
+    const filters = [
+      {},
+      { status: 'open' },
+      { status: 'open', priority: 'urgent' },
+      { ownerId: 'me' },
+      { type: '故障', breached: 'true' },
+    ]
+    const lists: Record<string, number[]> = { admin: [], manager: [], engineer: [] }
+    const who = { admin: 'wangjianguo', manager: 'zhangwei', engineer: 'liuyang' } as const
+    for (let r = 0; r < RUNS; r++)
+      for (const [k, key] of Object.entries(who)) {
+        const s = performance.now()
+        await listTickets({ ctx: as(key), input: filters[r % filters.length] })
+        lists[k]?.push(performance.now() - s)
+      }
+
+    // The SLA scan over every open ticket (their deadlines lie in the past).
+    t0 = performance.now()
+    const flagged = await scanServiceSla({ ...as('wangjianguo'), actor: { kind: 'system', reason: 'bench' } })
+    const scanS = (performance.now() - t0) / 1000
+    const [openN] = await database.db
+      .select({ n: count() })
+      .from(serviceTickets)
+      .where(
+        sql`${serviceTickets.tenantId} = ${org.tenantId} and ${serviceTickets.status} in ('new','assigned','in_progress','waiting_customer')`,
+      )
+
+    table([
+      {
+        measure: 'public QR intake tickets/s (HTTP multipart + photo)',
+        value: fmt(N_INTAKE / intakeS, 0),
+        target: '≥ 500',
+      },
+      { measure: 'intake tickets created (must equal submissions)', value: made?.n ?? 0, target: N_INTAKE },
+      {
+        measure: 'external deliveries/s (each twice)',
+        value: fmt((N_EXTERNAL * 2) / externalS, 0),
+        target: '',
+      },
+      { measure: 'external tickets (must equal distinct ids)', value: ext?.n ?? 0, target: N_EXTERNAL },
+      {
+        measure: 'list first page p95 ms (admin)',
+        value: fmt(percentile(lists.admin ?? [], 95)),
+        target: '≤ 20',
+      },
+      {
+        measure: 'list first page p95 ms (service manager)',
+        value: fmt(percentile(lists.manager ?? [], 95)),
+        target: '≤ 20',
+      },
+      {
+        measure: 'list first page p95 ms (engineer)',
+        value: fmt(percentile(lists.engineer ?? [], 95)),
+        target: '≤ 20',
+      },
+      {
+        measure: `SLA scan s (${openN?.n ?? 0} open; flagged ${flagged.response}+${flagged.resolution})`,
+        value: fmt(scanS, 2),
+        target: '≤ 10',
+      },
+    ])
+    if ((made?.n ?? 0) !== N_INTAKE) throw new Error('intake lost or duplicated tickets')
+    if ((ext?.n ?? 0) !== N_EXTERNAL) throw new Error('duplicates or losses across redelivery')
+  } finally {
+    await bench.drop()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
