@@ -10,6 +10,7 @@ import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
 import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
+import { serviceProcessors } from './service'
 import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
 
@@ -30,5 +31,6 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
     ...crmProcessors(deps),
     ...salesProcessors(deps),
     ...leadProcessors(deps),
+    ...serviceProcessors(deps),
   }
 }

@@ -20,6 +20,8 @@ export interface SessionUser {
   scope?: 'self' | 'department' | 'department_tree' | 'all'
   /** The tenant's time zone (IANA); times are shown in it. */
   timeZone?: string
+  /** Named permissions held through roles (`*` = all); opens the admin console. */
+  permissions?: string[]
 }
 
 /** `POST /api/v1/auth/{platform}` with `{ code }`. */

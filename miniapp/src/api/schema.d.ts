@@ -3345,7 +3345,7 @@ export interface paths {
         put?: never;
         /**
          * Create a template (admin); the flow graph is validated
-         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.
+         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.
          */
         post: {
             parameters: {
@@ -14242,6 +14242,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14335,6 +14336,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14428,6 +14430,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -16183,9 +16186,9 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval";
-            /** @description the mini-app page of the record */
-            link: string;
+            kind: "customer" | "follow_up" | "visit" | "approval" | "lead" | "opportunity" | "instalment" | "payment";
+            /** @description the mini-app page of the record (a deal or 回款 opens its customer) */
+            link: string | null;
             subtitle: string | null;
             title: string;
         };
@@ -16194,7 +16197,7 @@ export interface components {
                 key: string;
                 label: string;
                 /** @enum {string} */
-                unit: "count" | "cents" | "percent" | "hours" | "minutes";
+                unit: "count" | "cents" | "percent" | "hours" | "minutes" | "days";
             }[];
             dimension: {
                 key: string;
@@ -16206,6 +16209,7 @@ export interface components {
             }[];
             key: string;
             query: {
+                channelId: string | null;
                 departmentId: string | null;
                 from: string;
                 includeSub: boolean;
