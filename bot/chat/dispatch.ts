@@ -2,6 +2,7 @@ import type { Database } from '../../db/client'
 import { cardActions as defaultCardActions } from '../actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
+import { inZone } from '../cards/time'
 import { commands as defaultCommands } from '../commands'
 import { looksChinese, parseCommand } from '../commands/grammar'
 import type { CommandSpec } from '../commands/types'
@@ -14,6 +15,7 @@ import { chatMessageOf, DomainError } from '../domain/errors'
 import { type Locale, localeOf } from '../domain/locale'
 import { ensureTenant } from '../domain/org/ensure-tenant'
 import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
+import { tenantTimeZone } from '../domain/org/time-zone'
 import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../domain/org/topics'
 import { emit } from '../domain/outbox'
 import type { Clock } from '../lib/clock'
@@ -210,59 +212,66 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     { tenantId, userId: user.id, via: event.platform },
   )
   const userLocale = localeOf(user.locale)
-  await withTransaction(ctx, async (_tx, txCtx) => {
-    if (parsed.kind === 'command') {
-      const { spec, args, locale: typedLocale } = parsed.command
-      // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
-      const locale =
-        typedLocale === 'en' ? 'en' : userLocale === 'en' && looksChinese(event.text) ? 'zh-CN' : typedLocale
-      try {
-        const reply = await spec.run({
+  const zone = await tenantTimeZone(ctx)
+  await inZone(zone, () =>
+    withTransaction(ctx, async (_tx, txCtx) => {
+      if (parsed.kind === 'command') {
+        const { spec, args, locale: typedLocale } = parsed.command
+        // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
+        const locale =
+          typedLocale === 'en'
+            ? 'en'
+            : userLocale === 'en' && looksChinese(event.text)
+              ? 'zh-CN'
+              : typedLocale
+        try {
+          const reply = await spec.run({
+            ctx: txCtx,
+            locale,
+            args,
+            chat: { chatId: event.chatId, chatType: event.chatType },
+            user: { id: user.id, name: user.name },
+            ...(event.location ? { location: event.location } : {}),
+          })
+          if (reply) await deliverReply(txCtx, to, event.messageId, locale, reply)
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err
+          await sendText(txCtx, { to, replyTo: event.messageId, locale, text: domainErrorText(err, locale) })
+        }
+        return
+      }
+      const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
+      const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
+      if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
+        // A shared location with no command: offer the nearest customers for a check-in.
+        const reply = await onLocation.run({
           ctx: txCtx,
-          locale,
-          args,
+          locale: userLocale,
+          args: '',
           chat: { chatId: event.chatId, chatType: event.chatType },
           user: { id: user.id, name: user.name },
-          ...(event.location ? { location: event.location } : {}),
+          location: event.location,
         })
-        if (reply) await deliverReply(txCtx, to, event.messageId, locale, reply)
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err
-        await sendText(txCtx, { to, replyTo: event.messageId, locale, text: domainErrorText(err, locale) })
+        if (reply) await deliverReply(txCtx, to, event.messageId, userLocale, reply)
+        return
       }
-      return
-    }
-    const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
-    const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
-    if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
-      // A shared location with no command: offer the nearest customers for a check-in.
-      const reply = await onLocation.run({
-        ctx: txCtx,
-        locale: userLocale,
-        args: '',
-        chat: { chatId: event.chatId, chatType: event.chatType },
-        user: { id: user.id, name: user.name },
-        location: event.location,
-      })
-      if (reply) await deliverReply(txCtx, to, event.messageId, userLocale, reply)
-      return
-    }
-    const note =
-      parsed.kind === 'suggest'
-        ? t(
-            locale,
-            `没有找到命令「${parsed.typed}」，你是不是想输入「${parsed.suggestion.names['zh-CN'][0]}」？`,
-            `Unknown command "${parsed.typed}". Did you mean "${parsed.suggestion.names.en[0]}"?`,
-          )
-        : parsed.typed
+      const note =
+        parsed.kind === 'suggest'
           ? t(
               locale,
-              `没有听懂「${parsed.typed}」，下面是我能做的事：`,
-              `I did not understand "${parsed.typed}". Here is what I can do:`,
+              `没有找到命令「${parsed.typed}」，你是不是想输入「${parsed.suggestion.names['zh-CN'][0]}」？`,
+              `Unknown command "${parsed.typed}". Did you mean "${parsed.suggestion.names.en[0]}"?`,
             )
-          : undefined
-    await sendCard(txCtx, { to, replyTo: event.messageId, locale, card: helpCard(specs, locale, note) })
-  })
+          : parsed.typed
+            ? t(
+                locale,
+                `没有听懂「${parsed.typed}」，下面是我能做的事：`,
+                `I did not understand "${parsed.typed}". Here is what I can do:`,
+              )
+            : undefined
+      await sendCard(txCtx, { to, replyTo: event.messageId, locale, card: helpCard(specs, locale, note) })
+    }),
+  )
 }
 
 async function deliverReply(
@@ -325,21 +334,24 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
     { tenantId: resolved.tenantId, userId: user.id, via: event.platform },
   )
   try {
-    const result = await withTransaction(ctx, async (_tx, txCtx) => {
-      const r = await handler({
-        ctx: txCtx,
-        locale,
-        payload: event.payload,
-        formValues: event.formValues,
-        user: { id: user.id, name: user.name },
-        chat: { chatId: event.chatId ?? null },
-        messageId: event.messageId ?? null,
-      })
-      if (r.card && event.messageId) {
-        await recordCardCopy({ ctx: txCtx, input: { platformMessageId: event.messageId, card: r.card } })
-      }
-      return r
-    })
+    const zone = await tenantTimeZone(ctx)
+    const result = await inZone(zone, () =>
+      withTransaction(ctx, async (_tx, txCtx) => {
+        const r = await handler({
+          ctx: txCtx,
+          locale,
+          payload: event.payload,
+          formValues: event.formValues,
+          user: { id: user.id, name: user.name },
+          chat: { chatId: event.chatId ?? null },
+          messageId: event.messageId ?? null,
+        })
+        if (r.card && event.messageId) {
+          await recordCardCopy({ ctx: txCtx, input: { platformMessageId: event.messageId, card: r.card } })
+        }
+        return r
+      }),
+    )
     // The synchronous answer renders in the tapper's language (a handler that switched it says so).
     return { ...result, locale: result.locale ?? locale }
   } catch (err) {

@@ -1,4 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
+import { inZone } from '../../bot/cards/time'
 import { renderView } from '../../bot/cards/views'
 import type { Card, OutboundMessage, PlatformName, Recipient } from '../../bot/chat/model'
 import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
@@ -8,6 +9,7 @@ import type { JobPayloadOf } from '../../bot/domain/job-catalogue'
 import type { Locale } from '../../bot/domain/locale'
 import { localeOf } from '../../bot/domain/locale'
 import { newId } from '../../bot/lib/ids'
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../../bot/lib/time-zone'
 import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
 import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'
@@ -16,13 +18,20 @@ interface TenantRow extends TenantRef {
   platform: PlatformName
 }
 
-async function loadTenant(deps: ProcessorDeps, tenantId: string): Promise<TenantRow> {
+/** The tenant with the zone its cards show times in (its setting, else China time). */
+async function loadTenant(deps: ProcessorDeps, tenantId: string): Promise<TenantRow & { timeZone: string }> {
   const [t] = await deps.database.db
-    .select({ id: tenants.id, platformTenantKey: tenants.platformTenantKey, platform: tenants.platform })
+    .select({
+      id: tenants.id,
+      platformTenantKey: tenants.platformTenantKey,
+      platform: tenants.platform,
+      zone: sql<string | null>`${tenants.settings} ->> 'timeZone'`,
+    })
     .from(tenants)
     .where(eq(tenants.id, tenantId))
   if (!t) throw new PermanentJobError(`tenant ${tenantId} not found`)
-  return t
+  const { zone, ...row } = t
+  return { ...row, timeZone: zone && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE }
 }
 
 /** The platform's address of a destination, and the recipient's locale. */
@@ -97,10 +106,11 @@ export function sendMessage(deps: ProcessorDeps) {
       resolved = await resolveRecipient(deps, tenant, payload.to)
       const locale = payload.locale ?? resolved.locale
       // A recorded view is rendered now, in the recipient's language.
+      const given = payload.content
       const content: OutboundMessage['content'] =
-        payload.content.kind === 'view'
-          ? { kind: 'card', card: renderView(payload.content.view, locale) }
-          : payload.content
+        given.kind === 'view'
+          ? { kind: 'card', card: inZone(tenant.timeZone, () => renderView(given.view, locale)) }
+          : given
       if (content.kind === 'card') base.card = content.card as unknown as Record<string, unknown>
       const platform = deps.platforms.get(tenant.platform)
       const sent = await platform.send(tenant, {
@@ -202,7 +212,7 @@ function storedContent(stored: unknown): CardContent {
 /** Brings every sent copy of `ref` older than `version` to the content (a view renders per copy). */
 async function applyCardState(
   deps: ProcessorDeps,
-  tenant: TenantRow,
+  tenant: TenantRow & { timeZone: string },
   ref: string,
   content: CardContent,
   version: number,
@@ -230,7 +240,8 @@ async function applyCardState(
           .for('update', { of: messages })
         if (!row?.platformMessageId) return
         const locale = localeOf(row.locale)
-        const card = 'view' in content ? renderView(content.view, locale) : content.card
+        const card =
+          'view' in content ? inZone(tenant.timeZone, () => renderView(content.view, locale)) : content.card
         await platform.updateCard(tenant, row.platformMessageId, card, locale)
         await tx
           .update(messages)

@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inZone } from '../../bot/cards/time'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
+import { getMe } from '../../bot/domain/org/get-me'
+import { getTenantSettings, setTenantSettings, tenantTimeZone } from '../../bot/domain/org/time-zone'
 import type { Database } from '../../db/client'
 import { notices } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
@@ -9,13 +12,17 @@ import { seedNotices } from '../../db/seed/notices'
 import type { SeededOrg } from '../../db/seed/org'
 import { actingAs } from '../helpers/actors'
 import { type CardSampleRecords, createSalesSamples, renderEveryCard } from '../helpers/card-samples'
+import { say } from '../helpers/chat'
 import { dayFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
+import { cardOfPayload } from '../helpers/outbox-card'
+import { cardsTo } from './approvals-harness'
 
 /** Every card shows times in China time: 07:30 in Beijing is still the previous day in UTC. */
 let database: Database
 let org: SeededOrg
 let records: CardSampleRecords
+let tenantKey: string
 
 // 07:30 Beijing time tomorrow (23:30 UTC today): a date shown in UTC would be a day early.
 const tomorrow = dayFromNow(1)
@@ -25,7 +32,8 @@ const clock = { now: () => at }
 
 beforeAll(async () => {
   database = await openTestDatabase()
-  org = await createTestTenant(database, { tenantKey: `card-times-${Date.now()}` })
+  tenantKey = `card-times-${Date.now()}`
+  org = await createTestTenant(database, { tenantKey })
   await seedApprovalTemplates(database.db, org)
   await seedNotices(database.db, org)
   const ctx = actingAs(database, org, 'liuyang', 'api', clock)
@@ -77,5 +85,49 @@ describe('times on cards', () => {
         expect.arrayContaining(['noticeChatCard', 'noticeListCard', 'poolWarningCard', 'approvalTodoCard']),
       )
     }
+  })
+})
+
+describe('a tenant in another time zone (M5)', () => {
+  // 07:30 in Beijing is 15:30 the day before in Los Angeles (23:30 UTC the same day).
+  const la = 'America/Los_Angeles'
+  const laDay = utcDay
+
+  it('an admin sets the zone; a rep may not; an unknown zone is refused naming the field', async () => {
+    const admin = actingAs(database, org, 'wangjianguo', 'api', clock)
+    expect((await getTenantSettings({ ctx: admin })).timeZone).toBe('Asia/Shanghai')
+    await expect(
+      setTenantSettings({ ctx: actingAs(database, org, 'liuyang', 'api', clock), input: { timeZone: la } }),
+    ).rejects.toMatchObject({ code: 'forbidden' })
+    await expect(
+      setTenantSettings({ ctx: admin, input: { timeZone: 'Mars/Olympus' } }),
+    ).rejects.toMatchObject({
+      details: { field: 'timeZone' },
+    })
+    expect(await setTenantSettings({ ctx: admin, input: { timeZone: la } })).toEqual({ timeZone: la })
+    expect(await tenantTimeZone(admin)).toBe(la)
+    // The mini-app learns it with the signed-in user.
+    expect((await getMe({ ctx: actingAs(database, org, 'liuyang', 'api', clock) })).timeZone).toBe(la)
+  })
+
+  it('renders every card type in the tenant zone, and chat answers use it', async () => {
+    const ctx = actingAs(database, org, 'liuyang', 'api', clock)
+    const zone = await tenantTimeZone(ctx)
+    expect(zone).toBe(la)
+    const cards = await inZone(zone, () => renderEveryCard(ctx, records, 'zh-CN', at))
+    const withDates: string[] = []
+    for (const [name, card] of Object.entries(cards)) {
+      const text = JSON.stringify(card, (key, value) => (key === 'action' ? undefined : value))
+      expect(text, `${name} shows the Beijing date`).not.toContain(`${tomorrow.slice(5)} 07:30`)
+      if (text.includes(`${laDay.slice(5)} 15:30`) || text.includes(laDay)) withDates.push(name)
+    }
+    expect(withDates).toEqual(
+      expect.arrayContaining(['noticeChatCard', 'approvalTodoCard', 'poolWarningCard']),
+    )
+    // Through chat dispatch: the approver's 我的审批 card shows the request's time in Los Angeles.
+    await say(database, { tenantKey }, 'zhangwei', '我的审批')
+    const rows = await cardsTo(database, org, 'zhangwei')
+    const card = await cardOfPayload(database, rows.at(-1)?.payload)
+    expect(JSON.stringify(card)).toContain(`${laDay.slice(5)} 15:30`)
   })
 })

@@ -4,6 +4,7 @@ import { actorId, type ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { loadActorScope } from './data-scope'
 import { loadPermissions } from './permissions'
+import { tenantTimeZone } from './time-zone'
 
 export interface Me {
   id: string
@@ -18,6 +19,8 @@ export interface Me {
   /** Named permissions held through roles (`*` = all). */
   permissions: string[]
   identities: Array<{ platform: string; openId: string | null }>
+  /** The zone times are shown in: the tenant's setting (China time by default). */
+  timeZone: string
 }
 
 /** The acting user with department, roles and data scope. */
@@ -39,7 +42,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     .leftJoin(departments, eq(departments.id, users.departmentId))
     .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
   if (!user) throw new NotFoundError('user', userId)
-  const [roleRows, identityRows, scope, permissions] = await Promise.all([
+  const [roleRows, identityRows, scope, permissions, timeZone] = await Promise.all([
     ctx.db
       .select({ key: roles.key, name: roles.name })
       .from(userRoles)
@@ -51,6 +54,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
       .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.userId, userId))),
     loadActorScope(ctx),
     loadPermissions(ctx),
+    tenantTimeZone(ctx),
   ])
   return {
     id: user.id,
@@ -64,5 +68,6 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     permissions: [...new Set(permissions)].sort(),
     scope: scope.scope,
     identities: identityRows,
+    timeZone,
   }
 }

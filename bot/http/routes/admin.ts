@@ -20,6 +20,7 @@ import { listRoles } from '../../domain/org/list-roles'
 import { PERMISSIONS, type Permission, requirePermission } from '../../domain/org/permissions'
 import { requestDirectorySync } from '../../domain/org/request-directory-sync'
 import { revokeRole } from '../../domain/org/revoke-role'
+import { getTenantSettings, setTenantSettings } from '../../domain/org/time-zone'
 import { updateRole } from '../../domain/org/update-role'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
@@ -46,6 +47,10 @@ const PermissionName = z
 const PermissionInfo = z
   .object({ name: PermissionName, zh: z.string(), en: z.string() })
   .openapi('PermissionInfo')
+
+const TenantSettings = z
+  .object({ timeZone: z.string().min(1).max(64).openapi({ example: 'Asia/Shanghai' }) })
+  .openapi('TenantSettings')
 
 const DirectoryStatus = z
   .object({
@@ -158,6 +163,21 @@ const routes = {
       401: e[401],
       403: e[403],
     },
+  }),
+  getSettings: createRoute({
+    ...admin('org.admin'),
+    method: 'get',
+    path: '/admin/settings',
+    summary: 'Tenant settings: the time zone every time is shown in (default Asia/Shanghai)',
+    responses: { 200: json(TenantSettings, 'settings'), 401: e[401], 403: e[403] },
+  }),
+  putSettings: createRoute({
+    ...admin('org.admin'),
+    method: 'put',
+    path: '/admin/settings',
+    summary: 'Set the tenant time zone (an IANA name such as Asia/Shanghai or Europe/Berlin); audited',
+    request: body(TenantSettings),
+    responses: { 200: json(TenantSettings, 'settings'), 400: e[400], 401: e[401], 403: e[403] },
   }),
   directory: createRoute({
     ...admin('org.admin'),
@@ -322,6 +342,10 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       },
       200,
     ),
+  )
+  app.openapi(routes.getSettings, async (c) => c.json(await getTenantSettings({ ctx: apiContext(c) }), 200))
+  app.openapi(routes.putSettings, async (c) =>
+    c.json(await setTenantSettings({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
   )
   app.openapi(routes.directory, async (c) => c.json(await getDirectoryStatus({ ctx: apiContext(c) }), 200))
   app.openapi(routes.syncNow, async (c) => c.json(await requestDirectorySync({ ctx: apiContext(c) }), 202))

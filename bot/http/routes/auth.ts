@@ -26,6 +26,7 @@ export const UserSchema = z
       .array(z.string())
       .openapi({ description: 'Named permissions held through roles (`*` = all)' }),
     scope: z.enum(['self', 'department', 'department_tree', 'all']),
+    timeZone: z.string().openapi({ description: 'IANA zone times are shown in (the tenant setting)' }),
   })
   .openapi('User')
 
@@ -81,6 +82,7 @@ export const toUserDto = (m: Me): z.infer<typeof UserSchema> => ({
   roles: m.roles.map((r) => r.key),
   permissions: m.permissions,
   scope: m.scope as z.infer<typeof UserSchema>['scope'],
+  timeZone: m.timeZone,
 })
 
 export function authRoutes(): OpenAPIHono<AppEnv> {

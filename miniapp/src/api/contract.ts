@@ -18,6 +18,8 @@ export interface SessionUser {
   departmentId?: string | null
   departmentName?: string | null
   scope?: 'self' | 'department' | 'department_tree' | 'all'
+  /** The tenant's time zone (IANA); times are shown in it. */
+  timeZone?: string
   /** Named permissions held through roles (`*` = all); opens the admin console. */
   permissions?: string[]
 }

@@ -1,3 +1,5 @@
+import { displayTimeZone } from './time-zone'
+
 const pad = (n: number) => String(n).padStart(2, '0')
 
 /** An `<input type="datetime-local">` value (local time, no zone) → ISO 8601 with the zone offset. */
@@ -27,5 +29,6 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
     hour: '2-digit',
     minute: '2-digit',
     hour12: false,
+    timeZone: displayTimeZone(),
   }).format(date)
 }

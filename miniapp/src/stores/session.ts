@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { AuthResponse, SessionUser } from '@/api/contract'
+import { setDisplayTimeZone } from '@/lib/time-zone'
 
 const STORAGE_KEY = 'flowcard.session'
 /** Treat a token as gone slightly before the bot does, so a request never races its expiry. */
@@ -60,6 +61,8 @@ export const useSessionStore = defineStore('session', () => {
   const token = ref<string | null>(stored?.token ?? null)
   const expiresAt = ref<string | null>(stored?.expiresAt ?? null)
   const user = ref<SessionUser | null>(stored?.user ?? null)
+  // Times are shown in the tenant's zone from the moment the user is known.
+  watch(user, (u) => setDisplayTimeZone(u?.timeZone), { immediate: true })
 
   function hasValidToken(now = Date.now()): boolean {
     if (!token.value || !expiresAt.value) return false

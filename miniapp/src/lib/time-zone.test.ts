@@ -1,0 +1,25 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { formatDateTime } from './datetime'
+import { formatWhen } from './format'
+import { setDisplayTimeZone } from './time-zone'
+
+// 07:30 on 3 December in Beijing is 23:30 UTC on the 2nd and 15:30 on the 2nd in Los Angeles.
+const at = '2026-12-02T23:30:00.000Z'
+
+describe('mini-app times follow the tenant zone, not the device', () => {
+  afterEach(() => setDisplayTimeZone(undefined))
+
+  it('shows 07:30 Beijing time for a tenant in China', () => {
+    setDisplayTimeZone('Asia/Shanghai')
+    expect(formatDateTime(at, 'zh-CN')).toBe('2026/12/03 07:30')
+    expect(formatWhen(at, 'zh-CN', new Date('2026-12-03T01:00:00Z'))).toBe('07:30')
+    expect(formatWhen(at, 'en', new Date('2026-12-04T01:00:00Z'))).toBe('Dec 3, 07:30')
+  })
+
+  it('shows the same instant in Los Angeles for a tenant there', () => {
+    setDisplayTimeZone('America/Los_Angeles')
+    expect(formatDateTime(at, 'zh-CN')).toBe('2026/12/02 15:30')
+    // "Today" is the tenant's today: 01:00 UTC on the 3rd is still the 2nd in Los Angeles.
+    expect(formatWhen(at, 'zh-CN', new Date('2026-12-03T01:00:00Z'))).toBe('15:30')
+  })
+})
