@@ -3,7 +3,7 @@ import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
-import { reportCommand, salesCommand } from './reports'
+import { funnelCommand, reportCommand, salesCommand } from './reports'
 import { dealCommand } from './sales'
 import { ticketCommand } from './service'
 import type { CommandSpec } from './types'
@@ -28,4 +28,5 @@ commands.push(
   todoApprovalsCommand,
   reportCommand,
   salesCommand,
+  funnelCommand,
 )

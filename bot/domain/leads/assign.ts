@@ -18,6 +18,8 @@ export function ruleMatches(
   return true
 }
 
+type AssignLead = { channelId: string; region?: string | null; productInterest?: string | null }
+
 /**
  * Picks the owner of a new lead by the tenant's assignment rules, in order: the first rule whose conditions
  * match, that is inside its working hours and has a member under their daily quota, decides. Round robin
@@ -27,8 +29,29 @@ export function ruleMatches(
  */
 export async function pickAssignee(
   ctx: ServiceContext,
-  lead: { channelId: string; region?: string | null; productInterest?: string | null },
+  lead: AssignLead,
 ): Promise<{ userId: string; ruleId: string } | null> {
+  const assigner = await createAssigner(ctx)
+  const owner = await assigner.pick(lead)
+  await assigner.finish()
+  return owner
+}
+
+interface LockedRule {
+  rule: RuleRow
+  activeIds: Set<string>
+  moved: boolean
+}
+
+/**
+ * {@link pickAssignee} for many leads in one transaction (a batch intake): the rules are read once, a rule
+ * is locked and its members' usage today counted the first time a lead needs it, and every pick after that
+ * is made in memory as if the leads came one after another; `finish` stores the round-robin cursors.
+ */
+export async function createAssigner(ctx: ServiceContext): Promise<{
+  pick(lead: AssignLead): Promise<{ userId: string; ruleId: string } | null>
+  finish(): Promise<void>
+}> {
   const now = ctx.clock.now()
   const rules = await ctx.db
     .select({
@@ -39,45 +62,78 @@ export async function pickAssignee(
     .from(leadAssignmentRules)
     .where(and(eq(leadAssignmentRules.tenantId, ctx.tenantId), eq(leadAssignmentRules.active, true)))
     .orderBy(leadAssignmentRules.position, leadAssignmentRules.createdAt)
-  for (const candidate of rules) {
-    if (!ruleMatches(candidate, lead) || !inWorkingHours(candidate.workingHours, now)) continue
+  const locked = new Map<string, LockedRule | null>()
+  /** Leads assigned by a rule today, per member (across rules, like the quota). */
+  const used = new Map<string, number>()
+
+  const lock = async (id: string): Promise<LockedRule | null> => {
+    if (locked.has(id)) return locked.get(id) ?? null
     const [rule] = await ctx.db
       .select()
       .from(leadAssignmentRules)
-      .where(eq(leadAssignmentRules.id, candidate.id))
+      .where(eq(leadAssignmentRules.id, id))
       .for('update')
-    if (!rule || rule.members.length === 0) continue
+    if (!rule || rule.members.length === 0) {
+      locked.set(id, null)
+      return null
+    }
     const ids = rule.members.map((m) => m.userId)
+    const fresh = ids.filter((u) => !used.has(u))
     const [active, assigned] = await Promise.all([
       ctx.db
         .select({ id: users.id })
         .from(users)
         .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids), eq(users.status, 'active'))),
-      ctx.db
-        .select({ ownerId: leads.ownerId, n: count() })
-        .from(leads)
-        .where(
-          and(
-            eq(leads.tenantId, ctx.tenantId),
-            inArray(leads.ownerId, ids),
-            eq(leads.assignedBy, 'rule'),
-            gte(leads.assignedAt, chinaDayStart(chinaDay(now))),
-          ),
-        )
-        .groupBy(leads.ownerId),
+      fresh.length === 0
+        ? []
+        : ctx.db
+            .select({ ownerId: leads.ownerId, n: count() })
+            .from(leads)
+            .where(
+              and(
+                eq(leads.tenantId, ctx.tenantId),
+                inArray(leads.ownerId, fresh),
+                eq(leads.assignedBy, 'rule'),
+                gte(leads.assignedAt, chinaDayStart(chinaDay(now))),
+              ),
+            )
+            .groupBy(leads.ownerId),
     ])
-    const activeIds = new Set(active.map((a) => a.id))
-    const used = new Map(assigned.map((a) => [a.ownerId ?? '', a.n]))
-    const eligible = rule.members
-      .map((member, index) => ({ member, index, usedToday: used.get(member.userId) ?? 0 }))
-      .filter((x) => activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
-    const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
-    if (!chosen) continue
-    await ctx.db
-      .update(leadAssignmentRules)
-      .set({ cursor: chosen.index })
-      .where(eq(leadAssignmentRules.id, rule.id))
-    return { userId: chosen.member.userId, ruleId: rule.id }
+    for (const u of fresh) used.set(u, 0)
+    for (const a of assigned) used.set(a.ownerId ?? '', a.n)
+    const entry = { rule, activeIds: new Set(active.map((a) => a.id)), moved: false }
+    locked.set(id, entry)
+    return entry
   }
-  return null
+
+  const pick = async (lead: AssignLead) => {
+    for (const candidate of rules) {
+      if (!ruleMatches(candidate, lead) || !inWorkingHours(candidate.workingHours, now)) continue
+      const entry = await lock(candidate.id)
+      if (!entry) continue
+      const { rule } = entry
+      const eligible = rule.members
+        .map((member, index) => ({ member, index, usedToday: used.get(member.userId) ?? 0 }))
+        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
+      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
+      if (!chosen) continue
+      rule.cursor = chosen.index
+      entry.moved = true
+      used.set(chosen.member.userId, chosen.usedToday + 1)
+      return { userId: chosen.member.userId, ruleId: rule.id }
+    }
+    return null
+  }
+
+  const finish = async () => {
+    for (const entry of locked.values()) {
+      if (!entry?.moved) continue
+      await ctx.db
+        .update(leadAssignmentRules)
+        .set({ cursor: entry.rule.cursor })
+        .where(eq(leadAssignmentRules.id, entry.rule.id))
+      entry.moved = false
+    }
+  }
+  return { pick, finish }
 }

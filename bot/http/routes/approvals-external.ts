@@ -25,14 +25,7 @@ import type { ServiceContext } from '../../domain/context'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema, errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
+import { body, json } from './openapi'
 
 // ---------------------------------------------------------------------------------------------------------
 // The signed API for external systems

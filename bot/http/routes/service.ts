@@ -34,7 +34,7 @@ import type { TicketRow } from '../../domain/service/access'
 import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
-import { body, idParam, ok, sessionRoute } from './openapi'
+import { body, idParam, itemsOf, ok, routeFor } from './openapi'
 import {
   DispatchRuleSchema,
   IntakeCodeSchema,
@@ -44,18 +44,7 @@ import {
   TicketSchema,
 } from './service-schemas'
 
-const route = <
-  M extends Parameters<typeof sessionRoute>[1],
-  P extends string,
-  E extends Parameters<typeof sessionRoute>[4],
->(
-  method: M,
-  path: P,
-  summary: string,
-  extra: E,
-) => sessionRoute('service', method, path, summary, extra)
-
-const items = <T extends z.ZodType>(item: T, name: string) => z.object({ items: z.array(item) }).openapi(name)
+const route = routeFor('service')
 
 const toRule = ({
   tenantId: _t,
@@ -180,7 +169,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
   )
   app.openapi(
     route('get', '/service/rules', 'Dispatch rules in order (service.manage)', {
-      responses: ok(items(DispatchRuleSchema, 'ServiceDispatchRuleList')),
+      responses: ok(itemsOf(DispatchRuleSchema, 'ServiceDispatchRuleList')),
     }),
     async (c) =>
       c.json({ items: (await listDispatchRules({ ctx: apiContext(c) })).map(toRule) }, 200) as never,
@@ -208,7 +197,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
   )
   app.openapi(
     route('get', '/service/codes', 'The service form and device QR codes (service.manage)', {
-      responses: ok(items(IntakeCodeSchema, 'ServiceIntakeCodeList')),
+      responses: ok(itemsOf(IntakeCodeSchema, 'ServiceIntakeCodeList')),
     }),
     async (c) => c.json({ items: await listIntakeCodes({ ctx: apiContext(c) }) }, 200) as never,
   )

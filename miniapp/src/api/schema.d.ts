@@ -1891,6 +1891,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals/flow-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Who will approve, node by node, for the form filled in so far (审批流程预览)
+         * @description Nothing is written. Fields left empty or not yet valid are ignored, so conditions on them take their default branch. `dependsOn` names the fields the flow's conditions test.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approvers?: {
+                            [key: string]: string[];
+                        };
+                        /** @default {} */
+                        form?: {
+                            [key: string]: unknown;
+                        };
+                        templateKey: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the flow for these values */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalFlowPreview"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/instances": {
         parameters: {
             query?: never;
@@ -3143,7 +3240,7 @@ export interface paths {
         put?: never;
         /**
          * Create a template (admin); the flow graph is validated
-         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.
+         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.
          */
         post: {
             parameters: {
@@ -3206,6 +3303,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -3237,6 +3335,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -3277,6 +3376,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -3525,6 +3625,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -3556,6 +3657,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -3596,6 +3698,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -12333,6 +12436,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -12364,6 +12468,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -12404,6 +12509,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -14156,6 +14262,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14249,6 +14356,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14342,6 +14450,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -16138,6 +16247,26 @@ export interface components {
             /** @enum {string} */
             type: "approval.finished";
         };
+        ApprovalFlowPreview: {
+            conditions: {
+                branches: string[];
+                name: string;
+            }[];
+            dependsOn: string[];
+            steps: {
+                approvers: components["schemas"]["ApprovalPerson"][];
+                chooses: boolean;
+                /** @enum {string} */
+                mode: "sequential" | "all" | "any";
+                name: string;
+                nameEn: string | null;
+                nodeId: string;
+                skipped: boolean;
+                toAdmin: boolean;
+                /** @enum {string} */
+                type: "approval" | "cc";
+            }[];
+        };
         ApprovalInstance: {
             businessRef: string | null;
             createdAt: string;
@@ -16156,6 +16285,7 @@ export interface components {
                 min?: number;
                 options?: {
                     label: string;
+                    labelEn?: string;
                     value: string;
                 }[];
                 placeholder?: string;
@@ -16317,6 +16447,7 @@ export interface components {
                      */
                     mode: "sequential" | "all" | "any";
                     name: string;
+                    nameEn?: string;
                     next: string;
                     /** @enum {string} */
                     type: "approval";
@@ -16348,6 +16479,7 @@ export interface components {
                     };
                     id: string;
                     name: string;
+                    nameEn?: string;
                     next: string;
                     /** @enum {string} */
                     type: "cc";
@@ -16388,6 +16520,7 @@ export interface components {
                 min?: number;
                 options?: {
                     label: string;
+                    labelEn?: string;
                     value: string;
                 }[];
                 placeholder?: string;
@@ -17464,9 +17597,9 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval" | "service_ticket";
-            /** @description the mini-app page of the record */
-            link: string;
+            kind: "customer" | "follow_up" | "visit" | "approval" | "lead" | "opportunity" | "instalment" | "payment" | "service_ticket";
+            /** @description the mini-app page of the record (a deal or 回款 opens its customer) */
+            link: string | null;
             subtitle: string | null;
             title: string;
         };
@@ -17475,7 +17608,7 @@ export interface components {
                 key: string;
                 label: string;
                 /** @enum {string} */
-                unit: "count" | "cents" | "percent" | "hours" | "minutes";
+                unit: "count" | "cents" | "percent" | "hours" | "minutes" | "days";
             }[];
             dimension: {
                 key: string;
@@ -17487,6 +17620,7 @@ export interface components {
             }[];
             key: string;
             query: {
+                channelId: string | null;
                 departmentId: string | null;
                 from: string;
                 includeSub: boolean;
