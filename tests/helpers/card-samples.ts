@@ -109,9 +109,6 @@ export async function renderEveryCard(
     attachments: [],
   }
   const customer = { id: records.customerId, name: records.customerName }
-  const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
-  const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
-  const { contract } = await getContract({ ctx, contractId: records.contractId })
   // A real ticket, so the ticket card's link opens a page that exists.
   const ticket = await createTicket({
     ctx,
@@ -123,6 +120,9 @@ export async function renderEveryCard(
       ownerId: null,
     },
   })
+  const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
+  const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
+  const { contract } = await getContract({ ctx, contractId: records.contractId })
   return {
     opportunityCard: opportunityCard(deal.opportunity, stageSet, locale),
     opportunityPickCard: opportunityPickCard('华东', [deal.opportunity], locale),

@@ -137,11 +137,10 @@ export async function getCustomerCard({
       .limit(SALES_RECENT)
       .then((rs) => rs.map((r) => r.sales_payments)),
   ])
-  const [oppDtos, ctrDtos, payDtos, service, labels] = await Promise.all([
+  const [oppDtos, ctrDtos, payDtos, labels, service] = await Promise.all([
     toOpportunityDtos(ctx, oppRows),
     toContractDtos(ctx, ctrRows),
     toPaymentDtos(ctx, payRows),
-    customerService(ctx, row.id),
     userLabels(ctx, [
       row.ownerId,
       ...followRows.map((f) => f.authorId),
@@ -149,6 +148,7 @@ export async function getCustomerCard({
       ...history.map((h) => h.actorId),
       ...collabRows.map((c) => c.userId),
     ]),
+    customerService(ctx, row.id),
   ])
   const contractNumber = new Map(ctrDtos.map((c) => [c.id, c.number]))
   const who = (id: string | null) => (id ? { id, name: labels.get(id)?.name ?? '' } : null)

@@ -45,7 +45,6 @@ import {
 } from './service-schemas'
 
 const route = routeFor('service')
-const items = itemsOf
 
 const toRule = ({
   tenantId: _t,
@@ -170,7 +169,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
   )
   app.openapi(
     route('get', '/service/rules', 'Dispatch rules in order (service.manage)', {
-      responses: ok(items(DispatchRuleSchema, 'ServiceDispatchRuleList')),
+      responses: ok(itemsOf(DispatchRuleSchema, 'ServiceDispatchRuleList')),
     }),
     async (c) =>
       c.json({ items: (await listDispatchRules({ ctx: apiContext(c) })).map(toRule) }, 200) as never,
@@ -198,7 +197,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
   )
   app.openapi(
     route('get', '/service/codes', 'The service form and device QR codes (service.manage)', {
-      responses: ok(items(IntakeCodeSchema, 'ServiceIntakeCodeList')),
+      responses: ok(itemsOf(IntakeCodeSchema, 'ServiceIntakeCodeList')),
     }),
     async (c) => c.json({ items: await listIntakeCodes({ ctx: apiContext(c) }) }, 200) as never,
   )
