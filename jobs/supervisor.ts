@@ -39,7 +39,9 @@ interface Slot {
   restartTimer: ReturnType<typeof setTimeout> | null
 }
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url))
+/** `jobs/worker.ts`, or its compiled twin when `npm start` runs the compiled server (bot/entry/start.mjs). */
+const WORKER_SCRIPT =
+  process.env.FLOWCARD_WORKER_SCRIPT ?? fileURLToPath(new URL('./worker.ts', import.meta.url))
 
 /**
  * Runs the outbox relay and the job workers in child processes so the HTTP server keeps its event loop
