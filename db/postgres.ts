@@ -24,6 +24,8 @@ export interface PostgresOptions {
   max: number
   /** LISTEN needs a direct connection; Hyperdrive does not carry it, so the Workers entry turns it off. */
   listen?: boolean
+  /** Called with the text of every statement sent (benches count statements per operation with it). */
+  onStatement?: (text: string) => void
 }
 
 export function openPostgres(url: string, options: PostgresOptions): Database {
@@ -41,6 +43,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database {
     // failure count is shared by the pool: after a short outage the first request stalled for seconds. Capped
     // at half a second, so service resumes as soon as the database answers.
     backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 0.5),
+    ...(options.onStatement ? { debug: (_conn: number, text: string) => options.onStatement?.(text) } : {}),
   })
   const db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db
   const listenable = options.listen ?? true

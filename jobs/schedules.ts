@@ -7,5 +7,7 @@ export async function declareSchedules(queue: JobQueue): Promise<void> {
   await queue.schedule('crm-pool-scan', 'crm.pool.scan', 3600 * 1000)
   await queue.schedule('sales-overdue-scan', 'sales.payments.overdue_scan', 3600 * 1000)
   await queue.schedule('sales-value-assess', 'sales.customer_value.assess', 24 * 3600 * 1000)
+  await queue.schedule('service-sla-scan', 'service.sla.scan', 3600 * 1000)
   await queue.schedule('sales-stall-scan', 'sales.opportunities.stall_scan', 24 * 3600 * 1000)
+  await queue.schedule('sales-win-refresh', 'sales.opportunities.win_refresh', 24 * 3600 * 1000)
 }

@@ -11,11 +11,12 @@ import type { CardActionHandler, CardActionInput, CardActionResult } from '../ch
 import { addSigner } from '../domain/approvals/add-signer'
 import { approveTask } from '../domain/approvals/approve-task'
 import { listInstances } from '../domain/approvals/list-instances'
+import { previewFlow } from '../domain/approvals/preview-flow'
 import { rejectTask } from '../domain/approvals/reject-task'
 import { resubmitInstance } from '../domain/approvals/resubmit-instance'
 import { returnTask } from '../domain/approvals/return-task'
 import { startInstance } from '../domain/approvals/start-instance'
-import { loadTask, loadTemplateVersion } from '../domain/approvals/store'
+import { loadTask, loadTemplateVersion, type TemplateVersion } from '../domain/approvals/store'
 import { transferTask } from '../domain/approvals/transfer-task'
 import { urgeInstance } from '../domain/approvals/urge-instance'
 import { loadView } from '../domain/approvals/view'
@@ -77,9 +78,12 @@ function decide(kind: 'approve' | 'reject'): CardActionHandler {
   }
 }
 
-async function submit({ ctx, locale, payload, formValues }: CardActionInput): Promise<CardActionResult> {
-  const key = str(payload.tpl)
-  const tv = await loadTemplateVersion(ctx, { key })
+/** The chat form's values as the engine takes them (platform person ids turned into user ids). */
+async function chatForm(
+  ctx: CardActionInput['ctx'],
+  tv: TemplateVersion,
+  formValues: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const ids = new Map<string, string>()
   for (const f of tv.form) {
     if (f.type !== 'user') continue
@@ -87,7 +91,26 @@ async function submit({ ctx, locale, payload, formValues }: CardActionInput): Pr
     const v = Array.isArray(raw) ? str(raw[0]) : str(raw)
     if (v) ids.set(v, await resolveUserId({ ctx, input: { platformId: v } }))
   }
-  const form = chatFormToValues(tv.form, formValues, (id) => ids.get(id) ?? id)
+  return chatFormToValues(tv.form, formValues, (id) => ids.get(id) ?? id)
+}
+
+/** The form card with who will approve for what is typed so far (nothing typed: the default path). */
+export async function startCard(
+  ctx: CardActionInput['ctx'],
+  locale: CardActionInput['locale'],
+  key: string,
+  formValues: Record<string, unknown> = {},
+) {
+  const tv = await loadTemplateVersion(ctx, { key })
+  const form = await chatForm(ctx, tv, formValues)
+  const flow = await previewFlow({ ctx, input: { templateKey: key, form } })
+  return approvalStartCard(tv, locale, flow, formValues)
+}
+
+async function submit({ ctx, locale, payload, formValues }: CardActionInput): Promise<CardActionResult> {
+  const key = str(payload.tpl)
+  const tv = await loadTemplateVersion(ctx, { key })
+  const form = await chatForm(ctx, tv, formValues)
   const view = await startInstance({ ctx, input: { templateKey: key, form } })
   return {
     toast: { kind: 'success', text: t(locale, '已提交', 'Submitted') },
@@ -146,7 +169,10 @@ export const approvalActions: Record<string, CardActionHandler> = {
   'approval.addsign': taskMove('addsign'),
   'approval.submit': submit,
   'approval.form': async ({ ctx, locale, payload }) => ({
-    card: approvalStartCard(await loadTemplateVersion(ctx, { key: str(payload.tpl) }), locale),
+    card: await startCard(ctx, locale, str(payload.tpl)),
+  }),
+  'approval.preview': async ({ ctx, locale, payload, formValues }) => ({
+    card: await startCard(ctx, locale, str(payload.tpl), formValues),
   }),
   'approval.todo': async ({ ctx, locale }) => ({ card: await todoCard(ctx, locale) }),
   'approval.urge': async ({ ctx, locale, payload }) => {

@@ -6,6 +6,7 @@ import { leadActions } from './leads'
 import { noticeActions } from './notices'
 import { reportActions } from './reports'
 import { salesActions } from './sales'
+import { serviceActions } from './service'
 
 export type { CardActionHandler, CardActionInput } from '../chat/model'
 
@@ -22,4 +23,5 @@ export const cardActions: Record<string, CardActionHandler> = {
   ...reportActions,
   ...salesActions,
   ...leadActions,
+  ...serviceActions,
 }

@@ -17,9 +17,9 @@ import { getLeadCardView } from '../domain/leads/get-lead'
 import type { Locale } from '../domain/locale'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
-const first = (v: unknown): string => (Array.isArray(v) ? str(v[0]) : str(v)).trim()
+export const first = (v: unknown): string => (Array.isArray(v) ? str(v[0]) : str(v)).trim()
 
-async function resolveUserId(ctx: ServiceContext, platformId: string): Promise<string> {
+export async function resolveUserId(ctx: ServiceContext, platformId: string): Promise<string> {
   const via = ctx.actor.kind === 'user' ? ctx.actor.via : ''
   const rows = await ctx.db
     .select({ userId: userIdentities.userId, platform: userIdentities.platform })

@@ -1,4 +1,5 @@
 import { t } from '../cards/i18n'
+import { renderView } from '../cards/views'
 import type { CardActionHandler } from '../chat/model'
 import { acknowledgeNotice } from '../domain/notices/acknowledge-notice'
 import { remindNotice } from '../domain/notices/remind-notice'
@@ -13,7 +14,7 @@ export const noticeActions: Record<string, CardActionHandler> = {
     const id = String(payload.n ?? '')
     const result = await acknowledgeNotice({ ctx, input: { id }, via: 'card' })
     return {
-      card: result.card(locale),
+      card: renderView(result.view, locale),
       toast: {
         kind: result.already ? 'info' : 'success',
         text: result.already

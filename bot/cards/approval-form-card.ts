@@ -2,6 +2,7 @@ import type { Card, CardElement, FormInput } from '../chat/model'
 import { SIMPLE_FIELD_TYPES } from '../domain/approvals/engine/form'
 import type { InstanceListItem } from '../domain/approvals/list-instances'
 import type { TemplateSummary } from '../domain/approvals/list-templates'
+import type { FlowPreview } from '../domain/approvals/preview-flow'
 import type { FormField } from '../domain/approvals/schemas'
 import type { TemplateVersion } from '../domain/approvals/store'
 import type { Locale } from '../domain/locale'
@@ -12,13 +13,25 @@ const newPath = (key: string) => `/approvals/new?template=${encodeURIComponent(k
 const tplName = (tv: { name: string; nameEn: string | null }, locale: Locale) =>
   locale === 'en' && tv.nameEn ? tv.nameEn : tv.name
 
+/** A value the person typed in the chat form, kept when the card is redrawn (after 更新审批流程). */
+function typed(values: Record<string, unknown>, name: string): { defaultValue?: string } {
+  const v = values[name]
+  const s = Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(',') : v
+  return typeof s === 'string' && s
+    ? { defaultValue: s }
+    : typeof s === 'number'
+      ? { defaultValue: String(s) }
+      : {}
+}
+
 /** Chat form inputs for a field; date ranges become two date inputs (`<key>__start`, `<key>__end`). */
-function inputsFor(f: FormField, locale: Locale): FormInput[] {
+function inputsFor(f: FormField, locale: Locale, values: Record<string, unknown> = {}): FormInput[] {
   const label = fieldLabel(f, locale)
   const base = {
     label,
     ...(f.required ? { required: true } : {}),
     ...(f.placeholder ? { placeholder: f.placeholder } : {}),
+    ...typed(values, f.key),
   }
   switch (f.type) {
     case 'text':
@@ -33,12 +46,32 @@ function inputsFor(f: FormField, locale: Locale): FormInput[] {
       return [{ ...base, type: 'date', name: f.key }]
     case 'dateRange':
       return [
-        { ...base, type: 'date', name: `${f.key}__start`, label: `${label} · ${t(locale, '开始', 'from')}` },
-        { ...base, type: 'date', name: `${f.key}__end`, label: `${label} · ${t(locale, '结束', 'to')}` },
+        {
+          ...base,
+          type: 'date',
+          name: `${f.key}__start`,
+          label: `${label} · ${t(locale, '开始', 'from')}`,
+          ...typed(values, `${f.key}__start`),
+        },
+        {
+          ...base,
+          type: 'date',
+          name: `${f.key}__end`,
+          label: `${label} · ${t(locale, '结束', 'to')}`,
+          ...typed(values, `${f.key}__end`),
+        },
       ]
     case 'select':
     case 'multiselect':
-      return [{ ...base, type: f.type, name: f.key, options: f.options ?? [] }]
+      return [
+        {
+          ...base,
+          type: f.type,
+          name: f.key,
+          placeholder: f.placeholder ?? t(locale, '请选择', 'Choose'),
+          options: (f.options ?? []).map((o) => ({ value: o.value, label: fieldLabel(o, locale) })),
+        },
+      ]
     case 'user':
       return [{ ...base, type: 'person', name: f.key }]
     default:
@@ -46,12 +79,44 @@ function inputsFor(f: FormField, locale: Locale): FormInput[] {
   }
 }
 
+/** A flow step's name in the reader's language. */
+export const stepName = (s: { name: string; nameEn?: string | null | undefined }, locale: Locale): string =>
+  locale === 'en' && s.nameEn ? s.nameEn : s.name
+
+/** 审批流程 as text: one line per node with who takes it, and what in the form could change it. */
+export function flowPreviewText(flow: FlowPreview, locale: Locale): string {
+  const sep = t(locale, '、', ', ')
+  const lines = flow.steps.map((s, i) => {
+    const names = s.approvers.map((p) => p.name).join(sep)
+    const who =
+      s.chooses && s.approvers.length === 0
+        ? t(locale, '提交时选择', 'chosen when submitting')
+        : s.skipped
+          ? t(locale, '无审批人，跳过', 'nobody, skipped')
+          : s.toAdmin
+            ? t(locale, `管理员 ${names}`, `admin ${names}`)
+            : names
+    const name = stepName(s, locale)
+    return locale === 'en'
+      ? `${i + 1}. ${name} (${s.type === 'cc' ? 'CC' : 'approve'}): ${who}`
+      : `${i + 1}. ${name}（${s.type === 'cc' ? '抄送' : '审批'}）：${who}`
+  })
+  const title = `**${t(locale, '审批流程', 'Approval flow')}**`
+  return [title, ...(lines.length ? lines : [t(locale, '无需审批', 'No approval needed')])].join('\n')
+}
+
 /**
- * The card `发起 请假` answers with: the template's simple fields as a form, submitted by `approval.submit`.
+ * The card `发起 请假` answers with: the template's simple fields as a form, submitted by `approval.submit`,
+ * and who will approve (`flow`, for the values typed so far: `values`, when redrawn by 更新审批流程).
  * When a required field needs the mini-app (attachments, CRM references, chosen approvers), the card
  * opens the mini-app instead.
  */
-export function approvalStartCard(tv: TemplateVersion, locale: Locale): Card {
+export function approvalStartCard(
+  tv: TemplateVersion,
+  locale: Locale,
+  flow?: FlowPreview,
+  values: Record<string, unknown> = {},
+): Card {
   const name = tplName(tv, locale)
   const complex = tv.form.filter((f) => !SIMPLE_FIELD_TYPES.has(f.type))
   const chooses = tv.flow.nodes.some(
@@ -77,24 +142,50 @@ export function approvalStartCard(tv: TemplateVersion, locale: Locale): Card {
           type: 'actions',
           buttons: [{ text: t(locale, '在小程序中填写', 'Fill in the app'), style: 'primary', link }],
         },
+        ...(flow ? [{ type: 'markdown' as const, text: flowPreviewText(flow, locale) }] : []),
       ],
       link,
     }
   }
+  const conditional = flow ? flow.conditions.length > 0 : false
   const elements: CardElement[] = [
     {
       type: 'form',
       name: `start_${tv.key}`,
-      inputs: tv.form.flatMap((f) => inputsFor(f, locale)),
+      inputs: tv.form.flatMap((f) => inputsFor(f, locale, values)),
       buttons: [
         {
           text: t(locale, '提交', 'Submit'),
           style: 'primary',
           action: { a: 'approval.submit', tpl: tv.key, tv: tv.version },
         },
+        ...(conditional
+          ? [
+              {
+                text: t(locale, '按所填更新审批流程', 'Update the flow'),
+                action: { a: 'approval.preview', tpl: tv.key },
+              },
+            ]
+          : []),
       ],
     },
   ]
+  if (flow) {
+    elements.push({ type: 'markdown', text: flowPreviewText(flow, locale) })
+    if (conditional) {
+      const what = flow.conditions
+        .map((c) => (c.branches.length ? `${c.name}（${c.branches.join('、')}）` : c.name))
+        .join('、')
+      elements.push({
+        type: 'note',
+        text: t(
+          locale,
+          `流程随填写内容变化：${what}。填写后点「按所填更新审批流程」查看。`,
+          'The flow depends on what you fill in; fill in the form and tap "Update the flow".',
+        ),
+      })
+    }
+  }
   if (complex.length > 0) {
     // Fields a chat form cannot hold (files, linked records) are named, with a link to finish in the app.
     const names = complex.map((f) => fieldLabel(f, locale)).join(t(locale, '、', ', '))

@@ -7,7 +7,16 @@ import {
   thawApprovalView,
 } from '../domain/approvals/views'
 import { followUpReminderView, poolWarningView } from '../domain/crm/views'
-import { noticeSummaryView } from '../domain/notices/views'
+import {
+  noticeChatView,
+  noticeRecipientView,
+  noticeReminderView,
+  noticeRetractedView,
+  noticeSummaryView,
+  thawNoticeView,
+  thawReceipt,
+} from '../domain/notices/views'
+import { ticketCardView } from '../domain/service/views'
 import { approvalCcCard } from './approval-cc-card'
 import { approvalProgressCard } from './approval-progress-card'
 import { approvalResultCard } from './approval-result-card'
@@ -15,7 +24,9 @@ import { approvalTaskCard } from './approval-task-card'
 import { approvalWebhookFailedCard } from './approval-webhook-card'
 import { poolWarningCard } from './customer-pool-card'
 import { followUpReminderCard } from './customer-reminder-card'
+import { noticeChatCard, noticeRecipientCard, noticeReminderCard, noticeRetractedCard } from './notice-card'
 import { noticeSummaryCard } from './notice-summary-card'
+import { serviceTicketCard } from './service-card'
 import { defineView, type Presenter, viewRenderer } from './view'
 
 /**
@@ -30,6 +41,13 @@ export const presenters: readonly Presenter[] = [
   defineView(approvalWebhookFailedView, (d, locale) => approvalWebhookFailedCard(d, locale)),
   defineView(poolWarningView, (d, locale) => poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale)),
   defineView(noticeSummaryView, (d, locale) => noticeSummaryCard(d.notice, d.counts, locale)),
+  defineView(ticketCardView, (d, locale) => serviceTicketCard(d, locale)),
+  defineView(noticeRecipientView, (d, locale) =>
+    noticeRecipientCard(thawNoticeView(d.notice, locale), locale, thawReceipt(d.receipt)),
+  ),
+  defineView(noticeChatView, (d, locale) => noticeChatCard(thawNoticeView(d.notice, locale), locale)),
+  defineView(noticeReminderView, (d, locale) => noticeReminderCard(thawNoticeView(d.notice, locale), locale)),
+  defineView(noticeRetractedView, (d, locale) => noticeRetractedCard(d, locale)),
   defineView(followUpReminderView, (d, locale) =>
     followUpReminderCard({ ...d, dueAt: new Date(d.dueAt) }, locale),
   ),

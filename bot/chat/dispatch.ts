@@ -9,7 +9,7 @@ import { recordCardCopy } from '../domain/chat/record-card-copy'
 import { recordChat } from '../domain/chat/record-chat'
 import { recordInbound } from '../domain/chat/record-inbound'
 import { sendCard, sendText } from '../domain/chat/send'
-import { type ServiceContext, withTransaction } from '../domain/context'
+import { type ServiceContext, systemContext, userContext, withTransaction } from '../domain/context'
 import { chatMessageOf, DomainError } from '../domain/errors'
 import { type Locale, localeOf } from '../domain/locale'
 import { ensureTenant } from '../domain/org/ensure-tenant'
@@ -99,7 +99,7 @@ async function ensureActor(
 
 /** Fetches one person the directory does not know yet, in the background, ahead of the full sync. */
 async function fetchPersonSoon(deps: DispatchDeps, tenantId: string, openId: string): Promise<void> {
-  await emit(systemContext(deps, tenantId, deps.database.db), {
+  await emit(dispatchContext(deps, tenantId, deps.database.db), {
     topic: APPLY_CONTACT_CHANGE,
     payload: { tenantId, entity: 'user', change: 'updated', externalId: openId, firstContact: true },
   })
@@ -123,7 +123,7 @@ async function handleContactChange(deps: DispatchDeps, event: InboundContactChan
     await requestDirectorySync(deps, event.platform, event.tenantKey)
     return
   }
-  await emit(systemContext(deps, known.tenantId, deps.database.db), {
+  await emit(dispatchContext(deps, known.tenantId, deps.database.db), {
     topic: APPLY_CONTACT_CHANGE,
     payload: {
       tenantId: known.tenantId,
@@ -141,20 +141,14 @@ async function requestDirectorySync(
 ): Promise<void> {
   const { tenantId, created } = await ensureActor(deps, platform, tenantKey)
   if (created) return // a new tenant's sync was queued with it
-  await emit(systemContext(deps, tenantId, deps.database.db), {
+  await emit(dispatchContext(deps, tenantId, deps.database.db), {
     topic: SYNC_DIRECTORY,
     payload: { tenantId },
   })
 }
 
-function systemContext(deps: DispatchDeps, tenantId: string, db: ServiceContext['db']): ServiceContext {
-  return {
-    tenantId,
-    actor: { kind: 'system', reason: 'dispatch' },
-    db,
-    clock: deps.clock,
-    logger: deps.logger,
-  }
+function dispatchContext(deps: DispatchDeps, tenantId: string, db: ServiceContext['db']): ServiceContext {
+  return systemContext({ db, clock: deps.clock, logger: deps.logger }, { tenantId, reason: 'dispatch' })
 }
 
 async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferrals: number): Promise<void> {
@@ -165,7 +159,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   const retryIn = UNKNOWN_SENDER_RETRY_MS[deferrals]
   if (!user && event.platform !== 'devchat' && retryIn !== undefined) {
     // Not in the directory yet: fetch this one person now, and handle the message again shortly.
-    const ctx = systemContext(deps, tenantId, db)
+    const ctx = dispatchContext(deps, tenantId, db)
     await emit(ctx, [
       {
         topic: APPLY_CONTACT_CHANGE,
@@ -186,7 +180,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     return
   }
   await recordInbound({
-    ctx: systemContext(deps, tenantId, db),
+    ctx: dispatchContext(deps, tenantId, db),
     input: {
       platform: event.platform,
       platformMessageId: event.messageId,
@@ -197,7 +191,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   })
   if (user?.status !== 'active') {
     const locale: Locale = looksChinese(event.text) || !event.text ? 'zh-CN' : 'en'
-    await sendText(systemContext(deps, tenantId, db), {
+    await sendText(dispatchContext(deps, tenantId, db), {
       to: { chatId: event.chatId },
       replyTo: event.messageId,
       locale,
@@ -211,13 +205,10 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   }
   const specs = deps.commands ?? defaultCommands
   const parsed = parseCommand(event.text, specs)
-  const ctx: ServiceContext = {
-    tenantId,
-    actor: { kind: 'user', userId: user.id, via: event.platform },
-    db,
-    clock: deps.clock,
-    logger: deps.logger,
-  }
+  const ctx = userContext(
+    { db, clock: deps.clock, logger: deps.logger },
+    { tenantId, userId: user.id, via: event.platform },
+  )
   const userLocale = localeOf(user.locale)
   await withTransaction(ctx, async (_tx, txCtx) => {
     if (parsed.kind === 'command') {
@@ -329,13 +320,10 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
       locale,
     }
   }
-  const ctx: ServiceContext = {
-    tenantId: resolved.tenantId,
-    actor: { kind: 'user', userId: user.id, via: event.platform },
-    db: deps.database.db,
-    clock: deps.clock,
-    logger: deps.logger,
-  }
+  const ctx = userContext(
+    { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+    { tenantId: resolved.tenantId, userId: user.id, via: event.platform },
+  )
   try {
     const result = await withTransaction(ctx, async (_tx, txCtx) => {
       const r = await handler({
@@ -368,7 +356,7 @@ async function handleBotAdded(deps: DispatchDeps, event: InboundBotAdded): Promi
     const op = await resolveActor(deps.database.db, event.platform, event.tenantKey, event.operator.openId)
     if (!op?.user) await fetchPersonSoon(deps, tenantId, event.operator.openId)
   }
-  const ctx = systemContext(deps, tenantId, deps.database.db)
+  const ctx = dispatchContext(deps, tenantId, deps.database.db)
   await recordChat({
     ctx,
     input: {

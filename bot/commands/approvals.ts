@@ -1,8 +1,8 @@
-import { approvalStartCard, approvalTemplatesCard, approvalTodoCard } from '../cards/approval-form-card'
+import { startCard } from '../actions/approvals'
+import { approvalTemplatesCard, approvalTodoCard } from '../cards/approval-form-card'
 import { t } from '../cards/i18n'
 import { listInstances } from '../domain/approvals/list-instances'
 import { findTemplateByWord, listTemplates } from '../domain/approvals/list-templates'
-import { loadTemplateVersion } from '../domain/approvals/store'
 import type { CommandSpec } from './types'
 
 /** `发起 请假` / `new leave`: the template's form as a card; without a name, the list of templates. */
@@ -24,7 +24,7 @@ export const startApprovalCommand: CommandSpec = {
         ),
       }
     }
-    return { card: approvalStartCard(await loadTemplateVersion(ctx, { key: found.key }), locale) }
+    return { card: await startCard(ctx, locale, found.key) }
   },
 }
 

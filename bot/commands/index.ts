@@ -3,8 +3,9 @@ import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
-import { reportCommand, salesCommand } from './reports'
+import { funnelCommand, reportCommand, salesCommand } from './reports'
 import { dealCommand } from './sales'
+import { ticketCommand } from './service'
 import type { CommandSpec } from './types'
 
 export type { CommandInput, CommandReply, CommandSpec } from './types'
@@ -21,9 +22,11 @@ commands.push(
   dealCommand,
   leadCommand,
   channelsCommand,
+  ticketCommand,
   noticesCommand,
   startApprovalCommand,
   todoApprovalsCommand,
   reportCommand,
   salesCommand,
+  funnelCommand,
 )

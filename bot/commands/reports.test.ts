@@ -9,6 +9,12 @@ describe('reportKeyOf', () => {
     expect(reportKeyOf('本月新增客户')).toBe('customers-new')
     expect(reportKeyOf('')).toBeUndefined()
     expect(reportKeyOf('天气')).toBeUndefined()
+    expect(reportKeyOf('漏斗')).toBe('funnel')
+    expect(reportKeyOf('渠道')).toBe('channels')
+    expect(reportKeyOf('回款')).toBe('receivables')
+    expect(reportKeyOf('逾期')).toBe('receivables-ageing')
+    expect(reportKeyOf('输单原因')).toBe('win-loss')
+    expect(reportKeyOf('forecast')).toBe('forecast')
   })
 })
 

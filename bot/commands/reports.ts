@@ -23,6 +23,12 @@ const ALIASES: Record<string, string[]> = {
   activity: ['跟进与拜访', '拜访', '跟进', '行为', 'activity', 'visits', 'follow-ups'],
   approvals: ['审批统计', '审批', 'approvals'],
   achievement: ['目标完成', '目标', '业绩', 'targets', 'achievement', 'sales'],
+  funnel: ['销售漏斗', '漏斗', 'funnel', 'pipeline'],
+  forecast: ['销售预测', '预测', 'forecast'],
+  'receivables-ageing': ['应收账龄', '账龄', '逾期', 'ageing', 'aging', 'overdue'],
+  receivables: ['回款统计', '回款', 'receivables', 'payments', 'collections'],
+  channels: ['渠道转化', '渠道', 'channels', 'channel'],
+  'win-loss': ['赢单/输单分析', '赢输', '输单', '赢单', '原因', 'win-loss', 'win/loss', 'lost'],
 }
 
 export function reportKeyOf(words: string): string | undefined {
@@ -48,7 +54,10 @@ export async function reportCardFor(ctx: ServiceContext, locale: Locale, key: st
 export const reportCommand: CommandSpec = {
   key: 'report',
   names: { 'zh-CN': ['报表', '统计'], en: ['report', 'reports'] },
-  summary: { 'zh-CN': '查看本月报表（新增客户、分布、拜访、审批、目标）', en: "This month's reports" },
+  summary: {
+    'zh-CN': '查看本月报表（新增客户、分布、拜访、审批、目标、漏斗、预测、回款、渠道、赢输）',
+    en: "This month's reports",
+  },
   example: { 'zh-CN': '报表 拜访', en: 'report visits' },
   run: async ({ ctx, locale, args }) => {
     const key = reportKeyOf(args)
@@ -64,4 +73,13 @@ export const salesCommand: CommandSpec = {
   summary: { 'zh-CN': '本月业绩目标与完成情况', en: "This month's targets and results" },
   example: { 'zh-CN': '业绩', en: 'sales' },
   run: async ({ ctx, locale }) => ({ card: await reportCardFor(ctx, locale, 'achievement', 'person') }),
+}
+
+/** 「漏斗」 / `funnel`: this month's sales funnel in the asker's scope. */
+export const funnelCommand: CommandSpec = {
+  key: 'funnel',
+  names: { 'zh-CN': ['漏斗', '销售漏斗'], en: ['funnel'] },
+  summary: { 'zh-CN': '本月销售漏斗（线索→客户→商机→赢单）', en: "This month's sales funnel" },
+  example: { 'zh-CN': '漏斗', en: 'funnel' },
+  run: async ({ ctx, locale }) => ({ card: await reportCardFor(ctx, locale, 'funnel') }),
 }

@@ -34,3 +34,41 @@ function isTx(db: DbOrTx): db is Tx {
 }
 
 export const actorId = (actor: Actor): string | null => (actor.kind === 'user' ? actor.userId : null)
+
+/** The ports a context is built from: what an entry (a request, a tap, a job) holds. */
+export interface ContextPorts {
+  db: DbOrTx
+  clock: Clock
+  logger: Logger
+}
+
+/**
+ * The context of a person acting in a tenant (an API call, a chat message, a card tap, a job that runs as the
+ * person who started it). `via` is how they reached us. The one place a user context is built.
+ */
+export function userContext(
+  ports: ContextPorts,
+  input: { tenantId: string; userId: string; via: Platform | 'miniapp' | 'api' },
+): ServiceContext {
+  return {
+    tenantId: input.tenantId,
+    actor: { kind: 'user', userId: input.userId, via: input.via },
+    db: ports.db,
+    clock: ports.clock,
+    logger: ports.logger,
+  }
+}
+
+/** The context of the system acting in a tenant (jobs, schedules, syncs); `reason` names what for, in audits. */
+export function systemContext(
+  ports: ContextPorts,
+  input: { tenantId: string; reason: string },
+): ServiceContext {
+  return {
+    tenantId: input.tenantId,
+    actor: { kind: 'system', reason: input.reason },
+    db: ports.db,
+    clock: ports.clock,
+    logger: ports.logger,
+  }
+}

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client'
 import type { DirectoryUser, PlatformName } from '../chat/model'
 import type { ChatPlatform, TenantRef } from '../chat/port'
-import type { ServiceContext } from '../domain/context'
+import { type ServiceContext, systemContext } from '../domain/context'
 import { applyDirectoryEntry } from '../domain/org/apply-directory-entry'
 import { ensureTenant } from '../domain/org/ensure-tenant'
 import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
@@ -19,13 +19,8 @@ export interface BootstrapDeps {
   bootstrapAdmins?: readonly string[]
 }
 
-const systemCtx = (deps: BootstrapDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const systemCtx = (deps: BootstrapDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 /**
  * The platform's administrators, or null when it cannot tell (no adapter support, or the app lacks the

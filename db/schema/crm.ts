@@ -162,7 +162,12 @@ export const contacts = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('crm_contacts_customer_idx').on(t.tenantId, t.customerId)],
+  (t) => [
+    index('crm_contacts_customer_idx').on(t.tenantId, t.customerId),
+    // Lead and customer duplicate checks look contacts up by phone and by e-mail (case-insensitive).
+    index('crm_contacts_phone_idx').on(t.tenantId, t.phone),
+    index('crm_contacts_email_idx').on(t.tenantId, sql`lower(${t.email})`),
+  ],
 )
 
 export const followUps = pgTable(
@@ -181,7 +186,11 @@ export const followUps = pgTable(
     reminderSentAt: at(),
     createdAt: createdAt(),
   },
-  (t) => [index('crm_follow_ups_customer_idx').on(t.tenantId, t.customerId, t.createdAt)],
+  (t) => [
+    index('crm_follow_ups_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
+    // Activity reports and targets count follow-ups per author and period.
+    index('crm_follow_ups_author_idx').on(t.tenantId, t.authorId, t.createdAt),
+  ],
 )
 
 export interface PhotoRef {

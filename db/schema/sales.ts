@@ -156,6 +156,10 @@ export const opportunities = pgTable(
     index('sales_opps_owner_idx').on(t.tenantId, t.ownerId, t.updatedAt),
     index('sales_opps_customer_idx').on(t.tenantId, t.customerId),
     index('sales_opps_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
+    // Reports follow a lead to the deals converted from it (funnel, channel conversion).
+    index('sales_opps_lead_idx').on(t.tenantId, t.leadId).where(sql`lead_id is not null`),
+    // Cohorts of deals by creation time (the funnel).
+    index('sales_opps_created_idx').on(t.tenantId, t.createdAt),
   ],
 )
 

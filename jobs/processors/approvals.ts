@@ -9,20 +9,14 @@ import {
 import { ApprovalFinishedEvent, handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/progress'
 import { remindTask } from '../../bot/domain/approvals/remind-task'
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { type JobPayload, PermanentJobError, type Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
 function systemCtx(deps: ProcessorDeps, payload: JobPayload, reason: string): ServiceContext {
   const tenantId = payload.tenantId
   if (typeof tenantId !== 'string') throw new PermanentJobError('payload has no tenantId')
-  return {
-    tenantId,
-    actor: { kind: 'system', reason },
-    db: deps.database.db,
-    clock: deps.clock,
-    logger: deps.logger,
-  }
+  return systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 }
 
 /** Address ranges a webhook may not reach when only public targets are allowed. */

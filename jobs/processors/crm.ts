@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext, userContext } from '../../bot/domain/context'
 import { FOLLOW_UP_REMINDER } from '../../bot/domain/crm/create-follow-up'
 import { runImport } from '../../bot/domain/crm/run-import'
 import { scanPool, tenantsWithPoolWork } from '../../bot/domain/crm/scan-pool'
@@ -17,13 +17,8 @@ const str = (p: JobPayload, k: string): string => {
   return v
 }
 
-const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 /** The pool rules for every tenant with customers near their deadline (or one tenant when named). */
 export function poolScan(deps: ProcessorDeps): Processor {
@@ -51,13 +46,10 @@ export function crmProcessors(deps: ProcessorDeps): Record<string, Processor> {
       const tenantId = str(payload, 'tenantId')
       // Imports run as the person who started them, so their data scope applies.
       await runImport({
-        ctx: {
-          tenantId,
-          actor: { kind: 'user', userId: str(payload, 'userId'), via: 'api' },
-          db: deps.database.db,
-          clock: deps.clock,
-          logger: deps.logger,
-        },
+        ctx: userContext(
+          { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+          { tenantId, userId: str(payload, 'userId'), via: 'api' },
+        ),
         jobId: str(payload, 'jobId'),
       })
     },

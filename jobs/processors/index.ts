@@ -1,6 +1,7 @@
 import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
 import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
+import { parsePayloads } from '../catalogue'
 import type { Processor } from '../queue'
 import { approvalProcessors } from './approvals'
 import { crmProcessors } from './crm'
@@ -10,6 +11,7 @@ import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
 import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
+import { serviceProcessors } from './service'
 import { applyContactChange, SYNC_ALL_DIRECTORIES, syncAllDirectories, syncDirectory } from './sync-directory'
 import type { ProcessorDeps } from './types'
 
@@ -17,18 +19,23 @@ export type { ProcessorDeps } from './types'
 
 /** Every job name this system runs, mapped to its processor. */
 export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
-    'system.housekeeping': housekeeping(deps),
-    [INBOUND_EVENT]: inboundEvent(deps),
-    [SEND_MESSAGE]: sendMessage(deps),
-    [SEND_CARD_UPDATE]: updateCard(deps),
-    [SYNC_DIRECTORY]: syncDirectory(deps),
-    [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
-    [APPLY_CONTACT_CHANGE]: applyContactChange(deps),
-    ...noticeProcessors(deps),
-    ...approvalProcessors(deps),
-    ...crmProcessors(deps),
-    ...salesProcessors(deps),
-    ...leadProcessors(deps),
-  }
+  // Catalogued jobs get their payload parsed before the processor runs (jobs/catalogue.ts).
+  return parsePayloads(
+    {
+      'system.housekeeping': housekeeping(deps),
+      [INBOUND_EVENT]: inboundEvent(deps),
+      [SEND_MESSAGE]: sendMessage(deps),
+      [SEND_CARD_UPDATE]: updateCard(deps),
+      [SYNC_DIRECTORY]: syncDirectory(deps),
+      [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
+      [APPLY_CONTACT_CHANGE]: applyContactChange(deps),
+      ...noticeProcessors(deps),
+      ...approvalProcessors(deps),
+      ...crmProcessors(deps),
+      ...salesProcessors(deps),
+      ...leadProcessors(deps),
+      ...serviceProcessors(deps),
+    },
+    deps.logger,
+  )
 }

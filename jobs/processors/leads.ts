@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { leadCard } from '../../bot/cards/lead-card'
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { LEAD_NOTIFY, LEAD_TIMER, runLeadTimer } from '../../bot/domain/leads'
 import { sendLeadNotice } from '../../bot/domain/leads/send-lead-notice'
 import type { Processor } from '../queue'
@@ -21,13 +21,8 @@ const timerPayload = z.object({
   seq: z.number().int(),
 })
 
-const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 /** Lead cards (rendered at send time) and lead timers (SLA reminder, escalation, recycling). */
 export function leadProcessors(deps: ProcessorDeps): Record<string, Processor> {

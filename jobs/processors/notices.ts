@@ -1,7 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
-import type { ServiceContext } from '../../bot/domain/context'
-import { withTransaction } from '../../bot/domain/context'
+import { type ServiceContext, systemContext, withTransaction } from '../../bot/domain/context'
 import { DomainError } from '../../bot/domain/errors'
 import { loadNotice } from '../../bot/domain/notices/access'
 import {
@@ -40,13 +39,11 @@ const str = (p: JobPayload, key: string): string => {
  * `messages` rows the send processor writes (by card ref), so the send path needs no notice-specific hook.
  */
 export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  const ctxFor = (tenantId: string): ServiceContext => ({
-    tenantId,
-    actor: { kind: 'system', reason: 'notices' },
-    db: deps.database.db,
-    clock: deps.clock,
-    logger: deps.logger,
-  })
+  const ctxFor = (tenantId: string): ServiceContext =>
+    systemContext(
+      { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+      { tenantId, reason: 'notices' },
+    )
   const tenantOf = async (tenantId: string): Promise<TenantRef & { platform: string }> => {
     const [t] = await deps.database.db
       .select({ id: tenants.id, platformTenantKey: tenants.platformTenantKey, platform: tenants.platform })

@@ -1,13 +1,14 @@
 import { and, eq } from 'drizzle-orm'
 import { opportunityCard, paymentOverdueCard } from '../../bot/cards/sales-card'
 import { sendCard } from '../../bot/domain/chat/send'
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import {
   getOpportunity,
   listStageSets,
   OPPORTUNITY_ASSIGNED,
   OPPORTUNITY_SLIPPED,
   OPPORTUNITY_STALLED,
+  refreshWinProbabilities,
   STALL_DAYS,
   scanStalled,
   tenantsWithOpenDeals,
@@ -20,7 +21,7 @@ import {
   scanOverdue,
   tenantsWithOverdue,
 } from '../../bot/domain/payments'
-import { customers, users } from '../../db/schema'
+import { customers, opportunities, users } from '../../db/schema'
 import type { JobPayload, Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
@@ -30,6 +31,8 @@ export const OVERDUE_SCAN = 'sales.payments.overdue_scan'
 export const VALUE_ASSESS = 'sales.customer_value.assess'
 /** Daily: stalled opportunities across tenants. */
 export const STALL_SCAN = 'sales.opportunities.stall_scan'
+/** Nightly: relearn each tenant's win model from its closed deals and reassess open ones. */
+export const WIN_REFRESH = 'sales.opportunities.win_refresh'
 
 const str = (p: JobPayload, k: string): string => {
   const v = p[k]
@@ -37,13 +40,8 @@ const str = (p: JobPayload, k: string): string => {
   return v
 }
 
-const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 async function localeOf(ctx: ServiceContext, userId: string): Promise<'zh-CN' | 'en'> {
   const [u] = await ctx.db
@@ -109,6 +107,19 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
       const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
       const tenants = only ?? (await tenantsWithOpenDeals({ db: deps.database.db, clock: deps.clock }))
       for (const tenantId of tenants) await scanStalled({ ctx: systemCtx(deps, tenantId, STALL_SCAN) })
+    },
+    [WIN_REFRESH]: async (payload) => {
+      const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
+      const tenants =
+        only ??
+        (
+          await deps.database.db
+            .selectDistinct({ id: opportunities.tenantId })
+            .from(opportunities)
+            .where(eq(opportunities.status, 'open'))
+        ).map((r) => r.id)
+      for (const tenantId of tenants)
+        await refreshWinProbabilities({ ctx: systemCtx(deps, tenantId, WIN_REFRESH) })
     },
     [OPPORTUNITY_STALLED]: async (payload) => {
       const ctx = systemCtx(deps, str(payload, 'tenantId'), OPPORTUNITY_STALLED)

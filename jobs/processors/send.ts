@@ -2,8 +2,9 @@ import { and, eq, lt, sql } from 'drizzle-orm'
 import { renderView } from '../../bot/cards/views'
 import type { Card, OutboundMessage, PlatformName, Recipient } from '../../bot/chat/model'
 import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
-import type { CardUpdatePayload, SendMessagePayload } from '../../bot/domain/chat/send'
+import type { SEND_CARD_UPDATE, SEND_MESSAGE, SendMessagePayload } from '../../bot/domain/chat/send'
 import type { View } from '../../bot/domain/chat/view'
+import type { JobPayloadOf } from '../../bot/domain/job-catalogue'
 import type { Locale } from '../../bot/domain/locale'
 import { localeOf } from '../../bot/domain/locale'
 import { newId } from '../../bot/lib/ids'
@@ -69,7 +70,8 @@ async function resolveRecipient(
  */
 export function sendMessage(deps: ProcessorDeps) {
   return async (raw: JobPayload, job: JobInfo): Promise<void> => {
-    const payload = raw as unknown as SendMessagePayload
+    // Parsed against the job catalogue by buildProcessors before it gets here.
+    const payload = raw as JobPayloadOf<typeof SEND_MESSAGE>
     const tenant = await loadTenant(deps, payload.tenantId)
     const idempotencyKey = job.id
     const [already] = await deps.database.db
@@ -165,7 +167,8 @@ export function sendMessage(deps: ProcessorDeps) {
  */
 export function updateCard(deps: ProcessorDeps) {
   return async (raw: JobPayload): Promise<void> => {
-    const payload = raw as unknown as CardUpdatePayload
+    // Parsed against the job catalogue by buildProcessors before it gets here.
+    const payload = raw as JobPayloadOf<typeof SEND_CARD_UPDATE>
     const tenant = await loadTenant(deps, payload.tenantId)
     const content: CardContent = payload.view ? { view: payload.view } : { card: payload.card }
     const state = { version: payload.version, card: content as unknown as Record<string, unknown> }

@@ -2,6 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import { directorySyncStoppedCard } from '../../bot/cards/directory-alert-card'
 import type { DirectoryUser } from '../../bot/chat/model'
 import { sendCard } from '../../bot/domain/chat/send'
+import { systemContext } from '../../bot/domain/context'
 import { ConflictError } from '../../bot/domain/errors'
 import { applyDirectory } from '../../bot/domain/org/apply-directory'
 import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
@@ -69,13 +70,10 @@ export function syncDirectory(deps: ProcessorDeps) {
       id: tenant.id,
       platformTenantKey: tenant.platformTenantKey,
     })
-    const ctx = {
-      tenantId: tenant.id,
-      actor: { kind: 'system' as const, reason: 'directory sync' },
-      db: deps.database.db,
-      clock: deps.clock,
-      logger: deps.logger,
-    }
+    const ctx = systemContext(
+      { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+      { tenantId: tenant.id, reason: 'directory sync' },
+    )
     let result: Awaited<ReturnType<typeof applyDirectory>>
     try {
       result = await applyDirectory({
@@ -136,13 +134,10 @@ export function applyContactChange(deps: ProcessorDeps) {
     if (!deps.platforms.has(tenant.platform))
       throw new PermanentJobError(`no ${tenant.platform} adapter configured in this process`)
     const platform = deps.platforms.get(tenant.platform)
-    const ctx = {
-      tenantId: tenant.id,
-      actor: { kind: 'system' as const, reason: 'contact event' },
-      db: deps.database.db,
-      clock: deps.clock,
-      logger: deps.logger,
-    }
+    const ctx = systemContext(
+      { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+      { tenantId: tenant.id, reason: 'contact event' },
+    )
     const fullSync = async (reason: string) => {
       deps.logger.info({ tenantId, entity, externalId, reason }, 'contact change needs a full sync')
       await emit(ctx, { topic: SYNC_DIRECTORY, payload: { tenantId: tenant.id } })

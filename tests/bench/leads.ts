@@ -9,6 +9,10 @@
  *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads;
  *  - the dedupe check on intake (same person among leads, matching customer) p95.
  * Targets: ≥ 1,000 leads/s, analysis p95 ≤ 50 ms, dedupe p95 ≤ 5 ms.
+ * Prints `BENCH leads <measure> <value> <unit> target <t> baseline <b> ratio <r>` lines, each beside its
+ * baseline: intake against the same endpoint one push at a time (no group commit possible), the analysis
+ * against the naive GROUP BY over the raw leads, the dedupe check against a primary-key lookup (one round
+ * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -25,12 +29,13 @@ import {
   rotateChannelSecret,
 } from '../../bot/domain/leads'
 import { rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
-import { findMatchingCustomer, findSameLead } from '../../bot/domain/leads/find-lead-duplicates'
+import { findMatchingCustomers, findSameLeads } from '../../bot/domain/leads/find-lead-duplicates'
 import { normaliseContact } from '../../bot/domain/leads/normalise'
 import { chinaDay } from '../../bot/domain/leads/rollup'
 import { newId } from '../../bot/lib/ids'
 import { signToken } from '../../bot/lib/session-token'
-import { customers, leadCampaignCosts, leads, outbox } from '../../db/schema'
+import { openPostgres } from '../../db/postgres'
+import { contacts, customers, leadCampaignCosts, leads, outbox } from '../../db/schema'
 import { demoOrg } from '../../db/seed/demo'
 import { seedOrg } from '../../db/seed/org'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
@@ -112,6 +117,16 @@ async function main() {
         }
       })
       await database.db.insert(customers).values(rows)
+      await database.db.insert(contacts).values(
+        rows.map((c, j) => ({
+          id: newId('con'),
+          tenantId: org.tenantId,
+          customerId: c.id,
+          name: `联系人${i + j}`,
+          phone: `185${String(i + j).padStart(8, '0')}`,
+          email: `C${i + j}@Cust.cn`,
+        })),
+      )
     }
     const statuses = ['new', 'contacted', 'qualified', 'converted', 'invalid'] as const
     for (let i = 0; i < N_LEADS; i += BATCH) {
@@ -169,7 +184,14 @@ async function main() {
       },
     })
     const { secret } = await rotateChannelSecret({ ctx, channelId: target.id })
-    const { app } = testApp(database)
+    let statements = 0
+    const counted = openPostgres(bench.url, {
+      max: CONCURRENCY + 4,
+      onStatement: () => {
+        statements++
+      },
+    })
+    const { app } = testApp(counted)
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
@@ -197,19 +219,28 @@ async function main() {
         throw new Error(`intake ${res.status} ${await res.text()}`)
       await res.arrayBuffer()
     }
-    const run = async () => {
-      let next = 0
+    const run = async (from: number, to: number, concurrency: number) => {
+      let next = from
       await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < N_INTAKE) await pushOne(next++)
+        Array.from({ length: concurrency }, async () => {
+          while (next < to) await pushOne(next++)
         }),
       )
     }
+    // Baseline: the same endpoint one push at a time, so every lead has a transaction of its own.
+    const N_SINGLE = Math.min(200, Math.max(20, Math.floor(N_INTAKE / 20)))
+    let s0 = statements
     t0 = performance.now()
-    await run()
+    await run(N_INTAKE, N_INTAKE + N_SINGLE, 1)
+    const singleRate = N_SINGLE / ((performance.now() - t0) / 1000)
+    const singleStatements = (statements - s0) / N_SINGLE
+    s0 = statements
+    t0 = performance.now()
+    await run(0, N_INTAKE, CONCURRENCY)
     const intakeS = (performance.now() - t0) / 1000
+    const batchStatements = (statements - s0) / N_INTAKE
     t0 = performance.now()
-    await run()
+    await run(0, N_INTAKE, CONCURRENCY)
     const redeliverS = (performance.now() - t0) / 1000
     const [made] = await database.db
       .select({ n: count() })
@@ -249,21 +280,33 @@ async function main() {
       }
     }
 
-    // Dedupe check.
+    await counted.close()
+
+    // Dedupe check: what intake runs (the same person among leads, a matching customer or contact), beside
+    // a primary-key lookup (one round trip, the floor of any check).
     const dd: number[] = []
+    const floor: number[] = []
     for (let r = 0; r < RUNS; r++) {
       const c = normaliseContact({
         phone: `139${String((r * 7919) % N_LEADS).padStart(8, '0')}`,
-        email: `x${r}@none.cn`,
+        email: r % 2 ? `x${r}@none.cn` : `c${(r * 31) % Math.max(1, N_CUSTOMERS)}@cust.cn`,
         company: `客户${r * 31}号科技`,
       })
-      const s = performance.now()
+      let s = performance.now()
       await database.db.transaction(async (tx) => {
         const t = { ...ctx, db: tx }
-        await findSameLead(t, c)
-        await findMatchingCustomer(t, c)
+        await findSameLeads(t, [c])
+        await findMatchingCustomers(t, [c])
       })
       dd.push(performance.now() - s)
+      s = performance.now()
+      await database.db.transaction(async (tx) => {
+        await tx
+          .select({ id: leads.id })
+          .from(leads)
+          .where(eq(leads.id, `lea_none_${r}`))
+      })
+      floor.push(performance.now() - s)
     }
     table([
       {
@@ -272,13 +315,27 @@ async function main() {
         target: '≥ 1000',
       },
       { measure: 'redelivery pushes/s (all replays)', value: fmt(N_INTAKE / redeliverS, 0), target: '' },
-      { measure: 'leads created (must equal pushes)', value: made?.n ?? 0, target: N_INTAKE },
-      { measure: 'assignee cards queued', value: cards?.n ?? 0, target: N_INTAKE },
+      { measure: 'leads created (must equal pushes)', value: made?.n ?? 0, target: N_INTAKE + N_SINGLE },
+      { measure: 'assignee cards queued', value: cards?.n ?? 0, target: N_INTAKE + N_SINGLE },
       { measure: 'analysis API p95 ms (rollup)', value: fmt(percentile(api, 95)), target: '≤ 50' },
       { measure: 'raw GROUP BY p95 ms (reference)', value: fmt(percentile(raw, 95)), target: '' },
       { measure: 'dedupe check p95 ms', value: fmt(percentile(dd, 95)), target: '≤ 5' },
+      {
+        measure: 'statements per lead (batched / one at a time)',
+        value: `${fmt(batchStatements)} / ${fmt(singleStatements)}`,
+        target: '',
+      },
     ])
-    if ((made?.n ?? 0) !== N_INTAKE) throw new Error('duplicates or losses across redelivery')
+    const line = (measure: string, value: number, unit: string, target: string, baseline: number) =>
+      console.log(
+        `BENCH leads ${measure} ${fmt(value)} ${unit} target ${target} baseline ${fmt(baseline)} ratio ${fmt(value / baseline, 2)}`,
+      )
+    line('intake_leads_per_s', N_INTAKE / intakeS, 'leads/s', '>=1000', singleRate)
+    line('intake_statements_per_lead', batchStatements, 'statements', 'n/a', singleStatements)
+    line('analysis_p95', percentile(api, 95), 'ms', '<=50', percentile(raw, 95))
+    line('dedupe_p95', percentile(dd, 95), 'ms', '<=5', percentile(floor, 95))
+    if ((made?.n ?? 0) !== N_INTAKE + N_SINGLE || (cards?.n ?? 0) !== N_INTAKE + N_SINGLE)
+      throw new Error('duplicates, losses or missing cards across redelivery')
   } finally {
     await bench.drop()
   }

@@ -1,34 +1,19 @@
-import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
 import { eq } from 'drizzle-orm'
-import { Hono } from 'hono'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountStatic } from '../../bot/entry/static'
-import { parseEnv } from '../../bot/env'
-import { signToken } from '../../bot/lib/session-token'
-import type { Database } from '../../db/client'
 import { notices } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
-import { seedDevchatChats } from '../../db/seed/devchat'
 import { seedNotices } from '../../db/seed/notices'
-import type { SeededOrg } from '../../db/seed/org'
 import { actingAs } from '../helpers/actors'
-import { TEST_SESSION_SECRET } from '../helpers/app'
-import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
-import { cardLinks, presenterNames, renderEveryCard } from '../helpers/card-samples'
+import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
+import { cardLinks, createSalesSamples, presenterNames, renderEveryCard } from '../helpers/card-samples'
 import { dayFromNow, rangeFromNow } from '../helpers/dates'
-import { createTestTenant, openTestDatabase } from '../helpers/db'
-import { type Stack, startStack } from '../helpers/stack'
+import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 
 // The journeys of the first-use review, walked again at phone and desktop sizes, in Chinese and English.
 
 const executablePath = chromiumPath()
-const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
 const PHONE = { width: 390, height: 844 }
 const DESKTOP = { width: 1280, height: 800 }
 type Size = 'phone' | 'desktop'
@@ -41,56 +26,27 @@ const PNG = Buffer.from(
 )
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
 
-let database: Database
-let stack: Stack
-let browser: Browser
-let server: Server | null = null
-let url = ''
-let tenantKey: string
-let org: SeededOrg
+let world: MiniappWorld
 
-async function api<T>(userKey: string, method: string, path: string, body?: unknown): Promise<T> {
-  const userId = org.users[userKey]
-  if (!userId) throw new Error(`no user ${userKey}`)
-  const token = await signToken(TEST_SESSION_SECRET, {
-    k: 'session',
-    t: org.tenantId,
-    u: userId,
-    p: 'devchat',
-    j: `e2e-${Math.random()}`,
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })
-  const res = await stack.app.request(`/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const json = (await res.json()) as T
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`)
-  return json
-}
+const api = <T>(userKey: string, method: string, path: string, body?: unknown) =>
+  world.api<T>(userKey, method, path, body)
 
 /** A browser context signed in through devchat as `as`, at phone or desktop size, in `lang`, opened at `path`. */
-async function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh-CN') {
+function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh-CN') {
   const desktop = size === 'desktop'
-  const context = await browser.newContext({
-    viewport: desktop ? DESKTOP : PHONE,
-    deviceScaleFactor: desktop ? 1 : 2,
-    isMobile: !desktop,
-    hasTouch: !desktop,
-    locale: lang,
-  })
-  await context.addInitScript((l) => localStorage.setItem('flowcard.locale', l), lang)
-  const page = await context.newPage()
-  const res = await fetch(`${url}/devchat/api/login-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: tenantKey, as }),
-  })
-  const { code } = (await res.json()) as { code: string }
-  const sep = path.includes('?') ? '&' : '?'
-  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
-  return { context, page }
+  return openWorldAs(
+    world,
+    as,
+    path,
+    {
+      viewport: desktop ? DESKTOP : PHONE,
+      deviceScaleFactor: desktop ? 1 : 2,
+      isMobile: !desktop,
+      hasTouch: !desktop,
+      locale: lang,
+    },
+    lang,
+  )
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPUT_DIR, `ux-${name}.png`) })
@@ -103,33 +59,18 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
 
 beforeAll(async () => {
   if (!executablePath) return
-  if (!existsSync(distIndex))
-    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
-  database = await openTestDatabase()
-  tenantKey = `e2e-ux-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-  org = await createTestTenant(database, { tenantKey })
-  await seedDevchatChats(database.db, org)
-  await seedApprovalTemplates(database.db, org)
-  await seedNotices(database.db, org)
-  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
-  const outer = new Hono<{ Variables: object }>()
-  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
-  outer.all('*', (c) => stack.app.fetch(c.req.raw))
-  server = await new Promise<Server>((done) => {
-    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
+  world = await startMiniappWorld({
+    executablePath,
+    prefix: 'ux',
+    seed: async (database, org) => {
+      await seedApprovalTemplates(database.db, org)
+      await seedNotices(database.db, org)
+    },
   })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  browser = await launchBrowser(executablePath)
 }, 180_000)
 
 afterAll(async () => {
-  await browser?.close()
-  if (server) {
-    server.closeAllConnections()
-    await new Promise<void>((done) => server?.close(() => done()))
-  }
-  await stack?.close()
-  await database?.close()
+  await world?.close()
 })
 
 interface Instance {
@@ -261,6 +202,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       templateKey: 'leave',
       form: { kind: 'annual', dates: rangeFromNow(18, 2), reason: '回老家办事' },
     })
+    const { database, org } = world
     const [notice] = await database.db
       .select({ id: notices.id })
       .from(notices)
@@ -274,6 +216,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       approvalId: leave.id,
       templateKey: 'expense',
       noticeId: notice.id,
+      ...(await createSalesSamples(ctx, customer.id)),
     }
     const paths = new Set<string>()
     for (const locale of ['zh-CN', 'en'] as const) {
@@ -287,26 +230,28 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
     // The links that were dead ends in the review are among them.
     expect([...paths]).toContain(`/customers/${customer.id}/follow-up`)
     expect([...paths]).toContain('/approvals/new?template=expense')
+    expect([...paths]).toContain(`/deals/${records.opportunityId}`)
+    expect([...paths]).toContain(`/deals/contracts/${records.contractId}`)
 
     for (const size of ['phone', 'desktop'] as const) {
       const { context, page } = await openAs('liuyang', '/', size)
       await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
       for (const path of paths) {
-        await page.goto(`${url}/app${path}`)
+        await page.goto(`${world.url}/app${path}`)
         await page.locator('.page').first().waitFor({ timeout: 10_000 })
         await page.waitForLoadState('networkidle')
         expect(await page.locator('.not-found-page').count(), `${path} shows 页面不存在`).toBe(0)
         expect(new URL(page.url()).pathname, `${path} left the app`).toMatch(/^\/app\//)
       }
       // 写跟进 opens the customer with the follow-up form up; the start card opens its template's form.
-      await page.goto(`${url}/app/customers/${customer.id}/follow-up`)
+      await page.goto(`${world.url}/app/customers/${customer.id}/follow-up`)
       await page.locator('.van-popup textarea').first().waitFor({ timeout: 10_000 })
       await shot(page, `m1-${size}-follow-up`)
-      await page.goto(`${url}/app/approvals/new?template=expense`)
+      await page.goto(`${world.url}/app/approvals/new?template=expense`)
       await page.locator('[data-field="receipts"]').waitFor({ timeout: 10_000 })
       await context.close()
     }
-  })
+  }, 120_000)
 })
 
 describe.skipIf(!executablePath)('finding customers', () => {
@@ -384,7 +329,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
         ['me', '/me', '.page'],
       ]
       for (const [name, path, ready] of pages) {
-        await page.goto(`${url}/app${path}`)
+        await page.goto(`${world.url}/app${path}`)
         await page.locator(ready).first().waitFor({ timeout: 20_000 })
         await page.waitForLoadState('networkidle')
         await expectNoHorizontalOverflow(page)
@@ -392,7 +337,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
       }
 
       // The customer table sorts by a column header, and reverses on a second click.
-      await page.goto(`${url}/app/customers`)
+      await page.goto(`${world.url}/app/customers`)
       const table = page.getByTestId('customers-table')
       await table.waitFor({ timeout: 10_000 })
       const names = () => table.locator('td[data-col="name"]').allTextContents()

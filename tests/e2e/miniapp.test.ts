@@ -1,110 +1,48 @@
-import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountStatic } from '../../bot/entry/static'
-import { parseEnv } from '../../bot/env'
-import { signToken } from '../../bot/lib/session-token'
-import type { Database } from '../../db/client'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
-import { seedDevchatChats } from '../../db/seed/devchat'
 import { seedNotices } from '../../db/seed/notices'
-import type { SeededOrg } from '../../db/seed/org'
-import { TEST_SESSION_SECRET } from '../helpers/app'
-import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
 import { dayFromNow, localDateTimeFromNow, rangeFromNow } from '../helpers/dates'
-import { createTestTenant, openTestDatabase } from '../helpers/db'
-import { type Stack, startStack } from '../helpers/stack'
+import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 
 const executablePath = chromiumPath()
-const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
 /** The customer's geo point (Shanghai, Lujiazui) and the rep's position ~120 m away. */
 const CUSTOMER_POINT = { lat: 31.2397, lng: 121.4998 }
 const REP_POSITION = { latitude: 31.2405, longitude: 121.5007, accuracy: 15 }
 const PHONE = { width: 390, height: 844 }
 
-let database: Database
-let stack: Stack
-let browser: Browser
-let server: Server | null = null
-let url = ''
-let tenantKey: string
-let org: SeededOrg
+let world: MiniappWorld
 let customerId = ''
 let approvalId = ''
 
-async function api<T>(userKey: string, method: string, path: string, body?: unknown): Promise<T> {
-  const userId = org.users[userKey]
-  if (!userId) throw new Error(`no user ${userKey}`)
-  const token = await signToken(TEST_SESSION_SECRET, {
-    k: 'session',
-    t: org.tenantId,
-    u: userId,
-    p: 'devchat',
-    j: `e2e-${Math.random()}`,
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })
-  const res = await stack.app.request(`/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const json = (await res.json()) as T
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`)
-  return json
-}
+const api = <T>(userKey: string, method: string, path: string, body?: unknown) =>
+  world.api<T>(userKey, method, path, body)
 
 /** A phone-sized browser context signed in through devchat as `as`, opened at `path`. */
-async function openAs(as: string, path: string, options: { geolocation?: boolean; desktop?: boolean } = {}) {
-  const context = await browser.newContext({
+const openAs = (as: string, path: string, options: { geolocation?: boolean; desktop?: boolean } = {}) =>
+  openWorldAs(world, as, path, {
     viewport: options.desktop ? { width: 1280, height: 800 } : PHONE,
     deviceScaleFactor: options.desktop ? 1 : 2,
     isMobile: !options.desktop,
     hasTouch: !options.desktop,
-    locale: 'zh-CN',
     ...(options.geolocation ? { geolocation: REP_POSITION, permissions: ['geolocation'] } : {}),
   })
-  if (options.geolocation) await context.grantPermissions(['geolocation'], { origin: url })
-  const page = await context.newPage()
-  const res = await fetch(`${url}/devchat/api/login-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: tenantKey, as }),
-  })
-  const { code } = (await res.json()) as { code: string }
-  const sep = path.includes('?') ? '&' : '?'
-  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
-  return { context, page }
-}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: resolve(OUTPUT_DIR, `miniapp-${name}.png`) })
 
 beforeAll(async () => {
   if (!executablePath) return
-  if (!existsSync(distIndex))
-    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
-  database = await openTestDatabase()
-  tenantKey = `e2e-app-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-  org = await createTestTenant(database, { tenantKey })
-  await seedDevchatChats(database.db, org)
-  await seedApprovalTemplates(database.db, org)
-  await seedNotices(database.db, org)
-  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
-
-  // The stack serves the API and devchat; the built mini-app is served the way production does.
-  const outer = new Hono<{ Variables: object }>()
-  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
-  outer.all('*', (c) => stack.app.fetch(c.req.raw))
-  server = await new Promise<Server>((done) => {
-    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
+  world = await startMiniappWorld({
+    executablePath,
+    prefix: 'app',
+    seed: async (database, org) => {
+      await seedApprovalTemplates(database.db, org)
+      await seedNotices(database.db, org)
+    },
   })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   const customer = await api<{ id: string }>('liuyang', 'POST', '/crm/customers', {
     name: '华东精密机械有限公司',
@@ -139,13 +77,7 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  await browser?.close()
-  if (server) {
-    server.closeAllConnections()
-    await new Promise<void>((done) => server?.close(() => done()))
-  }
-  await stack?.close()
-  await database?.close()
+  await world?.close()
 })
 
 describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
@@ -153,7 +85,6 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   beforeAll(async () => {
     if (!executablePath) return
-    browser = await launchBrowser(executablePath)
     rep = await openAs('liuyang', '/', { geolocation: true })
   })
 
@@ -170,7 +101,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('finds a customer by pinyin initials and opens the card', async () => {
     const { page } = rep
-    await page.goto(`${url}/app/customers`)
+    await page.goto(`${world.url}/app/customers`)
     await page.locator('input[type="search"]').fill('hdjm')
     const hit = page.getByTestId('customer-name').filter({ hasText: '华东精密机械有限公司' })
     // The debounced search narrows the list to the one customer whose initials start with hdjm.
@@ -205,7 +136,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('claims a customer from the pool', async () => {
     const { page } = rep
-    await page.goto(`${url}/app/customers?scope=pool`)
+    await page.goto(`${world.url}/app/customers?scope=pool`)
     const row = page.getByTestId('customer-name').filter({ hasText: '江南纺织有限公司' })
     await row.waitFor({ timeout: 10_000 })
     await row.click()
@@ -219,7 +150,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('checks in with the browser’s location and shows the distance the API computed', async () => {
     const { page } = rep
-    await page.goto(`${url}/app/customers/${customerId}/visit`)
+    await page.goto(`${world.url}/app/customers/${customerId}/visit`)
     await page.getByTestId('coords').waitFor({ timeout: 10_000 })
     expect(await page.getByTestId('coords').textContent()).toContain('31.24050')
     await page.getByTestId('check-in').click()
@@ -279,10 +210,10 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('lists approvals and notices for the rep', async () => {
     const { page } = rep
-    await page.goto(`${url}/app/approvals?box=mine`)
+    await page.goto(`${world.url}/app/approvals?box=mine`)
     await page.getByTestId('approval-title').first().waitFor({ timeout: 10_000 })
     await shot(page, 'approvals-mine')
-    await page.goto(`${url}/app/approvals/new/expense`)
+    await page.goto(`${world.url}/app/approvals/new/expense`)
     const form = page.getByTestId('approval-form')
     await form.waitFor({ timeout: 10_000 })
     // Submitting empty shows the messages next to the fields, rendered from the template's schema.
@@ -300,7 +231,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
       '¥1,280.50',
     )
     await shot(page, 'approval-submitted')
-    await page.goto(`${url}/app/notices`)
+    await page.goto(`${world.url}/app/notices`)
     await page.locator('.notices-page__title').first().waitFor({ timeout: 10_000 })
     await shot(page, 'notices')
     await page.locator('.notices-page__title', { hasText: '春节放假' }).click()
@@ -312,7 +243,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
 
   it('starts a leave request, naming the cover from the org directory', async () => {
     const { page } = rep
-    await page.goto(`${url}/app/approvals/new/leave`)
+    await page.goto(`${world.url}/app/approvals/new/leave`)
     const form = page.getByTestId('approval-form')
     await form.waitFor({ timeout: 10_000 })
     await form.locator('.van-radio', { hasText: '年假' }).click()
@@ -332,7 +263,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
       'GET',
       `/approvals/instances/${id}`,
     )
-    expect(started.form.handover).toBe(org.users.zhangwei)
+    expect(started.form.handover).toBe(world.org.users.zhangwei)
   })
 
   it('lets the manager approve the request', async () => {
@@ -392,7 +323,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await page.locator('.side-nav').waitFor({ timeout: 20_000 })
     await page.getByTestId('approval-status').waitFor({ timeout: 10_000 })
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'miniapp-desktop-approval.png') })
-    await page.goto(`${url}/app/customers/${customerId}`)
+    await page.goto(`${world.url}/app/customers/${customerId}`)
     await page.getByTestId('customer-title').waitFor({ timeout: 10_000 })
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'miniapp-desktop-customer.png') })
     await desk.context.close()

@@ -28,13 +28,21 @@ import { noticeListCard } from '../../bot/cards/notice-list-card'
 import { noticeSummaryCard } from '../../bot/cards/notice-summary-card'
 import { platformUsageWarningCard } from '../../bot/cards/platform-usage-card'
 import { reportCard, reportListCard } from '../../bot/cards/report-card'
+import {
+  opportunityCard,
+  opportunityPickCard,
+  paymentOverdueCard,
+  paymentRecordedCard,
+} from '../../bot/cards/sales-card'
 import type { Card } from '../../bot/chat/model'
 import { commands } from '../../bot/commands'
 import { loadTemplateVersion } from '../../bot/domain/approvals/store'
 import { loadView } from '../../bot/domain/approvals/view'
 import type { ServiceContext } from '../../bot/domain/context'
+import { createContract, getContract } from '../../bot/domain/contracts'
 import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
 import type { Locale } from '../../bot/domain/locale'
+import { createOpportunity, getOpportunity, listStageSets } from '../../bot/domain/opportunities'
 import { listReports, runReport } from '../../bot/domain/reports'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
@@ -45,6 +53,30 @@ export interface CardSampleRecords {
   approvalId: string
   templateKey: string
   noticeId: string
+  /** An open opportunity and a contract of the customer (`createSalesSamples`). */
+  opportunityId: string
+  contractId: string
+}
+
+/** An open opportunity with a line item and a draft contract for `customerId`: what the sales cards link to. */
+export async function createSalesSamples(
+  ctx: ServiceContext,
+  customerId: string,
+): Promise<{ opportunityId: string; contractId: string }> {
+  const opp = await createOpportunity({
+    ctx,
+    input: {
+      name: '华东精密 OA 项目',
+      customerId,
+      items: [{ name: '流程卡 专业版', quantity: 2, unitPriceCents: 3_000_000 }],
+      competitors: ['泛微'],
+    },
+  })
+  const contract = await createContract({
+    ctx,
+    input: { name: '华东精密 OA 合同', customerId, amountCents: 6_000_000 },
+  })
+  return { opportunityId: opp.id, contractId: contract.id }
 }
 
 /**
@@ -75,7 +107,38 @@ export async function renderEveryCard(
     attachments: [],
   }
   const customer = { id: records.customerId, name: records.customerName }
+  const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
+  const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
+  const { contract } = await getContract({ ctx, contractId: records.contractId })
   return {
+    opportunityCard: opportunityCard(deal.opportunity, stageSet, locale),
+    opportunityPickCard: opportunityPickCard('华东', [deal.opportunity], locale),
+    paymentOverdueCard: paymentOverdueCard(
+      {
+        contractId: contract.id,
+        contractNumber: contract.number,
+        contractName: contract.name,
+        customerName: customer.name,
+        instalmentId: 'ins_sample',
+        seq: 1,
+        dueDate: day(at, -3),
+        outstandingCents: contract.amountCents,
+        daysOverdue: 3,
+        ownerName: contract.owner.name,
+        recipients: [],
+      },
+      locale,
+    ),
+    paymentRecordedCard: paymentRecordedCard(
+      {
+        contractNumber: contract.number,
+        customerName: customer.name,
+        amountCents: 1_000_000,
+        outstandingCents: contract.amountCents - 1_000_000,
+        label: '0/1 期',
+      },
+      locale,
+    ),
     approvalCcCard: approvalCcCard(view, locale),
     approvalStartCard: approvalStartCard(tv, locale),
     approvalTemplatesCard: approvalTemplatesCard(
@@ -241,19 +304,11 @@ const day = (at: Date, days: number) =>
   new Date(at.getTime() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10)
 
 /**
- * Presenters whose links lead to mini-app pages that are not built yet: the lead card (`/leads/…`) and the
- * deal, contract and 回款 cards (`/deals/…`). Their pages are the next step of the leads and sales-cycle
- * work; until they exist these cards are left out of the link walk, by name, so the gap stays visible.
+ * Presenters whose links lead to mini-app pages that are not built yet: the lead cards (`/leads/…`). Their
+ * pages are the next step of the leads work; until they exist these cards are left out of the link walk, by
+ * name, so the gap stays visible.
  */
-export const PRESENTERS_WITHOUT_PAGES = new Set([
-  'leadCard',
-  'leadConfirmCard',
-  'channelsCard',
-  'paymentOverdueCard',
-  'paymentRecordedCard',
-  'opportunityCard',
-  'opportunityPickCard',
-])
+export const PRESENTERS_WITHOUT_PAGES = new Set(['leadCard', 'leadConfirmCard', 'channelsCard'])
 
 /** Names of the card presenters `bot/cards/` exports (functions named `…Card`), to prove none is missed. */
 export async function presenterNames(): Promise<string[]> {

@@ -8,7 +8,7 @@ import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { seedNotices } from '../../db/seed/notices'
 import type { SeededOrg } from '../../db/seed/org'
 import { actingAs } from '../helpers/actors'
-import { type CardSampleRecords, renderEveryCard } from '../helpers/card-samples'
+import { type CardSampleRecords, createSalesSamples, renderEveryCard } from '../helpers/card-samples'
 import { dayFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 
@@ -49,6 +49,7 @@ beforeAll(async () => {
     approvalId: view.instance.id,
     templateKey: 'expense',
     noticeId: notice.id,
+    ...(await createSalesSamples(ctx, customer.id)),
   }
 })
 afterAll(async () => database?.close())

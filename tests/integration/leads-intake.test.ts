@@ -1,9 +1,10 @@
-import { and, count, eq } from 'drizzle-orm'
+import { and, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signPayload } from '../../bot/domain/approvals/external/signature'
 import {
   createAssignmentRule,
   createCampaign,
+  createChannel,
   LEAD_NOTIFY,
   listChannels,
   rotateChannelSecret,
@@ -113,6 +114,57 @@ describe('signed intake webhook', () => {
     expect(await again.json()).toEqual({ outcome: 'replay', leadId: first.leadId })
     const touches = await database.db.select().from(leadTouches).where(eq(leadTouches.leadId, first.leadId))
     expect(touches).toHaveLength(1)
+  })
+
+  it('keeps one lead per person and one card per lead when pushes race and are redelivered', async () => {
+    const made = await createChannel({ ctx: admin(), input: { name: '并发渠道' } })
+    const c = (await listChannels({ ctx: admin() })).find((x) => x.id === made.id)
+    if (!c) throw new Error('channel')
+    const { secret } = await rotateChannelSecret({ ctx: admin(), channelId: c.id })
+    const reps = [org.users.liuyang ?? '', org.users.chenjing ?? '', org.users.yangfan ?? '']
+    await createAssignmentRule({
+      ctx: admin(),
+      input: {
+        name: '并发',
+        match: { channelIds: [c.id] },
+        members: reps.map((userId) => ({ userId, capacity: 3000 })),
+      },
+    })
+    // 40 source records: 30 people, and 10 of them pushed again under another source id.
+    const pushes = Array.from({ length: 40 }, (_, i) => ({
+      sourceLeadId: `race-${i}`,
+      name: `并发${i}`,
+      phone: `1770000${String(i % 30).padStart(4, '0')}`,
+    }))
+    const send = () => Promise.all(pushes.map((p) => push(c.intakeKey, secret, p)))
+    const answers = [...(await send()), ...(await Promise.all([send(), send()])).flat()]
+    const outcomes = await Promise.all(
+      answers.map(async (r) => ((await r.json()) as { outcome: string }).outcome),
+    )
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(30)
+    expect(outcomes.filter((o) => o === 'touch')).toHaveLength(10)
+    expect(outcomes.filter((o) => o === 'replay')).toHaveLength(80)
+    const rows = await database.db.select().from(leads).where(eq(leads.channelId, c.id))
+    expect(rows).toHaveLength(30)
+    expect(new Set(rows.map((r) => r.phone)).size).toBe(30)
+    const perRep = reps.map((u) => rows.filter((r) => r.ownerId === u).length)
+    expect(perRep).toEqual([10, 10, 10])
+    expect(rows.every((r) => r.slaState === 'pending' && r.assignedBy === 'rule')).toBe(true)
+    const touches = await database.db.select().from(leadTouches).where(eq(leadTouches.channelId, c.id))
+    expect(touches).toHaveLength(40)
+    const cards = await database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+    const ids = new Set(rows.map((r) => r.id))
+    const mine = cards.filter((o) => ids.has(String(o.payload.leadId)))
+    expect(mine).toHaveLength(30)
+    expect(new Set(mine.map((o) => o.payload.leadId)).size).toBe(30)
+    const [daily] = await database.db
+      .select({ n: sql<number>`sum(${leadDaily.leads})::int` })
+      .from(leadDaily)
+      .where(eq(leadDaily.channelId, c.id))
+    expect(daily?.n).toBe(30)
   })
 
   it('maps a 腾讯广告 lead clue and discards an ad-preview clue as counted spam', async () => {

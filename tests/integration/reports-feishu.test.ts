@@ -87,6 +87,18 @@ describe('reports in chat through signed Feishu callbacks', () => {
     expect(links).toContain('r=customers-new')
   })
 
+  it('「漏斗」 answers with the funnel card: steps in order as a chart inside the card', async () => {
+    const card = await ask('lisi', '漏斗')
+    const text = JSON.stringify(card)
+    expect(text).toContain('销售漏斗')
+    const chart = card.body.elements.find((e) => e.tag === 'chart') as
+      | { chart_spec: { data: { values: Array<{ label: string }> } } }
+      | undefined
+    const labels = chart?.chart_spec.data.values.map((v) => v.label) ?? []
+    expect(labels.slice(0, 3)).toEqual(['线索', '转为客户', '初步接洽'])
+    expect(decodeURIComponent(text)).toContain('r=funnel')
+  })
+
   it('`报表` alone lists the reports as buttons', async () => {
     const card = await ask('lisi', '报表')
     const text = JSON.stringify(card)

@@ -4,8 +4,9 @@ import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ConflictError, InvalidInputError } from '../errors'
 import { validateFlow } from './engine/flow'
+import { checkApproversResolvable } from './engine/publish-check'
 import { type TemplateDefinition, type TemplateDefinitionInput, TemplateDefinitionSchema } from './schemas'
-import { requireApprovalAdmin } from './store'
+import { loadPublishOrg, requireApprovalAdmin } from './store'
 
 /** Validates a definition: zod shape, unique field keys, options on selects, a flow that can complete. */
 export function checkDefinition(input: TemplateDefinitionInput): TemplateDefinition {
@@ -36,6 +37,7 @@ export async function createTemplate({
   const def = checkDefinition(input)
   return withTransaction(ctx, async (_tx, c) => {
     await requireApprovalAdmin(c)
+    checkApproversResolvable(def.flow, await loadPublishOrg(c))
     const id = newId('apt')
     const inserted = await c.db
       .insert(approvalTemplates)

@@ -34,7 +34,13 @@ export const FormFieldSchema = z.object({
   required: z.boolean().optional(),
   /** Options of select / multiselect. */
   options: z
-    .array(z.object({ value: z.string().min(1).max(60), label: z.string().min(1).max(60) }))
+    .array(
+      z.object({
+        value: z.string().min(1).max(60),
+        label: z.string().min(1).max(60),
+        labelEn: z.string().max(60).optional(),
+      }),
+    )
     .optional(),
   min: z.number().optional(),
   max: z.number().optional(),
@@ -84,6 +90,7 @@ export const FlowNodeSchema = z.discriminatedUnion('type', [
     id: nodeId,
     type: z.literal('approval'),
     name: z.string().min(1).max(40),
+    nameEn: z.string().max(60).optional(),
     approvers: ApproverSpecSchema,
     mode: z.enum(['sequential', 'all', 'any']).default('any'),
     /** When nobody resolves: pass the node, or hand it to the template admin. */
@@ -94,6 +101,7 @@ export const FlowNodeSchema = z.discriminatedUnion('type', [
     id: nodeId,
     type: z.literal('cc'),
     name: z.string().min(1).max(40),
+    nameEn: z.string().max(60).optional(),
     approvers: ApproverSpecSchema,
     next: nodeId,
   }),

@@ -14,6 +14,7 @@ import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { grants, requirePermission } from '../org/permissions'
 import type { OrgSnapshot } from './engine/approvers'
+import type { PublishOrg } from './engine/publish-check'
 import {
   type FlowGraph,
   FlowGraphSchema,
@@ -147,6 +148,15 @@ export async function loadOrgSnapshot(ctx: ServiceContext): Promise<OrgSnapshot>
     departments: new Map(deptRows.map((d) => [d.id, d])),
     roleMembers,
   }
+}
+
+/** The org as a publish check reads it: the approver snapshot and every role key of the tenant. */
+export async function loadPublishOrg(ctx: ServiceContext): Promise<PublishOrg> {
+  const [snapshot, roleRows] = await Promise.all([
+    loadOrgSnapshot(ctx),
+    ctx.db.select({ key: roles.key }).from(roles).where(eq(roles.tenantId, ctx.tenantId)),
+  ])
+  return { ...snapshot, roleKeys: new Set(roleRows.map((r) => r.key)) }
 }
 
 /** The initiator's department paths and role keys, for conditions. */

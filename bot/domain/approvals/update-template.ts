@@ -5,8 +5,9 @@ import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors'
 import { checkDefinition } from './create-template'
+import { checkApproversResolvable } from './engine/publish-check'
 import type { TemplateDefinitionInput } from './schemas'
-import { requireApprovalAdmin } from './store'
+import { loadPublishOrg, requireApprovalAdmin } from './store'
 
 /**
  * Publishes a new version of a template (admins only). Running instances keep the version they started
@@ -29,6 +30,7 @@ export async function updateTemplate({
   if (def.key !== input.key) throw new InvalidInputError('key', 'the key of a template cannot change')
   return withTransaction(ctx, async (_tx, c) => {
     await requireApprovalAdmin(c)
+    checkApproversResolvable(def.flow, await loadPublishOrg(c))
     const [row] = await c.db
       .update(approvalTemplates)
       .set({

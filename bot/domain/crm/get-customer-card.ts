@@ -63,81 +63,90 @@ export async function getCustomerCard({
   const access = await loadCrmAccess(ctx)
   const row = await requireCustomer(ctx, access, customerId)
   const t = ctx.tenantId
-  const [contactRows, followRows, visitRows, history, collabRows, relations, approvals, oppRows, ctrRows] =
-    await Promise.all([
-      ctx.db
-        .select()
-        .from(contacts)
-        .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, row.id)))
-        .orderBy(desc(contacts.isPrimary), contacts.createdAt)
-        .limit(200),
-      ctx.db
-        .select()
-        .from(followUps)
-        .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, row.id)))
-        .orderBy(desc(followUps.createdAt))
-        .limit(RECENT),
-      ctx.db
-        .select()
-        .from(visits)
-        .where(and(eq(visits.tenantId, t), eq(visits.customerId, row.id)))
-        .orderBy(desc(visits.createdAt))
-        .limit(RECENT),
-      ctx.db
-        .select()
-        .from(fieldHistory)
-        .where(
-          and(
-            eq(fieldHistory.tenantId, t),
-            eq(fieldHistory.entityType, 'customer'),
-            eq(fieldHistory.entityId, row.id),
-          ),
-        )
-        .orderBy(desc(fieldHistory.at))
-        .limit(RECENT),
-      ctx.db
-        .select({ userId: customerCollaborators.userId })
-        .from(customerCollaborators)
-        .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
-      getRelationGraph({ ctx, customerId: row.id, depth: 2, access }),
-      listApprovalsForRecord(ctx, 'customer', row.id),
-      ctx.db
-        .select()
-        .from(opportunities)
-        .where(and(visibleOpportunities(ctx, access), eq(opportunities.customerId, row.id)))
-        .orderBy(desc(opportunities.updatedAt))
-        .limit(SALES_RECENT),
-      ctx.db
-        .select()
-        .from(contracts)
-        .where(and(visibleContracts(ctx, access), eq(contracts.customerId, row.id)))
-        .orderBy(desc(contracts.createdAt))
-        .limit(SALES_RECENT),
-    ])
-  // Payments only of the contracts the caller may see.
-  const payRows = ctrRows.length
-    ? await ctx.db
-        .select()
-        .from(payments)
-        .innerJoin(contracts, eq(contracts.id, payments.contractId))
-        .where(and(eq(payments.tenantId, t), eq(payments.customerId, row.id), visibleContracts(ctx, access)))
-        .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
-        .limit(SALES_RECENT)
-        .then((rs) => rs.map((r) => r.sales_payments))
-    : []
-  const [oppDtos, ctrDtos, payDtos] = await Promise.all([
+  // One round of parallel reads, then one of names: the card's latency is its number of sequential rounds.
+  const [
+    contactRows,
+    followRows,
+    visitRows,
+    history,
+    collabRows,
+    relations,
+    approvals,
+    oppRows,
+    ctrRows,
+    payRows,
+  ] = await Promise.all([
+    ctx.db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, row.id)))
+      .orderBy(desc(contacts.isPrimary), contacts.createdAt)
+      .limit(200),
+    ctx.db
+      .select()
+      .from(followUps)
+      .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, row.id)))
+      .orderBy(desc(followUps.createdAt))
+      .limit(RECENT),
+    ctx.db
+      .select()
+      .from(visits)
+      .where(and(eq(visits.tenantId, t), eq(visits.customerId, row.id)))
+      .orderBy(desc(visits.createdAt))
+      .limit(RECENT),
+    ctx.db
+      .select()
+      .from(fieldHistory)
+      .where(
+        and(
+          eq(fieldHistory.tenantId, t),
+          eq(fieldHistory.entityType, 'customer'),
+          eq(fieldHistory.entityId, row.id),
+        ),
+      )
+      .orderBy(desc(fieldHistory.at))
+      .limit(RECENT),
+    ctx.db
+      .select({ userId: customerCollaborators.userId })
+      .from(customerCollaborators)
+      .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
+    getRelationGraph({ ctx, customerId: row.id, depth: 2, access, root: row }),
+    listApprovalsForRecord(ctx, 'customer', row.id),
+    ctx.db
+      .select()
+      .from(opportunities)
+      .where(and(visibleOpportunities(ctx, access), eq(opportunities.customerId, row.id)))
+      .orderBy(desc(opportunities.updatedAt))
+      .limit(SALES_RECENT),
+    ctx.db
+      .select()
+      .from(contracts)
+      .where(and(visibleContracts(ctx, access), eq(contracts.customerId, row.id)))
+      .orderBy(desc(contracts.createdAt))
+      .limit(SALES_RECENT),
+    // Payments only of the contracts the caller may see.
+    ctx.db
+      .select()
+      .from(payments)
+      .innerJoin(contracts, eq(contracts.id, payments.contractId))
+      .where(and(eq(payments.tenantId, t), eq(payments.customerId, row.id), visibleContracts(ctx, access)))
+      .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
+      .limit(SALES_RECENT)
+      .then((rs) => rs.map((r) => r.sales_payments)),
+  ])
+  const [oppDtos, ctrDtos, payDtos, labels] = await Promise.all([
     toOpportunityDtos(ctx, oppRows),
     toContractDtos(ctx, ctrRows),
     toPaymentDtos(ctx, payRows),
+    userLabels(ctx, [
+      row.ownerId,
+      ...followRows.map((f) => f.authorId),
+      ...visitRows.map((v) => v.userId),
+      ...history.map((h) => h.actorId),
+      ...collabRows.map((c) => c.userId),
+    ]),
   ])
   const contractNumber = new Map(ctrDtos.map((c) => [c.id, c.number]))
-  const labels = await userLabels(ctx, [
-    row.ownerId,
-    ...followRows.map((f) => f.authorId),
-    ...visitRows.map((v) => v.userId),
-    ...history.map((h) => h.actorId),
-    ...collabRows.map((c) => c.userId),
-  ])
   const who = (id: string | null) => (id ? { id, name: labels.get(id)?.name ?? '' } : null)
   const timeline: TimelineEntry[] = [
     ...followRows.map((f) => ({

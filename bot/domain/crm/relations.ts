@@ -70,14 +70,17 @@ export async function getRelationGraph({
   customerId,
   depth = 2,
   access: given,
+  root: checked,
 }: {
   ctx: ServiceContext
   customerId: string
   depth?: number
   access?: CrmAccess
+  /** The customer, already read through the caller's scope (the customer card has it): one read less. */
+  root?: { id: string; name: string }
 }): Promise<RelationGraph> {
   const access = given ?? (await loadCrmAccess(ctx))
-  const root = await requireCustomer(ctx, access, customerId)
+  const root = checked && checked.id === customerId ? checked : await requireCustomer(ctx, access, customerId)
   const levels = new Map<string, number>([[root.id, 0]])
   const edges = new Map<string, RelationEdge>()
   let frontier = [root.id]
@@ -108,10 +111,14 @@ export async function getRelationGraph({
     frontier = next
   }
   const ids = [...levels.keys()]
-  const visible = await ctx.db
-    .select({ id: customers.id, name: customers.name })
-    .from(customers)
-    .where(and(inArray(customers.id, ids), visibleCustomers(ctx, access)))
+  // No relations (most customers): the root alone, already known to be visible.
+  const visible =
+    ids.length === 1
+      ? [{ id: root.id, name: root.name }]
+      : await ctx.db
+          .select({ id: customers.id, name: customers.name })
+          .from(customers)
+          .where(and(inArray(customers.id, ids), visibleCustomers(ctx, access)))
   const shown = new Map(visible.map((v) => [v.id, v.name]))
   return {
     root: root.id,

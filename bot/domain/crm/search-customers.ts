@@ -70,6 +70,23 @@ const fromRaw = (r: RawHit): HitRow => ({
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/**
+ * Ids of the tenant's customers whose name (or pinyin, short name, phone, contact) contains `raw`, as a
+ * sub-select for `customer_id in (…)`: on the search indexes (name prefix, trigrams from 3 characters,
+ * 1-2 character grams below), never a scan of every name. Empty when `raw` normalises to nothing.
+ */
+export function customerIdsMatching(tenantId: string, raw: string): SQL {
+  const q = normaliseSearch(raw)
+  const len = [...q].length
+  if (len === 0) return sql`(select ${customers.id} from ${customers} where false)`
+  const text =
+    len <= 2
+      ? sql`${customers.searchGrams} @> array[${q}]::text[]`
+      : sql`${customers.searchText} like ${`%${escapeLike(q)}%`}`
+  return sql`(select ${customers.id} from ${customers} where ${customers.tenantId} = ${tenantId}
+    and (${customers.nameNorm} like ${`${escapeLike(q)}%`} or ${text}))`
+}
+
 const hitColumns = {
   id: customers.id,
   name: customers.name,

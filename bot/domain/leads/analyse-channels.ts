@@ -172,12 +172,15 @@ export async function analyseChannels({
   if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
     throw new InvalidInputError('to', 'at most 800 days per analysis')
   const access = await loadLeadAccess(ctx)
-  const [counts, raw, channels, campaigns, costs, trend] = await Promise.all([
+  const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
+  const [counts, medianRows, channels, campaigns, costs, trend] = await Promise.all([
     rollupCounts(ctx, access, d),
+    // Medians per row and for the total in one scan of the period's leads (grouping sets).
     ctx.db
       .select({
+        total: sql<number>`grouping(${leads.channelId})`,
         channelId: leads.channelId,
-        campaignId: d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`,
+        campaignId: campaignExpr,
         medianContactSeconds: sql<
           number | null
         >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
@@ -193,9 +196,9 @@ export async function analyseChannels({
         ),
       )
       .groupBy(
-        ...(d.by === 'campaign'
-          ? [leads.channelId, sql`coalesce(${leads.campaignId}, '')`]
-          : [leads.channelId]),
+        d.by === 'campaign'
+          ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
+          : sql`grouping sets ((${leads.channelId}), ())`,
       ),
     ctx.db
       .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
@@ -260,6 +263,8 @@ export async function analyseChannels({
     cost.set(k, (cost.get(k) ?? 0) + share)
     totalCost = (totalCost ?? 0) + share
   }
+  const raw = medianRows.filter((r) => Number(r.total) === 0)
+  const allMedian = medianRows.find((r) => Number(r.total) === 1)
   const medians = new Map(raw.map((r) => [keyOf(r, d.by), r]))
   const drillBase: Record<string, string> = {
     from: d.from,
@@ -316,17 +321,6 @@ export async function analyseChannels({
     )
   const sum = { ...EMPTY }
   for (const r of rows) for (const k of Object.keys(EMPTY) as Array<keyof Counts>) sum[k] += r[k]
-  const [allMedian] = await ctx.db
-    .select({
-      medianContactSeconds: sql<
-        number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
-      medianConvertSeconds: sql<
-        number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
-    })
-    .from(leads)
-    .where(and(...rawConds(ctx, access, d)))
   const total = build(
     { channelId: d.channelId ?? '', campaignId: d.campaignId ?? '' },
     sum,

@@ -1,24 +1,10 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm'
-import {
-  type AssignmentMember,
-  leadAssignmentRules,
-  leads,
-  users,
-  type WorkingHours,
-} from '../../../db/schema'
+import { leadAssignmentRules, leads, users } from '../../../db/schema'
+import { chooseMember, containsAny, dailyQuota, inWorkingHours } from '../assignment/engine'
 import type { ServiceContext } from '../context'
 import { chinaDay, chinaDayStart } from './rollup'
 
 export type RuleRow = typeof leadAssignmentRules.$inferSelect
-
-/** Daily quota of a member (Odoo's model): a thirtieth of the monthly capacity, at least one. */
-export const dailyQuota = (m: AssignmentMember): number => Math.max(1, Math.round(m.capacity / 30))
-
-const contains = (hay: string | null | undefined, needles: string[]): boolean => {
-  if (!hay) return false
-  const h = hay.toLowerCase()
-  return needles.some((n) => h.includes(n.toLowerCase()))
-}
 
 /** Whether a rule's conditions hold for the lead (empty lists match everything). */
 export function ruleMatches(
@@ -27,20 +13,12 @@ export function ruleMatches(
 ): boolean {
   const m = rule.match
   if (m.channelIds?.length && !m.channelIds.includes(lead.channelId)) return false
-  if (m.regions?.length && !contains(lead.region, m.regions)) return false
-  if (m.products?.length && !contains(lead.productInterest, m.products)) return false
+  if (m.regions?.length && !containsAny(lead.region, m.regions)) return false
+  if (m.products?.length && !containsAny(lead.productInterest, m.products)) return false
   return true
 }
 
-/** Whether `now` is inside the working hours (China time); no hours = always. */
-export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
-  if (!hours) return true
-  const local = new Date(now.getTime() + 8 * 3_600_000)
-  const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay()
-  if (!hours.days.includes(weekday)) return false
-  const hm = `${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`
-  return hm >= hours.start && hm < hours.end
-}
+type AssignLead = { channelId: string; region?: string | null; productInterest?: string | null }
 
 /**
  * Picks the owner of a new lead by the tenant's assignment rules, in order: the first rule whose conditions
@@ -51,8 +29,29 @@ export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
  */
 export async function pickAssignee(
   ctx: ServiceContext,
-  lead: { channelId: string; region?: string | null; productInterest?: string | null },
+  lead: AssignLead,
 ): Promise<{ userId: string; ruleId: string } | null> {
+  const assigner = await createAssigner(ctx)
+  const owner = await assigner.pick(lead)
+  await assigner.finish()
+  return owner
+}
+
+interface LockedRule {
+  rule: RuleRow
+  activeIds: Set<string>
+  moved: boolean
+}
+
+/**
+ * {@link pickAssignee} for many leads in one transaction (a batch intake): the rules are read once, a rule
+ * is locked and its members' usage today counted the first time a lead needs it, and every pick after that
+ * is made in memory as if the leads came one after another; `finish` stores the round-robin cursors.
+ */
+export async function createAssigner(ctx: ServiceContext): Promise<{
+  pick(lead: AssignLead): Promise<{ userId: string; ruleId: string } | null>
+  finish(): Promise<void>
+}> {
   const now = ctx.clock.now()
   const rules = await ctx.db
     .select({
@@ -63,58 +62,78 @@ export async function pickAssignee(
     .from(leadAssignmentRules)
     .where(and(eq(leadAssignmentRules.tenantId, ctx.tenantId), eq(leadAssignmentRules.active, true)))
     .orderBy(leadAssignmentRules.position, leadAssignmentRules.createdAt)
-  for (const candidate of rules) {
-    if (!ruleMatches(candidate, lead) || !inWorkingHours(candidate.workingHours, now)) continue
+  const locked = new Map<string, LockedRule | null>()
+  /** Leads assigned by a rule today, per member (across rules, like the quota). */
+  const used = new Map<string, number>()
+
+  const lock = async (id: string): Promise<LockedRule | null> => {
+    if (locked.has(id)) return locked.get(id) ?? null
     const [rule] = await ctx.db
       .select()
       .from(leadAssignmentRules)
-      .where(eq(leadAssignmentRules.id, candidate.id))
+      .where(eq(leadAssignmentRules.id, id))
       .for('update')
-    if (!rule || rule.members.length === 0) continue
+    if (!rule || rule.members.length === 0) {
+      locked.set(id, null)
+      return null
+    }
     const ids = rule.members.map((m) => m.userId)
+    const fresh = ids.filter((u) => !used.has(u))
     const [active, assigned] = await Promise.all([
       ctx.db
         .select({ id: users.id })
         .from(users)
         .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids), eq(users.status, 'active'))),
-      ctx.db
-        .select({ ownerId: leads.ownerId, n: count() })
-        .from(leads)
-        .where(
-          and(
-            eq(leads.tenantId, ctx.tenantId),
-            inArray(leads.ownerId, ids),
-            eq(leads.assignedBy, 'rule'),
-            gte(leads.assignedAt, chinaDayStart(chinaDay(now))),
-          ),
-        )
-        .groupBy(leads.ownerId),
+      fresh.length === 0
+        ? []
+        : ctx.db
+            .select({ ownerId: leads.ownerId, n: count() })
+            .from(leads)
+            .where(
+              and(
+                eq(leads.tenantId, ctx.tenantId),
+                inArray(leads.ownerId, fresh),
+                eq(leads.assignedBy, 'rule'),
+                gte(leads.assignedAt, chinaDayStart(chinaDay(now))),
+              ),
+            )
+            .groupBy(leads.ownerId),
     ])
-    const activeIds = new Set(active.map((a) => a.id))
-    const used = new Map(assigned.map((a) => [a.ownerId ?? '', a.n]))
-    const eligible = rule.members
-      .map((m, index) => ({ m, index, used: used.get(m.userId) ?? 0 }))
-      .filter((x) => activeIds.has(x.m.userId) && x.used < dailyQuota(x.m))
-    if (eligible.length === 0) continue
-    let chosen: (typeof eligible)[number]
-    if (rule.method === 'weighted') {
-      chosen = eligible.reduce((best, x) => {
-        const a = x.used / dailyQuota(x.m)
-        const b = best.used / dailyQuota(best.m)
-        return a < b || (a === b && x.m.capacity > best.m.capacity) ? x : best
-      })
-    } else {
-      const n = rule.members.length
-      const byIndex = new Map(eligible.map((x) => [x.index, x]))
-      let pick: (typeof eligible)[number] | undefined
-      for (let step = 1; step <= n && !pick; step++) pick = byIndex.get((rule.cursor + step + n) % n)
-      chosen = pick ?? (eligible[0] as (typeof eligible)[number])
-    }
-    await ctx.db
-      .update(leadAssignmentRules)
-      .set({ cursor: chosen.index })
-      .where(eq(leadAssignmentRules.id, rule.id))
-    return { userId: chosen.m.userId, ruleId: rule.id }
+    for (const u of fresh) used.set(u, 0)
+    for (const a of assigned) used.set(a.ownerId ?? '', a.n)
+    const entry = { rule, activeIds: new Set(active.map((a) => a.id)), moved: false }
+    locked.set(id, entry)
+    return entry
   }
-  return null
+
+  const pick = async (lead: AssignLead) => {
+    for (const candidate of rules) {
+      if (!ruleMatches(candidate, lead) || !inWorkingHours(candidate.workingHours, now)) continue
+      const entry = await lock(candidate.id)
+      if (!entry) continue
+      const { rule } = entry
+      const eligible = rule.members
+        .map((member, index) => ({ member, index, usedToday: used.get(member.userId) ?? 0 }))
+        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
+      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
+      if (!chosen) continue
+      rule.cursor = chosen.index
+      entry.moved = true
+      used.set(chosen.member.userId, chosen.usedToday + 1)
+      return { userId: chosen.member.userId, ruleId: rule.id }
+    }
+    return null
+  }
+
+  const finish = async () => {
+    for (const entry of locked.values()) {
+      if (!entry?.moved) continue
+      await ctx.db
+        .update(leadAssignmentRules)
+        .set({ cursor: entry.rule.cursor })
+        .where(eq(leadAssignmentRules.id, entry.rule.id))
+      entry.moved = false
+    }
+  }
+  return { pick, finish }
 }

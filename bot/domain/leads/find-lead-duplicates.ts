@@ -1,7 +1,8 @@
-import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
-import { contacts, customers, leads } from '../../../db/schema'
+import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { leads } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { userLabels } from '../crm/access'
+import { resultRows as rowsOf } from '../crm/rows'
 import type { LeadAccess, LeadRow } from './access'
 import type { NormalisedContact } from './normalise'
 
@@ -22,53 +23,101 @@ export interface LeadDuplicateHint {
  * person: two people of one company are two leads). Searches the whole tenant, not the caller's scope.
  */
 export async function findSameLead(ctx: ServiceContext, c: NormalisedContact): Promise<LeadRow | null> {
+  return sameLeadIn(await findSameLeads(ctx, [c]), c)
+}
+
+/**
+ * Every live lead with one of the phones or emails of `list`, oldest first, locked for the caller's
+ * transaction: one statement for a whole intake batch. {@link sameLeadIn} picks one contact's match.
+ */
+export async function findSameLeads(ctx: ServiceContext, list: NormalisedContact[]): Promise<LeadRow[]> {
+  const phones = [...new Set(list.flatMap((c) => (c.phone ? [c.phone] : [])))]
+  const emails = [...new Set(list.flatMap((c) => (c.email ? [c.email] : [])))]
   const conds: SQL[] = []
-  if (c.phone) conds.push(eq(leads.phone, c.phone))
-  if (c.email) conds.push(eq(leads.email, c.email))
-  if (conds.length === 0) return null
-  const [row] = await ctx.db
+  if (phones.length) conds.push(inArray(leads.phone, phones))
+  if (emails.length) conds.push(inArray(leads.email, emails))
+  if (conds.length === 0) return []
+  return ctx.db
     .select()
     .from(leads)
     .where(and(eq(leads.tenantId, ctx.tenantId), isNull(leads.mergedIntoId), or(...conds)))
-    .orderBy(leads.createdAt)
-    .limit(1)
+    .orderBy(leads.createdAt, leads.id)
     .for('update')
-  return row ?? null
 }
 
-/** An existing customer with the lead's phone (customer or contact), contact email or company name. */
+/** The oldest of `candidates` (oldest first) with the contact's phone or email. */
+export const sameLeadIn = (candidates: LeadRow[], c: NormalisedContact): LeadRow | null =>
+  candidates.find((l) => (c.phone && l.phone === c.phone) || (c.email && l.email === c.email)) ?? null
+
+export type CustomerMatch = {
+  id: string
+  ownerId: string | null
+  matchedOn: LeadDuplicateHint['matchedOn']
+}
+
+/** An existing customer with the lead's company name, phone (customer or contact) or contact email. */
 export async function findMatchingCustomer(
   ctx: ServiceContext,
   c: NormalisedContact,
-): Promise<{ id: string; ownerId: string | null; matchedOn: LeadDuplicateHint['matchedOn'] } | null> {
-  if (c.companyNorm) {
-    const [hit] = await ctx.db
-      .select({ id: customers.id, ownerId: customers.ownerId })
-      .from(customers)
-      .where(and(eq(customers.tenantId, ctx.tenantId), eq(customers.nameNorm, c.companyNorm)))
-      .limit(1)
-    if (hit) return { ...hit, matchedOn: ['company'] }
+): Promise<CustomerMatch | null> {
+  return (await findMatchingCustomers(ctx, [c]))[0] ?? null
+}
+
+/**
+ * {@link findMatchingCustomer} for a batch in one statement (each key an index lookup: company name, customer
+ * phone, contact phone, lower(contact email)); per contact, a company match wins over a phone match, a
+ * customer's phone over a contact's, a phone over an email.
+ */
+export async function findMatchingCustomers(
+  ctx: ServiceContext,
+  list: NormalisedContact[],
+): Promise<Array<CustomerMatch | null>> {
+  const uniq = (xs: Array<string | null>) => [...new Set(xs.filter((x): x is string => !!x))]
+  const names = uniq(list.map((c) => c.companyNorm))
+  const phones = uniq(list.map((c) => c.phone))
+  const emails = uniq(list.map((c) => c.email))
+  const t = ctx.tenantId
+  const parts: SQL[] = []
+  if (names.length)
+    parts.push(sql`select 1 as k, name_norm as v, id, owner_id from crm_customers
+      where tenant_id = ${t} and name_norm in ${names}`)
+  if (phones.length) {
+    parts.push(
+      sql`select 2, phone, id, owner_id from crm_customers where tenant_id = ${t} and phone in ${phones}`,
+    )
+    parts.push(sql`select 3, ct.phone, cu.id, cu.owner_id from crm_contacts ct
+      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and ct.phone in ${phones}`)
   }
-  if (c.phone) {
-    const [hit] = await ctx.db
-      .select({ id: customers.id, ownerId: customers.ownerId })
-      .from(customers)
-      .where(and(eq(customers.tenantId, ctx.tenantId), eq(customers.phone, c.phone)))
-      .limit(1)
-    if (hit) return { ...hit, matchedOn: ['phone'] }
+  if (emails.length)
+    parts.push(sql`select 4, lower(ct.email), cu.id, cu.owner_id from crm_contacts ct
+      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and lower(ct.email) in ${emails}`)
+  if (parts.length === 0) return list.map(() => null)
+  const rows = rowsOf<{ k: number; v: string; id: string; owner_id: string | null }>(
+    await ctx.db.execute(sql`${sql.join(parts, sql` union all `)} order by 1, 3`),
+  )
+  const hit = new Map<string, { id: string; ownerId: string | null }>()
+  for (const r of rows) {
+    const key = `${Number(r.k)}|${r.v}`
+    if (!hit.has(key)) hit.set(key, { id: r.id, ownerId: r.owner_id })
   }
-  const conds: SQL[] = []
-  if (c.phone) conds.push(eq(contacts.phone, c.phone))
-  if (c.email) conds.push(sql`lower(${contacts.email}) = ${c.email}`)
-  if (conds.length === 0) return null
-  const [hit] = await ctx.db
-    .select({ id: customers.id, ownerId: customers.ownerId, phone: contacts.phone })
-    .from(contacts)
-    .innerJoin(customers, eq(customers.id, contacts.customerId))
-    .where(and(eq(contacts.tenantId, ctx.tenantId), or(...conds)))
-    .limit(1)
-  if (!hit) return null
-  return { id: hit.id, ownerId: hit.ownerId, matchedOn: [hit.phone === c.phone ? 'phone' : 'email'] }
+  const MATCHED: Record<number, 'company' | 'phone' | 'email'> = {
+    1: 'company',
+    2: 'phone',
+    3: 'phone',
+    4: 'email',
+  }
+  return list.map((c) => {
+    for (const [k, v] of [
+      [1, c.companyNorm],
+      [2, c.phone],
+      [3, c.phone],
+      [4, c.email],
+    ] as const) {
+      const h = v ? hit.get(`${k}|${v}`) : undefined
+      if (h) return { ...h, matchedOn: [MATCHED[k] ?? 'phone'] }
+    }
+    return null
+  })
 }
 
 /** The hint shown for a duplicate lead: its owner to ask, its id only when the caller may see it. */

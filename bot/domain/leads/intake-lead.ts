@@ -1,5 +1,6 @@
-import { and, eq, or, sql } from 'drizzle-orm'
+import { and, eq, inArray, or, sql } from 'drizzle-orm'
 import {
+  fieldHistory,
   type LeadPriority,
   leadCampaigns,
   leadChannels,
@@ -10,12 +11,13 @@ import {
 import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
+import { emit, type OutboxMessage } from '../outbox'
 import type { LeadRow } from './access'
-import { pickAssignee } from './assign'
-import { findMatchingCustomer, findSameLead } from './find-lead-duplicates'
-import { setOwner } from './lifecycle'
-import { normaliseContact } from './normalise'
-import { applyRollup } from './rollup'
+import { createAssigner } from './assign'
+import { findMatchingCustomers, findSameLeads, sameLeadIn } from './find-lead-duplicates'
+import { planOwner } from './lifecycle'
+import { type NormalisedContact, normaliseContact } from './normalise'
+import { applyRollups } from './rollup'
 import { loadLeadSettings } from './settings'
 
 export type IntakeVia = 'manual' | 'chat' | 'webhook' | 'form' | 'import'
@@ -90,11 +92,19 @@ export async function resolveCampaign(
   return c?.id ?? null
 }
 
-/** Serialises intakes of the same person or source record (transaction-scoped advisory locks, sorted). */
+/**
+ * Serialises intakes of the same person or source record (transaction-scoped advisory locks): one statement
+ * for all keys, taken in sorted order so two batches never wait on each other in a circle.
+ */
 async function lockKeys(ctx: ServiceContext, keys: string[]): Promise<void> {
-  for (const k of [...new Set(keys)].sort()) {
-    await ctx.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${ctx.tenantId}:${k}`}, 0))`)
-  }
+  const sorted = [...new Set(keys.map((k) => `${ctx.tenantId}:${k}`))].sort()
+  if (sorted.length === 0) return
+  await ctx.db.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(array[${sql.join(
+      sorted.map((k) => sql`${k}`),
+      sql`, `,
+    )}]::text[]) with ordinality as u(k, i)`,
+  )
 }
 
 /**
@@ -105,80 +115,218 @@ async function lockKeys(ctx: ServiceContext, keys: string[]): Promise<void> {
  * and the daily rollup moved — all in the same transaction.
  */
 export async function intakeLead(ctx: ServiceContext, req: IntakeRequest): Promise<IntakeResult> {
-  const contact = normaliseContact(req.fields)
-  const utm = clean(req.utm)
-  const sourceLeadId = req.sourceLeadId?.trim() || null
-  await lockKeys(ctx, [
-    ...(sourceLeadId ? [`src:${req.channelId}:${sourceLeadId}`] : []),
-    ...(contact.phone ? [`p:${contact.phone}`] : []),
-    ...(contact.email ? [`e:${contact.email}`] : []),
-  ])
-  if (sourceLeadId) {
-    const [seen] = await ctx.db
-      .select({ lead: leads })
+  const [r] = await intakeLeads(ctx, [req])
+  if (!r) throw new Error('intake returned nothing')
+  return r
+}
+
+/** A new lead's state before its first owner (what `planOwner` starts from). */
+const PRISTINE = {
+  status: 'new' as const,
+  firstContactedAt: null,
+  slaState: 'none' as const,
+  slaDueAt: null,
+  assignmentSeq: 0,
+  version: 1,
+}
+
+const sourceKey = (channelId: string, sourceLeadId: string) => `${channelId}|${sourceLeadId}`
+
+/**
+ * {@link intakeLead} for a batch, with the same outcome as taking the requests one after another, in a
+ * fixed number of statements whatever the batch size: one lock statement, one replay lookup, one duplicate
+ * lookup among leads and one among customers, then one insert each for the leads (with their owners),
+ * touches, owner history, rollup and outbox. A later request for a person or source record already seen in
+ * the batch becomes a touch or replay of the earlier one.
+ */
+export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): Promise<IntakeResult[]> {
+  if (reqs.length === 0) return []
+  const now = ctx.clock.now()
+  const items = reqs.map((req) => ({
+    req,
+    contact: normaliseContact(req.fields),
+    utm: clean(req.utm),
+    sourceLeadId: req.sourceLeadId?.trim() || null,
+  }))
+  await lockKeys(
+    ctx,
+    items.flatMap(({ req, contact, sourceLeadId }) => [
+      ...(sourceLeadId ? [`src:${req.channelId}:${sourceLeadId}`] : []),
+      ...(contact.phone ? [`p:${contact.phone}`] : []),
+      ...(contact.email ? [`e:${contact.email}`] : []),
+    ]),
+  )
+  const sourced = items.filter((i) => i.sourceLeadId)
+  const seen = new Map<string, LeadRow>()
+  if (sourced.length > 0) {
+    const rows = await ctx.db
+      .select({ lead: leads, channelId: leadTouches.channelId, sourceLeadId: leadTouches.sourceLeadId })
       .from(leadTouches)
       .innerJoin(leads, eq(leads.id, leadTouches.leadId))
       .where(
         and(
           eq(leadTouches.tenantId, ctx.tenantId),
-          eq(leadTouches.channelId, req.channelId),
-          eq(leadTouches.sourceLeadId, sourceLeadId),
+          inArray(leadTouches.channelId, [...new Set(sourced.map((i) => i.req.channelId))]),
+          inArray(leadTouches.sourceLeadId, [...new Set(sourced.map((i) => i.sourceLeadId ?? ''))]),
         ),
       )
-    if (seen) return { lead: await live(ctx, seen.lead), outcome: 'replay' }
+    for (const r of rows) seen.set(sourceKey(r.channelId, r.sourceLeadId ?? ''), await live(ctx, r.lead))
   }
-  const now = ctx.clock.now()
-  const touch = (leadId: string, kind: 'first' | 'repeat', campaignId: string | null) => ({
-    tenantId: ctx.tenantId,
-    leadId,
-    channelId: req.channelId,
-    campaignId,
-    kind,
-    via: req.via,
-    sourceLeadId,
-    utm,
-    payload: req.payload ?? null,
-    at: now,
-  })
-  const same = await findSameLead(ctx, contact)
-  if (same) {
-    await ctx.db.insert(leadTouches).values(touch(same.id, 'repeat', req.campaignId ?? null))
-    return { lead: same, outcome: 'touch' }
-  }
+  const fresh = items.filter((i) => !(i.sourceLeadId && seen.has(sourceKey(i.req.channelId, i.sourceLeadId))))
+  const existing = await findSameLeads(
+    ctx,
+    fresh.map((i) => i.contact),
+  )
   const settings = await loadLeadSettings(ctx.db, ctx.tenantId)
-  const customer = await findMatchingCustomer(ctx, contact)
-  const f = req.fields
-  const row = {
-    id: newId('lea', now.getTime()),
-    tenantId: ctx.tenantId,
-    name: f.name.trim(),
-    company: f.company?.trim() || null,
-    ...contact,
-    region: f.region?.trim() || null,
-    productInterest: f.productInterest?.trim() || null,
-    message: f.message?.trim() || null,
-    priority: f.priority ?? 'normal',
-    channelId: req.channelId,
-    campaignId: req.campaignId ?? null,
-    utm,
-    consent: req.consent ?? false,
-    matchedCustomerId: customer?.id ?? null,
-    lastActivityAt: now,
-    createdById: actorId(ctx.actor),
-    createdAt: now,
-    updatedAt: now,
+  const assigner = await createAssigner(ctx)
+
+  /** Each request's answer: a row already stored, or the index of a lead this batch inserts. */
+  const answers: Array<{ outcome: IntakeResult['outcome']; lead: LeadRow | number }> = []
+  const newRows: Array<typeof leads.$inferInsert> = []
+  const messages: OutboxMessage[] = []
+  const touchRows: Array<typeof leadTouches.$inferInsert> = []
+  const historyRows: Array<typeof fieldHistory.$inferInsert> = []
+  const batchSources = new Map<string, LeadRow | number>()
+  const candidates: Array<{ contact: NormalisedContact; ref: number }> = []
+  const owned: Array<{
+    index: number
+    userId: string
+    ruleId: string | null
+    how: 'rule' | 'intake' | 'manual'
+  }> = []
+
+  for (const item of items) {
+    const { req, contact, sourceLeadId, utm } = item
+    const src = sourceLeadId ? sourceKey(req.channelId, sourceLeadId) : null
+    const replay = src ? (seen.get(src) ?? batchSources.get(src)) : undefined
+    if (replay !== undefined) {
+      answers.push({ outcome: 'replay', lead: replay })
+      continue
+    }
+    const touch = (leadId: string, kind: 'first' | 'repeat', campaignId: string | null) => ({
+      tenantId: ctx.tenantId,
+      leadId,
+      channelId: req.channelId,
+      campaignId,
+      kind,
+      via: req.via,
+      sourceLeadId,
+      utm,
+      payload: req.payload ?? null,
+      at: now,
+    })
+    const same: LeadRow | number | undefined =
+      sameLeadIn(existing, contact) ??
+      candidates.find(
+        (c) =>
+          (contact.phone && c.contact.phone === contact.phone) ||
+          (contact.email && c.contact.email === contact.email),
+      )?.ref
+    if (same !== undefined) {
+      const leadId = typeof same === 'number' ? String(newRows[same]?.id) : same.id
+      touchRows.push(touch(leadId, 'repeat', req.campaignId ?? null))
+      if (src) batchSources.set(src, same)
+      answers.push({ outcome: 'touch', lead: same })
+      continue
+    }
+    const f = req.fields
+    const base = {
+      id: newId('lea', now.getTime()),
+      tenantId: ctx.tenantId,
+      name: f.name.trim(),
+      company: f.company?.trim() || null,
+      ...contact,
+      region: f.region?.trim() || null,
+      productInterest: f.productInterest?.trim() || null,
+      message: f.message?.trim() || null,
+      priority: f.priority ?? ('normal' as const),
+      ...PRISTINE,
+      channelId: req.channelId,
+      campaignId: req.campaignId ?? null,
+      utm,
+      consent: req.consent ?? false,
+      matchedCustomerId: null as string | null,
+      lastActivityAt: now,
+      createdById: actorId(ctx.actor),
+      createdAt: now,
+      updatedAt: now,
+    }
+    let owner: { userId: string; ruleId: string | null } | null = null
+    if (req.ownerId === undefined) owner = await assigner.pick(base)
+    else if (req.ownerId) owner = { userId: req.ownerId, ruleId: null }
+    if (owner) {
+      const how = owner.ruleId ? 'rule' : owner.userId === actorId(ctx.actor) ? 'intake' : 'manual'
+      owned.push({ index: newRows.length, userId: owner.userId, ruleId: owner.ruleId, how })
+      historyRows.push({
+        tenantId: ctx.tenantId,
+        entityType: 'lead',
+        entityId: base.id,
+        field: 'ownerId',
+        oldValue: null,
+        newValue: owner.userId,
+        actorId: actorId(ctx.actor),
+        at: now,
+      })
+    }
+    const ref = newRows.length
+    newRows.push(base)
+    candidates.push({ contact, ref })
+    touchRows.push(touch(base.id, 'first', base.campaignId))
+    if (src) batchSources.set(src, ref)
+    answers.push({ outcome: 'created', lead: ref })
   }
-  const [inserted] = await ctx.db.insert(leads).values(row).returning()
-  if (!inserted) throw new Error('lead insert returned nothing')
-  await ctx.db.insert(leadTouches).values(touch(inserted.id, 'first', row.campaignId))
-  await applyRollup(ctx, null, inserted)
-  let owner: { userId: string; ruleId: string | null } | null = null
-  if (req.ownerId === undefined) owner = await pickAssignee(ctx, inserted)
-  else if (req.ownerId) owner = { userId: req.ownerId, ruleId: null }
-  if (!owner) return { lead: inserted, outcome: 'created' }
-  const how = owner.ruleId ? 'rule' : owner.userId === actorId(ctx.actor) ? 'intake' : 'manual'
-  const lead = await setOwner(ctx, inserted, owner.userId, how, { ruleId: owner.ruleId, settings })
-  return { lead, outcome: 'created' }
+  if (newRows.length > 0) {
+    const slaChannels = [...new Set(owned.map((o) => newRows[o.index]?.channelId ?? ''))]
+    const [matches, channelSlas] = await Promise.all([
+      findMatchingCustomers(
+        ctx,
+        candidates.map((c) => c.contact),
+      ),
+      slaChannels.length === 0
+        ? []
+        : ctx.db
+            .select({ id: leadChannels.id, sla: leadChannels.slaMinutes })
+            .from(leadChannels)
+            .where(and(eq(leadChannels.tenantId, ctx.tenantId), inArray(leadChannels.id, slaChannels))),
+    ])
+    for (const [i, m] of matches.entries()) {
+      const row = newRows[candidates[i]?.ref ?? -1]
+      if (row && m) row.matchedCustomerId = m.id
+    }
+    const sla = new Map(channelSlas.map((c) => [c.id, c.sla]))
+    for (const o of owned) {
+      const row = newRows[o.index]
+      if (!row) continue
+      const plan = planOwner(
+        ctx,
+        { ...PRISTINE, id: String(row.id), priority: row.priority ?? 'normal' },
+        o.userId,
+        o.how,
+        {
+          ruleId: o.ruleId,
+          settings,
+          channelSla: sla.get(row.channelId) ?? null,
+        },
+      )
+      Object.assign(row, plan.set)
+      messages.push(...plan.messages)
+    }
+  }
+  const inserted = newRows.length > 0 ? await ctx.db.insert(leads).values(newRows).returning() : []
+  const byId = new Map(inserted.map((r) => [r.id, r]))
+  if (touchRows.length > 0) await ctx.db.insert(leadTouches).values(touchRows)
+  if (historyRows.length > 0) await ctx.db.insert(fieldHistory).values(historyRows)
+  await applyRollups(
+    ctx,
+    inserted.map((r) => [null, r]),
+  )
+  await assigner.finish()
+  await emit(ctx, messages)
+  return answers.map(({ outcome, lead }) => {
+    const row = typeof lead === 'number' ? byId.get(String(newRows[lead]?.id)) : lead
+    if (!row) throw new Error('lead insert returned nothing')
+    return { lead: row, outcome }
+  })
 }
 
 /** A merged lead answers with the lead it was merged into. */

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { fieldHistory, type LeadStatus, leadChannels, leads } from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
-import { emit } from '../outbox'
+import { emit, type OutboxMessage } from '../outbox'
 import type { LeadRow } from './access'
 import { applyRollup } from './rollup'
 import { type LeadSettings, loadLeadSettings, slaMinutesFor } from './settings'
@@ -59,12 +59,87 @@ async function history(
   })
 }
 
-async function channelSla(ctx: ServiceContext, channelId: string): Promise<number | null> {
+async function channelSlaOf(ctx: ServiceContext, channelId: string): Promise<number | null> {
   const [c] = await ctx.db
     .select({ sla: leadChannels.slaMinutes })
     .from(leadChannels)
     .where(and(eq(leadChannels.tenantId, ctx.tenantId), eq(leadChannels.id, channelId)))
   return c?.sla ?? null
+}
+
+type OwnerHow = 'rule' | 'claim' | 'manual' | 'transfer' | 'recycle' | 'intake'
+
+/** Whether giving the lead to `ownerId` starts its first-contact SLA (then the channel's SLA is needed). */
+export const startsSla = (
+  lead: Pick<LeadRow, 'status' | 'firstContactedAt' | 'slaState'>,
+  ownerId: string | null,
+): boolean => !!ownerId && lead.status === 'new' && !lead.firstContactedAt && lead.slaState !== 'breached'
+
+/**
+ * What giving a lead to `ownerId` writes, computed without touching the database: the lead's new owner
+ * fields (assignment sequence bumped, SLA restarted or stopped) and the outbox messages (SLA reminder at
+ * 50 %, escalation at 100 %, the recycling check, and the owner's card unless they did it themselves).
+ * Shared by {@link setOwner} and the batch intake, which writes a new lead with its owner in one insert.
+ */
+export function planOwner(
+  ctx: ServiceContext,
+  lead: Pick<
+    LeadRow,
+    'id' | 'status' | 'firstContactedAt' | 'slaState' | 'slaDueAt' | 'priority' | 'assignmentSeq' | 'version'
+  >,
+  ownerId: string | null,
+  how: OwnerHow,
+  options: { ruleId?: string | null; settings: LeadSettings; channelSla: number | null; silent?: boolean },
+): { set: Partial<typeof leads.$inferInsert>; messages: OutboxMessage[] } {
+  const now = ctx.clock.now()
+  const { settings } = options
+  const seq = lead.assignmentSeq + 1
+  let slaState = lead.slaState
+  let slaDueAt = lead.slaDueAt
+  if (startsSla(lead, ownerId)) {
+    const minutes = slaMinutesFor(settings, options.channelSla, lead.priority)
+    slaState = 'pending'
+    slaDueAt = new Date(now.getTime() + minutes * 60_000)
+  } else if (!ownerId && slaState === 'pending') {
+    slaState = 'none'
+    slaDueAt = null
+  }
+  const messages: OutboxMessage[] = []
+  const timer = (step: LeadTimerPayload['step'], at: Date) =>
+    messages.push({
+      topic: LEAD_TIMER,
+      payload: { tenantId: ctx.tenantId, leadId: lead.id, step, seq },
+      availableAt: at,
+    })
+  if (ownerId) {
+    if (slaState === 'pending' && slaDueAt) {
+      timer('sla_reminder', new Date(now.getTime() + (slaDueAt.getTime() - now.getTime()) / 2))
+      timer('sla_escalation', slaDueAt)
+    }
+    if (settings.recycleAfterDays > 0 && lead.status !== 'converted' && lead.status !== 'invalid')
+      timer('recycle', new Date(now.getTime() + settings.recycleAfterDays * 86_400_000))
+    if (!options.silent && ownerId !== actorId(ctx.actor))
+      messages.push({
+        topic: LEAD_NOTIFY,
+        payload: { tenantId: ctx.tenantId, leadId: lead.id, kind: 'assigned', to: ownerId, seq },
+      })
+  }
+  return {
+    set: {
+      ownerId,
+      assignedAt: ownerId ? now : null,
+      assignedBy: ownerId ? how : null,
+      assignmentRuleId: options.ruleId ?? null,
+      acceptedAt: null,
+      assignmentSeq: seq,
+      slaState,
+      slaDueAt,
+      lastActivityAt: now,
+      version: lead.version + 1,
+      updatedAt: now,
+    },
+    messages,
+  }
 }
 
 /**
@@ -77,59 +152,17 @@ export async function setOwner(
   ctx: ServiceContext,
   lead: LeadRow,
   ownerId: string | null,
-  how: 'rule' | 'claim' | 'manual' | 'transfer' | 'recycle' | 'intake',
+  how: OwnerHow,
   options: { ruleId?: string | null; settings?: LeadSettings; silent?: boolean } = {},
 ): Promise<LeadRow> {
-  const now = ctx.clock.now()
   const settings = options.settings ?? (await loadLeadSettings(ctx.db, ctx.tenantId))
-  const seq = lead.assignmentSeq + 1
-  const uncontacted = lead.status === 'new' && !lead.firstContactedAt
-  let slaState = lead.slaState
-  let slaDueAt = lead.slaDueAt
-  if (ownerId && uncontacted && lead.slaState !== 'breached') {
-    const minutes = slaMinutesFor(settings, await channelSla(ctx, lead.channelId), lead.priority)
-    slaState = 'pending'
-    slaDueAt = new Date(now.getTime() + minutes * 60_000)
-  } else if (!ownerId && slaState === 'pending') {
-    slaState = 'none'
-    slaDueAt = null
-  }
-  const [after] = await ctx.db
-    .update(leads)
-    .set({
-      ownerId,
-      assignedAt: ownerId ? now : null,
-      assignedBy: ownerId ? how : null,
-      assignmentRuleId: options.ruleId ?? null,
-      acceptedAt: null,
-      assignmentSeq: seq,
-      slaState,
-      slaDueAt,
-      lastActivityAt: now,
-      version: lead.version + 1,
-      updatedAt: now,
-    })
-    .where(eq(leads.id, lead.id))
-    .returning()
+  const channelSla = startsSla(lead, ownerId) ? await channelSlaOf(ctx, lead.channelId) : null
+  const plan = planOwner(ctx, lead, ownerId, how, { ...options, settings, channelSla })
+  const [after] = await ctx.db.update(leads).set(plan.set).where(eq(leads.id, lead.id)).returning()
   if (!after) throw new Error('lead update returned nothing')
   if (lead.ownerId !== ownerId) await history(ctx, lead.id, 'ownerId', lead.ownerId, ownerId)
   await applyRollup(ctx, lead, after)
-  if (ownerId) {
-    if (slaState === 'pending' && slaDueAt) {
-      const half = new Date(now.getTime() + (slaDueAt.getTime() - now.getTime()) / 2)
-      await timer(ctx, { leadId: lead.id, step: 'sla_reminder', seq }, half)
-      await timer(ctx, { leadId: lead.id, step: 'sla_escalation', seq }, slaDueAt)
-    }
-    if (settings.recycleAfterDays > 0 && after.status !== 'converted' && after.status !== 'invalid') {
-      await timer(
-        ctx,
-        { leadId: lead.id, step: 'recycle', seq },
-        new Date(now.getTime() + settings.recycleAfterDays * 86_400_000),
-      )
-    }
-    if (!options.silent && ownerId !== actorId(ctx.actor))
-      await notify(ctx, { leadId: lead.id, kind: 'assigned', to: ownerId, seq })
-  }
+  await emit(ctx, plan.messages)
   return after
 }
 

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Database } from '../../../db/client'
-import { leadChannels } from '../../../db/schema'
+import { leadChannels, type UtmValues } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
+import { GroupCommit } from '../../lib/group-commit'
 import type { Logger } from '../../lib/logger'
 import {
   NONCE_RE,
@@ -12,7 +13,7 @@ import {
 } from '../approvals/external/signature'
 import { type ServiceContext, withTransaction } from '../context'
 import { DomainError, InvalidInputError } from '../errors'
-import { intakeLead, resolveCampaign } from './intake-lead'
+import { type IntakeRequest, intakeLeads, resolveCampaign } from './intake-lead'
 import { mapPushedLead } from './presets'
 import { countSpam } from './rollup'
 import { leadFields } from './schemas'
@@ -93,7 +94,7 @@ export async function receiveIntake({
   const mapped = mapPushedLead(channel.preset, channel.fieldMapping, parsed as Record<string, unknown>)
   const ctx: ServiceContext = {
     tenantId: channel.tenantId,
-    actor: { kind: 'system', reason: `intake:${channel.id}` },
+    actor: { kind: 'system', reason: 'intake' },
     db: database.db,
     clock,
     logger,
@@ -115,17 +116,60 @@ export async function receiveIntake({
       `${mapped.sourceField[ours] ?? ours}: ${issue?.message}`,
     )
   }
-  return withTransaction(ctx, async (_tx, txCtx) => {
-    const campaignId = await resolveCampaign(txCtx, channel.id, null, mapped.utm, mapped.campaignExternalId)
-    const r = await intakeLead(txCtx, {
-      fields: check.data,
-      channelId: channel.id,
-      campaignId,
-      utm: mapped.utm,
-      via: 'webhook',
-      sourceLeadId: mapped.sourceLeadId,
-      payload: parsed as Record<string, unknown>,
-    })
-    return { outcome: r.outcome, leadId: r.lead.id }
+  return intakeBatcher(database, ctx.tenantId).submit({
+    ctx,
+    channelId: channel.id,
+    fields: check.data,
+    utm: mapped.utm,
+    campaignExternalId: mapped.campaignExternalId,
+    sourceLeadId: mapped.sourceLeadId,
+    payload: parsed as Record<string, unknown>,
   })
+}
+
+interface PushedLead {
+  ctx: ServiceContext
+  channelId: string
+  fields: z.infer<typeof fieldsSchema>
+  utm: UtmValues
+  campaignExternalId: string | null | undefined
+  sourceLeadId: string | null | undefined
+  payload: Record<string, unknown>
+}
+
+/** One group-commit queue per database and tenant: concurrent pushes of a tenant share a transaction. */
+const batchers = new WeakMap<object, Map<string, GroupCommit<PushedLead, IntakeResponse>>>()
+
+function intakeBatcher(
+  database: Pick<Database, 'db'>,
+  tenantId: string,
+): GroupCommit<PushedLead, IntakeResponse> {
+  let byTenant = batchers.get(database.db)
+  if (!byTenant) {
+    byTenant = new Map()
+    batchers.set(database.db, byTenant)
+  }
+  let batcher = byTenant.get(tenantId)
+  if (!batcher) {
+    batcher = new GroupCommit<PushedLead, IntakeResponse>(([first, ...rest]) =>
+      withTransaction(first?.ctx as ServiceContext, async (_tx, txCtx) => {
+        const reqs: IntakeRequest[] = []
+        for (const p of first ? [first, ...rest] : []) {
+          reqs.push({
+            fields: p.fields,
+            channelId: p.channelId,
+            campaignId: await resolveCampaign(txCtx, p.channelId, null, p.utm, p.campaignExternalId),
+            utm: p.utm,
+            via: 'webhook',
+            sourceLeadId: p.sourceLeadId ?? null,
+            payload: p.payload,
+          })
+        }
+        const results = await intakeLeads(txCtx, reqs)
+        return results.map((r) => ({ outcome: r.outcome, leadId: r.lead.id }))
+      }),
+    )
+    byTenant.set(tenantId, batcher)
+  }
+  return batcher
 }

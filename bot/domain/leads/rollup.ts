@@ -59,39 +59,42 @@ export function factsOf(lead: Counted | null): Facts | null {
   }
 }
 
+const NO_COUNTS = { leads: 0, contacted: 0, qualified: 0, converted: 0, invalid: 0, slaBreached: 0 }
 const COUNTS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
 const keyOf = (f: Facts) => `${f.day}|${f.channelId}|${f.campaignId}|${f.ownerId}`
 
 /**
  * Moves a lead's contribution from its state `before` to `after` (null = absent) in the same transaction as
- * the write. Unchanged facts cost nothing; a change writes one or two upserts.
+ * the write. Unchanged facts cost nothing; a change writes one upsert.
  */
 export async function applyRollup(
   ctx: ServiceContext,
   before: Counted | null,
   after: Counted | null,
 ): Promise<void> {
-  const a = factsOf(before)
-  const b = factsOf(after)
+  await applyRollups(ctx, [[before, after]])
+}
+
+/** {@link applyRollup} for many leads at once: the deltas summed per rollup row, written by one statement. */
+export async function applyRollups(
+  ctx: ServiceContext,
+  changes: Array<[before: Counted | null, after: Counted | null]>,
+): Promise<void> {
   const deltas = new Map<string, Facts>()
   const add = (f: Facts, sign: 1 | -1) => {
     const k = keyOf(f)
-    const cur = deltas.get(k) ?? {
-      ...f,
-      leads: 0,
-      contacted: 0,
-      qualified: 0,
-      converted: 0,
-      invalid: 0,
-      slaBreached: 0,
-    }
+    const cur = deltas.get(k) ?? { ...f, ...NO_COUNTS }
     for (const c of COUNTS) cur[c] += sign * f[c]
     deltas.set(k, cur)
   }
-  if (a) add(a, -1)
-  if (b) add(b, 1)
+  for (const [before, after] of changes) {
+    const a = factsOf(before)
+    const b = factsOf(after)
+    if (a) add(a, -1)
+    if (b) add(b, 1)
+  }
   const rows = [...deltas.values()].filter((d) => COUNTS.some((c) => d[c] !== 0))
-  for (const d of rows) await upsert(ctx, d, 0)
+  await upsert(ctx, rows, 0)
 }
 
 /** Counts a discarded (spam) submission for the channel on the day it arrived. */
@@ -103,39 +106,41 @@ export async function countSpam(
 ): Promise<void> {
   await upsert(
     ctx,
-    {
-      day: chinaDay(at),
-      channelId,
-      campaignId: campaignId ?? '',
-      ownerId: '',
-      leads: 0,
-      contacted: 0,
-      qualified: 0,
-      converted: 0,
-      invalid: 0,
-      slaBreached: 0,
-    },
+    [
+      {
+        day: chinaDay(at),
+        channelId,
+        campaignId: campaignId ?? '',
+        ownerId: '',
+        ...NO_COUNTS,
+      },
+    ],
     1,
   )
 }
 
-async function upsert(ctx: ServiceContext, d: Facts, spam: number): Promise<void> {
+const plus = (column: string) => sql.raw(`crm_lead_daily.${column} + excluded.${column}`)
+
+async function upsert(ctx: ServiceContext, rows: Facts[], spam: number): Promise<void> {
+  if (rows.length === 0) return
   await ctx.db
     .insert(leadDaily)
-    .values({
-      tenantId: ctx.tenantId,
-      day: d.day,
-      channelId: d.channelId,
-      campaignId: d.campaignId,
-      ownerId: d.ownerId,
-      leads: d.leads,
-      contacted: d.contacted,
-      qualified: d.qualified,
-      converted: d.converted,
-      invalid: d.invalid,
-      slaBreached: d.slaBreached,
-      spam,
-    })
+    .values(
+      rows.map((d) => ({
+        tenantId: ctx.tenantId,
+        day: d.day,
+        channelId: d.channelId,
+        campaignId: d.campaignId,
+        ownerId: d.ownerId,
+        leads: d.leads,
+        contacted: d.contacted,
+        qualified: d.qualified,
+        converted: d.converted,
+        invalid: d.invalid,
+        slaBreached: d.slaBreached,
+        spam,
+      })),
+    )
     .onConflictDoUpdate({
       target: [
         leadDaily.tenantId,
@@ -145,13 +150,13 @@ async function upsert(ctx: ServiceContext, d: Facts, spam: number): Promise<void
         leadDaily.ownerId,
       ],
       set: {
-        leads: sql`${leadDaily.leads} + ${d.leads}`,
-        contacted: sql`${leadDaily.contacted} + ${d.contacted}`,
-        qualified: sql`${leadDaily.qualified} + ${d.qualified}`,
-        converted: sql`${leadDaily.converted} + ${d.converted}`,
-        invalid: sql`${leadDaily.invalid} + ${d.invalid}`,
-        slaBreached: sql`${leadDaily.slaBreached} + ${d.slaBreached}`,
-        spam: sql`${leadDaily.spam} + ${spam}`,
+        leads: plus('leads'),
+        contacted: plus('contacted'),
+        qualified: plus('qualified'),
+        converted: plus('converted'),
+        invalid: plus('invalid'),
+        slaBreached: plus('sla_breached'),
+        spam: plus('spam'),
       },
     })
 }

@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import type { Database } from '../../../db/client'
+import type { Database, DbOrTx } from '../../../db/client'
 import { leadChannels, leadFormHits, type UtmValues } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
@@ -23,6 +23,28 @@ export interface FormChannel {
   channelId: string
   channelName: string
   formKey: string
+}
+
+/**
+ * Counts one public-form submission of `ip` on the form `key` in the current 10-minute bucket (shared by
+ * every public form: lead forms and service intake codes) and returns the count so far; old buckets are
+ * swept now and then.
+ */
+export async function countFormHit(db: DbOrTx, key: string, ip: string, now: Date): Promise<number> {
+  const bucket = Math.floor(now.getTime() / BUCKET_MS)
+  const [hit] = await db
+    .insert(leadFormHits)
+    .values({ formKey: key, ip: ip.slice(0, 64), bucket, hits: 1 })
+    .onConflictDoUpdate({
+      target: [leadFormHits.formKey, leadFormHits.ip, leadFormHits.bucket],
+      set: { hits: sql`${leadFormHits.hits} + 1` },
+    })
+    .returning({ hits: leadFormHits.hits })
+  if (Math.random() < 0.01)
+    await db
+      .delete(leadFormHits)
+      .where(and(eq(leadFormHits.formKey, key), lt(leadFormHits.bucket, bucket - 1)))
+  return hit?.hits ?? 0
 }
 
 /** The active channel behind a web-form key, or 404. */
@@ -67,20 +89,8 @@ export async function submitFormLead({
   const now = clock.now()
   return withTransaction(ctx, async (_tx, txCtx) => {
     const settings = await loadLeadSettings(txCtx.db, txCtx.tenantId)
-    const bucket = Math.floor(now.getTime() / BUCKET_MS)
-    const [hit] = await txCtx.db
-      .insert(leadFormHits)
-      .values({ formKey, ip: ip.slice(0, 64), bucket, hits: 1 })
-      .onConflictDoUpdate({
-        target: [leadFormHits.formKey, leadFormHits.ip, leadFormHits.bucket],
-        set: { hits: sql`${leadFormHits.hits} + 1` },
-      })
-      .returning({ hits: leadFormHits.hits })
-    if (Math.random() < 0.01)
-      await txCtx.db
-        .delete(leadFormHits)
-        .where(and(eq(leadFormHits.formKey, formKey), lt(leadFormHits.bucket, bucket - 1)))
-    if ((input.honeypot ?? '').trim() !== '' || (hit?.hits ?? 0) > settings.formRateLimit) {
+    const hits = await countFormHit(txCtx.db, formKey, ip, now)
+    if ((input.honeypot ?? '').trim() !== '' || hits > settings.formRateLimit) {
       await countSpam(txCtx, form.channelId, now)
       return { outcome: 'spam' as const, leadId: null }
     }

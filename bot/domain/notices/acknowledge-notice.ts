@@ -1,13 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { noticeRecipients } from '../../../db/schema'
-import { noticeRecipientCard } from '../../cards/notice-card'
-import type { Card } from '../../chat/model'
+import type { View } from '../chat/view'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors'
-import type { Locale } from '../locale'
 import { loadNotice } from './access'
-import { noticeCardViews, refreshSummaryCard } from './card-data'
+import { noticeSnapshot, refreshSummaryCard } from './card-data'
 import { NoticeIdSchema } from './schemas'
+import { freezeReceipt, noticeRecipientView } from './views'
 
 export interface Receipt {
   readAt: Date | null
@@ -17,6 +16,7 @@ export interface Receipt {
 /**
  * Records a recipient's receipt: read (and acknowledged when the notice asks for it). Idempotent: a second
  * tap keeps the first time. Only the recipient themself can acknowledge; a retracted notice refuses.
+ * `view` is the recipient's card in its new state, for the tap's in-place answer.
  */
 export async function acknowledgeNotice({
   ctx,
@@ -26,7 +26,7 @@ export async function acknowledgeNotice({
   ctx: ServiceContext
   input: { id: string }
   via?: 'card' | 'app'
-}): Promise<{ receipt: Receipt; card: (locale: Locale) => Card; already: boolean }> {
+}): Promise<{ receipt: Receipt; view: View; already: boolean }> {
   const { id } = NoticeIdSchema.parse(input)
   const userId = actorId(ctx.actor)
   if (!userId) throw new ForbiddenError('only a recipient can acknowledge')
@@ -67,7 +67,7 @@ export async function acknowledgeNotice({
     const receipt = after ?? before
     const already = n.requireAck ? before.ackAt !== null : before.readAt !== null
     if (!already) await refreshSummaryCard(txCtx, id)
-    const views = await noticeCardViews(txCtx, n)
-    return { receipt, already, card: (locale: Locale) => noticeRecipientCard(views[locale], locale, receipt) }
+    const notice = await noticeSnapshot(txCtx, n)
+    return { receipt, already, view: noticeRecipientView({ notice, receipt: freezeReceipt(receipt) }) }
   })
 }

@@ -2,34 +2,31 @@ import { and, eq, sql } from 'drizzle-orm'
 import { noticeRecipients, notices, users } from '../../../db/schema'
 import { notify, updateView } from '../chat/send'
 import type { ServiceContext } from '../context'
-import type { Locale } from '../locale'
 import type { NoticeRow } from './access'
-import { noticeSummaryRef } from './schemas'
-import { type NoticeCardView, type NoticeCounts, noticeSummaryView } from './views'
+import { CARD_PREVIEW_CHARS, noticeSummaryRef } from './schemas'
+import { type NoticeCounts, type NoticeSnapshot, noticeSummaryView } from './views'
 
-/** The card view of a notice (with the publisher's display name in each locale). */
-export async function noticeCardViews(
-  ctx: ServiceContext,
-  n: NoticeRow,
-): Promise<Record<Locale, NoticeCardView>> {
+/**
+ * The snapshot of a notice its cards render (with the publisher's display name in each language). The body
+ * keeps one character more than a card previews, so the presenter still sees that it was cut.
+ */
+export async function noticeSnapshot(ctx: ServiceContext, n: NoticeRow): Promise<NoticeSnapshot> {
   const [p] = await ctx.db
     .select({ name: users.name, enName: users.enName })
     .from(users)
     .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, n.publisherId)))
-  const base = {
+  const chars = [...n.body]
+  return {
     id: n.id,
     title: n.title,
-    body: n.body,
+    body: chars.length > CARD_PREVIEW_CHARS ? chars.slice(0, CARD_PREVIEW_CHARS + 1).join('') : n.body,
     category: n.category,
     requireAck: n.requireAck,
-    publishedAt: n.publishedAt,
+    publisherName: { 'zh-CN': p?.name ?? '—', en: p?.enName || p?.name || '—' },
+    publishedAt: n.publishedAt?.toISOString() ?? null,
     version: n.version,
     images: n.images,
     attachments: n.attachments,
-  }
-  return {
-    'zh-CN': { ...base, publisherName: p?.name ?? '—' },
-    en: { ...base, publisherName: p?.enName || p?.name || '—' },
   }
 }
 

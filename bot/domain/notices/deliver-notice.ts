@@ -1,19 +1,19 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { noticeRecipients, notices, tenants, users } from '../../../db/schema'
-import {
-  noticeChatCard,
-  noticeRecipientCard,
-  noticeReminderCard,
-  noticeRetractedCard,
-} from '../../cards/notice-card'
-import type { Card, PlatformName } from '../../chat/model'
-import { type CardUpdatePayload, SEND_CARD_UPDATE, SEND_MESSAGE, type SendMessagePayload } from '../chat/send'
+import { noticeRecipients, notices, tenants } from '../../../db/schema'
+import type { PlatformName } from '../../chat/model'
+import { notifyMessage, SEND_MESSAGE, type SendMessagePayload, updateViewMessage } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import type { Locale } from '../locale'
 import { emit, type OutboxMessage } from '../outbox'
 import { loadNotice, type NoticeRow } from './access'
-import { noticeCardViews, refreshSummaryCard } from './card-data'
+import { noticeSnapshot, refreshSummaryCard } from './card-data'
 import { NOTICE_TOPICS, noticeCardRef, noticeReminderRef } from './schemas'
+import {
+  freezeReceipt,
+  noticeChatView,
+  noticeRecipientView,
+  noticeReminderView,
+  noticeRetractedView,
+} from './views'
 
 /**
  * How fast notice cards may go out per tenant (the platform app's send limits). The platform adapter's
@@ -114,7 +114,10 @@ export async function reconcileDeliveries(ctx: ServiceContext): Promise<number> 
   return done.length
 }
 
-/** Each target's current card (receipt state, locale) as `send.card_update` rows at the notice's version. */
+/**
+ * Each target's current card (its receipt state) as `send.card_update` rows at the notice's version; each
+ * copy is rendered in its reader's language when sent.
+ */
 export async function emitCardUpdates(ctx: ServiceContext, n: NoticeRow, targets: string[]): Promise<number> {
   if (targets.length === 0) return 0
   const rows = await ctx.db
@@ -122,10 +125,8 @@ export async function emitCardUpdates(ctx: ServiceContext, n: NoticeRow, targets
       target: noticeRecipients.target,
       readAt: noticeRecipients.readAt,
       ackAt: noticeRecipients.ackAt,
-      locale: users.locale,
     })
     .from(noticeRecipients)
-    .leftJoin(users, and(eq(users.id, noticeRecipients.userId), eq(users.tenantId, ctx.tenantId)))
     .where(
       and(
         eq(noticeRecipients.tenantId, ctx.tenantId),
@@ -133,23 +134,18 @@ export async function emitCardUpdates(ctx: ServiceContext, n: NoticeRow, targets
         inArray(noticeRecipients.target, targets),
       ),
     )
-  const views = await noticeCardViews(ctx, n)
-  const messages: OutboxMessage[] = rows.map((r) => {
-    const locale: Locale = r.locale === 'en' ? 'en' : 'zh-CN'
-    const card: Card =
-      n.status === 'retracted'
-        ? noticeRetractedCard(n, locale)
-        : r.target.startsWith('chat:')
-          ? noticeChatCard(views[locale], locale)
-          : noticeRecipientCard(views[locale], locale, { readAt: r.readAt, ackAt: r.ackAt })
-    const payload: CardUpdatePayload = {
-      tenantId: ctx.tenantId,
+  const notice = n.status === 'retracted' ? null : await noticeSnapshot(ctx, n)
+  const messages: OutboxMessage[] = rows.map((r) =>
+    updateViewMessage(ctx, {
       ref: noticeCardRef(n.id, r.target),
-      card,
+      view: !notice
+        ? noticeRetractedView({ id: n.id, title: n.title })
+        : r.target.startsWith('chat:')
+          ? noticeChatView({ notice })
+          : noticeRecipientView({ notice, receipt: freezeReceipt(r) }),
       version: n.version,
-    }
-    return { topic: SEND_CARD_UPDATE, payload: payload as unknown as Record<string, unknown> }
-  })
+    }),
+  )
   await emit(ctx, messages)
   return messages.length
 }
@@ -311,12 +307,10 @@ export async function watchFanout(
  * outbox row each (card ref `notice:<id>:<target>`, so edits and the retraction find every copy).
  */
 async function emitSendChunk(ctx: ServiceContext, n: NoticeRow, k: number): Promise<number> {
-  const views = await noticeCardViews(ctx, n)
-  const fresh = { readAt: null, ackAt: null }
-  const zh = JSON.stringify(noticeRecipientCard(views['zh-CN'], 'zh-CN', fresh))
-  const en = JSON.stringify(noticeRecipientCard(views.en, 'en', fresh))
+  const notice = await noticeSnapshot(ctx, n)
+  const dm = JSON.stringify(noticeRecipientView({ notice, receipt: { readAt: null, ackAt: null } }))
   // In a group the card is for reading only: receipts are per person (the app or the DM card).
-  const chat = JSON.stringify(noticeChatCard(views['zh-CN'], 'zh-CN'))
+  const chat = JSON.stringify(noticeChatView({ notice }))
   const rows = rowsOf<{ n: number }>(
     await ctx.db.execute(sql`
       with picked as (
@@ -335,12 +329,11 @@ async function emitSendChunk(ctx: ServiceContext, n: NoticeRow, k: number): Prom
           'tenantId', ${ctx.tenantId}::text,
           'to', case when upd.kind = 'user' then jsonb_build_object('userId', upd.user_id)
                      else jsonb_build_object('chatId', upd.chat_id) end,
-          'content', jsonb_build_object('kind', 'card', 'card',
-            case when upd.kind = 'chat' then ${chat}::jsonb when u.locale = 'en' then ${en}::jsonb
-                 else ${zh}::jsonb end),
+          'content', jsonb_build_object('kind', 'view', 'view',
+            case when upd.kind = 'chat' then ${chat}::jsonb else ${dm}::jsonb end),
           'ref', 'notice:' || ${n.id}::text || ':' || upd.target,
           'version', ${n.version}::int)
-        from upd left join users u on u.id = upd.user_id and u.tenant_id = ${ctx.tenantId}
+        from upd
         returning 1
       )
       select count(*)::int as n from ins`),
@@ -411,7 +404,6 @@ export async function runReminderStep(
         target: string
         user_id: string
         platform_message_id: string | null
-        locale: string | null
       }>(
         await txCtx.db.execute(sql`
           with picked as (
@@ -425,26 +417,21 @@ export async function runReminderStep(
           update notice_recipients r set reminder_step = ${input.step}, reminded_at = clock_timestamp()
           from picked p
           where r.notice_id = ${n.id} and r.target = p.target
-          returning r.target, r.user_id, r.platform_message_id,
-            (select locale from users u where u.id = r.user_id and u.tenant_id = ${txCtx.tenantId}) as locale`),
+          returning r.target, r.user_id, r.platform_message_id`),
       )
       if (rows.length === 0) return 0
       if (input.step === 1) {
-        const views = await noticeCardViews(txCtx, n)
+        const view = noticeReminderView({ notice: await noticeSnapshot(txCtx, n) })
         await emit(
           txCtx,
-          rows.map((r) => {
-            const locale: Locale = r.locale === 'en' ? 'en' : 'zh-CN'
-            const payload: SendMessagePayload = {
-              tenantId: txCtx.tenantId,
+          rows.map((r) =>
+            notifyMessage(txCtx, {
               to: { userId: r.user_id },
-              content: { kind: 'card', card: noticeReminderCard(views[locale], locale) },
+              view,
               ref: noticeReminderRef(n.id, r.target),
               version: n.version,
-              locale,
-            }
-            return { topic: SEND_MESSAGE, payload: payload as unknown as Record<string, unknown> }
-          }),
+            }),
+          ),
         )
       } else {
         await emit(

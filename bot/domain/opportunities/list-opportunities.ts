@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte, ilike, lte, type SQL, sql } from 'drizzle-orm'
-import { customers, opportunities } from '../../../db/schema'
+import { opportunities } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess } from '../crm/access'
+import { customerIdsMatching } from '../crm/search-customers'
 import { visibleOpportunities } from './access'
 import { type OpportunityDto, toOpportunityDtos } from './dto'
 import { type ListOpportunitiesInput, listOpportunitiesInput, parseInput } from './schemas'
@@ -32,7 +33,7 @@ export async function listOpportunities({
   if (data.q) {
     const like = `%${data.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
     conds.push(
-      sql`(${ilike(opportunities.name, like)} or ${opportunities.customerId} in (select ${customers.id} from ${customers} where ${customers.tenantId} = ${ctx.tenantId} and ${ilike(customers.name, like)}))`,
+      sql`(${ilike(opportunities.name, like)} or ${opportunities.customerId} in ${customerIdsMatching(ctx.tenantId, data.q)})`,
     )
   }
   const order =

@@ -65,6 +65,22 @@ export const DEFAULT_ROLES: readonly DefaultRole[] = [
     permissions: ['crm.leads.manage'],
   },
   {
+    key: 'service_manager',
+    name: '客服经理',
+    nameEn: 'Service manager',
+    description: '派单、管理售后工单与服务设置，可见本部门及下级部门的工单',
+    dataScope: 'department_tree',
+    permissions: ['service.manage', 'reports.view.team'],
+  },
+  {
+    key: 'service_agent',
+    name: '客服',
+    nameEn: 'Service agent',
+    description: '处理分配给自己的售后工单',
+    dataScope: 'self',
+    permissions: [],
+  },
+  {
     key: 'approval_admin',
     name: '审批管理员',
     nameEn: 'Approval admin',

@@ -15,7 +15,10 @@ export async function requestDirectorySync({ ctx }: { ctx: ServiceContext }): Pr
     await requirePermission(c, 'org.admin')
     const status = await getDirectoryStatus({ ctx: c })
     if (status.platform === 'devchat')
-      throw new InvalidInputError('platform', 'a devchat tenant has no platform directory to sync')
+      throw new InvalidInputError(
+        'platform',
+        'devchat 模拟的公司没有平台通讯录可同步 / a devchat tenant has no platform directory to sync',
+      )
     await emit(c, { topic: SYNC_DIRECTORY, payload: { tenantId: c.tenantId, requestedBy: 'admin' } })
     await recordAudit(c, {
       action: 'org.directory_sync_requested',

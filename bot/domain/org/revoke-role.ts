@@ -8,6 +8,14 @@ import { requirePermission } from './permissions'
 import { lockRole, lockRoleGrants, requireAnAdminLeft } from './roles-admin'
 import { syncRoleGrants } from './sync-role-grants'
 
+const SOURCE_ZH: Record<string, string> = {
+  platform_admin: '平台管理员',
+  env: 'FLOWCARD_ADMINS',
+  leader: '部门负责人',
+  department: '按部门授予',
+  everyone: '全员',
+}
+
 /**
  * Takes back a role an admin granted: from a person (their manual grant) or from a whole department.
  * A grant that comes from the platform (its admins, department leadership, FLOWCARD_ADMINS) cannot be
@@ -51,7 +59,7 @@ export async function revokeRole({
           )
         if (other.length > 0)
           throw new ConflictError(
-            `this role comes from ${other.map((o) => o.source).join(', ')}; change it there, not here`,
+            `该角色来自通讯录同步（${other.map((o) => SOURCE_ZH[o.source] ?? o.source).join('、')}），请在平台上修改 / this role comes from ${other.map((o) => o.source).join(', ')}; change it there, not here`,
             { field: 'userId' },
           )
         throw new NotFoundError('role grant', r.userId)

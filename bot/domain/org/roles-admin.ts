@@ -58,7 +58,10 @@ export async function requireAnAdminLeft(ctx: ServiceContext): Promise<void> {
     .innerJoin(users, eq(users.id, userRoles.userId))
     .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(users.status, 'active')))
   if (!rows.some((r) => grants(r.permissions, '*')))
-    throw new ConflictError('this would leave the organisation without an administrator', {
-      field: 'userId',
-    })
+    throw new ConflictError(
+      '不能移除：组织将没有管理员 / this would leave the organisation without an administrator',
+      {
+        field: 'userId',
+      },
+    )
 }

@@ -1,7 +1,7 @@
 /** Reports (报表) and sales targets (业绩目标): what callers outside this area may use. */
 export { drillReport } from './drill-report'
 export { exportReport } from './export-report'
-export type { RecordRef, ReportRow } from './internal/define'
+export { RECORD_KINDS, type RecordRef, type ReportRow } from './internal/define'
 export { listReports, type ReportSummary } from './list-reports'
 export { listTargets, type TargetRow } from './list-targets'
 export { type ReportColumn, type ReportResult, runReport } from './run-report'

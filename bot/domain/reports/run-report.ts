@@ -16,7 +16,14 @@ export interface ReportResult {
   dimension: { key: string; label: string }
   dimensions: Array<{ key: string; label: string }>
   timing: 'period' | 'snapshot'
-  query: { from: string; to: string; departmentId: string | null; includeSub: boolean; userId: string | null }
+  query: {
+    from: string
+    to: string
+    departmentId: string | null
+    includeSub: boolean
+    userId: string | null
+    channelId: string | null
+  }
   columns: ReportColumn[]
   rows: ReportRow[]
   totals: Record<string, number | null>
@@ -52,11 +59,12 @@ export async function runReport({
   )
   for (const r of rows) r.label = labels.get(r.key) ?? r.key ?? ''
   const first = report.measures[0]?.key ?? ''
-  rows.sort(
-    env.dimension.kind === 'period'
-      ? periodOrder
-      : (a, b) => (b.values[first] ?? 0) - (a.values[first] ?? 0) || a.label.localeCompare(b.label),
-  )
+  if (!env.dimension.ordered)
+    rows.sort(
+      env.dimension.kind === 'period'
+        ? periodOrder
+        : (a, b) => (b.values[first] ?? 0) - (a.values[first] ?? 0) || a.label.localeCompare(b.label),
+    )
   const totals: Record<string, number | null> = {}
   for (const m of report.measures) {
     totals[m.key] = m.additive ? rows.reduce((s, r) => s + (r.values[m.key] ?? 0), 0) : (extra[m.key] ?? null)
@@ -73,6 +81,7 @@ export async function runReport({
       departmentId: q.departmentId ?? null,
       includeSub: q.includeSub,
       userId: q.userId ?? null,
+      channelId: q.channelId ?? null,
     },
     columns: report.measures.map((m) => ({ key: m.key, label: say(env.locale, m.label), unit: m.unit })),
     rows,

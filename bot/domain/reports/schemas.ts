@@ -25,6 +25,8 @@ export const reportQuery = z.object({
   departmentId: z.string().min(1).max(64).optional(),
   includeSub: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
   userId: z.string().min(1).max(64).optional(),
+  /** Lead channel, for the reports that follow leads (funnel, channel conversion). */
+  channelId: z.string().min(1).max(64).optional(),
   dimension: z.string().min(1).max(32).optional(),
   /** Province code (GB/T 2260, 2 digits or 6) to drill the distribution map down to its cities. */
   provinceCode: z

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { users } from '../../../db/schema'
-import type { ServiceContext } from '../../domain/context'
+import { type ServiceContext, userContext } from '../../domain/context'
 import { verifyToken } from '../../lib/session-token'
 import { errorBody } from '../errors'
 import type { AppEnv } from '../types'
@@ -39,11 +39,8 @@ export function apiContext(c: Context<AppEnv>): ServiceContext {
   const session = c.get('session')
   if (!session) throw new Error('apiContext used on a route without requireSession')
   const deps = c.get('deps')
-  return {
-    tenantId: session.tenantId,
-    actor: { kind: 'user', userId: session.userId, via: 'miniapp' },
-    db: deps.database.db,
-    clock: deps.clock,
-    logger: c.get('logger'),
-  }
+  return userContext(
+    { db: deps.database.db, clock: deps.clock, logger: c.get('logger') },
+    { tenantId: session.tenantId, userId: session.userId, via: 'miniapp' },
+  )
 }

@@ -24,6 +24,7 @@ import { updateRole } from '../../domain/org/update-role'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import { body, json, ok } from './openapi'
 
 /** 403 naming the permission before anything else is looked at (bodies included). */
 const needs = (permission: Permission) =>
@@ -32,13 +33,6 @@ const needs = (permission: Permission) =>
     await next()
   })
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
 const admin = (permission: Permission) => ({
   tags: ['admin'],
   security: [{ session: [] }],
@@ -149,6 +143,7 @@ const AuditItem = z
   })
   .openapi('AuditItem')
 
+const Revoked = z.object({ revoked: z.literal(true) })
 const RoleIdParam = z.object({ roleId: z.string().min(1).max(100) })
 const e = errorResponses
 
@@ -251,7 +246,7 @@ const routes = {
     path: '/admin/roles/{roleId}/members/users/{userId}',
     summary: 'Revoke a role granted to a person (409 for the last admin or a platform-derived grant)',
     request: { params: RoleIdParam.extend({ userId: z.string().min(1).max(100) }) },
-    responses: { 200: json(z.object({ revoked: z.literal(true) }), 'revoked'), ...e },
+    responses: ok(Revoked, 'revoked'),
   }),
   revokeDepartment: createRoute({
     ...admin('org.admin'),
@@ -259,7 +254,7 @@ const routes = {
     path: '/admin/roles/{roleId}/members/departments/{departmentId}',
     summary: 'Revoke a role granted to a whole department',
     request: { params: RoleIdParam.extend({ departmentId: z.string().min(1).max(100) }) },
-    responses: { 200: json(z.object({ revoked: z.literal(true) }), 'revoked'), ...e },
+    responses: ok(Revoked, 'revoked'),
   }),
   audit: createRoute({
     ...admin('audit.view'),

@@ -21,18 +21,11 @@ import {
 import { listWebhookDeliveries, redeliverWebhook } from '../../domain/approvals/external/webhooks'
 import { TemplateDefinitionSchema } from '../../domain/approvals/schemas'
 import { type ApprovalView, currentTasks, userName } from '../../domain/approvals/view'
-import type { ServiceContext } from '../../domain/context'
+import { systemContext as domainSystemContext, type ServiceContext } from '../../domain/context'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema, errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
+import { body, json } from './openapi'
 
 // ---------------------------------------------------------------------------------------------------------
 // The signed API for external systems
@@ -59,18 +52,16 @@ export function systemOf(c: { req: { raw: Request } }): ExternalSystemRow {
   return s
 }
 
+/** The context of a signed call: the external system acting in its tenant. */
 export function systemContext(
   c: Parameters<typeof apiContext>[0],
   system: ExternalSystemRow,
 ): ServiceContext {
   const deps = c.get('deps')
-  return {
-    tenantId: system.tenantId,
-    actor: { kind: 'system', reason: `external system ${system.id}` },
-    db: deps.database.db,
-    clock: deps.clock,
-    logger: c.get('logger'),
-  }
+  return domainSystemContext(
+    { db: deps.database.db, clock: deps.clock, logger: c.get('logger') },
+    { tenantId: system.tenantId, reason: `external system ${system.id}` },
+  )
 }
 
 export const signedHeaders = z.object({

@@ -9,6 +9,7 @@ import { getStatistics } from '../../domain/approvals/get-statistics'
 import { getTemplate } from '../../domain/approvals/get-template'
 import { listInstances } from '../../domain/approvals/list-instances'
 import { listTemplates } from '../../domain/approvals/list-templates'
+import { PreviewFlowInput, previewFlow } from '../../domain/approvals/preview-flow'
 import { rejectTask } from '../../domain/approvals/reject-task'
 import { resubmitInstance } from '../../domain/approvals/resubmit-instance'
 import { returnTask } from '../../domain/approvals/return-task'
@@ -30,6 +31,7 @@ import type { ServiceContext } from '../../domain/context'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import { body, idParam, json } from './openapi'
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null)
 
@@ -158,6 +160,26 @@ const ListItemSchema = z
   })
   .openapi('ApprovalListItem')
 
+const FlowPreviewSchema = z
+  .object({
+    steps: z.array(
+      z.object({
+        nodeId: z.string(),
+        name: z.string(),
+        nameEn: z.string().nullable(),
+        type: z.enum(['approval', 'cc']),
+        mode: z.enum(['sequential', 'all', 'any']),
+        approvers: z.array(Person),
+        skipped: z.boolean(),
+        toAdmin: z.boolean(),
+        chooses: z.boolean(),
+      }),
+    ),
+    dependsOn: z.array(z.string()),
+    conditions: z.array(z.object({ name: z.string(), branches: z.array(z.string()) })),
+  })
+  .openapi('ApprovalFlowPreview')
+
 const StatisticsSchema = z
   .object({
     templates: z.array(
@@ -279,18 +301,10 @@ function instanceDto(
 }
 
 const me = (ctx: ServiceContext) => (ctx.actor.kind === 'user' ? ctx.actor.userId : null)
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
 const common = { tags: ['approvals'], security: [{ session: [] }], middleware: requireSession }
 
 const CommentBody = z.object({ comment: z.string().max(1000).optional() })
 const DecideBody = CommentBody.extend({ version: z.number().int().positive().optional() })
-const IdParam = z.object({ id: z.string().min(1).max(64) })
 const KeyParam = z.object({ key: z.string().min(1).max(64) })
 
 const routes = {
@@ -322,7 +336,7 @@ const routes = {
     path: '/approvals/templates',
     summary: 'Create a template (admin); the flow graph is validated',
     description:
-      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.',
+      'Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.',
     request: body(TemplateDefinitionSchema),
     responses: { 201: json(TemplateRefSchema, 'created'), ...errorResponses },
   }),
@@ -363,6 +377,16 @@ const routes = {
     ),
     responses: { 201: json(InstanceSchema, 'submitted'), ...errorResponses },
   }),
+  preview: createRoute({
+    ...common,
+    method: 'post',
+    path: '/approvals/flow-preview',
+    summary: 'Who will approve, node by node, for the form filled in so far (审批流程预览)',
+    description:
+      "Nothing is written. Fields left empty or not yet valid are ignored, so conditions on them take their default branch. `dependsOn` names the fields the flow's conditions test.",
+    request: body(PreviewFlowInput),
+    responses: { 200: json(FlowPreviewSchema, 'the flow for these values'), ...errorResponses },
+  }),
   list: createRoute({
     ...common,
     method: 'get',
@@ -387,7 +411,7 @@ const routes = {
     method: 'get',
     path: '/approvals/instances/{id}',
     summary: 'A request with its steps, tasks and timeline',
-    request: { params: IdParam },
+    request: { params: idParam },
     responses: { 200: json(InstanceSchema, 'request'), ...errorResponses },
   }),
   withdraw: createRoute({
@@ -395,7 +419,7 @@ const routes = {
     method: 'post',
     path: '/approvals/instances/{id}/withdraw',
     summary: 'Withdraw (撤回) by the initiator while pending',
-    request: { params: IdParam, ...body(CommentBody) },
+    request: { params: idParam, ...body(CommentBody) },
     responses: { 200: json(InstanceSchema, 'withdrawn'), ...errorResponses },
   }),
   urge: createRoute({
@@ -403,7 +427,7 @@ const routes = {
     method: 'post',
     path: '/approvals/instances/{id}/urge',
     summary: 'Nudge (催办) the pending approvers; at most once an hour',
-    request: { params: IdParam, ...body(CommentBody) },
+    request: { params: idParam, ...body(CommentBody) },
     responses: { 200: json(InstanceSchema, 'nudged'), 429: json(z.unknown(), 'too soon'), ...errorResponses },
   }),
   cancel: createRoute({
@@ -411,7 +435,7 @@ const routes = {
     method: 'post',
     path: '/approvals/instances/{id}/cancel',
     summary: 'Cancel (撤销) by an approval admin',
-    request: { params: IdParam, ...body(CommentBody) },
+    request: { params: idParam, ...body(CommentBody) },
     responses: { 200: json(InstanceSchema, 'cancelled'), ...errorResponses },
   }),
   resubmit: createRoute({
@@ -420,7 +444,7 @@ const routes = {
     path: '/approvals/instances/{id}/resubmit',
     summary: 'Resubmit a returned request, optionally with an edited form',
     request: {
-      params: IdParam,
+      params: idParam,
       ...body(
         CommentBody.extend({
           form: z.record(z.string(), z.unknown()).optional(),
@@ -436,7 +460,7 @@ const routes = {
     path: '/approvals/tasks/{id}/approve',
     summary: 'Approve (同意)',
     description: '409 when the task is no longer pending; the message says who handled it.',
-    request: { params: IdParam, ...body(DecideBody) },
+    request: { params: idParam, ...body(DecideBody) },
     responses: { 200: json(InstanceSchema, 'approved'), ...errorResponses },
   }),
   reject: createRoute({
@@ -444,7 +468,7 @@ const routes = {
     method: 'post',
     path: '/approvals/tasks/{id}/reject',
     summary: 'Reject (拒绝)',
-    request: { params: IdParam, ...body(DecideBody) },
+    request: { params: idParam, ...body(DecideBody) },
     responses: { 200: json(InstanceSchema, 'rejected'), ...errorResponses },
   }),
   return: createRoute({
@@ -452,7 +476,7 @@ const routes = {
     method: 'post',
     path: '/approvals/tasks/{id}/return',
     summary: 'Return (退回) to the initiator or an earlier node',
-    request: { params: IdParam, ...body(DecideBody.extend({ toNodeId: z.string().optional() })) },
+    request: { params: idParam, ...body(DecideBody.extend({ toNodeId: z.string().optional() })) },
     responses: { 200: json(InstanceSchema, 'returned'), ...errorResponses },
   }),
   transfer: createRoute({
@@ -460,7 +484,7 @@ const routes = {
     method: 'post',
     path: '/approvals/tasks/{id}/transfer',
     summary: 'Transfer (转交) to a colleague (the assignee, or an approval admin)',
-    request: { params: IdParam, ...body(DecideBody.extend({ toUserId: z.string().min(1) })) },
+    request: { params: idParam, ...body(DecideBody.extend({ toUserId: z.string().min(1) })) },
     responses: { 200: json(InstanceSchema, 'transferred'), ...errorResponses },
   }),
   addSign: createRoute({
@@ -469,7 +493,7 @@ const routes = {
     path: '/approvals/tasks/{id}/add-sign',
     summary: 'Add a signer (加签) before or after me',
     request: {
-      params: IdParam,
+      params: idParam,
       ...body(DecideBody.extend({ userId: z.string().min(1), position: z.enum(['before', 'after']) })),
     },
     responses: { 200: json(InstanceSchema, 'added'), ...errorResponses },
@@ -533,6 +557,9 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
     const view = await startInstance({ ctx, input: c.req.valid('json') })
     return c.json(instanceDto(view, me(ctx)), 201)
   })
+  app.openapi(routes.preview, async (c) =>
+    c.json(await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
   app.openapi(routes.list, async (c) => {
     const page = await listInstances({ ctx: apiContext(c), input: c.req.valid('query') })
     return c.json(

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { sql } from 'drizzle-orm'
+import { userContext } from '../../domain/context'
 import { DomainError } from '../../domain/errors'
 import { getMe } from '../../domain/org/get-me'
 import { signIn } from '../../domain/org/sign-in'
@@ -120,13 +121,10 @@ export function authRoutes(): OpenAPIHono<AppEnv> {
     }
     const session = await signIn(deps.database, deps.sessionSecret, { platform, ...identity }, now)
     const user = await getMe({
-      ctx: {
-        tenantId: session.tenantId,
-        actor: { kind: 'user', userId: session.userId, via: 'miniapp' },
-        db: deps.database.db,
-        clock: deps.clock,
-        logger: c.get('logger'),
-      },
+      ctx: userContext(
+        { db: deps.database.db, clock: deps.clock, logger: c.get('logger') },
+        { tenantId: session.tenantId, userId: session.userId, via: 'miniapp' },
+      ),
     })
     return c.json({ token: session.token, expiresAt: session.expiresAt, user: toUserDto(user) }, 200)
   })

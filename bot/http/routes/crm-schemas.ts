@@ -296,8 +296,7 @@ export const CrmVisitMap = z
     description: 'Checked-in visits of the people in your scope, with their check-in point',
   })
 
-export const itemsOf = <T extends z.ZodType>(item: T, name: string) =>
-  z.object({ items: z.array(item) }).openapi(name)
+export { itemsOf } from './openapi'
 
 // ---- mappers from database rows to the published shapes ----
 

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { addContact, listContacts } from '../../domain/crm/add-contact'
 import { addVisitPhoto } from '../../domain/crm/add-visit-photo'
@@ -45,7 +45,7 @@ import { InvalidInputError, NotFoundError } from '../../domain/errors'
 import { verifyBlobLink } from '../../lib/storage/signed-link'
 import type { BlobStorage } from '../../lib/storage/types'
 import { enforceUserBudget } from '../middleware/rate-limit'
-import { apiContext, requireSession } from '../middleware/session'
+import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import {
@@ -73,31 +73,9 @@ import {
   toRules,
   toVisit,
 } from './crm-schemas'
+import { body, idParam, ok, routeFor } from './openapi'
 
-const ok = (schema: z.ZodType, description = 'ok') => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
-})
-const body = <S extends z.ZodType>(schema: S) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
-const idParam = z.object({ id: z.string().min(1).max(64) })
-
-function route<
-  M extends RouteConfig['method'],
-  P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
->(method: M, path: P, summary: string, extra: E) {
-  return createRoute({
-    method,
-    path,
-    summary,
-    tags: ['crm'],
-    security: [{ session: [] }],
-    middleware: [requireSession] as const,
-    ...(extra as E),
-  })
-}
+const route = routeFor('crm')
 
 const CrmCustomerElsewhere = z
   .object({

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   acceptLead,
   addLeadFollowUp,
@@ -47,7 +47,7 @@ import { getLead } from '../../domain/leads/get-lead'
 import { exportLeads, listLeads } from '../../domain/leads/list-leads'
 import type { AssignmentRuleRow } from '../../domain/leads/manage-assignment-rules'
 import { analysisInput } from '../../domain/leads/schemas'
-import { apiContext, requireSession } from '../middleware/session'
+import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import {
@@ -64,32 +64,9 @@ import {
   LeadSettingsSchema,
   RuleSchema,
 } from './leads-schemas'
+import { body, idParam, itemsOf, ok, routeFor } from './openapi'
 
-const ok = (schema: z.ZodType, description = 'ok') => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
-})
-const body = <S extends z.ZodType>(schema: S) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
-const idParam = z.object({ id: z.string().min(1).max(64) })
-const items = <T extends z.ZodType>(item: T, name: string) => z.object({ items: z.array(item) }).openapi(name)
-
-function route<
-  M extends RouteConfig['method'],
-  P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
->(method: M, path: P, summary: string, extra: E) {
-  return createRoute({
-    method,
-    path,
-    summary,
-    tags: ['leads'],
-    security: [{ session: [] }],
-    middleware: [requireSession] as const,
-    ...(extra as E),
-  })
-}
+const route = routeFor('leads')
 
 const toFollowUp = (f: LeadFollowUpRow) => ({
   id: f.id,
@@ -202,7 +179,7 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     route('get', '/crm/leads/{id}/follow-ups', 'Follow-ups of a lead, newest first', {
       request: { params: idParam },
-      responses: ok(items(LeadFollowUpSchema, 'LeadFollowUps')),
+      responses: ok(itemsOf(LeadFollowUpSchema, 'LeadFollowUps')),
     }),
     async (c) =>
       c.json(
@@ -250,7 +227,7 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     route('get', '/crm/channels', 'Lead channels (the defaults exist from the start)', {
-      responses: ok(items(ChannelSchema, 'LeadChannels')),
+      responses: ok(itemsOf(ChannelSchema, 'LeadChannels')),
     }),
     async (c) => c.json({ items: await listChannels({ ctx: apiContext(c) }) }, 200),
   )
@@ -305,7 +282,7 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     route('get', '/crm/campaigns', 'Campaigns with their monthly costs', {
       request: { query: z.object({ channelId: z.string().max(64).optional() }) },
-      responses: ok(items(CampaignSchema, 'LeadCampaigns')),
+      responses: ok(itemsOf(CampaignSchema, 'LeadCampaigns')),
     }),
     async (c) => {
       const q = c.req.valid('query')
@@ -360,7 +337,7 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     route('get', '/crm/lead-rules', 'Assignment rules in the order they are tried', {
-      responses: ok(items(RuleSchema, 'LeadAssignmentRules')),
+      responses: ok(itemsOf(RuleSchema, 'LeadAssignmentRules')),
     }),
     async (c) => c.json({ items: (await listAssignmentRules({ ctx: apiContext(c) })).map(toRule) }, 200),
   )

@@ -29,6 +29,7 @@ import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import { idParam, json } from './openapi'
 
 const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null)
 
@@ -176,11 +177,6 @@ const toNewsDto = (
   readCount: n.readCount,
 })
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-})
-const idParam = z.object({ id: z.string().min(1).max(64) })
 const secured = { security: [{ session: [] }], middleware: requireSession }
 
 const create = createRoute({

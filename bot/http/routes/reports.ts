@@ -1,19 +1,22 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   drillReport,
   exportReport,
   listReports,
   listTargets,
   listTargetsInput,
+  RECORD_KINDS,
+  type RecordRef,
   reportQuery,
   runReport,
   setTargets,
   setTargetsInput,
   targetKinds,
 } from '../../domain/reports'
-import { apiContext, requireSession } from '../middleware/session'
+import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
+import { ok, routeFor } from './openapi'
 
 const Named = z.object({ key: z.string(), label: z.string() })
 
@@ -42,12 +45,13 @@ const ReportResult = z
       departmentId: z.string().nullable(),
       includeSub: z.boolean(),
       userId: z.string().nullable(),
+      channelId: z.string().nullable(),
     }),
     columns: z.array(
       z.object({
         key: z.string(),
         label: z.string(),
-        unit: z.enum(['count', 'cents', 'percent', 'hours', 'minutes']),
+        unit: z.enum(['count', 'cents', 'percent', 'hours', 'minutes', 'days']),
       }),
     ),
     rows: z.array(
@@ -61,14 +65,17 @@ const ReportResult = z
   })
   .openapi('ReportResult')
 
-const RecordRef = z
+const RecordRefSchema = z
   .object({
-    kind: z.enum(['customer', 'follow_up', 'visit', 'approval']),
+    kind: z.enum(RECORD_KINDS as [RecordRef['kind'], ...RecordRef['kind'][]]),
     id: z.string(),
     title: z.string(),
     subtitle: z.string().nullable(),
     at: z.string().nullable(),
-    link: z.string().openapi({ description: 'the mini-app page of the record' }),
+    link: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the mini-app page of the record (a deal or 回款 opens its customer)' }),
   })
   .openapi('ReportRecord')
 
@@ -100,26 +107,7 @@ const drillParams = queryParams.extend({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 })
 
-const ok = (schema: z.ZodType, description = 'ok') => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
-})
-
-function route<
-  M extends RouteConfig['method'],
-  P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
->(method: M, path: P, summary: string, extra: E) {
-  return createRoute({
-    method,
-    path,
-    summary,
-    tags: ['reports'],
-    security: [{ session: [] }],
-    middleware: [requireSession] as const,
-    ...(extra as E),
-  })
-}
+const route = routeFor('reports')
 
 /**
  * Reports under `/api/v1/reports`: the catalogue, each report with period / department / person filters
@@ -166,7 +154,7 @@ export function reportRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     route('get', '/reports/{key}/records', 'The records behind one figure (same filters as the report)', {
       request: { params: keyParam, query: drillParams },
-      responses: ok(z.object({ items: z.array(RecordRef) })),
+      responses: ok(z.object({ items: z.array(RecordRefSchema) })),
     }),
     async (c) =>
       c.json(

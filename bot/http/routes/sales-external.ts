@@ -11,15 +11,10 @@ import {
 import { upsertProducts, upsertProductsInput } from '../../domain/products'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
+import { body, json } from './openapi'
 import { SalesInvoice, SalesRecordedPayment } from './sales-schemas'
 
-const json = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
-const ok = (schema: z.ZodType, description: string) => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...signedErrors,
-})
+const ok = (schema: z.ZodType, description: string) => ({ 200: json(schema, description), ...signedErrors })
 const idempotencyHeaders = signedHeaders.extend({
   'idempotency-key': z.string().max(128).optional().openapi({
     description: 'default: the body’s `externalId`; a repeated key answers with the first record',
@@ -57,7 +52,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     createRoute({
       ...signedRoute('/external/crm/products', 'Upsert products by SKU (up to 1000 per call)'),
-      request: { headers: signedHeaders, ...json(upsertProductsInput) },
+      request: { headers: signedHeaders, ...body(upsertProductsInput) },
       responses: ok(
         z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('SalesUpsertResult'),
         'counts',
@@ -81,7 +76,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
         '/external/crm/payments',
         'Post a payment (回款) against a contract; idempotent by external id',
       ),
-      request: { headers: idempotencyHeaders, ...json(recordPaymentInput) },
+      request: { headers: idempotencyHeaders, ...body(recordPaymentInput) },
       responses: ok(
         SalesRecordedPayment,
         'the payment and the contract’s receivables; `created` false on a repeat',
@@ -107,7 +102,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
         '/external/crm/invoices',
         'Record an invoice (开票) against a contract; idempotent by external id',
       ),
-      request: { headers: idempotencyHeaders, ...json(invoiceInput) },
+      request: { headers: idempotencyHeaders, ...body(invoiceInput) },
       responses: ok(SalesInvoice, 'the invoice'),
     }),
     async (c) => {
@@ -133,7 +128,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
       request: {
         headers: signedHeaders,
         params: z.object({ id: z.string().min(1).max(64) }),
-        ...json(invoiceStatusInput),
+        ...body(invoiceStatusInput),
       },
       responses: ok(SalesInvoice, 'the invoice'),
     }),

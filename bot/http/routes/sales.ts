@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import {
   createContract,
   createContractInput,
@@ -55,9 +55,9 @@ import {
   updateProduct,
   updateProductInput,
 } from '../../domain/products'
-import { apiContext, requireSession } from '../middleware/session'
-import { errorResponses } from '../schemas'
+import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
+import { body, idParam, ok, routeFor } from './openapi'
 import {
   listOf,
   SalesCloseReason,
@@ -77,30 +77,7 @@ import {
   SalesStageSet,
 } from './sales-schemas'
 
-const ok = (schema: z.ZodType, description = 'ok') => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
-})
-const body = <S extends z.ZodType>(schema: S) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-})
-const idParam = z.object({ id: z.string().min(1).max(64) })
-
-function route<
-  M extends RouteConfig['method'],
-  P extends string,
-  E extends Omit<Partial<RouteConfig>, 'method' | 'path'> & Pick<RouteConfig, 'responses'>,
->(method: M, path: P, summary: string, extra: E) {
-  return createRoute({
-    method,
-    path,
-    summary,
-    tags: ['sales'],
-    security: [{ session: [] }],
-    middleware: [requireSession] as const,
-    ...(extra as E),
-  })
-}
+const route = routeFor('sales')
 
 /**
  * The sales API under `/api/v1/crm`: products, stage sets, close reasons and opportunities. Every call

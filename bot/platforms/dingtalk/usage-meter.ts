@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import type { Database } from '../../../db/client'
 import { tenants } from '../../../db/schema'
 import { platformUsageWarningCard } from '../../cards/platform-usage-card'
-import type { ServiceContext } from '../../domain/context'
+import { type ServiceContext, systemContext } from '../../domain/context'
 import { pausePlatformSends, platformPausedUntil, recordPlatformUsage } from '../../domain/platform-usage'
 import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
@@ -19,13 +19,8 @@ export interface DingtalkMeter extends DingtalkUsageMeter {
  * database, so every process (and a restart) honours it.
  */
 export function createDingtalkMeter(database: Database, clock: Clock, logger: Logger): DingtalkMeter {
-  const ctx = (tenantId: string): ServiceContext => ({
-    tenantId,
-    actor: { kind: 'system', reason: 'platform usage' },
-    db: database.db,
-    clock,
-    logger,
-  })
+  const ctx = (tenantId: string): ServiceContext =>
+    systemContext({ db: database.db, clock, logger }, { tenantId, reason: 'platform usage' })
   const tenantIds = new Map<string, string | null>()
   async function tenantOf(corpId: string): Promise<string | null> {
     if (tenantIds.has(corpId)) return tenantIds.get(corpId) ?? null

@@ -94,3 +94,13 @@ export async function downloadApprovalFile(key: string, signal?: AbortSignal): P
   if (!response.ok) throw await readApiError(response)
   return response.blob()
 }
+
+export type ApprovalFlowPreview = Schemas['ApprovalFlowPreview']
+
+/** Who will approve, node by node, for the form as filled in so far. Nothing is written. */
+export function previewFlow(
+  body: { templateKey: string; form: Record<string, unknown>; approvers?: Record<string, string[]> },
+  signal?: AbortSignal,
+) {
+  return unwrap(api().POST('/api/v1/approvals/flow-preview', { body, signal }))
+}

@@ -18,6 +18,8 @@ export interface SessionUser {
   departmentId?: string | null
   departmentName?: string | null
   scope?: 'self' | 'department' | 'department_tree' | 'all'
+  /** Named permissions held through roles (`*` = all); opens the admin console. */
+  permissions?: string[]
 }
 
 /** `POST /api/v1/auth/{platform}` with `{ code }`. */

@@ -1,4 +1,4 @@
-import { getApiClient } from './index'
+import { downloadFile } from './download'
 import type { paths } from './schema'
 import { api, type Schemas, unwrap } from './typed'
 
@@ -26,14 +26,6 @@ export function drillReport(
 
 /** Downloads the report as XLSX (with the session's token) and hands it to the browser. */
 export async function downloadReport(key: string, query: ReportQuery): Promise<void> {
-  const client = getApiClient()
   const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
-  const res = await client.fetch(new Request(client.url(`/api/v1/reports/${key}/export?${qs}`)), { auth: true })
-  if (!res.ok) throw new Error(`export failed (${res.status})`)
-  const url = URL.createObjectURL(await res.blob())
-  const a = document.createElement('a')
-  a.href = url
-  a.download = `${key}-${query.from}-${query.to}.xlsx`
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  await downloadFile(`/api/v1/reports/${key}/export?${qs}`, `${key}-${query.from}-${query.to}.xlsx`)
 }

@@ -2101,6 +2101,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals/flow-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Who will approve, node by node, for the form filled in so far (审批流程预览)
+         * @description Nothing is written. Fields left empty or not yet valid are ignored, so conditions on them take their default branch. `dependsOn` names the fields the flow's conditions test.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approvers?: {
+                            [key: string]: string[];
+                        };
+                        /** @default {} */
+                        form?: {
+                            [key: string]: unknown;
+                        };
+                        templateKey: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the flow for these values */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalFlowPreview"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/instances": {
         parameters: {
             query?: never;
@@ -3353,7 +3450,7 @@ export interface paths {
         put?: never;
         /**
          * Create a template (admin); the flow graph is validated
-         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, or a link points nowhere.
+         * @description Refused with 400 naming the node (`error.field = flow.nodes.<id>`) when a node is unreachable, a condition has no default branch, the flow loops, a link points nowhere, or an approval node (and the condition branch leading to it) can never find an approver: a role nobody holds, people who all left, a named department without a head (unless its `emptyPolicy` is `skip`). The same checks apply to `PUT`.
          */
         post: {
             parameters: {
@@ -3416,6 +3513,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -3447,6 +3545,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -3487,6 +3586,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -3735,6 +3835,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -3766,6 +3867,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -3806,6 +3908,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -12418,6 +12521,7 @@ export interface paths {
                                  */
                                 mode?: "sequential" | "all" | "any";
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "approval";
@@ -12449,6 +12553,7 @@ export interface paths {
                                 };
                                 id: string;
                                 name: string;
+                                nameEn?: string;
                                 next: string;
                                 /** @enum {string} */
                                 type: "cc";
@@ -12489,6 +12594,7 @@ export interface paths {
                             min?: number;
                             options?: {
                                 label: string;
+                                labelEn?: string;
                                 value: string;
                             }[];
                             placeholder?: string;
@@ -14241,6 +14347,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14334,6 +14441,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14427,6 +14535,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    channelId?: string;
                     departmentId?: string;
                     dimension?: string;
                     /** @description first day of the period (inclusive) */
@@ -14842,6 +14951,26 @@ export interface components {
             /** @enum {string} */
             type: "approval.finished";
         };
+        ApprovalFlowPreview: {
+            conditions: {
+                branches: string[];
+                name: string;
+            }[];
+            dependsOn: string[];
+            steps: {
+                approvers: components["schemas"]["ApprovalPerson"][];
+                chooses: boolean;
+                /** @enum {string} */
+                mode: "sequential" | "all" | "any";
+                name: string;
+                nameEn: string | null;
+                nodeId: string;
+                skipped: boolean;
+                toAdmin: boolean;
+                /** @enum {string} */
+                type: "approval" | "cc";
+            }[];
+        };
         ApprovalInstance: {
             businessRef: string | null;
             createdAt: string;
@@ -14860,6 +14989,7 @@ export interface components {
                 min?: number;
                 options?: {
                     label: string;
+                    labelEn?: string;
                     value: string;
                 }[];
                 placeholder?: string;
@@ -15021,6 +15151,7 @@ export interface components {
                      */
                     mode: "sequential" | "all" | "any";
                     name: string;
+                    nameEn?: string;
                     next: string;
                     /** @enum {string} */
                     type: "approval";
@@ -15052,6 +15183,7 @@ export interface components {
                     };
                     id: string;
                     name: string;
+                    nameEn?: string;
                     next: string;
                     /** @enum {string} */
                     type: "cc";
@@ -15092,6 +15224,7 @@ export interface components {
                 min?: number;
                 options?: {
                     label: string;
+                    labelEn?: string;
                     value: string;
                 }[];
                 placeholder?: string;
@@ -16188,9 +16321,9 @@ export interface components {
             at: string | null;
             id: string;
             /** @enum {string} */
-            kind: "customer" | "follow_up" | "visit" | "approval";
-            /** @description the mini-app page of the record */
-            link: string;
+            kind: "customer" | "follow_up" | "visit" | "approval" | "lead" | "opportunity" | "instalment" | "payment";
+            /** @description the mini-app page of the record (a deal or 回款 opens its customer) */
+            link: string | null;
             subtitle: string | null;
             title: string;
         };
@@ -16199,7 +16332,7 @@ export interface components {
                 key: string;
                 label: string;
                 /** @enum {string} */
-                unit: "count" | "cents" | "percent" | "hours" | "minutes";
+                unit: "count" | "cents" | "percent" | "hours" | "minutes" | "days";
             }[];
             dimension: {
                 key: string;
@@ -16211,6 +16344,7 @@ export interface components {
             }[];
             key: string;
             query: {
+                channelId: string | null;
                 departmentId: string | null;
                 from: string;
                 includeSub: boolean;

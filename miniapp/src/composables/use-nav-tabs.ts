@@ -3,7 +3,7 @@ import { useRoute } from 'vue-router'
 import type { NavIconName } from '@/components/shell/line-icons'
 import type { MessageKey } from '@/i18n'
 
-export type TabName = 'home' | 'customers' | 'approvals' | 'notices' | 'reports' | 'me'
+export type TabName = 'home' | 'customers' | 'approvals' | 'notices' | 'reports' | 'me' | 'admin'
 
 export interface NavTab {
   name: TabName
@@ -21,6 +21,9 @@ export const NAV_TABS: readonly NavTab[] = [
   { name: 'reports', route: 'reports', labelKey: 'nav.reports', icon: 'reports' },
   { name: 'me', route: 'me', labelKey: 'nav.me', icon: 'me' },
 ]
+
+/** The admin console's entry: in the desktop side navigation for people holding an admin permission. */
+export const ADMIN_TAB: NavTab = { name: 'admin', route: 'admin', labelKey: 'nav.admin', icon: 'admin' }
 
 /** The navigation entries and which one the current route belongs to. */
 export function useNavTabs() {

@@ -77,6 +77,31 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'customers', detail: true, titleKey: 'title.visit' },
       },
       {
+        path: 'deals',
+        name: 'deals',
+        component: () => import('@/pages/deals/DealsPage.vue'),
+        meta: { tab: 'customers', titleKey: 'title.deals' },
+      },
+      {
+        // The overdue 回款 card and contract cards link here.
+        path: 'deals/contracts/:id',
+        name: 'contract',
+        component: () => import('@/pages/deals/ContractPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.contract' },
+      },
+      {
+        path: 'deals/contracts/:id/payment',
+        name: 'payment-new',
+        component: () => import('@/pages/deals/PaymentPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.paymentNew' },
+      },
+      {
+        path: 'deals/:id',
+        name: 'deal',
+        component: () => import('@/pages/deals/DealPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.deal' },
+      },
+      {
         path: 'approvals',
         name: 'approvals',
         component: () => import('@/pages/approvals/ApprovalsPage.vue'),
@@ -142,6 +167,62 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'reports', titleKey: 'title.reports' },
       },
       { path: 'me', name: 'me', component: MePage, meta: { tab: 'me', titleKey: 'title.me' } },
+      // The admin console: lazy pages, opened from 我的 (phone) or the side navigation (desktop) by people
+      // holding an admin permission; the bot refuses every call of anyone else with 403.
+      {
+        path: 'admin',
+        name: 'admin',
+        component: () => import('@/pages/admin/AdminPage.vue'),
+        meta: { tab: 'admin', titleKey: 'title.admin' },
+      },
+      {
+        path: 'admin/people',
+        name: 'admin-people',
+        component: () => import('@/pages/admin/AdminPeoplePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminPeople' },
+      },
+      {
+        path: 'admin/roles',
+        name: 'admin-roles',
+        component: () => import('@/pages/admin/AdminRolesPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminRoles' },
+      },
+      {
+        path: 'admin/roles/:id',
+        name: 'admin-role',
+        component: () => import('@/pages/admin/AdminRolePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminRole' },
+      },
+      {
+        path: 'admin/templates',
+        name: 'admin-templates',
+        component: () => import('@/pages/admin/AdminTemplatesPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminTemplates' },
+      },
+      {
+        path: 'admin/templates/new',
+        name: 'admin-template-new',
+        component: () => import('@/pages/admin/AdminTemplatePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminTemplate' },
+      },
+      {
+        path: 'admin/templates/:key',
+        name: 'admin-template',
+        component: () => import('@/pages/admin/AdminTemplatePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminTemplate' },
+      },
+      {
+        path: 'admin/crm',
+        name: 'admin-crm',
+        component: () => import('@/pages/admin/AdminCrmPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminCrm' },
+      },
+      {
+        path: 'admin/audit',
+        name: 'admin-audit',
+        component: () => import('@/pages/admin/AdminAuditPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminAudit' },
+      },
     ],
   },
   {

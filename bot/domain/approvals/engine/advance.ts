@@ -11,10 +11,12 @@ export function buildPlan(
   nodes: ReadonlyArray<ApprovalNode | CcNode>,
   org: OrgSnapshot,
   input: { initiatorId: string; chosen: Record<string, string[]>; adminIds: string[] },
+  /** `preview`: plan what is known so far (the form is being filled) instead of refusing what is missing. */
+  mode: 'submit' | 'preview' = 'submit',
 ): PlanStep[] {
   return nodes.map((node) => {
     const chosen = input.chosen[node.id]
-    if (node.approvers.kind === 'initiator_chooses') {
+    if (node.approvers.kind === 'initiator_chooses' && mode === 'submit') {
       if (!chosen || chosen.length === 0) {
         throw new InvalidInputError(
           `approvers.${node.id}`,
@@ -46,9 +48,12 @@ export function buildPlan(
       mode: node.type === 'approval' ? node.mode : ('all' as const),
     }
     if (resolved.userIds.length > 0) return { ...base, approverIds: resolved.userIds }
+    // Previewing a node the initiator has not picked for yet: nobody, and no admin fallback either.
+    if (mode === 'preview' && node.approvers.kind === 'initiator_chooses') return { ...base, approverIds: [] }
     if (node.type === 'cc' || node.emptyPolicy === 'skip') return { ...base, approverIds: [], skipped: true }
     const admins = input.adminIds.filter((id) => org.users.get(id)?.status === 'active')
     if (admins.length === 0) {
+      if (mode === 'preview') return { ...base, approverIds: [], skipped: true }
       throw new InvalidInputError(
         `flow.nodes.${node.id}`,
         `「${node.name}」没有可用的审批人（审批人已离职或未设置），且没有管理员可接手 / node ${node.id} has no approver and no admin`,

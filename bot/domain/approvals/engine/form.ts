@@ -92,6 +92,27 @@ export function validateForm(fields: readonly FormField[], input: Record<string,
   return { values, references }
 }
 
+/**
+ * The values of a form being filled in, for the flow preview: each field that parses is kept (normalised
+ * as on submission), a missing or not yet valid one is left out. Never throws.
+ */
+export function partialForm(
+  fields: readonly FormField[],
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const field of fields) {
+    const raw = input[field.key]
+    if (raw === undefined || raw === null || raw === '') continue
+    try {
+      values[field.key] = validateValue(field, raw, fieldPath(field.key), [])
+    } catch {
+      // not valid yet: the preview is computed without it
+    }
+  }
+  return values
+}
+
 function fail(path: string, field: FormField, what: string): never {
   throw new InvalidInputError(path, `${field.label}：${what} / ${field.key}: ${what}`)
 }

@@ -1,7 +1,11 @@
 import { eq, sql } from 'drizzle-orm'
 import { approvalInstances, approvalTemplates, customers } from '../../../../db/schema'
 import { activityReport } from './activity'
+import { channelsReport } from './channels'
+import { forecastReport, winLossReport } from './deals'
 import { countAll, type FactDimension, factReport, type ReportDefinition, type Text } from './define'
+import { funnelReport } from './funnel'
+import { ageingReport, receivablesReport } from './receivables'
 import { targetsReport } from './targets'
 
 const periodDimensions: FactDimension[] = [
@@ -202,6 +206,12 @@ export const reports: ReportDefinition[] = [
   activityReport,
   approvalsReport,
   targetsReport,
+  funnelReport,
+  forecastReport,
+  receivablesReport,
+  ageingReport,
+  channelsReport,
+  winLossReport,
 ]
 
 export const reportByKey = new Map(reports.map((r) => [r.key, r]))

@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../context'
 import { regionLabel } from '../../crm/regions'
 import type { ActorScope } from '../../org/data-scope'
 import type { ReportQuery } from '../schemas'
-import { bucketOf, inPeriod, type Period, peopleFilter } from './filters'
+import { bucketOf, bucketOfDay, inDays, inPeriod, type Period, peopleFilter } from './filters'
 
 export type ReportLocale = 'zh-CN' | 'en'
 export interface Text {
@@ -14,7 +14,7 @@ export interface Text {
 }
 export const say = (locale: ReportLocale, text: Text): string => (locale === 'en' ? text.en : text.zh)
 
-export type Unit = 'count' | 'cents' | 'percent' | 'hours' | 'minutes'
+export type Unit = 'count' | 'cents' | 'percent' | 'hours' | 'minutes' | 'days'
 
 /** A figure a report computes. `additive` measures sum into the total row; the others are computed whole. */
 export interface MeasureDef {
@@ -29,6 +29,10 @@ export interface DimensionDef {
   key: string
   label: Text
   kind: 'period' | 'person' | 'department' | 'province' | 'city' | 'text'
+  /** Display names of the keys when they are ids of the report's own things (stages, channels, reasons). */
+  labelsOf?: (ctx: ServiceContext, keys: string[], locale: ReportLocale) => Promise<Map<string, string>>
+  /** Rows keep the order the report returns (funnel steps, ageing buckets) instead of largest first. */
+  ordered?: boolean
 }
 
 export interface ReportRow {
@@ -40,13 +44,25 @@ export interface ReportRow {
 
 /** One record behind a figure, with the mini-app page that shows it. */
 export interface RecordRef {
-  kind: 'customer' | 'follow_up' | 'visit' | 'approval'
+  kind: 'customer' | 'follow_up' | 'visit' | 'approval' | 'lead' | 'opportunity' | 'instalment' | 'payment'
   id: string
   title: string
   subtitle: string | null
   at: string | null
-  link: string
+  /** The mini-app page showing the record (a deal or 回款 opens its customer); null when it has none yet. */
+  link: string | null
 }
+
+export const RECORD_KINDS: RecordRef['kind'][] = [
+  'customer',
+  'follow_up',
+  'visit',
+  'approval',
+  'lead',
+  'opportunity',
+  'instalment',
+  'payment',
+]
 
 /** What a report run knows: the validated filters, the period, the chosen dimension, the caller's scope. */
 export interface RunEnv {
@@ -70,6 +86,8 @@ export interface ReportDefinition {
   measures: MeasureDef[]
   /** `snapshot`: the figures are as of the period's end (e.g. the map), not things that happened in it. */
   timing: 'period' | 'snapshot'
+  /** Optional filters beyond period / department / person that this report understands (e.g. `channelId`). */
+  filters?: Array<'channelId'>
   rows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]>
   /** Totals of non-additive measures (averages, distinct counts), computed over all rows' records. */
   totals?(ctx: ServiceContext, env: RunEnv): Promise<Record<string, number | null>>
@@ -91,6 +109,15 @@ export async function labelKeys(
   locale: ReportLocale,
 ): Promise<Map<string | null, string>> {
   const out = new Map<string | null, string>()
+  if (dimension.labelsOf) {
+    const names = await dimension.labelsOf(
+      ctx,
+      keys.filter((k): k is string => Boolean(k)),
+      locale,
+    )
+    for (const k of keys) out.set(k, k ? (names.get(k) ?? k) : say(locale, NOT_SET))
+    return out
+  }
   if (dimension.kind === 'person') {
     const ids = keys.filter((k): k is string => Boolean(k))
     const rows = ids.length
@@ -131,22 +158,26 @@ export interface FactMeasure extends MeasureDef {
   where?: SQL
 }
 
-/** A dimension over one fact table: the SQL expression rows group by. */
+/** A dimension over one fact table: the SQL expression rows group by (it may depend on the run). */
 export interface FactDimension extends DimensionDef {
-  expr: SQL | AnyPgColumn
+  expr: SQL | AnyPgColumn | ((env: RunEnv) => SQL)
 }
 
 /**
- * A report over one table of facts (customers, approvals...): group by a dimension, aggregate measures,
- * filtered by tenant, period and the caller's scope on the fact's person column. Most reports are this.
+ * A report over one table of facts (customers, approvals, deals...): group by a dimension, aggregate
+ * measures, filtered by tenant, period and the caller's scope on the fact's person column. Most reports are
+ * this. `join` adds one table the measures and dimensions may read (a deal's stage); `timeType: 'date'`
+ * filters and buckets a calendar-day column (expected close) without any time-zone arithmetic.
  */
 export function factReport(spec: {
   key: string
   title: Text
   description: Text
   table: PgTable
+  join?: { table: PgTable; on: SQL }
   tenantColumn: AnyPgColumn
   timeColumn: AnyPgColumn
+  timeType?: 'timestamp' | 'date'
   personColumn: AnyPgColumn
   timing: 'period' | 'snapshot'
   where?: (env: RunEnv) => SQL | undefined
@@ -157,17 +188,27 @@ export function factReport(spec: {
     id: AnyPgColumn
     title: AnyPgColumn | SQL
     subtitle: AnyPgColumn | SQL | null
-    link: (id: string) => string
+    /** The value `link` is built from (default: the record's id). */
+    linkColumn?: AnyPgColumn
+    link: (value: string) => string | null
   }
 }): ReportDefinition {
+  const dates = spec.timeType === 'date'
   const dimensionExpr = (env: RunEnv): SQL | AnyPgColumn => {
     const d = spec.dimensions.find((x) => x.key === env.dimension.key)
     if (!d) throw new Error(`dimension ${env.dimension.key} of ${spec.key}`)
-    return d.kind === 'period' ? bucketOf(spec.timeColumn, d.key as 'month' | 'week' | 'day') : d.expr
+    if (d.kind === 'period')
+      return dates
+        ? bucketOfDay(spec.timeColumn, d.key as 'month' | 'week' | 'day')
+        : bucketOf(spec.timeColumn, d.key as 'month' | 'week' | 'day')
+    return typeof d.expr === 'function' ? d.expr(env) : d.expr
   }
   const baseWhere = async (ctx: ServiceContext, env: RunEnv): Promise<SQL> => {
-    const time =
-      spec.timing === 'period'
+    const time = dates
+      ? spec.timing === 'period'
+        ? inDays(spec.timeColumn, env.q)
+        : sql`${spec.timeColumn} <= ${env.q.to}::date`
+      : spec.timing === 'period'
         ? inPeriod(spec.timeColumn, env.period)
         : sql`${spec.timeColumn} < ${env.period.end.toISOString()}::timestamptz`
     return and(
@@ -177,20 +218,22 @@ export function factReport(spec: {
       spec.where?.(env),
     ) as SQL
   }
+  const select = <T extends Record<string, SQL | AnyPgColumn>>(ctx: ServiceContext, selection: T) => {
+    const q = ctx.db.select(selection).from(spec.table).$dynamic()
+    return spec.join ? q.innerJoin(spec.join.table, spec.join.on) : q
+  }
   return {
     key: spec.key,
     title: spec.title,
     description: spec.description,
-    dimensions: spec.dimensions.map(({ key, label, kind }) => ({ key, label, kind })),
+    dimensions: spec.dimensions.map(({ expr: _expr, ...d }) => d),
     measures: spec.measures.map(({ key, label, unit, additive }) => ({ key, label, unit, additive })),
     timing: spec.timing,
     async rows(ctx, env) {
       const expr = dimensionExpr(env)
       const selection: Record<string, SQL | AnyPgColumn> = { k: expr }
       for (const m of spec.measures) selection[m.key] = m.agg
-      const rows = (await ctx.db
-        .select(selection)
-        .from(spec.table)
+      const rows = (await select(ctx, selection)
         .where(await baseWhere(ctx, env))
         .groupBy(expr)) as Array<Record<string, unknown>>
       return rows.map((r) => ({
@@ -204,10 +247,9 @@ export function factReport(spec: {
     async totals(ctx, env) {
       const selection: Record<string, SQL> = {}
       for (const m of spec.measures) selection[m.key] = m.agg
-      const [r] = (await ctx.db
-        .select(selection)
-        .from(spec.table)
-        .where(await baseWhere(ctx, env))) as Array<Record<string, unknown>>
+      const [r] = (await select(ctx, selection).where(await baseWhere(ctx, env))) as Array<
+        Record<string, unknown>
+      >
       return Object.fromEntries(
         spec.measures.map((m) => [m.key, r?.[m.key] === null || !r ? null : Number(r[m.key])]),
       )
@@ -215,14 +257,13 @@ export function factReport(spec: {
     async records(ctx, env, drill) {
       const expr = dimensionExpr(env)
       const measure = spec.measures.find((m) => m.key === drill.measure)
-      const rows = await ctx.db
-        .select({
-          id: spec.record.id,
-          title: spec.record.title,
-          subtitle: spec.record.subtitle ?? sql<null>`null`,
-          at: spec.timeColumn,
-        })
-        .from(spec.table)
+      const rows = await select(ctx, {
+        id: spec.record.id,
+        title: spec.record.title,
+        subtitle: spec.record.subtitle ?? sql<null>`null`,
+        linkValue: spec.record.linkColumn ?? spec.record.id,
+        at: spec.timeColumn,
+      })
         .where(
           and(
             await baseWhere(ctx, env),
@@ -242,7 +283,7 @@ export function factReport(spec: {
         title: String(r.title),
         subtitle: r.subtitle === null || r.subtitle === undefined ? null : String(r.subtitle),
         at: r.at instanceof Date ? r.at.toISOString() : r.at ? String(r.at) : null,
-        link: spec.record.link(String(r.id)),
+        link: spec.record.link(String(r.linkValue)),
       }))
     },
   }
@@ -251,3 +292,6 @@ export function factReport(spec: {
 /** `count(*)` as a JS number (PostgreSQL answers bigint as text). */
 export const countAll = (filter?: SQL): SQL =>
   filter ? sql`(count(*) filter (where ${filter}))::int` : sql`count(*)::int`
+
+/** `a` as a percentage of `b` with one decimal; null when there is nothing to divide by. */
+export const pct = (a: number, b: number): number | null => (b > 0 ? Math.round((a * 1000) / b) / 10 : null)

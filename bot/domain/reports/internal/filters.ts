@@ -37,6 +37,17 @@ export function periodOf(q: Pick<ReportQuery, 'from' | 'to'>): Period {
 export const inPeriod = (column: AnyPgColumn, p: Period): SQL =>
   sql`${column} >= ${p.start.toISOString()}::timestamptz and ${column} < ${p.end.toISOString()}::timestamptz`
 
+/** `[from, to]` (both inclusive) on a calendar-day column (due dates, expected close dates). */
+export const inDays = (column: AnyPgColumn, q: Pick<ReportQuery, 'from' | 'to'>): SQL =>
+  sql`${column} >= ${q.from}::date and ${column} <= ${q.to}::date`
+
+/** The bucket label of a calendar-day column, like `bucketOf` for timestamps. */
+export function bucketOfDay(column: AnyPgColumn | SQL, bucket: 'month' | 'week' | 'day'): SQL<string> {
+  if (bucket === 'month') return sql<string>`to_char(${column}, 'YYYY-MM')`
+  if (bucket === 'week') return sql<string>`to_char(date_trunc('week', ${column}::timestamp), 'YYYY-MM-DD')`
+  return sql<string>`to_char(${column}, 'YYYY-MM-DD')`
+}
+
 /** A timestamp column as the tenant's local wall-clock time. */
 const local = (column: AnyPgColumn | SQL): SQL =>
   sql`((${column} at time zone 'UTC') + interval '${sql.raw(String(TENANT_OFFSET_HOURS))} hours')`

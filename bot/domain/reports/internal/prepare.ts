@@ -37,6 +37,8 @@ export async function prepareRun(
       'provinceCode',
       'a province code drills the map down to its cities (dimension=city)',
     )
+  if (q.channelId && !report.filters?.includes('channelId'))
+    throw new InvalidInputError('channelId', `report ${key} has no channel filter`)
   const period = periodOf(q)
   const [scope, locale] = await Promise.all([loadActorScope(ctx), actorLocale(ctx)])
   return { report, env: { q, period, dimension, scope, locale } }

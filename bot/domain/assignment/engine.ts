@@ -1,0 +1,108 @@
+import type { AssignmentMember, WorkingHours } from '../../../db/schema'
+
+/**
+ * The assignment engine shared by leads and service tickets: daily quotas, working hours (China time),
+ * the choice of a member by round robin, weight or load, and SLA deadlines counted in working time.
+ * Pure functions; each area loads its rules and counts and locks its rule row around the choice.
+ */
+
+const CHINA_MS = 8 * 3_600_000
+const MINUTE = 60_000
+
+/** Daily quota of a member (Odoo's model): a thirtieth of the monthly capacity, at least one. */
+export const dailyQuota = (m: AssignmentMember): number => Math.max(1, Math.round(m.capacity / 30))
+
+/** Whether any needle occurs in the haystack (case-insensitive); no haystack = no. */
+export const containsAny = (hay: string | null | undefined, needles: string[]): boolean => {
+  if (!hay) return false
+  const h = hay.toLowerCase()
+  return needles.some((n) => h.includes(n.toLowerCase()))
+}
+
+const minutesOf = (hm: string): number => {
+  const [h, m] = hm.split(':').map(Number)
+  return (h ?? 0) * 60 + (m ?? 0)
+}
+
+/** Whether `now` is inside the working hours (China time); no hours = always. */
+export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
+  if (!hours) return true
+  const local = new Date(now.getTime() + CHINA_MS)
+  const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay()
+  if (!hours.days.includes(weekday)) return false
+  const m = local.getUTCHours() * 60 + local.getUTCMinutes()
+  return m >= minutesOf(hours.start) && m < minutesOf(hours.end)
+}
+
+/**
+ * The instant `minutes` of working time after `start` (China time calendar; no hours = plain minutes).
+ * A start outside the hours counts from the next opening. Days without hours are skipped.
+ */
+export function addWorkingMinutes(start: Date, minutes: number, hours: WorkingHours | null): Date {
+  if (!hours) return new Date(start.getTime() + minutes * MINUTE)
+  const open = minutesOf(hours.start)
+  const close = minutesOf(hours.end)
+  if (close <= open || hours.days.length === 0) return new Date(start.getTime() + minutes * MINUTE)
+  let left = minutes
+  // Local midnight (as a UTC-shifted instant) of the start day, and the minute of that day.
+  const local = start.getTime() + CHINA_MS
+  let dayStart = Math.floor(local / 86_400_000) * 86_400_000
+  let minute = (local - dayStart) / MINUTE
+  for (let guard = 0; guard < 3660; guard++) {
+    const weekday = new Date(dayStart).getUTCDay() || 7
+    if (hours.days.includes(weekday)) {
+      const from = Math.max(minute, open)
+      if (from < close) {
+        const room = close - from
+        if (left <= room) return new Date(dayStart + (from + left) * MINUTE - CHINA_MS)
+        left -= room
+      }
+    }
+    dayStart += 86_400_000
+    minute = 0
+  }
+  return new Date(start.getTime() + minutes * MINUTE)
+}
+
+export interface Candidate {
+  member: AssignmentMember
+  /** Position in the rule's member list (round-robin order). */
+  index: number
+  /** Items given by this rule today (against the daily quota). */
+  usedToday: number
+  /** Items the member has open now (for least-open dispatch). */
+  open?: number
+}
+
+/**
+ * Chooses among the eligible members of a rule (active, under their daily quota): round robin takes the
+ * next after `cursor`; weighted the lowest share of the quota used today (capacity 60 gets twice the items
+ * of capacity 30); least_open the fewest open items, then the weighted order. Null = nobody eligible.
+ */
+export function chooseMember(
+  method: 'round_robin' | 'weighted' | 'least_open',
+  memberCount: number,
+  cursor: number,
+  eligible: Candidate[],
+): Candidate | null {
+  if (eligible.length === 0) return null
+  const share = (x: Candidate) => x.usedToday / dailyQuota(x.member)
+  const weighted = (best: Candidate, x: Candidate) => {
+    const a = share(x)
+    const b = share(best)
+    return a < b || (a === b && x.member.capacity > best.member.capacity) ? x : best
+  }
+  if (method === 'weighted') return eligible.reduce(weighted)
+  if (method === 'least_open')
+    return eligible.reduce((best, x) => {
+      const a = x.open ?? 0
+      const b = best.open ?? 0
+      return a < b ? x : a > b ? best : weighted(best, x)
+    })
+  const byIndex = new Map(eligible.map((x) => [x.index, x]))
+  for (let step = 1; step <= memberCount; step++) {
+    const pick = byIndex.get((cursor + step + memberCount) % memberCount)
+    if (pick) return pick
+  }
+  return eligible[0] ?? null
+}

@@ -1,0 +1,339 @@
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { contracts, instalments, paymentAllocations, payments } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { resultRows } from '../../crm/rows'
+import { chinaDay } from '../../payments/receivables'
+import { dealLink } from './deals'
+import type { MeasureDef, RecordRef, ReportDefinition, ReportRow, RunEnv, Text } from './define'
+import { pct, say } from './define'
+import { bucketOfDay, inDays, peopleFilter } from './filters'
+
+/** Plans count once the contract is in force: a draft's or a terminated contract's plan is not receivable. */
+const RECEIVABLE = inArray(contracts.status, ['active', 'completed'])
+
+const instalmentTitle = (r: { contract: string; seq: number }, locale: 'zh-CN' | 'en') =>
+  locale === 'en' ? `${r.contract} #${r.seq}` : `${r.contract} 第${r.seq}期`
+
+/** Instalment records (the overdue list and the plans behind a figure), oldest due first. */
+async function instalmentRecords(
+  ctx: ServiceContext,
+  env: RunEnv,
+  where: SQL,
+  limit: number,
+  outstanding: SQL = sql`${instalments.amountCents} - ${instalments.receivedCents}`,
+): Promise<RecordRef[]> {
+  const rows = await ctx.db
+    .select({
+      id: instalments.id,
+      seq: instalments.seq,
+      due: instalments.dueDate,
+      contract: contracts.name,
+      number: contracts.number,
+      customerId: contracts.customerId,
+      outstanding: sql<number>`(${outstanding})::float8`,
+    })
+    .from(instalments)
+    .innerJoin(contracts, eq(contracts.id, instalments.contractId))
+    .where(where)
+    .orderBy(asc(instalments.dueDate), asc(instalments.seq))
+    .limit(limit)
+  return rows.map((r) => ({
+    kind: 'instalment',
+    id: r.id,
+    title: instalmentTitle(r, env.locale),
+    subtitle: `${r.number} · ${say(env.locale, { zh: '未回', en: 'open' })} ¥${(Number(r.outstanding) / 100).toFixed(2)}`,
+    at: r.due,
+    link: dealLink(r.customerId),
+  }))
+}
+
+const ownerOrMonth = (env: RunEnv, day: AnyPgColumn): SQL =>
+  env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOfDay(day, 'month')
+
+const planWhere = async (ctx: ServiceContext, env: RunEnv): Promise<SQL> =>
+  and(
+    eq(instalments.tenantId, ctx.tenantId),
+    eq(contracts.tenantId, ctx.tenantId),
+    RECEIVABLE,
+    inDays(instalments.dueDate, env.q),
+    await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+  ) as SQL
+
+const paymentWhere = async (ctx: ServiceContext, env: RunEnv): Promise<SQL> =>
+  and(
+    eq(payments.tenantId, ctx.tenantId),
+    eq(contracts.tenantId, ctx.tenantId),
+    inDays(payments.receivedOn, env.q),
+    await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+  ) as SQL
+
+const open = sql`${instalments.receivedCents} < ${instalments.amountCents}`
+const memo = new WeakMap<RunEnv, Promise<ReportRow[]>>()
+
+async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
+  const today = chinaDay(ctx.clock.now())
+  const planKey = ownerOrMonth(env, instalments.dueDate)
+  const payKey = ownerOrMonth(env, payments.receivedOn)
+  const [plans, paid] = await Promise.all([
+    ctx.db
+      .select({
+        k: planKey,
+        planned: sql<number>`sum(${instalments.amountCents})::float8`,
+        plannedReceived: sql<number>`sum(least(${instalments.receivedCents}, ${instalments.amountCents}))::float8`,
+        overdue: sql<number>`coalesce(sum(${instalments.amountCents} - ${instalments.receivedCents}) filter (where ${open} and ${instalments.dueDate} < ${today}::date), 0)::float8`,
+      })
+      .from(instalments)
+      .innerJoin(contracts, eq(contracts.id, instalments.contractId))
+      .where(await planWhere(ctx, env))
+      .groupBy(planKey),
+    ctx.db
+      .select({ k: payKey, received: sql<number>`sum(${payments.amountCents})::float8` })
+      .from(payments)
+      .innerJoin(contracts, eq(contracts.id, payments.contractId))
+      .where(await paymentWhere(ctx, env))
+      .groupBy(payKey),
+  ])
+  const out = new Map<string | null, ReportRow>()
+  const row = (k: unknown) => {
+    const key = k === null || k === undefined ? null : String(k)
+    let r = out.get(key)
+    if (!r) {
+      r = {
+        key,
+        label: '',
+        values: { planned: 0, plannedReceived: 0, rate: null, outstanding: 0, overdue: 0, received: 0 },
+      }
+      out.set(key, r)
+    }
+    return r
+  }
+  for (const p of plans) {
+    const r = row(p.k)
+    r.values.planned = Number(p.planned)
+    r.values.plannedReceived = Number(p.plannedReceived)
+    r.values.outstanding = Number(p.planned) - Number(p.plannedReceived)
+    r.values.overdue = Number(p.overdue)
+    r.values.rate = pct(Number(p.plannedReceived), Number(p.planned))
+  }
+  for (const p of paid) row(p.k).values.received = Number(p.received)
+  return [...out.values()]
+}
+
+const money = (key: string, label: Text): MeasureDef => ({ key, label, unit: 'cents', additive: true })
+
+/**
+ * 回款 planned vs received (回款统计): per month (or contract owner), the instalments due in the period and how
+ * much of them came in, what is still open and overdue (derived from the due day and today, never from a
+ * stored flag), and the money actually received in the period (planned or not).
+ */
+export const receivablesReport: ReportDefinition = {
+  key: 'receivables',
+  title: { zh: '回款统计', en: 'Receivables' },
+  description: {
+    zh: '按月：计划回款、其中已回、未回、逾期与期间实际回款',
+    en: 'By month: instalments due, received of them, open, overdue, and money received in the period',
+  },
+  dimensions: [
+    { key: 'month', label: { zh: '按月', en: 'By month' }, kind: 'period' },
+    { key: 'owner', label: { zh: '负责人', en: 'Owner' }, kind: 'person' },
+  ],
+  measures: [
+    money('planned', { zh: '计划回款', en: 'Planned' }),
+    money('plannedReceived', { zh: '计划已回', en: 'Planned received' }),
+    { key: 'rate', label: { zh: '回款率', en: 'Collected' }, unit: 'percent', additive: false },
+    money('outstanding', { zh: '未回', en: 'Open' }),
+    money('overdue', { zh: '逾期', en: 'Overdue' }),
+    money('received', { zh: '实际回款', en: 'Received' }),
+  ],
+  timing: 'period',
+  rows(ctx, env) {
+    let r = memo.get(env)
+    if (!r) {
+      r = receivableRows(ctx, env)
+      memo.set(env, r)
+    }
+    return r
+  },
+  async totals(ctx, env) {
+    const rows = await this.rows(ctx, env)
+    const s = (k: string) => rows.reduce((a, r) => a + (r.values[k] ?? 0), 0)
+    return { rate: pct(s('plannedReceived'), s('planned')) }
+  },
+  async records(ctx, env, drill) {
+    const match = (k: SQL) =>
+      drill.value === undefined
+        ? undefined
+        : drill.value === null
+          ? sql`${k} is null`
+          : sql`${k} = ${drill.value}`
+    if (drill.measure === 'received') {
+      const rows = await ctx.db
+        .select({
+          id: payments.id,
+          amount: payments.amountCents,
+          on: payments.receivedOn,
+          method: payments.method,
+          contract: contracts.name,
+          customerId: contracts.customerId,
+        })
+        .from(payments)
+        .innerJoin(contracts, eq(contracts.id, payments.contractId))
+        .where(and(await paymentWhere(ctx, env), match(ownerOrMonth(env, payments.receivedOn))))
+        .orderBy(desc(payments.receivedOn))
+        .limit(drill.limit)
+      return rows.map((r) => ({
+        kind: 'payment' as const,
+        id: r.id,
+        title: r.contract,
+        subtitle: `¥${(r.amount / 100).toFixed(2)} · ${r.method}`,
+        at: r.on,
+        link: dealLink(r.customerId),
+      }))
+    }
+    const today = chinaDay(ctx.clock.now())
+    return instalmentRecords(
+      ctx,
+      env,
+      and(
+        await planWhere(ctx, env),
+        match(ownerOrMonth(env, instalments.dueDate)),
+        drill.measure === 'overdue'
+          ? sql`${open} and ${instalments.dueDate} < ${today}::date`
+          : drill.measure === 'outstanding'
+            ? open
+            : drill.measure === 'plannedReceived'
+              ? sql`${instalments.receivedCents} > 0`
+              : undefined,
+      ) as SQL,
+      drill.limit,
+    )
+  },
+}
+
+const BUCKETS: Array<{ key: string; label: Text }> = [
+  { key: 'current', label: { zh: '未到期', en: 'Not due' } },
+  { key: 'd30', label: { zh: '逾期 1-30 天', en: '1-30 days overdue' } },
+  { key: 'd60', label: { zh: '逾期 31-60 天', en: '31-60 days overdue' } },
+  { key: 'd90', label: { zh: '逾期 61-90 天', en: '61-90 days overdue' } },
+  { key: 'd90plus', label: { zh: '逾期 90 天以上', en: 'Over 90 days overdue' } },
+]
+
+/** The day the ageing is taken on: the period's last day, or today when the period reaches into the future. */
+const asOfDay = (ctx: ServiceContext, env: RunEnv) => {
+  const today = chinaDay(ctx.clock.now())
+  return [env.q.to, today].sort()[0] ?? today
+}
+
+/**
+ * What was still to be received of an instalment on `asOf`: from its current figure when that is today,
+ * else from the payments allocated to it up to that day.
+ */
+const outstandingOn = (ctx: ServiceContext, asOf: string): SQL =>
+  asOf >= chinaDay(ctx.clock.now())
+    ? sql`(${instalments.amountCents} - ${instalments.receivedCents})`
+    : sql`(${instalments.amountCents} - coalesce((select sum(${paymentAllocations.amountCents})
+        from ${paymentAllocations} inner join ${payments} on ${payments.id} = ${paymentAllocations.paymentId}
+        where ${paymentAllocations.tenantId} = ${instalments.tenantId}
+          and ${paymentAllocations.instalmentId} = ${instalments.id}
+          and ${payments.receivedOn} <= ${asOf}::date), 0))`
+
+const bucketOf = (asOf: string): SQL => sql`case
+  when ${instalments.dueDate} >= ${asOf}::date then 'current'
+  when ${asOf}::date - ${instalments.dueDate} <= 30 then 'd30'
+  when ${asOf}::date - ${instalments.dueDate} <= 60 then 'd60'
+  when ${asOf}::date - ${instalments.dueDate} <= 90 then 'd90'
+  else 'd90plus' end`
+
+async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string): Promise<SQL> {
+  return and(
+    eq(instalments.tenantId, ctx.tenantId),
+    eq(contracts.tenantId, ctx.tenantId),
+    RECEIVABLE,
+    // Plans known on that day; today's figure can use the open-instalment index.
+    sql`${instalments.createdAt} < (${asOf}::date + 1)::timestamp at time zone 'Asia/Shanghai'`,
+    asOf >= chinaDay(ctx.clock.now()) ? open : undefined,
+    sql`${outstandingOn(ctx, asOf)} > 0`,
+    await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+  ) as SQL
+}
+
+/**
+ * Receivables ageing (应收账龄) as of the period's last day (or today): the money still open on every
+ * instalment of contracts in force, by how long it is overdue (not due yet, 1-30, 31-60, 61-90, over 90
+ * days) or by owner. Drilling gives the overdue list, oldest first.
+ */
+export const ageingReport: ReportDefinition = {
+  key: 'receivables-ageing',
+  title: { zh: '应收账龄', en: 'Receivables ageing' },
+  description: {
+    zh: '截至期末仍未收回的回款计划，按逾期天数分段或按负责人；可查看逾期清单',
+    en: 'Money still open at the end of the period by days overdue or owner; drill for the overdue list',
+  },
+  dimensions: [
+    {
+      key: 'ageing',
+      label: { zh: '账龄', en: 'Ageing' },
+      kind: 'text',
+      ordered: true,
+      labelsOf: async (_ctx, keys, locale) =>
+        new Map(
+          keys.map((k) => [k, say(locale, BUCKETS.find((b) => b.key === k)?.label ?? { zh: k, en: k })]),
+        ),
+    },
+    { key: 'owner', label: { zh: '负责人', en: 'Owner' }, kind: 'person' },
+  ],
+  measures: [
+    money('outstanding', { zh: '未回金额', en: 'Open' }),
+    money('overdue', { zh: '逾期金额', en: 'Overdue' }),
+    { key: 'instalments', label: { zh: '期数', en: 'Instalments' }, unit: 'count', additive: true },
+  ],
+  timing: 'snapshot',
+  async rows(ctx, env) {
+    const asOf = asOfDay(ctx, env)
+    const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
+    const amount = outstandingOn(ctx, asOf)
+    const rows = resultRows<{ k: string | null; outstanding: number; overdue: number; n: number }>(
+      await ctx.db.execute(sql`
+        select ${k} as k, sum(${amount})::float8 as outstanding,
+          coalesce(sum(${amount}) filter (where ${instalments.dueDate} < ${asOf}::date), 0)::float8 as overdue,
+          count(*)::int as n
+        from ${instalments} inner join ${contracts} on ${contracts.id} = ${instalments.contractId}
+        where ${await ageingWhere(ctx, env, asOf)}
+        group by 1`),
+    )
+    const out = rows.map((r) => ({
+      key: r.k,
+      label: '',
+      values: { outstanding: Number(r.outstanding), overdue: Number(r.overdue), instalments: Number(r.n) },
+    }))
+    if (env.dimension.key === 'owner') return out.sort((a, b) => b.values.overdue - a.values.overdue)
+    return BUCKETS.map(
+      (b) =>
+        out.find((r) => r.key === b.key) ?? {
+          key: b.key,
+          label: '',
+          values: { outstanding: 0, overdue: 0, instalments: 0 },
+        },
+    )
+  },
+  async records(ctx, env, drill) {
+    const asOf = asOfDay(ctx, env)
+    const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
+    return instalmentRecords(
+      ctx,
+      env,
+      and(
+        await ageingWhere(ctx, env, asOf),
+        drill.value === undefined
+          ? undefined
+          : drill.value === null
+            ? sql`${k} is null`
+            : sql`${k} = ${drill.value}`,
+        drill.measure === 'overdue' ? sql`${instalments.dueDate} < ${asOf}::date` : undefined,
+      ) as SQL,
+      drill.limit,
+      outstandingOn(ctx, asOf),
+    )
+  },
+}

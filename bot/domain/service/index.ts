@@ -1,0 +1,28 @@
+/** After-sales service (售后/客服工单): tickets, intake, dispatch, SLA, satisfaction. */
+
+export { loadServiceAccess, type ServiceAccess, type TicketRow } from './access'
+export { createTicket, openTicket, TICKET_PREFIX } from './create-ticket'
+export { receiveExternalTicket } from './external-intake'
+export { OPEN_STATUSES, SERVICE_TIMER, type ServiceTimerPayload, type ServiceTimerStep } from './lifecycle'
+export { getTicket, listTickets, type TicketDto, type TicketEventDto, ticketDtos } from './list-tickets'
+export {
+  createDispatchRule,
+  deleteDispatchRule,
+  getServiceSettings,
+  listDispatchRules,
+  updateServiceSettings,
+} from './manage-settings'
+export { sniffImage, storeTicketPhotos } from './photos'
+export {
+  createIntakeCode,
+  ensureServiceForm,
+  findIntakeCode,
+  type IntakeCodeDto,
+  listIntakeCodes,
+  submitServiceRequest,
+} from './public-intake'
+export { runServiceTimer, type ServiceTimerOutcome, scanServiceSla } from './run-service-timer'
+export { getPublicTicket, type PublicTicketView, rateByToken, rateTicket } from './satisfaction'
+export * from './schemas'
+export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'
+export { acceptTicket, assignTicket, commentTicket, requestHelp, setTicketStatus } from './work-ticket'

@@ -1,0 +1,118 @@
+import { and, asc, eq } from 'drizzle-orm'
+import { serviceDispatchRules, serviceSettings } from '../../../db/schema'
+import { newId } from '../../lib/ids'
+import { recordAudit } from '../audit/record-audit'
+import { type ServiceContext, withTransaction } from '../context'
+import { requireTenantUsers } from '../crm/create-customer'
+import { NotFoundError } from '../errors'
+import { requirePermission } from '../org/permissions'
+import type { DispatchRuleRow } from './dispatch'
+import { dispatchRuleInput, parseInput, serviceSettingsInput } from './schemas'
+import { loadServiceSettings, type ServiceSettings } from './settings'
+
+/** The tenant's service settings (the defaults until changed); anyone may read the types. */
+export async function getServiceSettings({ ctx }: { ctx: ServiceContext }): Promise<ServiceSettings> {
+  return loadServiceSettings(ctx.db, ctx.tenantId)
+}
+
+/** Changes the service settings (types, SLA per priority, working hours, low-rating threshold). */
+export async function updateServiceSettings({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: unknown
+}): Promise<ServiceSettings> {
+  await requirePermission(ctx, 'service.manage')
+  const data = parseInput(serviceSettingsInput, input)
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    const before = await loadServiceSettings(txCtx.db, txCtx.tenantId)
+    const next: ServiceSettings = {
+      types: data.types ?? before.types,
+      sla: data.sla ?? before.sla,
+      workingHours: data.workingHours === undefined ? before.workingHours : data.workingHours,
+      lowRating: data.lowRating ?? before.lowRating,
+      formRateLimit: data.formRateLimit ?? before.formRateLimit,
+    }
+    const now = txCtx.clock.now()
+    await txCtx.db
+      .insert(serviceSettings)
+      .values({ tenantId: txCtx.tenantId, ...next, updatedAt: now })
+      .onConflictDoUpdate({ target: serviceSettings.tenantId, set: { ...next, updatedAt: now } })
+    await recordAudit(txCtx, {
+      action: 'service.settings.update',
+      targetType: 'service_settings',
+      targetId: txCtx.tenantId,
+      before,
+      after: next,
+    })
+    return next
+  })
+}
+
+export async function listDispatchRules({ ctx }: { ctx: ServiceContext }): Promise<DispatchRuleRow[]> {
+  await requirePermission(ctx, 'service.manage')
+  return ctx.db
+    .select()
+    .from(serviceDispatchRules)
+    .where(eq(serviceDispatchRules.tenantId, ctx.tenantId))
+    .orderBy(asc(serviceDispatchRules.position), asc(serviceDispatchRules.createdAt))
+}
+
+/** Adds a dispatch rule (members must be active people of the tenant). */
+export async function createDispatchRule({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: unknown
+}): Promise<DispatchRuleRow> {
+  await requirePermission(ctx, 'service.manage')
+  const data = parseInput(dispatchRuleInput, input)
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    await requireTenantUsers(
+      txCtx,
+      data.members.map((m) => m.userId),
+      'members',
+    )
+    const [row] = await txCtx.db
+      .insert(serviceDispatchRules)
+      .values({
+        id: newId('sdr'),
+        tenantId: txCtx.tenantId,
+        name: data.name,
+        position: data.position ?? 0,
+        active: data.active ?? true,
+        match: data.match ?? {},
+        method: data.method ?? 'round_robin',
+        members: data.members,
+        workingHours: data.workingHours ?? null,
+      })
+      .returning()
+    if (!row) throw new Error('insert returned nothing')
+    await recordAudit(txCtx, {
+      action: 'service.rule.create',
+      targetType: 'service_dispatch_rule',
+      targetId: row.id,
+      after: { name: row.name, method: row.method },
+    })
+    return row
+  })
+}
+
+export async function deleteDispatchRule({ ctx, ruleId }: { ctx: ServiceContext; ruleId: string }) {
+  await requirePermission(ctx, 'service.manage')
+  await withTransaction(ctx, async (_tx, txCtx) => {
+    const [row] = await txCtx.db
+      .delete(serviceDispatchRules)
+      .where(and(eq(serviceDispatchRules.tenantId, txCtx.tenantId), eq(serviceDispatchRules.id, ruleId)))
+      .returning()
+    if (!row) throw new NotFoundError('dispatch rule', ruleId)
+    await recordAudit(txCtx, {
+      action: 'service.rule.delete',
+      targetType: 'service_dispatch_rule',
+      targetId: ruleId,
+      before: { name: row.name },
+    })
+  })
+}

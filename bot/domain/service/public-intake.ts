@@ -1,0 +1,245 @@
+import { and, desc, eq, isNull } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Database } from '../../../db/client'
+import { customers, serviceIntakeCodes } from '../../../db/schema'
+import type { Clock } from '../../lib/clock'
+import { newId } from '../../lib/ids'
+import type { Logger } from '../../lib/logger'
+import type { BlobStorage } from '../../lib/storage/types'
+import { type ServiceContext, withTransaction } from '../context'
+import { InvalidInputError, NotFoundError } from '../errors'
+import { publicKey } from '../leads/ensure-default-channels'
+import { countFormHit } from '../leads/submit-form-lead'
+import { requirePermission } from '../org/permissions'
+import { openTicket } from './create-ticket'
+import { dropPhotos, storeTicketPhotos } from './photos'
+import { intakeCodeInput, parseInput } from './schemas'
+import { loadServiceSettings } from './settings'
+
+export type IntakeCodeRow = typeof serviceIntakeCodes.$inferSelect
+
+export interface IntakeCodeDto {
+  id: string
+  code: string
+  label: string
+  customerId: string | null
+  customerName: string | null
+  productId: string | null
+  deviceLabel: string | null
+  active: boolean
+  /** The path the QR code points to. */
+  path: string
+}
+
+/** What the public page may show about a code: the company's form or the device, never customer data. */
+export interface PublicCode {
+  tenantId: string
+  codeId: string
+  code: string
+  label: string
+  deviceLabel: string | null
+  customerId: string | null
+  productId: string | null
+  types: string[]
+}
+
+/** The active intake code, or 404. */
+export async function findIntakeCode(database: Pick<Database, 'db'>, code: string): Promise<PublicCode> {
+  const [c] =
+    code.length >= 8 && code.length <= 64
+      ? await database.db.select().from(serviceIntakeCodes).where(eq(serviceIntakeCodes.code, code))
+      : []
+  if (!c?.active) throw new NotFoundError('service form', code)
+  const settings = await loadServiceSettings(database.db, c.tenantId)
+  return {
+    tenantId: c.tenantId,
+    codeId: c.id,
+    code: c.code,
+    label: c.label,
+    deviceLabel: c.deviceLabel,
+    customerId: c.customerId,
+    productId: c.productId,
+    types: settings.types,
+  }
+}
+
+const publicFields = z.object({
+  name: z.string().trim().min(1, 'name is required').max(100),
+  phone: z
+    .string()
+    .trim()
+    .min(1, 'phone is required')
+    .max(40)
+    .regex(/^\+?[\d\s-]{5,}$/, 'phone: digits only'),
+  subject: z.string().trim().min(1, 'subject is required').max(200),
+  description: z.string().trim().max(5000).nullish(),
+  type: z.string().trim().max(40).nullish(),
+})
+
+/**
+ * A customer's request through the tenant's service form or a device QR code (`/s/{code}`). A filled
+ * honeypot or more submissions from one address than the tenant allows in 10 minutes are discarded (the
+ * caller answers 202 either way). Photos are checked by content and size and stored through the storage
+ * port. The answer is the ticket number and the status link — nothing else of the tenant's data.
+ */
+export async function submitServiceRequest({
+  database,
+  clock,
+  logger,
+  storage,
+  code,
+  ip,
+  input,
+}: {
+  database: Pick<Database, 'db'>
+  clock: Clock
+  logger: Logger
+  storage: BlobStorage
+  code: string
+  ip: string
+  input: { fields: Record<string, unknown>; honeypot?: string | null; photos: Array<{ data: Uint8Array }> }
+}): Promise<{ outcome: 'created' | 'spam'; number: string | null; statusPath: string | null }> {
+  const form = await findIntakeCode(database, code)
+  const ctx: ServiceContext = {
+    tenantId: form.tenantId,
+    actor: { kind: 'system', reason: `service-form:${form.codeId}` },
+    db: database.db,
+    clock,
+    logger,
+  }
+  const settings = await loadServiceSettings(database.db, form.tenantId)
+  const hits = await countFormHit(database.db, `svc:${form.code}`, ip, clock.now())
+  if ((input.honeypot ?? '').trim() !== '' || hits > settings.formRateLimit)
+    return { outcome: 'spam', number: null, statusPath: null }
+  const parsed = publicFields.safeParse(input.fields)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const field = issue?.path.map(String).join('.') || 'input'
+    throw new InvalidInputError(field, `${field}: ${issue?.message ?? 'invalid'}`)
+  }
+  const f = parsed.data
+  if (f.type && !settings.types.includes(f.type))
+    throw new InvalidInputError('type', `type: one of ${settings.types.join(' / ')}`)
+  const keys = await storeTicketPhotos(storage, form.tenantId, input.photos)
+  try {
+    const t = await withTransaction(ctx, async (_tx, txCtx) =>
+      openTicket(
+        txCtx,
+        {
+          subject: f.subject,
+          description: f.description ?? null,
+          type: f.type ?? null,
+          priority: null,
+          customerId: form.customerId,
+          contactId: null,
+          contractId: null,
+          productId: form.productId,
+          reporterName: f.name,
+          reporterPhone: f.phone,
+          photos: keys,
+        },
+        {
+          channel: form.customerId ? 'qr' : 'form',
+          owner: 'rules',
+          requesterId: null,
+          deviceLabel: form.deviceLabel,
+          settings,
+          reporterLabel: 'customer',
+        },
+      ),
+    )
+    return { outcome: 'created', number: t.number, statusPath: `/s/t/${t.statusToken}` }
+  } catch (err) {
+    await dropPhotos(storage, keys)
+    throw err
+  }
+}
+
+async function toDtos(ctx: ServiceContext, rows: IntakeCodeRow[]): Promise<IntakeCodeDto[]> {
+  const ids = [...new Set(rows.map((r) => r.customerId).filter((x): x is string => !!x))]
+  const names = new Map<string, string>()
+  for (const id of ids) {
+    const [c] = await ctx.db
+      .select({ name: customers.name })
+      .from(customers)
+      .where(and(eq(customers.tenantId, ctx.tenantId), eq(customers.id, id)))
+    if (c) names.set(id, c.name)
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    code: r.code,
+    label: r.label,
+    customerId: r.customerId,
+    customerName: r.customerId ? (names.get(r.customerId) ?? null) : null,
+    productId: r.productId,
+    deviceLabel: r.deviceLabel,
+    active: r.active,
+    path: `/s/${r.code}`,
+  }))
+}
+
+/** Day one: the tenant's own service form exists (one code without a customer), made on first need. */
+export async function ensureServiceForm(ctx: ServiceContext): Promise<void> {
+  const [existing] = await ctx.db
+    .select({ id: serviceIntakeCodes.id })
+    .from(serviceIntakeCodes)
+    .where(and(eq(serviceIntakeCodes.tenantId, ctx.tenantId), isNull(serviceIntakeCodes.customerId)))
+    .limit(1)
+  if (existing) return
+  await ctx.db.insert(serviceIntakeCodes).values({
+    id: newId('sic'),
+    tenantId: ctx.tenantId,
+    code: publicKey('sf'),
+    label: '售后服务',
+  })
+}
+
+/** The tenant's intake codes (its form and the device QR codes), for service managers. */
+export async function listIntakeCodes({ ctx }: { ctx: ServiceContext }): Promise<IntakeCodeDto[]> {
+  await requirePermission(ctx, 'service.manage')
+  await ensureServiceForm(ctx)
+  const rows = await ctx.db
+    .select()
+    .from(serviceIntakeCodes)
+    .where(eq(serviceIntakeCodes.tenantId, ctx.tenantId))
+    .orderBy(desc(serviceIntakeCodes.createdAt))
+    .limit(500)
+  return toDtos(ctx, rows)
+}
+
+/** A device QR code for a customer (optionally a product and the device's label), for service managers. */
+export async function createIntakeCode({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: unknown
+}): Promise<IntakeCodeDto> {
+  await requirePermission(ctx, 'service.manage')
+  const data = parseInput(intakeCodeInput, input)
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    if (data.customerId) {
+      const [c] = await txCtx.db
+        .select({ id: customers.id })
+        .from(customers)
+        .where(and(eq(customers.tenantId, txCtx.tenantId), eq(customers.id, data.customerId)))
+      if (!c) throw new InvalidInputError('customerId', 'customerId: no such customer')
+    }
+    const [row] = await txCtx.db
+      .insert(serviceIntakeCodes)
+      .values({
+        id: newId('sic'),
+        tenantId: txCtx.tenantId,
+        code: publicKey('sq'),
+        label: data.label,
+        customerId: data.customerId ?? null,
+        productId: data.productId ?? null,
+        deviceLabel: data.deviceLabel ?? null,
+      })
+      .returning()
+    if (!row) throw new Error('insert returned nothing')
+    const [dto] = await toDtos(txCtx, [row])
+    if (!dto) throw new Error('dto')
+    return dto
+  })
+}

@@ -1,0 +1,54 @@
+/**
+ * Group commit: work items arriving while a batch is in flight are handed to `run` together as the next
+ * batch, so under load one transaction (and one WAL flush) serves many requests, and at low load an item
+ * runs at once (no timer). `run` answers one result per item, in order. When a batch fails, its items are
+ * run again one by one, so a bad item fails alone and the others still succeed.
+ */
+export class GroupCommit<In, Out> {
+  private readonly queue: Array<{ item: In; resolve: (out: Out) => void; reject: (err: unknown) => void }> =
+    []
+  private inFlight = 0
+
+  constructor(
+    private readonly run: (items: In[]) => Promise<Out[]>,
+    private readonly options: { maxBatch: number; maxInFlight: number } = { maxBatch: 64, maxInFlight: 2 },
+  ) {}
+
+  submit = (item: In): Promise<Out> =>
+    new Promise<Out>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject })
+      this.pump()
+    })
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch)
+      this.inFlight++
+      void this.flush(batch).finally(() => {
+        this.inFlight--
+        this.pump()
+      })
+    }
+  }
+
+  private async flush(batch: GroupCommit<In, Out>['queue']): Promise<void> {
+    try {
+      const out = await this.run(batch.map((p) => p.item))
+      for (const [i, p] of batch.entries()) p.resolve(out[i] as Out)
+      return
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err)
+        return
+      }
+    }
+    for (const p of batch) {
+      try {
+        const [out] = await this.run([p.item])
+        p.resolve(out as Out)
+      } catch (err) {
+        p.reject(err)
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+CREATE INDEX "crm_contacts_phone_idx" ON "crm_contacts" USING btree ("tenant_id","phone");--> statement-breakpoint
+CREATE INDEX "crm_contacts_email_idx" ON "crm_contacts" USING btree ("tenant_id",lower("email"));

@@ -1,0 +1,358 @@
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ServiceContext } from '../../bot/domain/context'
+import { createCustomer } from '../../bot/domain/crm/create-customer'
+import {
+  acceptTicket,
+  assignTicket,
+  commentTicket,
+  createDispatchRule,
+  createTicket,
+  getPublicTicket,
+  getTicket,
+  listTickets,
+  rateByToken,
+  receiveExternalTicket,
+  scanServiceSla,
+  setTicketStatus,
+  updateServiceSettings,
+} from '../../bot/domain/service'
+import type { Clock } from '../../bot/lib/clock'
+import type { Database } from '../../db/client'
+import { auditLog, serviceTickets } from '../../db/schema'
+import { openTestDatabase } from '../helpers/db'
+import { type CrmTenant, ctxAs, DAY, silent, systemCtx, uid } from './crm-harness'
+import { mondayClock, runDueTimers as runTimers, serviceTenant, ticketCards } from './service-harness'
+
+let database: Database
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+})
+afterAll(async () => database.close())
+
+const setup = () => serviceTenant(database)
+const cards = (org: CrmTenant, ticketId: string) => ticketCards(database, org, ticketId)
+const runDueTimers = (org: CrmTenant, clock: Clock) => runTimers(database, org, clock)
+
+describe('tickets', () => {
+  it('numbers per tenant, checks links against the tenant, names the bad field, and audits', async () => {
+    const org = await setup()
+    const other = await setup()
+    const clock = mondayClock()
+    const me = ctxAs(database, org, 'liuyang', clock)
+    const { id: customerId } = await createCustomer({ ctx: me, input: { name: '华东精密机械有限公司' } })
+    const a = await createTicket({ ctx: me, input: { subject: '设备异响', customerId, priority: 'urgent' } })
+    const b = await createTicket({ ctx: me, input: { subject: '安装调试', type: '安装', ownerId: null } })
+    const year = new Date(clock.now().getTime() + 8 * 3_600_000).getUTCFullYear()
+    expect([a.number, b.number]).toEqual([`GD-${year}-0001`, `GD-${year}-0002`])
+    const c = await createTicket({ ctx: ctxAs(database, other, 'liuyang', clock), input: { subject: 'x' } })
+    expect(c.number).toBe(`GD-${year}-0001`)
+    await expect(
+      createTicket({ ctx: ctxAs(database, other, 'liuyang', clock), input: { subject: 'x', customerId } }),
+    ).rejects.toMatchObject({ code: 'invalid_input', details: { field: 'customerId' } })
+    await expect(createTicket({ ctx: me, input: { subject: 'x', type: '闲聊' } })).rejects.toMatchObject({
+      details: { field: 'type' },
+    })
+    await expect(createTicket({ ctx: me, input: { subject: '' } })).rejects.toMatchObject({
+      details: { field: 'subject' },
+    })
+    await expect(
+      createTicket({ ctx: me, input: { subject: 'x', ownerId: uid(org, 'chenjing') } }),
+    ).rejects.toMatchObject({ code: 'forbidden' })
+    // Urgent: 30 working minutes to respond, 240 to resolve; Monday 10:00 → 10:30 and 14:00.
+    expect(a.firstResponseDueAt?.getTime()).toBe(clock.now().getTime() + 30 * 60_000)
+    expect(a.resolutionDueAt?.getTime()).toBe(clock.now().getTime() + 240 * 60_000)
+    // No rules: the creator's ticket stays in the queue (new), with the SLA clock running.
+    expect(a.ownerId).toBeNull()
+    expect(a.status).toBe('new')
+    const audit = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, org.tenantId), eq(auditLog.action, 'service.ticket.create')))
+    expect(audit).toHaveLength(2)
+  })
+
+  it('moves through the status flow with a timeline, refuses wrong moves, and works for the owner only', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const eng = ctxAs(database, org, 'liuyang', clock)
+    const t0 = await createTicket({
+      ctx: mgr,
+      input: { subject: '打印机卡纸', ownerId: uid(org, 'liuyang') },
+    })
+    expect(t0.status).toBe('assigned')
+    expect((await cards(org, t0.id)).map((c) => [c.to, c.kind])).toEqual([[uid(org, 'liuyang'), 'assigned']])
+    await expect(
+      acceptTicket({ ctx: ctxAs(database, org, 'chenjing', clock), ticketId: t0.id }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    clock.advance(10 * 60_000)
+    const accepted = await acceptTicket({ ctx: eng, ticketId: t0.id })
+    expect([accepted.status, accepted.responseSla]).toEqual(['in_progress', 'met'])
+    await commentTicket({ ctx: eng, ticketId: t0.id, input: { body: '已约客户明早上门' } })
+    await setTicketStatus({ ctx: eng, ticketId: t0.id, input: { status: 'waiting_customer' } })
+    await expect(
+      setTicketStatus({ ctx: eng, ticketId: t0.id, input: { status: 'rejected' } }),
+    ).rejects.toMatchObject({ code: 'invalid_transition' })
+    await expect(
+      setTicketStatus({ ctx: eng, ticketId: t0.id, input: { status: 'bogus' as never } }),
+    ).rejects.toMatchObject({ details: { field: 'status' } })
+    const done = await setTicketStatus({
+      ctx: eng,
+      ticketId: t0.id,
+      input: { status: 'resolved', note: '更换搓纸轮' },
+    })
+    expect([done.status, done.resolutionSla, done.resolutionNote]).toEqual(['resolved', 'met', '更换搓纸轮'])
+    const detail = await getTicket({ ctx: eng, ticketId: t0.id })
+    expect(detail.timeline.map((e) => e.kind)).toEqual([
+      'created',
+      'assigned',
+      'status',
+      'comment',
+      'status',
+      'status',
+    ])
+    // The requester (the manager who filed it) gets the resolved card with the rating form.
+    expect((await cards(org, t0.id)).at(-1)).toEqual({ to: uid(org, 'zhangwei'), kind: 'resolved' })
+  })
+
+  it('dispatch rules pick the engineer through the shared engine (least open tickets)', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    await createDispatchRule({
+      ctx: mgr,
+      input: {
+        name: '故障',
+        match: { types: ['故障'] },
+        method: 'least_open',
+        members: [
+          { userId: uid(org, 'liuyang'), capacity: 300 },
+          { userId: uid(org, 'chenjing'), capacity: 300 },
+        ],
+      },
+    })
+    await expect(
+      createDispatchRule({ ctx: ctxAs(database, org, 'liuyang', clock), input: { name: 'x', members: [] } }),
+    ).rejects.toMatchObject({ code: 'forbidden' })
+    const owners: Array<string | null> = []
+    for (let i = 0; i < 4; i++)
+      owners.push((await createTicket({ ctx: mgr, input: { subject: `坏了 ${i}`, type: '故障' } })).ownerId)
+    const l = uid(org, 'liuyang')
+    const c = uid(org, 'chenjing')
+    expect(owners.filter((o) => o === l)).toHaveLength(2)
+    expect(owners.filter((o) => o === c)).toHaveLength(2)
+    const consult = await createTicket({ ctx: mgr, input: { subject: '咨询价格', type: '咨询' } })
+    expect(consult.ownerId).toBeNull()
+    const reassigned = await assignTicket({ ctx: mgr, ticketId: consult.id, input: { ownerId: c } })
+    expect([reassigned.ownerId, reassigned.status]).toEqual([c, 'assigned'])
+  })
+})
+
+describe('SLA over simulated time', () => {
+  it('reminds the owner at 50 %, escalates to the manager at 100 % in working hours, and ignores stale timers', async () => {
+    const org = await setup()
+    const clock = mondayClock(17)
+    clock.advance(30 * 60_000) // Monday 17:30: half a working hour left today.
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    // High: 60 working minutes to respond → 30 today, 30 on Tuesday from 09:00 → Tuesday 09:30.
+    const t0 = await createTicket({
+      ctx: mgr,
+      input: { subject: '产线停机', priority: 'high', ownerId: uid(org, 'liuyang') },
+    })
+    const due = t0.firstResponseDueAt?.getTime() ?? 0
+    expect(due - clock.now().getTime()).toBe(16 * 3_600_000)
+    clock.advance(30 * 60_000)
+    await runDueTimers(org, clock)
+    expect((await cards(org, t0.id)).map((c) => c.kind)).toEqual(['assigned', 'response_reminder'])
+    clock.advance(16 * 3_600_000)
+    await runDueTimers(org, clock)
+    const [row] = await database.db.select().from(serviceTickets).where(eq(serviceTickets.id, t0.id))
+    expect(row?.responseSla).toBe('breached')
+    expect((await cards(org, t0.id)).at(-1)).toEqual({ to: uid(org, 'zhangwei'), kind: 'escalation' })
+    const timeline = (await getTicket({ ctx: mgr, ticketId: t0.id })).timeline.map((e) => e.kind)
+    expect(timeline).toContain('sla_breach')
+    // A reassignment makes the old timers no-ops; the late first response stays breached.
+    const t1 = await createTicket({ ctx: mgr, input: { subject: '再测', ownerId: uid(org, 'liuyang') } })
+    await assignTicket({ ctx: mgr, ticketId: t1.id, input: { ownerId: uid(org, 'chenjing') } })
+    clock.advance(3 * DAY)
+    await runDueTimers(org, clock)
+    const kinds = await cards(org, t1.id)
+    expect(kinds.filter((k) => k.kind === 'escalation')).toHaveLength(2) // response + resolution, once each
+    const late = await acceptTicket({ ctx: ctxAs(database, org, 'chenjing', clock), ticketId: t1.id })
+    expect(late.responseSla).toBe('breached')
+  })
+
+  it('the scan flags every overdue open ticket in one pass', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    for (let i = 0; i < 3; i++)
+      await createTicket({ ctx: mgr, input: { subject: `扫描 ${i}`, ownerId: null } })
+    clock.advance(10 * DAY)
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 3, resolution: 3 })
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 0, resolution: 0 })
+  })
+})
+
+describe('satisfaction', () => {
+  it('the status link shows only its ticket; a good rating closes it, a low one reopens and alerts the manager', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const eng = ctxAs(database, org, 'liuyang', clock)
+    const mk = async (subject: string) => {
+      const t = await createTicket({ ctx: mgr, input: { subject, ownerId: uid(org, 'liuyang') } })
+      await acceptTicket({ ctx: eng, ticketId: t.id })
+      await commentTicket({ ctx: eng, ticketId: t.id, input: { body: '内部：备件在路上', internal: true } })
+      await setTicketStatus({ ctx: eng, ticketId: t.id, input: { status: 'resolved', note: '已修复' } })
+      return t
+    }
+    const good = await mk('好评单')
+    const bad = await mk('差评单')
+    const deps = { database, clock, logger: silent }
+    const page = await getPublicTicket({ database, token: good.statusToken })
+    expect(page.subject).toBe('好评单')
+    expect(page.canRate).toBe(true)
+    expect(JSON.stringify(page)).not.toContain('备件在路上')
+    expect(JSON.stringify(page)).not.toContain(org.tenantId)
+    await expect(
+      getPublicTicket({ database, token: `${good.statusToken.slice(0, -2)}xx` }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    })
+    await expect(
+      rateByToken({ ...deps, token: good.statusToken, input: { rating: 9 } }),
+    ).rejects.toMatchObject({
+      details: { field: 'rating' },
+    })
+    const closed = await rateByToken({
+      ...deps,
+      token: good.statusToken,
+      input: { rating: 5, comment: '很快' },
+    })
+    expect([closed.status, closed.rating, closed.canRate]).toEqual(['closed', 5, false])
+    await expect(
+      rateByToken({ ...deps, token: good.statusToken, input: { rating: 1 } }),
+    ).rejects.toMatchObject({
+      code: 'invalid_transition',
+    })
+    const reopened = await rateByToken({
+      ...deps,
+      token: bad.statusToken,
+      input: { rating: 1, comment: '没修好' },
+    })
+    expect(reopened.status).toBe('in_progress')
+    const sent = await cards(org, bad.id)
+    expect(
+      sent
+        .filter((c) => c.kind === 'low_rating')
+        .map((c) => c.to)
+        .sort(),
+    ).toEqual([uid(org, 'zhangwei'), uid(org, 'liuyang')].sort())
+    const [row] = await database.db.select().from(serviceTickets).where(eq(serviceTickets.id, bad.id))
+    expect([row?.rating, row?.reopenCount]).toEqual([1, 1])
+  })
+})
+
+describe('data scope', () => {
+  it('a rep sees their own and their customers’ tickets, the manager the team’s, an outsider none', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const liuyang = ctxAs(database, org, 'liuyang', clock)
+    const { id: customerId } = await createCustomer({ ctx: liuyang, input: { name: '刘洋的客户有限公司' } })
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const t1 = await createTicket({
+      ctx: mgr,
+      input: { subject: '客户的单', customerId, ownerId: uid(org, 'chenjing') },
+    })
+    const t2 = await createTicket({ ctx: mgr, input: { subject: '陈静的单', ownerId: uid(org, 'chenjing') } })
+    const ids = async (ctx: ServiceContext) =>
+      (await listTickets({ ctx, input: {} })).items.map((i) => i.id).sort()
+    expect(await ids(liuyang)).toEqual([t1.id])
+    expect(await ids(ctxAs(database, org, 'chenjing', clock))).toEqual([t1.id, t2.id].sort())
+    expect(await ids(mgr)).toEqual([t1.id, t2.id].sort())
+    expect(await ids(ctxAs(database, org, 'huangli', clock))).toEqual([])
+    await expect(
+      getTicket({ ctx: ctxAs(database, org, 'huangli', clock), ticketId: t2.id }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    })
+    // The rep sees the customer's ticket but may not work it.
+    await expect(acceptTicket({ ctx: liuyang, ticketId: t1.id })).rejects.toMatchObject({ code: 'forbidden' })
+    const filtered = await listTickets({
+      ctx: mgr,
+      input: { status: 'open', ownerId: uid(org, 'chenjing'), limit: 1 },
+    })
+    expect(filtered.items).toHaveLength(1)
+    const next = await listTickets({
+      ctx: mgr,
+      input: { status: 'open', limit: 1, cursor: filtered.nextCursor ?? '' },
+    })
+    expect(next.items).toHaveLength(1)
+    expect(next.items[0]?.id).not.toBe(filtered.items[0]?.id)
+    await expect(listTickets({ ctx: mgr, input: { cursor: 'nope' } })).rejects.toMatchObject({
+      details: { field: 'cursor' },
+    })
+  })
+})
+
+describe('external intake', () => {
+  it('is idempotent by the system’s id, also for concurrent redeliveries', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const sys = systemCtx(database, org, clock)
+    const { id: customerId } = await createCustomer({
+      ctx: ctxAs(database, org, 'liuyang', clock),
+      input: { name: '热线客户有限公司' },
+    })
+    const input = { subject: '400 热线来电：空调不制冷', customerName: '热线客户有限公司', type: '维修' }
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        receiveExternalTicket({ ctx: sys, systemId: 'sys_hotline', externalId: 'CALL-1', input }),
+      ),
+    )
+    expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1)
+    expect(new Set(results.map((r) => r.ticket.id)).size).toBe(1)
+    expect(results[0]?.ticket.customerId).toBe(customerId)
+    const rows = await database.db
+      .select()
+      .from(serviceTickets)
+      .where(eq(serviceTickets.tenantId, org.tenantId))
+    expect(rows).toHaveLength(1)
+    await expect(
+      receiveExternalTicket({
+        ctx: sys,
+        systemId: 'sys_hotline',
+        externalId: 'CALL-2',
+        input: { ...input, customerName: '不存在' },
+      }),
+    ).rejects.toMatchObject({ details: { field: 'customerName' } })
+  })
+})
+
+describe('settings', () => {
+  it('only service managers change them; the SLA follows the tenant calendar', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    await expect(
+      updateServiceSettings({ ctx: ctxAs(database, org, 'liuyang', clock), input: { lowRating: 3 } }),
+    ).rejects.toMatchObject({ code: 'forbidden' })
+    await expect(
+      updateServiceSettings({
+        ctx: ctxAs(database, org, 'zhangwei', clock),
+        input: { workingHours: { days: [1], start: '18:00', end: '09:00' } },
+      }),
+    ).rejects.toMatchObject({ details: { field: 'workingHours.end' } })
+    await updateServiceSettings({
+      ctx: ctxAs(database, org, 'zhangwei', clock),
+      input: { workingHours: null },
+    })
+    const t0 = await createTicket({
+      ctx: ctxAs(database, org, 'zhangwei', clock),
+      input: { subject: '全天候' },
+    })
+    expect((t0.resolutionDueAt?.getTime() ?? 0) - clock.now().getTime()).toBe(1620 * 60_000)
+  })
+})
