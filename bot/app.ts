@@ -1,12 +1,15 @@
 import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
+import { matchedRoutes } from 'hono/route'
 import { secureHeaders } from 'hono/secure-headers'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
 import { clientAddress, HTTP_RATES, rateLimit } from './http/middleware/rate-limit'
 import { adminRoutes } from './http/routes/admin'
+import { adminQueueRoutes } from './http/routes/admin-queue'
 import { approvalRoutes } from './http/routes/approvals'
 import { documentApprovalWebhooks, externalApprovalRoutes } from './http/routes/approvals-external'
 import { approvalFileRoutes } from './http/routes/approvals-files'
@@ -43,6 +46,19 @@ const PHOTO_BODY_LIMIT = 10 * 1024 * 1024
 const APPROVAL_FILE_BODY_LIMIT = 20 * 1024 * 1024
 
 /**
+ * The route pattern that answered (`/api/v1/crm/customers/:id`), never the raw path, so metric labels stay
+ * few; `unmatched` for a 404 without a route.
+ */
+export function routeLabel(c: Context): string {
+  const routes = matchedRoutes(c)
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i]
+    if (r && r.method !== 'ALL') return r.path
+  }
+  return 'unmatched'
+}
+
+/**
  * Builds the Hono app from its dependencies: middleware, the one error mapper, and the route mounts.
  * No runtime code here: `bot/entry/*` decides which database, queue and platforms to pass in.
  */
@@ -65,7 +81,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.set('logger', logger)
     const started = performance.now()
     await next()
-    const ms = Math.round((performance.now() - started) * 10) / 10
+    const elapsed = performance.now() - started
+    deps.metrics?.httpRequest(routeLabel(c), c.req.method, c.res.status, elapsed / 1000)
+    const ms = Math.round(elapsed * 10) / 10
     if (c.res.status >= 500)
       logger.error({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
     else logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request')
@@ -131,6 +149,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/v1', reportRoutes())
   app.route('/api/v1', platformUsageRoutes())
   app.route('/api/v1', adminRoutes())
+  app.route('/api/v1', adminQueueRoutes())
   if (deps.feishu)
     app.route(
       '/',

@@ -57,6 +57,8 @@ export const envSchema = z.object({
     .string()
     .min(32, { message: 'expected at least 32 characters of random secret' })
     .optional(),
+  /** Bearer token that `GET /metrics` (Prometheus) requires; metrics are off when unset. */
+  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed the demo tenant when the database is empty (default on for the embedded database). */
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),

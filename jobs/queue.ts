@@ -46,8 +46,22 @@ export interface JobQueue {
    * event-loop delay); drivers without lanes or workers ignore it.
    */
   setConcurrency?(lane: Lane, n: number): void
+  /** Jobs per lane and state, for metrics and the admin queue view (drivers that hold jobs). */
+  counts?(): Promise<Record<Lane, LaneCounts>>
+  /**
+   * Drops a finished or failed job so that its id can be added again (an admin retrying a failed outbox
+   * row re-relays it under the same `ob-<id>` job id, which the queue would otherwise ignore).
+   */
+  forget?(jobId: string, name: string): Promise<void>
   /** Stops taking jobs, lets in-flight ones finish until `deadlineMs`, then closes connections. */
   close(deadlineMs?: number): Promise<void>
+}
+
+export interface LaneCounts {
+  waiting: number
+  active: number
+  delayed: number
+  failed: number
 }
 
 export const DEFAULT_ATTEMPTS = 5

@@ -3,6 +3,7 @@ import type { ChatPlatform } from '../bot/chat/port'
 import { type Env, privateWebhookTargetsAllowed } from '../bot/env'
 import { type Clock, systemClock } from '../bot/lib/clock'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
+import type { Metrics } from '../bot/lib/metrics'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
@@ -44,6 +45,8 @@ export interface BootOptions {
    * its parent has done it before forking.
    */
   prepare?: boolean
+  /** Sends and job tries are counted here (Prometheus when METRICS_TOKEN is set). */
+  metrics?: Metrics
 }
 
 export async function bootRuntime(env: Env, options: BootOptions): Promise<Runtime> {
@@ -62,7 +65,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     ? await (await import('./drivers/bullmq')).BullQueue.connect({ url: env.REDIS_URL })
     : new InlineQueue()
   const clock = systemClock
-  const platforms = new PlatformRegistry().register(createDevchatPlatform())
+  const platforms = new PlatformRegistry(options.metrics).register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
   let relay: OutboxRelay | null = null
   let governor: LoopDelayGovernor | null = null
@@ -76,6 +79,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       // PGlite is one connection: its statements run one at a time in arrival order, so more jobs in
       // flight only queue more statements in front of a card tap's, without finishing jobs any sooner.
       concurrency: database.kind === 'pglite' ? 4 : 16,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       processors: {
         bootstrapAdmins: env.FLOWCARD_ADMINS,
         webhookPublicOnly: !privateWebhookTargetsAllowed(env),

@@ -1,11 +1,17 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../bot/lib/logger'
-import type { JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
+import type { JobOptions, JobPayload, JobQueue, Lane, LaneCounts, Processor, WorkOptions } from './queue'
 
 /** Messages between `npm start` and its job children (`jobs/worker.ts` forked with an IPC channel). */
-export type ChildMessage = { type: 'ready' } | { type: 'draining' }
-export type ParentMessage = { type: 'loop-delay'; ms: number } | { type: 'stop' }
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'draining' }
+  | { type: 'metrics'; id: number; data: unknown }
+export type ParentMessage =
+  | { type: 'loop-delay'; ms: number }
+  | { type: 'stop' }
+  | { type: 'metrics'; id: number }
 
 export interface SupervisorOptions {
   /** How many children (each runs the relay and every lane's workers). */
@@ -33,7 +39,9 @@ interface Slot {
   restartTimer: ReturnType<typeof setTimeout> | null
 }
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url))
+/** `jobs/worker.ts`, or its compiled twin when `npm start` runs the compiled server (bot/entry/start.mjs). */
+const WORKER_SCRIPT =
+  process.env.FLOWCARD_WORKER_SCRIPT ?? fileURLToPath(new URL('./worker.ts', import.meta.url))
 
 /**
  * Runs the outbox relay and the job workers in child processes so the HTTP server keeps its event loop
@@ -49,6 +57,8 @@ export class JobsSupervisor {
   private readonly backoffMs: number
   private readonly maxBackoffMs: number
   private readonly healthyAfterMs: number
+  private metricsSeq = 0
+  private readonly metricsWaiters = new Map<number, (data: unknown) => void>()
 
   constructor(private readonly options: SupervisorOptions) {
     this.slots = Array.from({ length: Math.max(1, options.processes) }, (_, index) => ({
@@ -98,6 +108,35 @@ export class JobsSupervisor {
   }
 
   /**
+   * Each running child's metrics snapshot (what its registry's `getMetricsAsJSON` gave), for `/metrics` in
+   * this process; a child that does not answer within `timeoutMs` is left out of this scrape.
+   */
+  async collectMetrics(timeoutMs = 1000): Promise<unknown[]> {
+    const asks = this.slots.flatMap((s) => {
+      const child = s.child
+      if (s.state !== 'up' || !child?.connected) return []
+      const id = ++this.metricsSeq
+      return [
+        new Promise<unknown>((resolve) => {
+          const timer = setTimeout(() => {
+            this.metricsWaiters.delete(id)
+            resolve(null)
+          }, timeoutMs)
+          this.metricsWaiters.set(id, (data) => {
+            clearTimeout(timer)
+            this.metricsWaiters.delete(id)
+            resolve(data)
+          })
+          child.send({ type: 'metrics', id } satisfies ParentMessage, (err) => {
+            if (err) this.metricsWaiters.get(id)?.(null)
+          })
+        }),
+      ]
+    })
+    return (await Promise.all(asks)).filter((d) => d !== null)
+  }
+
+  /**
    * No more restarts from now on: a terminal's Ctrl-C reaches the children too, and one that drains and
    * exits while the HTTP server is still closing must not be replaced.
    */
@@ -141,6 +180,10 @@ export class JobsSupervisor {
     })
     slot.child = child
     child.on('message', (m: ChildMessage) => {
+      if (m?.type === 'metrics') {
+        this.metricsWaiters.get(m.id)?.(m.data)
+        return
+      }
       if (m?.type === 'ready' && slot.child === child && !this.stopping) {
         slot.state = 'up'
         this.options.logger.info({ child: slot.index + 1, pid: child.pid }, 'job workers started')
@@ -198,6 +241,15 @@ export class SupervisedQueue implements JobQueue {
 
   work(processors: Record<string, Processor>, options?: WorkOptions): Promise<void> {
     return this.inner.work(processors, options)
+  }
+
+  async counts(): Promise<Record<Lane, LaneCounts>> {
+    if (!this.inner.counts) throw new Error(`the ${this.inner.kind} queue does not count jobs`)
+    return this.inner.counts()
+  }
+
+  async forget(jobId: string, name: string): Promise<void> {
+    await this.inner.forget?.(jobId, name)
   }
 
   async ping(): Promise<void> {

@@ -24,9 +24,16 @@ const feishu = hasFeishu(env)
 const dingtalk = hasDingtalk(env)
   ? (await import('../bot/platforms/dingtalk/wiring')).dingtalkFromEnv(env, logger)
   : null
+// Counted only when `/metrics` is on (METRICS_TOKEN); a job child hands its series to the HTTP parent.
+const metrics = env.METRICS_TOKEN
+  ? new (await import('../bot/entry/prometheus')).PrometheusMetrics(
+      process.env.FLOWCARD_JOBS_CHILD ? `jobs-${process.env.FLOWCARD_JOBS_CHILD}` : 'worker',
+    )
+  : null
 const runtime = await bootRuntime(env, {
   work: true,
   logger,
+  ...(metrics ? { metrics } : {}),
   prepare: !asChild,
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
@@ -52,6 +59,11 @@ if (asChild) {
   process.on('message', (m: ParentMessage) => {
     if (m?.type === 'stop') void stop('parent')
     else if (m?.type === 'loop-delay') runtime.governor?.observeExternal(m.ms)
+    else if (m?.type === 'metrics')
+      void (metrics ? metrics.snapshot() : Promise.resolve([])).then(
+        (data) => process.send?.({ type: 'metrics', id: m.id, data } satisfies ChildMessage, () => {}),
+        () => process.send?.({ type: 'metrics', id: m.id, data: [] } satisfies ChildMessage, () => {}),
+      )
   })
   // The parent died without stopping us (SIGKILL): drain and go rather than work unsupervised.
   process.on('disconnect', () => void stop('parent gone'))

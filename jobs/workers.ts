@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm'
 import type { Clock } from '../bot/lib/clock'
 import type { Logger } from '../bot/lib/logger'
+import type { Metrics } from '../bot/lib/metrics'
 import type { PlatformRegistry } from '../bot/platforms/registry'
 import type { Database } from '../db/client'
 import { AimdLimit, type GovernorOptions, LoopDelayGovernor } from './backpressure'
 import { OutboxRelay, outboxWorkOptions, type RelayOptions, stripOutboxFields } from './outbox'
 import { buildProcessors, type ProcessorDeps } from './processors'
-import type { JobQueue, WorkOptions } from './queue'
+import { type JobQueue, type Processor, RetryLaterError, type WorkOptions } from './queue'
 
 /**
  * The one place job processing is wired: every processor on `queue` (their outbox rows marked done or failed
@@ -33,6 +34,8 @@ export interface StartWorkersOptions {
    * yields to requests sharing the loop (or, in a job child, to the HTTP parent's reported delay).
    */
   adaptive?: false | GovernorOptions
+  /** Job tries counted by name, result and duration. */
+  metrics?: Metrics
 }
 
 export interface Workers {
@@ -45,7 +48,7 @@ export interface Workers {
 
 export async function startWorkers(options: StartWorkersOptions): Promise<Workers> {
   const { database, queue, logger, clock, platforms } = options
-  const processors = stripOutboxFields(
+  const built = stripOutboxFields(
     buildProcessors({
       database,
       queue,
@@ -58,6 +61,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
       },
     }),
   )
+  const processors = options.metrics ? timed(built, options.metrics) : built
   await queue.work(
     processors,
     outboxWorkOptions(database, {
@@ -104,4 +108,27 @@ function governorFor(
     governor.add(new AimdLimit({ min: Math.min(20, max), max, increase: 20 }), (n) => relay.setBatchSize(n))
   }
   return governor
+}
+
+/** Each try's duration and result (a rate-limited send that waits is `retry_later`, not a failure). */
+function timed(processors: Record<string, Processor>, metrics: Metrics): Record<string, Processor> {
+  return Object.fromEntries(
+    Object.entries(processors).map(([name, p]) => [
+      name,
+      async (payload, job) => {
+        const started = performance.now()
+        try {
+          await p(payload, job)
+          metrics.job(name, 'ok', (performance.now() - started) / 1000)
+        } catch (err) {
+          metrics.job(
+            name,
+            err instanceof RetryLaterError ? 'retry_later' : 'failed',
+            (performance.now() - started) / 1000,
+          )
+          throw err
+        }
+      },
+    ]),
+  )
 }

@@ -3,6 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import type { Logger } from '../lib/logger'
+import type { Metrics } from '../lib/metrics'
 import {
   FEISHU_BODY_LIMIT,
   FEISHU_WEBHOOK_PATHS,
@@ -22,6 +23,8 @@ export interface NodeServerOptions {
   fetch: (request: Request, env: unknown) => Response | Promise<Response>
   logger: Logger
   feishuWebhook?: FeishuWebhookHandler
+  /** Webhook ack latency on the fast path (the Hono app counts its own routes). */
+  metrics?: Metrics
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
@@ -44,6 +47,10 @@ export function createNodeServer(options: NodeServerOptions): Server {
       void hono(req, res)
       return
     }
+    const started = performance.now()
+    res.once('finish', () =>
+      options.metrics?.httpRequest(path, 'POST', res.statusCode, (performance.now() - started) / 1000),
+    )
     const given = req.headers['x-request-id']
     const requestId = typeof given === 'string' && given.length <= 255 ? given : randomUUID()
     const header = (name: string) => {

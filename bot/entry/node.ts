@@ -42,9 +42,12 @@ const storage = hasS3(env)
   ? await import('../lib/storage/s3').then((m) => m.createS3Storage(m.s3ConfigFromEnv(env)))
   : await import('./storage-local').then((m) => m.createLocalStorage(resolve(env.DATA_DIR, 'blobs')))
 const mode = jobsMode(env)
+// Prometheus (and prom-client's load time) only when `/metrics` is on.
+const metrics = env.METRICS_TOKEN ? new (await import('./prometheus')).PrometheusMetrics('http') : null
 const runtime = await bootRuntime(env, {
   work: mode === 'inline',
   logger: bootLogger,
+  ...(metrics ? { metrics } : {}),
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
 })
 const { logger } = runtime
@@ -64,7 +67,9 @@ const stopReporting = supervisor
 const queue = supervisor ? new SupervisedQueue(runtime.queue, supervisor) : runtime.queue
 const dingtalkMeter = dingtalk?.useDatabase(runtime.database, runtime.clock, logger)
 // One group-commit batcher for the webhook fast path and the Hono routes (and DingTalk's callbacks).
-const ingestBatcher = new IngestBatcher(runtime.database.db)
+const ingestBatcher = new IngestBatcher(runtime.database.db, {
+  ...(metrics ? { onAccepted: (e) => metrics.inboundEvent(e.platform, e.kind) } : {}),
+})
 const feishuInbound = feishu ? { ...feishu.inbound, ingest: ingestBatcher.ingest } : null
 const app = createApp({
   env,
@@ -76,6 +81,7 @@ const app = createApp({
   storage,
   // Shared through Redis when REDIS_URL is set, so every instance draws from one budget.
   rateLimiter: createRateLimiter(env.REDIS_URL),
+  ...(metrics ? { metrics, onRateLimited: (name: string) => metrics.rateLimited(name) } : {}),
   platforms: runtime.platforms,
   ...(feishu && feishuInbound ? { feishu: feishuInbound } : {}),
   // In stream mode every push arrives over the stream: the HTTP callback routes are not mounted at all.
@@ -117,6 +123,18 @@ if (dingtalk?.mode === 'stream') {
     dingtalk.stream,
   )
 }
+if (metrics) {
+  metrics.watch({ database: runtime.database, queue, poolMax: runtime.database.kind === 'postgres' ? 10 : 1 })
+  const { metricsHandler } = await import('./prometheus')
+  app.get(
+    '/metrics',
+    metricsHandler({
+      token: env.METRICS_TOKEN,
+      render: async () =>
+        metrics.render(((await supervisor?.collectMetrics()) ?? []) as Parameters<typeof metrics.render>[0]),
+    }),
+  )
+}
 mountStatic(app, env)
 
 const feishuWebhook = feishuInbound
@@ -127,7 +145,12 @@ const feishuWebhook = feishuInbound
       clock: runtime.clock,
     })
   : undefined
-const server = createNodeServer({ fetch: app.fetch, logger, ...(feishuWebhook ? { feishuWebhook } : {}) })
+const server = createNodeServer({
+  fetch: app.fetch,
+  logger,
+  ...(feishuWebhook ? { feishuWebhook } : {}),
+  ...(metrics ? { metrics } : {}),
+})
 server.listen(env.PORT, listenHost(env), () => {
   const info = server.address() as AddressInfo
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`

@@ -34,6 +34,8 @@ export interface AppDeps {
   rateLimiter?: import('../platforms/rate-limit').RateLimiter
   /** Called with the budget's name when a request is refused for rate (metrics). */
   onRateLimited?: (name: string) => void
+  /** HTTP latency and status by route pattern (Prometheus on Node when METRICS_TOKEN is set). */
+  metrics?: import('../lib/metrics').Metrics
 }
 
 export interface SessionInfo {

@@ -14,6 +14,8 @@ export interface IngestBatcherOptions {
   maxBatch?: number
   /** Statements in flight at once (default 2: fewer, bigger batches measured faster than more, smaller). */
   maxInFlight?: number
+  /** Called for each event recorded as new (metrics: events by platform and kind). */
+  onAccepted?: (event: InboundEvent) => void
 }
 
 interface Pending {
@@ -28,6 +30,7 @@ export class IngestBatcher {
   private inFlight = 0
   private readonly maxBatch: number
   private readonly maxInFlight: number
+  private readonly onAccepted: ((event: InboundEvent) => void) | undefined
 
   constructor(
     private readonly db: DbOrTx,
@@ -35,6 +38,7 @@ export class IngestBatcher {
   ) {
     this.maxBatch = options.maxBatch ?? 256
     this.maxInFlight = options.maxInFlight ?? 2
+    this.onAccepted = options.onAccepted
   }
 
   /** Records an event durably once; resolves after its statement committed. */
@@ -71,7 +75,11 @@ export class IngestBatcher {
     if (write.length === 0) return
     try {
       const accepted = await this.write(write)
-      for (const [i, p] of write.entries()) p.resolve(accepted.has(i))
+      for (const [i, p] of write.entries()) {
+        const fresh = accepted.has(i)
+        if (fresh) this.onAccepted?.(p.event)
+        p.resolve(fresh)
+      }
     } catch (err) {
       for (const p of write) p.reject(err)
     }

@@ -8,6 +8,7 @@ import {
   type JobQueue,
   LANES,
   type Lane,
+  type LaneCounts,
   laneOf,
   PermanentJobError,
   type Processor,
@@ -152,6 +153,39 @@ export class BullQueue implements JobQueue {
       this.workers.push(worker)
       this.workerByLane.set(lane, worker)
     }
+  }
+
+  async counts(): Promise<Record<Lane, LaneCounts>> {
+    const entries = await Promise.all(
+      LANES.map(async (lane) => {
+        const c = await this.queues[lane].getJobCounts(
+          'waiting',
+          'prioritized',
+          'active',
+          'delayed',
+          'failed',
+        )
+        const n = (k: string) => c[k] ?? 0
+        return [
+          lane,
+          {
+            waiting: n('waiting') + n('prioritized'),
+            active: n('active'),
+            delayed: n('delayed'),
+            failed: n('failed'),
+          },
+        ] as const
+      }),
+    )
+    return Object.fromEntries(entries) as Record<Lane, LaneCounts>
+  }
+
+  async forget(jobId: string, name: string): Promise<void> {
+    const job = await this.queues[laneOf(name)].getJob(jobId)
+    if (!job) return
+    // An active job is locked by its worker and cannot be removed; it finishes or stalls by itself.
+    const state = await job.getState()
+    if (state === 'completed' || state === 'failed') await job.remove()
   }
 
   async ping(): Promise<void> {

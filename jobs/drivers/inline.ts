@@ -8,6 +8,7 @@ import {
   type JobQueue,
   LANES,
   type Lane,
+  type LaneCounts,
   laneOf,
   PermanentJobError,
   type Processor,
@@ -108,6 +109,30 @@ export class InlineQueue implements JobQueue {
       new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
       new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref?.()),
     ])
+  }
+
+  async counts(): Promise<Record<Lane, LaneCounts>> {
+    const zero = (): LaneCounts => ({ waiting: 0, active: 0, delayed: 0, failed: 0 })
+    const out: Record<Lane, LaneCounts> = { main: zero(), send: zero(), background: zero() }
+    const ready = new Set(LANES.flatMap((l) => this.ready[l]))
+    for (const j of this.jobs.values()) {
+      const c = out[j.lane]
+      if (j.state === 'active') c.active++
+      else if (j.state === 'failed') c.failed++
+      else if (j.state === 'waiting') {
+        if (ready.has(j)) c.waiting++
+        else c.delayed++
+      }
+    }
+    return out
+  }
+
+  async forget(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId)
+    if (job && (job.state === 'done' || job.state === 'failed')) {
+      this.jobs.delete(jobId)
+      this.finishedAt.delete(jobId)
+    }
   }
 
   /** Jobs known to the driver that have not finished (for tests and diagnostics). */

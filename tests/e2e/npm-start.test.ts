@@ -58,7 +58,8 @@ const say = async (as: string, text: string): Promise<Msg> => {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], {
+  // What `npm start` runs: the server compiled at install time, or the sources through tsx when edited since.
+  child = spawn(process.execPath, ['bot/entry/start.mjs'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -105,6 +105,7 @@ describe('npm start with job workers in a child process', () => {
         FEISHU_VERIFICATION_TOKEN: 'vt',
         FEISHU_ENCRYPT_KEY: 'ek',
         FEISHU_DOMAIN: fake.url,
+        METRICS_TOKEN: 'jobs-child-metrics-token',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -193,6 +194,29 @@ describe('npm start with job workers in a child process', () => {
       lost: fakeUsers.filter((u) => !receivers.has(u.openId ?? '')).length,
     }).toEqual({ keys: N, duplicated: 0, unkeyed: 0, lost: 0 })
     expect(await deliveryCounts(database, notice.id)).toMatchObject({ sent: N, failed: 0 })
+
+    // `/metrics` in the HTTP process carries the job child's series (asked over IPC) beside its own.
+    const scrape = await fetch(`${base}/metrics`, {
+      headers: { authorization: 'Bearer jobs-child-metrics-token' },
+    })
+    expect(scrape.status).toBe(200)
+    const text = await scrape.text()
+    const sentOk = text
+      .split('\n')
+      .filter(
+        (l) =>
+          l.startsWith('flowcard_platform_sends_total{') &&
+          l.includes('platform="feishu"') &&
+          l.includes('result="ok"') &&
+          l.includes('process="jobs-1"'),
+      )
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+    // The restarted child counts what it sent after the kill (the killed one's counts died with it).
+    expect(sentOk).toBeGreaterThan(0)
+    expect(text).toContain(
+      'flowcard_http_request_duration_seconds_count{route="/readyz",method="GET",status="200",process="http"}',
+    )
+    expect(text).toMatch(/flowcard_outbox_rows\{status="pending",process="http"\} \d/)
 
     const exited = new Promise<number | null>((r) => product?.once('exit', (code) => r(code)))
     product.kill('SIGTERM')
