@@ -251,6 +251,14 @@ async function main() {
         target: '≤ 10',
       },
     ])
+    const line = (measure: string, value: string, unit: string, target: string) =>
+      console.log(`BENCH service ${measure} ${value} ${unit} target ${target}`)
+    line('qr_intake_per_s', fmt(N_INTAKE / intakeS, 0), 'tickets/s', '500')
+    line('external_duplicates', String((ext?.n ?? 0) - N_EXTERNAL), 'tickets', '0')
+    line('list_p95_admin', fmt(percentile(lists.admin ?? [], 95)), 'ms', '20')
+    line('list_p95_manager', fmt(percentile(lists.manager ?? [], 95)), 'ms', '20')
+    line('list_p95_engineer', fmt(percentile(lists.engineer ?? [], 95)), 'ms', '20')
+    line('sla_scan', fmt(scanS, 2), 's', '10')
     if ((made?.n ?? 0) !== N_INTAKE) throw new Error('intake lost or duplicated tickets')
     if ((ext?.n ?? 0) !== N_EXTERNAL) throw new Error('duplicates or losses across redelivery')
   } finally {
