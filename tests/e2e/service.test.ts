@@ -1,90 +1,34 @@
-import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountStatic } from '../../bot/entry/static'
-import { parseEnv } from '../../bot/env'
-import type { Database } from '../../db/client'
-import { seedDevchatChats } from '../../db/seed/devchat'
 import type { SeededOrg } from '../../db/seed/org'
-import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
-import { createTestTenant, openTestDatabase } from '../helpers/db'
-import { sessionHeader } from '../helpers/session'
-import { type Stack, startStack } from '../helpers/stack'
+import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
+import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 
 const executablePath = chromiumPath()
-const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
 
-let database: Database
-let stack: Stack
+let world: MiniappWorld
 let browser: Browser
-let server: Server | null = null
 let url = ''
-let tenantKey: string
 let org: SeededOrg
 
-async function api(userKey: string, method: string, path: string, body?: unknown) {
-  const res = await stack.app.request(`/api/v1${path}`, {
-    method,
-    headers: {
-      ...(await sessionHeader(org.tenantId, org.users[userKey] ?? '')),
-      'content-type': 'application/json',
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`)
-  return res.json()
-}
+const api = <T = { id: string }>(userKey: string, method: string, path: string, body?: unknown) =>
+  world.api<T>(userKey, method, path, body)
 
-async function openAs(as: string, path: string, viewport: { width: number; height: number }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-CN' })
-  const page = await context.newPage()
-  const res = await fetch(`${url}/devchat/api/login-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: tenantKey, as }),
-  })
-  const { code } = (await res.json()) as { code: string }
-  const sep = path.includes('?') ? '&' : '?'
-  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
-  return { context, page }
-}
+const openAs = (as: string, path: string, viewport: { width: number; height: number }) =>
+  openWorldAs(world, as, path, { viewport, deviceScaleFactor: 1 })
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: resolve(OUTPUT_DIR, `service-${name}.png`), fullPage: true })
 
 beforeAll(async () => {
   if (!executablePath) return
-  if (!existsSync(distIndex))
-    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
-  database = await openTestDatabase()
-  tenantKey = `e2e-service-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-  org = await createTestTenant(database, { tenantKey })
-  await seedDevchatChats(database.db, org)
-  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
-  const outer = new Hono<{ Variables: object }>()
-  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
-  outer.all('*', (c) => stack.app.fetch(c.req.raw))
-  server = await new Promise<Server>((done) => {
-    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
-  })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  browser = await launchBrowser(executablePath)
+  world = await startMiniappWorld({ executablePath, prefix: 'service' })
+  ;({ browser, url, org } = world)
 }, 180_000)
 
 afterAll(async () => {
-  await browser?.close()
-  if (server) {
-    server.closeAllConnections()
-    await new Promise<void>((done) => server?.close(() => done()))
-  }
-  await stack?.close()
-  await database?.close()
+  await world?.close()
 })
 
 describe.skipIf(!executablePath)('service tickets in a real browser', () => {
@@ -109,7 +53,7 @@ describe.skipIf(!executablePath)('service tickets in a real browser', () => {
     await expect.poll(() => page.locator('.service-ticket-page__tags').textContent()).toContain('已解决')
     expect(await page.getByTestId('ticket-timeline').textContent()).toContain('更换轴承，试机正常')
     await shot(page, 'agent-detail-phone')
-    const detail = await api('liuyang', 'GET', `/service/tickets/${made.id}`)
+    const detail = await api<{ ticket: { status: string } }>('liuyang', 'GET', `/service/tickets/${made.id}`)
     expect(detail.ticket.status).toBe('resolved')
     await context.close()
   })
@@ -126,7 +70,7 @@ describe.skipIf(!executablePath)('service tickets in a real browser', () => {
 
   it('the customer scans a device code, reports with the form and follows the status link', async () => {
     const customer = await api('liuyang', 'POST', '/crm/customers', { name: '扫码浏览器客户有限公司' })
-    const code = await api('wangjianguo', 'POST', '/service/codes', {
+    const code = await api<{ code: string }>('wangjianguo', 'POST', '/service/codes', {
       label: '3号注塑机',
       customerId: customer.id,
       deviceLabel: 'SN-E2E-3',
