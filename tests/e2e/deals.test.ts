@@ -1,22 +1,11 @@
-import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountStatic } from '../../bot/entry/static'
-import { parseEnv } from '../../bot/env'
 import type { Database } from '../../db/client'
-import { seedDevchatChats } from '../../db/seed/devchat'
 import type { SeededOrg } from '../../db/seed/org'
-import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
+import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
 import { dayFromNow } from '../helpers/dates'
-import { createTestTenant, openTestDatabase } from '../helpers/db'
-import { sessionHeader } from '../helpers/session'
-import { type Stack, startStack } from '../helpers/stack'
+import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 import { waitFor } from '../helpers/wait'
 import { pendingTaskOf } from '../integration/approvals-harness'
 
@@ -24,54 +13,35 @@ import { pendingTaskOf } from '../integration/approvals-harness'
 // contract's approval state and 回款, and registering a payment, at phone and desktop sizes.
 
 const executablePath = chromiumPath()
-const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
 const PHONE = { width: 390, height: 844 }
 const DESKTOP = { width: 1280, height: 800 }
 
+let world: MiniappWorld
 let database: Database
-let stack: Stack
-let browser: Browser
-let server: Server | null = null
 let url = ''
-let tenantKey: string
 let org: SeededOrg
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON answers loosely
 type Json = any
 
-async function api(userKey: string, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await stack.app.request(`/api/v1${path}`, {
-    method,
-    headers: {
-      ...(await sessionHeader(org.tenantId, org.users[userKey] ?? '')),
-      'content-type': 'application/json',
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`)
-  return res.json()
-}
+const api = (userKey: string, method: string, path: string, body?: unknown): Promise<Json> =>
+  world.api<Json>(userKey, method, path, body)
 
-async function openAs(as: string, path: string, size: 'phone' | 'desktop', lang: 'zh-CN' | 'en' = 'zh-CN') {
+function openAs(as: string, path: string, size: 'phone' | 'desktop', lang: 'zh-CN' | 'en' = 'zh-CN') {
   const desktop = size === 'desktop'
-  const context = await browser.newContext({
-    viewport: desktop ? DESKTOP : PHONE,
-    deviceScaleFactor: desktop ? 1 : 2,
-    isMobile: !desktop,
-    hasTouch: !desktop,
-    locale: lang,
-  })
-  await context.addInitScript((l) => localStorage.setItem('flowcard.locale', l), lang)
-  const page = await context.newPage()
-  const res = await fetch(`${url}/devchat/api/login-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: tenantKey, as }),
-  })
-  const { code } = (await res.json()) as { code: string }
-  const sep = path.includes('?') ? '&' : '?'
-  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
-  return { context, page }
+  return openWorldAs(
+    world,
+    as,
+    path,
+    {
+      viewport: desktop ? DESKTOP : PHONE,
+      deviceScaleFactor: desktop ? 1 : 2,
+      isMobile: !desktop,
+      hasTouch: !desktop,
+      locale: lang,
+    },
+    lang,
+  )
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPUT_DIR, `deals-${name}.png`) })
@@ -86,21 +56,8 @@ let stages: Array<{ id: string; name: string; kind: string }> = []
 
 beforeAll(async () => {
   if (!executablePath) return
-  if (!existsSync(distIndex))
-    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
-  database = await openTestDatabase()
-  tenantKey = `e2e-deals-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-  org = await createTestTenant(database, { tenantKey })
-  await seedDevchatChats(database.db, org)
-  stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
-  const outer = new Hono<{ Variables: object }>()
-  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
-  outer.all('*', (c) => stack.app.fetch(c.req.raw))
-  server = await new Promise<Server>((done) => {
-    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
-  })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  browser = await launchBrowser(executablePath)
+  world = await startMiniappWorld({ executablePath, prefix: 'deals' })
+  ;({ database, url, org } = world)
 
   customerId = (await api('liuyang', 'POST', '/crm/customers', { name: '华为技术有限公司', tier: 'A' })).id
   const sets = (await api('liuyang', 'GET', '/crm/stage-sets')).items
@@ -108,10 +65,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await new Promise((r) => (server ? server.close(r) : r(undefined)))
-  await stack?.close()
-  await database?.close()
+  await world?.close()
 })
 
 const openStage = (i: number) => {
