@@ -57,14 +57,25 @@ export async function openMiniappAs(
   })
   await context.addInitScript((l) => localStorage.setItem('flowcard.locale', l), lang)
   const page = await context.newPage()
+  await signInAt(page, url, options.tenant, options.as, options.path)
+  return { context, page }
+}
+
+/** Opens mini-app `path` on `page`, signed in as `as` of devchat tenant `tenant` by a one-time login code. */
+export async function signInAt(
+  page: Page,
+  url: string,
+  tenant: string,
+  as: string,
+  path: string,
+): Promise<void> {
   const res = await fetch(`${url}/devchat/api/login-code`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: options.tenant, as: options.as }),
+    body: JSON.stringify({ tenant, as }),
   })
   if (!res.ok) throw new Error(`devchat login-code → ${res.status} ${await res.text()}`)
   const { code } = (await res.json()) as { code: string }
-  const sep = options.path.includes('?') ? '&' : '?'
-  await page.goto(`${url}/app${options.path}${sep}devchat_code=${encodeURIComponent(code)}`)
-  return { context, page }
+  const sep = path.includes('?') ? '&' : '?'
+  await page.goto(`${url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
 }

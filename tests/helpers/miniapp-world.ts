@@ -1,18 +1,10 @@
-import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
-import { mountStatic } from '../../bot/entry/static'
-import { parseEnv } from '../../bot/env'
 import type { Database } from '../../db/client'
 import { seedDevchatChats } from '../../db/seed/devchat'
 import type { SeededOrg } from '../../db/seed/org'
 import { launchBrowser } from './browser'
 import { createTestTenant, openTestDatabase } from './db'
+import { ensureMiniappBuilt, serveMiniapp, signInAt } from './miniapp-server'
 import { sessionHeader } from './session'
 import { type Stack, startStack } from './stack'
 
@@ -34,8 +26,6 @@ export interface MiniappWorld {
   close(): Promise<void>
 }
 
-const distIndex = resolve(process.cwd(), 'miniapp/dist/index.html')
-
 /**
  * Starts a world for `executablePath`'s Chromium. `prefix` names the tenant key (`e2e-<prefix>-…`), and
  * `seed` adds what the test needs before the server starts (templates, notices).
@@ -45,8 +35,7 @@ export async function startMiniappWorld(options: {
   prefix: string
   seed?: (database: Database, org: SeededOrg) => Promise<void>
 }): Promise<MiniappWorld> {
-  if (!existsSync(distIndex))
-    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
+  ensureMiniappBuilt()
   const database = await openTestDatabase()
   const tenantKey = `e2e-${options.prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
   const org = await createTestTenant(database, { tenantKey })
@@ -55,13 +44,8 @@ export async function startMiniappWorld(options: {
   const stack = await startStack(database, { tenantId: org.tenantId, tenantKey })
 
   // The stack serves the API and devchat; the built mini-app is served the way production does.
-  const outer = new Hono<{ Variables: object }>()
-  mountStatic(outer, parseEnv({ LOG_LEVEL: 'silent' }))
-  outer.all('*', (c) => stack.app.fetch(c.req.raw))
-  const server = await new Promise<Server>((done) => {
-    const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s as Server))
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const web = await serveMiniapp(stack)
+  const url = web.url
   const browser = await launchBrowser(options.executablePath)
 
   return {
@@ -85,8 +69,7 @@ export async function startMiniappWorld(options: {
     },
     async close() {
       await browser.close()
-      server.closeAllConnections()
-      await new Promise<void>((done) => server.close(() => done()))
+      await web.close()
       await stack.close()
       await database.close()
     },
@@ -110,13 +93,6 @@ export async function openAs(
   if (storedLocale)
     await browserContext.addInitScript((l) => localStorage.setItem('flowcard.locale', l), storedLocale)
   const page = await browserContext.newPage()
-  const res = await fetch(`${world.url}/devchat/api/login-code`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: world.tenantKey, as }),
-  })
-  const { code } = (await res.json()) as { code: string }
-  const sep = path.includes('?') ? '&' : '?'
-  await page.goto(`${world.url}/app${path}${sep}devchat_code=${encodeURIComponent(code)}`)
+  await signInAt(page, world.url, world.tenantKey, as, path)
   return { context: browserContext, page }
 }
