@@ -3683,11 +3683,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -3697,8 +3714,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -4005,11 +4026,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -4019,8 +4057,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -12907,11 +12949,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -12921,8 +12980,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -16683,11 +16746,28 @@ export interface components {
                 systemName: string;
             } | null;
             fields: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16697,8 +16777,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             finishedAt: string | null;
             form: {
@@ -16918,11 +17002,28 @@ export interface components {
                 })[];
             };
             form: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16932,8 +17033,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             id: string;
             key: string;
