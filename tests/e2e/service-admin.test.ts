@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import QRCode from 'qrcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
@@ -12,7 +12,6 @@ import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../
 
 const executablePath = chromiumPath()
 let world: MiniappWorld
-let browser: Browser
 let url = ''
 let org: SeededOrg
 
@@ -32,7 +31,7 @@ beforeAll(async () => {
     prefix: 'svcadmin',
     seed: (database, seeded) => seedApprovalTemplates(database.db, seeded),
   })
-  ;({ browser, url, org } = world)
+  ;({ url, org } = world)
 }, 180_000)
 
 afterAll(async () => {

@@ -46,12 +46,12 @@ describe('table field in the mini-app form', () => {
   })
 
   it('checks the sum against the amount and each cell before sending, as the bot does', () => {
-    const bad = validateDraft(fields, { amount: '1000', items: [{ item: '高铁', amount: '553' }] }, t, 'zh-CN')
+    const bad = validateDraft(fields, { amount: '1000', items: [{ item: '高铁', amount: '553' }] }, t as never, 'zh-CN')
     expect(bad.items).toContain('553.00')
     expect(bad.items).toContain('1000.00')
-    const missing = validateDraft(fields, { amount: '553', items: [{ amount: '553' }] }, t, 'zh-CN')
+    const missing = validateDraft(fields, { amount: '553', items: [{ amount: '553' }] }, t as never, 'zh-CN')
     expect(missing.items).toContain('项目')
-    expect(validateDraft(fields, { amount: '553', items: [{ item: '高铁', amount: '553' }] }, t, 'zh-CN')).toEqual({})
+    expect(validateDraft(fields, { amount: '553', items: [{ item: '高铁', amount: '553' }] }, t as never, 'zh-CN')).toEqual({})
   })
 
   it('renders rows, adds one, and shows the running total', async () => {
