@@ -3683,11 +3683,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -3697,8 +3714,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -4005,11 +4026,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -4019,8 +4057,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -13160,11 +13202,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -13174,8 +13233,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -16936,11 +16999,28 @@ export interface components {
                 systemName: string;
             } | null;
             fields: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16950,8 +17030,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             finishedAt: string | null;
             form: {
@@ -17171,11 +17255,28 @@ export interface components {
                 })[];
             };
             form: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -17185,8 +17286,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             id: string;
             key: string;
