@@ -8054,6 +8054,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/geocode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An address's location (503 when no map service is configured) */
+        get: {
+            parameters: {
+                query: {
+                    address: string;
+                    city?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The best match; 404 when the address is not found */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmGeoMatch"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/geocode/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether address lookup (a map service) is configured */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmGeocodeStatus"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/imports": {
         parameters: {
             query?: never;
@@ -17429,6 +17594,9 @@ export interface components {
             /** @enum {string} */
             outcome: "created" | "touch" | "replay";
         };
+        CrmCardVisit: components["schemas"]["CrmVisit"] & {
+            visitor: components["schemas"]["CrmPerson"] | null;
+        };
         /** @description replayed: true when the clientKey was seen before (the first check-in) */
         CrmCheckIn: {
             replayed: boolean;
@@ -17521,7 +17689,7 @@ export interface components {
             relations: components["schemas"]["CrmRelationGraph"];
             service: components["schemas"]["CrmCustomerService"];
             timeline: components["schemas"]["CrmTimelineEntry"][];
-            visits: components["schemas"]["CrmVisit"][];
+            visits: components["schemas"]["CrmCardVisit"][];
         };
         CrmCustomerElsewhere: {
             name: string;
@@ -17615,6 +17783,16 @@ export interface components {
         };
         CrmFollowUpWithAuthor: components["schemas"]["CrmFollowUp"] & {
             author: components["schemas"]["CrmPerson"] | null;
+        };
+        CrmGeocodeStatus: {
+            /** @description Whether address lookup is available */
+            configured: boolean;
+        };
+        CrmGeoMatch: {
+            address: string;
+            districtCode: string | null;
+            lat: number;
+            lng: number;
         };
         /** @description Import job: status, progress, per-row errors */
         CrmImportJob: {

@@ -61,6 +61,7 @@ export const en: MessageSchema = {
   common: {
     retry: 'Retry',
     loading: 'Loading…',
+    pickOne: 'Pick an item on the left to see it here',
     backHome: 'Back to home',
     requestId: 'Request ID: {id}',
     none: 'None',
@@ -215,6 +216,20 @@ export const en: MessageSchema = {
       owner: 'Owner',
       createdAt: 'Created',
     },
+    location: {
+      title: 'Location',
+      regionPlaceholder: 'Province / city / district',
+      regionTitle: 'Choose a region',
+      none: 'No location yet: check-ins cannot measure the distance',
+      set: 'Location set',
+      lookup: 'Locate by address',
+      lookupHint: 'Enter the address first',
+      here: 'Use my current location',
+      hereHint: 'Use it at the customer\'s site',
+      found: 'Located: {address}',
+      clear: 'Clear location',
+      noMaps: 'No map service is configured: use your current location at the customer\'s site',
+    },
     validation: {
       required: '{field} is required',
       creditCode: 'Enter the 18-character unified social credit code',
@@ -308,6 +323,8 @@ export const en: MessageSchema = {
       checked_out: 'Done',
       cancelled: 'Cancelled',
     },
+    at: 'At {address}',
+    visitor: 'Visited by {name}',
     locationFailed: 'Could not get your location',
     queuedOffline: 'No network: the check-in is saved on this device and will be sent automatically',
     pending: {

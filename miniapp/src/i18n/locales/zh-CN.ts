@@ -59,6 +59,7 @@ export const zhCN = {
   common: {
     retry: '重试',
     loading: '加载中…',
+    pickOne: '在左侧选择一项查看详情',
     backHome: '返回首页',
     requestId: '请求编号：{id}',
     none: '暂无',
@@ -213,6 +214,20 @@ export const zhCN = {
       owner: '负责人',
       createdAt: '创建时间',
     },
+    location: {
+      title: '位置',
+      regionPlaceholder: '选择省 / 市 / 区',
+      regionTitle: '选择地区',
+      none: '未设置位置，签到时无法计算距离',
+      set: '已设置位置',
+      lookup: '按地址定位',
+      lookupHint: '先填写地址',
+      here: '使用当前位置',
+      hereHint: '在客户现场时使用',
+      found: '已定位到：{address}',
+      clear: '清除位置',
+      noMaps: '未配置地图服务，请在客户现场使用当前位置',
+    },
     validation: {
       required: '请填写{field}',
       creditCode: '请输入 18 位统一社会信用代码',
@@ -306,6 +321,8 @@ export const zhCN = {
       checked_out: '已完成',
       cancelled: '已取消',
     },
+    at: '位于 {address}',
+    visitor: '拜访人：{name}',
     locationFailed: '无法获取位置',
     queuedOffline: '网络不可用，签到已保存在本机，联网后自动提交',
     pending: {
