@@ -89,6 +89,7 @@ describe('a PostgreSQL outage', () => {
     const back = await app.request('/api/v1/me', { headers: me })
     const ms = performance.now() - started
     expect(back.status).toBe(200)
-    expect(ms).toBeLessThan(1500)
+    // Not the ~6 s stall of a pool waiting out dead connections (tests share the machine: a wide margin).
+    expect(ms).toBeLessThan(4000)
   })
 })

@@ -114,7 +114,8 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     const p = push.robotMessage({ text: '帮助', senderStaffId: 'lisi', senderNick: '李四' })
     const started = performance.now()
     expect(await post(p)).toEqual({ status: 200, body: {} })
-    expect(performance.now() - started).toBeLessThan(1000)
+    // The ack must not wait for the work (the reply card comes after it); well inside the platform's timeout.
+    expect(performance.now() - started).toBeLessThan(3000)
     const [card] = await waitFor(
       () => (cardsIn('IM_ROBOT', 'lisi').length > 0 ? cardsIn('IM_ROBOT', 'lisi') : null),
       'reply card',
@@ -274,7 +275,8 @@ describe('DingTalk HTTP callbacks and adapter', () => {
     })
     const started = performance.now()
     const res = await post(tap)
-    expect(performance.now() - started).toBeLessThan(2000)
+    // The card callback is answered inside the platform's deadline.
+    expect(performance.now() - started).toBeLessThan(3000)
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ cardUpdateOptions: { updateCardDataByKey: false } })
     const map = (res.body.cardData as { cardParamMap: Record<string, string> }).cardParamMap

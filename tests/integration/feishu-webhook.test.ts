@@ -97,7 +97,8 @@ describe('Feishu HTTP callbacks', () => {
     const started = performance.now()
     const first = await post(EVENTS, p)
     expect(first).toEqual({ status: 200, body: {} })
-    expect(performance.now() - started).toBeLessThan(1000)
+    // Feishu retries an event not answered within 3 s; the ack must not wait for the work.
+    expect(performance.now() - started).toBeLessThan(3000)
 
     const [reply] = await waitFor(
       () => (repliesTo(msg.messageId).length > 0 ? repliesTo(msg.messageId) : null),
@@ -198,7 +199,8 @@ describe('Feishu HTTP callbacks', () => {
     })
     const started = performance.now()
     const res = await post(CARDS, p)
-    expect(performance.now() - started).toBeLessThan(2000)
+    // Feishu's deadline for a card callback's answer is 3 s.
+    expect(performance.now() - started).toBeLessThan(3000)
     expect(res.status).toBe(200)
     const card = res.body.card as { type: string; data: Record<string, unknown> }
     expect(card.type).toBe('raw')
