@@ -124,6 +124,7 @@ export const jobCatalogue = {
   [LEAD_TIMER]: leadTimerPayload,
   [SERVICE_TIMER]: serviceTimerPayload,
   'service.sla.scan': z.object({}).strict(),
+  'reports.digests.scan': scan,
   [SYNC_DIRECTORY]: z.object({ tenantId }),
   'org.sync_all_directories': z.object({}).strict(),
   [APPLY_CONTACT_CHANGE]: z.object({
