@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { SEND_MESSAGE } from '../bot/domain/chat/send'
+import { jobCatalogue } from '../bot/domain/job-catalogue'
 import { NOTICE_TOPICS } from '../bot/domain/notices/schemas'
-import { catalogued, parsePayloads } from './catalogue'
+import { catalogued, parsePayloads, undeclaredJobs } from './catalogue'
+import { buildProcessors, type ProcessorDeps } from './processors'
 import { PermanentJobError } from './queue'
 
 function recordingLogger() {
@@ -46,5 +48,23 @@ describe('the job catalogue', () => {
     expect(ran).toBe(false)
     expect(errors).toHaveLength(1)
     expect(errors[0]?.obj).toMatchObject({ job: NOTICE_TOPICS.fanout, fields: ['seq'] })
+  })
+
+  it('declares every job a processor exists for, and has a processor for every declared job', () => {
+    const { logger } = recordingLogger()
+    // Building the processors touches none of the dependencies.
+    const built = buildProcessors({ logger, clock: { now: () => new Date(0) } } as unknown as ProcessorDeps)
+    expect(undeclaredJobs(built)).toEqual([])
+    expect(Object.keys(built).sort()).toEqual(Object.keys(jobCatalogue).sort())
+  })
+
+  it('refuses to wire a processor whose job name is not declared', () => {
+    const { logger } = recordingLogger()
+    expect(() => parsePayloads({ 'crm.not_declared': async () => {} }, logger)).toThrow(/crm\.not_declared/)
+  })
+
+  it.each(Object.keys(jobCatalogue))('rejects a bad %s payload', (name) => {
+    const schema = jobCatalogue[name as keyof typeof jobCatalogue]
+    expect(schema.safeParse({ tenantId: 42 }).success).toBe(false)
   })
 })

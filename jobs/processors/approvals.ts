@@ -6,10 +6,11 @@ import {
   deliverWebhook,
   type WebhookPost,
 } from '../../bot/domain/approvals/external/webhooks'
-import { ApprovalFinishedEvent, handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
+import { handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/publish'
 import { remindTask } from '../../bot/domain/approvals/remind-task'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
+import { processors } from '../catalogue'
 import { type JobPayload, PermanentJobError, type Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
@@ -89,14 +90,14 @@ export function webhookPoster(timeoutMs = 10_000, publicOnly = false): WebhookPo
  */
 export function approvalProcessors(deps: ProcessorDeps): Record<string, Processor> {
   const post = webhookPoster(deps.webhookTimeoutMs, deps.webhookPublicOnly ?? false)
-  return {
+  return processors({
     /** One delivery attempt. HTTP failures schedule the next attempt themselves (a due outbox row); only a
      * database error makes the queue retry the job. */
     [APPROVAL_WEBHOOK]: async (payload) => {
       const ctx = systemCtx(deps, payload, 'approval webhook')
       const outcome = await deliverWebhook({
         ctx,
-        input: { deliveryId: String(payload.deliveryId), attempt: Number(payload.attempt) },
+        input: { deliveryId: payload.deliveryId, attempt: payload.attempt },
         post,
       })
       deps.logger.debug(
@@ -108,21 +109,21 @@ export function approvalProcessors(deps: ProcessorDeps): Record<string, Processo
       const ctx = systemCtx(deps, payload, 'approval reminder')
       await remindTask({
         ctx,
-        input: { taskId: String(payload.taskId), taskVersion: Number(payload.taskVersion) },
+        input: { taskId: payload.taskId, taskVersion: payload.taskVersion },
       })
     },
     [APPROVAL_ESCALATE]: async (payload) => {
       const ctx = systemCtx(deps, payload, 'approval escalation')
       const outcome = await escalateTask({
         ctx,
-        input: { taskId: String(payload.taskId), taskVersion: Number(payload.taskVersion) },
+        input: { taskId: payload.taskId, taskVersion: payload.taskVersion },
       })
       deps.logger.debug({ taskId: payload.taskId, outcome }, 'approval escalation')
     },
     [APPROVAL_FINISHED]: async (payload) => {
       const ctx = systemCtx(deps, payload, 'approval finished')
       const { tenantId: _t, ...event } = payload
-      await handleApprovalFinished({ ctx, input: ApprovalFinishedEvent.parse(event) })
+      await handleApprovalFinished({ ctx, input: event })
     },
-  }
+  })
 }

@@ -4,18 +4,13 @@ import { runImport } from '../../bot/domain/crm/run-import'
 import { scanPool, tenantsWithPoolWork } from '../../bot/domain/crm/scan-pool'
 import { sendFollowUpReminder } from '../../bot/domain/crm/send-follow-up-reminder'
 import { IMPORT_RUN } from '../../bot/domain/crm/start-import'
-import type { JobPayload, Processor } from '../queue'
+import { processors } from '../catalogue'
+import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
 export const POOL_SCAN = 'crm.pool.scan'
 /** How often the pool rules run (hourly is plenty for day-granular rules). */
 export const POOL_SCAN_EVERY_MS = 3600_000
-
-const str = (p: JobPayload, k: string): string => {
-  const v = p[k]
-  if (typeof v !== 'string' || !v) throw new Error(`job payload lacks ${k}`)
-  return v
-}
 
 const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
   systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
@@ -33,25 +28,25 @@ export function poolScan(deps: ProcessorDeps): Processor {
 }
 
 export function crmProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
+  return processors({
     [POOL_SCAN]: poolScan(deps),
     [FOLLOW_UP_REMINDER]: async (payload) => {
-      const tenantId = str(payload, 'tenantId')
+      const tenantId = payload.tenantId
       await sendFollowUpReminder({
         ctx: systemCtx(deps, tenantId, 'crm.reminder'),
-        followUpId: str(payload, 'followUpId'),
+        followUpId: payload.followUpId,
       })
     },
     [IMPORT_RUN]: async (payload) => {
-      const tenantId = str(payload, 'tenantId')
+      const tenantId = payload.tenantId
       // Imports run as the person who started them, so their data scope applies.
       await runImport({
         ctx: userContext(
           { db: deps.database.db, clock: deps.clock, logger: deps.logger },
-          { tenantId, userId: str(payload, 'userId'), via: 'api' },
+          { tenantId, userId: payload.userId, via: 'api' },
         ),
-        jobId: str(payload, 'jobId'),
+        jobId: payload.jobId,
       })
     },
-  }
+  })
 }

@@ -1,7 +1,7 @@
 import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
 import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
-import { parsePayloads } from '../catalogue'
+import { parsePayloads, processors } from '../catalogue'
 import type { Processor } from '../queue'
 import { approvalProcessors } from './approvals'
 import { crmProcessors } from './crm'
@@ -20,16 +20,18 @@ export type { ProcessorDeps } from './types'
 
 /** Every job name this system runs, mapped to its processor. */
 export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  // Catalogued jobs get their payload parsed before the processor runs (jobs/catalogue.ts).
+  // Every job's payload is parsed with its schema before the processor runs; an undeclared name throws here.
   return parsePayloads(
     {
-      'system.housekeeping': housekeeping(deps),
-      [INBOUND_EVENT]: inboundEvent(deps),
-      [SEND_MESSAGE]: sendMessage(deps),
-      [SEND_CARD_UPDATE]: updateCard(deps),
-      [SYNC_DIRECTORY]: syncDirectory(deps),
-      [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
-      [APPLY_CONTACT_CHANGE]: applyContactChange(deps),
+      ...processors({
+        'system.housekeeping': housekeeping(deps),
+        [INBOUND_EVENT]: inboundEvent(deps),
+        [SEND_MESSAGE]: sendMessage(deps),
+        [SEND_CARD_UPDATE]: updateCard(deps),
+        [SYNC_DIRECTORY]: syncDirectory(deps),
+        [SYNC_ALL_DIRECTORIES]: syncAllDirectories(deps),
+        [APPLY_CONTACT_CHANGE]: applyContactChange(deps),
+      }),
       ...noticeProcessors(deps),
       ...approvalProcessors(deps),
       ...crmProcessors(deps),

@@ -1,34 +1,19 @@
-import { z } from 'zod'
 import { leadCard } from '../../bot/cards/lead-card'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { LEAD_NOTIFY, LEAD_TIMER, runLeadTimer } from '../../bot/domain/leads'
 import { sendLeadNotice } from '../../bot/domain/leads/send-lead-notice'
+import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
-
-const notifyPayload = z.object({
-  tenantId: z.string().min(1),
-  leadId: z.string().min(1),
-  kind: z.enum(['assigned', 'sla_reminder', 'sla_escalation', 'recycled', 'claimed_back']),
-  to: z.string().min(1),
-  seq: z.number().int(),
-})
-
-const timerPayload = z.object({
-  tenantId: z.string().min(1),
-  leadId: z.string().min(1),
-  step: z.enum(['sla_reminder', 'sla_escalation', 'recycle']),
-  seq: z.number().int(),
-})
 
 const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
   systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 /** Lead cards (rendered at send time) and lead timers (SLA reminder, escalation, recycling). */
 export function leadProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
+  return processors({
     [LEAD_NOTIFY]: async (raw) => {
-      const { tenantId, ...payload } = notifyPayload.parse(raw)
+      const { tenantId, ...payload } = raw
       await sendLeadNotice({
         ctx: systemCtx(deps, tenantId, LEAD_NOTIFY),
         payload,
@@ -36,8 +21,8 @@ export function leadProcessors(deps: ProcessorDeps): Record<string, Processor> {
       })
     },
     [LEAD_TIMER]: async (raw) => {
-      const { tenantId, ...payload } = timerPayload.parse(raw)
+      const { tenantId, ...payload } = raw
       await runLeadTimer({ ctx: systemCtx(deps, tenantId, LEAD_TIMER), payload })
     },
-  }
+  })
 }

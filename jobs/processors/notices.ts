@@ -11,7 +11,8 @@ import { recordPlatformReads, unreadToPoll } from '../../bot/domain/notices/read
 import { NOTICE_TOPICS } from '../../bot/domain/notices/schemas'
 import { emit } from '../../bot/domain/outbox'
 import { noticeRecipients, notices, tenants, userIdentities } from '../../db/schema'
-import { type JobPayload, PermanentJobError, type Processor, RetryLaterError } from '../queue'
+import { processors } from '../catalogue'
+import { PermanentJobError, type Processor, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** Read receipts are polled this often while a notice is younger than Feishu's 7-day read_users window. */
@@ -21,12 +22,6 @@ export const READ_POLL_BATCH = 100
 /** Spacing of read_users calls: 20/s keeps a poll run far below Feishu's 50/s and 1000/min per API. */
 export const READ_POLL_SPACING_MS = 50
 const READ_WINDOW_MS = 7 * 24 * 3600_000
-
-const str = (p: JobPayload, key: string): string => {
-  const v = p[key]
-  if (typeof v !== 'string' || !v) throw new PermanentJobError(`job payload lacks ${key}`)
-  return v
-}
 
 /**
  * Notice jobs: scheduled publish, the paced fan-out, card refresh after edit/retract, the reminder ladder
@@ -48,10 +43,10 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     return t
   }
 
-  return {
+  return processors({
     [NOTICE_TOPICS.publishScheduled]: async (p) => {
-      const ctx = ctxFor(str(p, 'tenantId'))
-      const noticeId = str(p, 'noticeId')
+      const ctx = ctxFor(p.tenantId)
+      const noticeId = p.noticeId
       try {
         await withTransaction(ctx, async (_tx, txCtx) => {
           const n = await loadNotice(txCtx, noticeId, true)
@@ -80,31 +75,27 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     },
 
     [NOTICE_TOPICS.fanout]: async (p) => {
-      await fanOutStep(ctxFor(str(p, 'tenantId')), { noticeId: str(p, 'noticeId'), seq: Number(p.seq) })
+      await fanOutStep(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq })
     },
 
     [NOTICE_TOPICS.fanoutWatch]: async (p) => {
-      await watchFanout(
-        ctxFor(str(p, 'tenantId')),
-        { noticeId: str(p, 'noticeId'), seq: Number(p.seq) },
-        FANOUT_WATCH_MS,
-      )
+      await watchFanout(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, FANOUT_WATCH_MS)
     },
 
     [NOTICE_TOPICS.refreshCards]: async (p) => {
-      await refreshNoticeCards(ctxFor(str(p, 'tenantId')), {
-        noticeId: str(p, 'noticeId'),
-        version: Number(p.version),
+      await refreshNoticeCards(ctxFor(p.tenantId), {
+        noticeId: p.noticeId,
+        version: p.version,
       })
     },
 
     [NOTICE_TOPICS.remindStep]: async (p) => {
-      const step = Number(p.step) === 2 ? 2 : 1
-      await runReminderStep(ctxFor(str(p, 'tenantId')), { noticeId: str(p, 'noticeId'), step })
+      const step = p.step === 2 ? 2 : 1
+      await runReminderStep(ctxFor(p.tenantId), { noticeId: p.noticeId, step })
     },
 
     [NOTICE_TOPICS.urgent]: async (p) => {
-      const tenant = await tenantOf(str(p, 'tenantId'))
+      const tenant = await tenantOf(p.tenantId)
       if (!deps.platforms.has(tenant.platform as 'feishu')) return
       const platform = deps.platforms.get(tenant.platform as 'feishu')
       if (!platform.urgent) return // the platform has no buzz: the reminder card was the last step
@@ -114,13 +105,13 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
         .where(
           and(
             eq(userIdentities.tenantId, tenant.id),
-            eq(userIdentities.userId, str(p, 'userId')),
+            eq(userIdentities.userId, p.userId),
             eq(userIdentities.platform, tenant.platform as 'feishu'),
           ),
         )
       if (!identity?.openId) return
       try {
-        await platform.urgent(tenant, str(p, 'platformMessageId'), [identity.openId])
+        await platform.urgent(tenant, p.platformMessageId, [identity.openId])
       } catch (err) {
         if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
         if (err instanceof PermanentSendError) {
@@ -132,14 +123,14 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     },
 
     [NOTICE_TOPICS.pollReads]: async (p) => {
-      const tenantId = str(p, 'tenantId')
-      const noticeId = str(p, 'noticeId')
+      const tenantId = p.tenantId
+      const noticeId = p.noticeId
       const ctx = ctxFor(tenantId)
       const tenant = await tenantOf(tenantId)
       await withTransaction(ctx, async (_tx, txCtx) => reconcileDeliveries(txCtx))
       const n = await loadNotice(ctx, noticeId)
       if (n.status !== 'published') return
-      if (p.seq !== undefined && Number(p.seq) !== n.pollSeq) return // an older chain
+      if (p.seq !== undefined && p.seq !== n.pollSeq) return // an older chain
       const platform = deps.platforms.has(tenant.platform as 'feishu')
         ? deps.platforms.get(tenant.platform as 'feishu')
         : null
@@ -202,5 +193,5 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
         })
       })
     },
-  }
+  })
 }

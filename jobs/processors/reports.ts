@@ -1,6 +1,7 @@
 import { systemContext } from '../../bot/domain/context'
 import { runDigests } from '../../bot/domain/reports'
 import { tenants } from '../../db/schema'
+import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
@@ -9,9 +10,9 @@ export const DIGEST_SCAN = 'reports.digests.scan'
 
 /** Thin processor: for each tenant (or the one named), one verb that claims and sends what is due. */
 export function reportProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
+  return processors({
     [DIGEST_SCAN]: async (payload) => {
-      const only = typeof payload.tenantId === 'string' ? payload.tenantId : null
+      const only = payload.tenantId ?? null
       const rows = only ? [{ id: only }] : await deps.database.db.select({ id: tenants.id }).from(tenants)
       for (const { id } of rows) {
         const ctx = systemContext(
@@ -22,5 +23,5 @@ export function reportProcessors(deps: ProcessorDeps): Record<string, Processor>
         if (sent.morning + sent.weekly > 0) deps.logger.info({ tenantId: id, ...sent }, 'digests sent')
       }
     },
-  }
+  })
 }

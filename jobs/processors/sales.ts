@@ -22,7 +22,8 @@ import {
   tenantsWithOverdue,
 } from '../../bot/domain/payments'
 import { customers, opportunities, users } from '../../db/schema'
-import type { JobPayload, Processor } from '../queue'
+import { processors } from '../catalogue'
+import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** Hourly: overdue 回款 across tenants (or one tenant when named). */
@@ -33,12 +34,6 @@ export const VALUE_ASSESS = 'sales.customer_value.assess'
 export const STALL_SCAN = 'sales.opportunities.stall_scan'
 /** Nightly: relearn each tenant's win model from its closed deals and reassess open ones. */
 export const WIN_REFRESH = 'sales.opportunities.win_refresh'
-
-const str = (p: JobPayload, k: string): string => {
-  const v = p[k]
-  if (typeof v !== 'string' || !v) throw new Error(`job payload lacks ${k}`)
-  return v
-}
 
 const systemCtx = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
   systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
@@ -71,7 +66,7 @@ const zh = (locale: 'zh-CN' | 'en', a: string, b: string) => (locale === 'en' ? 
 
 /** Thin processors: parse the payload, call one verb, build the card with a presenter and send it. */
 export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
+  return processors({
     [OVERDUE_SCAN]: async (payload) => {
       const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
       const tenants = only ?? (await tenantsWithOverdue({ db: deps.database.db, clock: deps.clock }))
@@ -81,8 +76,8 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
       }
     },
     [PAYMENT_OVERDUE]: async (payload) => {
-      const ctx = systemCtx(deps, str(payload, 'tenantId'), PAYMENT_OVERDUE)
-      const reminder = await getOverdueReminder({ ctx, instalmentId: str(payload, 'instalmentId') })
+      const ctx = systemCtx(deps, payload.tenantId, PAYMENT_OVERDUE)
+      const reminder = await getOverdueReminder({ ctx, instalmentId: payload.instalmentId })
       if (!reminder) return
       for (const r of reminder.recipients) {
         await sendCard(ctx, {
@@ -92,8 +87,8 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
       }
     },
     [CUSTOMER_VALUE_REFRESH]: async (payload) => {
-      const ctx = systemCtx(deps, str(payload, 'tenantId'), CUSTOMER_VALUE_REFRESH)
-      await assessCustomerValues({ ctx, customerIds: [str(payload, 'customerId')] })
+      const ctx = systemCtx(deps, payload.tenantId, CUSTOMER_VALUE_REFRESH)
+      await assessCustomerValues({ ctx, customerIds: [payload.customerId] })
     },
     [VALUE_ASSESS]: async (payload) => {
       const only = typeof payload.tenantId === 'string' ? [payload.tenantId] : null
@@ -122,8 +117,8 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
         await refreshWinProbabilities({ ctx: systemCtx(deps, tenantId, WIN_REFRESH) })
     },
     [OPPORTUNITY_STALLED]: async (payload) => {
-      const ctx = systemCtx(deps, str(payload, 'tenantId'), OPPORTUNITY_STALLED)
-      await dealCardToOwner(ctx, str(payload, 'opportunityId'), (l) =>
+      const ctx = systemCtx(deps, payload.tenantId, OPPORTUNITY_STALLED)
+      await dealCardToOwner(ctx, payload.opportunityId, (l) =>
         zh(
           l,
           `⏸ 该商机已 ${STALL_DAYS} 天没有进展，跟进一下吧。`,
@@ -132,18 +127,18 @@ export function salesProcessors(deps: ProcessorDeps): Record<string, Processor> 
       )
     },
     [OPPORTUNITY_ASSIGNED]: async (payload) => {
-      const ctx = systemCtx(deps, str(payload, 'tenantId'), OPPORTUNITY_ASSIGNED)
-      await dealCardToOwner(ctx, str(payload, 'opportunityId'), (l) =>
+      const ctx = systemCtx(deps, payload.tenantId, OPPORTUNITY_ASSIGNED)
+      await dealCardToOwner(ctx, payload.opportunityId, (l) =>
         zh(l, '📌 这个商机分配给了你。', '📌 This deal was assigned to you.'),
       )
     },
     [OPPORTUNITY_SLIPPED]: async (payload) => {
-      const ctx = systemCtx(deps, str(payload, 'tenantId'), OPPORTUNITY_SLIPPED)
-      const from = str(payload, 'from')
-      const to = str(payload, 'to')
-      await dealCardToOwner(ctx, str(payload, 'opportunityId'), (l) =>
+      const ctx = systemCtx(deps, payload.tenantId, OPPORTUNITY_SLIPPED)
+      const from = payload.from
+      const to = payload.to
+      await dealCardToOwner(ctx, payload.opportunityId, (l) =>
         zh(l, `📅 预计成交日期从 ${from} 推迟到 ${to}。`, `📅 Expected close moved from ${from} to ${to}.`),
       )
     },
-  }
+  })
 }

@@ -11,7 +11,8 @@ import { localeOf } from '../../bot/domain/locale'
 import { newId } from '../../bot/lib/ids'
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../bot/lib/time-zone'
 import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
-import { type JobInfo, type JobPayload, PermanentJobError, RetryLaterError } from '../queue'
+import type { CataloguedProcessor } from '../catalogue'
+import { type JobInfo, PermanentJobError, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'
 
 interface TenantRow extends TenantRef {
@@ -77,10 +78,8 @@ async function resolveRecipient(
  * platform dedupes a retried send (Feishu `uuid`) and the message row is written once. A permanent failure
  * is recorded on the row with its reason and not retried; a rate limit waits without using up a try.
  */
-export function sendMessage(deps: ProcessorDeps) {
-  return async (raw: JobPayload, job: JobInfo): Promise<void> => {
-    // Parsed against the job catalogue by buildProcessors before it gets here.
-    const payload = raw as JobPayloadOf<typeof SEND_MESSAGE>
+export function sendMessage(deps: ProcessorDeps): CataloguedProcessor<typeof SEND_MESSAGE> {
+  return async (payload: JobPayloadOf<typeof SEND_MESSAGE>, job: JobInfo): Promise<void> => {
     const tenant = await loadTenant(deps, payload.tenantId)
     const idempotencyKey = job.id
     const [already] = await deps.database.db
@@ -175,10 +174,8 @@ export function sendMessage(deps: ProcessorDeps) {
  * from it); each copy is locked while its platform update runs, and skipped when it already shows this
  * version or a newer one, so out-of-order updates never roll a card back.
  */
-export function updateCard(deps: ProcessorDeps) {
-  return async (raw: JobPayload): Promise<void> => {
-    // Parsed against the job catalogue by buildProcessors before it gets here.
-    const payload = raw as JobPayloadOf<typeof SEND_CARD_UPDATE>
+export function updateCard(deps: ProcessorDeps): CataloguedProcessor<typeof SEND_CARD_UPDATE> {
+  return async (payload: JobPayloadOf<typeof SEND_CARD_UPDATE>): Promise<void> => {
     const tenant = await loadTenant(deps, payload.tenantId)
     const content: CardContent = payload.view ? { view: payload.view } : { card: payload.card }
     const state = { version: payload.version, card: content as unknown as Record<string, unknown> }

@@ -1,34 +1,22 @@
 import { and, lt, or, sql } from 'drizzle-orm'
-import { z } from 'zod'
-import type { ServiceContext } from '../../bot/domain/context'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { runServiceTimer, SERVICE_TIMER, scanServiceSla } from '../../bot/domain/service'
 import { serviceTickets } from '../../db/schema'
+import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** Hourly: the SLA safety net over every tenant's open tickets (timers do the cards). */
 export const SERVICE_SLA_SCAN = 'service.sla.scan'
 
-const timerPayload = z.object({
-  tenantId: z.string().min(1),
-  ticketId: z.string().min(1),
-  step: z.enum(['response_reminder', 'response_escalation', 'resolution_reminder', 'resolution_escalation']),
-  seq: z.number().int(),
-})
-
-const ctxFor = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext => ({
-  tenantId,
-  actor: { kind: 'system', reason },
-  db: deps.database.db,
-  clock: deps.clock,
-  logger: deps.logger,
-})
+const ctxFor = (deps: ProcessorDeps, tenantId: string, reason: string): ServiceContext =>
+  systemContext({ db: deps.database.db, clock: deps.clock, logger: deps.logger }, { tenantId, reason })
 
 /** Service ticket SLA timers (reminder at 50 %, escalation at 100 %) and the hourly breach scan. */
 export function serviceProcessors(deps: ProcessorDeps): Record<string, Processor> {
-  return {
+  return processors({
     [SERVICE_TIMER]: async (raw) => {
-      const { tenantId, ...payload } = timerPayload.parse(raw)
+      const { tenantId, ...payload } = raw
       await runServiceTimer({ ctx: ctxFor(deps, tenantId, SERVICE_TIMER), payload })
     },
     [SERVICE_SLA_SCAN]: async () => {
@@ -44,5 +32,5 @@ export function serviceProcessors(deps: ProcessorDeps): Record<string, Processor
         )
       for (const { tenantId } of tenants) await scanServiceSla(ctxFor(deps, tenantId, SERVICE_SLA_SCAN))
     },
-  }
+  })
 }

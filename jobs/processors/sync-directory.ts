@@ -4,14 +4,15 @@ import type { DirectoryUser } from '../../bot/chat/model'
 import { sendCard } from '../../bot/domain/chat/send'
 import { systemContext } from '../../bot/domain/context'
 import { ConflictError } from '../../bot/domain/errors'
+import type { JobPayloadOf } from '../../bot/domain/job-catalogue'
 import { applyDirectory } from '../../bot/domain/org/apply-directory'
 import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
-import { SYNC_DIRECTORY } from '../../bot/domain/org/topics'
+import { type APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
 import { emit } from '../../bot/domain/outbox'
 import { listOrgAdmins } from '../../bot/domain/platform-usage'
 import { type BootstrapDeps, fetchPerson, refreshRoleGrants } from '../../bot/platforms/bootstrap'
 import { tenants } from '../../db/schema'
-import { type JobInfo, type JobPayload, PermanentJobError } from '../queue'
+import { type JobInfo, PermanentJobError } from '../queue'
 import type { ProcessorDeps } from './types'
 
 /** A sync that would deactivate more than this share of a tenant's active people stops (tenant setting `directoryMaxDeactivateShare`). */
@@ -32,8 +33,8 @@ export const SYNC_ALL_DIRECTORIES = 'org.sync_all_directories'
  * identities; leavers deactivated). Emitted for new tenants, contact events and the daily schedule.
  */
 export function syncDirectory(deps: ProcessorDeps) {
-  return async (payload: JobPayload, job: JobInfo): Promise<void> => {
-    const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : ''
+  return async (payload: JobPayloadOf<typeof SYNC_DIRECTORY>, job: JobInfo): Promise<void> => {
+    const { tenantId } = payload
     const [tenant] = await deps.database.db
       .select({
         id: tenants.id,
@@ -122,10 +123,8 @@ export function syncDirectory(deps: ProcessorDeps) {
  * full sync instead.
  */
 export function applyContactChange(deps: ProcessorDeps) {
-  return async (payload: JobPayload): Promise<void> => {
-    const tenantId = typeof payload.tenantId === 'string' ? payload.tenantId : ''
-    const entity = payload.entity === 'user' ? 'user' : 'department'
-    const externalId = typeof payload.externalId === 'string' ? payload.externalId : ''
+  return async (payload: JobPayloadOf<typeof APPLY_CONTACT_CHANGE>): Promise<void> => {
+    const { tenantId, entity, externalId } = payload
     const [tenant] = await deps.database.db
       .select({ id: tenants.id, platform: tenants.platform, platformTenantKey: tenants.platformTenantKey })
       .from(tenants)
