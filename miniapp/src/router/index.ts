@@ -263,6 +263,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'admin', detail: true, titleKey: 'title.adminCrm' },
       },
       {
+        path: 'admin/service',
+        name: 'admin-service',
+        component: () => import('@/pages/admin/AdminServicePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminService' },
+      },
+      {
+        path: 'admin/service/qr',
+        name: 'admin-service-qr',
+        component: () => import('@/pages/admin/AdminServiceQrPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminServiceQr' },
+      },
+      {
         path: 'admin/audit',
         name: 'admin-audit',
         component: () => import('@/pages/admin/AdminAuditPage.vue'),
