@@ -107,7 +107,7 @@ describe.skipIf(!executablePath)('lead pages', () => {
 
     await page.getByTestId('lead-convert').click()
     await page.locator('.van-dialog input[name="customerName"]').fill('华为技术有限公司')
-    await page.locator('.van-dialog__confirm').click()
+    await page.locator('.van-dialog__confirm:visible').click()
     await page.getByTestId('lead-customer').waitFor({ timeout: 10_000 })
     expect(await page.getByTestId('lead-status').textContent()).toContain('已转化')
     await page.getByText('时间线').click()
@@ -136,7 +136,7 @@ describe.skipIf(!executablePath)('lead pages', () => {
     await page.getByTestId('lead-row').filter({ hasText: '池中李四' }).waitFor({ timeout: 10_000 })
     await page.getByTestId('save-view').click()
     await page.locator('input[name="view-name"]').fill('我的展会新线索')
-    await page.locator('.van-dialog__confirm').click()
+    await page.locator('.van-dialog__confirm:visible').click()
     await page.getByTestId('lead-view').filter({ hasText: '我的展会新线索' }).waitFor({ timeout: 10_000 })
     await page.goto(`${world.url}/app/leads`)
     const view = page.getByTestId('lead-view').filter({ hasText: '我的展会新线索' })
@@ -216,4 +216,54 @@ describe.skipIf(!executablePath)('lead pages', () => {
     await shot(page, 'desktop-analysis')
     await context.close()
   }, 120_000)
+})
+
+describe.skipIf(!executablePath)('channels and campaigns admin', () => {
+  it('marketing adds a channel and a campaign with budget, UTM and a month of actual cost (phone zh, desktop en)', async () => {
+    const { context, page } = await openAs('sunyue', '/admin', 'phone')
+    await page.getByTestId('admin-link-admin-lead-channels').click()
+    await page.getByTestId('admin-lead-channels').waitFor({ timeout: 20_000 })
+    await page.getByTestId('channel-row').filter({ hasText: '展会' }).waitFor({ timeout: 10_000 })
+
+    // A name is required: the bot's answer shows at the field, nothing is written.
+    await page.getByTestId('add-channel').click()
+    await page.locator('.van-dialog__confirm:visible').click()
+    await page.locator('.van-dialog:visible .van-field__error-message').first().waitFor({ timeout: 10_000 })
+    await page.locator('input[name="channel-name"]').fill('抖音直播')
+    await page.locator('input[name="slaMinutes"]').fill('45')
+    await page.locator('.van-dialog__confirm:visible').click()
+    await page.getByTestId('channel-row').filter({ hasText: '抖音直播' }).waitFor({ timeout: 10_000 })
+
+    await page.getByTestId('add-campaign').click()
+    await page.locator('input[name="campaign-name"]').fill('双十二直播')
+    await page.locator('input[name="budget"]').fill('50000')
+    await page.locator('input[name="utmCampaign"]').fill('d12-live')
+    await page.locator('input[name="month"]').fill('2026-11')
+    await page.locator('input[name="amount"]').fill('12345.6')
+    await page.locator('.van-dialog__confirm:visible').click()
+    const row = page.getByTestId('campaign-row').filter({ hasText: '双十二直播' })
+    await row.waitFor({ timeout: 10_000 })
+    expect(await row.getByTestId('campaign-cost').textContent()).toContain('12,345.6')
+    await shot(page, 'phone-admin-channels')
+    await context.close()
+
+    const channel = ((await api('sunyue', 'GET', '/crm/channels')).items as Json[]).find(
+      (c) => c.name === '抖音直播',
+    )
+    expect(channel.slaMinutes).toBe(45)
+    const [campaign] = (await api('sunyue', 'GET', `/crm/campaigns?channelId=${channel.id}`)).items as Json[]
+    expect(campaign).toMatchObject({ name: '双十二直播', budgetCents: 5_000_000, utmCampaign: 'd12-live' })
+    expect(campaign.costs).toEqual([{ month: '2026-11', amountCents: 1_234_560 }])
+
+    const desk = await openAs('sunyue', '/admin/lead-channels', 'desktop', 'en')
+    await desk.page.getByTestId('channel-row').filter({ hasText: '抖音直播' }).click()
+    await desk.page.getByTestId('campaign-row').filter({ hasText: '双十二直播' }).waitFor({ timeout: 20_000 })
+    await expectNoHorizontalOverflow(desk.page)
+    await shot(desk.page, 'desktop-admin-channels-en')
+    await desk.context.close()
+  }, 120_000)
+
+  it('is refused to a rep: no entry in the console and the API answers 403', async () => {
+    await expect(api('liuyang', 'POST', '/crm/channels', { name: '私自渠道' })).rejects.toThrow(/403/)
+  })
 })

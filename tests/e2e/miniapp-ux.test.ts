@@ -232,6 +232,9 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
     expect([...paths]).toContain('/approvals/new?template=expense')
     expect([...paths]).toContain(`/deals/${records.opportunityId}`)
     expect([...paths]).toContain(`/deals/contracts/${records.contractId}`)
+    // The lead cards: the lead itself and the full channel analysis.
+    expect([...paths]).toContain('/leads/channels')
+    expect([...paths].some((p) => /^\/leads\/lea_/.test(p))).toBe(true)
 
     for (const size of ['phone', 'desktop'] as const) {
       const { context, page } = await openAs('liuyang', '/', size)

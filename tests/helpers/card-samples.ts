@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { and, eq } from 'drizzle-orm'
 import { approvalCcCard } from '../../bot/cards/approval-cc-card'
 import {
   approvalStartCard,
@@ -17,6 +18,7 @@ import { poolWarningCard } from '../../bot/cards/customer-pool-card'
 import { followUpReminderCard } from '../../bot/cards/customer-reminder-card'
 import { directorySyncStoppedCard } from '../../bot/cards/directory-alert-card'
 import { helpCard, whoAmICard } from '../../bot/cards/help-card'
+import { channelsCard, leadCard, leadConfirmCard } from '../../bot/cards/lead-card'
 import {
   type NoticeCardView,
   noticeChatCard,
@@ -42,10 +44,14 @@ import { loadView } from '../../bot/domain/approvals/view'
 import type { ServiceContext } from '../../bot/domain/context'
 import { createContract, getContract } from '../../bot/domain/contracts'
 import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
+import { createLead, listChannels } from '../../bot/domain/leads'
+import { analyseChannels } from '../../bot/domain/leads/analyse-channels'
+import { getLeadCardView } from '../../bot/domain/leads/get-lead'
 import type { Locale } from '../../bot/domain/locale'
 import { createOpportunity, getOpportunity, listStageSets } from '../../bot/domain/opportunities'
 import { listReports, runReport } from '../../bot/domain/reports'
 import { createTicket } from '../../bot/domain/service'
+import { leads } from '../../db/schema'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
 export interface CardSampleRecords {
@@ -123,7 +129,18 @@ export async function renderEveryCard(
   const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
   const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
   const { contract } = await getContract({ ctx, contractId: records.contractId })
+  const lead = await sampleLead(ctx)
+  const channels = await listChannels({ ctx })
+  const analysis = await analyseChannels({ ctx, input: { from: day(at, -30), to: day(at, 0) } })
   return {
+    leadCard: leadCard(lead, locale, 'assigned'),
+    leadConfirmCard: leadConfirmCard(
+      { name: '张三', phone: '13800000000', email: null, company: '华为', message: '想了解报价' },
+      channels,
+      channels[0]?.id ?? '',
+      locale,
+    ),
+    channelsCard: channelsCard(analysis, locale),
     opportunityCard: opportunityCard(deal.opportunity, stageSet, locale),
     opportunityPickCard: opportunityPickCard('华东', [deal.opportunity], locale),
     paymentOverdueCard: paymentOverdueCard(
@@ -333,16 +350,36 @@ export async function renderEveryCard(
   }
 }
 
+/** A real lead the lead cards point at (made once per tenant, found again on the next call). */
+async function sampleLead(ctx: ServiceContext) {
+  const name = '样例线索 王敏'
+  const [found] = await ctx.db
+    .select({ id: leads.id })
+    .from(leads)
+    .where(and(eq(leads.tenantId, ctx.tenantId), eq(leads.name, name)))
+  let id = found?.id
+  if (!id) {
+    const channel = (await listChannels({ ctx })).find((c) => c.code === 'web_form')
+    const made = await createLead({
+      ctx,
+      input: { name, phone: '13700000009', company: '样例科技', channelId: channel?.id ?? '' },
+    })
+    id = made.lead?.id
+  }
+  const view = id ? await getLeadCardView({ ctx, leadId: id }) : null
+  if (!view) throw new Error('no sample lead')
+  return view
+}
+
 /** `YYYY-MM-DD` in Beijing time, `days` after `at` (reports take the tenant's calendar days). */
 const day = (at: Date, days: number) =>
   new Date(at.getTime() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10)
 
 /**
- * Presenters whose links lead to mini-app pages that are not built yet: the lead cards (`/leads/…`). Their
- * pages are the next step of the leads work; until they exist these cards are left out of the link walk, by
- * name, so the gap stays visible.
+ * Presenters whose links lead to mini-app pages that are not built yet, left out of the link walk by name so
+ * the gap stays visible. None now: the lead cards' pages (`/leads/…`) exist.
  */
-export const PRESENTERS_WITHOUT_PAGES = new Set(['leadCard', 'leadConfirmCard', 'channelsCard'])
+export const PRESENTERS_WITHOUT_PAGES = new Set<string>([])
 
 /** Names of the card presenters `bot/cards/` exports (functions named `…Card`), to prove none is missed. */
 export async function presenterNames(): Promise<string[]> {

@@ -74,3 +74,4 @@ export const listSavedViews = async (signal?: AbortSignal) =>
 export const saveView = (name: string, filters: Record<string, string>) =>
   unwrap(api().POST('/api/v1/crm/lead-views', { body: { name, filters } }))
 export const deleteSavedView = (id: string) => unwrap(api().DELETE('/api/v1/crm/lead-views/{id}', path(id)))
+export const rotateChannelSecret = (id: string) => unwrap(api().POST('/api/v1/crm/channels/{id}/secret', path(id)))

@@ -275,6 +275,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'admin', detail: true, titleKey: 'title.adminServiceQr' },
       },
       {
+        path: 'admin/lead-channels',
+        name: 'admin-lead-channels',
+        component: () => import('@/pages/admin/AdminLeadChannelsPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminLeadChannels' },
+      },
+      {
         path: 'admin/audit',
         name: 'admin-audit',
         component: () => import('@/pages/admin/AdminAuditPage.vue'),
