@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GroupCommit } from './group-commit'
+import { GroupCommit, groupCommitPer } from './group-commit'
 
 describe('GroupCommit', () => {
   it('hands items that arrive while a batch is in flight to the next batch, answering each in order', async () => {
@@ -33,5 +33,34 @@ describe('GroupCommit', () => {
       'bad item 3',
       4,
     ])
+  })
+})
+
+describe('groupCommitPer', () => {
+  it('keeps one queue per owner and key: the same key batches together, other keys never share a batch', async () => {
+    const batches: string[][] = []
+    const queueOf = groupCommitPer<string, string>(
+      async (items) => {
+        batches.push(items)
+        await new Promise((r) => setImmediate(r))
+        return items.map((x) => x.toUpperCase())
+      },
+      { maxBatch: 8, maxInFlight: 1 },
+    )
+    const db1 = {}
+    const db2 = {}
+    expect(queueOf(db1, 't1')).toBe(queueOf(db1, 't1'))
+    expect(queueOf(db1, 't1')).not.toBe(queueOf(db1, 't2'))
+    expect(queueOf(db1, 't1')).not.toBe(queueOf(db2, 't1'))
+    const out = await Promise.all([
+      queueOf(db1, 't1').submit('a1'),
+      queueOf(db1, 't2').submit('b1'),
+      queueOf(db1, 't1').submit('a2'),
+      queueOf(db1, 't1').submit('a3'),
+      queueOf(db2, 't1').submit('c1'),
+    ])
+    expect(out).toEqual(['A1', 'B1', 'A2', 'A3', 'C1'])
+    for (const b of batches) expect(new Set(b.map((x) => x[0])).size).toBe(1)
+    expect(batches).toContainEqual(['a2', 'a3'])
   })
 })

@@ -52,3 +52,27 @@ export class GroupCommit<In, Out> {
     }
   }
 }
+
+/**
+ * One {@link GroupCommit} per (owner object, key) — e.g. per database handle and tenant, so concurrent work
+ * of one tenant shares a transaction and tenants never wait on each other. Queues die with their owner.
+ */
+export function groupCommitPer<In, Out>(
+  run: (items: In[]) => Promise<Out[]>,
+  options?: { maxBatch: number; maxInFlight: number },
+): (owner: object, key: string) => GroupCommit<In, Out> {
+  const queues = new WeakMap<object, Map<string, GroupCommit<In, Out>>>()
+  return (owner, key) => {
+    let byKey = queues.get(owner)
+    if (!byKey) {
+      byKey = new Map()
+      queues.set(owner, byKey)
+    }
+    let queue = byKey.get(key)
+    if (!queue) {
+      queue = new GroupCommit(run, options)
+      byKey.set(key, queue)
+    }
+    return queue
+  }
+}

@@ -114,6 +114,8 @@ export const serviceTickets = pgTable(
       .where(sql`external_id is not null`),
     index('service_tickets_list_idx').on(t.tenantId, t.createdAt),
     index('service_tickets_owner_idx').on(t.tenantId, t.ownerId, t.status, t.createdAt),
+    /** Dispatch quotas: tickets given to each member today. */
+    index('service_tickets_assigned_idx').on(t.tenantId, t.ownerId, t.assignedAt),
     index('service_tickets_status_idx').on(t.tenantId, t.status, t.createdAt),
     index('service_tickets_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('service_tickets_response_sla_idx').on(t.firstResponseDueAt).where(sql`response_sla = 'pending'`),

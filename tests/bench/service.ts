@@ -18,6 +18,7 @@ import type { ServiceContext } from '../../bot/domain/context'
 import { createDispatchRule, createIntakeCode, listTickets, scanServiceSla } from '../../bot/domain/service'
 import { newId } from '../../bot/lib/ids'
 import { createMemoryStorage } from '../../bot/lib/storage/types'
+import { openPostgres } from '../../db/postgres'
 import { roles, serviceTickets, userRoles } from '../../db/schema'
 import { demoOrg } from '../../db/seed/demo'
 import { seedOrg } from '../../db/seed/org'
@@ -31,6 +32,7 @@ const N_INTAKE = Number(process.env.SERVICE_BENCH_INTAKE ?? 5_000)
 const N_EXTERNAL = Number(process.env.SERVICE_BENCH_EXTERNAL ?? 2_000)
 const CONCURRENCY = Number(process.env.SERVICE_BENCH_CONCURRENCY ?? 32)
 const RUNS = Number(process.env.SERVICE_BENCH_RUNS ?? 100)
+const PROFILE = process.env.SERVICE_BENCH_PROFILE === '1'
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(2000).fill(7)])
 
@@ -116,7 +118,20 @@ async function main() {
       input: { label: '设备', customerId: 'cus_b1', deviceLabel: 'SN-1' },
     })
     const storage = createMemoryStorage()
-    const { app } = testApp(database, { storage })
+    // Statements on the wire (postgres.js debug hook): per ticket, and by kind with SERVICE_BENCH_PROFILE=1.
+    let statements = 0
+    const kinds = new Map<string, number>()
+    const counted = openPostgres(bench.url, {
+      max: CONCURRENCY + 4,
+      onStatement: (text) => {
+        statements++
+        if (PROFILE) {
+          const k = text.replace(/\s+/g, ' ').slice(0, 90)
+          kinds.set(k, (kinds.get(k) ?? 0) + 1)
+        }
+      },
+    })
+    const { app } = testApp(counted, { storage })
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
@@ -139,6 +154,10 @@ async function main() {
       await res.arrayBuffer()
     })
     const intakeS = (performance.now() - t0) / 1000
+    const intakeStatements = statements / N_INTAKE
+    if (PROFILE)
+      for (const [k, n] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(`${fmt(n / N_INTAKE, 2).padStart(6)}  ${k}`)
     const [made] = await database.db
       .select({ n: count() })
       .from(serviceTickets)
@@ -149,6 +168,26 @@ async function main() {
           isNotNull(serviceTickets.deviceLabel),
         ),
       )
+
+    // Baseline: a bare insert of the same row, one transaction each, same concurrency (no HTTP, no dispatch).
+    t0 = performance.now()
+    await pool(N_INTAKE, async (i) => {
+      await database.db.insert(serviceTickets).values({
+        id: newId('tkt'),
+        tenantId: org.tenantId,
+        number: `GD-BASE-${i}`,
+        customerId: 'cus_b1',
+        channel: 'qr',
+        type: '维修',
+        subject: `扫码报修 ${i}`,
+        reporterName: `客户${i}`,
+        reporterPhone: `139${String(i).padStart(8, '0')}`,
+        photos: [`base/${i}.png`],
+        statusToken: `base${i}${newId('x')}`,
+        status: 'closed',
+      })
+    })
+    const bareS = (performance.now() - t0) / 1000
 
     // The signed external API, every ticket delivered twice at once.
     const reg = await registerExternalSystem({
@@ -188,6 +227,7 @@ async function main() {
       .from(serviceTickets)
       .where(and(eq(serviceTickets.tenantId, org.tenantId), eq(serviceTickets.externalSystem, reg.system.id)))
     server.close()
+    await counted.close()
 
     // The list, first page with filters, for three scopes.
     const filters = [
@@ -206,7 +246,23 @@ async function main() {
         lists[k]?.push(performance.now() - s)
       }
 
-    // The SLA scan over every open ticket (their deadlines lie in the past).
+    // Baseline of a list query: a primary-key lookup (one round trip's floor).
+    const pk: number[] = []
+    for (let r = 0; r < RUNS; r++) {
+      const s = performance.now()
+      await database.db
+        .select()
+        .from(serviceTickets)
+        .where(eq(serviceTickets.id, `tkb_${String(1 + ((r * 7919) % N_TICKETS)).padStart(8, '0')}`))
+      pk.push(performance.now() - s)
+    }
+
+    // The SLA scan over every open ticket (their deadlines lie in the past); baseline: counting them.
+    const b0 = performance.now()
+    await database.db.execute(
+      sql`select count(*) from service_tickets where tenant_id = ${org.tenantId} and status in ('new','assigned','in_progress','waiting_customer')`,
+    )
+    const countS = (performance.now() - b0) / 1000
     t0 = performance.now()
     const flagged = await scanServiceSla({ ...as('wangjianguo'), actor: { kind: 'system', reason: 'bench' } })
     const scanS = (performance.now() - t0) / 1000
@@ -224,6 +280,8 @@ async function main() {
         target: '≥ 500',
       },
       { measure: 'intake tickets created (must equal submissions)', value: made?.n ?? 0, target: N_INTAKE },
+      { measure: 'statements per public intake (on the wire)', value: fmt(intakeStatements, 1), target: '' },
+      { measure: 'baseline: bare row inserts/s', value: fmt(N_INTAKE / bareS, 0), target: '' },
       {
         measure: 'external deliveries/s (each twice)',
         value: fmt((N_EXTERNAL * 2) / externalS, 0),
@@ -245,20 +303,25 @@ async function main() {
         value: fmt(percentile(lists.engineer ?? [], 95)),
         target: '≤ 20',
       },
+      { measure: 'baseline: primary-key lookup p95 ms', value: fmt(percentile(pk, 95)), target: '' },
       {
         measure: `SLA scan s (${openN?.n ?? 0} open; flagged ${flagged.response}+${flagged.resolution})`,
         value: fmt(scanS, 2),
         target: '≤ 10',
       },
     ])
-    const line = (measure: string, value: string, unit: string, target: string) =>
-      console.log(`BENCH service ${measure} ${value} ${unit} target ${target}`)
-    line('qr_intake_per_s', fmt(N_INTAKE / intakeS, 0), 'tickets/s', '500')
-    line('external_duplicates', String((ext?.n ?? 0) - N_EXTERNAL), 'tickets', '0')
-    line('list_p95_admin', fmt(percentile(lists.admin ?? [], 95)), 'ms', '20')
-    line('list_p95_manager', fmt(percentile(lists.manager ?? [], 95)), 'ms', '20')
-    line('list_p95_engineer', fmt(percentile(lists.engineer ?? [], 95)), 'ms', '20')
-    line('sla_scan', fmt(scanS, 2), 's', '10')
+    const line = (measure: string, value: number, unit: string, target: string, baseline: number) =>
+      console.log(
+        `BENCH service ${measure} ${fmt(value)} ${unit} target ${target} baseline ${fmt(baseline)} ratio ${fmt(value / baseline, 2)}`,
+      )
+    const p95 = (xs: number[] | undefined) => percentile(xs ?? [], 95)
+    line('qr_intake_per_s', N_INTAKE / intakeS, 'tickets/s', '>=500', N_INTAKE / bareS)
+    line('qr_intake_statements_per_ticket', intakeStatements, 'statements', 'n/a', 1)
+    console.log(`BENCH service external_duplicates ${(ext?.n ?? 0) - N_EXTERNAL} tickets target 0`)
+    line('list_p95_admin', p95(lists.admin), 'ms', '<=20', p95(pk))
+    line('list_p95_manager', p95(lists.manager), 'ms', '<=20', p95(pk))
+    line('list_p95_engineer', p95(lists.engineer), 'ms', '<=20', p95(pk))
+    line('sla_scan', scanS, 's', '<=10', countS)
     if ((made?.n ?? 0) !== N_INTAKE) throw new Error('intake lost or duplicated tickets')
     if ((ext?.n ?? 0) !== N_EXTERNAL) throw new Error('duplicates or losses across redelivery')
   } finally {

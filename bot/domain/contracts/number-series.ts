@@ -19,3 +19,23 @@ export async function nextNumber(ctx: ServiceContext, prefix: string): Promise<s
     .returning({ value: numberSeries.lastValue })
   return `${key}-${String(row?.value ?? 1).padStart(4, '0')}`
 }
+
+/**
+ * `n` consecutive numbers of a series in one statement (a batch of tickets takes the counter row once):
+ * the same numbers, in order, as `n` calls of {@link nextNumber}.
+ */
+export async function nextNumbers(ctx: ServiceContext, prefix: string, n: number): Promise<string[]> {
+  if (n <= 0) return []
+  const year = new Date(ctx.clock.now().getTime() + 8 * 3600_000).getUTCFullYear()
+  const key = `${prefix}-${year}`
+  const [row] = await ctx.db
+    .insert(numberSeries)
+    .values({ tenantId: ctx.tenantId, key, lastValue: n })
+    .onConflictDoUpdate({
+      target: [numberSeries.tenantId, numberSeries.key],
+      set: { lastValue: sql`${numberSeries.lastValue} + ${n}` },
+    })
+    .returning({ value: numberSeries.lastValue })
+  const last = row?.value ?? n
+  return Array.from({ length: n }, (_, i) => `${key}-${String(last - n + 1 + i).padStart(4, '0')}`)
+}

@@ -156,29 +156,32 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       ...(contact.email ? [`e:${contact.email}`] : []),
     ]),
   )
+  // The reads go out at once (postgres.js pipelines a transaction's concurrent queries): replays, the same
+  // people among the leads (for every request; replays simply do not use theirs), settings and rules.
   const sourced = items.filter((i) => i.sourceLeadId)
+  const [replayRows, existing, settings, assigner] = await Promise.all([
+    sourced.length === 0
+      ? []
+      : ctx.db
+          .select({ lead: leads, channelId: leadTouches.channelId, sourceLeadId: leadTouches.sourceLeadId })
+          .from(leadTouches)
+          .innerJoin(leads, eq(leads.id, leadTouches.leadId))
+          .where(
+            and(
+              eq(leadTouches.tenantId, ctx.tenantId),
+              inArray(leadTouches.channelId, [...new Set(sourced.map((i) => i.req.channelId))]),
+              inArray(leadTouches.sourceLeadId, [...new Set(sourced.map((i) => i.sourceLeadId ?? ''))]),
+            ),
+          ),
+    findSameLeads(
+      ctx,
+      items.map((i) => i.contact),
+    ),
+    loadLeadSettings(ctx.db, ctx.tenantId),
+    createAssigner(ctx),
+  ])
   const seen = new Map<string, LeadRow>()
-  if (sourced.length > 0) {
-    const rows = await ctx.db
-      .select({ lead: leads, channelId: leadTouches.channelId, sourceLeadId: leadTouches.sourceLeadId })
-      .from(leadTouches)
-      .innerJoin(leads, eq(leads.id, leadTouches.leadId))
-      .where(
-        and(
-          eq(leadTouches.tenantId, ctx.tenantId),
-          inArray(leadTouches.channelId, [...new Set(sourced.map((i) => i.req.channelId))]),
-          inArray(leadTouches.sourceLeadId, [...new Set(sourced.map((i) => i.sourceLeadId ?? ''))]),
-        ),
-      )
-    for (const r of rows) seen.set(sourceKey(r.channelId, r.sourceLeadId ?? ''), await live(ctx, r.lead))
-  }
-  const fresh = items.filter((i) => !(i.sourceLeadId && seen.has(sourceKey(i.req.channelId, i.sourceLeadId))))
-  const existing = await findSameLeads(
-    ctx,
-    fresh.map((i) => i.contact),
-  )
-  const settings = await loadLeadSettings(ctx.db, ctx.tenantId)
-  const assigner = await createAssigner(ctx)
+  for (const r of replayRows) seen.set(sourceKey(r.channelId, r.sourceLeadId ?? ''), await live(ctx, r.lead))
 
   /** Each request's answer: a row already stored, or the index of a lead this batch inserts. */
   const answers: Array<{ outcome: IntakeResult['outcome']; lead: LeadRow | number }> = []
@@ -314,14 +317,17 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
   }
   const inserted = newRows.length > 0 ? await ctx.db.insert(leads).values(newRows).returning() : []
   const byId = new Map(inserted.map((r) => [r.id, r]))
-  if (touchRows.length > 0) await ctx.db.insert(leadTouches).values(touchRows)
-  if (historyRows.length > 0) await ctx.db.insert(fieldHistory).values(historyRows)
-  await applyRollups(
-    ctx,
-    inserted.map((r) => [null, r]),
-  )
-  await assigner.finish()
-  await emit(ctx, messages)
+  // The writes after the leads (touches point at them) go out at once.
+  await Promise.all([
+    touchRows.length > 0 ? ctx.db.insert(leadTouches).values(touchRows) : null,
+    historyRows.length > 0 ? ctx.db.insert(fieldHistory).values(historyRows) : null,
+    applyRollups(
+      ctx,
+      inserted.map((r) => [null, r]),
+    ),
+    assigner.finish(),
+    emit(ctx, messages),
+  ])
   return answers.map(({ outcome, lead }) => {
     const row = typeof lead === 'number' ? byId.get(String(newRows[lead]?.id)) : lead
     if (!row) throw new Error('lead insert returned nothing')

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Database } from '../../../db/client'
 import { leadChannels, type UtmValues } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
-import { GroupCommit } from '../../lib/group-commit'
+import { groupCommitPer } from '../../lib/group-commit'
 import type { Logger } from '../../lib/logger'
 import {
   NONCE_RE,
@@ -116,7 +116,7 @@ export async function receiveIntake({
       `${mapped.sourceField[ours] ?? ours}: ${issue?.message}`,
     )
   }
-  return intakeBatcher(database, ctx.tenantId).submit({
+  return intakeBatcher(database.db, ctx.tenantId).submit({
     ctx,
     channelId: channel.id,
     fields: check.data,
@@ -138,38 +138,21 @@ interface PushedLead {
 }
 
 /** One group-commit queue per database and tenant: concurrent pushes of a tenant share a transaction. */
-const batchers = new WeakMap<object, Map<string, GroupCommit<PushedLead, IntakeResponse>>>()
-
-function intakeBatcher(
-  database: Pick<Database, 'db'>,
-  tenantId: string,
-): GroupCommit<PushedLead, IntakeResponse> {
-  let byTenant = batchers.get(database.db)
-  if (!byTenant) {
-    byTenant = new Map()
-    batchers.set(database.db, byTenant)
-  }
-  let batcher = byTenant.get(tenantId)
-  if (!batcher) {
-    batcher = new GroupCommit<PushedLead, IntakeResponse>(([first, ...rest]) =>
-      withTransaction(first?.ctx as ServiceContext, async (_tx, txCtx) => {
-        const reqs: IntakeRequest[] = []
-        for (const p of first ? [first, ...rest] : []) {
-          reqs.push({
-            fields: p.fields,
-            channelId: p.channelId,
-            campaignId: await resolveCampaign(txCtx, p.channelId, null, p.utm, p.campaignExternalId),
-            utm: p.utm,
-            via: 'webhook',
-            sourceLeadId: p.sourceLeadId ?? null,
-            payload: p.payload,
-          })
-        }
-        const results = await intakeLeads(txCtx, reqs)
-        return results.map((r) => ({ outcome: r.outcome, leadId: r.lead.id }))
-      }),
-    )
-    byTenant.set(tenantId, batcher)
-  }
-  return batcher
-}
+const intakeBatcher = groupCommitPer<PushedLead, IntakeResponse>(([first, ...rest]) =>
+  withTransaction(first?.ctx as ServiceContext, async (_tx, txCtx) => {
+    const reqs: IntakeRequest[] = []
+    for (const p of first ? [first, ...rest] : []) {
+      reqs.push({
+        fields: p.fields,
+        channelId: p.channelId,
+        campaignId: await resolveCampaign(txCtx, p.channelId, null, p.utm, p.campaignExternalId),
+        utm: p.utm,
+        via: 'webhook',
+        sourceLeadId: p.sourceLeadId ?? null,
+        payload: p.payload,
+      })
+    }
+    const results = await intakeLeads(txCtx, reqs)
+    return results.map((r) => ({ outcome: r.outcome, leadId: r.lead.id }))
+  }),
+)

@@ -59,58 +59,126 @@ export async function pickEngineer(
   ctx: ServiceContext,
   facts: DispatchFacts,
 ): Promise<{ userId: string; ruleId: string } | null> {
+  const dispatcher = await createDispatcher(ctx)
+  const picked = await dispatcher.pick(facts)
+  await dispatcher.finish()
+  return picked
+}
+
+interface LockedRule {
+  rule: DispatchRuleRow
+  activeIds: Set<string>
+  moved: boolean
+}
+
+/**
+ * {@link pickEngineer} for many tickets in one transaction (a batch intake): the rules are read once, a rule
+ * is locked and its members' tickets assigned today (and open tickets, for least open) counted the first
+ * time a ticket needs it, and every pick after that is made in memory as if the tickets came one after
+ * another; `finish` stores the round-robin cursors. One rule lock per batch, not per ticket.
+ */
+export async function createDispatcher(ctx: ServiceContext): Promise<{
+  pick(facts: DispatchFacts): Promise<{ userId: string; ruleId: string } | null>
+  finish(): Promise<void>
+}> {
   const now = ctx.clock.now()
   const rules = await ctx.db
-    .select()
+    .select({
+      id: serviceDispatchRules.id,
+      match: serviceDispatchRules.match,
+      workingHours: serviceDispatchRules.workingHours,
+    })
     .from(serviceDispatchRules)
     .where(and(eq(serviceDispatchRules.tenantId, ctx.tenantId), eq(serviceDispatchRules.active, true)))
     .orderBy(serviceDispatchRules.position, serviceDispatchRules.createdAt)
-  for (const candidate of rules) {
-    if (!dispatchMatches(candidate, facts) || !inWorkingHours(candidate.workingHours, now)) continue
+  const locked = new Map<string, LockedRule | null>()
+  /** Tickets given to a member today, and their open tickets (across rules). */
+  const used = new Map<string, number>()
+  const load = new Map<string, number>()
+  const loaded = new Set<string>()
+
+  const lock = async (id: string): Promise<LockedRule | null> => {
+    if (locked.has(id)) return locked.get(id) ?? null
     const [rule] = await ctx.db
       .select()
       .from(serviceDispatchRules)
-      .where(eq(serviceDispatchRules.id, candidate.id))
+      .where(eq(serviceDispatchRules.id, id))
       .for('update')
-    if (!rule || rule.members.length === 0) continue
+    if (!rule || rule.members.length === 0) {
+      locked.set(id, null)
+      return null
+    }
     const ids = rule.members.map((m) => m.userId)
-    const mine = and(eq(serviceTickets.tenantId, ctx.tenantId), inArray(serviceTickets.ownerId, ids))
+    const fresh = ids.filter((u) => !used.has(u))
+    const unloaded = rule.method === 'least_open' ? ids.filter((u) => !loaded.has(u)) : []
+    const mine = (of: string[]) =>
+      and(eq(serviceTickets.tenantId, ctx.tenantId), inArray(serviceTickets.ownerId, of))
     const [active, today, open] = await Promise.all([
       ctx.db
         .select({ id: users.id })
         .from(users)
         .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids), eq(users.status, 'active'))),
-      ctx.db
-        .select({ ownerId: serviceTickets.ownerId, n: count() })
-        .from(serviceTickets)
-        .where(and(mine, gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now)))))
-        .groupBy(serviceTickets.ownerId),
-      rule.method === 'least_open'
-        ? ctx.db
+      fresh.length === 0
+        ? []
+        : ctx.db
             .select({ ownerId: serviceTickets.ownerId, n: count() })
             .from(serviceTickets)
-            .where(and(mine, inArray(serviceTickets.status, OPEN_STATUSES)))
-            .groupBy(serviceTickets.ownerId)
-        : Promise.resolve([]),
+            .where(and(mine(fresh), gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now)))))
+            .groupBy(serviceTickets.ownerId),
+      unloaded.length === 0
+        ? []
+        : ctx.db
+            .select({ ownerId: serviceTickets.ownerId, n: count() })
+            .from(serviceTickets)
+            .where(and(mine(unloaded), inArray(serviceTickets.status, OPEN_STATUSES)))
+            .groupBy(serviceTickets.ownerId),
     ])
-    const activeIds = new Set(active.map((a) => a.id))
-    const used = new Map(today.map((a) => [a.ownerId ?? '', a.n]))
-    const load = new Map(open.map((a) => [a.ownerId ?? '', a.n]))
-    const eligible = rule.members
-      .map((member, index) => ({
-        member,
-        index,
-        usedToday: used.get(member.userId) ?? 0,
-        open: load.get(member.userId) ?? 0,
-      }))
-      .filter((x) => activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
-    const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
-    if (!chosen) continue
-    await ctx.db
-      .update(serviceDispatchRules)
-      .set({ cursor: chosen.index })
-      .where(eq(serviceDispatchRules.id, rule.id))
-    return { userId: chosen.member.userId, ruleId: rule.id }
+    for (const u of fresh) used.set(u, 0)
+    for (const u of unloaded) {
+      loaded.add(u)
+      load.set(u, 0)
+    }
+    for (const a of today) used.set(a.ownerId ?? '', a.n)
+    for (const a of open) load.set(a.ownerId ?? '', a.n)
+    const entry = { rule, activeIds: new Set(active.map((a) => a.id)), moved: false }
+    locked.set(id, entry)
+    return entry
   }
-  return null
+
+  const pick = async (facts: DispatchFacts) => {
+    for (const candidate of rules) {
+      if (!dispatchMatches(candidate, facts) || !inWorkingHours(candidate.workingHours, now)) continue
+      const entry = await lock(candidate.id)
+      if (!entry) continue
+      const { rule } = entry
+      const eligible = rule.members
+        .map((member, index) => ({
+          member,
+          index,
+          usedToday: used.get(member.userId) ?? 0,
+          open: load.get(member.userId) ?? 0,
+        }))
+        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
+      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
+      if (!chosen) continue
+      rule.cursor = chosen.index
+      entry.moved = true
+      used.set(chosen.member.userId, chosen.usedToday + 1)
+      load.set(chosen.member.userId, (chosen.open ?? 0) + 1)
+      return { userId: chosen.member.userId, ruleId: rule.id }
+    }
+    return null
+  }
+
+  const finish = async () => {
+    for (const entry of locked.values()) {
+      if (!entry?.moved) continue
+      await ctx.db
+        .update(serviceDispatchRules)
+        .set({ cursor: entry.rule.cursor })
+        .where(eq(serviceDispatchRules.id, entry.rule.id))
+      entry.moved = false
+    }
+  }
+  return { pick, finish }
 }

@@ -12,7 +12,7 @@ import { notify } from '../chat/send'
 import { actorId, type ServiceContext } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { grants } from '../org/permissions'
-import { emit } from '../outbox'
+import { emit, type OutboxMessage } from '../outbox'
 import type { TicketRow } from './access'
 import { loadServiceSettings, planSla, type ServiceSettings } from './settings'
 import { type TicketCardKind, ticketCardView } from './views'
@@ -91,6 +91,11 @@ export async function scheduleTimers(
   t: TicketRow,
   settings: ServiceSettings,
 ): Promise<void> {
+  await emit(ctx, timerMessages(ctx, t, settings))
+}
+
+/** The outbox rows {@link scheduleTimers} writes, for a batch that writes them in one insert. */
+export function timerMessages(ctx: ServiceContext, t: TicketRow, settings: ServiceSettings): OutboxMessage[] {
   const plan = planSla(settings, t.priority, t.createdAt)
   const rows: Array<{ step: ServiceTimerStep; at: Date }> = []
   if (t.responseSla === 'pending' && t.firstResponseDueAt)
@@ -104,14 +109,11 @@ export async function scheduleTimers(
       { step: 'resolution_escalation', at: t.resolutionDueAt },
     )
   const now = ctx.clock.now()
-  await emit(
-    ctx,
-    rows.map((r) => ({
-      topic: SERVICE_TIMER,
-      payload: { tenantId: ctx.tenantId, ticketId: t.id, step: r.step, seq: t.assignmentSeq },
-      availableAt: new Date(Math.max(r.at.getTime(), now.getTime())),
-    })),
-  )
+  return rows.map((r) => ({
+    topic: SERVICE_TIMER,
+    payload: { tenantId: ctx.tenantId, ticketId: t.id, step: r.step, seq: t.assignmentSeq },
+    availableAt: new Date(Math.max(r.at.getTime(), now.getTime())),
+  }))
 }
 
 /** The snapshot a ticket card shows. */
@@ -133,6 +135,17 @@ export async function cardData(
         .from(users)
         .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, t.ownerId)))
     : []
+  return ticketCard(t, kind, customer?.name ?? null, owner?.name ?? null, extra)
+}
+
+/** {@link cardData} with the names already at hand (a batch that read them once). */
+export function ticketCard(
+  t: TicketRow,
+  kind: TicketCardKind,
+  customerName: string | null,
+  ownerName: string | null,
+  extra: Partial<Parameters<typeof ticketCardView>[0]> = {},
+) {
   return ticketCardView({
     kind,
     ticketId: t.id,
@@ -141,8 +154,8 @@ export async function cardData(
     type: t.type,
     priority: t.priority,
     status: t.status,
-    customerName: customer?.name ?? null,
-    ownerName: owner?.name ?? null,
+    customerName,
+    ownerName,
     dueAt: null,
     ...extra,
   })

@@ -1,8 +1,9 @@
 import { and, desc, eq, isNull } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Database } from '../../../db/client'
-import { customers, serviceIntakeCodes } from '../../../db/schema'
+import { customers, serviceIntakeCodes, serviceSettings } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
+import { groupCommitPer } from '../../lib/group-commit'
 import { newId } from '../../lib/ids'
 import type { Logger } from '../../lib/logger'
 import type { BlobStorage } from '../../lib/storage/types'
@@ -11,10 +12,11 @@ import { InvalidInputError, NotFoundError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
 import { countFormHit } from '../leads/submit-form-lead'
 import { requirePermission } from '../org/permissions'
-import { openTicket } from './create-ticket'
+import type { TicketRow } from './access'
+import { type OpenTicketOptions, type openTicket, openTickets } from './create-ticket'
 import { dropPhotos, storeTicketPhotos } from './photos'
 import { intakeCodeInput, parseInput } from './schemas'
-import { loadServiceSettings } from './settings'
+import { type ServiceSettings, settingsOf } from './settings'
 
 export type IntakeCodeRow = typeof serviceIntakeCodes.$inferSelect
 
@@ -45,21 +47,38 @@ export interface PublicCode {
 
 /** The active intake code, or 404. */
 export async function findIntakeCode(database: Pick<Database, 'db'>, code: string): Promise<PublicCode> {
-  const [c] =
+  return (await loadIntakeCode(database, code)).form
+}
+
+/** {@link findIntakeCode} with the tenant's service settings it read. */
+async function loadIntakeCode(
+  database: Pick<Database, 'db'>,
+  code: string,
+): Promise<{ form: PublicCode; settings: ServiceSettings }> {
+  // One round trip: the code with its tenant's settings row.
+  const [found] =
     code.length >= 8 && code.length <= 64
-      ? await database.db.select().from(serviceIntakeCodes).where(eq(serviceIntakeCodes.code, code))
+      ? await database.db
+          .select({ c: serviceIntakeCodes, s: serviceSettings })
+          .from(serviceIntakeCodes)
+          .leftJoin(serviceSettings, eq(serviceSettings.tenantId, serviceIntakeCodes.tenantId))
+          .where(eq(serviceIntakeCodes.code, code))
       : []
+  const c = found?.c
   if (!c?.active) throw new NotFoundError('service form', code)
-  const settings = await loadServiceSettings(database.db, c.tenantId)
+  const settings = settingsOf(found?.s)
   return {
-    tenantId: c.tenantId,
-    codeId: c.id,
-    code: c.code,
-    label: c.label,
-    deviceLabel: c.deviceLabel,
-    customerId: c.customerId,
-    productId: c.productId,
-    types: settings.types,
+    form: {
+      tenantId: c.tenantId,
+      codeId: c.id,
+      code: c.code,
+      label: c.label,
+      deviceLabel: c.deviceLabel,
+      customerId: c.customerId,
+      productId: c.productId,
+      types: settings.types,
+    },
+    settings,
   }
 }
 
@@ -99,7 +118,7 @@ export async function submitServiceRequest({
   ip: string
   input: { fields: Record<string, unknown>; honeypot?: string | null; photos: Array<{ data: Uint8Array }> }
 }): Promise<{ outcome: 'created' | 'spam'; number: string | null; statusPath: string | null }> {
-  const form = await findIntakeCode(database, code)
+  const { form, settings } = await loadIntakeCode(database, code)
   const ctx: ServiceContext = {
     tenantId: form.tenantId,
     actor: { kind: 'system', reason: `service-form:${form.codeId}` },
@@ -107,7 +126,6 @@ export async function submitServiceRequest({
     clock,
     logger,
   }
-  const settings = await loadServiceSettings(database.db, form.tenantId)
   const hits = await countFormHit(database.db, `svc:${form.code}`, ip, clock.now())
   if ((input.honeypot ?? '').trim() !== '' || hits > settings.formRateLimit)
     return { outcome: 'spam', number: null, statusPath: null }
@@ -122,38 +140,52 @@ export async function submitServiceRequest({
     throw new InvalidInputError('type', `type: one of ${settings.types.join(' / ')}`)
   const keys = await storeTicketPhotos(storage, form.tenantId, input.photos)
   try {
-    const t = await withTransaction(ctx, async (_tx, txCtx) =>
-      openTicket(
-        txCtx,
-        {
-          subject: f.subject,
-          description: f.description ?? null,
-          type: f.type ?? null,
-          priority: null,
-          customerId: form.customerId,
-          contactId: null,
-          contractId: null,
-          productId: form.productId,
-          reporterName: f.name,
-          reporterPhone: f.phone,
-          photos: keys,
-        },
-        {
-          channel: form.customerId ? 'qr' : 'form',
-          owner: 'rules',
-          requesterId: null,
-          deviceLabel: form.deviceLabel,
-          settings,
-          reporterLabel: 'customer',
-        },
-      ),
-    )
+    const t = await publicBatcher(database.db, form.tenantId).submit({
+      ctx,
+      fields: {
+        subject: f.subject,
+        description: f.description ?? null,
+        type: f.type ?? null,
+        priority: null,
+        customerId: form.customerId,
+        contactId: null,
+        contractId: null,
+        productId: form.productId,
+        reporterName: f.name,
+        reporterPhone: f.phone,
+        photos: keys,
+      },
+      opts: {
+        channel: form.customerId ? 'qr' : 'form',
+        owner: 'rules',
+        requesterId: null,
+        deviceLabel: form.deviceLabel,
+        settings,
+        reporterLabel: 'customer',
+      },
+    })
     return { outcome: 'created', number: t.number, statusPath: `/s/t/${t.statusToken}` }
   } catch (err) {
     await dropPhotos(storage, keys)
     throw err
   }
 }
+
+/**
+ * Public submissions of one tenant arriving together share a transaction (group commit): one number draw,
+ * one dispatch-rule lock and one insert per table for the batch. A failing batch is retried one by one.
+ */
+const publicBatcher = groupCommitPer<
+  { ctx: ServiceContext; fields: Parameters<typeof openTicket>[1]; opts: OpenTicketOptions },
+  TicketRow
+>(([first, ...rest]) =>
+  withTransaction(first?.ctx as ServiceContext, (_tx, txCtx) =>
+    openTickets(
+      txCtx,
+      (first ? [first, ...rest] : []).map(({ fields, opts }) => ({ fields, opts })),
+    ),
+  ),
+)
 
 async function toDtos(ctx: ServiceContext, rows: IntakeCodeRow[]): Promise<IntakeCodeDto[]> {
   const ids = [...new Set(rows.map((r) => r.customerId).filter((x): x is string => !!x))]

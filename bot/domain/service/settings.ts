@@ -33,6 +33,11 @@ export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
 /** The tenant's service settings, or the defaults when it has not changed them. */
 export async function loadServiceSettings(db: DbOrTx, tenantId: string): Promise<ServiceSettings> {
   const [row] = await db.select().from(serviceSettings).where(eq(serviceSettings.tenantId, tenantId))
+  return settingsOf(row)
+}
+
+/** The settings a stored row (or none: the defaults) stands for; for callers that join the row in. */
+export function settingsOf(row: typeof serviceSettings.$inferSelect | null | undefined): ServiceSettings {
   if (!row) return DEFAULT_SERVICE_SETTINGS
   return {
     types: row.types,

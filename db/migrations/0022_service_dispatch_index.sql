@@ -1,0 +1,1 @@
+CREATE INDEX "service_tickets_assigned_idx" ON "service_tickets" USING btree ("tenant_id","owner_id","assigned_at");
