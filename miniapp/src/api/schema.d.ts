@@ -18447,7 +18447,9 @@ export interface components {
         SalesProbabilityFactor: {
             effect: number;
             factor: string;
+            factorEn?: string;
             value: string;
+            valueEn?: string;
         };
         SalesProduct: {
             active: boolean;
