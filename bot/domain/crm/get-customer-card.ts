@@ -38,7 +38,8 @@ export interface CustomerCard {
   collaborators: Array<{ id: string; name: string; department: string | null }>
   contacts: ContactRow[]
   followUps: Array<FollowUpRow & { author: { id: string; name: string } | null }>
-  visits: VisitDto[]
+  /** Each with who made it (a manager reading a rep's visits). */
+  visits: Array<VisitDto & { visitor: { id: string; name: string } | null }>
   relations: RelationGraph
   timeline: TimelineEntry[]
   /** Opportunities, contracts and payments (回款) of the customer inside the caller's data scope. */
@@ -223,7 +224,7 @@ export async function getCustomerCard({
     })),
     contacts: contactRows,
     followUps: followRows.map((f) => ({ ...f, author: who(f.authorId) })),
-    visits: visitRows.map(toVisitDto),
+    visits: visitRows.map((v) => ({ ...toVisitDto(v), visitor: who(v.userId) })),
     relations,
     timeline: timeline.slice(0, 50),
     opportunities: oppDtos,
