@@ -173,7 +173,11 @@ export function opportunityCard(
       type: 'note',
       text: o.probabilityFactors
         .slice(0, 3)
-        .map((f) => `${f.factor}: ${f.value} ${f.effect >= 0 ? '+' : ''}${f.effect}%`)
+        .map((f) => {
+          const [name, value] =
+            locale === 'en' ? [f.factorEn ?? f.factor, f.valueEn ?? f.value] : [f.factor, f.value]
+          return `${name}: ${value} ${f.effect >= 0 ? '+' : ''}${f.effect}%`
+        })
         .join('；'),
     })
   }

@@ -105,6 +105,9 @@ export const closeReasons = pgTable(
 export interface ProbabilityFactor {
   factor: string
   value: string
+  /** English labels (absent on factors computed before they were added: readers fall back to zh). */
+  factorEn?: string
+  valueEn?: string
   /** Percentage points this factor moves the probability by (signed). */
   effect: number
 }
@@ -392,3 +395,22 @@ export const customerValues = pgTable(
     index('sales_customer_values_tier_idx').on(t.tenantId, t.tier),
   ],
 )
+
+/**
+ * The tenant's learned win model (nightly, from its closed deals), kept so a stage change is assessed at
+ * once with the same model. No row: too little history, the stage default stands.
+ */
+export const winModels = pgTable('sales_win_models', {
+  tenantId: text().primaryKey(),
+  model: jsonb()
+    .$type<{
+      wonTotal: number
+      lostTotal: number
+      counts: Array<[WinVariable, string, number, number]>
+    }>()
+    .notNull(),
+  closedDeals: integer().notNull(),
+  trainedAt: at().notNull(),
+})
+
+export type WinVariable = 'stage' | 'stage_age' | 'amount' | 'channel' | 'competitor' | 'slips'

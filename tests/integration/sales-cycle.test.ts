@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerExternalSystem } from '../../bot/domain/approvals/external/manage-systems'
-import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { emit } from '../../bot/domain/outbox'
 import { chinaDay } from '../../bot/domain/payments'
 import type { Database } from '../../db/client'
@@ -10,7 +9,7 @@ import { OVERDUE_SCAN } from '../../jobs/processors/sales'
 import { createFakeErp, type FakeErp } from '../fakes/erp'
 import { openTestDatabase } from '../helpers/db'
 import { pendingTaskOf } from './approvals-harness'
-import { type CrmTenant, crmTenant, ctxAs, DAY, systemCtx, tap, uid } from './crm-harness'
+import { type CrmTenant, crmTenant, DAY, systemCtx, tap, uid } from './crm-harness'
 import { apiCall, salesStack, signedCall, simClock } from './sales-harness'
 
 /**
@@ -62,21 +61,40 @@ describe('the sales cycle', () => {
   let contractId = ''
   let plan: Array<{ id: string; seq: number; amountCents: number }> = []
 
-  it('opportunity → stages → won → contract → approval in chat → active, announced to the ERP', async () => {
-    const customer = await createCustomer({
-      ctx: ctxAs(database, org, 'liuyang'),
-      input: { name: '华为技术有限公司' },
+  it('lead converted → opportunity → stages → won → contract → approval in chat → active, announced to the ERP', async () => {
+    const channels = (await call('liuyang', 'GET', '/crm/channels')).body.items
+    const channel = channels[0] as { id: string; name: string }
+    const lead = await call('liuyang', 'POST', '/crm/leads', {
+      name: '李华',
+      phone: '13800138000',
+      company: '华为技术有限公司',
+      channelId: channel.id,
+      ownerId: uid(org, 'liuyang'),
     })
+    expect([lead.status, lead.body.error]).toEqual([200, undefined])
+    const leadId = lead.body.lead.id as string
+    const converted = await call('liuyang', 'POST', `/crm/leads/${leadId}/convert`, {})
+    expect([converted.status, converted.body.error]).toEqual([200, undefined])
+    const customerId = converted.body.customerId as string
+    // A lead id that was not converted to this customer is refused, naming the field.
+    const stray = await call('liuyang', 'POST', '/crm/opportunities', {
+      name: '华为 流程卡',
+      customerId,
+      amountCents: 100,
+      leadId: 'led_nonesuch',
+    })
+    expect([stray.status, stray.body.error.field]).toEqual([400, 'leadId'])
     const opp = (
       await call('liuyang', 'POST', '/crm/opportunities', {
         name: '华为 流程卡',
-        customerId: customer.id,
+        customerId,
         items: [{ name: '流程卡 企业版', quantity: 3, unitPriceCents: 10_000_000 }],
         expectedCloseDate: dayPlus(30),
-        channel: '官网',
-        leadId: 'led_demo',
+        leadId,
       })
     ).body
+    // Source attribution carried from the lead.
+    expect([opp.leadId, opp.channel]).toEqual([leadId, channel.name])
     const stages = (await call('liuyang', 'GET', '/crm/stage-sets')).body.items[0].stages
     for (const name of ['需求确认', '方案报价', '谈判审核', '赢单']) {
       const r = await call('liuyang', 'POST', `/crm/opportunities/${opp.id}/stage`, {

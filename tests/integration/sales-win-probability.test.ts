@@ -152,10 +152,47 @@ describe('learned win probability', () => {
     const b = await deal(alone)
     expect(a.winProbability).toBe(21)
     expect(b.winProbability).toBe(79)
-    expect(a.probabilityFactors[0]).toEqual({ factor: '竞争对手', value: '有', effect: -29 })
-    expect(b.probabilityFactors[0]).toEqual({ factor: '竞争对手', value: '无', effect: 29 })
+    expect(a.probabilityFactors[0]).toEqual({
+      factor: '竞争对手',
+      value: '有',
+      factorEn: 'Competitor',
+      valueEn: 'Yes',
+      effect: -29,
+    })
+    expect(b.probabilityFactors[0]).toMatchObject({
+      factor: '竞争对手',
+      value: '无',
+      valueEn: 'None',
+      effect: 29,
+    })
     // A re-assessment is not an edit: no version bump, no new position in "recently updated".
     expect(b.version).toBe(before.version)
     expect(b.updatedAt).toBe(before.updatedAt)
+  })
+
+  it('applies the learned model on a stage change at once, not only at night', async () => {
+    const made = await call('liuyang', 'POST', '/crm/opportunities', {
+      name: '华为 新商机',
+      customerId,
+      amountCents: 5_000_000,
+      stageId: stageIds.初步接洽,
+      competitors: ['泛微'],
+    })
+    const moved = await call('liuyang', 'POST', `/crm/opportunities/${made.body.id}/stage`, {
+      stageId: stageIds.需求确认,
+    })
+    expect(moved.status).toBe(200)
+    // Everything but the competitor is alike in the history (a fresh stage age is a band nobody had): 1 in 5.
+    expect(moved.body.winProbability).toBe(21)
+    expect(moved.body.probabilityFactors[0]).toMatchObject({
+      factorEn: 'Competitor',
+      valueEn: 'Yes',
+      effect: -29,
+    })
+    // Closing leaves the model: won is the won stage's probability, no factors.
+    const won = await call('liuyang', 'POST', `/crm/opportunities/${made.body.id}/stage`, {
+      stageId: stageIds.赢单,
+    })
+    expect([won.body.winProbability, won.body.probabilityFactors]).toEqual([100, []])
   })
 })

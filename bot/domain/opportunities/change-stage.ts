@@ -1,5 +1,12 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
-import { closeReasons, fieldHistory, opportunities, stageHistory, stages } from '../../../db/schema'
+import {
+  closeReasons,
+  fieldHistory,
+  opportunities,
+  stageHistory,
+  stages,
+  winModels,
+} from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { loadCrmAccess } from '../crm/access'
@@ -7,6 +14,7 @@ import { ConflictError, InvalidInputError } from '../errors'
 import { requireOpportunity } from './access'
 import { type OpportunityDto, toOpportunityDto } from './dto'
 import { type ChangeStageInput, changeStageInput, parseInput } from './schemas'
+import { type Assessment, assessDeal, loadWinModel } from './win-model'
 
 /**
  * Moves an opportunity to another stage of its stage set (a stage outside the set is a 400 naming
@@ -94,6 +102,11 @@ export async function changeStage({
       actorId: me,
     })
     const closing = stage.kind !== 'open'
+    // An open stage is assessed at once with the tenant's learned model (as the nightly run would, the
+    // deal now 0 days in its new stage); no model yet: the stage default.
+    const assessed: Assessment = closing
+      ? { probability: stage.probability, factors: [] }
+      : await assessOnEntry(c, current, stage)
     const [row] = await c.db
       .update(opportunities)
       .set({
@@ -103,8 +116,8 @@ export async function changeStage({
         closedAt: closing ? now : null,
         closeReasonId: closing ? reasonId : null,
         closeNote: closing ? (data.note ?? null) : null,
-        winProbability: stage.probability,
-        probabilityFactors: [],
+        winProbability: assessed.probability,
+        probabilityFactors: assessed.factors,
         lastActivityAt: now,
         version: sql`${opportunities.version} + 1`,
         updatedAt: now,
@@ -131,4 +144,29 @@ export async function changeStage({
     })
     return toOpportunityDto(c, row)
   })
+}
+
+async function assessOnEntry(
+  ctx: ServiceContext,
+  deal: typeof opportunities.$inferSelect,
+  stage: typeof stages.$inferSelect,
+): Promise<Assessment> {
+  const [stored] = await ctx.db
+    .select({ model: winModels.model })
+    .from(winModels)
+    .where(eq(winModels.tenantId, ctx.tenantId))
+  if (!stored) return { probability: stage.probability, factors: [] }
+  return assessDeal(
+    loadWinModel(stored.model),
+    {
+      stages: [stage.id],
+      stageAgeDays: 0,
+      amountCents: deal.amountCents,
+      channel: deal.channel,
+      hasCompetitor: deal.competitors.length > 0,
+      closeDateSlips: deal.closeDateSlips,
+    },
+    new Map([[stage.id, stage.name]]),
+    new Map([[stage.id, stage.nameEn ?? stage.name]]),
+  )
 }

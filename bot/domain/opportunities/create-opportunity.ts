@@ -1,5 +1,14 @@
 import { and, eq } from 'drizzle-orm'
-import { fieldHistory, opportunities, stageHistory, stageSets, stages } from '../../../db/schema'
+import {
+  fieldHistory,
+  leadCampaigns,
+  leadChannels,
+  leads,
+  opportunities,
+  stageHistory,
+  stageSets,
+  stages,
+} from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
@@ -45,8 +54,9 @@ export async function resolveStage(
 
 /**
  * Creates an opportunity (商机) for a customer the caller may work on, in the given or the default stage
- * set. The amount is the sum of the line items when given, else the entered amount. Attribution (channel,
- * campaign, lead id) is carried as given: lead conversion calls this verb. Managers may name another owner,
+ * set. The amount is the sum of the line items when given, else the entered amount. Attribution: a lead id
+ * must name a lead converted to this customer (else a 400 naming `leadId`), and its channel and campaign
+ * are carried unless given. Managers may name another owner,
  * who is told by a card.
  */
 export async function createOpportunity({
@@ -74,6 +84,7 @@ export async function createOpportunity({
         'stageId',
         'stageId: 新商机不能直接赢单或输单 / a new opportunity starts in an open stage',
       )
+    const fromLead = data.leadId ? await leadAttribution(c, data.leadId, customer.id) : null
     const resolved = data.items?.length ? await resolveLineItems(c, data.items) : null
     const now = c.clock.now()
     const id = newId('opp')
@@ -94,8 +105,8 @@ export async function createOpportunity({
         ownerId,
         teamIds,
         competitors: data.competitors ?? [],
-        channel: data.channel ?? null,
-        campaign: data.campaign ?? null,
+        channel: data.channel ?? fromLead?.channel ?? null,
+        campaign: data.campaign ?? fromLead?.campaign ?? null,
         leadId: data.leadId ?? null,
         stageEnteredAt: now,
         lastActivityAt: now,
@@ -136,4 +147,24 @@ export async function createOpportunity({
     await announceAssigned(c, id, ownerId, me)
     return toOpportunityDto(c, row)
   })
+}
+
+/** The channel and campaign names of a lead converted to `customerId`; otherwise a 400 naming `leadId`. */
+async function leadAttribution(
+  ctx: ServiceContext,
+  leadId: string,
+  customerId: string,
+): Promise<{ channel: string | null; campaign: string | null }> {
+  const [lead] = await ctx.db
+    .select({ channel: leadChannels.name, campaign: leadCampaigns.name })
+    .from(leads)
+    .leftJoin(leadChannels, eq(leadChannels.id, leads.channelId))
+    .leftJoin(leadCampaigns, eq(leadCampaigns.id, leads.campaignId))
+    .where(and(eq(leads.tenantId, ctx.tenantId), eq(leads.id, leadId), eq(leads.customerId, customerId)))
+  if (!lead)
+    throw new InvalidInputError(
+      'leadId',
+      'leadId: 线索不存在或未转化为该客户 / no lead converted to this customer has that id',
+    )
+  return { channel: lead.channel ?? null, campaign: lead.campaign ?? null }
 }

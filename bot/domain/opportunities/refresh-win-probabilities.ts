@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
-import { opportunities, stageHistory, stages } from '../../../db/schema'
+import { opportunities, stageHistory, stages, winModels } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { resultRows } from '../crm/rows'
-import { assessDeal, type ClosedDeal, trainWinModel } from './win-model'
+import { assessDeal, type ClosedDeal, storeWinModel, trainWinModel } from './win-model'
 
 const DAY_MS = 86_400_000
 /** The most recent closed deals the model learns from (older history says less about today's team). */
@@ -23,11 +23,12 @@ export async function refreshWinProbabilities({
   const t = ctx.tenantId
   const now = ctx.clock.now()
   const stageRows = await ctx.db
-    .select({ id: stages.id, name: stages.name, kind: stages.kind })
+    .select({ id: stages.id, name: stages.name, nameEn: stages.nameEn, kind: stages.kind })
     .from(stages)
     .where(eq(stages.tenantId, t))
   const openStages = new Set(stageRows.filter((s) => s.kind === 'open').map((s) => s.id))
   const stageNames = new Map(stageRows.map((s) => [s.id, s.name]))
+  const stageNamesEn = new Map(stageRows.map((s) => [s.id, s.nameEn ?? s.name]))
 
   const closedRows = await ctx.db
     .select({
@@ -79,6 +80,14 @@ export async function refreshWinProbabilities({
     }
   })
   const model = trainWinModel(closed)
+  // Kept for stage changes between nightly runs (assessed at once with the same model).
+  if (model) {
+    const stored = { model: storeWinModel(model), closedDeals: closed.length, trainedAt: now }
+    await ctx.db
+      .insert(winModels)
+      .values({ tenantId: t, ...stored })
+      .onConflictDoUpdate({ target: winModels.tenantId, set: stored })
+  } else await ctx.db.delete(winModels).where(eq(winModels.tenantId, t))
 
   let updated = 0
   if (!model) {
@@ -133,6 +142,7 @@ export async function refreshWinProbabilities({
           closeDateSlips: o.closeDateSlips,
         },
         stageNames,
+        stageNamesEn,
       ),
     }))
     const rows = sql.join(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { assessDeal, type ClosedDeal, type DealFeatures, MIN_CLOSED, trainWinModel } from './win-model'
+import {
+  assessDeal,
+  type ClosedDeal,
+  type DealFeatures,
+  loadWinModel,
+  MIN_CLOSED,
+  storeWinModel,
+  trainWinModel,
+} from './win-model'
 
 const base: DealFeatures = {
   stages: ['stg_needs'],
@@ -12,15 +20,17 @@ const base: DealFeatures = {
 const deals = (n: number, over: Partial<ClosedDeal>): ClosedDeal[] =>
   Array.from({ length: n }, () => ({ ...base, won: true, ...over }))
 const names = new Map([['stg_needs', '需求确认']])
+/** Deals against a competitor win 1 in 5, the others 4 in 5; nothing else differs. */
+const competitorHistory = (): ClosedDeal[] => [
+  ...deals(10, { hasCompetitor: true, won: true }),
+  ...deals(40, { hasCompetitor: true, won: false }),
+  ...deals(40, { hasCompetitor: false, won: true }),
+  ...deals(10, { hasCompetitor: false, won: false }),
+]
 
 describe('trainWinModel / assessDeal', () => {
   it('learns a known rate: deals against a competitor win 1 in 5, the others 4 in 5', () => {
-    const model = trainWinModel([
-      ...deals(10, { hasCompetitor: true, won: true }),
-      ...deals(40, { hasCompetitor: true, won: false }),
-      ...deals(40, { hasCompetitor: false, won: true }),
-      ...deals(10, { hasCompetitor: false, won: false }),
-    ])
+    const model = trainWinModel(competitorHistory())
     if (!model) throw new Error('enough history, yet no model')
     const against = assessDeal(model, { ...base, hasCompetitor: true }, names)
     const alone = assessDeal(model, base, names)
@@ -28,8 +38,19 @@ describe('trainWinModel / assessDeal', () => {
     expect(against.probability).toBe(21)
     expect(alone.probability).toBe(79)
     // The one informative variable is the explanation; the shared ones move nothing and are left out.
-    expect(against.factors).toEqual([{ factor: '竞争对手', value: '有', effect: -29 }])
-    expect(alone.factors).toEqual([{ factor: '竞争对手', value: '无', effect: 29 }])
+    expect(against.factors).toEqual([
+      { factor: '竞争对手', value: '有', factorEn: 'Competitor', valueEn: 'Yes', effect: -29 },
+    ])
+    expect(alone.factors).toEqual([
+      { factor: '竞争对手', value: '无', factorEn: 'Competitor', valueEn: 'None', effect: 29 },
+    ])
+  })
+
+  it('survives being stored and loaded (the stage change reads the nightly model)', () => {
+    const model = trainWinModel(competitorHistory())
+    if (!model) throw new Error('no model')
+    const again = loadWinModel(JSON.parse(JSON.stringify(storeWinModel(model))))
+    expect(assessDeal(again, base, names)).toEqual(assessDeal(model, base, names))
   })
 
   it('weighs two independent signals together, each explained by its own effect', () => {

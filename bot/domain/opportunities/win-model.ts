@@ -1,4 +1,4 @@
-import type { ProbabilityFactor } from '../../../db/schema'
+import type { ProbabilityFactor, WinVariable } from '../../../db/schema'
 
 /**
  * The tenant's learned win probability: naive Bayes over what its own closed deals say (as Odoo's
@@ -11,7 +11,7 @@ import type { ProbabilityFactor } from '../../../db/schema'
  * - `amount`: amount band.  - `channel`: source channel.  - `competitor`: any competitor named.
  * - `slips`: how often the expected close date moved later.
  */
-export type WinVariable = 'stage' | 'stage_age' | 'amount' | 'channel' | 'competitor' | 'slips'
+export type { WinVariable }
 
 export interface DealFeatures {
   /** Open stages reached (a closed deal) or the current stage (an open one). */
@@ -109,29 +109,63 @@ export interface Assessment {
   factors: ProbabilityFactor[]
 }
 
-const LABELS: Record<WinVariable, string> = {
-  stage: '所处阶段',
-  stage_age: '阶段停留',
-  amount: '金额',
-  channel: '来源渠道',
-  competitor: '竞争对手',
-  slips: '成交日推迟',
+/** Factor labels in both languages: the reader's locale picks (`factor`/`value` zh, `factorEn`/`valueEn`). */
+const LABELS: Record<WinVariable, { zh: string; en: string }> = {
+  stage: { zh: '所处阶段', en: 'Stage' },
+  stage_age: { zh: '阶段停留', en: 'Time in stage' },
+  amount: { zh: '金额', en: 'Amount' },
+  channel: { zh: '来源渠道', en: 'Channel' },
+  competitor: { zh: '竞争对手', en: 'Competitor' },
+  slips: { zh: '成交日推迟', en: 'Close date slipped' },
 }
 
-function valueLabel(variable: WinVariable, value: string, stageNames: Map<string, string>): string {
+function valueLabel(
+  variable: WinVariable,
+  value: string,
+  stageNames: Map<string, string>,
+  stageNamesEn: Map<string, string>,
+): { zh: string; en: string } {
   switch (variable) {
-    case 'stage':
-      return stageNames.get(value) ?? value
+    case 'stage': {
+      const zh = stageNames.get(value) ?? value
+      return { zh, en: stageNamesEn.get(value) ?? zh }
+    }
     case 'stage_age':
-      return `${value} 天`
+      return { zh: `${value} 天`, en: `${value} days` }
     case 'amount':
-      return value.replace(/w/g, '万')
+      return { zh: value.replace(/w/g, '万'), en: value.replace(/w/g, '0k') }
     case 'channel':
-      return value === '-' ? '未知' : value
+      return value === '-' ? { zh: '未知', en: 'Unknown' } : { zh: value, en: value }
     case 'competitor':
-      return value === 'yes' ? '有' : '无'
+      return value === 'yes' ? { zh: '有', en: 'Yes' } : { zh: '无', en: 'None' }
     case 'slips':
-      return `${value} 次`
+      return { zh: `${value} 次`, en: value === '1' ? '1 time' : `${value} times` }
+  }
+}
+
+/** The model as stored (`sales_win_models`): counts as rows, JSON-safe. */
+export interface StoredWinModel {
+  wonTotal: number
+  lostTotal: number
+  counts: Array<[WinVariable, string, number, number]>
+}
+
+export function storeWinModel(model: WinModel): StoredWinModel {
+  return {
+    wonTotal: model.wonTotal,
+    lostTotal: model.lostTotal,
+    counts: [...model.counts].map(([k, c]) => {
+      const [variable, value] = k.split('\u0000') as [WinVariable, string]
+      return [variable, value, c.won, c.lost]
+    }),
+  }
+}
+
+export function loadWinModel(stored: StoredWinModel): WinModel {
+  return {
+    wonTotal: stored.wonTotal,
+    lostTotal: stored.lostTotal,
+    counts: new Map(stored.counts.map(([v, x, won, lost]) => [key(v, x), { won, lost }])),
   }
 }
 
@@ -139,7 +173,12 @@ function valueLabel(variable: WinVariable, value: string, stageNames: Map<string
  * A deal's probability (whole percent, 1–99) and its top factors: each factor's effect is how many points
  * the probability moves when that observation is taken into account versus left out.
  */
-export function assessDeal(model: WinModel, deal: DealFeatures, stageNames: Map<string, string>): Assessment {
+export function assessDeal(
+  model: WinModel,
+  deal: DealFeatures,
+  stageNames: Map<string, string>,
+  stageNamesEn: Map<string, string> = new Map(),
+): Assessment {
   const obs = observations(deal)
   const p = probability(model, obs)
   const factors = obs
@@ -148,9 +187,12 @@ export function assessDeal(model: WinModel, deal: DealFeatures, stageNames: Map<
         model,
         obs.filter((_, j) => j !== i),
       )
+      const value = valueLabel(v, x, stageNames, stageNamesEn)
       return {
-        factor: LABELS[v],
-        value: valueLabel(v, x, stageNames),
+        factor: LABELS[v].zh,
+        value: value.zh,
+        factorEn: LABELS[v].en,
+        valueEn: value.en,
         effect: Math.round((p - without) * 100),
       }
     })

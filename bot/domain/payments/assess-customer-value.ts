@@ -52,10 +52,16 @@ export function scoreCustomer(v: {
     score,
     tier,
     factors: [
-      { factor: 'R 最近回款', value: v.recencyDays === null ? '无' : `${v.recencyDays} 天`, effect: rScore },
-      { factor: 'F 回款次数', value: String(v.frequency), effect: f },
-      { factor: 'M 回款金额', value: `${v.monetaryCents / 100}`, effect: m },
-      { factor: 'E 互动', value: String(v.engagement), effect: e },
+      {
+        factor: 'R 最近回款',
+        value: v.recencyDays === null ? '无' : `${v.recencyDays} 天`,
+        factorEn: 'R last payment',
+        valueEn: v.recencyDays === null ? 'None' : `${v.recencyDays} days`,
+        effect: rScore,
+      },
+      { factor: 'F 回款次数', value: String(v.frequency), factorEn: 'F payments', effect: f },
+      { factor: 'M 回款金额', value: `${v.monetaryCents / 100}`, factorEn: 'M amount received', effect: m },
+      { factor: 'E 互动', value: String(v.engagement), factorEn: 'E engagement', effect: e },
     ],
   }
 }

@@ -54,7 +54,13 @@ export const SalesCloseReason = z
   .openapi('SalesCloseReason')
 
 export const SalesFactor = z
-  .object({ factor: z.string(), value: z.string(), effect: z.number() })
+  .object({
+    factor: z.string(),
+    value: z.string(),
+    factorEn: z.string().optional(),
+    valueEn: z.string().optional(),
+    effect: z.number(),
+  })
   .openapi('SalesProbabilityFactor')
 
 export const SalesOpportunity = z

@@ -18994,7 +18994,9 @@ export interface components {
         SalesProbabilityFactor: {
             effect: number;
             factor: string;
+            factorEn?: string;
             value: string;
+            valueEn?: string;
         };
         SalesProduct: {
             active: boolean;
