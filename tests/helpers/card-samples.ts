@@ -16,6 +16,7 @@ import { customerCard } from '../../bot/cards/customer-card'
 import { customerPickCard, nearbyCard } from '../../bot/cards/customer-list-card'
 import { poolWarningCard } from '../../bot/cards/customer-pool-card'
 import { followUpReminderCard } from '../../bot/cards/customer-reminder-card'
+import { morningBriefCard, teamDigestCard } from '../../bot/cards/digest-card'
 import { directorySyncStoppedCard } from '../../bot/cards/directory-alert-card'
 import { helpCard, whoAmICard } from '../../bot/cards/help-card'
 import { channelsCard, leadCard, leadConfirmCard } from '../../bot/cards/lead-card'
@@ -49,6 +50,7 @@ import { analyseChannels } from '../../bot/domain/leads/analyse-channels'
 import { getLeadCardView } from '../../bot/domain/leads/get-lead'
 import type { Locale } from '../../bot/domain/locale'
 import { createOpportunity, getOpportunity, listStageSets } from '../../bot/domain/opportunities'
+import type { DigestItem } from '../../bot/domain/reports'
 import { listReports, runReport } from '../../bot/domain/reports'
 import { createTicket } from '../../bot/domain/service'
 import { leads } from '../../db/schema'
@@ -304,6 +306,38 @@ export async function renderEveryCard(
       locale,
     ),
     reportListCard: reportListCard((await listReports({ ctx })).items, locale),
+    morningBriefCard: morningBriefCard(
+      {
+        day: day(at, 0),
+        name: '刘洋',
+        followUps: digestSection([{ title: records.customerName, at: at.toISOString() }]),
+        visits: digestSection([{ title: records.customerName, detail: '方案演示', at: at.toISOString() }]),
+        newLeads: digestSection([{ title: '王先生', detail: '华东精密' }]),
+        overdueLeads: digestSection([]),
+        overduePayments: digestSection(
+          [{ title: records.customerName, detail: 'HT-2026-0001', cents: 60_000 }],
+          60_000,
+        ),
+        approvals: digestSection([{ title: '张伟的报销', at: at.toISOString() }]),
+      },
+      locale,
+    ),
+    teamDigestCard: teamDigestCard(
+      {
+        scope: 'team',
+        from: `${day(at, 0).slice(0, 7)}-01`,
+        to: day(at, 0),
+        totals: digestPerson('', 100_000, 200_000),
+        people: [digestPerson('刘洋', 100_000, 200_000), digestPerson('陈静', 0, null)],
+        funnel: [
+          { label: '线索', count: 6, cents: 0, lost: 0 },
+          { label: '初步接洽', count: 3, cents: 500_000, lost: 1 },
+        ],
+        stalled: digestSection([{ title: '停滞商机', detail: '刘洋', cents: 300_000 }], 300_000),
+        stallDays: 14,
+      },
+      locale,
+    ),
     platformUsageWarningCard: platformUsageWarningCard(
       {
         platform: 'dingtalk',
@@ -370,6 +404,25 @@ async function sampleLead(ctx: ServiceContext) {
   if (!view) throw new Error('no sample lead')
   return view
 }
+
+/** A digest list of the given lines (unset fields empty). */
+const digestSection = (
+  items: Array<Partial<DigestItem> & { title: string }>,
+  cents: number | null = null,
+) => ({
+  count: items.length,
+  cents,
+  items: items.map((i) => ({ detail: null, path: null, at: null, cents: null, ...i })),
+})
+
+const digestPerson = (name: string, contract: number, contractTarget: number | null) => ({
+  name,
+  contract,
+  contractTarget,
+  payment: contract / 2,
+  paymentTarget: null,
+  newCustomers: 1,
+})
 
 /** `YYYY-MM-DD` in Beijing time, `days` after `at` (reports take the tenant's calendar days). */
 const day = (at: Date, days: number) =>
