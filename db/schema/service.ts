@@ -133,7 +133,17 @@ export const serviceTicketEvents = pgTable(
       .notNull()
       .references(() => serviceTickets.id, { onDelete: 'cascade' }),
     kind: text({
-      enum: ['created', 'status', 'assigned', 'comment', 'priority', 'sla_breach', 'rated', 'reopened'],
+      enum: [
+        'created',
+        'status',
+        'assigned',
+        'comment',
+        'priority',
+        'sla_breach',
+        'rated',
+        'reopened',
+        'visit',
+      ],
     }).notNull(),
     /** Null = the system or the customer (see `data.by`). */
     actorId: text(),

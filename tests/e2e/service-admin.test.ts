@@ -143,6 +143,29 @@ describe.skipIf(!executablePath)('service settings in the admin console', () => 
   })
 })
 
+describe.skipIf(!executablePath)('上门 from a ticket', () => {
+  it('the engineer taps 上门 on the phone and lands on the visit check-in of that customer', async () => {
+    const customer = await api('liuyang', 'POST', '/crm/customers', { name: '上门浏览器客户有限公司' })
+    const made = await api('wangjianguo', 'POST', '/service/tickets', {
+      subject: '设备漏油',
+      type: '维修',
+      customerId: customer.id,
+      ownerId: org.users.liuyang,
+    })
+    const { page, context } = await openAs('liuyang', `/service/${made.id}`, PHONE)
+    await page.getByTestId('ticket-on-site').click({ timeout: 20_000 })
+    await page.waitForURL(new RegExp(`/customers/${customer.id}/visit\\?visit=vis_`), { timeout: 20_000 })
+    const detail = await api<{ ticket: { visitId: string | null } }>(
+      'liuyang',
+      'GET',
+      `/service/tickets/${made.id}`,
+    )
+    expect(page.url()).toContain(detail.ticket.visitId ?? 'missing')
+    await shot(page, 'on-site-visit-phone')
+    await context.close()
+  })
+})
+
 describe.skipIf(!executablePath)('detail rows in the approval form', () => {
   it('fills 报销 with detail rows: a wrong sum is shown before sending, the right one is submitted (phone)', async () => {
     const { page, context } = await openAs('liuyang', '/approvals/new/expense', PHONE)

@@ -5,6 +5,7 @@ import {
   type DataScope,
   departments,
   roles,
+  serviceTickets,
   userDepartments,
   userRoles,
   users,
@@ -99,6 +100,42 @@ export async function requireCustomer(
     .where(and(eq(customers.id, customerId), cond))
   const [row] = options.forUpdate ? await q.for('update', { of: customers }) : await q
   if (!row) throw new NotFoundError('customer', customerId)
+  return row
+}
+
+/**
+ * The customer of a visit its engineer works: the caller's customer access (write), or — for an on-site
+ * visit planned from a service ticket (上门, the ticket links the visit) for the caller — the customer the
+ * ticket is about, though the engineer does not own it.
+ */
+export async function requireVisitCustomer(
+  ctx: ServiceContext,
+  access: CrmAccess,
+  visit: { id: string; customerId: string; userId: string },
+  options: { forUpdate?: boolean } = {},
+): Promise<CustomerRow> {
+  const me = access.userId
+  const [ticket] =
+    me && visit.userId === me
+      ? await ctx.db
+          .select({ id: serviceTickets.id })
+          .from(serviceTickets)
+          .where(
+            and(
+              eq(serviceTickets.tenantId, ctx.tenantId),
+              eq(serviceTickets.visitId, visit.id),
+              eq(serviceTickets.customerId, visit.customerId),
+            ),
+          )
+          .limit(1)
+      : []
+  if (!ticket) return requireCustomer(ctx, access, visit.customerId, 'write', options)
+  const q = ctx.db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.tenantId, ctx.tenantId), eq(customers.id, visit.customerId)))
+  const [row] = options.forUpdate ? await q.for('update', { of: customers }) : await q
+  if (!row) throw new NotFoundError('customer', visit.customerId)
   return row
 }
 

@@ -3,7 +3,7 @@ import { customers, visits } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors'
-import { loadCrmAccess, requireCustomer } from './access'
+import { loadCrmAccess, requireCustomer, requireVisitCustomer } from './access'
 import { isUniqueViolation } from './dto'
 import { distanceMeters } from './geo'
 import { loadRules, reclaimDue } from './rules'
@@ -49,7 +49,15 @@ export async function checkInVisit({
   try {
     return await withTransaction(ctx, async (_tx, txCtx) => {
       const access = await loadCrmAccess(txCtx)
-      const customer = await requireCustomer(txCtx, access, data.customerId, 'write', { forUpdate: true })
+      // A visit planned for the caller (上门 from a ticket) carries its customer access; else the caller's own.
+      const customer = data.visitId
+        ? await requireVisitCustomer(
+            txCtx,
+            access,
+            { id: data.visitId, customerId: data.customerId, userId: me },
+            { forUpdate: true },
+          )
+        : await requireCustomer(txCtx, access, data.customerId, 'write', { forUpdate: true })
       const rules = await loadRules(txCtx.db, txCtx.tenantId)
       const distance =
         customer.lat !== null && customer.lng !== null

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { visits } from '../../../db/schema'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, InvalidTransitionError, NotFoundError } from '../errors'
-import { loadCrmAccess, requireCustomer } from './access'
+import { loadCrmAccess, requireVisitCustomer } from './access'
 import { type CheckOutInput, checkOutInput, parseInput } from './schemas'
 import { toVisitDto, type VisitDto, type VisitRow } from './visits'
 
@@ -21,7 +21,7 @@ export async function requireOwnVisit(ctx: ServiceContext, visitId: string): Pro
     .for('update')
   if (!v) throw new NotFoundError('visit', visitId)
   const access = await loadCrmAccess(ctx)
-  await requireCustomer(ctx, access, v.customerId, 'write')
+  await requireVisitCustomer(ctx, access, v)
   return v
 }
 

@@ -25,4 +25,5 @@ export { runServiceTimer, type ServiceTimerOutcome, scanServiceSla } from './run
 export { getPublicTicket, type PublicTicketView, rateByToken, rateTicket } from './satisfaction'
 export * from './schemas'
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'
+export { planTicketVisit, visitTimeline } from './visit'
 export { acceptTicket, assignTicket, commentTicket, requestHelp, setTicketStatus } from './work-ticket'

@@ -20,6 +20,7 @@ import {
 } from './access'
 import { OPEN_STATUSES } from './lifecycle'
 import { parseInput, ticketListInput } from './schemas'
+import { visitTimeline } from './visit'
 
 /** A ticket as lists and the detail show it (times ISO; the status token only to those who see the ticket). */
 export interface TicketDto {
@@ -37,6 +38,8 @@ export interface TicketDto {
   contractId: string | null
   productId: string | null
   deviceLabel: string | null
+  /** The on-site visit linked by 上门. */
+  visitId: string | null
   reporterName: string | null
   reporterPhone: string | null
   ownerId: string | null
@@ -94,6 +97,7 @@ function toDto(t: TicketRow, l: Awaited<ReturnType<typeof labels>>): TicketDto {
     contractId: t.contractId,
     productId: t.productId,
     deviceLabel: t.deviceLabel,
+    visitId: t.visitId,
     reporterName: t.reporterName,
     reporterPhone: t.reporterPhone,
     ownerId: t.ownerId,
@@ -216,18 +220,22 @@ export async function getTicket({
   const [ticket] = await ticketDtos(ctx, [t])
   if (!ticket) throw new Error('dto')
   const me = actorId(ctx.actor)
+  const onSite = await visitTimeline(ctx, t)
   return {
     ticket,
-    timeline: events.map(({ e, name }) => ({
-      id: e.id,
-      kind: e.kind,
-      actorId: e.actorId,
-      actorName: name,
-      body: e.body,
-      data: e.data,
-      internal: e.internal,
-      at: e.at.toISOString(),
-    })),
+    timeline: [
+      ...events.map(({ e, name }) => ({
+        id: e.id,
+        kind: e.kind,
+        actorId: e.actorId,
+        actorName: name,
+        body: e.body,
+        data: e.data,
+        internal: e.internal,
+        at: e.at.toISOString(),
+      })),
+      ...onSite,
+    ].sort((a, b) => a.at.localeCompare(b.at)),
     canWork: !me || t.ownerId === me || access.canManage,
     canDispatch: access.canManage,
   }

@@ -123,4 +123,10 @@ export const intakeCodeInput = z.object({
   deviceLabel: optionalText(100),
 })
 
+/** 上门 from a ticket: when (default now) and what for (default the ticket's number and subject). */
+export const onSiteInput = z.object({
+  plannedAt: z.coerce.date().nullish(),
+  purpose: optionalText(500),
+})
+
 export { parseInput } from '../crm/schemas'

@@ -21,6 +21,7 @@ export const TicketSchema = z
     contractId: z.string().nullable(),
     productId: z.string().nullable(),
     deviceLabel: z.string().nullable(),
+    visitId: z.string().nullable(),
     reporterName: z.string().nullable(),
     reporterPhone: z.string().nullable(),
     ownerId: z.string().nullable(),

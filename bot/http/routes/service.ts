@@ -19,6 +19,8 @@ import {
   listDispatchRules,
   listIntakeCodes,
   listTickets,
+  onSiteInput,
+  planTicketVisit,
   rateTicket,
   ratingInput,
   receiveExternalTicket,
@@ -145,6 +147,12 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     (ctx, ticketId, input) =>
       requestHelp({ ctx, ticketId, note: (input as { note?: string | null }).note ?? null }),
     z.object({ note: z.string().max(2000).nullish() }),
+  )
+  step(
+    'visit',
+    '上门: plan (or answer the open) on-site visit to the customer for the engineer; check-in/out shows on the timeline',
+    (ctx, ticketId, input) => planTicketVisit({ ctx, ticketId, input }),
+    onSiteInput,
   )
   step(
     'rate',

@@ -31,6 +31,11 @@ export async function resolveTicket(id: string, note: string): Promise<TicketDet
   )
 }
 
+/** 上门: plans (or answers the open) on-site visit of the ticket for its engineer. */
+export async function planTicketVisit(id: string): Promise<TicketDetail> {
+  return unwrap(api().POST('/api/v1/service/tickets/{id}/visit', { params: { path: { id } }, body: {} }))
+}
+
 export async function commentTicket(id: string, body: string): Promise<TicketDetail> {
   return unwrap(api().POST('/api/v1/service/tickets/{id}/comments', { params: { path: { id } }, body: { body } }))
 }

@@ -551,6 +551,7 @@ export const en: MessageSchema = {
     empty: 'No tickets',
     breached: 'Overdue',
     unassigned: 'Unassigned',
+    onSite: 'On-site visit',
     accept: 'Accept',
     resolve: 'Resolved',
     comment: 'Reply',
@@ -587,6 +588,9 @@ export const en: MessageSchema = {
       sla_breach: 'SLA breached',
       rated: 'Customer rating',
       reopened: 'Reopened',
+      visit: 'On-site visit planned',
+      visit_check_in: 'Checked in on site',
+      visit_check_out: 'Checked out on site',
     },
   },
   reports: {

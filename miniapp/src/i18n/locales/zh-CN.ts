@@ -549,6 +549,7 @@ export const zhCN = {
     empty: '暂无工单',
     breached: '已超时',
     unassigned: '待派单',
+    onSite: '上门',
     accept: '接单',
     resolve: '已解决',
     comment: '回复',
@@ -585,6 +586,9 @@ export const zhCN = {
       sla_breach: 'SLA 超时',
       rated: '客户评价',
       reopened: '重新处理',
+      visit: '安排上门',
+      visit_check_in: '上门签到',
+      visit_check_out: '上门签退',
     },
   },
   reports: {
