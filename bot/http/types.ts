@@ -18,6 +18,8 @@ export interface AppDeps {
   /** Platform login-code exchangers (Feishu, DingTalk) by platform name. */
   /** Blob storage (visit photos); local disk on Node. Photo upload answers 400 without it. */
   storage?: import('../lib/storage/types').BlobStorage
+  /** Address lookup for customer locations and check-in addresses; none by default (see bot/lib/geocoder.ts). */
+  geocoder?: import('../lib/geocoder').Geocoder
   loginExchangers?: Partial<
     Record<'feishu' | 'dingtalk', (code: string) => Promise<{ tenantKey: string; openId: string }>>
   >

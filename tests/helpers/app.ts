@@ -1,6 +1,7 @@
 import { createApp } from '../../bot/app'
 import { parseEnv } from '../../bot/env'
 import { systemClock } from '../../bot/lib/clock'
+import type { Geocoder } from '../../bot/lib/geocoder'
 import { createLogger } from '../../bot/lib/logger'
 import type { BlobStorage } from '../../bot/lib/storage/types'
 import type { RateLimiter } from '../../bot/platforms/rate-limit'
@@ -19,6 +20,7 @@ export function testApp(
     env?: Record<string, string>
     storage?: BlobStorage
     rateLimiter?: RateLimiter
+    geocoder?: Geocoder
   } = {},
 ) {
   const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
@@ -35,6 +37,7 @@ export function testApp(
       sessionSecret,
       ...(options.storage ? { storage: options.storage } : {}),
       ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+      ...(options.geocoder ? { geocoder: options.geocoder } : {}),
     }),
     queue,
     env,

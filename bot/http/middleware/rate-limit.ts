@@ -20,6 +20,8 @@ export const HTTP_RATES = {
   /** Imports and exports are CPU-heavy: per person. */
   import: { ratePerSec: 20 / 3600, burst: 5 },
   export: { ratePerSec: 60 / 3600, burst: 10 },
+  /** Address lookups cost the deployment's map-service quota: per person. */
+  geocode: { ratePerSec: 1, burst: 20 },
 } satisfies Record<string, Rate>
 
 const fallback = new WeakMap<object, RateLimiter>()
@@ -80,7 +82,10 @@ export function rateLimit(
  * Per signed-in person, called at the start of a handler (after `requireSession`): throws `rate_limited`
  * (429 with Retry-After through the error mapper) when the person's budget is spent.
  */
-export async function enforceUserBudget(c: Context<AppEnv>, name: 'import' | 'export'): Promise<void> {
+export async function enforceUserBudget(
+  c: Context<AppEnv>,
+  name: 'import' | 'export' | 'geocode',
+): Promise<void> {
   const s = c.get('session')
   if (!s) return
   let result: Awaited<ReturnType<RateLimiter['acquire']>>

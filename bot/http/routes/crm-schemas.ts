@@ -200,7 +200,7 @@ export const CrmCustomerCard = z
     collaborators: z.array(CrmUserLabel),
     contacts: z.array(CrmContact),
     followUps: z.array(CrmFollowUpWithAuthor),
-    visits: z.array(CrmVisit),
+    visits: z.array(CrmVisit.extend({ visitor: orNull(CrmPerson) }).openapi('CrmCardVisit')),
     relations: CrmRelationGraph,
     timeline: z.array(CrmTimelineEntry),
     opportunities: z.array(SalesOpportunity),
@@ -387,7 +387,9 @@ export const toCard = async (
   ...card,
   contacts: card.contacts.map(toContact),
   followUps: card.followUps.map((f) => ({ ...toFollowUp(f), author: f.author })),
-  visits: await Promise.all(card.visits.map((v) => toVisit(secret, v))),
+  visits: await Promise.all(
+    card.visits.map(async (v) => ({ ...(await toVisit(secret, v)), visitor: v.visitor })),
+  ),
 })
 
 // ---- compile-time checks: each DTO is exactly what its schema publishes ----

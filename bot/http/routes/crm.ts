@@ -41,7 +41,8 @@ import { getImportJob, MAX_IMPORT_BYTES, startImport } from '../../domain/crm/st
 import { getCrmRules, updateCrmRules } from '../../domain/crm/update-crm-rules'
 import { updateCustomer } from '../../domain/crm/update-customer'
 import { visitMap, visitMapInput } from '../../domain/crm/visit-map'
-import { InvalidInputError, NotFoundError } from '../../domain/errors'
+import { DomainError, InvalidInputError, NotFoundError } from '../../domain/errors'
+import type { Geocoder } from '../../lib/geocoder'
 import { verifyBlobLink } from '../../lib/storage/signed-link'
 import type { BlobStorage } from '../../lib/storage/types'
 import { enforceUserBudget } from '../middleware/rate-limit'
@@ -86,6 +87,48 @@ const CrmCustomerElsewhere = z
 
 const secretOf = (c: Context<AppEnv>): string => c.get('deps').sessionSecret
 
+const CrmGeocodeStatus = z
+  .object({ configured: z.boolean().openapi({ description: 'Whether address lookup is available' }) })
+  .openapi('CrmGeocodeStatus')
+const CrmGeoMatch = z
+  .object({
+    lat: z.number(),
+    lng: z.number(),
+    address: z.string(),
+    districtCode: z.string().nullable(),
+  })
+  .openapi('CrmGeoMatch')
+const geocodeQuery = z.object({
+  address: z.string().trim().min(2, 'address is too short').max(300),
+  city: z.string().trim().max(60).optional(),
+})
+
+function geocoderOf(c: Context<AppEnv>): Geocoder {
+  const geocoder = c.get('deps').geocoder
+  if (!geocoder)
+    throw new DomainError(
+      'unavailable',
+      '未配置地图服务，请在现场使用当前位置 / address lookup is not configured; use your current location on site',
+      { field: 'address' },
+    )
+  return geocoder
+}
+
+/** The address of a check-in point when a geocoder is configured; a lookup failure leaves it empty. */
+async function reverseGeocode(
+  c: Context<AppEnv>,
+  point: { lat: number; lng: number },
+): Promise<string | null> {
+  const geocoder = c.get('deps').geocoder
+  if (!geocoder) return null
+  try {
+    return (await geocoder.reverse(point, { signal: AbortSignal.timeout(3000) }))?.slice(0, 300) ?? null
+  } catch (err) {
+    c.get('logger').warn({ err }, 'reverse geocoding failed; check-in kept without an address')
+    return null
+  }
+}
+
 async function readUpload(raw: ArrayBuffer, max: number): Promise<Uint8Array> {
   if (raw.byteLength > max) throw new InvalidInputError('file', `file exceeds ${max} bytes`)
   return new Uint8Array(raw)
@@ -111,6 +154,43 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
     ),
     async (c) =>
       c.json({ items: await searchCustomers({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(
+    route('get', '/crm/geocode/status', 'Whether address lookup (a map service) is configured', {
+      responses: ok(CrmGeocodeStatus),
+    }),
+    async (c) => c.json({ configured: Boolean(c.get('deps').geocoder) }, 200),
+  )
+  app.openapi(
+    route('get', '/crm/geocode', "An address's location (503 when no map service is configured)", {
+      request: { query: geocodeQuery },
+      responses: ok(CrmGeoMatch, 'The best match; 404 when the address is not found'),
+    }),
+    async (c) => {
+      const geocoder = geocoderOf(c)
+      await enforceUserBudget(c, 'geocode')
+      const q = c.req.valid('query')
+      let match: Awaited<ReturnType<Geocoder['geocode']>>
+      try {
+        match = await geocoder.geocode(q.address, { city: q.city ?? null, signal: AbortSignal.timeout(5000) })
+      } catch (err) {
+        c.get('logger').warn({ err }, 'geocoding failed')
+        throw new DomainError(
+          'unavailable',
+          '地图服务暂时无响应，请稍后重试或使用当前位置 / the map service did not answer; try again or use your current location',
+          { field: 'address' },
+        )
+      }
+      if (!match)
+        throw new DomainError(
+          'not_found',
+          `没有找到「${q.address}」的位置 / no location found for "${q.address}"`,
+          {
+            field: 'address',
+          },
+        )
+      return c.json(match, 200)
+    },
   )
   app.openapi(
     route(
@@ -368,7 +448,12 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       },
     ),
     async (c) => {
-      const { visit, replayed } = await checkInVisit({ ctx: apiContext(c), input: c.req.valid('json') })
+      const input = c.req.valid('json')
+      const address = input.address ?? (await reverseGeocode(c, input))
+      const { visit, replayed } = await checkInVisit({
+        ctx: apiContext(c),
+        input: address ? { ...input, address } : input,
+      })
       return c.json({ visit: await toVisit(secretOf(c), visit), replayed }, 200)
     },
   )

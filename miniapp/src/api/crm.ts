@@ -43,6 +43,18 @@ export async function findCustomersElsewhere(q: string, signal?: AbortSignal): P
   return res.items
 }
 
+export type GeoMatch = Schemas['CrmGeoMatch']
+
+/** Whether the deployment has a map service for address lookup. */
+export async function geocodeStatus(): Promise<{ configured: boolean }> {
+  return unwrap(api().GET('/api/v1/crm/geocode/status'))
+}
+
+/** The location of an address (404 when not found, 503 when no map service is configured). */
+export async function geocodeAddress(address: string, city?: string): Promise<GeoMatch> {
+  return unwrap(api().GET('/api/v1/crm/geocode', { params: { query: { address, ...(city ? { city } : {}) } } }))
+}
+
 export async function getCustomerCard(id: string, signal?: AbortSignal): Promise<CustomerCard> {
   return unwrap(api().GET('/api/v1/crm/customers/{id}/card', { params: { path: { id } }, signal }))
 }

@@ -3683,11 +3683,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -3697,8 +3714,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -4005,11 +4026,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -4019,8 +4057,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -8012,6 +8054,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/geocode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An address's location (503 when no map service is configured) */
+        get: {
+            parameters: {
+                query: {
+                    address: string;
+                    city?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The best match; 404 when the address is not found */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmGeoMatch"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/geocode/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether address lookup (a map service) is configured */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CrmGeocodeStatus"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/imports": {
         parameters: {
             query?: never;
@@ -8868,6 +9075,259 @@ export interface paths {
         };
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/lead-views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My saved lead list views */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadSavedViews"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save the current list filters under a name (per person) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        filters: {
+                            campaignId?: string;
+                            channelId?: string;
+                            from?: string;
+                            ownerId?: string;
+                            q?: string;
+                            /** @enum {string} */
+                            reached?: "contacted" | "qualified" | "converted";
+                            /** @enum {string} */
+                            scope?: "all" | "mine" | "pool" | "owned";
+                            /** @enum {string} */
+                            sla?: "none" | "pending" | "met" | "breached";
+                            /** @enum {string} */
+                            status?: "new" | "contacted" | "qualified" | "converted" | "invalid";
+                            to?: string;
+                        };
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadSavedView"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/lead-views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of my saved views */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -12907,11 +13367,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -12921,8 +13398,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -16683,11 +17164,28 @@ export interface components {
                 systemName: string;
             } | null;
             fields: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16697,8 +17195,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             finishedAt: string | null;
             form: {
@@ -16918,11 +17420,28 @@ export interface components {
                 })[];
             };
             form: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16932,8 +17451,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             id: string;
             key: string;
@@ -17071,6 +17594,9 @@ export interface components {
             /** @enum {string} */
             outcome: "created" | "touch" | "replay";
         };
+        CrmCardVisit: components["schemas"]["CrmVisit"] & {
+            visitor: components["schemas"]["CrmPerson"] | null;
+        };
         /** @description replayed: true when the clientKey was seen before (the first check-in) */
         CrmCheckIn: {
             replayed: boolean;
@@ -17163,7 +17689,7 @@ export interface components {
             relations: components["schemas"]["CrmRelationGraph"];
             service: components["schemas"]["CrmCustomerService"];
             timeline: components["schemas"]["CrmTimelineEntry"][];
-            visits: components["schemas"]["CrmVisit"][];
+            visits: components["schemas"]["CrmCardVisit"][];
         };
         CrmCustomerElsewhere: {
             name: string;
@@ -17257,6 +17783,16 @@ export interface components {
         };
         CrmFollowUpWithAuthor: components["schemas"]["CrmFollowUp"] & {
             author: components["schemas"]["CrmPerson"] | null;
+        };
+        CrmGeocodeStatus: {
+            /** @description Whether address lookup is available */
+            configured: boolean;
+        };
+        CrmGeoMatch: {
+            address: string;
+            districtCode: string | null;
+            lat: number;
+            lng: number;
         };
         /** @description Import job: status, progress, per-row errors */
         CrmImportJob: {
@@ -17805,6 +18341,17 @@ export interface components {
         LeadPage: {
             items: components["schemas"]["Lead"][];
             total: number;
+        };
+        LeadSavedView: {
+            createdAt: string;
+            filters: {
+                [key: string]: string;
+            };
+            id: string;
+            name: string;
+        };
+        LeadSavedViews: {
+            items: components["schemas"]["LeadSavedView"][];
         };
         LeadSettings: {
             formRateLimit: number;

@@ -29,7 +29,7 @@ const visit = {
   checkInAt: '2026-11-26T02:00:00.000Z',
   checkInLat: 31.2405,
   checkInLng: 121.5007,
-  checkInAddress: null,
+  checkInAddress: '上海市浦东新区世纪大道100号',
   checkInDistanceM: 120,
   checkInFlagged: false,
   checkOutAt: '2026-11-26T03:00:00.000Z',
@@ -37,6 +37,7 @@ const visit = {
   clientKey: null,
   photos: [photo(1), photo(2)],
   createdAt: '2026-11-26T02:00:00.000Z',
+  visitor: { id: 'usr_rep', name: '刘洋' },
 }
 const card = {
   customer: { id: 'cus_1', name: '华东精密', region: '上海', address: '世纪大道 100 号', lat: 31.2397, lng: 121.4998, owner: null },
@@ -89,6 +90,10 @@ describe('VisitPage, reading a visit back', () => {
     expect(shown.findAll('img').map((img) => img.attributes('src'))).toEqual([photo(1).url, photo(2).url])
     expect(wrapper.find('[data-testid="visit"]').text()).toContain('谈了续约')
     expect(wrapper.find('[data-testid="add-photos"]').exists()).toBe(false)
+    // Who made it and where, by address rather than raw coordinates; no check-in or planning of my own here.
+    expect(wrapper.find('[data-testid="visitor"]').text()).toContain('拜访人：刘洋')
+    expect(wrapper.find('[data-testid="check-in-place"]').text()).toContain('上海市浦东新区世纪大道100号')
+    expect(wrapper.find('[data-testid="check-in"]').exists()).toBe(false)
   })
 
   it('opens the photos full screen from the one tapped', async () => {
