@@ -12,6 +12,8 @@ import { runChaos } from '../helpers/chaos'
 import { fmt } from './stats'
 
 const seconds = Number(process.argv[2] ?? 60)
+// A signal ends the run through `exit`, where runChaos stops every process and server it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 const report = await runChaos({
   durationMs: seconds * 1000,
   killEveryMs: Number(process.env.KILL_EVERY_MS ?? 4000),

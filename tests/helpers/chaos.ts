@@ -155,6 +155,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cleanups.push(() => pg.destroy())
     const redis = await PrivateRedis.start()
     cleanups.push(() => redis.kill())
+    // Killed from outside (a timeout, Ctrl-C): nothing of the run outlives this process.
+    const onExit = () => {
+      for (const p of procs) p.child?.kill('SIGKILL')
+      void redis.kill()
+      pg.destroyNow()
+    }
+    process.once('exit', onExit)
+    cleanups.push(async () => process.off('exit', onExit))
     const run = Math.random().toString(36).slice(2, 8)
     const tenantKey = `tk_${run}`
     const people = Math.max(options.fanout, 60)

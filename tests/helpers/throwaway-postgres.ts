@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -110,6 +110,17 @@ export class ThrowawayPostgres {
   async restart(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     await this.stopServer(mode)
     await this.startServer()
+  }
+
+  /** For an `exit` handler (synchronous): crash-stops the server and removes its directory. */
+  destroyNow(): void {
+    const ctl = join(this.bin, 'pg_ctl')
+    const args = ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']
+    try {
+      if (process.getuid?.() === 0) execFileSync('/usr/sbin/runuser', ['-u', 'postgres', '--', ctl, ...args])
+      else execFileSync(ctl, args)
+    } catch {}
+    rmSync(this.dir, { recursive: true, force: true })
   }
 
   async destroy(): Promise<void> {
