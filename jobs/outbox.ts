@@ -129,6 +129,14 @@ export class OutboxRelay {
       // The in-process queue lost whatever it held when the last process stopped.
       await this.requeueStale(0)
     }
+    // Redis came back empty: what was relayed to it is relayed again now, not after the stale timeout.
+    this.queue.onReset?.(() => {
+      if (this.stopped) return
+      void this.requeueStale(0).then(
+        () => this.kick(),
+        () => {},
+      )
+    })
     this.unlisten = await this.database.listen('outbox', () => this.kick())
     this.timer = setInterval(() => this.kick(), this.pollMs)
     this.timer.unref?.()

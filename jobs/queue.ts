@@ -53,6 +53,12 @@ export interface JobQueue {
    * row re-relays it under the same `ob-<id>` job id, which the queue would otherwise ignore).
    */
   forget?(jobId: string, name: string): Promise<void>
+  /**
+   * Calls `listener` when the queue's store came back as a different server (Redis restarted; without
+   * persistence every job it held is gone), so the relay re-relays what it had handed over at once instead
+   * of after the stale timeout. Re-adding under the same job id is a no-op for jobs that survived.
+   */
+  onReset?(listener: () => void): void
   /** Stops taking jobs, lets in-flight ones finish until `deadlineMs`, then closes connections. */
   close(deadlineMs?: number): Promise<void>
 }

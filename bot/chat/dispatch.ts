@@ -8,7 +8,7 @@ import { looksChinese, parseCommand } from '../commands/grammar'
 import type { CommandSpec } from '../commands/types'
 import { recordCardCopy } from '../domain/chat/record-card-copy'
 import { recordChat } from '../domain/chat/record-chat'
-import { recordInbound } from '../domain/chat/record-inbound'
+import { claimMessageHandling, recordInbound } from '../domain/chat/record-inbound'
 import { sendCard, sendText } from '../domain/chat/send'
 import { type ServiceContext, systemContext, userContext, withTransaction } from '../domain/context'
 import { chatMessageOf, DomainError } from '../domain/errors'
@@ -215,6 +215,9 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   const zone = await tenantTimeZone(ctx)
   await inZone(zone, () =>
     withTransaction(ctx, async (_tx, txCtx) => {
+      // Once per message, in the transaction of its effects: a rerun after a crash does nothing twice.
+      const input = { platform: event.platform, platformMessageId: `${event.tenantKey}:${event.messageId}` }
+      if (event.messageId && !(await claimMessageHandling({ ctx: txCtx, input }))) return
       if (parsed.kind === 'command') {
         const { spec, args, locale: typedLocale } = parsed.command
         // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.

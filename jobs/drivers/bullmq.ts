@@ -66,7 +66,24 @@ export class BullQueue implements JobQueue {
       producer.once('error', (err) => reject(err))
     })
     producer.on('error', () => {})
-    return new BullQueue(options, producer)
+    const queue = new BullQueue(options, producer)
+    queue.runId = await serverRunId(producer)
+    // Every reconnect: the same server (a network blip) or a new one (a restart: its jobs may be gone).
+    producer.on('ready', () => {
+      void serverRunId(producer).then((runId) => {
+        if (!runId || runId === queue.runId) return
+        queue.runId = runId
+        for (const listener of queue.resetListeners) listener()
+      })
+    })
+    return queue
+  }
+
+  private runId = ''
+  private readonly resetListeners: Array<() => void> = []
+
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener)
   }
 
   async add(name: string, payload: JobPayload, options?: JobOptions): Promise<void> {
@@ -215,5 +232,14 @@ export class BullQueue implements JobQueue {
     await Promise.all(Object.values(this.queues).map((q) => q.close()))
     await Promise.all(this.workerConnections.map((c) => c.quit().catch(() => c.disconnect())))
     await this.producer.quit().catch(() => this.producer.disconnect())
+  }
+}
+
+/** The Redis server's `run_id` (new at every start), or '' when it cannot be read. */
+async function serverRunId(redis: Redis): Promise<string> {
+  try {
+    return /run_id:(\w+)/.exec(await redis.info('server'))?.[1] ?? ''
+  } catch {
+    return ''
   }
 }

@@ -1,4 +1,4 @@
-import { messages } from '../../../db/schema'
+import { inboundEvents, messages } from '../../../db/schema'
 import type { Platform } from '../../../db/schema/org'
 import { newId } from '../../lib/ids'
 import type { ServiceContext } from '../context'
@@ -34,4 +34,24 @@ export async function recordInbound({
     kind: 'text',
     text: input.text.slice(0, MAX_STORED_TEXT),
   })
+}
+
+/**
+ * Claims the handling of an inbound message, inside the transaction that acts on it: true the first time,
+ * false when an earlier run already committed its effects (a worker killed after the command's commit but
+ * before its job was marked done runs the event again; the command and its reply must not happen twice).
+ */
+export async function claimMessageHandling({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: { platform: Platform; platformMessageId: string }
+}): Promise<boolean> {
+  const claimed = await ctx.db
+    .insert(inboundEvents)
+    .values({ platform: `${input.platform}:handled`, eventId: input.platformMessageId, eventType: 'message' })
+    .onConflictDoNothing()
+    .returning({ eventId: inboundEvents.eventId })
+  return claimed.length > 0
 }
