@@ -1,7 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Test files run three at a time by default (vitest would run one at a time on a 2-core machine): most of
+ * the suite waits on PostgreSQL, Redis, Chromium and child processes, not on the CPU. Each worker has a
+ * database of its own (tests/setup/global.ts). FLOWCARD_TEST_WORKERS overrides it.
+ */
+const workers = Math.max(1, Number(process.env.FLOWCARD_TEST_WORKERS ?? 3) || 3)
+
 export default defineConfig({
   test: {
+    maxWorkers: workers,
     projects: [
       {
         test: {
@@ -16,8 +24,9 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts', 'tests/fakes/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/setup/global.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          // Generous: three files share two cores, and a browser test on a busy machine is slow, not wrong.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -52,6 +52,16 @@ export const envSchema = z.object({
     .min(1, { message: 'expected between 1 and 64 processes' })
     .max(64, { message: 'expected between 1 and 64 processes' })
     .optional(),
+  /**
+   * How long a job worker holds a job's lock before another may take it over (BullMQ's lockDuration; also
+   * how often stalled jobs are looked for). A job whose worker died is retried after about this long.
+   */
+  JOBS_LOCK_MS: z.coerce
+    .number({ message: 'expected milliseconds' })
+    .int({ message: 'expected whole milliseconds' })
+    .min(1000, { message: 'expected between 1000 and 600000 ms' })
+    .max(600_000, { message: 'expected between 1000 and 600000 ms' })
+    .default(30_000),
   PUBLIC_URL: url('an absolute http(s) URL such as https://flowcard.example.com').optional(),
   SESSION_SECRET: z
     .string()

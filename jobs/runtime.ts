@@ -62,7 +62,10 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   }
   // BullMQ loads only when Redis is configured (the embedded default starts faster without it).
   const queue: JobQueue = env.REDIS_URL
-    ? await (await import('./drivers/bullmq')).BullQueue.connect({ url: env.REDIS_URL })
+    ? await (await import('./drivers/bullmq')).BullQueue.connect({
+        url: env.REDIS_URL,
+        lockMs: env.JOBS_LOCK_MS,
+      })
     : new InlineQueue()
   const clock = systemClock
   const platforms = new PlatformRegistry(options.metrics).register(createDevchatPlatform())

@@ -9,5 +9,6 @@ export async function declareSchedules(queue: JobQueue): Promise<void> {
   await queue.schedule('sales-value-assess', 'sales.customer_value.assess', 24 * 3600 * 1000)
   await queue.schedule('service-sla-scan', 'service.sla.scan', 3600 * 1000)
   await queue.schedule('sales-stall-scan', 'sales.opportunities.stall_scan', 24 * 3600 * 1000)
+  await queue.schedule('report-digests', 'reports.digests.scan', 5 * 60 * 1000)
   await queue.schedule('sales-win-refresh', 'sales.opportunities.win_refresh', 24 * 3600 * 1000)
 }

@@ -16,6 +16,7 @@ import {
   thawNoticeView,
   thawReceipt,
 } from '../domain/notices/views'
+import { morningBriefView, teamDigestView } from '../domain/reports/views'
 import { ticketCardView } from '../domain/service/views'
 import { approvalCcCard } from './approval-cc-card'
 import { approvalProgressCard } from './approval-progress-card'
@@ -24,6 +25,7 @@ import { approvalTaskCard } from './approval-task-card'
 import { approvalWebhookFailedCard } from './approval-webhook-card'
 import { poolWarningCard } from './customer-pool-card'
 import { followUpReminderCard } from './customer-reminder-card'
+import { morningBriefCard, teamDigestCard } from './digest-card'
 import { noticeChatCard, noticeRecipientCard, noticeReminderCard, noticeRetractedCard } from './notice-card'
 import { noticeSummaryCard } from './notice-summary-card'
 import { serviceTicketCard } from './service-card'
@@ -51,6 +53,8 @@ export const presenters: readonly Presenter[] = [
   defineView(followUpReminderView, (d, locale) =>
     followUpReminderCard({ ...d, dueAt: new Date(d.dueAt) }, locale),
   ),
+  defineView(morningBriefView, (d, locale) => morningBriefCard(d, locale)),
+  defineView(teamDigestView, (d, locale) => teamDigestCard(d, locale)),
 ]
 
 /** Renders a recorded view in a language. */

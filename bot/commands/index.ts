@@ -3,7 +3,7 @@ import { customerCommand, nearbyCommand } from './crm'
 import { helpCommand, whoamiCommand } from './help'
 import { channelsCommand, leadCommand } from './leads'
 import { noticesCommand } from './notices'
-import { funnelCommand, reportCommand, salesCommand } from './reports'
+import { briefCommand, funnelCommand, reportCommand, salesCommand, weeklyCommand } from './reports'
 import { dealCommand } from './sales'
 import { ticketCommand } from './service'
 import type { CommandSpec } from './types'
@@ -29,4 +29,6 @@ commands.push(
   reportCommand,
   salesCommand,
   funnelCommand,
+  briefCommand,
+  weeklyCommand,
 )

@@ -1,8 +1,18 @@
+import { morningBriefCard, teamDigestCard } from '../cards/digest-card'
 import { reportCard, reportListCard } from '../cards/report-card'
 import type { ServiceContext } from '../domain/context'
 import type { Locale } from '../domain/locale'
-import { listReports, runReport } from '../domain/reports'
-import type { CommandSpec } from './types'
+import { tenantTimeZone } from '../domain/org/time-zone'
+import {
+  listReports,
+  morningBrief,
+  normaliseTime,
+  runReport,
+  setDigestPref,
+  teamDigest,
+  tenantToday,
+} from '../domain/reports'
+import type { CommandInput, CommandReply, CommandSpec } from './types'
 
 const BEIJING_MS = 8 * 3_600_000
 
@@ -66,13 +76,100 @@ export const reportCommand: CommandSpec = {
   },
 }
 
-/** `业绩` / `sales`: this month's targets and what was done, for me (and my team if I manage one). */
+/**
+ * `业绩` / `sales`: this month's targets and what was done — the same card as the weekly team digest, for my
+ * team when I manage one, else for me.
+ */
 export const salesCommand: CommandSpec = {
   key: 'sales',
   names: { 'zh-CN': ['业绩', '我的业绩'], en: ['sales', 'my sales'] },
   summary: { 'zh-CN': '本月业绩目标与完成情况', en: "This month's targets and results" },
   example: { 'zh-CN': '业绩', en: 'sales' },
-  run: async ({ ctx, locale }) => ({ card: await reportCardFor(ctx, locale, 'achievement', 'person') }),
+  run: async ({ ctx, locale }) => ({
+    card: teamDigestCard(await teamDigest({ ctx, day: await tenantToday(ctx) }), locale),
+  }),
+}
+
+const OFF = ['关闭', '关', '停止', '退订', 'off', 'stop']
+const ON = ['开启', '开', '打开', '订阅', 'on', 'start']
+
+/** Settings words and the digest's name and days, in the reader's language. */
+function digestWords(weekly: boolean, locale: Locale) {
+  const en = locale === 'en'
+  return {
+    name: weekly ? (en ? 'The team digest' : '团队周报') : en ? 'The morning brief' : '晨报',
+    days: weekly ? (en ? 'every Monday' : '每周一') : en ? 'each workday' : '每个工作日',
+    cmd: weekly ? (en ? 'weekly' : '周报') : en ? 'brief' : '简报',
+  }
+}
+
+/** The digest now, or a change to its settings (`off`, `on`, a time). */
+async function digestCommandRun(weekly: boolean, { ctx, locale, args }: CommandInput): Promise<CommandReply> {
+  const word = args.trim().toLowerCase().split(/\s+/).filter(Boolean)[0] ?? ''
+  const day = await tenantToday(ctx)
+  if (!word) {
+    if (weekly || ctx.actor.kind !== 'user')
+      return { card: teamDigestCard(await teamDigest({ ctx, day }), locale) }
+    const zone = await tenantTimeZone(ctx)
+    return {
+      card: morningBriefCard(await morningBrief({ ctx, userId: ctx.actor.userId, day, zone }), locale),
+    }
+  }
+  const kind = weekly ? ('weekly' as const) : ('morning' as const)
+  const time = normaliseTime(word)
+  const input = OFF.includes(word)
+    ? { kind, enabled: false }
+    : ON.includes(word)
+      ? { kind, enabled: true }
+      : time
+        ? { kind, enabled: true, sendAt: time }
+        : null
+  const w = digestWords(weekly, locale)
+  if (!input)
+    return {
+      text:
+        locale === 'en'
+          ? `Not understood: "${word}". Try "${w.cmd} off", "${w.cmd} on" or "${w.cmd} 7:30".`
+          : `没看懂「${word}」。可以发「${w.cmd} 关闭」「${w.cmd} 开启」或「${w.cmd} 7:30」。`,
+    }
+  const p = (await setDigestPref({ ctx, input })).find((x) => x.kind === kind)
+  if (!p?.enabled)
+    return {
+      text:
+        locale === 'en'
+          ? `${w.name} is off. Send "${w.cmd} on" to get it again.`
+          : `已关闭${w.name}。发送「${w.cmd} 开启」可重新接收。`,
+    }
+  return {
+    text:
+      locale === 'en'
+        ? `${w.name} comes ${w.days} at ${p.sendAt}.`
+        : `${w.name}将在${w.days} ${p.sendAt} 发送。`,
+  }
+}
+
+/** `简报` / `brief`: my morning brief now; `简报 关闭|开启|7:30` turns it off, on or moves it. */
+export const briefCommand: CommandSpec = {
+  key: 'brief',
+  names: { 'zh-CN': ['简报', '晨报'], en: ['brief', 'morning brief'] },
+  summary: {
+    'zh-CN': '今日晨报；「简报 关闭」「简报 7:30」设置每日推送',
+    en: 'Today\'s brief; "brief off" / "brief 7:30"',
+  },
+  example: { 'zh-CN': '简报 7:30', en: 'brief 7:30' },
+  run: (input) => digestCommandRun(false, input),
+}
+
+/** `周报` / `weekly`: the team digest now; `周报 关闭|开启|9:00` sets the Monday digest. */
+export const weeklyCommand: CommandSpec = {
+  key: 'weekly',
+  names: { 'zh-CN': ['周报', '团队周报'], en: ['weekly', 'weekly digest'] },
+  summary: {
+    'zh-CN': '团队业绩周报；「周报 关闭」「周报 9:00」设置每周一推送',
+    en: 'The team digest; "weekly off" / "weekly 9:00"',
+  },
+  example: { 'zh-CN': '周报 关闭', en: 'weekly off' },
+  run: (input) => digestCommandRun(true, input),
 }
 
 /** 「漏斗」 / `funnel`: this month's sales funnel in the asker's scope. */

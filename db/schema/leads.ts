@@ -358,3 +358,18 @@ export const leadDaily = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.day, t.channelId, t.campaignId, t.ownerId] })],
 )
+
+/** A person's saved lead-list filters (「我的视图」): per user, named, stored server-side. */
+export const leadSavedViews = pgTable(
+  'crm_lead_saved_views',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    name: text().notNull(),
+    /** The list query (status, channelId, campaignId, ownerId, scope, sla, from, to, q…) as strings. */
+    filters: jsonb().$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('crm_lead_saved_views_name_uq').on(t.tenantId, t.userId, t.name)],
+)

@@ -1,4 +1,4 @@
-import { bigint, index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, index, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { createdAt, id, tenantId, updatedAt } from './_columns'
 
 /**
@@ -38,4 +38,28 @@ export const salesTargets = pgTable(
     uniqueIndex('sales_targets_subject_uq').on(t.tenantId, t.subjectKind, t.subjectId, t.kind, t.month),
     index('sales_targets_month_idx').on(t.tenantId, t.month),
   ],
+)
+
+/** The digests sent in chat: the morning brief to each person, the weekly team digest to each manager. */
+export const digestKindEnum = pgEnum('report_digest_kind', ['morning', 'weekly'])
+export type DigestKind = (typeof digestKindEnum.enumValues)[number]
+
+/**
+ * A person's digest settings and the last period sent. No row means the defaults (on, 08:30 each workday,
+ * the team digest Monday 09:00); the row is written when the person changes a setting or a digest is sent,
+ * and `lastPeriod` (the local day, or the Monday of the week) makes the scan send each period once.
+ */
+export const digestPrefs = pgTable(
+  'report_digest_prefs',
+  {
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    kind: digestKindEnum().notNull(),
+    enabled: boolean().notNull().default(true),
+    /** `HH:MM` in the tenant's time zone; null = the default time. */
+    sendAt: text(),
+    lastPeriod: text(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.kind] })],
 )

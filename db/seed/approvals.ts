@@ -1,4 +1,5 @@
 import {
+  defaultApprovalTemplates,
   expenseTemplate,
   installTemplates,
   leaveTemplate,
@@ -14,15 +15,20 @@ const need = (map: Record<string, string>, key: string): string => {
 }
 
 /**
- * The demo tenant's ready templates: 请假 (over 3 days also goes to the head of the department above),
- * 报销 (over ¥5,000 also to finance), 采购 (department head, then admin and finance in turn), 合同审批
- * (manager, then a 会签 of sales, finance and the general manager; decides a CRM contract).
+ * The demo tenant's templates: the eight every new tenant gets (请假, 加班, 出差, 报销 with detail rows, 采购,
+ * 用印, 付款申请, 合同审批), with two shaped around the demo's people to show richer flows — 采购 (department
+ * head, then admin and finance in turn, CC the cashier) and 合同审批 (manager, then a 会签 of sales, finance
+ * and the general manager; decides a CRM contract).
  */
 export function demoApprovalTemplates(org: SeededOrg): TemplateDefinitionInput[] {
+  const demo = new Map(demoFlows(org).map((t) => [t.key, t]))
+  return defaultApprovalTemplates().map((t) => demo.get(t.key) ?? t)
+}
+
+/** The demo's own versions of default templates, by key. */
+function demoFlows(org: SeededOrg): TemplateDefinitionInput[] {
   const u = (k: string) => need(org.users, k)
   return [
-    leaveTemplate(),
-    expenseTemplate(),
     {
       key: 'purchase',
       name: '采购',

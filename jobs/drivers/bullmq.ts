@@ -20,6 +20,8 @@ export interface BullQueueOptions {
   url: string
   /** Key prefix; tests use a unique one each so runs never see each other's jobs. */
   prefix?: string
+  /** A job's lock (and the stalled-job check interval), ms; a job whose worker died runs again after it. */
+  lockMs?: number
 }
 
 const toBullOptions = (options: JobOptions = {}) => ({
@@ -122,7 +124,13 @@ export class BullQueue implements JobQueue {
             throw err
           }
         },
-        { connection, prefix, concurrency: lane === 'background' ? 1 : (options.concurrency ?? 8) },
+        {
+          connection,
+          prefix,
+          concurrency: lane === 'background' ? 1 : (options.concurrency ?? 8),
+          lockDuration: this.options.lockMs ?? 30_000,
+          stalledInterval: this.options.lockMs ?? 30_000,
+        },
       )
       worker.on('error', () => {})
       worker.on('completed', (job) => {

@@ -7,7 +7,7 @@ import {
   type WebhookPost,
 } from '../../bot/domain/approvals/external/webhooks'
 import { ApprovalFinishedEvent, handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
-import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/progress'
+import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/publish'
 import { remindTask } from '../../bot/domain/approvals/remind-task'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { type JobPayload, PermanentJobError, type Processor } from '../queue'

@@ -9,6 +9,7 @@ import { housekeeping } from './housekeeping'
 import { inboundEvent } from './inbound'
 import { leadProcessors } from './leads'
 import { noticeProcessors } from './notices'
+import { reportProcessors } from './reports'
 import { salesProcessors } from './sales'
 import { sendMessage, updateCard } from './send'
 import { serviceProcessors } from './service'
@@ -35,6 +36,7 @@ export function buildProcessors(deps: ProcessorDeps): Record<string, Processor> 
       ...salesProcessors(deps),
       ...leadProcessors(deps),
       ...serviceProcessors(deps),
+      ...reportProcessors(deps),
     },
     deps.logger,
   )

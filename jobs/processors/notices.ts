@@ -3,16 +3,11 @@ import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../
 import { type ServiceContext, systemContext, withTransaction } from '../../bot/domain/context'
 import { DomainError } from '../../bot/domain/errors'
 import { loadNotice } from '../../bot/domain/notices/access'
-import {
-  fanOutStep,
-  reconcileDeliveries,
-  recordPlatformReads,
-  refreshNoticeCards,
-  runReminderStep,
-  unreadToPoll,
-  watchFanout,
-} from '../../bot/domain/notices/deliver-notice'
+import { reconcileDeliveries, refreshNoticeCards } from '../../bot/domain/notices/card-updates'
+import { fanOutStep, watchFanout } from '../../bot/domain/notices/fan-out'
+import { runReminderStep } from '../../bot/domain/notices/notice-reminders'
 import { FANOUT_WATCH_MS, publishLocked } from '../../bot/domain/notices/publish-notice'
+import { recordPlatformReads, unreadToPoll } from '../../bot/domain/notices/read-receipts'
 import { NOTICE_TOPICS } from '../../bot/domain/notices/schemas'
 import { emit } from '../../bot/domain/outbox'
 import { noticeRecipients, notices, tenants, userIdentities } from '../../db/schema'

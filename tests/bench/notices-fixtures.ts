@@ -164,7 +164,7 @@ export async function spawnWorker(env: Record<string, string>, logFile?: string)
     proc.stderr?.pipe(out)
   } else proc.stderr?.resume()
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker did not become ready in 30 s')), 30_000)
+    const timer = setTimeout(() => reject(new Error('worker did not become ready in 90 s')), 90_000)
     let buf = ''
     proc.stdout?.on('data', (d: Buffer) => {
       buf += d.toString()

@@ -28,7 +28,11 @@ const need = (k: string): string => {
 
 const logger = createLogger((process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn')
 const database = await openDatabase({ url: need('DATABASE_URL'), max: 12 })
-const queue = await BullQueue.connect({ url: need('REDIS_URL'), prefix: need('BULL_PREFIX') })
+const queue = await BullQueue.connect({
+  url: need('REDIS_URL'),
+  prefix: need('BULL_PREFIX'),
+  lockMs: Number(process.env.JOBS_LOCK_MS ?? 30_000),
+})
 // The real adapter, paced at request time by the GCRA limiter that all workers share through Redis. The
 // limiter lives on a Redis the test does not restart (LIMITER_REDIS_URL), keyed per run.
 const limiter = new RedisRateLimiter(

@@ -1,5 +1,3 @@
-import postgres from 'postgres'
-import { inject } from 'vitest'
 import { createApp } from '../../bot/app'
 import { parseEnv } from '../../bot/env'
 import { type Clock, systemClock } from '../../bot/lib/clock'
@@ -8,13 +6,13 @@ import { createFeishuPlatform, type FeishuPlatform } from '../../bot/platforms/f
 import type { FeishuInboundDeps, FeishuInboundOptions } from '../../bot/platforms/feishu/inbound'
 import { MemoryRateLimiter, type RateLimiter } from '../../bot/platforms/rate-limit'
 import { PlatformRegistry } from '../../bot/platforms/registry'
-import { type Database, migrateDatabase, openDatabase } from '../../db/client'
+import { type Database, openDatabase } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import type { OutboxRelay } from '../../jobs/outbox'
 import { startWorkers } from '../../jobs/workers'
 import { createFakeFeishu, createPushBuilder, type FakeFeishu, type FakeFeishuOptions } from '../fakes/feishu'
 import { TEST_SESSION_SECRET } from './app'
-import { openTestDatabase, redisUrl } from './db'
+import { createOwnDatabase, openTestDatabase, redisUrl, testDatabaseUrl } from './db'
 import { createSyncedTenant, settleOutbox } from './platform-tenant'
 
 export const VERIFICATION_TOKEN = 'vt-feishu-test-0123456789'
@@ -25,28 +23,17 @@ export const ENCRYPT_KEY = 'ek-feishu-test-abcdefghijklmnop'
  * another test file sharing the run's database could take them. PGlite when PostgreSQL is absent.
  */
 export async function openOwnDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const runUrl = inject('databaseUrl')
-  if (!runUrl) {
+  if (!testDatabaseUrl()) {
     const database = await openTestDatabase()
     return { database, drop: () => database.close() }
   }
-  const name = `flowcard_feishu_${Date.now()}_${process.pid}_${Math.floor(Math.random() * 1e6)}`
-  const adminUrl = new URL(runUrl)
-  adminUrl.pathname = '/postgres'
-  const admin = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} })
-  await admin.unsafe(
-    `create database ${name} template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
-  )
-  const url = new URL(runUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ url: url.toString(), max: 8 })
-  await migrateDatabase(database)
+  const own = await createOwnDatabase('flowcard_feishu')
+  const database = await openDatabase({ url: own.url, max: 8 })
   return {
     database,
     drop: async () => {
       await database.close()
-      await admin.unsafe(`drop database if exists ${name} with (force)`)
-      await admin.end({ timeout: 5 })
+      await own.drop()
     },
   }
 }

@@ -73,7 +73,11 @@ describe('approvals API: templates', () => {
       'contract',
       'expense',
       'leave',
+      'overtime',
+      'payment',
       'purchase',
+      'seal',
+      'trip',
     ])
     const leave = await call(org, 'liuyang', 'GET', '/approvals/templates/leave')
     expect(leave.status).toBe(200)
@@ -142,8 +146,8 @@ describe('approvals API: templates', () => {
 
   it('lets only admins create templates, and versions updates', async () => {
     const body = {
-      key: 'trip',
-      name: '出差',
+      key: 'outing',
+      name: '外出',
       form: [{ key: 'city', label: '城市', type: 'text', required: true }],
       flow: {
         nodes: [
@@ -156,14 +160,14 @@ describe('approvals API: templates', () => {
     expect((await call(org, 'liuyang', 'POST', '/approvals/templates', body)).status).toBe(403)
     const created = await call(org, 'wangjianguo', 'POST', '/approvals/templates', body)
     expect(created.status).toBe(201)
-    expect(created.json).toMatchObject({ key: 'trip', version: 1 })
+    expect(created.json).toMatchObject({ key: 'outing', version: 1 })
     expect((await call(org, 'wangjianguo', 'POST', '/approvals/templates', body)).status).toBe(409)
     const started = await call(org, 'liuyang', 'POST', '/approvals/instances', {
-      templateKey: 'trip',
+      templateKey: 'outing',
       form: { city: '上海' },
     })
     expect(started.status).toBe(201)
-    const updated = await call(org, 'hefang', 'PUT', '/approvals/templates/trip', {
+    const updated = await call(org, 'hefang', 'PUT', '/approvals/templates/outing', {
       ...body,
       form: [...body.form, { key: 'days', label: '天数', type: 'number', required: true }],
     })
@@ -177,7 +181,7 @@ describe('approvals API: templates', () => {
     )
     expect((running.json.template as { version: number }).version).toBe(1)
     const missing = await call(org, 'liuyang', 'POST', '/approvals/instances', {
-      templateKey: 'trip',
+      templateKey: 'outing',
       form: { city: '上海' },
     })
     expect(missing.status).toBe(400)
@@ -201,6 +205,17 @@ describe('approvals API: requests', () => {
     ],
     ['an impossible date', expense(1000, { date: '2026-02-30' }), 'form.date'],
     ['a broken file reference', expense(1000, { receipts: [{ name: 'x.pdf' }] }), 'form.receipts.0'],
+    [
+      'detail rows that do not add up to the amount',
+      expense(125_000, {
+        items: [
+          { item: '高铁', amount: 55_300 },
+          { item: '酒店', amount: 60_000 },
+        ],
+      }),
+      'form.items',
+    ],
+    ['a detail row without its item', expense(55_300, { items: [{ amount: 55_300 }] }), 'form.items.0.item'],
     [
       'a date range ending before it starts',
       {
@@ -231,10 +246,22 @@ describe('approvals API: requests', () => {
   })
 
   it('runs an expense over ¥5,000 through manager then finance, with lists, timeline and statistics', async () => {
-    const started = await call(org, 'liuyang', 'POST', '/approvals/instances', expense(680_000))
+    // Detail rows that add up to the amount are kept, normalised, on the request.
+    const rows = [
+      { date: D(-4), item: '机票', amount: 480_000 },
+      { item: '酒店', amount: 200_000 },
+    ]
+    const started = await call(
+      org,
+      'liuyang',
+      'POST',
+      '/approvals/instances',
+      expense(680_000, { items: rows }),
+    )
     expect(started.status).toBe(201)
     const ins = started.json as unknown as InstanceDto
     expect(ins.status).toBe('pending')
+    expect((started.json as { form?: Record<string, unknown> }).form?.items).toEqual(rows)
     const todo = await call(org, 'zhangwei', 'GET', '/approvals/instances?box=todo')
     const item = (todo.json.items as Array<{ id: string; myTask: { id: string; version: number } }>).find(
       (i) => i.id === ins.id,

@@ -68,7 +68,8 @@ async function webhookRunner(db: Database, tenantId: string) {
         logger: silent,
         clock: systemClock,
         platforms,
-        webhookTimeoutMs: 300,
+        // Long enough for a loaded machine to answer a 500 in time; the hanging ERP costs this much once.
+        webhookTimeoutMs: 1500,
       }),
     ),
     outboxWorkOptions(db, { concurrency: 8 }),

@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Database, openDatabase } from '../../db/client'
 import type { SeededOrg } from '../../db/seed/org'
 import { uid } from '../helpers/actors'
 import { testApp } from '../helpers/app'
-import { createTestTenant, openTestDatabase } from '../helpers/db'
+import { createTestTenant, openTestDatabase, testDatabaseUrl } from '../helpers/db'
 import { sessionHeader } from '../helpers/session'
 
 /**
@@ -21,7 +21,7 @@ const sockets = new Set<Socket>()
 let proxied: Database
 
 beforeAll(async () => {
-  const url = inject('databaseUrl')
+  const url = testDatabaseUrl()
   if (!url) return
   setup = await openTestDatabase()
   org = await createTestTenant(setup)

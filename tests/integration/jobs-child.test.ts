@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
 import { createNotice } from '../../bot/domain/notices/create-notice'
 import { systemClock } from '../../bot/lib/clock'
@@ -14,6 +14,7 @@ import {
   PrivateRedis,
 } from '../bench/notices-fixtures'
 import { createFakeFeishu, type FakeFeishu } from '../fakes/feishu'
+import { testDatabaseUrl } from '../helpers/db'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -35,7 +36,7 @@ let product: ChildProcess | null = null
 let canRun = true
 
 beforeAll(async () => {
-  const url = inject('databaseUrl')
+  const url = testDatabaseUrl()
   if (!url) canRun = false
   try {
     redis = await PrivateRedis.start()
@@ -73,7 +74,7 @@ describe('npm start with job workers in a child process', () => {
     }
     const run = Math.random().toString(36).slice(2, 8)
     const tenantKey = `tk_${run}`
-    const dbUrl = new URL(inject('databaseUrl'))
+    const dbUrl = new URL(testDatabaseUrl())
     dbUrl.pathname = `/${dbName}`
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
@@ -99,6 +100,8 @@ describe('npm start with job workers in a child process', () => {
         REDIS_URL: redis.url,
         JOBS_MODE: 'child',
         JOBS_PROCESSES: '1',
+        // A killed child's job is taken over when its lock runs out: 5 s here rather than 30 s.
+        JOBS_LOCK_MS: '5000',
         LOG_LEVEL: 'info',
         FEISHU_APP_ID: fake.appId,
         FEISHU_APP_SECRET: fake.appSecret,

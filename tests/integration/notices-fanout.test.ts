@@ -15,7 +15,7 @@ import {
   type WorkerHandle,
 } from '../bench/notices-fixtures'
 import { createFakeFeishu, type FakeFeishu } from '../fakes/feishu'
-import { openTestDatabase } from '../helpers/db'
+import { openTestDatabase, testDatabaseUrl } from '../helpers/db'
 import { waitFor } from '../helpers/wait'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -60,7 +60,7 @@ describe('notice fan-out across worker processes', () => {
     })
     const logDir = mkdtempSync(join(tmpdir(), 'notices-fanout-'))
     const env = {
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: testDatabaseUrl(),
       REDIS_URL: redis.url,
       LIMITER_REDIS_URL: inject('redisUrl'),
       BULL_PREFIX: `nf${run}`,
@@ -70,6 +70,8 @@ describe('notice fan-out across worker processes', () => {
       TENANT_ID: org.tenantId,
       RELAY_POLL_MS: '100',
       STALE_AFTER_MS: '5000',
+      // The killed worker's jobs are taken over when their locks run out: 5 s here rather than 30 s.
+      JOBS_LOCK_MS: '5000',
     }
     workers.push(
       await spawnWorker(env, join(logDir, 'w1.log')),

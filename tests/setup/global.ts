@@ -1,3 +1,6 @@
+import { execSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import type { TestProject } from 'vitest/node'
@@ -9,9 +12,18 @@ const CI = process.env.CI === 'true'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    databaseUrl: string
+    /** One database per test worker (`VITEST_POOL_ID` picks it; see tests/helpers/db.ts), empty without PostgreSQL. */
+    databaseUrls: string[]
+    /** A migrated database nobody connects to, to copy a test file's own database from quickly. */
+    databaseTemplateUrl: string
     redisUrl: string
   }
+}
+
+/** How many test files run at once (vitest's maxWorkers, set in vitest.config.ts). */
+const workerCount = (project: TestProject): number => {
+  const n = Number(project.globalConfig.maxWorkers)
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1
 }
 
 const banner = (lines: string[]) => {
@@ -20,28 +32,43 @@ const banner = (lines: string[]) => {
 }
 
 /**
- * One fresh PostgreSQL database per run, built from the committed migrations (UTF-8, C.UTF-8 collation so
- * pg_trgm handles Chinese). With CI=true a missing PostgreSQL or Redis fails the run; elsewhere database
+ * Fresh PostgreSQL databases per run, built from the committed migrations (UTF-8, C.UTF-8 collation so
+ * pg_trgm handles Chinese): a migrated template, and one copy of it per test worker, so test files running
+ * at the same time never share a database (relays and nightly scans read every tenant's rows). With CI=true a missing PostgreSQL or Redis fails the run; elsewhere database
  * tests fall back to PGlite and Redis tests are skipped, each said loudly.
  */
 export default async function setup(project: TestProject) {
-  let databaseUrl = ''
+  // The browser tests serve the built mini-app; build it here, once, before test files run side by side.
+  if (!existsSync(resolve(process.cwd(), 'miniapp/dist/index.html')))
+    execSync('npx vite build', { cwd: resolve(process.cwd(), 'miniapp'), stdio: 'inherit' })
+  const databaseUrls: string[] = []
+  let databaseTemplateUrl = ''
   let dropDatabase: (() => Promise<void>) | null = null
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 3 })
   try {
     await admin`select 1`
     const name = `flowcard_test_${Date.now()}_${process.pid}`
+    const urlOf = (db: string) => {
+      const url = new URL(ADMIN_URL)
+      url.pathname = `/${db}`
+      return url.toString()
+    }
+    const template = `${name}_tpl`
     await admin.unsafe(
-      `create database ${name} template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
+      `create database ${template} template template0 encoding 'UTF8' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`,
     )
-    const url = new URL(ADMIN_URL)
-    url.pathname = `/${name}`
-    databaseUrl = url.toString()
-    const database = await openDatabase({ url: databaseUrl, max: 1 })
+    const database = await openDatabase({ url: urlOf(template), max: 1 })
     await migrateDatabase(database)
     await database.close()
+    databaseTemplateUrl = urlOf(template)
+    for (let i = 1; i <= workerCount(project); i++) {
+      await admin.unsafe(`create database ${name}_w${i} template ${template}`)
+      databaseUrls.push(urlOf(`${name}_w${i}`))
+    }
     dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`)
+      const rows = await admin<{ datname: string }[]>`
+        select datname from pg_database where datname like ${`${name}%`}`
+      for (const { datname } of rows) await admin.unsafe(`drop database if exists ${datname} with (force)`)
       await admin.end({ timeout: 5 })
     }
   } catch (err) {
@@ -71,7 +98,8 @@ export default async function setup(project: TestProject) {
     redis.disconnect()
   }
 
-  project.provide('databaseUrl', databaseUrl)
+  project.provide('databaseUrls', databaseUrls)
+  project.provide('databaseTemplateUrl', databaseTemplateUrl)
   project.provide('redisUrl', redisUrl)
   return async () => {
     await dropDatabase?.()

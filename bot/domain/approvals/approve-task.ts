@@ -1,8 +1,9 @@
 import { type ServiceContext, withTransaction } from '../context'
-import { afterApproval, casTask, commitInstance, newChanges, publish } from './progress'
+import { publish } from './publish'
 import { DecideTaskInput } from './schemas'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
+import { afterApproval, casTask, commitInstance, newChanges } from './transitions'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 

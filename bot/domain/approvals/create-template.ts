@@ -5,7 +5,12 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ConflictError, InvalidInputError } from '../errors'
 import { validateFlow } from './engine/flow'
 import { checkApproversResolvable } from './engine/publish-check'
-import { type TemplateDefinition, type TemplateDefinitionInput, TemplateDefinitionSchema } from './schemas'
+import {
+  type FormField,
+  type TemplateDefinition,
+  type TemplateDefinitionInput,
+  TemplateDefinitionSchema,
+} from './schemas'
 import { loadPublishOrg, requireApprovalAdmin } from './store'
 
 /** Validates a definition: zod shape, unique field keys, options on selects, a flow that can complete. */
@@ -18,12 +23,51 @@ export function checkDefinition(input: TemplateDefinitionInput): TemplateDefinit
     if ((f.type === 'select' || f.type === 'multiselect') && !f.options?.length) {
       throw new InvalidInputError(`form.${f.key}`, `field ${f.key} needs options`)
     }
+    if (f.type === 'table') checkTableField(f)
+    else if (f.columns || f.sumCheck) {
+      throw new InvalidInputError(`form.${f.key}`, `only a table field has columns / 只有明细字段有列`)
+    }
+  }
+  for (const f of def.form) {
+    if (f.type !== 'table' || !f.sumCheck) continue
+    const target = def.form.find((t) => t.key === f.sumCheck?.field)
+    if (!target || (target.type !== 'money' && target.type !== 'number')) {
+      throw new InvalidInputError(
+        `form.${f.key}.sumCheck.field`,
+        `${f.label}：合计校验需要一个金额或数字字段 / the sum check needs a money or number field, not ${f.sumCheck.field}`,
+      )
+    }
   }
   for (const k of [def.settings.businessRefField, def.settings.titleField]) {
     if (k && !keys.has(k)) throw new InvalidInputError('settings', `settings name unknown field ${k}`)
   }
   validateFlow(def.flow, def.form)
   return def
+}
+
+/** A table field has distinct columns, options where a column selects, and a sum check on a numeric column. */
+function checkTableField(f: FormField): void {
+  const path = `form.${f.key}`
+  if (!f.columns?.length)
+    throw new InvalidInputError(`${path}.columns`, `${f.label}：明细至少一列 / a table needs columns`)
+  const seen = new Set<string>()
+  for (const c of f.columns) {
+    if (seen.has(c.key))
+      throw new InvalidInputError(`${path}.columns.${c.key}`, `column ${c.key} appears twice`)
+    seen.add(c.key)
+    if (c.type === 'select' && !c.options?.length) {
+      throw new InvalidInputError(`${path}.columns.${c.key}`, `column ${c.key} needs options`)
+    }
+  }
+  if (f.sumCheck) {
+    const col = f.columns.find((c) => c.key === f.sumCheck?.column)
+    if (!col || (col.type !== 'money' && col.type !== 'number')) {
+      throw new InvalidInputError(
+        `${path}.sumCheck.column`,
+        `${f.label}：合计列须为金额或数字 / the summed column must be money or a number`,
+      )
+    }
+  }
 }
 
 /** Creates a template at version 1 (admins only). */

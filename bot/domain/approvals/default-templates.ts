@@ -160,6 +160,20 @@ export function expenseTemplate(): TemplateDefinitionInput {
       { key: 'amount', label: '报销金额', labelEn: 'Amount', type: 'money', required: true, min: 1 },
       { key: 'date', label: '发生日期', labelEn: 'Date', type: 'date', required: true },
       { key: 'description', label: '费用说明', labelEn: 'Description', type: 'textarea', required: true },
+      {
+        key: 'items',
+        label: '费用明细',
+        labelEn: 'Items',
+        type: 'table',
+        maxRows: 50,
+        columns: [
+          { key: 'date', label: '日期', labelEn: 'Date', type: 'date' },
+          { key: 'item', label: '项目', labelEn: 'Item', type: 'text', required: true, maxLength: 100 },
+          { key: 'amount', label: '金额', labelEn: 'Amount', type: 'money', required: true, min: 1 },
+        ],
+        // The rows must add up to the amount claimed: a bad sum is refused naming this field.
+        sumCheck: { column: 'amount', field: 'amount' },
+      },
       { key: 'receipts', label: '发票', labelEn: 'Receipts', type: 'attachment' },
     ],
     flow: {

@@ -1,9 +1,10 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
-import { casTask, commitInstance, finish, newChanges, publish, replaceTasks } from './progress'
+import { publish } from './publish'
 import { DecideTaskInput } from './schemas'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
+import { casTask, commitInstance, finish, newChanges, replaceTasks } from './transitions'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 

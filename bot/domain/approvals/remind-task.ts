@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { sendText } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import { newChanges, publish } from './progress'
+import { publish } from './publish'
 import { loadTask, loadUsers, lockInstance } from './store'
 import { appendTimeline } from './timeline'
+import { newChanges } from './transitions'
 import { batched } from './write-batch'
 
 export const TaskJobInput = z.object({ taskId: z.string(), taskVersion: z.number().int() })

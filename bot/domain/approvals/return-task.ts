@@ -1,18 +1,11 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
-import {
-  activateFrom,
-  casTask,
-  commitInstance,
-  newChanges,
-  publish,
-  replaceTasks,
-  setOpenTasks,
-} from './progress'
+import { publish } from './publish'
 import { ReturnTaskInput } from './schemas'
 import { planOf } from './store'
 import { openTaskAction } from './task-action'
 import { appendTimeline } from './timeline'
+import { activateFrom, casTask, commitInstance, newChanges, replaceTasks, setOpenTasks } from './transitions'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 

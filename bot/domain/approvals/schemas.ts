@@ -19,12 +19,41 @@ export const FIELD_TYPES = [
   'customer',
   'opportunity',
   'contract',
+  'table',
 ] as const
 export type FieldType = (typeof FIELD_TYPES)[number]
+
+/** Column types a `table` (detail rows, 明细) field may hold: simple values only. */
+export const TABLE_COLUMN_TYPES = ['text', 'number', 'money', 'date', 'select'] as const
+export type TableColumnType = (typeof TABLE_COLUMN_TYPES)[number]
 
 const fieldKey = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/, 'a key is a letter then letters, digits or _ (max 40)')
+
+const optionList = z
+  .array(
+    z.object({
+      value: z.string().min(1).max(60),
+      label: z.string().min(1).max(60),
+      labelEn: z.string().max(60).optional(),
+    }),
+  )
+  .optional()
+
+/** One column of a `table` field. */
+export const TableColumnSchema = z.object({
+  key: fieldKey,
+  label: z.string().min(1).max(60),
+  labelEn: z.string().max(60).optional(),
+  type: z.enum(TABLE_COLUMN_TYPES),
+  required: z.boolean().optional(),
+  options: optionList,
+  min: z.number().optional(),
+  max: z.number().optional(),
+  maxLength: z.number().int().positive().optional(),
+})
+export type TableColumn = z.infer<typeof TableColumnSchema>
 
 export const FormFieldSchema = z.object({
   key: fieldKey,
@@ -33,21 +62,22 @@ export const FormFieldSchema = z.object({
   type: z.enum(FIELD_TYPES),
   required: z.boolean().optional(),
   /** Options of select / multiselect. */
-  options: z
-    .array(
-      z.object({
-        value: z.string().min(1).max(60),
-        label: z.string().min(1).max(60),
-        labelEn: z.string().max(60).optional(),
-      }),
-    )
-    .optional(),
+  options: optionList,
   min: z.number().optional(),
   max: z.number().optional(),
   maxLength: z.number().int().positive().optional(),
   placeholder: z.string().max(120).optional(),
   /** Shown on approvers' cards (the first four fields when none is marked). */
   showOnCard: z.boolean().optional(),
+  /** Columns of a `table` field (detail rows). */
+  columns: z.array(TableColumnSchema).min(1).max(12).optional(),
+  /** Most rows a `table` field takes (default 50, at most 200). */
+  maxRows: z.number().int().min(1).max(200).optional(),
+  /**
+   * A `table` field's sum check: the rows' `column` (number or money) must add up to the form's `field`
+   * (number or money) — 报销 detail rows against the amount.
+   */
+  sumCheck: z.object({ column: fieldKey, field: fieldKey }).optional(),
 })
 export type FormField = z.infer<typeof FormFieldSchema>
 

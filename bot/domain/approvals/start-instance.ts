@@ -5,7 +5,7 @@ import { ForbiddenError, InvalidInputError } from '../errors'
 import { buildPlan } from './engine/advance'
 import { walkFlow } from './engine/flow'
 import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
-import { activateFrom, newChanges, publish, type Working } from './progress'
+import { publish } from './publish'
 import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
 import {
@@ -17,6 +17,7 @@ import {
   type TemplateVersion,
 } from './store'
 import { appendTimeline } from './timeline'
+import { activateFrom, newChanges, type Working } from './transitions'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 

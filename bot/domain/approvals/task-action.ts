@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm'
 import { approvalTasks } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors'
-import { handledMessage, type Working } from './progress'
 import {
   type InstanceRow,
   isApprovalAdmin,
@@ -12,6 +11,7 @@ import {
   lockInstanceOfTask,
   type TaskRow,
 } from './store'
+import { handledMessage, type Working } from './transitions'
 
 export const instanceEndedText: Record<string, string> = {
   approved: '申请已通过 / the request was already approved',

@@ -1,10 +1,11 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { DomainError, ForbiddenError, InvalidTransitionError } from '../errors'
-import { commitInstance, newChanges, publish } from './progress'
+import { publish } from './publish'
 import { InstanceActionInput } from './schemas'
 import { loadTemplateVersion, lockInstance } from './store'
 import { instanceEndedText, isInitiator, pendingTasksOf } from './task-action'
 import { appendTimeline } from './timeline'
+import { commitInstance, newChanges } from './transitions'
 import type { ApprovalView } from './view'
 import { batched } from './write-batch'
 

@@ -1,10 +1,11 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError } from '../errors'
-import { commitInstance, finish, newChanges, publish } from './progress'
+import { publish } from './publish'
 import { InstanceActionInput } from './schemas'
 import { loadTasks, loadTemplateVersion, lockInstance } from './store'
 import { instanceEndedText, isInitiator } from './task-action'
 import { appendTimeline } from './timeline'
+import { commitInstance, finish, newChanges } from './transitions'
 import type { ApprovalView } from './view'
 import { auditInBatch, batched } from './write-batch'
 

@@ -1,5 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm'
-import { customers } from '../../../db/schema'
+import { and, eq, inArray, type SQL } from 'drizzle-orm'
+import { contracts, customers, users } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { userLabels } from '../crm/access'
 import type { ContractRow } from './access'
@@ -38,13 +38,37 @@ export async function toContractDtos(ctx: ServiceContext, rows: ContractRow[]): 
     ),
   ])
   const cust = new Map(custRows.map((c) => [c.id, c.name]))
-  return rows.map((r) => ({
+  return rows.map((r) => dtoOf(r, cust.get(r.customerId) ?? '', labels.get(r.ownerId)?.name ?? ''))
+}
+
+/** Contracts as DTOs in one statement (customer and owner names joined in). `where` scopes by tenant. */
+export async function selectContractDtos(
+  ctx: ServiceContext,
+  where: SQL,
+  order: SQL[],
+  page: { limit: number; offset?: number },
+): Promise<ContractDto[]> {
+  const t = ctx.tenantId
+  const rows = await ctx.db
+    .select({ c: contracts, customerName: customers.name, ownerName: users.name })
+    .from(contracts)
+    .leftJoin(customers, and(eq(customers.tenantId, t), eq(customers.id, contracts.customerId)))
+    .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, contracts.ownerId)))
+    .where(where)
+    .orderBy(...order)
+    .limit(page.limit)
+    .offset(page.offset ?? 0)
+  return rows.map((r) => dtoOf(r.c, r.customerName ?? '', r.ownerName ?? ''))
+}
+
+function dtoOf(r: ContractRow, customerName: string, ownerName: string): ContractDto {
+  return {
     id: r.id,
     number: r.number,
     name: r.name,
-    customer: { id: r.customerId, name: cust.get(r.customerId) ?? '' },
+    customer: { id: r.customerId, name: customerName },
     opportunityId: r.opportunityId,
-    owner: { id: r.ownerId, name: labels.get(r.ownerId)?.name ?? '' },
+    owner: { id: r.ownerId, name: ownerName },
     amountCents: r.amountCents,
     discountBp: r.discountBp,
     status: r.status,
@@ -56,7 +80,7 @@ export async function toContractDtos(ctx: ServiceContext, rows: ContractRow[]): 
     version: r.version,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
-  }))
+  }
 }
 
 export async function toContractDto(ctx: ServiceContext, row: ContractRow): Promise<ContractDto> {

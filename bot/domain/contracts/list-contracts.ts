@@ -3,7 +3,7 @@ import { contracts } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { loadCrmAccess } from '../crm/access'
 import { visibleContracts } from './access'
-import { type ContractDto, toContractDtos } from './dto'
+import { type ContractDto, selectContractDtos } from './dto'
 import { type ListContractsInput, listContractsInput, parseInput } from './schemas'
 
 /** Contracts in the caller's data scope, newest first, with filters. */
@@ -25,12 +25,8 @@ export async function listContracts({
     const m = or(ilike(contracts.name, like), ilike(contracts.number, like))
     if (m) conds.push(m)
   }
-  const rows = await ctx.db
-    .select()
-    .from(contracts)
-    .where(and(...conds))
-    .orderBy(desc(contracts.createdAt), desc(contracts.id))
-    .limit(data.limit ?? 50)
-    .offset(data.offset ?? 0)
-  return toContractDtos(ctx, rows)
+  return selectContractDtos(ctx, and(...conds) as SQL, [desc(contracts.createdAt), desc(contracts.id)], {
+    limit: data.limit ?? 50,
+    offset: data.offset ?? 0,
+  })
 }

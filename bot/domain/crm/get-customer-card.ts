@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, type SQL } from 'drizzle-orm'
 import {
   contacts,
   contracts,
@@ -12,10 +12,10 @@ import {
 import { listApprovalsForRecord, type RecordApproval } from '../approvals/references'
 import type { ServiceContext } from '../context'
 import { visibleContracts } from '../contracts/access'
-import { type ContractDto, toContractDtos } from '../contracts/dto'
+import { type ContractDto, selectContractDtos } from '../contracts/dto'
 import { visibleOpportunities } from '../opportunities/access'
-import { type OpportunityDto, toOpportunityDtos } from '../opportunities/dto'
-import { type PaymentDto, toPaymentDtos } from '../payments/record-payment'
+import { type OpportunityDto, selectOpportunityDtos } from '../opportunities/dto'
+import { type PaymentDto, selectPaymentDtos } from '../payments/record-payment'
 import { type CustomerService, customerService } from '../service/customer-service'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import type { ContactRow } from './add-contact'
@@ -64,11 +64,17 @@ export async function getCustomerCard({
   ctx: ServiceContext
   customerId: string
 }): Promise<CustomerCard> {
+  // The service section loads its own access: it starts at once, beside the CRM access.
+  const servicePromise = customerService(ctx, customerId)
+  servicePromise.catch(() => undefined) // handled below; an earlier failure must not leave it unhandled
   const access = await loadCrmAccess(ctx)
-  const row = await requireCustomer(ctx, access, customerId)
   const t = ctx.tenantId
-  // One round of parallel reads, then one of names: the card's latency is its number of sequential rounds.
+  // One round of parallel reads, the customer's own row among them (a hidden customer is a 404 whatever
+  // the other reads found), the relation graph chained after it, then one read of user names: the card's
+  // latency is its number of sequential rounds. Sales sections come with their names joined in.
+  const rowPromise = requireCustomer(ctx, access, customerId)
   const [
+    row,
     contactRows,
     followRows,
     visitRows,
@@ -76,26 +82,28 @@ export async function getCustomerCard({
     collabRows,
     relations,
     approvals,
-    oppRows,
-    ctrRows,
-    payRows,
+    oppDtos,
+    ctrDtos,
+    payDtos,
+    service,
   ] = await Promise.all([
+    rowPromise,
     ctx.db
       .select()
       .from(contacts)
-      .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, row.id)))
+      .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, customerId)))
       .orderBy(desc(contacts.isPrimary), contacts.createdAt)
       .limit(200),
     ctx.db
       .select()
       .from(followUps)
-      .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, row.id)))
+      .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, customerId)))
       .orderBy(desc(followUps.createdAt))
       .limit(RECENT),
     ctx.db
       .select()
       .from(visits)
-      .where(and(eq(visits.tenantId, t), eq(visits.customerId, row.id)))
+      .where(and(eq(visits.tenantId, t), eq(visits.customerId, customerId)))
       .orderBy(desc(visits.createdAt))
       .limit(RECENT),
     ctx.db
@@ -105,7 +113,7 @@ export async function getCustomerCard({
         and(
           eq(fieldHistory.tenantId, t),
           eq(fieldHistory.entityType, 'customer'),
-          eq(fieldHistory.entityId, row.id),
+          eq(fieldHistory.entityId, customerId),
         ),
       )
       .orderBy(desc(fieldHistory.at))
@@ -113,43 +121,39 @@ export async function getCustomerCard({
     ctx.db
       .select({ userId: customerCollaborators.userId })
       .from(customerCollaborators)
-      .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, row.id))),
-    getRelationGraph({ ctx, customerId: row.id, depth: 2, access, root: row }),
-    listApprovalsForRecord(ctx, 'customer', row.id),
-    ctx.db
-      .select()
-      .from(opportunities)
-      .where(and(visibleOpportunities(ctx, access), eq(opportunities.customerId, row.id)))
-      .orderBy(desc(opportunities.updatedAt))
-      .limit(SALES_RECENT),
-    ctx.db
-      .select()
-      .from(contracts)
-      .where(and(visibleContracts(ctx, access), eq(contracts.customerId, row.id)))
-      .orderBy(desc(contracts.createdAt))
-      .limit(SALES_RECENT),
-    // Payments only of the contracts the caller may see.
-    ctx.db
-      .select()
-      .from(payments)
-      .innerJoin(contracts, eq(contracts.id, payments.contractId))
-      .where(and(eq(payments.tenantId, t), eq(payments.customerId, row.id), visibleContracts(ctx, access)))
-      .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
-      .limit(SALES_RECENT)
-      .then((rs) => rs.map((r) => r.sales_payments)),
+      .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, customerId))),
+    rowPromise.then((root) => getRelationGraph({ ctx, customerId: root.id, depth: 2, access, root })),
+    listApprovalsForRecord(ctx, 'customer', customerId),
+    selectOpportunityDtos(
+      ctx,
+      and(visibleOpportunities(ctx, access), eq(opportunities.customerId, customerId)) as SQL,
+      [desc(opportunities.updatedAt)],
+      { limit: SALES_RECENT },
+    ),
+    selectContractDtos(
+      ctx,
+      and(visibleContracts(ctx, access), eq(contracts.customerId, customerId)) as SQL,
+      [desc(contracts.createdAt)],
+      { limit: SALES_RECENT },
+    ),
+    // Payments only of the contracts the caller may see, allocations aggregated in the same statement.
+    selectPaymentDtos(
+      ctx,
+      and(
+        eq(payments.tenantId, t),
+        eq(payments.customerId, customerId),
+        visibleContracts(ctx, access),
+      ) as SQL,
+      SALES_RECENT,
+    ),
+    servicePromise,
   ])
-  const [oppDtos, ctrDtos, payDtos, labels, service] = await Promise.all([
-    toOpportunityDtos(ctx, oppRows),
-    toContractDtos(ctx, ctrRows),
-    toPaymentDtos(ctx, payRows),
-    userLabels(ctx, [
-      row.ownerId,
-      ...followRows.map((f) => f.authorId),
-      ...visitRows.map((v) => v.userId),
-      ...history.map((h) => h.actorId),
-      ...collabRows.map((c) => c.userId),
-    ]),
-    customerService(ctx, row.id),
+  const labels = await userLabels(ctx, [
+    row.ownerId,
+    ...followRows.map((f) => f.authorId),
+    ...visitRows.map((v) => v.userId),
+    ...history.map((h) => h.actorId),
+    ...collabRows.map((c) => c.userId),
   ])
   const contractNumber = new Map(ctrDtos.map((c) => [c.id, c.number]))
   const who = (id: string | null) => (id ? { id, name: labels.get(id)?.name ?? '' } : null)

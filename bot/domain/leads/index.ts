@@ -39,6 +39,7 @@ export {
 export { markLeadInvalid } from './mark-lead-invalid'
 export { mergeLeads } from './merge-leads'
 export { runLeadTimer, type TimerOutcome } from './run-lead-timer'
+export { deleteSavedView, listSavedViews, type SavedViewDto, saveView } from './saved-views'
 export * from './schemas'
 export { setLeadStatus } from './set-lead-status'
 export { DEFAULT_LEAD_SETTINGS, type LeadSettings } from './settings'

@@ -181,3 +181,9 @@ export const analysisInput = z.object({
 export type AnalysisInput = z.input<typeof analysisInput>
 
 export { parseInput } from '../crm/schemas'
+
+/** A saved lead list view: a name and the list filters (checked like the list query itself). */
+export const savedViewInput = z.object({
+  name: text(40).min(1, 'name is required'),
+  filters: leadListInput.omit({ limit: true, offset: true }).strict(),
+})

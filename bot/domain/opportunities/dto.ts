@@ -1,6 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, type SQL } from 'drizzle-orm'
 import type { ProbabilityFactor } from '../../../db/schema'
-import { closeReasons, customers, stages } from '../../../db/schema'
+import { closeReasons, customers, departments, opportunities, stages, users } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { userLabels } from '../crm/access'
 import type { OpportunityRow } from './access'
@@ -74,45 +74,111 @@ export async function toOpportunityDtos(
   const rsn = new Map(reasonRows.map((r) => [r.id, r.name]))
   return rows.map((r) => {
     const s = stg.get(r.stageId)
-    return {
-      id: r.id,
-      name: r.name,
-      customer: { id: r.customerId, name: cust.get(r.customerId) ?? '' },
-      stageSetId: r.stageSetId,
+    return dtoOf(r, {
+      customerName: cust.get(r.customerId) ?? '',
       stage: {
-        id: r.stageId,
         name: s?.name ?? '',
         nameEn: s?.nameEn ?? null,
         probability: s?.probability ?? 0,
         kind: s?.kind ?? 'open',
       },
-      status: r.status,
-      amountCents: r.amountCents,
-      amountSource: r.amountSource,
-      expectedCloseDate: r.expectedCloseDate,
       owner: {
-        id: r.ownerId,
         name: labels.get(r.ownerId)?.name ?? '',
         department: labels.get(r.ownerId)?.department ?? null,
       },
-      teamIds: r.teamIds,
-      competitors: r.competitors,
-      channel: r.channel,
-      campaign: r.campaign,
-      leadId: r.leadId,
-      closeReason: r.closeReasonId ? { id: r.closeReasonId, name: rsn.get(r.closeReasonId) ?? '' } : null,
-      closeNote: r.closeNote,
-      closedAt: r.closedAt?.toISOString() ?? null,
-      stageEnteredAt: r.stageEnteredAt.toISOString(),
-      lastActivityAt: r.lastActivityAt.toISOString(),
-      closeDateSlips: r.closeDateSlips,
-      winProbability: r.winProbability,
-      probabilityFactors: r.probabilityFactors,
-      version: r.version,
-      createdAt: r.createdAt.toISOString(),
-      updatedAt: r.updatedAt.toISOString(),
-    }
+      reasonName: r.closeReasonId ? (rsn.get(r.closeReasonId) ?? '') : '',
+    })
   })
+}
+
+/**
+ * Opportunities as DTOs in one statement: customer, stage, owner (with department) and close reason are
+ * joined into the page query instead of read in a second round. `where` must scope by tenant (the
+ * caller's visibility filter does).
+ */
+export async function selectOpportunityDtos(
+  ctx: ServiceContext,
+  where: SQL,
+  order: SQL[],
+  page: { limit: number; offset?: number },
+): Promise<OpportunityDto[]> {
+  const t = ctx.tenantId
+  const rows = await ctx.db
+    .select({
+      o: opportunities,
+      customerName: customers.name,
+      stageName: stages.name,
+      stageNameEn: stages.nameEn,
+      stageProbability: stages.probability,
+      stageKind: stages.kind,
+      ownerName: users.name,
+      ownerDepartment: departments.name,
+      reasonName: closeReasons.name,
+    })
+    .from(opportunities)
+    .leftJoin(customers, and(eq(customers.tenantId, t), eq(customers.id, opportunities.customerId)))
+    .leftJoin(stages, and(eq(stages.tenantId, t), eq(stages.id, opportunities.stageId)))
+    .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, opportunities.ownerId)))
+    .leftJoin(departments, eq(departments.id, users.departmentId))
+    .leftJoin(
+      closeReasons,
+      and(eq(closeReasons.tenantId, t), eq(closeReasons.id, opportunities.closeReasonId)),
+    )
+    .where(where)
+    .orderBy(...order)
+    .limit(page.limit)
+    .offset(page.offset ?? 0)
+  return rows.map((r) =>
+    dtoOf(r.o, {
+      customerName: r.customerName ?? '',
+      stage: {
+        name: r.stageName ?? '',
+        nameEn: r.stageNameEn,
+        probability: r.stageProbability ?? 0,
+        kind: r.stageKind ?? 'open',
+      },
+      owner: { name: r.ownerName ?? '', department: r.ownerDepartment },
+      reasonName: r.reasonName ?? '',
+    }),
+  )
+}
+
+interface Names {
+  customerName: string
+  stage: { name: string; nameEn: string | null; probability: number; kind: 'open' | 'won' | 'lost' }
+  owner: { name: string; department: string | null }
+  reasonName: string
+}
+
+function dtoOf(r: OpportunityRow, n: Names): OpportunityDto {
+  return {
+    id: r.id,
+    name: r.name,
+    customer: { id: r.customerId, name: n.customerName },
+    stageSetId: r.stageSetId,
+    stage: { id: r.stageId, ...n.stage },
+    status: r.status,
+    amountCents: r.amountCents,
+    amountSource: r.amountSource,
+    expectedCloseDate: r.expectedCloseDate,
+    owner: { id: r.ownerId, ...n.owner },
+    teamIds: r.teamIds,
+    competitors: r.competitors,
+    channel: r.channel,
+    campaign: r.campaign,
+    leadId: r.leadId,
+    closeReason: r.closeReasonId ? { id: r.closeReasonId, name: n.reasonName } : null,
+    closeNote: r.closeNote,
+    closedAt: r.closedAt?.toISOString() ?? null,
+    stageEnteredAt: r.stageEnteredAt.toISOString(),
+    lastActivityAt: r.lastActivityAt.toISOString(),
+    closeDateSlips: r.closeDateSlips,
+    winProbability: r.winProbability,
+    probabilityFactors: r.probabilityFactors,
+    version: r.version,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  }
 }
 
 export async function toOpportunityDto(ctx: ServiceContext, row: OpportunityRow): Promise<OpportunityDto> {

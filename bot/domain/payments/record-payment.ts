@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { contracts, instalments, paymentAllocations, payments } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
@@ -240,5 +240,43 @@ export async function toPaymentDtos(ctx: ServiceContext, rows: PaymentRow[]): Pr
       .filter((a) => a.paymentId === r.id)
       .map((a) => ({ instalmentId: a.instalmentId, seq: a.seq, amountCents: a.amountCents })),
     createdAt: r.createdAt.toISOString(),
+  }))
+}
+
+/**
+ * Payments as DTOs in one statement, newest first: their allocations (with the instalment's 期数) are
+ * aggregated by a correlated subquery instead of a second round. Joined to contracts, so `where` may use
+ * the contracts' visibility filter; it must scope by tenant.
+ */
+export async function selectPaymentDtos(
+  ctx: ServiceContext,
+  where: SQL,
+  limit: number,
+): Promise<PaymentDto[]> {
+  const rows = await ctx.db
+    .select({
+      p: payments,
+      allocations: sql<Array<{ instalmentId: string; seq: number; amountCents: number }>>`coalesce((
+        select json_agg(json_build_object('instalmentId', a.instalment_id, 'seq', i.seq,
+          'amountCents', a.amount_cents) order by i.seq)
+        from ${paymentAllocations} a join ${instalments} i on i.id = a.instalment_id
+        where a.tenant_id = ${payments.tenantId} and a.payment_id = ${payments.id}), '[]'::json)`,
+    })
+    .from(payments)
+    .innerJoin(contracts, eq(contracts.id, payments.contractId))
+    .where(where)
+    .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
+    .limit(limit)
+  return rows.map(({ p, allocations }) => ({
+    id: p.id,
+    contractId: p.contractId,
+    customerId: p.customerId,
+    amountCents: p.amountCents,
+    receivedOn: p.receivedOn,
+    method: p.method,
+    note: p.note,
+    externalId: p.externalId,
+    allocations: allocations.map((a) => ({ ...a, amountCents: Number(a.amountCents) })),
+    createdAt: p.createdAt.toISOString(),
   }))
 }

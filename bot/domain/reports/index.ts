@@ -1,4 +1,15 @@
 /** Reports (报表) and sales targets (业绩目标): what callers outside this area may use. */
+
+export {
+  type DigestPref,
+  getDigestPrefs,
+  morningBrief,
+  normaliseTime,
+  runDigests,
+  setDigestPref,
+  teamDigest,
+  tenantToday,
+} from './digests'
 export { drillReport } from './drill-report'
 export { exportReport } from './export-report'
 export { RECORD_KINDS, type RecordRef, type ReportRow } from './internal/define'
@@ -7,3 +18,4 @@ export { listTargets, type TargetRow } from './list-targets'
 export { type ReportColumn, type ReportResult, runReport } from './run-report'
 export * from './schemas'
 export { setTargets } from './set-targets'
+export * from './views'

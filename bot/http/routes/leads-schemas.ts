@@ -225,3 +225,12 @@ export const ChannelAnalysisSchema = z
 export const IntakeResultSchema = z
   .object({ outcome: z.enum(['created', 'touch', 'replay', 'spam']), leadId: z.string().nullable() })
   .openapi('LeadIntakeResult')
+
+export const SavedViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    filters: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+  })
+  .openapi('LeadSavedView')

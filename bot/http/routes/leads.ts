@@ -15,6 +15,7 @@ import {
   createLead,
   createLeadInput,
   deleteAssignmentRule,
+  deleteSavedView,
   getLeadSettings,
   invalidInput,
   leadDto,
@@ -25,10 +26,12 @@ import {
   listCampaigns,
   listChannels,
   listLeadFollowUps,
+  listSavedViews,
   markLeadInvalid,
   mergeInput,
   mergeLeads,
   rotateChannelSecret,
+  saveView,
   setCampaignCost,
   setLeadStatus,
   statusInput,
@@ -46,7 +49,7 @@ import { analyseChannels } from '../../domain/leads/analyse-channels'
 import { getLead } from '../../domain/leads/get-lead'
 import { exportLeads, listLeads } from '../../domain/leads/list-leads'
 import type { AssignmentRuleRow } from '../../domain/leads/manage-assignment-rules'
-import { analysisInput } from '../../domain/leads/schemas'
+import { analysisInput, savedViewInput } from '../../domain/leads/schemas'
 import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -63,6 +66,7 @@ import {
   LeadSchema,
   LeadSettingsSchema,
   RuleSchema,
+  SavedViewSchema,
 } from './leads-schemas'
 import { body, idParam, itemsOf, ok, routeFor } from './openapi'
 
@@ -121,6 +125,29 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
       },
     ),
     async (c) => c.json(await createLead({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/crm/lead-views', 'My saved lead list views', {
+      responses: ok(itemsOf(SavedViewSchema, 'LeadSavedViews')),
+    }),
+    async (c) => c.json({ items: await listSavedViews({ ctx: apiContext(c) }) }, 200),
+  )
+  app.openapi(
+    route('post', '/crm/lead-views', 'Save the current list filters under a name (per person)', {
+      request: body(savedViewInput),
+      responses: ok(SavedViewSchema),
+    }),
+    async (c) => c.json(await saveView({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('delete', '/crm/lead-views/{id}', 'Delete one of my saved views', {
+      request: { params: idParam },
+      responses: ok(z.object({ ok: z.boolean() })),
+    }),
+    async (c) => {
+      await deleteSavedView({ ctx: apiContext(c), viewId: c.req.valid('param').id })
+      return c.json({ ok: true }, 200)
+    },
   )
   app.openapi(
     route('get', '/crm/leads/{id}', 'One lead with its timeline and what you may do', {

@@ -70,10 +70,21 @@ export interface HomeNotice {
   requiresAck?: boolean
 }
 
+/** One of my leads not contacted yet; opens `/leads/:id`. `overdue`: its first-contact deadline passed. */
+export interface HomeLead {
+  id: string
+  name: string
+  company: string | null
+  channelName: string
+  slaDueAt: string | null
+  overdue: boolean
+}
+
 /** `GET /api/v1/home`: the user's to-do list for today. */
 export interface HomeTodos {
   approvals: HomeApproval[]
   followups: HomeFollowup[]
   visits: HomeVisit[]
   notices: HomeNotice[]
+  leads: HomeLead[]
 }

@@ -3683,11 +3683,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -3697,8 +3714,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -4005,11 +4026,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -4019,8 +4057,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -9038,6 +9080,259 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/lead-views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My saved lead list views */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadSavedViews"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save the current list filters under a name (per person) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        filters: {
+                            campaignId?: string;
+                            channelId?: string;
+                            from?: string;
+                            ownerId?: string;
+                            q?: string;
+                            /** @enum {string} */
+                            reached?: "contacted" | "qualified" | "converted";
+                            /** @enum {string} */
+                            scope?: "all" | "mine" | "pool" | "owned";
+                            /** @enum {string} */
+                            sla?: "none" | "pending" | "met" | "breached";
+                            /** @enum {string} */
+                            status?: "new" | "contacted" | "qualified" | "converted" | "invalid";
+                            to?: string;
+                        };
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LeadSavedView"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/lead-views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of my saved views */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/leads": {
         parameters: {
             query?: never;
@@ -13072,11 +13367,28 @@ export interface paths {
                             })[];
                         };
                         form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
                             key: string;
                             label: string;
                             labelEn?: string;
                             max?: number;
                             maxLength?: number;
+                            maxRows?: number;
                             min?: number;
                             options?: {
                                 label: string;
@@ -13086,8 +13398,12 @@ export interface paths {
                             placeholder?: string;
                             required?: boolean;
                             showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
                             /** @enum {string} */
-                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
                         }[];
                         key: string;
                         name: string;
@@ -16848,11 +17164,28 @@ export interface components {
                 systemName: string;
             } | null;
             fields: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -16862,8 +17195,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             finishedAt: string | null;
             form: {
@@ -17083,11 +17420,28 @@ export interface components {
                 })[];
             };
             form: {
+                columns?: {
+                    key: string;
+                    label: string;
+                    labelEn?: string;
+                    max?: number;
+                    maxLength?: number;
+                    min?: number;
+                    options?: {
+                        label: string;
+                        labelEn?: string;
+                        value: string;
+                    }[];
+                    required?: boolean;
+                    /** @enum {string} */
+                    type: "text" | "number" | "money" | "date" | "select";
+                }[];
                 key: string;
                 label: string;
                 labelEn?: string;
                 max?: number;
                 maxLength?: number;
+                maxRows?: number;
                 min?: number;
                 options?: {
                     label: string;
@@ -17097,8 +17451,12 @@ export interface components {
                 placeholder?: string;
                 required?: boolean;
                 showOnCard?: boolean;
+                sumCheck?: {
+                    column: string;
+                    field: string;
+                };
                 /** @enum {string} */
-                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract";
+                type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
             }[];
             id: string;
             key: string;
@@ -17983,6 +18341,17 @@ export interface components {
         LeadPage: {
             items: components["schemas"]["Lead"][];
             total: number;
+        };
+        LeadSavedView: {
+            createdAt: string;
+            filters: {
+                [key: string]: string;
+            };
+            id: string;
+            name: string;
+        };
+        LeadSavedViews: {
+            items: components["schemas"]["LeadSavedView"][];
         };
         LeadSettings: {
             formRateLimit: number;

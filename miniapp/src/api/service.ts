@@ -34,3 +34,40 @@ export async function resolveTicket(id: string, note: string): Promise<TicketDet
 export async function commentTicket(id: string, body: string): Promise<TicketDetail> {
   return unwrap(api().POST('/api/v1/service/tickets/{id}/comments', { params: { path: { id } }, body: { body } }))
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Service settings (admin console): types, SLA, dispatch rules, the public form and device QR codes
+
+export type ServiceSettings = Schemas['ServiceSettings']
+export type DispatchRule = Schemas['ServiceDispatchRule']
+export type IntakeCode = Schemas['ServiceIntakeCode']
+export type NewDispatchRule = paths['/api/v1/service/rules']['post']['requestBody']['content']['application/json']
+export type NewIntakeCode = paths['/api/v1/service/codes']['post']['requestBody']['content']['application/json']
+
+export async function getServiceSettings(signal?: AbortSignal): Promise<ServiceSettings> {
+  return unwrap(api().GET('/api/v1/service/settings', { signal }))
+}
+
+export async function saveServiceSettings(body: Partial<ServiceSettings>): Promise<ServiceSettings> {
+  return unwrap(api().PUT('/api/v1/service/settings', { body }))
+}
+
+export async function listDispatchRules(signal?: AbortSignal): Promise<DispatchRule[]> {
+  return (await unwrap(api().GET('/api/v1/service/rules', { signal }))).items
+}
+
+export async function createDispatchRule(body: NewDispatchRule): Promise<DispatchRule> {
+  return unwrap(api().POST('/api/v1/service/rules', { body }))
+}
+
+export async function deleteDispatchRule(id: string): Promise<void> {
+  await unwrap(api().DELETE('/api/v1/service/rules/{id}', { params: { path: { id } } }))
+}
+
+export async function listIntakeCodes(signal?: AbortSignal): Promise<IntakeCode[]> {
+  return (await unwrap(api().GET('/api/v1/service/codes', { signal }))).items
+}
+
+export async function createIntakeCode(body: NewIntakeCode): Promise<IntakeCode> {
+  return unwrap(api().POST('/api/v1/service/codes', { body }))
+}

@@ -8,7 +8,8 @@ import { type EarlyLogin, takeEarlyLogin, withEarlyLogin } from './early-exchang
 
 const session = {
   token: 'tok_1',
-  expiresAt: '2030-01-01T00:00:00.000Z',
+  // A week from the real clock: the session must never look expired, whatever today's date.
+  expiresAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
   user: { id: 'usr_1', name: '张三', roles: ['sales'] },
 }
 

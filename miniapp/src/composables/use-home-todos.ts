@@ -30,7 +30,7 @@ export type HomeState =
   | { kind: 'ready'; todos: HomeTodos }
   | ({ kind: 'error' } & ErrorDescription)
 
-export const EMPTY_TODOS: HomeTodos = { approvals: [], followups: [], visits: [], notices: [] }
+export const EMPTY_TODOS: HomeTodos = { approvals: [], followups: [], visits: [], notices: [], leads: [] }
 
 function asList<T>(value: T[] | undefined): T[] {
   return Array.isArray(value) ? value : []
@@ -43,6 +43,7 @@ export function normalizeTodos(todos: Partial<HomeTodos> | undefined): HomeTodos
     followups: asList(todos?.followups),
     visits: asList(todos?.visits),
     notices: asList(todos?.notices),
+    leads: asList(todos?.leads),
   }
 }
 
@@ -139,6 +140,22 @@ export function useHomeTodos() {
           tag: item.requiresAck ? t('home.requiresAck') : null,
           to: { name: 'notice', params: { id: item.id } },
         })),
+      },
+      {
+        key: 'leads',
+        titleKey: 'home.sections.leads',
+        emptyKey: 'home.empty.leads',
+        items: todos.leads.map((item) => {
+          const due = when(item.slaDueAt ?? undefined)
+          return {
+            id: item.id,
+            title: item.company ? `${item.name} · ${item.company}` : item.name,
+            label: item.channelName,
+            value: due ? t('home.contactBy', { time: due }) : null,
+            tag: item.overdue ? t('home.overdue') : null,
+            to: { name: 'lead', params: { id: item.id } },
+          }
+        }),
       },
     ]
   })

@@ -1,13 +1,22 @@
 /**
- * ECharts, registered piece by piece (bar, line, map) so the chunk carries only what the reports use. Only
+ * ECharts, registered piece by piece (bar, line, map; the legend for the lead trend) so the chunk carries only what the reports use. Only
  * imported dynamically: it lives in its own lazy chunk, never in the initial route.
  */
 import { BarChart, LineChart, MapChart } from 'echarts/charts'
-import { GridComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 
-echarts.use([BarChart, LineChart, MapChart, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer])
+echarts.use([
+  BarChart,
+  LineChart,
+  MapChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+])
 
 let chinaRegistered = false
 

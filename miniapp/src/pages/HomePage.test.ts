@@ -80,17 +80,24 @@ describe('HomePage', () => {
       followups: [],
       visits: [{ id: 'vis_1', customer: { id: 'cus_9', name: '华东精密' }, address: '上海市浦东新区' }],
       notices: [{ id: 'ntc_1', title: '五一放假安排', requiresAck: true }],
+      leads: [
+        { id: 'led_1', name: '张三', company: '华为', channelName: '官网表单', slaDueAt: null, overdue: true },
+      ],
     }
     const { wrapper } = await mountHome(() => jsonResponse(200, todos))
 
     const text = wrapper.text()
-    expect(text).toContain('今天有 3 项待办')
+    expect(text).toContain('今天有 4 项待办')
     expect(text).toContain('待我审批')
     expect(text).toContain('差旅报销 ¥3,200')
     expect(text).toContain('李四 提交')
     expect(text).toContain('今天没有需要跟进的客户')
     expect(text).toContain('华东精密')
     expect(text).toContain('需确认')
+    // My new leads, an overdue one flagged.
+    expect(text).toContain('待联系的线索')
+    expect(text).toContain('张三 · 华为')
+    expect(text).toContain('已超时')
   })
 
   it('shows the failure with its request id and a retry for other errors', async () => {

@@ -77,6 +77,33 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'customers', detail: true, titleKey: 'title.visit' },
       },
       {
+        path: 'leads',
+        name: 'leads',
+        component: () => import('@/pages/leads/LeadsPage.vue'),
+        meta: { tab: 'customers', titleKey: 'title.leads' },
+      },
+      {
+        path: 'leads/new',
+        name: 'lead-new',
+        component: () => import('@/pages/leads/LeadNewPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.leadNew' },
+      },
+      // The 线索池: the list with its pool scope.
+      { path: 'leads/pool', name: 'lead-pool', redirect: { name: 'leads', query: { scope: 'pool' } } },
+      {
+        // 「渠道」card's 查看完整分析.
+        path: 'leads/channels',
+        name: 'lead-channels',
+        component: () => import('@/pages/leads/ChannelAnalysisPage.vue'),
+        meta: { tab: 'customers', titleKey: 'title.leadChannels' },
+      },
+      {
+        path: 'leads/:id',
+        name: 'lead',
+        component: () => import('@/pages/leads/LeadPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.lead' },
+      },
+      {
         path: 'deals',
         name: 'deals',
         component: () => import('@/pages/deals/DealsPage.vue'),
@@ -240,6 +267,18 @@ export const routes: RouteRecordRaw[] = [
         name: 'admin-crm',
         component: () => import('@/pages/admin/AdminCrmPage.vue'),
         meta: { tab: 'admin', detail: true, titleKey: 'title.adminCrm' },
+      },
+      {
+        path: 'admin/service',
+        name: 'admin-service',
+        component: () => import('@/pages/admin/AdminServicePage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminService' },
+      },
+      {
+        path: 'admin/service/qr',
+        name: 'admin-service-qr',
+        component: () => import('@/pages/admin/AdminServiceQrPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminServiceQr' },
       },
       {
         path: 'admin/audit',

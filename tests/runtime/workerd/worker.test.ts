@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { sql } from 'drizzle-orm'
 import { Miniflare } from 'miniflare'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyDirectory } from '../../../bot/domain/org/apply-directory'
 import { systemClock } from '../../../bot/lib/clock'
 import { newId } from '../../../bot/lib/ids'
@@ -15,6 +15,7 @@ import type { Database } from '../../../db/client'
 import { tenants } from '../../../db/schema'
 import { createFakeFeishu, createPushBuilder, type FakeFeishu, type FeishuPush } from '../../fakes/feishu'
 import { TEST_SESSION_SECRET } from '../../helpers/app'
+import { testDatabaseUrl } from '../../helpers/db'
 import {
   ENCRYPT_KEY,
   type FeishuStack,
@@ -33,7 +34,7 @@ import { bundleWorker, repoRoot } from './bundle'
  * postgres.js over `cloudflare:sockets`, pino's console build.
  */
 
-const hasPostgres = Boolean(inject('databaseUrl'))
+const hasPostgres = Boolean(testDatabaseUrl())
 if (!hasPostgres)
   process.stderr.write('!! tests/runtime/workerd SKIPPED: Hyperdrive needs PostgreSQL (not reachable)\n')
 
@@ -131,7 +132,7 @@ describe.skipIf(!hasPostgres)('Workers entry in workerd', () => {
     nodeImports = bundle.nodeImports
     const config = wranglerConfig()
     // Hyperdrive wants a password in the URL; the local server trusts loopback and never asks for it.
-    const hyperdriveUrl = new URL(inject('databaseUrl'))
+    const hyperdriveUrl = new URL(testDatabaseUrl())
     const ownName = (await own.database.rows<{ db: string }>(sql`select current_database() as db`))[0]?.db
     hyperdriveUrl.pathname = `/${ownName}`
     hyperdriveUrl.password ||= 'unused'

@@ -89,8 +89,43 @@ export function validateForm(fields: readonly FormField[], input: Record<string,
     }
     values[field.key] = validateValue(field, raw, path, references)
   }
+  for (const field of fields) checkTableSum(field, values)
   return { values, references }
 }
+
+/** A table field's rows must add up to the field its sum check names (empty rows add up to nothing). */
+function checkTableSum(field: FormField, values: Record<string, unknown>): void {
+  if (field.type !== 'table' || !field.sumCheck) return
+  const rows = values[field.key] as TableRow[] | undefined
+  const target = values[field.sumCheck.field]
+  if (!rows?.length || typeof target !== 'number') return
+  const sum = tableSum(rows, field.sumCheck.column)
+  // Money is integer cents; numbers are compared to a cent's precision.
+  if (Math.abs(sum - target) < 0.005) return
+  const column = field.columns?.find((c) => c.key === field.sumCheck?.column)
+  const money = column?.type === 'money'
+  const show = (n: number) => (money ? formatCents(n) : String(n))
+  throw new InvalidInputError(
+    fieldPath(field.key),
+    `${field.label}：明细合计 ${show(sum)} 与 ${field.sumCheck.field} ${show(target)} 不符 / ` +
+      `${field.key}: the rows add up to ${show(sum)}, not ${field.sumCheck.field} ${show(target)}`,
+  )
+}
+
+/** One row of a `table` field as stored: column key → normalised value. */
+export type TableRow = Record<string, unknown>
+
+/** The sum of a numeric column over a table's rows (missing cells count 0). */
+export function tableSum(rows: readonly TableRow[], column: string): number {
+  let sum = 0
+  for (const row of rows) {
+    const v = row[column]
+    if (typeof v === 'number') sum += v
+  }
+  return sum
+}
+
+const DEFAULT_MAX_ROWS = 50
 
 /**
  * The values of a form being filled in, for the flow preview: each field that parses is kept (normalised
@@ -201,6 +236,38 @@ function validateValue(
       })
       return out
     }
+    case 'table': {
+      const maxRows = field.maxRows ?? DEFAULT_MAX_ROWS
+      if (!Array.isArray(raw)) fail(path, field, 'expected a list of rows')
+      if (raw.length > maxRows) fail(path, field, `at most ${maxRows} rows`)
+      const columns = field.columns ?? []
+      return raw.map((row, i) => {
+        if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+          throw new InvalidInputError(
+            `${path}.${i}`,
+            `${field.label}：第 ${i + 1} 行无效 / row ${i + 1} is not an object`,
+          )
+        }
+        const cells = row as Record<string, unknown>
+        const out: TableRow = {}
+        for (const col of columns) {
+          const cellPath = `${path}.${i}.${col.key}`
+          const v = cells[col.key]
+          if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
+            if (col.required) {
+              throw new InvalidInputError(
+                cellPath,
+                `${field.label} 第 ${i + 1} 行 ${col.label} 必填 / ${field.key} row ${i + 1}: ${col.key} is required`,
+              )
+            }
+            continue
+          }
+          // A column is a simple field: the same rules, the same error shape, its own path.
+          out[col.key] = validateValue(col as FormField, v, cellPath, references)
+        }
+        return out
+      })
+    }
     case 'customer':
     case 'opportunity':
     case 'contract': {
@@ -261,7 +328,24 @@ export function displayValue(
     case 'attachment':
     case 'image':
       return (value as FileRef[]).map((f) => f.name).join('、')
+    case 'table':
+      return tableSummary(field, value as TableRow[], locale)
     default:
       return String(value)
   }
+}
+
+/**
+ * A table as one line for cards: the row count and, when a column is money (the sum-checked one first),
+ * its total — `3 行，合计 ¥1,250.00`.
+ */
+export function tableSummary(field: FormField, rows: readonly TableRow[], locale: 'zh-CN' | 'en'): string {
+  const sumKey =
+    field.sumCheck?.column ?? field.columns?.find((c) => c.type === 'money' || c.type === 'number')?.key
+  const col = field.columns?.find((c) => c.key === sumKey)
+  const count = locale === 'en' ? `${rows.length} row${rows.length === 1 ? '' : 's'}` : `${rows.length} 行`
+  if (!col) return count
+  const sum = tableSum(rows, col.key)
+  const total = col.type === 'money' ? formatCents(sum) : String(sum)
+  return locale === 'en' ? `${count}, total ${total}` : `${count}，合计 ${total}`
 }

@@ -1,9 +1,11 @@
 import { and, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import {
+  contracts,
   customers,
   departments,
   followUps,
+  payments,
   salesTargets,
   userDepartments,
   users,
@@ -12,7 +14,7 @@ import {
 import type { ServiceContext } from '../../context'
 import { activityReport } from './activity'
 import type { MeasureDef, ReportDefinition, ReportRow, RunEnv } from './define'
-import { inPeriod, peopleFilter } from './filters'
+import { inDays, inPeriod, peopleFilter } from './filters'
 
 /** The target kinds whose actual figures exist today, with where each actual comes from. */
 const ACTUALS = [
@@ -48,11 +50,53 @@ const ACTUALS = [
   },
 ] as const
 
-/** Kinds that can be targeted before their records exist (contracts, 回款): the target shows, actual later. */
-const TARGET_ONLY = [
-  { kind: 'contract_amount', key: 'contractAmount', zh: '合同金额目标', en: 'Contract amount target' },
-  { kind: 'payment_amount', key: 'paymentAmount', zh: '回款金额目标', en: 'Payment target' },
+/**
+ * Money targets beside their actuals, per owner: contracts by the day they took effect (active or completed,
+ * terminated ones too, as they were signed business), 回款 by the day received, credited to the contract's
+ * owner. Both plain ranges on indexed columns.
+ */
+const AMOUNTS = [
+  { kind: 'contract_amount', key: 'contractAmount', zh: '合同金额', en: 'Contract amount' },
+  { kind: 'payment_amount', key: 'paymentAmount', zh: '回款金额', en: 'Payments' },
 ] as const
+
+async function amountsByPerson(ctx: ServiceContext, env: RunEnv, out: Map<string, Record<string, number>>) {
+  const [signed, received] = await Promise.all([
+    ctx.db
+      .select({ k: contracts.ownerId, n: sql<number>`coalesce(sum(${contracts.amountCents}), 0)::float8` })
+      .from(contracts)
+      .where(
+        and(
+          eq(contracts.tenantId, ctx.tenantId),
+          inPeriod(contracts.activatedAt, env.period),
+          await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+        ),
+      )
+      .groupBy(contracts.ownerId),
+    ctx.db
+      .select({ k: contracts.ownerId, n: sql<number>`coalesce(sum(${payments.amountCents}), 0)::float8` })
+      .from(payments)
+      .innerJoin(contracts, eq(contracts.id, payments.contractId))
+      .where(
+        and(
+          eq(payments.tenantId, ctx.tenantId),
+          inDays(payments.receivedOn, env.q),
+          await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+        ),
+      )
+      .groupBy(contracts.ownerId),
+  ])
+  for (const [key, rows] of [
+    ['contractAmount', signed],
+    ['paymentAmount', received],
+  ] as const) {
+    for (const r of rows) {
+      const rec = out.get(r.k) ?? {}
+      rec[key] = Number(r.n)
+      out.set(r.k, rec)
+    }
+  }
+}
 
 const measures: MeasureDef[] = [
   ...ACTUALS.flatMap((a): MeasureDef[] => [
@@ -70,14 +114,21 @@ const measures: MeasureDef[] = [
       additive: false,
     },
   ]),
-  ...TARGET_ONLY.map(
-    (t): MeasureDef => ({
-      key: `${t.key}Target`,
-      label: { zh: t.zh, en: t.en },
+  ...AMOUNTS.flatMap((a): MeasureDef[] => [
+    {
+      key: `${a.key}Target`,
+      label: { zh: `${a.zh}目标`, en: `${a.en} target` },
       unit: 'cents',
       additive: true,
-    }),
-  ),
+    },
+    { key: a.key, label: { zh: `${a.zh}完成`, en: `${a.en} done` }, unit: 'cents', additive: true },
+    {
+      key: `${a.key}Rate`,
+      label: { zh: `${a.zh}完成率`, en: `${a.en} achieved` },
+      unit: 'percent',
+      additive: false,
+    },
+  ]),
 ]
 
 const monthOf = (day: string) => day.slice(0, 7)
@@ -107,6 +158,7 @@ async function actualsByPerson(ctx: ServiceContext, env: RunEnv) {
       out.set(String(r.k), rec)
     }
   }
+  await amountsByPerson(ctx, env, out)
   return out
 }
 
@@ -135,7 +187,7 @@ async function targetsBy(
       ),
     )
     .groupBy(salesTargets.subjectId, salesTargets.kind)
-  const keyOfKind = new Map<string, string>([...ACTUALS, ...TARGET_ONLY].map((a) => [a.kind, a.key]))
+  const keyOfKind = new Map<string, string>([...ACTUALS, ...AMOUNTS].map((a) => [a.kind, a.key]))
   for (const r of rows) {
     const rec = out.get(r.subject) ?? {}
     rec[keyOfKind.get(r.kind) ?? r.kind] = Number(r.value)
@@ -150,14 +202,13 @@ function toRow(
   done: Record<string, number> | undefined,
 ): ReportRow {
   const values: Record<string, number | null> = {}
-  for (const a of ACTUALS) {
+  for (const a of [...ACTUALS, ...AMOUNTS]) {
     const t = target?.[a.key] ?? null
     const d = done?.[a.key] ?? 0
     values[`${a.key}Target`] = t
     values[a.key] = d
     values[`${a.key}Rate`] = rate(d, t)
   }
-  for (const t of TARGET_ONLY) values[`${t.key}Target`] = target?.[t.key] ?? null
   return { key, label: '', values }
 }
 

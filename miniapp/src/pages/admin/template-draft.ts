@@ -23,7 +23,19 @@ export const FIELD_TYPES = [
   'customer',
   'opportunity',
   'contract',
+  'table',
 ] as const satisfies ReadonlyArray<DraftField['type']>
+
+export type DraftColumn = NonNullable<DraftField['columns']>[number]
+export const COLUMN_TYPES = ['text', 'number', 'money', 'date', 'select'] as const satisfies ReadonlyArray<DraftColumn['type']>
+
+/** A new column for a table field: a key not yet among its columns. */
+export function newColumn(columns: readonly DraftColumn[]): DraftColumn {
+  const taken = new Set(columns.map((c) => c.key))
+  let key = 'col'
+  for (let i = 2; taken.has(key); i++) key = `col${i}`
+  return { key, label: '', type: 'text' }
+}
 
 export const APPROVER_KINDS = ['manager', 'department_head', 'role', 'users', 'initiator_chooses'] as const
 

@@ -17,8 +17,12 @@ export interface DateRangeDraft {
   end: string
 }
 
+/** One detail row of a `table` field while typed: column key → text. */
+export type TableRowDraft = Record<string, string>
+export type TableColumn = NonNullable<FormField['columns']>[number]
+
 /** What the inputs hold while the user types (numbers and money as typed text). */
-export type DraftValue = string | string[] | DateRangeDraft | FileRef[] | null
+export type DraftValue = string | string[] | DateRangeDraft | FileRef[] | TableRowDraft[] | null
 export type DraftValues = Record<string, DraftValue>
 
 /** Types whose value is the id of a record elsewhere (people, departments, CRM records). */
@@ -59,6 +63,7 @@ export function emptyValue(field: FormField): DraftValue {
       return []
     case 'attachment':
     case 'image':
+    case 'table':
       return []
     case 'dateRange':
       return { start: '', end: '' }
@@ -151,11 +156,102 @@ export function validateDraft(
         if (!(value as string[]).every((v) => allowed.has(v))) errors[field.key] = t('form.required', { label })
         break
       }
+      case 'table': {
+        const message = tableError(field, fields, value as TableRowDraft[], values, t, locale)
+        if (message) errors[field.key] = message
+        break
+      }
       default:
         break
     }
   }
   return errors
+}
+
+const rowIsEmpty = (row: TableRowDraft) => Object.values(row).every((v) => !v?.trim())
+
+/** A typed cell as the bot takes it: money in cents, numbers as numbers, text trimmed; null when not valid. */
+function cellValue(column: TableColumn, text: string): string | number | null {
+  const v = text.trim()
+  if (column.type === 'money') return parseMoneyCents(v)
+  if (column.type === 'number') return v !== '' && Number.isFinite(Number(v)) ? Number(v) : null
+  if (column.type === 'date') return dayNumber(v) === null ? null : v
+  if (column.type === 'select') return (column.options ?? []).some((o) => o.value === v) ? v : null
+  return v
+}
+
+/** The rows of a table field as the bot takes them: empty rows dropped, empty cells left out. */
+export function tableRows(field: FormField, rows: readonly TableRowDraft[]): Array<Record<string, unknown>> {
+  return rows
+    .filter((row) => !rowIsEmpty(row))
+    .map((row) => {
+      const out: Record<string, unknown> = {}
+      for (const column of field.columns ?? []) {
+        const text = row[column.key] ?? ''
+        if (!text.trim()) continue
+        const v = cellValue(column, text)
+        out[column.key] = v === null ? text.trim() : v
+      }
+      return out
+    })
+}
+
+/** The total of a table's summed column (its sum check's, else the first money or number column), in its unit. */
+export function tableTotal(field: FormField, rows: readonly TableRowDraft[]): { column: TableColumn; total: number } | null {
+  const key = field.sumCheck?.column ?? field.columns?.find((c) => c.type === 'money' || c.type === 'number')?.key
+  const column = field.columns?.find((c) => c.key === key)
+  if (!column) return null
+  let total = 0
+  for (const row of tableRows(field, rows)) {
+    const v = row[column.key]
+    if (typeof v === 'number') total += v
+  }
+  return { column, total }
+}
+
+const yuan = (cents: number) => (cents / 100).toFixed(2)
+
+function tableError(
+  field: FormField,
+  fields: readonly FormField[],
+  rows: TableRowDraft[],
+  values: DraftValues,
+  t: Translate,
+  locale: string,
+): string | null {
+  const label = fieldLabel(field, locale)
+  const filled = rows.filter((row) => !rowIsEmpty(row))
+  if (field.maxRows !== undefined && filled.length > field.maxRows) return t('form.max', { label, max: field.maxRows })
+  for (const [i, row] of filled.entries()) {
+    for (const column of field.columns ?? []) {
+      const text = row[column.key] ?? ''
+      const name = `${label} ${i + 1} · ${fieldLabel(column as FormField, locale)}`
+      if (!text.trim()) {
+        if (column.required) return t('form.required', { label: name })
+        continue
+      }
+      if (cellValue(column, text) === null) return t(column.type === 'money' || column.type === 'number' ? 'form.number' : 'form.required', { label: name })
+    }
+  }
+  if (field.sumCheck && filled.length) {
+    const target = sumTarget(fields, values, field.sumCheck.field)
+    const sum = tableTotal(field, filled)
+    if (target !== null && sum && Math.abs(sum.total - target) >= 0.005) {
+      const money = sum.column.type === 'money'
+      return t('form.tableSum', { label, sum: money ? yuan(sum.total) : String(sum.total), total: money ? yuan(target) : String(target) })
+    }
+  }
+  return null
+}
+
+/** A number or money field's typed value as the bot will take it (cents for money); null when not a number. */
+function sumTarget(fields: readonly FormField[], values: DraftValues, key: string): number | null {
+  const text = asText(values[key])
+  const target = fields.find((f) => f.key === key)
+  if (!text || !target) return null
+  if (target.type === 'money') return parseMoneyCents(text)
+  const n = Number(text)
+  return Number.isFinite(n) ? n : null
 }
 
 /** Drafts → the `form` the bot takes: numbers as numbers, money in integer cents, empties left out. */
@@ -182,6 +278,11 @@ export function toSubmission(fields: readonly FormField[], values: DraftValues):
       case 'select':
         out[field.key] = asText(value)
         break
+      case 'table': {
+        const rows = tableRows(field, value as TableRowDraft[])
+        if (rows.length) out[field.key] = rows
+        break
+      }
       default:
         out[field.key] = value
     }
@@ -220,6 +321,19 @@ export function toDraft(fields: readonly FormField[], form: Record<string, unkno
       case 'image':
         if (Array.isArray(value)) values[field.key] = value.filter(isFileRef).map((f) => ({ ...f }))
         break
+      case 'table':
+        if (Array.isArray(value)) {
+          values[field.key] = value.map((row) => {
+            const draft: TableRowDraft = {}
+            for (const column of field.columns ?? []) {
+              const cell = (row as Record<string, unknown>)[column.key]
+              if (cell === undefined || cell === null) continue
+              draft[column.key] = column.type === 'money' && typeof cell === 'number' ? yuan(cell) : String(cell)
+            }
+            return draft
+          })
+        }
+        break
       default:
         if (typeof value === 'string' || typeof value === 'number') values[field.key] = String(value)
     }
@@ -227,12 +341,15 @@ export function toDraft(fields: readonly FormField[], form: Record<string, unkno
   return values
 }
 
+const moneyText = (cents: number) =>
+  `¥${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+
 /** A submitted value as text for the detail page (`¥5,000.00`, `2026-12-01 ~ 2026-12-05（5 天）`). */
 export function displayValue(field: FormField, value: unknown, locale: string): string {
   if (value === undefined || value === null || value === '') return '—'
   switch (field.type) {
     case 'money':
-      return `¥${(Number(value) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+      return moneyText(Number(value))
     case 'dateRange': {
       const r = value as { start?: string; end?: string; days?: number }
       return locale === 'en' ? `${r.start} – ${r.end} (${r.days} d)` : `${r.start} ~ ${r.end}（${r.days} 天）`
@@ -246,6 +363,17 @@ export function displayValue(field: FormField, value: unknown, locale: string): 
     case 'attachment':
     case 'image':
       return Array.isArray(value) ? value.map((f) => (f as FileRef).name).join('、') : '—'
+    case 'table': {
+      if (!Array.isArray(value)) return '—'
+      const rows = value as Array<Record<string, unknown>>
+      const count = locale === 'en' ? `${rows.length} row${rows.length === 1 ? '' : 's'}` : `${rows.length} 行`
+      const key = field.sumCheck?.column ?? field.columns?.find((c) => c.type === 'money' || c.type === 'number')?.key
+      const column = field.columns?.find((c) => c.key === key)
+      if (!column) return count
+      const sum = rows.reduce((a, r) => a + (typeof r[column.key] === 'number' ? (r[column.key] as number) : 0), 0)
+      const total = column.type === 'money' ? moneyText(sum) : String(sum)
+      return locale === 'en' ? `${count}, total ${total}` : `${count}，合计 ${total}`
+    }
     default:
       return typeof value === 'object' ? JSON.stringify(value) : String(value)
   }
