@@ -53,8 +53,20 @@ const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPU
 
 /** Fails when the page is wider than the window (a horizontal scroll bar): the desktop layout's floor. */
 async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-  expect(overflow, 'page scrolls sideways').toBeLessThanOrEqual(0)
+  const found = await page.evaluate(() => {
+    const root = document.scrollingElement ?? document.documentElement
+    const wide: string[] = []
+    for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+      const box = el.getBoundingClientRect()
+      if (box.width > window.innerWidth + 1 && box.height > 0) {
+        const cls = typeof el.className === 'string' ? el.className.split(' ')[0] : ''
+        wide.push(`${el.tagName.toLowerCase()}${cls ? `.${cls}` : ''} ${Math.round(box.width)}px`)
+      }
+    }
+    return { scroll: root.scrollWidth - root.clientWidth, wide: wide.slice(0, 5) }
+  })
+  expect(found.scroll, 'page scrolls sideways').toBeLessThanOrEqual(0)
+  expect(found.wide, 'elements wider than the window').toEqual([])
 }
 
 beforeAll(async () => {
@@ -339,6 +351,10 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
         await shot(page, `m8-desktop-${lang}-${name}`)
       }
 
+      // The customer card on its own page: the facts stay beside the tabs.
+      await page.goto(`${world.url}/app/customers/${customer.id}`)
+      await page.getByTestId('customer-facts').waitFor({ timeout: 10_000 })
+
       // The customer table sorts by a column header, and reverses on a second click.
       await page.goto(`${world.url}/app/customers`)
       const table = page.getByTestId('customers-table')
@@ -350,9 +366,37 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
       await table.locator('[data-sort="name"]').click()
       expect(await names()).toEqual([...ascending].reverse())
       expect(await table.locator('th[aria-sort="descending"]').count()).toBe(1)
+      // List and detail side by side: the record opens beside the table, which stays.
       await table.locator('td[data-col="name"]', { hasText: `${lang}桌面测试客户有限公司` }).click()
-      await page.getByTestId('customer-title').waitFor({ timeout: 10_000 })
+      const pane = page.getByTestId('detail-pane')
+      await pane.getByTestId('customer-title').waitFor({ timeout: 10_000 })
+      expect(await table.isVisible()).toBe(true)
+      expect(new URL(page.url()).searchParams.get('open')).toBe(customer.id)
+      await expectNoHorizontalOverflow(page)
+      await shot(page, `m8-desktop-${lang}-customers-split`)
+
+      await page.goto(`${world.url}/app/approvals?box=mine`)
+      const approvals = page.getByTestId('approvals-table')
+      await approvals.waitFor({ timeout: 10_000 })
+      await approvals.locator('tbody tr').first().click()
+      await pane.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+      expect(await approvals.isVisible()).toBe(true)
+      await expectNoHorizontalOverflow(page)
+      await shot(page, `m8-desktop-${lang}-approvals-split`)
+      // The pair survives a reload.
+      await page.reload()
+      await pane.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+
+      await page.goto(`${world.url}/app/notices`)
+      await page.locator('.notices-page').waitFor({ timeout: 10_000 })
+      const rows = page.locator('.notices-page tbody tr')
+      if ((await rows.count()) > 0) {
+        await rows.first().click()
+        await pane.locator('.page').first().waitFor({ timeout: 10_000 })
+        await expectNoHorizontalOverflow(page)
+        await shot(page, `m8-desktop-${lang}-notices-split`)
+      }
       await context.close()
-    })
+    }, 180_000)
   }
 })

@@ -18,6 +18,52 @@ import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { cardOfPayload } from '../helpers/outbox-card'
 import { cardsTo } from './approvals-harness'
 
+/**
+ * The card types whose reader needs a time (when it was published, submitted, due): each must show the
+ * sample's time in the reader's zone.
+ */
+const MUST_SHOW_TIME = new Set([
+  'approvalCcCard',
+  'approvalTodoCard',
+  'approvalProgressCard',
+  'poolWarningCard',
+  'noticeChatCard',
+  'noticeRecipientCard',
+  'noticeRecipientCardUnread',
+  'noticeListCard',
+  'reportCard',
+  'serviceTicketCard',
+])
+/**
+ * Card types that show no time of the sample instant: none by design (pickers, help, forms, counts, alerts),
+ * or a date of another sample record (a payment's or follow-up's due day, set relative to today).
+ */
+const SHOWS_NO_TIME = new Set([
+  'opportunityCard',
+  'opportunityPickCard',
+  'paymentOverdueCard',
+  'paymentRecordedCard',
+  'approvalStartCard',
+  'approvalTemplatesCard',
+  'approvalSubmittedCard',
+  'approvalResultCard',
+  'approvalTaskCard',
+  'approvalWebhookFailedCard',
+  'customerCard',
+  'customerPickCard',
+  'nearbyCard',
+  'followUpReminderCard',
+  'helpCard',
+  'whoAmICard',
+  'noticeReminderCard',
+  'noticeRetractedCard',
+  'noticeSummaryCard',
+  'reportListCard',
+  'platformUsageWarningCard',
+  'directorySyncStoppedCard',
+  'ticketConfirmCard',
+])
+
 /** Every card shows times in China time: 07:30 in Beijing is still the previous day in UTC. */
 let database: Database
 let org: SeededOrg
@@ -80,10 +126,12 @@ describe('times on cards', () => {
         expect(text, `${name} shows the UTC date`).not.toContain(utcDay.slice(5))
         if (text.includes(tomorrow) || text.includes(`${tomorrow.slice(5)} 07:30`)) withDates.push(name)
       }
-      // The cards that show a time at all show the Beijing one.
-      expect(withDates).toEqual(
-        expect.arrayContaining(['noticeChatCard', 'noticeListCard', 'poolWarningCard', 'approvalTodoCard']),
-      )
+      // Every card type is classified: one that must show a time and shows none fails, and so does a new
+      // card type nobody has classified yet.
+      for (const name of Object.keys(cards))
+        expect(MUST_SHOW_TIME.has(name) || SHOWS_NO_TIME.has(name), `${name} is not classified`).toBe(true)
+      for (const name of MUST_SHOW_TIME)
+        expect(withDates, `${name} shows no time (${locale})`).toContain(name)
     }
   })
 })

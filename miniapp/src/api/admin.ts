@@ -67,3 +67,7 @@ export const createTemplate = (body: NewTemplate) => unwrap(api().POST('/api/v1/
 /** Publishes a new version; `baseVersion` makes a concurrent publish a 409 instead of a silent overwrite. */
 export const publishTemplate = (key: string, body: TemplateVersion) =>
   unwrap(api().PUT('/api/v1/approvals/templates/{key}', { params: { path: { key } }, body }))
+
+/** The tenant's settings: the time zone every card, page and export shows times in. */
+export const getTenantSettings = (signal?: AbortSignal) => unwrap(api().GET('/api/v1/admin/settings', { signal }))
+export const saveTenantSettings = (body: { timeZone: string }) => unwrap(api().PUT('/api/v1/admin/settings', { body }))

@@ -2,12 +2,23 @@ import { onScopeDispose, readonly, ref } from 'vue'
 
 /** From this width on the app shows the desktop layout (side navigation, wider content). */
 export const DESKTOP_MIN_WIDTH = 960
+/** From this width on, lists show the opened record beside them (list and detail side by side). */
+export const SPLIT_MIN_WIDTH = 1024
 
 /** Whether the viewport is desktop-sized, following resizes (Feishu/DingTalk on a PC, a browser tab). */
 export function useViewport() {
+  return { isDesktop: useMinWidth(DESKTOP_MIN_WIDTH) }
+}
+
+/** Whether the viewport is wide enough for list and detail side by side. */
+export function useSplitViewport() {
+  return { isWide: useMinWidth(SPLIT_MIN_WIDTH) }
+}
+
+function useMinWidth(px: number) {
   const query =
     typeof window !== 'undefined' && typeof window.matchMedia === 'function'
-      ? window.matchMedia(`(min-width: ${DESKTOP_MIN_WIDTH}px)`)
+      ? window.matchMedia(`(min-width: ${px}px)`)
       : null
   const isDesktop = ref(query?.matches ?? false)
   if (query) {
@@ -23,5 +34,5 @@ export function useViewport() {
       onScopeDispose(() => query.removeListener(update))
     }
   }
-  return { isDesktop: readonly(isDesktop) }
+  return readonly(isDesktop)
 }

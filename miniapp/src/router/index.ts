@@ -221,6 +221,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'admin', titleKey: 'title.admin' },
       },
       {
+        path: 'admin/settings',
+        name: 'admin-settings',
+        component: () => import('@/pages/admin/AdminSettingsPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.admin' },
+      },
+      {
         path: 'admin/people',
         name: 'admin-people',
         component: () => import('@/pages/admin/AdminPeoplePage.vue'),

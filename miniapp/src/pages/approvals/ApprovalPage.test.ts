@@ -96,6 +96,34 @@ describe('ApprovalPage', () => {
     expect(text).toContain('刘洋 提交')
   })
 
+  it('after a rejection, marks the rejecting step with a cross and the later steps as never reached', async () => {
+    const rejected: ApprovalInstance = {
+      ...instance,
+      status: 'rejected',
+      myTask: null,
+      steps: [
+        ...instance.steps,
+        { nodeId: 'cc', name: '抄送', type: 'cc', mode: 'all', approvers: [person('usr_hr', '何芳')], skipped: false },
+      ],
+      tasks: [{ ...(instance.tasks[0] as ApprovalInstance['tasks'][number]), status: 'rejected', comment: '预算不足', decidedAt: '2026-11-26T09:00:00.000Z' }],
+      timeline: [
+        ...(instance.timeline ?? []),
+        { id: 2, action: 'reject', actor: person('usr_mgr', '张伟'), taskId: 'tsk_1', comment: '预算不足', before: null, after: null, at: '2026-11-26T09:00:00.000Z' },
+        { id: 3, action: 'end', actor: null, taskId: null, comment: null, before: null, after: null, at: '2026-11-26T09:00:00.000Z' },
+      ],
+    }
+    const { wrapper } = await mountPage(() => jsonResponse(200, rejected))
+    const flow = wrapper.find('[data-testid="approval-flow"]')
+    const stepsShown = flow.findAll('.van-step')
+    expect(stepsShown).toHaveLength(2)
+    expect(stepsShown[0]?.find('.van-icon-clear').exists()).toBe(true)
+    expect(stepsShown[0]?.find('.van-icon-checked').exists()).toBe(false)
+    expect(stepsShown[1]?.text()).toContain('何芳')
+    expect(stepsShown[1]?.text()).toContain('已取消')
+    expect(stepsShown[1]?.text()).not.toContain('等待')
+    expect(wrapper.text()).not.toContain('flowcard')
+  })
+
   it('asks for a reason before rejecting, then sends the task version with the comment', async () => {
     const { wrapper, calls } = await mountPage(
       () => jsonResponse(200, instance),
