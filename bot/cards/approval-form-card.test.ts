@@ -23,10 +23,10 @@ describe('the chat form card of a template with an attachment field', () => {
   it('names the field left for the app and links to finish there, in Chinese', () => {
     const card = approvalStartCard(expense, 'zh-CN')
     const text = JSON.stringify(card.elements)
-    expect(text).toContain('「发票」需在小程序中填写或上传')
+    expect(text).toContain('「费用明细、发票」需在小程序中填写或上传')
     const buttons = card.elements.flatMap((e) => (e.type === 'actions' ? e.buttons : []))
     expect(buttons).toContainEqual({
-      text: '在小程序中填写（含发票）',
+      text: '在小程序中填写（含费用明细、发票）',
       link: { path: '/approvals/new?template=expense' },
     })
   })

@@ -3,6 +3,7 @@ import type { ChannelAnalysis } from '../domain/leads/analyse-channels'
 import type { LeadCardView } from '../domain/leads/get-lead'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 export type LeadCardKind = 'assigned' | 'sla_reminder' | 'sla_escalation' | 'recycled' | 'plain'
 
@@ -14,8 +15,8 @@ const STATUS: Record<LeadCardView['status'], [string, string]> = {
   invalid: ['无效', 'Invalid'],
 }
 
-const fmtTime = (iso: string | null): string =>
-  iso ? new Date(new Date(iso).getTime() + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' ') : '—'
+/** `12-03 07:30` in the render's time zone (the tenant's). */
+const fmtTime = (iso: string | null): string => (iso ? cardDateTime(new Date(iso)).slice(5) : '—')
 
 /** Money in yuan for cards (cents in, `¥1,234.50` out). */
 export const yuan = (cents: number | null): string =>

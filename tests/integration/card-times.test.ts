@@ -33,6 +33,9 @@ const MUST_SHOW_TIME = new Set([
   'noticeListCard',
   'reportCard',
   'serviceTicketCard',
+  'channelsCard',
+  'morningBriefCard',
+  'teamDigestCard',
 ])
 /**
  * Card types that show no time of the sample instant: none by design (pickers, help, forms, counts, alerts),
@@ -62,6 +65,9 @@ const SHOWS_NO_TIME = new Set([
   'platformUsageWarningCard',
   'directorySyncStoppedCard',
   'ticketConfirmCard',
+  // Their times (the lead's SLA deadline) come from the sample lead, made on the real clock, not this instant.
+  'leadCard',
+  'leadConfirmCard',
 ])
 
 /** Every card shows times in China time: 07:30 in Beijing is still the previous day in UTC. */

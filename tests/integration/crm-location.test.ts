@@ -40,12 +40,12 @@ const call = async (
 }
 
 describe('address lookup through the geocoder port', () => {
-  it('says whether a map service is configured, and refuses lookups without one (503 naming the field)', async () => {
+  it('says whether a map service is configured, and refuses lookups without one (409 naming the field)', async () => {
     expect((await call(withoutMaps, 'GET', '/crm/geocode/status')).json).toEqual({ configured: false })
     expect((await call(withMaps, 'GET', '/crm/geocode/status')).json).toEqual({ configured: true })
     const none = await call(withoutMaps, 'GET', `/crm/geocode?address=${encodeURIComponent('世纪大道100号')}`)
-    expect(none.status).toBe(503)
-    expect(none.json.error).toMatchObject({ code: 'unavailable', field: 'address' })
+    expect(none.status).toBe(409)
+    expect(none.json.error).toMatchObject({ code: 'conflict', field: 'address' })
     expect(none.json.error.message).toContain('未配置地图服务')
   })
 

@@ -105,9 +105,10 @@ const geocodeQuery = z.object({
 
 function geocoderOf(c: Context<AppEnv>): Geocoder {
   const geocoder = c.get('deps').geocoder
+  // Not a server fault: this company has chosen no map service (409, like any request its settings refuse).
   if (!geocoder)
     throw new DomainError(
-      'unavailable',
+      'conflict',
       '未配置地图服务，请在现场使用当前位置 / address lookup is not configured; use your current location on site',
       { field: 'address' },
     )
@@ -162,10 +163,15 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
     async (c) => c.json({ configured: Boolean(c.get('deps').geocoder) }, 200),
   )
   app.openapi(
-    route('get', '/crm/geocode', "An address's location (503 when no map service is configured)", {
-      request: { query: geocodeQuery },
-      responses: ok(CrmGeoMatch, 'The best match; 404 when the address is not found'),
-    }),
+    route(
+      'get',
+      '/crm/geocode',
+      "An address's location (409 when no map service is configured, 503 when it does not answer)",
+      {
+        request: { query: geocodeQuery },
+        responses: ok(CrmGeoMatch, 'The best match; 404 when the address is not found'),
+      },
+    ),
     async (c) => {
       const geocoder = geocoderOf(c)
       await enforceUserBudget(c, 'geocode')

@@ -8061,7 +8061,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An address's location (503 when no map service is configured) */
+        /** An address's location (409 when no map service is configured, 503 when it does not answer) */
         get: {
             parameters: {
                 query: {
