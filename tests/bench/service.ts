@@ -194,7 +194,7 @@ async function main() {
       ctx: as('wangjianguo'),
       input: { name: 'hotline', webhookUrl: 'https://hotline.example/hook' },
     })
-    const signed = async (i: number) => {
+    const signed = async (i: number): Promise<void> => {
       const raw = JSON.stringify({
         subject: `热线 ${i}`,
         type: '故障',
@@ -215,6 +215,13 @@ async function main() {
         },
         body: raw,
       })
+      if (res.status === 429) {
+        // As a hotline system would: wait as told, then send again (new nonce and timestamp, same key).
+        await res.arrayBuffer()
+        const wait = Number(res.headers.get('retry-after') ?? 1)
+        await new Promise((r) => setTimeout(r, Math.max(1, wait) * 1000))
+        return signed(i)
+      }
       if (res.status !== 201 && res.status !== 200)
         throw new Error(`external ${res.status} ${await res.text()}`)
       await res.arrayBuffer()
