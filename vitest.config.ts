@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Test files run three at a time by default (vitest would run one at a time on a 2-core machine): most of
+ * Test files run two at a time by default (vitest would run one at a time on a 2-core machine): most of
  * the suite waits on PostgreSQL, Redis, Chromium and child processes, not on the CPU. Each worker has a
  * database of its own (tests/setup/global.ts). FLOWCARD_TEST_WORKERS overrides it.
  */
-const workers = Math.max(1, Number(process.env.FLOWCARD_TEST_WORKERS ?? 3) || 3)
+const workers = Math.max(1, Number(process.env.FLOWCARD_TEST_WORKERS ?? 2) || 2)
 
 export default defineConfig({
   test: {

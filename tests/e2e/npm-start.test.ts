@@ -70,7 +70,8 @@ beforeAll(async () => {
     },
     stdio: 'ignore',
   })
-  await waitFor(ready, '/readyz 200 after start', 30_000, 100)
+  // Generous: a cold start seeds the demo company, and other test files share the machine's two cores.
+  await waitFor(ready, '/readyz 200 after start', 120_000, 100)
 })
 afterAll(async () => {
   if (child.exitCode === null) {

@@ -310,7 +310,11 @@ describe('approvals over Feishu', () => {
     await stack.relay.relayAll(new Date(Date.now() + 25 * 3600_000))
     await stack.settle()
     // Escalation hands the task to 周八's manager, 孙七.
-    const moved = await pendingTask(instance.id, 'sunqi')
+    const moved = await waitFor(
+      () => pendingTask(instance.id, 'sunqi').catch(() => null),
+      'the task escalated to 孙七',
+      15_000,
+    )
     expect(moved.origin).toBe('transfer')
   })
 })

@@ -132,6 +132,8 @@ describe('npm start with job workers in a child process', () => {
       }
     }
     await waitFor(async () => (await readiness())?.status === 200, '/readyz 200', 60_000, 100)
+    // The child's start line may reach stdout just after the parent answers ready.
+    await waitFor(() => childPids.length > 0, 'the job child started')
     expect(childPids).toHaveLength(1)
 
     database = await openDatabase({ url: dbUrl.toString(), max: 2 })
