@@ -9,6 +9,7 @@ import { runReminderStep } from '../../bot/domain/notices/notice-reminders'
 import { FANOUT_WATCH_MS, publishLocked } from '../../bot/domain/notices/publish-notice'
 import { recordPlatformReads, unreadToPoll } from '../../bot/domain/notices/read-receipts'
 import { NOTICE_TOPICS } from '../../bot/domain/notices/schemas'
+import type { PlatformSendRates } from '../../bot/domain/notices/send-rate'
 import { emit } from '../../bot/domain/outbox'
 import { noticeRecipients, notices, tenants, userIdentities } from '../../db/schema'
 import { processors } from '../catalogue'
@@ -43,6 +44,9 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     return t
   }
 
+  // The fan-out paces itself under the send limits the tenant's adapter declares.
+  const rates: PlatformSendRates = (platform) => deps.platforms.get(platform).sendRate
+
   return processors({
     [NOTICE_TOPICS.publishScheduled]: async (p) => {
       const ctx = ctxFor(p.tenantId)
@@ -75,11 +79,11 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     },
 
     [NOTICE_TOPICS.fanout]: async (p) => {
-      await fanOutStep(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq })
+      await fanOutStep(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, rates)
     },
 
     [NOTICE_TOPICS.fanoutWatch]: async (p) => {
-      await watchFanout(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, FANOUT_WATCH_MS)
+      await watchFanout(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, FANOUT_WATCH_MS, rates)
     },
 
     [NOTICE_TOPICS.refreshCards]: async (p) => {

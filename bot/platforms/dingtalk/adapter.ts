@@ -7,7 +7,13 @@ import type {
   OutboundMessage,
   PlatformUserRef,
 } from '../../chat/model'
-import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
+import {
+  type ChatPlatform,
+  PermanentSendError,
+  RateLimitedSendError,
+  type SendRate,
+  type TenantRef,
+} from '../../chat/port'
 import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
@@ -44,6 +50,8 @@ export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
 /** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
 export const IP_RATE: Rate = { ratePerSec: 450, burst: 20 }
 const MAX_INLINE_WAIT_MS = 3000
+/** What a bulk sender paces itself under: 20 card sends a second, 1,200 a minute per app. */
+export const DINGTALK_SEND_RATE: SendRate = { perSecond: 20, perMinute: 1200 }
 /** A paused send looks again this often (a manual resume or a quota top-up takes effect within it). */
 export const QUOTA_RECHECK_MS = 3600_000
 
@@ -328,6 +336,7 @@ export function createDingtalkPlatform(
 
   const platform: DingtalkPlatform = {
     name: 'dingtalk',
+    sendRate: DINGTALK_SEND_RATE,
     config,
     render,
     client,

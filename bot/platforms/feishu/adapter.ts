@@ -8,7 +8,13 @@ import type {
   OutboundMessage,
   PlatformUserRef,
 } from '../../chat/model'
-import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
+import {
+  type ChatPlatform,
+  PermanentSendError,
+  RateLimitedSendError,
+  type SendRate,
+  type TenantRef,
+} from '../../chat/port'
 import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
@@ -39,6 +45,8 @@ import { type RenderOptions, renderCard } from './render'
 export const APP_RATE: Rate = { ratePerSec: 16.5, burst: 4 }
 /** 5 QPS per receiving user, per chat, and per message for PATCH; a little margin for network jitter. */
 export const TARGET_RATE: Rate = { ratePerSec: 4.5, burst: 1 }
+/** What a bulk sender paces itself under: the app tier's 50/s and 1,000/min. */
+export const FEISHU_SEND_RATE: SendRate = { perSecond: 50, perMinute: 1000 }
 /** A send waits this long for its slot in-process; longer waits go back to the queue (no try used). */
 const MAX_INLINE_WAIT_MS = 3000
 
@@ -182,6 +190,7 @@ export function createFeishuPlatform(
 
   return {
     name: 'feishu',
+    sendRate: FEISHU_SEND_RATE,
     config,
     render,
     sdk: client,
