@@ -13,7 +13,6 @@ import {
   updateExternalSystem,
 } from '../../domain/approvals/external/manage-systems'
 import { EXTERNAL_ID_RE, InitiatorRef } from '../../domain/approvals/external/schemas'
-import { SIGNATURE_HEADERS } from '../../domain/approvals/external/signature'
 import {
   getExternalApproval,
   startExternalApproval,
@@ -22,6 +21,7 @@ import { listWebhookDeliveries, redeliverWebhook } from '../../domain/approvals/
 import { TemplateDefinitionSchema } from '../../domain/approvals/schemas'
 import { type ApprovalView, currentTasks, userName } from '../../domain/approvals/view'
 import { systemContext as domainSystemContext, type ServiceContext } from '../../domain/context'
+import { SIGNATURE_HEADERS } from '../../lib/signed-call'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema, errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
