@@ -1,10 +1,10 @@
+import type { TemplateDefinitionInput } from '../../bot/domain/approvals'
 import {
   defaultApprovalTemplates,
   expenseTemplate,
   installTemplates,
   leaveTemplate,
-} from '../../bot/domain/approvals/default-templates'
-import type { TemplateDefinitionInput } from '../../bot/domain/approvals/schemas'
+} from '../../bot/domain/approvals'
 import type { DbOrTx } from '../client'
 import type { SeededOrg } from './org'
 

@@ -1,5 +1,5 @@
 import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
-import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage/month'
+import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage'
 import type { Logger } from '../../lib/logger'
 
 /**
