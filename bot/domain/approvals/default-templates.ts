@@ -2,7 +2,12 @@ import type { DbOrTx } from '../../../db/client'
 import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { checkDefinition } from './create-template'
-import type { ApprovalNode, TemplateDefinitionInput } from './schemas'
+import {
+  departmentHeadStep as departmentHead,
+  financeStep as finance,
+  managerStep as manager,
+} from './flow-builder'
+import type { TemplateDefinitionInput } from './schemas'
 
 /*
  * The approval templates every tenant starts with, so 「发起 请假」 works on day one with nobody configuring
@@ -10,39 +15,6 @@ import type { ApprovalNode, TemplateDefinitionInput } from './schemas'
  * roles 人事 (hr) and 财务 (finance); a step nobody resolves to goes to the tenant's admins, or is skipped
  * where that is the sensible thing (a CEO has no manager). Admins edit or disable them like any template.
  */
-
-const manager = (next: string, emptyPolicy: 'skip' | 'admin' = 'admin'): ApprovalNode => ({
-  id: 'manager',
-  type: 'approval',
-  name: '直属上级',
-  nameEn: 'Manager',
-  approvers: { kind: 'manager', level: 1 },
-  mode: 'any',
-  emptyPolicy,
-  next,
-})
-
-const departmentHead = (id: string, level: number, next: string): ApprovalNode => ({
-  id,
-  type: 'approval',
-  name: level === 0 ? '部门负责人' : '上级部门负责人',
-  nameEn: level === 0 ? 'Department head' : 'Head of the parent department',
-  approvers: { kind: 'department_head', level },
-  mode: 'any',
-  emptyPolicy: 'skip',
-  next,
-})
-
-const finance = (next: string): ApprovalNode => ({
-  id: 'finance',
-  type: 'approval',
-  name: '财务审批',
-  nameEn: 'Finance',
-  approvers: { kind: 'role', roleKey: 'finance' },
-  mode: 'any',
-  emptyPolicy: 'admin',
-  next,
-})
 
 /** 请假: direct manager; over 3 days also the head of the department above; CC HR. */
 export function leaveTemplate(): TemplateDefinitionInput {
@@ -202,16 +174,7 @@ export function expenseTemplate(): TemplateDefinitionInput {
           ],
           defaultNext: 'end',
         },
-        {
-          id: 'finance',
-          type: 'approval',
-          name: '财务审批',
-          nameEn: 'Finance',
-          approvers: { kind: 'role', roleKey: 'finance' },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'end',
-        },
+        finance('end'),
         { id: 'end', type: 'end' },
       ],
     },
