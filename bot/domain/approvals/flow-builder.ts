@@ -1,4 +1,4 @@
-import type { ApprovalNode } from './schemas'
+import type { ApprovalNode, CcNode } from './schemas'
 
 /*
  * Building blocks of the approval flows flowcard ships (the default templates, the contract approval):
@@ -43,5 +43,21 @@ export const financeStep = (next: string): ApprovalNode => ({
   approvers: { kind: 'role', roleKey: 'finance' },
   mode: 'any',
   emptyPolicy: 'admin',
+  next,
+})
+
+/** A copy to everyone holding a role (人事 hr, 财务 finance); nobody approves. */
+export const ccRoleStep = (
+  id: string,
+  roleKey: string,
+  name: string,
+  nameEn: string,
+  next: string,
+): CcNode => ({
+  id,
+  type: 'cc',
+  name,
+  nameEn,
+  approvers: { kind: 'role', roleKey },
   next,
 })

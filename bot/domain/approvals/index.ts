@@ -30,6 +30,7 @@ export {
   type WebhookPost,
 } from './external/webhooks'
 export { APPROVAL_FILE_TYPES, MAX_APPROVAL_FILE_BYTES, openApprovalFile, uploadApprovalFile } from './files'
+export { ccRoleStep, departmentHeadStep, financeStep, managerStep } from './flow-builder'
 export { getInstance, type TimelineEntry } from './get-instance'
 export { getStatistics } from './get-statistics'
 export { getTemplate } from './get-template'
