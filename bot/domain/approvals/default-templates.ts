@@ -53,16 +53,7 @@ export function leaveTemplate(): TemplateDefinitionInput {
     flow: {
       nodes: [
         { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          nameEn: 'Manager',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'days',
-        },
+        manager('days'),
         {
           id: 'days',
           type: 'condition',
@@ -145,16 +136,7 @@ export function expenseTemplate(): TemplateDefinitionInput {
     flow: {
       nodes: [
         { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          nameEn: 'Manager',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'amount',
-        },
+        manager('amount'),
         {
           id: 'amount',
           type: 'condition',
