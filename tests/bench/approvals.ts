@@ -33,7 +33,7 @@ import { demoOrg } from '../../db/seed/demo'
 import { type SeededOrg, seedOrg } from '../../db/seed/org'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import { startWorkers } from '../../jobs/workers'
-import { createBenchDatabase } from './bench-db'
+import { createBenchDatabase, outboxRowSizes } from './bench-db'
 import { benchLine, fmt, median, percentile, table } from './stats'
 
 const TAPS = Number(process.env.TAPS ?? 2000)
@@ -610,16 +610,9 @@ async function main() {
     )
     const barePerS = bareTasks.length / ((performance.now() - bareStarted) / 1000)
 
-    // Outbox row sizes of everything the taps and starts wrote: the notifications (a frozen view each) and,
-    // as the baseline, the rows that carry ids only (the finished hook, reminders).
-    const sizes = await database.rows<{ has_view: boolean; json: number; stored: number }>(sql`
-      select (payload ? 'view' or payload -> 'content' ? 'view') as has_view,
-             octet_length(payload::text) as json, pg_column_size(o.*) as stored
-      from outbox o where tenant_id = ${org.tenantId} and created_at >= ${benchStart.toISOString()}::timestamptz`)
-    const withView = sizes.filter((r) => r.has_view)
-    const idsOnly = sizes.filter((r) => !r.has_view)
+    const sizes = await outboxRowSizes(database, org.tenantId, benchStart)
     console.log(
-      `\noutbox rows since section 1: ${withView.length} notifications (JSON median ${fmt(median(withView.map((r) => Number(r.json))), 0)} B, stored median ${fmt(median(withView.map((r) => Number(r.stored))), 0)} B), ${idsOnly.length} id-only rows\n`,
+      `\noutbox rows since section 1: ${sizes.notifications} notifications (JSON median ${fmt(sizes.notificationJson, 0)} B, stored median ${fmt(sizes.notificationStored, 0)} B), ${sizes.idOnly} id-only rows (JSON median ${fmt(sizes.idOnlyJson, 0)} B)\n`,
     )
     benchLine('approvals', 'starts_per_s', STARTS / (ms / 1000), 'instances/s', 'n/a', {
       value: barePerS,
@@ -628,10 +621,10 @@ async function main() {
     benchLine(
       'approvals',
       'outbox_notification_row_median',
-      median(withView.map((r) => Number(r.json))),
+      sizes.notificationJson,
       'bytes',
       '<4096',
-      { value: median(idsOnly.map((r) => Number(r.json))), what: 'id-only outbox row' },
+      { value: sizes.idOnlyJson, what: 'id-only outbox row' },
       0,
     )
   } finally {
