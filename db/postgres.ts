@@ -27,8 +27,8 @@ export interface PostgresOptions {
   /** Called with the text of every statement sent (benches count statements per operation with it). */
   onStatement?: (text: string) => void
   /**
-   * Run the ORM's statements as named prepared statements (default true). Off for Hyperdrive, whose pooled
-   * connections are not the ones a statement was prepared on.
+   * Run the ORM's statements as named prepared statements (default true). The Workers entry turns it off:
+   * named statements have not been tried through Hyperdrive's connection pooling.
    */
   prepare?: boolean
 }
