@@ -133,7 +133,11 @@ async function handle(request: Request, bindings: WorkerBindings, ctx: Execution
   }
   const app = isolateApp({ ...env, SESSION_SECRET: sessionSecret }, vars)
   // postgres.js connects on the first query, so requests that need no database open nothing.
-  const own = openPostgres(hyperdrive.connectionString, { max: MAX_CONNECTIONS, listen: false })
+  const own = openPostgres(hyperdrive.connectionString, {
+    max: MAX_CONNECTIONS,
+    listen: false,
+    prepare: false,
+  })
   try {
     return await requestDatabase.run(own, () => app.fetch(request, bindings, ctx))
   } finally {

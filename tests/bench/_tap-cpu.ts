@@ -125,6 +125,46 @@ async function main() {
       await session.post('Profiler.enable')
       await session.post('Profiler.start')
     }
+    const { readFileSync } = await import('node:fs')
+    const { sql: q } = await import('drizzle-orm')
+    const pgCpu = async () => {
+      const pids = (await database.db.execute(
+        q`select pid from pg_stat_activity where datname = current_database()`,
+      )) as unknown as Array<{ pid: number }>
+      let ticks = 0
+      for (const { pid } of pids) {
+        try {
+          const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+          ticks += Number(f[11]) + Number(f[12])
+        } catch {}
+      }
+      return ticks * 10
+    }
+    const outboxBytes = async () => {
+      const [r] = (await database.db.execute(
+        q`select coalesce(sum(pg_column_size(o.*)),0)::bigint as b, count(*)::int as n from outbox o`,
+      )) as unknown as Array<{ b: string; n: number }>
+      return { b: Number(r?.b ?? 0), n: r?.n ?? 0 }
+    }
+    const net = await import('node:net')
+    let writes = 0
+    let wbytes = 0
+    const origWrite = net.Socket.prototype.write
+    net.Socket.prototype.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+      writes++
+      wbytes += (chunk as { length?: number })?.length ?? 0
+      return (origWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest)
+    } as typeof origWrite
+    const pg0 = await pgCpu()
+    const wr0 = { writes, wbytes }
+    const ob0 = await outboxBytes()
+    const { existsSync } = await import('node:fs')
+    const gate = async (f: string) => {
+      if (!process.env.CG) return
+      console.log(`CG-${f}`)
+      while (!existsSync(`/tmp/perfprof/cg-${f}`)) await new Promise((r) => setTimeout(r, 200))
+    }
+    await gate('go')
     const c0 = process.cpuUsage()
     const w0 = performance.now()
     for (const t of rest) {
@@ -133,13 +173,17 @@ async function main() {
     }
     const c = process.cpuUsage(c0)
     const wall = performance.now() - w0
+    await gate('stop')
+    const wr1 = { writes: writes - wr0.writes, wbytes: wbytes - wr0.wbytes }
+    const pgMs = (await pgCpu()) - pg0
+    const ob1 = await outboxBytes()
     if (process.env.PROF) {
       const { profile } = await session.post('Profiler.stop')
       const { writeFileSync } = await import('node:fs')
       writeFileSync('/tmp/tap.cpuprofile', JSON.stringify(profile))
     }
     console.log(
-      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms wall/tap=${(wall / rest.length).toFixed(2)}ms`,
+      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms wall/tap=${(wall / rest.length).toFixed(2)}ms pg-cpu/tap=${(pgMs / rest.length).toFixed(2)}ms outbox rows/tap=${((ob1.n - ob0.n) / rest.length).toFixed(2)} bytes/row=${((ob1.b - ob0.b) / Math.max(1, ob1.n - ob0.n)).toFixed(0)} socket writes/tap=${(wr1.writes / rest.length).toFixed(2)} bytes/tap=${(wr1.wbytes / rest.length).toFixed(0)}`,
     )
   } finally {
     await bench.drop()

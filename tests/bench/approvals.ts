@@ -33,8 +33,8 @@ import { demoOrg } from '../../db/seed/demo'
 import { type SeededOrg, seedOrg } from '../../db/seed/org'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import { startWorkers } from '../../jobs/workers'
-import { createBenchDatabase } from './bench-db'
-import { fmt, median, percentile, table } from './stats'
+import { createBenchDatabase, outboxRowSizes } from './bench-db'
+import { benchLine, fmt, median, percentile, table } from './stats'
 
 const TAPS = Number(process.env.TAPS ?? 2000)
 const RATE = Number(process.env.RATE ?? 200)
@@ -170,6 +170,46 @@ async function startMany(
   return { ids, ms: performance.now() - started }
 }
 
+/**
+ * The in-script baseline: the least a tap could cost — one transaction that locks the task row by key and
+ * inserts one audit row, committed (the same commit and fsync a tap pays, none of its work).
+ */
+async function bareTransaction(database: Database, tenantId: string, taskId: string): Promise<boolean> {
+  await database.db.transaction(async (tx) => {
+    await tx.execute(sql`select id from approval_tasks where id = ${taskId} for update`)
+    await tx.execute(
+      sql`insert into audit_log (tenant_id, actor_kind, action, target_type, target_id) values (${tenantId}, 'system', 'bench.bare', 'approval_task', ${taskId})`,
+    )
+  })
+  return true
+}
+
+/** Offers operations open-loop at `rate`/s; latency counts from each one's scheduled time. */
+async function atRate(
+  tasks: Array<{ id: string; version: number }>,
+  rate: number,
+  op: (task: { id: string; version: number }) => Promise<boolean>,
+) {
+  const latencies: number[] = []
+  let ok = 0
+  const t0 = performance.now()
+  const gap = 1000 / rate
+  const inflight: Array<Promise<void>> = []
+  for (const [i, task] of tasks.entries()) {
+    const due = t0 + i * gap
+    const wait = due - performance.now()
+    if (wait > 1) await sleep(wait)
+    inflight.push(
+      (async () => {
+        if (await op(task)) ok++
+        latencies.push(performance.now() - due)
+      })(),
+    )
+  }
+  await Promise.all(inflight)
+  return { latencies, ok, achieved: tasks.length / ((performance.now() - t0) / 1000) }
+}
+
 /** Offers taps open-loop at `rate`/s; latency counts from each tap's scheduled time. */
 async function tapAtRate(
   database: Database,
@@ -204,6 +244,24 @@ async function tapAtRate(
   await Promise.all(inflight)
   const seconds = (performance.now() - t0) / 1000
   return { latencies, service, ok, achieved: tasks.length / seconds }
+}
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000
+
+function openLoopRow(run: string, r: { latencies: number[]; achieved: number }) {
+  return {
+    run,
+    taps: r.latencies.length,
+    'offered/s': RATE,
+    'achieved/s': fmt(r.achieved),
+    ok: r.latencies.length,
+    'p50 ms': fmt(median(r.latencies), 2),
+    'p90 ms': fmt(percentile(r.latencies, 90), 2),
+    'p99 ms': fmt(percentile(r.latencies, 99), 2),
+    'max ms': fmt(Math.max(...r.latencies), 1),
+    'service p50': '-',
+    'p99 / 50ms target': fmt(percentile(r.latencies, 99) / 50, 2),
+  }
 }
 
 /** A second handle on the bench database whose drizzle logger counts the statements sent. */
@@ -323,6 +381,9 @@ async function main() {
 
     // ---- 1. tap latency at RATE taps/s
     const tapRows: Array<Record<string, string | number>> = []
+    const benchStart = new Date()
+    let tapsOnly: { latencies: number[]; achieved: number } | null = null
+    let bareAtRate: { latencies: number[]; achieved: number } | null = null
     for (const withWorkers of [false, true]) {
       const { ids } = await startMany(database, org, 'bench_one', TAPS, reps, CONCURRENCY)
       const tasks = await database.db
@@ -346,6 +407,12 @@ async function main() {
       await tapAtRate(database, mine.slice(0, 50), 'zhangwei', RATE)
       const r = await tapAtRate(database, mine.slice(50), 'zhangwei', RATE)
       await w?.stop()
+      if (!withWorkers) {
+        tapsOnly = r
+        // Baseline: the bare transaction offered the same way, on the same (now decided) task rows.
+        bareAtRate = await atRate(mine.slice(50), RATE, (t) => bareTransaction(database, org.tenantId, t.id))
+        tapRows.push(openLoopRow('baseline: bare lock + insert + commit', bareAtRate))
+      }
       tapRows.push({
         run: withWorkers ? 'relay + workers running' : 'taps only',
         taps: r.latencies.length,
@@ -375,6 +442,7 @@ async function main() {
           .where(and(eq(approvalTasks.tenantId, org.tenantId), eq(approvalTasks.status, 'pending')))
       ).filter((t) => wanted.has(t.instanceId))
       const one: number[] = []
+      const cpu0 = process.cpuUsage()
       for (const t of tasks) {
         const s = performance.now()
         await dispatchEvent(
@@ -383,6 +451,15 @@ async function main() {
         )
         one.push(performance.now() - s)
       }
+      const tapCpu = cpuMs(process.cpuUsage(cpu0)) / Math.max(1, tasks.length)
+      const bare: number[] = []
+      const cpu1 = process.cpuUsage()
+      for (const t of tasks) {
+        const s = performance.now()
+        await bareTransaction(database, org.tenantId, t.id)
+        bare.push(performance.now() - s)
+      }
+      const bareCpu = cpuMs(process.cpuUsage(cpu1)) / Math.max(1, tasks.length)
       tapRows.push({
         run: 'one at a time (floor)',
         taps: one.length,
@@ -396,9 +473,44 @@ async function main() {
         'service p50': fmt(median(one), 2),
         'p99 / 50ms target': fmt(percentile(one, 99) / 50, 2),
       })
+      console.log(`\n## 1. card tap → updated card (dispatchEvent, devchat), open loop at ${RATE}/s\n`)
+      table(tapRows)
+      console.log()
+      const bareP50 = { value: median(bare), what: 'bare transaction one at a time' }
+      benchLine('approvals', 'tap_alone_p50', median(one), 'ms', 'n/a', bareP50, 2)
+      benchLine(
+        'approvals',
+        'tap_cpu_per_tap',
+        tapCpu,
+        'ms',
+        'n/a',
+        {
+          value: bareCpu,
+          what: 'bare transaction CPU in this process',
+        },
+        2,
+      )
+      if (tapsOnly && bareAtRate) {
+        const base = (p: number) => ({
+          value: percentile(bareAtRate?.latencies ?? [], p),
+          what: `bare transaction at ${RATE}/s`,
+        })
+        benchLine('approvals', `tap_p50_at_${RATE}`, median(tapsOnly.latencies), 'ms', 'n/a', base(50), 2)
+        benchLine(
+          'approvals',
+          `tap_p99_at_${RATE}`,
+          percentile(tapsOnly.latencies, 99),
+          'ms',
+          '<=50',
+          base(99),
+          2,
+        )
+        benchLine('approvals', `taps_achieved_at_${RATE}`, tapsOnly.achieved, 'taps/s', `>=${RATE}`, {
+          value: bareAtRate.achieved,
+          what: 'bare transactions achieved',
+        })
+      }
     }
-    console.log(`\n## 1. card tap → updated card (dispatchEvent, devchat), open loop at ${RATE}/s\n`)
-    table(tapRows)
 
     // ---- 2. 50 concurrent taps on one 或签
     const raceLatency: number[] = []
@@ -484,6 +596,37 @@ async function main() {
         'rows/s delivered': fmt(lags.length / ((ms + drainMs) / 1000)),
       },
     ])
+    // Baseline: the bare transaction, as many and as concurrent as the starts.
+    const bareTasks = await database.rows<{ id: string }>(
+      sql`select id from approval_tasks where tenant_id = ${org.tenantId} limit ${Math.min(STARTS, 2000)}`,
+    )
+    let nextBare = 0
+    const bareStarted = performance.now()
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = nextBare++; i < bareTasks.length; i = nextBare++)
+          await bareTransaction(database, org.tenantId, bareTasks[i]?.id ?? '')
+      }),
+    )
+    const barePerS = bareTasks.length / ((performance.now() - bareStarted) / 1000)
+
+    const sizes = await outboxRowSizes(database, org.tenantId, benchStart)
+    console.log(
+      `\noutbox rows since section 1: ${sizes.notifications} notifications (JSON median ${fmt(sizes.notificationJson, 0)} B, stored median ${fmt(sizes.notificationStored, 0)} B), ${sizes.idOnly} id-only rows (JSON median ${fmt(sizes.idOnlyJson, 0)} B)\n`,
+    )
+    benchLine('approvals', 'starts_per_s', STARTS / (ms / 1000), 'instances/s', 'n/a', {
+      value: barePerS,
+      what: `bare transactions/s at ${CONCURRENCY} concurrent`,
+    })
+    benchLine(
+      'approvals',
+      'outbox_notification_row_median',
+      sizes.notificationJson,
+      'bytes',
+      '<4096',
+      { value: sizes.idOnlyJson, what: 'id-only outbox row' },
+      0,
+    )
   } finally {
     await bench.drop()
   }

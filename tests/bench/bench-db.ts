@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import { type Database, migrateDatabase, openDatabase } from '../../db/client'
+import { median } from './stats'
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -25,5 +27,26 @@ export async function createBenchDatabase(
       await admin.unsafe(`drop database if exists ${name} with (force)`)
       await admin.end()
     },
+  }
+}
+
+/**
+ * Outbox rows a tenant wrote since `since`: the notifications (each carries a frozen view) and, as the
+ * baseline, the rows that carry ids only (hooks, reminders); JSON size medians in bytes, and stored size.
+ */
+export async function outboxRowSizes(database: Database, tenantId: string, since: Date) {
+  const rows = await database.rows<{ has_view: boolean; json: number; stored: number }>(sql`
+    select (payload ? 'view' or coalesce(payload -> 'content' ? 'view', false)) as has_view,
+           octet_length(payload::text) as json, pg_column_size(o.*) as stored
+    from outbox o where tenant_id = ${tenantId} and created_at >= ${since.toISOString()}::timestamptz`)
+  const views = rows.filter((r) => r.has_view)
+  const idsOnly = rows.filter((r) => !r.has_view)
+  const med = (xs: number[]) => median(xs.map(Number))
+  return {
+    notifications: views.length,
+    notificationJson: med(views.map((r) => r.json)),
+    notificationStored: med(views.map((r) => r.stored)),
+    idOnly: idsOnly.length,
+    idOnlyJson: med(idsOnly.map((r) => r.json)),
   }
 }

@@ -26,6 +26,7 @@ import { signToken } from '../../bot/lib/session-token'
 import { type Database, migrateDatabase, openDatabase } from '../../db/client'
 import { InlineQueue } from '../../jobs/drivers/inline'
 import { createFakeFeishu, FEISHU_RATE_LIMITS } from '../fakes/feishu'
+import { outboxRowSizes } from './bench-db'
 import {
   createBulkFeishuTenant,
   deliveryCounts,
@@ -33,6 +34,7 @@ import {
   spawnWorker,
   type WorkerHandle,
 } from './notices-fixtures'
+import { benchLine } from './stats'
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -144,6 +146,21 @@ async function benchPublish(database: Database) {
       input: { id },
     })
   }
+  // Baseline: the least a publish to N people could cost — one statement writing N rows, committed.
+  await database.db.execute(sql`create table if not exists bench_rows (id text, n int)`)
+  const bare: number[] = []
+  for (let i = 0; i <= PUBLISH_RUNS; i++) {
+    const started = performance.now()
+    await database.db.execute(
+      sql`insert into bench_rows select md5(g::text || ${i}::text), g from generate_series(1, ${N}) g`,
+    )
+    if (i > 0) bare.push(performance.now() - started)
+  }
+  await database.db.execute(sql`drop table bench_rows`)
+  benchLine('notices', 'publish_median', median(times), 'ms', '<=200', {
+    value: median(bare),
+    what: `one INSERT of ${N} rows`,
+  })
   log(
     `publish latency, ${N} recipients (HTTP POST /api/v1/notices, publish now): median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)} over ${times.length} runs (target ≤ 200 ms)`,
   )
@@ -277,6 +294,22 @@ async function benchFanout(database: Database, url: string) {
     from notice_recipients where notice_id = ${notice.id} and sent_at is not null`)
   log(
     `  queued→recorded latency: p50 ${Number(lat?.p50).toFixed(0)} ms, p95 ${Number(lat?.p95).toFixed(0)} ms, p99 ${Number(lat?.p99).toFixed(0)} ms; ${lat?.slow} slower than 2 s`,
+  )
+  benchLine('notices', 'fanout_last_card', wallPlatform, 's', `<=${(average * 1.05).toFixed(1)}`, {
+    value: average,
+    what: 'average-rate floor',
+  })
+  console.log(`BENCH notices fanout_duplicates ${duplicates} cards target 0`)
+  console.log(`BENCH notices fanout_losses ${lost} cards target 0`)
+  const sizes = await outboxRowSizes(database, org.tenantId, new Date(publishedAt - 60_000))
+  benchLine(
+    'notices',
+    'outbox_notification_row_median',
+    sizes.notificationJson,
+    'bytes',
+    '<4096',
+    { value: sizes.idOnlyJson, what: `id-only outbox row, ${sizes.idOnly} of them` },
+    0,
   )
   for (const w of workers) await w.stop()
   await redis.kill()

@@ -20,3 +20,22 @@ export function table(rows: Array<Record<string, string | number>>): void {
   console.log(line(widths.map((w) => '-'.repeat(w))))
   for (const r of rows) console.log(line(keys.map((k) => String(r[k] ?? ''))))
 }
+
+/**
+ * Prints one `BENCH <bench> <measure> <value> <unit> target <target>` line, with the in-script baseline and
+ * the ratio to it when there is one (on a loaded machine only the ratio means much).
+ */
+export function benchLine(
+  bench: string,
+  measure: string,
+  value: number,
+  unit: string,
+  target: string,
+  baseline?: { value: number; what: string },
+  digits = 1,
+): void {
+  const base = baseline
+    ? ` baseline ${fmt(baseline.value, digits)} (${baseline.what}) ratio ${fmt(value / baseline.value, 2)}`
+    : ''
+  console.log(`BENCH ${bench} ${measure} ${fmt(value, digits)} ${unit} target ${target}${base}`)
+}
