@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client'
 import type { DirectoryUser, PlatformName } from '../chat/model'
-import type { ChatPlatform, TenantRef } from '../chat/port'
+import type { DirectoryReader, TenantRef } from '../chat/port'
 import { type ServiceContext, systemContext } from '../domain/context'
 import { applyDirectoryEntry } from '../domain/org/apply-directory-entry'
 import { ensureTenant } from '../domain/org/ensure-tenant'
@@ -14,7 +14,8 @@ export interface BootstrapDeps {
   database: Database
   logger: Logger
   clock: Clock
-  platforms?: { has(name: PlatformName): boolean; get(name: PlatformName): ChatPlatform }
+  /** The adapters (or, on Workers, their fetch-only directory readers). */
+  platforms?: { has(name: PlatformName): boolean; get(name: PlatformName): DirectoryReader }
   /** FLOWCARD_ADMINS. */
   bootstrapAdmins?: readonly string[]
 }
@@ -28,7 +29,7 @@ const systemCtx = (deps: BootstrapDeps, tenantId: string, reason: string): Servi
  */
 export async function readPlatformAdmins(
   deps: Pick<BootstrapDeps, 'logger'>,
-  platform: ChatPlatform,
+  platform: DirectoryReader,
   tenant: TenantRef,
 ): Promise<string[] | null> {
   if (!platform.listAdmins) return null
