@@ -104,6 +104,8 @@ try {
     await fake.close()
   }
   const p95 = percentile(times, 95)
+  const ms = (list: number[]) => list.map((t) => Math.round(t)).join(' ')
+  if (process.env.BENCH_VERBOSE) console.log(`first logins ms ${ms(times)} | known ${ms(known)}`)
   line('first_login_p95', p95, 'ms', '3000', percentile(known, 95))
 
   // 2. Full sync of a big directory, with the grants.
