@@ -33,6 +33,7 @@ import {
   updateServiceSettings,
 } from '../../domain/service'
 import type { TicketRow } from '../../domain/service/access'
+import type { DispatchRuleRow } from '../../domain/service/dispatch'
 import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
@@ -54,7 +55,7 @@ const toRule = ({
   createdAt: _a,
   updatedAt: _u,
   ...r
-}: Awaited<ReturnType<typeof listDispatchRules>>[number]) => r
+}: DispatchRuleRow & { members: Array<{ userId: string; capacity: number; name?: string | null }> }) => r
 
 /**
  * The service API under `/api/v1/service` (tickets: list with filters and a cursor, create, detail with
