@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { InvalidInputError } from '../../domain/errors'
+import type { TicketRow } from '../../domain/service'
 import {
   acceptTicket,
   assignInput,
@@ -32,8 +33,6 @@ import {
   ticketListInput,
   updateServiceSettings,
 } from '../../domain/service'
-import type { TicketRow } from '../../domain/service/access'
-import type { DispatchRuleRow } from '../../domain/service/dispatch'
 import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
@@ -55,7 +54,9 @@ const toRule = ({
   createdAt: _a,
   updatedAt: _u,
   ...r
-}: DispatchRuleRow & { members: Array<{ userId: string; capacity: number; name?: string | null }> }) => r
+}: Awaited<ReturnType<typeof createDispatchRule>> & {
+  members: Array<{ userId: string; capacity: number; name?: string | null }>
+}) => r
 
 /**
  * The service API under `/api/v1/service` (tickets: list with filters and a cursor, create, detail with

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
-import type { DbOrTx } from '../../../db/client'
-import type { PlatformName } from '../../chat/model'
-import { newId } from '../../lib/ids'
+import type { DbOrTx } from '../../../../db/client'
+import type { PlatformName } from '../../../chat/model'
+import { newId } from '../../../lib/ids'
 
 /**
  * The writes a directory sync makes, shared by the full snapshot (`applyDirectory`) and the one-entry
