@@ -82,3 +82,6 @@ export interface ChatPlatform {
     openIds: string[],
   ): Promise<{ invalidOpenIds: string[] }>
 }
+
+/** What first contact reads from a platform: one directory entry and the app's administrators. */
+export type DirectoryReader = Pick<ChatPlatform, 'name' | 'fetchDirectoryEntry' | 'listAdmins'>

@@ -100,6 +100,9 @@ function isolateApp(env: Env & { SESSION_SECRET: string }, vars: Record<string, 
           // batch events of several requests onto one request's socket).
           feishu: { ...feishu.inbound, ingest: (event: InboundEvent) => ingestEvent(database.db, event) },
           loginExchangers: { feishu: feishu.exchangeLoginCode },
+          // First contact reads the person and the app admins over fetch, so a login on a brand-new
+          // tenant signs in here as it does on Node.
+          platforms: { has: (name) => name === 'feishu', get: () => feishu.directory },
         }
       : {}),
   })

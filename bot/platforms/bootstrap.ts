@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client'
 import type { DirectoryUser, PlatformName } from '../chat/model'
-import type { ChatPlatform, TenantRef } from '../chat/port'
+import type { DirectoryReader, TenantRef } from '../chat/port'
 import { type ServiceContext, systemContext } from '../domain/context'
 import {
   applyDirectoryEntry,
@@ -18,7 +18,8 @@ export interface BootstrapDeps {
   database: Database
   logger: Logger
   clock: Clock
-  platforms?: { has(name: PlatformName): boolean; get(name: PlatformName): ChatPlatform }
+  /** The adapters (or, on Workers, their fetch-only directory readers). */
+  platforms?: { has(name: PlatformName): boolean; get(name: PlatformName): DirectoryReader }
   /** FLOWCARD_ADMINS. */
   bootstrapAdmins?: readonly string[]
 }
@@ -32,7 +33,7 @@ const systemCtx = (deps: BootstrapDeps, tenantId: string, reason: string): Servi
  */
 export async function readPlatformAdmins(
   deps: Pick<BootstrapDeps, 'logger'>,
-  platform: ChatPlatform,
+  platform: DirectoryReader,
   tenant: TenantRef,
 ): Promise<string[] | null> {
   if (!platform.listAdmins) return null
@@ -78,36 +79,56 @@ export async function bootstrapActor(
 ): Promise<ResolvedActor | null> {
   const known = await resolveActor(deps.database.db, who.platform, who.tenantKey, who.openId)
   if (known?.user) return known
-  const { tenantId } =
+  // The platform is asked about the person (by its own tenant key) while the tenant is created: both take
+  // a few round trips, and a first login waits for the longer of the two instead of their sum.
+  const platform = platformOf(deps, who.platform)
+  const [{ tenantId }, read] = await Promise.all([
     known ??
-    (await ensureTenant({
-      ctx: { db: deps.database.db, clock: deps.clock, logger: deps.logger },
-      input: { platform: who.platform, tenantKey: who.tenantKey },
-    }))
-  await fetchPerson(
-    deps,
-    { id: tenantId, platformTenantKey: who.tenantKey, platform: who.platform },
-    who.openId,
-  )
+      ensureTenant({
+        ctx: { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+        input: { platform: who.platform, tenantKey: who.tenantKey },
+      }),
+    platform
+      ? readPerson(
+          deps,
+          platform,
+          { id: known?.tenantId ?? '', platformTenantKey: who.tenantKey },
+          who.openId,
+        )
+      : null,
+  ])
+  if (read)
+    await recordPerson(deps, { id: tenantId, platformTenantKey: who.tenantKey, platform: who.platform }, read)
   return resolveActor(deps.database.db, who.platform, who.tenantKey, who.openId)
 }
 
-/** Reads one person from the platform and records them provisionally, then re-derives the grants. */
-export async function fetchPerson(
+const platformOf = (deps: BootstrapDeps, name: PlatformName): DirectoryReader | null =>
+  deps.platforms?.has(name) ? deps.platforms.get(name) : null
+
+/** The platform's record of one person and its admin list (null when it has no such person or cannot say). */
+async function readPerson(
   deps: BootstrapDeps,
-  tenant: TenantRef & { platform: PlatformName },
+  platform: DirectoryReader,
+  tenant: TenantRef,
   openId: string,
-): Promise<boolean> {
-  const platform = deps.platforms?.has(tenant.platform) ? deps.platforms.get(tenant.platform) : null
-  if (!platform?.fetchDirectoryEntry) return false
+): Promise<{ record: DirectoryUser; admins: string[] | null } | null> {
+  if (!platform.fetchDirectoryEntry) return null
   const [record, admins] = await Promise.all([
     platform.fetchDirectoryEntry(tenant, 'user', openId),
     readPlatformAdmins(deps, platform, tenant),
   ])
-  if (!record) return false
+  return record ? { record: record as DirectoryUser, admins } : null
+}
+
+/** Records a person read from the platform provisionally, then re-derives the grants. */
+async function recordPerson(
+  deps: BootstrapDeps,
+  tenant: TenantRef & { platform: PlatformName },
+  { record, admins }: { record: DirectoryUser; admins: string[] | null },
+): Promise<void> {
   const result = await applyDirectoryEntry({
     ctx: systemCtx(deps, tenant.id, 'first contact'),
-    input: { platform: tenant.platform, user: record as DirectoryUser, provisional: true },
+    input: { platform: tenant.platform, user: record, provisional: true },
   })
   if (result.applied && result.change === 'user') {
     await syncRoleGrants({
@@ -119,5 +140,17 @@ export async function fetchPerson(
       },
     })
   }
+}
+
+/** Reads one person from the platform and records them provisionally, then re-derives the grants. */
+export async function fetchPerson(
+  deps: BootstrapDeps,
+  tenant: TenantRef & { platform: PlatformName },
+  openId: string,
+): Promise<boolean> {
+  const platform = platformOf(deps, tenant.platform)
+  const read = platform ? await readPerson(deps, platform, tenant, openId) : null
+  if (!read) return false
+  await recordPerson(deps, tenant, read)
   return true
 }

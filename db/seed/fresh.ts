@@ -7,8 +7,11 @@ import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'
 /**
  * A company on its first day, for devchat: six people in two departments with their leaders, the default
  * roles and templates every new tenant gets, and nobody granted anything by hand — what a real company sees
- * right after installing the app (no admin unless FLOWCARD_ADMINS names one).
+ * right after installing the app. As on Feishu, where whoever installs the app is its administrator, the
+ * founder is the platform's app admin; devchat cannot list admins later, so a sync leaves that grant be.
  */
+export const FRESH_FOUNDER = 'chenlei'
+
 const freshOrg: OrgSpec = {
   roles: [],
   departments: [
@@ -62,7 +65,7 @@ export async function seedFreshCompany(
       },
       input: {
         platform: 'devchat',
-        platformAdminOpenIds: null,
+        platformAdminOpenIds: [FRESH_FOUNDER],
         bootstrapAdmins: options.bootstrapAdmins ?? [],
       },
     })

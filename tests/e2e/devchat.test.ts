@@ -1,8 +1,11 @@
 import { resolve } from 'node:path'
+import { sql } from 'drizzle-orm'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../bot/lib/logger'
 import type { Database } from '../../db/client'
 import { seedDevchatChats } from '../../db/seed/devchat'
+import { OutboxRelay } from '../../jobs/outbox'
 import { chromiumPath, launchBrowser, OUTPUT_DIR } from '../helpers/browser'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { type Stack, startStack } from '../helpers/stack'
@@ -69,5 +72,40 @@ describe.skipIf(!executablePath)('devchat in a real browser', () => {
       .toBe('你好，张伟')
     await a.close()
     await b.close()
+  })
+
+  it('新公司 opens a company on its first day, as its founder, where 发起 请假 works with no setup', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(`${stack.url}/devchat/?tenant=${tenantKey}&as=liuyang`)
+    await page.locator('body[data-live="true"]').waitFor({ timeout: 10_000 })
+    await page.getByTestId('fresh-company').click()
+    await page.waitForURL(/tenant=fresh-/, { timeout: 10_000 })
+    await page.locator('body[data-live="true"]').waitFor({ timeout: 10_000 })
+    const key = new URL(page.url()).searchParams.get('tenant') ?? ''
+    expect(await page.getByTestId('tenant').inputValue()).toBe(key)
+    expect(await page.getByTestId('as').inputValue()).toBe('chenlei')
+    // The stack relays its own tenant's outbox only (tests share the database): relay the new one too.
+    const [fresh] = await database.rows<{ id: string }>(
+      sql`select id from tenants where platform = 'devchat' and platform_tenant_key = ${key}`,
+    )
+    const relay = new OutboxRelay(database, stack.queue, {
+      logger: createLogger('silent'),
+      tenantId: fresh?.id ?? '',
+      tenantKey: key,
+      pollMs: 200,
+    })
+    await relay.start()
+    try {
+      await page.getByTestId('composer').fill('发起 请假')
+      await page.getByTestId('send').click()
+      await page.getByTestId('card-form').last().waitFor({ timeout: 10_000 })
+      await page.screenshot({ path: resolve(OUTPUT_DIR, 'devchat-fresh-company.png') })
+    } finally {
+      await relay.stop()
+    }
+    // The company switcher goes back to the first one.
+    await page.getByTestId('tenant').selectOption(tenantKey)
+    await page.waitForURL(new RegExp(`tenant=${tenantKey}`), { timeout: 10_000 })
+    await page.close()
   })
 })

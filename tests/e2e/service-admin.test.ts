@@ -97,7 +97,7 @@ describe.skipIf(!executablePath)('service settings in the admin console', () => 
     expect(listed.items[0]).toMatchObject({
       name: '故障单轮流派',
       match: { types: ['故障'] },
-      members: [{ userId: org.users.liuyang }],
+      members: [{ userId: org.users.liuyang, name: '刘洋' }],
     })
 
     const codeForm = page.getByTestId('service-code-form')

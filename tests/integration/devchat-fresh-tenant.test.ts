@@ -13,20 +13,29 @@ afterAll(async () => {
 })
 
 describe('devchat: a company on its first day', () => {
-  it('creates a fresh company with the default roles and templates and nobody configured', async () => {
+  it('creates a fresh company with the default roles and templates, its founder the app admin, nothing configured by hand', async () => {
     const { app } = testApp(database, { env: { DEVCHAT: 'on', LOG_LEVEL: 'error' } })
     const res = await app.request('/devchat/api/tenants/fresh', { method: 'POST' })
     expect(res.status).toBe(201)
-    const { tenant } = (await res.json()) as { tenant: { key: string } }
-    const [t] = await database.rows<{ templates: number; admins: number; heads: number; roles: number }>(sql`
+    const { tenant, url } = (await res.json()) as { tenant: { key: string }; url: string }
+    expect(url).toBe(`/devchat/?tenant=${tenant.key}&as=chenlei&chat=p2p:chenlei`)
+    const [t] = await database.rows<{
+      templates: number
+      admins: string[]
+      manual: number
+      heads: number
+      roles: number
+    }>(sql`
       select (select count(*)::int from approval_templates a where a.tenant_id = t.id) as templates,
-             (select count(*)::int from user_roles ur join roles r on r.id = ur.role_id
+             (select coalesce(array_agg(u.name), '{}') from user_roles ur join roles r on r.id = ur.role_id
+               join users u on u.id = ur.user_id
                where ur.tenant_id = t.id and r.key = 'admin') as admins,
+             (select count(*)::int from user_roles ur where ur.tenant_id = t.id and ur.source = 'manual') as manual,
              (select count(*)::int from user_roles ur join roles r on r.id = ur.role_id
                where ur.tenant_id = t.id and r.key = 'dept_head') as heads,
              (select count(*)::int from roles r where r.tenant_id = t.id) as roles
       from tenants t where t.platform = 'devchat' and t.platform_tenant_key = ${tenant.key}`)
-    expect(t).toEqual({ templates: 8, admins: 0, heads: 3, roles: 12 })
+    expect(t).toEqual({ templates: 8, admins: ['陈磊'], manual: 0, heads: 3, roles: 12 })
     const org = await app.request(`/devchat/api/org?tenant=${encodeURIComponent(tenant.key)}`)
     expect(org.status).toBe(200)
   })

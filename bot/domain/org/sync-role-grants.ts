@@ -135,20 +135,21 @@ export async function syncRoleGrants({
     const have = new Set(current.map((r) => key(r.userId, r.roleId, r.source)))
     const toRemove = current.filter((r) => !desired.has(key(r.userId, r.roleId, r.source)))
     const toAdd = [...desired.entries()].filter(([k]) => !have.has(k)).map(([, v]) => v)
-    for (let i = 0; i < toRemove.length; i += 500) {
-      const part = toRemove.slice(i, i + 500)
+    // Grants travel as one JSON parameter each way (thousands on a first sync; per-value binding was ~1 ms a row).
+    const grantsJson = (list: Array<{ userId: string; roleId: string; source: GrantSource }>) =>
+      sql`${JSON.stringify(list.map((g) => ({ user_id: g.userId, role_id: g.roleId, source: g.source })))}::jsonb`
+    if (toRemove.length > 0)
       await tx.execute(sql`
-        delete from user_roles where tenant_id = ${tenantId} and (user_id, role_id, source) in (${sql.join(
-          part.map((r) => sql`(${r.userId}, ${r.roleId}, ${r.source})`),
-          sql`, `,
-        )})`)
-    }
-    for (let i = 0; i < toAdd.length; i += 500) {
-      await tx
-        .insert(userRoles)
-        .values(toAdd.slice(i, i + 500).map((g) => ({ tenantId, ...g })))
-        .onConflictDoNothing()
-    }
+        delete from user_roles ur
+        using jsonb_to_recordset(${grantsJson(toRemove)}) as r(user_id text, role_id text, source text)
+        where ur.tenant_id = ${tenantId} and ur.user_id = r.user_id and ur.role_id = r.role_id
+          and ur.source = r.source`)
+    if (toAdd.length > 0)
+      await tx.execute(sql`
+        insert into user_roles (tenant_id, user_id, role_id, source)
+        select ${tenantId}, r.user_id, r.role_id, r.source
+        from jsonb_to_recordset(${grantsJson(toAdd)}) as r(user_id text, role_id text, source text)
+        on conflict do nothing`)
     if (toAdd.length > 0 || toRemove.length > 0) {
       const keyOf = new Map(roleRows.map((r) => [r.id, r.key]))
       const describe = (list: Array<{ userId: string; roleId: string; source: GrantSource }>) =>

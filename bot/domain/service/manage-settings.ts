@@ -1,5 +1,5 @@
-import { and, asc, eq } from 'drizzle-orm'
-import { serviceDispatchRules, serviceSettings } from '../../../db/schema'
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import { serviceDispatchRules, serviceSettings, users } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
@@ -50,13 +50,33 @@ export async function updateServiceSettings({
   })
 }
 
-export async function listDispatchRules({ ctx }: { ctx: ServiceContext }): Promise<DispatchRuleRow[]> {
+/** The dispatch rules in order, each member with their name (null for someone no longer in the tenant). */
+export async function listDispatchRules({ ctx }: { ctx: ServiceContext }): Promise<
+  Array<
+    Omit<DispatchRuleRow, 'members'> & {
+      members: Array<DispatchRuleRow['members'][number] & { name: string | null }>
+    }
+  >
+> {
   await requirePermission(ctx, 'service.manage')
-  return ctx.db
+  const rules = await ctx.db
     .select()
     .from(serviceDispatchRules)
     .where(eq(serviceDispatchRules.tenantId, ctx.tenantId))
     .orderBy(asc(serviceDispatchRules.position), asc(serviceDispatchRules.createdAt))
+  const ids = [...new Set(rules.flatMap((r) => r.members.map((m) => m.userId)))]
+  const people =
+    ids.length === 0
+      ? []
+      : await ctx.db
+          .select({ id: users.id, name: users.name })
+          .from(users)
+          .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids)))
+  const nameOf = new Map(people.map((p) => [p.id, p.name]))
+  return rules.map((r) => ({
+    ...r,
+    members: r.members.map((m) => ({ ...m, name: nameOf.get(m.userId) ?? null })),
+  }))
 }
 
 /** Adds a dispatch rule (members must be active people of the tenant). */

@@ -89,7 +89,17 @@ export const DispatchRuleSchema = z
     active: z.boolean(),
     match: z.record(z.string(), z.unknown()),
     method: z.enum(['round_robin', 'weighted', 'least_open']),
-    members: z.array(z.object({ userId: z.string(), capacity: z.number().int() })),
+    members: z.array(
+      z.object({
+        userId: z.string(),
+        capacity: z.number().int(),
+        name: z
+          .string()
+          .nullable()
+          .optional()
+          .openapi({ description: "In lists: the member's name (null when no longer in the tenant)" }),
+      }),
+    ),
     workingHours: z
       .object({ days: z.array(z.number().int()), start: z.string(), end: z.string() })
       .nullable(),

@@ -54,7 +54,9 @@ const toRule = ({
   createdAt: _a,
   updatedAt: _u,
   ...r
-}: Awaited<ReturnType<typeof listDispatchRules>>[number]) => r
+}: Awaited<ReturnType<typeof createDispatchRule>> & {
+  members: Array<{ userId: string; capacity: number; name?: string | null }>
+}) => r
 
 /**
  * The service API under `/api/v1/service` (tickets: list with filters and a cursor, create, detail with

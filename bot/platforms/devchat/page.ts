@@ -74,6 +74,8 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
 <header>
   <h1>devchat</h1><span class="sub">flowcard 聊天模拟器 · chat simulator</span>
   <span style="flex:1"></span>
+  <label>公司 / Company <select id="tenant" data-testid="tenant"></select></label>
+  <button id="fresh" data-testid="fresh-company" title="新建一家第一天的公司：默认角色和模板，除安装应用的人外没有任何配置 / A company on its first day">新公司 / New company</button>
   <label>我是 / I am <select id="as" data-testid="as"></select></label>
 </header>
 <main>
@@ -292,7 +294,19 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
   $('send').onclick = send
   $('text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) send() })
 
+  // A company on its first day: the page moves to it, as its founder (who installed the app, so its admin).
+  $('fresh').onclick = async () => {
+    $('fresh').disabled = true
+    try { const r = await api('tenants/fresh', {}); location.href = r.url }
+    catch (e) { toast('error', e.message); $('fresh').disabled = false }
+  }
+
   const start = async () => {
+    const companies = await api('tenants')
+    const tsel = $('tenant')
+    for (const t of companies.tenants) tsel.appendChild(new Option(t.name || t.key, t.key))
+    tsel.value = state.tenant
+    tsel.onchange = () => { location.href = '?tenant=' + encodeURIComponent(tsel.value) }
     state.org = await api('org?tenant=' + encodeURIComponent(state.tenant))
     document.title = 'devchat · ' + state.org.tenant.name
     const sel = $('as')

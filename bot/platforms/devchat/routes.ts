@@ -118,12 +118,17 @@ export function devchatRoutes(deps: DevchatDeps): Hono<AppEnv> {
     await deps.database.rows(sql`select pg_notify('devchat', ${tenantId})`)
   }
 
-  // A company on its first day (default roles and templates, nobody configured) to play the onboarding.
+  // A company on its first day (default roles and templates, nobody configured by hand) to play the
+  // onboarding; the page opens it as the founder, who installed the app and so is its admin.
   app.post('/api/tenants/fresh', async (c) => {
-    const { seedFreshCompany } = await import('../../../db/seed/fresh')
+    const { seedFreshCompany, FRESH_FOUNDER } = await import('../../../db/seed/fresh')
     const org = await seedFreshCompany(deps.database.db)
+    const key = encodeURIComponent(org.tenantKey)
     return c.json(
-      { tenant: { key: org.tenantKey }, url: `/devchat/?tenant=${encodeURIComponent(org.tenantKey)}` },
+      {
+        tenant: { key: org.tenantKey },
+        url: `/devchat/?tenant=${key}&as=${FRESH_FOUNDER}&chat=${devchatP2pChatId(FRESH_FOUNDER)}`,
+      },
       201,
     )
   })

@@ -43,6 +43,8 @@ import { type RenderOptions, renderCard } from './render'
  * calls in any 60 s: 4 + 990 = 994 leaves 6 for network jitter, and 16.5/s is 99 % of the 1000/min average.
  */
 export const APP_RATE: Rate = { ratePerSec: 16.5, burst: 4 }
+/** Department member reads in flight during a directory sync (enough to keep APP_RATE busy at ~200 ms a call). */
+const SYNC_LANES = 4
 /** 5 QPS per receiving user, per chat, and per message for PATCH; a little margin for network jitter. */
 export const TARGET_RATE: Rate = { ratePerSec: 4.5, burst: 1 }
 /** What a bulk sender paces itself under: the app tier's 50/s and 1,000/min. */
@@ -357,28 +359,38 @@ export function createFeishuPlatform(
         }
         pageToken = res.data?.has_more ? res.data.page_token : undefined
       } while (pageToken)
-      const users = new Map<string, DirectoryUser>()
-      for (const dept of departments) {
-        let token: string | undefined
-        do {
-          const res = await contactCall(() =>
-            client.contact.v3.user.findByDepartment({
-              params: {
-                department_id: dept.externalId,
-                department_id_type: 'open_department_id',
-                user_id_type: 'open_id',
-                page_size: 50,
-                ...(token ? { page_token: token } : {}),
-              },
-            }),
-          )
-          for (const item of res.data?.items ?? []) {
-            const u = directoryUserOf(item as Rec)
-            if (u && !users.has(u.openId)) users.set(u.openId, u)
-          }
-          token = res.data?.has_more ? res.data.page_token : undefined
-        } while (token)
+      // One department's members per call chain, SYNC_LANES departments at a time: the contact budget
+      // (APP_RATE), not the round trip, then bounds the sync. Merged in department order, so the result
+      // does not depend on which answer came first.
+      const perDepartment: DirectoryUser[][] = departments.map(() => [])
+      let next = 0
+      const lane = async () => {
+        for (let i = next++; i < departments.length; i = next++) {
+          const dept = departments[i] as DirectoryDepartment
+          let token: string | undefined
+          do {
+            const res = await contactCall(() =>
+              client.contact.v3.user.findByDepartment({
+                params: {
+                  department_id: dept.externalId,
+                  department_id_type: 'open_department_id',
+                  user_id_type: 'open_id',
+                  page_size: 50,
+                  ...(token ? { page_token: token } : {}),
+                },
+              }),
+            )
+            for (const item of res.data?.items ?? []) {
+              const u = directoryUserOf(item as Rec)
+              if (u) perDepartment[i]?.push(u)
+            }
+            token = res.data?.has_more ? res.data.page_token : undefined
+          } while (token)
+        }
       }
+      await Promise.all(Array.from({ length: Math.min(SYNC_LANES, departments.length) }, lane))
+      const users = new Map<string, DirectoryUser>()
+      for (const list of perDepartment) for (const u of list) if (!users.has(u.openId)) users.set(u.openId, u)
       return { departments, users: [...users.values()] }
     },
 

@@ -1,16 +1,20 @@
-import type { PlatformUserRef } from '../../chat/model'
+import type { DirectoryDepartment, DirectoryUser, PlatformUserRef } from '../../chat/model'
+import type { DirectoryReader, TenantRef } from '../../chat/port'
 import { DomainError } from '../../domain/errors'
 import type { Logger } from '../../lib/logger'
 import type { FeishuEnvConfig } from './config'
+import { directoryDepartmentOf, directoryUserOf } from './events'
 import type { FeishuInboundOptions } from './inbound'
 import type { RenderOptions } from './render'
 
 /**
  * What the HTTP side needs from Feishu's Open API where the official SDK cannot run (Cloudflare Workers:
  * the SDK's ESM build has no default export and it is built on Node's http stack): the bot's open_id (to
- * tell @-mentions of the bot in groups) and the exchange of a mini-app login code. Three REST calls over
- * the runtime's `fetch`, with the tenant_access_token cached until shortly before it expires. Sending and
- * card updates stay with the SDK adapter in the Node jobs process.
+ * tell @-mentions of the bot in groups), the exchange of a mini-app login code, and what first contact
+ * reads (one person or department, the app's administrators) so a login on a brand-new tenant signs in
+ * here too. REST calls over the runtime's `fetch`, with the tenant_access_token cached until shortly
+ * before it expires. Sending, card updates and full directory syncs stay with the SDK adapter in the Node
+ * jobs process.
  */
 
 type Rec = Record<string, unknown>
@@ -39,7 +43,14 @@ export class FeishuEdgeError extends Error {
 export interface FeishuEdge {
   inbound: FeishuInboundOptions
   exchangeLoginCode(code: string): Promise<PlatformUserRef & { tenantKey: string; name?: string }>
+  /** First contact's reads, for the app's `platforms`. */
+  directory: DirectoryReader
 }
+
+/** Not found, or outside the app's contact scope: gone as far as we are concerned (as the SDK adapter). */
+const GONE_CODES = new Set([40003, 41050, 40013, 41012])
+/** Feishu's rate-limit code: a transient failure, not an answer. */
+const RATE_LIMITED = 99991400
 
 /** The signed-in user from `/open-apis/authen/v1/user_info` data (shared with the SDK adapter). */
 export function loginUserOf(
@@ -128,10 +139,73 @@ export function createFeishuEdge(config: FeishuEdgeConfig, logger: Logger): Feis
     }
   }
 
+  const ids = 'user_id_type=open_id&department_id_type=open_department_id'
+  const directory: DirectoryReader = {
+    name: 'feishu',
+    async fetchDirectoryEntry(
+      _tenant: TenantRef,
+      entity: 'user' | 'department',
+      externalId: string,
+    ): Promise<DirectoryUser | DirectoryDepartment | null> {
+      if (entity === 'department' && externalId === '0') return null // the root is ours
+      try {
+        if (entity === 'user') {
+          const res = await tenantCall(
+            'GET',
+            `/open-apis/contact/v3/users/${encodeURIComponent(externalId)}?${ids}`,
+          )
+          const data = isRec(res.data) ? res.data : {}
+          return isRec(data.user) ? directoryUserOf(data.user) : null
+        }
+        const res = await tenantCall(
+          'GET',
+          `/open-apis/contact/v3/departments/${encodeURIComponent(externalId)}?${ids}`,
+        )
+        const data = isRec(res.data) ? res.data : {}
+        const d = data.department
+        if (!isRec(d) || (isRec(d.status) && d.status.is_deleted === true)) return null
+        return directoryDepartmentOf(d)
+      } catch (err) {
+        if (err instanceof FeishuEdgeError && GONE_CODES.has(err.code)) return null
+        throw err
+      }
+    },
+    async listAdmins(): Promise<string[] | null> {
+      const out: string[] = []
+      let pageToken: string | undefined
+      try {
+        do {
+          const query = new URLSearchParams({ user_id_type: 'open_id', page_size: '100' })
+          if (pageToken) query.set('page_token', pageToken)
+          const res = await tenantCall('GET', `/open-apis/user/v4/app_admin_user/list?${query}`)
+          const data = isRec(res.data) ? res.data : {}
+          for (const u of Array.isArray(data.user_list) ? data.user_list : [])
+            if (isRec(u) && typeof u.open_id === 'string' && u.open_id) out.push(u.open_id)
+          pageToken =
+            data.has_more === true && typeof data.page_token === 'string' ? data.page_token : undefined
+        } while (pageToken)
+        return out
+      } catch (err) {
+        // Feishu answered with a refusal (no admin:app.admin_id:readonly): it does not tell who the admins are.
+        if (
+          err instanceof FeishuEdgeError &&
+          err.code !== 0 &&
+          err.code !== RATE_LIMITED &&
+          err.status < 500
+        ) {
+          logger.warn({ code: err.code }, 'feishu app admins unavailable (admin:app.admin_id:readonly?)')
+          return null
+        }
+        throw err
+      }
+    },
+  }
+
   const render: RenderOptions = { appId: config.appId, domain: config.domain }
   if (config.publicUrl) render.publicUrl = config.publicUrl
 
   return {
+    directory,
     inbound: {
       verificationToken: config.verificationToken,
       encryptKey: config.encryptKey,

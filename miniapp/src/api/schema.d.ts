@@ -19173,6 +19173,8 @@ export interface components {
             };
             members: {
                 capacity: number;
+                /** @description In lists: the member's name (null when no longer in the tenant) */
+                name?: string | null;
                 userId: string;
             }[];
             /** @enum {string} */

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyDirectory } from '../../../bot/domain/org/apply-directory'
+import { installDefaultRoles } from '../../../bot/domain/org/default-roles'
 import { systemClock } from '../../../bot/lib/clock'
 import { newId } from '../../../bot/lib/ids'
 import { createLogger } from '../../../bot/lib/logger'
@@ -379,6 +380,27 @@ describe.skipIf(!hasPostgres)('Workers entry in workerd', () => {
       body: JSON.stringify({ code }),
     })
     expect(reused.status).toBe(401)
+  })
+
+  it('signs in a person the directory does not have yet, read over fetch, with their app-admin grant', async () => {
+    // 吴九 is not synced yet (as on a tenant whose first sync is still running) and is the app's admin.
+    const openId = fake.user('wujiu').openId
+    await installDefaultRoles(own.database.db, tenantId) // as ensureTenant gives every new tenant
+    await own.database.rows(
+      sql`delete from user_identities where tenant_id = ${tenantId} and open_id = ${openId}`,
+    )
+    fake.controls.setAppAdmins(['wujiu'])
+    const login = await fetchWorker('/api/v1/auth/feishu', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: fake.issueLoginCode(openId) }),
+    })
+    expect(login.status).toBe(200)
+    const body = (await login.json()) as { token: string; user: { name: string; permissions: string[] } }
+    expect(body.user.name).toBe(fake.user('wujiu').name)
+    expect(body.user.permissions).toContain('*')
+    expect(fake.recorder.count('GET', '/open-apis/contact/v3/users/:user_id')).toBeGreaterThan(0)
+    expect(fake.recorder.count('GET', '/open-apis/user/v4/app_admin_user/list')).toBeGreaterThan(0)
   })
 
   it('serves the mini-app from static assets under /app/ with the Feishu app id', async () => {

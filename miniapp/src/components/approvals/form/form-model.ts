@@ -341,7 +341,8 @@ export function toDraft(fields: readonly FormField[], form: Record<string, unkno
   return values
 }
 
-const moneyText = (cents: number) =>
+/** Cents as yuan with thousands separators (`¥1,153.00`), as cards show money. */
+export const moneyText = (cents: number): string =>
   `¥${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 
 /** A submitted value as text for the detail page (`¥5,000.00`, `2026-12-01 ~ 2026-12-05（5 天）`). */
