@@ -12,7 +12,9 @@ import type { LoopDelayGovernor } from './backpressure'
 import { InlineQueue } from './drivers/inline'
 import type { OutboxRelay } from './outbox'
 import type { JobQueue } from './queue'
+import { resealSecrets } from './reseal-secrets'
 import { declareSchedules } from './schedules'
+import { installKeysFromEnv } from './secret-keys'
 import { startWorkers } from './workers'
 
 export interface Runtime {
@@ -53,7 +55,19 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   const logger = options.logger ?? createLogger(env.LOG_LEVEL)
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: resolve(env.DATA_DIR, 'pglite') })
   const prepare = options.prepare ?? true
-  if (prepare) await migrateDatabase(database)
+  const keyring = installKeysFromEnv(env, logger)
+  if (prepare) {
+    await migrateDatabase(database)
+    // The data migration of stored secrets: plaintext ones sealed, ones under an older key re-sealed.
+    const resealed = await resealSecrets(database, keyring)
+    if (resealed.sealed + resealed.rekeyed > 0)
+      logger.info({ sealed: resealed.sealed, rekeyed: resealed.rekeyed }, 'stored secrets sealed')
+    for (const [keyId, count] of Object.entries(resealed.unreadable))
+      logger.error(
+        { keyId, count },
+        'stored secrets are sealed with a key ENCRYPTION_KEYS does not list: add that key back, or rotate those secrets',
+      )
+  }
   const seed =
     prepare && (env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite'))
   if (seed) {

@@ -5,6 +5,7 @@ import { leadChannels, type UtmValues } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
 import { groupCommitPer } from '../../lib/group-commit'
 import type { Logger } from '../../lib/logger'
+import { openSecrets } from '../../lib/secret-box'
 import {
   NONCE_RE,
   REPLAY_WINDOW_SECONDS,
@@ -73,12 +74,15 @@ export async function receiveIntake({
       ? await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey))
       : []
   const secrets = channel?.secret
-    ? [
-        channel.secret,
-        ...(channel.previousSecret && channel.previousSecretUntil && channel.previousSecretUntil > now
-          ? [channel.previousSecret]
-          : []),
-      ]
+    ? await openSecrets(
+        [
+          channel.secret,
+          ...(channel.previousSecret && channel.previousSecretUntil && channel.previousSecretUntil > now
+            ? [channel.previousSecret]
+            : []),
+        ],
+        'lead-channel',
+      )
     : []
   if (!channel || secrets.length === 0 || !(await verifyPayload(secrets, signature, timestamp, nonce, body)))
     throw refuse('signature does not match', SIGNATURE_HEADERS.signature)

@@ -2,6 +2,7 @@ import { and, eq, lt } from 'drizzle-orm'
 import type { DbOrTx } from '../../../../db/client'
 import { approvalExternalNonces, approvalExternalSystems } from '../../../../db/schema'
 import type { Clock } from '../../../lib/clock'
+import { openSecrets } from '../../../lib/secret-box'
 import { DomainError } from '../../errors'
 import type { ExternalSystemRow } from './manage-systems'
 import { NONCE_RE, REPLAY_WINDOW_SECONDS, SIGNATURE_HEADERS, verifyPayload } from './signature'
@@ -51,12 +52,15 @@ export async function authenticateExternalCall({
     .where(eq(approvalExternalSystems.id, systemId))
   // An unknown system and a bad signature answer alike: nothing tells a prober which ids exist.
   const secrets = system
-    ? [
-        system.secret,
-        ...(system.previousSecret && system.previousSecretUntil && system.previousSecretUntil > now
-          ? [system.previousSecret]
-          : []),
-      ]
+    ? await openSecrets(
+        [
+          system.secret,
+          ...(system.previousSecret && system.previousSecretUntil && system.previousSecretUntil > now
+            ? [system.previousSecret]
+            : []),
+        ],
+        'external-system',
+      )
     : []
   if (!system || !(await verifyPayload(secrets, signature, timestamp, nonce, body)))
     throw refuse('signature does not match', SIGNATURE_HEADERS.signature)

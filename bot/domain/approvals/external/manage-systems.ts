@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { approvalExternalSystems } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { sealSecret } from '../../../lib/secret-box'
 import { recordAudit } from '../../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../../context'
 import { ConflictError, NotFoundError } from '../../errors'
@@ -52,6 +53,7 @@ export async function registerExternalSystem({
   return withTransaction(ctx, async (_tx, c) => {
     await requireApprovalAdmin(c)
     const secret = newSecret()
+    const sealed = await sealSecret(secret, 'external-system')
     const [row] = await c.db
       .insert(approvalExternalSystems)
       .values({
@@ -59,7 +61,7 @@ export async function registerExternalSystem({
         tenantId: c.tenantId,
         name: parsed.name,
         webhookUrl: parsed.webhookUrl,
-        secret,
+        secret: sealed,
         createdBy: actorId(c.actor),
       })
       .onConflictDoNothing()
@@ -140,7 +142,7 @@ export async function rotateExternalSecret({
     const [row] = await c.db
       .update(approvalExternalSystems)
       .set({
-        secret,
+        secret: await sealSecret(secret, 'external-system'),
         previousSecret: before.secret,
         previousSecretUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
         rotatedAt: now,

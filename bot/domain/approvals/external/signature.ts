@@ -1,3 +1,5 @@
+import { sealedHint } from '../../../lib/secret-box'
+
 /**
  * The signature scheme of the external-approvals API, both directions (calls from the external system and
  * webhooks to it): `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw body>")>`.
@@ -109,5 +111,8 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(text))))
 }
 
-/** The last four characters of a secret, to tell secrets apart in the admin UI without showing them. */
-export const secretHint = (secret: string): string => `fcs_…${secret.slice(-4)}`
+/**
+ * The last four characters of a secret, to tell secrets apart in the admin UI without showing them. Takes
+ * the stored (sealed) value as well as the plain one.
+ */
+export const secretHint = (secret: string): string => `fcs_…${sealedHint(secret)}`
