@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Env } from '../bot/env'
 import type { AppLogger } from '../bot/lib/logger'
@@ -29,12 +29,17 @@ export function installKeysFromEnv(env: Env, logger: AppLogger): SecretKeyring {
   const file = resolve(env.DATA_DIR, 'encryption-key')
   if (!existsSync(file)) {
     mkdirSync(env.DATA_DIR, { recursive: true })
+    // Written aside and linked into place, so a process starting at the same moment never reads half a file;
+    // when another process of this data folder linked its key first, that one is used.
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, `${LOCAL_KEY_ID}:${newEncryptionKey()}\n`, { mode: 0o600 })
+    chmodSync(tmp, 0o600)
     try {
-      writeFileSync(file, `${LOCAL_KEY_ID}:${newEncryptionKey()}\n`, { mode: 0o600, flag: 'wx' })
-      chmodSync(file, 0o600)
+      linkSync(tmp, file)
     } catch (err) {
-      // Another process of this data folder wrote it first: use theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    } finally {
+      unlinkSync(tmp)
     }
   }
   const ring = parseEncryptionKeys(readFileSync(file, 'utf8'))
