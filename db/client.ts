@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -113,8 +113,19 @@ export async function buildPgliteTemplate(
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
   if (fill) writeFileSync(`${file}.json`, JSON.stringify({ filledAt: filledAt.toISOString() }))
   await client.close()
+  // Also unpacked once: a new data directory is then a native file copy, about twice as fast as PGlite
+  // unpacking the tarball into it on every first start.
+  const dir = templateDirOf(file)
+  rmSync(dir, { recursive: true, force: true })
+  const unpacked = await PGlite.create(dir, {
+    extensions: { pg_trgm },
+    loadDataDir: new Blob([readFileSync(file)]),
+  })
+  await unpacked.close()
   return file
 }
+
+const templateDirOf = (file: string) => file.replace(/\.tar\.gz$/, '.dir')
 
 async function openPglite(dataDir: string, kind: PgliteTemplate): Promise<Database> {
   let loadDataDir: Blob | undefined
@@ -130,7 +141,9 @@ async function openPglite(dataDir: string, kind: PgliteTemplate): Promise<Databa
         const meta = JSON.parse(readFileSync(`${template}.json`, 'utf8')) as { filledAt: string }
         filledAt = new Date(meta.filledAt)
       }
-      loadDataDir = new Blob([readFileSync(template)])
+      const dir = templateDirOf(template)
+      if (existsSync(resolve(dir, 'PG_VERSION'))) cpSync(dir, dataDir, { recursive: true })
+      else loadDataDir = new Blob([readFileSync(template)])
       break
     }
   }
