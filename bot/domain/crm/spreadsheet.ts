@@ -1,5 +1,5 @@
 import { csvLines } from '../../lib/csv'
-import { readXlsx } from './xlsx-reader'
+import { readXlsx } from './internal/xlsx-reader'
 
 /** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
 const loadExcel = async () => (await import('exceljs')).default

@@ -2,12 +2,12 @@ import { and, asc, eq } from 'drizzle-orm'
 import { approvalExternalSystems } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
 import { sealSecret } from '../../../lib/secret-box'
+import { newSecret, secretHint } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../../context'
 import { ConflictError, NotFoundError } from '../../errors'
 import { requireApprovalAdmin } from '../store'
 import { RegisterSystemInput, UpdateSystemInput } from './schemas'
-import { newSecret, secretHint } from './signature'
 
 export type ExternalSystemRow = typeof approvalExternalSystems.$inferSelect
 
@@ -53,7 +53,6 @@ export async function registerExternalSystem({
   return withTransaction(ctx, async (_tx, c) => {
     await requireApprovalAdmin(c)
     const secret = newSecret()
-    const sealed = await sealSecret(secret, 'external-system')
     const [row] = await c.db
       .insert(approvalExternalSystems)
       .values({
@@ -61,7 +60,7 @@ export async function registerExternalSystem({
         tenantId: c.tenantId,
         name: parsed.name,
         webhookUrl: parsed.webhookUrl,
-        secret: sealed,
+        secret: await sealSecret(secret, 'external-system'),
         createdBy: actorId(c.actor),
       })
       .onConflictDoNothing()

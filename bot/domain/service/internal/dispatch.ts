@@ -1,0 +1,152 @@
+import { and, count, eq, gte, inArray } from 'drizzle-orm'
+import { customers, products, serviceDispatchRules, serviceTickets, users } from '../../../../db/schema'
+import { containsAny, rulePicker } from '../../assignment/engine'
+import type { ServiceContext } from '../../context'
+import { chinaDay, chinaDayStart } from '../../leads/rollup'
+import { OPEN_STATUSES } from '../lifecycle'
+
+export type DispatchRuleRow = typeof serviceDispatchRules.$inferSelect
+
+export interface DispatchFacts {
+  type: string
+  priority: string
+  region: string | null
+  productCategory: string | null
+}
+
+/** Whether a rule's conditions hold (empty lists match everything). */
+export function dispatchMatches(rule: Pick<DispatchRuleRow, 'match'>, f: DispatchFacts): boolean {
+  const m = rule.match
+  if (m.types?.length && !m.types.includes(f.type)) return false
+  if (m.priorities?.length && !m.priorities.includes(f.priority as never)) return false
+  if (m.regions?.length && !containsAny(f.region, m.regions)) return false
+  if (m.productCategories?.length && !containsAny(f.productCategory, m.productCategories)) return false
+  return true
+}
+
+/** What the rules look at: type, priority, the customer's region (address) and the product category. */
+export async function dispatchFacts(
+  ctx: ServiceContext,
+  t: { type: string; priority: string; customerId: string | null; productId: string | null },
+): Promise<DispatchFacts> {
+  const [customer] = t.customerId
+    ? await ctx.db
+        .select({ address: customers.address })
+        .from(customers)
+        .where(and(eq(customers.tenantId, ctx.tenantId), eq(customers.id, t.customerId)))
+    : []
+  const [product] = t.productId
+    ? await ctx.db
+        .select({ category: products.category })
+        .from(products)
+        .where(and(eq(products.tenantId, ctx.tenantId), eq(products.id, t.productId)))
+    : []
+  return {
+    type: t.type,
+    priority: t.priority,
+    region: customer?.address ?? null,
+    productCategory: product?.category ?? null,
+  }
+}
+
+/**
+ * Picks the engineer for a ticket by the tenant's dispatch rules, in order, through the shared assignment
+ * engine: the first rule that matches, is inside its working hours and has an active member under their
+ * daily quota decides (round robin, weighted, or least open tickets = load). The rule row is locked while
+ * choosing. Null = the queue (a service manager dispatches by hand).
+ */
+export async function pickEngineer(
+  ctx: ServiceContext,
+  facts: DispatchFacts,
+): Promise<{ userId: string; ruleId: string } | null> {
+  const dispatcher = await createDispatcher(ctx)
+  const picked = await dispatcher.pick(facts)
+  await dispatcher.finish()
+  return picked
+}
+
+/**
+ * {@link pickEngineer} for many tickets in one transaction (a batch intake): the rules are read once, a rule
+ * is locked and its members' tickets assigned today (and open tickets, for least open) counted the first
+ * time a ticket needs it, and every pick after that is made in memory as if the tickets came one after
+ * another; `finish` stores the round-robin cursors. One rule lock per batch, not per ticket.
+ */
+export async function createDispatcher(ctx: ServiceContext): Promise<{
+  pick(facts: DispatchFacts): Promise<{ userId: string; ruleId: string } | null>
+  finish(): Promise<void>
+}> {
+  const now = ctx.clock.now()
+  const rules = await ctx.db
+    .select({
+      id: serviceDispatchRules.id,
+      match: serviceDispatchRules.match,
+      workingHours: serviceDispatchRules.workingHours,
+    })
+    .from(serviceDispatchRules)
+    .where(and(eq(serviceDispatchRules.tenantId, ctx.tenantId), eq(serviceDispatchRules.active, true)))
+    .orderBy(serviceDispatchRules.position, serviceDispatchRules.createdAt)
+  /** Tickets given to a member today, and their open tickets (across rules). */
+  const used = new Map<string, number>()
+  const load = new Map<string, number>()
+  const loaded = new Set<string>()
+
+  const lock = async (id: string) => {
+    const [rule] = await ctx.db
+      .select()
+      .from(serviceDispatchRules)
+      .where(eq(serviceDispatchRules.id, id))
+      .for('update')
+    if (!rule || rule.members.length === 0) return null
+    const ids = rule.members.map((m) => m.userId)
+    const fresh = ids.filter((u) => !used.has(u))
+    const unloaded = rule.method === 'least_open' ? ids.filter((u) => !loaded.has(u)) : []
+    const mine = (of: string[]) =>
+      and(eq(serviceTickets.tenantId, ctx.tenantId), inArray(serviceTickets.ownerId, of))
+    const [active, today, open] = await Promise.all([
+      ctx.db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids), eq(users.status, 'active'))),
+      fresh.length === 0
+        ? []
+        : ctx.db
+            .select({ ownerId: serviceTickets.ownerId, n: count() })
+            .from(serviceTickets)
+            .where(and(mine(fresh), gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now)))))
+            .groupBy(serviceTickets.ownerId),
+      unloaded.length === 0
+        ? []
+        : ctx.db
+            .select({ ownerId: serviceTickets.ownerId, n: count() })
+            .from(serviceTickets)
+            .where(and(mine(unloaded), inArray(serviceTickets.status, OPEN_STATUSES)))
+            .groupBy(serviceTickets.ownerId),
+    ])
+    for (const u of fresh) used.set(u, 0)
+    for (const u of unloaded) {
+      loaded.add(u)
+      load.set(u, 0)
+    }
+    for (const a of today) used.set(a.ownerId ?? '', a.n)
+    for (const a of open) load.set(a.ownerId ?? '', a.n)
+    return { rule, activeIds: new Set(active.map((a) => a.id)) }
+  }
+
+  return rulePicker({
+    now,
+    candidates: rules,
+    matches: dispatchMatches,
+    lock,
+    usage: (userId) => ({ usedToday: used.get(userId) ?? 0, open: load.get(userId) ?? 0 }),
+    took: (chosen) => {
+      used.set(chosen.member.userId, chosen.usedToday + 1)
+      load.set(chosen.member.userId, (chosen.open ?? 0) + 1)
+    },
+    saveCursor: async (rule) => {
+      await ctx.db
+        .update(serviceDispatchRules)
+        .set({ cursor: rule.cursor })
+        .where(eq(serviceDispatchRules.id, rule.id))
+    },
+  })
+}
