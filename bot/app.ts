@@ -29,6 +29,7 @@ import { serviceRoutes } from './http/routes/service'
 import { servicePublicRoutes } from './http/routes/service-public'
 import { findUnsafeString } from './http/safe-strings'
 import type { AppDeps, AppEnv } from './http/types'
+import { installSecretKeys, keyringOf, parseEncryptionKeys, secretKeysInstalled } from './lib/secret-box'
 import { DEVCHAT_PAGE } from './platforms/devchat/page'
 import { devchatRoutes } from './platforms/devchat/routes'
 import { dingtalkRoutes } from './platforms/dingtalk/routes'
@@ -63,6 +64,7 @@ export function routeLabel(c: Context): string {
  * No runtime code here: `bot/entry/*` decides which database, queue and platforms to pass in.
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  useSecretKeys(deps)
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return zodErrorResponse(c, result.error)
@@ -194,4 +196,23 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     swaggerUI({ url: '/api/openapi.json', baseUrl: '/api/docs/assets', title: 'flowcard API' }),
   )
   return app
+}
+
+/**
+ * Stored secrets need a keyring: `ENCRYPTION_KEYS` when set (always in production), else the one the Node
+ * boot installed (a key kept in DATA_DIR). A process with neither (a test app, `wrangler dev`) gets a key
+ * of its own for its lifetime, which cannot open what another process sealed: said loudly.
+ */
+function useSecretKeys(deps: AppDeps): void {
+  if (deps.env.ENCRYPTION_KEYS) {
+    const ring = parseEncryptionKeys(deps.env.ENCRYPTION_KEYS)
+    if (typeof ring !== 'string') installSecretKeys(ring)
+  } else if (!secretKeysInstalled()) {
+    const raw = new Uint8Array(new ArrayBuffer(32))
+    crypto.getRandomValues(raw)
+    installSecretKeys(keyringOf('ephemeral', raw))
+    deps.logger.warn(
+      'ENCRYPTION_KEYS is not set: stored secrets are sealed with a key that lives only as long as this process',
+    )
+  }
 }

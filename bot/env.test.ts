@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { EnvError, jobsMode, listenHost, parseEnv, privateWebhookTargetsAllowed } from './env'
 
+const KEYS = 'k1:2n3oqUjzB1cAvT0mRtIr0rP4lGkQ3d3KfP1jv4Z8S9w='
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
     parseEnv(env)
@@ -42,7 +43,16 @@ describe('parseEnv', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET: expected at least 32 characters of random secret'],
     [{ ...feishu, FEISHU_MODE: 'grpc' }, "FEISHU_MODE: expected 'webhook' or 'ws'"],
     [{ ...feishu, FEISHU_APP_ID: 'app_1' }, 'FEISHU_APP_ID: expected a Feishu app id starting with cli_'],
-    [{ NODE_ENV: 'production' }, 'SESSION_SECRET: required in production'],
+    [{ NODE_ENV: 'production', ENCRYPTION_KEYS: KEYS }, 'SESSION_SECRET: required in production'],
+    [
+      { NODE_ENV: 'production', SESSION_SECRET: 'q8Xv2LmZ0rT5yN7wK1pB4cH6jD9fG3sA' },
+      'ENCRYPTION_KEYS: required in production (stored secrets are encrypted with it), e.g. k1:$(openssl rand -base64 32)',
+    ],
+    [
+      { ENCRYPTION_KEYS: 'k1:c2hvcnQ=' },
+      'ENCRYPTION_KEYS: key "k1" must be 32 random bytes in base64 (openssl rand -base64 32)',
+    ],
+    [{ ENCRYPTION_KEYS: `${KEYS},k1:${KEYS.slice(3)}` }, 'ENCRYPTION_KEYS: key id "k1" is listed twice'],
   ])('names the variable and what it expects: %o', (env, line) => {
     expect(problemsOf(env)).toEqual([line])
   })
@@ -146,7 +156,7 @@ describe('parseEnv', () => {
   })
 
   it('refuses a weak session secret, devchat and private webhook targets in production with a platform', () => {
-    const prod = { ...feishu, NODE_ENV: 'production' }
+    const prod = { ...feishu, NODE_ENV: 'production', ENCRYPTION_KEYS: KEYS }
     expect(problemsOf({ ...prod, SESSION_SECRET: 'a'.repeat(40) })).toEqual([
       'SESSION_SECRET: too weak for production (use 32+ random characters, e.g. `openssl rand -base64 48`)',
     ])
@@ -158,6 +168,7 @@ describe('parseEnv', () => {
     expect(
       problemsOf({
         NODE_ENV: 'production',
+        ENCRYPTION_KEYS: KEYS,
         SESSION_SECRET: 'q8Xv2LmZ0rT5yN7wK1pB4cH6jD9fG3sA',
         DEVCHAT: 'on',
       }),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseEncryptionKeys } from './lib/secret-box'
 
 const url = (what: string) => z.url({ message: `expected ${what}` })
 const nonEmpty = z.string().trim().min(1, { message: 'expected a non-empty string' })
@@ -66,6 +67,18 @@ export const envSchema = z.object({
   SESSION_SECRET: z
     .string()
     .min(32, { message: 'expected at least 32 characters of random secret' })
+    .optional(),
+  /**
+   * Keys that seal the secrets stored for other systems (external-system and lead-intake secrets):
+   * `<id>:<32 bytes base64>[,<id>:<key>…]`, the first one seals, all of them open (rotation). Required in
+   * production; elsewhere a key generated into DATA_DIR is used.
+   */
+  ENCRYPTION_KEYS: z
+    .string()
+    .superRefine((value, ctx) => {
+      const parsed = parseEncryptionKeys(value)
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+    })
     .optional(),
   /** Bearer token that `GET /metrics` (Prometheus) requires; metrics are off when unset. */
   METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
@@ -169,6 +182,10 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     )
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET)
     problems.push('SESSION_SECRET: required in production')
+  if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS)
+    problems.push(
+      'ENCRYPTION_KEYS: required in production (stored secrets are encrypted with it), e.g. k1:$(openssl rand -base64 32)',
+    )
   const platform = [...feishuVars, ...dingtalkVars].some((n) => env[n] !== undefined)
   if (env.NODE_ENV === 'production' && platform) {
     const secret = env.SESSION_SECRET

@@ -7,12 +7,16 @@ import type { Metrics } from '../bot/lib/metrics'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
 import { type Database, migrateDatabase, openDatabase } from '../db/client'
-import { seedDemo } from '../db/seed/demo'
+import { DEMO_TENANT_KEY, seedDemo } from '../db/seed/demo'
+import { findTenantByKey } from '../db/seed/org'
+import { shiftTenantTimes } from '../db/shift-times'
 import type { LoopDelayGovernor } from './backpressure'
 import { InlineQueue } from './drivers/inline'
 import type { OutboxRelay } from './outbox'
 import type { JobQueue } from './queue'
+import { resealSecrets } from './reseal-secrets'
 import { declareSchedules } from './schedules'
+import { installKeysFromEnv } from './secret-keys'
 import { startWorkers } from './workers'
 
 export interface Runtime {
@@ -51,11 +55,36 @@ export interface BootOptions {
 
 export async function bootRuntime(env: Env, options: BootOptions): Promise<Runtime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL)
-  const database = await openDatabase({ url: env.DATABASE_URL, dataDir: resolve(env.DATA_DIR, 'pglite') })
   const prepare = options.prepare ?? true
-  if (prepare) await migrateDatabase(database)
   const seed =
-    prepare && (env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && database.kind === 'pglite'))
+    prepare && (env.SEED_DEMO === 'true' || (env.SEED_DEMO === 'auto' && env.DATABASE_URL === undefined))
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: resolve(env.DATA_DIR, 'pglite'),
+    // A new embedded database that would be seeded starts from the demo template built at install time.
+    template: seed ? 'demo' : 'bare',
+  })
+  const keyring = installKeysFromEnv(env, logger)
+  if (prepare) {
+    await migrateDatabase(database)
+    // The data migration of stored secrets: plaintext ones sealed, ones under an older key re-sealed.
+    const resealed = await resealSecrets(database, keyring)
+    if (resealed.sealed + resealed.rekeyed > 0)
+      logger.info({ sealed: resealed.sealed, rekeyed: resealed.rekeyed }, 'stored secrets sealed')
+    for (const [keyId, count] of Object.entries(resealed.unreadable))
+      logger.error(
+        { keyId, count },
+        'stored secrets are sealed with a key ENCRYPTION_KEYS does not list: add that key back, or rotate those secrets',
+      )
+  }
+  if (seed && database.filledAt) {
+    // Made from the demo template: move its times from when it was built to now.
+    const demo = await findTenantByKey(database.db, 'devchat', DEMO_TENANT_KEY)
+    if (demo) {
+      await shiftTenantTimes(database, demo.id, Date.now() - database.filledAt.getTime())
+      logger.info({ tenantId: demo.id }, 'demo tenant loaded from the install-time template')
+    }
+  }
   if (seed) {
     const seeded = await seedDemo(database.db)
     if (seeded) logger.info({ tenantId: seeded.tenantId }, 'demo tenant seeded')

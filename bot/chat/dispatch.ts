@@ -2,6 +2,7 @@ import type { Database } from '../../db/client'
 import { cardActions as defaultCardActions } from '../actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
+import { privateReplyCard } from '../cards/private-reply-card'
 import { inZone } from '../cards/time'
 import { commands as defaultCommands } from '../commands'
 import { looksChinese, parseCommand } from '../commands/grammar'
@@ -235,6 +236,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
             : userLocale === 'en' && looksChinese(event.text)
               ? 'zh-CN'
               : typedLocale
+        const answer = answerTarget(event, spec, user.id, to)
         try {
           const reply = await spec.run({
             ctx: txCtx,
@@ -244,10 +246,22 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
             user: { id: user.id, name: user.name },
             ...(event.location ? { location: event.location } : {}),
           })
-          if (reply) await deliverReply(txCtx, to, event.messageId, locale, reply)
+          if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, locale, reply)
+          if (reply && answer.private)
+            await sendCard(txCtx, {
+              to,
+              replyTo: event.messageId,
+              locale,
+              card: privateReplyCard(user.name, spec.names[locale][0] ?? spec.key, locale),
+            })
         } catch (err) {
           if (!(err instanceof DomainError)) throw err
-          await sendText(txCtx, { to, replyTo: event.messageId, locale, text: domainErrorText(err, locale) })
+          await sendText(txCtx, {
+            to: answer.to,
+            ...(answer.replyTo ? { replyTo: answer.replyTo } : {}),
+            locale,
+            text: domainErrorText(err, locale),
+          })
         }
         return
       }
@@ -255,6 +269,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
       const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
       if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
         // A shared location with no command: offer the nearest customers for a check-in.
+        const answer = answerTarget(event, onLocation, user.id, to)
         const reply = await onLocation.run({
           ctx: txCtx,
           locale: userLocale,
@@ -263,7 +278,14 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
           user: { id: user.id, name: user.name },
           location: event.location,
         })
-        if (reply) await deliverReply(txCtx, to, event.messageId, userLocale, reply)
+        if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, userLocale, reply)
+        if (reply && answer.private)
+          await sendCard(txCtx, {
+            to,
+            replyTo: event.messageId,
+            locale: userLocale,
+            card: privateReplyCard(user.name, onLocation.names[userLocale][0] ?? onLocation.key, userLocale),
+          })
         return
       }
       const note =
@@ -285,15 +307,34 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   )
 }
 
+/**
+ * Where a command's answer goes. In a group, an answer holds the asker's view of the data (customers,
+ * leads, deals, approvals, reports), which other members may not be allowed to see, and a Feishu card
+ * tapped later would show the tapper's view to everyone: so it goes to the asker by DM (not as a reply to
+ * the group message, which would land in the group), and the group gets a card without data. Commands
+ * marked `inGroups: 'reply'` (help) answer in the group.
+ */
+function answerTarget(
+  event: InboundMessage,
+  spec: CommandSpec,
+  userId: string,
+  to: { userId: string } | { chatId: string },
+): { to: { userId: string } | { chatId: string }; replyTo: string | undefined; private: boolean } {
+  if (event.chatType === 'group' && spec.inGroups !== 'reply')
+    return { to: { userId }, replyTo: undefined, private: true }
+  return { to, replyTo: event.messageId, private: false }
+}
+
 async function deliverReply(
   ctx: ServiceContext,
   to: { userId: string } | { chatId: string },
-  replyTo: string,
+  replyTo: string | undefined,
   locale: Locale,
   reply: { card: Card } | { text: string },
 ): Promise<void> {
-  if ('card' in reply) await sendCard(ctx, { to, replyTo, locale, card: reply.card })
-  else await sendText(ctx, { to, replyTo, locale, text: reply.text })
+  const thread = replyTo ? { replyTo } : {}
+  if ('card' in reply) await sendCard(ctx, { to, ...thread, locale, card: reply.card })
+  else await sendText(ctx, { to, ...thread, locale, text: reply.text })
 }
 
 export function domainErrorText(err: DomainError, locale: Locale): string {

@@ -9,6 +9,7 @@ export function helpCommand(all: () => readonly CommandSpec[]): CommandSpec {
     names: { 'zh-CN': ['帮助', '菜单', '?', '？'], en: ['help', 'menu', 'h'] },
     summary: { 'zh-CN': '查看可用命令', en: 'List the commands' },
     example: { 'zh-CN': '帮助', en: 'help' },
+    inGroups: 'reply',
     run: async ({ locale }) => ({ card: helpCard(all(), locale) }),
   }
 }

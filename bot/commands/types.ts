@@ -21,5 +21,10 @@ export interface CommandSpec {
   summary: { 'zh-CN': string; en: string }
   /** Example of use shown in help (e.g. `客户 华为`). */
   example?: { 'zh-CN': string; en: string }
+  /**
+   * In a group chat the answer goes to the asker by DM (it holds their view of the data) and the group gets
+   * a card without data; `'reply'` answers in the group, for commands whose answer holds nothing private.
+   */
+  inGroups?: 'reply'
   run(input: CommandInput): Promise<CommandReply>
 }

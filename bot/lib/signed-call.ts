@@ -1,3 +1,4 @@
+import { openSecrets, type SecretPurpose, sealedHint } from './secret-box'
 /**
  * The signature scheme of the external-approvals API, both directions (calls from the external system and
  * webhooks to it): `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw body>")>`.
@@ -109,8 +110,11 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(text))))
 }
 
-/** The last four characters of a secret, to tell secrets apart in the admin UI without showing them. */
-export const secretHint = (secret: string): string => `fcs_…${secret.slice(-4)}`
+/**
+ * The last four characters of a secret, to tell secrets apart in the admin UI without showing them. Takes
+ * the stored (sealed) value as well as the plain one.
+ */
+export const secretHint = (secret: string): string => `fcs_…${sealedHint(secret)}`
 
 /** Who holds the secrets a signed call is checked against (an external system, a lead channel). */
 export interface SecretHolder {
@@ -134,6 +138,8 @@ export async function verifySignedCall<H extends SecretHolder>(input: {
   leading?: ReadonlyArray<readonly [name: string, value: string]>
   load: () => Promise<H | undefined>
   refuse: (message: string, header?: string) => Error
+  /** Which column the holder's secrets are sealed for (`secret-box.ts`). */
+  purpose: SecretPurpose
 }): Promise<{ holder: H; nonce: string }> {
   const { headers, now, refuse } = input
   const timestamp = headers(SIGNATURE_HEADERS.timestamp)?.trim() ?? ''
@@ -154,12 +160,15 @@ export async function verifySignedCall<H extends SecretHolder>(input: {
   if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
   const holder = await input.load()
   const secrets = holder?.secret
-    ? [
-        holder.secret,
-        ...(holder.previousSecret && holder.previousSecretUntil && holder.previousSecretUntil > now
-          ? [holder.previousSecret]
-          : []),
-      ]
+    ? await openSecrets(
+        [
+          holder.secret,
+          ...(holder.previousSecret && holder.previousSecretUntil && holder.previousSecretUntil > now
+            ? [holder.previousSecret]
+            : []),
+        ],
+        input.purpose,
+      )
     : []
   if (
     !holder ||

@@ -11,6 +11,8 @@ import type { JobQueue } from '../../jobs/queue'
 
 /** Strong enough for a production-mode process (the Workers test boots the entry as production). */
 export const TEST_SESSION_SECRET = 'Qm7vT2xL9pR4kW8nZ3yB6cH1jD5fG0sAeU'
+/** A fixed `ENCRYPTION_KEYS` for processes a test starts in production mode or several at once. */
+export const TEST_ENCRYPTION_KEYS = 'test1:2n3oqUjzB1cAvT0mRtIr0rP4lGkQ3d3KfP1jv4Z8S9w='
 
 /** The real app over a test database and queue, for `app.request()` tests. */
 export function testApp(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listContacts } from '../../bot/domain/crm/add-contact'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
@@ -7,6 +8,7 @@ import { parseXlsx, toXlsx } from '../../bot/domain/crm/spreadsheet'
 import type { Database } from '../../db/client'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
+import { lyingBomb } from '../helpers/xlsx-bomb'
 import { bearer, type CrmTenant, crmTenant, ctxAs } from './crm-harness'
 
 let database: Database
@@ -118,6 +120,18 @@ describe('import and export', () => {
     expect(b.status).toBe(400)
     const c = await upload('entity=people&format=csv', 'name\nx\n')
     expect(c.status).toBe(400)
+  })
+
+  it('refuses a zip bomb whose directory lies about its sizes with 400 naming the file, writing nothing', async () => {
+    const before = await database.rows<{ n: number }>(sql`select count(*)::int as n from crm_import_jobs`)
+    const bomb = await lyingBomb()
+    const res = await upload('entity=customers&format=xlsx&name=bomb.xlsx', bomb, 'huangli')
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { code: string; field: string; message: string } }
+    expect(body.error).toMatchObject({ code: 'invalid_input', field: 'file' })
+    expect(body.error.message).toMatch(/^bomb\.xlsx: not an acceptable XLSX file: compression ratio/)
+    const after = await database.rows<{ n: number }>(sql`select count(*)::int as n from crm_import_jobs`)
+    expect(after[0]?.n).toBe(before[0]?.n)
   })
 
   it('exports XLSX that the import reads back', async () => {

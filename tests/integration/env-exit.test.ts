@@ -47,6 +47,7 @@ describe('process start with a bad environment', () => {
       .map((l) => l.trim())
     expect(lines[0]).toBe('flowcard cannot start: invalid configuration')
     expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual([
+      'ENCRYPTION_KEYS',
       'SESSION_SECRET',
       'DEVCHAT',
       'WEBHOOK_PRIVATE_TARGETS',
@@ -68,5 +69,6 @@ describe('process start with a bad environment', () => {
     })
     expect(missing.status).toBe(1)
     expect(missing.stderr).toContain('SESSION_SECRET: required in production')
+    expect(missing.stderr).toContain('ENCRYPTION_KEYS: required in production')
   })
 })

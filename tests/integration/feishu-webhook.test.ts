@@ -189,6 +189,38 @@ describe('Feishu HTTP callbacks', () => {
     expect(fake.recorder.count('GET', '/open-apis/bot/v3/info')).toBe(1)
   })
 
+  it('answers a data command in a group by DM, and the group gets a card without the data', async () => {
+    const chat = [...fake.state.chats.values()].find((c) => c.name === '销售群')
+    if (!chat) throw new Error('no chat')
+    const sunqi = fake.user('sunqi')
+    const bot = { key: '@_user_1', name: fake.botName, openId: fake.botOpenId }
+    const dmsBefore = fake.recorder.messagesTo(sunqi.openId).length
+    for (const text of ['@_user_1 我是谁', '@_user_1 客户 华为']) {
+      const m = fake.controls.addUserMessage({ senderUserId: 'sunqi', chatId: chat.chatId, text })
+      const p = await push.messageReceive({
+        message: { messageId: m.messageId, chatId: chat.chatId, chatType: 'group' },
+        text,
+        sender: { openId: sunqi.openId },
+        mentions: [bot],
+      })
+      expect((await post(EVENTS, p)).status).toBe(200)
+      await waitFor(() => repliesTo(m.messageId).length === 1, 'group card')
+      await waitFor(() => fake.recorder.messagesTo(sunqi.openId).length > dmsBefore, 'DM')
+      await stack.settle()
+      const group = String((repliesTo(m.messageId)[0]?.body as { content?: string } | undefined)?.content)
+      expect(group).toContain('已私信回复')
+      // Nothing of the answer in the group: not the asker's roles, open id or customer search.
+      expect(group).not.toContain(sunqi.openId)
+      expect(group).not.toContain('角色')
+      expect(group).not.toContain('华为')
+    }
+    const dms = fake.recorder.messagesTo(sunqi.openId).slice(dmsBefore)
+    expect(dms).toHaveLength(2)
+    // The DMs are in the asker's private chat, not replies in the group's thread.
+    for (const dm of dms) expect(dm.chatType).toBe('p2p')
+    expect(dms[0]?.content).toContain(sunqi.openId)
+  })
+
   it('answers a card tap with a replacement card, once', async () => {
     const lisi = fake.user('lisi')
     const p = await push.cardAction({

@@ -13,6 +13,7 @@ import {
 import { countRows, finish, insertCustomerBatch } from './internal/import-write'
 import { refreshSearch } from './internal/refresh-search'
 import { parseSheet } from './spreadsheet'
+import { MAX_IMPORT_ROWS } from './start-import'
 
 const BATCH = 1000
 
@@ -44,7 +45,7 @@ export async function runImport({
   const errors: ImportRowError[] = []
   const fail = (row: number, field: string, message: string) => errors.push({ row, field, message })
   try {
-    const sheet = await parseSheet(job.format, job.file)
+    const sheet = await parseSheet(job.format, job.file, { maxRows: MAX_IMPORT_ROWS })
     const t0 = performance.now()
     const prepared =
       job.entity === 'customers'

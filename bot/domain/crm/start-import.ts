@@ -39,7 +39,12 @@ export async function startImport({
   if (!me) throw new ForbiddenError('imports are started by people')
   if (input.data.byteLength === 0) throw new InvalidInputError('file', 'the file is empty')
   if (input.data.byteLength > MAX_IMPORT_BYTES) throw new InvalidInputError('file', 'the file exceeds 20 MB')
-  const sheet = await parseSheet(input.format, input.data)
+  const sheet = await parseSheet(input.format, input.data, { maxRows: MAX_IMPORT_ROWS }).catch((err) => {
+    // Say which file: an import may be one of several a person uploads.
+    if (err instanceof InvalidInputError && input.fileName)
+      throw new InvalidInputError('file', `${input.fileName.slice(0, 200)}: ${err.message}`)
+    throw err
+  })
   const columns = input.entity === 'customers' ? CUSTOMER_COLUMNS : CONTACT_COLUMNS
   const mapped = mapHeaders(sheet.headers, columns)
   const required = input.entity === 'customers' ? ['name'] : ['customer', 'name']
@@ -50,7 +55,7 @@ export async function startImport({
     }
   }
   if (sheet.rows.length === 0) throw new InvalidInputError('file', 'the file has no data rows')
-  if (sheet.rows.length > MAX_IMPORT_ROWS)
+  if (sheet.truncated || sheet.rows.length > MAX_IMPORT_ROWS)
     throw new InvalidInputError('file', `at most ${MAX_IMPORT_ROWS} rows per import`)
   return withTransaction(ctx, async (_tx, txCtx) => {
     const [row] = await txCtx.db

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { leadChannels } from '../../../db/schema'
 import { newId } from '../../lib/ids'
+import { sealSecret } from '../../lib/secret-box'
 import { newSecret, secretHint } from '../../lib/signed-call'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
@@ -175,7 +176,7 @@ export async function rotateChannelSecret({
     const [row] = await txCtx.db
       .update(leadChannels)
       .set({
-        secret,
+        secret: await sealSecret(secret, 'lead-channel'),
         previousSecret: before.secret,
         previousSecretUntil: before.secret ? new Date(now.getTime() + 86_400_000) : null,
         updatedAt: now,

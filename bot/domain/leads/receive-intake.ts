@@ -53,6 +53,7 @@ export async function receiveIntake({
     body,
     now,
     refuse,
+    purpose: 'lead-channel',
     load: async () =>
       intakeKey.length <= 64
         ? (await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey)))[0]

@@ -15,7 +15,7 @@ import { MemoryRateLimiter } from '../../../bot/platforms/rate-limit'
 import type { Database } from '../../../db/client'
 import { tenants } from '../../../db/schema'
 import { createFakeFeishu, createPushBuilder, type FakeFeishu, type FeishuPush } from '../../fakes/feishu'
-import { TEST_SESSION_SECRET } from '../../helpers/app'
+import { TEST_ENCRYPTION_KEYS, TEST_SESSION_SECRET } from '../../helpers/app'
 import { testDatabaseUrl } from '../../helpers/db'
 import {
   ENCRYPT_KEY,
@@ -151,6 +151,7 @@ describe.skipIf(!hasPostgres)('Workers entry in workerd', () => {
         DEVCHAT: 'off',
         PUBLIC_URL: 'https://flowcard.example.com',
         SESSION_SECRET: TEST_SESSION_SECRET,
+        ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
         FEISHU_APP_ID: fake.appId,
         FEISHU_APP_SECRET: fake.appSecret,
         FEISHU_VERIFICATION_TOKEN: VERIFICATION_TOKEN,
@@ -445,7 +446,14 @@ describe.skipIf(!hasPostgres)('Workers entry in workerd', () => {
     expect(log).toContain('"msg":"request"')
     // workerd reports I/O or promises crossing requests here; the per-request client must cause none.
     expect(log).not.toMatch(/different request|Cannot perform I\/O/)
-    for (const secret of [TEST_SESSION_SECRET, fake.appSecret, ENCRYPT_KEY, VERIFICATION_TOKEN, appSecret])
+    for (const secret of [
+      TEST_SESSION_SECRET,
+      TEST_ENCRYPTION_KEYS.slice(6),
+      fake.appSecret,
+      ENCRYPT_KEY,
+      VERIFICATION_TOKEN,
+      appSecret,
+    ])
       expect(log).not.toContain(secret)
   })
 })

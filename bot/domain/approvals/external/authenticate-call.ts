@@ -34,6 +34,7 @@ export async function authenticateExternalCall({
     now,
     leading: [[SIGNATURE_HEADERS.system, systemId]],
     refuse,
+    purpose: 'external-system',
     load: async () => {
       if (systemId.length > 64) throw refuse('unknown system', SIGNATURE_HEADERS.system)
       const [row] = await db

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { approvalExternalSystems } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { sealSecret } from '../../../lib/secret-box'
 import { newSecret, secretHint } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../../context'
@@ -59,7 +60,7 @@ export async function registerExternalSystem({
         tenantId: c.tenantId,
         name: parsed.name,
         webhookUrl: parsed.webhookUrl,
-        secret,
+        secret: await sealSecret(secret, 'external-system'),
         createdBy: actorId(c.actor),
       })
       .onConflictDoNothing()
@@ -140,7 +141,7 @@ export async function rotateExternalSecret({
     const [row] = await c.db
       .update(approvalExternalSystems)
       .set({
-        secret,
+        secret: await sealSecret(secret, 'external-system'),
         previousSecret: before.secret,
         previousSecretUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
         rotatedAt: now,

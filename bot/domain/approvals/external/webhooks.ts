@@ -5,6 +5,7 @@ import {
   approvalWebhookDeliveries,
 } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { openSecret } from '../../../lib/secret-box'
 import { newNonce, SIGNATURE_HEADERS, signPayload } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { notifyMessage } from '../../chat/send'
@@ -206,7 +207,12 @@ export async function deliverWebhook({
       [SIGNATURE_HEADERS.attempt]: String(input.attempt),
       [SIGNATURE_HEADERS.timestamp]: timestamp,
       [SIGNATURE_HEADERS.nonce]: nonce,
-      [SIGNATURE_HEADERS.signature]: await signPayload(system.secret, timestamp, nonce, delivery.body),
+      [SIGNATURE_HEADERS.signature]: await signPayload(
+        await openSecret(system.secret, 'external-system'),
+        timestamp,
+        nonce,
+        delivery.body,
+      ),
     }
     try {
       const res = await post({ url: system.webhookUrl, headers, body: delivery.body })

@@ -20,6 +20,26 @@ export function checkZipArchive(
   data: Uint8Array,
   limits = ZIP_LIMITS,
 ): { entries: number; uncompressed: number } {
+  const entries = zipEntries(data, limits)
+  return { entries: entries.length, uncompressed: entries.reduce((n, e) => n + e.declaredSize, 0) }
+}
+
+/** A part of a zip archive, from its central directory. */
+export interface ZipEntry {
+  name: string
+  /** 0 stored, 8 deflate. */
+  method: number
+  compressedSize: number
+  /** What the directory claims; a reader must not trust it (`xlsx-reader.ts` counts what it inflates). */
+  declaredSize: number
+  /** Offset of the part's local header. */
+  localOffset: number
+}
+
+/** The parts of a zip archive, after the checks of `checkZipArchive`. */
+export function zipEntries(data: Uint8Array, limits = ZIP_LIMITS): ZipEntry[] {
+  const out: ZipEntry[] = []
+  const names = new TextDecoder('utf-8')
   const bad = (why: string) => new InvalidInputError('file', `not an acceptable XLSX file: ${why}`)
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   // End of central directory: signature 0x06054b50, within the last 22 + 65535 bytes (comment).
@@ -45,7 +65,18 @@ export function checkZipArchive(
     if (p + 46 > eocd || view.getUint32(p, true) !== 0x02014b50) throw bad('broken zip directory')
     const csize = view.getUint32(p + 20, true)
     const usize = view.getUint32(p + 24, true)
-    if (csize === 0xffffffff || usize === 0xffffffff) throw bad('ZIP64 archives are not accepted')
+    const localOffset = view.getUint32(p + 42, true)
+    if (csize === 0xffffffff || usize === 0xffffffff || localOffset === 0xffffffff)
+      throw bad('ZIP64 archives are not accepted')
+    const nameLength = view.getUint16(p + 28, true)
+    if (p + 46 + nameLength > eocd) throw bad('broken zip directory')
+    out.push({
+      name: names.decode(data.subarray(p + 46, p + 46 + nameLength)),
+      method: view.getUint16(p + 10, true),
+      compressedSize: csize,
+      declaredSize: usize,
+      localOffset,
+    })
     compressed += csize
     uncompressed += usize
     if (uncompressed > limits.maxUncompressedBytes)
@@ -55,5 +86,5 @@ export function checkZipArchive(
   if (compressed > data.byteLength) throw bad('broken zip directory')
   if (uncompressed > limits.maxRatio * Math.max(compressed, 1) && uncompressed > 1024 * 1024)
     throw bad(`compression ratio above ${limits.maxRatio}:1`)
-  return { entries: count, uncompressed }
+  return out
 }
