@@ -13847,7 +13847,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads */
+        /** Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads, stalled deals, overdue 回款 */
         get: {
             parameters: {
                 query?: never;
@@ -18561,6 +18561,19 @@ export interface components {
                 submittedAt: string;
                 title: string;
             }[];
+            deals: {
+                amountCents: number;
+                closeDatePassed: boolean;
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                expectedCloseDate: string | null;
+                id: string;
+                idleDays: number;
+                name: string;
+                stalled: boolean;
+            }[];
             followups: {
                 customer: {
                     id: string;
@@ -18583,6 +18596,22 @@ export interface components {
                 publishedAt: string | null;
                 requiresAck: boolean;
                 title: string;
+            }[];
+            payments: {
+                contract: {
+                    id: string;
+                    name: string;
+                    number: string;
+                };
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                daysOverdue: number;
+                dueDate: string;
+                instalmentId: string;
+                outstandingCents: number;
+                seq: number;
             }[];
             visits: {
                 address: string | null;
