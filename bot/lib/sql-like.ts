@@ -1,2 +1,2 @@
-/** Escapes `\`, `%` and `_` so a user's text matches itself inside a LIKE/ILIKE pattern. */
+/** `s` with LIKE's wildcards (`%`, `_`) and its escape character escaped, to match it literally. */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
