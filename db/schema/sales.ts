@@ -414,3 +414,36 @@ export const winModels = pgTable('sales_win_models', {
 })
 
 export type WinVariable = 'stage' | 'stage_age' | 'amount' | 'channel' | 'competitor' | 'slips'
+
+/**
+ * 打单经验: the review written when a deal closes (what worked, lessons, competitors met, tags), with the
+ * facts it is searched by copied at writing time (the customer's industry, the products on the deal), so a
+ * salesperson finds "won deals like mine" without joining across the book.
+ */
+export const dealReviews = pgTable(
+  'sales_deal_reviews',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    opportunityId: text()
+      .notNull()
+      .references(() => opportunities.id, { onDelete: 'cascade' }),
+    outcome: text({ enum: ['won', 'lost'] }).notNull(),
+    whatWorked: text().notNull().default(''),
+    lessons: text().notNull().default(''),
+    competitors: jsonb().$type<string[]>().notNull().default([]),
+    tags: jsonb().$type<string[]>().notNull().default([]),
+    industry: text(),
+    productIds: jsonb().$type<string[]>().notNull().default([]),
+    amountCents: cents().notNull().default(0),
+    authorId: text().notNull(),
+    version: integer().notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('sales_deal_reviews_opp_uq').on(t.tenantId, t.opportunityId),
+    index('sales_deal_reviews_outcome_idx').on(t.tenantId, t.outcome, t.updatedAt),
+    index('sales_deal_reviews_facets_idx').using('gin', t.productIds, t.competitors, t.tags),
+  ],
+)

@@ -236,3 +236,55 @@ describe.skipIf(!executablePath)('contract and 回款 pages', () => {
     await desk.context.close()
   })
 })
+
+describe.skipIf(!executablePath)('打单经验 (deal reviews)', () => {
+  it('writes the review of a won deal on a phone, shows it as a similar won deal on an open one, and lists it on the desktop', async () => {
+    const won = await api('liuyang', 'POST', '/crm/opportunities', {
+      name: '华为 考勤 一期',
+      customerId,
+      amountCents: 1_500_000,
+      competitors: ['钉钉'],
+    })
+    await api('liuyang', 'POST', `/crm/opportunities/${won.id}/close`, { outcome: 'won' })
+
+    const { context, page } = await openAs('liuyang', `/deals/${won.id}`, 'phone')
+    await page.getByTestId('deal-review-write').waitFor({ timeout: 20_000 })
+    await page.getByTestId('deal-review-write').click()
+    // Nothing written: the form says what is missing and saves nothing.
+    await page.getByTestId('deal-review-submit').click()
+    await page.getByText('请至少填写「做对了什么」或「经验教训」').waitFor({ timeout: 5_000 })
+    expect((await api('liuyang', 'GET', `/crm/opportunities/${won.id}/review`)).review).toBeNull()
+    await page.locator('textarea[name="whatWorked"]').fill('先让 HR 试用两周，数据说话')
+    await page.locator('input[name="tags"]').fill('试用、HR')
+    await shot(page, 'phone-review-form')
+    await page.getByTestId('deal-review-submit').click()
+    await page.getByTestId('deal-review').waitFor({ timeout: 10_000 })
+    expect(await page.getByTestId('deal-review').textContent()).toContain('先让 HR 试用两周')
+    const saved = (await api('liuyang', 'GET', `/crm/opportunities/${won.id}/review`)).review
+    expect(saved).toMatchObject({ competitors: ['钉钉'], tags: ['试用', 'HR'] })
+    await expectNoHorizontalOverflow(page)
+    await shot(page, 'phone-review')
+
+    const open = await api('liuyang', 'POST', '/crm/opportunities', {
+      name: '华为 考勤 二期',
+      customerId,
+      amountCents: 2_000_000,
+      competitors: ['钉钉'],
+    })
+    await page.goto(`${url}/app/deals/${open.id}`)
+    await page.getByTestId('deal-similar').waitFor({ timeout: 20_000 })
+    const similar = await page.getByTestId('deal-similar').textContent()
+    expect(similar).toContain('华为 考勤 一期')
+    expect(similar).toContain('同对手：钉钉')
+    await shot(page, 'phone-similar')
+    await context.close()
+
+    const desk = await openAs('zhangwei', '/deals/reviews?competitor=钉钉', 'desktop', 'en')
+    await desk.page.getByTestId('reviews-list').waitFor({ timeout: 20_000 })
+    expect(await desk.page.getByTestId('reviews-filters').textContent()).toContain('钉钉')
+    expect(await desk.page.getByTestId('reviews-list').textContent()).toContain('先让 HR 试用两周')
+    await expectNoHorizontalOverflow(desk.page)
+    await shot(desk.page, 'desktop-reviews')
+    await desk.context.close()
+  })
+})

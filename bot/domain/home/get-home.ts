@@ -5,6 +5,7 @@ import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
 import { listMyNewLeads, type MyLeadTodo } from '../leads/list-my-new-leads'
 import { listNotices } from '../notices/list-notices'
+import { type HomeDealTodo, type HomePaymentTodo, salesTodos } from './sales-todos'
 
 export interface HomeTodos {
   approvals: Array<{
@@ -23,6 +24,10 @@ export interface HomeTodos {
   notices: Array<{ id: string; title: string; publishedAt: string | null; requiresAck: boolean }>
   /** My leads not contacted yet, overdue ones flagged, most urgent first. */
   leads: MyLeadTodo[]
+  /** My open deals that stalled or passed their expected close date. */
+  deals: HomeDealTodo[]
+  /** Overdue 回款 instalments of my active contracts. */
+  payments: HomePaymentTodo[]
 }
 
 /** Business day boundaries in China time (UTC+8, no daylight saving). */
@@ -45,7 +50,7 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
   const me = actorId(ctx.actor)
   if (!me) throw new ForbiddenError('home is per person')
   const { start, end } = todayBounds(ctx.clock.now())
-  const [approvals, due, planned, inbox, myLeads] = await Promise.all([
+  const [approvals, due, planned, inbox, myLeads, sales] = await Promise.all([
     listInstances({ ctx, input: { box: 'todo', pageSize: 10 } }),
     ctx.db
       .select({
@@ -90,6 +95,7 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
       .limit(20),
     listNotices({ ctx, input: { box: 'inbox', limit: 50 } }),
     listMyNewLeads({ ctx }),
+    salesTodos(ctx, me),
   ])
   return {
     approvals: approvals.items.map((i) => ({
@@ -120,5 +126,7 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
         requiresAck: n.requireAck,
       })),
     leads: myLeads,
+    deals: sales.deals,
+    payments: sales.payments,
   }
 }

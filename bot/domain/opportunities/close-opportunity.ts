@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { stages } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { loadCrmAccess } from '../crm/access'
+import { InvalidTransitionError } from '../errors'
 import { requireOpportunity } from './access'
 import { changeStage } from './change-stage'
 import type { OpportunityDto } from './dto'
@@ -30,7 +31,11 @@ export async function closeOpportunity({
         eq(stages.kind, data.outcome),
       ),
     )
-  if (!stage) throw new Error(`stage set ${opp.stageSetId} has no ${data.outcome} stage`)
+  if (!stage)
+    throw new InvalidTransitionError(
+      `the deal's stage set has no ${data.outcome} stage; an admin adds one under 销售阶段`,
+      { field: 'outcome', stageSetId: opp.stageSetId },
+    )
   return changeStage({
     ctx,
     opportunityId,

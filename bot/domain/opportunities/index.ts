@@ -3,6 +3,14 @@ export { changeStage } from './change-stage'
 export { closeOpportunity } from './close-opportunity'
 export { type CloseReason, defineCloseReason, listCloseReasons } from './close-reasons'
 export { createOpportunity, resolveStage } from './create-opportunity'
+export {
+  type DealReviewDto,
+  getDealReview,
+  listDealReviews,
+  type SimilarWonDeal,
+  similarWonDeals,
+  writeDealReview,
+} from './deal-reviews'
 export { defineStageSet } from './define-stage-set'
 export { type OpportunityDto, toOpportunityDto, toOpportunityDtos } from './dto'
 export { OPPORTUNITY_ASSIGNED, OPPORTUNITY_SLIPPED } from './events'

@@ -118,3 +118,34 @@ export const forecastInput = z.object({
   ownerId: id.optional(),
 })
 export type ForecastInput = z.input<typeof forecastInput>
+
+const label = z.string().trim().min(1).max(40)
+
+/** 打单经验: what a closed deal teaches (at least one of the two texts). */
+export const dealReviewInput = z
+  .object({
+    whatWorked: z.string().trim().max(2000).optional(),
+    lessons: z.string().trim().max(2000).optional(),
+    /** Competitors met; default: the opportunity's own list. */
+    competitors: z.array(label).max(20).optional(),
+    tags: z.array(z.string().trim().min(1).max(20)).max(10).optional(),
+    version: z.number().int().optional(),
+  })
+  .refine((r) => Boolean(r.whatWorked || r.lessons), {
+    message: 'write what worked or the lessons learned',
+    path: ['whatWorked'],
+  })
+export type DealReviewInput = z.input<typeof dealReviewInput>
+
+export const listDealReviewsInput = z.object({
+  outcome: z.enum(['won', 'lost', 'all']).optional(),
+  industry: z.string().trim().min(1).max(60).optional(),
+  productId: id.optional(),
+  competitor: label.optional(),
+  tag: z.string().trim().min(1).max(20).optional(),
+  /** Words in what worked or the lessons. */
+  q: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  offset: z.coerce.number().int().min(0).max(10_000).optional(),
+})
+export type ListDealReviewsInput = z.input<typeof listDealReviewsInput>

@@ -32,6 +32,29 @@ const HomeTodos = z
         overdue: z.boolean(),
       }),
     ),
+    deals: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        customer: Ref,
+        amountCents: z.number().int(),
+        idleDays: z.number().int(),
+        expectedCloseDate: z.string().nullable(),
+        stalled: z.boolean(),
+        closeDatePassed: z.boolean(),
+      }),
+    ),
+    payments: z.array(
+      z.object({
+        instalmentId: z.string(),
+        contract: z.object({ id: z.string(), number: z.string(), name: z.string() }),
+        customer: Ref,
+        seq: z.number().int(),
+        dueDate: z.string(),
+        outstandingCents: z.number().int(),
+        daysOverdue: z.number().int(),
+      }),
+    ),
   })
   .openapi('HomeTodos')
 
@@ -40,7 +63,7 @@ const home = createRoute({
   path: '/home',
   tags: ['home'],
   summary:
-    "Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads",
+    "Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads, stalled deals, overdue 回款",
   security: [{ session: [] }],
   middleware: [requireSession] as const,
   responses: {

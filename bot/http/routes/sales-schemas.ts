@@ -3,9 +3,11 @@ import type { ContractDetail, ContractDto } from '../../domain/contracts'
 import type { FieldChange } from '../../domain/crm'
 import type {
   CloseReason,
+  DealReviewDto,
   Forecast,
   OpportunityDetail,
   OpportunityDto,
+  SimilarWonDeal,
   StageSetView,
 } from '../../domain/opportunities'
 import type { ContractReceivables, CustomerReceivables, InvoiceDto, PaymentDto } from '../../domain/payments'
@@ -279,6 +281,39 @@ export const SalesTierOverride = z
   })
   .openapi('SalesTierOverride')
 
+const dealReviewShape = {
+  id: z.string(),
+  opportunityId: z.string(),
+  outcome: z.enum(['won', 'lost']),
+  whatWorked: z.string(),
+  lessons: z.string(),
+  competitors: z.array(z.string()),
+  tags: z.array(z.string()),
+  industry: z.string().nullable(),
+  productIds: z.array(z.string()),
+  author: person,
+  version: z.number().int(),
+  createdAt: iso,
+  updatedAt: iso,
+  deal: z
+    .object({ name: z.string(), customerId: z.string(), customerName: z.string(), amountCents: cents })
+    .nullable()
+    .openapi({ description: 'The deal, when it is in your data scope; null otherwise' }),
+}
+
+export const SalesDealReview = z.object(dealReviewShape).openapi('SalesDealReview')
+
+export const SalesDealReviewOrNone = z
+  .object({ review: SalesDealReview.nullable() })
+  .openapi('SalesDealReviewOrNone')
+
+export const SalesSimilarWonDeal = z
+  .object({
+    ...dealReviewShape,
+    shared: z.object({ industry: z.boolean(), products: z.number().int(), competitors: z.array(z.string()) }),
+  })
+  .openapi('SalesSimilarWonDeal')
+
 export const listOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ items: z.array(item) }).openapi(name)
 
@@ -298,3 +333,5 @@ same<Same<ContractReceivables, z.infer<typeof SalesContractReceivables>>>(true)
 same<Same<CustomerReceivables, z.infer<typeof SalesCustomerReceivables>>>(true)
 same<Same<InvoiceDto, z.infer<typeof SalesInvoice>>>(true)
 same<Same<Forecast, z.infer<typeof SalesForecast>>>(true)
+same<Same<DealReviewDto, z.infer<typeof SalesDealReview>>>(true)
+same<Same<SimilarWonDeal, z.infer<typeof SalesSimilarWonDeal>>>(true)

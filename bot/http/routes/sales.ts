@@ -20,19 +20,25 @@ import {
   closeReasonInput,
   createOpportunity,
   createOpportunityInput,
+  dealReviewInput,
   defineCloseReason,
   defineStageSet,
   forecastInput,
+  getDealReview,
   getForecast,
   getOpportunity,
   getOpportunityHistory,
   listCloseReasons,
+  listDealReviews,
+  listDealReviewsInput,
   listOpportunities,
   listOpportunitiesInput,
   listStageSets,
+  similarWonDeals,
   stageSetInput,
   updateOpportunity,
   updateOpportunityInput,
+  writeDealReview,
 } from '../../domain/opportunities'
 import {
   getContractReceivables,
@@ -68,6 +74,8 @@ import {
   SalesContractReceivables,
   SalesContractSubmitted,
   SalesCustomerReceivables,
+  SalesDealReview,
+  SalesDealReviewOrNone,
   SalesFieldChange,
   SalesForecast,
   SalesInvoice,
@@ -76,6 +84,7 @@ import {
   SalesProduct,
   SalesReceivables,
   SalesRecordedPayment,
+  SalesSimilarWonDeal,
   SalesStageSet,
   SalesTierOverride,
 } from './sales-schemas'
@@ -228,6 +237,63 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
         {
           items: await getOpportunityHistory({ ctx: apiContext(c), opportunityId: c.req.valid('param').id }),
         },
+        200,
+      ),
+  )
+
+  // ---- 打单经验 ----
+  app.openapi(
+    route(
+      'get',
+      '/crm/deal-reviews',
+      'Reviews of closed deals (打单经验): by outcome, industry, product, competitor, tag, words',
+      {
+        request: { query: listDealReviewsInput },
+        responses: ok(listOf(SalesDealReview, 'SalesDealReviews')),
+      },
+    ),
+    async (c) =>
+      c.json({ items: await listDealReviews({ ctx: apiContext(c), input: c.req.valid('query') }) }, 200),
+  )
+  app.openapi(
+    route(
+      'get',
+      '/crm/opportunities/{id}/review',
+      'The review of a closed deal (null when none is written)',
+      {
+        request: { params: idParam },
+        responses: ok(SalesDealReviewOrNone),
+      },
+    ),
+    async (c) =>
+      c.json(
+        { review: await getDealReview({ ctx: apiContext(c), opportunityId: c.req.valid('param').id }) },
+        200,
+      ),
+  )
+  app.openapi(
+    route('put', '/crm/opportunities/{id}/review', 'Write or rewrite the review of a closed deal', {
+      request: { params: idParam, ...body(dealReviewInput) },
+      responses: ok(SalesDealReview),
+    }),
+    async (c) =>
+      c.json(
+        await writeDealReview({
+          ctx: apiContext(c),
+          opportunityId: c.req.valid('param').id,
+          input: c.req.valid('json'),
+        }),
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/opportunities/{id}/similar-won', 'Won deals like this one, with what they share', {
+      request: { params: idParam },
+      responses: ok(listOf(SalesSimilarWonDeal, 'SalesSimilarWonDeals')),
+    }),
+    async (c) =>
+      c.json(
+        { items: await similarWonDeals({ ctx: apiContext(c), opportunityId: c.req.valid('param').id }) },
         200,
       ),
   )

@@ -80,6 +80,11 @@ export interface HomeLead {
   overdue: boolean
 }
 
+/** One of my open deals that stalled or passed its expected close date; opens `/deals/:id`. */
+export type HomeDeal = Schemas['HomeTodos']['deals'][number]
+/** An overdue 回款 instalment of one of my active contracts; opens the contract. */
+export type HomePayment = Schemas['HomeTodos']['payments'][number]
+
 /** `GET /api/v1/home`: the user's to-do list for today. */
 export interface HomeTodos {
   approvals: HomeApproval[]
@@ -87,4 +92,6 @@ export interface HomeTodos {
   visits: HomeVisit[]
   notices: HomeNotice[]
   leads: HomeLead[]
+  deals: HomeDeal[]
+  payments: HomePayment[]
 }

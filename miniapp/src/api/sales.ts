@@ -14,6 +14,12 @@ export type ContractReceivables = Schemas['SalesContractReceivables']
 export type Instalment = Schemas['SalesInstalment']
 export type Invoice = Schemas['SalesInvoice']
 export type RecordedPayment = Schemas['SalesRecordedPayment']
+export type DealReview = Schemas['SalesDealReview']
+export type SimilarWonDeal = Schemas['SalesSimilarWonDeal']
+export type DealReviewQuery = NonNullable<paths['/api/v1/crm/deal-reviews']['get']['parameters']['query']>
+export type DealReviewInput = NonNullable<
+  paths['/api/v1/crm/opportunities/{id}/review']['put']['requestBody']
+>['content']['application/json']
 
 export type OpportunityQuery = NonNullable<paths['/api/v1/crm/opportunities']['get']['parameters']['query']>
 export type PaymentInput = NonNullable<
@@ -55,6 +61,24 @@ export async function closeOpportunity(
   body: { outcome: 'won' | 'lost'; reasonId?: string; note?: string },
 ): Promise<Opportunity> {
   return unwrap(api().POST('/api/v1/crm/opportunities/{id}/close', { params: { path: { id } }, body }))
+}
+
+/** 打单经验: the review of a closed deal, or null before anyone wrote it. */
+export async function getDealReview(id: string, signal?: AbortSignal): Promise<DealReview | null> {
+  return (await unwrap(api().GET('/api/v1/crm/opportunities/{id}/review', { params: { path: { id } }, signal }))).review
+}
+
+export async function writeDealReview(id: string, body: DealReviewInput): Promise<DealReview> {
+  return unwrap(api().PUT('/api/v1/crm/opportunities/{id}/review', { params: { path: { id } }, body }))
+}
+
+export async function listDealReviews(query: DealReviewQuery, signal?: AbortSignal): Promise<DealReview[]> {
+  return (await unwrap(api().GET('/api/v1/crm/deal-reviews', { params: { query }, signal }))).items
+}
+
+export async function similarWonDeals(id: string, signal?: AbortSignal): Promise<SimilarWonDeal[]> {
+  return (await unwrap(api().GET('/api/v1/crm/opportunities/{id}/similar-won', { params: { path: { id } }, signal })))
+    .items
 }
 
 export async function getContract(id: string, signal?: AbortSignal): Promise<ContractDetail> {

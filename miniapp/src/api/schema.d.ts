@@ -7799,6 +7799,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/deal-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reviews of closed deals (打单经验): by outcome, industry, product, competitor, tag, words */
+        get: {
+            parameters: {
+                query?: {
+                    competitor?: string;
+                    industry?: string;
+                    limit?: number;
+                    offset?: number | null;
+                    outcome?: "won" | "lost" | "all";
+                    productId?: string;
+                    q?: string;
+                    tag?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesDealReviews"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/export": {
         parameters: {
             query?: never;
@@ -11080,6 +11170,249 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/opportunities/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review of a closed deal (null when none is written) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesDealReviewOrNone"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Write or rewrite the review of a closed deal */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        competitors?: string[];
+                        lessons?: string;
+                        tags?: string[];
+                        version?: number;
+                        whatWorked?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesDealReview"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crm/opportunities/{id}/similar-won": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Won deals like this one, with what they share */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesSimilarWonDeals"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/opportunities/{id}/stage": {
         parameters: {
             query?: never;
@@ -13514,7 +13847,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads */
+        /** Today's to-dos: approvals waiting for me, follow-ups due, planned visits, unread notices, my new leads, stalled deals, overdue 回款 */
         get: {
             parameters: {
                 query?: never;
@@ -18228,6 +18561,19 @@ export interface components {
                 submittedAt: string;
                 title: string;
             }[];
+            deals: {
+                amountCents: number;
+                closeDatePassed: boolean;
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                expectedCloseDate: string | null;
+                id: string;
+                idleDays: number;
+                name: string;
+                stalled: boolean;
+            }[];
             followups: {
                 customer: {
                     id: string;
@@ -18250,6 +18596,22 @@ export interface components {
                 publishedAt: string | null;
                 requiresAck: boolean;
                 title: string;
+            }[];
+            payments: {
+                contract: {
+                    id: string;
+                    name: string;
+                    number: string;
+                };
+                customer: {
+                    id: string;
+                    name: string;
+                };
+                daysOverdue: number;
+                dueDate: string;
+                instalmentId: string;
+                outstandingCents: number;
+                seq: number;
             }[];
             visits: {
                 address: string | null;
@@ -18870,6 +19232,41 @@ export interface components {
             receivedCents: number;
             totalInstalments: number;
         };
+        SalesDealReview: {
+            author: {
+                id: string;
+                name: string;
+            };
+            competitors: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The deal, when it is in your data scope; null otherwise */
+            deal: {
+                /** @description integer cents */
+                amountCents: number;
+                customerId: string;
+                customerName: string;
+                name: string;
+            } | null;
+            id: string;
+            industry: string | null;
+            lessons: string;
+            opportunityId: string;
+            /** @enum {string} */
+            outcome: "won" | "lost";
+            productIds: string[];
+            tags: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            whatWorked: string;
+        };
+        SalesDealReviewOrNone: {
+            review: components["schemas"]["SalesDealReview"] | null;
+        };
+        SalesDealReviews: {
+            items: components["schemas"]["SalesDealReview"][];
+        };
         SalesFieldChange: {
             actor: {
                 id: string;
@@ -19124,6 +19521,43 @@ export interface components {
             created: boolean;
             payment: components["schemas"]["SalesPayment"];
             receivables: components["schemas"]["SalesReceivables"];
+        };
+        SalesSimilarWonDeal: {
+            author: {
+                id: string;
+                name: string;
+            };
+            competitors: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The deal, when it is in your data scope; null otherwise */
+            deal: {
+                /** @description integer cents */
+                amountCents: number;
+                customerId: string;
+                customerName: string;
+                name: string;
+            } | null;
+            id: string;
+            industry: string | null;
+            lessons: string;
+            opportunityId: string;
+            /** @enum {string} */
+            outcome: "won" | "lost";
+            productIds: string[];
+            shared: {
+                competitors: string[];
+                industry: boolean;
+                products: number;
+            };
+            tags: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            whatWorked: string;
+        };
+        SalesSimilarWonDeals: {
+            items: components["schemas"]["SalesSimilarWonDeal"][];
         };
         SalesStageSet: {
             businessLine: string | null;

@@ -6,6 +6,7 @@ import { isApiError } from '@/api/errors'
 import { fetchHomeTodos } from '@/api/home'
 import type { MessageKey } from '@/i18n'
 import { formatWhen } from '@/lib/format'
+import { formatYuan } from '@/api/sales'
 import { type ErrorDescription, useErrorMessage } from './use-error-message'
 import { useT } from './use-t'
 
@@ -30,7 +31,18 @@ export type HomeState =
   | { kind: 'ready'; todos: HomeTodos }
   | ({ kind: 'error' } & ErrorDescription)
 
-export const EMPTY_TODOS: HomeTodos = { approvals: [], followups: [], visits: [], notices: [], leads: [] }
+export const EMPTY_TODOS: HomeTodos = {
+  approvals: [],
+  followups: [],
+  visits: [],
+  notices: [],
+  leads: [],
+  deals: [],
+  payments: [],
+}
+
+/** Sections shown only when they hold something (most people have no deals; an empty one is noise). */
+const ONLY_WHEN_FILLED: ReadonlyArray<keyof HomeTodos> = ['deals', 'payments']
 
 function asList<T>(value: T[] | undefined): T[] {
   return Array.isArray(value) ? value : []
@@ -44,6 +56,8 @@ export function normalizeTodos(todos: Partial<HomeTodos> | undefined): HomeTodos
     visits: asList(todos?.visits),
     notices: asList(todos?.notices),
     leads: asList(todos?.leads),
+    deals: asList(todos?.deals),
+    payments: asList(todos?.payments),
   }
 }
 
@@ -82,7 +96,7 @@ export function useHomeTodos() {
   const sections = computed<TodoSection[]>(() => {
     const todos = state.value.kind === 'ready' ? state.value.todos : EMPTY_TODOS
     const when = (iso: string | undefined) => formatWhen(iso, locale.value)
-    return [
+    const all: TodoSection[] = [
       {
         key: 'approvals',
         titleKey: 'home.sections.approvals',
@@ -157,7 +171,34 @@ export function useHomeTodos() {
           }
         }),
       },
+      {
+        key: 'payments',
+        titleKey: 'home.sections.payments',
+        emptyKey: 'home.empty.payments',
+        items: todos.payments.map((item) => ({
+          id: item.instalmentId,
+          title: `${item.customer.name} · ${item.contract.number}`,
+          label: t('home.instalment', { seq: item.seq, due: item.dueDate }),
+          value: formatYuan(item.outstandingCents, locale.value),
+          tag: t('home.daysOverdue', { n: item.daysOverdue }),
+          to: { name: 'contract', params: { id: item.contract.id } },
+        })),
+      },
+      {
+        key: 'deals',
+        titleKey: 'home.sections.deals',
+        emptyKey: 'home.empty.deals',
+        items: todos.deals.map((item) => ({
+          id: item.id,
+          title: `${item.name} · ${item.customer.name}`,
+          label: item.stalled ? t('home.idleDays', { n: item.idleDays }) : null,
+          value: formatYuan(item.amountCents, locale.value),
+          tag: item.closeDatePassed ? t('home.closeDatePassed') : item.stalled ? t('home.stalled') : null,
+          to: { name: 'deal', params: { id: item.id } },
+        })),
+      },
     ]
+    return all.filter((section) => section.items.length > 0 || !ONLY_WHEN_FILLED.includes(section.key))
   })
 
   const total = computed(() => sections.value.reduce((sum, section) => sum + section.items.length, 0))

@@ -83,6 +83,8 @@ describe('HomePage', () => {
       leads: [
         { id: 'led_1', name: '张三', company: '华为', channelName: '官网表单', slaDueAt: null, overdue: true },
       ],
+      deals: [],
+      payments: [],
     }
     const { wrapper } = await mountHome(() => jsonResponse(200, todos))
 
@@ -98,6 +100,52 @@ describe('HomePage', () => {
     expect(text).toContain('待联系的线索')
     expect(text).toContain('张三 · 华为')
     expect(text).toContain('已超时')
+    // Someone without deals or 回款 sees no empty sales sections.
+    expect(text).not.toContain('停滞的商机')
+    expect(text).not.toContain('逾期回款')
+  })
+
+  it('lists my overdue 回款 and stalled deals when I have some', async () => {
+    const todos: HomeTodos = {
+      approvals: [],
+      followups: [],
+      visits: [],
+      notices: [],
+      leads: [],
+      payments: [
+        {
+          instalmentId: 'ins_1',
+          contract: { id: 'ctr_1', number: 'HT-2026-0007', name: '华为 OA 合同' },
+          customer: { id: 'cus_1', name: '华为' },
+          seq: 2,
+          dueDate: '2026-11-20',
+          outstandingCents: 3_000_000,
+          daysOverdue: 13,
+        },
+      ],
+      deals: [
+        {
+          id: 'opp_1',
+          name: '华为 考勤',
+          customer: { id: 'cus_1', name: '华为' },
+          amountCents: 800_000,
+          idleDays: 21,
+          expectedCloseDate: null,
+          stalled: true,
+          closeDatePassed: false,
+        },
+      ],
+    }
+    const { wrapper } = await mountHome(() => jsonResponse(200, todos))
+    const text = wrapper.text()
+    expect(text).toContain('今天有 2 项待办')
+    expect(text).toContain('逾期回款')
+    expect(text).toContain('华为 · HT-2026-0007')
+    expect(text).toContain('第 2 期 · 2026-11-20 到期')
+    expect(text).toContain('¥30,000.00')
+    expect(text).toContain('逾期 13 天')
+    expect(text).toContain('停滞的商机')
+    expect(text).toContain('21 天没有进展')
   })
 
   it('shows the failure with its request id and a retry for other errors', async () => {

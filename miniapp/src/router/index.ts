@@ -110,6 +110,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'customers', titleKey: 'title.deals' },
       },
       {
+        path: 'deals/reviews',
+        name: 'deal-reviews',
+        component: () => import('@/pages/deals/DealReviewsPage.vue'),
+        meta: { tab: 'customers', detail: true, titleKey: 'title.dealReviews' },
+      },
+      {
         // The overdue 回款 card and contract cards link here.
         path: 'deals/contracts/:id',
         name: 'contract',
