@@ -19,7 +19,7 @@ import { startInstance } from '../domain/approvals/start-instance'
 import { loadTask, loadTemplateVersion, type TemplateVersion } from '../domain/approvals/store'
 import { transferTask } from '../domain/approvals/transfer-task'
 import { urgeInstance } from '../domain/approvals/urge-instance'
-import { loadView } from '../domain/approvals/view'
+import { loadView, viewTitle } from '../domain/approvals/view'
 import { withdrawInstance } from '../domain/approvals/withdraw-instance'
 import type { ServiceContext } from '../domain/context'
 import { DomainError, InvalidInputError } from '../domain/errors'
@@ -114,7 +114,7 @@ async function submit({ ctx, locale, payload, formValues }: CardActionInput): Pr
   const view = await startInstance({ ctx, input: { templateKey: key, form } })
   return {
     toast: { kind: 'success', text: t(locale, '已提交', 'Submitted') },
-    card: approvalSubmittedCard(view.instance.title, view.instance.serialNo, view.instance.id, locale),
+    card: approvalSubmittedCard(viewTitle(view, locale), view.instance.serialNo, view.instance.id, locale),
   }
 }
 

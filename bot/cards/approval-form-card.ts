@@ -5,6 +5,7 @@ import type { TemplateSummary } from '../domain/approvals/list-templates'
 import type { FlowPreview } from '../domain/approvals/preview-flow'
 import type { FormField } from '../domain/approvals/schemas'
 import type { TemplateVersion } from '../domain/approvals/store'
+import { requestTitle } from '../domain/approvals/title'
 import type { Locale } from '../domain/locale'
 import { fieldLabel, formatTime, instanceStatusText } from './approval-common'
 import { t } from './i18n'
@@ -287,6 +288,7 @@ export function approvalTemplatesCard(templates: TemplateSummary[], locale: Loca
 
 /** `我的审批` / `todo`: what waits for me, each with one-tap approve and a link to the details. */
 export function approvalTodoCard(items: InstanceListItem[], total: number, locale: Locale): Card {
+  const en = locale === 'en'
   const elements: CardElement[] = []
   if (items.length === 0) {
     elements.push({
@@ -297,7 +299,7 @@ export function approvalTodoCard(items: InstanceListItem[], total: number, local
   for (const it of items) {
     elements.push({
       type: 'markdown',
-      text: `**${it.title}**\n${it.templateName} · ${it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
+      text: `**${requestTitle(it, locale)}**\n${(en && it.templateNameEn) || it.templateName} · ${(en && it.initiatorEnName) || it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
     })
     elements.push({
       type: 'actions',

@@ -1,8 +1,15 @@
 import { and, count, desc, eq, exists, gte, ilike, inArray, lte, type SQL, sql } from 'drizzle-orm'
-import { approvalInstances, approvalTasks, approvalTemplates, users } from '../../../db/schema'
+import {
+  approvalInstances,
+  approvalTasks,
+  approvalTemplates,
+  approvalTemplateVersions,
+  users,
+} from '../../../db/schema'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
 import { ListInstancesInput } from './schemas'
+import { titleExtraSql } from './title'
 
 export interface InstanceListItem {
   id: string
@@ -10,9 +17,13 @@ export interface InstanceListItem {
   title: string
   templateKey: string
   templateName: string
+  templateNameEn: string | null
   status: string
   initiatorId: string
   initiatorName: string
+  initiatorEnName: string | null
+  /** The title field's value: with the names, the title in the reader's language (`requestTitle`). */
+  titleExtra: string | null
   createdAt: Date
   finishedAt: Date | null
   /** The external system that started it (ERP, HR), if any. */
@@ -90,9 +101,12 @@ export async function listInstances({
         title: approvalInstances.title,
         templateKey: approvalTemplates.key,
         templateName: approvalTemplates.name,
+        templateNameEn: approvalTemplates.nameEn,
         status: approvalInstances.status,
         initiatorId: approvalInstances.initiatorId,
         initiatorName: users.name,
+        initiatorEnName: users.enName,
+        titleExtra: titleExtraSql,
         createdAt: approvalInstances.createdAt,
         finishedAt: approvalInstances.finishedAt,
         source: sql<string | null>`${approvalInstances.external} ->> 'systemName'`,
@@ -102,6 +116,10 @@ export async function listInstances({
       .from(approvalInstances)
       .innerJoin(approvalTemplates, eq(approvalTemplates.id, approvalInstances.templateId))
       .innerJoin(users, eq(users.id, approvalInstances.initiatorId))
+      .innerJoin(
+        approvalTemplateVersions,
+        eq(approvalTemplateVersions.id, approvalInstances.templateVersionId),
+      )
       .leftJoin(myTask, eq(myTask.instanceId, approvalInstances.id))
       .where(where)
       .orderBy(desc(approvalInstances.createdAt), desc(approvalInstances.id))

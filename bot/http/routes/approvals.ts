@@ -22,13 +22,15 @@ import {
   TemplateSettingsSchema,
 } from '../../domain/approvals/schemas'
 import { startInstance } from '../../domain/approvals/start-instance'
+import { requestTitle } from '../../domain/approvals/title'
 import { transferTask } from '../../domain/approvals/transfer-task'
 import { updateTemplate } from '../../domain/approvals/update-template'
 import { urgeInstance } from '../../domain/approvals/urge-instance'
-import { type ApprovalView, userName } from '../../domain/approvals/view'
+import { type ApprovalView, userName, viewTitle } from '../../domain/approvals/view'
 import { withdrawInstance } from '../../domain/approvals/withdraw-instance'
 import type { ServiceContext } from '../../domain/context'
-import { apiContext, requireSession } from '../middleware/session'
+import type { Locale } from '../../domain/locale'
+import { apiContext, readerLocale, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import { body, idParam, json } from './openapi'
@@ -234,18 +236,23 @@ function formLabelsOf(view: ApprovalView): Record<string, string> {
 function instanceDto(
   view: ApprovalView,
   me: string | null,
+  locale: Locale,
   timeline?: TimelineEntry[],
 ): z.infer<typeof InstanceSchema> {
   const ins = view.instance
-  const person = (id: string) => ({ id, name: userName(view, id) })
+  const person = (id: string) => ({ id, name: userName(view, id, locale) })
   const mine = me
     ? view.tasks.find((t) => t.assigneeId === me && t.status === 'pending' && t.round === ins.round)
     : undefined
   return {
     id: ins.id,
     serialNo: ins.serialNo,
-    title: ins.title,
-    template: { key: view.template.key, name: view.template.name, version: ins.templateVersion },
+    title: viewTitle(view, locale),
+    template: {
+      key: view.template.key,
+      name: locale === 'en' && view.template.nameEn ? view.template.nameEn : view.template.name,
+      version: ins.templateVersion,
+    },
     status: ins.status,
     version: ins.version,
     round: ins.round,
@@ -555,23 +562,25 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.start, async (c) => {
     const ctx = apiContext(c)
     const view = await startInstance({ ctx, input: c.req.valid('json') })
-    return c.json(instanceDto(view, me(ctx)), 201)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 201)
   })
   app.openapi(routes.preview, async (c) =>
     c.json(await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
   )
   app.openapi(routes.list, async (c) => {
     const page = await listInstances({ ctx: apiContext(c), input: c.req.valid('query') })
+    const locale = readerLocale(c)
+    const en = locale === 'en'
     return c.json(
       {
         items: page.items.map((r) => ({
           id: r.id,
           serialNo: r.serialNo,
-          title: r.title,
+          title: requestTitle(r, locale),
           templateKey: r.templateKey,
-          templateName: r.templateName,
+          templateName: (en && r.templateNameEn) || r.templateName,
           status: r.status,
-          initiator: { id: r.initiatorId, name: r.initiatorName },
+          initiator: { id: r.initiatorId, name: (en && r.initiatorEnName) || r.initiatorName },
           createdAt: iso(r.createdAt) ?? '',
           finishedAt: iso(r.finishedAt),
           source: r.source,
@@ -587,7 +596,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.get, async (c) => {
     const ctx = apiContext(c)
     const { view, timeline } = await getInstance({ ctx, input: { instanceId: c.req.valid('param').id } })
-    return c.json(instanceDto(view, me(ctx), timeline), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), timeline), 200)
   })
   app.openapi(routes.withdraw, async (c) => {
     const ctx = apiContext(c)
@@ -596,7 +605,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.urge, async (c) => {
     const ctx = apiContext(c)
@@ -605,7 +614,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.cancel, async (c) => {
     const ctx = apiContext(c)
@@ -614,7 +623,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.resubmit, async (c) => {
     const ctx = apiContext(c)
@@ -628,7 +637,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
         ...(b.comment ? { comment: b.comment } : {}),
       },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   const decideInput = (
     taskId: string,
@@ -644,7 +653,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.reject, async (c) => {
     const ctx = apiContext(c)
@@ -652,7 +661,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.return, async (c) => {
     const ctx = apiContext(c)
@@ -661,7 +670,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), ...(b.toNodeId ? { toNodeId: b.toNodeId } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.transfer, async (c) => {
     const ctx = apiContext(c)
@@ -670,7 +679,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), toUserId: b.toUserId },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.addSign, async (c) => {
     const ctx = apiContext(c)
@@ -679,7 +688,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), userId: b.userId, position: b.position },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.statistics, async (c) => {
     const s = await getStatistics({ ctx: apiContext(c), input: c.req.valid('query') })
