@@ -88,7 +88,7 @@ export const stepName = (s: { name: string; nameEn?: string | null | undefined }
 export function flowPreviewText(flow: FlowPreview, locale: Locale): string {
   const sep = t(locale, '、', ', ')
   const lines = flow.steps.map((s, i) => {
-    const names = s.approvers.map((p) => p.name).join(sep)
+    const names = s.approvers.map((p) => (locale === 'en' && p.enName) || p.name).join(sep)
     const who =
       s.chooses && s.approvers.length === 0
         ? t(locale, '提交时选择', 'chosen when submitting')

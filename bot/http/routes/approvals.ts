@@ -564,9 +564,21 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
     const view = await startInstance({ ctx, input: c.req.valid('json') })
     return c.json(instanceDto(view, me(ctx), readerLocale(c)), 201)
   })
-  app.openapi(routes.preview, async (c) =>
-    c.json(await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
-  )
+  app.openapi(routes.preview, async (c) => {
+    const flow = await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') })
+    const en = readerLocale(c) === 'en'
+    // People named in the reader's language (the step names travel in both: `name`, `nameEn`).
+    return c.json(
+      {
+        ...flow,
+        steps: flow.steps.map((s) => ({
+          ...s,
+          approvers: s.approvers.map((p) => ({ id: p.id, name: (en && p.enName) || p.name })),
+        })),
+      },
+      200,
+    )
+  })
   app.openapi(routes.list, async (c) => {
     const page = await listInstances({ ctx: apiContext(c), input: c.req.valid('query') })
     const locale = readerLocale(c)
