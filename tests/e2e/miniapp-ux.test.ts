@@ -422,7 +422,13 @@ describe.skipIf(!executablePath)('who will approve, before submitting (M10)', ()
         // Over ¥5,000: finance joins, named with its people, before anything is submitted.
         await expect.poll(text, { timeout: 10_000 }).toContain(finance)
         expect(await text()).toContain(lang === 'en' ? 'Bin Hu' : '胡斌')
-        if (lang === 'en') expect(await text()).not.toMatch(/[\u4e00-\u9fff]/)
+        if (lang === 'en') {
+          expect(await text()).not.toMatch(/[\u4e00-\u9fff]/)
+          // The choices too come from the template's English names.
+          const category = (await page.locator('[data-field="category"]').textContent()) ?? ''
+          expect(category).toContain('Travel')
+          expect(category).not.toContain('差旅')
+        }
         if (size === 'desktop') await expectNoHorizontalOverflow(page)
         await shot(page, `m10-${size}-${lang}-after`)
         await context.close()
