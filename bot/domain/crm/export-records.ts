@@ -4,7 +4,7 @@ import { zonedDay } from '../../lib/time-zone'
 import type { ServiceContext } from '../context'
 import { tenantTimeZone } from '../org/time-zone'
 import { loadCrmAccess, userLabels, workableCustomers } from './access'
-import { CONTACT_COLUMNS, CUSTOMER_COLUMNS } from './import-columns'
+import { CONTACT_COLUMNS, CUSTOMER_COLUMNS } from './internal/import-columns'
 import { toCsv, toXlsx } from './spreadsheet'
 
 export const MAX_EXPORT_ROWS = 100_000
