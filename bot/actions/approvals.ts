@@ -23,6 +23,7 @@ import {
   type TemplateVersion,
   transferTask,
   urgeInstance,
+  viewTitle,
   withdrawInstance,
 } from '../domain/approvals'
 import type { ServiceContext } from '../domain/context'
@@ -118,7 +119,7 @@ async function submit({ ctx, locale, payload, formValues }: CardActionInput): Pr
   const view = await startInstance({ ctx, input: { templateKey: key, form } })
   return {
     toast: { kind: 'success', text: t(locale, '已提交', 'Submitted') },
-    card: approvalSubmittedCard(view.instance.title, view.instance.serialNo, view.instance.id, locale),
+    card: approvalSubmittedCard(viewTitle(view, locale), view.instance.serialNo, view.instance.id, locale),
   }
 }
 

@@ -6,7 +6,7 @@ import type {
   TemplateSummary,
   TemplateVersion,
 } from '../domain/approvals'
-import { SIMPLE_FIELD_TYPES } from '../domain/approvals'
+import { requestTitle, SIMPLE_FIELD_TYPES } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import { fieldLabel, formatTime, instanceStatusText } from './approval-common'
 import { t } from './i18n'
@@ -89,7 +89,7 @@ export const stepName = (s: { name: string; nameEn?: string | null | undefined }
 export function flowPreviewText(flow: FlowPreview, locale: Locale): string {
   const sep = t(locale, '、', ', ')
   const lines = flow.steps.map((s, i) => {
-    const names = s.approvers.map((p) => p.name).join(sep)
+    const names = s.approvers.map((p) => (locale === 'en' && p.enName) || p.name).join(sep)
     const who =
       s.chooses && s.approvers.length === 0
         ? t(locale, '提交时选择', 'chosen when submitting')
@@ -289,6 +289,7 @@ export function approvalTemplatesCard(templates: TemplateSummary[], locale: Loca
 
 /** `我的审批` / `todo`: what waits for me, each with one-tap approve and a link to the details. */
 export function approvalTodoCard(items: InstanceListItem[], total: number, locale: Locale): Card {
+  const en = locale === 'en'
   const elements: CardElement[] = []
   if (items.length === 0) {
     elements.push({
@@ -299,7 +300,7 @@ export function approvalTodoCard(items: InstanceListItem[], total: number, local
   for (const it of items) {
     elements.push({
       type: 'markdown',
-      text: `**${it.title}**\n${it.templateName} · ${it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
+      text: `**${requestTitle(it, locale)}**\n${(en && it.templateNameEn) || it.templateName} · ${(en && it.initiatorEnName) || it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
     })
     elements.push({
       type: 'actions',

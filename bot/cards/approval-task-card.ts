@@ -24,13 +24,21 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     `${templateName(view, locale)} request from ${userName(view, view.instance.initiatorId, locale)}`,
   )
   const link = { path: detailPath(view.instance.id) }
-  const elements: CardElement[] = [keyFields(view, locale)]
+  const elements: CardElement[] = [
+    keyFields(view, locale),
+    {
+      type: 'note',
+      text: `${t(locale, '提交于', 'Submitted')} ${formatTime(view.instance.createdAt)}`,
+    },
+  ]
   if (!task) {
     return { header: { title, color: 'grey' }, elements, link }
   }
   const step = view.plan[task.stepIndex]
   const stepLine = step ? t(locale, `审批节点：${step.name}`, `Step: ${step.name}`) : ''
   if (task.status === 'pending' && view.instance.status === 'pending') {
+    const earlier = earlierComments(view, task.id, locale)
+    if (earlier) elements.push({ type: 'markdown', text: earlier })
     elements.push(
       { type: 'note', text: stepLine },
       {
@@ -43,12 +51,6 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
             label: t(locale, '审批意见', 'Comment'),
             placeholder: t(locale, '拒绝、退回时必填', 'Required to reject or return'),
             maxLength: 1000,
-          },
-          {
-            type: 'person',
-            name: 'target',
-            label: t(locale, '转交 / 加签给', 'Transfer / add signer'),
-            placeholder: t(locale, '转交或加签时选择', 'Pick someone to transfer or add'),
           },
         ],
         buttons: [
@@ -82,21 +84,16 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
               ),
             },
           },
-          {
-            text: t(locale, '转交', 'Transfer'),
-            action: { a: 'approval.transfer', task: task.id, v: task.version },
-          },
-          {
-            text: t(locale, '前加签', 'Add before me'),
-            action: { a: 'approval.addsign', task: task.id, v: task.version, pos: 'before' },
-          },
-          {
-            text: t(locale, '后加签', 'Add after me'),
-            action: { a: 'approval.addsign', task: task.id, v: task.version, pos: 'after' },
-          },
         ],
       },
-      { type: 'actions', buttons: footerButtons(view, locale) },
+      {
+        type: 'actions',
+        // Transferring and adding a signer need a person picked from the whole company: the detail page has
+        // the picker, so the card keeps to the decision (as Feishu's approval card does).
+        buttons: footerButtons(view, locale).map((b, i) =>
+          i === 0 ? { ...b, text: t(locale, '详情（转交、加签）', 'Details (transfer, add signer)') } : b,
+        ),
+      },
     )
     return {
       header: { title, color: 'blue', tags: [{ text: t(locale, '待审批', 'To approve'), color: 'blue' }] },
@@ -198,6 +195,20 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     elements,
     link,
   }
+}
+
+/** What earlier approvers of this round said (the context an approver needs before deciding). */
+function earlierComments(view: ApprovalView, taskId: string, locale: Locale): string {
+  const mine = view.tasks.find((x) => x.id === taskId)
+  const lines = view.tasks
+    .filter(
+      (x) => x.id !== taskId && x.comment && !x.auto && x.decidedAt && (!mine || x.round === mine.round),
+    )
+    .map(
+      (x) =>
+        `${userName(view, x.decidedBy ?? x.assigneeId, locale)}${t(locale, '：', ': ')}${x.comment?.slice(0, 200)}`,
+    )
+  return lines.length ? `**${t(locale, '前序意见', 'Earlier comments')}**\n${lines.join('\n')}` : ''
 }
 
 const autoText = (auto: string, locale: Locale): string =>

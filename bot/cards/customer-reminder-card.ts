@@ -1,6 +1,7 @@
 import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
+import { cardDateTime } from './time'
 
 export interface FollowUpReminderView {
   customerId: string
@@ -20,8 +21,8 @@ export function followUpReminderCard(v: FollowUpReminderView, locale: Locale): C
         type: 'markdown',
         text: t(
           locale,
-          `计划今天跟进 **${v.customerName}**。`,
-          `You planned to follow up **${v.customerName}** now.`,
+          `计划 ${cardDateTime(v.dueAt).slice(5)} 跟进 **${v.customerName}**。`,
+          `You planned to follow up **${v.customerName}** at ${cardDateTime(v.dueAt).slice(5)}.`,
         ),
       },
       { type: 'note', text: `${t(locale, '上次跟进', 'Last follow-up')}：${v.lastContent.slice(0, 200)}` },

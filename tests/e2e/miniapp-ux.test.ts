@@ -351,9 +351,12 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
         await shot(page, `m8-desktop-${lang}-${name}`)
       }
 
-      // The customer card on its own page: the facts stay beside the tabs.
+      // The customer card on its own page: the facts stay beside the tabs, and only there (no 概况 tab
+      // repeating them).
       await page.goto(`${world.url}/app/customers/${customer.id}`)
       await page.getByTestId('customer-facts').waitFor({ timeout: 10_000 })
+      const overviewTab = page.locator('.van-tab', { hasText: lang === 'en' ? 'Overview' : '概况' })
+      expect(await overviewTab.count()).toBe(0)
 
       // The customer table sorts by a column header, and reverses on a second click.
       await page.goto(`${world.url}/app/customers`)
@@ -399,4 +402,95 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
       await context.close()
     }, 180_000)
   }
+})
+
+describe.skipIf(!executablePath)('who will approve, before submitting (M10)', () => {
+  for (const size of ['phone', 'desktop'] as const) {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      it(`redraws the flow as the amount crosses a branch (${size}, ${lang})`, async () => {
+        const { context, page } = await openAs('liuyang', '/approvals/new/expense', size, lang)
+        const flow = page.getByTestId('flow-preview')
+        await flow.locator('.flow-preview__step').first().waitFor({ timeout: 20_000 })
+        const finance = lang === 'en' ? 'Finance' : '财务审批'
+        const text = async () => (await flow.textContent()) ?? ''
+        // Nothing entered yet: the manager only (张伟 / Wei Zhang), no finance step.
+        await expect.poll(text, { timeout: 10_000 }).toContain(lang === 'en' ? 'Wei Zhang' : '张伟')
+        expect(await text()).not.toContain(finance)
+        await shot(page, `m10-${size}-${lang}-before`)
+        await page.locator('[data-field="amount"] input').fill('6000')
+        await page.locator('[data-field="amount"] input').blur()
+        // Over ¥5,000: finance joins, named with its people, before anything is submitted.
+        await expect.poll(text, { timeout: 10_000 }).toContain(finance)
+        expect(await text()).toContain(lang === 'en' ? 'Bin Hu' : '胡斌')
+        if (lang === 'en') {
+          expect(await text()).not.toMatch(/[\u4e00-\u9fff]/)
+          // The choices too come from the template's English names.
+          const category = (await page.locator('[data-field="category"]').textContent()) ?? ''
+          expect(category).toContain('Travel')
+          expect(category).not.toContain('差旅')
+        }
+        if (size === 'desktop') await expectNoHorizontalOverflow(page)
+        await shot(page, `m10-${size}-${lang}-after`)
+        await context.close()
+      })
+    }
+  }
+})
+
+describe.skipIf(!executablePath)('times in the tenant’s zone, whatever the device’s (M5)', () => {
+  /** How the mini-app writes an instant (`formatDateTime`): date and minutes in `zone`. */
+  const shown = (iso: string, lang: Lang, zone: string) =>
+    new Intl.DateTimeFormat(lang, {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+      timeZone: zone,
+    }).format(new Date(iso))
+
+  it('shows a request’s times in Beijing time on a device set to UTC, then in the zone an admin sets', async () => {
+    const leave = await api<Instance & { createdAt: string }>('liuyang', 'POST', '/approvals/instances', {
+      templateKey: 'leave',
+      form: { kind: 'annual', dates: rangeFromNow(40, 1), reason: '时区测试' },
+    })
+    const meta = (page: Page) => page.locator('.approval-page__meta').nth(1)
+    const visit = async (size: Size, lang: Lang, zone: string, label: string) => {
+      const { context, page } = await openWorldAs(
+        world,
+        'liuyang',
+        `/approvals/${leave.id}`,
+        {
+          viewport: size === 'desktop' ? DESKTOP : PHONE,
+          isMobile: size === 'phone',
+          hasTouch: size === 'phone',
+          locale: lang,
+          // The device's own zone is neither the tenant's nor the one set later.
+          timezoneId: 'UTC',
+        },
+        lang,
+      )
+      await meta(page).waitFor({ timeout: 20_000 })
+      await expect.poll(() => meta(page).textContent()).toContain(shown(leave.createdAt, lang, zone))
+      expect(await meta(page).textContent()).not.toContain(shown(leave.createdAt, lang, 'UTC'))
+      // The title in the reader's language too.
+      expect(await page.locator('.approval-page__title').textContent()).toContain(
+        lang === 'en' ? 'Leave request from Yang Liu: 时区测试' : '刘洋的请假：时区测试',
+      )
+      if (size === 'desktop') await expectNoHorizontalOverflow(page)
+      await shot(page, `m5-${size}-${lang}-${label}`)
+      await context.close()
+    }
+    for (const size of ['phone', 'desktop'] as const)
+      for (const lang of ['zh-CN', 'en'] as const) await visit(size, lang, 'Asia/Shanghai', 'beijing')
+    await api('wangjianguo', 'PUT', '/admin/settings', { timeZone: 'America/Los_Angeles' })
+    try {
+      for (const size of ['phone', 'desktop'] as const)
+        for (const lang of ['zh-CN', 'en'] as const)
+          await visit(size, lang, 'America/Los_Angeles', 'los-angeles')
+    } finally {
+      await api('wangjianguo', 'PUT', '/admin/settings', { timeZone: 'Asia/Shanghai' })
+    }
+  }, 180_000)
 })

@@ -41,7 +41,7 @@ import { serviceTicketCard, ticketConfirmCard } from '../../bot/cards/service-ca
 import type { Card } from '../../bot/chat/model'
 import { commands } from '../../bot/commands'
 import { loadTemplateVersion } from '../../bot/domain/approvals/store'
-import { loadView } from '../../bot/domain/approvals/view'
+import { loadView, viewTitle } from '../../bot/domain/approvals/view'
 import type { ServiceContext } from '../../bot/domain/context'
 import { createContract, getContract } from '../../bot/domain/contracts'
 import { getCustomerSummary } from '../../bot/domain/crm/get-customer-summary'
@@ -135,7 +135,8 @@ export async function renderEveryCard(
   const channels = await listChannels({ ctx })
   const analysis = await analyseChannels({ ctx, input: { from: day(at, -30), to: day(at, 0) } })
   return {
-    leadCard: leadCard(lead, locale, 'assigned'),
+    // The lead's SLA deadline set to the sample instant (the lead itself was made on the test's clock).
+    leadCard: leadCard({ ...lead, slaDueAt: at.toISOString() }, locale, 'assigned'),
     leadConfirmCard: leadConfirmCard(
       { name: '张三', phone: '13800000000', email: null, company: '华为', message: '想了解报价' },
       channels,
@@ -196,6 +197,9 @@ export async function renderEveryCard(
           title: view.instance.title,
           templateKey: tv.key,
           templateName: tv.name,
+          templateNameEn: tv.nameEn,
+          initiatorEnName: null,
+          titleExtra: '打车',
           status: 'pending',
           initiatorId: view.instance.initiatorId,
           initiatorName: '刘洋',
@@ -210,7 +214,7 @@ export async function renderEveryCard(
       locale,
     ),
     approvalSubmittedCard: approvalSubmittedCard(
-      view.instance.title,
+      viewTitle(view, locale),
       view.instance.serialNo,
       view.instance.id,
       locale,
@@ -425,7 +429,7 @@ const digestPerson = (name: string, contract: number, contractTarget: number | n
 })
 
 /** `YYYY-MM-DD` in Beijing time, `days` after `at` (reports take the tenant's calendar days). */
-const day = (at: Date, days: number) =>
+export const day = (at: Date, days: number) =>
   new Date(at.getTime() + 8 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10)
 
 /**

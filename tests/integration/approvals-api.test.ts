@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
-import { approvalInstances } from '../../db/schema'
+import { approvalInstances, users } from '../../db/schema'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
@@ -21,7 +21,14 @@ beforeAll(async () => {
 })
 afterAll(async () => database.close())
 
-async function call(tenant: ApprovalsTenant, key: string, method: string, path: string, body?: unknown) {
+async function call(
+  tenant: ApprovalsTenant,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  lang?: string,
+) {
   const token = await signToken(TEST_SESSION_SECRET, {
     t: tenant.tenantId,
     u: uid(tenant, key),
@@ -32,7 +39,11 @@ async function call(tenant: ApprovalsTenant, key: string, method: string, path: 
   })
   const res = await app.request(`/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(lang ? { 'accept-language': lang } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   const json = (await res.json()) as Record<string, unknown> & {
@@ -447,5 +458,51 @@ describe('approvals API: requests', () => {
     ]) {
       expect(Object.keys(doc.paths)).toContain(p)
     }
+  })
+})
+
+describe('approvals API: titles in the reader’s language (m1)', () => {
+  it('renders a request’s title, template and applicant in the language the app asks for', async () => {
+    await database.db
+      .update(users)
+      .set({ enName: 'Yang Liu' })
+      .where(eq(users.id, uid(org, 'liuyang')))
+    const made = await call(
+      org,
+      'liuyang',
+      'POST',
+      '/approvals/instances',
+      expense(88_00, { description: '打车去客户' }),
+    )
+    expect(made.status).toBe(201)
+    const id = String(made.json.id)
+    // Stored once, in Chinese (search and external systems read it).
+    const [row] = await database.db.select().from(approvalInstances).where(eq(approvalInstances.id, id))
+    expect(row?.title).toBe('刘洋的报销：打车去客户')
+    const en = await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`, undefined, 'en')
+    expect(en.json.title).toBe('Expense request from Yang Liu: 打车去客户')
+    expect((en.json.template as { name: string }).name).toBe('Expense')
+    expect((en.json.initiator as { name: string }).name).toBe('Yang Liu')
+    const zh = await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`, undefined, 'zh-CN')
+    expect(zh.json.title).toBe('刘洋的报销：打车去客户')
+    // Without the header, the account's language (zh-CN).
+    expect((await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`)).json.title).toBe(
+      '刘洋的报销：打车去客户',
+    )
+    const list = await call(org, 'liuyang', 'GET', '/approvals/instances?box=mine', undefined, 'en')
+    const item = (list.json.items as Array<Record<string, unknown>>).find((i) => i.id === id)
+    expect(item).toMatchObject({
+      title: 'Expense request from Yang Liu: 打车去客户',
+      templateName: 'Expense',
+      initiator: { name: 'Yang Liu' },
+    })
+    // The approver's home to-dos, in each language.
+    const homeEn = await call(org, 'zhangwei', 'GET', '/home', undefined, 'en')
+    const todo = (homeEn.json.approvals as Array<{ id: string; title: string }>).find((a) => a.id === id)
+    expect(todo?.title).toBe('Expense request from Yang Liu: 打车去客户')
+    const homeZh = await call(org, 'zhangwei', 'GET', '/home', undefined, 'zh-CN')
+    expect(
+      (homeZh.json.approvals as Array<{ id: string; title: string }>).find((a) => a.id === id)?.title,
+    ).toBe('刘洋的报销：打车去客户')
   })
 })

@@ -237,7 +237,7 @@ describe('approvals over Feishu', () => {
     expect(t2.round).toBe(2)
   })
 
-  it('transfers and adds a signer from the card, with the person picked in the form', async () => {
+  it('transfers and adds a signer through the chat actions (cards sent before the picker moved to the detail page)', async () => {
     const { instance } = await startAs('hemei', 'leave', leaveForm(D(30)))
     const t = await pendingTask(instance.id, 'zhouba')
     const moved = await tapAs(

@@ -100,7 +100,8 @@ describe('approval jobs', () => {
           eq(messages.kind, 'text'),
         ),
       )
-    expect(texts.some((m) => m.text?.includes('等待你审批'))).toBe(true)
+    // The request named as its approver reads it (张伟 reads Chinese).
+    expect(texts.some((m) => m.text === '提醒：「陈静的请假：感冒」等待你审批。')).toBe(true)
     await runner.drain(hours(25))
     const actions = (await timelineOf(database, instance.id)).map((e) => e.action)
     expect(actions).toEqual(['submit', 'remind', 'transfer'])

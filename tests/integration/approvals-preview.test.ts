@@ -17,7 +17,7 @@ beforeAll(async () => {
 })
 afterAll(async () => database.close())
 
-async function call(key: string, method: string, path: string, body?: unknown) {
+async function call(key: string, method: string, path: string, body?: unknown, lang?: string) {
   const token = await signToken(TEST_SESSION_SECRET, {
     t: org.tenantId,
     u: uid(org, key),
@@ -28,7 +28,11 @@ async function call(key: string, method: string, path: string, body?: unknown) {
   })
   const res = await app.request(`/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(lang ? { 'accept-language': lang } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   return { status: res.status, json: (await res.json()) as Answer }
@@ -67,6 +71,16 @@ describe('approval flow preview (M10)', () => {
       form: { dates: { start: D(10), end: D(14) } },
     })
     expect(shape(short.json.steps)).toEqual(shape(empty.json.steps))
+    // An English reader sees the approvers' English names (the Chinese one when none is set).
+    const en = await call(
+      'liuyang',
+      'POST',
+      '/approvals/flow-preview',
+      { templateKey: 'leave', form: {} },
+      'en',
+    )
+    expect(en.json.steps[0]?.approvers.map((a) => a.name)).toEqual(['Wei Zhang'])
+    expect(empty.json.steps[0]?.approvers.map((a) => a.name)).toEqual(['张伟'])
     expect(long.json.steps.length).toBeGreaterThan(short.json.steps.length)
     // Not yet valid values are left out, not refused: an end before the start is the default branch.
     const backwards = await call('liuyang', 'POST', '/approvals/flow-preview', {

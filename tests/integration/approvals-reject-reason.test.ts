@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvalTaskCard } from '../../bot/cards/approval-task-card'
+import { approveTask } from '../../bot/domain/approvals/approve-task'
 import { rejectTask } from '../../bot/domain/approvals/reject-task'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import { loadView } from '../../bot/domain/approvals/view'
@@ -87,5 +88,47 @@ describe('a reason to reject or return', () => {
     expect(byAction('approval.return')?.confirm?.title).toBe('确认退回？')
     expect(byAction('approval.approve')?.confirm).toBeUndefined()
     expect(form.inputs.find((i) => i.name === 'comment')?.placeholder).toBe('拒绝、退回时必填')
+  })
+
+  it('keeps the chat task card to the decision, with the context to make it (m3)', async () => {
+    // Over ¥5,000: the manager, then finance. Finance's card shows what the manager said.
+    const view = await startInstance({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: {
+        templateKey: 'expense',
+        form: { category: 'travel', amount: 6000_00, date: dayFromNow(-1), description: '展会差旅' },
+      },
+    })
+    const first = await pendingTaskOf(database, org, view.instance.id, 'zhangwei')
+    await approveTask({
+      ctx: ctxAs(database, org, 'zhangwei'),
+      input: { taskId: first.id, comment: '展会预算内，同意', version: first.version },
+    })
+    const finance = await pendingTaskOf(database, org, view.instance.id, 'hubin')
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const card = approvalTaskCard(
+        await loadView(ctxAs(database, org, 'hubin'), view.instance.id),
+        finance.id,
+        locale,
+      )
+      const form = card.elements.find((e) => e.type === 'form')
+      if (form?.type !== 'form') throw new Error('no form on the task card')
+      // 同意 拒绝 退回 and one comment box; no person picker. Transfer and add-signer live on the detail page.
+      expect(form.buttons.map((b) => b.action?.a)).toEqual([
+        'approval.approve',
+        'approval.reject',
+        'approval.return',
+      ])
+      expect(form.inputs.map((i) => i.name)).toEqual(['comment'])
+      const links = card.elements.flatMap((e) => (e.type === 'actions' ? e.buttons : []))
+      expect(links.map((b) => (b.link && 'path' in b.link ? b.link.path : null))).toContain(
+        `/approvals/${view.instance.id}`,
+      )
+      expect(links[0]?.text).toBe(locale === 'en' ? 'Details (transfer, add signer)' : '详情（转交、加签）')
+      const text = JSON.stringify(card)
+      // The earlier approver's comment, and when it was submitted.
+      expect(text).toContain(locale === 'en' ? 'Wei Zhang: 展会预算内，同意' : '张伟：展会预算内，同意')
+      expect(text).toContain(locale === 'en' ? 'Submitted ' : '提交于 ')
+    }
   })
 })

@@ -601,6 +601,10 @@ describe('notices: chat, API, news', () => {
     const text = await csv.text()
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(4)
     expect(text).toContain('朱红')
+    // Times as wall time in the tenant's zone, named in the header (M5), not UTC ISO stamps.
+    expect(text).toContain('确认时间 Acknowledged at (Asia/Shanghai)')
+    expect(text).not.toMatch(/\d{2}:\d{2}:\d{2}(\.\d+)?Z/)
+    expect(text).toMatch(/"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"/)
     const inbox = await call('guoting', 'GET', '/notices?box=inbox')
     expect(((await inbox.json()) as { items: unknown[] }).items).toHaveLength(1)
     const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, unknown> }

@@ -56,10 +56,11 @@ export {
 export { setTemplateActive } from './set-template-active'
 export { startInstance } from './start-instance'
 export { loadTask, loadTemplateVersion, type TemplateVersion } from './store'
+export { requestTitle, type TitleParts } from './title'
 export { transferTask } from './transfer-task'
 export { updateTemplate } from './update-template'
 export { urgeInstance } from './urge-instance'
-export { type ApprovalView, currentTasks, loadView, userName } from './view'
+export { type ApprovalView, currentTasks, loadView, userName, viewTitle } from './view'
 export {
   approvalCcView,
   approvalProgressView,

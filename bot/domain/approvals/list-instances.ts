@@ -1,9 +1,16 @@
 import { and, count, desc, eq, exists, gte, ilike, inArray, lte, type SQL, sql } from 'drizzle-orm'
-import { approvalInstances, approvalTasks, approvalTemplates, users } from '../../../db/schema'
+import {
+  approvalInstances,
+  approvalTasks,
+  approvalTemplates,
+  approvalTemplateVersions,
+  users,
+} from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
 import { ListInstancesInput } from './schemas'
+import { titleExtraSql } from './title'
 
 export interface InstanceListItem {
   id: string
@@ -11,9 +18,13 @@ export interface InstanceListItem {
   title: string
   templateKey: string
   templateName: string
+  templateNameEn: string | null
   status: string
   initiatorId: string
   initiatorName: string
+  initiatorEnName: string | null
+  /** The title field's value: with the names, the title in the reader's language (`requestTitle`). */
+  titleExtra: string | null
   createdAt: Date
   finishedAt: Date | null
   /** The external system that started it (ERP, HR), if any. */
@@ -91,9 +102,12 @@ export async function listInstances({
         title: approvalInstances.title,
         templateKey: approvalTemplates.key,
         templateName: approvalTemplates.name,
+        templateNameEn: approvalTemplates.nameEn,
         status: approvalInstances.status,
         initiatorId: approvalInstances.initiatorId,
         initiatorName: users.name,
+        initiatorEnName: users.enName,
+        titleExtra: titleExtraSql,
         createdAt: approvalInstances.createdAt,
         finishedAt: approvalInstances.finishedAt,
         source: sql<string | null>`${approvalInstances.external} ->> 'systemName'`,
@@ -103,6 +117,10 @@ export async function listInstances({
       .from(approvalInstances)
       .innerJoin(approvalTemplates, eq(approvalTemplates.id, approvalInstances.templateId))
       .innerJoin(users, eq(users.id, approvalInstances.initiatorId))
+      .innerJoin(
+        approvalTemplateVersions,
+        eq(approvalTemplateVersions.id, approvalInstances.templateVersionId),
+      )
       .leftJoin(myTask, eq(myTask.instanceId, approvalInstances.id))
       .where(where)
       .orderBy(desc(approvalInstances.createdAt), desc(approvalInstances.id))

@@ -20,7 +20,7 @@ export interface PreviewStep {
   nameEn: string | null
   type: 'approval' | 'cc'
   mode: 'sequential' | 'all' | 'any'
-  approvers: Array<{ id: string; name: string }>
+  approvers: Array<{ id: string; name: string; enName: string | null }>
   /** Nobody resolves and the node is skipped (or, in a preview, nobody could take it yet). */
   skipped: boolean
   /** Nobody resolves and the template's admin takes the node. */
@@ -102,7 +102,11 @@ export async function previewFlow({
         nameEn: node?.nameEn ?? null,
         type: s.type,
         mode: s.mode,
-        approvers: s.approverIds.map((id) => ({ id, name: names.get(id)?.name ?? id })),
+        approvers: s.approverIds.map((id) => ({
+          id,
+          name: names.get(id)?.name ?? id,
+          enName: names.get(id)?.enName ?? null,
+        })),
         skipped: !!s.skipped,
         toAdmin: !!s.toAdmin,
         chooses: node?.approvers.kind === 'initiator_chooses',

@@ -5,7 +5,8 @@ import { appendTimeline } from './internal/timeline'
 import { newChanges } from './internal/transitions'
 import { batched } from './internal/write-batch'
 import { publish } from './publish'
-import { loadTask, loadUsers, lockInstance } from './store'
+import { loadTask, loadTemplateVersion, loadUsers, lockInstance } from './store'
+import { requestTitle, titleExtraOf } from './title'
 
 export const TaskJobInput = z.object({ taskId: z.string(), taskVersion: z.number().int() })
 export type TaskJobInput = z.infer<typeof TaskJobInput>
@@ -30,8 +31,22 @@ export async function remindTask({
       const task = await loadTask(c, taskId)
       if (ins.status !== 'pending' || task.status !== 'pending' || task.version !== taskVersion)
         return 'stale'
-      const users = await loadUsers(c, [task.assigneeId])
+      const [users, tv] = await Promise.all([
+        loadUsers(c, [task.assigneeId, ins.initiatorId]),
+        loadTemplateVersion(c, { templateId: ins.templateId, version: ins.templateVersion }),
+      ])
       const locale = users.get(task.assigneeId)?.locale ?? 'zh-CN'
+      const initiator = users.get(ins.initiatorId)
+      const title = requestTitle(
+        {
+          initiatorName: initiator?.name ?? ins.initiatorId,
+          initiatorEnName: initiator?.enName,
+          templateName: tv.name,
+          templateNameEn: tv.nameEn,
+          titleExtra: titleExtraOf(tv.settings, ins.form),
+        },
+        locale,
+      )
       await appendTimeline(c, {
         instanceId: ins.id,
         taskId,
@@ -44,8 +59,8 @@ export async function remindTask({
         locale,
         text:
           locale === 'en'
-            ? `Reminder: "${ins.title}" is waiting for your approval.`
-            : `提醒：「${ins.title}」等待你审批。`,
+            ? `Reminder: "${title}" is waiting for your approval.`
+            : `提醒：「${title}」等待你审批。`,
       })
       const ch = newChanges()
       ch.resend.add(taskId)

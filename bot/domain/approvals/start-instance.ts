@@ -19,6 +19,7 @@ import {
   loadTemplateVersion,
   type TemplateVersion,
 } from './store'
+import { requestTitle, titleExtraOf } from './title'
 import type { ApprovalView } from './view'
 
 /**
@@ -164,11 +165,9 @@ export async function prepareSubmission(
 const serialNo = (now: Date, id: string): string =>
   `${new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-${id.slice(-8).toUpperCase()}`
 
-function titleOf(tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string {
-  const extra = tv.settings.titleField ? form[tv.settings.titleField] : undefined
-  const base = `${initiatorName}的${tv.name}`
-  return typeof extra === 'string' && extra ? `${base}：${extra.slice(0, 40)}` : base
-}
+/** The stored title: the Chinese rendering (readers see it rendered in their language, `requestTitle`). */
+const titleOf = (tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string =>
+  requestTitle({ initiatorName, templateName: tv.name, titleExtra: titleExtraOf(tv.settings, form) }, 'zh-CN')
 
 function businessRefOf(tv: TemplateVersion, form: Record<string, unknown>): string | null {
   const key = tv.settings.businessRefField

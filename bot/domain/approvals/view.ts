@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm'
 import { approvalInstances, customers } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
+import type { Locale } from '../locale'
 import type { FormField, PlanStep, TemplateSettings } from './schemas'
 import {
   type InstanceRow,
@@ -13,6 +14,7 @@ import {
   type TaskRow,
   type UserBrief,
 } from './store'
+import { requestTitle, titleExtraOf } from './title'
 
 /** Everything a card or the API shows about one instance, loaded in a handful of queries. */
 export interface ApprovalView {
@@ -139,6 +141,21 @@ export const userName = (
   const u = view.users.get(id)
   if (!u) return id
   return locale === 'en' && u.enName ? u.enName : u.name
+}
+
+/** The request's title in the reader's language (`requestTitle`). */
+export const viewTitle = (view: ApprovalView, locale: Locale): string => {
+  const u = view.users.get(view.instance.initiatorId)
+  return requestTitle(
+    {
+      initiatorName: u?.name ?? view.instance.initiatorId,
+      initiatorEnName: u?.enName,
+      templateName: view.template.name,
+      templateNameEn: view.template.nameEn,
+      titleExtra: titleExtraOf(view.template.settings, view.instance.form),
+    },
+    locale,
+  )
 }
 
 /** Tasks of the instance's current round. */

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import { contacts, customers } from '../../../db/schema'
+import { zonedDay } from '../../lib/time-zone'
 import type { ServiceContext } from '../context'
+import { tenantTimeZone } from '../org/time-zone'
 import { loadCrmAccess, userLabels, workableCustomers } from './access'
 import { CONTACT_COLUMNS, CUSTOMER_COLUMNS } from './internal/import-columns'
 import { toCsv, toXlsx } from './spreadsheet'
@@ -68,7 +70,8 @@ export async function exportRecords({
       p.isPrimary ? 'true' : 'false',
     ])
   }
-  const stamp = ctx.clock.now().toISOString().slice(0, 10)
+  // The tenant's day, as on every date people read.
+  const stamp = zonedDay(ctx.clock.now(), await tenantTimeZone(ctx))
   if (format === 'xlsx') {
     return {
       fileName: `${entity}-${stamp}.xlsx`,

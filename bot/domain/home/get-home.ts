@@ -1,9 +1,11 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm'
 import { customers, followUps, visits } from '../../../db/schema'
 import { listInstances } from '../approvals/list-instances'
+import { requestTitle } from '../approvals/title'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
 import { listMyNewLeads, type MyLeadTodo } from '../leads/list-my-new-leads'
+import type { Locale } from '../locale'
 import { listNotices } from '../notices/list-notices'
 import { type HomeDealTodo, type HomePaymentTodo, salesTodos } from './sales-todos'
 
@@ -46,7 +48,14 @@ const OVERDUE_WINDOW_MS = 7 * 24 * 3600_000
  * (overdue first-contact flagged). Each list is the
  * actor's own items, so no wider data scope applies.
  */
-export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTodos> {
+export async function getHome({
+  ctx,
+  locale = 'zh-CN',
+}: {
+  ctx: ServiceContext
+  /** The reader's language, for the titles of requests. */
+  locale?: Locale
+}): Promise<HomeTodos> {
   const me = actorId(ctx.actor)
   if (!me) throw new ForbiddenError('home is per person')
   const { start, end } = todayBounds(ctx.clock.now())
@@ -100,8 +109,11 @@ export async function getHome({ ctx }: { ctx: ServiceContext }): Promise<HomeTod
   return {
     approvals: approvals.items.map((i) => ({
       id: i.id,
-      title: i.title,
-      initiator: { id: i.initiatorId, name: i.initiatorName },
+      title: requestTitle(i, locale),
+      initiator: {
+        id: i.initiatorId,
+        name: (locale === 'en' && i.initiatorEnName) || i.initiatorName,
+      },
       submittedAt: i.createdAt.toISOString(),
     })),
     followups: due.map((f) => ({

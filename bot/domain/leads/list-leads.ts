@@ -1,9 +1,11 @@
 import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm'
 import { leads } from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
+import { zonedDateTime } from '../../lib/time-zone'
 import { actorId, type ServiceContext } from '../context'
 import { toCsv } from '../crm/spreadsheet'
 import { requirePermission } from '../org/permissions'
+import { tenantTimeZone } from '../org/time-zone'
 import { type LeadAccess, loadLeadAccess, visibleLeads } from './access'
 import { type LeadDto, leadLabels, toLeadDto } from './dto'
 import { chinaDayStart } from './rollup'
@@ -96,7 +98,7 @@ export async function exportLeads({
     .where(leadFilter(ctx, access, data))
     .orderBy(desc(leads.createdAt))
     .limit(EXPORT_LIMIT)
-  const labels = await leadLabels(ctx, rows)
+  const [labels, zone] = await Promise.all([leadLabels(ctx, rows), tenantTimeZone(ctx)])
   const headers = [
     '姓名',
     '公司',
@@ -109,7 +111,8 @@ export async function exportLeads({
     '渠道',
     '活动',
     'SLA',
-    '创建时间',
+    // Wall time in the tenant's zone (the zone named), as everywhere people read times.
+    `创建时间（${zone}）`,
   ]
   return toCsv(
     headers,
@@ -127,7 +130,7 @@ export async function exportLeads({
         d.channelName,
         d.campaignName ?? '',
         d.slaState,
-        d.createdAt,
+        zonedDateTime(r.createdAt, zone),
       ]
     }),
   )

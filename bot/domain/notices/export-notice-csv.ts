@@ -1,10 +1,10 @@
 import { csvCell } from '../../lib/csv'
+import { zonedDateTime } from '../../lib/time-zone'
 import { type ServiceContext, withTransaction } from '../context'
+import { tenantTimeZone } from '../org/time-zone'
 import { loadNotice, requireManage } from './access'
 import { recipientRows } from './get-notice-dashboard'
 import { NoticeIdSchema } from './schemas'
-
-const iso = (d: Date | null): string => (d ? d.toISOString() : '')
 
 const STATUS: Record<string, string> = {
   pending: '待发送 pending',
@@ -26,16 +26,18 @@ export async function exportNoticeCsv({
   return withTransaction(ctx, async (_tx, txCtx) => {
     const n = await loadNotice(txCtx, id)
     await requireManage(txCtx, n)
-    const rows = await recipientRows(txCtx, id)
+    const [rows, zone] = await Promise.all([recipientRows(txCtx, id), tenantTimeZone(txCtx)])
+    // Wall time in the tenant's zone, named in the headers.
+    const at = (d: Date | null): string => (d ? zonedDateTime(d, zone) : '')
     const header = [
       '部门 Department',
       '姓名 Name',
       '投递 Delivery',
       '失败原因 Error',
-      '送达时间 Delivered at',
-      '已读时间 Read at',
+      `送达时间 Delivered at (${zone})`,
+      `已读时间 Read at (${zone})`,
       '已读方式 Read via',
-      '确认时间 Acknowledged at',
+      `确认时间 Acknowledged at (${zone})`,
       '提醒 Reminders',
     ]
     const lines = [header.map(csvCell).join(',')]
@@ -46,10 +48,10 @@ export async function exportNoticeCsv({
           r.name ?? r.chatId ?? r.target,
           STATUS[r.status] ?? r.status,
           r.error ?? '',
-          iso(r.sentAt),
-          iso(r.readAt),
+          at(r.sentAt),
+          at(r.readAt),
           r.readVia ?? '',
-          iso(r.ackAt),
+          at(r.ackAt),
           String(r.reminderStep),
         ]
           .map(csvCell)

@@ -44,3 +44,14 @@ export function apiContext(c: Context<AppEnv>): ServiceContext {
     { tenantId: session.tenantId, userId: session.userId, via: 'miniapp' },
   )
 }
+
+/**
+ * The language the caller reads in: the mini-app's own setting (sent as `Accept-Language` on every call, so a
+ * switch in the app applies at once), else the account's.
+ */
+export function readerLocale(c: Context<AppEnv>): 'zh-CN' | 'en' {
+  const header = (c.req.header('accept-language') ?? '').trim().toLowerCase()
+  if (header.startsWith('en')) return 'en'
+  if (header.startsWith('zh')) return 'zh-CN'
+  return c.get('session')?.locale ?? 'zh-CN'
+}

@@ -17,6 +17,7 @@ import {
   PreviewFlowInput,
   previewFlow,
   rejectTask,
+  requestTitle,
   resubmitInstance,
   returnTask,
   StatisticsInput,
@@ -28,10 +29,12 @@ import {
   updateTemplate,
   urgeInstance,
   userName,
+  viewTitle,
   withdrawInstance,
 } from '../../domain/approvals'
 import type { ServiceContext } from '../../domain/context'
-import { apiContext, requireSession } from '../middleware/session'
+import type { Locale } from '../../domain/locale'
+import { apiContext, readerLocale, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import { body, idParam, json } from './openapi'
@@ -237,18 +240,23 @@ function formLabelsOf(view: ApprovalView): Record<string, string> {
 function instanceDto(
   view: ApprovalView,
   me: string | null,
+  locale: Locale,
   timeline?: TimelineEntry[],
 ): z.infer<typeof InstanceSchema> {
   const ins = view.instance
-  const person = (id: string) => ({ id, name: userName(view, id) })
+  const person = (id: string) => ({ id, name: userName(view, id, locale) })
   const mine = me
     ? view.tasks.find((t) => t.assigneeId === me && t.status === 'pending' && t.round === ins.round)
     : undefined
   return {
     id: ins.id,
     serialNo: ins.serialNo,
-    title: ins.title,
-    template: { key: view.template.key, name: view.template.name, version: ins.templateVersion },
+    title: viewTitle(view, locale),
+    template: {
+      key: view.template.key,
+      name: locale === 'en' && view.template.nameEn ? view.template.nameEn : view.template.name,
+      version: ins.templateVersion,
+    },
     status: ins.status,
     version: ins.version,
     round: ins.round,
@@ -558,23 +566,37 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.start, async (c) => {
     const ctx = apiContext(c)
     const view = await startInstance({ ctx, input: c.req.valid('json') })
-    return c.json(instanceDto(view, me(ctx)), 201)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 201)
   })
-  app.openapi(routes.preview, async (c) =>
-    c.json(await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
-  )
+  app.openapi(routes.preview, async (c) => {
+    const flow = await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') })
+    const en = readerLocale(c) === 'en'
+    // People named in the reader's language (the step names travel in both: `name`, `nameEn`).
+    return c.json(
+      {
+        ...flow,
+        steps: flow.steps.map((s) => ({
+          ...s,
+          approvers: s.approvers.map((p) => ({ id: p.id, name: (en && p.enName) || p.name })),
+        })),
+      },
+      200,
+    )
+  })
   app.openapi(routes.list, async (c) => {
     const page = await listInstances({ ctx: apiContext(c), input: c.req.valid('query') })
+    const locale = readerLocale(c)
+    const en = locale === 'en'
     return c.json(
       {
         items: page.items.map((r) => ({
           id: r.id,
           serialNo: r.serialNo,
-          title: r.title,
+          title: requestTitle(r, locale),
           templateKey: r.templateKey,
-          templateName: r.templateName,
+          templateName: (en && r.templateNameEn) || r.templateName,
           status: r.status,
-          initiator: { id: r.initiatorId, name: r.initiatorName },
+          initiator: { id: r.initiatorId, name: (en && r.initiatorEnName) || r.initiatorName },
           createdAt: iso(r.createdAt) ?? '',
           finishedAt: iso(r.finishedAt),
           source: r.source,
@@ -590,7 +612,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.get, async (c) => {
     const ctx = apiContext(c)
     const { view, timeline } = await getInstance({ ctx, input: { instanceId: c.req.valid('param').id } })
-    return c.json(instanceDto(view, me(ctx), timeline), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), timeline), 200)
   })
   app.openapi(routes.withdraw, async (c) => {
     const ctx = apiContext(c)
@@ -599,7 +621,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.urge, async (c) => {
     const ctx = apiContext(c)
@@ -608,7 +630,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.cancel, async (c) => {
     const ctx = apiContext(c)
@@ -617,7 +639,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.resubmit, async (c) => {
     const ctx = apiContext(c)
@@ -631,7 +653,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
         ...(b.comment ? { comment: b.comment } : {}),
       },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   const decideInput = (
     taskId: string,
@@ -647,7 +669,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.reject, async (c) => {
     const ctx = apiContext(c)
@@ -655,7 +677,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.return, async (c) => {
     const ctx = apiContext(c)
@@ -664,7 +686,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), ...(b.toNodeId ? { toNodeId: b.toNodeId } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.transfer, async (c) => {
     const ctx = apiContext(c)
@@ -673,7 +695,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), toUserId: b.toUserId },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.addSign, async (c) => {
     const ctx = apiContext(c)
@@ -682,7 +704,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), userId: b.userId, position: b.position },
     })
-    return c.json(instanceDto(view, me(ctx)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
   })
   app.openapi(routes.statistics, async (c) => {
     const s = await getStatistics({ ctx: apiContext(c), input: c.req.valid('query') })

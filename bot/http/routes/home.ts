@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { getHome } from '../../domain/home'
-import { apiContext, requireSession } from '../middleware/session'
+import { apiContext, readerLocale, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 
@@ -74,6 +74,6 @@ const home = createRoute({
 
 export function homeRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>()
-  app.openapi(home, async (c) => c.json(await getHome({ ctx: apiContext(c) }), 200))
+  app.openapi(home, async (c) => c.json(await getHome({ ctx: apiContext(c), locale: readerLocale(c) }), 200))
   return app
 }
