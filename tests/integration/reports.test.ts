@@ -304,6 +304,124 @@ describe('targets', () => {
   })
 })
 
+describe('targets import', () => {
+  // Imports have a small per-person budget (5 at once); each call here gets an app of its own, so its own
+  // in-memory budget, except where the test is about the budget.
+  const upload = async (
+    who: string,
+    file: string | Uint8Array,
+    query: Record<string, string>,
+    on = testApp(database).app,
+  ) => {
+    const headers = await sessionHeader(org.tenantId, uid(org, who))
+    const res = await on.request(`/api/v1/reports/targets/import?${new URLSearchParams(query)}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      body: (typeof file === 'string' ? new TextEncoder().encode(file) : file) as BodyInit,
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const listed = async (who: string, year: number) =>
+    (
+      (await call(who, `/reports/targets?year=${year}`)).body as {
+        items: Array<{ subjectKind: string; subjectId: string; kind: string; month: string; value: number }>
+      }
+    ).items
+
+  it('reads people by name and departments, months and quarters, money in yuan; a dry run writes nothing', async () => {
+    const csv = [
+      '人员,部门,月份,合同金额（元）,回款金额（元）,新增客户,拜访',
+      '刘洋,,2031-03,"1,200.50",,4,',
+      '陈静,,2031年4月,¥300,100,,12',
+      ',销售部,2031-Q2,,,10,',
+    ].join('\r\n')
+    const dry = await upload('wangjianguo', csv, { format: 'csv', dryRun: 'true' })
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200)
+    expect(dry.body).toEqual({ rows: 3, subjects: 3, saved: 8, dryRun: true })
+    expect(await listed('wangjianguo', 2031)).toEqual([])
+
+    const done = await upload('wangjianguo', csv, { format: 'csv', name: '2031目标.csv' })
+    expect(done.body).toEqual({ rows: 3, subjects: 3, saved: 8, dryRun: false })
+    const rows = await listed('wangjianguo', 2031)
+    const of = (subjectId: string, kind: string) =>
+      rows.filter((r) => r.subjectId === subjectId && r.kind === kind).map((r) => [r.month, r.value])
+    expect(of(uid(org, 'liuyang'), 'contract_amount')).toEqual([['2031-03', 120_050]])
+    expect(of(uid(org, 'liuyang'), 'new_customers')).toEqual([['2031-03', 4]])
+    expect(of(uid(org, 'chenjing'), 'contract_amount')).toEqual([['2031-04', 30_000]])
+    expect(of(uid(org, 'chenjing'), 'payment_amount')).toEqual([['2031-04', 10_000]])
+    expect(of(uid(org, 'chenjing'), 'visits')).toEqual([['2031-04', 12]])
+    // A quarter's 10 spread over its months, the remainder first.
+    expect(of(org.departments.sales as string, 'new_customers')).toEqual([
+      ['2031-04', 4],
+      ['2031-05', 3],
+      ['2031-06', 3],
+    ])
+    const audits = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, org.tenantId), eq(auditLog.action, 'report.targets.import')))
+    expect(audits).toHaveLength(1)
+
+    // Again with new figures: the same keys are updated, not duplicated.
+    const again = await upload('wangjianguo', '人员,月份,新增客户\n刘洋,2031-03,6\n', { format: 'csv' })
+    expect(again.body).toMatchObject({ saved: 1 })
+    expect(of(uid(org, 'liuyang'), 'new_customers')).toEqual([['2031-03', 4]])
+    const after = await listed('wangjianguo', 2031)
+    expect(after.filter((r) => r.subjectId === uid(org, 'liuyang') && r.kind === 'new_customers')).toEqual([
+      expect.objectContaining({ month: '2031-03', value: 6 }),
+    ])
+  })
+
+  it('reads XLSX with English headers', async () => {
+    const wb = new ExcelJS.Workbook()
+    const ws = wb.addWorksheet('targets')
+    ws.addRow(['person', 'month', 'payment_amount', 'new_opportunities'])
+    ws.addRow(['刘洋', '2032-01', '5000', '3'])
+    const data = new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer)
+    const res = await upload('zhangwei', data, { format: 'xlsx' })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const got = (await listed('zhangwei', 2032)).map((r) => [r.kind, r.month, r.value])
+    expect(got.sort()).toEqual([
+      ['new_opportunities', '2032-01', 3],
+      ['payment_amount', '2032-01', 500_000],
+    ])
+  })
+
+  it('refuses a bad row naming its row and column, and writes nothing when one row is not allowed', async () => {
+    const cases: Array<[string, string]> = [
+      ['人员,月份,拜访\n刘洋,2033-13,5\n', 'rows.2.month'],
+      ['人员,月份,拜访\n刘洋,2033-01,5\n无此人,2033-01,5\n', 'rows.3.person'],
+      ['人员,月份,合同金额\n刘洋,2033-01,12.345\n', 'rows.2.contract_amount'],
+      ['人员,月份,拜访\n刘洋,2033-01,-1\n', 'rows.2.visits'],
+      ['人员,月份,拜访\n刘洋,2033-01,5\n刘洋,2033-Q1,9\n', 'rows.3.visits'],
+      ['人员,月份\n刘洋,2033-01\n', 'file'],
+      ['客户,月份,拜访\n刘洋,2033-01,5\n', 'file'],
+      ['人员,月份,拜访\n', 'file'],
+    ]
+    for (const [csv, field] of cases) {
+      const res = await upload('wangjianguo', csv, { format: 'csv' })
+      expect(res.status, csv).toBe(400)
+      expect((res.body as { error: { field: string } }).error.field, csv).toBe(field)
+    }
+    const xlsx = await upload('wangjianguo', 'not a zip', { format: 'xlsx' })
+    expect(xlsx.status).toBe(400)
+    // 张伟 manages 刘洋 but not 黄丽: the whole file is refused, 刘洋's row too.
+    const mixed = await upload('zhangwei', '人员,月份,拜访\n刘洋,2033-02,5\n黄丽,2033-02,5\n', {
+      format: 'csv',
+    })
+    expect(mixed.status).toBe(403)
+    const rep = await upload('liuyang', '人员,月份,拜访\n刘洋,2033-02,5\n', { format: 'csv' })
+    expect(rep.status).toBe(403)
+    expect(await listed('wangjianguo', 2033)).toEqual([])
+    // The sixth import at once on one app: 429, nothing read.
+    const shared = testApp(database).app
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++)
+      statuses.push((await upload('wangjianguo', '人员,月份,拜访\n', { format: 'csv' }, shared)).status)
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429])
+  })
+})
+
 describe('bad input', () => {
   it('answers 400 naming the field, 404 for an unknown report', async () => {
     const cases: Array<[string, string]> = [
