@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../../bot/lib/ids'
+import { zonedNow } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
 import { auditLog, customers, followUps, visits } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'
@@ -301,6 +302,59 @@ describe('targets', () => {
     const r = await report('wangjianguo', 'achievement', { dimension: 'department' })
     const sales = r.rows.find((row) => row.label === '销售部')?.values
     expect(sales).toMatchObject({ visitsTarget: 8, visits: 2, visitsRate: 25, followUps: 4 })
+  })
+})
+
+describe('home target progress', () => {
+  it('shows my targets this month beside what I did, and a manager their people summed', async () => {
+    // This month in the tenant's zone (the seeded tenant keeps the default, Asia/Shanghai).
+    const month = zonedNow(new Date(), 'Asia/Shanghai').day.slice(0, 7)
+    const set = await call('wangjianguo', '/reports/targets', {
+      method: 'PUT',
+      body: JSON.stringify({
+        targets: [
+          { subjectKind: 'user', subjectId: uid(org, 'liuyang'), kind: 'new_customers', month, value: 4 },
+          { subjectKind: 'user', subjectId: uid(org, 'chenjing'), kind: 'new_customers', month, value: 6 },
+          {
+            subjectKind: 'user',
+            subjectId: uid(org, 'liuyang'),
+            kind: 'contract_amount',
+            month,
+            value: 500_00,
+          },
+        ],
+      }),
+    })
+    expect(set.status).toBe(200)
+    type Progress = {
+      month: string
+      from: string
+      to: string
+      me: Array<{ kind: string; target: number; done: number; rate: number }>
+      team: { people: number; items: Array<{ kind: string; target: number; done: number }> } | null
+    }
+    const liu = (await call('liuyang', '/reports/progress')).body as Progress
+    expect(liu.month).toBe(month)
+    expect(liu.from).toBe(`${month}-01`)
+    expect(liu.team).toBeNull()
+    expect(liu.me.map((i) => [i.kind, i.target])).toEqual([
+      ['contractAmount', 500_00],
+      ['newCustomers', 4],
+    ])
+    // The figures are the achievement report's for the same month.
+    const r = await report('liuyang', 'achievement', { from: liu.from, to: liu.to, dimension: 'person' })
+    const row = r.rows.find((x) => x.key === uid(org, 'liuyang'))?.values ?? {}
+    const nc = liu.me.find((i) => i.kind === 'newCustomers')
+    expect(nc?.done).toBe(row.newCustomers)
+    expect(nc?.rate).toBe(Math.round(((nc?.done ?? 0) * 1000) / 4) / 10)
+
+    const zhang = (await call('zhangwei', '/reports/progress')).body as Progress
+    expect(zhang.me).toEqual([])
+    expect(zhang.team?.items.find((i) => i.kind === 'newCustomers')?.target).toBe(10)
+    expect(zhang.team?.items.find((i) => i.kind === 'contractAmount')?.target).toBe(500_00)
+    // 黄丽 (another group, no targets): nothing to show, and no team figures for a rep.
+    const huang = (await call('huangli', '/reports/progress')).body as Progress
+    expect(huang.me).toEqual([])
   })
 })
 

@@ -15,6 +15,7 @@ import {
   setTargets,
   setTargetsInput,
   targetKinds,
+  targetProgress,
 } from '../../domain/reports'
 import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext } from '../middleware/session'
@@ -111,6 +112,29 @@ const drillParams = queryParams.extend({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 })
 
+const ProgressItem = z.object({
+  kind: z.enum([
+    'contractAmount',
+    'paymentAmount',
+    'newCustomers',
+    'newOpportunities',
+    'visits',
+    'followUps',
+  ]),
+  target: z.number(),
+  done: z.number(),
+  rate: z.number(),
+})
+const TargetProgress = z
+  .object({
+    month: z.string(),
+    from: z.string(),
+    to: z.string(),
+    me: z.array(ProgressItem),
+    team: z.object({ people: z.number(), items: z.array(ProgressItem) }).nullable(),
+  })
+  .openapi('TargetProgress')
+
 const route = routeFor('reports')
 
 /**
@@ -143,6 +167,12 @@ export function reportRoutes(): OpenAPIHono<AppEnv> {
       },
     ),
     async (c) => c.json(await setTargets({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/reports/progress', 'This month’s target progress: mine, and my team’s for managers', {
+      responses: ok(TargetProgress),
+    }),
+    async (c) => c.json(await targetProgress({ ctx: apiContext(c) }), 200),
   )
   app.openapi(
     route(
