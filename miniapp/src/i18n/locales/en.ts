@@ -111,6 +111,19 @@ export const en: MessageSchema = {
     requiresAck: 'Ack needed',
     contactBy: 'Contact by {time}',
     overdue: 'Overdue',
+    targets: {
+      mine: 'My targets · {month}',
+      team: 'Team targets · {month} ({count} people)',
+      none: 'No targets are set for the team this month',
+      kinds: {
+        contractAmount: 'Contract amount',
+        paymentAmount: 'Payments',
+        newCustomers: 'New customers',
+        newOpportunities: 'New opportunities',
+        visits: 'Visits',
+        followUps: 'Follow-ups',
+      },
+    },
   },
   me: {
     language: 'Language',

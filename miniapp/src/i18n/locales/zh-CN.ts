@@ -109,6 +109,19 @@ export const zhCN = {
     requiresAck: '需确认',
     contactBy: '{time} 前首次联系',
     overdue: '已超时',
+    targets: {
+      mine: '我的目标 · {month}',
+      team: '团队目标 · {month}（{count} 人）',
+      none: '团队本月还没有设定目标',
+      kinds: {
+        contractAmount: '合同金额',
+        paymentAmount: '回款金额',
+        newCustomers: '新增客户',
+        newOpportunities: '新增商机',
+        visits: '拜访',
+        followUps: '跟进',
+      },
+    },
   },
   me: {
     language: '语言',
