@@ -55,6 +55,7 @@ export const en: MessageSchema = {
     adminTemplate: 'Template designer',
     adminService: 'Service settings',
     adminServiceQr: 'Service QR codes',
+    adminTargets: 'Sales targets',
     adminCrm: 'CRM rules',
     adminAudit: 'Audit log',
   },

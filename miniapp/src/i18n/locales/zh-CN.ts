@@ -53,6 +53,7 @@ export const zhCN = {
     adminTemplate: '模板设计',
     adminService: '售后服务设置',
     adminServiceQr: '服务二维码',
+    adminTargets: '业绩目标',
     adminCrm: 'CRM 规则',
     adminAudit: '审计日志',
   },
