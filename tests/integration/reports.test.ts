@@ -305,6 +305,54 @@ describe('targets', () => {
   })
 })
 
+describe('the tenant’s time zone', () => {
+  it('cuts periods and buckets days at midnight in the tenant’s zone (New York, daylight saving)', async () => {
+    const ny = await createTestTenant(database)
+    const headers = {
+      ...(await sessionHeader(ny.tenantId, uid(ny, 'wangjianguo'))),
+      'content-type': 'application/json',
+    }
+    const put = await app.request('/api/v1/admin/settings', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ timeZone: 'America/New_York' }),
+    })
+    expect(put.status).toBe(200)
+    // 03:00Z on 10 March 2026 is 23:00 on the 9th in New York (EDT, UTC-4, since the 8th) and 11:00 on
+    // the 10th in Beijing; 12:00Z is 08:00 on the 10th in New York.
+    for (const [key, at] of [
+      ['late', '2026-03-10T03:00:00Z'],
+      ['morning', '2026-03-10T12:00:00Z'],
+      ['winter', '2026-01-15T04:30:00Z'],
+    ] as const)
+      await database.db.insert(customers).values({
+        id: newId('cus'),
+        tenantId: ny.tenantId,
+        name: `纽约客户${key}`,
+        nameNorm: `纽约客户${key}`,
+        ownerId: uid(ny, 'wangjianguo'),
+        createdAt: new Date(at),
+      })
+    const run = async (params: Record<string, string>) => {
+      const res = await app.request(`/api/v1/reports/customers-new?${new URLSearchParams(params)}`, {
+        headers,
+      })
+      expect(res.status).toBe(200)
+      return figures((await res.json()) as Result, 'customers')
+    }
+    expect(await run({ from: '2026-03-10', to: '2026-03-10', dimension: 'day' })).toEqual({ '2026-03-10': 1 })
+    expect(await run({ from: '2026-03-09', to: '2026-03-10', dimension: 'day' })).toEqual({
+      '2026-03-09': 1,
+      '2026-03-10': 1,
+    })
+    // 04:30Z on 15 January is 23:30 on the 14th (EST, UTC-5).
+    expect(await run({ from: '2026-01-01', to: '2026-03-31', dimension: 'day' })).toMatchObject({
+      '2026-01-14': 1,
+    })
+    expect(await run({ from: '2026-01-15', to: '2026-01-31', dimension: 'month' })).toEqual({})
+  })
+})
+
 describe('home target progress', () => {
   it('shows my targets this month beside what I did, and a manager their people summed', async () => {
     // This month in the tenant's zone (the seeded tenant keeps the default, Asia/Shanghai).
