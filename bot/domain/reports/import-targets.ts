@@ -2,7 +2,6 @@ import { eq } from 'drizzle-orm'
 import { departments, users } from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
-import { mapHeaders } from '../crm/import-columns'
 import { parseSheet } from '../crm/spreadsheet'
 import { ForbiddenError, InvalidInputError } from '../errors'
 import { targetKinds } from './schemas'
@@ -111,7 +110,12 @@ export async function importTargets({
   const sheet = await parseSheet(input.format, input.data)
   // `合同金额（元）` and `合同金额(元)` name the same column as `合同金额`.
   const headers = sheet.headers.map((h) => h.replace(/\s*[（(][^）)]*[）)]\s*$/, ''))
-  const col = mapHeaders(headers, TARGET_COLUMNS)
+  const col = new Map<string, number>()
+  headers.forEach((h, i) => {
+    const norm = h.trim().toLowerCase()
+    const found = TARGET_COLUMNS.find(([key, zh, en]) => norm === zh || norm === en || norm === key)
+    if (found && !col.has(found[0])) col.set(found[0], i)
+  })
   if (!col.has('month')) throw new InvalidInputError('file', 'missing column 月份 / month')
   if (!col.has('person') && !col.has('department'))
     throw new InvalidInputError('file', 'missing column 人员 / person or 部门 / department')
