@@ -351,12 +351,14 @@ describe('the scheduled digests over simulated time', () => {
     expect(morning.sort()).toEqual([uid(org, 'liuyang'), uid(org, 'yangfan')].sort())
     expect(morning).not.toContain(uid(org, 'chenjing'))
 
-    // The managers' digest at 09:00 on Monday, once.
-    expect((await runDigests({ ctx: sys(t, at(monday, '09:01')) })).weekly).toBe(3)
+    // The managers' digest at 09:00 on Monday, once; the admins (holding `*`) get one too.
+    expect((await runDigests({ ctx: sys(t, at(monday, '09:01')) })).weekly).toBe(5)
     expect(await runDigests({ ctx: sys(t, at(monday, '09:30')) })).toMatchObject({ morning: 0, weekly: 0 })
     rows = await digestRows(t)
     const weekly = rows.filter((r) => r.content.view?.kind === 'reports.team_digest').map((r) => r.to.userId)
-    expect(weekly.sort()).toEqual(['liming', 'zhangwei', 'zhaolei'].map((k) => uid(org, k)).sort())
+    expect(weekly.sort()).toEqual(
+      ['liming', 'zhangwei', 'zhaolei', 'wangjianguo', 'hefang'].map((k) => uid(org, k)).sort(),
+    )
 
     // Tuesday: a brief again, no team digest; Saturday: nothing.
     const tue = await runDigests({ ctx: sys(t, at(addDays(monday, 1), '08:45')) })

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../../bot/lib/ids'
+import { zonedNow } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
 import { auditLog, customers, followUps, visits } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'
@@ -301,6 +302,225 @@ describe('targets', () => {
     const r = await report('wangjianguo', 'achievement', { dimension: 'department' })
     const sales = r.rows.find((row) => row.label === '销售部')?.values
     expect(sales).toMatchObject({ visitsTarget: 8, visits: 2, visitsRate: 25, followUps: 4 })
+  })
+})
+
+describe('the tenant’s time zone', () => {
+  it('cuts periods and buckets days at midnight in the tenant’s zone (New York, daylight saving)', async () => {
+    const ny = await createTestTenant(database)
+    const headers = {
+      ...(await sessionHeader(ny.tenantId, uid(ny, 'wangjianguo'))),
+      'content-type': 'application/json',
+    }
+    const put = await app.request('/api/v1/admin/settings', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ timeZone: 'America/New_York' }),
+    })
+    expect(put.status).toBe(200)
+    // 03:00Z on 10 March 2026 is 23:00 on the 9th in New York (EDT, UTC-4, since the 8th) and 11:00 on
+    // the 10th in Beijing; 12:00Z is 08:00 on the 10th in New York.
+    for (const [key, at] of [
+      ['late', '2026-03-10T03:00:00Z'],
+      ['morning', '2026-03-10T12:00:00Z'],
+      ['winter', '2026-01-15T04:30:00Z'],
+    ] as const)
+      await database.db.insert(customers).values({
+        id: newId('cus'),
+        tenantId: ny.tenantId,
+        name: `纽约客户${key}`,
+        nameNorm: `纽约客户${key}`,
+        ownerId: uid(ny, 'wangjianguo'),
+        createdAt: new Date(at),
+      })
+    const run = async (params: Record<string, string>) => {
+      const res = await app.request(`/api/v1/reports/customers-new?${new URLSearchParams(params)}`, {
+        headers,
+      })
+      expect(res.status).toBe(200)
+      return figures((await res.json()) as Result, 'customers')
+    }
+    expect(await run({ from: '2026-03-10', to: '2026-03-10', dimension: 'day' })).toEqual({ '2026-03-10': 1 })
+    expect(await run({ from: '2026-03-09', to: '2026-03-10', dimension: 'day' })).toEqual({
+      '2026-03-09': 1,
+      '2026-03-10': 1,
+    })
+    // 04:30Z on 15 January is 23:30 on the 14th (EST, UTC-5).
+    expect(await run({ from: '2026-01-01', to: '2026-03-31', dimension: 'day' })).toMatchObject({
+      '2026-01-14': 1,
+    })
+    expect(await run({ from: '2026-01-15', to: '2026-01-31', dimension: 'month' })).toEqual({})
+  })
+})
+
+describe('home target progress', () => {
+  it('shows my targets this month beside what I did, and a manager their people summed', async () => {
+    // This month in the tenant's zone (the seeded tenant keeps the default, Asia/Shanghai).
+    const month = zonedNow(new Date(), 'Asia/Shanghai').day.slice(0, 7)
+    const set = await call('wangjianguo', '/reports/targets', {
+      method: 'PUT',
+      body: JSON.stringify({
+        targets: [
+          { subjectKind: 'user', subjectId: uid(org, 'liuyang'), kind: 'new_customers', month, value: 4 },
+          { subjectKind: 'user', subjectId: uid(org, 'chenjing'), kind: 'new_customers', month, value: 6 },
+          {
+            subjectKind: 'user',
+            subjectId: uid(org, 'liuyang'),
+            kind: 'contract_amount',
+            month,
+            value: 500_00,
+          },
+        ],
+      }),
+    })
+    expect(set.status).toBe(200)
+    type Progress = {
+      month: string
+      from: string
+      to: string
+      me: Array<{ kind: string; target: number; done: number; rate: number }>
+      team: { people: number; items: Array<{ kind: string; target: number; done: number }> } | null
+    }
+    const liu = (await call('liuyang', '/reports/progress')).body as Progress
+    expect(liu.month).toBe(month)
+    expect(liu.from).toBe(`${month}-01`)
+    expect(liu.team).toBeNull()
+    expect(liu.me.map((i) => [i.kind, i.target])).toEqual([
+      ['contractAmount', 500_00],
+      ['newCustomers', 4],
+    ])
+    // The figures are the achievement report's for the same month.
+    const r = await report('liuyang', 'achievement', { from: liu.from, to: liu.to, dimension: 'person' })
+    const row = r.rows.find((x) => x.key === uid(org, 'liuyang'))?.values ?? {}
+    const nc = liu.me.find((i) => i.kind === 'newCustomers')
+    expect(nc?.done).toBe(row.newCustomers)
+    expect(nc?.rate).toBe(Math.round(((nc?.done ?? 0) * 1000) / 4) / 10)
+
+    const zhang = (await call('zhangwei', '/reports/progress')).body as Progress
+    expect(zhang.me).toEqual([])
+    expect(zhang.team?.items.find((i) => i.kind === 'newCustomers')?.target).toBe(10)
+    expect(zhang.team?.items.find((i) => i.kind === 'contractAmount')?.target).toBe(500_00)
+    // 黄丽 (another group, no targets): nothing to show, and no team figures for a rep.
+    const huang = (await call('huangli', '/reports/progress')).body as Progress
+    expect(huang.me).toEqual([])
+  })
+})
+
+describe('targets import', () => {
+  // Imports have a small per-person budget (5 at once); each call here gets an app of its own, so its own
+  // in-memory budget, except where the test is about the budget.
+  const upload = async (
+    who: string,
+    file: string | Uint8Array,
+    query: Record<string, string>,
+    on = testApp(database).app,
+  ) => {
+    const headers = await sessionHeader(org.tenantId, uid(org, who))
+    const res = await on.request(`/api/v1/reports/targets/import?${new URLSearchParams(query)}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      body: (typeof file === 'string' ? new TextEncoder().encode(file) : file) as BodyInit,
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const listed = async (who: string, year: number) =>
+    (
+      (await call(who, `/reports/targets?year=${year}`)).body as {
+        items: Array<{ subjectKind: string; subjectId: string; kind: string; month: string; value: number }>
+      }
+    ).items
+
+  it('reads people by name and departments, months and quarters, money in yuan; a dry run writes nothing', async () => {
+    const csv = [
+      '人员,部门,月份,合同金额（元）,回款金额（元）,新增客户,拜访',
+      '刘洋,,2031-03,"1,200.50",,4,',
+      '陈静,,2031年4月,¥300,100,,12',
+      ',销售部,2031-Q2,,,10,',
+    ].join('\r\n')
+    const dry = await upload('wangjianguo', csv, { format: 'csv', dryRun: 'true' })
+    expect(dry.status, JSON.stringify(dry.body)).toBe(200)
+    expect(dry.body).toEqual({ rows: 3, subjects: 3, saved: 8, dryRun: true })
+    expect(await listed('wangjianguo', 2031)).toEqual([])
+
+    const done = await upload('wangjianguo', csv, { format: 'csv', name: '2031目标.csv' })
+    expect(done.body).toEqual({ rows: 3, subjects: 3, saved: 8, dryRun: false })
+    const rows = await listed('wangjianguo', 2031)
+    const of = (subjectId: string, kind: string) =>
+      rows.filter((r) => r.subjectId === subjectId && r.kind === kind).map((r) => [r.month, r.value])
+    expect(of(uid(org, 'liuyang'), 'contract_amount')).toEqual([['2031-03', 120_050]])
+    expect(of(uid(org, 'liuyang'), 'new_customers')).toEqual([['2031-03', 4]])
+    expect(of(uid(org, 'chenjing'), 'contract_amount')).toEqual([['2031-04', 30_000]])
+    expect(of(uid(org, 'chenjing'), 'payment_amount')).toEqual([['2031-04', 10_000]])
+    expect(of(uid(org, 'chenjing'), 'visits')).toEqual([['2031-04', 12]])
+    // A quarter's 10 spread over its months, the remainder first.
+    expect(of(org.departments.sales as string, 'new_customers')).toEqual([
+      ['2031-04', 4],
+      ['2031-05', 3],
+      ['2031-06', 3],
+    ])
+    const audits = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, org.tenantId), eq(auditLog.action, 'report.targets.import')))
+    expect(audits).toHaveLength(1)
+
+    // Again with new figures: the same keys are updated, not duplicated.
+    const again = await upload('wangjianguo', '人员,月份,新增客户\n刘洋,2031-03,6\n', { format: 'csv' })
+    expect(again.body).toMatchObject({ saved: 1 })
+    expect(of(uid(org, 'liuyang'), 'new_customers')).toEqual([['2031-03', 4]])
+    const after = await listed('wangjianguo', 2031)
+    expect(after.filter((r) => r.subjectId === uid(org, 'liuyang') && r.kind === 'new_customers')).toEqual([
+      expect.objectContaining({ month: '2031-03', value: 6 }),
+    ])
+  })
+
+  it('reads XLSX with English headers', async () => {
+    const wb = new ExcelJS.Workbook()
+    const ws = wb.addWorksheet('targets')
+    ws.addRow(['person', 'month', 'payment_amount', 'new_opportunities'])
+    ws.addRow(['刘洋', '2032-01', '5000', '3'])
+    const data = new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer)
+    const res = await upload('zhangwei', data, { format: 'xlsx' })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const got = (await listed('zhangwei', 2032)).map((r) => [r.kind, r.month, r.value])
+    expect(got.sort()).toEqual([
+      ['new_opportunities', '2032-01', 3],
+      ['payment_amount', '2032-01', 500_000],
+    ])
+  })
+
+  it('refuses a bad row naming its row and column, and writes nothing when one row is not allowed', async () => {
+    const cases: Array<[string, string]> = [
+      ['人员,月份,拜访\n刘洋,2033-13,5\n', 'rows.2.month'],
+      ['人员,月份,拜访\n刘洋,2033-01,5\n无此人,2033-01,5\n', 'rows.3.person'],
+      ['人员,月份,合同金额\n刘洋,2033-01,12.345\n', 'rows.2.contract_amount'],
+      ['人员,月份,拜访\n刘洋,2033-01,-1\n', 'rows.2.visits'],
+      ['人员,月份,拜访\n刘洋,2033-01,5\n刘洋,2033-Q1,9\n', 'rows.3.visits'],
+      ['人员,月份\n刘洋,2033-01\n', 'file'],
+      ['客户,月份,拜访\n刘洋,2033-01,5\n', 'file'],
+      ['人员,月份,拜访\n', 'file'],
+    ]
+    for (const [csv, field] of cases) {
+      const res = await upload('wangjianguo', csv, { format: 'csv' })
+      expect(res.status, csv).toBe(400)
+      expect((res.body as { error: { field: string } }).error.field, csv).toBe(field)
+    }
+    const xlsx = await upload('wangjianguo', 'not a zip', { format: 'xlsx' })
+    expect(xlsx.status).toBe(400)
+    // 张伟 manages 刘洋 but not 黄丽: the whole file is refused, 刘洋's row too.
+    const mixed = await upload('zhangwei', '人员,月份,拜访\n刘洋,2033-02,5\n黄丽,2033-02,5\n', {
+      format: 'csv',
+    })
+    expect(mixed.status).toBe(403)
+    const rep = await upload('liuyang', '人员,月份,拜访\n刘洋,2033-02,5\n', { format: 'csv' })
+    expect(rep.status).toBe(403)
+    expect(await listed('wangjianguo', 2033)).toEqual([])
+    // The sixth import at once on one app: 429, nothing read.
+    const shared = testApp(database).app
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++)
+      statuses.push((await upload('wangjianguo', '人员,月份,拜访\n', { format: 'csv' }, shared)).status)
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429])
   })
 })
 

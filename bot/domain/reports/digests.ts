@@ -340,7 +340,10 @@ export async function tenantToday(ctx: ServiceContext): Promise<string> {
   return zonedNow(ctx.clock.now(), await tenantTimeZone(ctx)).day
 }
 
-/** The people a digest of `kind` goes to: everyone active (morning), holders of team reports (weekly). */
+/**
+ * The people a digest of `kind` goes to: everyone active (morning), holders of team reports (weekly), the
+ * permission granted by name, by its family (`reports.*`) or by everything (`*`, admins) as `hasPermission` reads it.
+ */
 function recipientsWhere(ctx: ServiceContext, kind: DigestKind) {
   const base = and(eq(users.tenantId, ctx.tenantId), eq(users.status, 'active'))
   if (kind === 'morning') return base
@@ -348,7 +351,7 @@ function recipientsWhere(ctx: ServiceContext, kind: DigestKind) {
     base,
     sql`exists (select 1 from user_roles ur join roles r on r.id = ur.role_id
                 where ur.tenant_id = ${ctx.tenantId} and ur.user_id = ${users.id}
-                  and r.permissions ? 'reports.view.team')`,
+                  and r.permissions ?| array['reports.view.team', 'reports.*', '*'])`,
   )
 }
 

@@ -1,10 +1,13 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import { InvalidInputError } from '../../domain/errors'
 import {
   drillReport,
   exportReport,
+  importTargets,
   listReports,
   listTargets,
   listTargetsInput,
+  MAX_TARGET_IMPORT_BYTES,
   RECORD_KINDS,
   type RecordRef,
   reportQuery,
@@ -12,7 +15,9 @@ import {
   setTargets,
   setTargetsInput,
   targetKinds,
+  targetProgress,
 } from '../../domain/reports'
+import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -107,6 +112,29 @@ const drillParams = queryParams.extend({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 })
 
+const ProgressItem = z.object({
+  kind: z.enum([
+    'contractAmount',
+    'paymentAmount',
+    'newCustomers',
+    'newOpportunities',
+    'visits',
+    'followUps',
+  ]),
+  target: z.number(),
+  done: z.number(),
+  rate: z.number(),
+})
+const TargetProgress = z
+  .object({
+    month: z.string(),
+    from: z.string(),
+    to: z.string(),
+    me: z.array(ProgressItem),
+    team: z.object({ people: z.number(), items: z.array(ProgressItem) }).nullable(),
+  })
+  .openapi('TargetProgress')
+
 const route = routeFor('reports')
 
 /**
@@ -139,6 +167,49 @@ export function reportRoutes(): OpenAPIHono<AppEnv> {
       },
     ),
     async (c) => c.json(await setTargets({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+  )
+  app.openapi(
+    route('get', '/reports/progress', 'This month’s target progress: mine, and my team’s for managers', {
+      responses: ok(TargetProgress),
+    }),
+    async (c) => c.json(await targetProgress({ ctx: apiContext(c) }), 200),
+  )
+  app.openapi(
+    route(
+      'post',
+      '/reports/targets/import',
+      'Import targets from a CSV/XLSX sheet (人员 or 部门, 月份 as 2026-03 or 2026-Q1, one column per kind), all or nothing; dryRun checks without writing',
+      {
+        request: {
+          query: z.object({
+            format: z.enum(['csv', 'xlsx']),
+            dryRun: z.enum(['true', 'false']).optional(),
+            name: z.string().max(200).optional(),
+          }),
+          body: { content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
+        },
+        responses: ok(
+          z.object({ rows: z.number(), subjects: z.number(), saved: z.number(), dryRun: z.boolean() }),
+        ),
+      },
+    ),
+    async (c) => {
+      await enforceUserBudget(c, 'import')
+      const q = c.req.valid('query')
+      const raw = await c.req.arrayBuffer()
+      if (raw.byteLength > MAX_TARGET_IMPORT_BYTES)
+        throw new InvalidInputError('file', `file exceeds ${MAX_TARGET_IMPORT_BYTES} bytes`)
+      const result = await importTargets({
+        ctx: apiContext(c),
+        input: {
+          format: q.format,
+          data: new Uint8Array(raw),
+          dryRun: q.dryRun === 'true',
+          ...(q.name ? { fileName: q.name } : {}),
+        },
+      })
+      return c.json(result, 200)
+    },
   )
   app.openapi(
     route('get', '/reports/{key}', 'Run a report: rows by the chosen dimension, and totals', {

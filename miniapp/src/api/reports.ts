@@ -1,3 +1,4 @@
+import { getApiClient } from './index'
 import { downloadFile } from './download'
 import type { paths } from './schema'
 import { api, type Schemas, unwrap } from './typed'
@@ -28,4 +29,37 @@ export function drillReport(
 export async function downloadReport(key: string, query: ReportQuery): Promise<void> {
   const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
   await downloadFile(`/api/v1/reports/${key}/export?${qs}`, `${key}-${query.from}-${query.to}.xlsx`)
+}
+
+export type TargetProgress = Schemas['TargetProgress']
+export type TargetRow = Schemas['SalesTarget']
+export type TargetsPut = NonNullable<paths['/api/v1/reports/targets']['put']['requestBody']>['content']['application/json']
+
+/** This month's targets beside what was done: mine, and my people's summed for managers. */
+export function getTargetProgress(signal?: AbortSignal) {
+  return unwrap(api().GET('/api/v1/reports/progress', { signal }))
+}
+
+export async function listTargets(query: { year: number; subjectKind?: 'user' | 'department' }, signal?: AbortSignal) {
+  return (await unwrap(api().GET('/api/v1/reports/targets', { params: { query }, signal }))).items
+}
+
+export function saveTargets(body: TargetsPut) {
+  return unwrap(api().PUT('/api/v1/reports/targets', { body }))
+}
+
+export interface TargetsImportResult {
+  rows: number
+  subjects: number
+  saved: number
+  dryRun: boolean
+}
+
+/** Uploads a CSV/XLSX targets sheet; `dryRun` checks it (who, months, values, permissions) without writing. */
+export function importTargets(file: File, dryRun: boolean): Promise<TargetsImportResult> {
+  const format = /\.xlsx$/i.test(file.name) ? 'xlsx' : 'csv'
+  const qs = new URLSearchParams({ format, dryRun: String(dryRun), name: file.name })
+  return getApiClient().upload<TargetsImportResult>(`/api/v1/reports/targets/import?${qs}`, file, {
+    contentType: 'application/octet-stream',
+  })
 }

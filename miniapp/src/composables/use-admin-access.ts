@@ -3,7 +3,14 @@ import { computed } from 'vue'
 import { useSessionStore } from '@/stores/session'
 
 /** The permissions that open the admin console (any one of them shows its entry). */
-export const ADMIN_PERMISSIONS = ['org.admin', 'audit.view', 'approvals.admin', 'crm.manage', 'crm.leads.manage'] as const
+export const ADMIN_PERMISSIONS = [
+  'org.admin',
+  'audit.view',
+  'approvals.admin',
+  'crm.manage',
+  'crm.leads.manage',
+  'reports.targets.manage',
+] as const
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number]
 
 /** Whether `granted` (the session's permission names) covers `permission` (`*`, `crm.*` families). */

@@ -10,8 +10,18 @@ import { useSessionStore } from '@/stores/session'
 import { fakeFetch, jsonResponse } from '@/testing/http'
 import HomePage from './HomePage.vue'
 
-async function mountHome(answer: () => Response) {
-  const { fetch, calls } = fakeFetch(answer)
+async function mountHome(
+  answer: () => Response,
+  progress: () => Response = () => jsonResponse(404, { error: { code: 'not_found', message: 'no' } }),
+) {
+  // The target progress card asks after the to-dos; its calls are kept apart from the to-do calls.
+  const progressCalls: string[] = []
+  const { fetch, calls } = fakeFetch((call) => {
+    if (!call.url.includes('/reports/progress')) return answer()
+    progressCalls.push(call.url)
+    calls.pop()
+    return progress()
+  })
   installApiClient(
     createApiClient({
       baseUrl: 'http://bot.test',
@@ -34,7 +44,7 @@ async function mountHome(answer: () => Response) {
   await router.push('/')
   const wrapper = mount(HomePage, { global: { plugins: [pinia, createAppI18n(), router] } })
   await flushPromises()
-  return { wrapper, calls }
+  return { wrapper, calls, progressCalls }
 }
 
 describe('HomePage', () => {
@@ -175,5 +185,49 @@ describe('HomePage', () => {
       }),
     )
     expect(custom.wrapper.text()).toContain('已达到公海领取上限')
+  })
+
+  it('shows my target progress and the team’s under the to-dos, once they have loaded', async () => {
+    const { wrapper, progressCalls } = await mountHome(
+      () => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
+      () =>
+        jsonResponse(200, {
+          month: '2026-12',
+          from: '2026-12-01',
+          to: '2026-12-31',
+          me: [
+            { kind: 'contractAmount', target: 50_000_00, done: 12_500_00, rate: 25 },
+            { kind: 'newCustomers', target: 4, done: 5, rate: 125 },
+          ],
+          team: { people: 3, items: [{ kind: 'paymentAmount', target: 200_000_00, done: 0, rate: 0 }] },
+        }),
+    )
+    expect(progressCalls).toEqual(['http://bot.test/api/v1/reports/progress'])
+    const mine = wrapper.get('[data-testid="home-targets-me"]').text()
+    expect(mine).toContain('我的目标 · 2026-12')
+    expect(mine).toContain('合同金额')
+    expect(mine).toContain('¥1.3万 / ¥5万')
+    expect(mine).toContain('25%')
+    expect(mine).toContain('5 / 4')
+    expect(mine).toContain('125%')
+    const team = wrapper.get('[data-testid="home-targets-team"]').text()
+    expect(team).toContain('团队目标 · 2026-12（3 人）')
+    expect(team).toContain('回款金额')
+  })
+
+  it('hides the card without targets, tells a manager the team has none, and asks nothing when the to-dos fail', async () => {
+    const empty = { month: '2026-12', from: '2026-12-01', to: '2026-12-31', me: [] }
+    const rep = await mountHome(
+      () => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
+      () => jsonResponse(200, { ...empty, team: null }),
+    )
+    expect(rep.wrapper.find('[data-testid="home-targets"]').exists()).toBe(false)
+    const manager = await mountHome(
+      () => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
+      () => jsonResponse(200, { ...empty, team: { people: 4, items: [] } }),
+    )
+    expect(manager.wrapper.get('[data-testid="home-targets-none"]').text()).toBe('团队本月还没有设定目标')
+    const failed = await mountHome(() => jsonResponse(500, { error: { code: 'internal', message: 'boom' } }))
+    expect(failed.progressCalls).toEqual([])
   })
 })

@@ -269,6 +269,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { tab: 'admin', detail: true, titleKey: 'title.adminTemplate' },
       },
       {
+        path: 'admin/targets',
+        name: 'admin-targets',
+        component: () => import('@/pages/admin/AdminTargetsPage.vue'),
+        meta: { tab: 'admin', detail: true, titleKey: 'title.adminTargets' },
+      },
+      {
         path: 'admin/crm',
         name: 'admin-crm',
         component: () => import('@/pages/admin/AdminCrmPage.vue'),

@@ -8,7 +8,9 @@ import { bucketOf, inPeriod, peopleFilter } from './filters'
 
 /** The grouping expression of one source (follow-ups by author, visits by visitor) for the dimension. */
 const keyOf = (env: RunEnv, person: AnyPgColumn, time: AnyPgColumn): SQL | AnyPgColumn =>
-  env.dimension.kind === 'period' ? bucketOf(time, env.dimension.key as 'month' | 'week' | 'day') : person
+  env.dimension.kind === 'period'
+    ? bucketOf(time, env.dimension.key as 'month' | 'week' | 'day', env.period)
+    : person
 
 async function sources(ctx: ServiceContext, env: RunEnv) {
   const fWhere = and(

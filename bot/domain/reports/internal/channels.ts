@@ -15,7 +15,7 @@ import { bucketOf, inPeriod, peopleFilter } from './filters'
 
 const keyOf = (env: RunEnv): SQL =>
   env.dimension.key === 'month'
-    ? bucketOf(leads.createdAt, 'month')
+    ? bucketOf(leads.createdAt, 'month', env.period)
     : env.dimension.key === 'owner'
       ? sql`${leads.ownerId}`
       : sql`${leads.channelId}`

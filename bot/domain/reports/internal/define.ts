@@ -210,7 +210,7 @@ export function factReport(spec: {
     if (d.kind === 'period')
       return dates
         ? bucketOfDay(spec.timeColumn, d.key as 'month' | 'week' | 'day')
-        : bucketOf(spec.timeColumn, d.key as 'month' | 'week' | 'day')
+        : bucketOf(spec.timeColumn, d.key as 'month' | 'week' | 'day', env.period)
     return typeof d.expr === 'function' ? d.expr(env) : d.expr
   }
   const baseWhere = async (ctx: ServiceContext, env: RunEnv): Promise<SQL> => {

@@ -2,6 +2,7 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { departments, userDepartments, users } from '../../../../db/schema'
 import { escapeLike } from '../../../lib/sql-like'
+import { addDays, zonedDayStart } from '../../../lib/zoned'
 import type { ServiceContext } from '../../context'
 import { InvalidInputError } from '../../errors'
 import { type ActorScope, scopeFilter } from '../../org/data-scope'
@@ -10,28 +11,24 @@ import { MAX_REPORT_DAYS, type ReportQuery } from '../schemas'
 const DAY_MS = 86_400_000
 
 /**
- * The tenant's calendar offset from UTC. China has had one time zone without daylight saving since 1991, so
- * a fixed +08:00 is exact for Beijing time; a per-tenant zone setting plugs in here.
+ * A report period as UTC instants: `[start, end)`, from the first day's midnight to the midnight after the
+ * last, both in the tenant's time zone (`zone`, which also buckets timestamps into local months and days).
  */
-export const TENANT_OFFSET_HOURS = 8
-
-/** A report period as UTC instants: `[start, end)`, from the first day's midnight to the day after the last. */
 export interface Period {
   start: Date
   end: Date
   days: number
+  zone: string
 }
 
-/** The period of a query; a reversed or over-long period is a 400 naming `to`. */
-export function periodOf(q: Pick<ReportQuery, 'from' | 'to'>): Period {
-  const offset = `+${String(TENANT_OFFSET_HOURS).padStart(2, '0')}:00`
-  const start = new Date(`${q.from}T00:00:00${offset}`)
-  const lastDay = new Date(`${q.to}T00:00:00${offset}`)
-  const days = Math.round((lastDay.getTime() - start.getTime()) / DAY_MS) + 1
+/** The period of a query in `zone`; a reversed or over-long period is a 400 naming `to`. */
+export function periodOf(q: Pick<ReportQuery, 'from' | 'to'>, zone: string): Period {
+  // Calendar days between the two dates (UTC dates: no daylight-saving hour in between to round away).
+  const days = Math.round((Date.parse(`${q.to}T00:00:00Z`) - Date.parse(`${q.from}T00:00:00Z`)) / DAY_MS) + 1
   if (days < 1) throw new InvalidInputError('to', 'the period ends before it starts')
   if (days > MAX_REPORT_DAYS)
     throw new InvalidInputError('to', `a report covers at most ${MAX_REPORT_DAYS} days`)
-  return { start, end: new Date(lastDay.getTime() + DAY_MS), days }
+  return { start: zonedDayStart(q.from, zone), end: zonedDayStart(addDays(q.to, 1), zone), days, zone }
 }
 
 /** `[start, end)` on a timestamp column: a plain range, so the column's index serves it. */
@@ -49,15 +46,26 @@ export function bucketOfDay(column: AnyPgColumn | SQL, bucket: 'month' | 'week' 
   return sql<string>`to_char(${column}, 'YYYY-MM-DD')`
 }
 
-/** A timestamp column as the tenant's local wall-clock time. */
-const local = (column: AnyPgColumn | SQL): SQL =>
-  sql`((${column} at time zone 'UTC') + interval '${sql.raw(String(TENANT_OFFSET_HOURS))} hours')`
+/** A timestamp column as wall-clock time in `zone` (an IANA name, daylight saving included). */
+// The zone is written as a literal, not a parameter: the same expression appears in SELECT and GROUP BY, and
+// PostgreSQL matches them only when they are the same text. It comes from `tenantTimeZone` (checked to be a
+// zone name), quotes doubled all the same.
+const local = (column: AnyPgColumn | SQL, zone: string): SQL =>
+  sql`(${column} at time zone ${sql.raw(`'${zone.replace(/'/g, "''")}'`)})`
 
-/** The bucket label of a timestamp: `2026-12`, `2026-12-07` (the Monday of its week) or `2026-12-03`. */
-export function bucketOf(column: AnyPgColumn | SQL, bucket: 'month' | 'week' | 'day'): SQL<string> {
-  if (bucket === 'month') return sql<string>`to_char(${local(column)}, 'YYYY-MM')`
-  if (bucket === 'week') return sql<string>`to_char(date_trunc('week', ${local(column)}), 'YYYY-MM-DD')`
-  return sql<string>`to_char(${local(column)}, 'YYYY-MM-DD')`
+/**
+ * The bucket label of a timestamp in the tenant's zone (`period.zone`): `2026-12`, `2026-12-07` (the Monday
+ * of its week) or `2026-12-03`.
+ */
+export function bucketOf(
+  column: AnyPgColumn | SQL,
+  bucket: 'month' | 'week' | 'day',
+  period: Pick<Period, 'zone'>,
+): SQL<string> {
+  const at = local(column, period.zone)
+  if (bucket === 'month') return sql<string>`to_char(${at}, 'YYYY-MM')`
+  if (bucket === 'week') return sql<string>`to_char(date_trunc('week', ${at}), 'YYYY-MM-DD')`
+  return sql<string>`to_char(${at}, 'YYYY-MM-DD')`
 }
 
 /**

@@ -3,6 +3,7 @@ import { users } from '../../../../db/schema'
 import type { ServiceContext } from '../../context'
 import { InvalidInputError, NotFoundError } from '../../errors'
 import { loadActorScope } from '../../org/data-scope'
+import { tenantTimeZone } from '../../org/time-zone'
 import type { ReportQuery } from '../schemas'
 import { reportByKey } from './catalog'
 import type { ReportDefinition, ReportLocale, RunEnv } from './define'
@@ -39,7 +40,11 @@ export async function prepareRun(
     )
   if (q.channelId && !report.filters?.includes('channelId'))
     throw new InvalidInputError('channelId', `report ${key} has no channel filter`)
-  const period = periodOf(q)
-  const [scope, locale] = await Promise.all([loadActorScope(ctx), actorLocale(ctx)])
+  const [scope, locale, zone] = await Promise.all([
+    loadActorScope(ctx),
+    actorLocale(ctx),
+    tenantTimeZone(ctx),
+  ])
+  const period = periodOf(q, zone)
   return { report, env: { q, period, dimension, scope, locale } }
 }

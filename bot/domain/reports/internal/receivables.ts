@@ -2,8 +2,8 @@ import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { contracts, instalments, paymentAllocations, payments } from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
+import { zonedNow } from '../../../lib/zoned'
 import type { ServiceContext } from '../../context'
-import { chinaDay } from '../../payments/receivables'
 import { dealLink } from './deals'
 import type { MeasureDef, RecordRef, ReportDefinition, ReportRow, RunEnv, Text } from './define'
 import { pct, say } from './define'
@@ -68,11 +68,14 @@ const paymentWhere = async (ctx: ServiceContext, env: RunEnv): Promise<SQL> =>
     await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
   ) as SQL
 
+/** Today in the tenant's zone (the report's). */
+const todayOf = (ctx: ServiceContext, env: RunEnv) => zonedNow(ctx.clock.now(), env.period.zone).day
+
 const open = sql`${instalments.receivedCents} < ${instalments.amountCents}`
 const memo = new WeakMap<RunEnv, Promise<ReportRow[]>>()
 
 async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
-  const today = chinaDay(ctx.clock.now())
+  const today = todayOf(ctx, env)
   const planKey = ownerOrMonth(env, instalments.dueDate)
   const payKey = ownerOrMonth(env, payments.receivedOn)
   const [plans, paid] = await Promise.all([
@@ -191,7 +194,7 @@ export const receivablesReport: ReportDefinition = {
         link: dealLink(r.customerId),
       }))
     }
-    const today = chinaDay(ctx.clock.now())
+    const today = todayOf(ctx, env)
     return instalmentRecords(
       ctx,
       env,
@@ -221,7 +224,7 @@ const BUCKETS: Array<{ key: string; label: Text }> = [
 
 /** The day the ageing is taken on: the period's last day, or today when the period reaches into the future. */
 const asOfDay = (ctx: ServiceContext, env: RunEnv) => {
-  const today = chinaDay(ctx.clock.now())
+  const today = todayOf(ctx, env)
   return [env.q.to, today].sort()[0] ?? today
 }
 
@@ -229,8 +232,8 @@ const asOfDay = (ctx: ServiceContext, env: RunEnv) => {
  * What was still to be received of an instalment on `asOf`: from its current figure when that is today,
  * else from the payments allocated to it up to that day.
  */
-const outstandingOn = (ctx: ServiceContext, asOf: string): SQL =>
-  asOf >= chinaDay(ctx.clock.now())
+const outstandingOn = (ctx: ServiceContext, env: RunEnv, asOf: string): SQL =>
+  asOf >= todayOf(ctx, env)
     ? sql`(${instalments.amountCents} - ${instalments.receivedCents})`
     : sql`(${instalments.amountCents} - coalesce((select sum(${paymentAllocations.amountCents})
         from ${paymentAllocations} inner join ${payments} on ${payments.id} = ${paymentAllocations.paymentId}
@@ -251,9 +254,9 @@ async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string): Prom
     eq(contracts.tenantId, ctx.tenantId),
     RECEIVABLE,
     // Plans known on that day; today's figure can use the open-instalment index.
-    sql`${instalments.createdAt} < (${asOf}::date + 1)::timestamp at time zone 'Asia/Shanghai'`,
-    asOf >= chinaDay(ctx.clock.now()) ? open : undefined,
-    sql`${outstandingOn(ctx, asOf)} > 0`,
+    sql`${instalments.createdAt} < (${asOf}::date + 1)::timestamp at time zone ${env.period.zone}`,
+    asOf >= todayOf(ctx, env) ? open : undefined,
+    sql`${outstandingOn(ctx, env, asOf)} > 0`,
     await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
   ) as SQL
 }
@@ -292,7 +295,7 @@ export const ageingReport: ReportDefinition = {
   async rows(ctx, env) {
     const asOf = asOfDay(ctx, env)
     const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
-    const amount = outstandingOn(ctx, asOf)
+    const amount = outstandingOn(ctx, env, asOf)
     const rows = resultRows<{ k: string | null; outstanding: number; overdue: number; n: number }>(
       await ctx.db.execute(sql`
         select ${k} as k, sum(${amount})::float8 as outstanding,
@@ -333,7 +336,7 @@ export const ageingReport: ReportDefinition = {
         drill.measure === 'overdue' ? sql`${instalments.dueDate} < ${asOf}::date` : undefined,
       ) as SQL,
       drill.limit,
-      outstandingOn(ctx, asOf),
+      outstandingOn(ctx, env, asOf),
     )
   },
 }

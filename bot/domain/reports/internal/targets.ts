@@ -5,6 +5,7 @@ import {
   customers,
   departments,
   followUps,
+  opportunities,
   payments,
   salesTargets,
   userDepartments,
@@ -13,6 +14,7 @@ import {
 } from '../../../../db/schema'
 import type { ServiceContext } from '../../context'
 import { activityReport } from './activity'
+import { dealLink } from './deals'
 import type { MeasureDef, ReportDefinition, ReportRow, RunEnv } from './define'
 import { inDays, inPeriod, peopleFilter } from './filters'
 
@@ -27,6 +29,16 @@ const ACTUALS = [
     time: customers.createdAt,
     zh: '新增客户',
     en: 'New customers',
+  },
+  {
+    kind: 'new_opportunities',
+    key: 'newOpportunities',
+    table: opportunities,
+    tenant: opportunities.tenantId,
+    person: opportunities.ownerId,
+    time: opportunities.createdAt,
+    zh: '新增商机',
+    en: 'New opportunities',
   },
   {
     kind: 'visits',
@@ -290,6 +302,34 @@ export const targetsReport: ReportDefinition = {
         { ...personEnv, dimension: activityReport.dimensions[0] as RunEnv['dimension'] },
         { value: undefined, measure, limit: drill.limit },
       )
+    if (measure === 'newOpportunities') {
+      const deals = await ctx.db
+        .select({
+          id: opportunities.id,
+          name: opportunities.name,
+          status: opportunities.status,
+          customerId: opportunities.customerId,
+          at: opportunities.createdAt,
+        })
+        .from(opportunities)
+        .where(
+          and(
+            eq(opportunities.tenantId, ctx.tenantId),
+            inPeriod(opportunities.createdAt, env.period),
+            await peopleFilter(ctx, personEnv.scope, personEnv.q, opportunities.ownerId),
+          ),
+        )
+        .orderBy(desc(opportunities.createdAt))
+        .limit(drill.limit)
+      return deals.map((r) => ({
+        kind: 'opportunity' as const,
+        id: r.id,
+        title: r.name,
+        subtitle: r.status,
+        at: r.at.toISOString(),
+        link: dealLink(r.customerId),
+      }))
+    }
     const rows = await ctx.db
       .select({
         id: customers.id,

@@ -56,6 +56,7 @@ export const en: MessageSchema = {
     adminTemplate: 'Template designer',
     adminService: 'Service settings',
     adminServiceQr: 'Service QR codes',
+    adminTargets: 'Sales targets',
     adminCrm: 'CRM rules',
     adminAudit: 'Audit log',
   },
@@ -121,6 +122,19 @@ export const en: MessageSchema = {
     idleDays: 'No progress for {n} days',
     stalled: 'Stalled',
     closeDatePassed: 'Past its close date',
+    targets: {
+      mine: 'My targets · {month}',
+      team: 'Team targets · {month} ({count} people)',
+      none: 'No targets are set for the team this month',
+      kinds: {
+        contractAmount: 'Contract amount',
+        paymentAmount: 'Payments',
+        newCustomers: 'New customers',
+        newOpportunities: 'New opportunities',
+        visits: 'Visits',
+        followUps: 'Follow-ups',
+      },
+    },
   },
   me: {
     language: 'Language',

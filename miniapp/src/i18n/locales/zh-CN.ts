@@ -54,6 +54,7 @@ export const zhCN = {
     adminTemplate: '模板设计',
     adminService: '售后服务设置',
     adminServiceQr: '服务二维码',
+    adminTargets: '业绩目标',
     adminCrm: 'CRM 规则',
     adminAudit: '审计日志',
   },
@@ -119,6 +120,19 @@ export const zhCN = {
     idleDays: '{n} 天没有进展',
     stalled: '停滞',
     closeDatePassed: '已过预计成交日',
+    targets: {
+      mine: '我的目标 · {month}',
+      team: '团队目标 · {month}（{count} 人）',
+      none: '团队本月还没有设定目标',
+      kinds: {
+        contractAmount: '合同金额',
+        paymentAmount: '回款金额',
+        newCustomers: '新增客户',
+        newOpportunities: '新增商机',
+        visits: '拜访',
+        followUps: '跟进',
+      },
+    },
   },
   me: {
     language: '语言',
