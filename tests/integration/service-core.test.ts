@@ -1,8 +1,10 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
+import { assignCustomer } from '../../bot/domain/crm/assign-customer'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { getCustomerCard } from '../../bot/domain/crm/get-customer-card'
+import { releaseCustomer } from '../../bot/domain/crm/release-customer'
 import {
   acceptTicket,
   assignTicket,
@@ -300,6 +302,28 @@ describe('data scope', () => {
     await expect(listTickets({ ctx: mgr, input: { cursor: 'nope' } })).rejects.toMatchObject({
       details: { field: 'cursor' },
     })
+    // The customer changes hands: its tickets go with it (the old rep loses them, the new one gets them),
+    // also for a ticket opened afterwards; a customer released to the pool takes its tickets out of sight.
+    const huangli = ctxAs(database, org, 'huangli', clock)
+    await assignCustomer({
+      ctx: ctxAs(database, org, 'wangjianguo', clock),
+      customerId,
+      input: { ownerId: uid(org, 'huangli') },
+    })
+    expect(await ids(liuyang)).toEqual([])
+    expect(await ids(huangli)).toEqual([t1.id])
+    const t3 = await createTicket({ ctx: mgr, input: { subject: '转手后的单', customerId } })
+    expect(await ids(huangli)).toEqual([t1.id, t3.id].sort())
+    expect((await listTickets({ ctx: huangli, input: { ownerId: 'none' } })).items.map((i) => i.id)).toEqual(
+      t3.ownerId ? [] : [t3.id],
+    )
+    await releaseCustomer({ ctx: huangli, customerId })
+    expect(await ids(huangli)).toEqual([])
+    const [stored] = await database.db
+      .select({ o: serviceTickets.customerOwnerId })
+      .from(serviceTickets)
+      .where(eq(serviceTickets.id, t1.id))
+    expect(stored?.o).toBeNull()
   })
 })
 
