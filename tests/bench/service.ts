@@ -76,29 +76,34 @@ async function main() {
     )
     let t0 = performance.now()
     const repArray = sql.raw(`array[${reps.map((r) => `'${r}'`).join(',')}]`)
-    await database.db.execute(sql`
-      insert into crm_customers (id, tenant_id, name, name_norm, owner_id, address)
-      select 'cus_b' || i, ${org.tenantId}, '客户' || i || '号有限公司', '客户' || i || '号', (${repArray})[1 + i % 6],
-        (array['上海市','江苏省','浙江省','北京市'])[1 + i % 4]
-      from generate_series(1, ${N_CUSTOMERS}) i`)
-    await database.db.execute(sql`
-      insert into service_tickets (id, tenant_id, number, customer_id, channel, type, priority, subject, status, owner_id,
-        assigned_at, first_response_due_at, first_responded_at, response_sla, resolution_due_at, resolved_at,
-        resolution_sla, status_token, rating, created_at, updated_at)
-      select 'tkb_' || lpad(i::text, 8, '0'), ${org.tenantId}, 'GD-B-' || i, 'cus_b' || (1 + i % ${N_CUSTOMERS}),
-        (array['chat','phone','miniapp','form','qr','api'])[1 + i % 6]::service_ticket_channel,
-        (array['咨询','故障','安装','维修','投诉'])[1 + i % 5],
-        (array['low','normal','high','urgent'])[1 + i % 4]::service_ticket_priority,
-        '工单' || i,
-        (case when i % 12 = 0 then 'in_progress' when i % 25 = 0 then 'assigned' when i % 3 = 0 then 'resolved' else 'closed' end)::service_ticket_status,
-        case when i % 50 = 0 then null else (${repArray})[1 + i % 6] end,
-        c, c + interval '1 hour', case when i % 12 = 0 then null else c + interval '40 minutes' end,
-        (case when i % 12 = 0 then 'pending' when i % 9 = 0 then 'breached' else 'met' end)::service_sla_state,
-        c + interval '1 day', case when i % 12 = 0 or i % 25 = 0 then null else c + interval '20 hours' end,
-        (case when i % 12 = 0 or i % 25 = 0 then 'pending' when i % 11 = 0 then 'breached' else 'met' end)::service_sla_state,
-        md5('t' || i) || md5('u' || i), case when i % 3 = 0 then 1 + i % 5 else null end, c, c
-      from (select i, now() - ((i * 7919) % (730 * 86400)) * interval '1 second' as c
-            from generate_series(1, ${N_TICKETS}) i) s`)
+    // One transaction without the pool's statement timeout: a big load outlasts it on a loaded machine.
+    // The tickets go through the customer-owner trigger as intake does.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local statement_timeout = 0`)
+      await tx.execute(sql`
+        insert into crm_customers (id, tenant_id, name, name_norm, owner_id, address)
+        select 'cus_b' || i, ${org.tenantId}, '客户' || i || '号有限公司', '客户' || i || '号', (${repArray})[1 + i % 6],
+          (array['上海市','江苏省','浙江省','北京市'])[1 + i % 4]
+        from generate_series(1, ${N_CUSTOMERS}) i`)
+      await tx.execute(sql`
+        insert into service_tickets (id, tenant_id, number, customer_id, channel, type, priority, subject, status, owner_id,
+          assigned_at, first_response_due_at, first_responded_at, response_sla, resolution_due_at, resolved_at,
+          resolution_sla, status_token, rating, created_at, updated_at)
+        select 'tkb_' || lpad(i::text, 8, '0'), ${org.tenantId}, 'GD-B-' || i, 'cus_b' || (1 + i % ${N_CUSTOMERS}),
+          (array['chat','phone','miniapp','form','qr','api'])[1 + i % 6]::service_ticket_channel,
+          (array['咨询','故障','安装','维修','投诉'])[1 + i % 5],
+          (array['low','normal','high','urgent'])[1 + i % 4]::service_ticket_priority,
+          '工单' || i,
+          (case when i % 12 = 0 then 'in_progress' when i % 25 = 0 then 'assigned' when i % 3 = 0 then 'resolved' else 'closed' end)::service_ticket_status,
+          case when i % 50 = 0 then null else (${repArray})[1 + i % 6] end,
+          c, c + interval '1 hour', case when i % 12 = 0 then null else c + interval '40 minutes' end,
+          (case when i % 12 = 0 then 'pending' when i % 9 = 0 then 'breached' else 'met' end)::service_sla_state,
+          c + interval '1 day', case when i % 12 = 0 or i % 25 = 0 then null else c + interval '20 hours' end,
+          (case when i % 12 = 0 or i % 25 = 0 then 'pending' when i % 11 = 0 then 'breached' else 'met' end)::service_sla_state,
+          md5('t' || i) || md5('u' || i), case when i % 3 = 0 then 1 + i % 5 else null end, c, c
+        from (select i, now() - ((i * 7919) % (730 * 86400)) * interval '1 second' as c
+              from generate_series(1, ${N_TICKETS}) i) s`)
+    })
     await database.db.execute(sql`analyze`)
     console.log(
       `loaded ${N_TICKETS} tickets, ${N_CUSTOMERS} customers in ${fmt((performance.now() - t0) / 1000)} s`,

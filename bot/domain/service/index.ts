@@ -26,4 +26,11 @@ export { getPublicTicket, type PublicTicketView, rateByToken, rateTicket } from 
 export * from './schemas'
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'
 export { planTicketVisit, visitTimeline } from './visit'
-export { acceptTicket, assignTicket, commentTicket, requestHelp, setTicketStatus } from './work-ticket'
+export {
+  acceptTicket,
+  assignTicket,
+  commentTicket,
+  requestHelp,
+  setTicketPriority,
+  setTicketStatus,
+} from './work-ticket'
