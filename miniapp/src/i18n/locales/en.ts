@@ -552,6 +552,7 @@ export const en: MessageSchema = {
     breached: 'Overdue',
     unassigned: 'Unassigned',
     onSite: 'On-site visit',
+    changePriority: 'Change priority',
     accept: 'Accept',
     resolve: 'Resolved',
     comment: 'Reply',
