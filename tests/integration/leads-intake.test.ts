@@ -1,6 +1,5 @@
 import { and, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signPayload } from '../../bot/domain/approvals/external/signature'
 import {
   createAssignmentRule,
   createCampaign,
@@ -10,6 +9,7 @@ import {
   rotateChannelSecret,
   updateChannel,
 } from '../../bot/domain/leads'
+import { signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
 import { leadDaily, leads, leadTouches, outbox } from '../../db/schema'
 import { testApp } from '../helpers/app'

@@ -1,5 +1,5 @@
 import { csvLines } from '../../lib/csv'
-import { checkZipArchive } from './zip-guard'
+import { checkZipArchive } from './internal/zip-guard'
 
 /** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
 const loadExcel = async () => (await import('exceljs')).default

@@ -4,7 +4,7 @@ import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors'
 import { emit } from '../outbox'
-import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, mapHeaders } from './import-columns'
+import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, mapHeaders } from './internal/import-columns'
 import { parseSheet } from './spreadsheet'
 
 export const IMPORT_RUN = 'crm.import.run'

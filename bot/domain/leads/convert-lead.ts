@@ -7,9 +7,9 @@ import { addContact } from '../crm/add-contact'
 import { createCustomer } from '../crm/create-customer'
 import { InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { canMove, progress } from './lifecycle'
 import { convertInput, parseInput } from './schemas'
-import { workableLead } from './work-lead'
 
 /**
  * What happens after a lead became a customer and a contact, inside the same transaction. Opportunities
