@@ -61,9 +61,7 @@ describe.skipIf(!executablePath)('service tickets in a real browser', () => {
       'GET',
       `/service/tickets/${made.id}`,
     )
-    expect(Date.parse(after.ticket.resolutionDueAt)).toBeLessThan(
-      Date.parse(before.ticket.resolutionDueAt),
-    )
+    expect(Date.parse(after.ticket.resolutionDueAt)).toBeLessThan(Date.parse(before.ticket.resolutionDueAt))
     await page.getByTestId('ticket-note').locator('textarea').fill('更换轴承，试机正常')
     await page.getByTestId('ticket-resolve').click()
     await expect.poll(() => page.locator('.service-ticket-page__tags').textContent()).toContain('已解决')
