@@ -37,6 +37,11 @@ function parts(d: Date, zone: string): Record<string, number> {
   return out
 }
 
+/** Milliseconds the zone is ahead of UTC at `d` (China time without asking `Intl`: it has no DST). */
+export function zoneOffsetMs(d: Date, zone: string): number {
+  return zone === 'Asia/Shanghai' ? 8 * 3_600_000 : offsetAt(d, zone)
+}
+
 /** Milliseconds the zone is ahead of UTC at `d`. */
 function offsetAt(d: Date, zone: string): number {
   const p = parts(d, zone)

@@ -76,6 +76,12 @@ export const serviceTickets = pgTable(
     photos: jsonb().$type<string[]>().notNull().default([]),
     status: ticketStatusEnum().notNull().default('new'),
     ownerId: text(),
+    /**
+     * The customer's owner, kept in step by triggers (set from the customer on insert and when the ticket's
+     * customer changes; rewritten when the customer changes hands): the rep sees their customers' tickets
+     * through an indexed column rather than a set of their whole book.
+     */
+    customerOwnerId: text(),
     /** The owner's department at assignment (the team), for the manager's view and reports. */
     departmentId: text(),
     assignedAt: at(),
@@ -118,6 +124,7 @@ export const serviceTickets = pgTable(
     index('service_tickets_assigned_idx').on(t.tenantId, t.ownerId, t.assignedAt),
     index('service_tickets_status_idx').on(t.tenantId, t.status, t.createdAt),
     index('service_tickets_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
+    index('service_tickets_customer_owner_idx').on(t.tenantId, t.customerOwnerId, t.createdAt),
     index('service_tickets_response_sla_idx').on(t.firstResponseDueAt).where(sql`response_sla = 'pending'`),
     index('service_tickets_resolution_sla_idx').on(t.resolutionDueAt).where(sql`resolution_sla = 'pending'`),
   ],

@@ -12,10 +12,18 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { and, count, eq, isNotNull, sql } from 'drizzle-orm'
+import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm'
 import { registerExternalSystem } from '../../bot/domain/approvals/external/manage-systems'
 import type { ServiceContext } from '../../bot/domain/context'
-import { createDispatchRule, createIntakeCode, listTickets, scanServiceSla } from '../../bot/domain/service'
+import {
+  createDispatchRule,
+  createIntakeCode,
+  listTickets,
+  loadServiceAccess,
+  scanServiceSla,
+  ticketListInput,
+} from '../../bot/domain/service'
+import { ticketFilter } from '../../bot/domain/service/list-tickets'
 import { newId } from '../../bot/lib/ids'
 import { createMemoryStorage } from '../../bot/lib/storage/types'
 import { openPostgres } from '../../db/postgres'
@@ -76,29 +84,34 @@ async function main() {
     )
     let t0 = performance.now()
     const repArray = sql.raw(`array[${reps.map((r) => `'${r}'`).join(',')}]`)
-    await database.db.execute(sql`
-      insert into crm_customers (id, tenant_id, name, name_norm, owner_id, address)
-      select 'cus_b' || i, ${org.tenantId}, '客户' || i || '号有限公司', '客户' || i || '号', (${repArray})[1 + i % 6],
-        (array['上海市','江苏省','浙江省','北京市'])[1 + i % 4]
-      from generate_series(1, ${N_CUSTOMERS}) i`)
-    await database.db.execute(sql`
-      insert into service_tickets (id, tenant_id, number, customer_id, channel, type, priority, subject, status, owner_id,
-        assigned_at, first_response_due_at, first_responded_at, response_sla, resolution_due_at, resolved_at,
-        resolution_sla, status_token, rating, created_at, updated_at)
-      select 'tkb_' || lpad(i::text, 8, '0'), ${org.tenantId}, 'GD-B-' || i, 'cus_b' || (1 + i % ${N_CUSTOMERS}),
-        (array['chat','phone','miniapp','form','qr','api'])[1 + i % 6]::service_ticket_channel,
-        (array['咨询','故障','安装','维修','投诉'])[1 + i % 5],
-        (array['low','normal','high','urgent'])[1 + i % 4]::service_ticket_priority,
-        '工单' || i,
-        (case when i % 12 = 0 then 'in_progress' when i % 25 = 0 then 'assigned' when i % 3 = 0 then 'resolved' else 'closed' end)::service_ticket_status,
-        case when i % 50 = 0 then null else (${repArray})[1 + i % 6] end,
-        c, c + interval '1 hour', case when i % 12 = 0 then null else c + interval '40 minutes' end,
-        (case when i % 12 = 0 then 'pending' when i % 9 = 0 then 'breached' else 'met' end)::service_sla_state,
-        c + interval '1 day', case when i % 12 = 0 or i % 25 = 0 then null else c + interval '20 hours' end,
-        (case when i % 12 = 0 or i % 25 = 0 then 'pending' when i % 11 = 0 then 'breached' else 'met' end)::service_sla_state,
-        md5('t' || i) || md5('u' || i), case when i % 3 = 0 then 1 + i % 5 else null end, c, c
-      from (select i, now() - ((i * 7919) % (730 * 86400)) * interval '1 second' as c
-            from generate_series(1, ${N_TICKETS}) i) s`)
+    // One transaction without the pool's statement timeout: a big load outlasts it on a loaded machine.
+    // The tickets go through the customer-owner trigger as intake does.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local statement_timeout = 0`)
+      await tx.execute(sql`
+        insert into crm_customers (id, tenant_id, name, name_norm, owner_id, address)
+        select 'cus_b' || i, ${org.tenantId}, '客户' || i || '号有限公司', '客户' || i || '号', (${repArray})[1 + i % 6],
+          (array['上海市','江苏省','浙江省','北京市'])[1 + i % 4]
+        from generate_series(1, ${N_CUSTOMERS}) i`)
+      await tx.execute(sql`
+        insert into service_tickets (id, tenant_id, number, customer_id, channel, type, priority, subject, status, owner_id,
+          assigned_at, first_response_due_at, first_responded_at, response_sla, resolution_due_at, resolved_at,
+          resolution_sla, status_token, rating, created_at, updated_at)
+        select 'tkb_' || lpad(i::text, 8, '0'), ${org.tenantId}, 'GD-B-' || i, 'cus_b' || (1 + i % ${N_CUSTOMERS}),
+          (array['chat','phone','miniapp','form','qr','api'])[1 + i % 6]::service_ticket_channel,
+          (array['咨询','故障','安装','维修','投诉'])[1 + i % 5],
+          (array['low','normal','high','urgent'])[1 + i % 4]::service_ticket_priority,
+          '工单' || i,
+          (case when i % 12 = 0 then 'in_progress' when i % 25 = 0 then 'assigned' when i % 3 = 0 then 'resolved' else 'closed' end)::service_ticket_status,
+          case when i % 50 = 0 then null else (${repArray})[1 + i % 6] end,
+          c, c + interval '1 hour', case when i % 12 = 0 then null else c + interval '40 minutes' end,
+          (case when i % 12 = 0 then 'pending' when i % 9 = 0 then 'breached' else 'met' end)::service_sla_state,
+          c + interval '1 day', case when i % 12 = 0 or i % 25 = 0 then null else c + interval '20 hours' end,
+          (case when i % 12 = 0 or i % 25 = 0 then 'pending' when i % 11 = 0 then 'breached' else 'met' end)::service_sla_state,
+          md5('t' || i) || md5('u' || i), case when i % 3 = 0 then 1 + i % 5 else null end, c, c
+        from (select i, now() - ((i::bigint * 7919) % (730 * 86400)) * interval '1 second' as c
+              from generate_series(1, ${N_TICKETS}) i) s`)
+    })
     await database.db.execute(sql`analyze`)
     console.log(
       `loaded ${N_TICKETS} tickets, ${N_CUSTOMERS} customers in ${fmt((performance.now() - t0) / 1000)} s`,
@@ -253,6 +266,25 @@ async function main() {
         lists[k]?.push(performance.now() - s)
       }
 
+    // SERVICE_BENCH_EXPLAIN=1: the plan and time of each role's page query (the scope test included).
+    if (process.env.SERVICE_BENCH_EXPLAIN === '1')
+      for (const [k, key] of Object.entries(who))
+        for (const f of filters) {
+          const ctx = as(key)
+          const access = await loadServiceAccess(ctx)
+          const q = ctx.db
+            .select({ id: serviceTickets.id })
+            .from(serviceTickets)
+            .where(ticketFilter(ctx, access, ticketListInput.parse(f)))
+            .orderBy(desc(serviceTickets.createdAt), desc(serviceTickets.id))
+            .limit(21)
+          const plan = await database.rows<{ 'QUERY PLAN': string }>(
+            sql`explain (analyze, costs off, timing off, summary on) ${q}`,
+          )
+          console.log(`-- ${k} ${JSON.stringify(f)}`)
+          for (const r of plan) console.log(`   ${r['QUERY PLAN']}`)
+        }
+
     // Baseline of a list query: a primary-key lookup (one round trip's floor).
     const pk: number[] = []
     for (let r = 0; r < RUNS; r++) {
@@ -263,6 +295,12 @@ async function main() {
         .where(eq(serviceTickets.id, `tkb_${String(1 + ((r * 7919) % N_TICKETS)).padStart(8, '0')}`))
       pk.push(performance.now() - s)
     }
+
+    // The list lines now: a big scan that fails later must not lose them.
+    for (const k of ['admin', 'manager', 'engineer'] as const)
+      console.log(
+        `BENCH service list_p95_${k} ${fmt(percentile(lists[k] ?? [], 95))} ms target <=20 baseline ${fmt(percentile(pk, 95))} ratio ${fmt(percentile(lists[k] ?? [], 95) / percentile(pk, 95), 2)}`,
+      )
 
     // The SLA scan over every open ticket (their deadlines lie in the past); baseline: counting them.
     const b0 = performance.now()
@@ -321,13 +359,9 @@ async function main() {
       console.log(
         `BENCH service ${measure} ${fmt(value)} ${unit} target ${target} baseline ${fmt(baseline)} ratio ${fmt(value / baseline, 2)}`,
       )
-    const p95 = (xs: number[] | undefined) => percentile(xs ?? [], 95)
     line('qr_intake_per_s', N_INTAKE / intakeS, 'tickets/s', '>=500', N_INTAKE / bareS)
     line('qr_intake_statements_per_ticket', intakeStatements, 'statements', 'n/a', 1)
     console.log(`BENCH service external_duplicates ${(ext?.n ?? 0) - N_EXTERNAL} tickets target 0`)
-    line('list_p95_admin', p95(lists.admin), 'ms', '<=20', p95(pk))
-    line('list_p95_manager', p95(lists.manager), 'ms', '<=20', p95(pk))
-    line('list_p95_engineer', p95(lists.engineer), 'ms', '<=20', p95(pk))
     line('sla_scan', scanS, 's', '<=10', countS)
     if ((made?.n ?? 0) !== N_INTAKE) throw new Error('intake lost or duplicated tickets')
     if ((ext?.n ?? 0) !== N_EXTERNAL) throw new Error('duplicates or losses across redelivery')

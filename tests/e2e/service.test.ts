@@ -48,6 +48,20 @@ describe.skipIf(!executablePath)('service tickets in a real browser', () => {
     await page.getByTestId('ticket-title').waitFor({ timeout: 20_000 })
     await page.getByTestId('ticket-accept').click()
     await expect.poll(() => page.locator('.service-ticket-page__tags').textContent()).toContain('处理中')
+    // 调整优先级: high → urgent re-plans the deadlines and the timeline says so.
+    const before = await api<{ ticket: { resolutionDueAt: string } }>(
+      'liuyang',
+      'GET',
+      `/service/tickets/${made.id}`,
+    )
+    await page.getByTestId('ticket-priority-urgent').click()
+    await expect.poll(() => page.locator('.service-ticket-page__tags').textContent()).toContain('紧急')
+    const after = await api<{ ticket: { resolutionDueAt: string } }>(
+      'liuyang',
+      'GET',
+      `/service/tickets/${made.id}`,
+    )
+    expect(Date.parse(after.ticket.resolutionDueAt)).toBeLessThan(Date.parse(before.ticket.resolutionDueAt))
     await page.getByTestId('ticket-note').locator('textarea').fill('更换轴承，试机正常')
     await page.getByTestId('ticket-resolve').click()
     await expect.poll(() => page.locator('.service-ticket-page__tags').textContent()).toContain('已解决')

@@ -198,6 +198,20 @@ describe('the public form and device QR codes', () => {
       await database.db.select().from(serviceTickets).where(eq(serviceTickets.tenantId, org.tenantId))
     ).length
     expect(after - before).toBe(5)
+    // At once (the submissions share a transaction): still five per address, each address on its own.
+    const burst: number[] = await Promise.all(
+      Array.from({ length: 14 }, (_, i) =>
+        Promise.resolve(post({}, i % 2 ? '10.1.0.4' : '10.1.0.5')).then((r) => r.status),
+      ),
+    )
+    for (const odd of [0, 1]) {
+      const mine = burst.filter((_, i) => i % 2 === odd)
+      expect([mine.filter((s) => s === 201).length, mine.filter((s) => s === 202).length]).toEqual([5, 2])
+    }
+    const afterBurst = (
+      await database.db.select().from(serviceTickets).where(eq(serviceTickets.tenantId, org.tenantId))
+    ).length
+    expect(afterBurst - after).toBe(10)
     const missing = await post({ subject: '' }, '10.1.0.3')
     expect(missing.status).toBe(400)
     expect(((await missing.json()) as Json).error.field).toBe('subject')

@@ -1,8 +1,11 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
+import { assignCustomer } from '../../bot/domain/crm/assign-customer'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { getCustomerCard } from '../../bot/domain/crm/get-customer-card'
+import { releaseCustomer } from '../../bot/domain/crm/release-customer'
+import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import {
   acceptTicket,
   assignTicket,
@@ -15,6 +18,7 @@ import {
   rateByToken,
   receiveExternalTicket,
   scanServiceSla,
+  setTicketPriority,
   setTicketStatus,
   updateServiceSettings,
 } from '../../bot/domain/service'
@@ -300,6 +304,28 @@ describe('data scope', () => {
     await expect(listTickets({ ctx: mgr, input: { cursor: 'nope' } })).rejects.toMatchObject({
       details: { field: 'cursor' },
     })
+    // The customer changes hands: its tickets go with it (the old rep loses them, the new one gets them),
+    // also for a ticket opened afterwards; a customer released to the pool takes its tickets out of sight.
+    const huangli = ctxAs(database, org, 'huangli', clock)
+    await assignCustomer({
+      ctx: ctxAs(database, org, 'wangjianguo', clock),
+      customerId,
+      input: { ownerId: uid(org, 'huangli') },
+    })
+    expect(await ids(liuyang)).toEqual([])
+    expect(await ids(huangli)).toEqual([t1.id])
+    const t3 = await createTicket({ ctx: mgr, input: { subject: '转手后的单', customerId } })
+    expect(await ids(huangli)).toEqual([t1.id, t3.id].sort())
+    expect((await listTickets({ ctx: huangli, input: { ownerId: 'none' } })).items.map((i) => i.id)).toEqual(
+      t3.ownerId ? [] : [t3.id],
+    )
+    await releaseCustomer({ ctx: huangli, customerId })
+    expect(await ids(huangli)).toEqual([])
+    const [stored] = await database.db
+      .select({ o: serviceTickets.customerOwnerId })
+      .from(serviceTickets)
+      .where(eq(serviceTickets.id, t1.id))
+    expect(stored?.o).toBeNull()
   })
 })
 
@@ -359,5 +385,90 @@ describe('settings', () => {
       input: { subject: '全天候' },
     })
     expect((t0.resolutionDueAt?.getTime() ?? 0) - clock.now().getTime()).toBe(1620 * 60_000)
+  })
+
+  it('the working hours are read in the tenant’s time zone', async () => {
+    const org = await setup()
+    // Monday 10:00 in China is Monday 03:00 in Berlin (winter) or 04:00 (summer): before opening there.
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    await updateServiceSettings({
+      ctx: mgr,
+      input: { workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' } },
+    })
+    const china = await createTicket({ ctx: mgr, input: { subject: '上海', priority: 'urgent' } })
+    // 30 working minutes from 10:00 China time.
+    expect(china.firstResponseDueAt?.toISOString()).toBe(
+      new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+    )
+    await setTenantSettings({
+      ctx: ctxAs(database, org, 'wangjianguo', clock),
+      input: { timeZone: 'Europe/Berlin' },
+    })
+    const berlin = await createTicket({ ctx: mgr, input: { subject: '柏林', priority: 'urgent' } })
+    // Counted from 09:00 Berlin time that Monday: 09:30 there.
+    const due = berlin.firstResponseDueAt ?? new Date(0)
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(due)
+    expect(local).toBe('Mon 09:30')
+    expect(due.getTime() - clock.now().getTime()).toBeGreaterThan(4 * 3_600_000)
+  })
+})
+
+describe('priority', () => {
+  it('a new priority re-plans the running SLA clocks; old timers do nothing; owner or manager only', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const t = await createTicket({
+      ctx: mgr,
+      input: { subject: '低优先级', priority: 'low', ownerId: uid(org, 'chenjing') },
+    })
+    // Low: 540 working minutes to respond (Mon 10:00 → Tue 10:00 in 09:00–18:00 hours).
+    expect((t.firstResponseDueAt?.getTime() ?? 0) - clock.now().getTime()).toBe(DAY)
+    await expect(
+      setTicketPriority({
+        ctx: ctxAs(database, org, 'huangli', clock),
+        ticketId: t.id,
+        input: { priority: 'urgent' },
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' })
+    await expect(
+      setTicketPriority({ ctx: mgr, ticketId: t.id, input: { priority: 'asap' } }),
+    ).rejects.toMatchObject({ details: { field: 'priority' } })
+    clock.advance(60 * 60_000)
+    const up = await setTicketPriority({
+      ctx: ctxAs(database, org, 'chenjing', clock),
+      ticketId: t.id,
+      input: { priority: 'urgent', note: '产线停了' },
+    })
+    // Urgent: 30 working minutes from the opening — already past, so the escalation is due now.
+    expect(up.priority).toBe('urgent')
+    expect((up.firstResponseDueAt?.getTime() ?? 0) - t.createdAt.getTime()).toBe(30 * 60_000)
+    expect((up.resolutionDueAt?.getTime() ?? 0) - t.createdAt.getTime()).toBe(240 * 60_000)
+    await runDueTimers(org, clock)
+    const [row] = await database.db.select().from(serviceTickets).where(eq(serviceTickets.id, t.id))
+    expect(row?.responseSla).toBe('breached')
+    const escalations = async () => (await cards(org, t.id)).filter((c) => c.kind === 'escalation')
+    expect(await escalations()).toHaveLength(1)
+    const detail = await getTicket({ ctx: mgr, ticketId: t.id })
+    expect(detail.timeline.find((e) => e.kind === 'priority')).toMatchObject({
+      body: '产线停了',
+      data: { from: 'low', to: 'urgent' },
+    })
+    // Later the new plan's resolution deadline escalates once; the old (low) plan's timers do nothing.
+    clock.advance(7 * DAY)
+    await runDueTimers(org, clock)
+    expect(await escalations()).toHaveLength(2)
+    // Closed tickets keep theirs.
+    await setTicketStatus({ ctx: mgr, ticketId: t.id, input: { status: 'rejected', note: '重复' } })
+    await expect(
+      setTicketPriority({ ctx: mgr, ticketId: t.id, input: { priority: 'low' } }),
+    ).rejects.toMatchObject({ code: 'invalid_transition' })
   })
 })

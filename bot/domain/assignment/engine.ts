@@ -1,12 +1,14 @@
 import type { AssignmentMember, WorkingHours } from '../../../db/schema'
+import { DEFAULT_TIME_ZONE } from '../../lib/time-zone'
+import { zoneOffsetMs } from '../../lib/zoned'
 
 /**
- * The assignment engine shared by leads and service tickets: daily quotas, working hours (China time),
+ * The assignment engine shared by leads and service tickets: daily quotas, working hours (in a time zone,
+ * China time unless told),
  * the choice of a member by round robin, weight or load, and SLA deadlines counted in working time.
  * Pure functions; each area loads its rules and counts and locks its rule row around the choice.
  */
 
-const CHINA_MS = 8 * 3_600_000
 const MINUTE = 60_000
 
 /** Daily quota of a member (Odoo's model): a thirtieth of the monthly capacity, at least one. */
@@ -24,10 +26,10 @@ const minutesOf = (hm: string): number => {
   return (h ?? 0) * 60 + (m ?? 0)
 }
 
-/** Whether `now` is inside the working hours (China time); no hours = always. */
-export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
+/** Whether `now` is inside the working hours (in `zone`, China time by default); no hours = always. */
+export function inWorkingHours(hours: WorkingHours | null, now: Date, zone = DEFAULT_TIME_ZONE): boolean {
   if (!hours) return true
-  const local = new Date(now.getTime() + CHINA_MS)
+  const local = new Date(now.getTime() + zoneOffsetMs(now, zone))
   const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay()
   if (!hours.days.includes(weekday)) return false
   const m = local.getUTCHours() * 60 + local.getUTCMinutes()
@@ -35,17 +37,30 @@ export function inWorkingHours(hours: WorkingHours | null, now: Date): boolean {
 }
 
 /**
- * The instant `minutes` of working time after `start` (China time calendar; no hours = plain minutes).
- * A start outside the hours counts from the next opening. Days without hours are skipped.
+ * The instant `minutes` of working time after `start`, on the calendar of `zone` (China time by default; no
+ * hours = plain minutes). A start outside the hours counts from the next opening. Days without hours are
+ * skipped. A daylight-saving change between start and end moves the end by the change.
  */
-export function addWorkingMinutes(start: Date, minutes: number, hours: WorkingHours | null): Date {
+export function addWorkingMinutes(
+  start: Date,
+  minutes: number,
+  hours: WorkingHours | null,
+  zone = DEFAULT_TIME_ZONE,
+): Date {
   if (!hours) return new Date(start.getTime() + minutes * MINUTE)
   const open = minutesOf(hours.start)
   const close = minutesOf(hours.end)
   if (close <= open || hours.days.length === 0) return new Date(start.getTime() + minutes * MINUTE)
+  const offset = zoneOffsetMs(start, zone)
+  // The end instant at the start's offset, corrected when the zone's offset differs there.
+  const at = (localMs: number) => {
+    const guess = new Date(localMs - offset)
+    const drift = zoneOffsetMs(guess, zone) - offset
+    return drift === 0 ? guess : new Date(guess.getTime() - drift)
+  }
   let left = minutes
   // Local midnight (as a UTC-shifted instant) of the start day, and the minute of that day.
-  const local = start.getTime() + CHINA_MS
+  const local = start.getTime() + offset
   let dayStart = Math.floor(local / 86_400_000) * 86_400_000
   let minute = (local - dayStart) / MINUTE
   for (let guard = 0; guard < 3660; guard++) {
@@ -54,7 +69,7 @@ export function addWorkingMinutes(start: Date, minutes: number, hours: WorkingHo
       const from = Math.max(minute, open)
       if (from < close) {
         const room = close - from
-        if (left <= room) return new Date(dayStart + (from + left) * MINUTE - CHINA_MS)
+        if (left <= room) return at(dayStart + (from + left) * MINUTE)
         left -= room
       }
     }

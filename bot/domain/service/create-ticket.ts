@@ -19,6 +19,7 @@ import { nextNumbers } from '../contracts/number-series'
 import { requireTenantUsers } from '../crm/create-customer'
 import { ForbiddenError, InvalidInputError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
+import { tenantTimeZone } from '../org/time-zone'
 import { emit, type OutboxMessage } from '../outbox'
 import { loadServiceAccess, type TicketRow } from './access'
 import { createDispatcher } from './internal/dispatch'
@@ -88,14 +89,16 @@ export async function openTickets(
   // Everything that only reads goes out at once (postgres.js pipelines a transaction's concurrent queries).
   const ids = (k: 'customerId' | 'contactId' | 'contractId' | 'productId') => reqs.map((r) => r.fields[k])
   const byRules = reqs.some((r) => r.opts.owner === 'rules' || r.opts.owner === undefined)
-  const [settings, customerRows, contactRows, contractRows, productRows, dispatcher] = await Promise.all([
-    reqs[0]?.opts.settings ?? loadServiceSettings(ctx.db, ctx.tenantId),
-    linked(ctx, customers, ids('customerId'), { name: customers.name, address: customers.address }),
-    linked(ctx, contacts, ids('contactId'), { customerId: contacts.customerId }),
-    linked(ctx, contracts, ids('contractId'), {}),
-    linked(ctx, products, ids('productId'), { category: products.category }),
-    byRules ? createDispatcher(ctx) : null,
-  ])
+  const [settings, zone, customerRows, contactRows, contractRows, productRows, dispatcher] =
+    await Promise.all([
+      reqs[0]?.opts.settings ?? loadServiceSettings(ctx.db, ctx.tenantId),
+      tenantTimeZone(ctx),
+      linked(ctx, customers, ids('customerId'), { name: customers.name, address: customers.address }),
+      linked(ctx, contacts, ids('contactId'), { customerId: contacts.customerId }),
+      linked(ctx, contracts, ids('contractId'), {}),
+      linked(ctx, products, ids('productId'), { category: products.category }),
+      byRules ? createDispatcher(ctx) : null,
+    ])
   for (const { fields } of reqs) {
     const type = fields.type ?? settings.types[0] ?? '咨询'
     if (!settings.types.includes(type))
@@ -147,7 +150,7 @@ export async function openTickets(
     .values(
       reqs.map(({ fields, opts }, i) => {
         const priority: TicketPriority = fields.priority ?? 'normal'
-        const plan = planSla(settings, priority, now)
+        const plan = planSla(settings, priority, now, zone)
         const { owner, how } = planned[i] ?? { owner: null, how: 'rule' }
         return {
           id: newId('tkt'),
@@ -218,7 +221,7 @@ export async function openTickets(
     events.push(
       event('created', { channel: opts.channel, ...(opts.reporterLabel ? { by: opts.reporterLabel } : {}) }),
     )
-    messages.push(...timerMessages(ctx, t, settings))
+    messages.push(...timerMessages(ctx, t, settings, zone))
     if (!t.ownerId) continue
     events.push(event('assigned', { from: null, to: t.ownerId, how }))
     if (t.ownerId !== me) {

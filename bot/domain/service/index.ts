@@ -34,4 +34,11 @@ export * from './schemas'
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'
 export { type TicketCardData, type TicketCardKind, ticketCardView } from './views'
 export { planTicketVisit, visitTimeline } from './visit'
-export { acceptTicket, assignTicket, commentTicket, requestHelp, setTicketStatus } from './work-ticket'
+export {
+  acceptTicket,
+  assignTicket,
+  commentTicket,
+  requestHelp,
+  setTicketPriority,
+  setTicketStatus,
+} from './work-ticket'

@@ -12,6 +12,7 @@ import { notify } from '../chat/send'
 import { actorId, type ServiceContext } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { grants } from '../org/permissions'
+import { tenantTimeZone } from '../org/time-zone'
 import { emit, type OutboxMessage } from '../outbox'
 import type { TicketRow } from './access'
 import { loadServiceSettings, planSla, type ServiceSettings } from './settings'
@@ -91,12 +92,17 @@ export async function scheduleTimers(
   t: TicketRow,
   settings: ServiceSettings,
 ): Promise<void> {
-  await emit(ctx, timerMessages(ctx, t, settings))
+  await emit(ctx, timerMessages(ctx, t, settings, await tenantTimeZone(ctx)))
 }
 
 /** The outbox rows {@link scheduleTimers} writes, for a batch that writes them in one insert. */
-export function timerMessages(ctx: ServiceContext, t: TicketRow, settings: ServiceSettings): OutboxMessage[] {
-  const plan = planSla(settings, t.priority, t.createdAt)
+export function timerMessages(
+  ctx: ServiceContext,
+  t: TicketRow,
+  settings: ServiceSettings,
+  zone: string,
+): OutboxMessage[] {
+  const plan = planSla(settings, t.priority, t.createdAt, zone)
   const rows: Array<{ step: ServiceTimerStep; at: Date }> = []
   if (t.responseSla === 'pending' && t.firstResponseDueAt)
     rows.push(

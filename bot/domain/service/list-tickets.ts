@@ -177,17 +177,29 @@ export async function listTickets({
   const data = parseInput(ticketListInput, input ?? {})
   const limit = data.limit ?? 20
   const access = await loadServiceAccess(ctx)
-  const rows = await ctx.db
-    .select()
+  // The page with its customers' and owners' names in one round trip (left joins by primary key).
+  const found = await ctx.db
+    .select({ t: serviceTickets, customerName: customers.name, ownerName: users.name })
     .from(serviceTickets)
+    .leftJoin(
+      customers,
+      and(eq(customers.id, serviceTickets.customerId), eq(customers.tenantId, serviceTickets.tenantId)),
+    )
+    .leftJoin(users, and(eq(users.id, serviceTickets.ownerId), eq(users.tenantId, serviceTickets.tenantId)))
     .where(ticketFilter(ctx, access, data))
     .orderBy(desc(serviceTickets.createdAt), desc(serviceTickets.id))
     .limit(limit + 1)
-  const page = rows.slice(0, limit)
-  const last = page.at(-1)
+  const page = found.slice(0, limit)
+  const last = page.at(-1)?.t
+  const l = {
+    customers: new Map(
+      page.flatMap((r) => (r.t.customerId && r.customerName ? [[r.t.customerId, r.customerName]] : [])),
+    ),
+    users: new Map(page.flatMap((r) => (r.t.ownerId && r.ownerName ? [[r.t.ownerId, r.ownerName]] : []))),
+  }
   return {
-    items: await ticketDtos(ctx, page),
-    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    items: page.map((r) => toDto(r.t, l)),
+    nextCursor: found.length > limit && last ? encodeCursor(last) : null,
   }
 }
 

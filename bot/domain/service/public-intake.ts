@@ -10,7 +10,7 @@ import type { BlobStorage } from '../../lib/storage/types'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, NotFoundError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
-import { countFormHit } from '../leads/submit-form-lead'
+import { countFormHits } from '../leads/submit-form-lead'
 import { requirePermission } from '../org/permissions'
 import type { TicketRow } from './access'
 import { type OpenTicketOptions, type openTicket, openTickets } from './create-ticket'
@@ -126,9 +126,7 @@ export async function submitServiceRequest({
     clock,
     logger,
   }
-  const hits = await countFormHit(database.db, `svc:${form.code}`, ip, clock.now())
-  if ((input.honeypot ?? '').trim() !== '' || hits > settings.formRateLimit)
-    return { outcome: 'spam', number: null, statusPath: null }
+  if ((input.honeypot ?? '').trim() !== '') return { outcome: 'spam', number: null, statusPath: null }
   const parsed = publicFields.safeParse(input.fields)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -142,6 +140,8 @@ export async function submitServiceRequest({
   try {
     const t = await publicBatcher(database.db, form.tenantId).submit({
       ctx,
+      // Counted in the batch's transaction: one statement for the batch, and no count left by a failed write.
+      hit: { key: `svc:${form.code}`, ip, limit: settings.formRateLimit },
       fields: {
         subject: f.subject,
         description: f.description ?? null,
@@ -164,6 +164,10 @@ export async function submitServiceRequest({
         reporterLabel: 'customer',
       },
     })
+    if (!t) {
+      await dropPhotos(storage, keys)
+      return { outcome: 'spam', number: null, statusPath: null }
+    }
     return { outcome: 'created', number: t.number, statusPath: `/s/t/${t.statusToken}` }
   } catch (err) {
     await dropPhotos(storage, keys)
@@ -172,20 +176,36 @@ export async function submitServiceRequest({
 }
 
 /**
- * Public submissions of one tenant arriving together share a transaction (group commit): one number draw,
- * one dispatch-rule lock and one insert per table for the batch. A failing batch is retried one by one.
+ * Public submissions of one tenant arriving together share a transaction (group commit): one rate-limit
+ * count, one number draw, one dispatch-rule lock and one insert per table for the batch. A submission over
+ * its address's limit is discarded (null). A failing batch is retried one by one.
  */
 const publicBatcher = groupCommitPer<
-  { ctx: ServiceContext; fields: Parameters<typeof openTicket>[1]; opts: OpenTicketOptions },
-  TicketRow
->(([first, ...rest]) =>
-  withTransaction(first?.ctx as ServiceContext, (_tx, txCtx) =>
-    openTickets(
+  {
+    ctx: ServiceContext
+    hit: { key: string; ip: string; limit: number }
+    fields: Parameters<typeof openTicket>[1]
+    opts: OpenTicketOptions
+  },
+  TicketRow | null
+>((items) => {
+  const first = items[0]
+  if (!first) return Promise.resolve([])
+  return withTransaction(first.ctx, async (_tx, txCtx) => {
+    const hits = await countFormHits(
+      txCtx.db,
+      items.map((i) => i.hit),
+      txCtx.clock.now(),
+    )
+    const kept = items.filter((item, i) => (hits[i] ?? 0) <= item.hit.limit)
+    const opened = await openTickets(
       txCtx,
-      (first ? [first, ...rest] : []).map(({ fields, opts }) => ({ fields, opts })),
-    ),
-  ),
-)
+      kept.map(({ fields, opts }) => ({ fields, opts })),
+    )
+    const byItem = new Map(kept.map((item, i) => [item, opened[i] ?? null]))
+    return items.map((item) => byItem.get(item) ?? null)
+  })
+})
 
 async function toDtos(ctx: ServiceContext, rows: IntakeCodeRow[]): Promise<IntakeCodeDto[]> {
   const ids = [...new Set(rows.map((r) => r.customerId).filter((x): x is string => !!x))]

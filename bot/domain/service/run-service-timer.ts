@@ -57,37 +57,43 @@ export async function runServiceTimer({
   })
 }
 
+/** Tickets flagged per statement by the scan: each chunk commits on its own and holds its row locks briefly. */
+const SCAN_CHUNK = 5000
+
 /**
  * The safety net behind the timers: flags every open ticket of the tenant whose deadline passed while its
- * clock still shows pending (one set-based statement per clock, on the partial SLA indexes). Returns how
- * many were flagged; the timers send the cards.
+ * clock still shows pending (set-based statements of at most {@link SCAN_CHUNK} tickets per clock, on the
+ * partial SLA indexes; rows another transaction holds are left to the next scan). Returns how many were
+ * flagged; the timers send the cards.
  */
 export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: number; resolution: number }> {
   const now = ctx.clock.now()
   const open = inArray(serviceTickets.status, ['new', 'assigned', 'in_progress', 'waiting_customer'])
-  const response = await ctx.db
-    .update(serviceTickets)
-    .set({ responseSla: 'breached', version: sql`${serviceTickets.version} + 1` })
-    .where(
-      and(
-        eq(serviceTickets.tenantId, ctx.tenantId),
-        eq(serviceTickets.responseSla, 'pending'),
-        lt(serviceTickets.firstResponseDueAt, now),
-        open,
-      ),
-    )
-    .returning({ id: serviceTickets.id })
-  const resolution = await ctx.db
-    .update(serviceTickets)
-    .set({ resolutionSla: 'breached', version: sql`${serviceTickets.version} + 1` })
-    .where(
-      and(
-        eq(serviceTickets.tenantId, ctx.tenantId),
-        eq(serviceTickets.resolutionSla, 'pending'),
-        lt(serviceTickets.resolutionDueAt, now),
-        open,
-      ),
-    )
-    .returning({ id: serviceTickets.id })
-  return { response: response.length, resolution: resolution.length }
+  const flag = async (clock: 'response' | 'resolution'): Promise<number> => {
+    const state = clock === 'response' ? serviceTickets.responseSla : serviceTickets.resolutionSla
+    const due = clock === 'response' ? serviceTickets.firstResponseDueAt : serviceTickets.resolutionDueAt
+    const overdue = and(eq(serviceTickets.tenantId, ctx.tenantId), eq(state, 'pending'), lt(due, now), open)
+    let flagged = 0
+    for (;;) {
+      const chunk = ctx.db
+        .select({ id: serviceTickets.id })
+        .from(serviceTickets)
+        .where(overdue)
+        .limit(SCAN_CHUNK)
+        .for('update', { skipLocked: true })
+      const rows = await ctx.db
+        .update(serviceTickets)
+        .set({
+          ...(clock === 'response'
+            ? { responseSla: 'breached' as const }
+            : { resolutionSla: 'breached' as const }),
+          version: sql`${serviceTickets.version} + 1`,
+        })
+        .where(and(inArray(serviceTickets.id, chunk), overdue))
+        .returning({ id: serviceTickets.id })
+      flagged += rows.length
+      if (rows.length < SCAN_CHUNK) return flagged
+    }
+  }
+  return { response: await flag('response'), resolution: await flag('resolution') }
 }

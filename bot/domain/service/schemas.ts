@@ -66,6 +66,7 @@ export const statusChangeInput = z.object({
   note: optionalText(2000),
   duplicateOfId: id.nullish(),
 })
+export const priorityInput = z.object({ priority: z.enum(ticketPriorities), note: optionalText(500) })
 export const commentInput = z.object({
   body: text(5000).min(1, 'body is required'),
   internal: z.boolean().nullish(),

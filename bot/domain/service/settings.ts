@@ -55,14 +55,22 @@ export interface SlaPlan {
   resolutionHalfAt: Date
 }
 
-/** The SLA deadlines of a ticket of `priority` opened at `from`, and their 50 % points, in working time. */
-export function planSla(settings: ServiceSettings, priority: TicketPriority, from: Date): SlaPlan {
+/**
+ * The SLA deadlines of a ticket of `priority` opened at `from`, and their 50 % points, in working time on
+ * the service calendar read in the tenant's time zone (`tenantTimeZone`).
+ */
+export function planSla(
+  settings: ServiceSettings,
+  priority: TicketPriority,
+  from: Date,
+  zone: string,
+): SlaPlan {
   const t = settings.sla[priority]
   const h = settings.workingHours
   return {
-    responseDueAt: addWorkingMinutes(from, t.responseMinutes, h),
-    responseHalfAt: addWorkingMinutes(from, t.responseMinutes / 2, h),
-    resolutionDueAt: addWorkingMinutes(from, t.resolutionMinutes, h),
-    resolutionHalfAt: addWorkingMinutes(from, t.resolutionMinutes / 2, h),
+    responseDueAt: addWorkingMinutes(from, t.responseMinutes, h, zone),
+    responseHalfAt: addWorkingMinutes(from, t.responseMinutes / 2, h, zone),
+    resolutionDueAt: addWorkingMinutes(from, t.resolutionMinutes, h, zone),
+    resolutionHalfAt: addWorkingMinutes(from, t.resolutionMinutes / 2, h, zone),
   }
 }

@@ -3,10 +3,21 @@ import { serviceTickets, type TicketStatus, users } from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { requireTenantUsers } from '../crm/create-customer'
-import { ForbiddenError, InvalidInputError } from '../errors'
+import { ForbiddenError, InvalidInputError, InvalidTransitionError } from '../errors'
+import { tenantTimeZone } from '../org/time-zone'
 import { loadServiceAccess, mayWork, requireTicket, type TicketRow } from './access'
-import { escalationTargets, moveStatus, recordEvent, requireMove, setOwner, tell } from './lifecycle'
-import { assignInput, commentInput, parseInput, statusChangeInput } from './schemas'
+import {
+  escalationTargets,
+  moveStatus,
+  OPEN_STATUSES,
+  recordEvent,
+  requireMove,
+  scheduleTimers,
+  setOwner,
+  tell,
+} from './lifecycle'
+import { assignInput, commentInput, parseInput, priorityInput, statusChangeInput } from './schemas'
+import { loadServiceSettings, planSla } from './settings'
 
 /** Loads the ticket for a change by the caller: visible, locked, and theirs to work (else 403). */
 async function forWork(ctx: ServiceContext, ticketId: string): Promise<TicketRow> {
@@ -172,5 +183,70 @@ export async function requestHelp({
     })
     for (const u of to) await tell(txCtx, t, u, 'help', { fromName: who?.name ?? null, note: note ?? null })
     return to
+  })
+}
+
+/**
+ * A new priority re-plans the SLA: the clocks still running get the new priority's deadlines counted from
+ * the ticket's opening in working time (a deadline already past escalates at once); the old plan's timers
+ * become no-ops and the new ones are set. The owner or a service manager, on an open ticket.
+ */
+export async function setTicketPriority({
+  ctx,
+  ticketId,
+  input,
+}: {
+  ctx: ServiceContext
+  ticketId: string
+  input: unknown
+}): Promise<TicketRow> {
+  const data = parseInput(priorityInput, input)
+  return withTransaction(ctx, async (_tx, txCtx) => {
+    const t = await forWork(txCtx, ticketId)
+    if (t.priority === data.priority) return t
+    if (!OPEN_STATUSES.includes(t.status))
+      throw new InvalidTransitionError(`a ${t.status} ticket keeps its priority`, { from: t.status })
+    const [settings, zone] = await Promise.all([
+      loadServiceSettings(txCtx.db, txCtx.tenantId),
+      tenantTimeZone(txCtx),
+    ])
+    const plan = planSla(settings, data.priority, t.createdAt, zone)
+    const now = txCtx.clock.now()
+    const [after] = await txCtx.db
+      .update(serviceTickets)
+      .set({
+        priority: data.priority,
+        ...(t.responseSla === 'pending' ? { firstResponseDueAt: plan.responseDueAt } : {}),
+        ...(t.resolutionSla === 'pending' ? { resolutionDueAt: plan.resolutionDueAt } : {}),
+        assignmentSeq: t.assignmentSeq + 1,
+        version: t.version + 1,
+        updatedAt: now,
+      })
+      .where(eq(serviceTickets.id, t.id))
+      .returning()
+    if (!after) throw new Error('ticket update returned nothing')
+    await Promise.all([
+      recordEvent(txCtx, t.id, 'priority', {
+        body: data.note ?? null,
+        data: { from: t.priority, to: data.priority },
+      }),
+      scheduleTimers(txCtx, after, settings),
+      recordAudit(txCtx, {
+        action: 'service.ticket.priority',
+        targetType: 'service_ticket',
+        targetId: t.id,
+        before: {
+          priority: t.priority,
+          firstResponseDueAt: t.firstResponseDueAt,
+          resolutionDueAt: t.resolutionDueAt,
+        },
+        after: {
+          priority: after.priority,
+          firstResponseDueAt: after.firstResponseDueAt,
+          resolutionDueAt: after.resolutionDueAt,
+        },
+      }),
+    ])
+    return after
   })
 }

@@ -22,11 +22,13 @@ import {
   listTickets,
   onSiteInput,
   planTicketVisit,
+  priorityInput,
   rateTicket,
   ratingInput,
   receiveExternalTicket,
   requestHelp,
   serviceSettingsInput,
+  setTicketPriority,
   setTicketStatus,
   statusChangeInput,
   ticketDtos,
@@ -130,6 +132,12 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     'Move the ticket (in_progress, waiting_customer, resolved with a note, closed, rejected with a note, duplicate)',
     (ctx, ticketId, input) => setTicketStatus({ ctx, ticketId, input: input as never }),
     statusChangeInput,
+  )
+  step(
+    'priority',
+    'Change the priority (owner or service manager): the running SLA clocks are re-planned for it',
+    (ctx, ticketId, input) => setTicketPriority({ ctx, ticketId, input }),
+    priorityInput,
   )
   step(
     'comments',

@@ -36,6 +36,20 @@ export async function planTicketVisit(id: string): Promise<TicketDetail> {
   return unwrap(api().POST('/api/v1/service/tickets/{id}/visit', { params: { path: { id } }, body: {} }))
 }
 
+/** A new priority (owner or service manager): the running SLA clocks are re-planned for it. */
+export async function setTicketPriority(
+  id: string,
+  priority: 'low' | 'normal' | 'high' | 'urgent',
+  note: string,
+): Promise<TicketDetail> {
+  return unwrap(
+    api().POST('/api/v1/service/tickets/{id}/priority', {
+      params: { path: { id } },
+      body: { priority, note: note.trim() || null },
+    }),
+  )
+}
+
 export async function commentTicket(id: string, body: string): Promise<TicketDetail> {
   return unwrap(api().POST('/api/v1/service/tickets/{id}/comments', { params: { path: { id } }, body: { body } }))
 }

@@ -576,6 +576,7 @@ export const en: MessageSchema = {
     breached: 'Overdue',
     unassigned: 'Unassigned',
     onSite: 'On-site visit',
+    changePriority: 'Change priority',
     accept: 'Accept',
     resolve: 'Resolved',
     comment: 'Reply',

@@ -574,6 +574,7 @@ export const zhCN = {
     breached: '已超时',
     unassigned: '待派单',
     onSite: '上门',
+    changePriority: '调整优先级',
     accept: '接单',
     resolve: '已解决',
     comment: '回复',
