@@ -323,7 +323,7 @@ export const customerAttributions = pgTable(
   ],
 )
 
-/** Web-form submissions per IP in 10-minute buckets (the rate limit works across processes). */
+/** Web-form submissions per IP in one-minute buckets, summed over a sliding 10 minutes (the rate limit works across processes). */
 export const leadFormHits = pgTable(
   'crm_lead_form_hits',
   {

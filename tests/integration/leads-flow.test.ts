@@ -18,9 +18,10 @@ import {
 } from '../../bot/domain/leads'
 import { analyseChannels, rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
 import { chinaDay } from '../../bot/domain/leads/rollup'
+import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
-import { customerAttributions, customers, leads, outbox } from '../../db/schema'
+import { customerAttributions, customers, leads, opportunities, outbox } from '../../db/schema'
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
@@ -331,6 +332,66 @@ describe('conversion and data scope', () => {
     ).rejects.toMatchObject({ code: 'invalid_transition' })
   })
 
+  it('converts with an opportunity through the API; a bad opportunity field is a 400 naming it and changes nothing', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const ctx = as(org, 'liuyang', clock)
+    const expo = await channelOf(ctx, 'expo')
+    const { lead } = await createLead({
+      ctx,
+      input: {
+        name: '钱经理',
+        company: '远山制造',
+        phone: '13800006666',
+        productInterest: '车间看板',
+        channelId: expo,
+      },
+    })
+    const { app } = testApp(database)
+    const headers = { ...(await bearer(org, 'liuyang')), 'content-type': 'application/json' }
+    const bad = await app.request(`/api/v1/crm/leads/${lead?.id}/convert`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ opportunity: { amountCents: -5 } }),
+    })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('opportunity.amountCents')
+    const [still] = await database.db
+      .select()
+      .from(leads)
+      .where(eq(leads.id, lead?.id ?? ''))
+    expect(still).toMatchObject({ status: 'new', customerId: null })
+    const res = await app.request(`/api/v1/crm/leads/${lead?.id}/convert`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ opportunity: { amountCents: 1_200_000, expectedCloseDate: '2099-06-30' } }),
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { customerId: string; opportunityId: string; lead: { status: string } }
+    expect(body.lead.status).toBe('converted')
+    const [opp] = await database.db
+      .select()
+      .from(opportunities)
+      .where(eq(opportunities.id, body.opportunityId))
+    expect(opp).toMatchObject({
+      name: '远山制造 · 车间看板',
+      customerId: body.customerId,
+      leadId: lead?.id,
+      channel: '展会',
+      amountCents: 1_200_000,
+      expectedCloseDate: '2099-06-30',
+      ownerId: org.users.liuyang,
+    })
+    const plain = await convertLead({
+      ctx,
+      leadId:
+        (await createLead({ ctx, input: { name: '无商机', phone: '13800006667', channelId: expo } })).lead
+          ?.id ?? '',
+      input: {},
+    })
+    expect(plain.opportunityId).toBeNull()
+  })
+
   it('answers 404 for another rep’s lead, hides it from their list, and their figures carry no costs', async () => {
     const org = await crmTenant(database)
     const clock = mondayClock()
@@ -415,7 +476,30 @@ describe('channel analysis', () => {
     await addLeadFollowUp({ ctx: rep, leadId: b, input: { content: '联系' } })
     await setLeadStatus({ ctx: rep, leadId: a, input: { status: 'qualified' } })
     clock.advance(2 * DAY - 90 * 60_000)
-    await convertLead({ ctx: rep, leadId: a, input: { customerName: '甲方公司' } })
+    const conv = await convertLead({
+      ctx: rep,
+      leadId: a,
+      input: { customerName: '甲方公司', opportunity: { amountCents: 900_000 } },
+    })
+    // The opportunity came with the conversion, linked to the lead and carrying its attribution.
+    const [opp] = await database.db
+      .select()
+      .from(opportunities)
+      .where(eq(opportunities.id, conv.opportunityId ?? ''))
+    expect(opp).toMatchObject({
+      customerId: conv.customerId,
+      leadId: a,
+      ownerId: org.users.liuyang,
+      amountCents: 900_000,
+      channel: '搜索广告',
+      campaign: '百度品牌词',
+      name: '甲方公司',
+      status: 'open',
+    })
+    // Open deals are not won amounts; winning it puts it into the channel's figures.
+    const open = await analyseChannels({ ctx: admin, input: { from: prevFirst, to: prevLast } })
+    expect(open.total).toMatchObject({ wonDeals: 0, wonAmountCents: 0, roi: 0 })
+    await closeOpportunity({ ctx: rep, opportunityId: conv.opportunityId ?? '', input: { outcome: 'won' } })
     await markLeadInvalid({ ctx: rep, leadId: d, input: { reason: '无需求' } })
     const r = await analyseChannels({ ctx: admin, input: { from: prevFirst, to: prevLast } })
     const s = r.rows.find((x) => x.channelId === search)
@@ -433,6 +517,9 @@ describe('channel analysis', () => {
       costPerConvertedCents: 300_000,
       medianMinutesToFirstContact: 60,
       medianDaysToConversion: 2,
+      wonDeals: 1,
+      wonAmountCents: 900_000,
+      roi: 3,
       drill: { from: prevFirst, to: prevLast, channelId: search },
     })
     expect(r.rows.find((x) => x.channelId === expo)).toMatchObject({
@@ -440,8 +527,19 @@ describe('channel analysis', () => {
       invalid: 1,
       costCents: 0,
       costPerLeadCents: 0,
+      wonDeals: 0,
+      wonAmountCents: 0,
+      roi: null,
     })
-    expect(r.total).toMatchObject({ leads: 4, converted: 1, costCents: 300_000, costPerLeadCents: 75_000 })
+    expect(r.total).toMatchObject({
+      leads: 4,
+      converted: 1,
+      costCents: 300_000,
+      costPerLeadCents: 75_000,
+      wonDeals: 1,
+      wonAmountCents: 900_000,
+      roi: 3,
+    })
     // Half the month → half the cost.
     const half = await analyseChannels({
       ctx: admin,
@@ -456,7 +554,17 @@ describe('channel analysis', () => {
     expect(byCampaign.rows.find((x) => x.campaignId === camp.id)).toMatchObject({
       leads: 3,
       costPerLeadCents: 100_000,
+      wonAmountCents: 900_000,
+      roi: 3,
     })
+    // A rep sees the won amount of their own leads, never a cost or an ROI.
+    const mine = await analyseChannels({ ctx: rep, input: { from: prevFirst, to: prevLast } })
+    expect(mine.total).toMatchObject({ wonDeals: 1, wonAmountCents: 900_000, costCents: null, roi: null })
+    const other = await analyseChannels({
+      ctx: as(org, 'chenjing', clock),
+      input: { from: prevFirst, to: prevLast },
+    })
+    expect(other.total).toMatchObject({ wonDeals: 0, wonAmountCents: 0 })
     expect(r.trend.reduce((sum, w) => sum + w.leads, 0)).toBe(4)
   })
 

@@ -1,5 +1,12 @@
 import { and, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm'
-import { leadCampaignCosts, leadCampaigns, leadChannels, leadDaily, leads } from '../../../db/schema'
+import {
+  leadCampaignCosts,
+  leadCampaigns,
+  leadChannels,
+  leadDaily,
+  leads,
+  opportunities,
+} from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import { scopeFilter } from '../org/data-scope'
@@ -32,6 +39,11 @@ export interface AnalysisRow extends Counts {
   costCents: number | null
   costPerLeadCents: number | null
   costPerConvertedCents: number | null
+  /** Opportunities won from this row's leads (linked by `leadId`) and their amount. */
+  wonDeals: number
+  wonAmountCents: number
+  /** Return on the cost: won amount ÷ cost (null without a cost or when costs are hidden). */
+  roi: number | null
   medianMinutesToFirstContact: number | null
   medianDaysToConversion: number | null
   /** Query parameters of `GET /api/v1/crm/leads` listing the leads behind this row. */
@@ -156,7 +168,8 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
  * Channel conversion analysis per channel (or campaign) for a period of creation days (China time): leads,
  * contacted, qualified, converted and invalid (each lead counted in every stage it reached), rates, the SLA
  * breach rate, spam, actual cost prorated to the period, cost per lead and per converted lead, median time
- * to first contact and to conversion, a weekly trend, and drill-down parameters for the lead list. Counts
+ * to first contact and to conversion, won opportunities converted from the leads with their amount and the
+ * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Counts
  * come from the daily rollup maintained with every write, so they are current to the last commit; medians
  * come from the leads. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
  */
@@ -173,7 +186,7 @@ export async function analyseChannels({
     throw new InvalidInputError('to', 'at most 800 days per analysis')
   const access = await loadLeadAccess(ctx)
   const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
-  const [counts, medianRows, channels, campaigns, costs, trend] = await Promise.all([
+  const [counts, medianRows, channels, campaigns, costs, trend, wonRows] = await Promise.all([
     rollupCounts(ctx, access, d),
     // Medians per row and for the total in one scan of the period's leads (grouping sets).
     ctx.db
@@ -245,6 +258,30 @@ export async function analyseChannels({
       )
       .groupBy(sql`1`)
       .orderBy(sql`1`),
+    // Won opportunities converted from the period's leads, per row and in total.
+    ctx.db
+      .select({
+        total: sql<number>`grouping(${leads.channelId})`,
+        channelId: leads.channelId,
+        campaignId: campaignExpr,
+        wonDeals: sql<number>`count(*)::int`,
+        wonAmountCents: sql<string>`coalesce(sum(${opportunities.amountCents}), 0)::text`,
+      })
+      .from(opportunities)
+      .innerJoin(leads, and(eq(leads.tenantId, opportunities.tenantId), eq(leads.id, opportunities.leadId)))
+      .where(
+        and(
+          eq(opportunities.tenantId, ctx.tenantId),
+          eq(opportunities.status, 'won'),
+          sql`${opportunities.leadId} is not null`,
+          ...rawConds(ctx, access, d),
+        ),
+      )
+      .groupBy(
+        d.by === 'campaign'
+          ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
+          : sql`grouping sets ((${leads.channelId}), ())`,
+      ),
   ])
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
@@ -266,6 +303,12 @@ export async function analyseChannels({
   const raw = medianRows.filter((r) => Number(r.total) === 0)
   const allMedian = medianRows.find((r) => Number(r.total) === 1)
   const medians = new Map(raw.map((r) => [keyOf(r, d.by), r]))
+  const wonOf = (r: { wonDeals: number; wonAmountCents: string }) => ({
+    wonDeals: Number(r.wonDeals),
+    wonAmountCents: Number(r.wonAmountCents),
+  })
+  const won = new Map(wonRows.filter((r) => Number(r.total) === 0).map((r) => [keyOf(r, d.by), wonOf(r)]))
+  const wonTotal = wonRows.find((r) => Number(r.total) === 1)
   const drillBase: Record<string, string> = {
     from: d.from,
     to: d.to,
@@ -275,7 +318,8 @@ export async function analyseChannels({
     g: Grain,
     c: Counts,
     costCents: number | null,
-    m?: { medianContactSeconds: number | null; medianConvertSeconds: number | null },
+    m: { medianContactSeconds: number | null; medianConvertSeconds: number | null } | undefined,
+    w: { wonDeals: number; wonAmountCents: number } = { wonDeals: 0, wonAmountCents: 0 },
   ): AnalysisRow => ({
     channelId: g.channelId,
     channelName: channelName.get(g.channelId) ?? '',
@@ -289,6 +333,8 @@ export async function analyseChannels({
     costCents,
     costPerLeadCents: per(costCents, c.leads),
     costPerConvertedCents: per(costCents, c.converted),
+    ...w,
+    roi: costCents ? Math.round((w.wonAmountCents / costCents) * 100) / 100 : null,
     medianMinutesToFirstContact:
       m?.medianContactSeconds != null ? Math.round(Number(m.medianContactSeconds) / 60) : null,
     medianDaysToConversion:
@@ -306,13 +352,15 @@ export async function analyseChannels({
     const g = { channelId: r.channelId, campaignId: r.campaignId }
     groups.set(keyOf(g, d.by), { g, c: { ...EMPTY, ...r } })
   }
-  for (const k of cost.keys()) {
+  for (const k of [...cost.keys(), ...won.keys()]) {
     if (groups.has(k)) continue
     const [channelId = '', campaignId = ''] = k.split('|')
     groups.set(k, { g: { channelId, campaignId }, c: { ...EMPTY } })
   }
   const rows = [...groups.entries()]
-    .map(([k, { g, c }]) => build(g, c, access.canManage ? (cost.get(k) ?? 0) : null, medians.get(k)))
+    .map(([k, { g, c }]) =>
+      build(g, c, access.canManage ? (cost.get(k) ?? 0) : null, medians.get(k), won.get(k)),
+    )
     .sort(
       (a, b) =>
         (channelSort.get(a.channelId) ?? 0) - (channelSort.get(b.channelId) ?? 0) ||
@@ -326,6 +374,7 @@ export async function analyseChannels({
     sum,
     totalCost,
     allMedian,
+    wonTotal ? wonOf(wonTotal) : undefined,
   )
   total.channelName = d.channelId ? (channelName.get(d.channelId) ?? '') : '合计'
   return { from: d.from, to: d.to, by: d.by, rows, total, trend, allLeads: access.canManage }

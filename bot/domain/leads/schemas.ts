@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { centsSchema } from '../products/schemas'
 
 const text = (max: number) => z.string().trim().max(max)
 const optionalText = (max: number) => text(max).nullish()
@@ -149,6 +150,17 @@ export const convertInput = z.object({
   customerId: z.string().max(64).nullish(),
   customerName: optionalText(200),
   contactTitle: optionalText(60),
+  /**
+   * Also open an opportunity (商机) for the customer, linked to the lead (its `leadId`) and carrying its
+   * channel and campaign, in the same transaction. Name defaults to the customer and product interest.
+   */
+  opportunity: z
+    .object({
+      name: optionalText(200),
+      amountCents: centsSchema.optional(),
+      expectedCloseDate: ymd.nullish(),
+    })
+    .nullish(),
 })
 
 const listDate = ymd

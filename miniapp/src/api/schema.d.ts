@@ -9775,7 +9775,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Convert to a customer and contact (or link an existing customer) */
+        /** Convert to a customer and contact (or link an existing customer), optionally opening an opportunity */
         post: {
             parameters: {
                 query?: never;
@@ -9791,6 +9791,11 @@ export interface paths {
                         contactTitle?: string | null;
                         customerId?: string | null;
                         customerName?: string | null;
+                        opportunity?: {
+                            amountCents?: number;
+                            expectedCloseDate?: string | null;
+                            name?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -17641,9 +17646,12 @@ export interface components {
                 medianMinutesToFirstContact: number | null;
                 qualified: number;
                 qualifyRate: number | null;
+                roi: number | null;
                 slaBreached: number;
                 slaBreachRate: number | null;
                 spam: number;
+                wonAmountCents: number;
+                wonDeals: number;
             }[];
             to: string;
             total: {
@@ -17667,9 +17675,12 @@ export interface components {
                 medianMinutesToFirstContact: number | null;
                 qualified: number;
                 qualifyRate: number | null;
+                roi: number | null;
                 slaBreached: number;
                 slaBreachRate: number | null;
                 spam: number;
+                wonAmountCents: number;
+                wonDeals: number;
             };
             trend: {
                 contacted: number;
@@ -18382,6 +18393,7 @@ export interface components {
             createdCustomer: boolean;
             customerId: string;
             lead: components["schemas"]["Lead"];
+            opportunityId: string | null;
         };
         LeadDetail: {
             can: {
