@@ -33,7 +33,7 @@ export const utmInput = z.object({
 
 /** The fields of a lead as any intake path delivers them (after preset mapping). */
 export const leadFields = {
-  name: text(100).min(1, 'name is required'),
+  name: text(100).min(1, '请填写姓名 / name is required'),
   company: optionalText(200),
   phone: optionalText(40),
   email: optionalText(200),
