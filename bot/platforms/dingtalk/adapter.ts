@@ -12,6 +12,7 @@ import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
 import { acquireAll, MemoryRateLimiter, type Rate, type RateLimiter } from '../rate-limit'
+import { SendWindow } from '../rate-limit/send-window'
 import {
   type DingtalkAppConfig,
   DingtalkCallError,
@@ -35,10 +36,15 @@ import { type DingtalkRenderOptions, renderCard, renderText } from './render'
  */
 
 /**
- * Per API per app: a standard org gets 20 qps per app per API (`QpsLimitForAppkeyAndApi` beyond it).
- * 19.5/s with no burst never puts 21 calls in one second, and keeps a fan-out within 3 % of the floor.
+ * Per API per app: a standard org gets 20 qps per app per API (`QpsLimitForAppkeyAndApi` beyond it), over a
+ * sliding second. The GCRA paces at 20 calls per {@link API_WINDOW_MS} across processes; the send window
+ * (`SendWindow`) then holds each call until the call 20 places before it left that long ago, counted at
+ * departure, so late wake-ups never bunch 21 calls into the platform's second. The 10 ms margin covers the
+ * way from departure to DingTalk's counter.
  */
-export const API_RATE: Rate = { ratePerSec: 19.5, burst: 1 }
+export const API_LIMIT = 20
+export const API_WINDOW_MS = 1010
+export const API_RATE: Rate = { ratePerSec: (API_LIMIT * 1000) / API_WINDOW_MS, burst: 1 }
 /** Sends/updates aimed at one user, chat or card: a little headroom against the per-API budget. */
 export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
 /** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
@@ -67,6 +73,8 @@ export interface DingtalkUsageMeter {
 export interface DingtalkPlatformOptions {
   /** Pace per API per app (default `API_RATE`). */
   apiRate?: Rate
+  /** The per-process departure window for card calls (default: a new one). */
+  sendWindow?: SendWindow
   /** Counts quota-counted calls per tenant and keeps the quota pause (also settable later with `useMeter`). */
   meter?: DingtalkUsageMeter
   limiter?: RateLimiter
@@ -177,6 +185,12 @@ export function createDingtalkPlatform(
 ): DingtalkPlatform {
   const client = new DingtalkClient(config, logger, options.now)
   const limiter = options.limiter ?? new MemoryRateLimiter()
+  const departures = options.sendWindow ?? new SendWindow()
+  /** Waits for the call's place in the API's departure window (see {@link API_WINDOW_MS}), then makes it. */
+  const depart = async <T>(api: string, call: () => Promise<T>): Promise<T> => {
+    await departures.admit(api, API_LIMIT, API_WINDOW_MS)
+    return call()
+  }
   const render: DingtalkRenderOptions = options.publicUrl ? { publicUrl: options.publicUrl } : {}
   const keyBase = `dingtalk:${config.clientId}`
   const now = options.now ?? Date.now
@@ -306,12 +320,14 @@ export function createDingtalkPlatform(
     await pace('card.update', `card:${outTrackId}`)
     await sendCall(() =>
       counted(tenant.id, 'card.update', () =>
-        client.api('PUT', '/v1.0/card/instances', {
-          outTrackId,
-          cardData: { cardParamMap },
-          cardUpdateOptions: { updateCardDataByKey: false },
-          userIdType: 1,
-        }),
+        depart('card.update', () =>
+          client.api('PUT', '/v1.0/card/instances', {
+            outTrackId,
+            cardData: { cardParamMap },
+            cardUpdateOptions: { updateCardDataByKey: false },
+            userIdType: 1,
+          }),
+        ),
       ),
     )
   }
@@ -381,7 +397,9 @@ export function createDingtalkPlatform(
       try {
         res = await sendCall(() =>
           counted(tenant.id, 'card.createAndDeliver', () =>
-            client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body),
+            depart('card.createAndDeliver', () =>
+              client.api<Rec>('POST', '/v1.0/card/instances/createAndDeliver', body),
+            ),
           ),
         )
       } catch (err) {
