@@ -8228,11 +8228,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload a CSV/XLSX file of customers or contacts; processed as a job with progress */
+        /** Upload a CSV/XLSX file of customers, contacts or leads (lead managers); processed as a job with progress */
         post: {
             parameters: {
                 query: {
-                    entity: "customers" | "contacts";
+                    entity: "customers" | "contacts" | "leads";
                     format: "csv" | "xlsx";
                     mode?: "per_row" | "atomic";
                     name?: string;
@@ -17905,7 +17905,7 @@ export interface components {
             createdAt: string;
             createdById: string | null;
             /** @enum {string} */
-            entity: "customers" | "contacts";
+            entity: "customers" | "contacts" | "leads";
             errorRows: number;
             errors: {
                 field: string;
