@@ -359,6 +359,30 @@ export const leadDaily = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.day, t.channelId, t.campaignId, t.ownerId] })],
 )
 
+/**
+ * Monthly rollup of the channel analysis for figures over everyone's leads (lead managers): per creation
+ * month (China time, the month's first day), channel and campaign, without the owner, so a period of whole
+ * months reads a few rows per campaign instead of one per day and owner. Maintained with the daily rollup in
+ * the same statement path (`rollup.ts`); days at a period's edges still come from the daily rollup.
+ */
+export const leadMonthly = pgTable(
+  'crm_lead_monthly',
+  {
+    tenantId: tenantId(),
+    month: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    leads: integer().notNull().default(0),
+    contacted: integer().notNull().default(0),
+    qualified: integer().notNull().default(0),
+    converted: integer().notNull().default(0),
+    invalid: integer().notNull().default(0),
+    slaBreached: integer().notNull().default(0),
+    spam: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.month, t.channelId, t.campaignId] })],
+)
+
 /** A person's saved lead-list filters (「我的视图」): per user, named, stored server-side. */
 export const leadSavedViews = pgTable(
   'crm_lead_saved_views',

@@ -1,4 +1,4 @@
-import { and, eq, lte } from 'drizzle-orm'
+import { and, eq, lte, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
 import {
@@ -16,12 +16,20 @@ import {
   setLeadStatus,
   transferLead,
 } from '../../bot/domain/leads'
-import { analyseChannels, rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
+import { analyseChannels, rawChannelCounts, splitMonths } from '../../bot/domain/leads/analyse-channels'
 import { chinaDay } from '../../bot/domain/leads/rollup'
 import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
-import { customerAttributions, customers, leads, opportunities, outbox } from '../../db/schema'
+import {
+  customerAttributions,
+  customers,
+  leadDaily,
+  leadMonthly,
+  leads,
+  opportunities,
+  outbox,
+} from '../../db/schema'
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
@@ -620,28 +628,78 @@ describe('channel analysis', () => {
         )
       else await tryIt(claimLead({ ctx: who, leadId: target }))
     }
-    const from = chinaDay(new Date(clock.now().getTime() - 30 * DAY))
+    // The monthly rollup is the daily one summed per month, channel and campaign.
+    const fromDaily = await database.db
+      .select({
+        k: sql<string>`to_char(date_trunc('month', ${leadDaily.day}), 'YYYY-MM-DD') || '|' || ${leadDaily.channelId} || '|' || ${leadDaily.campaignId}`,
+        v: sql<string>`concat_ws(',', sum(${leadDaily.leads}), sum(${leadDaily.contacted}), sum(${leadDaily.qualified}), sum(${leadDaily.converted}), sum(${leadDaily.invalid}), sum(${leadDaily.slaBreached}), sum(${leadDaily.spam}))`,
+      })
+      .from(leadDaily)
+      .where(eq(leadDaily.tenantId, org.tenantId))
+      .groupBy(sql`1`)
+    const monthly = await database.db
+      .select({
+        k: sql<string>`to_char(${leadMonthly.month}, 'YYYY-MM-DD') || '|' || ${leadMonthly.channelId} || '|' || ${leadMonthly.campaignId}`,
+        v: sql<string>`concat_ws(',', ${leadMonthly.leads}, ${leadMonthly.contacted}, ${leadMonthly.qualified}, ${leadMonthly.converted}, ${leadMonthly.invalid}, ${leadMonthly.slaBreached}, ${leadMonthly.spam})`,
+      })
+      .from(leadMonthly)
+      .where(eq(leadMonthly.tenantId, org.tenantId))
+    const nonZero = (rows: Array<{ k: string; v: string }>) =>
+      Object.fromEntries(rows.filter((r) => r.v !== '0,0,0,0,0,0,0').map((r) => [r.k, r.v]))
+    expect(nonZero(monthly)).toEqual(nonZero(fromDaily))
+    expect(Object.keys(nonZero(monthly)).length).toBeGreaterThan(0)
     const to = chinaDay(clock.now())
-    for (const ctx of [admin, as(org, 'liuyang', clock)]) {
-      for (const by of ['channel', 'campaign'] as const) {
-        const roll = await analyseChannels({ ctx, input: { from, to, by } })
-        const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
-        const pick = (x: {
-          leads: number
-          contacted: number
-          qualified: number
-          converted: number
-          invalid: number
-          slaBreached: number
-        }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
-        const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
-        const rollMap = Object.fromEntries(
-          roll.rows
-            .filter((x) => x.leads > 0)
-            .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
-        )
-        expect(rollMap).toEqual(rawMap)
+    // 30 days (daily rollup only) and a period of whole months plus edge days (monthly + daily).
+    for (const from of [
+      chinaDay(new Date(clock.now().getTime() - 30 * DAY)),
+      chinaDay(new Date(clock.now().getTime() - 100 * DAY)),
+    ])
+      for (const ctx of [admin, as(org, 'liuyang', clock)]) {
+        for (const by of ['channel', 'campaign'] as const) {
+          const roll = await analyseChannels({ ctx, input: { from, to, by } })
+          const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
+          const pick = (x: {
+            leads: number
+            contacted: number
+            qualified: number
+            converted: number
+            invalid: number
+            slaBreached: number
+          }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
+          const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
+          const rollMap = Object.fromEntries(
+            roll.rows
+              .filter((x) => x.leads > 0)
+              .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
+          )
+          expect(rollMap).toEqual(rawMap)
+        }
       }
-    }
+  })
+
+  it('splits a period into whole months and the days around them', () => {
+    expect(splitMonths('2026-03-01', '2026-03-31')).toEqual({
+      start: '2026-03-01',
+      end: '2026-04-01',
+      days: [],
+    })
+    expect(splitMonths('2026-03-15', '2026-05-10')).toEqual({
+      start: '2026-04-01',
+      end: '2026-05-01',
+      days: [
+        ['2026-03-15', '2026-03-31'],
+        ['2026-05-01', '2026-05-10'],
+      ],
+    })
+    expect(splitMonths('2026-02-10', '2026-02-28')).toBeNull()
+    expect(splitMonths('2026-02-01', '2026-02-27')).toBeNull()
+    expect(splitMonths('2025-12-31', '2026-03-01')).toEqual({
+      start: '2026-01-01',
+      end: '2026-03-01',
+      days: [
+        ['2025-12-31', '2025-12-31'],
+        ['2026-03-01', '2026-03-01'],
+      ],
+    })
   })
 })

@@ -4,6 +4,7 @@ import {
   leadCampaigns,
   leadChannels,
   leadDaily,
+  leadMonthly,
   leads,
   opportunities,
 } from '../../../db/schema'
@@ -11,7 +12,7 @@ import type { ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import { scopeFilter } from '../org/data-scope'
 import { type LeadAccess, loadLeadAccess } from './access'
-import { chinaDayStart } from './rollup'
+import { chinaDayStart, monthOf } from './rollup'
 import { type AnalysisInput, analysisInput, parseInput } from './schemas'
 
 const DAY = 86_400_000
@@ -88,16 +89,46 @@ type Grain = { channelId: string; campaignId: string }
 const keyOf = (g: Grain, by: 'channel' | 'campaign') =>
   by === 'channel' ? g.channelId : `${g.channelId}|${g.campaignId}`
 
-/** Rollup counts per group, in the caller's scope (the figures the analysis shows). */
-async function rollupCounts(
+const nextDay = (day: string): string =>
+  new Date(new Date(`${day}T00:00:00Z`).getTime() + DAY).toISOString().slice(0, 10)
+const nextMonth = (month: string): string => {
+  const d = new Date(`${month}T00:00:00Z`)
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)
+}
+
+/**
+ * The whole calendar months inside `[from, to]` (`[start, end)` of month-first days) and the days around
+ * them, or null when the period holds no whole month.
+ */
+export function splitMonths(
+  from: string,
+  to: string,
+): { start: string; end: string; days: Array<[string, string]> } | null {
+  const start = from.endsWith('-01') ? from : nextMonth(monthOf(from))
+  const end = monthOf(nextDay(to))
+  if (start >= end) return null
+  const days: Array<[string, string]> = []
+  if (from < start)
+    days.push([from, new Date(new Date(`${start}T00:00:00Z`).getTime() - DAY).toISOString().slice(0, 10)])
+  if (end <= to) days.push([end, to])
+  return { start, end, days }
+}
+
+type CountRow = Counts & { channelId: string; campaignId: string }
+const COUNT_KEYS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached', 'spam'] as const
+
+/** Daily rollup counts per group for days `[from, to]`, in the caller's scope. */
+function dailyCounts(
   ctx: ServiceContext,
   access: LeadAccess,
   d: ReturnType<typeof analysisInput.parse>,
+  from: string,
+  to: string,
 ) {
   const conds: SQL[] = [
     eq(leadDaily.tenantId, ctx.tenantId),
-    gte(leadDaily.day, d.from),
-    lte(leadDaily.day, d.to),
+    gte(leadDaily.day, from),
+    lte(leadDaily.day, to),
   ]
   if (d.channelId) conds.push(eq(leadDaily.channelId, d.channelId))
   if (d.campaignId) conds.push(eq(leadDaily.campaignId, d.campaignId))
@@ -118,6 +149,66 @@ async function rollupCounts(
     .from(leadDaily)
     .where(and(...conds))
     .groupBy(...(d.by === 'campaign' ? [leadDaily.channelId, leadDaily.campaignId] : [leadDaily.channelId]))
+}
+
+/** Monthly rollup counts per group for months `[start, end)` (everyone's leads: lead managers only). */
+function monthlyCounts(
+  ctx: ServiceContext,
+  d: ReturnType<typeof analysisInput.parse>,
+  start: string,
+  end: string,
+) {
+  const conds: SQL[] = [
+    eq(leadMonthly.tenantId, ctx.tenantId),
+    gte(leadMonthly.month, start),
+    lt(leadMonthly.month, end),
+  ]
+  if (d.channelId) conds.push(eq(leadMonthly.channelId, d.channelId))
+  if (d.campaignId) conds.push(eq(leadMonthly.campaignId, d.campaignId))
+  const campaignCol = d.by === 'campaign' ? leadMonthly.campaignId : sql<string>`''`
+  return ctx.db
+    .select({
+      channelId: leadMonthly.channelId,
+      campaignId: campaignCol,
+      leads: sql<number>`sum(${leadMonthly.leads})::int`,
+      contacted: sql<number>`sum(${leadMonthly.contacted})::int`,
+      qualified: sql<number>`sum(${leadMonthly.qualified})::int`,
+      converted: sql<number>`sum(${leadMonthly.converted})::int`,
+      invalid: sql<number>`sum(${leadMonthly.invalid})::int`,
+      slaBreached: sql<number>`sum(${leadMonthly.slaBreached})::int`,
+      spam: sql<number>`sum(${leadMonthly.spam})::int`,
+    })
+    .from(leadMonthly)
+    .where(and(...conds))
+    .groupBy(
+      ...(d.by === 'campaign' ? [leadMonthly.channelId, leadMonthly.campaignId] : [leadMonthly.channelId]),
+    )
+}
+
+/**
+ * Rollup counts per group, in the caller's scope (the figures the analysis shows). Everyone's figures
+ * (lead managers) read whole months from the monthly rollup and only the edge days from the daily one; a
+ * rep's own figures read the daily rollup by owner.
+ */
+async function rollupCounts(
+  ctx: ServiceContext,
+  access: LeadAccess,
+  d: ReturnType<typeof analysisInput.parse>,
+): Promise<CountRow[]> {
+  const split = access.canManage ? splitMonths(d.from, d.to) : null
+  if (!split) return dailyCounts(ctx, access, d, d.from, d.to)
+  const parts = await Promise.all([
+    monthlyCounts(ctx, d, split.start, split.end),
+    ...split.days.map(([a, b]) => dailyCounts(ctx, access, d, a, b)),
+  ])
+  const sum = new Map<string, CountRow>()
+  for (const r of parts.flat()) {
+    const k = `${r.channelId}|${r.campaignId}`
+    const cur = sum.get(k)
+    if (!cur) sum.set(k, { ...r })
+    else for (const c of COUNT_KEYS) cur[c] += Number(r[c])
+  }
+  return [...sum.values()]
 }
 
 /** Conditions on raw leads equivalent to the rollup's scope and period. */

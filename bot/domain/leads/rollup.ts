@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { leadDaily } from '../../../db/schema'
+import { leadDaily, leadMonthly } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import type { LeadRow } from './access'
 
@@ -120,9 +120,27 @@ export async function countSpam(
 }
 
 const plus = (column: string) => sql.raw(`crm_lead_daily.${column} + excluded.${column}`)
+const plusMonthly = (column: string) => sql.raw(`crm_lead_monthly.${column} + excluded.${column}`)
 
+/** The first day of a `YYYY-MM-DD` day's month: the monthly rollup's key. */
+export const monthOf = (day: string): string => `${day.slice(0, 7)}-01`
+
+/**
+ * Writes the deltas to the daily rollup and, summed per month without the owner, to the monthly one. Rows
+ * go in key order, so two transactions touching the same rows lock them in the same order.
+ */
 async function upsert(ctx: ServiceContext, rows: Facts[], spam: number): Promise<void> {
   if (rows.length === 0) return
+  rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
+  const months = new Map<string, Facts & { spam: number }>()
+  for (const d of rows) {
+    const k = `${monthOf(d.day)}|${d.channelId}|${d.campaignId}`
+    const m = months.get(k) ?? { ...d, day: monthOf(d.day), ownerId: '', ...NO_COUNTS, spam: 0 }
+    for (const c of COUNTS) m[c] += d[c]
+    m.spam += spam
+    months.set(k, m)
+  }
+  const monthly = [...months.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m)
   await ctx.db
     .insert(leadDaily)
     .values(
@@ -157,6 +175,35 @@ async function upsert(ctx: ServiceContext, rows: Facts[], spam: number): Promise
         invalid: plus('invalid'),
         slaBreached: plus('sla_breached'),
         spam: plus('spam'),
+      },
+    })
+  await ctx.db
+    .insert(leadMonthly)
+    .values(
+      monthly.map((m) => ({
+        tenantId: ctx.tenantId,
+        month: m.day,
+        channelId: m.channelId,
+        campaignId: m.campaignId,
+        leads: m.leads,
+        contacted: m.contacted,
+        qualified: m.qualified,
+        converted: m.converted,
+        invalid: m.invalid,
+        slaBreached: m.slaBreached,
+        spam: m.spam,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [leadMonthly.tenantId, leadMonthly.month, leadMonthly.channelId, leadMonthly.campaignId],
+      set: {
+        leads: plusMonthly('leads'),
+        contacted: plusMonthly('contacted'),
+        qualified: plusMonthly('qualified'),
+        converted: plusMonthly('converted'),
+        invalid: plusMonthly('invalid'),
+        slaBreached: plusMonthly('sla_breached'),
+        spam: plusMonthly('spam'),
       },
     })
 }
