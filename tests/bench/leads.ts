@@ -14,6 +14,7 @@
  * against the naive GROUP BY over the raw leads, the dedupe check against a primary-key lookup (one round
  * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  */
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { and, count, eq, type SQL, sql } from 'drizzle-orm'
@@ -154,6 +155,15 @@ async function main() {
       select tenant_id, date_trunc('month', day)::date, channel_id, campaign_id, sum(leads), sum(contacted),
         sum(qualified), sum(converted), sum(invalid), sum(sla_breached)
       from crm_lead_daily where tenant_id = ${t} group by 1, 2, 3, 4`)
+    // The monthly time buckets, by the statement of their migration.
+    const bucketsSql = readFileSync(
+      new URL('../../db/migrations/0026_lead_monthly_buckets.sql', import.meta.url),
+      'utf8',
+    )
+      .split('--> statement-breakpoint')
+      .at(-1)
+    if (!bucketsSql?.includes('UPDATE')) throw new Error('no bucket backfill statement')
+    await seed(sql.raw(bucketsSql))
     await seed(sql`analyze`)
     const seedS = (performance.now() - t0) / 1000
     console.log(

@@ -16,8 +16,13 @@ import {
   setLeadStatus,
   transferLead,
 } from '../../bot/domain/leads'
-import { analyseChannels, rawChannelCounts, splitMonths } from '../../bot/domain/leads/analyse-channels'
-import { chinaDay } from '../../bot/domain/leads/rollup'
+import {
+  analyseChannels,
+  histogramMedian,
+  rawChannelCounts,
+  splitMonths,
+} from '../../bot/domain/leads/analyse-channels'
+import { bucketOf, CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
 import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
@@ -647,6 +652,30 @@ describe('channel analysis', () => {
     const nonZero = (rows: Array<{ k: string; v: string }>) =>
       Object.fromEntries(rows.filter((r) => r.v !== '0,0,0,0,0,0,0').map((r) => [r.k, r.v]))
     expect(nonZero(monthly)).toEqual(nonZero(fromDaily))
+    // Its time buckets are the leads' own, bucketed by the same edges.
+    const all = await database.db.select().from(leads).where(eq(leads.tenantId, org.tenantId))
+    const expected = new Map<string, number[]>()
+    for (const l of all) {
+      if (l.mergedIntoId) continue
+      const k = `${chinaDay(l.createdAt).slice(0, 7)}-01|${l.channelId}|${l.campaignId ?? ''}`
+      const b = expected.get(k) ?? new Array(22).fill(0)
+      if (l.firstContactedAt)
+        b[bucketOf((l.firstContactedAt.getTime() - l.createdAt.getTime()) / 60_000, CONTACT_MINUTE_EDGES)] +=
+          1
+      if (l.convertedAt)
+        b[12 + bucketOf((l.convertedAt.getTime() - l.createdAt.getTime()) / DAY, CONVERT_DAY_EDGES)] += 1
+      expected.set(k, b)
+    }
+    const stored = await database.db.select().from(leadMonthly).where(eq(leadMonthly.tenantId, org.tenantId))
+    for (const m of stored) {
+      const row = m as unknown as Record<string, number>
+      const got = [
+        ...Array.from({ length: 12 }, (_, i) => row[`contactB${i}`] ?? 0),
+        ...Array.from({ length: 10 }, (_, i) => row[`convertB${i}`] ?? 0),
+      ]
+      expect(got).toEqual(expected.get(`${m.month}|${m.channelId}|${m.campaignId}`) ?? new Array(22).fill(0))
+    }
+    expect([...expected.values()].flat().some((n) => n > 0)).toBe(true)
     expect(Object.keys(nonZero(monthly)).length).toBeGreaterThan(0)
     const to = chinaDay(clock.now())
     // 30 days (daily rollup only) and a period of whole months plus edge days (monthly + daily).
@@ -675,6 +704,19 @@ describe('channel analysis', () => {
           expect(rollMap).toEqual(rawMap)
         }
       }
+  })
+
+  it('interpolates a median within its time bucket', () => {
+    // Two leads: one in [30, 60) minutes, one in [60, 120): the median sits at the 60-minute edge.
+    const c = new Array(12).fill(0)
+    c[3] = 1
+    c[4] = 1
+    expect(histogramMedian(c, CONTACT_MINUTE_EDGES, 60)).toBe(60 * 60)
+    // Four in [0, 5): the median is half-way through the bucket.
+    expect(histogramMedian([4, ...new Array(11).fill(0)], CONTACT_MINUTE_EDGES, 60)).toBe(2.5 * 60)
+    // The open last bucket answers its lower edge; no leads, no median.
+    expect(histogramMedian([...new Array(9).fill(0), 3], CONVERT_DAY_EDGES, 86_400)).toBe(90 * 86_400)
+    expect(histogramMedian(new Array(10).fill(0), CONVERT_DAY_EDGES, 86_400)).toBeNull()
   })
 
   it('splits a period into whole months and the days around them', () => {

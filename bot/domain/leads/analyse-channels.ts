@@ -12,7 +12,7 @@ import type { ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import { scopeFilter } from '../org/data-scope'
 import { type LeadAccess, loadLeadAccess } from './access'
-import { chinaDayStart, monthOf } from './rollup'
+import { CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDayStart, monthOf } from './rollup'
 import { type AnalysisInput, analysisInput, parseInput } from './schemas'
 
 const DAY = 86_400_000
@@ -212,17 +212,200 @@ async function rollupCounts(
 }
 
 /** Conditions on raw leads equivalent to the rollup's scope and period. */
-function rawConds(ctx: ServiceContext, access: LeadAccess, d: ReturnType<typeof analysisInput.parse>): SQL[] {
+function rawConds(
+  ctx: ServiceContext,
+  access: LeadAccess,
+  d: ReturnType<typeof analysisInput.parse>,
+  from = d.from,
+  to = d.to,
+): SQL[] {
   const conds: SQL[] = [
     eq(leads.tenantId, ctx.tenantId),
     sql`${leads.mergedIntoId} is null`,
-    gte(leads.createdAt, chinaDayStart(d.from)),
-    lt(leads.createdAt, new Date(chinaDayStart(d.to).getTime() + DAY)),
+    gte(leads.createdAt, chinaDayStart(from)),
+    lt(leads.createdAt, new Date(chinaDayStart(to).getTime() + DAY)),
   ]
   if (d.channelId) conds.push(eq(leads.channelId, d.channelId))
   if (d.campaignId) conds.push(eq(leads.campaignId, d.campaignId))
   if (!access.canManage) conds.push(scopeFilter(access, leads.ownerId))
   return conds
+}
+
+/** Above this many leads in a period, everyone's medians come from the rollup's time buckets. */
+export const EXACT_MEDIAN_LEADS = 20_000
+
+interface MedianRow {
+  total: number
+  channelId: string
+  campaignId: string
+  medianContactSeconds: number | null
+  medianConvertSeconds: number | null
+}
+
+const campaignOfLead = (d: ReturnType<typeof analysisInput.parse>) =>
+  d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
+
+/** Exact medians per row and for the total in one scan of the period's leads (grouping sets). */
+function exactMedians(
+  ctx: ServiceContext,
+  access: LeadAccess,
+  d: ReturnType<typeof analysisInput.parse>,
+): Promise<MedianRow[]> {
+  const campaignExpr = campaignOfLead(d)
+  return ctx.db
+    .select({
+      total: sql<number>`grouping(${leads.channelId})`,
+      channelId: leads.channelId,
+      campaignId: campaignExpr,
+      medianContactSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+      medianConvertSeconds: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+    })
+    .from(leads)
+    .where(
+      and(
+        ...rawConds(ctx, access, d),
+        sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`,
+      ),
+    )
+    .groupBy(
+      d.by === 'campaign'
+        ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
+        : sql`grouping sets ((${leads.channelId}), ())`,
+    )
+}
+
+/** `case` expression of a lead's bucket for a duration column (null when it has none). */
+function bucketExpr(
+  column: typeof leads.firstContactedAt | typeof leads.convertedAt,
+  unitSeconds: number,
+  edges: readonly number[],
+) {
+  const x = sql`extract(epoch from ${column} - ${leads.createdAt}) / ${sql.raw(String(unitSeconds))}`
+  return sql.join(
+    [
+      sql`case when ${column} is null then null`,
+      ...edges.map((e, i) => sql`when ${x} < ${sql.raw(String(e))} then ${sql.raw(String(i))}`),
+      sql`else ${sql.raw(String(edges.length))} end`,
+    ],
+    sql` `,
+  )
+}
+
+/** The interpolated median of a bucket histogram (`edges` upper edges, in `unit` seconds), or null. */
+export function histogramMedian(
+  counts: number[],
+  edges: readonly number[],
+  unitSeconds: number,
+): number | null {
+  const n = counts.reduce((a, b) => a + b, 0)
+  if (n <= 0) return null
+  const half = n / 2
+  let before = 0
+  for (const [i, c] of counts.entries()) {
+    if (c > 0 && before + c >= half) {
+      const lo = i === 0 ? 0 : (edges[i - 1] ?? 0)
+      const hi = edges[i]
+      if (hi === undefined) return lo * unitSeconds
+      return (lo + ((half - before) / c) * (hi - lo)) * unitSeconds
+    }
+    before += c
+  }
+  return null
+}
+
+/**
+ * Everyone's medians from time buckets: the monthly rollup's for the whole months, the edge days' leads
+ * bucketed in the query, summed per row and in total and interpolated within the median's bucket.
+ */
+async function bucketMedians(
+  ctx: ServiceContext,
+  access: LeadAccess,
+  d: ReturnType<typeof analysisInput.parse>,
+  split: { start: string; end: string; days: Array<[string, string]> },
+): Promise<MedianRow[]> {
+  const nc = CONTACT_MINUTE_EDGES.length + 1
+  const nv = CONVERT_DAY_EDGES.length + 1
+  const conds: SQL[] = [
+    eq(leadMonthly.tenantId, ctx.tenantId),
+    gte(leadMonthly.month, split.start),
+    lt(leadMonthly.month, split.end),
+  ]
+  if (d.channelId) conds.push(eq(leadMonthly.channelId, d.channelId))
+  if (d.campaignId) conds.push(eq(leadMonthly.campaignId, d.campaignId))
+  const monthCampaign = d.by === 'campaign' ? leadMonthly.campaignId : sql<string>`''`
+  const bucketCols = [
+    ...Array.from({ length: nc }, (_, i) => sql.raw(`contact_b_${i}`)),
+    ...Array.from({ length: nv }, (_, i) => sql.raw(`convert_b_${i}`)),
+  ]
+  const monthly = ctx.db
+    .select({
+      channelId: leadMonthly.channelId,
+      campaignId: monthCampaign,
+      b: sql<string>`array[${sql.join(
+        bucketCols.map((c) => sql`sum(${c})`),
+        sql`, `,
+      )}]::int[]::text`,
+    })
+    .from(leadMonthly)
+    .where(and(...conds))
+    .groupBy(
+      ...(d.by === 'campaign' ? [leadMonthly.channelId, leadMonthly.campaignId] : [leadMonthly.channelId]),
+    )
+  const contactBucket = bucketExpr(leads.firstContactedAt, 60, CONTACT_MINUTE_EDGES)
+  const convertBucket = bucketExpr(leads.convertedAt, 86_400, CONVERT_DAY_EDGES)
+  const edges = split.days.map(([from, to]) => {
+    const campaignExpr = campaignOfLead(d)
+    return ctx.db
+      .select({
+        channelId: leads.channelId,
+        campaignId: campaignExpr,
+        b: sql<string>`array[${sql.join(
+          [
+            ...Array.from(
+              { length: nc },
+              (_, i) => sql`count(*) filter (where ${contactBucket} = ${sql.raw(String(i))})`,
+            ),
+            ...Array.from(
+              { length: nv },
+              (_, i) => sql`count(*) filter (where ${convertBucket} = ${sql.raw(String(i))})`,
+            ),
+          ],
+          sql`, `,
+        )}]::int[]::text`,
+      })
+      .from(leads)
+      .where(and(...rawConds(ctx, access, d, from, to)))
+      .groupBy(...(d.by === 'campaign' ? [leads.channelId, campaignExpr] : [leads.channelId]))
+  })
+  const parts = (await Promise.all([monthly, ...edges])).flat()
+  const per = new Map<string, { channelId: string; campaignId: string; b: number[] }>()
+  const all = new Array<number>(nc + nv).fill(0)
+  for (const r of parts) {
+    const b = String(r.b).replace(/[{}]/g, '').split(',').map(Number)
+    const k = `${r.channelId}|${r.campaignId}`
+    const cur = per.get(k) ?? {
+      channelId: r.channelId,
+      campaignId: r.campaignId,
+      b: new Array(nc + nv).fill(0),
+    }
+    b.forEach((n, i) => {
+      cur.b[i] = (cur.b[i] ?? 0) + n
+      all[i] = (all[i] ?? 0) + n
+    })
+    per.set(k, cur)
+  }
+  const row = (total: number, channelId: string, campaignId: string, b: number[]): MedianRow => ({
+    total,
+    channelId,
+    campaignId,
+    medianContactSeconds: histogramMedian(b.slice(0, nc), CONTACT_MINUTE_EDGES, 60),
+    medianConvertSeconds: histogramMedian(b.slice(nc), CONVERT_DAY_EDGES, 86_400),
+  })
+  return [...[...per.values()].map((r) => row(0, r.channelId, r.campaignId, r.b)), row(1, '', '', all)]
 }
 
 /**
@@ -277,33 +460,8 @@ export async function analyseChannels({
     throw new InvalidInputError('to', 'at most 800 days per analysis')
   const access = await loadLeadAccess(ctx)
   const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
-  const [counts, medianRows, channels, campaigns, costs, trend, wonRows] = await Promise.all([
+  const [counts, channels, campaigns, costs, trend, wonRows] = await Promise.all([
     rollupCounts(ctx, access, d),
-    // Medians per row and for the total in one scan of the period's leads (grouping sets).
-    ctx.db
-      .select({
-        total: sql<number>`grouping(${leads.channelId})`,
-        channelId: leads.channelId,
-        campaignId: campaignExpr,
-        medianContactSeconds: sql<
-          number | null
-        >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
-        medianConvertSeconds: sql<
-          number | null
-        >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
-      })
-      .from(leads)
-      .where(
-        and(
-          ...rawConds(ctx, access, d),
-          sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`,
-        ),
-      )
-      .groupBy(
-        d.by === 'campaign'
-          ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
-          : sql`grouping sets ((${leads.channelId}), ())`,
-      ),
     ctx.db
       .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
       .from(leadChannels)
@@ -374,6 +532,14 @@ export async function analyseChannels({
           : sql`grouping sets ((${leads.channelId}), ())`,
       ),
   ])
+  // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
+  // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
+  const split = access.canManage ? splitMonths(d.from, d.to) : null
+  const periodLeads = counts.reduce((n, r) => n + Number(r.leads), 0)
+  const medianRows =
+    split && periodLeads > EXACT_MEDIAN_LEADS
+      ? await bucketMedians(ctx, access, d, split)
+      : await exactMedians(ctx, access, d)
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
