@@ -40,6 +40,27 @@ const fixtures: Record<string, string> = {
     "import { renderCard } from '../platforms/feishu/render'",
     'export const all = [customers, renderCard]',
   ].join('\n'),
+  'bot/http/routes/deep.ts': [
+    "import { createLead } from '../../domain/leads/create-lead'",
+    "import { listLeads } from '../../domain/leads'",
+    "import { claimLead } from '../../domain/leads/index'",
+    "import type { ServiceContext } from '../../domain/context'",
+    "import { presetOf } from '../../domain/reports/internal/define'",
+    'export const all = [createLead, listLeads, claimLead, presetOf]',
+    'export type Ctx = ServiceContext',
+  ].join('\n'),
+  'bot/domain/service/peeks.ts': [
+    "import { presetOf } from '../reports/internal/define'",
+    "import { createLead } from '../leads/create-lead'",
+    "import { listLeads } from '../leads'",
+    "import { helper } from './internal/helper'",
+    'export const all = [presetOf, createLead, listLeads, helper]',
+  ].join('\n'),
+  'bot/domain/service/internal/helper.ts': [
+    "import { filters } from '../../reports/internal/filters'",
+    "import { row } from './row'",
+    'export const helper = [filters, row]',
+  ].join('\n'),
   'bot/lib/cycle-a.ts': "import { b } from './cycle-b'\nexport const a = () => b\n",
   'bot/lib/cycle-b.ts': "import { a } from './cycle-a'\nexport const b = () => a\n",
 }
@@ -88,6 +109,15 @@ describe('layering rules', () => {
 
   it('keep presenters off the database and the platform adapters', () => {
     expect(linesOf('bot/cards/leaky-card.ts', 'lint/style/noRestrictedImports')).toEqual([1, 2])
+  })
+
+  it('reach a domain area from outside only through its index.ts', () => {
+    expect(linesOf('bot/http/routes/deep.ts', 'lint/style/noRestrictedImports')).toEqual([1, 5])
+  })
+
+  it("keep an area's internal/ helpers to the area", () => {
+    expect(linesOf('bot/domain/service/peeks.ts', 'lint/style/noRestrictedImports')).toEqual([1])
+    expect(linesOf('bot/domain/service/internal/helper.ts', 'lint/style/noRestrictedImports')).toEqual([1])
   })
 
   it('refuse an import cycle', () => {

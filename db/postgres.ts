@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
+import { resultRows } from '../bot/lib/sql-rows'
 import type { Database, Db } from './client'
 import * as schema from './schema'
 
@@ -11,13 +12,7 @@ import * as schema from './schema'
  */
 
 /** Normalises a driver's `execute` result (postgres.js: array, PGlite: `{ rows }`) to rows. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
-    return result.rows as T[]
-  }
-  return []
-}
+export const rowsOf = resultRows
 
 export interface PostgresOptions {
   /** Pool size (Workers allow 6 open connections per request, so at most 5 there). */

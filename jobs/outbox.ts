@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Logger } from '../bot/lib/logger'
+import { resultRows } from '../bot/lib/sql-rows'
 import type { Database } from '../db/client'
 import type { JobInfo, JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
 
@@ -85,7 +86,7 @@ export class OutboxRelay {
           ${this.tenantCondition()}
         order by id limit ${limit}
         for update skip locked`)
-      const rows = rowsOfResult<OutboxRow>(result)
+      const rows = resultRows<OutboxRow>(result)
       if (rows.length === 0) return 0
       await this.queue.addBulk(
         rows.map((r) => ({
@@ -112,7 +113,7 @@ export class OutboxRelay {
       where status = 'relayed' and relayed_at < now() - (${olderThanMs} * interval '1 millisecond')
         ${this.tenantCondition()}
       returning id`)
-    return rowsOfResult(result).length
+    return resultRows(result).length
   }
 
   private tenantCondition() {
@@ -290,11 +291,4 @@ export function stripOutboxFields(processors: Record<string, Processor>): Record
       },
     ]),
   )
-}
-
-function rowsOfResult<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows))
-    return result.rows as T[]
-  return []
 }

@@ -8,23 +8,27 @@ import { approvalProgressCard } from '../cards/approval-progress-card'
 import { approvalTaskCard } from '../cards/approval-task-card'
 import { t } from '../cards/i18n'
 import type { CardActionHandler, CardActionInput, CardActionResult } from '../chat/model'
-import { addSigner } from '../domain/approvals/add-signer'
-import { approveTask } from '../domain/approvals/approve-task'
-import { listInstances } from '../domain/approvals/list-instances'
-import { previewFlow } from '../domain/approvals/preview-flow'
-import { rejectTask } from '../domain/approvals/reject-task'
-import { resubmitInstance } from '../domain/approvals/resubmit-instance'
-import { returnTask } from '../domain/approvals/return-task'
-import { startInstance } from '../domain/approvals/start-instance'
-import { loadTask, loadTemplateVersion, type TemplateVersion } from '../domain/approvals/store'
-import { transferTask } from '../domain/approvals/transfer-task'
-import { urgeInstance } from '../domain/approvals/urge-instance'
-import { loadView } from '../domain/approvals/view'
-import { withdrawInstance } from '../domain/approvals/withdraw-instance'
+import {
+  addSigner,
+  approveTask,
+  listInstances,
+  loadTask,
+  loadTemplateVersion,
+  loadView,
+  previewFlow,
+  rejectTask,
+  resubmitInstance,
+  returnTask,
+  startInstance,
+  type TemplateVersion,
+  transferTask,
+  urgeInstance,
+  withdrawInstance,
+} from '../domain/approvals'
 import type { ServiceContext } from '../domain/context'
 import { DomainError, InvalidInputError } from '../domain/errors'
 import type { Locale } from '../domain/locale'
-import { resolveUserId } from '../domain/org/resolve-user-id'
+import { resolveUserId } from '../domain/org'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 

@@ -2,12 +2,14 @@ import { customerCard } from '../cards/customer-card'
 import { poolWarningCard } from '../cards/customer-pool-card'
 import { t } from '../cards/i18n'
 import type { CardActionHandler } from '../chat/model'
-import { checkInVisit } from '../domain/crm/check-in-visit'
-import { claimCustomer } from '../domain/crm/claim-customer'
-import { createFollowUp } from '../domain/crm/create-follow-up'
-import { extendReclaim } from '../domain/crm/extend-reclaim'
-import { getCustomerSummary } from '../domain/crm/get-customer-summary'
-import { loadRules } from '../domain/crm/rules'
+import {
+  checkInVisit,
+  claimCustomer,
+  createFollowUp,
+  extendReclaim,
+  getCustomerSummary,
+  loadRules,
+} from '../domain/crm'
 import { InvalidInputError } from '../domain/errors'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')

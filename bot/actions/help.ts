@@ -4,7 +4,7 @@ import type { CardActionHandler } from '../chat/model'
 import { commands } from '../commands'
 import { whoamiCommand } from '../commands/help'
 import type { Locale } from '../domain/locale'
-import { setLocale } from '../domain/org/set-locale'
+import { setLocale } from '../domain/org'
 
 /** Help card buttons: show help, who am I, and switch the tapper's language (the answer is in the new one). */
 export const helpActions: Record<string, CardActionHandler> = {

@@ -10,10 +10,10 @@ import {
   addLeadFollowUp,
   claimLead,
   createLead,
+  getLeadCardView,
   markLeadInvalid,
   transferLead,
 } from '../domain/leads'
-import { getLeadCardView } from '../domain/leads/get-lead'
 import type { Locale } from '../domain/locale'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')

@@ -1,8 +1,7 @@
 import { t } from '../cards/i18n'
 import { renderView } from '../cards/views'
 import type { CardActionHandler } from '../chat/model'
-import { acknowledgeNotice } from '../domain/notices/acknowledge-notice'
-import { remindNotice } from '../domain/notices/remind-notice'
+import { acknowledgeNotice, remindNotice } from '../domain/notices'
 
 /**
  * Notice card buttons. `notice.ack`: the tapper acknowledges (or marks read) — only as themself, only while

@@ -4,18 +4,18 @@ import type { CardActionHandler, CardActionInput, CardActionResult } from '../ch
 import type { ServiceContext } from '../domain/context'
 import { InvalidInputError } from '../domain/errors'
 import type { Locale } from '../domain/locale'
+import type { TicketCardKind } from '../domain/service'
 import {
   acceptTicket,
   assignTicket,
+  cardData,
   createTicket,
   loadServiceAccess,
   rateTicket,
   requestHelp,
+  requireTicket,
   setTicketStatus,
 } from '../domain/service'
-import { requireTicket } from '../domain/service/access'
-import { cardData } from '../domain/service/lifecycle'
-import type { TicketCardKind } from '../domain/service/views'
 import { first, resolveUserId } from './leads'
 
 const ticketOf = (input: CardActionInput): string => {

@@ -1,6 +1,5 @@
 import type { CardColor, CardElement } from '../chat/model'
-import { displayValue } from '../domain/approvals/engine/form'
-import { type ApprovalView, userName } from '../domain/approvals/view'
+import { type ApprovalView, displayValue, userName } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 import { cardDateTime } from './time'

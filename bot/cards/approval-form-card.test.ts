@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { expenseTemplate } from '../../db/seed/approvals'
-import { FlowGraphSchema, FormFieldSchema, TemplateSettingsSchema } from '../domain/approvals/schemas'
-import type { TemplateVersion } from '../domain/approvals/store'
+import type { TemplateVersion } from '../domain/approvals'
+import { FlowGraphSchema, FormFieldSchema, TemplateSettingsSchema } from '../domain/approvals'
 import { approvalStartCard } from './approval-form-card'
 
 const def = expenseTemplate()

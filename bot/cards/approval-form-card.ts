@@ -1,10 +1,12 @@
 import type { Card, CardElement, FormInput } from '../chat/model'
-import { SIMPLE_FIELD_TYPES } from '../domain/approvals/engine/form'
-import type { InstanceListItem } from '../domain/approvals/list-instances'
-import type { TemplateSummary } from '../domain/approvals/list-templates'
-import type { FlowPreview } from '../domain/approvals/preview-flow'
-import type { FormField } from '../domain/approvals/schemas'
-import type { TemplateVersion } from '../domain/approvals/store'
+import type {
+  FlowPreview,
+  FormField,
+  InstanceListItem,
+  TemplateSummary,
+  TemplateVersion,
+} from '../domain/approvals'
+import { SIMPLE_FIELD_TYPES } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import { fieldLabel, formatTime, instanceStatusText } from './approval-common'
 import { t } from './i18n'

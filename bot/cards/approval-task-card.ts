@@ -1,5 +1,5 @@
 import type { Card, CardElement } from '../chat/model'
-import { type ApprovalView, userName } from '../domain/approvals/view'
+import { type ApprovalView, userName } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import {
   detailPath,

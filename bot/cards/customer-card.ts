@@ -1,5 +1,5 @@
 import type { Card, CardButton } from '../chat/model'
-import type { CustomerSummary } from '../domain/crm/get-customer-summary'
+import type { CustomerSummary } from '../domain/crm'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 import { cardDate } from './time'

@@ -1,6 +1,5 @@
 import type { Card } from '../chat/model'
-import type { NearbyCustomer } from '../domain/crm/nearby-customers'
-import type { CustomerHit } from '../domain/crm/search-customers'
+import type { CustomerHit, NearbyCustomer } from '../domain/crm'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 

@@ -1,7 +1,7 @@
 import { chartValue } from '../chat/chart-text'
 import type { Card, CardElement, ChartSpec } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import type { DigestItem, DigestSection, MorningBriefData, TeamDigestData } from '../domain/reports/views'
+import type { DigestItem, DigestSection, MorningBriefData, TeamDigestData } from '../domain/reports'
 import { t } from './i18n'
 import { cardDateTime } from './time'
 

@@ -1,6 +1,5 @@
 import type { Card, CardButton, CardElement } from '../chat/model'
-import type { ChannelAnalysis } from '../domain/leads/analyse-channels'
-import type { LeadCardView } from '../domain/leads/get-lead'
+import type { ChannelAnalysis, LeadCardView } from '../domain/leads'
 import type { Locale } from '../domain/locale'
 import { t } from './i18n'
 import { cardDateTime } from './time'

@@ -1,11 +1,11 @@
 import type { Card, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import { CARD_PREVIEW_CHARS } from '../domain/notices/schemas'
-import type { NoticeCardView } from '../domain/notices/views'
+import type { NoticeCardView } from '../domain/notices'
+import { CARD_PREVIEW_CHARS } from '../domain/notices'
 import { t } from './i18n'
 import { cardDateTime } from './time'
 
-export type { NoticeCardView } from '../domain/notices/views'
+export type { NoticeCardView } from '../domain/notices'
 
 const CATEGORY: Record<string, [string, string]> = {
   general: ['通知', 'Notice'],

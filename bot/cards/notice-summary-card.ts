@@ -1,9 +1,9 @@
 import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import type { NoticeCounts } from '../domain/notices/views'
+import type { NoticeCounts } from '../domain/notices'
 import { t } from './i18n'
 
-export type { NoticeCounts } from '../domain/notices/views'
+export type { NoticeCounts } from '../domain/notices'
 
 /** The publisher's card: delivery and read progress, refreshed as receipts arrive; remind and dashboard. */
 export function noticeSummaryCard(

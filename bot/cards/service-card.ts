@@ -1,6 +1,6 @@
 import type { Card, CardButton, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import type { TicketCardData, TicketCardKind } from '../domain/service/views'
+import type { TicketCardData, TicketCardKind } from '../domain/service'
 import { t } from './i18n'
 import { cardDateTime } from './time'
 

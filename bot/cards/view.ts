@@ -1,5 +1,5 @@
 import type { Card } from '../chat/model'
-import type { View, ViewKind } from '../domain/chat/view'
+import type { View, ViewKind } from '../domain/chat'
 import type { Locale } from '../domain/locale'
 
 /** A presenter bound to a view kind: the frozen snapshot and the reader's language in, a neutral card out. */

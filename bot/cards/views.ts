@@ -5,8 +5,8 @@ import {
   approvalTaskView,
   approvalWebhookFailedView,
   thawApprovalView,
-} from '../domain/approvals/views'
-import { followUpReminderView, poolWarningView } from '../domain/crm/views'
+} from '../domain/approvals'
+import { followUpReminderView, poolWarningView } from '../domain/crm'
 import {
   noticeChatView,
   noticeRecipientView,
@@ -15,9 +15,9 @@ import {
   noticeSummaryView,
   thawNoticeView,
   thawReceipt,
-} from '../domain/notices/views'
-import { morningBriefView, teamDigestView } from '../domain/reports/views'
-import { ticketCardView } from '../domain/service/views'
+} from '../domain/notices'
+import { morningBriefView, teamDigestView } from '../domain/reports'
+import { ticketCardView } from '../domain/service'
 import { approvalCcCard } from './approval-cc-card'
 import { approvalProgressCard } from './approval-progress-card'
 import { approvalResultCard } from './approval-result-card'

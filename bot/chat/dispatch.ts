@@ -6,17 +6,25 @@ import { inZone } from '../cards/time'
 import { commands as defaultCommands } from '../commands'
 import { looksChinese, parseCommand } from '../commands/grammar'
 import type { CommandSpec } from '../commands/types'
-import { recordCardCopy } from '../domain/chat/record-card-copy'
-import { recordChat } from '../domain/chat/record-chat'
-import { claimMessageHandling, recordInbound } from '../domain/chat/record-inbound'
-import { sendCard, sendText } from '../domain/chat/send'
+import {
+  claimMessageHandling,
+  recordCardCopy,
+  recordChat,
+  recordInbound,
+  sendCard,
+  sendText,
+} from '../domain/chat'
 import { type ServiceContext, systemContext, userContext, withTransaction } from '../domain/context'
 import { chatMessageOf, DomainError } from '../domain/errors'
 import { type Locale, localeOf } from '../domain/locale'
-import { ensureTenant } from '../domain/org/ensure-tenant'
-import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
-import { tenantTimeZone } from '../domain/org/time-zone'
-import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../domain/org/topics'
+import {
+  APPLY_CONTACT_CHANGE,
+  ensureTenant,
+  type ResolvedActor,
+  resolveActor,
+  SYNC_DIRECTORY,
+  tenantTimeZone,
+} from '../domain/org'
 import { emit } from '../domain/outbox'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'

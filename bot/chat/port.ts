@@ -40,9 +40,20 @@ export interface TenantRef {
   platformTenantKey: string
 }
 
+/**
+ * How fast an app may send cards on a platform (its published per-app limits). Bulk senders (the notice
+ * fan-out) pace themselves under it; the adapter's own limiter enforces the real limits at request time.
+ */
+export interface SendRate {
+  perSecond: number
+  perMinute: number
+}
+
 /** The outbound half of an adapter: what workers call. */
 export interface ChatPlatform {
   readonly name: PlatformName
+  /** The platform's per-app send limits. */
+  readonly sendRate: SendRate
   send(tenant: TenantRef, message: OutboundMessage): Promise<{ platformMessageId: string; chatId?: string }>
   updateCard(tenant: TenantRef, platformMessageId: string, card: Card, locale: Locale): Promise<void>
   syncDirectory?(tenant: TenantRef): Promise<DirectorySnapshot>

@@ -1,8 +1,7 @@
 import { startCard } from '../actions/approvals'
 import { approvalTemplatesCard, approvalTodoCard } from '../cards/approval-form-card'
 import { t } from '../cards/i18n'
-import { listInstances } from '../domain/approvals/list-instances'
-import { findTemplateByWord, listTemplates } from '../domain/approvals/list-templates'
+import { findTemplateByWord, listInstances, listTemplates } from '../domain/approvals'
 import type { CommandSpec } from './types'
 
 /** `发起 请假` / `new leave`: the template's form as a card; without a name, the list of templates. */

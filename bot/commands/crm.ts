@@ -1,11 +1,14 @@
 import { customerCard } from '../cards/customer-card'
 import { customerPickCard, nearbyCard } from '../cards/customer-list-card'
 import { t } from '../cards/i18n'
-import { loadCrmAccess } from '../domain/crm/access'
-import { type CustomerElsewhere, findCustomersElsewhere } from '../domain/crm/find-customers-elsewhere'
-import { getCustomerSummary } from '../domain/crm/get-customer-summary'
-import { nearbyCustomers } from '../domain/crm/nearby-customers'
-import { searchCustomers } from '../domain/crm/search-customers'
+import {
+  type CustomerElsewhere,
+  findCustomersElsewhere,
+  getCustomerSummary,
+  loadCrmAccess,
+  nearbyCustomers,
+  searchCustomers,
+} from '../domain/crm'
 import type { Locale } from '../domain/locale'
 import type { CommandInput, CommandReply, CommandSpec } from './types'
 

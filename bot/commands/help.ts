@@ -1,5 +1,5 @@
 import { helpCard, whoAmICard } from '../cards/help-card'
-import { getMe } from '../domain/org/get-me'
+import { getMe } from '../domain/org'
 import type { CommandSpec } from './types'
 
 /** `帮助` / `help`. The list it shows is the whole registry, passed in to avoid an import cycle. */

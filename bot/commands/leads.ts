@@ -1,9 +1,6 @@
 import { t } from '../cards/i18n'
 import { channelsCard, leadConfirmCard } from '../cards/lead-card'
-import { listChannels } from '../domain/leads'
-import { analyseChannels } from '../domain/leads/analyse-channels'
-import { parseLeadText } from '../domain/leads/parse-lead-text'
-import { chinaDay } from '../domain/leads/rollup'
+import { analyseChannels, chinaDay, listChannels, parseLeadText } from '../domain/leads'
 import type { CommandSpec } from './types'
 
 /** 「线索 张三 13800000000 华为 想了解报价」/ `lead John 138… Acme wants a quote`: a confirm card, nothing stored yet. */

@@ -1,5 +1,5 @@
 import { noticeListCard } from '../cards/notice-list-card'
-import { listNotices } from '../domain/notices/list-notices'
+import { listNotices } from '../domain/notices'
 import type { CommandSpec } from './types'
 
 /** `公告` / `notices`: my recent notices as a card (unread ones marked). */

@@ -2,7 +2,7 @@ import { morningBriefCard, teamDigestCard } from '../cards/digest-card'
 import { reportCard, reportListCard } from '../cards/report-card'
 import type { ServiceContext } from '../domain/context'
 import type { Locale } from '../domain/locale'
-import { tenantTimeZone } from '../domain/org/time-zone'
+import { tenantTimeZone } from '../domain/org'
 import {
   listReports,
   morningBrief,

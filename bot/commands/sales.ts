@@ -1,7 +1,6 @@
 import { t } from '../cards/i18n'
 import { opportunityCard, opportunityPickCard } from '../cards/sales-card'
-import { loadCrmAccess } from '../domain/crm/access'
-import { searchCustomers } from '../domain/crm/search-customers'
+import { loadCrmAccess, searchCustomers } from '../domain/crm'
 import { listOpportunities, listStageSets, type OpportunityDto } from '../domain/opportunities'
 import type { CommandSpec } from './types'
 

@@ -1,6 +1,6 @@
 import { t } from '../cards/i18n'
 import { ticketConfirmCard } from '../cards/service-card'
-import { draftTicket } from '../domain/service/draft-ticket'
+import { draftTicket } from '../domain/service'
 import type { CommandSpec } from './types'
 
 /** 「工单 华东精密 设备异响 紧急」/ `ticket Acme noisy pump urgent`: a confirm card, nothing stored yet. */

@@ -15,8 +15,8 @@ import {
  * The Node HTTP server. Everything goes to the Hono app except the Feishu callback paths, which are served
  * straight from `node:http`: a push is authenticated from the socket's bytes and answered with a few bytes
  * of JSON, and building a Web `Request`/`Response` pair plus the middleware chain around that cost more CPU
- * than the signature check and the decryption together (issue 3's ack throughput is measured on this
- * path, by tests/bench/webhook-ack.ts). The Hono routes for the same paths stay for other runtimes and
+ * than the signature check and the decryption together (the ack throughput is measured on this path,
+ * by tests/bench/webhook-ack.ts). The Hono routes for the same paths stay for other runtimes and
  * `app.request` in tests; both share the handler's batcher.
  */
 export interface NodeServerOptions {

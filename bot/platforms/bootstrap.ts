@@ -2,10 +2,14 @@ import type { Database } from '../../db/client'
 import type { DirectoryUser, PlatformName } from '../chat/model'
 import type { ChatPlatform, TenantRef } from '../chat/port'
 import { type ServiceContext, systemContext } from '../domain/context'
-import { applyDirectoryEntry } from '../domain/org/apply-directory-entry'
-import { ensureTenant } from '../domain/org/ensure-tenant'
-import { type ResolvedActor, resolveActor } from '../domain/org/resolve-actor'
-import { type SyncRoleGrantsResult, syncRoleGrants } from '../domain/org/sync-role-grants'
+import {
+  applyDirectoryEntry,
+  ensureTenant,
+  type ResolvedActor,
+  resolveActor,
+  type SyncRoleGrantsResult,
+  syncRoleGrants,
+} from '../domain/org'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
 

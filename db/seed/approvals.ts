@@ -1,10 +1,12 @@
+import type { TemplateDefinitionInput } from '../../bot/domain/approvals'
 import {
   defaultApprovalTemplates,
+  departmentHeadStep,
   expenseTemplate,
   installTemplates,
   leaveTemplate,
-} from '../../bot/domain/approvals/default-templates'
-import type { TemplateDefinitionInput } from '../../bot/domain/approvals/schemas'
+  managerStep,
+} from '../../bot/domain/approvals'
 import type { DbOrTx } from '../client'
 import type { SeededOrg } from './org'
 
@@ -44,16 +46,7 @@ function demoFlows(org: SeededOrg): TemplateDefinitionInput[] {
       flow: {
         nodes: [
           { id: 'start', type: 'start', next: 'head' },
-          {
-            id: 'head',
-            type: 'approval',
-            name: '部门负责人',
-            nameEn: 'Department head',
-            approvers: { kind: 'department_head', level: 0 },
-            mode: 'any',
-            emptyPolicy: 'skip',
-            next: 'admin_finance',
-          },
+          departmentHeadStep('head', 0, 'admin_finance'),
           {
             id: 'admin_finance',
             type: 'approval',
@@ -98,16 +91,7 @@ function demoFlows(org: SeededOrg): TemplateDefinitionInput[] {
       flow: {
         nodes: [
           { id: 'start', type: 'start', next: 'manager' },
-          {
-            id: 'manager',
-            type: 'approval',
-            name: '直属上级',
-            nameEn: 'Manager',
-            approvers: { kind: 'manager', level: 1 },
-            mode: 'any',
-            emptyPolicy: 'skip',
-            next: 'countersign',
-          },
+          managerStep('countersign', 'skip'),
           {
             id: 'countersign',
             type: 'approval',

@@ -1,4 +1,4 @@
-import { buildSearch, normaliseCompanyName } from '../../bot/domain/crm/search-text'
+import { buildSearch, normaliseCompanyName } from '../../bot/domain/crm'
 import { newId } from '../../bot/lib/ids'
 import type { DbOrTx } from '../client'
 import {

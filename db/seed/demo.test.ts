@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PERMISSIONS } from '../../bot/domain/org/permissions'
+import { PERMISSIONS } from '../../bot/domain/org'
 import { demoOrg } from './demo'
 
 describe('demo roles', () => {

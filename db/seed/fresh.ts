@@ -1,6 +1,5 @@
-import { defaultApprovalTemplates, installTemplates } from '../../bot/domain/approvals/default-templates'
-import { installDefaultRoles } from '../../bot/domain/org/default-roles'
-import { syncRoleGrants } from '../../bot/domain/org/sync-role-grants'
+import { defaultApprovalTemplates, installTemplates } from '../../bot/domain/approvals'
+import { installDefaultRoles, syncRoleGrants } from '../../bot/domain/org'
 import { newId } from '../../bot/lib/ids'
 import type { Db } from '../client'
 import { findTenantByKey, type OrgSpec, type SeededOrg, seedOrg } from './org'

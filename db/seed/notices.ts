@@ -1,6 +1,5 @@
 import type { ServiceContext } from '../../bot/domain/context'
-import { createNews } from '../../bot/domain/notices/create-news'
-import { createNotice } from '../../bot/domain/notices/create-notice'
+import { createNews, createNotice } from '../../bot/domain/notices'
 import { systemClock } from '../../bot/lib/clock'
 import type { DbOrTx } from '../client'
 import type { SeededOrg } from './org'

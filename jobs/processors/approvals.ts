@@ -1,14 +1,16 @@
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
-import { escalateTask } from '../../bot/domain/approvals/escalate-task'
 import {
+  APPROVAL_ESCALATE,
+  APPROVAL_FINISHED,
+  APPROVAL_REMIND,
   APPROVAL_WEBHOOK,
   deliverWebhook,
+  escalateTask,
+  handleApprovalFinished,
+  remindTask,
   type WebhookPost,
-} from '../../bot/domain/approvals/external/webhooks'
-import { handleApprovalFinished } from '../../bot/domain/approvals/on-finished'
-import { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from '../../bot/domain/approvals/publish'
-import { remindTask } from '../../bot/domain/approvals/remind-task'
+} from '../../bot/domain/approvals'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import { processors } from '../catalogue'
 import { type JobPayload, PermanentJobError, type Processor } from '../queue'

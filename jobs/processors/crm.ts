@@ -1,9 +1,12 @@
 import { type ServiceContext, systemContext, userContext } from '../../bot/domain/context'
-import { FOLLOW_UP_REMINDER } from '../../bot/domain/crm/create-follow-up'
-import { runImport } from '../../bot/domain/crm/run-import'
-import { scanPool, tenantsWithPoolWork } from '../../bot/domain/crm/scan-pool'
-import { sendFollowUpReminder } from '../../bot/domain/crm/send-follow-up-reminder'
-import { IMPORT_RUN } from '../../bot/domain/crm/start-import'
+import {
+  FOLLOW_UP_REMINDER,
+  IMPORT_RUN,
+  runImport,
+  scanPool,
+  sendFollowUpReminder,
+  tenantsWithPoolWork,
+} from '../../bot/domain/crm'
 import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'

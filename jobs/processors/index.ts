@@ -1,5 +1,5 @@
-import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat/send'
-import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
+import { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat'
+import { APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org'
 import { INBOUND_EVENT } from '../../bot/platforms/ingest'
 import { parsePayloads, processors } from '../catalogue'
 import type { Processor } from '../queue'

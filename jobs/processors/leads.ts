@@ -1,7 +1,6 @@
 import { leadCard } from '../../bot/cards/lead-card'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
-import { LEAD_NOTIFY, LEAD_TIMER, runLeadTimer } from '../../bot/domain/leads'
-import { sendLeadNotice } from '../../bot/domain/leads/send-lead-notice'
+import { LEAD_NOTIFY, LEAD_TIMER, runLeadTimer, sendLeadNotice } from '../../bot/domain/leads'
 import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'

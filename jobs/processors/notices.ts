@@ -2,13 +2,20 @@ import { and, eq, sql } from 'drizzle-orm'
 import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
 import { type ServiceContext, systemContext, withTransaction } from '../../bot/domain/context'
 import { DomainError } from '../../bot/domain/errors'
-import { loadNotice } from '../../bot/domain/notices/access'
-import { reconcileDeliveries, refreshNoticeCards } from '../../bot/domain/notices/card-updates'
-import { fanOutStep, watchFanout } from '../../bot/domain/notices/fan-out'
-import { runReminderStep } from '../../bot/domain/notices/notice-reminders'
-import { FANOUT_WATCH_MS, publishLocked } from '../../bot/domain/notices/publish-notice'
-import { recordPlatformReads, unreadToPoll } from '../../bot/domain/notices/read-receipts'
-import { NOTICE_TOPICS } from '../../bot/domain/notices/schemas'
+import type { PlatformSendRates } from '../../bot/domain/notices'
+import {
+  FANOUT_WATCH_MS,
+  fanOutStep,
+  loadNotice,
+  NOTICE_TOPICS,
+  publishLocked,
+  reconcileDeliveries,
+  recordPlatformReads,
+  refreshNoticeCards,
+  runReminderStep,
+  unreadToPoll,
+  watchFanout,
+} from '../../bot/domain/notices'
 import { emit } from '../../bot/domain/outbox'
 import { noticeRecipients, notices, tenants, userIdentities } from '../../db/schema'
 import { processors } from '../catalogue'
@@ -43,6 +50,9 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     return t
   }
 
+  // The fan-out paces itself under the send limits the tenant's adapter declares.
+  const rates: PlatformSendRates = (platform) => deps.platforms.get(platform).sendRate
+
   return processors({
     [NOTICE_TOPICS.publishScheduled]: async (p) => {
       const ctx = ctxFor(p.tenantId)
@@ -75,11 +85,11 @@ export function noticeProcessors(deps: ProcessorDeps): Record<string, Processor>
     },
 
     [NOTICE_TOPICS.fanout]: async (p) => {
-      await fanOutStep(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq })
+      await fanOutStep(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, rates)
     },
 
     [NOTICE_TOPICS.fanoutWatch]: async (p) => {
-      await watchFanout(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, FANOUT_WATCH_MS)
+      await watchFanout(ctxFor(p.tenantId), { noticeId: p.noticeId, seq: p.seq }, FANOUT_WATCH_MS, rates)
     },
 
     [NOTICE_TOPICS.refreshCards]: async (p) => {

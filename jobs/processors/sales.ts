@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { opportunityCard, paymentOverdueCard } from '../../bot/cards/sales-card'
-import { sendCard } from '../../bot/domain/chat/send'
+import { sendCard } from '../../bot/domain/chat'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
 import {
   getOpportunity,

@@ -1,264 +1,57 @@
-import { and, eq, lt, sql } from 'drizzle-orm'
 import { inZone } from '../../bot/cards/time'
 import { renderView } from '../../bot/cards/views'
-import type { Card, OutboundMessage, PlatformName, Recipient } from '../../bot/chat/model'
-import { PermanentSendError, RateLimitedSendError, type TenantRef } from '../../bot/chat/port'
-import type { SEND_CARD_UPDATE, SEND_MESSAGE, SendMessagePayload } from '../../bot/domain/chat/send'
-import type { View } from '../../bot/domain/chat/view'
+import { RateLimitedSendError } from '../../bot/chat/port'
+import type { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat'
+import { type DeliveryPorts, deliverMessage, updateCardCopies } from '../../bot/domain/chat'
+import { type ServiceContext, systemContext } from '../../bot/domain/context'
+import { DomainError } from '../../bot/domain/errors'
 import type { JobPayloadOf } from '../../bot/domain/job-catalogue'
-import type { Locale } from '../../bot/domain/locale'
-import { localeOf } from '../../bot/domain/locale'
-import { newId } from '../../bot/lib/ids'
-import { DEFAULT_TIME_ZONE, isTimeZone } from '../../bot/lib/time-zone'
-import { cardStates, chats, messages, tenants, userIdentities, users } from '../../db/schema'
 import type { CataloguedProcessor } from '../catalogue'
 import { type JobInfo, PermanentJobError, RetryLaterError } from '../queue'
 import type { ProcessorDeps } from './types'
 
-interface TenantRow extends TenantRef {
-  platform: PlatformName
-}
-
-/** The tenant with the zone its cards show times in (its setting, else China time). */
-async function loadTenant(deps: ProcessorDeps, tenantId: string): Promise<TenantRow & { timeZone: string }> {
-  const [t] = await deps.database.db
-    .select({
-      id: tenants.id,
-      platformTenantKey: tenants.platformTenantKey,
-      platform: tenants.platform,
-      zone: sql<string | null>`${tenants.settings} ->> 'timeZone'`,
-    })
-    .from(tenants)
-    .where(eq(tenants.id, tenantId))
-  if (!t) throw new PermanentJobError(`tenant ${tenantId} not found`)
-  const { zone, ...row } = t
-  return { ...row, timeZone: zone && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE }
-}
-
-/** The platform's address of a destination, and the recipient's locale. */
-async function resolveRecipient(
-  deps: ProcessorDeps,
-  tenant: TenantRow,
-  to: SendMessagePayload['to'],
-): Promise<{ recipient: Recipient; userId: string | null; chatId: string | null; locale: Locale }> {
-  if ('userId' in to) {
-    const [row] = await deps.database.db
-      .select({ openId: userIdentities.openId, locale: users.locale, status: users.status })
-      .from(users)
-      .leftJoin(
-        userIdentities,
-        and(eq(userIdentities.userId, users.id), eq(userIdentities.platform, tenant.platform)),
-      )
-      .where(and(eq(users.tenantId, tenant.id), eq(users.id, to.userId)))
-    if (!row) throw new PermanentSendError('no_user', `user ${to.userId} not found`)
-    if (!row.openId)
-      throw new PermanentSendError('no_identity', `user ${to.userId} has no ${tenant.platform} account`)
-    if (row.status !== 'active') throw new PermanentSendError('inactive', `user ${to.userId} has left`)
-    return {
-      recipient: { kind: 'user', openId: row.openId },
-      userId: to.userId,
-      chatId: null,
-      locale: row.locale === 'en' ? 'en' : 'zh-CN',
-    }
-  }
-  const [chat] = await deps.database.db
-    .select({ platformChatId: chats.platformChatId })
-    .from(chats)
-    .where(and(eq(chats.tenantId, tenant.id), eq(chats.platformChatId, to.chatId)))
+/** The delivery ports of a worker: its adapters, the presenters (in the tenant's zone), its delivery hook. */
+function deliveryPorts(deps: ProcessorDeps): DeliveryPorts {
   return {
-    recipient: { kind: 'chat', chatId: chat?.platformChatId ?? to.chatId },
-    userId: null,
-    chatId: to.chatId,
-    locale: 'zh-CN',
+    platform: (name) => deps.platforms.get(name),
+    render: (view, locale, timeZone) => inZone(timeZone, () => renderView(view, locale)),
+    ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
   }
 }
 
-/**
- * Delivers one outbox message through the tenant's platform. The job id is the idempotency key: the
- * platform dedupes a retried send (Feishu `uuid`) and the message row is written once. A permanent failure
- * is recorded on the row with its reason and not retried; a rate limit waits without using up a try.
- */
+const ctxFor = (deps: ProcessorDeps, tenantId: string): ServiceContext =>
+  systemContext(
+    { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+    { tenantId, reason: 'send' },
+  )
+
+/** A rate limit waits without using up a try; a missing tenant is not retried. */
+function asJobError(err: unknown): unknown {
+  if (err instanceof RateLimitedSendError) return new RetryLaterError(err.retryAfterMs, err.message)
+  if (err instanceof DomainError && err.code === 'not_found') return new PermanentJobError(err.message)
+  return err
+}
+
+/** `send.message`: {@link deliverMessage}, the job id as the idempotency key. */
 export function sendMessage(deps: ProcessorDeps): CataloguedProcessor<typeof SEND_MESSAGE> {
+  const ports = deliveryPorts(deps)
   return async (payload: JobPayloadOf<typeof SEND_MESSAGE>, job: JobInfo): Promise<void> => {
-    const tenant = await loadTenant(deps, payload.tenantId)
-    const idempotencyKey = job.id
-    const [already] = await deps.database.db
-      .select({ status: messages.status })
-      .from(messages)
-      .where(and(eq(messages.tenantId, tenant.id), eq(messages.idempotencyKey, idempotencyKey)))
-    if (already && already.status !== 'pending') return
-    const isCard = payload.content.kind !== 'text'
-    const base = {
-      tenantId: tenant.id,
-      platform: tenant.platform,
-      direction: 'out' as const,
-      kind: isCard ? ('card' as const) : ('text' as const),
-      text: payload.content.kind === 'text' ? payload.content.text : null,
-      card:
-        payload.content.kind === 'card' ? (payload.content.card as unknown as Record<string, unknown>) : null,
-      ref: payload.ref ?? null,
-      cardVersion: payload.version ?? 0,
-      idempotencyKey,
-    }
-    let resolved: Awaited<ReturnType<typeof resolveRecipient>>
     try {
-      resolved = await resolveRecipient(deps, tenant, payload.to)
-      const locale = payload.locale ?? resolved.locale
-      // A recorded view is rendered now, in the recipient's language.
-      const given = payload.content
-      const content: OutboundMessage['content'] =
-        given.kind === 'view'
-          ? { kind: 'card', card: inZone(tenant.timeZone, () => renderView(given.view, locale)) }
-          : given
-      if (content.kind === 'card') base.card = content.card as unknown as Record<string, unknown>
-      const platform = deps.platforms.get(tenant.platform)
-      const sent = await platform.send(tenant, {
-        to: resolved.recipient,
-        content,
-        idempotencyKey,
-        locale,
-        ...(payload.replyTo ? { replyTo: payload.replyTo } : {}),
-      })
-      await deps.database.db
-        .insert(messages)
-        .values({
-          id: newId('msg'),
-          ...base,
-          userId: resolved.userId,
-          chatId: resolved.chatId ?? sent.chatId ?? null,
-          platformMessageId: sent.platformMessageId,
-          status: 'sent',
-        })
-        .onConflictDoUpdate({
-          target: [messages.tenantId, messages.idempotencyKey],
-          set: { platformMessageId: sent.platformMessageId, status: 'sent', updatedAt: sql`now()` },
-        })
-      if (isCard && payload.ref) {
-        // An update of this card may have run before this copy existed: bring the copy up to date.
-        const [state] = await deps.database.db
-          .select({ version: cardStates.version, card: cardStates.card })
-          .from(cardStates)
-          .where(and(eq(cardStates.tenantId, tenant.id), eq(cardStates.ref, payload.ref)))
-        if (state && state.version > (payload.version ?? 0)) {
-          await applyCardState(deps, tenant, payload.ref, storedContent(state.card), state.version)
-        }
-      }
-      await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref ?? null })
+      await deliverMessage(ctxFor(deps, payload.tenantId), ports, { payload, idempotencyKey: job.id })
     } catch (err) {
-      if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
-      if (err instanceof PermanentSendError) {
-        await deps.database.db
-          .insert(messages)
-          .values({
-            id: newId('msg'),
-            ...base,
-            userId: 'userId' in payload.to ? payload.to.userId : null,
-            chatId: 'chatId' in payload.to ? payload.to.chatId : null,
-            status: 'failed',
-            error: `${err.platformCode}: ${err.message}`,
-          })
-          .onConflictDoNothing()
-        deps.logger.warn(
-          { tenantId: tenant.id, code: err.platformCode, ref: payload.ref },
-          'message not deliverable',
-        )
-        return
-      }
-      throw err
+      throw asJobError(err)
     }
   }
 }
 
-/**
- * Updates every delivered copy of a card. The newest state is recorded first (a copy sent later catches up
- * from it); each copy is locked while its platform update runs, and skipped when it already shows this
- * version or a newer one, so out-of-order updates never roll a card back.
- */
+/** `send.card_update`: {@link updateCardCopies}. */
 export function updateCard(deps: ProcessorDeps): CataloguedProcessor<typeof SEND_CARD_UPDATE> {
+  const ports = deliveryPorts(deps)
   return async (payload: JobPayloadOf<typeof SEND_CARD_UPDATE>): Promise<void> => {
-    const tenant = await loadTenant(deps, payload.tenantId)
-    const content: CardContent = payload.view ? { view: payload.view } : { card: payload.card }
-    const state = { version: payload.version, card: content as unknown as Record<string, unknown> }
-    await deps.database.db
-      .insert(cardStates)
-      .values({ tenantId: tenant.id, ref: payload.ref, ...state })
-      .onConflictDoUpdate({
-        target: [cardStates.tenantId, cardStates.ref],
-        set: { ...state, updatedAt: sql`now()` },
-        setWhere: lt(cardStates.version, payload.version),
-      })
-    await applyCardState(deps, tenant, payload.ref, content, payload.version)
-    await deps.onDelivered?.({ tenantId: tenant.id, platform: tenant.platform, ref: payload.ref })
-  }
-}
-
-/** What a card state holds: a rendered card, or a view each copy renders in its reader's language. */
-type CardContent = { card: Card } | { view: View }
-
-/**
- * The content of a `card_states` row: `{ view }` or `{ card }` as written by `updateCard`; a row written
- * before views existed holds the card itself.
- */
-function storedContent(stored: unknown): CardContent {
-  const s = stored as Record<string, unknown>
-  if (s && typeof s === 'object' && 'view' in s) return { view: s.view as View }
-  if (s && typeof s === 'object' && 'card' in s && !('header' in s)) return { card: s.card as Card }
-  return { card: s as unknown as Card }
-}
-
-/** Brings every sent copy of `ref` older than `version` to the content (a view renders per copy). */
-async function applyCardState(
-  deps: ProcessorDeps,
-  tenant: TenantRow & { timeZone: string },
-  ref: string,
-  content: CardContent,
-  version: number,
-): Promise<void> {
-  const platform = deps.platforms.get(tenant.platform)
-  const copies = await deps.database.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.tenantId, tenant.id),
-        eq(messages.ref, ref),
-        eq(messages.status, 'sent'),
-        lt(messages.cardVersion, version),
-      ),
-    )
-  for (const copy of copies) {
     try {
-      await deps.database.db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ platformMessageId: messages.platformMessageId, locale: users.locale })
-          .from(messages)
-          .leftJoin(users, eq(users.id, messages.userId))
-          .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, version)))
-          .for('update', { of: messages })
-        if (!row?.platformMessageId) return
-        const locale = localeOf(row.locale)
-        const card =
-          'view' in content ? inZone(tenant.timeZone, () => renderView(content.view, locale)) : content.card
-        await platform.updateCard(tenant, row.platformMessageId, card, locale)
-        await tx
-          .update(messages)
-          .set({
-            card: card as unknown as Record<string, unknown>,
-            cardVersion: version,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(messages.id, copy.id))
-      })
+      await updateCardCopies(ctxFor(deps, payload.tenantId), ports, payload)
     } catch (err) {
-      if (err instanceof RateLimitedSendError) throw new RetryLaterError(err.retryAfterMs, err.message)
-      if (err instanceof PermanentSendError) {
-        await deps.database.db
-          .update(messages)
-          .set({ error: `${err.platformCode}: ${err.message}`, updatedAt: sql`now()` })
-          .where(eq(messages.id, copy.id))
-        continue
-      }
-      throw err
+      throw asJobError(err)
     }
   }
 }

@@ -1,13 +1,16 @@
 import { eq, inArray, sql } from 'drizzle-orm'
 import { directorySyncStoppedCard } from '../../bot/cards/directory-alert-card'
 import type { DirectoryUser } from '../../bot/chat/model'
-import { sendCard } from '../../bot/domain/chat/send'
+import { sendCard } from '../../bot/domain/chat'
 import { systemContext } from '../../bot/domain/context'
 import { ConflictError } from '../../bot/domain/errors'
 import type { JobPayloadOf } from '../../bot/domain/job-catalogue'
-import { applyDirectory } from '../../bot/domain/org/apply-directory'
-import { applyDirectoryEntry } from '../../bot/domain/org/apply-directory-entry'
-import { type APPLY_CONTACT_CHANGE, SYNC_DIRECTORY } from '../../bot/domain/org/topics'
+import {
+  type APPLY_CONTACT_CHANGE,
+  applyDirectory,
+  applyDirectoryEntry,
+  SYNC_DIRECTORY,
+} from '../../bot/domain/org'
 import { emit } from '../../bot/domain/outbox'
 import { listOrgAdmins } from '../../bot/domain/platform-usage'
 import { type BootstrapDeps, fetchPerson, refreshRoleGrants } from '../../bot/platforms/bootstrap'

@@ -1,5 +1,5 @@
 /**
- * The chaos run of issue 16 §4 at full size (the reduced one runs in `npm test`: tests/integration/chaos.test.ts):
+ * The chaos run at full size (the reduced one runs in `npm test`: tests/integration/chaos.test.ts):
  * two HTTP instances and two workers on a PostgreSQL and a Redis of their own, a random process SIGKILLed every
  * few seconds, one PostgreSQL restart, one Redis restart, under chat commands, approvals by card tap and a
  * notice fan-out. Prints `BENCH chaos <measure> <value> <unit> target <value>` lines.

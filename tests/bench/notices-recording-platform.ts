@@ -3,9 +3,13 @@ import {
   type ChatPlatform,
   PermanentSendError,
   RateLimitedSendError,
+  type SendRate,
   type TenantRef,
 } from '../../bot/chat/port'
 import type { Locale } from '../../bot/domain/locale'
+import { DEVCHAT_SEND_RATE } from '../../bot/platforms/devchat/adapter'
+import { DINGTALK_SEND_RATE } from '../../bot/platforms/dingtalk/adapter'
+import { FEISHU_SEND_RATE } from '../../bot/platforms/feishu/adapter'
 import { SlidingWindowLimiter } from '../fakes/feishu/rate-limiter'
 
 export interface RecordedSend {
@@ -34,12 +38,17 @@ export class RecordingPlatform implements ChatPlatform {
   readUsersCalls = 0
   private readonly limiter = new SlidingWindowLimiter()
   private seq = 0
+  /** The send rate of the adapter it stands in for (a tenant setting may lower or raise it). */
+  readonly sendRate: SendRate
 
   constructor(
     readonly name: PlatformName = 'devchat',
     readonly limits = { perSecond: 50, perMinute: 1000, perReceiverPerSecond: 5 },
     withReceipts = true,
   ) {
+    this.sendRate = { feishu: FEISHU_SEND_RATE, dingtalk: DINGTALK_SEND_RATE, devchat: DEVCHAT_SEND_RATE }[
+      name
+    ]
     if (!withReceipts) {
       // Platforms without read receipts or buzz (the optional ports are absent).
       ;(this as { readUsers?: unknown }).readUsers = undefined

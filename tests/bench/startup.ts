@@ -3,7 +3,7 @@
  * fresh DATA_DIR, poll /readyz, report the time to the first 200. Runs cold (first start: database created,
  * migrations applied, demo seeded) and warm (restart on existing data), several times each.
  * Baseline in the same script: a bare `node -e` process that opens an HTTP port (the floor of any Node
- * service start on this machine). Target (issue 16): ≤ 2.5 s from spawn. Spawns what `npm start` runs (`bot/entry/start.mjs`: the server
+ * service start on this machine). Target: ≤ 2.5 s from spawn. Spawns what `npm start` runs (`bot/entry/start.mjs`: the server
  * compiled at install time; run `npm run build:server` first after editing sources, else it runs them through tsx).
  *   npx tsx tests/bench/startup.ts [runs]
  */

@@ -5,7 +5,7 @@
  * connections.
  * Baseline in the same run: a bare `node:http` server doing only verify + decrypt and answering `{}`.
  * Rounds alternate raw/durable; the figures are medians over rounds. Then p50/p99 at a fixed 2,000 req/s.
- * Targets (issue 3): ≥ 5,000 req/s, ratio ≥ 0.4, p99 ≤ 20 ms at 2,000 req/s. Writes go through the
+ * Targets: ≥ 5,000 req/s, ratio ≥ 0.4, p99 ≤ 20 ms at 2,000 req/s. Writes go through the
  * group-commit `IngestBatcher` (bot/platforms/ingest-batch.ts) that the Feishu routes use.
  *   npx tsx tests/bench/webhook-ack.ts [rounds] [seconds]
  */

@@ -12,7 +12,7 @@ import { ensureMiniappBuilt, openMiniappAs, serveMiniapp } from '../helpers/mini
 import { sessionHeader } from '../helpers/session'
 import { type Stack, startStack } from '../helpers/stack'
 
-// The admin console (issue 12, review B1) at phone and desktop sizes, in Chinese and English, on the demo
+// The admin console at phone and desktop sizes, in Chinese and English, on the demo
 // company and on a company on its first day.
 
 const executablePath = chromiumPath()

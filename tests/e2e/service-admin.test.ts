@@ -7,7 +7,7 @@ import type { SeededOrg } from '../../db/seed/org'
 import { chromiumPath, OUTPUT_DIR } from '../helpers/browser'
 import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../helpers/miniapp-world'
 
-// The admin console's service settings (issue 17 c) and the approval form's detail rows (issue 12 f), in a
+// The admin console's service settings and the approval form's detail rows, in a
 // real browser at phone and desktop sizes, with screenshots.
 
 const executablePath = chromiumPath()

@@ -17,7 +17,7 @@ import { ThrowawayPostgres } from './throwaway-postgres'
 import { sleep } from './wait'
 
 /**
- * The chaos run of issue 16 §4: two HTTP instances (`npm start` with JOBS_MODE off) and two worker processes
+ * The chaos run: two HTTP instances (`npm start` with JOBS_MODE off) and two worker processes
  * (`npm run worker`) on a PostgreSQL and a Redis of their own, Feishu pointed at the fake Open API. A steady
  * mix — chat commands (signed `im.message.receive_v1` pushes), approvals submitted and approved by card taps,
  * a notice fan-out — while a random process is SIGKILLed every few seconds (and restarted, as systemd

@@ -4,7 +4,7 @@ import { runChaos } from '../helpers/chaos'
 import { ThrowawayPostgres } from '../helpers/throwaway-postgres'
 
 /**
- * Issue 16 §4, reduced size (full size: `npx tsx tests/bench/chaos.ts`): two HTTP instances and two workers
+ * The chaos run at reduced size (full size: `npx tsx tests/bench/chaos.ts`): two HTTP instances and two workers
  * on a PostgreSQL and a Redis of their own (started here, so the shared servers are never restarted), a
  * random process SIGKILLed every few seconds and restarted, one PostgreSQL crash-restart, one Redis restart
  * (everything in it lost), under chat commands, approvals approved by card taps and a notice fan-out.

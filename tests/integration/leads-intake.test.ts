@@ -1,6 +1,5 @@
 import { and, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signPayload } from '../../bot/domain/approvals/external/signature'
 import {
   createAssignmentRule,
   createCampaign,
@@ -11,6 +10,7 @@ import {
   updateChannel,
 } from '../../bot/domain/leads'
 import { countFormHit } from '../../bot/domain/leads/submit-form-lead'
+import { signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
 import { leadDaily, leads, leadTouches, outbox } from '../../db/schema'
 import { testApp } from '../helpers/app'

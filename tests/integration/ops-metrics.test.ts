@@ -8,7 +8,7 @@ import { metricsHandler, PrometheusMetrics } from '../../bot/entry/prometheus'
 import { parseEnv } from '../../bot/env'
 import { systemClock } from '../../bot/lib/clock'
 import { createLogger } from '../../bot/lib/logger'
-import { createDevchatPlatform } from '../../bot/platforms/devchat/adapter'
+import { createDevchatPlatform, DEVCHAT_SEND_RATE } from '../../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../../bot/platforms/registry'
 import type { Database } from '../../db/client'
 import { auditLog, messages, outbox } from '../../db/schema'
@@ -26,6 +26,7 @@ const TOKEN = 'metrics-token-for-tests-0123456789'
 /** devchat, except that sends fail permanently (a blocked bot) while `failing` is set. */
 class FlakyDevchat implements ChatPlatform {
   readonly name = 'devchat' as const
+  readonly sendRate = DEVCHAT_SEND_RATE
   failing = true
   private readonly inner = createDevchatPlatform()
   async send(tenant: TenantRef, message: OutboundMessage) {

@@ -45,15 +45,13 @@ describe('the phone-key migration', () => {
     ]
     await database.db.insert(customers).values(rows)
     const contactId = newId('ct')
-    await database.db
-      .insert(contacts)
-      .values({
-        id: contactId,
-        tenantId: t,
-        customerId: rows[5]?.id ?? '',
-        name: '钱',
-        phone: '+8613711112222',
-      })
+    await database.db.insert(contacts).values({
+      id: contactId,
+      tenantId: t,
+      customerId: rows[5]?.id ?? '',
+      name: '钱',
+      phone: '+8613711112222',
+    })
     const channels = await listChannels({ ctx: ctxAs(database, org, 'wangjianguo') })
     const { lead } = await createLead({
       ctx: ctxAs(database, org, 'liuyang'),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signPayload, verifyPayload } from '../../bot/domain/approvals/external/signature'
+import { signPayload, verifyPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'

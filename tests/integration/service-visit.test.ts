@@ -8,7 +8,7 @@ import { type CrmTenant, ctxAs, systemCtx, uid } from './crm-harness'
 import { apiCall, type Json } from './sales-harness'
 import { serviceTenant } from './service-harness'
 
-// 上门 (issue 17 a): an on-site job from a ticket plans a visit for its engineer, who checks in and out with
+// 上门: an on-site job from a ticket plans a visit for its engineer, who checks in and out with
 // GPS at a customer they do not own; the ticket's timeline shows it.
 
 let database: Database

@@ -1,11 +1,11 @@
 import { type ServiceContext, withTransaction } from '../context'
+import { openTaskAction } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { afterApproval, casTask, commitInstance, newChanges } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { DecideTaskInput } from './schemas'
-import { openTaskAction } from './task-action'
-import { appendTimeline } from './timeline'
-import { afterApproval, casTask, commitInstance, newChanges } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /**
  * 同意. The task leaves `pending` by compare-and-set, so of two simultaneous taps exactly one wins; the

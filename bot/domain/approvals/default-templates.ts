@@ -2,7 +2,13 @@ import type { DbOrTx } from '../../../db/client'
 import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { checkDefinition } from './create-template'
-import type { ApprovalNode, TemplateDefinitionInput } from './schemas'
+import {
+  ccRoleStep,
+  departmentHeadStep as departmentHead,
+  financeStep as finance,
+  managerStep as manager,
+} from './flow-builder'
+import type { TemplateDefinitionInput } from './schemas'
 
 /*
  * The approval templates every tenant starts with, so 「发起 请假」 works on day one with nobody configuring
@@ -10,39 +16,6 @@ import type { ApprovalNode, TemplateDefinitionInput } from './schemas'
  * roles 人事 (hr) and 财务 (finance); a step nobody resolves to goes to the tenant's admins, or is skipped
  * where that is the sensible thing (a CEO has no manager). Admins edit or disable them like any template.
  */
-
-const manager = (next: string, emptyPolicy: 'skip' | 'admin' = 'admin'): ApprovalNode => ({
-  id: 'manager',
-  type: 'approval',
-  name: '直属上级',
-  nameEn: 'Manager',
-  approvers: { kind: 'manager', level: 1 },
-  mode: 'any',
-  emptyPolicy,
-  next,
-})
-
-const departmentHead = (id: string, level: number, next: string): ApprovalNode => ({
-  id,
-  type: 'approval',
-  name: level === 0 ? '部门负责人' : '上级部门负责人',
-  nameEn: level === 0 ? 'Department head' : 'Head of the parent department',
-  approvers: { kind: 'department_head', level },
-  mode: 'any',
-  emptyPolicy: 'skip',
-  next,
-})
-
-const finance = (next: string): ApprovalNode => ({
-  id: 'finance',
-  type: 'approval',
-  name: '财务审批',
-  nameEn: 'Finance',
-  approvers: { kind: 'role', roleKey: 'finance' },
-  mode: 'any',
-  emptyPolicy: 'admin',
-  next,
-})
 
 /** 请假: direct manager; over 3 days also the head of the department above; CC HR. */
 export function leaveTemplate(): TemplateDefinitionInput {
@@ -80,16 +53,7 @@ export function leaveTemplate(): TemplateDefinitionInput {
     flow: {
       nodes: [
         { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          nameEn: 'Manager',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'days',
-        },
+        manager('days'),
         {
           id: 'days',
           type: 'condition',
@@ -113,14 +77,7 @@ export function leaveTemplate(): TemplateDefinitionInput {
           emptyPolicy: 'skip',
           next: 'hr',
         },
-        {
-          id: 'hr',
-          type: 'cc',
-          name: '抄送人事',
-          nameEn: 'CC HR',
-          approvers: { kind: 'role', roleKey: 'hr' },
-          next: 'end',
-        },
+        ccRoleStep('hr', 'hr', '抄送人事', 'CC HR', 'end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -179,16 +136,7 @@ export function expenseTemplate(): TemplateDefinitionInput {
     flow: {
       nodes: [
         { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          nameEn: 'Manager',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'amount',
-        },
+        manager('amount'),
         {
           id: 'amount',
           type: 'condition',
@@ -202,16 +150,7 @@ export function expenseTemplate(): TemplateDefinitionInput {
           ],
           defaultNext: 'end',
         },
-        {
-          id: 'finance',
-          type: 'approval',
-          name: '财务审批',
-          nameEn: 'Finance',
-          approvers: { kind: 'role', roleKey: 'finance' },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'end',
-        },
+        finance('end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -269,14 +208,7 @@ export function overtimeTemplate(): TemplateDefinitionInput {
         { id: 'start', type: 'start', next: 'manager' },
         manager('head'),
         departmentHead('head', 0, 'hr'),
-        {
-          id: 'hr',
-          type: 'cc',
-          name: '抄送人事',
-          nameEn: 'CC HR',
-          approvers: { kind: 'role', roleKey: 'hr' },
-          next: 'end',
-        },
+        ccRoleStep('hr', 'hr', '抄送人事', 'CC HR', 'end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -343,14 +275,7 @@ export function tripTemplate(): TemplateDefinitionInput {
           defaultNext: 'hr',
         },
         departmentHead('head', 1, 'hr'),
-        {
-          id: 'hr',
-          type: 'cc',
-          name: '抄送人事',
-          nameEn: 'CC HR',
-          approvers: { kind: 'role', roleKey: 'hr' },
-          next: 'end',
-        },
+        ccRoleStep('hr', 'hr', '抄送人事', 'CC HR', 'end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -396,14 +321,7 @@ export function purchaseTemplate(): TemplateDefinitionInput {
           defaultNext: 'cc_finance',
         },
         finance('end'),
-        {
-          id: 'cc_finance',
-          type: 'cc',
-          name: '抄送财务',
-          nameEn: 'CC finance',
-          approvers: { kind: 'role', roleKey: 'finance' },
-          next: 'end',
-        },
+        ccRoleStep('cc_finance', 'finance', '抄送财务', 'CC finance', 'end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -462,14 +380,7 @@ export function sealTemplate(): TemplateDefinitionInput {
         { id: 'start', type: 'start', next: 'manager' },
         manager('head'),
         departmentHead('head', 0, 'hr'),
-        {
-          id: 'hr',
-          type: 'cc',
-          name: '抄送人事行政',
-          nameEn: 'CC HR and admin',
-          approvers: { kind: 'role', roleKey: 'hr' },
-          next: 'end',
-        },
+        ccRoleStep('hr', 'hr', '抄送人事行政', 'CC HR and admin', 'end'),
         { id: 'end', type: 'end' },
       ],
     },
@@ -572,14 +483,7 @@ export function contractTemplate(): TemplateDefinitionInput {
           defaultNext: 'cc_finance',
         },
         finance('end'),
-        {
-          id: 'cc_finance',
-          type: 'cc',
-          name: '抄送财务',
-          nameEn: 'CC finance',
-          approvers: { kind: 'role', roleKey: 'finance' },
-          next: 'end',
-        },
+        ccRoleStep('cc_finance', 'finance', '抄送财务', 'CC finance', 'end'),
         { id: 'end', type: 'end' },
       ],
     },

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, exists, gte, ilike, inArray, lte, type SQL, sql } from 'drizzle-orm'
 import { approvalInstances, approvalTasks, approvalTemplates, users } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import { actorId, type ServiceContext } from '../context'
 import { ForbiddenError } from '../errors'
 import { ListInstancesInput } from './schemas'
@@ -67,7 +68,7 @@ export async function listInstances({
     box,
     q.status ? eq(approvalInstances.status, q.status) : undefined,
     q.templateKey ? eq(approvalTemplates.key, q.templateKey) : undefined,
-    q.q ? ilike(approvalInstances.title, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+    q.q ? ilike(approvalInstances.title, `%${escapeLike(q.q)}%`) : undefined,
     q.from ? gte(approvalInstances.createdAt, q.from) : undefined,
     q.to ? lte(approvalInstances.createdAt, q.to) : undefined,
   )

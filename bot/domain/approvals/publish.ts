@@ -3,8 +3,9 @@ import type { View } from '../chat/view'
 import type { ServiceContext } from '../context'
 import type { OutboxMessage } from '../outbox'
 import { queueFinishedWebhook } from './external/webhooks'
+import type { Changes } from './internal/transitions'
+import { emitInBatch } from './internal/write-batch'
 import type { InstanceRow, TaskRow } from './store'
-import type { Changes } from './transitions'
 import { type ApprovalView, loadView } from './view'
 import {
   approvalCcView,
@@ -13,7 +14,6 @@ import {
   approvalTaskView,
   freezeApprovalView,
 } from './views'
-import { emitInBatch } from './write-batch'
 
 export const APPROVAL_REMIND = 'approval.remind'
 export const APPROVAL_ESCALATE = 'approval.escalate'

@@ -1,12 +1,12 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
+import { openTaskAction } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { casTask, commitInstance, finish, newChanges, replaceTasks } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { DecideTaskInput } from './schemas'
-import { openTaskAction } from './task-action'
-import { appendTimeline } from './timeline'
-import { casTask, commitInstance, finish, newChanges, replaceTasks } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /**
  * 拒绝. One rejection ends the request (in every mode); the other open tasks close with it. The reason is

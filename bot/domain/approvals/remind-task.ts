@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { sendText } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
+import { appendTimeline } from './internal/timeline'
+import { newChanges } from './internal/transitions'
+import { batched } from './internal/write-batch'
 import { publish } from './publish'
 import { loadTask, loadUsers, lockInstance } from './store'
-import { appendTimeline } from './timeline'
-import { newChanges } from './transitions'
-import { batched } from './write-batch'
 
 export const TaskJobInput = z.object({ taskId: z.string(), taskVersion: z.number().int() })
 export type TaskJobInput = z.infer<typeof TaskJobInput>

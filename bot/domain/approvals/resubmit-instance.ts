@@ -1,15 +1,15 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError } from '../errors'
+import { instanceEndedText, isInitiator } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { activateFrom, commitInstance, newChanges, type Working } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { recordReferences } from './references'
 import { ResubmitInput } from './schemas'
 import { prepareSubmission } from './start-instance'
 import { loadTemplateVersion, lockInstance } from './store'
-import { instanceEndedText, isInitiator } from './task-action'
-import { appendTimeline } from './timeline'
-import { activateFrom, commitInstance, newChanges, type Working } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /**
  * Resubmits a returned request, optionally with an edited form, under the version it started with: the

@@ -1,13 +1,20 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
+import { openTaskAction } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import {
+  activateFrom,
+  casTask,
+  commitInstance,
+  newChanges,
+  replaceTasks,
+  setOpenTasks,
+} from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { ReturnTaskInput } from './schemas'
 import { planOf } from './store'
-import { openTaskAction } from './task-action'
-import { appendTimeline } from './timeline'
-import { activateFrom, casTask, commitInstance, newChanges, replaceTasks, setOpenTasks } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /**
  * 退回. Back to the initiator (the request waits for an edit and resubmission), or back to an earlier

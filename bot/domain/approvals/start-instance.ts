@@ -5,6 +5,9 @@ import { ForbiddenError, InvalidInputError } from '../errors'
 import { buildPlan } from './engine/advance'
 import { walkFlow } from './engine/flow'
 import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
+import { appendTimeline } from './internal/timeline'
+import { activateFrom, newChanges, type Working } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
@@ -16,10 +19,7 @@ import {
   loadTemplateVersion,
   type TemplateVersion,
 } from './store'
-import { appendTimeline } from './timeline'
-import { activateFrom, newChanges, type Working } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /**
  * Submits a request: validates the form against the template's current version (pinned on the instance),

@@ -3,14 +3,14 @@ import { approvalTasks } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
+import { openTaskAction } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { casTask, commitInstance, newChanges, replaceTasks, type Working } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { TransferTaskInput } from './schemas'
 import { loadUsers, type TaskRow } from './store'
-import { openTaskAction } from './task-action'
-import { appendTimeline } from './timeline'
-import { casTask, commitInstance, newChanges, replaceTasks, type Working } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /** The new assignee must be an active colleague without an open task on the same step. */
 export async function checkNewAssignee(

@@ -1,13 +1,13 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { DomainError, ForbiddenError, InvalidTransitionError } from '../errors'
+import { instanceEndedText, isInitiator, pendingTasksOf } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { commitInstance, newChanges } from './internal/transitions'
+import { batched } from './internal/write-batch'
 import { publish } from './publish'
 import { InstanceActionInput } from './schemas'
 import { loadTemplateVersion, lockInstance } from './store'
-import { instanceEndedText, isInitiator, pendingTasksOf } from './task-action'
-import { appendTimeline } from './timeline'
-import { commitInstance, newChanges } from './transitions'
 import type { ApprovalView } from './view'
-import { batched } from './write-batch'
 
 export const URGE_INTERVAL_MS = 3600_000
 

@@ -1,13 +1,13 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError } from '../errors'
+import { instanceEndedText, isInitiator } from './internal/task-action'
+import { appendTimeline } from './internal/timeline'
+import { commitInstance, finish, newChanges } from './internal/transitions'
+import { auditInBatch, batched } from './internal/write-batch'
 import { publish } from './publish'
 import { InstanceActionInput } from './schemas'
 import { loadTasks, loadTemplateVersion, lockInstance } from './store'
-import { instanceEndedText, isInitiator } from './task-action'
-import { appendTimeline } from './timeline'
-import { commitInstance, finish, newChanges } from './transitions'
 import type { ApprovalView } from './view'
-import { auditInBatch, batched } from './write-batch'
 
 /** 撤回: the initiator takes back a request that is still pending (or returned). Approvers' cards close. */
 export async function withdrawInstance({

@@ -106,3 +106,68 @@ export function chooseMember(
   }
   return eligible[0] ?? null
 }
+
+/** A locked assignment rule: its members, how it chooses, and its round-robin cursor. */
+export interface PickRule {
+  id: string
+  members: AssignmentMember[]
+  method: 'round_robin' | 'weighted' | 'least_open'
+  cursor: number
+}
+
+/**
+ * The batch picker shared by lead assignment and ticket dispatch, for many items in one transaction. Per
+ * item the rules (`candidates`, in order) are tried: the first whose conditions match, that is inside its
+ * working hours and has an eligible member (active, under their daily quota) decides. A rule is locked by
+ * `lock` the first time an item needs it (which also loads its members' counts for `usage`); every pick
+ * after that is made in memory as if the items came one after another (`took` counts the item given);
+ * `finish` stores the cursors of the rules that moved. One rule lock per batch, not per item.
+ */
+export function rulePicker<
+  C extends { id: string; workingHours: WorkingHours | null },
+  R extends PickRule,
+  F,
+>(opts: {
+  now: Date
+  candidates: C[]
+  matches: (candidate: C, facts: F) => boolean
+  lock: (id: string) => Promise<{ rule: R; activeIds: Set<string> } | null>
+  usage: (userId: string) => { usedToday: number; open?: number }
+  took: (chosen: Candidate) => void
+  saveCursor: (rule: R) => Promise<void>
+}): { pick(facts: F): Promise<{ userId: string; ruleId: string } | null>; finish(): Promise<void> } {
+  const locked = new Map<string, { rule: R; activeIds: Set<string>; moved: boolean } | null>()
+  const lock = async (id: string) => {
+    if (locked.has(id)) return locked.get(id) ?? null
+    const got = await opts.lock(id)
+    const entry = got ? { ...got, moved: false } : null
+    locked.set(id, entry)
+    return entry
+  }
+  const pick = async (facts: F) => {
+    for (const candidate of opts.candidates) {
+      if (!opts.matches(candidate, facts) || !inWorkingHours(candidate.workingHours, opts.now)) continue
+      const entry = await lock(candidate.id)
+      if (!entry) continue
+      const { rule } = entry
+      const eligible = rule.members
+        .map((member, index) => ({ member, index, ...opts.usage(member.userId) }))
+        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
+      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
+      if (!chosen) continue
+      rule.cursor = chosen.index
+      entry.moved = true
+      opts.took(chosen)
+      return { userId: chosen.member.userId, ruleId: rule.id }
+    }
+    return null
+  }
+  const finish = async () => {
+    for (const entry of locked.values()) {
+      if (!entry?.moved) continue
+      await opts.saveCursor(entry.rule)
+      entry.moved = false
+    }
+  }
+  return { pick, finish }
+}

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, like, lt, lte, type SQL } from 'drizzle-orm'
 import { auditLog, users } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type ListAuditInput, listAuditSchema, parseInput } from '../org/admin-schemas'
 import { requirePermission } from '../org/permissions'
@@ -16,8 +17,6 @@ export interface AuditItem {
   after: unknown
   meta: unknown
 }
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * The tenant's audit log, newest first: every admin change and sensitive action, filtered by who acted,

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import { createTemplate } from '../approvals/create-template'
+import { departmentHeadStep, managerStep } from '../approvals/flow-builder'
 import type { TemplateDefinitionInput } from '../approvals/schemas'
 import type { ServiceContext } from '../context'
 
@@ -32,15 +33,7 @@ export function contractApprovalTemplate(): TemplateDefinitionInput {
     flow: {
       nodes: [
         { id: 'start', type: 'start', next: 'manager' },
-        {
-          id: 'manager',
-          type: 'approval',
-          name: '直属上级',
-          approvers: { kind: 'manager', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'size',
-        },
+        managerStep('size'),
         {
           id: 'size',
           type: 'condition',
@@ -59,15 +52,7 @@ export function contractApprovalTemplate(): TemplateDefinitionInput {
           ],
           defaultNext: 'end',
         },
-        {
-          id: 'head',
-          type: 'approval',
-          name: '上级部门负责人',
-          approvers: { kind: 'department_head', level: 1 },
-          mode: 'any',
-          emptyPolicy: 'admin',
-          next: 'end',
-        },
+        departmentHeadStep('head', 1, 'end', 'admin'),
         { id: 'end', type: 'end' },
       ],
     },

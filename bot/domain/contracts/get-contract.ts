@@ -1,7 +1,6 @@
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess } from '../crm/access'
-import type { FieldChange } from '../crm/get-field-history'
-import { readFieldHistory } from '../opportunities/get-opportunity'
+import { type FieldChange, readFieldHistory } from '../crm/get-field-history'
 import { type LineItemDto, loadLineItems } from '../opportunities/line-items'
 import { requireContract } from './access'
 import { type ContractDto, toContractDto } from './dto'

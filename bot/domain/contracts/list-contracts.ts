@@ -1,5 +1,6 @@
 import { and, desc, eq, ilike, or, type SQL } from 'drizzle-orm'
 import { contracts } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { loadCrmAccess } from '../crm/access'
 import { visibleContracts } from './access'
@@ -21,7 +22,7 @@ export async function listContracts({
   if (data.customerId) conds.push(eq(contracts.customerId, data.customerId))
   if (data.ownerId) conds.push(eq(contracts.ownerId, data.ownerId))
   if (data.q) {
-    const like = `%${data.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    const like = `%${escapeLike(data.q)}%`
     const m = or(ilike(contracts.name, like), ilike(contracts.number, like))
     if (m) conds.push(m)
   }

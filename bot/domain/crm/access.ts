@@ -10,11 +10,11 @@ import {
   userRoles,
   users,
 } from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { type ActorScope, loadActorScope, scopeFilter, widestScope } from '../org/data-scope'
 import { grants } from '../org/permissions'
-import { resultRows } from './rows'
 
 /** The acting user's CRM data scope, and whether they may manage (assign, reassign, set rules). */
 export interface CrmAccess extends ActorScope {

@@ -3,7 +3,7 @@ import { contacts } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { loadCrmAccess, requireCustomer } from './access'
-import { refreshSearch } from './refresh-search'
+import { refreshSearch } from './internal/refresh-search'
 import { type ContactInput, contactInput, parseInput } from './schemas'
 import { normalisePhone } from './search-text'
 

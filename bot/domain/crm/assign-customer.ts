@@ -4,7 +4,7 @@ import { ForbiddenError } from '../errors'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import { requireTenantUsers } from './create-customer'
 import { type CustomerDto, toCustomerDto } from './dto'
-import { changeOwner } from './ownership'
+import { changeOwner } from './internal/ownership'
 import { assignInput, parseInput } from './schemas'
 
 /** A manager assigns a pool customer, or reassigns one in their scope, to a rep (no claim limit). */

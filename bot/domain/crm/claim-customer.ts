@@ -5,7 +5,7 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { DomainError, ForbiddenError } from '../errors'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import { type CustomerDto, toCustomerDto } from './dto'
-import { changeOwner } from './ownership'
+import { changeOwner } from './internal/ownership'
 import { daysMs, loadRules } from './rules'
 
 /**

@@ -5,7 +5,7 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { emit } from '../outbox'
 import { loadCrmAccess, requireCustomer } from './access'
-import { settlePoolWarning } from './ownership'
+import { settlePoolWarning } from './internal/ownership'
 import { loadRules, reclaimDue } from './rules'
 import { type FollowUpInput, followUpInput, parseInput } from './schemas'
 

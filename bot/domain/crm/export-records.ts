@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm'
 import { contacts, customers } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { loadCrmAccess, userLabels, workableCustomers } from './access'
-import { CONTACT_COLUMNS, CUSTOMER_COLUMNS } from './import-columns'
+import { CONTACT_COLUMNS, CUSTOMER_COLUMNS } from './internal/import-columns'
 import { toCsv, toXlsx } from './spreadsheet'
 
 export const MAX_EXPORT_ROWS = 100_000

@@ -5,7 +5,7 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import { type CustomerDto, toCustomerDto } from './dto'
-import { settlePoolWarning } from './ownership'
+import { settlePoolWarning } from './internal/ownership'
 import { daysMs, loadRules } from './rules'
 
 /** The owner's one-time extension of the reclaim deadline (the warning card's button). */

@@ -1,5 +1,6 @@
 import { and, asc, eq, not, or, type SQL, sql } from 'drizzle-orm'
 import { customers } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess, userLabels, visibleCustomers } from './access'
 import { normaliseSearch } from './search-text'
@@ -13,8 +14,6 @@ export interface CustomerElsewhere {
 /** Few answers and a two-character floor, so the hint helps a search without listing the tenant. */
 const MAX_HINTS = 3
 const MIN_QUERY_CHARS = 2
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * Customers matching a search (name, pinyin, initials) that the caller may not see. A rep who searches for

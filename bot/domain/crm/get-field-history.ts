@@ -23,14 +23,24 @@ export async function getFieldHistory({
 }): Promise<FieldChange[]> {
   const access = await loadCrmAccess(ctx)
   await requireCustomer(ctx, access, customerId)
+  return readFieldHistory(ctx, 'customer', customerId, limit)
+}
+
+/** Rows of the shared CRM field history for one record. */
+export async function readFieldHistory(
+  ctx: ServiceContext,
+  entityType: string,
+  entityId: string,
+  limit = 100,
+): Promise<FieldChange[]> {
   const rows = await ctx.db
     .select()
     .from(fieldHistory)
     .where(
       and(
         eq(fieldHistory.tenantId, ctx.tenantId),
-        eq(fieldHistory.entityType, 'customer'),
-        eq(fieldHistory.entityId, customerId),
+        eq(fieldHistory.entityType, entityType),
+        eq(fieldHistory.entityId, entityId),
       ),
     )
     .orderBy(desc(fieldHistory.at), desc(fieldHistory.id))

@@ -4,7 +4,7 @@ import { withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { loadCrmAccess, requireCustomer, userLabels } from './access'
 import { type CustomerDto, toCustomerDto } from './dto'
-import { changeOwner } from './ownership'
+import { changeOwner } from './internal/ownership'
 
 /** Puts a customer the caller may work on back into the pool; the releasing owner enters the cooldown. */
 export async function releaseCustomer({

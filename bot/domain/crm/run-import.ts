@@ -10,9 +10,9 @@ import {
   type Prepared,
   prepareContacts,
   prepareCustomers,
-} from './import-rows'
-import { countRows, finish, insertCustomerBatch } from './import-write'
-import { refreshSearch } from './refresh-search'
+} from './internal/import-rows'
+import { countRows, finish, insertCustomerBatch } from './internal/import-write'
+import { refreshSearch } from './internal/refresh-search'
 import { parseSheet } from './spreadsheet'
 
 const BATCH = 1000

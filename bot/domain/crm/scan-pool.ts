@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, lte } from 'drizzle-orm'
 import { customers } from '../../../db/schema'
 import { notify } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import { changeOwner, poolCardRef, poolCardVersion, settlePoolWarning } from './ownership'
+import { changeOwner, poolCardRef, poolCardVersion, settlePoolWarning } from './internal/ownership'
 import { daysMs, loadRules } from './rules'
 import { poolWarningView } from './views'
 

@@ -1,10 +1,11 @@
 import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { customers, departments, userDepartments } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
+import { resultRows as rowsOf } from '../../lib/sql-rows'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { type CrmAccess, loadCrmAccess, userLabels, visibleCustomers } from './access'
 import { regionLabel } from './regions'
-import { resultRows as rowsOf } from './rows'
 import { parseInput, type SearchInput, searchInput, splitTags } from './schemas'
 import { normaliseSearch } from './search-text'
 
@@ -67,8 +68,6 @@ const fromRaw = (r: RawHit): HitRow => ({
   ownerId: r.owner_id,
   lastFollowedUpAt: r.last_followed_up_at ? new Date(r.last_followed_up_at) : null,
 })
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * Ids of the tenant's customers whose name (or pinyin, short name, phone, contact) contains `raw`, as a

@@ -1,5 +1,5 @@
 import { csvLines } from '../../lib/csv'
-import { checkZipArchive } from './zip-guard'
+import { checkZipArchive } from './internal/zip-guard'
 
 /** exceljs is loaded on first use: it costs ~250 ms at start and only imports and exports need it. */
 const loadExcel = async () => (await import('exceljs')).default
@@ -96,3 +96,6 @@ export async function parseSheet(format: 'csv' | 'xlsx', data: Uint8Array): Prom
   }
   return parseCsv(text)
 }
+
+/** The import's header mapping and lead columns, for the lead import (the same parse path as customers). */
+export { LEAD_COLUMNS, mapHeaders } from './internal/import-columns'

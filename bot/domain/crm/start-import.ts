@@ -5,7 +5,7 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors'
 import { requireLeadImporter } from '../leads/import-leads'
 import { emit } from '../outbox'
-import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, LEAD_COLUMNS, mapHeaders } from './import-columns'
+import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, LEAD_COLUMNS, mapHeaders } from './internal/import-columns'
 import { parseSheet } from './spreadsheet'
 
 export const IMPORT_RUN = 'crm.import.run'

@@ -3,8 +3,8 @@ import { leads } from '../../../db/schema'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { recordLeadHistory } from './lifecycle'
-import { workableLead } from './work-lead'
 
 /** The owner acknowledges an assigned lead (接受). Idempotent; only the owner may accept. */
 export async function acceptLead({ ctx, leadId }: { ctx: ServiceContext; leadId: string }): Promise<LeadRow> {

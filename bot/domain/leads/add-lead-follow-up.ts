@@ -4,9 +4,9 @@ import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { loadLeadAccess, requireLead } from './access'
+import { workableLead } from './internal/work-lead'
 import { progress } from './lifecycle'
 import { leadFollowUpInput, parseInput } from './schemas'
-import { workableLead } from './work-lead'
 
 export type LeadFollowUpRow = typeof leadFollowUps.$inferSelect
 

@@ -8,9 +8,9 @@ import { createCustomer } from '../crm/create-customer'
 import { InvalidTransitionError } from '../errors'
 import { createOpportunity } from '../opportunities/create-opportunity'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { canMove, progress } from './lifecycle'
 import { convertInput, parseInput } from './schemas'
-import { workableLead } from './work-lead'
 
 export interface ConvertLeadResult {
   lead: LeadRow

@@ -6,7 +6,7 @@ import { loadLeadAccess } from './access'
 import { type LeadDto, leadDto } from './dto'
 import { ensureDefaultChannels } from './ensure-default-channels'
 import { type LeadDuplicateHint, leadHint } from './find-lead-duplicates'
-import { type IntakeVia, intakeLead, requireChannel, resolveCampaign } from './intake-lead'
+import { type IntakeVia, intakeLead, requireChannel, resolveCampaign } from './internal/intake-lead'
 import { normaliseContact } from './normalise'
 import { type CreateLeadInput, createLeadInput, parseInput } from './schemas'
 

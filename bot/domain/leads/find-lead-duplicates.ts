@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
 import { leads } from '../../../db/schema'
+import { resultRows as rowsOf } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
 import { userLabels } from '../crm/access'
-import { resultRows as rowsOf } from '../crm/rows'
 import type { LeadAccess, LeadRow } from './access'
 import type { NormalisedContact } from './normalise'
 

@@ -3,12 +3,14 @@
 export { acceptLead } from './accept-lead'
 export { type LeadAccess, loadLeadAccess } from './access'
 export { addLeadFollowUp, type LeadFollowUpRow, listLeadFollowUps } from './add-lead-follow-up'
+export { analyseChannels, type ChannelAnalysis } from './analyse-channels'
 export { claimLead } from './claim-lead'
 export { type ConvertLeadResult, convertLead } from './convert-lead'
 export { type CreateLeadResult, createLead } from './create-lead'
 export { type LeadDto, leadDto } from './dto'
 export { DEFAULT_CHANNELS, ensureDefaultChannels } from './ensure-default-channels'
 export type { LeadDuplicateHint } from './find-lead-duplicates'
+export { getLead, getLeadCardView, type LeadCardView } from './get-lead'
 export {
   LEAD_NOTIFY,
   LEAD_TIMER,
@@ -16,6 +18,8 @@ export {
   type LeadNotifyPayload,
   type LeadTimerPayload,
 } from './lifecycle'
+export { exportLeads, listLeads } from './list-leads'
+export type { AssignmentRuleRow } from './manage-assignment-rules'
 export {
   createAssignmentRule,
   deleteAssignmentRule,
@@ -38,10 +42,15 @@ export {
 } from './manage-channels'
 export { markLeadInvalid } from './mark-lead-invalid'
 export { mergeLeads } from './merge-leads'
+export { parseLeadText } from './parse-lead-text'
+export { receiveIntake } from './receive-intake'
+export { chinaDay } from './rollup'
 export { runLeadTimer, type TimerOutcome } from './run-lead-timer'
 export { deleteSavedView, listSavedViews, type SavedViewDto, saveView } from './saved-views'
 export * from './schemas'
+export { sendLeadNotice } from './send-lead-notice'
 export { setLeadStatus } from './set-lead-status'
 export { DEFAULT_LEAD_SETTINGS, type LeadSettings } from './settings'
+export { findFormChannel, submitFormLead } from './submit-form-lead'
 export { transferLead } from './transfer-lead'
 export { getLeadSettings, updateLeadSettings } from './update-lead-settings'

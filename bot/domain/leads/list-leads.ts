@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm'
 import { leads } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import { actorId, type ServiceContext } from '../context'
 import { toCsv } from '../crm/spreadsheet'
 import { requirePermission } from '../org/permissions'
@@ -38,7 +39,7 @@ export function leadFilter(
   if (input.from) conds.push(gte(leads.createdAt, chinaDayStart(input.from)))
   if (input.to) conds.push(lt(leads.createdAt, new Date(chinaDayStart(input.to).getTime() + DAY)))
   if (input.q) {
-    const like = `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = `%${escapeLike(input.q)}%`
     conds.push(
       or(
         ilike(leads.name, like),

@@ -6,7 +6,7 @@ import { type ServiceContext, withTransaction } from '../context'
 import { requireTenantUsers } from '../crm/create-customer'
 import { InvalidInputError, NotFoundError } from '../errors'
 import { requirePermission } from '../org/permissions'
-import { requireChannel } from './intake-lead'
+import { requireChannel } from './internal/intake-lead'
 import { assignmentRuleInput, parseInput } from './schemas'
 
 export type AssignmentRuleRow = typeof leadAssignmentRules.$inferSelect

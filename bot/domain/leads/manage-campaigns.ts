@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../crm/dto'
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors'
 import { requirePermission } from '../org/permissions'
 import { ensureDefaultChannels } from './ensure-default-channels'
-import { requireChannel } from './intake-lead'
+import { requireChannel } from './internal/intake-lead'
 import { campaignCostInput, campaignInput, parseInput, updateCampaignInput } from './schemas'
 
 export type CampaignRow = typeof leadCampaigns.$inferSelect

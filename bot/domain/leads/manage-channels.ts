@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { leadChannels } from '../../../db/schema'
 import { newId } from '../../lib/ids'
-import { newSecret, secretHint } from '../approvals/external/signature'
+import { newSecret, secretHint } from '../../lib/signed-call'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { isUniqueViolation } from '../crm/dto'

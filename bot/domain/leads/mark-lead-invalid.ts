@@ -1,10 +1,10 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { canMove, progress } from './lifecycle'
 import { invalidInput, parseInput } from './schemas'
 import { loadLeadSettings } from './settings'
-import { workableLead } from './work-lead'
 
 /** Closes a lead as invalid (无效) with a reason from the tenant's list. */
 export async function markLeadInvalid({

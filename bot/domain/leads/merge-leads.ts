@@ -4,10 +4,10 @@ import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { recordLeadHistory } from './lifecycle'
 import { applyRollup } from './rollup'
 import { mergeInput, parseInput } from './schemas'
-import { workableLead } from './work-lead'
 
 /**
  * Merges a duplicate lead into `leadId`: every touch and follow-up moves over (the merged lead's own first

@@ -5,16 +5,11 @@ import { leadChannels, type UtmValues } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
 import { groupCommitPer } from '../../lib/group-commit'
 import type { Logger } from '../../lib/logger'
-import {
-  NONCE_RE,
-  REPLAY_WINDOW_SECONDS,
-  SIGNATURE_HEADERS,
-  verifyPayload,
-} from '../approvals/external/signature'
+import { verifySignedCall } from '../../lib/signed-call'
 import { type ServiceContext, withTransaction } from '../context'
 import { DomainError, InvalidInputError } from '../errors'
-import { type IntakeRequest, intakeLeads, resolveCampaign } from './intake-lead'
-import { mapPushedLead } from './presets'
+import { type IntakeRequest, intakeLeads, resolveCampaign } from './internal/intake-lead'
+import { mapPushedLead } from './internal/presets'
 import { countSpam } from './rollup'
 import { leadFields } from './schemas'
 
@@ -52,36 +47,17 @@ export async function receiveIntake({
   headers: (name: string) => string | undefined
   body: string
 }): Promise<IntakeResponse> {
-  const timestamp = headers(SIGNATURE_HEADERS.timestamp)?.trim() ?? ''
-  const nonce = headers(SIGNATURE_HEADERS.nonce)?.trim() ?? ''
-  const signature = headers(SIGNATURE_HEADERS.signature)?.trim() ?? ''
-  for (const [name, value] of [
-    [SIGNATURE_HEADERS.timestamp, timestamp],
-    [SIGNATURE_HEADERS.nonce, nonce],
-    [SIGNATURE_HEADERS.signature, signature],
-  ] as const) {
-    if (!value) throw refuse(`missing ${name} header`, name)
-  }
-  if (!/^\d{9,11}$/.test(timestamp))
-    throw refuse('timestamp must be unix seconds', SIGNATURE_HEADERS.timestamp)
   const now = clock.now()
-  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > REPLAY_WINDOW_SECONDS)
-    throw refuse(`timestamp is outside the ${REPLAY_WINDOW_SECONDS} s window`, SIGNATURE_HEADERS.timestamp)
-  if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
-  const [channel] =
-    intakeKey.length <= 64
-      ? await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey))
-      : []
-  const secrets = channel?.secret
-    ? [
-        channel.secret,
-        ...(channel.previousSecret && channel.previousSecretUntil && channel.previousSecretUntil > now
-          ? [channel.previousSecret]
-          : []),
-      ]
-    : []
-  if (!channel || secrets.length === 0 || !(await verifyPayload(secrets, signature, timestamp, nonce, body)))
-    throw refuse('signature does not match', SIGNATURE_HEADERS.signature)
+  const { holder: channel } = await verifySignedCall({
+    headers,
+    body,
+    now,
+    refuse,
+    load: async () =>
+      intakeKey.length <= 64
+        ? (await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey)))[0]
+        : undefined,
+  })
   if (!channel.active) throw refuse('this channel is switched off')
   let parsed: unknown
   try {

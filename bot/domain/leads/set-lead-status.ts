@@ -1,9 +1,9 @@
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { canMove, progress } from './lifecycle'
 import { parseInput, statusInput } from './schemas'
-import { workableLead } from './work-lead'
 
 /** Moves a lead forward to contacted or qualified (conversion and invalid have their own verbs). */
 export async function setLeadStatus({

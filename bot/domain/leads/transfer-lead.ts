@@ -2,9 +2,9 @@ import { type ServiceContext, withTransaction } from '../context'
 import { requireTenantUsers } from '../crm/create-customer'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
 import type { LeadRow } from './access'
+import { workableLead } from './internal/work-lead'
 import { setOwner } from './lifecycle'
 import { parseInput, transferInput } from './schemas'
-import { workableLead } from './work-lead'
 
 /** Hands a lead to a colleague (转交): the owner or a manager; the new owner gets the card and a fresh SLA. */
 export async function transferLead({

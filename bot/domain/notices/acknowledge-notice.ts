@@ -4,7 +4,7 @@ import type { View } from '../chat/view'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors'
 import { loadNotice } from './access'
-import { noticeSnapshot, refreshSummaryCard } from './card-data'
+import { noticeSnapshot, refreshSummaryCard } from './internal/card-data'
 import { NoticeIdSchema } from './schemas'
 import { freezeReceipt, noticeRecipientView } from './views'
 

@@ -4,8 +4,8 @@ import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError } from '../errors'
 import { requirePublisher } from './access'
+import { validateContent } from './internal/validate-content'
 import { type CreateNewsInput, CreateNewsSchema } from './schemas'
-import { validateContent } from './validate-content'
 
 export type NewsRow = typeof newsArticles.$inferSelect
 

@@ -5,11 +5,11 @@ import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError } from '../errors'
 import type { NoticeRow } from './access'
 import { requirePublisher } from './access'
+import { checkAudience } from './internal/resolve-audience'
+import { validateContent, validateScheduledAt } from './internal/validate-content'
 import { publishLocked } from './publish-notice'
-import { checkAudience } from './resolve-audience'
 import { scheduleLocked } from './schedule-notice'
 import { type CreateNoticeInput, CreateNoticeSchema } from './schemas'
-import { validateContent, validateScheduledAt } from './validate-content'
 
 /**
  * Creates a notice as a draft, or publishes it at once (`publish: 'now'`), or schedules it (`scheduledAt`).

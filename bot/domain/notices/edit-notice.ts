@@ -5,10 +5,10 @@ import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
 import { emit } from '../outbox'
 import { loadNotice, type NoticeRow, requireManage, requirePublisher } from './access'
-import { refreshSummaryCard } from './card-data'
-import { checkAudience } from './resolve-audience'
+import { refreshSummaryCard } from './internal/card-data'
+import { checkAudience } from './internal/resolve-audience'
+import { validateContent } from './internal/validate-content'
 import { type EditNoticeInput, EditNoticeSchema, NOTICE_TOPICS } from './schemas'
-import { validateContent } from './validate-content'
 
 /**
  * Edits a notice. Before publishing anything may change; after, the content may (title, body, images,

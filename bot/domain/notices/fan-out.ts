@@ -5,10 +5,10 @@ import { SEND_MESSAGE, type SendMessagePayload } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
 import { emit } from '../outbox'
 import { loadNotice, type NoticeRow } from './access'
-import { noticeSnapshot, refreshSummaryCard } from './card-data'
 import { reconcileDeliveries } from './card-updates'
+import { noticeSnapshot, refreshSummaryCard } from './internal/card-data'
 import { NOTICE_TOPICS } from './schemas'
-import { FANOUT_CHUNK, sendRateFor } from './send-rate'
+import { FANOUT_CHUNK, type PlatformSendRates, sendRateFor } from './send-rate'
 import { noticeChatView, noticeRecipientView } from './views'
 
 /**
@@ -64,6 +64,7 @@ interface Budget {
 export async function fanOutStep(
   ctx: ServiceContext,
   input: { noticeId: string; seq: number },
+  rates: PlatformSendRates,
 ): Promise<FanoutStep> {
   return withTransaction(ctx, async (_tx, txCtx) => {
     await txCtx.db.execute(sql`select pg_advisory_xact_lock(hashtext(${`notice-fanout:${txCtx.tenantId}`}))`)
@@ -74,7 +75,7 @@ export async function fanOutStep(
     let limitedBy: 'chunk' | 'ahead' | 'second' | 'minute' | 'none' = 'none'
     let budget: Budget | undefined
     if (n.status === 'published') {
-      const rate = await sendRateFor(txCtx)
+      const rate = await sendRateFor(txCtx, rates)
       // A send that took long (a killed worker's job re-run) may have reached the platform twice (the
       // platform dedupes the uuid, but its limiter counts both requests): it weighs double.
       const w = sql.raw(
@@ -162,11 +163,12 @@ export async function watchFanout(
   ctx: ServiceContext,
   input: { noticeId: string; seq: number },
   everyMs: number,
+  rates: PlatformSendRates,
 ): Promise<{ tookOver: boolean; rearmed: boolean }> {
   const n = await loadNotice(ctx, input.noticeId)
   let tookOver = false
   if (n.fanoutSeq === input.seq) {
-    const step = await fanOutStep(ctx, input)
+    const step = await fanOutStep(ctx, input, rates)
     tookOver = !step.stale
   }
   return withTransaction(ctx, async (_tx, txCtx) => {

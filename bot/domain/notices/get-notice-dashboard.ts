@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import { departments, noticeRecipients, users } from '../../../db/schema'
 import { type ServiceContext, withTransaction } from '../context'
 import { loadNotice, type NoticeRow, requireManage } from './access'
-import { noticeCounts } from './card-data'
+import { noticeCounts } from './internal/card-data'
 import { DashboardSchema } from './schemas'
 import type { NoticeCounts } from './views'
 

@@ -3,7 +3,7 @@ import { noticeRecipients, users } from '../../../db/schema'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { NotFoundError } from '../errors'
 import { canManage, loadNotice, type NoticeRow } from './access'
-import { refreshSummaryCard } from './card-data'
+import { refreshSummaryCard } from './internal/card-data'
 import { NoticeIdSchema } from './schemas'
 
 export interface NoticeDetail {

@@ -5,8 +5,8 @@ import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { emit } from '../outbox'
 import { loadNotice, type NoticeRow, requireManage, requirePublisher } from './access'
-import { sendSummaryCard } from './card-data'
-import { checkAudience, freezeAudience } from './resolve-audience'
+import { sendSummaryCard } from './internal/card-data'
+import { checkAudience, freezeAudience } from './internal/resolve-audience'
 import { NOTICE_TOPICS, NoticeIdSchema } from './schemas'
 
 /**

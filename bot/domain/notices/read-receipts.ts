@@ -3,7 +3,7 @@ import { noticeRecipients } from '../../../db/schema'
 import { resultRows as rowsOf } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
 import { withTransaction } from '../context'
-import { refreshSummaryCard } from './card-data'
+import { refreshSummaryCard } from './internal/card-data'
 
 /** Recipients whose platform read status to ask for next (oldest-polled first). */
 export async function unreadToPoll(ctx: ServiceContext, noticeId: string, limit: number) {

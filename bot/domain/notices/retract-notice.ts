@@ -5,7 +5,7 @@ import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { emit } from '../outbox'
 import { loadNotice, type NoticeRow, requireManage } from './access'
-import { refreshSummaryCard } from './card-data'
+import { refreshSummaryCard } from './internal/card-data'
 import { NOTICE_TOPICS, NoticeIdSchema } from './schemas'
 
 /**

@@ -5,9 +5,9 @@ import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError } from '../errors'
 import { emit } from '../outbox'
 import { loadNotice, type NoticeRow, requireManage, requirePublisher } from './access'
-import { checkAudience } from './resolve-audience'
+import { checkAudience } from './internal/resolve-audience'
+import { validateScheduledAt } from './internal/validate-content'
 import { NOTICE_TOPICS, ScheduleNoticeSchema } from './schemas'
-import { validateScheduledAt } from './validate-content'
 
 /**
  * Schedules a locked draft (or moves a scheduled notice): a durable outbox row due at the time publishes it.

@@ -1,5 +1,6 @@
 import { and, eq, gte, inArray, lte, ne, type SQL, sql } from 'drizzle-orm'
 import { departments, opportunities, stages, users } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess } from '../crm/access'
 import { InvalidInputError } from '../errors'
@@ -72,7 +73,7 @@ export async function getForecast({
       inArray(
         opportunities.ownerId,
         sql`(select ${users.id} from ${users} inner join ${departments} on ${departments.id} = ${users.departmentId}
-             where ${users.tenantId} = ${ctx.tenantId} and ${departments.path} like ${`${dept.path.replace(/[\\%_]/g, (m) => `\\${m}`)}%`})`,
+             where ${users.tenantId} = ${ctx.tenantId} and ${departments.path} like ${`${escapeLike(dept.path)}%`})`,
       ),
     )
   }

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq } from 'drizzle-orm'
-import { fieldHistory, stageHistory } from '../../../db/schema'
+import { and, asc, eq } from 'drizzle-orm'
+import { stageHistory } from '../../../db/schema'
 import type { ServiceContext } from '../context'
-import { type CrmAccess, loadCrmAccess, userLabels } from '../crm/access'
-import type { FieldChange } from '../crm/get-field-history'
+import { type CrmAccess, loadCrmAccess } from '../crm/access'
+import { type FieldChange, readFieldHistory } from '../crm/get-field-history'
 import { requireOpportunity } from './access'
 import { type OpportunityDto, toOpportunityDto } from './dto'
 import { type LineItemDto, loadLineItems } from './line-items'
@@ -74,36 +74,4 @@ export async function getOpportunityHistory({
   const access = await loadCrmAccess(ctx)
   await requireOpportunity(ctx, access, opportunityId)
   return readFieldHistory(ctx, 'opportunity', opportunityId, limit)
-}
-
-/** Rows of the shared CRM field history for one record. */
-export async function readFieldHistory(
-  ctx: ServiceContext,
-  entityType: string,
-  entityId: string,
-  limit = 100,
-): Promise<FieldChange[]> {
-  const rows = await ctx.db
-    .select()
-    .from(fieldHistory)
-    .where(
-      and(
-        eq(fieldHistory.tenantId, ctx.tenantId),
-        eq(fieldHistory.entityType, entityType),
-        eq(fieldHistory.entityId, entityId),
-      ),
-    )
-    .orderBy(desc(fieldHistory.at), desc(fieldHistory.id))
-    .limit(limit)
-  const labels = await userLabels(
-    ctx,
-    rows.map((r) => r.actorId),
-  )
-  return rows.map((r) => ({
-    field: r.field,
-    oldValue: r.oldValue,
-    newValue: r.newValue,
-    actor: r.actorId ? { id: r.actorId, name: labels.get(r.actorId)?.name ?? '' } : null,
-    at: r.at.toISOString(),
-  }))
 }

@@ -11,7 +11,6 @@ export {
   getOpportunity,
   getOpportunityHistory,
   type OpportunityDetail,
-  readFieldHistory,
   type StageVisit,
 } from './get-opportunity'
 export { type LineItemDto, loadLineItems, resolveLineItems, writeLineItems } from './line-items'

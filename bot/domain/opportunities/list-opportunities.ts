@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, ilike, lte, type SQL, sql } from 'drizzle-orm'
 import { opportunities } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess } from '../crm/access'
 import { customerIdsMatching } from '../crm/search-customers'
@@ -31,7 +32,7 @@ export async function listOpportunities({
   if (data.closeFrom) conds.push(gte(opportunities.expectedCloseDate, data.closeFrom))
   if (data.closeTo) conds.push(lte(opportunities.expectedCloseDate, data.closeTo))
   if (data.q) {
-    const like = `%${data.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    const like = `%${escapeLike(data.q)}%`
     conds.push(
       sql`(${ilike(opportunities.name, like)} or ${opportunities.customerId} in ${customerIdsMatching(ctx.tenantId, data.q)})`,
     )

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { opportunities, stageHistory, stages, winModels } from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
-import { resultRows } from '../crm/rows'
 import { assessDeal, type ClosedDeal, storeWinModel, trainWinModel } from './win-model'
 
 const DAY_MS = 86_400_000

@@ -5,8 +5,8 @@ import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
-import { upsertDepartments, upsertUsers } from './directory-writes'
-import { directoryDepartmentSchema, directoryUserSchema } from './schemas'
+import { upsertDepartments, upsertUsers } from './internal/directory-writes'
+import { directoryDepartmentSchema, directoryUserSchema } from './internal/schemas'
 
 /**
  * One contact change, applied without a full directory sync: the platform's current record of one user or

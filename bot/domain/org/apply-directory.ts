@@ -4,8 +4,8 @@ import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { ConflictError, InvalidInputError } from '../errors'
-import { upsertDepartments, upsertUsers } from './directory-writes'
-import { type ApplyDirectoryInput, applyDirectorySchema } from './schemas'
+import { upsertDepartments, upsertUsers } from './internal/directory-writes'
+import { type ApplyDirectoryInput, applyDirectorySchema } from './internal/schemas'
 
 export interface ApplyDirectoryResult {
   departments: number

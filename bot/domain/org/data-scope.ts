@@ -1,6 +1,7 @@
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { type DataScope, departments, roles, userDepartments, userRoles } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 
 const RANK: Record<DataScope, number> = { self: 0, department: 1, department_tree: 2, all: 3 }
@@ -90,5 +91,3 @@ function ownerCondition(scope: ActorScope, owner: AnyPgColumn): SQL {
     }
   }
 }
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)

@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import { emit } from '../outbox'
 import { installDefaultRoles } from './default-roles'
-import { type EnsureTenantInput, ensureTenantSchema } from './schemas'
+import { type EnsureTenantInput, ensureTenantSchema } from './internal/schemas'
 import { SYNC_DIRECTORY } from './topics'
 
 /**

@@ -3,8 +3,8 @@ import { roleDepartments, tenants, userRoles } from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { type GrantRoleInput, grantRoleSchema, parseInput } from './admin-schemas'
+import { lockRole, lockRoleGrants, requireMembers } from './internal/roles-admin'
 import { requirePermission } from './permissions'
-import { lockRole, lockRoleGrants, requireMembers } from './roles-admin'
 import { syncRoleGrants } from './sync-role-grants'
 
 /**

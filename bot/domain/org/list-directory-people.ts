@@ -1,5 +1,6 @@
 import { and, asc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { departments, roles, userDepartments, userIdentities, userRoles, users } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type ListPeopleInput, listPeopleSchema, parseInput } from './admin-schemas'
 import { requirePermission } from './permissions'
@@ -17,8 +18,6 @@ export interface DirectoryPerson {
   roles: Array<{ key: string; name: string; source: string }>
   platforms: string[]
 }
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * People as the directory sync recorded them, with departments, manager, roles and why they hold each

@@ -4,8 +4,8 @@ import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { ConflictError, NotFoundError } from '../errors'
 import { parseInput, type RevokeRoleInput, revokeRoleSchema } from './admin-schemas'
+import { lockRole, lockRoleGrants, requireAnAdminLeft } from './internal/roles-admin'
 import { requirePermission } from './permissions'
-import { lockRole, lockRoleGrants, requireAnAdminLeft } from './roles-admin'
 import { syncRoleGrants } from './sync-role-grants'
 
 const SOURCE_ZH: Record<string, string> = {

@@ -1,6 +1,7 @@
 import { and, asc, eq, ilike, or, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { departments, users } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 
 export const searchPeopleInput = z.object({
@@ -18,8 +19,6 @@ export interface PersonItem {
   departmentId: string | null
   departmentName: string | null
 }
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * Active colleagues of the tenant by name, English name, title or mobile, for pickers (approvers, transfer,

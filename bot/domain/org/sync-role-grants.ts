@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { ADMIN_ROLE, EVERYONE_ROLE, LEADER_ROLE } from './default-roles'
-import { type SyncRoleGrantsInput, syncRoleGrantsSchema } from './schemas'
+import { type SyncRoleGrantsInput, syncRoleGrantsSchema } from './internal/schemas'
 
 export interface SyncRoleGrantsResult {
   added: number

@@ -5,8 +5,8 @@ import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { parseInput, type UpdateRoleInput, updateRoleSchema } from './admin-schemas'
 import { ADMIN_ROLE } from './default-roles'
+import { lockRole, lockRoleGrants, requireAnAdminLeft } from './internal/roles-admin'
 import { requirePermission } from './permissions'
-import { lockRole, lockRoleGrants, requireAnAdminLeft } from './roles-admin'
 
 /**
  * Edits a role's names, data scope or permissions. Needs `org.admin`. The 管理员 role keeps `*` and

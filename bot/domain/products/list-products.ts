@@ -1,5 +1,6 @@
 import { and, asc, eq, ilike, or, type SQL } from 'drizzle-orm'
 import { products } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import type { ServiceContext } from '../context'
 import { type ProductDto, toProductDto } from './dto'
 import { type ListProductsInput, listProductsInput, parseInput } from './schemas'
@@ -17,7 +18,7 @@ export async function listProducts({
   if ((data.active ?? 'true') !== 'all') conds.push(eq(products.active, (data.active ?? 'true') === 'true'))
   if (data.category) conds.push(eq(products.category, data.category))
   if (data.q) {
-    const like = `%${data.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+    const like = `%${escapeLike(data.q)}%`
     const match = or(ilike(products.name, like), ilike(products.sku, like))
     if (match) conds.push(match)
   }

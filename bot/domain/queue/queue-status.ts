@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { messages, outbox } from '../../../db/schema'
+import { resultRows as rowsOf } from '../../lib/sql-rows'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidTransitionError, NotFoundError } from '../errors'
@@ -138,12 +139,6 @@ export async function listFailedJobs({
     })),
     nextBefore: list.length > input.limit ? Number(page.at(-1)?.id ?? 0) || null : null,
   }
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[]
-  const rows = (result as { rows?: unknown })?.rows
-  return Array.isArray(rows) ? (rows as T[]) : []
 }
 
 function recipientOf(payload: Record<string, unknown>): FailedJob['to'] {

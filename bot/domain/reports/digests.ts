@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm'
 import {
   approvalInstances,
   approvalTasks,
@@ -55,10 +55,17 @@ const section = (count: number, items: DigestItem[], cents: number | null = null
   items,
 })
 
-/** Runs `q` for the first lines and `n` for the count of all of them. */
-async function listed<T>(lines: Promise<T[]>, total: Promise<Array<{ n: number; cents?: number }>>) {
+/**
+ * One digest section: `lines` gives the first lines (mapped to items by `toItem`), `total` the count of all
+ * of them (and their sum in cents, where the section has one).
+ */
+async function sectionOf<T>(
+  lines: Promise<T[]>,
+  total: Promise<Array<{ n: number; cents?: number }>>,
+  toItem: (row: T) => DigestItem,
+): Promise<DigestSection> {
   const [rows, [c]] = await Promise.all([lines, total])
-  return { rows, count: Number(c?.n ?? 0), cents: c?.cents === undefined ? null : Number(c.cents) }
+  return section(Number(c?.n ?? 0), rows.map(toItem), c?.cents === undefined ? null : Number(c.cents))
 }
 
 const countAll = sql<number>`count(*)::int`
@@ -130,121 +137,106 @@ export async function morningBrief({
     eq(approvalTasks.kind, 'approve'),
   )
 
-  const [fu, vi, nl, ll, od, ap] = await Promise.all([
-    listed(
+  const leadSection = (
+    where: SQL | undefined,
+    at: typeof leads.assignedAt | typeof leads.slaDueAt,
+    order: SQL,
+  ) =>
+    sectionOf(
       ctx.db
-        .select({ id: customers.id, name: customers.name, at: followUps.nextFollowUpAt })
-        .from(followUps)
-        .innerJoin(customers, eq(customers.id, followUps.customerId))
-        .where(dueFollowUp)
-        .orderBy(asc(followUps.nextFollowUpAt))
-        .limit(ITEMS),
-      ctx.db
-        .select({ n: countAll })
-        .from(followUps)
-        .innerJoin(customers, eq(customers.id, followUps.customerId))
-        .where(dueFollowUp),
-    ),
-    listed(
-      ctx.db
-        .select({ id: customers.id, name: customers.name, at: visits.plannedAt, purpose: visits.purpose })
-        .from(visits)
-        .innerJoin(customers, eq(customers.id, visits.customerId))
-        .where(plannedVisit)
-        .orderBy(asc(visits.plannedAt))
-        .limit(ITEMS),
-      ctx.db.select({ n: countAll }).from(visits).where(plannedVisit),
-    ),
-    listed(
-      ctx.db
-        .select({ name: leads.name, company: leads.company, at: leads.assignedAt })
+        .select({ name: leads.name, company: leads.company, at })
         .from(leads)
-        .where(newLead)
-        .orderBy(desc(leads.assignedAt))
+        .where(where)
+        .orderBy(order)
         .limit(ITEMS),
-      ctx.db.select({ n: countAll }).from(leads).where(newLead),
-    ),
-    listed(
-      ctx.db
-        .select({ name: leads.name, company: leads.company, at: leads.slaDueAt })
-        .from(leads)
-        .where(lateLead)
-        .orderBy(asc(leads.slaDueAt))
-        .limit(ITEMS),
-      ctx.db.select({ n: countAll }).from(leads).where(lateLead),
-    ),
-    listed(
-      ctx.db
-        .select({
-          customerId: customers.id,
-          customer: customers.name,
-          number: contracts.number,
-          due: instalments.dueDate,
-          open: sql<number>`(${instalments.amountCents} - ${instalments.receivedCents})::float8`,
-        })
-        .from(instalments)
-        .innerJoin(contracts, eq(contracts.id, instalments.contractId))
-        .innerJoin(customers, eq(customers.id, contracts.customerId))
-        .where(overdue)
-        .orderBy(asc(instalments.dueDate))
-        .limit(ITEMS),
-      ctx.db
-        .select({
-          n: countAll,
-          cents: sql<number>`coalesce(sum(${instalments.amountCents} - ${instalments.receivedCents}), 0)::float8`,
-        })
-        .from(instalments)
-        .innerJoin(contracts, eq(contracts.id, instalments.contractId))
-        .where(overdue),
-    ),
-    listed(
-      ctx.db
-        .select({ id: approvalInstances.id, title: approvalInstances.title, at: approvalTasks.activatedAt })
-        .from(approvalTasks)
-        .innerJoin(approvalInstances, eq(approvalInstances.id, approvalTasks.instanceId))
-        .where(waiting)
-        .orderBy(asc(approvalTasks.activatedAt))
-        .limit(ITEMS),
-      ctx.db.select({ n: countAll }).from(approvalTasks).where(waiting),
-    ),
-  ])
+      ctx.db.select({ n: countAll }).from(leads).where(where),
+      (r) => item(r.name, { detail: r.company, at: r.at?.toISOString() ?? null }),
+    )
+
+  const [followUpsDue, visitsPlanned, newLeads, overdueLeads, overduePayments, approvals] = await Promise.all(
+    [
+      sectionOf(
+        ctx.db
+          .select({ id: customers.id, name: customers.name, at: followUps.nextFollowUpAt })
+          .from(followUps)
+          .innerJoin(customers, eq(customers.id, followUps.customerId))
+          .where(dueFollowUp)
+          .orderBy(asc(followUps.nextFollowUpAt))
+          .limit(ITEMS),
+        ctx.db
+          .select({ n: countAll })
+          .from(followUps)
+          .innerJoin(customers, eq(customers.id, followUps.customerId))
+          .where(dueFollowUp),
+        (r) => item(r.name, { path: `/customers/${r.id}`, at: r.at?.toISOString() ?? null }),
+      ),
+      sectionOf(
+        ctx.db
+          .select({ id: customers.id, name: customers.name, at: visits.plannedAt, purpose: visits.purpose })
+          .from(visits)
+          .innerJoin(customers, eq(customers.id, visits.customerId))
+          .where(plannedVisit)
+          .orderBy(asc(visits.plannedAt))
+          .limit(ITEMS),
+        ctx.db.select({ n: countAll }).from(visits).where(plannedVisit),
+        (r) =>
+          item(r.name, { detail: r.purpose, path: `/customers/${r.id}`, at: r.at?.toISOString() ?? null }),
+      ),
+      leadSection(newLead, leads.assignedAt, desc(leads.assignedAt)),
+      leadSection(lateLead, leads.slaDueAt, asc(leads.slaDueAt)),
+      sectionOf(
+        ctx.db
+          .select({
+            customerId: customers.id,
+            customer: customers.name,
+            number: contracts.number,
+            due: instalments.dueDate,
+            open: sql<number>`(${instalments.amountCents} - ${instalments.receivedCents})::float8`,
+          })
+          .from(instalments)
+          .innerJoin(contracts, eq(contracts.id, instalments.contractId))
+          .innerJoin(customers, eq(customers.id, contracts.customerId))
+          .where(overdue)
+          .orderBy(asc(instalments.dueDate))
+          .limit(ITEMS),
+        ctx.db
+          .select({
+            n: countAll,
+            cents: sql<number>`coalesce(sum(${instalments.amountCents} - ${instalments.receivedCents}), 0)::float8`,
+          })
+          .from(instalments)
+          .innerJoin(contracts, eq(contracts.id, instalments.contractId))
+          .where(overdue),
+        (r) =>
+          item(r.customer, {
+            detail: r.number,
+            path: `/customers/${r.customerId}`,
+            at: r.due,
+            cents: Number(r.open),
+          }),
+      ),
+      sectionOf(
+        ctx.db
+          .select({ id: approvalInstances.id, title: approvalInstances.title, at: approvalTasks.activatedAt })
+          .from(approvalTasks)
+          .innerJoin(approvalInstances, eq(approvalInstances.id, approvalTasks.instanceId))
+          .where(waiting)
+          .orderBy(asc(approvalTasks.activatedAt))
+          .limit(ITEMS),
+        ctx.db.select({ n: countAll }).from(approvalTasks).where(waiting),
+        (r) => item(r.title, { path: `/approvals/${r.id}`, at: r.at?.toISOString() ?? null }),
+      ),
+    ],
+  )
   return {
     day,
     name: me?.name ?? '',
-    followUps: section(
-      fu.count,
-      fu.rows.map((r) => item(r.name, { path: `/customers/${r.id}`, at: r.at?.toISOString() ?? null })),
-    ),
-    visits: section(
-      vi.count,
-      vi.rows.map((r) =>
-        item(r.name, { detail: r.purpose, path: `/customers/${r.id}`, at: r.at?.toISOString() ?? null }),
-      ),
-    ),
-    newLeads: section(
-      nl.count,
-      nl.rows.map((r) => item(r.name, { detail: r.company, at: r.at?.toISOString() ?? null })),
-    ),
-    overdueLeads: section(
-      ll.count,
-      ll.rows.map((r) => item(r.name, { detail: r.company, at: r.at?.toISOString() ?? null })),
-    ),
-    overduePayments: section(
-      od.count,
-      od.rows.map((r) =>
-        item(r.customer, {
-          detail: r.number,
-          path: `/customers/${r.customerId}`,
-          at: r.due,
-          cents: Number(r.open),
-        }),
-      ),
-      od.cents,
-    ),
-    approvals: section(
-      ap.count,
-      ap.rows.map((r) => item(r.title, { path: `/approvals/${r.id}`, at: r.at?.toISOString() ?? null })),
-    ),
+    followUps: followUpsDue,
+    visits: visitsPlanned,
+    newLeads,
+    overdueLeads,
+    overduePayments,
+    approvals,
   }
 }
 
@@ -293,7 +285,7 @@ export async function teamDigest({
     lt(opportunities.lastActivityAt, cutoff),
     scopeFilter(scope, opportunities.ownerId),
   )
-  const [stalledRows, [stalledCount]] = await Promise.all([
+  const stalled = await sectionOf(
     ctx.db
       .select({
         name: opportunities.name,
@@ -311,7 +303,14 @@ export async function teamDigest({
       .select({ n: countAll, cents: sql<number>`coalesce(sum(${opportunities.amountCents}), 0)::float8` })
       .from(opportunities)
       .where(stalledWhere),
-  ])
+    (r) =>
+      item(r.name, {
+        detail: r.owner,
+        path: `/customers/${r.customerId}`,
+        at: r.last.toISOString(),
+        cents: Number(r.cents),
+      }),
+  )
   return {
     scope: scope.scope === 'self' ? 'self' : 'team',
     from,
@@ -331,18 +330,7 @@ export async function teamDigest({
       cents: num(r.values.amount),
       lost: num(r.values.lost),
     })),
-    stalled: section(
-      Number(stalledCount?.n ?? 0),
-      stalledRows.map((r) =>
-        item(r.name, {
-          detail: r.owner,
-          path: `/customers/${r.customerId}`,
-          at: r.last.toISOString(),
-          cents: Number(r.cents),
-        }),
-      ),
-      Number(stalledCount?.cents ?? 0),
-    ),
+    stalled,
     stallDays: STALL_DAYS,
   }
 }

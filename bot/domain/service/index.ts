@@ -1,9 +1,16 @@
 /** After-sales service (售后/客服工单): tickets, intake, dispatch, SLA, satisfaction. */
 
-export { loadServiceAccess, type ServiceAccess, type TicketRow } from './access'
+export { loadServiceAccess, requireTicket, type ServiceAccess, type TicketRow } from './access'
 export { createTicket, openTicket, TICKET_PREFIX } from './create-ticket'
+export { draftTicket } from './draft-ticket'
 export { receiveExternalTicket } from './external-intake'
-export { OPEN_STATUSES, SERVICE_TIMER, type ServiceTimerPayload, type ServiceTimerStep } from './lifecycle'
+export {
+  cardData,
+  OPEN_STATUSES,
+  SERVICE_TIMER,
+  type ServiceTimerPayload,
+  type ServiceTimerStep,
+} from './lifecycle'
 export { getTicket, listTickets, type TicketDto, type TicketEventDto, ticketDtos } from './list-tickets'
 export {
   createDispatchRule,
@@ -25,5 +32,6 @@ export { runServiceTimer, type ServiceTimerOutcome, scanServiceSla } from './run
 export { getPublicTicket, type PublicTicketView, rateByToken, rateTicket } from './satisfaction'
 export * from './schemas'
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'
+export { type TicketCardData, type TicketCardKind, ticketCardView } from './views'
 export { planTicketVisit, visitTimeline } from './visit'
 export { acceptTicket, assignTicket, commentTicket, requestHelp, setTicketStatus } from './work-ticket'

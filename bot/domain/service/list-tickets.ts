@@ -9,6 +9,7 @@ import {
   type TicketStatus,
   users,
 } from '../../../db/schema'
+import { escapeLike } from '../../lib/sql-like'
 import { actorId, type ServiceContext } from '../context'
 import { InvalidInputError } from '../errors'
 import {
@@ -150,7 +151,7 @@ export function ticketFilter(
   if (input.breached === 'true')
     conds.push(or(eq(serviceTickets.responseSla, 'breached'), eq(serviceTickets.resolutionSla, 'breached')))
   if (input.q) {
-    const like = `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = `%${escapeLike(input.q)}%`
     conds.push(or(ilike(serviceTickets.subject, like), eq(serviceTickets.number, input.q)))
   }
   if (input.cursor) {

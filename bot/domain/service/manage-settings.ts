@@ -6,7 +6,7 @@ import { type ServiceContext, withTransaction } from '../context'
 import { requireTenantUsers } from '../crm/create-customer'
 import { NotFoundError } from '../errors'
 import { requirePermission } from '../org/permissions'
-import type { DispatchRuleRow } from './dispatch'
+import type { DispatchRuleRow } from './internal/dispatch'
 import { dispatchRuleInput, parseInput, serviceSettingsInput } from './schemas'
 import { loadServiceSettings, type ServiceSettings } from './settings'
 

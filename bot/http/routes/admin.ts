@@ -1,27 +1,29 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
-import { setTemplateActive } from '../../domain/approvals/set-template-active'
-import { exportAuditCsv } from '../../domain/audit/export-audit-csv'
-import { listAudit } from '../../domain/audit/list-audit'
+import { setTemplateActive } from '../../domain/approvals'
+import { exportAuditCsv, listAudit } from '../../domain/audit'
 import {
+  createRole,
   createRoleSchema,
+  getDirectoryStatus,
+  getTenantSettings,
+  grantRole,
   grantRoleBody,
   listAuditSchema,
+  listDirectoryDepartments,
+  listDirectoryPeople,
   listPeopleSchema,
+  listRoleMembers,
+  listRoles,
+  PERMISSIONS,
+  type Permission,
+  requestDirectorySync,
+  requirePermission,
+  revokeRole,
+  setTenantSettings,
+  updateRole,
   updateRoleSchema,
-} from '../../domain/org/admin-schemas'
-import { createRole } from '../../domain/org/create-role'
-import { getDirectoryStatus } from '../../domain/org/get-directory-status'
-import { grantRole } from '../../domain/org/grant-role'
-import { listDirectoryDepartments } from '../../domain/org/list-directory-departments'
-import { listDirectoryPeople } from '../../domain/org/list-directory-people'
-import { listRoleMembers } from '../../domain/org/list-role-members'
-import { listRoles } from '../../domain/org/list-roles'
-import { PERMISSIONS, type Permission, requirePermission } from '../../domain/org/permissions'
-import { requestDirectorySync } from '../../domain/org/request-directory-sync'
-import { revokeRole } from '../../domain/org/revoke-role'
-import { getTenantSettings, setTenantSettings } from '../../domain/org/time-zone'
-import { updateRole } from '../../domain/org/update-role'
+} from '../../domain/org'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'

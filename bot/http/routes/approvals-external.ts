@@ -1,27 +1,27 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
-import { authenticateExternalCall } from '../../domain/approvals/external/authenticate-call'
 import {
+  type ApprovalView,
+  authenticateExternalCall,
   cancelExternalApproval,
-  registerExternalTemplate,
-} from '../../domain/approvals/external/manage-external'
-import {
+  currentTasks,
+  EXTERNAL_ID_RE,
   type ExternalSystemRow,
-  listExternalSystems,
-  registerExternalSystem,
-  rotateExternalSecret,
-  updateExternalSystem,
-} from '../../domain/approvals/external/manage-systems'
-import { EXTERNAL_ID_RE, InitiatorRef } from '../../domain/approvals/external/schemas'
-import { SIGNATURE_HEADERS } from '../../domain/approvals/external/signature'
-import {
   getExternalApproval,
+  InitiatorRef,
+  listExternalSystems,
+  listWebhookDeliveries,
+  redeliverWebhook,
+  registerExternalSystem,
+  registerExternalTemplate,
+  rotateExternalSecret,
   startExternalApproval,
-} from '../../domain/approvals/external/start-external-approval'
-import { listWebhookDeliveries, redeliverWebhook } from '../../domain/approvals/external/webhooks'
-import { TemplateDefinitionSchema } from '../../domain/approvals/schemas'
-import { type ApprovalView, currentTasks, userName } from '../../domain/approvals/view'
+  TemplateDefinitionSchema,
+  updateExternalSystem,
+  userName,
+} from '../../domain/approvals'
 import { systemContext as domainSystemContext, type ServiceContext } from '../../domain/context'
+import { SIGNATURE_HEADERS } from '../../lib/signed-call'
 import { apiContext, requireSession } from '../middleware/session'
 import { ErrorSchema, errorResponses } from '../schemas'
 import type { AppEnv } from '../types'

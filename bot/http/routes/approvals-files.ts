@@ -4,7 +4,7 @@ import {
   MAX_APPROVAL_FILE_BYTES,
   openApprovalFile,
   uploadApprovalFile,
-} from '../../domain/approvals/files'
+} from '../../domain/approvals'
 import { InvalidInputError } from '../../domain/errors'
 import type { BlobStorage } from '../../lib/storage/types'
 import { apiContext, requireSession } from '../middleware/session'

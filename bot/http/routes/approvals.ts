@@ -1,32 +1,35 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { progressSteps } from '../../cards/approval-progress-card'
-import { addSigner } from '../../domain/approvals/add-signer'
-import { approveTask } from '../../domain/approvals/approve-task'
-import { cancelInstance } from '../../domain/approvals/cancel-instance'
-import { createTemplate } from '../../domain/approvals/create-template'
-import { getInstance, type TimelineEntry } from '../../domain/approvals/get-instance'
-import { getStatistics } from '../../domain/approvals/get-statistics'
-import { getTemplate } from '../../domain/approvals/get-template'
-import { listInstances } from '../../domain/approvals/list-instances'
-import { listTemplates } from '../../domain/approvals/list-templates'
-import { PreviewFlowInput, previewFlow } from '../../domain/approvals/preview-flow'
-import { rejectTask } from '../../domain/approvals/reject-task'
-import { resubmitInstance } from '../../domain/approvals/resubmit-instance'
-import { returnTask } from '../../domain/approvals/return-task'
 import {
+  type ApprovalView,
+  addSigner,
+  approveTask,
+  cancelInstance,
+  createTemplate,
   FlowGraphSchema,
   FormFieldSchema,
+  getInstance,
+  getStatistics,
+  getTemplate,
   ListInstancesInput,
+  listInstances,
+  listTemplates,
+  PreviewFlowInput,
+  previewFlow,
+  rejectTask,
+  resubmitInstance,
+  returnTask,
   StatisticsInput,
+  startInstance,
   TemplateDefinitionSchema,
   TemplateSettingsSchema,
-} from '../../domain/approvals/schemas'
-import { startInstance } from '../../domain/approvals/start-instance'
-import { transferTask } from '../../domain/approvals/transfer-task'
-import { updateTemplate } from '../../domain/approvals/update-template'
-import { urgeInstance } from '../../domain/approvals/urge-instance'
-import { type ApprovalView, userName } from '../../domain/approvals/view'
-import { withdrawInstance } from '../../domain/approvals/withdraw-instance'
+  type TimelineEntry,
+  transferTask,
+  updateTemplate,
+  urgeInstance,
+  userName,
+  withdrawInstance,
+} from '../../domain/approvals'
 import type { ServiceContext } from '../../domain/context'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'

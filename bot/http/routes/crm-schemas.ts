@@ -6,19 +6,23 @@ import {
   relationKindEnum,
   visitStatusEnum,
 } from '../../../db/schema'
-import type { ContactRow } from '../../domain/crm/add-contact'
-import type { FollowUpRow } from '../../domain/crm/create-follow-up'
-import type { CustomFieldDef } from '../../domain/crm/custom-fields'
-import type { CustomerDto } from '../../domain/crm/dto'
-import type { CustomerCard, TimelineEntry } from '../../domain/crm/get-customer-card'
-import type { FieldChange } from '../../domain/crm/get-field-history'
-import type { NearbyCustomer } from '../../domain/crm/nearby-customers'
-import type { RelationEdge, RelationGraph } from '../../domain/crm/relations'
-import type { CrmRules } from '../../domain/crm/rules'
-import type { CustomerHit } from '../../domain/crm/search-customers'
-import type { ImportJobDto } from '../../domain/crm/start-import'
-import type { VisitMap } from '../../domain/crm/visit-map'
-import type { VisitDto } from '../../domain/crm/visits'
+import type {
+  ContactRow,
+  CrmRules,
+  CustomerCard,
+  CustomerDto,
+  CustomerHit,
+  CustomFieldDef,
+  FieldChange,
+  FollowUpRow,
+  ImportJobDto,
+  NearbyCustomer,
+  RelationEdge,
+  RelationGraph,
+  TimelineEntry,
+  VisitDto,
+  VisitMap,
+} from '../../domain/crm'
 import { signBlobLink } from '../../lib/storage/signed-link'
 import { SalesContract, SalesOpportunity, SalesPayment } from './sales-schemas'
 import { TicketSchema } from './service-schemas'

@@ -1,46 +1,54 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { addContact, listContacts } from '../../domain/crm/add-contact'
-import { addVisitPhoto } from '../../domain/crm/add-visit-photo'
-import { assignCustomer } from '../../domain/crm/assign-customer'
-import { checkInVisit } from '../../domain/crm/check-in-visit'
-import { checkOutVisit } from '../../domain/crm/check-out-visit'
-import { claimCustomer } from '../../domain/crm/claim-customer'
-import { createCustomer } from '../../domain/crm/create-customer'
-import { createFollowUp, listFollowUps } from '../../domain/crm/create-follow-up'
-import { defineCustomField, listCustomFields } from '../../domain/crm/define-custom-field'
-import { exportRecords } from '../../domain/crm/export-records'
-import { extendReclaim } from '../../domain/crm/extend-reclaim'
-import { findCustomersElsewhere } from '../../domain/crm/find-customers-elsewhere'
-import { getCustomer } from '../../domain/crm/get-customer'
-import { getCustomerCard } from '../../domain/crm/get-customer-card'
-import { getFieldHistory } from '../../domain/crm/get-field-history'
-import { getVisitPhoto } from '../../domain/crm/get-visit-photo'
-import { listVisits } from '../../domain/crm/list-visits'
-import { nearbyCustomers } from '../../domain/crm/nearby-customers'
-import { planVisit } from '../../domain/crm/plan-visit'
-import { getRelationGraph, linkCustomers } from '../../domain/crm/relations'
-import { releaseCustomer } from '../../domain/crm/release-customer'
 import {
+  addContact,
+  addVisitPhoto,
+  assignCustomer,
   assignInput,
   checkInInput,
+  checkInVisit,
   checkOutInput,
+  checkOutVisit,
+  claimCustomer,
   contactInput,
+  createCustomer,
   createCustomerInput,
+  createFollowUp,
   customFieldDefInput,
+  defineCustomField,
+  exportRecords,
+  extendReclaim,
+  findCustomersElsewhere,
   followUpInput,
+  getCrmRules,
+  getCustomer,
+  getCustomerCard,
+  getFieldHistory,
+  getImportJob,
+  getRelationGraph,
+  getVisitPhoto,
+  linkCustomers,
+  listContacts,
+  listCustomFields,
+  listFollowUps,
+  listVisits,
+  MAX_IMPORT_BYTES,
+  nearbyCustomers,
   nearbyInput,
+  planVisit,
   planVisitInput,
   relationInput,
+  releaseCustomer,
   rulesInput,
+  searchCustomers,
   searchInput,
+  startImport,
+  updateCrmRules,
+  updateCustomer,
   updateCustomerInput,
-} from '../../domain/crm/schemas'
-import { searchCustomers } from '../../domain/crm/search-customers'
-import { getImportJob, MAX_IMPORT_BYTES, startImport } from '../../domain/crm/start-import'
-import { getCrmRules, updateCrmRules } from '../../domain/crm/update-crm-rules'
-import { updateCustomer } from '../../domain/crm/update-customer'
-import { visitMap, visitMapInput } from '../../domain/crm/visit-map'
+  visitMap,
+  visitMapInput,
+} from '../../domain/crm'
 import { DomainError, InvalidInputError, NotFoundError } from '../../domain/errors'
 import type { Geocoder } from '../../lib/geocoder'
 import { verifyBlobLink } from '../../lib/storage/signed-link'

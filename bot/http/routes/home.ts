@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { getHome } from '../../domain/home/get-home'
+import { getHome } from '../../domain/home'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { intakePresets, leadPriorities, leadStatuses, slaStates } from '../../domain/leads/schemas'
+import { intakePresets, leadPriorities, leadStatuses, slaStates } from '../../domain/leads'
 
 /** Response schemas of the lead, channel and campaign API (`bot/domain/leads/*` DTOs). */
 

@@ -1,7 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AssignmentRuleRow, LeadFollowUpRow } from '../../domain/leads'
 import {
   acceptLead,
   addLeadFollowUp,
+  analyseChannels,
+  analysisInput,
   assignmentRuleInput,
   campaignCostInput,
   campaignInput,
@@ -16,6 +19,8 @@ import {
   createLeadInput,
   deleteAssignmentRule,
   deleteSavedView,
+  exportLeads,
+  getLead,
   getLeadSettings,
   invalidInput,
   leadDto,
@@ -26,11 +31,13 @@ import {
   listCampaigns,
   listChannels,
   listLeadFollowUps,
+  listLeads,
   listSavedViews,
   markLeadInvalid,
   mergeInput,
   mergeLeads,
   rotateChannelSecret,
+  savedViewInput,
   saveView,
   setCampaignCost,
   setLeadStatus,
@@ -44,12 +51,6 @@ import {
   updateChannelInput,
   updateLeadSettings,
 } from '../../domain/leads'
-import type { LeadFollowUpRow } from '../../domain/leads/add-lead-follow-up'
-import { analyseChannels } from '../../domain/leads/analyse-channels'
-import { getLead } from '../../domain/leads/get-lead'
-import { exportLeads, listLeads } from '../../domain/leads/list-leads'
-import type { AssignmentRuleRow } from '../../domain/leads/manage-assignment-rules'
-import { analysisInput, savedViewInput } from '../../domain/leads/schemas'
 import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'

@@ -1,30 +1,31 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import type { NoticeRow } from '../../domain/notices/access'
-import { acknowledgeNotice } from '../../domain/notices/acknowledge-notice'
-import { createNews, type NewsRow } from '../../domain/notices/create-news'
-import { createNotice } from '../../domain/notices/create-notice'
-import { editNotice } from '../../domain/notices/edit-notice'
-import { exportNoticeCsv } from '../../domain/notices/export-notice-csv'
-import { getNews } from '../../domain/notices/get-news'
-import { getNotice } from '../../domain/notices/get-notice'
-import { getNoticeDashboard } from '../../domain/notices/get-notice-dashboard'
-import { listNews } from '../../domain/notices/list-news'
-import { listNotices } from '../../domain/notices/list-notices'
-import { publishNotice } from '../../domain/notices/publish-notice'
-import { remindNotice } from '../../domain/notices/remind-notice'
-import { retractNotice } from '../../domain/notices/retract-notice'
-import { scheduleNotice } from '../../domain/notices/schedule-notice'
+import type { NoticeRow } from '../../domain/notices'
 import {
   AudienceSchema,
+  acknowledgeNotice,
   CreateNewsSchema,
   CreateNoticeSchema,
+  createNews,
+  createNotice,
   EditNoticeSchema,
+  editNotice,
+  exportNoticeCsv,
+  getNews,
+  getNotice,
+  getNoticeDashboard,
   ListNewsSchema,
   ListNoticesSchema,
+  listNews,
+  listNotices,
   NEWS_CATEGORIES,
+  type NewsRow,
   NOTICE_CATEGORIES,
+  publishNotice,
   ReminderPolicySchema,
-} from '../../domain/notices/schemas'
+  remindNotice,
+  retractNotice,
+  scheduleNotice,
+} from '../../domain/notices'
 import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'

@@ -13,10 +13,17 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 })
 
-/** A 200 JSON answer plus the standard error responses, for a route's `responses`. */
-export const ok = (schema: z.ZodType, description = 'ok') => ({
+/**
+ * A 200 JSON answer plus error responses (the standard ones unless given, e.g. the signed API's), for a
+ * route's `responses`.
+ */
+export const ok = <E extends object = typeof errorResponses>(
+  schema: z.ZodType,
+  description = 'ok',
+  errors: E = errorResponses as unknown as E,
+) => ({
   200: { description, content: { 'application/json': { schema } } },
-  ...errorResponses,
+  ...errors,
 })
 
 /** A required JSON request body, to spread into a route's `request`. */

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { listDepartments } from '../../domain/org/list-departments'
-import { searchPeople, searchPeopleInput } from '../../domain/org/search-people'
+import { listDepartments, searchPeople, searchPeopleInput } from '../../domain/org'
 import { apiContext, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'

@@ -11,10 +11,9 @@ import {
 import { upsertProducts, upsertProductsInput } from '../../domain/products'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
-import { body, json } from './openapi'
+import { body, ok } from './openapi'
 import { SalesInvoice, SalesRecordedPayment } from './sales-schemas'
 
-const ok = (schema: z.ZodType, description: string) => ({ 200: json(schema, description), ...signedErrors })
 const idempotencyHeaders = signedHeaders.extend({
   'idempotency-key': z.string().max(128).optional().openapi({
     description: 'default: the body’s `externalId`; a repeated key answers with the first record',
@@ -56,6 +55,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
       responses: ok(
         z.object({ inserted: z.number().int(), updated: z.number().int() }).openapi('SalesUpsertResult'),
         'counts',
+        signedErrors,
       ),
     }),
     async (c) => {
@@ -80,6 +80,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
       responses: ok(
         SalesRecordedPayment,
         'the payment and the contract’s receivables; `created` false on a repeat',
+        signedErrors,
       ),
     }),
     async (c) => {
@@ -103,7 +104,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
         'Record an invoice (开票) against a contract; idempotent by external id',
       ),
       request: { headers: idempotencyHeaders, ...body(invoiceInput) },
-      responses: ok(SalesInvoice, 'the invoice'),
+      responses: ok(SalesInvoice, 'the invoice', signedErrors),
     }),
     async (c) => {
       const system = systemOf(c)
@@ -130,7 +131,7 @@ export function salesExternalRoutes(): OpenAPIHono<AppEnv> {
         params: z.object({ id: z.string().min(1).max(64) }),
         ...body(invoiceStatusInput),
       },
-      responses: ok(SalesInvoice, 'the invoice'),
+      responses: ok(SalesInvoice, 'the invoice', signedErrors),
     }),
     async (c) => {
       const system = systemOf(c)

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import type { ContractDetail, ContractDto } from '../../domain/contracts'
-import type { FieldChange } from '../../domain/crm/get-field-history'
+import type { FieldChange } from '../../domain/crm'
 import type {
   CloseReason,
   Forecast,

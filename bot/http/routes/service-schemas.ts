@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { ticketChannels, ticketPriorities, ticketStatuses } from '../../domain/service/schemas'
+import { ticketChannels, ticketPriorities, ticketStatuses } from '../../domain/service'
 
 /** Response schemas of the service API (`bot/domain/service/*` DTOs). */
 

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { InvalidInputError } from '../../domain/errors'
+import type { TicketRow } from '../../domain/service'
 import {
   acceptTicket,
   assignInput,
@@ -32,7 +33,6 @@ import {
   ticketListInput,
   updateServiceSettings,
 } from '../../domain/service'
-import type { TicketRow } from '../../domain/service/access'
 import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'

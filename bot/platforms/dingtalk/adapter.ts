@@ -7,7 +7,13 @@ import type {
   OutboundMessage,
   PlatformUserRef,
 } from '../../chat/model'
-import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
+import {
+  type ChatPlatform,
+  PermanentSendError,
+  RateLimitedSendError,
+  type SendRate,
+  type TenantRef,
+} from '../../chat/port'
 import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
@@ -47,9 +53,11 @@ export const API_WINDOW_MS = 1010
 export const API_RATE: Rate = { ratePerSec: (API_LIMIT * 1000) / API_WINDOW_MS, burst: 1 }
 /** Sends/updates aimed at one user, chat or card: a little headroom against the per-API budget. */
 export const TARGET_RATE: Rate = { ratePerSec: 5, burst: 1 }
-/** Per egress IP, all APIs: 10 000 per 20 s (§2.4), with a 10 % margin. */
+/** Per egress IP, all APIs: 10 000 per 20 s, with a 10 % margin. */
 export const IP_RATE: Rate = { ratePerSec: 450, burst: 20 }
 const MAX_INLINE_WAIT_MS = 3000
+/** What a bulk sender paces itself under: 20 card sends a second, 1,200 a minute per app. */
+export const DINGTALK_SEND_RATE: SendRate = { perSecond: 20, perMinute: 1200 }
 /** A paused send looks again this often (a manual resume or a quota top-up takes effect within it). */
 export const QUOTA_RECHECK_MS = 3600_000
 
@@ -80,7 +88,7 @@ export interface DingtalkPlatformOptions {
   limiter?: RateLimiter
   publicUrl?: string
   /**
-   * HTTP card callbacks: registered once (§4.4) before the first card; without it cards use
+   * HTTP card callbacks: registered once before the first card; without it cards use
    * `callbackType: STREAM` (taps arrive over the stream connection).
    */
   cardCallback?: { routeKey: string; url: string; apiSecret: string }
@@ -104,7 +112,7 @@ export interface DingtalkPlatform extends ChatPlatform {
   useMeter(meter: DingtalkUsageMeter): void
 }
 
-/** The mini-app login exchange (§8.1): a `requestAuthCode` code → the user in the app's org. */
+/** The mini-app login exchange: a `requestAuthCode` code → the user in the app's org. */
 export async function exchangeDingtalkLoginCode(
   client: DingtalkClient,
   corpId: string,
@@ -344,6 +352,7 @@ export function createDingtalkPlatform(
 
   const platform: DingtalkPlatform = {
     name: 'dingtalk',
+    sendRate: DINGTALK_SEND_RATE,
     config,
     render,
     client,
@@ -427,7 +436,7 @@ export function createDingtalkPlatform(
       const departments: DirectoryDepartment[] = [
         { externalId: ROOT_DEPARTMENT, name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },
       ]
-      // One level per call (§7.1): walk the tree breadth first from the root.
+      // One level per call: walk the tree breadth first from the root.
       const queue = [ROOT_DEPARTMENT]
       const seen = new Set(queue)
       while (queue.length > 0) {
@@ -476,7 +485,7 @@ export function createDingtalkPlatform(
       }
       for (const d of departments) d.leaderOpenId = leaders.get(d.externalId) ?? null
       if (options.syncManagers !== false) {
-        // The direct manager is only in user/get (§7.2).
+        // The direct manager is only in user/get.
         for (const u of users.values()) {
           const res = await contactCall<Rec>('/topapi/v2/user/get', { userid: u.openId, language: 'zh_CN' })
           if (!isRec(res.result)) throw malformed('/topapi/v2/user/get', res)

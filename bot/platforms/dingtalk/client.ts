@@ -1,9 +1,9 @@
 import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
-import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage/month'
+import { quotaMonthOf, quotaResetAt } from '../../domain/platform-usage'
 import type { Logger } from '../../lib/logger'
 
 /**
- * A small fetch client for both DingTalk API families (dingtalk.md §2): the "new" REST API on
+ * A small fetch client for both DingTalk API families: the "new" REST API on
  * `apiBase` (`x-acs-dingtalk-access-token` header, non-2xx + `{code, message}` on error) and the "old"
  * OAPI on `oapiBase` (`?access_token=`, HTTP 200 + `errcode`). One cached token serves both; it is
  * refreshed 5 minutes early with a single flight, and dropped and fetched again once when the platform
@@ -55,7 +55,7 @@ const TIMEOUT_MS = 10_000
 const OLD_AUTH = new Set([40014, 42001, 40001])
 const OLD_THROTTLED = new Set([90002, 90018, 90019, 90006])
 const OLD_QUOTA = 90020
-/** Server-side timeouts (§2.4): retry later. */
+/** Server-side timeouts: retry later. */
 const OLD_TRANSIENT = new Set([-1, 15, 88])
 
 export function classifyNew(status: number, body: unknown): DingtalkFailure {

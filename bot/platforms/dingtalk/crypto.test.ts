@@ -10,7 +10,7 @@ import {
   sameSecret,
 } from './crypto'
 
-// Vectors from dingtalk.md §3.2, §4.5 and §6.5 (the official DingTalk-Callback-Crypto repo).
+// Vectors from the official DingTalk-Callback-Crypto repo.
 const V = {
   token: 'mryue',
   aesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',

@@ -8,7 +8,7 @@ import {
 } from 'node:crypto'
 
 /**
- * DingTalk's three signing schemes (dingtalk.md §3.2, §4.5, §6): the robot callback `sign` header, the card
+ * DingTalk's three signing schemes: the robot callback `sign` header, the card
  * callback `x-ddpaas-signature`, and the event-subscription AES envelope (WXBizMsgCrypt-style, PKCS#7 to
  * 32-byte blocks). All comparisons are constant-time.
  */
@@ -24,12 +24,12 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(x, y)
 }
 
-/** Robot HTTP callback: `base64(HmacSHA256(appSecret, timestamp + "\n" + appSecret))` (§3.2). */
+/** Robot HTTP callback: `base64(HmacSHA256(appSecret, timestamp + "\n" + appSecret))`. */
 export function robotSign(appSecret: string, timestamp: string): string {
   return createHmac('sha256', appSecret).update(`${timestamp}\n${appSecret}`, 'utf8').digest('base64')
 }
 
-/** Card HTTP callback: `base64(HmacSHA256(apiSecret, String(timestamp)))` (§4.5). */
+/** Card HTTP callback: `base64(HmacSHA256(apiSecret, String(timestamp)))`. */
 export function cardCallbackSign(apiSecret: string, timestamp: string): string {
   return createHmac('sha256', apiSecret).update(timestamp, 'utf8').digest('base64')
 }
@@ -44,7 +44,7 @@ export class DingtalkCryptoError extends Error {
   }
 }
 
-/** `sha1_hex(concat(sort([token, timestamp, nonce, encrypt])))` (§6.3). */
+/** `sha1_hex(concat(sort([token, timestamp, nonce, encrypt])))`. */
 export function eventSignature(token: string, timestamp: string, nonce: string, encrypt: string): string {
   return createHash('sha1').update([token, timestamp, nonce, encrypt].sort().join(''), 'utf8').digest('hex')
 }
@@ -93,7 +93,7 @@ export function encryptEvent(aesKey: string, ownerKey: string, plaintext: string
   return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64')
 }
 
-/** The JSON answer DingTalk expects after an event push (§6.4). */
+/** The JSON answer DingTalk expects after an event push. */
 export function encryptedSuccess(
   token: string,
   aesKey: string,

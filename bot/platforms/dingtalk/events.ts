@@ -3,7 +3,7 @@ import type { InboundCardAction, InboundContactChanged, InboundMessage } from '.
 import { PAYLOAD_PARAM, payloadOf } from './render'
 
 /**
- * DingTalk payloads → neutral inbound events (dingtalk.md §3.1, §4.5, §6.3/§7.3). Ids: a user is their
+ * DingTalk payloads → neutral inbound events. Ids: a user is their
  * org `userid` (`senderStaffId`), a group chat its `openConversationId`; a 1:1 robot chat has no id we can
  * send to, so it is `dm:<userid>` and the adapter delivers it to `IM_ROBOT.<userid>`.
  */
@@ -154,7 +154,7 @@ export function contactEvents(payload: Rec, plaintext: string): InboundContactCh
   )
 }
 
-/** A stream EVENT frame (§7.3): the type, id and corp are headers; the data carries camelCase ids. */
+/** A stream EVENT frame: the type, id and corp are headers; the data carries camelCase ids. */
 export function streamContactEvents(
   headers: { eventType?: string; eventId?: string; eventCorpId?: string },
   data: Rec,

@@ -3,9 +3,9 @@ import type { ActionPayload, AppLink, Card, CardButton, CardElement } from '../.
 import type { Locale } from '../../domain/locale'
 
 /**
- * Neutral `Card` → the `cardParamMap` of flowcard's one DingTalk card template (dingtalk.md §4). DingTalk
+ * Neutral `Card` → the `cardParamMap` of flowcard's one DingTalk card template. DingTalk
  * cards are templates built in the card platform and filled with string variables (every value a string,
- * ≤ 1 KB each, §4.2), so the card travels as a fixed set of variables:
+ * ≤ 1 KB each), so the card travels as a fixed set of variables:
  *
  * - `title`, `subtitle`, `color`, `tags` (JSON), `summary`, `link` (opens the mini-app), `lang`
  * - `blocks` — how many body blocks follow — and `b0` … `b{n-1}`, each one block as JSON:
@@ -33,7 +33,7 @@ const bytes = (s: string) => new TextEncoder().encode(s).length
 export function appUrl(link: AppLink | { url: string }, options: DingtalkRenderOptions): string {
   if ('url' in link) return link.url
   const base = (options.publicUrl ?? '').replace(/\/+$/, '')
-  // §8.5: the in-app page (pc_slide=true opens the PC side panel).
+  // The in-app page (pc_slide=true opens the PC side panel).
   return `dingtalk://dingtalkclient/page/link?url=${encodeURIComponent(`${base}/app${link.path}`)}&pc_slide=true`
 }
 

@@ -6,7 +6,7 @@ import { type DingtalkInboundDeps, handlePush } from './inbound'
 /** DingTalk pushes are small JSON; anything bigger is not DingTalk. */
 export const DINGTALK_BODY_LIMIT = 256 * 1024
 
-/** The callback paths (DESIGN.md); each accepts robot messages, card callbacks and event pushes. */
+/** The callback paths; each accepts robot messages, card callbacks and event pushes. */
 export const DINGTALK_WEBHOOK_PATHS = ['/webhooks/dingtalk/events', '/webhooks/dingtalk/cards'] as const
 
 /**

@@ -7,7 +7,7 @@ import { cardApiSecretOf, createDingtalkPlatform, type DingtalkPlatform } from '
 import type { DingtalkInboundOptions } from './inbound'
 import { createDingtalkMeter, type DingtalkMeter } from './usage-meter'
 
-/** The route key flowcard registers its card callback URL under (§4.4). */
+/** The route key flowcard registers its card callback URL under. */
 export const CARD_CALLBACK_ROUTE_KEY = 'flowcard-cards'
 
 /**
@@ -18,7 +18,7 @@ export interface DingtalkWiring {
   platform: DingtalkPlatform
   inbound: DingtalkInboundOptions
   mode: 'webhook' | 'stream'
-  /** Stream mode: the gateway the connection is opened through (§1.4). */
+  /** Stream mode: the gateway the connection is opened through. */
   stream: { clientId: string; clientSecret: string; gatewayUrl: string }
   limiter: RateLimiter
   /** The mini-app login exchange; null without DINGTALK_CORP_ID. */

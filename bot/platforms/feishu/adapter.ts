@@ -8,7 +8,13 @@ import type {
   OutboundMessage,
   PlatformUserRef,
 } from '../../chat/model'
-import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
+import {
+  type ChatPlatform,
+  PermanentSendError,
+  RateLimitedSendError,
+  type SendRate,
+  type TenantRef,
+} from '../../chat/port'
 import { DomainError } from '../../domain/errors'
 import type { Locale } from '../../domain/locale'
 import type { Logger } from '../../lib/logger'
@@ -28,17 +34,19 @@ import { type RenderOptions, renderCard } from './render'
 
 /**
  * The Feishu/Lark `ChatPlatform`: sends, replies and card PATCHes through the official SDK, paced by a
- * sender-side limiter so the platform's limits are honoured before they are hit (feishu.md §4.6); failures
+ * sender-side limiter so the platform's limits are honoured before they are hit; failures
  * become the neutral errors the send processor understands.
  */
 
 /**
- * App tier "1000/min & 50/s" (feishu.md §4.6), both sliding windows. GCRA admits at most `burst + 60 × rate`
+ * App tier "1000/min & 50/s", both sliding windows. GCRA admits at most `burst + 60 × rate`
  * calls in any 60 s: 4 + 990 = 994 leaves 6 for network jitter, and 16.5/s is 99 % of the 1000/min average.
  */
 export const APP_RATE: Rate = { ratePerSec: 16.5, burst: 4 }
 /** 5 QPS per receiving user, per chat, and per message for PATCH; a little margin for network jitter. */
 export const TARGET_RATE: Rate = { ratePerSec: 4.5, burst: 1 }
+/** What a bulk sender paces itself under: the app tier's 50/s and 1,000/min. */
+export const FEISHU_SEND_RATE: SendRate = { perSecond: 50, perMinute: 1000 }
 /** A send waits this long for its slot in-process; longer waits go back to the queue (no try used). */
 const MAX_INLINE_WAIT_MS = 3000
 
@@ -91,7 +99,7 @@ export function createFeishuPlatform(
 
   /**
    * Waits for the app budget of this API and the target's; a long wait is handed back to the queue. Feishu's
-   * tiers are per API (feishu.md §4.6), so sends, card PATCHes, read-receipt polls and urgent calls each
+   * tiers are per API, so sends, card PATCHes, read-receipt polls and urgent calls each
    * have their own 1000/min (create and reply share one, to stay on the safe side); otherwise polling read
    * receipts during a 10,000-card fan-out would slow the fan-out.
    */
@@ -182,6 +190,7 @@ export function createFeishuPlatform(
 
   return {
     name: 'feishu',
+    sendRate: FEISHU_SEND_RATE,
     config,
     render,
     sdk: client,
@@ -287,7 +296,7 @@ export function createFeishuPlatform(
         if (!isRec(d) || (isRec(d.status) && d.status.is_deleted === true)) return null
         return directoryDepartmentOf(d)
       } catch (err) {
-        // Not found, or outside the app's contact scope (feishu.md §5): gone as far as we are concerned.
+        // Not found, or outside the app's contact scope: gone as far as we are concerned.
         const f: FeishuFailure | null = err instanceof FeishuCallError ? err.failure : null
         if (f && ['40003', '41050', '40013', '41012'].includes(String(f.code))) return null
         throw err

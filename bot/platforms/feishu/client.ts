@@ -3,7 +3,7 @@ import { PermanentSendError, RateLimitedSendError } from '../../chat/port'
 import type { Logger } from '../../lib/logger'
 
 /**
- * The official SDK's `Client`, set up the way this adapter needs it (feishu.md §1.2–1.4): `domain` from
+ * The official SDK's `Client`, set up the way this adapter needs it: `domain` from
  * FEISHU_DOMAIN (Feishu, Lark, a private deployment or the test double), a token cache of its own so a
  * stale token can be dropped, SDK logging turned down (we log the mapped outcome ourselves), and one
  * error mapping for both ways the SDK reports failure (a thrown AxiosError, or HTTP 200 with `code ≠ 0`).
@@ -76,7 +76,7 @@ export type FeishuFailure =
   | { kind: 'permanent'; code: number; message: string }
   | { kind: 'transient'; code: number; message: string }
 
-/** Codes that will not succeed on retry (feishu.md §4.6): unreachable user, bot not in chat, recalled, … */
+/** Codes that will not succeed on retry: unreachable user, bot not in chat, recalled, … */
 export const PERMANENT_CODES = new Set([
   230001, // invalid parameter
   230002, // bot not in chat

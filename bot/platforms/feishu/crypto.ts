@@ -1,6 +1,6 @@
 /**
  * Feishu/Lark push-side cryptography: the `X-Lark-Signature` check and the AES-256-CBC envelope used when an
- * Encrypt Key is configured (feishu.md §2.2–2.3).
+ * Encrypt Key is configured.
  *
  * Uses `node:crypto`'s synchronous hash and cipher, which Node has and Cloudflare Workers provide natively
  * under the `nodejs_compat` flag. WebCrypto did the same job at several times the cost per push (each call
@@ -37,7 +37,7 @@ export class FeishuCryptoError extends Error {
 /** Bytes accepted wherever a raw request body is hashed: the exact text or the exact bytes received. */
 export type RawBody = string | Uint8Array | ArrayBuffer
 
-/** Inputs of the event/callback signature (feishu.md §2.3); header values as received. */
+/** Inputs of the event/callback signature; header values as received. */
 export interface FeishuSignatureInput {
   /** `X-Lark-Request-Timestamp` (unix seconds, as a string). */
   timestamp: string

@@ -16,7 +16,7 @@ import type { RenderOptions } from './render'
 type Rec = Record<string, unknown>
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Token codes that mean "fetch a new tenant_access_token" (feishu.md §1.4). */
+/** Token codes that mean "fetch a new tenant_access_token". */
 const TOKEN_CODES = new Set([99991663, 99991661, 99991671])
 /** Refresh this long before Feishu's stated expiry. */
 const TOKEN_MARGIN_MS = 5 * 60_000

@@ -10,7 +10,7 @@ import type {
 } from '../../chat/model'
 
 /**
- * Feishu envelopes → neutral inbound events (feishu.md §2.4, §3.2, §4.5, §5.3). Pure functions: the caller
+ * Feishu envelopes → neutral inbound events. Pure functions: the caller
  * has already verified, decrypted and checked the token. Runtime-neutral, no SDK.
  */
 

@@ -111,7 +111,7 @@ export async function openPush(
       return { ok: false, reply: refuse(400, `cannot decrypt: ${why}`) }
     }
   }
-  // With an Encrypt Key every push is signed except the URL verification (feishu.md §2.1).
+  // With an Encrypt Key every push is signed except the URL verification.
   if (deps.encryptKey && !signed && payload.type !== 'url_verification') {
     return { ok: false, reply: refuse(401, 'missing signature') }
   }

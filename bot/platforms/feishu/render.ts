@@ -13,7 +13,7 @@ import { MAX_CHARTS_PER_CARD } from '../../chat/model'
 import type { Locale } from '../../domain/locale'
 
 /**
- * Neutral `Card` → Feishu card JSON 2.0 (feishu.md §3.1). Shared cards only (`update_multi: true`, which is
+ * Neutral `Card` → Feishu card JSON 2.0. Shared cards only (`update_multi: true`, which is
  * what PATCH needs), forms as root-level `form` containers with unique names, at most 200 elements and
  * 30 KB: what does not fit is cut at an element boundary and a note says so. Runtime-neutral, no SDK.
  */

@@ -5,7 +5,7 @@ import { type FeishuInboundDeps, handlePush, type InboundReply } from './inbound
 /** Feishu pushes are small JSON; anything bigger is not Feishu. */
 export const FEISHU_BODY_LIMIT = 256 * 1024
 
-/** The callback paths (DESIGN.md); each accepts events and card callbacks. */
+/** The callback paths; each accepts events and card callbacks. */
 export const FEISHU_WEBHOOK_PATHS = ['/webhooks/feishu/events', '/webhooks/feishu/cards'] as const
 
 /** Authenticates one push (raw bytes + headers) and records or answers it. */

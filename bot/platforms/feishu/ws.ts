@@ -6,7 +6,7 @@ import { type FeishuEnvelopeV2, HANDLED_EVENT_TYPES } from './events'
 import { type FeishuInboundDeps, handlePayload } from './inbound'
 
 /**
- * Long-connection mode (`FEISHU_MODE=ws`, feishu.md §1.8): the SDK's `WSClient` receives events and card
+ * Long-connection mode (`FEISHU_MODE=ws`): the SDK's `WSClient` receives events and card
  * callbacks over a WebSocket the app opens, so no public URL is needed. Each frame goes through an
  * `EventDispatcher` to the same handling as the HTTP callbacks: events are recorded and acknowledged with
  * `{}`, card taps answered with `{toast?, card?}` — always an object, or the client shows an error.

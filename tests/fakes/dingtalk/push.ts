@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 
 /**
  * Builds what DingTalk pushes to our HTTP endpoints, signed and encrypted like the real platform
- * (dingtalk.md §3.2, §4.5, §6). Written independently of the bot's own crypto so a mistake there shows.
+ *. Written independently of the bot's own crypto so a mistake there shows.
  */
 
 export interface DingtalkPush {

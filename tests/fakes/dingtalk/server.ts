@@ -6,7 +6,7 @@ import { SlidingWindowLimiter } from '../feishu/rate-limiter'
 import { FakeStreamGateway } from './stream-gateway'
 
 /**
- * A fake DingTalk Open API on loopback (dingtalk.md §11): both API families on one port ("new"
+ * A fake DingTalk Open API on loopback: both API families on one port ("new"
  * `/v1.0/...` with the `x-acs-dingtalk-access-token` header and camelCase errors, "old" `/topapi/...` and
  * `/gettoken` with `?access_token=` and `errcode`). It enforces what our code must survive — token expiry,
  * per-app-per-API and global QPS limits with DingTalk's codes (`QpsLimitForAppkeyAndApi`/90018,
@@ -226,7 +226,7 @@ export interface FakeDingtalk {
     /** Ban this IP for `ms` (default 5 min): every call answers the 200 deny page, JSON or HTML. */
     banIp(ms?: number, variant?: 'json' | 'html'): void
     liftIpBan(): void
-    /** Applies a card callback answer (§4.5) the way the client does: public data and the tapper's private data. */
+    /** Applies a card callback answer the way the client does: public data and the tapper's private data. */
     applyCallbackResponse(outTrackId: string, userId: string, response: unknown): void
     mintAuthCode(userid: string): string
     addUser(user: FakeUserSeed): void
@@ -253,7 +253,7 @@ const MSG_KEYS = new Set([
   'sampleActionCard6',
 ])
 
-/** Card data limits (§4.2): key ≤ 100 bytes, value ≤ 1 KB, strings only. */
+/** Card data limits: key ≤ 100 bytes, value ≤ 1 KB, strings only. */
 export const CARD_KEY_MAX_BYTES = 100
 export const CARD_VALUE_MAX_BYTES = 1024
 
@@ -307,7 +307,7 @@ export async function createFakeDingtalk(options: FakeDingtalkOptions = {}): Pro
   const requestId = () => randomBytes(8).toString('hex').toUpperCase()
 
   function issueToken(): { token: string; expiresAt: number } {
-    // Within validity the same token comes back (§2.2); after expiry a new one.
+    // Within validity the same token comes back; after expiry a new one.
     if (current && current.expiresAt > now()) return current
     current = { token: `dtt_${randomBytes(12).toString('hex')}`, expiresAt: now() + ttl }
     tokens.set(current.token, current.expiresAt)

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 
 /**
- * The Stream-mode gateway of the fake (dingtalk.md §1.4, §11.2): `POST /v1.0/gateway/connections/open`
+ * The Stream-mode gateway of the fake: `POST /v1.0/gateway/connections/open`
  * hands out a single-use ticket (`Accept: application/json` required, credentials checked, subscriptions
  * recorded), the WebSocket at `/connect?ticket=` admits each ticket once before it expires, and the test
  * drives pushes — robot messages and card taps as CALLBACK frames, contact events as EVENT frames, `ping`

@@ -1,5 +1,5 @@
 /**
- * Just enough of Feishu's card builder to reject what the real one rejects (feishu.md §3.1, §4.6): bad JSON,
+ * Just enough of Feishu's card builder to reject what the real one rejects: bad JSON,
  * oversize bodies, more than 200 elements, and tags that schema 2.0 does not know or no longer supports.
  * Unknown *properties* (also an error in 2.0) are not checked.
  */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 /**
- * Id shapes as Feishu issues them (feishu.md §5.4, §8), so code that sniffs prefixes (`ou_` vs `oc_`,
+ * Id shapes as Feishu issues them, so code that sniffs prefixes (`ou_` vs `oc_`,
  * `t-` vs `u-`) behaves the same against the fake as against the real platform.
  */
 

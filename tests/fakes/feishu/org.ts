@@ -1,7 +1,7 @@
 import { stableHex } from './ids'
 
 /**
- * The fake tenant's contact directory (feishu.md §5). Seeds use the tenant's own ids (`user_id`,
+ * The fake tenant's contact directory. Seeds use the tenant's own ids (`user_id`,
  * `department_id`); the directory derives stable `ou_`/`on_`/`od-` ids from them so fixtures can be written
  * once and still look like Feishu data.
  */

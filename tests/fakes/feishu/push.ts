@@ -3,7 +3,7 @@ import { encryptFeishu, feishuSignature } from '../../../bot/platforms/feishu/cr
 import { newEventId } from './ids'
 
 /**
- * The push side of the fake (feishu.md §2, §3.2, §8): builds what Feishu POSTs to our webhooks – v2 event
+ * The push side of the fake: builds what Feishu POSTs to our webhooks – v2 event
  * envelopes, `card.action.trigger` callbacks, `url_verification` – optionally encrypted and signed exactly
  * like the platform (signature over the raw body bytes), as `{ body, headers }` ready for `fetch` or
  * `app.request`.
@@ -118,7 +118,7 @@ export function eventEnvelope(ctx: PushContext, input: EnvelopeInput): FeishuEve
   }
 }
 
-/** `event` of `im.message.receive_v1` (feishu.md §4.5). */
+/** `event` of `im.message.receive_v1`. */
 export function messageReceiveEvent(ctx: PushContext, input: MessageReceiveInput): Record<string, unknown> {
   const m = input.message
   const created = String(m.createTime ?? Date.now())
@@ -157,7 +157,7 @@ export function messageReceiveEvent(ctx: PushContext, input: MessageReceiveInput
   }
 }
 
-/** `event` of a `card.action.trigger` callback (feishu.md §3.2). */
+/** `event` of a `card.action.trigger` callback. */
 export function cardActionEvent(ctx: PushContext, input: CardActionInput): Record<string, unknown> {
   const operator: Record<string, unknown> = { tenant_key: ctx.tenantKey, open_id: input.operator.openId }
   if (input.operator.unionId) operator.union_id = input.operator.unionId

@@ -48,7 +48,7 @@ import {
 import { FakeWsGateway, type WsClientConfig } from './ws-gateway'
 
 /**
- * A fake Feishu Open API on loopback (feishu.md §8). It is a real HTTP server, so the real
+ * A fake Feishu Open API on loopback. It is a real HTTP server, so the real
  * `@larksuiteoapi/node-sdk` Client (`domain: fake.url`) and our own fetch-based code both run against it
  * unchanged; it enforces the platform rules our code must survive (token expiry, rate limits, uuid
  * idempotency, card limits, PATCH windows) and records everything for assertions.

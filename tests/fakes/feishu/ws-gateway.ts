@@ -5,7 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { hex } from './ids'
 
 /**
- * The long-connection side of the fake (feishu.md §1.8, §8): `POST /callback/ws/endpoint` hands out a
+ * The long-connection side of the fake: `POST /callback/ws/endpoint` hands out a
  * loopback `ws://` URL, and a WebSocket server speaks the SDK's protobuf `pbbp2.Frame` so a real
  * `lark.WSClient` connects, pings, receives (fragmented) event frames and answers them.
  */

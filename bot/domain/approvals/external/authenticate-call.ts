@@ -2,9 +2,9 @@ import { and, eq, lt } from 'drizzle-orm'
 import type { DbOrTx } from '../../../../db/client'
 import { approvalExternalNonces, approvalExternalSystems } from '../../../../db/schema'
 import type { Clock } from '../../../lib/clock'
+import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADERS, verifySignedCall } from '../../../lib/signed-call'
 import { DomainError } from '../../errors'
 import type { ExternalSystemRow } from './manage-systems'
-import { NONCE_RE, REPLAY_WINDOW_SECONDS, SIGNATURE_HEADERS, verifyPayload } from './signature'
 
 const refuse = (message: string, header?: string) =>
   new DomainError('unauthenticated', message, header ? { field: header } : {})
@@ -27,39 +27,22 @@ export async function authenticateExternalCall({
   body: string
 }): Promise<ExternalSystemRow> {
   const systemId = headers(SIGNATURE_HEADERS.system)?.trim() ?? ''
-  const timestamp = headers(SIGNATURE_HEADERS.timestamp)?.trim() ?? ''
-  const nonce = headers(SIGNATURE_HEADERS.nonce)?.trim() ?? ''
-  const signature = headers(SIGNATURE_HEADERS.signature)?.trim() ?? ''
-  for (const [name, value] of [
-    [SIGNATURE_HEADERS.system, systemId],
-    [SIGNATURE_HEADERS.timestamp, timestamp],
-    [SIGNATURE_HEADERS.nonce, nonce],
-    [SIGNATURE_HEADERS.signature, signature],
-  ] as const) {
-    if (!value) throw refuse(`missing ${name} header`, name)
-  }
-  if (!/^\d{9,11}$/.test(timestamp))
-    throw refuse('timestamp must be unix seconds', SIGNATURE_HEADERS.timestamp)
   const now = clock.now()
-  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > REPLAY_WINDOW_SECONDS)
-    throw refuse(`timestamp is outside the ${REPLAY_WINDOW_SECONDS} s window`, SIGNATURE_HEADERS.timestamp)
-  if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
-  if (systemId.length > 64) throw refuse('unknown system', SIGNATURE_HEADERS.system)
-  const [system] = await db
-    .select()
-    .from(approvalExternalSystems)
-    .where(eq(approvalExternalSystems.id, systemId))
-  // An unknown system and a bad signature answer alike: nothing tells a prober which ids exist.
-  const secrets = system
-    ? [
-        system.secret,
-        ...(system.previousSecret && system.previousSecretUntil && system.previousSecretUntil > now
-          ? [system.previousSecret]
-          : []),
-      ]
-    : []
-  if (!system || !(await verifyPayload(secrets, signature, timestamp, nonce, body)))
-    throw refuse('signature does not match', SIGNATURE_HEADERS.signature)
+  const { holder: system, nonce } = await verifySignedCall({
+    headers,
+    body,
+    now,
+    leading: [[SIGNATURE_HEADERS.system, systemId]],
+    refuse,
+    load: async () => {
+      if (systemId.length > 64) throw refuse('unknown system', SIGNATURE_HEADERS.system)
+      const [row] = await db
+        .select()
+        .from(approvalExternalSystems)
+        .where(eq(approvalExternalSystems.id, systemId))
+      return row
+    },
+  })
   if (!system.active) throw refuse('this system is switched off', SIGNATURE_HEADERS.system)
   const fresh = await db
     .insert(approvalExternalNonces)

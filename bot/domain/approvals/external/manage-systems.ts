@@ -1,12 +1,12 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { approvalExternalSystems } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { newSecret, secretHint } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../../context'
 import { ConflictError, NotFoundError } from '../../errors'
 import { requireApprovalAdmin } from '../store'
 import { RegisterSystemInput, UpdateSystemInput } from './schemas'
-import { newSecret, secretHint } from './signature'
 
 export type ExternalSystemRow = typeof approvalExternalSystems.$inferSelect
 

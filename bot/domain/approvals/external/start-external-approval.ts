@@ -7,6 +7,7 @@ import {
   users,
 } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { sha256Hex } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../../context'
 import { ConflictError, InvalidInputError, NotFoundError } from '../../errors'
@@ -14,7 +15,6 @@ import { startInstance } from '../start-instance'
 import { type ApprovalView, loadView } from '../view'
 import type { ExternalSystemRow } from './manage-systems'
 import { type InitiatorRef, StartExternalInput } from './schemas'
-import { sha256Hex } from './signature'
 
 export interface ExternalStartResult {
   view: ApprovalView

@@ -5,6 +5,7 @@ import {
   approvalWebhookDeliveries,
 } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
+import { newNonce, SIGNATURE_HEADERS, signPayload } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { notifyMessage } from '../../chat/send'
 import { type ServiceContext, withTransaction } from '../../context'
@@ -14,7 +15,6 @@ import { type InstanceRow, loadAdminIds, requireApprovalAdmin } from '../store'
 import type { ApprovalView } from '../view'
 import { approvalWebhookFailedView } from '../views'
 import { requireSystem } from './manage-systems'
-import { newNonce, SIGNATURE_HEADERS, signPayload } from './signature'
 
 /** Job (outbox topic) that makes one delivery attempt. */
 export const APPROVAL_WEBHOOK = 'approval.webhook'

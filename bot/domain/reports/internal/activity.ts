@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { customers, followUps, visits } from '../../../../db/schema'
+import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
-import { resultRows } from '../../crm/rows'
 import type { RecordRef, ReportDefinition, ReportRow, RunEnv } from './define'
 import { bucketOf, inPeriod, peopleFilter } from './filters'
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { leadChannels, leads, opportunities } from '../../../../db/schema'
+import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
-import { resultRows } from '../../crm/rows'
 import { dealLink } from './deals'
 import {
   type MeasureDef,

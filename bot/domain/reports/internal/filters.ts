@@ -1,6 +1,7 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { departments, userDepartments, users } from '../../../../db/schema'
+import { escapeLike } from '../../../lib/sql-like'
 import type { ServiceContext } from '../../context'
 import { InvalidInputError } from '../../errors'
 import { type ActorScope, scopeFilter } from '../../org/data-scope'
@@ -78,7 +79,7 @@ export async function peopleFilter(
       .where(and(eq(departments.tenantId, ctx.tenantId), eq(departments.id, q.departmentId)))
     if (!d) throw new InvalidInputError('departmentId', `no department ${q.departmentId} in this tenant`)
     const where = q.includeSub
-      ? sql`${departments.path} like ${`${d.path.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`
+      ? sql`${departments.path} like ${`${escapeLike(d.path)}%`}`
       : sql`${departments.id} = ${d.id}`
     parts.push(
       inArray(

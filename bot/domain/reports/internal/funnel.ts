@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
 import { leads, opportunities, stageHistory, stageSets, stages } from '../../../../db/schema'
+import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
-import { resultRows } from '../../crm/rows'
 import { ensureSalesDefaults } from '../../opportunities/stage-sets'
 import { leadCohort, leadRecords } from './channels'
 import { dealLink, stageNames } from './deals'

@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { noticeRecipients, notices, users } from '../../../db/schema'
-import { notify, updateView } from '../chat/send'
-import type { ServiceContext } from '../context'
-import type { NoticeRow } from './access'
-import { CARD_PREVIEW_CHARS, noticeSummaryRef } from './schemas'
-import { type NoticeCounts, type NoticeSnapshot, noticeSummaryView } from './views'
+import { noticeRecipients, notices, users } from '../../../../db/schema'
+import { notify, updateView } from '../../chat/send'
+import type { ServiceContext } from '../../context'
+import type { NoticeRow } from '../access'
+import { CARD_PREVIEW_CHARS, noticeSummaryRef } from '../schemas'
+import { type NoticeCounts, type NoticeSnapshot, noticeSummaryView } from '../views'
 
 /**
  * The snapshot of a notice its cards render (with the publisher's display name in each language). The body

@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm'
-import { customers, fieldHistory } from '../../../db/schema'
-import { updateView } from '../chat/send'
-import { actorId, type ServiceContext } from '../context'
-import type { CustomerRow } from './access'
-import { loadRules, reclaimDue } from './rules'
-import { poolWarningView } from './views'
+import { customers, fieldHistory } from '../../../../db/schema'
+import { updateView } from '../../chat/send'
+import { actorId, type ServiceContext } from '../../context'
+import type { CustomerRow } from '../access'
+import { loadRules, reclaimDue } from '../rules'
+import { poolWarningView } from '../views'
 
 export const poolCardRef = (customerId: string): string => `crm:pool:${customerId}`
 /** Card versions for pool cards: seconds of the event time, so later states always win. */

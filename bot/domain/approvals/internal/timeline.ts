@@ -1,5 +1,5 @@
-import { approvalTimeline } from '../../../db/schema'
-import { actorId, type ServiceContext } from '../context'
+import { approvalTimeline } from '../../../../db/schema'
+import { actorId, type ServiceContext } from '../../context'
 import { batchTimeline } from './write-batch'
 
 export type TimelineAction =

@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { departments, roles, userRoles, users } from '../../../db/schema'
-import type { ServiceContext } from '../context'
-import { ConflictError, NotFoundError } from '../errors'
-import { grants } from './permissions'
+import { departments, roles, userRoles, users } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { ConflictError, NotFoundError } from '../../errors'
+import { grants } from '../permissions'
 
 /** A role row of this tenant, locked for the rest of the transaction, or 404. */
 export async function lockRole(ctx: ServiceContext, roleId: string) {

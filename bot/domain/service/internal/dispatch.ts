@@ -1,9 +1,9 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm'
-import { customers, products, serviceDispatchRules, serviceTickets, users } from '../../../db/schema'
-import { chooseMember, containsAny, dailyQuota, inWorkingHours } from '../assignment/engine'
-import type { ServiceContext } from '../context'
-import { chinaDay, chinaDayStart } from '../leads/rollup'
-import { OPEN_STATUSES } from './lifecycle'
+import { customers, products, serviceDispatchRules, serviceTickets, users } from '../../../../db/schema'
+import { containsAny, rulePicker } from '../../assignment/engine'
+import type { ServiceContext } from '../../context'
+import { chinaDay, chinaDayStart } from '../../leads/rollup'
+import { OPEN_STATUSES } from '../lifecycle'
 
 export type DispatchRuleRow = typeof serviceDispatchRules.$inferSelect
 
@@ -65,12 +65,6 @@ export async function pickEngineer(
   return picked
 }
 
-interface LockedRule {
-  rule: DispatchRuleRow
-  activeIds: Set<string>
-  moved: boolean
-}
-
 /**
  * {@link pickEngineer} for many tickets in one transaction (a batch intake): the rules are read once, a rule
  * is locked and its members' tickets assigned today (and open tickets, for least open) counted the first
@@ -91,23 +85,18 @@ export async function createDispatcher(ctx: ServiceContext): Promise<{
     .from(serviceDispatchRules)
     .where(and(eq(serviceDispatchRules.tenantId, ctx.tenantId), eq(serviceDispatchRules.active, true)))
     .orderBy(serviceDispatchRules.position, serviceDispatchRules.createdAt)
-  const locked = new Map<string, LockedRule | null>()
   /** Tickets given to a member today, and their open tickets (across rules). */
   const used = new Map<string, number>()
   const load = new Map<string, number>()
   const loaded = new Set<string>()
 
-  const lock = async (id: string): Promise<LockedRule | null> => {
-    if (locked.has(id)) return locked.get(id) ?? null
+  const lock = async (id: string) => {
     const [rule] = await ctx.db
       .select()
       .from(serviceDispatchRules)
       .where(eq(serviceDispatchRules.id, id))
       .for('update')
-    if (!rule || rule.members.length === 0) {
-      locked.set(id, null)
-      return null
-    }
+    if (!rule || rule.members.length === 0) return null
     const ids = rule.members.map((m) => m.userId)
     const fresh = ids.filter((u) => !used.has(u))
     const unloaded = rule.method === 'least_open' ? ids.filter((u) => !loaded.has(u)) : []
@@ -140,45 +129,24 @@ export async function createDispatcher(ctx: ServiceContext): Promise<{
     }
     for (const a of today) used.set(a.ownerId ?? '', a.n)
     for (const a of open) load.set(a.ownerId ?? '', a.n)
-    const entry = { rule, activeIds: new Set(active.map((a) => a.id)), moved: false }
-    locked.set(id, entry)
-    return entry
+    return { rule, activeIds: new Set(active.map((a) => a.id)) }
   }
 
-  const pick = async (facts: DispatchFacts) => {
-    for (const candidate of rules) {
-      if (!dispatchMatches(candidate, facts) || !inWorkingHours(candidate.workingHours, now)) continue
-      const entry = await lock(candidate.id)
-      if (!entry) continue
-      const { rule } = entry
-      const eligible = rule.members
-        .map((member, index) => ({
-          member,
-          index,
-          usedToday: used.get(member.userId) ?? 0,
-          open: load.get(member.userId) ?? 0,
-        }))
-        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
-      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
-      if (!chosen) continue
-      rule.cursor = chosen.index
-      entry.moved = true
+  return rulePicker({
+    now,
+    candidates: rules,
+    matches: dispatchMatches,
+    lock,
+    usage: (userId) => ({ usedToday: used.get(userId) ?? 0, open: load.get(userId) ?? 0 }),
+    took: (chosen) => {
       used.set(chosen.member.userId, chosen.usedToday + 1)
       load.set(chosen.member.userId, (chosen.open ?? 0) + 1)
-      return { userId: chosen.member.userId, ruleId: rule.id }
-    }
-    return null
-  }
-
-  const finish = async () => {
-    for (const entry of locked.values()) {
-      if (!entry?.moved) continue
+    },
+    saveCursor: async (rule) => {
       await ctx.db
         .update(serviceDispatchRules)
-        .set({ cursor: entry.rule.cursor })
-        .where(eq(serviceDispatchRules.id, entry.rule.id))
-      entry.moved = false
-    }
-  }
-  return { pick, finish }
+        .set({ cursor: rule.cursor })
+        .where(eq(serviceDispatchRules.id, rule.id))
+    },
+  })
 }

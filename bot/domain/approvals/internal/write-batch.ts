@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
-import { type AuditEntry, recordAudit } from '../audit/record-audit'
-import { actorId, type ServiceContext } from '../context'
-import { emit, type OutboxMessage } from '../outbox'
+import { type AuditEntry, recordAudit } from '../../audit/record-audit'
+import { actorId, type ServiceContext } from '../../context'
+import { emit, type OutboxMessage } from '../../outbox'
 
 interface TimelineRow {
   tenant_id: string

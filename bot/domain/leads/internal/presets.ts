@@ -1,4 +1,4 @@
-import type { IntakePreset, UtmValues } from '../../../db/schema'
+import type { IntakePreset, UtmValues } from '../../../../db/schema'
 import type { IntakeFields } from './intake-lead'
 
 /** A pushed lead after field mapping: our fields, the source's lead id, what names its campaign. */

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm'
-import { customers, type ImportRowError, importJobs } from '../../../db/schema'
-import type { ServiceContext } from '../context'
+import { customers, type ImportRowError, importJobs } from '../../../../db/schema'
+import { resultRows as rowsOf } from '../../../lib/sql-rows'
+import type { ServiceContext } from '../../context'
 import type { CustomerInsert } from './import-rows'
-import { resultRows as rowsOf } from './rows'
 
 // The writes of an import for runImport (run-import.ts): one customer batch, and the job's final state.
 

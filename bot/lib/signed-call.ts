@@ -111,3 +111,61 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /** The last four characters of a secret, to tell secrets apart in the admin UI without showing them. */
 export const secretHint = (secret: string): string => `fcs_…${secret.slice(-4)}`
+
+/** Who holds the secrets a signed call is checked against (an external system, a lead channel). */
+export interface SecretHolder {
+  secret: string | null
+  previousSecret: string | null
+  previousSecretUntil: Date | null
+}
+
+/**
+ * Checks a signed call: the headers are there (`leading` ones first, e.g. the system id), the timestamp is
+ * unix seconds inside the {@link REPLAY_WINDOW_SECONDS} window, the nonce is well-formed, and the signature
+ * over timestamp, nonce and the raw body is valid for the holder's secret (or its previous one during the
+ * rotation grace period). `load` finds the holder (undefined when unknown: that answers like a bad
+ * signature, so nothing tells a prober which keys exist). Every failure is `refuse(message, header)`.
+ * Replay (a nonce seen before) is the caller's to record: it must come after these checks.
+ */
+export async function verifySignedCall<H extends SecretHolder>(input: {
+  headers: (name: string) => string | undefined
+  body: string
+  now: Date
+  leading?: ReadonlyArray<readonly [name: string, value: string]>
+  load: () => Promise<H | undefined>
+  refuse: (message: string, header?: string) => Error
+}): Promise<{ holder: H; nonce: string }> {
+  const { headers, now, refuse } = input
+  const timestamp = headers(SIGNATURE_HEADERS.timestamp)?.trim() ?? ''
+  const nonce = headers(SIGNATURE_HEADERS.nonce)?.trim() ?? ''
+  const signature = headers(SIGNATURE_HEADERS.signature)?.trim() ?? ''
+  for (const [name, value] of [
+    ...(input.leading ?? []),
+    [SIGNATURE_HEADERS.timestamp, timestamp],
+    [SIGNATURE_HEADERS.nonce, nonce],
+    [SIGNATURE_HEADERS.signature, signature],
+  ] as const) {
+    if (!value) throw refuse(`missing ${name} header`, name)
+  }
+  if (!/^\d{9,11}$/.test(timestamp))
+    throw refuse('timestamp must be unix seconds', SIGNATURE_HEADERS.timestamp)
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > REPLAY_WINDOW_SECONDS)
+    throw refuse(`timestamp is outside the ${REPLAY_WINDOW_SECONDS} s window`, SIGNATURE_HEADERS.timestamp)
+  if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
+  const holder = await input.load()
+  const secrets = holder?.secret
+    ? [
+        holder.secret,
+        ...(holder.previousSecret && holder.previousSecretUntil && holder.previousSecretUntil > now
+          ? [holder.previousSecret]
+          : []),
+      ]
+    : []
+  if (
+    !holder ||
+    secrets.length === 0 ||
+    !(await verifyPayload(secrets, signature, timestamp, nonce, input.body))
+  )
+    throw refuse('signature does not match', SIGNATURE_HEADERS.signature)
+  return { holder, nonce }
+}

@@ -1,6 +1,6 @@
-import { actorId, type ServiceContext } from '../context'
-import { NotFoundError } from '../errors'
-import { type LeadAccess, type LeadRow, loadLeadAccess, mayWork, requireLead } from './access'
+import { actorId, type ServiceContext } from '../../context'
+import { NotFoundError } from '../../errors'
+import { type LeadAccess, type LeadRow, loadLeadAccess, mayWork, requireLead } from '../access'
 
 /**
  * Loads a lead the caller may work on (locked for the rest of the transaction): visible and theirs, or a

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors'
+import { InvalidInputError } from '../../errors'
 
 /** Limits for an uploaded XLSX (a zip of XML parts), checked from its central directory before inflating. */
 export const ZIP_LIMITS = {

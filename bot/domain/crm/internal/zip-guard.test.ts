@@ -1,6 +1,6 @@
 import JSZip from 'jszip'
 import { describe, expect, it } from 'vitest'
-import { parseXlsx, toXlsx } from './spreadsheet'
+import { parseXlsx, toXlsx } from '../spreadsheet'
 import { checkZipArchive, ZIP_LIMITS } from './zip-guard'
 
 const zipOf = async (files: Record<string, string | Uint8Array>) => {

@@ -1,9 +1,9 @@
 import { and, eq, or, type SQL } from 'drizzle-orm'
-import { customers } from '../../../db/schema'
-import type { ServiceContext } from '../context'
-import { ConflictError } from '../errors'
-import { type CrmAccess, userLabels, visibleCustomers } from './access'
-import { normaliseCompanyName, normalisePhone } from './search-text'
+import { customers } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { ConflictError } from '../../errors'
+import { type CrmAccess, userLabels, visibleCustomers } from '../access'
+import { normaliseCompanyName, normalisePhone } from '../search-text'
 
 export interface DuplicateHint {
   matchedOn: Array<'name' | 'creditCode' | 'phone'>

@@ -1,11 +1,10 @@
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
-import type { NoticeAudienceSpec } from '../../../db/schema'
-import { chats, departments, users } from '../../../db/schema'
-import type { ServiceContext } from '../context'
-import { ForbiddenError, InvalidInputError } from '../errors'
-import { type ActorScope, loadActorScope, scopeFilter } from '../org/data-scope'
-
-const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+import type { NoticeAudienceSpec } from '../../../../db/schema'
+import { chats, departments, users } from '../../../../db/schema'
+import { escapeLike } from '../../../lib/sql-like'
+import type { ServiceContext } from '../../context'
+import { ForbiddenError, InvalidInputError } from '../../errors'
+import { type ActorScope, loadActorScope, scopeFilter } from '../../org/data-scope'
 
 const isEmpty = (a: NoticeAudienceSpec): boolean =>
   !a.everyone && !a.departments?.length && !a.users?.length && !a.chats?.length

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
-import { contacts, customers } from '../../../db/schema'
-import type { ServiceContext } from '../context'
-import { buildSearch } from './search-text'
+import { contacts, customers } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { buildSearch } from '../search-text'
 
 /** Recomputes a customer's search columns from its names, phone and its contacts' names and phones. */
 export async function refreshSearch(ctx: ServiceContext, customerId: string): Promise<void> {

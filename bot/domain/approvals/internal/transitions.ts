@@ -1,11 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { approvalInstances, approvalTasks } from '../../../db/schema'
-import { newId } from '../../lib/ids'
-import { actorId, type ServiceContext } from '../context'
-import { ConflictError, InvalidTransitionError } from '../errors'
-import { type AutoReason, afterApprove, initialTasks } from './engine/advance'
-import type { PlanStep, TemplateSettings } from './schemas'
-import { type InstanceRow, loadTask, loadUsers, planOf, type TaskRow } from './store'
+import { approvalInstances, approvalTasks } from '../../../../db/schema'
+import { newId } from '../../../lib/ids'
+import { actorId, type ServiceContext } from '../../context'
+import { ConflictError, InvalidTransitionError } from '../../errors'
+import { type AutoReason, afterApprove, initialTasks } from '../engine/advance'
+import type { PlanStep, TemplateSettings } from '../schemas'
+import { type InstanceRow, loadTask, loadUsers, planOf, type TaskRow } from '../store'
 import { appendTimeline } from './timeline'
 
 /** What one action changed, so the cards and jobs that follow are emitted once, after the state is final. */

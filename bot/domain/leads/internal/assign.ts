@@ -1,8 +1,8 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm'
-import { leadAssignmentRules, leads, users } from '../../../db/schema'
-import { chooseMember, containsAny, dailyQuota, inWorkingHours } from '../assignment/engine'
-import type { ServiceContext } from '../context'
-import { chinaDay, chinaDayStart } from './rollup'
+import { leadAssignmentRules, leads, users } from '../../../../db/schema'
+import { containsAny, rulePicker } from '../../assignment/engine'
+import type { ServiceContext } from '../../context'
+import { chinaDay, chinaDayStart } from '../rollup'
 
 export type RuleRow = typeof leadAssignmentRules.$inferSelect
 
@@ -37,12 +37,6 @@ export async function pickAssignee(
   return owner
 }
 
-interface LockedRule {
-  rule: RuleRow
-  activeIds: Set<string>
-  moved: boolean
-}
-
 /**
  * {@link pickAssignee} for many leads in one transaction (a batch intake): the rules are read once, a rule
  * is locked and its members' usage today counted the first time a lead needs it, and every pick after that
@@ -62,21 +56,16 @@ export async function createAssigner(ctx: ServiceContext): Promise<{
     .from(leadAssignmentRules)
     .where(and(eq(leadAssignmentRules.tenantId, ctx.tenantId), eq(leadAssignmentRules.active, true)))
     .orderBy(leadAssignmentRules.position, leadAssignmentRules.createdAt)
-  const locked = new Map<string, LockedRule | null>()
   /** Leads assigned by a rule today, per member (across rules, like the quota). */
   const used = new Map<string, number>()
 
-  const lock = async (id: string): Promise<LockedRule | null> => {
-    if (locked.has(id)) return locked.get(id) ?? null
+  const lock = async (id: string) => {
     const [rule] = await ctx.db
       .select()
       .from(leadAssignmentRules)
       .where(eq(leadAssignmentRules.id, id))
       .for('update')
-    if (!rule || rule.members.length === 0) {
-      locked.set(id, null)
-      return null
-    }
+    if (!rule || rule.members.length === 0) return null
     const ids = rule.members.map((m) => m.userId)
     const fresh = ids.filter((u) => !used.has(u))
     const [active, assigned] = await Promise.all([
@@ -101,39 +90,21 @@ export async function createAssigner(ctx: ServiceContext): Promise<{
     ])
     for (const u of fresh) used.set(u, 0)
     for (const a of assigned) used.set(a.ownerId ?? '', a.n)
-    const entry = { rule, activeIds: new Set(active.map((a) => a.id)), moved: false }
-    locked.set(id, entry)
-    return entry
+    return { rule, activeIds: new Set(active.map((a) => a.id)) }
   }
 
-  const pick = async (lead: AssignLead) => {
-    for (const candidate of rules) {
-      if (!ruleMatches(candidate, lead) || !inWorkingHours(candidate.workingHours, now)) continue
-      const entry = await lock(candidate.id)
-      if (!entry) continue
-      const { rule } = entry
-      const eligible = rule.members
-        .map((member, index) => ({ member, index, usedToday: used.get(member.userId) ?? 0 }))
-        .filter((x) => entry.activeIds.has(x.member.userId) && x.usedToday < dailyQuota(x.member))
-      const chosen = chooseMember(rule.method, rule.members.length, rule.cursor, eligible)
-      if (!chosen) continue
-      rule.cursor = chosen.index
-      entry.moved = true
-      used.set(chosen.member.userId, chosen.usedToday + 1)
-      return { userId: chosen.member.userId, ruleId: rule.id }
-    }
-    return null
-  }
-
-  const finish = async () => {
-    for (const entry of locked.values()) {
-      if (!entry?.moved) continue
+  return rulePicker({
+    now,
+    candidates: rules,
+    matches: ruleMatches,
+    lock,
+    usage: (userId) => ({ usedToday: used.get(userId) ?? 0 }),
+    took: (chosen) => used.set(chosen.member.userId, chosen.usedToday + 1),
+    saveCursor: async (rule) => {
       await ctx.db
         .update(leadAssignmentRules)
-        .set({ cursor: entry.rule.cursor })
-        .where(eq(leadAssignmentRules.id, entry.rule.id))
-      entry.moved = false
-    }
-  }
-  return { pick, finish }
+        .set({ cursor: rule.cursor })
+        .where(eq(leadAssignmentRules.id, rule.id))
+    },
+  })
 }

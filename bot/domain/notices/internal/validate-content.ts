@@ -1,6 +1,6 @@
-import type { NoticeAttachment, NoticeImage } from '../../../db/schema'
-import { InvalidInputError } from '../errors'
-import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_BODY_BYTES, MAX_IMAGES } from './schemas'
+import type { NoticeAttachment, NoticeImage } from '../../../../db/schema'
+import { InvalidInputError } from '../../errors'
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_BODY_BYTES, MAX_IMAGES } from '../schemas'
 
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length
 

@@ -7,18 +7,18 @@ import {
   leads,
   leadTouches,
   type UtmValues,
-} from '../../../db/schema'
-import { newId } from '../../lib/ids'
-import { actorId, type ServiceContext } from '../context'
-import { InvalidInputError } from '../errors'
-import { emit, type OutboxMessage } from '../outbox'
-import type { LeadRow } from './access'
+} from '../../../../db/schema'
+import { newId } from '../../../lib/ids'
+import { actorId, type ServiceContext } from '../../context'
+import { InvalidInputError } from '../../errors'
+import { emit, type OutboxMessage } from '../../outbox'
+import type { LeadRow } from '../access'
+import { findMatchingCustomers, findSameLeads, sameLeadIn } from '../find-lead-duplicates'
+import { planOwner } from '../lifecycle'
+import { type NormalisedContact, normaliseContact } from '../normalise'
+import { applyRollups } from '../rollup'
+import { loadLeadSettings } from '../settings'
 import { createAssigner } from './assign'
-import { findMatchingCustomers, findSameLeads, sameLeadIn } from './find-lead-duplicates'
-import { planOwner } from './lifecycle'
-import { type NormalisedContact, normaliseContact } from './normalise'
-import { applyRollups } from './rollup'
-import { loadLeadSettings } from './settings'
 
 export type IntakeVia = 'manual' | 'chat' | 'webhook' | 'form' | 'import'
 

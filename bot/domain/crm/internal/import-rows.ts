@@ -1,14 +1,14 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { type contacts, customers, users } from '../../../db/schema'
-import { newId } from '../../lib/ids'
-import { actorId, type ServiceContext } from '../context'
-import { DomainError } from '../errors'
-import { type CrmAccess, workableCustomers } from './access'
+import { type contacts, customers, users } from '../../../../db/schema'
+import { newId } from '../../../lib/ids'
+import { actorId, type ServiceContext } from '../../context'
+import { DomainError } from '../../errors'
+import { type CrmAccess, workableCustomers } from '../access'
+import { normaliseRegion } from '../regions'
+import { loadRules, reclaimDue } from '../rules'
+import { contactInput, createCustomerInput, decisionRoles } from '../schemas'
+import { buildSearch, normaliseCompanyName, normalisePhone } from '../search-text'
 import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, mapHeaders } from './import-columns'
-import { normaliseRegion } from './regions'
-import { loadRules, reclaimDue } from './rules'
-import { contactInput, createCustomerInput, decisionRoles } from './schemas'
-import { buildSearch, normaliseCompanyName, normalisePhone } from './search-text'
 
 // The rows of an import sheet checked and turned into inserts for runImport (run-import.ts): each row is
 // validated like a create, owners resolved by name, duplicates within the sheet and against the tenant

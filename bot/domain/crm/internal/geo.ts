@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors'
+import { InvalidInputError } from '../../errors'
 
 const EARTH_RADIUS_M = 6_371_008.8
 

@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import type { DbOrTx } from '../../../db/client'
-import { departments, userDepartments, userIdentities, users } from '../../../db/schema'
-import type { PlatformName } from '../../chat/model'
-import { newId } from '../../lib/ids'
+import type { DbOrTx } from '../../../../db/client'
+import { departments, userDepartments, userIdentities, users } from '../../../../db/schema'
+import type { PlatformName } from '../../../chat/model'
+import { newId } from '../../../lib/ids'
 
 /**
  * The writes a directory sync makes, shared by the full snapshot (`applyDirectory`) and the one-entry

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
-import { approvalTasks } from '../../../db/schema'
-import type { ServiceContext } from '../context'
-import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors'
+import { approvalTasks } from '../../../../db/schema'
+import type { ServiceContext } from '../../context'
+import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../../errors'
 import {
   type InstanceRow,
   isApprovalAdmin,
@@ -10,7 +10,7 @@ import {
   loadUsers,
   lockInstanceOfTask,
   type TaskRow,
-} from './store'
+} from '../store'
 import { handledMessage, type Working } from './transitions'
 
 export const instanceEndedText: Record<string, string> = {
