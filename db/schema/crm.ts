@@ -322,7 +322,7 @@ export const importJobs = pgTable(
     id: id(),
     tenantId: tenantId(),
     createdById: text(),
-    entity: text({ enum: ['customers', 'contacts'] }).notNull(),
+    entity: text({ enum: ['customers', 'contacts', 'leads'] }).notNull(),
     format: text({ enum: ['csv', 'xlsx'] }).notNull(),
     /** per_row: valid rows land, invalid ones are reported; atomic: any invalid row and nothing lands. */
     mode: text({ enum: ['per_row', 'atomic'] })

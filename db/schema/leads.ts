@@ -323,7 +323,7 @@ export const customerAttributions = pgTable(
   ],
 )
 
-/** Web-form submissions per IP in 10-minute buckets (the rate limit works across processes). */
+/** Web-form submissions per IP in one-minute buckets, summed over a sliding 10 minutes (the rate limit works across processes). */
 export const leadFormHits = pgTable(
   'crm_lead_form_hits',
   {
@@ -357,6 +357,54 @@ export const leadDaily = pgTable(
     spam: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.day, t.channelId, t.campaignId, t.ownerId] })],
+)
+
+/**
+ * Monthly rollup of the channel analysis for figures over everyone's leads (lead managers): per creation
+ * month (China time, the month's first day), channel and campaign, without the owner, so a period of whole
+ * months reads a few rows per campaign instead of one per day and owner. Maintained with the daily rollup in
+ * the same statement path (`rollup.ts`); days at a period's edges still come from the daily rollup.
+ */
+export const leadMonthly = pgTable(
+  'crm_lead_monthly',
+  {
+    tenantId: tenantId(),
+    month: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    leads: integer().notNull().default(0),
+    contacted: integer().notNull().default(0),
+    qualified: integer().notNull().default(0),
+    converted: integer().notNull().default(0),
+    invalid: integer().notNull().default(0),
+    slaBreached: integer().notNull().default(0),
+    spam: integer().notNull().default(0),
+    /** Time to first contact in buckets (`CONTACT_MINUTE_EDGES` in rollup.ts): the medians of long periods. */
+    contactB0: integer().notNull().default(0),
+    contactB1: integer().notNull().default(0),
+    contactB2: integer().notNull().default(0),
+    contactB3: integer().notNull().default(0),
+    contactB4: integer().notNull().default(0),
+    contactB5: integer().notNull().default(0),
+    contactB6: integer().notNull().default(0),
+    contactB7: integer().notNull().default(0),
+    contactB8: integer().notNull().default(0),
+    contactB9: integer().notNull().default(0),
+    contactB10: integer().notNull().default(0),
+    contactB11: integer().notNull().default(0),
+    /** Time to conversion in buckets (`CONVERT_DAY_EDGES`). */
+    convertB0: integer().notNull().default(0),
+    convertB1: integer().notNull().default(0),
+    convertB2: integer().notNull().default(0),
+    convertB3: integer().notNull().default(0),
+    convertB4: integer().notNull().default(0),
+    convertB5: integer().notNull().default(0),
+    convertB6: integer().notNull().default(0),
+    convertB7: integer().notNull().default(0),
+    convertB8: integer().notNull().default(0),
+    convertB9: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.month, t.channelId, t.campaignId] })],
 )
 
 /** A person's saved lead-list filters (「我的视图」): per user, named, stored server-side. */

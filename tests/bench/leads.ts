@@ -14,9 +14,10 @@
  * against the naive GROUP BY over the raw leads, the dedupe check against a primary-key lookup (one round
  * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  */
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { and, count, eq, sql } from 'drizzle-orm'
+import { and, count, eq, type SQL, sql } from 'drizzle-orm'
 import type { ServiceContext } from '../../bot/domain/context'
 import { normaliseCompanyName } from '../../bot/domain/crm/search-text'
 import {
@@ -101,7 +102,13 @@ async function main() {
     const reps = ['liuyang', 'chenjing', 'yangfan', 'huangli', 'zhoujie', 'wumin'].map(
       (k) => org.users[k] ?? '',
     )
-    // Set-based seeding (INSERT … SELECT generate_series): the full sizes load in minutes, not hours.
+    // Set-based seeding (INSERT … SELECT generate_series): the full sizes load in minutes, not hours. Each
+    // statement runs without the app's 15 s statement timeout (a loaded machine needs longer at 1M rows).
+    const seed = (q: SQL) =>
+      database.db.transaction(async (tx) => {
+        await tx.execute(sql`set local statement_timeout = 0`)
+        await tx.execute(q)
+      })
     let t0 = performance.now()
     const t = org.tenantId
     const repArray = sql.raw(`array[${reps.map((r) => `'${r}'`).join(',')}]::text[]`)
@@ -109,18 +116,18 @@ async function main() {
     const campaignArray = sql.raw(`array[${campaignIds.map((c) => `'${c}'`).join(',')}]::text[]`)
     // The customer's name key as the app computes it (normaliseCompanyName), with the number spliced in.
     const [normHead = '', normTail = ''] = normaliseCompanyName('客户7777777号科技有限公司').split('7777777')
-    await database.db.execute(sql`
+    await seed(sql`
       insert into crm_customers (id, tenant_id, name, name_norm, phone, owner_id, search_text)
       select 'cus_b' || i, ${t}, '客户' || i || '号科技有限公司', ${normHead} || i || ${normTail},
         '186' || lpad(i::text, 8, '0'), (${repArray})[1 + i % ${reps.length}], '客户' || i || '号科技有限公司'
       from generate_series(0, ${N_CUSTOMERS - 1}) i`)
-    await database.db.execute(sql`
+    await seed(sql`
       insert into crm_contacts (id, tenant_id, customer_id, name, phone, email)
       select 'con_b' || i, ${t}, 'cus_b' || i, '联系人' || i, '185' || lpad(i::text, 8, '0'), 'C' || i || '@Cust.cn'
       from generate_series(0, ${N_CUSTOMERS - 1}) i`)
     const customersS = (performance.now() - t0) / 1000
     // Lead k: created (k·7919 mod 2 years) seconds ago; status k mod 5; pool every 10th; no campaign every 3rd.
-    await database.db.execute(sql`
+    await seed(sql`
       insert into crm_leads (id, tenant_id, name, company, company_norm, phone_raw, phone, phone_valid, email,
         email_raw, email_valid, status, owner_id, channel_id, campaign_id, first_contacted_at, converted_at,
         sla_state, created_at, updated_at)
@@ -136,14 +143,28 @@ async function main() {
               (array['new','contacted','qualified','converted','invalid'])[1 + k % 5]::crm_lead_status as st
             from generate_series(0, ${N_LEADS - 1}) k) s`)
     // The rollup of the bulk-loaded leads, computed once by the same definitions as the live maintenance.
-    await database.db.execute(sql`
+    await seed(sql`
       insert into crm_lead_daily (tenant_id, day, channel_id, campaign_id, owner_id, leads, contacted, qualified, converted, invalid, sla_breached)
       select tenant_id, (created_at at time zone 'Asia/Shanghai')::date, channel_id, coalesce(campaign_id, ''), coalesce(owner_id, ''),
         count(*), count(*) filter (where first_contacted_at is not null or status in ('contacted','qualified','converted')),
         count(*) filter (where status in ('qualified','converted')), count(*) filter (where status = 'converted'),
         count(*) filter (where status = 'invalid'), count(*) filter (where sla_state = 'breached')
       from crm_leads where tenant_id = ${t} group by 1, 2, 3, 4, 5`)
-    await database.db.execute(sql`analyze`)
+    await seed(sql`
+      insert into crm_lead_monthly (tenant_id, month, channel_id, campaign_id, leads, contacted, qualified, converted, invalid, sla_breached)
+      select tenant_id, date_trunc('month', day)::date, channel_id, campaign_id, sum(leads), sum(contacted),
+        sum(qualified), sum(converted), sum(invalid), sum(sla_breached)
+      from crm_lead_daily where tenant_id = ${t} group by 1, 2, 3, 4`)
+    // The monthly time buckets, by the statement of their migration.
+    const bucketsSql = readFileSync(
+      new URL('../../db/migrations/0027_lead_monthly.sql', import.meta.url),
+      'utf8',
+    )
+      .split('--> statement-breakpoint')
+      .at(-1)
+    if (!bucketsSql?.includes('UPDATE')) throw new Error('no bucket backfill statement')
+    await seed(sql.raw(bucketsSql))
+    await seed(sql`analyze`)
     const seedS = (performance.now() - t0) / 1000
     console.log(
       `seeded ${N_LEADS} leads, ${N_CUSTOMERS} customers (+ contacts, rollup, analyze) in ${fmt(seedS)} s (customers ${fmt(customersS)} s)`,

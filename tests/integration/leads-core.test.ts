@@ -1,6 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadCrmAccess } from '../../bot/domain/crm/access'
+import { addContact } from '../../bot/domain/crm/add-contact'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
+import { findDuplicate } from '../../bot/domain/crm/internal/find-duplicates'
 import { addLeadFollowUp, createLead, listChannels, mergeLeads } from '../../bot/domain/leads'
 import type { Database } from '../../db/client'
 import { leads, leadTouches } from '../../db/schema'
@@ -96,6 +99,34 @@ describe('createLead', () => {
       input: { name: '雷', company: '小米科技', channelId: await channelId('referral') },
     })
     expect(r.lead?.matchedCustomerId).toMatch(/^cus_/)
+  })
+
+  it('matches a customer’s and a contact’s phone however either was written (+86, 0086, dashes)', async () => {
+    const huangli = ctxAs(database, org, 'huangli')
+    const cus = await createCustomer({
+      ctx: huangli,
+      input: { name: '远洋物流', phone: '+86 139 1234 5678' },
+    })
+    const other = await createCustomer({ ctx: huangli, input: { name: '青松园林' } })
+    await addContact({
+      ctx: huangli,
+      customerId: other.id,
+      input: { name: '周工', phone: '0086-137-1234-5678' },
+    })
+    const byCustomerPhone = await createLead({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '远洋采购', phone: '139-1234-5678', channelId: await channelId('phone') },
+    })
+    expect(byCustomerPhone.lead?.matchedCustomerId).toBe(cus.id)
+    const byContactPhone = await createLead({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: { name: '周', phone: '+8613712345678', channelId: await channelId('phone') },
+    })
+    expect(byContactPhone.lead?.matchedCustomerId).toBe(other.id)
+    // The customer duplicate check uses the same key.
+    const access = await loadCrmAccess(huangli)
+    const dup = await findDuplicate(huangli, access, { name: '别的名字', phone: '0086 13912345678' })
+    expect(dup).toMatchObject({ matchedOn: ['phone'], customerId: cus.id })
   })
 
   it('names the bad field and stores nothing', async () => {

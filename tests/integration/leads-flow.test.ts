@@ -1,4 +1,4 @@
-import { and, eq, lte } from 'drizzle-orm'
+import { and, eq, lte, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
 import {
@@ -16,11 +16,25 @@ import {
   setLeadStatus,
   transferLead,
 } from '../../bot/domain/leads'
-import { analyseChannels, rawChannelCounts } from '../../bot/domain/leads/analyse-channels'
-import { chinaDay } from '../../bot/domain/leads/rollup'
+import {
+  analyseChannels,
+  histogramMedian,
+  rawChannelCounts,
+  splitMonths,
+} from '../../bot/domain/leads/analyse-channels'
+import { bucketOf, CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
+import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
-import { customerAttributions, customers, leads, outbox } from '../../db/schema'
+import {
+  customerAttributions,
+  customers,
+  leadDaily,
+  leadMonthly,
+  leads,
+  opportunities,
+  outbox,
+} from '../../db/schema'
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
@@ -331,6 +345,66 @@ describe('conversion and data scope', () => {
     ).rejects.toMatchObject({ code: 'invalid_transition' })
   })
 
+  it('converts with an opportunity through the API; a bad opportunity field is a 400 naming it and changes nothing', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    const ctx = as(org, 'liuyang', clock)
+    const expo = await channelOf(ctx, 'expo')
+    const { lead } = await createLead({
+      ctx,
+      input: {
+        name: '钱经理',
+        company: '远山制造',
+        phone: '13800006666',
+        productInterest: '车间看板',
+        channelId: expo,
+      },
+    })
+    const { app } = testApp(database)
+    const headers = { ...(await bearer(org, 'liuyang')), 'content-type': 'application/json' }
+    const bad = await app.request(`/api/v1/crm/leads/${lead?.id}/convert`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ opportunity: { amountCents: -5 } }),
+    })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('opportunity.amountCents')
+    const [still] = await database.db
+      .select()
+      .from(leads)
+      .where(eq(leads.id, lead?.id ?? ''))
+    expect(still).toMatchObject({ status: 'new', customerId: null })
+    const res = await app.request(`/api/v1/crm/leads/${lead?.id}/convert`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ opportunity: { amountCents: 1_200_000, expectedCloseDate: '2099-06-30' } }),
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { customerId: string; opportunityId: string; lead: { status: string } }
+    expect(body.lead.status).toBe('converted')
+    const [opp] = await database.db
+      .select()
+      .from(opportunities)
+      .where(eq(opportunities.id, body.opportunityId))
+    expect(opp).toMatchObject({
+      name: '远山制造 · 车间看板',
+      customerId: body.customerId,
+      leadId: lead?.id,
+      channel: '展会',
+      amountCents: 1_200_000,
+      expectedCloseDate: '2099-06-30',
+      ownerId: org.users.liuyang,
+    })
+    const plain = await convertLead({
+      ctx,
+      leadId:
+        (await createLead({ ctx, input: { name: '无商机', phone: '13800006667', channelId: expo } })).lead
+          ?.id ?? '',
+      input: {},
+    })
+    expect(plain.opportunityId).toBeNull()
+  })
+
   it('answers 404 for another rep’s lead, hides it from their list, and their figures carry no costs', async () => {
     const org = await crmTenant(database)
     const clock = mondayClock()
@@ -415,7 +489,30 @@ describe('channel analysis', () => {
     await addLeadFollowUp({ ctx: rep, leadId: b, input: { content: '联系' } })
     await setLeadStatus({ ctx: rep, leadId: a, input: { status: 'qualified' } })
     clock.advance(2 * DAY - 90 * 60_000)
-    await convertLead({ ctx: rep, leadId: a, input: { customerName: '甲方公司' } })
+    const conv = await convertLead({
+      ctx: rep,
+      leadId: a,
+      input: { customerName: '甲方公司', opportunity: { amountCents: 900_000 } },
+    })
+    // The opportunity came with the conversion, linked to the lead and carrying its attribution.
+    const [opp] = await database.db
+      .select()
+      .from(opportunities)
+      .where(eq(opportunities.id, conv.opportunityId ?? ''))
+    expect(opp).toMatchObject({
+      customerId: conv.customerId,
+      leadId: a,
+      ownerId: org.users.liuyang,
+      amountCents: 900_000,
+      channel: '搜索广告',
+      campaign: '百度品牌词',
+      name: '甲方公司',
+      status: 'open',
+    })
+    // Open deals are not won amounts; winning it puts it into the channel's figures.
+    const open = await analyseChannels({ ctx: admin, input: { from: prevFirst, to: prevLast } })
+    expect(open.total).toMatchObject({ wonDeals: 0, wonAmountCents: 0, roi: 0 })
+    await closeOpportunity({ ctx: rep, opportunityId: conv.opportunityId ?? '', input: { outcome: 'won' } })
     await markLeadInvalid({ ctx: rep, leadId: d, input: { reason: '无需求' } })
     const r = await analyseChannels({ ctx: admin, input: { from: prevFirst, to: prevLast } })
     const s = r.rows.find((x) => x.channelId === search)
@@ -433,6 +530,9 @@ describe('channel analysis', () => {
       costPerConvertedCents: 300_000,
       medianMinutesToFirstContact: 60,
       medianDaysToConversion: 2,
+      wonDeals: 1,
+      wonAmountCents: 900_000,
+      roi: 3,
       drill: { from: prevFirst, to: prevLast, channelId: search },
     })
     expect(r.rows.find((x) => x.channelId === expo)).toMatchObject({
@@ -440,8 +540,19 @@ describe('channel analysis', () => {
       invalid: 1,
       costCents: 0,
       costPerLeadCents: 0,
+      wonDeals: 0,
+      wonAmountCents: 0,
+      roi: null,
     })
-    expect(r.total).toMatchObject({ leads: 4, converted: 1, costCents: 300_000, costPerLeadCents: 75_000 })
+    expect(r.total).toMatchObject({
+      leads: 4,
+      converted: 1,
+      costCents: 300_000,
+      costPerLeadCents: 75_000,
+      wonDeals: 1,
+      wonAmountCents: 900_000,
+      roi: 3,
+    })
     // Half the month → half the cost.
     const half = await analyseChannels({
       ctx: admin,
@@ -456,7 +567,17 @@ describe('channel analysis', () => {
     expect(byCampaign.rows.find((x) => x.campaignId === camp.id)).toMatchObject({
       leads: 3,
       costPerLeadCents: 100_000,
+      wonAmountCents: 900_000,
+      roi: 3,
     })
+    // A rep sees the won amount of their own leads, never a cost or an ROI.
+    const mine = await analyseChannels({ ctx: rep, input: { from: prevFirst, to: prevLast } })
+    expect(mine.total).toMatchObject({ wonDeals: 1, wonAmountCents: 900_000, costCents: null, roi: null })
+    const other = await analyseChannels({
+      ctx: as(org, 'chenjing', clock),
+      input: { from: prevFirst, to: prevLast },
+    })
+    expect(other.total).toMatchObject({ wonDeals: 0, wonAmountCents: 0 })
     expect(r.trend.reduce((sum, w) => sum + w.leads, 0)).toBe(4)
   })
 
@@ -512,28 +633,115 @@ describe('channel analysis', () => {
         )
       else await tryIt(claimLead({ ctx: who, leadId: target }))
     }
-    const from = chinaDay(new Date(clock.now().getTime() - 30 * DAY))
-    const to = chinaDay(clock.now())
-    for (const ctx of [admin, as(org, 'liuyang', clock)]) {
-      for (const by of ['channel', 'campaign'] as const) {
-        const roll = await analyseChannels({ ctx, input: { from, to, by } })
-        const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
-        const pick = (x: {
-          leads: number
-          contacted: number
-          qualified: number
-          converted: number
-          invalid: number
-          slaBreached: number
-        }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
-        const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
-        const rollMap = Object.fromEntries(
-          roll.rows
-            .filter((x) => x.leads > 0)
-            .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
-        )
-        expect(rollMap).toEqual(rawMap)
-      }
+    // The monthly rollup is the daily one summed per month, channel and campaign.
+    const fromDaily = await database.db
+      .select({
+        k: sql<string>`to_char(date_trunc('month', ${leadDaily.day}), 'YYYY-MM-DD') || '|' || ${leadDaily.channelId} || '|' || ${leadDaily.campaignId}`,
+        v: sql<string>`concat_ws(',', sum(${leadDaily.leads}), sum(${leadDaily.contacted}), sum(${leadDaily.qualified}), sum(${leadDaily.converted}), sum(${leadDaily.invalid}), sum(${leadDaily.slaBreached}), sum(${leadDaily.spam}))`,
+      })
+      .from(leadDaily)
+      .where(eq(leadDaily.tenantId, org.tenantId))
+      .groupBy(sql`1`)
+    const monthly = await database.db
+      .select({
+        k: sql<string>`to_char(${leadMonthly.month}, 'YYYY-MM-DD') || '|' || ${leadMonthly.channelId} || '|' || ${leadMonthly.campaignId}`,
+        v: sql<string>`concat_ws(',', ${leadMonthly.leads}, ${leadMonthly.contacted}, ${leadMonthly.qualified}, ${leadMonthly.converted}, ${leadMonthly.invalid}, ${leadMonthly.slaBreached}, ${leadMonthly.spam})`,
+      })
+      .from(leadMonthly)
+      .where(eq(leadMonthly.tenantId, org.tenantId))
+    const nonZero = (rows: Array<{ k: string; v: string }>) =>
+      Object.fromEntries(rows.filter((r) => r.v !== '0,0,0,0,0,0,0').map((r) => [r.k, r.v]))
+    expect(nonZero(monthly)).toEqual(nonZero(fromDaily))
+    // Its time buckets are the leads' own, bucketed by the same edges.
+    const all = await database.db.select().from(leads).where(eq(leads.tenantId, org.tenantId))
+    const expected = new Map<string, number[]>()
+    for (const l of all) {
+      if (l.mergedIntoId) continue
+      const k = `${chinaDay(l.createdAt).slice(0, 7)}-01|${l.channelId}|${l.campaignId ?? ''}`
+      const b = expected.get(k) ?? new Array(22).fill(0)
+      if (l.firstContactedAt)
+        b[bucketOf((l.firstContactedAt.getTime() - l.createdAt.getTime()) / 60_000, CONTACT_MINUTE_EDGES)] +=
+          1
+      if (l.convertedAt)
+        b[12 + bucketOf((l.convertedAt.getTime() - l.createdAt.getTime()) / DAY, CONVERT_DAY_EDGES)] += 1
+      expected.set(k, b)
     }
+    const stored = await database.db.select().from(leadMonthly).where(eq(leadMonthly.tenantId, org.tenantId))
+    for (const m of stored) {
+      const row = m as unknown as Record<string, number>
+      const got = [
+        ...Array.from({ length: 12 }, (_, i) => row[`contactB${i}`] ?? 0),
+        ...Array.from({ length: 10 }, (_, i) => row[`convertB${i}`] ?? 0),
+      ]
+      expect(got).toEqual(expected.get(`${m.month}|${m.channelId}|${m.campaignId}`) ?? new Array(22).fill(0))
+    }
+    expect([...expected.values()].flat().some((n) => n > 0)).toBe(true)
+    expect(Object.keys(nonZero(monthly)).length).toBeGreaterThan(0)
+    const to = chinaDay(clock.now())
+    // 30 days (daily rollup only) and a period of whole months plus edge days (monthly + daily).
+    for (const from of [
+      chinaDay(new Date(clock.now().getTime() - 30 * DAY)),
+      chinaDay(new Date(clock.now().getTime() - 100 * DAY)),
+    ])
+      for (const ctx of [admin, as(org, 'liuyang', clock)]) {
+        for (const by of ['channel', 'campaign'] as const) {
+          const roll = await analyseChannels({ ctx, input: { from, to, by } })
+          const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
+          const pick = (x: {
+            leads: number
+            contacted: number
+            qualified: number
+            converted: number
+            invalid: number
+            slaBreached: number
+          }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
+          const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
+          const rollMap = Object.fromEntries(
+            roll.rows
+              .filter((x) => x.leads > 0)
+              .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
+          )
+          expect(rollMap).toEqual(rawMap)
+        }
+      }
+  })
+
+  it('interpolates a median within its time bucket', () => {
+    // Two leads: one in [30, 60) minutes, one in [60, 120): the median sits at the 60-minute edge.
+    const c = new Array(12).fill(0)
+    c[3] = 1
+    c[4] = 1
+    expect(histogramMedian(c, CONTACT_MINUTE_EDGES, 60)).toBe(60 * 60)
+    // Four in [0, 5): the median is half-way through the bucket.
+    expect(histogramMedian([4, ...new Array(11).fill(0)], CONTACT_MINUTE_EDGES, 60)).toBe(2.5 * 60)
+    // The open last bucket answers its lower edge; no leads, no median.
+    expect(histogramMedian([...new Array(9).fill(0), 3], CONVERT_DAY_EDGES, 86_400)).toBe(90 * 86_400)
+    expect(histogramMedian(new Array(10).fill(0), CONVERT_DAY_EDGES, 86_400)).toBeNull()
+  })
+
+  it('splits a period into whole months and the days around them', () => {
+    expect(splitMonths('2026-03-01', '2026-03-31')).toEqual({
+      start: '2026-03-01',
+      end: '2026-04-01',
+      days: [],
+    })
+    expect(splitMonths('2026-03-15', '2026-05-10')).toEqual({
+      start: '2026-04-01',
+      end: '2026-05-01',
+      days: [
+        ['2026-03-15', '2026-03-31'],
+        ['2026-05-01', '2026-05-10'],
+      ],
+    })
+    expect(splitMonths('2026-02-10', '2026-02-28')).toBeNull()
+    expect(splitMonths('2026-02-01', '2026-02-27')).toBeNull()
+    expect(splitMonths('2025-12-31', '2026-03-01')).toEqual({
+      start: '2026-01-01',
+      end: '2026-03-01',
+      days: [
+        ['2025-12-31', '2025-12-31'],
+        ['2026-03-01', '2026-03-01'],
+      ],
+    })
   })
 })

@@ -9,6 +9,7 @@ import {
   rotateChannelSecret,
   updateChannel,
 } from '../../bot/domain/leads'
+import { countFormHit } from '../../bot/domain/leads/submit-form-lead'
 import { signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
 import { leadDaily, leads, leadTouches, outbox } from '../../db/schema'
@@ -312,6 +313,23 @@ describe('web form', () => {
       .from(leadDaily)
       .where(and(eq(leadDaily.tenantId, org.tenantId), eq(leadDaily.channelId, wf?.id ?? '')))
     expect(rows.reduce((s, r) => s + r.spam, 0)).toBe(3)
+  })
+
+  it('counts the rate over a sliding ten minutes, so a flood across a clock edge is not forgiven', async () => {
+    // 09:59:30 → 10:00:30 crosses both a minute and a ten-minute edge of the wall clock.
+    const t0 = Date.parse('2026-03-02T09:59:30Z')
+    const at = (s: number) => new Date(t0 + s * 1000)
+    const key = 'lf_edge'
+    const counts: number[] = []
+    for (const s of [0, 10, 20, 40, 50, 60])
+      counts.push(await countFormHit(database.db, key, '192.0.2.9', at(s)))
+    expect(counts).toEqual([1, 2, 3, 4, 5, 6])
+    // Another address and another form have their own counts.
+    expect(await countFormHit(database.db, key, '192.0.2.10', at(60))).toBe(1)
+    expect(await countFormHit(database.db, 'lf_other', '192.0.2.9', at(60))).toBe(1)
+    // At 10:09:01 the 09:59 minute has left the window; the 10:00 minute's three hits still count.
+    expect(await countFormHit(database.db, key, '192.0.2.9', at(9 * 60 + 31))).toBe(4)
+    expect(await countFormHit(database.db, key, '192.0.2.9', at(11 * 60))).toBe(2)
   })
 
   it('answers 404 for an unknown form', async () => {

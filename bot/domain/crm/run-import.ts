@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { contacts, type ImportRowError, importJobs } from '../../../db/schema'
 import { type ServiceContext, withTransaction } from '../context'
 import { DomainError } from '../errors'
+import { runLeadImport } from '../leads/import-leads'
 import { loadCrmAccess } from './access'
 import {
   type ContactInsert,
@@ -41,16 +42,38 @@ export async function runImport({
     return { status: job.status, okRows: job.okRows, errorRows: job.errorRows }
   const now = ctx.clock.now()
   await ctx.db.update(importJobs).set({ status: 'running', startedAt: now }).where(eq(importJobs.id, job.id))
-  const access = await loadCrmAccess(ctx)
+  const access = job.entity === 'leads' ? null : await loadCrmAccess(ctx)
   const errors: ImportRowError[] = []
   const fail = (row: number, field: string, message: string) => errors.push({ row, field, message })
   try {
     const sheet = await parseSheet(job.format, job.file, { maxRows: MAX_IMPORT_ROWS })
+    if (job.entity === 'leads') {
+      const total = sheet.rows.length
+      const r = await runLeadImport({
+        ctx,
+        jobId: job.id,
+        mode: job.mode,
+        sheet,
+        errors,
+        ...(onProgress ? { onProgress } : {}),
+      })
+      const status = r.rollback ? 'failed' : 'done'
+      await finish(
+        ctx,
+        job.id,
+        status,
+        total,
+        r.ok,
+        errors,
+        r.rollback ? 'invalid rows: nothing was imported' : null,
+      )
+      return { status, okRows: r.ok, errorRows: countRows(errors) }
+    }
     const t0 = performance.now()
     const prepared =
       job.entity === 'customers'
-        ? await prepareCustomers(ctx, access, sheet.headers, sheet.rows, fail)
-        : await prepareContacts(ctx, access, sheet.headers, sheet.rows, fail)
+        ? await prepareCustomers(ctx, access ?? (await loadCrmAccess(ctx)), sheet.headers, sheet.rows, fail)
+        : await prepareContacts(ctx, access ?? (await loadCrmAccess(ctx)), sheet.headers, sheet.rows, fail)
     const total = sheet.rows.length
     const prepareMs = Math.round(performance.now() - t0)
     if (job.mode === 'atomic' && errors.length > 0) {

@@ -22,7 +22,23 @@ export function normaliseCompanyName(name: string): string {
   return n
 }
 
-export const normalisePhone = (phone: string): string => phone.replace(/[^\d+]/g, '')
+/**
+ * The one key of a phone number, for customers, contacts and leads alike (duplicate checks and matches
+ * compare keys): full-width digits folded, separators dropped, and a mainland prefix (`+86`, `0086`, `86`
+ * before an 11-digit mobile) removed so `+86 138…`, `138-…` and `0086 138…` are one number; a landline
+ * written with `+86` gets its trunk `0` back (`+86 10 …` → `010…`). Other international numbers keep `+`.
+ */
+export function normalisePhone(phone: string): string {
+  const p = phone.normalize('NFKC').replace(/[^\d+]/g, '')
+  let national: string
+  if (p.startsWith('+86')) national = p.slice(3)
+  else if (p.startsWith('0086')) national = p.slice(4)
+  else if (/^861[3-9]\d{9}$/.test(p)) national = p.slice(2)
+  else return p
+  national = national.replace(/\+/g, '')
+  if (national === '' || /^1[3-9]\d{9}$/.test(national) || national.startsWith('0')) return national
+  return `0${national}`
+}
 
 const hasHan = (s: string): boolean => /\p{Script=Han}/u.test(s)
 

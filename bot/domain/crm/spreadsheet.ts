@@ -98,3 +98,6 @@ export async function parseSheet(
   }
   return parseCsv(text)
 }
+
+/** The import's header mapping and lead columns, for the lead import (the same parse path as customers). */
+export { LEAD_COLUMNS, mapHeaders } from './internal/import-columns'

@@ -3,8 +3,9 @@ import { importJobs } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors'
+import { requireLeadImporter } from '../leads/import-leads'
 import { emit } from '../outbox'
-import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, mapHeaders } from './internal/import-columns'
+import { CONTACT_COLUMNS, CUSTOMER_COLUMNS, LEAD_COLUMNS, mapHeaders } from './internal/import-columns'
 import { parseSheet } from './spreadsheet'
 
 export const IMPORT_RUN = 'crm.import.run'
@@ -17,7 +18,7 @@ export type ImportJobDto = Omit<ImportJobRow, 'file' | 'tenantId'>
 export const toImportDto = ({ file: _f, tenantId: _t, ...rest }: ImportJobRow): ImportJobDto => rest
 
 /**
- * Accepts an import file (CSV or XLSX, customers or contacts), checks that it parses and has the required
+ * Accepts an import file (CSV or XLSX, customers, contacts or leads — leads by lead managers only), checks that it parses and has the required
  * columns (else 400 and nothing stored), and queues it. Rows are processed by the `crm.import.run` job with
  * progress on the job row. Mode `per_row` (default): valid rows land, each invalid row is reported with its
  * row number, field and reason; `atomic`: any invalid row and nothing lands (the same report).
@@ -28,7 +29,7 @@ export async function startImport({
 }: {
   ctx: ServiceContext
   input: {
-    entity: 'customers' | 'contacts'
+    entity: 'customers' | 'contacts' | 'leads'
     format: 'csv' | 'xlsx'
     mode?: 'per_row' | 'atomic'
     fileName?: string
@@ -39,15 +40,26 @@ export async function startImport({
   if (!me) throw new ForbiddenError('imports are started by people')
   if (input.data.byteLength === 0) throw new InvalidInputError('file', 'the file is empty')
   if (input.data.byteLength > MAX_IMPORT_BYTES) throw new InvalidInputError('file', 'the file exceeds 20 MB')
+  if (input.entity === 'leads') await requireLeadImporter(ctx)
   const sheet = await parseSheet(input.format, input.data, { maxRows: MAX_IMPORT_ROWS }).catch((err) => {
     // Say which file: an import may be one of several a person uploads.
     if (err instanceof InvalidInputError && input.fileName)
       throw new InvalidInputError('file', `${input.fileName.slice(0, 200)}: ${err.message}`)
     throw err
   })
-  const columns = input.entity === 'customers' ? CUSTOMER_COLUMNS : CONTACT_COLUMNS
+  const columns =
+    input.entity === 'customers'
+      ? CUSTOMER_COLUMNS
+      : input.entity === 'leads'
+        ? LEAD_COLUMNS
+        : CONTACT_COLUMNS
   const mapped = mapHeaders(sheet.headers, columns)
-  const required = input.entity === 'customers' ? ['name'] : ['customer', 'name']
+  const required =
+    input.entity === 'customers'
+      ? ['name']
+      : input.entity === 'leads'
+        ? ['name', 'channel']
+        : ['customer', 'name']
   for (const key of required) {
     if (!mapped.has(key)) {
       const col = columns.find((c) => c[0] === key)

@@ -1,39 +1,33 @@
 import { and, eq } from 'drizzle-orm'
-import { customerAttributions, leadChannels, leadFollowUps } from '../../../db/schema'
+import { customerAttributions, customers, leadChannels, leadFollowUps } from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { loadCrmAccess, requireCustomer } from '../crm/access'
 import { addContact } from '../crm/add-contact'
 import { createCustomer } from '../crm/create-customer'
 import { InvalidTransitionError } from '../errors'
+import { createOpportunity } from '../opportunities/create-opportunity'
 import type { LeadRow } from './access'
 import { workableLead } from './internal/work-lead'
 import { canMove, progress } from './lifecycle'
 import { convertInput, parseInput } from './schemas'
-
-/**
- * What happens after a lead became a customer and a contact, inside the same transaction. Opportunities
- * plug in here (create one from the lead's product interest); nothing is registered until they exist.
- */
-export type ConversionHook = (
-  ctx: ServiceContext,
-  converted: { lead: LeadRow; customerId: string; contactId: string },
-) => Promise<void>
-
-export const conversionHooks: ConversionHook[] = []
 
 export interface ConvertLeadResult {
   lead: LeadRow
   customerId: string
   contactId: string
   createdCustomer: boolean
+  /** The opportunity opened with the conversion, when asked for. */
+  opportunityId: string | null
 }
 
 /**
  * Converts a lead (转化) in one transaction: links the named customer (the caller must be able to work on
  * it) or creates one (a duplicate is the customer API's 409 naming whom to ask), adds the lead's person as
  * a contact, carries the attribution (channel, campaign, lead) to the customer and marks the lead
- * converted (its follow-ups stay on the lead, which the attribution links to).
+ * converted (its follow-ups stay on the lead, which the attribution links to). With `opportunity` it also
+ * opens an opportunity for the customer linked to the lead (`leadId`, channel, campaign), owned by the
+ * lead's owner; any failure (a bad amount, no right to own it) rolls the whole conversion back.
  */
 export async function convertLead({
   ctx,
@@ -102,13 +96,40 @@ export async function convertLead({
       status: 'converted',
       patch: { customerId, contactId: contact.id, convertedAt: txCtx.clock.now() },
     })
-    for (const hook of conversionHooks) await hook(txCtx, { lead: after, customerId, contactId: contact.id })
+    let opportunityId: string | null = null
+    if (data.opportunity) {
+      const [customer] = await txCtx.db
+        .select({ name: customers.name })
+        .from(customers)
+        .where(and(eq(customers.tenantId, txCtx.tenantId), eq(customers.id, customerId)))
+      const o = data.opportunity
+      const opportunity = await createOpportunity({
+        ctx: txCtx,
+        input: {
+          name:
+            o.name ??
+            [customer?.name ?? lead.name, lead.productInterest].filter(Boolean).join(' · ').slice(0, 200),
+          customerId,
+          leadId: lead.id,
+          ...(o.amountCents !== undefined ? { amountCents: o.amountCents } : {}),
+          ...(o.expectedCloseDate ? { expectedCloseDate: o.expectedCloseDate } : {}),
+          ...(lead.ownerId && lead.ownerId !== me ? { ownerId: lead.ownerId } : {}),
+        },
+      })
+      opportunityId = opportunity.id
+    }
     await recordAudit(txCtx, {
       action: 'crm.lead.convert',
       targetType: 'lead',
       targetId: lead.id,
-      after: { customerId, contactId: contact.id, createdCustomer, followUps: followUps.length },
+      after: {
+        customerId,
+        contactId: contact.id,
+        createdCustomer,
+        opportunityId,
+        followUps: followUps.length,
+      },
     })
-    return { lead: after, customerId, contactId: contact.id, createdCustomer }
+    return { lead: after, customerId, contactId: contact.id, createdCustomer, opportunityId }
   })
 }

@@ -65,7 +65,8 @@ export async function findMatchingCustomer(
 
 /**
  * {@link findMatchingCustomer} for a batch in one statement (each key an index lookup: company name, customer
- * phone, contact phone, lower(contact email)); per contact, a company match wins over a phone match, a
+ * phone, contact phone, lower(contact email); every part names its columns, as the first part of a union
+ * names the result's); per contact, a company match wins over a phone match, a
  * customer's phone over a contact's, a phone over an email.
  */
 export async function findMatchingCustomers(
@@ -83,13 +84,13 @@ export async function findMatchingCustomers(
       where tenant_id = ${t} and name_norm in ${names}`)
   if (phones.length) {
     parts.push(
-      sql`select 2, phone, id, owner_id from crm_customers where tenant_id = ${t} and phone in ${phones}`,
+      sql`select 2 as k, phone as v, id, owner_id from crm_customers where tenant_id = ${t} and phone in ${phones}`,
     )
-    parts.push(sql`select 3, ct.phone, cu.id, cu.owner_id from crm_contacts ct
+    parts.push(sql`select 3 as k, ct.phone as v, cu.id, cu.owner_id from crm_contacts ct
       join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and ct.phone in ${phones}`)
   }
   if (emails.length)
-    parts.push(sql`select 4, lower(ct.email), cu.id, cu.owner_id from crm_contacts ct
+    parts.push(sql`select 4 as k, lower(ct.email) as v, cu.id, cu.owner_id from crm_contacts ct
       join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and lower(ct.email) in ${emails}`)
   if (parts.length === 0) return list.map(() => null)
   const rows = rowsOf<{ k: number; v: string; id: string; owner_id: string | null }>(

@@ -20,14 +20,8 @@ const LANDLINE = /^0\d{9,11}$/
 const INTERNATIONAL = /^\+[1-9]\d{6,14}$/
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/
 
-/** The duplicate key of a phone: digits, a mainland `+86`/`0086` prefix dropped. */
-export function phoneKey(raw: string): string {
-  let p = normalisePhone(raw.normalize('NFKC'))
-  if (p.startsWith('0086')) p = p.slice(4)
-  else if (p.startsWith('+86')) p = p.slice(3)
-  else if (p.startsWith('86') && p.length === 13) p = p.slice(2)
-  return p
-}
+/** The duplicate key of a phone: the CRM's one phone key (mainland prefix dropped), see {@link normalisePhone}. */
+export const phoneKey = (raw: string): string => normalisePhone(raw)
 
 export const phoneLooksValid = (key: string): boolean =>
   MOBILE.test(key) || LANDLINE.test(key) || INTERNATIONAL.test(key)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { centsSchema } from '../products/schemas'
 
 const text = (max: number) => z.string().trim().max(max)
 const optionalText = (max: number) => text(max).nullish()
@@ -32,7 +33,7 @@ export const utmInput = z.object({
 
 /** The fields of a lead as any intake path delivers them (after preset mapping). */
 export const leadFields = {
-  name: text(100).min(1, 'name is required'),
+  name: text(100).min(1, '请填写姓名 / name is required'),
   company: optionalText(200),
   phone: optionalText(40),
   email: optionalText(200),
@@ -149,6 +150,17 @@ export const convertInput = z.object({
   customerId: z.string().max(64).nullish(),
   customerName: optionalText(200),
   contactTitle: optionalText(60),
+  /**
+   * Also open an opportunity (商机) for the customer, linked to the lead (its `leadId`) and carrying its
+   * channel and campaign, in the same transaction. Name defaults to the customer and product interest.
+   */
+  opportunity: z
+    .object({
+      name: optionalText(200),
+      amountCents: centsSchema.optional(),
+      expectedCloseDate: ymd.nullish(),
+    })
+    .nullish(),
 })
 
 const listDate = ymd

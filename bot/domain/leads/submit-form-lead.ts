@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm'
+import { and, eq, gt, lt, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Database, DbOrTx } from '../../../db/client'
 import { leadChannels, leadFormHits, type UtmValues } from '../../../db/schema'
@@ -11,7 +11,9 @@ import { countSpam } from './rollup'
 import { leadFields, parseInput } from './schemas'
 import { loadLeadSettings } from './settings'
 
-const BUCKET_MS = 10 * 60_000
+/** The rate window is counted as a sliding window of ten one-minute buckets. */
+const BUCKET_MS = 60_000
+const WINDOW_BUCKETS = 10
 
 const formSchema = z.object({
   ...leadFields,
@@ -26,24 +28,36 @@ export interface FormChannel {
 }
 
 /**
- * Counts one public-form submission of `ip` on the form `key` in the current 10-minute bucket (shared by
- * every public form: lead forms and service intake codes) and returns the count so far; old buckets are
- * swept now and then.
+ * Counts one public-form submission of `ip` on the form `key` at `now` and returns how many it made in the
+ * ten minutes up to `now` (a sliding window of one-minute buckets, so a flood is not forgiven at a clock
+ * edge). Shared by every public form: lead forms and service intake codes. Older buckets are swept now and
+ * then.
  */
 export async function countFormHit(db: DbOrTx, key: string, ip: string, now: Date): Promise<number> {
   const bucket = Math.floor(now.getTime() / BUCKET_MS)
-  const [hit] = await db
+  const addr = ip.slice(0, 64)
+  await db
     .insert(leadFormHits)
-    .values({ formKey: key, ip: ip.slice(0, 64), bucket, hits: 1 })
+    .values({ formKey: key, ip: addr, bucket, hits: 1 })
     .onConflictDoUpdate({
       target: [leadFormHits.formKey, leadFormHits.ip, leadFormHits.bucket],
       set: { hits: sql`${leadFormHits.hits} + 1` },
     })
-    .returning({ hits: leadFormHits.hits })
+  const [hit] = await db
+    .select({ hits: sql<number>`coalesce(sum(${leadFormHits.hits}), 0)::int` })
+    .from(leadFormHits)
+    .where(
+      and(
+        eq(leadFormHits.formKey, key),
+        eq(leadFormHits.ip, addr),
+        gt(leadFormHits.bucket, bucket - WINDOW_BUCKETS),
+        lte(leadFormHits.bucket, bucket),
+      ),
+    )
   if (Math.random() < 0.01)
     await db
       .delete(leadFormHits)
-      .where(and(eq(leadFormHits.formKey, key), lt(leadFormHits.bucket, bucket - 1)))
+      .where(and(eq(leadFormHits.formKey, key), lt(leadFormHits.bucket, bucket - WINDOW_BUCKETS)))
   return hit?.hits ?? 0
 }
 
@@ -114,7 +128,7 @@ export async function findFormChannel(database: Pick<Database, 'db'>, formKey: s
 
 /**
  * A submission of the embeddable web form (`/f/{formKey}`). A filled honeypot or more submissions from one
- * IP than the tenant allows in 10 minutes are discarded and counted as spam for the channel (the caller
+ * IP than the tenant allows in any 10 minutes are discarded and counted as spam for the channel (the caller
  * answers 202 either way, so a bot learns nothing). Consent is required. UTM values come from the page
  * URL and pick the campaign. The lead then goes through the same intake as every other.
  */

@@ -262,7 +262,7 @@ export const CrmImportJob = z
   .object({
     id: z.string(),
     createdById: z.string().nullable(),
-    entity: z.enum(['customers', 'contacts']),
+    entity: z.enum(['customers', 'contacts', 'leads']),
     format: z.enum(['csv', 'xlsx']),
     mode: z.enum(['per_row', 'atomic']),
     status: z.enum(['pending', 'running', 'done', 'failed']),

@@ -613,11 +613,11 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
     route(
       'post',
       '/crm/imports',
-      'Upload a CSV/XLSX file of customers or contacts; processed as a job with progress',
+      'Upload a CSV/XLSX file of customers, contacts or leads (lead managers); processed as a job with progress',
       {
         request: {
           query: z.object({
-            entity: z.enum(['customers', 'contacts']),
+            entity: z.enum(['customers', 'contacts', 'leads']),
             format: z.enum(['csv', 'xlsx']),
             mode: z.enum(['per_row', 'atomic']).default('per_row'),
             name: z.string().max(200).optional(),

@@ -104,7 +104,13 @@ export const LeadFollowUpSchema = z
   .openapi('LeadFollowUp')
 
 export const ConvertResultSchema = z
-  .object({ lead: LeadSchema, customerId: z.string(), contactId: z.string(), createdCustomer: z.boolean() })
+  .object({
+    lead: LeadSchema,
+    customerId: z.string(),
+    contactId: z.string(),
+    createdCustomer: z.boolean(),
+    opportunityId: z.string().nullable(),
+  })
   .openapi('LeadConvertResult')
 
 export const ChannelSchema = z
@@ -197,6 +203,9 @@ const row = z.object({
   costCents: z.number().int().nullable(),
   costPerLeadCents: z.number().int().nullable(),
   costPerConvertedCents: z.number().int().nullable(),
+  wonDeals: z.number().int(),
+  wonAmountCents: z.number().int(),
+  roi: z.number().nullable(),
   medianMinutesToFirstContact: z.number().nullable(),
   medianDaysToConversion: z.number().nullable(),
   drill: z.record(z.string(), z.string()),

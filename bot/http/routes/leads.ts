@@ -240,7 +240,7 @@ export function leadRoutes(): OpenAPIHono<AppEnv> {
     route(
       'post',
       '/crm/leads/{id}/convert',
-      'Convert to a customer and contact (or link an existing customer)',
+      'Convert to a customer and contact (or link an existing customer), optionally opening an opportunity',
       {
         request: { params: idParam, ...body(convertInput) },
         responses: ok(ConvertResultSchema),

@@ -8318,11 +8318,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload a CSV/XLSX file of customers or contacts; processed as a job with progress */
+        /** Upload a CSV/XLSX file of customers, contacts or leads (lead managers); processed as a job with progress */
         post: {
             parameters: {
                 query: {
-                    entity: "customers" | "contacts";
+                    entity: "customers" | "contacts" | "leads";
                     format: "csv" | "xlsx";
                     mode?: "per_row" | "atomic";
                     name?: string;
@@ -9865,7 +9865,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Convert to a customer and contact (or link an existing customer) */
+        /** Convert to a customer and contact (or link an existing customer), optionally opening an opportunity */
         post: {
             parameters: {
                 query?: never;
@@ -9881,6 +9881,11 @@ export interface paths {
                         contactTitle?: string | null;
                         customerId?: string | null;
                         customerName?: string | null;
+                        opportunity?: {
+                            amountCents?: number;
+                            expectedCloseDate?: string | null;
+                            name?: string | null;
+                        } | null;
                     };
                 };
             };
@@ -18240,9 +18245,12 @@ export interface components {
                 medianMinutesToFirstContact: number | null;
                 qualified: number;
                 qualifyRate: number | null;
+                roi: number | null;
                 slaBreached: number;
                 slaBreachRate: number | null;
                 spam: number;
+                wonAmountCents: number;
+                wonDeals: number;
             }[];
             to: string;
             total: {
@@ -18266,9 +18274,12 @@ export interface components {
                 medianMinutesToFirstContact: number | null;
                 qualified: number;
                 qualifyRate: number | null;
+                roi: number | null;
                 slaBreached: number;
                 slaBreachRate: number | null;
                 spam: number;
+                wonAmountCents: number;
+                wonDeals: number;
             };
             trend: {
                 contacted: number;
@@ -18493,7 +18504,7 @@ export interface components {
             createdAt: string;
             createdById: string | null;
             /** @enum {string} */
-            entity: "customers" | "contacts";
+            entity: "customers" | "contacts" | "leads";
             errorRows: number;
             errors: {
                 field: string;
@@ -19010,6 +19021,7 @@ export interface components {
             createdCustomer: boolean;
             customerId: string;
             lead: components["schemas"]["Lead"];
+            opportunityId: string | null;
         };
         LeadDetail: {
             can: {

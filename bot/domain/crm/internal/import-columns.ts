@@ -41,3 +41,17 @@ export function mapHeaders(
   })
   return map
 }
+
+/** Lead import columns (`entity=leads`): a row per person; the channel by name or code, the campaign by name. */
+export const LEAD_COLUMNS = [
+  ['name', '姓名', 'name'],
+  ['company', '公司', 'company'],
+  ['phone', '电话', 'phone'],
+  ['email', '邮箱', 'email'],
+  ['region', '地区', 'region'],
+  ['productInterest', '意向产品', 'product_interest'],
+  ['message', '需求', 'message'],
+  ['channel', '渠道', 'channel'],
+  ['campaign', '活动', 'campaign'],
+  ['sourceLeadId', '来源线索ID', 'source_lead_id'],
+] as const
