@@ -185,7 +185,7 @@ describe.skipIf(!executablePath)('detail rows in the approval form', () => {
     await expect.poll(() => form.locator('.table-field').textContent()).toContain('不符')
     await shot(page, 'expense-rows-wrong-phone')
     await form.locator('input[name="items.1.amount"]').fill('697')
-    expect(await page.getByTestId('table-total').textContent()).toContain('1250.00')
+    expect(await page.getByTestId('table-total').textContent()).toContain('1,250.00')
     await form.locator('button[type="submit"]').click()
     await page.waitForURL(/\/approvals\/ins_|\/approvals\/[a-z]+_/, { timeout: 20_000 })
     const id = new URL(page.url()).pathname.split('/').pop() ?? ''

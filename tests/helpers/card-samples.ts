@@ -30,6 +30,7 @@ import {
 import { noticeListCard } from '../../bot/cards/notice-list-card'
 import { noticeSummaryCard } from '../../bot/cards/notice-summary-card'
 import { platformUsageWarningCard } from '../../bot/cards/platform-usage-card'
+import { privateReplyCard } from '../../bot/cards/private-reply-card'
 import { reportCard, reportListCard } from '../../bot/cards/report-card'
 import {
   opportunityCard,
@@ -264,6 +265,7 @@ export async function renderEveryCard(
       locale,
     ),
     helpCard: helpCard(commands, locale),
+    privateReplyCard: privateReplyCard('刘洋', '我是谁', locale),
     whoAmICard: whoAmICard(
       {
         name: '刘洋',

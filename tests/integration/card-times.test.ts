@@ -55,6 +55,7 @@ const SHOWS_NO_TIME = new Set([
   'customerPickCard',
   'nearbyCard',
   'helpCard',
+  'privateReplyCard',
   'whoAmICard',
   'noticeReminderCard',
   'noticeRetractedCard',

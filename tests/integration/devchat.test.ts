@@ -140,7 +140,13 @@ describe('devchat', () => {
       async () => (await history('zhangwei', 'grp:sales')).find((m) => m.direction === 'out'),
       'the group reply',
     )
-    expect(bot.card?.header.title).toBe('你好，张伟')
+    // In a group the answer goes to the asker by DM; the group sees only that it did (security finding #7).
+    expect(bot.card?.header.title).toBe('已私信回复')
+    const dm = await waitFor(
+      async () => (await history('zhangwei', 'p2p:zhangwei')).find((m) => m.direction === 'out'),
+      'the private answer',
+    )
+    expect(dm.card?.header.title).toBe('你好，张伟')
     const all = await history('zhangwei', 'grp:sales')
     expect(all.filter((m) => m.direction === 'out')).toHaveLength(1)
     expect(all.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(['大家下午好', '我是谁'])

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEncryptionKeys, type SecretKeyring } from '../../bot/lib/secret-box'
 import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
+import { openDatabase } from '../../db/client'
 import { approvalExternalSystems, leadChannels } from '../../db/schema'
 import { resealSecrets } from '../../jobs/reseal-secrets'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
-import { openTestDatabase } from '../helpers/db'
+import { createOwnDatabase } from '../helpers/db'
 import { type ApprovalsTenant, approvalsTenant, uid } from './approvals-harness'
 
 /**
@@ -34,12 +35,18 @@ const appWith = (keys: string) => {
   app = testApp(database, { env: { ENCRYPTION_KEYS: keys } }).app
 }
 
+// A database of its own: the reseal reads every tenant's secrets, and other test files of this worker leave
+// theirs (sealed under their process keys) in the shared one.
+let dropOwn: (() => Promise<void>) | undefined
 beforeAll(async () => {
-  database = await openTestDatabase()
+  const own = await createOwnDatabase('secrets')
+  dropOwn = own.drop
+  database = await openDatabase({ url: own.url, max: 5 })
   org = await approvalsTenant(database)
 })
 afterAll(async () => {
   await database?.close()
+  await dropOwn?.()
 })
 
 async function asAdmin(method: string, path: string, body?: unknown) {

@@ -51,19 +51,22 @@ export async function updateServiceSettings({
 }
 
 /** The dispatch rules in order, each member with their name (null for someone no longer in the tenant). */
-export async function listDispatchRules({ ctx }: { ctx: ServiceContext }): Promise<
-  Array<
-    Omit<DispatchRuleRow, 'members'> & {
-      members: Array<DispatchRuleRow['members'][number] & { name: string | null }>
-    }
-  >
-> {
+export type NamedDispatchRule = Omit<DispatchRuleRow, 'members'> & {
+  members: Array<DispatchRuleRow['members'][number] & { name: string | null }>
+}
+
+export async function listDispatchRules({ ctx }: { ctx: ServiceContext }): Promise<NamedDispatchRule[]> {
   await requirePermission(ctx, 'service.manage')
   const rules = await ctx.db
     .select()
     .from(serviceDispatchRules)
     .where(eq(serviceDispatchRules.tenantId, ctx.tenantId))
     .orderBy(asc(serviceDispatchRules.position), asc(serviceDispatchRules.createdAt))
+  return withMemberNames(ctx, rules)
+}
+
+/** Rules with each member's name (null for someone no longer in the tenant). */
+async function withMemberNames(ctx: ServiceContext, rules: DispatchRuleRow[]): Promise<NamedDispatchRule[]> {
   const ids = [...new Set(rules.flatMap((r) => r.members.map((m) => m.userId)))]
   const people =
     ids.length === 0
@@ -86,10 +89,10 @@ export async function createDispatchRule({
 }: {
   ctx: ServiceContext
   input: unknown
-}): Promise<DispatchRuleRow> {
+}): Promise<NamedDispatchRule> {
   await requirePermission(ctx, 'service.manage')
   const data = parseInput(dispatchRuleInput, input)
-  return withTransaction(ctx, async (_tx, txCtx) => {
+  const created = await withTransaction(ctx, async (_tx, txCtx) => {
     await requireTenantUsers(
       txCtx,
       data.members.map((m) => m.userId),
@@ -118,6 +121,9 @@ export async function createDispatchRule({
     })
     return row
   })
+  // Named like the list, so a page can show the new rule as it is without reading the list again.
+  const [named] = await withMemberNames(ctx, [created])
+  return named ?? { ...created, members: created.members.map((m) => ({ ...m, name: null })) }
 }
 
 export async function deleteDispatchRule({ ctx, ruleId }: { ctx: ServiceContext; ruleId: string }) {
