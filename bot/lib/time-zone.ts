@@ -1,3 +1,5 @@
+import { formatter } from './zoned'
+
 /** China time: the product's default audience. A tenant elsewhere sets its own (`PUT /api/v1/admin/settings`). */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai'
 
@@ -12,27 +14,12 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const zonedFormats = new Map<string, Intl.DateTimeFormat>()
-
 /**
  * `2026-12-04 07:30:05`: an instant as wall time in `zone`, for files people open (CSV, XLSX exports), where
  * the column header names the zone. Machine-facing APIs keep ISO 8601.
  */
 export function zonedDateTime(d: Date, zone: string): string {
-  let f = zonedFormats.get(zone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-    zonedFormats.set(zone, f)
-  }
+  const f = formatter(zone)
   const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]))
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`
 }

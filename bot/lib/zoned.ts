@@ -4,7 +4,8 @@
  */
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
-function formatter(zone: string): Intl.DateTimeFormat {
+/** One cached `en-CA` formatter per zone giving year … second as parts (24-hour). */
+export function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', {

@@ -38,6 +38,7 @@ import {
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
+import { dayFromNow } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
 import { bearer, type CrmTenant, crmTenant, DAY, silent } from './crm-harness'
 
@@ -374,10 +375,11 @@ describe('conversion and data scope', () => {
       .from(leads)
       .where(eq(leads.id, lead?.id ?? ''))
     expect(still).toMatchObject({ status: 'new', customerId: null })
+    const closeDate = dayFromNow(180)
     const res = await app.request(`/api/v1/crm/leads/${lead?.id}/convert`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ opportunity: { amountCents: 1_200_000, expectedCloseDate: '2099-06-30' } }),
+      body: JSON.stringify({ opportunity: { amountCents: 1_200_000, expectedCloseDate: closeDate } }),
     })
     expect(res.status).toBe(200)
     const body = (await res.json()) as { customerId: string; opportunityId: string; lead: { status: string } }
@@ -392,7 +394,7 @@ describe('conversion and data scope', () => {
       leadId: lead?.id,
       channel: '展会',
       amountCents: 1_200_000,
-      expectedCloseDate: '2099-06-30',
+      expectedCloseDate: closeDate,
       ownerId: org.users.liuyang,
     })
     const plain = await convertLead({
