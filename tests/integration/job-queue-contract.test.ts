@@ -172,11 +172,11 @@ describe.each(drivers)('JobQueue contract: %s driver', (_name, make, available) 
     await q.schedule('tick', 'demo.tick', 150)
     await q.schedule('tick', 'demo.tick', 150)
     await waitFor(() => runs.length >= 4, 'four ticks', 20_000, 10)
-    // One schedule every 150 ms: after the first run (BullMQ may align it), ticks come ~150 ms apart; a doubled
-    // schedule would fire twice per interval. A busy machine only makes ticks later, never earlier, so this
-    // holds without counting on wall-clock luck.
+    // One schedule every 150 ms: ticks fall on BullMQ's 150 ms slots; a doubled schedule would fire twice in one
+    // slot, a few ms apart. A tick that runs late next to one on time can come closer than 150 ms (seen: 99 ms),
+    // so the bound is far below a slot and far above a doubled schedule's gap.
     const r = runs as [number, number, number, number]
-    expect(Math.min(r[2] - r[1], r[3] - r[2])).toBeGreaterThanOrEqual(100)
+    expect(Math.min(r[2] - r[1], r[3] - r[2])).toBeGreaterThanOrEqual(40)
     expect(r[3] - declared).toBeGreaterThanOrEqual(250)
   })
 
