@@ -72,7 +72,7 @@ describe.skipIf(!executablePath)('admin console', () => {
     await shot(page, 'phone-zh-hub')
     await page.locator('[data-testid="admin-link-admin-people"]').click()
     await expect
-      .poll(() => page.locator('[data-testid="person-row"]').count(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="person-row"]').count(), { timeout: 20_000 })
       .toBeGreaterThan(15)
     expect(await page.locator('[data-testid="admin-people"]').textContent()).toContain('共 20 人')
     await page.locator('[data-testid="people-search"] input').fill('王建国')
@@ -97,7 +97,7 @@ describe.skipIf(!executablePath)('admin console', () => {
     const adminRole = roles.items.find((r) => r.key === 'admin')
     if (!adminRole) throw new Error('no admin role')
     const { context, page } = await open('wangjianguo', `/admin/roles/${adminRole.id}`)
-    await page.locator('[data-testid="member-row"]').first().waitFor({ timeout: 10_000 })
+    await page.locator('[data-testid="member-row"]').first().waitFor({ timeout: 20_000 })
     expect(await page.locator('[data-testid="admin-role"]').textContent()).toContain('手动授予')
 
     // 何芳 goes; then 王建国 is the last admin and removing him is refused with the bot's reason.
@@ -107,7 +107,7 @@ describe.skipIf(!executablePath)('admin console', () => {
     await page.locator(`[data-testid="revoke-${org.users.wangjianguo}"]`).click()
     await page.locator('.van-dialog__confirm').click()
     await expect
-      .poll(() => page.locator('.van-dialog__message').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('.van-dialog__message').textContent(), { timeout: 20_000 })
       .toContain('组织将没有管理员')
     await shot(page, 'phone-zh-last-admin')
     await page.locator('.van-dialog__confirm').click()
@@ -117,7 +117,7 @@ describe.skipIf(!executablePath)('admin console', () => {
     await page.locator('[data-testid="grant-people"] input').fill('何芳')
     await page.locator('.van-cell', { hasText: '何芳' }).last().click()
     await page.locator('[data-testid="grant-submit"]').click()
-    await expect.poll(() => page.locator('[data-testid="member-row"]').count(), { timeout: 10_000 }).toBe(2)
+    await expect.poll(() => page.locator('[data-testid="member-row"]').count(), { timeout: 20_000 }).toBe(2)
     await shot(page, 'phone-zh-role')
     await context.close()
   })
@@ -125,7 +125,7 @@ describe.skipIf(!executablePath)('admin console', () => {
   it('filters the audit log and exports it as CSV (phone, zh)', async () => {
     const { context, page } = await open('wangjianguo', '/admin/audit')
     await expect
-      .poll(() => page.locator('[data-testid="audit-row"]').count(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="audit-row"]').count(), { timeout: 20_000 })
       .toBeGreaterThan(0)
     await page.locator('[data-testid="audit-kind"]').selectOption('org.')
     await expect
@@ -146,7 +146,7 @@ describe.skipIf(!executablePath)('admin console', () => {
 
   it('disables and enables a template, and saves CRM rules (phone, zh)', async () => {
     const { context, page } = await open('wangjianguo', '/admin/templates')
-    await page.locator('[data-testid="template-row-purchase"]').waitFor({ timeout: 10_000 })
+    await page.locator('[data-testid="template-row-purchase"]').waitFor({ timeout: 20_000 })
     await page.locator('[data-testid="template-active-purchase"]').click()
     await expect
       .poll(() => page.locator('[data-testid="template-row-purchase"]').textContent())
@@ -165,7 +165,7 @@ describe.skipIf(!executablePath)('admin console', () => {
 
     await page.goto(`${web.url}/app/admin/crm`)
     const limit = page.locator('input[name="claimLimit"]')
-    await expect.poll(() => limit.inputValue(), { timeout: 10_000 }).toBe('50')
+    await expect.poll(() => limit.inputValue(), { timeout: 20_000 }).toBe('50')
     await limit.fill('35')
     await page.locator('[data-testid="save-crm"]').click()
     await expect
@@ -185,13 +185,13 @@ describe.skipIf(!executablePath)('admin console', () => {
     await shot(page, 'desktop-en-hub')
     await page.locator('[data-testid="admin-link-admin-people"]').click()
     await expect
-      .poll(() => page.locator('[data-testid="people-table"] tbody tr').count(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="people-table"] tbody tr').count(), { timeout: 20_000 })
       .toBeGreaterThan(15)
     expect(await page.locator('[data-testid="people-table"] thead').textContent()).toContain('Department')
     await shot(page, 'desktop-en-people')
     await page.goto(`${web.url}/app/admin/audit`)
     await expect
-      .poll(() => page.locator('[data-testid="audit-table"] tbody tr').count(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="audit-table"] tbody tr').count(), { timeout: 20_000 })
       .toBeGreaterThan(0)
     expect(await page.locator('[data-testid="audit-table"]').textContent()).toContain('Granted a role')
     await shot(page, 'desktop-en-audit')
@@ -213,16 +213,16 @@ describe.skipIf(!executablePath)('admin console', () => {
 
   it('greets a company on its first day and explains what is set up (phone zh, desktop en)', async () => {
     const { context, page } = await open('chenlei', '/admin', { tenant: fresh.tenantKey })
-    await page.locator('[data-testid="admin-first-day"]').waitFor({ timeout: 10_000 })
+    await page.locator('[data-testid="admin-first-day"]').waitFor({ timeout: 20_000 })
     expect(await page.locator('[data-testid="sync-status"]').textContent()).toContain('尚未同步')
     await shot(page, 'phone-zh-first-day')
     // Its audit log starts with the system making the FLOWCARD_ADMINS person an admin; no export yet.
     await page.locator('[data-testid="admin-link-admin-audit"]').click()
     await expect
-      .poll(() => page.locator('[data-testid="audit-row"]').first().textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="audit-row"]').first().textContent(), { timeout: 20_000 })
       .toContain('系统')
     await page.locator('[data-testid="audit-kind"]').selectOption('report.export')
-    await page.locator('[data-testid="audit-empty"]').waitFor({ timeout: 10_000 })
+    await page.locator('[data-testid="audit-empty"]').waitFor({ timeout: 20_000 })
     await shot(page, 'phone-zh-first-day-audit')
     await context.close()
 
@@ -232,7 +232,7 @@ describe.skipIf(!executablePath)('admin console', () => {
       lang: 'en',
     })
     await expect
-      .poll(() => desk.page.locator('[data-testid^="template-row-"]').count(), { timeout: 10_000 })
+      .poll(() => desk.page.locator('[data-testid^="template-row-"]').count(), { timeout: 20_000 })
       .toBe(8)
     expect(await desk.page.locator('[data-testid="admin-templates"]').textContent()).toContain('Leave')
     await shot(desk.page, 'desktop-en-first-day-templates')
@@ -271,14 +271,14 @@ describe.skipIf(!executablePath)('admin console', () => {
     await cond.locator('[data-testid="default-next"]').selectOption('end')
     await page.locator('[data-testid="designer-publish"]').click()
     await expect
-      .poll(() => page.locator('[data-testid="designer-error"]').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-testid="designer-error"]').textContent(), { timeout: 20_000 })
       .toContain('审批节点「财务总监」（条件「金额判断」的分支「超过5000」）找不到审批人')
     expect(await cfo.getAttribute('class')).toContain('admin-tpl__card--error')
     await shot(page, 'phone-zh-designer-refused')
 
     await cfo.locator('[data-testid="node-role"]').selectOption('finance')
     await page.locator('[data-testid="designer-publish"]').click()
-    await page.waitForURL(/\/admin\/templates\/travelpay$/, { timeout: 10_000 })
+    await page.waitForURL(/\/admin\/templates\/travelpay$/, { timeout: 20_000 })
     const { body: tpl } = await demo<{ version: number; flow: { nodes: Array<Record<string, unknown>> } }>(
       'liuyang',
       'GET',
@@ -297,7 +297,7 @@ describe.skipIf(!executablePath)('admin console', () => {
     // The same template at desktop size in English, opened for a new version.
     const desk = await open('wangjianguo', '/admin/templates/travelpay', { desktop: true, lang: 'en' })
     await expect
-      .poll(() => desk.page.locator('[data-testid="template-designer"]').textContent(), { timeout: 10_000 })
+      .poll(() => desk.page.locator('[data-testid="template-designer"]').textContent(), { timeout: 20_000 })
       .toContain('Version 1')
     await shot(desk.page, 'desktop-en-designer')
     await desk.context.close()

@@ -98,7 +98,7 @@ describe.skipIf(!executablePath)('deal pages', () => {
     await shot(page, 'phone-list')
 
     await page.getByText('华为 OA 升级').click()
-    await page.getByTestId('deal-title').waitFor({ timeout: 10_000 })
+    await page.getByTestId('deal-title').waitFor({ timeout: 20_000 })
     expect(await page.getByTestId('deal-items').textContent()).toContain('流程卡 专业版')
     expect(await page.getByTestId('deal-fields').textContent()).toContain('¥60,000.00')
     const next = openStage(1)
@@ -110,7 +110,7 @@ describe.skipIf(!executablePath)('deal pages', () => {
       'the stage change',
       10_000,
     )
-    await page.getByTestId('deal-stage-history').getByText(next.name).waitFor({ timeout: 10_000 })
+    await page.getByTestId('deal-stage-history').getByText(next.name).waitFor({ timeout: 20_000 })
     await expectNoHorizontalOverflow(page)
     await shot(page, 'phone-detail')
 
@@ -123,7 +123,7 @@ describe.skipIf(!executablePath)('deal pages', () => {
     await page.locator('.deal-close__reason', { hasText: '价格过高' }).click()
     await page.getByTestId('deal-close-submit').click()
     await expect
-      .poll(() => page.getByTestId('deal-status').getAttribute('data-status'), { timeout: 10_000 })
+      .poll(() => page.getByTestId('deal-status').getAttribute('data-status'), { timeout: 20_000 })
       .toBe('lost')
     const closed = (await api('liuyang', 'GET', `/crm/opportunities/${doomed.id}`)).opportunity
     expect(closed.closeReason.name).toBe('价格过高')
@@ -146,7 +146,7 @@ describe.skipIf(!executablePath)('deal pages', () => {
     await expectNoHorizontalOverflow(page)
     await shot(page, 'desktop-board')
     await page.getByTestId('deals-view-table').click()
-    await page.getByTestId('deals-table').waitFor({ timeout: 10_000 })
+    await page.getByTestId('deals-table').waitFor({ timeout: 20_000 })
     expect(await page.getByTestId('deals-table').textContent()).toContain('团队看板商机')
     await context.close()
   })
@@ -188,7 +188,7 @@ describe.skipIf(!executablePath)('contract and 回款 pages', () => {
     )
     await phone.page.reload()
     await expect
-      .poll(() => phone.page.getByTestId('contract-status').getAttribute('data-status'), { timeout: 10_000 })
+      .poll(() => phone.page.getByTestId('contract-status').getAttribute('data-status'), { timeout: 20_000 })
       .toBe('active')
     expect(
       await phone.page
@@ -200,22 +200,22 @@ describe.skipIf(!executablePath)('contract and 回款 pages', () => {
     await shot(phone.page, 'phone-contract')
 
     await phone.page.getByTestId('contract-register-payment').click()
-    await phone.page.getByTestId('payment-form').waitFor({ timeout: 10_000 })
+    await phone.page.getByTestId('payment-form').waitFor({ timeout: 20_000 })
     // The form starts from the overdue instalment's open amount.
     expect(await phone.page.locator('input[name="amount"]').inputValue()).toBe('30000.00')
     // More than is outstanding: refused, named at the field, nothing recorded.
     await phone.page.locator('input[name="amount"]').fill('100000')
     await phone.page.getByTestId('payment-submit').click()
-    await phone.page.locator('.van-field__error-message').first().waitFor({ timeout: 10_000 })
+    await phone.page.locator('.van-field__error-message').first().waitFor({ timeout: 20_000 })
     expect((await api('liuyang', 'GET', `/crm/contracts/${contract.id}/receivables`)).receivedCents).toBe(0)
     await shot(phone.page, 'phone-payment-error')
 
     await phone.page.locator('input[name="amount"]').fill('30000')
     await phone.page.locator('select[name="method"]').selectOption('alipay')
     await phone.page.getByTestId('payment-submit').click()
-    await phone.page.getByTestId('contract-title').waitFor({ timeout: 10_000 })
+    await phone.page.getByTestId('contract-title').waitFor({ timeout: 20_000 })
     await expect
-      .poll(() => phone.page.getByTestId('contract-outstanding').textContent(), { timeout: 10_000 })
+      .poll(() => phone.page.getByTestId('contract-outstanding').textContent(), { timeout: 20_000 })
       .toContain('60,000.00')
     expect(await phone.page.getByTestId('contract-payments').textContent()).toContain('支付宝')
     const after = await api('liuyang', 'GET', `/crm/contracts/${contract.id}/receivables`)
@@ -232,7 +232,7 @@ describe.skipIf(!executablePath)('contract and 回款 pages', () => {
     await shot(desk.page, 'desktop-contract')
     // The deal links to its contract.
     await desk.page.goto(`${url}/app/deals/${won.id}`)
-    await desk.page.getByText(`${contract.number} 华为 OA 合同`).waitFor({ timeout: 10_000 })
+    await desk.page.getByText(`${contract.number} 华为 OA 合同`).waitFor({ timeout: 20_000 })
     await desk.context.close()
   })
 })
@@ -258,7 +258,7 @@ describe.skipIf(!executablePath)('打单经验 (deal reviews)', () => {
     await page.locator('input[name="tags"]').fill('试用、HR')
     await shot(page, 'phone-review-form')
     await page.getByTestId('deal-review-submit').click()
-    await page.getByTestId('deal-review').waitFor({ timeout: 10_000 })
+    await page.getByTestId('deal-review').waitFor({ timeout: 20_000 })
     expect(await page.getByTestId('deal-review').textContent()).toContain('先让 HR 试用两周')
     const saved = (await api('liuyang', 'GET', `/crm/opportunities/${won.id}/review`)).review
     expect(saved).toMatchObject({ competitors: ['钉钉'], tags: ['试用', 'HR'] })

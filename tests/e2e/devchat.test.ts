@@ -35,17 +35,17 @@ describe.skipIf(!executablePath)('devchat in a real browser', () => {
   it('sends help, shows the reply card, and changes the card when a button is tapped', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${stack.url}/devchat/?tenant=${tenantKey}&as=liuyang`)
-    await page.locator('body[data-live="true"]').waitFor({ timeout: 10_000 })
+    await page.locator('body[data-live="true"]').waitFor({ timeout: 20_000 })
     await page.getByTestId('composer').fill('帮助')
     await page.getByTestId('send').click()
     const title = page.getByTestId('card-title').last()
-    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('flowcard 助手')
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toBe('flowcard 助手')
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'devchat-help.png') })
     await page.getByTestId('card-button').filter({ hasText: 'English' }).click()
-    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('flowcard assistant')
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toBe('flowcard assistant')
     await expect.poll(() => page.getByTestId('toast').textContent()).toBe('Switched to English')
     await page.getByTestId('card-button').filter({ hasText: 'Who am I' }).click()
-    await expect.poll(() => title.textContent(), { timeout: 10_000 }).toBe('Hello, Yang Liu')
+    await expect.poll(() => title.textContent(), { timeout: 20_000 }).toBe('Hello, Yang Liu')
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'devchat-whoami.png') })
     await page.close()
   })
@@ -60,15 +60,15 @@ describe.skipIf(!executablePath)('devchat in a real browser', () => {
     await a.getByTestId('composer').fill('@flowcard 帮助')
     await a.getByTestId('send').click()
     await expect
-      .poll(() => b.getByTestId('card-title').last().textContent(), { timeout: 10_000 })
+      .poll(() => b.getByTestId('card-title').last().textContent(), { timeout: 20_000 })
       .toBe('flowcard 助手')
     await a.getByTestId('card-button').filter({ hasText: '我是谁' }).last().click()
     await expect
-      .poll(() => a.getByTestId('card-title').last().textContent(), { timeout: 10_000 })
+      .poll(() => a.getByTestId('card-title').last().textContent(), { timeout: 20_000 })
       .toBe('你好，张伟')
     // The other member's page follows without a reload (SSE from PostgreSQL NOTIFY).
     await expect
-      .poll(() => b.getByTestId('card-title').last().textContent(), { timeout: 10_000 })
+      .poll(() => b.getByTestId('card-title').last().textContent(), { timeout: 20_000 })
       .toBe('你好，张伟')
     await a.close()
     await b.close()
@@ -77,10 +77,10 @@ describe.skipIf(!executablePath)('devchat in a real browser', () => {
   it('新公司 opens a company on its first day, as its founder, where 发起 请假 works with no setup', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(`${stack.url}/devchat/?tenant=${tenantKey}&as=liuyang`)
-    await page.locator('body[data-live="true"]').waitFor({ timeout: 10_000 })
+    await page.locator('body[data-live="true"]').waitFor({ timeout: 20_000 })
     await page.getByTestId('fresh-company').click()
-    await page.waitForURL(/tenant=fresh-/, { timeout: 10_000 })
-    await page.locator('body[data-live="true"]').waitFor({ timeout: 10_000 })
+    await page.waitForURL(/tenant=fresh-/, { timeout: 20_000 })
+    await page.locator('body[data-live="true"]').waitFor({ timeout: 20_000 })
     const key = new URL(page.url()).searchParams.get('tenant') ?? ''
     expect(await page.getByTestId('tenant').inputValue()).toBe(key)
     expect(await page.getByTestId('as').inputValue()).toBe('chenlei')
@@ -98,14 +98,14 @@ describe.skipIf(!executablePath)('devchat in a real browser', () => {
     try {
       await page.getByTestId('composer').fill('发起 请假')
       await page.getByTestId('send').click()
-      await page.getByTestId('card-form').last().waitFor({ timeout: 10_000 })
+      await page.getByTestId('card-form').last().waitFor({ timeout: 20_000 })
       await page.screenshot({ path: resolve(OUTPUT_DIR, 'devchat-fresh-company.png') })
     } finally {
       await relay.stop()
     }
     // The company switcher goes back to the first one.
     await page.getByTestId('tenant').selectOption(tenantKey)
-    await page.waitForURL(new RegExp(`tenant=${tenantKey}`), { timeout: 10_000 })
+    await page.waitForURL(new RegExp(`tenant=${tenantKey}`), { timeout: 20_000 })
     await page.close()
   })
 })

@@ -93,9 +93,9 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     // Home opens while the login code is still being exchanged; the name comes with the session.
     await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
     await expect
-      .poll(() => page.locator('.home-page__greeting').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('.home-page__greeting').textContent(), { timeout: 20_000 })
       .toContain('刘洋')
-    await page.locator('.home-page .todo-section').first().waitFor({ timeout: 10_000 })
+    await page.locator('.home-page .todo-section').first().waitFor({ timeout: 20_000 })
     await shot(page, 'home')
   })
 
@@ -106,7 +106,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const hit = page.getByTestId('customer-name').filter({ hasText: '华东精密机械有限公司' })
     // The debounced search narrows the list to the one customer whose initials start with hdjm.
     await expect
-      .poll(() => page.getByTestId('customer-name').allTextContents(), { timeout: 10_000 })
+      .poll(() => page.getByTestId('customer-name').allTextContents(), { timeout: 20_000 })
       .toEqual(['华东精密机械有限公司'])
     await shot(page, 'customers-search')
     await hit.click()
@@ -125,7 +125,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await shot(page, 'follow-up-entry')
     await sheet.getByRole('button', { name: '保存' }).click()
     await expect
-      .poll(() => page.getByRole('tabpanel', { name: '跟进' }).textContent(), { timeout: 10_000 })
+      .poll(() => page.getByRole('tabpanel', { name: '跟进' }).textContent(), { timeout: 20_000 })
       .toContain('上门演示了新款数控机床')
     await shot(page, 'customer-followups')
     await page.getByRole('tab', { name: '关系' }).click()
@@ -138,11 +138,11 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const { page } = rep
     await page.goto(`${world.url}/app/customers?scope=pool`)
     const row = page.getByTestId('customer-name').filter({ hasText: '江南纺织有限公司' })
-    await row.waitFor({ timeout: 10_000 })
+    await row.waitFor({ timeout: 20_000 })
     await row.click()
     await page.getByRole('button', { name: '领取' }).click()
     await expect
-      .poll(() => page.locator('.customer-page__meta').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('.customer-page__meta').textContent(), { timeout: 20_000 })
       .toContain('刘洋')
     await page.getByRole('button', { name: '退回公海' }).waitFor()
     await shot(page, 'customer-claimed')
@@ -151,10 +151,10 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
   it('checks in with the browser’s location and shows the distance the API computed', async () => {
     const { page } = rep
     await page.goto(`${world.url}/app/customers/${customerId}/visit`)
-    await page.getByTestId('coords').waitFor({ timeout: 10_000 })
+    await page.getByTestId('coords').waitFor({ timeout: 20_000 })
     expect(await page.getByTestId('coords').textContent()).toContain('31.24050')
     await page.getByTestId('check-in').click()
-    await page.getByTestId('visit').waitFor({ timeout: 10_000 })
+    await page.getByTestId('visit').waitFor({ timeout: 20_000 })
     await expect.poll(() => page.getByTestId('visit').textContent()).toMatch(/距客户 1\d\d 米/)
     await shot(page, 'visit-checked-in')
     const card = await api<{ visits: Array<{ status: string; checkInDistanceM: number | null }> }>(
@@ -179,7 +179,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
       await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
       clickedAt = Date.now()
       await page.getByTestId('check-in').click()
-      await pending.waitFor({ timeout: 10_000 })
+      await pending.waitFor({ timeout: 20_000 })
       expect(await page.getByTestId('pending-state').getAttribute('data-state')).toBe('pending')
       expect(await pending.textContent()).toContain('离线中，联网后自动提交')
       await shot(page, 'visit-offline-pending')
@@ -203,7 +203,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const at = new Date(synced?.checkInAt ?? 0).getTime()
     expect(Math.abs(at - clickedAt)).toBeLessThan(1200)
     // The page picks the synced visit up by itself: checked in, with the distance the bot computed.
-    await page.getByRole('button', { name: '签退', exact: true }).waitFor({ timeout: 10_000 })
+    await page.getByRole('button', { name: '签退', exact: true }).waitFor({ timeout: 20_000 })
     await expect.poll(() => page.getByTestId('visit').textContent()).toMatch(/距客户 1\d\d 米/)
     await shot(page, 'visit-synced')
   })
@@ -211,11 +211,11 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
   it('lists approvals and notices for the rep', async () => {
     const { page } = rep
     await page.goto(`${world.url}/app/approvals?box=mine`)
-    await page.getByTestId('approval-title').first().waitFor({ timeout: 10_000 })
+    await page.getByTestId('approval-title').first().waitFor({ timeout: 20_000 })
     await shot(page, 'approvals-mine')
     await page.goto(`${world.url}/app/approvals/new/expense`)
     const form = page.getByTestId('approval-form')
-    await form.waitFor({ timeout: 10_000 })
+    await form.waitFor({ timeout: 20_000 })
     // Submitting empty shows the messages next to the fields, rendered from the template's schema.
     await page.getByRole('button', { name: '提交' }).click()
     await expect.poll(() => form.textContent()).toContain('请填写报销金额')
@@ -226,18 +226,18 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await form.locator('[data-field="description"] textarea').fill('上海客户拜访往返高铁')
     await shot(page, 'approval-start-form')
     await page.getByRole('button', { name: '提交' }).click()
-    await page.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+    await page.getByTestId('approval-status').waitFor({ timeout: 20_000 })
     expect(await page.locator('.approval-page__field', { hasText: '报销金额' }).textContent()).toContain(
       '¥1,280.50',
     )
     await shot(page, 'approval-submitted')
     await page.goto(`${world.url}/app/notices`)
-    await page.locator('.notices-page__title').first().waitFor({ timeout: 10_000 })
+    await page.locator('.notices-page__title').first().waitFor({ timeout: 20_000 })
     await shot(page, 'notices')
     await page.locator('.notices-page__title', { hasText: '春节放假' }).click()
     await page.getByTestId('notice-title').waitFor()
     await page.getByRole('button', { name: '我已阅读并确认' }).click()
-    await page.getByTestId('acked').waitFor({ timeout: 10_000 })
+    await page.getByTestId('acked').waitFor({ timeout: 20_000 })
     await shot(page, 'notice-acknowledged')
   })
 
@@ -245,7 +245,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const { page } = rep
     await page.goto(`${world.url}/app/approvals/new/leave`)
     const form = page.getByTestId('approval-form')
-    await form.waitFor({ timeout: 10_000 })
+    await form.waitFor({ timeout: 20_000 })
     await form.locator('.van-radio', { hasText: '年假' }).click()
     await form.locator('input[name="dates.start"]').fill(dayFromNow(4))
     await form.locator('input[name="dates.end"]').fill(dayFromNow(5))
@@ -256,7 +256,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     expect(await form.locator('[data-field="handover"] input').inputValue()).toBe('张伟')
     await shot(page, 'approval-start-people')
     await page.getByRole('button', { name: '提交' }).click()
-    await page.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+    await page.getByTestId('approval-status').waitFor({ timeout: 20_000 })
     const id = new URL(page.url()).pathname.split('/').pop() ?? ''
     const started = await api<{ form: Record<string, unknown> }>(
       'liuyang',
@@ -275,10 +275,10 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await page.locator('textarea[name="comment"]').fill('同意，注意交接。')
     await page.locator('.action-sheet__submit').click()
     await expect
-      .poll(() => page.getByTestId('approval-status').getAttribute('data-status'), { timeout: 10_000 })
+      .poll(() => page.getByTestId('approval-status').getAttribute('data-status'), { timeout: 20_000 })
       .toBe('approved')
     await expect
-      .poll(() => page.locator('.approval-page__timeline').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('.approval-page__timeline').textContent(), { timeout: 20_000 })
       .toContain('同意，注意交接。')
     await page.locator('.van-toast').waitFor({ state: 'hidden', timeout: 5_000 })
     await shot(page, 'approval-approved')
@@ -301,7 +301,7 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     await page.locator('.van-radio', { hasText: '行政' }).click()
     await shot(page, 'notice-create')
     await page.getByRole('button', { name: '立即发布' }).click()
-    await page.getByTestId('notice-totals').waitFor({ timeout: 10_000 })
+    await page.getByTestId('notice-totals').waitFor({ timeout: 20_000 })
     // Recipients are resolved by a job after publishing; the dashboard shows them once it has run.
     await expect
       .poll(
@@ -321,10 +321,10 @@ describe.skipIf(!executablePath)('the mini-app in a real browser', () => {
     const desk = await openAs('zhangwei', `/approvals/${approvalId}`, { desktop: true })
     const { page } = desk
     await page.locator('.side-nav').waitFor({ timeout: 20_000 })
-    await page.getByTestId('approval-status').waitFor({ timeout: 10_000 })
+    await page.getByTestId('approval-status').waitFor({ timeout: 20_000 })
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'miniapp-desktop-approval.png') })
     await page.goto(`${world.url}/app/customers/${customerId}`)
-    await page.getByTestId('customer-title').waitFor({ timeout: 10_000 })
+    await page.getByTestId('customer-title').waitFor({ timeout: 20_000 })
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'miniapp-desktop-customer.png') })
     await desk.context.close()
   })

@@ -65,7 +65,7 @@ describe.skipIf(!executablePath)('the reports tab in a real browser', () => {
     await shot(page, 'customers-new-phone')
     await table.locator('tbody tr', { hasText: '刘洋' }).click()
     const records = page.getByTestId('report-records')
-    await records.waitFor({ timeout: 10_000 })
+    await records.waitFor({ timeout: 20_000 })
     await expect.poll(() => records.textContent()).toContain('上海报表精工有限公司')
     expect(await records.textContent()).not.toContain('北京报表科技有限公司')
     await shot(page, 'drill-phone')
@@ -114,7 +114,7 @@ describe.skipIf(!executablePath)('the reports tab in a real browser', () => {
     await shot(page, 'map-desktop')
     await table.locator('tbody tr', { hasText: '上海' }).click()
     await expect
-      .poll(() => page.getByTestId('report-table').locator('thead').textContent(), { timeout: 10_000 })
+      .poll(() => page.getByTestId('report-table').locator('thead').textContent(), { timeout: 20_000 })
       .toContain('城市')
     await shot(page, 'map-city-desktop')
     await context.close()

@@ -60,7 +60,7 @@ describe.skipIf(!executablePath)('service settings in the admin console', () => 
     await page.getByTestId('service-save').click()
     // The bot names workingHours.end: the message shows under the working hours, nothing else moves.
     await expect
-      .poll(() => form.locator('.admin-svc__error').textContent(), { timeout: 10_000 })
+      .poll(() => form.locator('.admin-svc__error').textContent(), { timeout: 20_000 })
       .toContain('填写的内容有误')
     expect((await api<Settings>('wangjianguo', 'GET', '/service/settings')).types).not.toContain('保养')
     await form.locator('input[name="start"]').fill('08:30')
@@ -89,7 +89,7 @@ describe.skipIf(!executablePath)('service settings in the admin console', () => 
     await ruleForm.locator('.people-picker input').fill('刘洋')
     await page.locator('.van-cell', { hasText: '刘洋' }).last().click()
     await page.getByTestId('service-rule-add').click()
-    await expect.poll(() => page.getByTestId('service-rule').count(), { timeout: 10_000 }).toBe(1)
+    await expect.poll(() => page.getByTestId('service-rule').count(), { timeout: 20_000 }).toBe(1)
     expect(await page.getByTestId('service-rule').textContent()).toContain('刘洋')
     const listed = await api<{
       items: Array<{ name: string; match: { types?: string[] }; members: Array<{ userId: string }> }>
@@ -106,7 +106,7 @@ describe.skipIf(!executablePath)('service settings in the admin console', () => 
     await page.locator('.van-cell', { hasText: '二维码设备客户有限公司' }).last().click()
     await codeForm.locator('input[name="codeDevice"]').fill('SN-QR-5')
     await page.getByTestId('service-code-add').click()
-    await expect.poll(() => page.getByTestId('service-code').count(), { timeout: 10_000 }).toBe(2)
+    await expect.poll(() => page.getByTestId('service-code').count(), { timeout: 20_000 }).toBe(2)
     await shot(page, 'settings-desktop')
 
     const codes = await api<{
