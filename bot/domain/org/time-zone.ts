@@ -18,13 +18,17 @@ export async function tenantTimeZone(
   const now = ctx.clock.now().getTime()
   const hit = cache.get(ctx.tenantId)
   if (hit && now - hit.at < TTL_MS) return hit.zone
+  const zone = await readZone(ctx)
+  cache.set(ctx.tenantId, { zone, at: now })
+  return zone
+}
+
+async function readZone(ctx: Pick<ServiceContext, 'db' | 'tenantId'>): Promise<string> {
   const [row] = await ctx.db
     .select({ zone: sql<string | null>`${tenants.settings} ->> 'timeZone'` })
     .from(tenants)
     .where(eq(tenants.id, ctx.tenantId))
-  const zone = row?.zone && isTimeZone(row.zone) ? row.zone : DEFAULT_TIME_ZONE
-  cache.set(ctx.tenantId, { zone, at: now })
-  return zone
+  return row?.zone && isTimeZone(row.zone) ? row.zone : DEFAULT_TIME_ZONE
 }
 
 export interface TenantSettingsView {
@@ -51,10 +55,9 @@ export async function setTenantSettings({
       `时区「${input.timeZone}」不存在 / unknown time zone ${input.timeZone}`,
     )
   }
-  return withTransaction(ctx, async (_tx, c) => {
+  const view = await withTransaction(ctx, async (_tx, c) => {
     await requirePermission(c, 'org.admin')
-    cache.delete(c.tenantId)
-    const before = await tenantTimeZone(c)
+    const before = await readZone(c)
     await c.db
       .update(tenants)
       .set({ settings: sql`${tenants.settings} || ${JSON.stringify({ timeZone: zone })}::jsonb` })
@@ -66,7 +69,9 @@ export async function setTenantSettings({
       before: { timeZone: before },
       after: { timeZone: zone },
     })
-    cache.delete(c.tenantId)
     return { timeZone: zone }
   })
+  // Only after the commit: a reader between the update and the commit would have put the old zone back.
+  cache.set(ctx.tenantId, { zone, at: ctx.clock.now().getTime() })
+  return view
 }
