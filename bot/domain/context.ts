@@ -2,6 +2,7 @@ import type { Db, DbOrTx, Tx } from '../../db/client'
 import type { Platform } from '../../db/schema/org'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
+import type { Locale } from './locale'
 
 /** Who is acting. Platform actors carry the user they map to; `system` is jobs and schedules. */
 export type Actor =
@@ -18,6 +19,11 @@ export interface ServiceContext {
   db: DbOrTx
   clock: Clock
   logger: Logger
+  /**
+   * The reader's language, where the caller reads the answer (the mini-app's `Accept-Language`): names come
+   * from the directory's English name and request titles render in English for `en`. Absent: Chinese.
+   */
+  locale?: Locale
 }
 
 /** Runs `fn` in a transaction (or joins the caller's), handing it a context bound to the transaction. */
@@ -48,7 +54,7 @@ export interface ContextPorts {
  */
 export function userContext(
   ports: ContextPorts,
-  input: { tenantId: string; userId: string; via: Platform | 'miniapp' | 'api' },
+  input: { tenantId: string; userId: string; via: Platform | 'miniapp' | 'api'; locale?: Locale },
 ): ServiceContext {
   return {
     tenantId: input.tenantId,
@@ -56,6 +62,7 @@ export function userContext(
     db: ports.db,
     clock: ports.clock,
     logger: ports.logger,
+    ...(input.locale ? { locale: input.locale } : {}),
   }
 }
 

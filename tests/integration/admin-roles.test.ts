@@ -1,10 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { csvCell } from '../../bot/domain/audit/export-audit-csv'
+import { csvCell, exportAuditCsv } from '../../bot/domain/audit/export-audit-csv'
+import { listAudit } from '../../bot/domain/audit/list-audit'
 import { installDefaultRoles } from '../../bot/domain/org/default-roles'
 import { grantRole } from '../../bot/domain/org/grant-role'
 import { revokeRole } from '../../bot/domain/org/revoke-role'
 import { syncRoleGrants } from '../../bot/domain/org/sync-role-grants'
+import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import { systemClock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import { departments, roles, userRoles } from '../../db/schema'
@@ -156,5 +158,38 @@ describe('audit CSV cells', () => {
     expect(csvCell('@SUM')).toBe(`"'@SUM"`)
     expect(csvCell('张三')).toBe('"张三"')
     expect(csvCell({ a: 1 })).toBe('"{""a"":1}"')
+  })
+})
+
+describe('audit CSV times', () => {
+  it('writes wall time in the tenant’s zone and names the zone in the header, following a change of zone', async () => {
+    const org = await createTestTenant(database)
+    const admin = actingAs(database, org, 'wangjianguo', 'miniapp')
+    await grantRole({
+      ctx: admin,
+      input: { roleId: await roleId(org, 'admin'), userIds: [uid(org, 'liming')] },
+    })
+    const [entry] = (await listAudit({ ctx: admin, input: { kind: 'org.role.grant' } })).items
+    if (!entry) throw new Error('no audit entry')
+    const wall = (zone: string) =>
+      new Intl.DateTimeFormat('sv-SE', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      }).format(new Date(entry.at))
+    for (const zone of ['Asia/Shanghai', 'America/Los_Angeles']) {
+      if (zone !== 'Asia/Shanghai') await setTenantSettings({ ctx: admin, input: { timeZone: zone } })
+      const { csv } = await exportAuditCsv({ ctx: admin, input: { kind: 'org.role.grant' } })
+      const [header, ...rows] = csv.replace('\uFEFF', '').split('\r\n')
+      const row = rows.find((r) => r.includes('"org.role.grant"'))
+      expect(header).toContain(`时间 at (${zone})`)
+      expect(row?.startsWith(`"${wall(zone)}"`), `${row} starts with ${wall(zone)}`).toBe(true)
+      expect(row).not.toContain(entry.at)
+    }
   })
 })

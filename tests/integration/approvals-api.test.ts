@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
-import { approvalInstances, users } from '../../db/schema'
+import { approvalInstances, approvalTasks, users } from '../../db/schema'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
@@ -322,6 +322,33 @@ describe('approvals API: requests', () => {
     expect(row?.approved).toBeGreaterThanOrEqual(1)
     expect(row?.avgHours).not.toBeNull()
     expect((await call(org, 'liuyang', 'GET', '/approvals/statistics')).status).toBe(403)
+  })
+
+  it('lists an overdue task under the request’s title and names in the reader’s language', async () => {
+    const started = await call(org, 'liuyang', 'POST', '/approvals/instances', expense(1200))
+    const id = (started.json as { id: string }).id
+    // The manager's task has waited two days.
+    await database.db
+      .update(approvalTasks)
+      .set({ activatedAt: new Date(Date.now() - 48 * 3_600_000) })
+      .where(and(eq(approvalTasks.instanceId, id), eq(approvalTasks.status, 'pending')))
+    type Overdue = { instanceId: string; title: string; assignee: { name: string } }
+    type Stats = { overdue: Overdue[]; templates: Array<{ templateKey: string; templateName: string }> }
+    const read = async (lang: string) => {
+      const res = await call(org, 'wangjianguo', 'GET', '/approvals/statistics', undefined, lang)
+      expect(res.status).toBe(200)
+      const stats = res.json as unknown as Stats
+      return { row: stats.overdue.find((o) => o.instanceId === id), stats }
+    }
+    const zh = await read('zh-CN')
+    expect(zh.row).toMatchObject({ title: '刘洋的报销：客户拜访差旅', assignee: { name: '张伟' } })
+    expect(zh.stats.templates.find((t) => t.templateKey === 'expense')?.templateName).toBe('报销')
+    const en = await read('en')
+    expect(en.row).toMatchObject({
+      title: 'Expense request from Yang Liu: 客户拜访差旅',
+      assignee: { name: 'Wei Zhang' },
+    })
+    expect(en.stats.templates.find((t) => t.templateKey === 'expense')?.templateName).toBe('Expense')
   })
 
   it('rate-limits urging to once an hour, lets an admin cancel, and hides requests from outsiders', async () => {

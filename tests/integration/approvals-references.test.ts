@@ -153,6 +153,26 @@ describe('approval form references to CRM records', () => {
     const director = await getCustomerCard({ ctx: ctxAs(database, org, 'liming'), customerId: ownCustomer })
     expect(director.approvals).toEqual([])
     expect((await api(org, 'liming', 'GET', `/approvals/instances/${res.json.id}`)).status).toBe(404)
+    // Through the API the card reads in the caller's language: the request's title and the owner's name.
+    const read = async (lang: string) => {
+      const r = await app.request(`/api/v1/crm/customers/${ownCustomer}/card`, {
+        headers: { ...(await sessionHeader(org.tenantId, uid(org, 'liuyang'))), 'accept-language': lang },
+      })
+      expect(r.status).toBe(200)
+      return (await r.json()) as {
+        customer: { owner: { name: string } | null }
+        approvals: Array<{ title: string; initiator: { name: string } }>
+      }
+    }
+    const zh = await read('zh-CN')
+    expect(zh.approvals[0]).toMatchObject({ title: '刘洋的客户方案评审', initiator: { name: '刘洋' } })
+    expect(zh.customer.owner?.name).toBe('刘洋')
+    const en = await read('en')
+    expect(en.approvals[0]).toMatchObject({
+      title: '客户方案评审 request from Yang Liu',
+      initiator: { name: 'Yang Liu' },
+    })
+    expect(en.customer.owner?.name).toBe('Yang Liu')
   })
 
   it('answers 404 naming the field for a customer outside the scope, of another tenant, or unknown — writing nothing', async () => {

@@ -22,8 +22,10 @@ import {
   rawChannelCounts,
   splitMonths,
 } from '../../bot/domain/leads/analyse-channels'
+import { listLeads } from '../../bot/domain/leads/list-leads'
 import { bucketOf, CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
 import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
+import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import {
@@ -448,6 +450,32 @@ describe('conversion and data scope', () => {
     const bad = await app.request('/api/v1/crm/channels/analysis?from=2026-1-1&to=x', { headers: other })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('from')
+  })
+})
+
+describe('lead list dates', () => {
+  it('cuts the from/to days in the tenant’s zone: China by default, the zone an admin sets after', async () => {
+    const org = await crmTenant(database)
+    const clock = mondayClock()
+    // Monday 07:30 China time is Sunday 23:30 UTC and Sunday 15:30 in Los Angeles.
+    clock.set(new Date(clock.now().getTime() - (2 * 60 + 30) * 60_000))
+    const monday = chinaDay(clock.now())
+    const sunday = chinaDay(new Date(clock.now().getTime() - DAY))
+    const mine = as(org, 'liuyang', clock)
+    const { lead } = await createLead({
+      ctx: mine,
+      input: { name: '清晨客', phone: '13800006666', channelId: await channelOf(mine, 'expo') },
+    })
+    const names = async (day: string) =>
+      (await listLeads({ ctx: mine, input: { from: day, to: day } })).items.map((l) => l.id)
+    expect(await names(monday)).toEqual([lead?.id])
+    expect(await names(sunday)).toEqual([])
+    await setTenantSettings({
+      ctx: as(org, 'wangjianguo', clock),
+      input: { timeZone: 'America/Los_Angeles' },
+    })
+    expect(await names(sunday)).toEqual([lead?.id])
+    expect(await names(monday)).toEqual([])
   })
 })
 

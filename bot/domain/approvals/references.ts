@@ -5,6 +5,7 @@ import {
   approvalReferences,
   approvalTasks,
   approvalTemplates,
+  approvalTemplateVersions,
   customers,
   users,
 } from '../../../db/schema'
@@ -13,6 +14,7 @@ import { loadCrmAccess, visibleCustomers } from '../crm/access'
 import { DomainError, InvalidInputError } from '../errors'
 import type { FileRef, ReferenceKind } from './engine/form'
 import { checkReferences, isApprovalAdmin } from './store'
+import { requestTitle, titleExtraSql } from './title'
 
 type Ref = { field: string; kind: ReferenceKind; id: string }
 type CrmKind = 'customer' | 'opportunity' | 'contract'
@@ -177,7 +179,8 @@ export interface RecordApproval {
 }
 
 /**
- * The approvals whose forms name a CRM record, newest first: the customer card's approvals section. The
+ * The approvals whose forms name a CRM record, newest first: the customer card's approvals section, titles
+ * and names in the reader's language (`ctx.locale`). The
  * caller has already checked that the actor may see the record; of its approvals, a person sees only those
  * they could open (initiator, any task or CC on it, or approval admin), the same rule as `getInstance`, so a
  * colleague's contract request on a pool customer does not show on everyone's card.
@@ -215,8 +218,11 @@ export async function listApprovalsForRecord(
       status: approvalInstances.status,
       templateKey: approvalTemplates.key,
       templateName: approvalTemplates.name,
+      templateNameEn: approvalTemplates.nameEn,
       initiatorId: approvalInstances.initiatorId,
       initiatorName: users.name,
+      initiatorEnName: users.enName,
+      titleExtra: titleExtraSql,
       createdAt: approvalInstances.createdAt,
       finishedAt: approvalInstances.finishedAt,
     })
@@ -229,6 +235,7 @@ export async function listApprovalsForRecord(
       ),
     )
     .innerJoin(approvalTemplates, eq(approvalTemplates.id, approvalInstances.templateId))
+    .innerJoin(approvalTemplateVersions, eq(approvalTemplateVersions.id, approvalInstances.templateVersionId))
     .leftJoin(users, and(eq(users.tenantId, ctx.tenantId), eq(users.id, approvalInstances.initiatorId)))
     .where(
       and(
@@ -240,14 +247,17 @@ export async function listApprovalsForRecord(
     )
     .orderBy(desc(approvalInstances.createdAt), desc(approvalInstances.id))
     .limit(limit)
+  // In the reader's language, as the approval lists show them (`requestTitle`).
+  const locale = ctx.locale ?? 'zh-CN'
+  const en = locale === 'en'
   return rows.map((r) => ({
     id: r.id,
     serialNo: r.serialNo,
-    title: r.title,
+    title: r.initiatorName ? requestTitle({ ...r, initiatorName: r.initiatorName }, locale) : r.title,
     templateKey: r.templateKey,
-    templateName: r.templateName,
+    templateName: (en && r.templateNameEn) || r.templateName,
     status: r.status,
-    initiator: { id: r.initiatorId, name: r.initiatorName ?? '' },
+    initiator: { id: r.initiatorId, name: (en && r.initiatorEnName) || r.initiatorName || '' },
     createdAt: r.createdAt.toISOString(),
     finishedAt: r.finishedAt?.toISOString() ?? null,
   }))

@@ -1,5 +1,7 @@
+import { zonedDateTime } from '../../lib/time-zone'
 import { type ServiceContext, withTransaction } from '../context'
 import type { ListAuditInput } from '../org/admin-schemas'
+import { tenantTimeZone } from '../org/time-zone'
 import { listAudit } from './list-audit'
 import { recordAudit } from './record-audit'
 
@@ -27,7 +29,11 @@ export async function exportAuditCsv({
   ctx: ServiceContext
   input: ListAuditInput
 }): Promise<{ csv: string; rows: number }> {
-  const lines = ['时间 at,操作人 actor,方式 via,操作 action,对象 target type,对象 id,之前 before,之后 after']
+  // Wall time in the tenant's zone, named in the header (as the notice and lead exports do).
+  const zone = await tenantTimeZone(ctx)
+  const lines = [
+    `${csvCell(`时间 at (${zone})`)},操作人 actor,方式 via,操作 action,对象 target type,对象 id,之前 before,之后 after`,
+  ]
   let before: number | undefined
   let rows = 0
   do {
@@ -35,7 +41,7 @@ export async function exportAuditCsv({
     for (const r of page.items) {
       lines.push(
         [
-          r.at,
+          zonedDateTime(new Date(r.at), zone),
           r.actor?.name ?? r.actor?.id ?? '',
           r.actorKind,
           r.action,

@@ -147,9 +147,11 @@ export async function userLabels(
   const wanted = [...new Set(ids.filter((i): i is string => Boolean(i)))]
   if (wanted.length === 0) return new Map()
   const rows = await ctx.db
-    .select({ id: users.id, name: users.name, department: departments.name })
+    .select({ id: users.id, name: users.name, enName: users.enName, department: departments.name })
     .from(users)
     .leftJoin(departments, eq(departments.id, users.departmentId))
     .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, wanted)))
-  return new Map(rows.map((r) => [r.id, { name: r.name, department: r.department }]))
+  // In the reader's language: the directory's English name for an English reader, where it has one.
+  const en = ctx.locale === 'en'
+  return new Map(rows.map((r) => [r.id, { name: (en && r.enName) || r.name, department: r.department }]))
 }

@@ -2,25 +2,24 @@ import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, t
 import { leads } from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
 import { zonedDateTime } from '../../lib/time-zone'
+import { addDays, zonedDayStart } from '../../lib/zoned'
 import { actorId, type ServiceContext } from '../context'
 import { toCsv } from '../crm/spreadsheet'
 import { requirePermission } from '../org/permissions'
 import { tenantTimeZone } from '../org/time-zone'
 import { type LeadAccess, loadLeadAccess, visibleLeads } from './access'
 import { type LeadDto, leadLabels, toLeadDto } from './dto'
-import { chinaDayStart } from './rollup'
 import { leadListInput, parseInput } from './schemas'
 
-const DAY = 86_400_000
-
 /**
- * The SQL filter of a lead list. `reached` counts a lead in every stage it has passed (what the channel
+ * The SQL filter of a lead list. `from` and `to` are days in `zone`, the tenant's (`tenantTimeZone`). `reached` counts a lead in every stage it has passed (what the channel
  * analysis counts), so a drill-down from a figure lists exactly the leads behind it.
  */
 export function leadFilter(
   ctx: ServiceContext,
   access: LeadAccess,
   input: ReturnType<typeof leadListInput.parse>,
+  zone: string,
 ): SQL {
   const me = actorId(ctx.actor)
   const conds: Array<SQL | undefined> = [visibleLeads(ctx, access)]
@@ -38,8 +37,8 @@ export function leadFilter(
   if (input.scope === 'pool') conds.push(isNull(leads.ownerId))
   if (input.scope === 'owned') conds.push(isNotNull(leads.ownerId))
   if (input.sla) conds.push(eq(leads.slaState, input.sla))
-  if (input.from) conds.push(gte(leads.createdAt, chinaDayStart(input.from)))
-  if (input.to) conds.push(lt(leads.createdAt, new Date(chinaDayStart(input.to).getTime() + DAY)))
+  if (input.from) conds.push(gte(leads.createdAt, zonedDayStart(input.from, zone)))
+  if (input.to) conds.push(lt(leads.createdAt, zonedDayStart(addDays(input.to, 1), zone)))
   if (input.q) {
     const like = `%${escapeLike(input.q)}%`
     conds.push(
@@ -63,8 +62,8 @@ export async function listLeads({
   input: unknown
 }): Promise<{ items: LeadDto[]; total: number }> {
   const data = parseInput(leadListInput, input ?? {})
-  const access = await loadLeadAccess(ctx)
-  const where = leadFilter(ctx, access, data)
+  const [access, zone] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx)])
+  const where = leadFilter(ctx, access, data, zone)
   const [rows, [total]] = await Promise.all([
     ctx.db
       .select()
@@ -91,14 +90,14 @@ export async function exportLeads({
 }): Promise<Uint8Array> {
   await requirePermission(ctx, 'crm.export')
   const data = parseInput(leadListInput, input ?? {})
-  const access = await loadLeadAccess(ctx)
+  const [access, zone] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx)])
   const rows = await ctx.db
     .select()
     .from(leads)
-    .where(leadFilter(ctx, access, data))
+    .where(leadFilter(ctx, access, data, zone))
     .orderBy(desc(leads.createdAt))
     .limit(EXPORT_LIMIT)
-  const [labels, zone] = await Promise.all([leadLabels(ctx, rows), tenantTimeZone(ctx)])
+  const labels = await leadLabels(ctx, rows)
   const headers = [
     '姓名',
     '公司',

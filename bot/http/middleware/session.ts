@@ -41,7 +41,7 @@ export function apiContext(c: Context<AppEnv>): ServiceContext {
   const deps = c.get('deps')
   return userContext(
     { db: deps.database.db, clock: deps.clock, logger: c.get('logger') },
-    { tenantId: session.tenantId, userId: session.userId, via: 'miniapp' },
+    { tenantId: session.tenantId, userId: session.userId, via: 'miniapp', locale: readerLocale(c) },
   )
 }
 
