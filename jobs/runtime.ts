@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import type { ChatPlatform } from '../bot/chat/port'
 import { type Env, privateWebhookTargetsAllowed } from '../bot/env'
+import { bootPhase } from '../bot/lib/boot-phases'
 import { type Clock, systemClock } from '../bot/lib/clock'
 import { type AppLogger, createLogger } from '../bot/lib/logger'
 import type { Metrics } from '../bot/lib/metrics'
@@ -64,9 +65,11 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     // A new embedded database that would be seeded starts from the demo template built at install time.
     template: seed ? 'demo' : 'bare',
   })
+  bootPhase('database')
   const keyring = installKeysFromEnv(env, logger)
   if (prepare) {
     await migrateDatabase(database)
+    bootPhase('migrations')
     // The data migration of stored secrets: plaintext ones sealed, ones under an older key re-sealed.
     const resealed = await resealSecrets(database, keyring)
     if (resealed.sealed + resealed.rekeyed > 0)
@@ -77,6 +80,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
         'stored secrets are sealed with a key ENCRYPTION_KEYS does not list: add that key back, or rotate those secrets',
       )
   }
+  if (prepare) bootPhase('reseal')
   if (seed && database.filledAt) {
     // Made from the demo template: move its times from when it was built to now.
     const demo = await findTenantByKey(database.db, 'devchat', DEMO_TENANT_KEY)
@@ -84,10 +88,12 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
       await shiftTenantTimes(database, demo.id, Date.now() - database.filledAt.getTime())
       logger.info({ tenantId: demo.id }, 'demo tenant loaded from the install-time template')
     }
+    bootPhase('shift-times')
   }
   if (seed) {
     const seeded = await seedDemo(database.db)
     if (seeded) logger.info({ tenantId: seeded.tenantId }, 'demo tenant seeded')
+    bootPhase('seed')
   }
   // BullMQ loads only when Redis is configured (the embedded default starts faster without it).
   const queue: JobQueue = env.REDIS_URL
@@ -125,6 +131,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     }))
     await declareSchedules(queue)
   }
+  bootPhase('jobs')
   let closed = false
   return {
     env,

@@ -6,6 +6,7 @@ import { bootRuntime } from '../../jobs/runtime'
 import { JobsSupervisor, SupervisedQueue } from '../../jobs/supervisor'
 import { createApp } from '../app'
 import { hasDingtalk, hasFeishu, hasS3, jobsMode, listenHost } from '../env'
+import { bootPhase, bootPhases } from '../lib/boot-phases'
 import { createLogger } from '../lib/logger'
 import type { DingtalkStream } from '../platforms/dingtalk/stream'
 import type { FeishuLongConnection } from '../platforms/feishu/ws'
@@ -22,6 +23,7 @@ import { mountStatic } from './static'
  * background work never takes the event loop a card tap needs), in this process (the embedded default and
  * tiny machines), or elsewhere (`npm run worker` on other hosts).
  */
+bootPhase('load')
 const started = performance.now()
 const env = envOrExit()
 const bootLogger = createLogger(env.LOG_LEVEL)
@@ -42,6 +44,7 @@ const storage = hasS3(env)
   ? await import('../lib/storage/s3').then((m) => m.createS3Storage(m.s3ConfigFromEnv(env)))
   : await import('./storage-local').then((m) => m.createLocalStorage(resolve(env.DATA_DIR, 'blobs')))
 const mode = jobsMode(env)
+bootPhase('platforms')
 // Prometheus (and prom-client's load time) only when `/metrics` is on.
 const metrics = env.METRICS_TOKEN ? new (await import('./prometheus')).PrometheusMetrics('http') : null
 const runtime = await bootRuntime(env, {
@@ -136,6 +139,7 @@ if (metrics) {
   )
 }
 mountStatic(app, env)
+bootPhase('app')
 
 const feishuWebhook = feishuInbound
   ? (await import('../platforms/feishu/routes')).feishuWebhookHandler({
@@ -155,8 +159,10 @@ server.listen(env.PORT, listenHost(env), () => {
   const info = server.address() as AddressInfo
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
+  bootPhase('listen')
   logger.info(
     {
+      boot: bootPhases(),
       port: info.port,
       database: runtime.database.kind,
       queue: runtime.queue.kind,
