@@ -93,7 +93,7 @@ async function main() {
         client,
         schema,
         casing: 'snake_case',
-        logger: { logQuery: (q: string) => void log.push(q.slice(0, 90)) },
+        logger: { logQuery: (q: string) => void log.push(q.slice(0, Number(process.env.QLEN ?? 90))) },
       })
       const cdb = { ...database, db: db as never, rows: async (q: never) => rowsOf(await db.execute(q)) }
       const t = tasks[tasks.length - 1]
@@ -123,6 +123,7 @@ async function main() {
     if (process.env.PROF) {
       session.connect()
       await session.post('Profiler.enable')
+      await session.post('Profiler.setSamplingInterval', { interval: 100 })
       await session.post('Profiler.start')
     }
     const { readFileSync } = await import('node:fs')
@@ -183,7 +184,7 @@ async function main() {
       writeFileSync('/tmp/tap.cpuprofile', JSON.stringify(profile))
     }
     console.log(
-      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms wall/tap=${(wall / rest.length).toFixed(2)}ms pg-cpu/tap=${(pgMs / rest.length).toFixed(2)}ms outbox rows/tap=${((ob1.n - ob0.n) / rest.length).toFixed(2)} bytes/row=${((ob1.b - ob0.b) / Math.max(1, ob1.n - ob0.n)).toFixed(0)} socket writes/tap=${(wr1.writes / rest.length).toFixed(2)} bytes/tap=${(wr1.wbytes / rest.length).toFixed(0)}`,
+      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms (user ${(c.user / 1000 / rest.length).toFixed(2)} sys ${(c.system / 1000 / rest.length).toFixed(2)}) wall/tap=${(wall / rest.length).toFixed(2)}ms pg-cpu/tap=${(pgMs / rest.length).toFixed(2)}ms outbox rows/tap=${((ob1.n - ob0.n) / rest.length).toFixed(2)} bytes/row=${((ob1.b - ob0.b) / Math.max(1, ob1.n - ob0.n)).toFixed(0)} socket writes/tap=${(wr1.writes / rest.length).toFixed(2)} bytes/tap=${(wr1.wbytes / rest.length).toFixed(0)}`,
     )
   } finally {
     await bench.drop()

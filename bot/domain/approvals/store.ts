@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import {
   approvalInstances,
   approvalTasks,
@@ -10,6 +10,7 @@ import {
   userRoles,
   users,
 } from '../../../db/schema'
+import { reusable } from '../../../db/statement'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { grants, requirePermission } from '../org/permissions'
@@ -227,24 +228,33 @@ export async function loadInstance(ctx: ServiceContext, instanceId: string): Pro
   return row
 }
 
-/** Locks the instance a task belongs to (one query), or 404. */
-export async function lockInstanceOfTask(ctx: ServiceContext, taskId: string): Promise<InstanceRow> {
-  const [row] = await ctx.db
+const instanceOfTaskForUpdate = reusable((db) =>
+  db
     .select()
     .from(approvalInstances)
     .where(
       and(
-        eq(approvalInstances.tenantId, ctx.tenantId),
+        eq(approvalInstances.tenantId, sql.placeholder('tenantId')),
         eq(
           approvalInstances.id,
-          ctx.db
+          db
             .select({ id: approvalTasks.instanceId })
             .from(approvalTasks)
-            .where(and(eq(approvalTasks.tenantId, ctx.tenantId), eq(approvalTasks.id, taskId))),
+            .where(
+              and(
+                eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+                eq(approvalTasks.id, sql.placeholder('taskId')),
+              ),
+            ),
         ),
       ),
     )
-    .for('update')
+    .for('update'),
+)
+
+/** Locks the instance a task belongs to (one query), or 404. */
+export async function lockInstanceOfTask(ctx: ServiceContext, taskId: string): Promise<InstanceRow> {
+  const [row] = await instanceOfTaskForUpdate(ctx.db, { tenantId: ctx.tenantId, taskId })
   if (!row) throw new NotFoundError('approval task', taskId)
   return row
 }
@@ -258,17 +268,26 @@ export async function loadTask(ctx: ServiceContext, taskId: string): Promise<Tas
   return row
 }
 
-export async function loadTasks(ctx: ServiceContext, instanceId: string): Promise<TaskRow[]> {
-  return ctx.db
+const tasksOfInstance = reusable((db) =>
+  db
     .select()
     .from(approvalTasks)
-    .where(and(eq(approvalTasks.tenantId, ctx.tenantId), eq(approvalTasks.instanceId, instanceId)))
+    .where(
+      and(
+        eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+        eq(approvalTasks.instanceId, sql.placeholder('instanceId')),
+      ),
+    )
     .orderBy(
       asc(approvalTasks.round),
       asc(approvalTasks.stepIndex),
       asc(approvalTasks.seq),
       asc(approvalTasks.createdAt),
-    )
+    ),
+)
+
+export async function loadTasks(ctx: ServiceContext, instanceId: string): Promise<TaskRow[]> {
+  return tasksOfInstance(ctx.db, { tenantId: ctx.tenantId, instanceId })
 }
 
 export const planOf = (ins: InstanceRow): PlanStep[] => ins.plan as PlanStep[]

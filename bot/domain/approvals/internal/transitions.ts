@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { approvalInstances, approvalTasks } from '../../../../db/schema'
+import { bound, reusable } from '../../../../db/statement'
 import { newId } from '../../../lib/ids'
 import { actorId, type ServiceContext } from '../../context'
 import { ConflictError, InvalidTransitionError } from '../../errors'
@@ -50,19 +51,60 @@ const _stepOf = (w: Working): number => w.patch.stepIndex ?? w.ins.stepIndex
 const roundOf = (w: Working): number => w.patch.round ?? w.ins.round
 const planNow = (w: Working): PlanStep[] => (w.patch.plan as PlanStep[] | undefined) ?? planOf(w.ins)
 
-/** Writes the patch and bumps the instance version (the instance row is locked by the caller). */
-export async function commitInstance(ctx: ServiceContext, w: Working): Promise<InstanceRow> {
-  const [row] = await ctx.db
+const patchColumns = {
+  status: approvalInstances.status,
+  stepIndex: approvalInstances.stepIndex,
+  round: approvalInstances.round,
+  plan: approvalInstances.plan,
+  form: approvalInstances.form,
+  finishedAt: approvalInstances.finishedAt,
+  lastUrgedAt: approvalInstances.lastUrgedAt,
+  chosenApprovers: approvalInstances.chosenApprovers,
+} as const satisfies Record<keyof InstancePatch, unknown>
+
+/** The shape names the patched fields, `!` after a field set to null: `status,finishedAt!`. */
+const updateInstance = reusable((db, shape) => {
+  const set: Record<string, SQL> = {}
+  for (const part of shape ? shape.split(',') : []) {
+    const key = part.replace('!', '') as keyof InstancePatch
+    set[key] = part.endsWith('!') ? sql`null` : bound(key, patchColumns[key])
+  }
+  return db
     .update(approvalInstances)
-    .set({ ...w.patch, version: sql`${approvalInstances.version} + 1`, updatedAt: ctx.clock.now() })
+    .set({
+      ...set,
+      version: sql`${approvalInstances.version} + 1`,
+      updatedAt: bound('updatedAt', approvalInstances.updatedAt),
+    })
     .where(
       and(
-        eq(approvalInstances.tenantId, ctx.tenantId),
-        eq(approvalInstances.id, w.ins.id),
-        eq(approvalInstances.version, w.ins.version),
+        eq(approvalInstances.tenantId, sql.placeholder('tenantId')),
+        eq(approvalInstances.id, sql.placeholder('id')),
+        eq(approvalInstances.version, sql.placeholder('version')),
       ),
     )
     .returning()
+})
+
+/** Writes the patch and bumps the instance version (the instance row is locked by the caller). */
+export async function commitInstance(ctx: ServiceContext, w: Working): Promise<InstanceRow> {
+  const values: Record<string, unknown> = {
+    tenantId: ctx.tenantId,
+    id: w.ins.id,
+    version: w.ins.version,
+    updatedAt: ctx.clock.now(),
+  }
+  const shape: string[] = []
+  for (const key of Object.keys(patchColumns) as Array<keyof InstancePatch>) {
+    const v = w.patch[key]
+    if (v === undefined) continue
+    if (v === null) shape.push(`${key}!`)
+    else {
+      shape.push(key)
+      values[key] = v
+    }
+  }
+  const [row] = await updateInstance(ctx.db, values, shape.join(','))
   if (!row) throw new ConflictError('approval changed meanwhile, retry', { instanceId: w.ins.id })
   return row
 }
@@ -92,6 +134,32 @@ export async function handledMessage(ctx: ServiceContext, task: TaskRow): Promis
 }
 
 /**
+ * The shape says which parts the compare-and-set has: `v` checks the version the card showed, `a` sets the
+ * automatic reason, `c` and `d` a comment and a decider (left out: set to null).
+ */
+const casTaskStatement = reusable((db, shape) =>
+  db
+    .update(approvalTasks)
+    .set({
+      status: bound('status', approvalTasks.status),
+      version: sql`${approvalTasks.version} + 1`,
+      decidedBy: shape.includes('d') ? bound('decidedBy', approvalTasks.decidedBy) : sql`null`,
+      decidedAt: bound('decidedAt', approvalTasks.decidedAt),
+      comment: shape.includes('c') ? bound('comment', approvalTasks.comment) : sql`null`,
+      ...(shape.includes('a') ? { auto: bound('auto', approvalTasks.auto) } : {}),
+    })
+    .where(
+      and(
+        eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+        eq(approvalTasks.id, sql.placeholder('id')),
+        eq(approvalTasks.status, sql.placeholder('from')),
+        ...(shape.includes('v') ? [eq(approvalTasks.version, sql.placeholder('version'))] : []),
+      ),
+    )
+    .returning(),
+)
+
+/**
  * The compare-and-set at the heart of every decision: the task moves out of `pending` only if it is still
  * pending (and at the version the card showed). Zero rows means someone else won: the error says who.
  */
@@ -106,25 +174,24 @@ export async function casTask(
   },
   expectVersion?: number,
 ): Promise<TaskRow> {
-  const [row] = await ctx.db
-    .update(approvalTasks)
-    .set({
+  const decidedBy = to.decidedBy !== undefined ? to.decidedBy : actorId(ctx.actor)
+  const comment = to.comment ?? null
+  const shape = `${expectVersion !== undefined ? 'v' : ''}${to.auto ? 'a' : ''}${comment !== null ? 'c' : ''}${decidedBy !== null ? 'd' : ''}`
+  const [row] = await casTaskStatement(
+    ctx.db,
+    {
+      tenantId: ctx.tenantId,
+      id: task.id,
+      from: 'pending',
       status: to.status,
-      version: sql`${approvalTasks.version} + 1`,
-      decidedBy: to.decidedBy !== undefined ? to.decidedBy : actorId(ctx.actor),
       decidedAt: ctx.clock.now(),
-      comment: to.comment ?? null,
+      ...(decidedBy !== null ? { decidedBy } : {}),
+      ...(comment !== null ? { comment } : {}),
       ...(to.auto ? { auto: to.auto } : {}),
-    })
-    .where(
-      and(
-        eq(approvalTasks.tenantId, ctx.tenantId),
-        eq(approvalTasks.id, task.id),
-        eq(approvalTasks.status, 'pending'),
-        ...(expectVersion !== undefined ? [eq(approvalTasks.version, expectVersion)] : []),
-      ),
-    )
-    .returning()
+      ...(expectVersion !== undefined ? { version: expectVersion } : {}),
+    },
+    shape,
+  )
   if (!row) {
     const now = await loadTask(ctx, task.id)
     throw new InvalidTransitionError(await handledMessage(ctx, now), {
