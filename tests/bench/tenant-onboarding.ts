@@ -5,8 +5,9 @@
  *      (target ≤ 3 s), while the new tenant's full directory sync runs on the same app's contact budget, as
  *      it does in production. Baseline: the same person's second login, on the now-known tenant.
  *  (2) a full directory sync of 10,000 people / 800 departments with the role grants from leadership and
- *      the platform's admin list in the same run (target ≤ 60 s). Baseline: the contact-API floor, the
- *      calls the sync made divided by the app's budget (APP_RATE, Feishu's 1000/min).
+ *      the platform's admin list in the same run (target ≤ 60 s). Baseline: the directory-API floor, the
+ *      calls the sync made on its busiest API divided by the app's budget for it (APP_RATE, Feishu's
+ *      1000/min per API). People come from directory v1 `employees/filter` (100 a page).
  * Prints `BENCH tenant-onboarding <measure> <value> <unit> target <t> baseline <b> ratio <r>` lines.
  * Small run: `npm run bench -- tenant-onboarding --args 200 20 3 1000 80`
  * (people, departments, login samples, sync people, sync departments).
@@ -61,7 +62,12 @@ const feishuPlatform = (fake: { appId: string; appSecret: string; url: string })
     publicUrl: 'https://flow.example.com',
   })
 const isContactCall = (path: string) =>
-  path.startsWith('/open-apis/contact/') || path.startsWith('/open-apis/user/v4/app_admin_user')
+  path.startsWith('/open-apis/contact/') ||
+  path.startsWith('/open-apis/directory/') ||
+  path.startsWith('/open-apis/user/v4/app_admin_user')
+/** The API a directory call counts against (Feishu limits each API on its own): the path, ids stripped. */
+const apiOf = (method: string, path: string) =>
+  `${method} ${path.replace(/\/(od-|ou_)[^/]+/g, '/:id').replace(/\/departments\/0\//, '/departments/:id/')}`
 try {
   // 1. First login on a never-seen tenant, with its full sync running beside it.
   const times: number[] = []
@@ -140,12 +146,18 @@ try {
     { readAdmins: true },
   )
   const synced = performance.now()
-  const calls = fake.recorder.requests.filter((r) => isContactCall(r.path)).length
+  const contactCalls = fake.recorder.requests.filter((r) => isContactCall(r.path))
+  const calls = contactCalls.length
+  const perApi = new Map<string, number>()
+  for (const r of contactCalls)
+    perApi.set(apiOf(r.method, r.path), (perApi.get(apiOf(r.method, r.path)) ?? 0) + 1)
+  if (process.env.BENCH_VERBOSE) console.log('directory calls per API', Object.fromEntries(perApi))
   const throttled = fake.recorder.throttledCount
   await fake.close()
   if (snapshot.users.length !== syncPeople) throw new Error(`sync read ${snapshot.users.length} people`)
   if (throttled > 0) throw new Error(`sync: the double throttled ${throttled} calls`)
-  const floorS = (calls - APP_RATE.burst) / APP_RATE.ratePerSec
+  // The budget floor: the busiest API's calls beyond the burst at the app's rate (each API has its own).
+  const floorS = Math.max(0, ...[...perApi.values()].map((n) => (n - APP_RATE.burst) / APP_RATE.ratePerSec))
 
   table([
     {

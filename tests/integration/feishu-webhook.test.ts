@@ -552,7 +552,9 @@ describe('Feishu HTTP callbacks', () => {
   })
 
   it('applies contact events one entry at a time, re-read from the platform, without a full sync', async () => {
-    const fullSyncCalls = () => fake.recorder.count('GET', /find_by_department/)
+    const fullSyncCalls = () =>
+      fake.recorder.count('GET', /find_by_department/) +
+      fake.recorder.count('POST', /directory\/v1\/employees\/filter/)
     const before = fullSyncCalls()
     const deptRow = async (name: string) =>
       (

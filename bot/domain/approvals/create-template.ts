@@ -11,7 +11,7 @@ import {
   type TemplateDefinitionInput,
   TemplateDefinitionSchema,
 } from './schemas'
-import { loadPublishOrg, requireApprovalAdmin } from './store'
+import { loadPublishOrg, requireApprovalAdmin, type TemplateVersion } from './store'
 
 /** Validates a definition: zod shape, unique field keys, options on selects, a flow that can complete. */
 export function checkDefinition(input: TemplateDefinitionInput): TemplateDefinition {
@@ -116,4 +116,32 @@ export async function createTemplate({
     })
     return { id, key: def.key, version: 1 }
   })
+}
+
+/**
+ * A draft as it would run, for the designer's previews (the chat card, the mini-app form): checked as a
+ * publish checks the definition, nothing written. Admins only.
+ */
+export async function previewTemplate({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: TemplateDefinitionInput
+}): Promise<TemplateVersion> {
+  await requireApprovalAdmin(ctx)
+  const def = checkDefinition(input)
+  return {
+    templateId: 'preview',
+    key: def.key,
+    name: def.name,
+    nameEn: def.nameEn ?? null,
+    active: true,
+    externalSystemId: null,
+    versionId: 'preview',
+    version: 1,
+    form: def.form,
+    flow: def.flow,
+    settings: def.settings,
+  }
 }

@@ -519,13 +519,14 @@ export async function installTemplates(
   tenantId: string,
   inputs: readonly TemplateDefinitionInput[],
 ): Promise<number> {
-  let installed = 0
-  for (const input of inputs) {
-    const def = checkDefinition(input)
-    const id = newId('apt')
-    const inserted = await db
-      .insert(approvalTemplates)
-      .values({
+  // Two statements whatever the count (a new tenant's first login waits for this): every template row at
+  // once, then the first version of each one that was new (a key already there keeps its own).
+  const defs = inputs.map((input) => ({ def: checkDefinition(input), id: newId('apt') }))
+  if (defs.length === 0) return 0
+  const inserted = await db
+    .insert(approvalTemplates)
+    .values(
+      defs.map(({ def, id }) => ({
         id,
         tenantId,
         key: def.key,
@@ -534,11 +535,14 @@ export async function installTemplates(
         description: def.description ?? null,
         aliases: def.aliases,
         currentVersion: 1,
-      })
-      .onConflictDoNothing()
-      .returning({ id: approvalTemplates.id })
-    if (inserted.length === 0) continue
-    await db.insert(approvalTemplateVersions).values({
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ id: approvalTemplates.id })
+  const fresh = new Set(inserted.map((r) => r.id))
+  const versions = defs
+    .filter(({ id }) => fresh.has(id))
+    .map(({ def, id }) => ({
       id: newId('apv'),
       tenantId,
       templateId: id,
@@ -546,8 +550,7 @@ export async function installTemplates(
       form: def.form,
       flow: def.flow,
       settings: def.settings,
-    })
-    installed++
-  }
-  return installed
+    }))
+  if (versions.length > 0) await db.insert(approvalTemplateVersions).values(versions)
+  return versions.length
 }

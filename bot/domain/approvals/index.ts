@@ -2,7 +2,7 @@
 export { addSigner } from './add-signer'
 export { approveTask } from './approve-task'
 export { cancelInstance } from './cancel-instance'
-export { createTemplate } from './create-template'
+export { createTemplate, previewTemplate } from './create-template'
 export {
   defaultApprovalTemplates,
   expenseTemplate,

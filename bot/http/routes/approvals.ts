@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { approvalStartCard } from '../../cards/approval-form-card'
 import { progressSteps } from '../../cards/approval-progress-card'
 import {
   type ApprovalView,
@@ -16,6 +17,7 @@ import {
   listTemplates,
   PreviewFlowInput,
   previewFlow,
+  previewTemplate,
   rejectTask,
   requestTitle,
   resubmitInstance,
@@ -351,6 +353,26 @@ const routes = {
     request: body(TemplateDefinitionSchema),
     responses: { 201: json(TemplateRefSchema, 'created'), ...errorResponses },
   }),
+  previewTemplate: createRoute({
+    ...common,
+    method: 'post',
+    path: '/approvals/templates/preview',
+    summary: 'The chat card a draft template would answer 「发起 <name>」 with (admin); nothing is saved',
+    description:
+      "The same checks as creating a template (400 naming the field); the card is the neutral card model every platform adapter renders, in the reader's language.",
+    request: body(TemplateDefinitionSchema),
+    responses: {
+      200: json(
+        z.object({
+          card: z
+            .record(z.string(), z.unknown())
+            .openapi({ description: 'Card: header {title, color}, elements [{type, …}], summary' }),
+        }),
+        'card',
+      ),
+      ...errorResponses,
+    },
+  }),
   updateTemplate: createRoute({
     ...common,
     method: 'put',
@@ -550,6 +572,10 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.createTemplate, async (c) =>
     c.json(await createTemplate({ ctx: apiContext(c), input: c.req.valid('json') }), 201),
   )
+  app.openapi(routes.previewTemplate, async (c) => {
+    const tv = await previewTemplate({ ctx: apiContext(c), input: c.req.valid('json') })
+    return c.json({ card: { ...approvalStartCard(tv, readerLocale(c)) } }, 200)
+  })
   app.openapi(routes.updateTemplate, async (c) => {
     const { active, baseVersion, ...definition } = c.req.valid('json')
     const result = await updateTemplate({

@@ -29,7 +29,7 @@ import {
   toSendError,
 } from './client'
 import { loginUserOf } from './edge'
-import { directoryDepartmentOf, directoryUserOf } from './events'
+import { directoryDepartmentOf, directoryEmployeeOf, directoryUserOf, EMPLOYEE_FIELDS } from './events'
 import { type RenderOptions, renderCard } from './render'
 
 /**
@@ -43,6 +43,14 @@ import { type RenderOptions, renderCard } from './render'
  * calls in any 60 s: 4 + 990 = 994 leaves 6 for network jitter, and 16.5/s is 99 % of the 1000/min average.
  */
 export const APP_RATE: Rate = { ratePerSec: 16.5, burst: 4 }
+/** The Feishu APIs a directory read uses; each has its own 1000/min. */
+type ContactApi =
+  | 'contact.department.children'
+  | 'contact.department.get'
+  | 'contact.user.find_by_department'
+  | 'contact.user.get'
+  | 'admin.app_admin_user.list'
+  | 'directory.employee.filter'
 /** Department member reads in flight during a directory sync (enough to keep APP_RATE busy at ~200 ms a call). */
 const SYNC_LANES = 4
 /** 5 QPS per receiving user, per chat, and per message for PATCH; a little margin for network jitter. */
@@ -174,10 +182,13 @@ export function createFeishuPlatform(
     }
   }
 
-  /** One directory call with the contact budget; rate limits wait and retry instead of failing the sync. */
-  async function contactCall<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * One directory call on its API's budget (Feishu limits each API separately, 1000/min each: the sync's
+   * member reads never hold up a login's person fetch); rate limits wait and retry instead of failing.
+   */
+  async function contactCall<T>(api: ContactApi, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const r = await acquireAll(limiter, [{ key: `${keyBase}:app:contact`, rate: APP_RATE }], 60_000)
+      const r = await acquireAll(limiter, [{ key: `${keyBase}:app:${api}`, rate: APP_RATE }], 60_000)
       if (r.ok) {
         try {
           return await callFeishu(cache, fn)
@@ -188,6 +199,108 @@ export function createFeishuPlatform(
         }
       }
     }
+  }
+
+  /** Every department under the root (contact v3 children, recursive, 50 a page), the root first. */
+  async function readDepartments(): Promise<DirectoryDepartment[]> {
+    const departments: DirectoryDepartment[] = [
+      { externalId: '0', name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },
+    ]
+    let pageToken: string | undefined
+    do {
+      const res = await contactCall('contact.department.children', () =>
+        client.contact.v3.department.children({
+          path: { department_id: '0' },
+          params: {
+            fetch_child: true,
+            page_size: 50,
+            department_id_type: 'open_department_id',
+            user_id_type: 'open_id',
+            ...(pageToken ? { page_token: pageToken } : {}),
+          },
+        }),
+      )
+      for (const item of res.data?.items ?? []) {
+        if (isRec(item.status) && item.status.is_deleted === true) continue
+        const d = directoryDepartmentOf(item as Rec)
+        if (d) departments.push(d)
+      }
+      pageToken = res.data?.has_more ? res.data.page_token : undefined
+    } while (pageToken)
+    return departments
+  }
+
+  /**
+   * Everyone in the app's contact scope through directory v1 `employees/filter` (no condition, 100 a page:
+   * ~100 calls for 10,000 people instead of one per department); resigned people are left out, as the
+   * department member list leaves them out. Null when the app lacks `directory:employee:list` (or the API
+   * refuses the request): the caller then reads department by department.
+   */
+  async function readEmployees(): Promise<DirectoryUser[] | null> {
+    const out: DirectoryUser[] = []
+    let pageToken = ''
+    try {
+      do {
+        const res = await contactCall('directory.employee.filter', () =>
+          client.directory.v1.employee.filter({
+            params: { employee_id_type: 'open_id', department_id_type: 'open_department_id' },
+            data: {
+              filter: { conditions: [] },
+              required_fields: EMPLOYEE_FIELDS,
+              page_request: { page_size: 100, page_token: pageToken },
+            },
+          }),
+        )
+        for (const item of res.data?.employees ?? []) {
+          const u = directoryEmployeeOf(item as Rec)
+          if (u?.active) out.push(u)
+        }
+        const page = res.data?.page_response
+        pageToken = page?.has_more && page.page_token ? page.page_token : ''
+      } while (pageToken)
+      return out
+    } catch (err) {
+      const f: FeishuFailure | null = err instanceof FeishuCallError ? err.failure : null
+      // Refused (no scope, a field it does not know) or not there at all (an API this deployment lacks).
+      if (f?.kind !== 'permanent' && f?.code !== 404) throw err
+      logger.warn(
+        { code: f.code },
+        'feishu employee list unavailable (directory:employee:list?), reading members per department',
+      )
+      return null
+    }
+  }
+
+  /** Direct members of each department, SYNC_LANES departments at a time, merged in department order. */
+  async function readMembers(departments: DirectoryDepartment[]): Promise<DirectoryUser[]> {
+    const perDepartment: DirectoryUser[][] = departments.map(() => [])
+    let next = 0
+    const lane = async () => {
+      for (let i = next++; i < departments.length; i = next++) {
+        const dept = departments[i] as DirectoryDepartment
+        let token: string | undefined
+        do {
+          const res = await contactCall('contact.user.find_by_department', () =>
+            client.contact.v3.user.findByDepartment({
+              params: {
+                department_id: dept.externalId,
+                department_id_type: 'open_department_id',
+                user_id_type: 'open_id',
+                page_size: 50,
+                ...(token ? { page_token: token } : {}),
+              },
+            }),
+          )
+          for (const item of res.data?.items ?? []) {
+            const u = directoryUserOf(item as Rec)
+            if (u) perDepartment[i]?.push(u)
+          }
+          token = res.data?.has_more ? res.data.page_token : undefined
+        } while (token)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(SYNC_LANES, departments.length) }, lane))
+    return perDepartment.flat()
   }
 
   return {
@@ -279,7 +392,7 @@ export function createFeishuPlatform(
     async fetchDirectoryEntry(_tenant: TenantRef, entity: 'user' | 'department', externalId: string) {
       try {
         if (entity === 'user') {
-          const res = await contactCall(() =>
+          const res = await contactCall('contact.user.get', () =>
             client.contact.v3.user.get({
               path: { user_id: externalId },
               params: { user_id_type: 'open_id', department_id_type: 'open_department_id' },
@@ -288,7 +401,7 @@ export function createFeishuPlatform(
           return isRec(res.data?.user) ? directoryUserOf(res.data.user as Rec) : null
         }
         if (externalId === '0') return null // the root is ours, not a department the platform returns
-        const res = await contactCall(() =>
+        const res = await contactCall('contact.department.get', () =>
           client.contact.v3.department.get({
             path: { department_id: externalId },
             params: { user_id_type: 'open_id', department_id_type: 'open_department_id' },
@@ -312,7 +425,7 @@ export function createFeishuPlatform(
         do {
           const query = new URLSearchParams({ user_id_type: 'open_id', page_size: '100' })
           if (pageToken) query.set('page_token', pageToken)
-          const res = await contactCall(() =>
+          const res = await contactCall('admin.app_admin_user.list', () =>
             client.request<Rec>({ method: 'GET', url: `/open-apis/user/v4/app_admin_user/list?${query}` }),
           )
           const data = isRec(res) && isRec(res.data) ? res.data : {}
@@ -335,62 +448,11 @@ export function createFeishuPlatform(
     },
 
     async syncDirectory(_tenant: TenantRef): Promise<DirectorySnapshot> {
-      const departments: DirectoryDepartment[] = [
-        { externalId: '0', name: '全公司', parentExternalId: null, leaderOpenId: null, order: 0 },
-      ]
-      let pageToken: string | undefined
-      do {
-        const res = await contactCall(() =>
-          client.contact.v3.department.children({
-            path: { department_id: '0' },
-            params: {
-              fetch_child: true,
-              page_size: 50,
-              department_id_type: 'open_department_id',
-              user_id_type: 'open_id',
-              ...(pageToken ? { page_token: pageToken } : {}),
-            },
-          }),
-        )
-        for (const item of res.data?.items ?? []) {
-          if (isRec(item.status) && item.status.is_deleted === true) continue
-          const d = directoryDepartmentOf(item as Rec)
-          if (d) departments.push(d)
-        }
-        pageToken = res.data?.has_more ? res.data.page_token : undefined
-      } while (pageToken)
-      // One department's members per call chain, SYNC_LANES departments at a time: the contact budget
-      // (APP_RATE), not the round trip, then bounds the sync. Merged in department order, so the result
-      // does not depend on which answer came first.
-      const perDepartment: DirectoryUser[][] = departments.map(() => [])
-      let next = 0
-      const lane = async () => {
-        for (let i = next++; i < departments.length; i = next++) {
-          const dept = departments[i] as DirectoryDepartment
-          let token: string | undefined
-          do {
-            const res = await contactCall(() =>
-              client.contact.v3.user.findByDepartment({
-                params: {
-                  department_id: dept.externalId,
-                  department_id_type: 'open_department_id',
-                  user_id_type: 'open_id',
-                  page_size: 50,
-                  ...(token ? { page_token: token } : {}),
-                },
-              }),
-            )
-            for (const item of res.data?.items ?? []) {
-              const u = directoryUserOf(item as Rec)
-              if (u) perDepartment[i]?.push(u)
-            }
-            token = res.data?.has_more ? res.data.page_token : undefined
-          } while (token)
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(SYNC_LANES, departments.length) }, lane))
+      // Departments and people on their own API budgets, side by side.
+      const [departments, employees] = await Promise.all([readDepartments(), readEmployees()])
+      const list = employees ?? (await readMembers(departments))
       const users = new Map<string, DirectoryUser>()
-      for (const list of perDepartment) for (const u of list) if (!users.has(u.openId)) users.set(u.openId, u)
+      for (const u of list) if (!users.has(u.openId)) users.set(u.openId, u)
       return { departments, users: [...users.values()] }
     },
 

@@ -240,6 +240,58 @@ export function directoryUserOf(o: Rec): DirectoryUser | null {
   return user
 }
 
+/**
+ * Directory v1 employee entity (`employees/filter`, asked for with `employee_id_type=open_id` and the
+ * {@link EMPLOYEE_FIELDS}) → directory user. It carries no union_id or user_id: a sync through it keeps the
+ * ones already stored.
+ */
+export function directoryEmployeeOf(o: Rec): DirectoryUser | null {
+  const base = isRec(o.base_info) ? o.base_info : {}
+  const work = isRec(o.work_info) ? o.work_info : {}
+  const openId = str(base.employee_id)
+  if (!openId) return null
+  const names = isRec(base.name) && isRec(base.name.name) ? base.name.name : {}
+  const i18n = isRec(names.i18n_value) ? names.i18n_value : {}
+  const avatar = isRec(base.avatar) ? base.avatar : {}
+  const title =
+    isRec(work.job_title) && isRec(work.job_title.job_title_name) ? work.job_title.job_title_name : {}
+  const user: DirectoryUser = {
+    openId,
+    name: str(names.default_value) ?? openId,
+    departmentExternalIds: Array.isArray(base.departments)
+      ? base.departments
+          .map((d) => (isRec(d) ? str(d.department_id) : undefined))
+          .filter((d): d is string => !!d)
+      : [],
+    active: base.is_resigned !== true,
+  }
+  const optional: Array<[keyof DirectoryUser, unknown]> = [
+    ['enName', i18n.en_us],
+    ['email', base.email],
+    ['mobile', base.mobile],
+    ['avatarUrl', avatar.avatar_240],
+    ['jobTitle', title.default_value],
+    ['managerOpenId', base.leader_id],
+  ]
+  for (const [k, v] of optional) {
+    const s = str(v)
+    if (s) (user as unknown as Record<string, string>)[k] = s
+  }
+  return user
+}
+
+/** What a directory sync asks `employees/filter` for (each needs its field scope, e.g. `…email:read`). */
+export const EMPLOYEE_FIELDS = [
+  'base_info.name',
+  'base_info.email',
+  'base_info.mobile',
+  'base_info.avatar',
+  'base_info.departments.department_id',
+  'base_info.leader_id',
+  'base_info.is_resigned',
+  'work_info.job_title.job_title_name',
+]
+
 /** Contact v3 department object → directory department (`'0'` is the root). */
 export function directoryDepartmentOf(o: Rec): DirectoryDepartment | null {
   const externalId = str(o.open_department_id) ?? str(o.department_id)

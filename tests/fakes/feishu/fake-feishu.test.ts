@@ -389,6 +389,86 @@ describe('fake Feishu Open API driven by the real SDK', () => {
     expect(found.data?.user_list?.[1]?.user_id).toBeUndefined()
   })
 
+  it('lists employees through directory v1 employees/filter: pages of ≤ 100, asked-for fields, documented conditions and errors', async () => {
+    const { client } = sdkClient(fake)
+    const list = (data: Record<string, unknown>, params: Record<string, string> = {}) =>
+      client.directory.v1.employee.filter({
+        params: { employee_id_type: 'open_id', ...params },
+        data: {
+          filter: { conditions: [] },
+          required_fields: ['base_info.name', 'base_info.departments.department_id', 'base_info.is_resigned'],
+          page_request: { page_size: 5 },
+          ...data,
+        } as never,
+      })
+    // Everyone in scope, page by page, in a stable order; resigned people flagged, not hidden.
+    const seen: Array<{ id: string; resigned: unknown }> = []
+    let token = ''
+    let pages = 0
+    do {
+      const res = await list({ page_request: { page_size: 5, page_token: token } })
+      pages++
+      for (const e of res.data?.employees ?? [])
+        seen.push({ id: e.base_info?.employee_id ?? '', resigned: e.base_info?.is_resigned })
+      token = res.data?.page_response?.has_more ? (res.data.page_response.page_token ?? '') : ''
+    } while (token)
+    expect(pages).toBe(Math.ceil(fake.directory.users.length / 5))
+    expect(seen.map((e) => e.id)).toEqual(fake.directory.users.map((u) => u.openId))
+    expect(seen.filter((e) => e.resigned === true).map((e) => e.id)).toEqual([fake.user('qianli').openId])
+    // Only the fields asked for; the leader and departments in the requested id types.
+    const one = await list({
+      filter: { conditions: [{ field: 'base_info.email', operator: 'eq', value: '"liner@example.com"' }] },
+      required_fields: ['base_info.name', 'base_info.leader_id', 'base_info.departments.department_id'],
+    })
+    const liner = one.data?.employees?.[0]?.base_info
+    expect(one.data?.employees).toHaveLength(1)
+    expect(liner?.name?.name?.default_value).toBe('林二')
+    expect(liner?.leader_id).toBe(fake.user('zhaoliu').openId)
+    expect(liner?.departments?.map((d) => d.department_id)).toEqual(
+      ['D120', 'D110'].map((d) => fake.directory.departmentIdAs(d, 'open_department_id')),
+    )
+    expect(liner?.email).toBeUndefined()
+    // Departments only together with the staff status (direct members, active only).
+    const byDept = await list(
+      {
+        filter: {
+          conditions: [
+            { field: 'base_info.departments.department_id', operator: 'in', value: '["D210"]' },
+            { field: 'work_info.staff_status', operator: 'eq', value: '1' },
+          ],
+        },
+        page_request: { page_size: 100 },
+      },
+      { department_id_type: 'department_id' },
+    )
+    expect(byDept.data?.employees?.map((e) => e.base_info?.employee_id).sort()).toEqual(
+      ['zhouba', 'hemei'].map((u) => fake.user(u).openId).sort(),
+    )
+    const refused = async (data: Record<string, unknown>) => {
+      const err = await list(data).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      return httpFailure(err)?.data
+    }
+    expect(
+      await refused({
+        filter: {
+          conditions: [{ field: 'base_info.departments.department_id', operator: 'eq', value: '"D210"' }],
+        },
+      }),
+    ).toMatchObject({ code: 99992402 })
+    expect(await refused({ page_request: { page_size: 101 } })).toMatchObject({ code: 99992402 })
+    expect(await refused({ required_fields: [] })).toMatchObject({ code: 99992402 })
+    // Without directory:employee:list the API refuses, as Feishu does.
+    fake.controls.setDirectoryScope(false)
+    try {
+      expect(await refused({})).toMatchObject({ code: 99991672 })
+    } finally {
+      fake.controls.setDirectoryScope(true)
+    }
+  })
+
   it('exchanges a login code once and serves user_info with the user token', async () => {
     const { client } = sdkClient(fake)
     const me = fake.user('chenyi')

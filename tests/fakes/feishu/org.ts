@@ -248,6 +248,45 @@ export class FakeDirectory {
     }
   }
 
+  /**
+   * directory v1 `employee` entity with only the fields asked for (`wants('base_info.email')`), as
+   * `employees/filter` answers: names as i18n texts, departments as objects, the leader as `leader_id`.
+   */
+  employeeJson(
+    u: FakeUser,
+    userIdType: UserIdType,
+    deptIdType: DepartmentIdType,
+    wants: (field: string) => boolean,
+  ): Record<string, unknown> {
+    const base: Record<string, unknown> = { employee_id: idOf(u, userIdType) }
+    const i18n = (zh: string, en: string) => ({
+      default_value: zh,
+      i18n_value: { zh_cn: zh, ...(en ? { en_us: en } : {}) },
+    })
+    if (wants('base_info.name')) base.name = { name: i18n(u.name, u.enName), another_name: '' }
+    if (wants('base_info.mobile')) base.mobile = u.mobile
+    if (wants('base_info.email')) base.email = u.email
+    if (wants('base_info.departments') || wants('base_info.departments.department_id'))
+      base.departments = u.departmentIds.map((d) => ({ department_id: this.departmentIdAs(d, deptIdType) }))
+    if (wants('base_info.leader_id')) base.leader_id = this.userIdAs(u.leaderUserId, userIdType)
+    if (wants('base_info.is_resigned')) base.is_resigned = u.status.is_resigned
+    if (wants('base_info.avatar')) {
+      const avatarBase = `https://s1-imfile.feishucdn.com/static-resource/v1/v2_${stableHex(u.userId, 8)}`
+      base.avatar = {
+        avatar_72: `${avatarBase}~?image_size=72x72`,
+        avatar_240: `${avatarBase}~?image_size=240x240`,
+        avatar_640: `${avatarBase}~?image_size=640x640`,
+        avatar_origin: `${avatarBase}~?image_size=noop`,
+      }
+    }
+    const work: Record<string, unknown> = {}
+    if (wants('work_info.job_number')) work.job_number = u.employeeNo
+    if (wants('work_info.staff_status')) work.staff_status = u.status.is_resigned ? 2 : 1
+    if (wants('work_info.job_title.job_title_name') && u.jobTitle)
+      work.job_title = { job_title_id: stableHex(u.jobTitle, 8), job_title_name: i18n(u.jobTitle, '') }
+    return { base_info: base, work_info: work }
+  }
+
   /** contact v3 `department` object in the requested id types. */
   departmentJson(
     d: FakeDepartment,

@@ -130,6 +130,11 @@ export interface FakeFeishuOptions {
   appAdmins?: string[]
   /** false: the app lacks `admin:app.admin_id:readonly`, the admin list answers 99991672. Default true. */
   adminScope?: boolean
+  /**
+   * false: the app lacks `directory:employee:list`, `POST /open-apis/directory/v1/employees/filter` answers
+   * 99991672. Default true.
+   */
+  directoryScope?: boolean
   /** Every answer waits this long (benches: an Open API at a realistic distance). Default 0. */
   latencyMs?: number
 }
@@ -339,6 +344,7 @@ export class FakeFeishu {
   private jsapiTicket: { ticket: string; expiresAt: number } | undefined
   private appAdmins: string[]
   private adminScope: boolean
+  private directoryScope: boolean
   private readonly latencyMs: number
   private readonly uuidIndex = new Map<string, { messageId: string; at: number }>()
 
@@ -360,6 +366,7 @@ export class FakeFeishu {
     this.directory = new FakeDirectory(options.org ?? defaultOrg(), this.appId)
     this.appAdmins = options.appAdmins ?? this.directory.users.slice(0, 1).map((u) => u.userId)
     this.adminScope = options.adminScope ?? true
+    this.directoryScope = options.directoryScope ?? true
     this.latencyMs = options.latencyMs ?? 0
     this.state = {
       messages: new Map(),
@@ -464,6 +471,9 @@ export class FakeFeishu {
       },
       setAdminScope: (granted: boolean) => {
         this.adminScope = granted
+      },
+      setDirectoryScope: (granted: boolean) => {
+        this.directoryScope = granted
       },
       setDepartmentLeader: (departmentId: string, userId: string) => {
         const d = this.directory.departments.find((x) => x.departmentId === departmentId)
@@ -843,6 +853,7 @@ export class FakeFeishu {
     this.route('POST', '/open-apis/contact/v3/users/batch_get_id', 'tenant', (c) => this.batchGetId(c))
     this.route('GET', '/open-apis/contact/v3/users/:user_id', 'tenant', (c) => this.userGet(c))
     this.route('GET', '/open-apis/user/v4/app_admin_user/list', 'tenant', (c) => this.appAdminList(c))
+    this.route('POST', '/open-apis/directory/v1/employees/filter', 'tenant', (c) => this.employeesFilter(c))
     this.route('POST', '/open-apis/jssdk/ticket/get', 'tenant', (c) => this.jsapiTicketGet(c))
     this.route('POST', '/open-apis/authen/v2/oauth/token', 'none', (c) => this.oauthToken(c))
     this.route('POST', '/open-apis/authen/v1/oidc/access_token', 'tenant_or_app', (c) => this.oidcToken(c))
@@ -1633,6 +1644,88 @@ export class FakeFeishu {
     return this.ok({ user: this.directory.userJson(u, t.userIdType, t.deptIdType) })
   }
 
+  /**
+   * Directory v1 employee list (批量获取员工列表): a POST with `filter.conditions` (0–10, AND), `required_fields`
+   * (1–100; only those come back) and `page_request {page_size ≤ 100, page_token}`. Conditions as documented:
+   * `base_info.mobile` / `base_info.email` / `work_info.job_number` (eq, in), and
+   * `base_info.departments.department_id` (eq, in: direct members) only together with
+   * `work_info.staff_status eq 1`. No condition lists everyone in the app's contact scope, resigned people
+   * included with `is_resigned: true`. Paged in a stable order (seed order).
+   */
+  private employeesFilter(c: Ctx): Reply {
+    if (!this.directoryScope)
+      return this.fail(
+        400,
+        99991672,
+        'Access denied. One of the following scopes is required: [directory:employee:list]',
+      )
+    const rawType = c.query.get('employee_id_type')
+    const userIdType =
+      rawType === 'employee_id' ? 'user_id' : rawType === 'user_id' ? undefined : parseUserIdType(rawType)
+    if (!userIdType) return this.fieldError('employee_id_type', 'invalid employee_id_type')
+    const deptIdType = parseDepartmentIdType(c.query.get('department_id_type'))
+    if (!deptIdType) return this.fieldError('department_id_type', 'invalid department_id_type')
+    const b = isRecord(c.json) ? c.json : {}
+    const filter = isRecord(b.filter) ? b.filter : undefined
+    if (!filter || !Array.isArray(filter.conditions))
+      return this.fieldError('filter', 'filter.conditions is required')
+    if (filter.conditions.length > 10) return this.fieldError('filter.conditions', 'at most 10 conditions')
+    const fields = Array.isArray(b.required_fields)
+      ? b.required_fields.filter((f): f is string => typeof f === 'string')
+      : []
+    if (fields.length === 0 || fields.length > 100)
+      return this.fieldError('required_fields', 'required_fields must list 1 to 100 fields')
+    const pr = isRecord(b.page_request) ? b.page_request : {}
+    const size = pr.page_size === undefined ? 20 : Number(pr.page_size)
+    if (!Number.isInteger(size) || size < 0 || size > 100)
+      return this.fieldError('page_request.page_size', 'page_size must be between 0 and 100')
+    const offset = decodePageToken(typeof pr.page_token === 'string' ? pr.page_token : null)
+    if (offset === undefined) return this.fieldError('page_request.page_token', 'invalid page_token')
+
+    let people = this.directory.users
+    let departmentFilter: Set<string> | undefined
+    let activeOnly = false
+    for (const raw of filter.conditions) {
+      const cond = isRecord(raw) ? raw : {}
+      const field = str(cond.field)
+      const op = str(cond.operator)
+      let value: unknown
+      try {
+        value = JSON.parse(str(cond.value) ?? '')
+      } catch {
+        return this.fieldError('filter.conditions.value', 'value must be an escaped JSON string')
+      }
+      const values = op === 'eq' ? [value] : op === 'in' && Array.isArray(value) ? value : undefined
+      if (!values) return this.fieldError('filter.conditions.operator', `unsupported operator ${op}`)
+      const strings = values.filter((v): v is string => typeof v === 'string')
+      if (field === 'base_info.mobile') people = people.filter((u) => strings.includes(u.mobile))
+      else if (field === 'base_info.email') people = people.filter((u) => strings.includes(u.email))
+      else if (field === 'work_info.job_number') people = people.filter((u) => strings.includes(u.employeeNo))
+      else if (field === 'base_info.departments.department_id') {
+        departmentFilter = new Set(
+          strings.map((d) => this.deptId(d, deptIdType)).filter((d): d is string => !!d),
+        )
+      } else if (field === 'work_info.staff_status' && op === 'eq' && value === 1) activeOnly = true
+      else return this.fieldError('filter.conditions.field', `unsupported filter field ${field}`)
+    }
+    if (!!departmentFilter !== activeOnly)
+      return this.fieldError(
+        'filter.conditions',
+        'base_info.departments.department_id and work_info.staff_status must be used together',
+      )
+    if (departmentFilter) {
+      const ids = departmentFilter
+      people = people.filter((u) => !u.status.is_resigned && u.departmentIds.some((d) => ids.has(d)))
+    }
+    const { slice, has_more, page_token } = this.page(people, { size, offset })
+    const wants = (f: string) =>
+      fields.some((x) => x === f || (x.endsWith('.*') && f.startsWith(x.slice(0, -1))))
+    return this.ok({
+      employees: slice.map((u) => this.directory.employeeJson(u, userIdType, deptIdType, wants)),
+      page_response: { has_more, page_token },
+    })
+  }
+
   /** The app's administrators (no paging: an app has a handful); resigned admins are not listed. */
   private appAdminList(c: Ctx): Reply {
     if (!this.adminScope)
@@ -1730,6 +1823,8 @@ export interface FakeControls {
   setAppAdmins(userIds: string[]): void
   /** Grants or withdraws `admin:app.admin_id:readonly`. */
   setAdminScope(granted: boolean): void
+  /** Grants or withdraws `directory:employee:list` (the employee list of directory v1). */
+  setDirectoryScope(granted: boolean): void
   /** Makes `userId` (or nobody, with '') the leader of a department, as an admin would in the console. */
   setDepartmentLeader(departmentId: string, userId: string): void
 }

@@ -128,5 +128,6 @@ export async function upsertUsers(
       })),
     )}) as r(id text, user_id text, open_id text, union_id text, platform_user_id text)
     on conflict (tenant_id, platform, open_id) do update set
-      union_id = excluded.union_id, platform_user_id = excluded.platform_user_id`)
+      union_id = coalesce(excluded.union_id, user_identities.union_id),
+      platform_user_id = coalesce(excluded.platform_user_id, user_identities.platform_user_id)`)
 }
