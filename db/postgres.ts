@@ -20,7 +20,7 @@ export interface PostgresOptions {
   /** LISTEN needs a direct connection; Hyperdrive does not carry it, so the Workers entry turns it off. */
   listen?: boolean
   /** Called with the text of every statement sent (benches count statements per operation with it). */
-  onStatement?: (text: string) => void
+  onStatement?: (text: string, parameters: unknown[]) => void
   /**
    * Run the ORM's statements as named prepared statements (default true). The Workers entry turns it off:
    * named statements have not been tried through Hyperdrive's connection pooling.
@@ -82,7 +82,12 @@ export function openPostgres(url: string, options: PostgresOptions): Database {
     // failure count is shared by the pool: after a short outage the first request stalled for seconds. Capped
     // at half a second, so service resumes as soon as the database answers.
     backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 0.5),
-    ...(options.onStatement ? { debug: (_conn: number, text: string) => options.onStatement?.(text) } : {}),
+    ...(options.onStatement
+      ? {
+          debug: (_conn: number, text: string, parameters: unknown[]) =>
+            options.onStatement?.(text, parameters),
+        }
+      : {}),
   })
   const db = drizzle({
     client: options.prepare === false ? client : preparing(client),

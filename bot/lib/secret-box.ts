@@ -152,6 +152,31 @@ export async function openSecret(
   keyring: SecretKeyring = ring(),
 ): Promise<string> {
   if (!isSealed(stored)) return stored
+  // A sealed value always opens to the same text: remembered per keyring, so a hot path (every signed
+  // intake push checks its channel's secret) decrypts once, not per request.
+  let memo = opened.get(keyring)
+  if (!memo) {
+    memo = new Map()
+    opened.set(keyring, memo)
+  }
+  const memoKey = `${purpose}|${stored}`
+  const known = memo.get(memoKey)
+  if (known !== undefined) return known
+  const plain = await decryptSealed(stored, purpose, keyring)
+  if (memo.size >= OPENED_MAX) memo.clear()
+  memo.set(memoKey, plain)
+  return plain
+}
+
+/** Opened secrets per keyring, by purpose and sealed value (bounded: cleared when full). */
+const opened = new WeakMap<SecretKeyring, Map<string, string>>()
+const OPENED_MAX = 1000
+
+async function decryptSealed(
+  stored: string,
+  purpose: SecretPurpose,
+  keyring: SecretKeyring,
+): Promise<string> {
   const [, id = '', hint = '', iv = '', body = ''] = stored.split('.')
   const key = keyring.keys.get(id)
   if (!key) throw new SecretKeyMissingError(id)

@@ -14,10 +14,12 @@
  * against the naive GROUP BY over the raw leads, the dedupe check against a primary-key lookup (one round
  * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  */
+import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { and, count, eq, type SQL, sql } from 'drizzle-orm'
+import postgres from 'postgres'
 import type { ServiceContext } from '../../bot/domain/context'
 import { normaliseCompanyName } from '../../bot/domain/crm/search-text'
 import {
@@ -33,13 +35,13 @@ import { findMatchingCustomers, findSameLeads } from '../../bot/domain/leads/fin
 import { normaliseContact } from '../../bot/domain/leads/normalise'
 import { chinaDay } from '../../bot/domain/leads/rollup'
 import { newId } from '../../bot/lib/ids'
+import { installSecretKeys, parseEncryptionKeys } from '../../bot/lib/secret-box'
 import { signToken } from '../../bot/lib/session-token'
-import { signPayload } from '../../bot/lib/signed-call'
 import { openPostgres } from '../../db/postgres'
 import { leadCampaignCosts, leads, outbox } from '../../db/schema'
 import { demoOrg } from '../../db/seed/demo'
 import { seedOrg } from '../../db/seed/org'
-import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
+import { TEST_ENCRYPTION_KEYS, TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { createBenchDatabase } from './bench-db'
 import { fmt, percentile, table } from './stats'
 
@@ -53,7 +55,36 @@ const RUNS = Number(process.env.LEADS_BENCH_RUNS ?? 100)
 const DAY = 86_400_000
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
+/** EXPLAIN ANALYZE of each SELECT sent: server execution ms (plans printed with LEADS_BENCH_EXPLAIN). */
+async function explainAll(url: string, sent: Array<{ text: string; parameters: unknown[] }>) {
+  const direct = postgres(url, { max: 1, onnotice: () => {} })
+  const ms: number[] = []
+  try {
+    for (const q of sent) {
+      if (!/^\s*(select|with|\()/i.test(q.text)) continue
+      const [plan] = await direct.unsafe(`explain (analyze, format json) ${q.text}`, q.parameters as never[])
+      const top = (plan?.['QUERY PLAN'] as Array<{ 'Execution Time': number }> | undefined)?.[0]
+      const exec = Number(top?.['Execution Time'])
+      ms.push(exec)
+      if (process.env.LEADS_BENCH_EXPLAIN) {
+        console.log(`${fmt(exec)} ms  ${q.text.replace(/\s+/g, ' ').slice(0, 200)}`)
+        if (exec > 2) {
+          const text = await direct.unsafe(`explain (analyze) ${q.text}`, q.parameters as never[])
+          for (const r of text) console.log(`    ${r['QUERY PLAN']}`)
+        }
+      }
+    }
+  } finally {
+    await direct.end()
+  }
+  return ms
+}
+
 async function main() {
+  // Channel intake secrets are sealed at rest: the bench process needs a keyring like the app at boot.
+  const ring = parseEncryptionKeys(TEST_ENCRYPTION_KEYS)
+  if (typeof ring === 'string') throw new Error(ring)
+  installSecretKeys(ring)
   const bench = await createBenchDatabase('leads', CONCURRENCY + 4)
   const { database } = bench
   try {
@@ -184,10 +215,12 @@ async function main() {
     })
     const { secret } = await rotateChannelSecret({ ctx, channelId: target.id })
     let statements = 0
+    let captured: Array<{ text: string; parameters: unknown[] }> | null = null
     const counted = openPostgres(bench.url, {
       max: CONCURRENCY + 4,
-      onStatement: () => {
+      onStatement: (text, parameters) => {
         statements++
+        captured?.push({ text, parameters })
       },
     })
     const { app } = testApp(counted)
@@ -210,7 +243,8 @@ async function main() {
           'content-type': 'application/json',
           'x-flowcard-timestamp': ts,
           'x-flowcard-nonce': nonce,
-          'x-flowcard-signature': await signPayload(secret, ts, nonce, body),
+          // The sender's side signs with node:crypto (synchronous): the bench measures the receiver.
+          'x-flowcard-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${nonce}.${body}`).digest('hex')}`,
         },
         body,
       })
@@ -235,8 +269,12 @@ async function main() {
     const singleStatements = (statements - s0) / N_SINGLE
     s0 = statements
     t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     await run(0, N_INTAKE, CONCURRENCY)
     const intakeS = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    // Node CPU (server and the HTTP client in this process) per lead: the load-independent share of a lead.
+    const cpuMsPerLead = (cpu.user + cpu.system) / 1000 / N_INTAKE
     const batchStatements = (statements - s0) / N_INTAKE
     t0 = performance.now()
     await run(0, N_INTAKE, CONCURRENCY)
@@ -278,6 +316,38 @@ async function main() {
         raw.push(performance.now() - s)
       }
     }
+
+    // Server time of each statement one analysis sends (EXPLAIN ANALYZE: load-independent evidence), for a
+    // period inside one month, one across two month edges and a half year.
+    const explained: Array<{ period: string; ms: number[] }> = []
+    for (const [back, days] of [
+      [40, 20],
+      [45, 40],
+      [20, 180],
+    ] as const) {
+      const to = chinaDay(new Date(now - back * DAY))
+      const from = chinaDay(new Date(now - (back + days) * DAY))
+      captured = []
+      const res = await app.request(`/api/v1/crm/channels/analysis?from=${from}&to=${to}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      if (res.status !== 200) throw new Error(`analysis ${res.status}`)
+      const sent: Array<{ text: string; parameters: unknown[] }> = captured
+      captured = null
+      const ms = await explainAll(bench.url, sent)
+      explained.push({ period: `${from}..${to}`, ms })
+    }
+
+    // The same for one dedupe check (the statements intake runs for it).
+    captured = []
+    const probe = normaliseContact({ phone: '13900000077', email: 'c7@cust.cn', company: '客户77号科技' })
+    await counted.db.transaction(async (tx) => {
+      await findSameLeads({ ...ctx, db: tx }, [probe])
+      await findMatchingCustomers({ ...ctx, db: tx }, [probe])
+    })
+    const dedupeSent: Array<{ text: string; parameters: unknown[] }> = captured
+    captured = null
+    const dedupeServer = await explainAll(bench.url, dedupeSent)
 
     await counted.close()
 
@@ -330,13 +400,25 @@ async function main() {
         `BENCH leads ${measure} ${fmt(value)} ${unit} target ${target} baseline ${fmt(baseline)} ratio ${fmt(value / baseline, 2)}`,
       )
     line('intake_leads_per_s', N_INTAKE / intakeS, 'leads/s', '>=1000', singleRate)
+    console.log(`BENCH leads intake_node_cpu_ms_per_lead ${fmt(cpuMsPerLead, 2)} ms target n/a`)
     line('intake_statements_per_lead', batchStatements, 'statements', 'n/a', singleStatements)
     line('analysis_p95', percentile(api, 95), 'ms', '<=50', percentile(raw, 95))
+    for (const e of explained)
+      console.log(
+        `BENCH leads analysis_server_ms ${fmt(e.ms.reduce((a, b) => a + b, 0))} ms target n/a (${e.period}: ${e.ms.length} statements, slowest ${fmt(Math.max(...e.ms))} ms)`,
+      )
+    console.log(
+      `BENCH leads dedupe_server_ms ${fmt(dedupeServer.reduce((a, b) => a + b, 0))} ms target n/a (${dedupeServer.map((m) => fmt(m)).join(' + ')})`,
+    )
     line('dedupe_p95', percentile(dd, 95), 'ms', '<=5', percentile(floor, 95))
     if ((made?.n ?? 0) !== N_INTAKE + N_SINGLE || (cards?.n ?? 0) !== N_INTAKE + N_SINGLE)
       throw new Error('duplicates, losses or missing cards across redelivery')
   } finally {
-    await bench.drop()
+    // LEADS_BENCH_KEEP=1 leaves the database for EXPLAIN sessions (drop it by hand afterwards).
+    if (process.env.LEADS_BENCH_KEEP) {
+      console.log(`kept ${bench.url}`)
+      await database.close()
+    } else await bench.drop()
   }
 }
 

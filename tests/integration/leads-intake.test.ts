@@ -10,9 +10,10 @@ import {
   updateChannel,
 } from '../../bot/domain/leads'
 import { countFormHit } from '../../bot/domain/leads/submit-form-lead'
-import { signPayload } from '../../bot/lib/signed-call'
+import { sealSecret } from '../../bot/lib/secret-box'
+import { newSecret, signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
-import { leadDaily, leads, leadTouches, outbox } from '../../db/schema'
+import { leadChannels, leadDaily, leads, leadTouches, outbox } from '../../db/schema'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
 import { type CrmTenant, crmTenant, ctxAs } from './crm-harness'
@@ -225,6 +226,30 @@ describe('signed intake webhook', () => {
     expect((await push(ch.intakeKey, ch.secret, { name: '甲', phone: '13100000001' }, true)).status).toBe(401)
     expect((await push(ch.intakeKey, 'fcs_wrong', { name: '甲', phone: '13100000001' })).status).toBe(401)
     expect((await push('lk_unknown', ch.secret, { name: '甲', phone: '13100000001' })).status).toBe(401)
+    expect(await leadCount()).toBe(before)
+  })
+
+  it('reads a remembered channel again when its secret changed elsewhere, and refuses at once once switched off', async () => {
+    const c = await createChannel({ ctx: admin(), input: { name: '轮换渠道' } })
+    const { secret } = await rotateChannelSecret({ ctx: admin(), channelId: c.id })
+    expect((await push(c.intakeKey, secret, { name: '甲', phone: '13100000301' })).status).toBe(201)
+    // Another process rotates the secret (no grace for the old one): the channel read for the first push
+    // is still remembered here, yet the new secret is taken at once and the old one refused.
+    const fresh = newSecret()
+    await database.db
+      .update(leadChannels)
+      .set({
+        secret: await sealSecret(fresh, 'lead-channel'),
+        previousSecret: null,
+        previousSecretUntil: null,
+      })
+      .where(eq(leadChannels.id, c.id))
+    expect((await push(c.intakeKey, fresh, { name: '乙', phone: '13100000302' })).status).toBe(201)
+    expect((await push(c.intakeKey, secret, { name: '丙', phone: '13100000303' })).status).toBe(401)
+    // Switched off through the service: the very next push is refused and nothing is stored.
+    const before = await leadCount()
+    await updateChannel({ ctx: admin(), channelId: c.id, input: { active: false } })
+    expect((await push(c.intakeKey, fresh, { name: '丁', phone: '13100000304' })).status).toBe(401)
     expect(await leadCount()).toBe(before)
   })
 

@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../crm/dto'
 import { ConflictError, NotFoundError } from '../errors'
 import { requirePermission } from '../org/permissions'
 import { ensureDefaultChannels, publicKey } from './ensure-default-channels'
+import { forgetIntakeChannel } from './receive-intake'
 import { channelInput, parseInput, updateChannelInput } from './schemas'
 
 export type ChannelRow = typeof leadChannels.$inferSelect
@@ -128,7 +129,7 @@ export async function updateChannel({
   input: unknown
 }): Promise<ChannelDto> {
   const data = parseInput(updateChannelInput, input)
-  return withTransaction(ctx, async (_tx, txCtx) => {
+  const dto = await withTransaction(ctx, async (_tx, txCtx) => {
     await requirePermission(txCtx, 'crm.leads.manage')
     const before = await requireChannelRow(txCtx, channelId)
     const { webForm, ...rest } = data
@@ -155,6 +156,8 @@ export async function updateChannel({
       throw err
     }
   })
+  forgetIntakeChannel(dto.intakeKey)
+  return dto
 }
 
 /**
@@ -168,7 +171,7 @@ export async function rotateChannelSecret({
   ctx: ServiceContext
   channelId: string
 }): Promise<{ channel: ChannelDto; secret: string }> {
-  return withTransaction(ctx, async (_tx, txCtx) => {
+  const out = await withTransaction(ctx, async (_tx, txCtx) => {
     await requirePermission(txCtx, 'crm.leads.manage')
     const before = await requireChannelRow(txCtx, channelId)
     const secret = newSecret()
@@ -191,4 +194,6 @@ export async function rotateChannelSecret({
     })
     return { channel: toChannelDto(row), secret }
   })
+  forgetIntakeChannel(out.channel.intakeKey)
+  return out
 }

@@ -48,17 +48,21 @@ export async function receiveIntake({
   body: string
 }): Promise<IntakeResponse> {
   const now = clock.now()
-  const { holder: channel } = await verifySignedCall({
-    headers,
-    body,
-    now,
-    refuse,
-    purpose: 'lead-channel',
-    load: async () =>
-      intakeKey.length <= 64
-        ? (await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey)))[0]
-        : undefined,
-  })
+  const verify = (fresh: boolean) =>
+    verifySignedCall({
+      headers,
+      body,
+      now,
+      refuse,
+      purpose: 'lead-channel',
+      load: () =>
+        intakeKey.length <= 64 ? loadChannel(database, intakeKey, now, fresh) : Promise.resolve(undefined),
+    })
+  // A remembered channel that refuses the signature is read again before refusing (its secret may have
+  // been rotated a moment ago, in this process or another).
+  const { holder: channel } = await verify(false).catch((err) =>
+    remembered(database, intakeKey, now) ? verify(true) : Promise.reject(err),
+  )
   if (!channel.active) throw refuse('this channel is switched off')
   let parsed: unknown
   try {
@@ -102,6 +106,42 @@ export async function receiveIntake({
     sourceLeadId: mapped.sourceLeadId,
     payload: parsed as Record<string, unknown>,
   })
+}
+
+type ChannelRow = typeof leadChannels.$inferSelect
+
+/** How long a channel read for a signed push is reused (a switched-off channel stops within this). */
+export const CHANNEL_TTL_MS = 5_000
+/** Remembered channels by intake key (keys are unique), each with the database handle it was read from. */
+const channelCache = new Map<string, { owner: object; row: ChannelRow; at: number }>()
+
+function remembered(database: Pick<Database, 'db'>, intakeKey: string, now: Date) {
+  const hit = channelCache.get(intakeKey)
+  return hit && hit.owner === database.db && now.getTime() - hit.at < CHANNEL_TTL_MS ? hit : undefined
+}
+
+/**
+ * The channel of an intake key, read at most every {@link CHANNEL_TTL_MS} per database handle (a push
+ * burst costs one read, not one per lead); `fresh` reads it again. Unknown keys are not remembered.
+ */
+async function loadChannel(
+  database: Pick<Database, 'db'>,
+  intakeKey: string,
+  now: Date,
+  fresh: boolean,
+): Promise<ChannelRow | undefined> {
+  const hit = fresh ? undefined : remembered(database, intakeKey, now)
+  if (hit) return hit.row
+  const [row] = await database.db.select().from(leadChannels).where(eq(leadChannels.intakeKey, intakeKey))
+  if (channelCache.size >= 1000) channelCache.clear()
+  if (row) channelCache.set(intakeKey, { owner: database.db, row, at: now.getTime() })
+  else channelCache.delete(intakeKey)
+  return row
+}
+
+/** Forgets a remembered channel once a change to it (switched off, new secret) has committed. */
+export function forgetIntakeChannel(intakeKey: string): void {
+  channelCache.delete(intakeKey)
 }
 
 interface PushedLead {
