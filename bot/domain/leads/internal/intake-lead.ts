@@ -159,7 +159,7 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
   // The reads go out at once (postgres.js pipelines a transaction's concurrent queries): replays, the same
   // people among the leads (for every request; replays simply do not use theirs), settings and rules.
   const sourced = items.filter((i) => i.sourceLeadId)
-  const [replayRows, existing, settings, assigner] = await Promise.all([
+  const [replayRows, existing, customerMatches, channelSlas, settings, assigner] = await Promise.all([
     sourced.length === 0
       ? []
       : ctx.db
@@ -177,6 +177,20 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       ctx,
       items.map((i) => i.contact),
     ),
+    // The matching customers too, for every request (only new leads use theirs): no second round trip.
+    findMatchingCustomers(
+      ctx,
+      items.map((i) => i.contact),
+    ),
+    ctx.db
+      .select({ id: leadChannels.id, sla: leadChannels.slaMinutes })
+      .from(leadChannels)
+      .where(
+        and(
+          eq(leadChannels.tenantId, ctx.tenantId),
+          inArray(leadChannels.id, [...new Set(items.map((i) => i.req.channelId))]),
+        ),
+      ),
     loadLeadSettings(ctx.db, ctx.tenantId),
     createAssigner(ctx),
   ])
@@ -198,7 +212,7 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
     how: 'rule' | 'intake' | 'manual'
   }> = []
 
-  for (const item of items) {
+  for (const [itemIndex, item] of items.entries()) {
     const { req, contact, sourceLeadId, utm } = item
     const src = sourceLeadId ? sourceKey(req.channelId, sourceLeadId) : null
     const replay = src ? (seen.get(src) ?? batchSources.get(src)) : undefined
@@ -248,7 +262,7 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       campaignId: req.campaignId ?? null,
       utm,
       consent: req.consent ?? false,
-      matchedCustomerId: null as string | null,
+      matchedCustomerId: customerMatches[itemIndex]?.id ?? null,
       lastActivityAt: now,
       createdById: actorId(ctx.actor),
       createdAt: now,
@@ -279,23 +293,6 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
     answers.push({ outcome: 'created', lead: ref })
   }
   if (newRows.length > 0) {
-    const slaChannels = [...new Set(owned.map((o) => newRows[o.index]?.channelId ?? ''))]
-    const [matches, channelSlas] = await Promise.all([
-      findMatchingCustomers(
-        ctx,
-        candidates.map((c) => c.contact),
-      ),
-      slaChannels.length === 0
-        ? []
-        : ctx.db
-            .select({ id: leadChannels.id, sla: leadChannels.slaMinutes })
-            .from(leadChannels)
-            .where(and(eq(leadChannels.tenantId, ctx.tenantId), inArray(leadChannels.id, slaChannels))),
-    ])
-    for (const [i, m] of matches.entries()) {
-      const row = newRows[candidates[i]?.ref ?? -1]
-      if (row && m) row.matchedCustomerId = m.id
-    }
     const sla = new Map(channelSlas.map((c) => [c.id, c.sla]))
     for (const o of owned) {
       const row = newRows[o.index]
