@@ -302,4 +302,80 @@ describe.skipIf(!executablePath)('admin console', () => {
     await shot(desk.page, 'desktop-en-designer')
     await desk.context.close()
   }, 90_000)
+
+  it('previews a template as the chat card and as the mini-app form (phone zh, desktop en)', async () => {
+    // The API behind the card preview: admins only, checked as a publish would be, nothing saved.
+    const { body: purchase } = await demo<Record<string, unknown>>(
+      'wangjianguo',
+      'GET',
+      '/approvals/templates/purchase',
+    )
+    const draft = {
+      key: 'purchase',
+      name: '采购',
+      form: purchase.form,
+      flow: purchase.flow,
+      settings: purchase.settings,
+    }
+    expect((await demo('liuyang', 'POST', '/approvals/templates/preview', draft)).status).toBe(403)
+    const bad = await demo<{ error: { field?: string } }>(
+      'wangjianguo',
+      'POST',
+      '/approvals/templates/preview',
+      {
+        ...draft,
+        key: '',
+      },
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.field).toBe('key')
+
+    const { context, page } = await open('wangjianguo', '/admin/templates/purchase')
+    await page.locator('[data-testid="template-designer"]').waitFor()
+    await expect.poll(() => page.locator('input[name="name"]').inputValue(), { timeout: 20_000 }).toBe('采购')
+    await page.locator('[data-testid="preview-card"]').click()
+    const card = page.locator('[data-testid="chat-card-preview"]')
+    await card.waitFor({ timeout: 20_000 })
+    expect(await card.textContent()).toContain('发起采购')
+    expect(await card.locator('[data-testid="chat-card-input"]').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('预计金额')]),
+    )
+    await card.scrollIntoViewIfNeeded()
+    await shot(page, 'phone-zh-designer-preview-card')
+    await page.locator('[data-testid="preview-form"]').click()
+    const form = page.locator('[data-testid="form-preview"]')
+    await form.waitFor()
+    for (const label of ['采购物品', '预计金额', '供应商', '期望到货'])
+      expect(await form.textContent()).toContain(label)
+    await form.scrollIntoViewIfNeeded()
+    await shot(page, 'phone-zh-designer-preview-form')
+    // A change in the designer shows in the next preview without saving.
+    await page.locator('input[name="name"]').fill('办公采购')
+    await page.locator('[data-testid="preview-card"]').click()
+    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('发起办公采购')
+    await context.close()
+    const { body: stored } = await demo<{ name: string }>(
+      'wangjianguo',
+      'GET',
+      '/approvals/templates/purchase',
+    )
+    expect(stored.name).toBe('采购')
+
+    const desk = await open('wangjianguo', '/admin/templates/purchase', { desktop: true, lang: 'en' })
+    await desk.page.locator('[data-testid="template-designer"]').waitFor()
+    await expect
+      .poll(() => desk.page.locator('[data-testid="template-designer"]').textContent(), { timeout: 20_000 })
+      .toContain('Version')
+    await desk.page.locator('[data-testid="preview-card"]').click()
+    const deskCard = desk.page.locator('[data-testid="chat-card-preview"]')
+    await expect.poll(() => deskCard.textContent(), { timeout: 20_000 }).toContain('Submit')
+    await deskCard.scrollIntoViewIfNeeded()
+    await shot(desk.page, 'desktop-en-designer-preview-card')
+    await desk.page.locator('[data-testid="preview-form"]').click()
+    const deskForm = desk.page.locator('[data-testid="form-preview"]')
+    await expect.poll(() => deskForm.textContent(), { timeout: 20_000 }).toContain('Vendor')
+    await deskForm.scrollIntoViewIfNeeded()
+    await shot(desk.page, 'desktop-en-designer-preview-form')
+    await desk.context.close()
+  }, 90_000)
 })

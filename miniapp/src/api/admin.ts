@@ -68,6 +68,10 @@ export const createTemplate = (body: NewTemplate) => unwrap(api().POST('/api/v1/
 export const publishTemplate = (key: string, body: TemplateVersion) =>
   unwrap(api().PUT('/api/v1/approvals/templates/{key}', { params: { path: { key } }, body }))
 
+/** The chat card a draft would start with (checked as a publish; nothing saved). */
+export const previewTemplateCard = (body: NewTemplate) =>
+  unwrap(api().POST('/api/v1/approvals/templates/preview', { body }))
+
 /** The tenant's settings: the time zone every card, page and export shows times in. */
 export const getTenantSettings = (signal?: AbortSignal) => unwrap(api().GET('/api/v1/admin/settings', { signal }))
 export const saveTenantSettings = (body: { timeZone: string }) => unwrap(api().PUT('/api/v1/admin/settings', { body }))

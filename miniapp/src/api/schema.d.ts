@@ -4161,6 +4161,284 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The chat card a draft template would answer 「发起 <name>」 with (admin); nothing is saved
+         * @description The same checks as creating a template (400 naming the field); the card is the neutral card model every platform adapter renders, in the reader's language.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        aliases?: string[];
+                        description?: string;
+                        flow: {
+                            nodes: ({
+                                id: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "start";
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "end";
+                            } | {
+                                approvers: {
+                                    /** @enum {string} */
+                                    kind: "users";
+                                    userIds: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "role";
+                                    roleKey: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "manager";
+                                    /** @default 1 */
+                                    level?: number;
+                                } | {
+                                    departmentId?: string;
+                                    /** @enum {string} */
+                                    kind: "department_head";
+                                    /** @default 0 */
+                                    level?: number;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "initiator_chooses";
+                                    /** @default false */
+                                    multiple?: boolean;
+                                };
+                                /**
+                                 * @default admin
+                                 * @enum {string}
+                                 */
+                                emptyPolicy?: "skip" | "admin";
+                                id: string;
+                                /**
+                                 * @default any
+                                 * @enum {string}
+                                 */
+                                mode?: "sequential" | "all" | "any";
+                                name: string;
+                                nameEn?: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "approval";
+                            } | {
+                                approvers: {
+                                    /** @enum {string} */
+                                    kind: "users";
+                                    userIds: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "role";
+                                    roleKey: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "manager";
+                                    /** @default 1 */
+                                    level?: number;
+                                } | {
+                                    departmentId?: string;
+                                    /** @enum {string} */
+                                    kind: "department_head";
+                                    /** @default 0 */
+                                    level?: number;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "initiator_chooses";
+                                    /** @default false */
+                                    multiple?: boolean;
+                                };
+                                id: string;
+                                name: string;
+                                nameEn?: string;
+                                next: string;
+                                /** @enum {string} */
+                                type: "cc";
+                            } | {
+                                branches: {
+                                    name: string;
+                                    next: string;
+                                    when: ({
+                                        field: string;
+                                        /** @enum {string} */
+                                        kind: "form";
+                                        /** @enum {string} */
+                                        op: "gt" | "gte" | "lt" | "lte" | "eq" | "in";
+                                        value: number | string | (string | number)[];
+                                    } | {
+                                        departmentIds: string[];
+                                        /** @enum {string} */
+                                        kind: "department";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "role";
+                                        roleKeys: string[];
+                                    })[];
+                                }[];
+                                defaultNext?: string;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "condition";
+                            })[];
+                        };
+                        form: {
+                            columns?: {
+                                key: string;
+                                label: string;
+                                labelEn?: string;
+                                max?: number;
+                                maxLength?: number;
+                                min?: number;
+                                options?: {
+                                    label: string;
+                                    labelEn?: string;
+                                    value: string;
+                                }[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "text" | "number" | "money" | "date" | "select";
+                            }[];
+                            key: string;
+                            label: string;
+                            labelEn?: string;
+                            max?: number;
+                            maxLength?: number;
+                            maxRows?: number;
+                            min?: number;
+                            options?: {
+                                label: string;
+                                labelEn?: string;
+                                value: string;
+                            }[];
+                            placeholder?: string;
+                            required?: boolean;
+                            showOnCard?: boolean;
+                            sumCheck?: {
+                                column: string;
+                                field: string;
+                            };
+                            /** @enum {string} */
+                            type: "text" | "textarea" | "number" | "money" | "date" | "dateRange" | "select" | "multiselect" | "user" | "department" | "attachment" | "image" | "customer" | "opportunity" | "contract" | "table";
+                        }[];
+                        key: string;
+                        name: string;
+                        nameEn?: string;
+                        /**
+                         * @default {
+                         *       "dedupe": "none",
+                         *       "initiatorAutoPass": false,
+                         *       "escalateAction": "to_manager"
+                         *     }
+                         */
+                        settings?: {
+                            adminUserIds?: string[];
+                            businessRefField?: string;
+                            /**
+                             * @default none
+                             * @enum {string}
+                             */
+                            dedupe?: "none" | "consecutive" | "any_previous";
+                            /**
+                             * @default to_manager
+                             * @enum {string}
+                             */
+                            escalateAction?: "auto_approve" | "auto_reject" | "to_manager";
+                            escalateAfterHours?: number;
+                            /** @default false */
+                            initiatorAutoPass?: boolean;
+                            remindAfterHours?: number;
+                            resultChatId?: string;
+                            titleField?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Card: header {title, color}, elements [{type, …}], summary */
+                            card: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/{platform}": {
         parameters: {
             query?: never;
