@@ -116,6 +116,19 @@ describe('a company that just installed the Feishu app', () => {
     expect(zhangsan?.roles).toContainEqual(
       expect.objectContaining({ key: 'admin', source: 'platform_admin' }),
     )
+    // The names behind ids a page already holds (the designer's named approvers), and a malformed list refused.
+    const two = (list.items as Array<{ id?: string; name: string }>).slice(0, 2)
+    const byIds = await api(
+      adminToken,
+      `/admin/people?status=all&ids=${two.map((p) => p.id).join(',')},usr_nobody`,
+    )
+    expect(byIds.status).toBe(200)
+    expect(
+      ((await byIds.json()) as { items: Array<{ name: string }> }).items.map((p) => p.name).sort(),
+    ).toEqual(two.map((p) => p.name).sort())
+    const badIds = await api(adminToken, '/admin/people?ids=a;drop')
+    expect(badIds.status).toBe(400)
+    expect(JSON.stringify(await badIds.json())).toContain('ids')
     const status = await api(adminToken, '/admin/directory')
     expect(((await status.json()) as { lastSyncedAt: string | null }).lastSyncedAt).not.toBeNull()
     const rolesRes = await api(adminToken, '/admin/roles')

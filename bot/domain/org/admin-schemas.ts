@@ -18,6 +18,12 @@ export const dataScopeName = z.enum(['self', 'department', 'department_tree', 'a
 export const listPeopleSchema = z.object({
   q: z.string().trim().max(100).optional(),
   departmentId: z.string().max(100).optional(),
+  /** Comma-separated person ids (at most 200): the names behind ids a page already holds, e.g. a flow's approvers. */
+  ids: z
+    .string()
+    .max(20_000)
+    .regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+){0,199}$/, 'at most 200 person ids, separated by commas')
+    .optional(),
   status: z.enum(['active', 'inactive', 'all']).default('active'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),

@@ -45,6 +45,7 @@ export async function listDirectoryPeople({
       ) as SQL,
     )
   }
+  if (q.ids) conds.push(inArray(users.id, q.ids.split(',')))
   if (q.departmentId)
     conds.push(
       inArray(

@@ -470,6 +470,7 @@ export interface paths {
             parameters: {
                 query?: {
                     departmentId?: string;
+                    ids?: string;
                     limit?: number;
                     offset?: number | null;
                     q?: string;

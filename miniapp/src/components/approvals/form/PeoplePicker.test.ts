@@ -10,7 +10,11 @@ const people: OrgOption[] = [
   { id: 'usr_wf', label: '王芳', hint: '人事部' },
 ]
 
-function mountPicker(multiple: boolean, initial: string[] = []) {
+function mountPicker(
+  multiple: boolean,
+  initial: string[] = [],
+  resolve?: (ids: string[]) => Promise<OrgOption[]>,
+) {
   const model = ref<string[]>(initial)
   const search = vi.fn(async (q: string) => people.filter((p) => p.label.includes(q) || q === '*'))
   const Host = defineComponent({
@@ -19,6 +23,7 @@ function mountPicker(multiple: boolean, initial: string[] = []) {
         label: '审批人',
         multiple,
         search,
+        ...(resolve ? { resolve } : {}),
         modelValue: model.value,
         'onUpdate:modelValue': (v: string[]) => {
           model.value = v
@@ -36,6 +41,15 @@ async function type(wrapper: ReturnType<typeof mountPicker>['wrapper'], q: strin
 }
 
 describe('PeoplePicker', () => {
+  it('names the ids it opens with through resolve, once, and shows an id nobody can name', async () => {
+    const resolve = vi.fn(async (ids: string[]) => people.filter((p) => ids.includes(p.id)))
+    const { wrapper } = mountPicker(true, ['usr_zw', 'usr_gone'], resolve)
+    await flushPromises()
+    expect(resolve).toHaveBeenCalledTimes(1)
+    expect(resolve).toHaveBeenCalledWith(['usr_zw', 'usr_gone'])
+    expect(wrapper.findAll('.people-picker__tag').map((t) => t.text())).toEqual(['张伟', 'usr_gone'])
+  })
+
   it('searches as you type and adds the picked people as tags, each once', async () => {
     const { wrapper, model, search } = mountPicker(true)
     await type(wrapper, '*')
