@@ -7,6 +7,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   smallint,
   text,
   uniqueIndex,
@@ -125,9 +126,28 @@ export const serviceTickets = pgTable(
     index('service_tickets_status_idx').on(t.tenantId, t.status, t.createdAt),
     index('service_tickets_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('service_tickets_customer_owner_idx').on(t.tenantId, t.customerOwnerId, t.createdAt),
-    index('service_tickets_response_sla_idx').on(t.firstResponseDueAt).where(sql`response_sla = 'pending'`),
-    index('service_tickets_resolution_sla_idx').on(t.resolutionDueAt).where(sql`resolution_sla = 'pending'`),
+    /**
+     * Open tickets only (about a tenth of them), newest first: the "open" lists and the SLA scan. No index
+     * reads the SLA flags, so the scan's updates stay HOT (heap-only: no index entry is rewritten).
+     */
+    index('service_tickets_open_idx')
+      .on(t.tenantId, t.createdAt, t.id)
+      .where(sql`status in ('new', 'assigned', 'in_progress', 'waiting_customer')`),
   ],
+)
+
+/**
+ * Each member's open tickets (status new … waiting for customer), kept by triggers on `service_tickets` in
+ * the writing transaction: least-open dispatch reads a row per member instead of counting their tickets.
+ */
+export const serviceMemberLoad = pgTable(
+  'service_member_load',
+  {
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    openCount: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
 )
 
 /** Every change and comment of a ticket, in order (the timeline). */

@@ -1,7 +1,10 @@
-import { and, lt, or, sql } from 'drizzle-orm'
 import { type ServiceContext, systemContext } from '../../bot/domain/context'
-import { runServiceTimer, SERVICE_TIMER, scanServiceSla } from '../../bot/domain/service'
-import { serviceTickets } from '../../db/schema'
+import {
+  runServiceTimer,
+  SERVICE_TIMER,
+  scanServiceSla,
+  tenantsWithOverdueTickets,
+} from '../../bot/domain/service'
 import { processors } from '../catalogue'
 import type { Processor } from '../queue'
 import type { ProcessorDeps } from './types'
@@ -20,17 +23,8 @@ export function serviceProcessors(deps: ProcessorDeps): Record<string, Processor
       await runServiceTimer({ ctx: ctxFor(deps, tenantId, SERVICE_TIMER), payload })
     },
     [SERVICE_SLA_SCAN]: async () => {
-      const now = deps.clock.now()
-      const tenants = await deps.database.db
-        .selectDistinct({ tenantId: serviceTickets.tenantId })
-        .from(serviceTickets)
-        .where(
-          or(
-            and(sql`${serviceTickets.responseSla} = 'pending'`, lt(serviceTickets.firstResponseDueAt, now)),
-            and(sql`${serviceTickets.resolutionSla} = 'pending'`, lt(serviceTickets.resolutionDueAt, now)),
-          ),
-        )
-      for (const { tenantId } of tenants) await scanServiceSla(ctxFor(deps, tenantId, SERVICE_SLA_SCAN))
+      const tenants = await tenantsWithOverdueTickets({ db: deps.database.db, clock: deps.clock })
+      for (const tenantId of tenants) await scanServiceSla(ctxFor(deps, tenantId, SERVICE_SLA_SCAN))
     },
   })
 }

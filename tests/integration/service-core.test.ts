@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceContext } from '../../bot/domain/context'
 import { assignCustomer } from '../../bot/domain/crm/assign-customer'
@@ -17,6 +17,7 @@ import {
   listTickets,
   rateByToken,
   receiveExternalTicket,
+  SCAN_GRACE_MS,
   scanServiceSla,
   setTicketPriority,
   setTicketStatus,
@@ -24,7 +25,7 @@ import {
 } from '../../bot/domain/service'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
-import { auditLog, serviceTickets } from '../../db/schema'
+import { auditLog, serviceMemberLoad, serviceTickets } from '../../db/schema'
 import { openTestDatabase } from '../helpers/db'
 import { type CrmTenant, ctxAs, DAY, silent, systemCtx, uid } from './crm-harness'
 import { mondayClock, runDueTimers as runTimers, serviceTenant, ticketCards } from './service-harness'
@@ -39,6 +40,27 @@ afterAll(async () => database.close())
 const setup = () => serviceTenant(database)
 const cards = (org: CrmTenant, ticketId: string) => ticketCards(database, org, ticketId)
 const runDueTimers = (org: CrmTenant, clock: Clock) => runTimers(database, org, clock)
+
+/** The trigger-kept open count per member. */
+async function loads(tenantId: string): Promise<Record<string, number>> {
+  const rows = await database.db
+    .select()
+    .from(serviceMemberLoad)
+    .where(eq(serviceMemberLoad.tenantId, tenantId))
+  return Object.fromEntries(rows.map((r) => [r.userId, r.openCount]))
+}
+
+/** The kept counts equal a count of the open tickets (members without any may keep a 0 row). */
+async function expectLoadInStep(tenantId: string) {
+  const counted = await database.rows<{ owner_id: string; n: number }>(sql`
+    select owner_id, count(*)::int as n from service_tickets
+    where tenant_id = ${tenantId} and owner_id is not null
+      and status in ('new', 'assigned', 'in_progress', 'waiting_customer')
+    group by owner_id`)
+  const kept = Object.entries(await loads(tenantId)).filter(([, n]) => n !== 0)
+  expect(Object.fromEntries(kept)).toEqual(Object.fromEntries(counted.map((r) => [r.owner_id, r.n])))
+  expect(kept.length).toBeGreaterThan(0)
+}
 
 describe('tickets', () => {
   it('numbers per tenant, checks links against the tenant, names the bad field, and audits', async () => {
@@ -152,6 +174,63 @@ describe('tickets', () => {
     expect(consult.ownerId).toBeNull()
     const reassigned = await assignTicket({ ctx: mgr, ticketId: consult.id, input: { ownerId: c } })
     expect([reassigned.ownerId, reassigned.status]).toEqual([c, 'assigned'])
+    // chenjing now has one more open ticket (given by hand): the rule's next two go to liuyang.
+    const next = []
+    for (let i = 0; i < 2; i++)
+      next.push((await createTicket({ ctx: mgr, input: { subject: `又坏了 ${i}`, type: '故障' } })).ownerId)
+    expect(next).toEqual([l, l])
+    // Resolving two of liuyang's tickets frees him: the next one goes to him again.
+    const eng = ctxAs(database, org, 'liuyang', clock)
+    const his = await database.db
+      .select({ id: serviceTickets.id })
+      .from(serviceTickets)
+      .where(and(eq(serviceTickets.tenantId, org.tenantId), eq(serviceTickets.ownerId, l)))
+      .limit(2)
+    for (const t of his) {
+      await acceptTicket({ ctx: eng, ticketId: t.id })
+      await setTicketStatus({ ctx: eng, ticketId: t.id, input: { status: 'resolved', note: '好了' } })
+    }
+    expect((await createTicket({ ctx: mgr, input: { subject: '再坏', type: '故障' } })).ownerId).toBe(l)
+    await expectLoadInStep(org.tenantId)
+  })
+
+  it('each member’s open count follows every write: insert, assign, status, reopen, delete', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const eng = ctxAs(database, org, 'liuyang', clock)
+    const l = uid(org, 'liuyang')
+    const c = uid(org, 'chenjing')
+    const a = await createTicket({ ctx: mgr, input: { subject: '一', ownerId: l } })
+    const b = await createTicket({ ctx: mgr, input: { subject: '二', ownerId: l } })
+    await createTicket({ ctx: mgr, input: { subject: '三', ownerId: null } })
+    expect(await loads(org.tenantId)).toEqual({ [l]: 2 })
+    await assignTicket({ ctx: mgr, ticketId: b.id, input: { ownerId: c } })
+    expect(await loads(org.tenantId)).toEqual({ [l]: 1, [c]: 1 })
+    await acceptTicket({ ctx: eng, ticketId: a.id })
+    await setTicketStatus({ ctx: eng, ticketId: a.id, input: { status: 'waiting_customer' } })
+    expect(await loads(org.tenantId)).toEqual({ [l]: 1, [c]: 1 })
+    await setTicketStatus({ ctx: eng, ticketId: a.id, input: { status: 'resolved', note: '好了' } })
+    expect(await loads(org.tenantId)).toEqual({ [l]: 0, [c]: 1 })
+    // A low rating reopens it: open again.
+    const [row] = await database.db.select().from(serviceTickets).where(eq(serviceTickets.id, a.id))
+    await rateByToken({
+      database,
+      clock,
+      logger: silent,
+      token: row?.statusToken ?? '',
+      input: { rating: 1, comment: '没修好' },
+    })
+    expect(await loads(org.tenantId)).toEqual({ [l]: 1, [c]: 1 })
+    // One statement writing many rows (as a bulk load does) and a delete.
+    await database.db.execute(sql`
+      insert into service_tickets (id, tenant_id, number, channel, type, subject, status, owner_id, status_token)
+      select 'tkx' || i, ${org.tenantId}, 'GD-X-' || i, 'phone', '咨询', 'x',
+        (case when i % 2 = 0 then 'closed' else 'in_progress' end)::service_ticket_status,
+        (case when i % 3 = 0 then ${l} else ${c} end), 'tok-x-' || i
+      from generate_series(1, 12) i`)
+    await database.db.execute(sql`delete from service_tickets where id in ('tkx1', 'tkx2', 'tkx3')`)
+    await expectLoadInStep(org.tenantId)
   })
 })
 
@@ -198,6 +277,18 @@ describe('SLA over simulated time', () => {
     clock.advance(10 * DAY)
     expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 3, resolution: 3 })
     expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 0, resolution: 0 })
+    // Just past its deadline a ticket is its timer's (which sends the escalation card); after the grace, the scan's.
+    const late = await createTicket({ ctx: mgr, input: { subject: '刚超时', ownerId: null } })
+    clock.advance((late.firstResponseDueAt?.getTime() ?? 0) - clock.now().getTime() + 5 * 60_000)
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 0, resolution: 0 })
+    clock.advance(SCAN_GRACE_MS)
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 1, resolution: 0 })
+    const [flagged] = await database.db.select().from(serviceTickets).where(eq(serviceTickets.id, late.id))
+    expect([flagged?.responseSla, flagged?.resolutionSla, flagged?.version]).toEqual([
+      'breached',
+      'pending',
+      late.version + 1,
+    ])
   })
 })
 

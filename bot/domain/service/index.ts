@@ -28,7 +28,13 @@ export {
   listIntakeCodes,
   submitServiceRequest,
 } from './public-intake'
-export { runServiceTimer, type ServiceTimerOutcome, scanServiceSla } from './run-service-timer'
+export {
+  runServiceTimer,
+  SCAN_GRACE_MS,
+  type ServiceTimerOutcome,
+  scanServiceSla,
+  tenantsWithOverdueTickets,
+} from './run-service-timer'
 export { getPublicTicket, type PublicTicketView, rateByToken, rateTicket } from './satisfaction'
 export * from './schemas'
 export { DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from './settings'

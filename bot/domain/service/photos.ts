@@ -42,14 +42,14 @@ export async function storeTicketPhotos(
     if (!kind) throw new InvalidInputError(`photos.${i}`, `photos.${i}: not a JPEG, PNG, WebP or HEIC image`)
     return { ...f, ...kind }
   })
-  const keys: string[] = []
-  try {
-    for (const f of checked) {
-      const key = `${tenantId}/service/${newId('pho')}.${f.ext}`
-      await storage.put(key, f.data, f.contentType)
-      keys.push(key)
-    }
-  } catch (err) {
+  // All at once (outside any transaction); on a failure every key is dropped, stored or not.
+  const keys = checked.map((f) => `${tenantId}/service/${newId('pho')}.${f.ext}`)
+  const puts = await Promise.allSettled(
+    checked.map((f, i) => storage.put(keys[i] ?? '', f.data, f.contentType)),
+  )
+  const failed = puts.find((p) => p.status === 'rejected')
+  if (failed) {
+    const err: unknown = failed.reason
     await dropPhotos(storage, keys)
     if (err instanceof DomainError) throw err
     throw new DomainError('unavailable', 'photo storage is unavailable, try again later')

@@ -1,5 +1,6 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { serviceTickets } from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
 import { type ServiceContext, withTransaction } from '../context'
 import { escalationTargets, recordEvent, type ServiceTimerPayload, tell } from './lifecycle'
 
@@ -57,43 +58,94 @@ export async function runServiceTimer({
   })
 }
 
-/** Tickets flagged per statement by the scan: each chunk commits on its own and holds its row locks briefly. */
+/** Open tickets looked at per statement: each chunk commits on its own and holds its row locks briefly. */
 const SCAN_CHUNK = 5000
 
 /**
- * The safety net behind the timers: flags every open ticket of the tenant whose deadline passed while its
- * clock still shows pending (set-based statements of at most {@link SCAN_CHUNK} tickets per clock, on the
- * partial SLA indexes; rows another transaction holds are left to the next scan). Returns how many were
- * flagged; the timers send the cards.
+ * How long past a deadline the scan leaves the ticket to its timer: the timer flags it with the timeline
+ * entry and the escalation card, and a flag set first would turn that timer into a no-op.
+ */
+export const SCAN_GRACE_MS = 15 * 60_000
+
+const OPEN = sql.raw(`('new', 'assigned', 'in_progress', 'waiting_customer')`)
+const overdue = (cutoff: Date, t = sql.raw('service_tickets')) => {
+  const at = cutoff.toISOString()
+  return {
+    response: sql`(${t}.response_sla = 'pending' and ${t}.first_response_due_at < ${at}::timestamptz)`,
+    resolution: sql`(${t}.resolution_sla = 'pending' and ${t}.resolution_due_at < ${at}::timestamptz)`,
+  }
+}
+
+/**
+ * The safety net behind the timers: flags every open ticket of the tenant whose deadline passed more than
+ * {@link SCAN_GRACE_MS} ago while its clock still shows pending. It walks the open tickets (the partial
+ * open index) in chunks of {@link SCAN_CHUNK} by (created, id); in each chunk one statement locks the
+ * overdue ones (rows another transaction holds are left to the next scan) and sets both clocks' flags in
+ * one new row version. Only the flags and the version change and no index reads them, so the updates are
+ * heap-only. Returns how many clocks were flagged; the timers send the cards.
  */
 export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: number; resolution: number }> {
-  const now = ctx.clock.now()
-  const open = inArray(serviceTickets.status, ['new', 'assigned', 'in_progress', 'waiting_customer'])
-  const flag = async (clock: 'response' | 'resolution'): Promise<number> => {
-    const state = clock === 'response' ? serviceTickets.responseSla : serviceTickets.resolutionSla
-    const due = clock === 'response' ? serviceTickets.firstResponseDueAt : serviceTickets.resolutionDueAt
-    const overdue = and(eq(serviceTickets.tenantId, ctx.tenantId), eq(state, 'pending'), lt(due, now), open)
-    let flagged = 0
-    for (;;) {
-      const chunk = ctx.db
-        .select({ id: serviceTickets.id })
-        .from(serviceTickets)
-        .where(overdue)
-        .limit(SCAN_CHUNK)
-        .for('update', { skipLocked: true })
-      const rows = await ctx.db
-        .update(serviceTickets)
-        .set({
-          ...(clock === 'response'
-            ? { responseSla: 'breached' as const }
-            : { resolutionSla: 'breached' as const }),
-          version: sql`${serviceTickets.version} + 1`,
-        })
-        .where(and(inArray(serviceTickets.id, chunk), overdue))
-        .returning({ id: serviceTickets.id })
-      flagged += rows.length
-      if (rows.length < SCAN_CHUNK) return flagged
-    }
+  const cutoff = new Date(ctx.clock.now().getTime() - SCAN_GRACE_MS)
+  const due = overdue(cutoff)
+  const locked = overdue(cutoff, sql.raw('l'))
+  const total = { response: 0, resolution: 0 }
+  let after: { at: string; id: string } | null = null
+  for (;;) {
+    const from: SQL = after ? sql`and (created_at, id) > (${after.at}::timestamptz, ${after.id})` : sql``
+    type Chunk = { response: number; resolution: number; seen: number; at: string; id: string }
+    const [r]: Chunk[] = resultRows<{
+      response: number
+      resolution: number
+      seen: number
+      at: string
+      id: string
+    }>(
+      await ctx.db.execute(sql`
+        with chunk as (
+          select id, created_at, ${due.response} or ${due.resolution} as late
+          from service_tickets
+          where tenant_id = ${ctx.tenantId} and status in ${OPEN} ${from}
+          order by created_at, id
+          limit ${SCAN_CHUNK}
+        ), lock as (
+          select l.id, ${locked.response} as response, ${locked.resolution} as resolution
+          from service_tickets l
+          where l.id in (select id from chunk where late)
+            and l.tenant_id = ${ctx.tenantId} and l.status in ${OPEN}
+            and (${locked.response} or ${locked.resolution})
+          for update skip locked
+        ), flagged as (
+          update service_tickets t
+          set response_sla = case when lock.response then 'breached' else t.response_sla end,
+              resolution_sla = case when lock.resolution then 'breached' else t.resolution_sla end,
+              version = t.version + 1
+          from lock where t.id = lock.id
+          returning lock.response, lock.resolution
+        ), last as (
+          select created_at::text as at, id from chunk order by created_at desc, id desc limit 1
+        )
+        select (select count(*) filter (where response) from flagged)::int as response,
+               (select count(*) filter (where resolution) from flagged)::int as resolution,
+               (select count(*) from chunk)::int as seen,
+               last.at, last.id
+        from (select 1) one left join last on true`),
+    )
+    total.response += r?.response ?? 0
+    total.resolution += r?.resolution ?? 0
+    if (!r || r.seen < SCAN_CHUNK || !r.id) return total
+    after = { at: r.at, id: r.id }
   }
-  return { response: await flag('response'), resolution: await flag('resolution') }
+}
+
+/** The tenants with an open ticket the scan would flag now (walks the partial open index). */
+export async function tenantsWithOverdueTickets(
+  ctx: Pick<ServiceContext, 'db' | 'clock'>,
+): Promise<string[]> {
+  const due = overdue(new Date(ctx.clock.now().getTime() - SCAN_GRACE_MS))
+  const rows = resultRows<{ tenant_id: string }>(
+    await ctx.db.execute(sql`
+      select distinct tenant_id from service_tickets
+      where status in ${OPEN} and (${due.response} or ${due.resolution})`),
+  )
+  return rows.map((r) => r.tenant_id)
 }

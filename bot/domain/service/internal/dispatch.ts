@@ -1,9 +1,15 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm'
-import { customers, products, serviceDispatchRules, serviceTickets, users } from '../../../../db/schema'
+import {
+  customers,
+  products,
+  serviceDispatchRules,
+  serviceMemberLoad,
+  serviceTickets,
+  users,
+} from '../../../../db/schema'
 import { containsAny, rulePicker } from '../../assignment/engine'
 import type { ServiceContext } from '../../context'
 import { chinaDay, chinaDayStart } from '../../leads/rollup'
-import { OPEN_STATUSES } from '../lifecycle'
 
 export type DispatchRuleRow = typeof serviceDispatchRules.$inferSelect
 
@@ -114,13 +120,15 @@ export async function createDispatcher(ctx: ServiceContext): Promise<{
             .from(serviceTickets)
             .where(and(mine(fresh), gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now)))))
             .groupBy(serviceTickets.ownerId),
+      // Kept by triggers in every writing transaction: a row per member, not a count of their tickets.
       unloaded.length === 0
         ? []
         : ctx.db
-            .select({ ownerId: serviceTickets.ownerId, n: count() })
-            .from(serviceTickets)
-            .where(and(mine(unloaded), inArray(serviceTickets.status, OPEN_STATUSES)))
-            .groupBy(serviceTickets.ownerId),
+            .select({ ownerId: serviceMemberLoad.userId, n: serviceMemberLoad.openCount })
+            .from(serviceMemberLoad)
+            .where(
+              and(eq(serviceMemberLoad.tenantId, ctx.tenantId), inArray(serviceMemberLoad.userId, unloaded)),
+            ),
     ])
     for (const u of fresh) used.set(u, 0)
     for (const u of unloaded) {
