@@ -2,7 +2,9 @@
  * Node-side CPU and SQL statements per approval card tap (`npx tsx tests/bench/_tap-cpu.ts`; not in the
  * `npm run bench` list). Starts N one-step requests, counts the statements of one tap, then taps the rest
  * one after another through `dispatchEvent` (devchat) and reports process CPU time per tap. PROF=1 writes a
- * CPU profile of the tap loop to /tmp/tap.cpuprofile. BENCH_POSTGRES_URL as for the other benches.
+ * CPU profile of the tap loop to /tmp/tap.cpuprofile. After the taps, the same number of bare transactions (lock
+ * the task, insert an audit row) as the floor. CG=1 waits at each phase for a file in CG_DIR (`tap-instructions.ts`
+ * counts instructions under callgrind between them). BENCH_POSTGRES_URL as for the other benches.
  */
 import { and, eq } from 'drizzle-orm'
 import { dispatchEvent } from '../../bot/chat/dispatch'
@@ -163,7 +165,8 @@ async function main() {
     const gate = async (f: string) => {
       if (!process.env.CG) return
       console.log(`CG-${f}`)
-      while (!existsSync(`/tmp/perfprof/cg-${f}`)) await new Promise((r) => setTimeout(r, 200))
+      while (!existsSync(`${process.env.CG_DIR ?? '/tmp/perfprof'}/cg-${f}`))
+        await new Promise((r) => setTimeout(r, 200))
     }
     await gate('go')
     const c0 = process.cpuUsage()
@@ -183,8 +186,21 @@ async function main() {
       const { writeFileSync } = await import('node:fs')
       writeFileSync('/tmp/tap.cpuprofile', JSON.stringify(profile))
     }
+    // The floor: a bare transaction per tapped task (lock the task, insert one audit row, commit).
+    const { sql: raw } = await import('drizzle-orm')
+    await gate('bare-go')
+    const b0 = process.cpuUsage()
+    for (const t of rest)
+      await database.db.transaction(async (tx) => {
+        await tx.execute(raw`select id from approval_tasks where id = ${t.id} for update`)
+        await tx.execute(
+          raw`insert into audit_log (tenant_id, actor_kind, action, target_type, target_id) values (${org.tenantId}, 'system', 'bench.bare', 'approval_task', ${t.id})`,
+        )
+      })
+    const b = process.cpuUsage(b0)
+    await gate('bare-stop')
     console.log(
-      `taps=${rest.length} cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms (user ${(c.user / 1000 / rest.length).toFixed(2)} sys ${(c.system / 1000 / rest.length).toFixed(2)}) wall/tap=${(wall / rest.length).toFixed(2)}ms pg-cpu/tap=${(pgMs / rest.length).toFixed(2)}ms outbox rows/tap=${((ob1.n - ob0.n) / rest.length).toFixed(2)} bytes/row=${((ob1.b - ob0.b) / Math.max(1, ob1.n - ob0.n)).toFixed(0)} socket writes/tap=${(wr1.writes / rest.length).toFixed(2)} bytes/tap=${(wr1.wbytes / rest.length).toFixed(0)}`,
+      `taps=${rest.length} bare-cpu/tx=${((b.user + b.system) / 1000 / rest.length).toFixed(2)}ms cpu/tap=${((c.user + c.system) / 1000 / rest.length).toFixed(2)}ms (user ${(c.user / 1000 / rest.length).toFixed(2)} sys ${(c.system / 1000 / rest.length).toFixed(2)}) wall/tap=${(wall / rest.length).toFixed(2)}ms pg-cpu/tap=${(pgMs / rest.length).toFixed(2)}ms outbox rows/tap=${((ob1.n - ob0.n) / rest.length).toFixed(2)} bytes/row=${((ob1.b - ob0.b) / Math.max(1, ob1.n - ob0.n)).toFixed(0)} socket writes/tap=${(wr1.writes / rest.length).toFixed(2)} bytes/tap=${(wr1.wbytes / rest.length).toFixed(0)}`,
     )
   } finally {
     await bench.drop()
