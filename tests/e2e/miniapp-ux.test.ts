@@ -29,9 +29,9 @@ import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../
 // M1 card links     here › every button of a chat card opens a page that exists › walks every link every card
 //                   presenter can carry (phone, zh-CN) / (desktop, en); the links come from every presenter's
 //                   sample rendered in zh and en → ux-m1-phone-zh-CN-follow-up.png, ux-m1-desktop-en-follow-up.png
-// M2 reject reason  tests/integration/approvals-reject-reason.test.ts (拒绝 and 退回 need a reason in every
-//                   channel; from chat they confirm first). Not yet walked in a browser (devchat), and no
-//                   screenshots: the one item still short of the Done-when.
+// M2 reject reason  here › rejecting from the chat card › asks for a reason and confirms before it rejects
+//                   (desktop, zh-CN) / (phone, en), in devchat → ux-m2-{desktop-zh-CN,phone-en}-{no-reason,
+//                   rejected}.png; 退回 and the domain rule: tests/integration/approvals-reject-reason.test.ts
 // M3 server message here › finding customers › shows the bot’s own message when a new customer duplicates a
 //                   colleague’s (phone, zh-CN) / (desktop, en) → ux-m3-phone-zh-CN-duplicate.png,
 //                   ux-m3-desktop-en-duplicate.png
@@ -406,7 +406,6 @@ describe.skipIf(!executablePath)('finding customers', () => {
       await context.close()
     })
   }
-
 })
 
 describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
