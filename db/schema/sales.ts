@@ -274,6 +274,10 @@ export const instalments = pgTable(
     index('sales_instalments_contract_idx').on(t.tenantId, t.contractId),
     // The overdue scan reads only open instalments by due date.
     index('sales_instalments_due_idx').on(t.dueDate).where(sql`received_cents < amount_cents`),
+    // The tenant's overdue scan walks them in (due date, id) order, batch after batch.
+    index('sales_instalments_open_due_idx')
+      .on(t.tenantId, t.dueDate, t.id)
+      .where(sql`received_cents < amount_cents`),
   ],
 )
 
