@@ -279,6 +279,22 @@ try {
     const ms = performance.now() - s
     return { out, ms, tx: await done() }
   }
+  if (process.env.SALES_BENCH_SKIP_JOBS) {
+    table(
+      Object.entries(results).map(([k, v]) => ({
+        case: k,
+        p50: fmt(percentile(v, 50)),
+        p95: fmt(percentile(v, 95)),
+        'server p95': server[k] ? `${fmt(server[k].p95, 2)} (${server[k].statements} stmts)` : '-',
+      })),
+    )
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    )
+    process.exit(0)
+  }
   const overdue = await job(() => scanOverdue({ ctx: sys }))
   const rfm = await job(() => assessCustomerValues({ ctx: sys }))
   const win = await job(() => refreshWinProbabilities({ ctx: sys }))

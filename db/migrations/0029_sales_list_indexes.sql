@@ -1,0 +1,2 @@
+CREATE INDEX IF NOT EXISTS "sales_opps_amount_idx" ON "sales_opportunities" USING btree ("tenant_id","status","amount_cents" DESC NULLS FIRST,"id");--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "sales_opps_updated_idx" ON "sales_opportunities" USING btree ("tenant_id","status","updated_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
