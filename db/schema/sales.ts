@@ -159,6 +159,15 @@ export const opportunities = pgTable(
     index('sales_opps_owner_idx').on(t.tenantId, t.ownerId, t.updatedAt),
     index('sales_opps_customer_idx').on(t.tenantId, t.customerId),
     index('sales_opps_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
+    // The list's other sorts (amount, last change) read the first page in index order instead of sorting
+    // every deal of the status.
+    index('sales_opps_amount_idx').on(t.tenantId, t.status, t.amountCents.desc().nullsFirst(), t.id),
+    index('sales_opps_updated_idx').on(
+      t.tenantId,
+      t.status,
+      t.updatedAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
     // Reports follow a lead to the deals converted from it (funnel, channel conversion).
     index('sales_opps_lead_idx').on(t.tenantId, t.leadId).where(sql`lead_id is not null`),
     // Cohorts of deals by creation time (the funnel).
@@ -274,6 +283,10 @@ export const instalments = pgTable(
     index('sales_instalments_contract_idx').on(t.tenantId, t.contractId),
     // The overdue scan reads only open instalments by due date.
     index('sales_instalments_due_idx').on(t.dueDate).where(sql`received_cents < amount_cents`),
+    // The tenant's overdue scan walks them in (due date, id) order, batch after batch.
+    index('sales_instalments_open_due_idx')
+      .on(t.tenantId, t.dueDate, t.id)
+      .where(sql`received_cents < amount_cents`),
   ],
 )
 

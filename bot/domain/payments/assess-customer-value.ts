@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm'
 import type { ProbabilityFactor } from '../../../db/schema'
 import { customers, customerValues, followUps, payments, visits } from '../../../db/schema'
 import { recordAudit } from '../audit/record-audit'
@@ -8,6 +8,9 @@ import { InvalidInputError } from '../errors'
 import { requirePermission } from '../org/permissions'
 
 export type Tier = 'A' | 'B' | 'C' | 'D'
+
+/** Customers per batch of the nightly assessment. */
+const BATCH = 1000
 
 /** 1-5 points by threshold (first match from the top). */
 const points = (v: number, steps: number[]): number => {
@@ -73,9 +76,12 @@ export function scoreCustomer(v: {
 export async function assessCustomerValues({
   ctx,
   customerIds,
+  batchSize = BATCH,
 }: {
   ctx: ServiceContext
   customerIds?: string[]
+  /** Customers per batch (tests make it small to cross batch boundaries). */
+  batchSize?: number
 }): Promise<{ assessed: number }> {
   const now = ctx.clock.now()
   const yearAgo = new Date(now.getTime() - 365 * 86_400_000)
@@ -83,14 +89,26 @@ export async function assessCustomerValues({
   const day = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
   const t = ctx.tenantId
   const only = customerIds?.length ? customerIds : null
-  const ids =
-    only ??
-    (await ctx.db.select({ id: customers.id }).from(customers).where(eq(customers.tenantId, t))).map(
-      (r) => r.id,
-    )
   let assessed = 0
-  for (let i = 0; i < ids.length; i += 1000) {
-    const batch = ids.slice(i, i + 1000)
+  let after = ''
+  let offset = 0
+  for (;;) {
+    // The named customers in slices, or the tenant's customers page by page (keyset on id): never every id
+    // in memory at once. Each batch is a page of ids, three aggregates and one upsert, each statement its
+    // own short transaction.
+    const batch = only
+      ? only.slice(offset, offset + batchSize)
+      : (
+          await ctx.db
+            .select({ id: customers.id })
+            .from(customers)
+            .where(and(eq(customers.tenantId, t), gt(customers.id, after)))
+            .orderBy(asc(customers.id))
+            .limit(batchSize)
+        ).map((r) => r.id)
+    offset += batchSize
+    if (batch.length === 0) break
+    after = batch[batch.length - 1] ?? after
     const [pay, fu, vi] = await Promise.all([
       ctx.db
         .select({
@@ -167,6 +185,7 @@ export async function assessCustomerValues({
         },
       })
     assessed += rows.length
+    if (batch.length < batchSize) break
   }
   return { assessed }
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../../db/client'
 import { contracts, instalments } from '../../../db/schema'
 import type { Clock } from '../../lib/clock'
@@ -19,15 +19,26 @@ const BATCH = 500
  * reminder job each — in batches, each its own short transaction, so no lock is held for long. The
  * condition compares the due day with today (not with itself): it fires.
  */
-export async function scanOverdue({ ctx }: { ctx: ServiceContext }): Promise<{ found: number }> {
+export async function scanOverdue({
+  ctx,
+  batchSize = BATCH,
+}: {
+  ctx: ServiceContext
+  /** Instalments per batch (tests make it small to cross batch boundaries). */
+  batchSize?: number
+}): Promise<{ found: number }> {
   const now = ctx.clock.now()
   const today = chinaDay(now)
   const remindBefore = new Date(now.getTime() - OVERDUE_REMIND_EVERY_MS)
   let found = 0
+  // Keyset on (due date, id): a batch starts after the last one's end, so the scan walks the open
+  // instalments once instead of stepping over the ones already marked on every batch.
+  let after: { dueDate: string; id: string } | null = null
   for (;;) {
-    const n = await withTransaction(ctx, async (_tx, c) => {
+    const from = after as { dueDate: string; id: string } | null
+    const n: number = await withTransaction(ctx, async (_tx, c) => {
       const due = await c.db
-        .select({ id: instalments.id, contractId: instalments.contractId })
+        .select({ id: instalments.id, contractId: instalments.contractId, dueDate: instalments.dueDate })
         .from(instalments)
         .innerJoin(contracts, and(eq(contracts.id, instalments.contractId), eq(contracts.status, 'active')))
         .where(
@@ -36,11 +47,17 @@ export async function scanOverdue({ ctx }: { ctx: ServiceContext }): Promise<{ f
             sql`${instalments.receivedCents} < ${instalments.amountCents}`,
             lt(instalments.dueDate, today),
             or(isNull(instalments.overdueNotifiedAt), lt(instalments.overdueNotifiedAt, remindBefore)),
+            from
+              ? sql`(${instalments.dueDate}, ${instalments.id}) > (${from.dueDate}, ${from.id})`
+              : undefined,
           ),
         )
-        .limit(BATCH)
+        .orderBy(asc(instalments.dueDate), asc(instalments.id))
+        .limit(batchSize)
         .for('update', { of: instalments, skipLocked: true })
       if (due.length === 0) return 0
+      const last = due[due.length - 1]
+      if (last) after = { dueDate: last.dueDate, id: last.id }
       await c.db
         .update(instalments)
         .set({ overdueNotifiedAt: now })
@@ -60,7 +77,7 @@ export async function scanOverdue({ ctx }: { ctx: ServiceContext }): Promise<{ f
       return due.length
     })
     found += n
-    if (n < BATCH) break
+    if (n < batchSize) break
   }
   return { found }
 }

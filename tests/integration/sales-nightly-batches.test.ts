@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assessCustomerValues, PAYMENT_OVERDUE, scanOverdue } from '../../bot/domain/payments'
+import { chinaDay } from '../../bot/domain/payments/receivables'
+import type { Database } from '../../db/client'
+import { openTestDatabase } from '../helpers/db'
+import { type CrmTenant, crmTenant, fixedClock, systemCtx } from './crm-harness'
+
+/*
+ * The nightly jobs walk the tenant in batches (keyset pages, each its own short transaction). With a batch
+ * of 2 every boundary is crossed: each overdue instalment is found exactly once, and every customer is
+ * assessed exactly once with the tier a hand computation gives.
+ */
+let database: Database
+let org: CrmTenant
+const now = new Date()
+const clock = fixedClock(now)
+const today = chinaDay(now)
+const sys = () => systemCtx(database, org, clock)
+const run = (q: ReturnType<typeof sql>) => database.rows<Record<string, unknown>>(q)
+
+beforeAll(async () => {
+  database = await openTestDatabase()
+  org = await crmTenant(database)
+  const t = org.tenantId
+  const owner = org.users.liuyang as string
+  // Customers 1-4 with the payments below; 5-7 with none (tier D).
+  await run(sql`insert into crm_customers (id, tenant_id, name, name_norm, search_text, owner_id)
+    select 'cus_n' || g, ${t}, '夜批客户' || g, '夜批客户' || g, '夜批客户' || g, ${owner} from generate_series(1, 7) g`)
+  // Contracts 1-7 (one per customer), ¥3,000,000 each, three instalments of ¥1,000,000: the first due 90
+  // days ago, the second 10 days ago (both overdue), the third in 30 days. Contract 7 has paid its first.
+  await run(sql`insert into sales_contracts (id, tenant_id, number, name, customer_id, owner_id, amount_cents, status)
+    select 'ctr_n' || g, ${t}, 'HT-N-' || g, '夜批合同' || g, 'cus_n' || g, ${owner}, 300000000, 'active'
+    from generate_series(1, 7) g`)
+  await run(sql`insert into sales_instalments (id, tenant_id, contract_id, seq, due_date, amount_cents, received_cents)
+    select 'rpl_n' || g || '_' || k, ${t}, 'ctr_n' || g, k,
+      ${today}::date + case k when 1 then -90 when 2 then -10 else 30 end, 100000000,
+      case when g = 7 and k = 1 then 100000000 else 0 end
+    from generate_series(1, 7) g, generate_series(1, 3) k`)
+  const pay = (customer: number, n: number, cents: number, daysAgo: number) =>
+    run(sql`insert into sales_payments (id, tenant_id, contract_id, customer_id, amount_cents, received_on, method)
+      select 'pay_n' || ${customer} || '_' || g, ${t}, 'ctr_n' || ${customer}, 'cus_n' || ${customer}, ${cents},
+        ${today}::date - ${daysAgo}::int, 'bank_transfer' from generate_series(1, ${n}::int) g`)
+  await pay(1, 6, 20_000_000, 10) // R5 F5 M5 (¥1,200,000) E1 → 72 A
+  await pay(2, 2, 15_000_000, 60) // R4 F3 M3 (¥300,000) E1 → 42 C
+  await pay(3, 1, 5_000_000, 100) // R3 F2 M2 (¥50,000) E1 → 24 D
+  await pay(4, 4, 15_000_000, 20) // R5 F4 M4 (¥600,000) E1 → 20 × (1.5 + 0.8 + 1.6 + 0.1) − 20 = 60 B
+})
+
+afterAll(async () => {
+  await database?.close()
+})
+
+describe('nightly jobs in batches', () => {
+  it('the overdue scan finds each overdue instalment once across batches of 2, then none', async () => {
+    const first = await scanOverdue({ ctx: sys(), batchSize: 2 })
+    // 7 contracts × the two past instalments, less contract 7's paid first one.
+    expect(first.found).toBe(13)
+    const jobs = await run(sql`select payload->>'instalmentId' as id from outbox
+      where tenant_id = ${org.tenantId} and topic = ${PAYMENT_OVERDUE}`)
+    const ids = jobs.map((j) => j.id as string)
+    expect(new Set(ids).size).toBe(13)
+    expect(ids).not.toContain('rpl_n7_1')
+    expect(ids.some((i) => i.endsWith('_3'))).toBe(false)
+    expect((await scanOverdue({ ctx: sys(), batchSize: 2 })).found).toBe(0)
+  })
+
+  it('RFM assesses every customer once across batches of 2, with the hand-computed tiers', async () => {
+    const [count] = await run(
+      sql`select count(*)::int as n from crm_customers where tenant_id = ${org.tenantId}`,
+    )
+    const { assessed } = await assessCustomerValues({ ctx: sys(), batchSize: 2 })
+    expect(assessed).toBe(count?.n)
+    const rows = await run(sql`select customer_id, score, tier, recency_days, frequency, monetary_cents
+      from sales_customer_values where tenant_id = ${org.tenantId} and customer_id like 'cus_n%' order by customer_id`)
+    expect(rows.map((r) => [r.customer_id, r.score, r.tier])).toEqual([
+      ['cus_n1', 72, 'A'],
+      ['cus_n2', 42, 'C'],
+      ['cus_n3', 24, 'D'],
+      ['cus_n4', 60, 'B'],
+      ['cus_n5', 0, 'D'],
+      ['cus_n6', 0, 'D'],
+      ['cus_n7', 0, 'D'],
+    ])
+    expect(rows[0]).toMatchObject({ recency_days: 10, frequency: 6 })
+    expect(Number(rows[0]?.monetary_cents)).toBe(120_000_000)
+    const [total] = await run(
+      sql`select count(*)::int as n from sales_customer_values where tenant_id = ${org.tenantId}`,
+    )
+    expect(total?.n).toBe(count?.n)
+    // One batch for all gives the same rows.
+    await assessCustomerValues({ ctx: sys() })
+    const again = await run(sql`select customer_id, score, tier from sales_customer_values
+      where tenant_id = ${org.tenantId} and customer_id like 'cus_n%' order by customer_id`)
+    expect(again).toEqual(rows.map((r) => ({ customer_id: r.customer_id, score: r.score, tier: r.tier })))
+  })
+})
