@@ -1,4 +1,16 @@
-import { bigint, boolean, index, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  boolean,
+  date,
+  index,
+  integer,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { createdAt, id, tenantId, updatedAt } from './_columns'
 
 /**
@@ -62,4 +74,35 @@ export const digestPrefs = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.kind] })],
+)
+
+/**
+ * What each person did each day (the tenant's local day), summed: the rollup the achievement and activity
+ * reports read instead of grouping the raw tables. Kept by statement triggers on customers, deals, visits,
+ * follow-ups, contracts and payments (migration `report_person_daily`), in the same transaction as every
+ * write, whoever writes; rebuilt for a tenant when its time zone changes. `userId` '' = nobody (a pool
+ * customer, a follow-up without author). Visits count by check-in day; 回款 by the day received, credited to
+ * the contract's owner (an owner transfer moves them); contracts by the day they took effect.
+ */
+export const personDaily = pgTable(
+  'report_person_daily',
+  {
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    customers: integer().notNull().default(0),
+    opportunities: integer().notNull().default(0),
+    visits: integer().notNull().default(0),
+    visitsFlagged: integer().notNull().default(0),
+    /** Visits checked out, and their seconds on site (numeric: exact under + and −). */
+    visitsTimed: integer().notNull().default(0),
+    visitSeconds: numeric().notNull().default('0'),
+    followUps: integer().notNull().default(0),
+    contractCents: bigint({ mode: 'number' }).notNull().default(0),
+    paymentCents: bigint({ mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId, t.day] }),
+    index('report_person_daily_day_idx').on(t.tenantId, t.day),
+  ],
 )

@@ -40,13 +40,16 @@ export async function runReport({
   ctx,
   key,
   input,
+  reference = false,
 }: {
   ctx: ServiceContext
   key: string
   input: ReportQueryInput
+  /** From the raw records instead of the rollups: the reference the tests and the bench compare with. */
+  reference?: boolean
 }): Promise<ReportResult> {
   const q = reportQuery.parse(input)
-  const { report, env } = await prepareRun(ctx, key, q)
+  const { report, env } = await prepareRun(ctx, key, q, reference)
   const [rows, extra] = await Promise.all([
     report.rows(ctx, env),
     report.totals ? report.totals(ctx, env) : Promise.resolve<Record<string, number | null>>({}),

@@ -1,10 +1,10 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { customers, followUps, visits } from '../../../../db/schema'
+import { customers, followUps, personDaily, visits } from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
 import type { RecordRef, ReportDefinition, ReportRow, RunEnv } from './define'
-import { bucketOf, inPeriod, peopleFilter } from './filters'
+import { bucketOf, bucketOfDay, inDays, inPeriod, peopleFilter } from './filters'
 
 /** The grouping expression of one source (follow-ups by author, visits by visitor) for the dimension. */
 const keyOf = (env: RunEnv, person: AnyPgColumn, time: AnyPgColumn): SQL | AnyPgColumn =>
@@ -33,29 +33,76 @@ async function sources(ctx: ServiceContext, env: RunEnv) {
 
 const visitMinutes = sql`extract(epoch from (${visits.checkOutAt} - ${visits.checkInAt})) / 60.0`
 
+interface VisitFigures {
+  k: string | null
+  n: number
+  flagged: number
+  minutes: string | null
+  followUps?: number
+}
+
+const rawFollowUps = (ctx: ServiceContext, k: SQL | AnyPgColumn, where: SQL) =>
+  ctx.db
+    .select({ k: sql<string | null>`${k}`, n: sql<number>`count(*)::int` })
+    .from(followUps)
+    .where(where)
+    .groupBy(sql`1`)
+
+const rawVisits = (ctx: ServiceContext, k: SQL | AnyPgColumn, where: SQL): Promise<VisitFigures[]> =>
+  ctx.db
+    .select({
+      k: sql<string | null>`${k}`,
+      n: sql<number>`count(*)::int`,
+      flagged: sql<number>`(count(*) filter (where ${visits.checkInFlagged}))::int`,
+      minutes: sql<
+        string | null
+      >`round((avg(${visitMinutes}) filter (where ${visits.checkOutAt} is not null))::numeric, 1)`,
+    })
+    .from(visits)
+    .where(where)
+    .groupBy(sql`1`)
+
+/**
+ * Follow-ups and visits per group from the person-day rollup (report_person_daily): the same figures as the
+ * raw counts, read from one row per person and day. A person nobody (`''`, a follow-up without author) is
+ * the null key, as in the raw rows; groups whose records were all deleted leave no row.
+ */
+async function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<VisitFigures[]> {
+  const k = !grouped
+    ? sql`null`
+    : env.dimension.kind === 'period'
+      ? bucketOfDay(personDaily.day, env.dimension.key as 'month' | 'week' | 'day')
+      : sql`nullif(${personDaily.userId}, '')`
+  const rows = await ctx.db
+    .select({
+      k: sql<string | null>`${k}`,
+      followUps: sql<number>`sum(${personDaily.followUps})::int`,
+      n: sql<number>`sum(${personDaily.visits})::int`,
+      flagged: sql<number>`sum(${personDaily.visitsFlagged})::int`,
+      minutes: sql<
+        string | null
+      >`round(sum(${personDaily.visitSeconds}) / 60.0 / nullif(sum(${personDaily.visitsTimed}), 0), 1)`,
+    })
+    .from(personDaily)
+    .where(
+      and(
+        eq(personDaily.tenantId, ctx.tenantId),
+        inDays(personDaily.day, env.q),
+        await peopleFilter(ctx, env.scope, env.q, personDaily.userId),
+      ),
+    )
+    .groupBy(sql`1`)
+  return rows.filter((r) => Number(r.followUps) !== 0 || Number(r.n) !== 0)
+}
+
 /** Figures of one group, or of all rows when `grouped` is false (the totals). */
 async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<ReportRow[]> {
   const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
   const fk = grouped ? fKey : sql`null`
   const vk = grouped ? vKey : sql`null`
   const [f, v, covered] = await Promise.all([
-    ctx.db
-      .select({ k: sql<string | null>`${fk}`, n: sql<number>`count(*)::int` })
-      .from(followUps)
-      .where(fWhere)
-      .groupBy(sql`1`),
-    ctx.db
-      .select({
-        k: sql<string | null>`${vk}`,
-        n: sql<number>`count(*)::int`,
-        flagged: sql<number>`(count(*) filter (where ${visits.checkInFlagged}))::int`,
-        minutes: sql<
-          string | null
-        >`round((avg(${visitMinutes}) filter (where ${visits.checkOutAt} is not null))::numeric, 1)`,
-      })
-      .from(visits)
-      .where(vWhere)
-      .groupBy(sql`1`),
+    env.reference ? rawFollowUps(ctx, fk, fWhere) : Promise.resolve([]),
+    env.reference ? rawVisits(ctx, vk, vWhere) : rolledUp(ctx, env, grouped),
     ctx.db.execute(sql`
       select k, count(distinct customer_id)::int as n from (
         select ${fk} as k, ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
@@ -79,6 +126,7 @@ async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Prom
   for (const x of f) row(x.k).values.followUps = Number(x.n)
   for (const x of v) {
     const r = row(x.k)
+    if ('followUps' in x) r.values.followUps = Number(x.followUps)
     r.values.visits = Number(x.n)
     r.values.flaggedVisits = Number(x.flagged)
     r.values.avgVisitMinutes = x.minutes === null ? null : Number(x.minutes)

@@ -81,6 +81,11 @@ export interface RunEnv {
   dimension: DimensionDef
   scope: ActorScope
   locale: ReportLocale
+  /**
+   * Compute from the raw records instead of the rollups (tests compare the two; the bench times both).
+   * Never set by the API.
+   */
+  reference?: boolean
 }
 
 /**

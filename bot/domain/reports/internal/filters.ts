@@ -80,15 +80,11 @@ export async function peopleFilter(
   column: AnyPgColumn,
 ): Promise<SQL> {
   const parts: SQL[] = [scopeFilter(scope, column)]
-  if (q.departmentId) {
-    const [d] = await ctx.db
-      .select({ id: departments.id, path: departments.path })
-      .from(departments)
-      .where(and(eq(departments.tenantId, ctx.tenantId), eq(departments.id, q.departmentId)))
-    if (!d) throw new InvalidInputError('departmentId', `no department ${q.departmentId} in this tenant`)
+  const { department } = await filterTargets(ctx, q)
+  if (department) {
     const where = q.includeSub
-      ? sql`${departments.path} like ${`${escapeLike(d.path)}%`}`
-      : sql`${departments.id} = ${d.id}`
+      ? sql`${departments.path} like ${`${escapeLike(department.path)}%`}`
+      : sql`${departments.id} = ${department.id}`
     parts.push(
       inArray(
         column,
@@ -98,13 +94,49 @@ export async function peopleFilter(
       ),
     )
   }
-  if (q.userId) {
-    const [u] = await ctx.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, q.userId)))
-    if (!u) throw new InvalidInputError('userId', `no person ${q.userId} in this tenant`)
-    parts.push(eq(column, q.userId))
-  }
+  if (q.userId) parts.push(eq(column, q.userId))
   return and(...parts) as SQL
+}
+
+type FilterTargets = { department: { id: string; path: string } | null }
+/** The filters' department and person, looked up once per query (a report builds several filters). */
+const looked = new WeakMap<object, Promise<FilterTargets>>()
+
+/** The department and person a query filters by, checked to exist in the tenant (else a 400 naming it). */
+function filterTargets(
+  ctx: ServiceContext,
+  q: Pick<ReportQuery, 'departmentId' | 'includeSub' | 'userId'>,
+): Promise<FilterTargets> {
+  let hit = looked.get(q)
+  if (!hit) {
+    hit = lookUp(ctx, q)
+    looked.set(q, hit)
+  }
+  return hit
+}
+
+async function lookUp(
+  ctx: ServiceContext,
+  q: Pick<ReportQuery, 'departmentId' | 'userId'>,
+): Promise<FilterTargets> {
+  const [d, u] = await Promise.all([
+    q.departmentId
+      ? ctx.db
+          .select({ id: departments.id, path: departments.path })
+          .from(departments)
+          .where(and(eq(departments.tenantId, ctx.tenantId), eq(departments.id, q.departmentId)))
+          .then((r) => r[0])
+      : undefined,
+    q.userId
+      ? ctx.db
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, q.userId)))
+          .then((r) => r[0])
+      : undefined,
+  ])
+  if (q.departmentId && !d)
+    throw new InvalidInputError('departmentId', `no department ${q.departmentId} in this tenant`)
+  if (q.userId && !u) throw new InvalidInputError('userId', `no person ${q.userId} in this tenant`)
+  return { department: d ?? null }
 }

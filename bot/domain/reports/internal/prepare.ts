@@ -24,6 +24,7 @@ export async function prepareRun(
   ctx: ServiceContext,
   key: string,
   q: ReportQuery,
+  reference = false,
 ): Promise<{ report: ReportDefinition; env: RunEnv }> {
   const report = reportByKey.get(key)
   if (!report) throw new NotFoundError('report', key)
@@ -46,5 +47,5 @@ export async function prepareRun(
     tenantTimeZone(ctx),
   ])
   const period = periodOf(q, zone)
-  return { report, env: { q, period, dimension, scope, locale } }
+  return { report, env: { q, period, dimension, scope, locale, reference } }
 }
