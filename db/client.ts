@@ -1,14 +1,23 @@
-import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { type SQL, sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import {
+  compiledPglite,
+  hasCurrentMigrations,
+  migrationsFolder,
+  noteCurrentMigrations,
+  PGLITE_SETTINGS,
+  type PgliteTemplate,
+  pgliteTemplatePath,
+  prepareDataDir,
+  templateDirOf,
+} from './pglite-files'
 import { openPostgres, rowsOf } from './postgres'
 import * as schema from './schema'
 
@@ -32,9 +41,13 @@ export interface Database {
   close(): Promise<void>
   /** Set when this new embedded database was made from a filled template: when the template was filled. */
   filledAt?: Date
+  /** An embedded database's directory on disk. */
+  dataDir?: string
+  /** True when the embedded database's directory notes the committed migrations: migrating is skipped. */
+  migrated?: boolean
 }
 
-export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations')
+export { migrationsFolder, type PgliteTemplate, pgliteTemplatePath }
 
 export interface OpenDatabaseOptions {
   /** postgres:// URL; when absent the embedded PGlite database is used. */
@@ -54,45 +67,6 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 }
 
 /**
- * A migrated, empty PGlite data directory as a tarball, keyed by the migrations and the PGlite version.
- * A brand-new data directory is loaded from it instead of running initdb (several times faster), so the
- * first `npm start` is ready within seconds. Built by `db/template.ts` at install time.
- */
-export function pgliteTemplatePath(kind: PgliteTemplate = 'bare'): string {
-  const hash = createHash('sha256')
-  if (kind === 'demo') {
-    // The demo template also depends on the seed's code.
-    const seedDir = resolve(dirname(fileURLToPath(import.meta.url)), 'seed')
-    for (const f of readdirSync(seedDir)
-      .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
-      .sort())
-      hash.update(readFileSync(resolve(seedDir, f)))
-  }
-  hash.update(readFileSync(resolve(migrationsFolder, 'meta/_journal.json')))
-  for (const f of readdirSync(migrationsFolder)
-    .filter((n) => n.endsWith('.sql'))
-    .sort()) {
-    hash.update(readFileSync(resolve(migrationsFolder, f)))
-  }
-  const pkg = resolve(
-    dirname(fileURLToPath(import.meta.url)),
-    '../node_modules/@electric-sql/pglite/package.json',
-  )
-  if (existsSync(pkg)) hash.update(readFileSync(pkg))
-  const cacheDir = resolve(dirname(fileURLToPath(import.meta.url)), '../node_modules/.cache/flowcard')
-  return resolve(
-    cacheDir,
-    `pglite-${kind === 'demo' ? 'demo-' : ''}${hash.digest('hex').slice(0, 16)}.tar.gz`,
-  )
-}
-
-/**
- * Which template a new embedded database starts from: `bare` (migrated, empty) or `demo` (migrated and the
- * demo company seeded, so the first `npm start` does not spend seconds seeding).
- */
-export type PgliteTemplate = 'bare' | 'demo'
-
-/**
  * Writes a template for the current migrations (an in-memory database, migrated, optionally filled by
  * `fill`, dumped). A filled template records when it was filled next to it (`.json`), so a database made
  * from it can move its times to the present.
@@ -101,7 +75,7 @@ export async function buildPgliteTemplate(
   kind: PgliteTemplate = 'bare',
   fill?: (database: Database) => Promise<void>,
 ): Promise<string> {
-  const client = await PGlite.create('memory://', { extensions: { pg_trgm } })
+  const client = await PGlite.create('memory://', pgliteOptions())
   const database = wrapPglite(client)
   await migrateDatabase(database)
   const filledAt = new Date()
@@ -117,41 +91,38 @@ export async function buildPgliteTemplate(
   // unpacking the tarball into it on every first start.
   const dir = templateDirOf(file)
   rmSync(dir, { recursive: true, force: true })
-  const unpacked = await PGlite.create(dir, {
-    extensions: { pg_trgm },
-    loadDataDir: new Blob([readFileSync(file)]),
-  })
+  const unpacked = await PGlite.create(dir, pgliteOptions({ loadDataDir: new Blob([readFileSync(file)]) }))
   await unpacked.close()
+  noteCurrentMigrations(dir)
   return file
 }
 
-const templateDirOf = (file: string) => file.replace(/\.tar\.gz$/, '.dir')
+/** Every embedded database: pg_trgm, and the settings of `PGLITE_SETTINGS`. */
+function pgliteOptions(extra: Omit<PGliteOptions, 'extensions'> = {}) {
+  const settings = PGLITE_SETTINGS.flatMap((s) => ['-c', s])
+  return {
+    ...extra,
+    extensions: { pg_trgm },
+    startParams: [...PGlite.defaultStartParams, ...settings],
+  }
+}
 
 async function openPglite(dataDir: string, kind: PgliteTemplate): Promise<Database> {
-  let loadDataDir: Blob | undefined
-  let filledAt: Date | undefined
-  if (!dataDir.startsWith('memory://')) {
-    const fresh = !existsSync(resolve(dataDir, 'PG_VERSION'))
-    mkdirSync(dataDir, { recursive: true })
-    // The demo template when asked for and built, else the bare one, else initdb.
-    for (const k of fresh ? ([kind, 'bare'] as const) : []) {
-      const template = pgliteTemplatePath(k)
-      if (!existsSync(template)) continue
-      if (k === 'demo') {
-        const meta = JSON.parse(readFileSync(`${template}.json`, 'utf8')) as { filledAt: string }
-        filledAt = new Date(meta.filledAt)
-      }
-      const dir = templateDirOf(template)
-      if (existsSync(resolve(dir, 'PG_VERSION'))) cpSync(dir, dataDir, { recursive: true })
-      else loadDataDir = new Blob([readFileSync(template)])
-      break
-    }
+  const [prepared, wasm] = await Promise.all([prepareDataDir(dataDir, kind), compiledPglite()])
+  const client = await PGlite.create(
+    dataDir,
+    pgliteOptions({
+      ...(prepared.loadDataDir ? { loadDataDir: prepared.loadDataDir } : {}),
+      ...(wasm ? { pgliteWasmModule: wasm } : {}),
+    }),
+  )
+  const migrated = !dataDir.startsWith('memory://') && hasCurrentMigrations(dataDir)
+  return {
+    ...wrapPglite(client),
+    ...(prepared.filledAt ? { filledAt: prepared.filledAt } : {}),
+    ...(migrated ? { migrated } : {}),
+    ...(dataDir.startsWith('memory://') ? {} : { dataDir }),
   }
-  const client = await PGlite.create(dataDir, {
-    extensions: { pg_trgm },
-    ...(loadDataDir ? { loadDataDir } : {}),
-  })
-  return { ...wrapPglite(client), ...(filledAt ? { filledAt } : {}) }
 }
 
 function wrapPglite(client: PGlite): Database {
@@ -178,9 +149,11 @@ function wrapPglite(client: PGlite): Database {
  * starters (several instances booting at once).
  */
 export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.migrated) return
   await database.db.execute(sql`create extension if not exists pg_trgm`)
   if (database.kind === 'pglite') {
     await migratePglite(database.db as never, { migrationsFolder })
+    if (database.dataDir) noteCurrentMigrations(database.dataDir)
     return
   }
   await database.db.execute(sql`select pg_advisory_lock(727274)`)

@@ -25,7 +25,7 @@ try {
 const started = performance.now()
 await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: { node: 'bot/entry/node.ts', worker: 'jobs/worker.ts' },
+  entryPoints: { node: 'bot/entry/node.ts', worker: 'jobs/worker.ts', prewarm: 'bot/entry/prewarm.ts' },
   outdir: BUNDLE_DIR,
   outExtension: { '.js': '.mjs' },
   bundle: true,

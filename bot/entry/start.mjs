@@ -17,9 +17,12 @@ async function compiledIsCurrent() {
 if (process.env.FLOWCARD_FROM_SOURCE !== '1' && (await compiledIsCurrent())) {
   // The job children fork the compiled worker, not jobs/worker.ts (there is no TypeScript loader here).
   process.env.FLOWCARD_WORKER_SCRIPT = resolve(BUNDLE_DIR, 'worker.mjs')
+  // The embedded database's file copy and WebAssembly compile begin first, on other threads.
+  await import(pathToFileURL(resolve(BUNDLE_DIR, 'prewarm.mjs')).href)
   await import(pathToFileURL(resolve(BUNDLE_DIR, 'node.mjs')).href)
 } else {
   const { register } = await import('tsx/esm/api')
   register()
+  await import('./prewarm.ts')
   await import('./node.ts')
 }

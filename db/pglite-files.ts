@@ -1,0 +1,176 @@
+/**
+ * The files of the embedded database (PGlite) that a start prepares: a new data directory copied from the
+ * template built at install time, the compiled PostgreSQL WebAssembly module, and the note that says which
+ * migrations a data directory already has. Imports nothing but Node's own modules, so `npm start` can begin
+ * this work (a file copy on libuv's threads, the WebAssembly compile on V8's) before it loads the server's
+ * modules, and the two overlap (`bot/entry/prewarm.ts`); `openDatabase` then takes what was begun, or does it
+ * itself when nothing was.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cp, readFile, rename, rm } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const migrationsFolder = resolve(here, 'migrations')
+const pgliteDir = resolve(here, '../node_modules/@electric-sql/pglite')
+const cacheDir = resolve(here, '../node_modules/.cache/flowcard')
+
+/**
+ * Which template a new embedded database starts from: `bare` (migrated, empty) or `demo` (migrated and the
+ * demo company seeded, so the first `npm start` does not spend seconds seeding).
+ */
+export type PgliteTemplate = 'bare' | 'demo'
+
+/**
+ * PGlite settings for every embedded database. `shared_buffers` is 16 MB instead of PostgreSQL's 128 MB:
+ * PGlite zeroes its shared memory in WebAssembly at every start (about 0.5 s of CPU for 128 MB), the data
+ * of a team's flowcard is a few tens of MB, and a page not in the buffers is one read from the operating
+ * system's file cache.
+ */
+export const PGLITE_SETTINGS = ['shared_buffers=16MB']
+
+function updateWithMigrations(hash: ReturnType<typeof createHash>): void {
+  hash.update(readFileSync(resolve(migrationsFolder, 'meta/_journal.json')))
+  for (const f of readdirSync(migrationsFolder)
+    .filter((n) => n.endsWith('.sql'))
+    .sort())
+    hash.update(readFileSync(resolve(migrationsFolder, f)))
+}
+
+let migrationsDigest: string | undefined
+/** A hash of the committed migrations (journal and SQL files): changes whenever a migration is added. */
+export function migrationsHash(): string {
+  if (migrationsDigest) return migrationsDigest
+  const hash = createHash('sha256')
+  updateWithMigrations(hash)
+  migrationsDigest = hash.digest('hex')
+  return migrationsDigest
+}
+
+/** The file in a PGlite data directory naming the migrations it has (written after migrating). */
+const MIGRATED_NOTE = 'flowcard-migrations'
+
+/** True when the data directory notes that it has exactly the committed migrations. */
+export function hasCurrentMigrations(dataDir: string): boolean {
+  try {
+    return readFileSync(resolve(dataDir, MIGRATED_NOTE), 'utf8') === migrationsHash()
+  } catch {
+    return false
+  }
+}
+
+/** Notes in the data directory that it has the committed migrations (PostgreSQL ignores the file). */
+export function noteCurrentMigrations(dataDir: string): void {
+  writeFileSync(resolve(dataDir, MIGRATED_NOTE), migrationsHash())
+}
+
+/**
+ * A migrated PGlite data directory as a tarball, keyed by the migrations, the PGlite version and (for the
+ * demo) the seed's code. A brand-new data directory is made from it instead of running initdb (several
+ * times faster), so the first `npm start` is ready within seconds. Built by `db/template.ts` at install time.
+ */
+export function pgliteTemplatePath(kind: PgliteTemplate = 'bare'): string {
+  const hash = createHash('sha256')
+  if (kind === 'demo') {
+    const seedDir = resolve(here, 'seed')
+    for (const f of readdirSync(seedDir)
+      .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+      .sort())
+      hash.update(readFileSync(resolve(seedDir, f)))
+  }
+  updateWithMigrations(hash)
+  const pkg = resolve(pgliteDir, 'package.json')
+  if (existsSync(pkg)) hash.update(readFileSync(pkg))
+  return resolve(
+    cacheDir,
+    `pglite-${kind === 'demo' ? 'demo-' : ''}${hash.digest('hex').slice(0, 16)}.tar.gz`,
+  )
+}
+
+/** The template unpacked once at install time: a new data directory is then a native file copy. */
+export const templateDirOf = (file: string): string => file.replace(/\.tar\.gz$/, '.dir')
+
+export interface PreparedDataDir {
+  /** Set when the directory was made from a filled template: when the template was filled. */
+  filledAt?: Date
+  /** The template tarball, when there is no unpacked copy: PGlite unpacks it into the directory. */
+  loadDataDir?: Blob
+}
+
+const preparing = new Map<string, Promise<PreparedDataDir>>()
+
+/**
+ * Makes a new data directory from the template `kind` (else the bare one; else leaves it for initdb). An
+ * existing database is left alone. The copy goes to a temporary sibling first and is renamed into place, so
+ * a start killed mid-copy never leaves half a database. Begun once per directory and process: a second call
+ * (the prewarm's, then `openDatabase`'s) gets the first one's promise.
+ */
+export function prepareDataDir(dataDir: string, kind: PgliteTemplate): Promise<PreparedDataDir> {
+  let p = preparing.get(dataDir)
+  if (!p) {
+    p = prepare(dataDir, kind)
+    preparing.set(dataDir, p)
+  }
+  return p
+}
+
+async function prepare(dataDir: string, kind: PgliteTemplate): Promise<PreparedDataDir> {
+  if (dataDir.startsWith('memory://') || existsSync(resolve(dataDir, 'PG_VERSION'))) return {}
+  mkdirSync(dirname(dataDir), { recursive: true })
+  for (const k of kind === 'bare' ? (['bare'] as const) : ([kind, 'bare'] as const)) {
+    const template = pgliteTemplatePath(k)
+    if (!existsSync(template)) continue
+    const filledAt =
+      k === 'demo'
+        ? new Date((JSON.parse(readFileSync(`${template}.json`, 'utf8')) as { filledAt: string }).filledAt)
+        : undefined
+    const dir = templateDirOf(template)
+    if (!existsSync(resolve(dir, 'PG_VERSION'))) {
+      mkdirSync(dataDir, { recursive: true })
+      return { ...(filledAt ? { filledAt } : {}), loadDataDir: new Blob([await readFile(template)]) }
+    }
+    const empty = !existsSync(dataDir) || readdirSync(dataDir).length === 0
+    if (empty) {
+      const tmp = `${dataDir}.new-${process.pid}`
+      await rm(tmp, { recursive: true, force: true })
+      await cp(dir, tmp, { recursive: true })
+      await rm(dataDir, { recursive: true, force: true })
+      await rename(tmp, dataDir)
+    } else {
+      // Something without PG_VERSION is there (not made by flowcard): copy over it, as initdb would refuse.
+      await cp(dir, dataDir, { recursive: true })
+    }
+    return filledAt ? { filledAt } : {}
+  }
+  mkdirSync(dataDir, { recursive: true })
+  return {}
+}
+
+let compiling: Promise<WebAssembly.Module | undefined> | undefined
+/**
+ * PostgreSQL's WebAssembly, compiled once per process on V8's background threads (PGlite would compile it
+ * itself, later, when the database opens). Undefined when the file is not where it is expected.
+ */
+export function compiledPglite(): Promise<WebAssembly.Module | undefined> {
+  compiling ??= readFile(resolve(pgliteDir, 'dist/pglite.wasm')).then(
+    (bytes) => WebAssembly.compile(bytes),
+    () => undefined,
+  )
+  return compiling
+}
+
+/**
+ * Begins the embedded database's preparation from the raw environment, before the configuration is parsed:
+ * the same choices `bootRuntime` makes (embedded when DATABASE_URL is empty, the demo template when the demo
+ * would be seeded), for a plain value of each; anything else waits for the real start.
+ */
+export function prewarmPglite(env: NodeJS.ProcessEnv): void {
+  if (env.DATABASE_URL) return
+  const seedDemo = env.SEED_DEMO || 'auto'
+  if (!['auto', 'true', 'false'].includes(seedDemo)) return
+  void compiledPglite()
+  const dataDir = resolve(env.DATA_DIR || '.data', 'pglite')
+  prepareDataDir(dataDir, seedDemo === 'false' ? 'bare' : 'demo').catch(() => {})
+}
