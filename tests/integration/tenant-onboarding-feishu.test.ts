@@ -158,6 +158,9 @@ describe('a company that just installed the Feishu app', () => {
       ['GET', '/admin/audit/export'],
       ['POST', '/admin/approval-templates/leave/disable'],
       ['POST', '/admin/approval-templates/leave/enable'],
+      ['POST', '/approvals/templates', bigPayment],
+      ['PUT', '/approvals/templates/bigpay', { ...bigPayment, baseVersion: 1 }],
+      ['POST', '/approvals/templates/preview', bigPayment],
     ]
     for (const [method, path, payload] of routes) {
       const res = await api(employeeToken, path, {
@@ -175,4 +178,135 @@ describe('a company that just installed the Feishu app', () => {
     expect(Object.keys(doc.paths)).toContain('/api/v1/admin/roles/{roleId}/members')
     expect(doc.components.schemas.PermissionName?.enum).toContain('approvals.admin')
   })
+
+  it('lets the app admin publish a template with an amount condition that an employee starts from chat, each amount taking its branch', async () => {
+    const created = await api(adminToken, '/approvals/templates', {
+      method: 'POST',
+      body: JSON.stringify(bigPayment),
+    })
+    expect(created.status, await created.clone().text()).toBe(201)
+    const userOf = async (handle: string) => {
+      const [row] = await stack.database.rows<{ user_id: string }>(
+        sql`select user_id from user_identities where open_id = ${fake.user(handle).openId}`,
+      )
+      if (!row) throw new Error(`${handle} not synced`)
+      return row.user_id
+    }
+    const pending = async (instanceId: string) =>
+      stack.database.rows<{ id: string; version: number; assignee_id: string }>(
+        sql`select id, version, assignee_id from approval_tasks where instance_id = ${instanceId} and status = 'pending'`,
+      )
+    const hemei = fake.user('hemei')
+    let seq = 0
+    const tap = async (
+      handle: string,
+      value: Record<string, unknown>,
+      formValue?: Record<string, unknown>,
+    ) => {
+      const u = fake.user(handle)
+      const p = await world.push.cardAction({
+        operator: { openId: u.openId },
+        value,
+        ...(formValue ? { formValue } : {}),
+        messageId: `om_bigpay_${++seq}`,
+        chatId: fake.controls.p2pChatId(u.openId),
+      })
+      const res = await stack.app.request('/webhooks/feishu/cards', toRequestInit(p))
+      expect(res.status).toBe(200)
+      return (await res.json()) as { toast?: { type: string; content: string } }
+    }
+    /** 「发起 大额付款」 in the employee's chat, then the form card submitted with `amount` 元. */
+    const start = async (amount: string) => {
+      const said = fake.controls.addUserMessage({ senderUserId: 'hemei', text: '发起 大额付款' })
+      const p = await world.push.messageReceive({
+        message: { messageId: said.messageId, chatId: said.chatId, chatType: 'p2p' },
+        text: '发起 大额付款',
+        sender: { openId: hemei.openId },
+      })
+      expect((await stack.app.request('/webhooks/feishu/events', toRequestInit(p))).status).toBe(200)
+      const replies = () =>
+        fake.recorder
+          .find('POST', '/open-apis/im/v1/messages/:message_id/reply')
+          .filter((r) => r.path.includes(said.messageId) && r.status === 200)
+      const [reply] = await waitFor(() => (replies().length ? replies() : null), 'form card', 10_000)
+      const content = String((reply?.body as { content?: string } | undefined)?.content)
+      expect(content).toContain('approval.submit')
+      expect(content).toContain('bigpay')
+      const before = await stack.database.rows<{ id: string }>(
+        sql`select i.id from approval_instances i join approval_templates t on t.id = i.template_id where t.key = 'bigpay'`,
+      )
+      const submitted = await tap('hemei', { a: 'approval.submit', tpl: 'bigpay', tv: 1 }, { amount })
+      expect(submitted.toast?.type).toBe('success')
+      const after = await stack.database.rows<{ id: string }>(
+        sql`select i.id from approval_instances i join approval_templates t on t.id = i.template_id where t.key = 'bigpay'`,
+      )
+      const fresh = after.find((r) => !before.some((b) => b.id === r.id))
+      if (!fresh) throw new Error('no instance started')
+      return fresh.id
+    }
+    const zhouba = await userOf('zhouba')
+    const zhangsan = await userOf('zhangsan')
+
+    // ¥60,000: the direct manager, then the branch over ¥50,000 to the admins (the app admin, 张三).
+    const big = await start('60,000')
+    const [mgr] = await pending(big)
+    expect(mgr?.assignee_id).toBe(zhouba)
+    expect((await tap('zhouba', { a: 'approval.approve', task: mgr?.id, v: mgr?.version })).toast?.type).toBe(
+      'success',
+    )
+    const [board] = await pending(big)
+    expect(board?.assignee_id).toBe(zhangsan)
+
+    // ¥800: the manager only; the default branch ends the flow.
+    const small = await start('800')
+    const [mgr2] = await pending(small)
+    expect(mgr2?.assignee_id).toBe(zhouba)
+    await tap('zhouba', { a: 'approval.approve', task: mgr2?.id, v: mgr2?.version })
+    expect(await pending(small)).toEqual([])
+    const [done] = await stack.database.rows<{ status: string }>(
+      sql`select status from approval_instances where id = ${small}`,
+    )
+    expect(done?.status).toBe('approved')
+  })
 })
+
+/** 大额付款: the direct manager, then over ¥50,000 the admins; made by the app admin through the API. */
+const bigPayment = {
+  key: 'bigpay',
+  name: '大额付款',
+  nameEn: 'Large payment',
+  form: [{ key: 'amount', label: '金额', labelEn: 'Amount', type: 'money', required: true }],
+  flow: {
+    nodes: [
+      { id: 'start', type: 'start', next: 'mgr' },
+      {
+        id: 'mgr',
+        type: 'approval',
+        name: '直属上级',
+        approvers: { kind: 'manager', level: 1 },
+        next: 'amount',
+      },
+      {
+        id: 'amount',
+        type: 'condition',
+        name: '金额判断',
+        branches: [
+          {
+            name: '超过5万',
+            when: [{ kind: 'form', field: 'amount', op: 'gt', value: 5_000_000 }],
+            next: 'board',
+          },
+        ],
+        defaultNext: 'end',
+      },
+      {
+        id: 'board',
+        type: 'approval',
+        name: '管理员审批',
+        approvers: { kind: 'role', roleKey: 'admin' },
+        next: 'end',
+      },
+      { id: 'end', type: 'end' },
+    ],
+  },
+}

@@ -1,11 +1,13 @@
+import { zonedToday } from './time-zone'
+
 export type PeriodPreset = 'thisMonth' | 'lastMonth' | 'thisQuarter' | 'thisYear' | 'last30'
 export const PERIOD_PRESETS: readonly PeriodPreset[] = ['thisMonth', 'lastMonth', 'thisQuarter', 'thisYear', 'last30']
 
 const pad = (n: number) => String(n).padStart(2, '0')
 const ymd = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
 
-/** A preset as the first and last day (inclusive, local calendar) the report API takes. */
-export function periodOf(preset: PeriodPreset, now: Date = new Date()): { from: string; to: string } {
+/** A preset as the first and last day (inclusive, the tenant's calendar) the report API takes. */
+export function periodOf(preset: PeriodPreset, now: Date = zonedToday()): { from: string; to: string } {
   const y = now.getFullYear()
   const m = now.getMonth()
   switch (preset) {
