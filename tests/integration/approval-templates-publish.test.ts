@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Database } from '../../db/client'
 import { testApp } from '../helpers/app'
+import { largePayment as payment } from '../helpers/approval-templates'
 import { openTestDatabase } from '../helpers/db'
 import { sessionHeader } from '../helpers/session'
 import { type ApprovalsTenant, approvalsTenant, uid } from './approvals-harness'
@@ -30,48 +31,6 @@ async function call(key: string, method: string, path: string, body?: unknown) {
     },
   }
 }
-
-/** 付款 with a branch over ¥50,000 to the holders of `roleKey`. */
-const payment = (roleKey: string, emptyPolicy: 'admin' | 'skip' = 'admin') => ({
-  key: 'bigpay',
-  name: '大额付款',
-  nameEn: 'Large payment',
-  form: [{ key: 'amount', label: '金额', labelEn: 'Amount', type: 'money', required: true }],
-  flow: {
-    nodes: [
-      { id: 'start', type: 'start', next: 'mgr' },
-      {
-        id: 'mgr',
-        type: 'approval',
-        name: '直属上级',
-        approvers: { kind: 'manager', level: 1 },
-        next: 'amount',
-      },
-      {
-        id: 'amount',
-        type: 'condition',
-        name: '金额判断',
-        branches: [
-          {
-            name: '超过5万',
-            when: [{ kind: 'form', field: 'amount', op: 'gt', value: 5_000_000 }],
-            next: 'board',
-          },
-        ],
-        defaultNext: 'end',
-      },
-      {
-        id: 'board',
-        type: 'approval',
-        name: '董事会',
-        approvers: { kind: 'role', roleKey },
-        emptyPolicy,
-        next: 'end',
-      },
-      { id: 'end', type: 'end' },
-    ],
-  },
-})
 
 describe('publishing a template whose branch cannot resolve an approver', () => {
   it('is refused with 400 naming the node and the branch, and nothing is created', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FakeFeishu } from '../fakes/feishu'
 import { toRequestInit } from '../fakes/feishu/push'
+import { largePayment } from '../helpers/approval-templates'
 import { type FeishuStack, type FeishuWorld, startFeishuWorld } from '../helpers/feishu'
 import { waitFor } from '../helpers/wait'
 
@@ -43,6 +44,9 @@ const api = (token: string, path: string, init: RequestInit = {}) =>
     ...init,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
   })
+
+/** 大额付款 with its branch over ¥50,000 to the admins (the app admin holds that role after the sync). */
+const bigPayment = largePayment('admin')
 
 describe('a company that just installed the Feishu app', () => {
   let employeeToken = ''
@@ -269,44 +273,3 @@ describe('a company that just installed the Feishu app', () => {
     expect(done?.status).toBe('approved')
   })
 })
-
-/** 大额付款: the direct manager, then over ¥50,000 the admins; made by the app admin through the API. */
-const bigPayment = {
-  key: 'bigpay',
-  name: '大额付款',
-  nameEn: 'Large payment',
-  form: [{ key: 'amount', label: '金额', labelEn: 'Amount', type: 'money', required: true }],
-  flow: {
-    nodes: [
-      { id: 'start', type: 'start', next: 'mgr' },
-      {
-        id: 'mgr',
-        type: 'approval',
-        name: '直属上级',
-        approvers: { kind: 'manager', level: 1 },
-        next: 'amount',
-      },
-      {
-        id: 'amount',
-        type: 'condition',
-        name: '金额判断',
-        branches: [
-          {
-            name: '超过5万',
-            when: [{ kind: 'form', field: 'amount', op: 'gt', value: 5_000_000 }],
-            next: 'board',
-          },
-        ],
-        defaultNext: 'end',
-      },
-      {
-        id: 'board',
-        type: 'approval',
-        name: '管理员审批',
-        approvers: { kind: 'role', roleKey: 'admin' },
-        next: 'end',
-      },
-      { id: 'end', type: 'end' },
-    ],
-  },
-}
