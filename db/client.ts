@@ -45,6 +45,12 @@ export interface Database {
   dataDir?: string
   /** True when the embedded database's directory notes the committed migrations: migrating is skipped. */
   migrated?: boolean
+  /**
+   * PostgreSQL: a database of one connection of its own with no statement timeout, for migrating (a session
+   * advisory lock must be taken and released on the same connection, and building an index on a big table
+   * may take longer than the pool's statement timeout). Closed by the caller.
+   */
+  dedicated?: () => Database
 }
 
 export { migrationsFolder, type PgliteTemplate, pgliteTemplatePath }
@@ -144,6 +150,43 @@ function wrapPglite(client: PGlite): Database {
   }
 }
 
+/** Errors that say the database cannot be reached right now (down, restarting, starting up), not that a query is wrong. */
+export function isUnreachable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    const code = typeof e.code === 'string' ? e.code : ''
+    if (
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED))$/.test(
+        code,
+      ) ||
+      /^(57P0[1-3]|08...)$/.test(code)
+    )
+      return true
+    e = e.cause as typeof e
+  }
+  return false
+}
+
+/**
+ * Waits until the database answers, retrying while it cannot be reached (a process started while PostgreSQL
+ * restarts waits for it instead of exiting); any other error, or still nothing after `timeoutMs`, throws.
+ */
+export async function waitForDatabase(
+  database: Database,
+  options: { timeoutMs?: number; onWait?: (error: unknown) => void } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await database.ping()
+      return
+    } catch (error) {
+      if (!isUnreachable(error) || Date.now() > deadline) throw error
+      if (attempt === 0) options.onWait?.(error)
+      await new Promise((done) => setTimeout(done, Math.min(100 * 2 ** attempt, 2_000)))
+    }
+  }
+}
+
 /**
  * Applies the committed drizzle-kit migrations. On PostgreSQL an advisory lock serialises concurrent
  * starters (several instances booting at once).
@@ -156,10 +199,17 @@ export async function migrateDatabase(database: Database): Promise<void> {
     if (database.dataDir) noteCurrentMigrations(database.dataDir)
     return
   }
-  await database.db.execute(sql`select pg_advisory_lock(727274)`)
+  // One connection for the lock, the migrations and the unlock: on a pool the unlock could land on another
+  // connection, leaving the lock held and the next starter waiting on it until a statement timeout.
+  const own = database.dedicated?.() ?? database
   try {
-    await migratePostgres(database.db as never, { migrationsFolder })
+    await own.db.execute(sql`select pg_advisory_lock(727274)`)
+    try {
+      await migratePostgres(own.db as never, { migrationsFolder })
+    } finally {
+      await own.db.execute(sql`select pg_advisory_unlock(727274)`)
+    }
   } finally {
-    await database.db.execute(sql`select pg_advisory_unlock(727274)`)
+    if (own !== database) await own.close()
   }
 }

@@ -26,6 +26,8 @@ export interface PostgresOptions {
    * named statements have not been tried through Hyperdrive's connection pooling.
    */
   prepare?: boolean
+  /** Milliseconds a statement may run before PostgreSQL cancels it (default 15 s; 0: no limit). */
+  statementTimeoutMs?: number
 }
 
 /**
@@ -77,7 +79,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database {
     // never holds sockets a failover or a restarted proxy has silently dropped.
     idle_timeout: 60,
     max_lifetime: 30 * 60,
-    connection: { application_name: 'flowcard', statement_timeout: 15_000 },
+    connection: { application_name: 'flowcard', statement_timeout: options.statementTimeoutMs ?? 15_000 },
     // postgres.js waits (3^failures / 100) s, up to 20 s, before reconnecting after failed attempts, and the
     // failure count is shared by the pool: after a short outage the first request stalled for seconds. Capped
     // at half a second, so service resumes as soon as the database answers.
@@ -110,5 +112,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database {
     close: async () => {
       await client.end({ timeout: 5 })
     },
+    dedicated: () =>
+      openPostgres(url, { ...options, max: 1, listen: false, statementTimeoutMs: 0, prepare: false }),
   }
 }

@@ -7,7 +7,7 @@ import { type AppLogger, createLogger } from '../bot/lib/logger'
 import type { Metrics } from '../bot/lib/metrics'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
-import { type Database, migrateDatabase, openDatabase } from '../db/client'
+import { type Database, migrateDatabase, openDatabase, waitForDatabase } from '../db/client'
 import { DEMO_TENANT_KEY, seedDemo } from '../db/seed/demo'
 import { findTenantByKey } from '../db/seed/org'
 import { shiftTenantTimes } from '../db/shift-times'
@@ -67,6 +67,11 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   })
   bootPhase('database')
   const keyring = installKeysFromEnv(env, logger)
+  if (database.kind === 'postgres')
+    await waitForDatabase(database, {
+      onWait: (error) =>
+        logger.warn({ err: (error as Error).message }, 'the database cannot be reached yet; waiting for it'),
+    })
   if (prepare) {
     await migrateDatabase(database)
     bootPhase('migrations')

@@ -73,6 +73,15 @@ async function entryArgs(which: 'node' | 'worker'): Promise<string[]> {
   return ['--import', 'tsx', which === 'node' ? 'bot/entry/node.ts' : 'jobs/worker.ts']
 }
 
+/** The last lines of a log file, for a failure message. */
+function tailOf(file: string, lines = 40): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
 class Supervised {
   child: ChildProcess | null = null
   /** Ready and not killed since: only such a process is picked as the next victim. */
@@ -100,7 +109,7 @@ class Supervised {
     })
     this.child = child
     const log = createWriteStream(this.logFile, { flags: 'a' })
-    child.stderr?.pipe(log)
+    child.stderr?.pipe(log, { end: false })
     let started = false
     let buf = ''
     child.stdout?.on('data', (d: Buffer) => {
@@ -112,13 +121,18 @@ class Supervised {
     })
     const deadline = Date.now() + 90_000
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}) before it was ready`)
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await new Promise<void>((done) => log.end(done))
+        throw new Error(
+          `${this.name} exited (${child.exitCode ?? child.signalCode}) before it was ready; the end of its log:\n${tailOf(this.logFile)}`,
+        )
+      }
       if (this.kind === 'worker' ? started : await this.ready()) {
         this.up = true
         return
       }
-      if (Date.now() > deadline) throw new Error(`${this.name} was not ready in 90 s`)
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} was not ready in 90 s; the end of its log:\n${tailOf(this.logFile)}`)
       await sleep(100)
     }
   }

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, openDatabase } from '../../db/client'
+import { type Database, migrateDatabase, openDatabase, waitForDatabase } from '../../db/client'
 import type { SeededOrg } from '../../db/seed/org'
 import { uid } from '../helpers/actors'
 import { testApp } from '../helpers/app'
@@ -19,6 +20,7 @@ let proxy: Server
 let open = true
 const sockets = new Set<Socket>()
 let proxied: Database
+let proxiedUrl = ''
 
 beforeAll(async () => {
   const url = testDatabaseUrl()
@@ -43,7 +45,8 @@ beforeAll(async () => {
   via.hostname = '127.0.0.1'
   port = (proxy.address() as AddressInfo).port
   via.port = String(port)
-  proxied = await openDatabase({ url: via.toString(), max: 3 })
+  proxiedUrl = via.toString()
+  proxied = await openDatabase({ url: proxiedUrl, max: 3 })
 })
 afterAll(async () => {
   await proxied?.close()
@@ -91,5 +94,43 @@ describe('a PostgreSQL outage', () => {
     expect(back.status).toBe(200)
     // Not the ~6 s stall of a pool waiting out dead connections (tests share the machine: a wide margin).
     expect(ms).toBeLessThan(4000)
+  })
+})
+
+describe('starting while PostgreSQL is down', () => {
+  it('waits for the database instead of failing, then migrates on one connection and leaves no lock', async (t) => {
+    if (!proxied) return t.skip()
+    await cut()
+    const starting = await openDatabase({ url: proxiedUrl, max: 3 })
+    try {
+      let waiting!: () => void
+      const sawRefusal = new Promise<void>((r) => {
+        waiting = r
+      })
+      const ready = waitForDatabase(starting, { timeoutMs: 30_000, onWait: () => waiting() })
+      await sawRefusal
+      await restore()
+      await ready
+      await migrateDatabase(starting)
+      // The lock was released on the connection that took it: none is left on any connection.
+      const held = await setup.rows<{ n: number }>(
+        sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 727274`,
+      )
+      expect(held[0]?.n).toBe(0)
+    } finally {
+      await starting.close()
+    }
+  })
+
+  it('fails fast on an error that is not about reaching the database', async (t) => {
+    if (!proxied) return t.skip()
+    const wrong = new URL(testDatabaseUrl() ?? '')
+    wrong.pathname = '/no_such_database_here'
+    const database = await openDatabase({ url: wrong.toString(), max: 1 })
+    try {
+      await expect(waitForDatabase(database, { timeoutMs: 30_000 })).rejects.toMatchObject({ code: '3D000' })
+    } finally {
+      await database.close()
+    }
   })
 })
