@@ -84,8 +84,10 @@ export async function buildPgliteTemplate(
   const client = await PGlite.create('memory://', pgliteOptions())
   const database = wrapPglite(client)
   await migrateDatabase(database)
-  const filledAt = new Date()
   if (fill) await fill(database)
+  // Taken after filling: every time the fill wrote is then no later than `filledAt`, so moved to the present
+  // none lands in the future (a demo message dated seconds ahead sorted after the user's next reply).
+  const filledAt = new Date()
   await client.query('checkpoint')
   const dump = await client.dumpDataDir('gzip')
   const file = pgliteTemplatePath(kind)

@@ -1,7 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
-import type { Database } from '../../db/client'
+import { type Database, openDatabase, pgliteTemplatePath } from '../../db/client'
 import { shiftTenantTimes } from '../../db/shift-times'
 import { openTestDatabase } from '../helpers/db'
 import { type CrmTenant, crmTenant, ctxAs } from './crm-harness'
@@ -44,4 +47,37 @@ describe('the demo template moved to the present', () => {
       expect(new Date(after[k]).getTime() - new Date(before[k]).getTime()).toBe(age)
     expect(await times(other.tenantId)).toEqual(untouched)
   })
+})
+
+describe('the demo template built at install time', () => {
+  const template = pgliteTemplatePath('demo')
+  it.skipIf(!existsSync(template) && !process.env.CI)(
+    'was filled no earlier than any row it holds was written, so moved to the present none is ahead of now',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fc-demo-template-'))
+      const demo = await openDatabase({ dataDir: join(dir, 'pglite'), template: 'demo' })
+      try {
+        expect(demo.filledAt).toBeInstanceOf(Date)
+        const columns = await demo.rows<{ table_name: string }>(
+          sql`select table_name from information_schema.columns
+               where table_schema = 'public' and column_name = 'created_at'
+                 and data_type = 'timestamp with time zone'`,
+        )
+        const latest = await demo.rows<{ at: Date | string | null }>(
+          sql.raw(
+            `select max(at) as at from (${columns
+              .map((c) => `select max(created_at) as at from "${c.table_name}"`)
+              .join(' union all ')}) t`,
+          ),
+        )
+        const at = latest[0]?.at
+        expect(at).not.toBeNull()
+        expect(new Date(at as string).getTime()).toBeLessThanOrEqual(demo.filledAt?.getTime() ?? 0)
+      } finally {
+        await demo.close()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+    120_000,
+  )
 })
