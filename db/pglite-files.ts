@@ -68,7 +68,7 @@ export function noteCurrentMigrations(dataDir: string): void {
 
 /**
  * A migrated PGlite data directory as a tarball, keyed by the migrations, the PGlite version and (for the
- * demo) the seed's code. A brand-new data directory is made from it instead of running initdb (several
+ * demo) the seed's code and the template builder's. A brand-new data directory is made from it instead of running initdb (several
  * times faster), so the first `npm start` is ready within seconds. Built by `db/template.ts` at install time.
  */
 export function pgliteTemplatePath(kind: PgliteTemplate = 'bare'): string {
@@ -79,6 +79,9 @@ export function pgliteTemplatePath(kind: PgliteTemplate = 'bare'): string {
       .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
       .sort())
       hash.update(readFileSync(resolve(seedDir, f)))
+    // And how it is built (what is worked off, when it counts as filled).
+    const builder = resolve(here, 'template.ts')
+    if (existsSync(builder)) hash.update(readFileSync(builder))
   }
   updateWithMigrations(hash)
   const pkg = resolve(pgliteDir, 'package.json')
