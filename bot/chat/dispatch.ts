@@ -29,7 +29,7 @@ import {
 import { emit } from '../domain/outbox'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
-import { INBOUND_EVENT } from '../platforms/ingest'
+import { claimEvent, INBOUND_EVENT } from '../platforms/ingest'
 import type {
   Card,
   CardActionHandler,
@@ -53,6 +53,12 @@ export interface DispatchDeps {
 export interface DispatchOptions {
   /** How many times this message was put back because its sender was not in the directory yet. */
   deferrals?: number
+  /**
+   * A card tap: claim its event id inside the tap's transaction, so a tap already applied answers `{}` and one
+   * whose transaction failed (the database restarting, the process killed) is applied when redelivered — a
+   * claim committed ahead of the work would have dropped it.
+   */
+  claim?: boolean
 }
 
 /**
@@ -77,7 +83,7 @@ export async function dispatchEvent(
       await handleMessage(deps, event, options.deferrals ?? 0)
       return null
     case 'card_action':
-      return handleCardAction(deps, event)
+      return handleCardAction(deps, event, options.claim ?? false)
     case 'bot_added':
       await handleBotAdded(deps, event)
       return null
@@ -351,7 +357,11 @@ export function messageIn(message: string, locale: Locale): string {
   return locale === 'en' ? m[2].trim() : m[1].trim()
 }
 
-async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): Promise<CardActionResult> {
+async function handleCardAction(
+  deps: DispatchDeps,
+  event: InboundCardAction,
+  claim: boolean,
+): Promise<CardActionResult> {
   const resolved = await resolveActor(
     deps.database.db,
     event.platform,
@@ -388,7 +398,8 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
   try {
     const zone = await tenantTimeZone(ctx)
     const result = await inZone(zone, () =>
-      withTransaction(ctx, async (_tx, txCtx) => {
+      withTransaction(ctx, async (tx, txCtx): Promise<CardActionResult> => {
+        if (claim && !(await claimEvent(tx, event))) return {}
         const r = await handler({
           ctx: txCtx,
           locale,

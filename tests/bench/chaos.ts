@@ -1,11 +1,11 @@
 /**
  * The chaos run at full size (the reduced one runs in `npm test`: tests/integration/chaos.test.ts):
  * two HTTP instances and two workers on a PostgreSQL and a Redis of their own, a random process SIGKILLed every
- * few seconds, one PostgreSQL restart, one Redis restart, under chat commands, approvals by card tap and a
- * notice fan-out. Prints `BENCH chaos <measure> <value> <unit> target <value>` lines.
+ * few seconds, one PostgreSQL restart, one Redis restart, under chat commands, approvals by card tap, leads
+ * through the signed intake and a notice fan-out. Prints `BENCH chaos <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/chaos.ts [seconds, default 60]
- * env: FANOUT (1000), CHAT_RATE (10), APPROVAL_RATE (2), KILL_EVERY_MS (4000)
+ * env: FANOUT (1000), CHAT_RATE (10), APPROVAL_RATE (2), LEAD_RATE (5), KILL_EVERY_MS (4000)
  */
 import { rmSync } from 'node:fs'
 import { runChaos } from '../helpers/chaos'
@@ -20,6 +20,7 @@ const report = await runChaos({
   chatPerSecond: Number(process.env.CHAT_RATE ?? 10),
   approvalsPerSecond: Number(process.env.APPROVAL_RATE ?? 2),
   fanout: Number(process.env.FANOUT ?? 1000),
+  leadsPerSecond: Number(process.env.LEAD_RATE ?? 5),
   drainTimeoutMs: 180_000,
   log: (line) => console.log(line),
 })
@@ -35,6 +36,11 @@ bench('approval_cards_duplicated', report.approvals.cardsDuplicated, 'cards', '0
 bench('notice_recipients', report.notice.recipients, 'people', 'n/a')
 bench('notice_lost', report.notice.lost, 'people', '0')
 bench('notice_duplicated', report.notice.duplicated, 'people', '0')
+bench('leads_pushed', report.leads.pushed, 'leads', 'n/a')
+bench('leads_lost', report.leads.lost, 'leads', '0')
+bench('leads_duplicated', report.leads.duplicated, 'leads', '0')
+bench('lead_cards_lost', report.leads.cardsLost, 'cards', '0')
+bench('lead_cards_duplicated', report.leads.cardsDuplicated, 'cards', '0')
 bench('outbox_stuck', report.outbox.stuck, 'rows', '0')
 bench('outbox_failed', report.outbox.failed, 'rows', '0')
 for (const f of report.faults) bench(`recovery.${f.fault.replaceAll(' ', '_')}`, f.recoveryMs, 'ms', 'n/a')

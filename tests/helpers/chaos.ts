@@ -7,12 +7,22 @@ import { sql } from 'drizzle-orm'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import type { ServiceContext } from '../../bot/domain/context'
+import {
+  createAssignmentRule,
+  createChannel,
+  listChannels,
+  rotateChannelSecret,
+} from '../../bot/domain/leads'
 import { createNotice } from '../../bot/domain/notices/create-notice'
 import { BUNDLE_DIR, sourceStamp } from '../../bot/entry/bundle-stamp.mjs'
 import { systemClock } from '../../bot/lib/clock'
+import { installSecretKeys, parseEncryptionKeys } from '../../bot/lib/secret-box'
+import { signPayload } from '../../bot/lib/signed-call'
 import { type Database, openDatabase } from '../../db/client'
+import { leads } from '../../db/schema'
 import { createBulkFeishuTenant, freePort, PrivateRedis } from '../bench/notices-fixtures'
 import { createFakeFeishu, createPushBuilder, type FakeFeishu, type FeishuPush } from '../fakes/feishu'
+import { TEST_ENCRYPTION_KEYS } from './app'
 import { ThrowawayPostgres } from './throwaway-postgres'
 import { sleep } from './wait'
 
@@ -37,6 +47,8 @@ export interface ChaosOptions {
   approvalsPerSecond: number
   /** Notice recipients. */
   fanout: number
+  /** Leads pushed per second through the signed intake webhook (each assigned by a rule, its card to the owner). */
+  leadsPerSecond?: number
   /** How long the system may take to settle after the faults end. */
   drainTimeoutMs: number
   log?: (line: string) => void
@@ -47,13 +59,25 @@ export interface ChaosReport {
   approvals: {
     submitted: number
     approved: number
+    /** Taps answered "操作失败" (tapped again). */
+    failedTaps: number
     inconsistent: number
     cardsDuplicated: number
     cardsLost: number
   }
   notice: { recipients: number; delivered: number; lost: number; duplicated: number }
+  leads: {
+    pushed: number
+    stored: number
+    lost: number
+    duplicated: number
+    cardsLost: number
+    cardsDuplicated: number
+  }
   outbox: { stuck: number; failed: number; failedErrors: string[] }
   faults: Array<{ fault: string; recoveryMs: number }>
+  /** What each anomaly above was (which approval, which lead's cards), for a failure message. */
+  details: string[]
   settleMs: number
   logDir: string
 }
@@ -199,6 +223,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       DATA_DIR: logDir,
       SEED_DEMO: 'false',
       SESSION_SECRET: 'chaos-session-secret-0123456789abcdef-xyz',
+      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
       FEISHU_APP_ID: fake.appId,
       FEISHU_APP_SECRET: fake.appSecret,
       FEISHU_VERIFICATION_TOKEN: VT,
@@ -321,6 +346,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Approvals: submitted beside the product (retried until it is there once), approved by a card tap once
     // the approver's card is out.
     const approvals: Array<{ note: string; instanceId: string; approver: number; taskId: string }> = []
+    let failedTaps = 0
     const approvalFlows: Array<Promise<void>> = []
     const instanceByNote = async (note: string) =>
       (
@@ -360,16 +386,83 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const deadline = Date.now() + options.durationMs + options.drainTimeoutMs
       while (!cardOut() && Date.now() < deadline) await sleep(100)
       if (!cardOut()) return
-      await deliver(
-        '/webhooks/feishu/cards',
-        await push.cardAction({
-          operator: { openId: openId(approver) },
-          value: { a: 'approval.approve', task: task.id, v: task.version },
-          messageId: `om_chaos_tap_${run}_${n}`,
-          chatId: fake.controls.p2pChatId(openId(approver)),
-        }),
-      )
+      // The approver taps again after "操作失败，请稍后再试" (the tap's transaction failed: nothing was applied),
+      // as a person would; each tap is a new event.
+      for (let tap = 0; tap < 20; tap++) {
+        const answer = (await deliver(
+          '/webhooks/feishu/cards',
+          await push.cardAction({
+            operator: { openId: openId(approver) },
+            value: { a: 'approval.approve', task: task.id, v: task.version },
+            messageId: `om_chaos_tap_${run}_${n}`,
+            chatId: fake.controls.p2pChatId(openId(approver)),
+          }),
+        )) as { toast?: { type?: string; content?: string } }
+        if (!answer.toast?.content?.startsWith('操作失败')) return
+        failedTaps++
+        await sleep(500)
+      }
     }
+
+    // Leads: a web-form channel with a signing secret and a rule over three reps; each push is signed anew on every
+    // try (as a sender retrying a lost answer would) and retried until a 2xx: a replay answers with the same lead.
+    // This process seals the channel's secret with the key the product's processes are given.
+    const keyring = parseEncryptionKeys(TEST_ENCRYPTION_KEYS)
+    if (typeof keyring === 'string') throw new Error(keyring)
+    installSecretKeys(keyring)
+    const admin = ctxOf({ kind: 'user', userId: org.users.wangjianguo ?? '', via: 'api' })
+    const channel = await createChannel({ ctx: admin, input: { name: `混沌渠道 ${run}` } })
+    const intakeKey = (await listChannels({ ctx: admin })).find((c) => c.id === channel.id)?.intakeKey ?? ''
+    const { secret: leadSecret } = await rotateChannelSecret({ ctx: admin, channelId: channel.id })
+    const LEAD_REPS = [4, 5, 6]
+    await createAssignmentRule({
+      ctx: admin,
+      input: {
+        name: `混沌分配 ${run}`,
+        match: { channelIds: [channel.id] },
+        members: LEAD_REPS.map((i) => ({ userId: userId(i), capacity: 100_000 })),
+      },
+    })
+    const leadNames: string[] = []
+    let nonceSeq = 0
+    const pushLead = async (n: number): Promise<void> => {
+      const name = `混沌客户${run}-${n}号`
+      leadNames.push(name)
+      const body = JSON.stringify({
+        sourceLeadId: `chaos-${run}-${n}`,
+        name,
+        phone: `1390${String(n).padStart(7, '0')}`,
+      })
+      const deadline = Date.now() + options.durationMs + options.drainTimeoutMs
+      for (;;) {
+        const target = http[rr++ % http.length]
+        const ts = String(Math.floor(Date.now() / 1000))
+        const nonce = `chaos${run}n${nonceSeq++}`.padEnd(20, '0')
+        try {
+          const res = await fetch(`${target?.base}/api/v1/intake/${intakeKey}`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-flowcard-timestamp': ts,
+              'x-flowcard-nonce': nonce,
+              'x-flowcard-signature': await signPayload(leadSecret, ts, nonce, body),
+            },
+            body,
+            signal: AbortSignal.timeout(10_000),
+          })
+          await res.body?.cancel()
+          if (res.status === 200 || res.status === 201) return
+        } catch {}
+        if (Date.now() > deadline) throw new Error(`lead ${name} never acknowledged`)
+        await sleep(250)
+      }
+    }
+    const leadCardsOf = (name: string) =>
+      LEAD_REPS.reduce(
+        (sum, i) =>
+          sum + fake.recorder.messagesTo(openId(i)).filter((m) => m.originalContent.includes(name)).length,
+        0,
+      )
 
     // The notice fan-out, published at the start of the faulty phase.
     const noticeTitle = `混沌通知 ${run}`
@@ -388,13 +481,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // The steady mix.
     const started = Date.now()
     const chatFlows: Array<Promise<unknown>> = []
+    const leadFlows: Array<Promise<void>> = []
     const mix = (async () => {
       let chatNo = 0
       let approvalNo = 0
+      let leadNo = 0
       while (!stopping) {
         const elapsed = (Date.now() - started) / 1000
         while (chatNo < elapsed * options.chatPerSecond)
           chatFlows.push(sendChat(20 + (chatNo++ % (people - 20))))
+        while (leadNo < elapsed * (options.leadsPerSecond ?? 0)) leadFlows.push(pushLead(leadNo++))
         while (approvalNo < elapsed * options.approvalsPerSecond)
           approvalFlows.push(approvalFlow(approvalNo++))
         await sleep(50)
@@ -453,7 +549,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Settle: every flow finished, every message out, the outbox quiet.
     const settleStart = Date.now()
-    await Promise.all([...chatFlows, ...approvalFlows, ...probes])
+    await Promise.all([...chatFlows, ...approvalFlows, ...leadFlows, ...probes])
     const sentTo = (i: number) =>
       fake.recorder.messagesTo(openId(i)).filter((m) => m.originalContent.includes(noticeTitle)).length
     const outboxOpen = async () =>
@@ -467,6 +563,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const settled = async () =>
       chats.every((m) => repliesTo(m) > 0) &&
       recipients.every((i) => sentTo(i) > 0) &&
+      leadNames.every((name) => leadCardsOf(name) > 0) &&
       (
         await retryDb(() =>
           database.rows<{ n: number }>(
@@ -493,6 +590,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const failedRows = await database.rows<{ topic: string; last_error: string | null }>(
       sql`select topic, last_error from outbox where status = 'failed'`,
     )
+    const storedLeads = new Map(
+      (
+        await database.rows<{ name: string; n: number }>(
+          sql`select name, count(*)::int as n from ${leads} where tenant_id = ${org.tenantId} group by name`,
+        )
+      ).map((r) => [r.name, r.n]),
+    )
+    const leadCards = leadNames.map(leadCardsOf)
+    const titleOf = (content: string) =>
+      /"title":\{[^}]*?"content":"([^"]*)"/.exec(content)?.[1] ?? content.slice(0, 80)
+    const details = [
+      ...leadNames
+        .filter((_, k) => (leadCards[k] ?? 0) > 1)
+        .map((name) => {
+          const cards = LEAD_REPS.flatMap((i) =>
+            fake.recorder
+              .messagesTo(openId(i))
+              .filter((m) => m.originalContent.includes(name))
+              .map((m) => `${i}:${m.uuid ?? '-'}:${titleOf(m.originalContent)}`),
+          )
+          return `lead ${name}: ${cards.join(' | ')}`
+        }),
+      ...instances
+        .filter((i) => !(i.status === 'approved' && i.tasks === 1 && i.approved === 1))
+        .map((i) => `approval ${i.id}: ${i.status} v${i.version}, ${i.tasks} tasks, ${i.approved} approved`),
+    ]
     const cardCounts = approvals.map(
       (a) =>
         fake.recorder.messagesTo(openId(a.approver)).filter((m) => m.originalContent.includes(a.taskId))
@@ -508,6 +631,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       approvals: {
         submitted: approvals.length,
         approved: approvals.filter((a) => byId.get(a.instanceId)?.status === 'approved').length,
+        failedTaps,
         // One instance per submission, its one task approved, the instance approved with it.
         inconsistent:
           instances.length -
@@ -522,12 +646,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         lost: recipients.filter((i) => sentTo(i) === 0).length,
         duplicated: recipients.filter((i) => sentTo(i) > 1).length,
       },
+      leads: {
+        pushed: leadNames.length,
+        stored: leadNames.filter((name) => storedLeads.get(name) === 1).length,
+        lost: leadNames.filter((name) => !storedLeads.has(name)).length,
+        duplicated: leadNames.filter((name) => (storedLeads.get(name) ?? 0) > 1).length,
+        cardsLost: leadCards.filter((n) => n === 0).length,
+        cardsDuplicated: leadCards.filter((n) => n > 1).length,
+      },
       outbox: {
         stuck: await outboxOpen(),
         failed: failedRows.length,
         failedErrors: [...new Set(failedRows.map((r) => `${r.topic}: ${r.last_error ?? ''}`.slice(0, 200)))],
       },
       faults,
+      details,
       settleMs,
       logDir,
     }

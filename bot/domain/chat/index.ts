@@ -2,6 +2,6 @@
 export { type DeliveryPorts, deliverMessage, updateCardCopies } from './deliver-message'
 export { recordCardCopy } from './record-card-copy'
 export { recordChat } from './record-chat'
-export { claimMessageHandling, recordInbound } from './record-inbound'
+export { claimJobEffect, claimMessageHandling, recordInbound } from './record-inbound'
 export { SEND_CARD_UPDATE, SEND_MESSAGE, sendCard, sendText } from './send'
 export type { View, ViewKind } from './view'

@@ -55,3 +55,18 @@ export async function claimMessageHandling({
     .returning({ eventId: inboundEvents.eventId })
   return claimed.length > 0
 }
+
+/**
+ * Claims a job's one-time effect inside the transaction that has it (e.g. the card a `leads.notify` row sends):
+ * true the first time, false when an earlier run committed it. Jobs run at least once — a worker killed, or Redis
+ * restarted, after the commit but before the job was marked done runs it again — and a job that writes another
+ * outbox row (a card to send) would otherwise send it twice.
+ */
+export async function claimJobEffect(ctx: ServiceContext, job: string, key: string): Promise<boolean> {
+  const claimed = await ctx.db
+    .insert(inboundEvents)
+    .values({ platform: `job:${job}`, eventId: key, eventType: 'job' })
+    .onConflictDoNothing()
+    .returning({ eventId: inboundEvents.eventId })
+  return claimed.length > 0
+}

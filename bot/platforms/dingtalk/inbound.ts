@@ -327,7 +327,6 @@ export async function answerCardAction(
   countPush(deps, event.tenantKey)
   let result: CardActionResult | null
   try {
-    if (!(await claimEvent(deps.database.db, event))) return {}
     const bound = await bindTap(deps, event.tenantKey, event.messageId ?? '', event.operator.openId)
     if (!bound.ok) {
       deps.logger.warn(
@@ -347,6 +346,7 @@ export async function answerCardAction(
         ...(deps.cardActions ? { cardActions: deps.cardActions } : {}),
       },
       event,
+      { claim: true },
     )
   } catch (err) {
     deps.logger.error({ err, eventId: event.eventId }, 'dingtalk card action failed')

@@ -5,7 +5,7 @@ import type { CommandSpec } from '../../commands/types'
 import type { Locale } from '../../domain/locale'
 import type { Clock } from '../../lib/clock'
 import type { Logger } from '../../lib/logger'
-import { claimEvent, ingestEvent } from '../ingest'
+import { ingestEvent } from '../ingest'
 import { decryptFeishu, FeishuCryptoError, verifyFeishuSignature } from './crypto'
 import {
   CARD_ACTION_EVENT,
@@ -193,7 +193,6 @@ export async function answerCardAction(deps: FeishuInboundDeps, envelope: Feishu
       deps.logger.debug({ eventId: envelope.header.event_id }, 'feishu card action without our payload')
       return {}
     }
-    if (!(await claimEvent(deps.database.db, event))) return {}
     const result = await dispatchEvent(
       {
         database: deps.database,
@@ -203,6 +202,7 @@ export async function answerCardAction(deps: FeishuInboundDeps, envelope: Feishu
         ...(deps.cardActions ? { cardActions: deps.cardActions } : {}),
       },
       event,
+      { claim: true },
     )
     return result ? cardActionResponse(result, result.locale ?? 'zh-CN', deps.render) : {}
   } catch (err) {
