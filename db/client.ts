@@ -17,6 +17,7 @@ import {
   pgliteTemplatePath,
   prepareDataDir,
   templateDirOf,
+  trimWal,
 } from './pglite-files'
 import { openPostgres, rowsOf } from './postgres'
 import * as schema from './schema'
@@ -101,6 +102,7 @@ export async function buildPgliteTemplate(
   rmSync(dir, { recursive: true, force: true })
   const unpacked = await PGlite.create(dir, pgliteOptions({ loadDataDir: new Blob([readFileSync(file)]) }))
   await unpacked.close()
+  trimWal(dir)
   noteCurrentMigrations(dir)
   return file
 }

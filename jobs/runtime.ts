@@ -25,12 +25,17 @@ export interface Runtime {
   logger: AppLogger
   database: Database
   queue: JobQueue
-  /** The outbox relay, when this process works jobs. */
+  /** The outbox relay, once this process works jobs. */
   relay: OutboxRelay | null
-  /** Adapts this process's background work to event-loop delay, when it works jobs. */
+  /** Adapts this process's background work to event-loop delay, once this process works jobs. */
   governor: LoopDelayGovernor | null
   clock: Clock
   platforms: PlatformRegistry
+  /**
+   * Starts the relay and the job workers here (with `work: 'later'`; once, later calls get the first one's
+   * promise). Until then jobs added to the in-process queue wait in it.
+   */
+  startWork(): Promise<void>
   close(): Promise<void>
 }
 
@@ -40,8 +45,12 @@ export interface Runtime {
  * database, and starts the relay and the workers when `work` is set.
  */
 export interface BootOptions {
-  /** Start the relay and the job workers in this process. */
-  work: boolean
+  /**
+   * Start the relay and the job workers in this process: `true` before returning, `'later'` when the
+   * caller calls `startWork()` (`npm start` does once it listens: the relay's first pass, the template's
+   * pending messages on a new embedded database, then does not delay `/readyz`).
+   */
+  work: boolean | 'later'
   logger?: AppLogger
   /** Platform adapters besides devchat (Feishu, DingTalk), built by the entry from the environment. */
   platforms?: ChatPlatform[]
@@ -110,10 +119,33 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   const clock = systemClock
   const platforms = new PlatformRegistry(options.metrics).register(createDevchatPlatform())
   for (const extra of options.platforms ?? []) platforms.register(extra)
-  let relay: OutboxRelay | null = null
-  let governor: LoopDelayGovernor | null = null
-  if (options.work) {
-    ;({ relay, governor } = await startWorkers({
+  const runtime: Runtime = {
+    env,
+    logger,
+    database,
+    queue,
+    relay: null,
+    governor: null,
+    clock,
+    platforms,
+    startWork: () => {
+      working ??= startWork()
+      return working
+    },
+    close: async () => {
+      if (closed) return
+      closed = true
+      await working?.catch(() => {})
+      runtime.governor?.stop()
+      await runtime.relay?.stop()
+      await queue.close(10_000)
+      await database.close()
+    },
+  }
+  let working: Promise<void> | undefined
+  let closed = false
+  async function startWork(): Promise<void> {
+    ;({ relay: runtime.relay, governor: runtime.governor } = await startWorkers({
       database,
       queue,
       logger,
@@ -136,24 +168,7 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
     }))
     await declareSchedules(queue)
   }
+  if (options.work === true) await runtime.startWork()
   bootPhase('jobs')
-  let closed = false
-  return {
-    env,
-    logger,
-    database,
-    queue,
-    relay,
-    governor,
-    clock,
-    platforms,
-    close: async () => {
-      if (closed) return
-      closed = true
-      governor?.stop()
-      await relay?.stop()
-      await queue.close(10_000)
-      await database.close()
-    },
-  }
+  return runtime
 }

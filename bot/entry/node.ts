@@ -48,7 +48,8 @@ bootPhase('platforms')
 // Prometheus (and prom-client's load time) only when `/metrics` is on.
 const metrics = env.METRICS_TOKEN ? new (await import('./prometheus')).PrometheusMetrics('http') : null
 const runtime = await bootRuntime(env, {
-  work: mode === 'inline',
+  // Started once this process listens, so the relay's first pass does not hold up readiness.
+  work: mode === 'inline' ? 'later' : false,
   logger: bootLogger,
   ...(metrics ? { metrics } : {}),
   platforms: [...(feishu ? [feishu.platform] : []), ...(dingtalk ? [dingtalk.platform] : [])],
@@ -160,6 +161,13 @@ server.listen(env.PORT, listenHost(env), () => {
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
   bootPhase('listen')
+  runtime.startWork().then(
+    () => bootPhase('work'),
+    (err) => {
+      logger.fatal({ err }, 'the job workers did not start')
+      process.exit(1)
+    },
+  )
   logger.info(
     {
       boot: bootPhases(),

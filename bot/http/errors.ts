@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
 import { DomainError, type DomainErrorCode } from '../domain/errors'
+import { SecretUnavailableError } from '../lib/secret-box'
 
 /** The HTTP status of each domain failure. */
 export const httpStatusOf: Record<DomainErrorCode, 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503> = {
@@ -64,6 +65,7 @@ export function onError(err: Error, c: Context) {
     const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthenticated' : 'http_error'
     return c.json(errorBody(c, code, err.message || 'request refused'), status)
   }
+  if (err instanceof SecretUnavailableError) return secretUnavailable(err, c)
   if (err instanceof SyntaxError) {
     return c.json(errorBody(c, 'invalid_json', 'request body is not valid JSON'), 400)
   }
@@ -77,6 +79,38 @@ export function onError(err: Error, c: Context) {
   const logger = c.get('logger') as { error(o: object, m?: string): void } | undefined
   logger?.error({ err, path: c.req.path }, 'unhandled error')
   return c.json(errorBody(c, 'internal', 'internal error'), 500)
+}
+
+/** Problems with stored secrets already logged by this process (`reason:key id`): each is logged once. */
+const secretProblemsLogged = new Set<string>()
+
+/**
+ * A stored secret the request needs cannot be opened here (its key is not in ENCRYPTION_KEYS, or it does not
+ * authenticate): 503 with a code naming the problem, the key id and what fixes it; no secret material. The
+ * administrator is told once per problem in the log (not once per request: an integrator retrying would
+ * fill it).
+ */
+function secretUnavailable(err: SecretUnavailableError, c: Context) {
+  const seen = `${err.reason}:${err.keyId}`
+  if (!secretProblemsLogged.has(seen)) {
+    secretProblemsLogged.add(seen)
+    if (secretProblemsLogged.size > 100) secretProblemsLogged.clear()
+    const logger = c.get('logger') as { error(o: object, m?: string): void } | undefined
+    logger?.error(
+      { keyId: err.keyId, reason: err.reason, path: c.req.path },
+      err.reason === 'key-missing'
+        ? 'a request needs a stored secret sealed with a key ENCRYPTION_KEYS does not list: add that key back (after the current one), or rotate the secret'
+        : 'a request needs a stored secret that does not authenticate (changed in the database?): rotate the secret',
+    )
+  }
+  const message =
+    err.reason === 'key-missing'
+      ? `the secret stored for this caller is sealed with encryption key "${err.keyId}", which this server's ENCRYPTION_KEYS does not list; an administrator must add the key back or rotate the secret`
+      : `the secret stored for this caller (encryption key "${err.keyId}") cannot be read; an administrator must rotate the secret`
+  return c.json(
+    errorBody(c, err.reason === 'key-missing' ? 'secret_key_missing' : 'secret_unreadable', message),
+    503,
+  )
 }
 
 /** Seconds a client should wait before retrying while the database is unreachable. */

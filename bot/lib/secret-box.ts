@@ -25,10 +25,32 @@ export interface SecretKeyring {
   keys: ReadonlyMap<string, Promise<CryptoKey>>
 }
 
+/**
+ * A stored secret this process cannot open: sealed under a key `ENCRYPTION_KEYS` does not list
+ * (`key-missing`: the key was dropped before `npm run secrets:reseal` moved its values), or a value that
+ * does not authenticate (`unauthentic`: tampered with, or copied from another kind of column). Not the
+ * caller's fault and not fixed by retrying alone: a request that needs the secret answers 503 naming the
+ * problem, and the administrator is told once in the log (`bot/http/errors.ts`).
+ */
+export class SecretUnavailableError extends Error {
+  constructor(
+    readonly keyId: string,
+    readonly reason: 'key-missing' | 'unauthentic',
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SecretUnavailableError'
+  }
+}
+
 /** A value that names a key the keyring does not hold (dropped from `ENCRYPTION_KEYS` too early). */
-export class SecretKeyMissingError extends Error {
-  constructor(readonly keyId: string) {
-    super(`stored secret is sealed with key id "${keyId}", which ENCRYPTION_KEYS does not list`)
+export class SecretKeyMissingError extends SecretUnavailableError {
+  constructor(keyId: string) {
+    super(
+      keyId,
+      'key-missing',
+      `stored secret is sealed with key id "${keyId}", which ENCRYPTION_KEYS does not list`,
+    )
     this.name = 'SecretKeyMissingError'
   }
 }
@@ -143,8 +165,9 @@ export async function sealSecret(
 
 /**
  * Opens a stored secret. A plaintext value (stored before encryption, until the boot reseal converts it)
- * is returned as it is. Throws `SecretKeyMissingError` for a key id the keyring lacks, and an error for a
- * value that does not authenticate (tampered, or moved from another kind of column).
+ * is returned as it is. Throws `SecretKeyMissingError` for a key id the keyring lacks, and a
+ * `SecretUnavailableError` for a value that does not authenticate (tampered, or moved from another kind of
+ * column).
  */
 export async function openSecret(
   stored: string,
@@ -188,7 +211,11 @@ async function decryptSealed(
     )
     return dec.decode(plain)
   } catch {
-    throw new Error(`stored secret (key id "${id}") does not authenticate`)
+    throw new SecretUnavailableError(
+      id,
+      'unauthentic',
+      `stored secret (key id "${id}") does not authenticate`,
+    )
   }
 }
 
@@ -196,7 +223,3 @@ async function decryptSealed(
 export function needsReseal(stored: string, keyring: SecretKeyring = ring()): boolean {
   return sealedKeyId(stored) !== keyring.current
 }
-
-/** Opens several stored secrets of one purpose (a current and a previous one). */
-export const openSecrets = (stored: string[], purpose: SecretPurpose): Promise<string[]> =>
-  Promise.all(stored.map((s) => openSecret(s, purpose)))

@@ -1,4 +1,4 @@
-import { openSecrets, type SecretPurpose, sealedHint } from './secret-box'
+import { openSecret, type SecretPurpose, SecretUnavailableError, sealedHint } from './secret-box'
 /**
  * The signature scheme of the external-approvals API, both directions (calls from the external system and
  * webhooks to it): `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw body>")>`.
@@ -159,22 +159,32 @@ export async function verifySignedCall<H extends SecretHolder>(input: {
     throw refuse(`timestamp is outside the ${REPLAY_WINDOW_SECONDS} s window`, SIGNATURE_HEADERS.timestamp)
   if (!NONCE_RE.test(nonce)) throw refuse('nonce must be 16-64 of A-Z a-z 0-9 _ -', SIGNATURE_HEADERS.nonce)
   const holder = await input.load()
-  const secrets = holder?.secret
-    ? await openSecrets(
-        [
-          holder.secret,
-          ...(holder.previousSecret && holder.previousSecretUntil && holder.previousSecretUntil > now
-            ? [holder.previousSecret]
-            : []),
-        ],
-        input.purpose,
-      )
+  const stored = holder?.secret
+    ? [
+        holder.secret,
+        ...(holder.previousSecret && holder.previousSecretUntil && holder.previousSecretUntil > now
+          ? [holder.previousSecret]
+          : []),
+      ]
     : []
+  // Each opened on its own: a previous secret under a dropped key does not stop the current one verifying.
+  const opened = await Promise.allSettled(stored.map((s) => openSecret(s, input.purpose)))
+  const secrets: string[] = []
+  let unavailable: SecretUnavailableError | undefined
+  for (const r of opened) {
+    if (r.status === 'fulfilled') secrets.push(r.value)
+    else if (r.reason instanceof SecretUnavailableError) unavailable ??= r.reason
+    else throw r.reason
+  }
   if (
     !holder ||
     secrets.length === 0 ||
     !(await verifyPayload(secrets, signature, timestamp, nonce, input.body))
-  )
+  ) {
+    // The secret the caller signed with may be the one this server cannot open: that is the server's
+    // problem (503, named), not a bad signature.
+    if (unavailable) throw unavailable
     throw refuse('signature does not match', SIGNATURE_HEADERS.signature)
+  }
   return { holder, nonce }
 }

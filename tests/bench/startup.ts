@@ -85,3 +85,5 @@ table(results)
 console.log(
   `\nratio cold/baseline: ${fmt(median(cold) / median(baseline), 1)}x; target: cold median ≤ 2500 ms`,
 )
+console.log(`BENCH startup cold_ready_median ${fmt(median(cold), 0)} ms target 2500`)
+console.log(`BENCH startup warm_ready_median ${fmt(median(warm), 0)} ms target 2500`)

@@ -2,7 +2,7 @@ import { createApp } from '../../bot/app'
 import { parseEnv } from '../../bot/env'
 import { systemClock } from '../../bot/lib/clock'
 import type { Geocoder } from '../../bot/lib/geocoder'
-import { createLogger } from '../../bot/lib/logger'
+import { type AppLogger, createLogger } from '../../bot/lib/logger'
 import type { BlobStorage } from '../../bot/lib/storage/types'
 import type { RateLimiter } from '../../bot/platforms/rate-limit'
 import type { Database } from '../../db/client'
@@ -23,11 +23,13 @@ export function testApp(
     storage?: BlobStorage
     rateLimiter?: RateLimiter
     geocoder?: Geocoder
+    /** The app's logger (default: silent). */
+    logger?: AppLogger
   } = {},
 ) {
   const env = parseEnv({ LOG_LEVEL: 'silent', ...options.env })
   const queue = options.queue ?? new InlineQueue()
-  const logger = createLogger('silent')
+  const logger = options.logger ?? createLogger('silent')
   const sessionSecret = TEST_SESSION_SECRET
   return {
     app: createApp({

@@ -1,15 +1,23 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseEncryptionKeys, type SecretKeyring } from '../../bot/lib/secret-box'
+import { deliverWebhook } from '../../bot/domain/approvals/external/webhooks'
+import { parseEncryptionKeys, type SecretKeyring, sealSecret } from '../../bot/lib/secret-box'
 import { signToken } from '../../bot/lib/session-token'
+import { newSecret, signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
 import { openDatabase } from '../../db/client'
-import { approvalExternalSystems, leadChannels } from '../../db/schema'
+import {
+  approvalExternalSystems,
+  approvalWebhookAttempts,
+  approvalWebhookDeliveries,
+  leadChannels,
+} from '../../db/schema'
 import { resealSecrets } from '../../jobs/reseal-secrets'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { createOwnDatabase } from '../helpers/db'
-import { type ApprovalsTenant, approvalsTenant, uid } from './approvals-harness'
+import { type ApprovalsTenant, approvalsTenant, ctxAs, uid } from './approvals-harness'
 
 /**
  * Secrets flowcard keeps for other systems are stored sealed (AES-256-GCM, key id per value) with the keys
@@ -68,6 +76,10 @@ async function asAdmin(method: string, path: string, body?: unknown) {
 
 /** A signed external call: 404 for an unknown request means the signature verified, 401 that it did not. */
 async function externalStatus(systemId: string, secret: string): Promise<number> {
+  return (await externalCall(systemId, secret)).status
+}
+
+async function externalCall(systemId: string, secret: string): Promise<Response> {
   const ts = String(Math.floor(Date.now() / 1000))
   const nonce = randomBytes(16).toString('hex')
   const res = await app.request('/api/v1/external/approvals/PO-none', {
@@ -78,7 +90,7 @@ async function externalStatus(systemId: string, secret: string): Promise<number>
       'x-flowcard-signature': `v1=${createHmac('sha256', secret).update(`${ts}.${nonce}.`).digest('hex')}`,
     },
   })
-  return res.status
+  return res
 }
 
 const stored = async (id: string) =>
@@ -211,5 +223,132 @@ describe('secrets at rest', () => {
     await expect(openSecret(row.secret, 'external-system', ring(K1))).rejects.toThrow(
       /ENCRYPTION_KEYS does not list/,
     )
+  })
+})
+
+describe('a stored secret under a key ENCRYPTION_KEYS no longer lists', () => {
+  /** Error lines the app logged (JSON), to check the administrator is told once. */
+  const logged: Array<{ msg: string; keyId?: string; reason?: string }> = []
+  const appLogging = (keys: string) => {
+    const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) })
+    app = testApp(database, { env: { ENCRYPTION_KEYS: keys }, logger }).app
+  }
+  const K3 = 'k3:Qm9vdHN0cmFwS2V5Rm9yVGhlU2VjcmV0VGVzdHMxMjM='
+  const K4 = 'k4:U2Vjb25kS2V5Rm9yVGhlU2VjcmV0VGVzdHNYWVoxMjM='
+
+  async function systemWith(secret: string, previous?: string) {
+    const id = `exs_k${randomBytes(4).toString('hex')}`
+    await database.db.insert(approvalExternalSystems).values({
+      id,
+      tenantId: org.tenantId,
+      name: `keyed-${id}`,
+      webhookUrl: 'https://erp.example.com/keyed',
+      secret,
+      ...(previous ? { previousSecret: previous, previousSecretUntil: new Date(Date.now() + 3600_000) } : {}),
+      createdBy: uid(org, 'wangjianguo'),
+    })
+    return id
+  }
+
+  it('answers a signed external call 503 naming the missing key, and logs it once', async () => {
+    const plain = newSecret()
+    const id = await systemWith(await sealSecret(plain, 'external-system', ring(K3)))
+    appLogging(K4)
+    const first = await externalCall(id, plain)
+    expect(first.status).toBe(503)
+    const body = (await first.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('secret_key_missing')
+    expect(body.error.message).toContain('"k3"')
+    expect(body.error.message).toContain('ENCRYPTION_KEYS')
+    expect(JSON.stringify(body)).not.toContain(plain.slice(4))
+    // A wrong signature answers the same: the server cannot tell, and says why.
+    expect(await externalStatus(id, `${plain}x`)).toBe(503)
+    const told = logged.filter((l) => l.keyId === 'k3' && l.reason === 'key-missing')
+    expect(told).toHaveLength(1)
+    expect(told[0]?.msg).toMatch(/ENCRYPTION_KEYS does not list/)
+    expect(logged.filter((l) => /unhandled/.test(l.msg))).toEqual([])
+
+    // The key listed again (as an older key): the same call verifies.
+    appLogging(`${K4},${K3}`)
+    expect(await externalStatus(id, plain)).toBe(404)
+  })
+
+  it('still verifies with the current secret while the previous one is under a dropped key', async () => {
+    const current = newSecret()
+    const previous = newSecret()
+    const id = await systemWith(
+      await sealSecret(current, 'external-system', ring(K4)),
+      await sealSecret(previous, 'external-system', ring(K3)),
+    )
+    appLogging(K4)
+    expect(await externalStatus(id, current)).toBe(404)
+    expect(await externalStatus(id, previous)).toBe(503)
+  })
+
+  it('answers 503 for a value that does not authenticate, and for a lead intake push alike', async () => {
+    const plain = newSecret()
+    // Sealed for the other kind of column: it does not open as an external system's secret.
+    const id = await systemWith(await sealSecret(plain, 'lead-channel', ring(K4)))
+    appLogging(K4)
+    const res = await externalCall(id, plain)
+    expect(res.status).toBe(503)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('secret_unreadable')
+
+    const intakeKey = `ik_${randomBytes(8).toString('hex')}`
+    const channelSecret = newSecret()
+    await database.db.insert(leadChannels).values({
+      id: `lch_k${randomBytes(4).toString('hex')}`,
+      tenantId: org.tenantId,
+      name: `keyed-${intakeKey}`,
+      intakeKey,
+      secret: await sealSecret(channelSecret, 'lead-channel', ring(K3)),
+    })
+    const body = JSON.stringify({ name: '密钥缺失测试', phone: '13800000000' })
+    const ts = String(Math.floor(Date.now() / 1000))
+    const nonce = randomBytes(16).toString('hex')
+    const push = await app.request(`/api/v1/intake/${intakeKey}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-flowcard-timestamp': ts,
+        'x-flowcard-nonce': nonce,
+        'x-flowcard-signature': await signPayload(channelSecret, ts, nonce, body),
+      },
+      body,
+    })
+    expect(push.status).toBe(503)
+    const refused = (await push.json()) as { error: { code: string; message: string } }
+    expect(refused.error.code).toBe('secret_key_missing')
+    expect(refused.error.message).toContain('"k3"')
+  })
+
+  it('records a webhook delivery it cannot sign as a failed attempt naming the key, and sends nothing', async () => {
+    const id = await systemWith(await sealSecret(newSecret(), 'external-system', ring(K3)))
+    appLogging(K4)
+    const deliveryId = `awd_k${randomBytes(4).toString('hex')}`
+    await database.db.insert(approvalWebhookDeliveries).values({
+      id: deliveryId,
+      tenantId: org.tenantId,
+      systemId: id,
+      instanceId: 'api_none',
+      event: 'approval.finished',
+      body: '{}',
+    })
+    const posted: string[] = []
+    const outcome = await deliverWebhook({
+      ctx: ctxAs(database, org, 'wangjianguo'),
+      input: { deliveryId, attempt: 1 },
+      post: async (r) => {
+        posted.push(r.url)
+        return { status: 200, text: '' }
+      },
+    })
+    expect(outcome).toBe('retry')
+    expect(posted).toEqual([])
+    const [attempt] = await database.db
+      .select()
+      .from(approvalWebhookAttempts)
+      .where(eq(approvalWebhookAttempts.deliveryId, deliveryId))
+    expect(attempt?.error).toMatch(/^not sent: .*"k3".*ENCRYPTION_KEYS does not list/)
   })
 })

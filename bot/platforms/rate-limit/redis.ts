@@ -1,5 +1,9 @@
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis } from 'ioredis'
 import type { Acquired, Rate, RateLimiter } from './types'
+
+/** ioredis, loaded when the first Redis limiter is made: a start without REDIS_URL never pays its load. */
+const ioredis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis')
 
 /**
  * GCRA in one Lua script, so every worker process draws from the same budget atomically. Time is Redis's own
@@ -31,7 +35,7 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix = 'fc:rl:',
   ) {
     this.owned = typeof redis === 'string'
-    this.redis = typeof redis === 'string' ? new Redis(redis, { maxRetriesPerRequest: 3 }) : redis
+    this.redis = typeof redis === 'string' ? new (ioredis().Redis)(redis, { maxRetriesPerRequest: 3 }) : redis
     this.redis.defineCommand('gcraAcquire', { numberOfKeys: 1, lua: SCRIPT })
   }
 

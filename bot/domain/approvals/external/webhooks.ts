@@ -5,7 +5,7 @@ import {
   approvalWebhookDeliveries,
 } from '../../../../db/schema'
 import { newId } from '../../../lib/ids'
-import { openSecret } from '../../../lib/secret-box'
+import { openSecret, SecretUnavailableError } from '../../../lib/secret-box'
 import { newNonce, SIGNATURE_HEADERS, signPayload } from '../../../lib/signed-call'
 import { recordAudit } from '../../audit/record-audit'
 import { notifyMessage } from '../../chat/send'
@@ -193,9 +193,19 @@ export async function deliverWebhook({
   const started = Date.now()
   let statusCode: number | null = null
   let error: string | null = null
+  // A secret this server cannot open (its key dropped from ENCRYPTION_KEYS) is a failed attempt the admin
+  // sees in the delivery log, retried like any other; nothing is sent unsigned.
+  const secret = system.active
+    ? await openSecret(system.secret, 'external-system').catch((err: unknown) => {
+        if (err instanceof SecretUnavailableError) return err
+        throw err
+      })
+    : null
   if (!system.active) {
     error = 'system is inactive'
-  } else {
+  } else if (secret instanceof SecretUnavailableError) {
+    error = `not sent: ${secret.message}`
+  } else if (secret !== null) {
     const timestamp = String(Math.floor(ctx.clock.now().getTime() / 1000))
     const nonce = newNonce()
     const headers: Record<string, string> = {
@@ -207,12 +217,7 @@ export async function deliverWebhook({
       [SIGNATURE_HEADERS.attempt]: String(input.attempt),
       [SIGNATURE_HEADERS.timestamp]: timestamp,
       [SIGNATURE_HEADERS.nonce]: nonce,
-      [SIGNATURE_HEADERS.signature]: await signPayload(
-        await openSecret(system.secret, 'external-system'),
-        timestamp,
-        nonce,
-        delivery.body,
-      ),
+      [SIGNATURE_HEADERS.signature]: await signPayload(secret, timestamp, nonce, delivery.body),
     }
     try {
       const res = await post({ url: system.webhookUrl, headers, body: delivery.body })
