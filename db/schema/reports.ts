@@ -100,6 +100,9 @@ export const personDaily = pgTable(
     followUps: integer().notNull().default(0),
     contractCents: bigint({ mode: 'number' }).notNull().default(0),
     paymentCents: bigint({ mode: 'number' }).notNull().default(0),
+    /** Contracts that took effect and payments received, counted: a 0-amount contract still shows its owner. */
+    contracts: integer().notNull().default(0),
+    payments: integer().notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.userId, t.day] }),

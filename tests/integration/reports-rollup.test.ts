@@ -210,7 +210,8 @@ async function randomWrites(rand: () => number, count: number, now: number) {
         name: `随机合同${i}`,
         customerId: pick(customerIds),
         ownerId: rep(),
-        amountCents: 100 * Math.floor(1 + rand() * 5000),
+        // One in ten for 0: its owner still shows among the people with figures.
+        amountCents: rand() < 0.1 ? 0 : 100 * Math.floor(1 + rand() * 5000),
         status: 'active',
         activatedAt: rand() < 0.75 ? when() : null,
       })
@@ -247,7 +248,7 @@ async function randomWrites(rand: () => number, count: number, now: number) {
           tenantId: t,
           contractId: id,
           customerId: (await db.select().from(contracts).where(eq(contracts.id, id)))[0]?.customerId ?? '',
-          amountCents: 100 * Math.floor(1 + rand() * 2000),
+          amountCents: rand() < 0.05 ? 0 : 100 * Math.floor(1 + rand() * 2000),
           receivedOn: dayOf(when()),
           method: 'bank',
         })
@@ -313,11 +314,13 @@ async function expectRollupEqualRebuild() {
   const read = () =>
     database.rows<Record<string, string>>(sql`
       select user_id, day::text, customers, opportunities, visits, visits_flagged, visits_timed,
-        visit_seconds::numeric(20, 6)::text as visit_seconds, follow_ups, contract_cents, payment_cents
+        visit_seconds::numeric(20, 6)::text as visit_seconds, follow_ups, contract_cents, payment_cents,
+        contracts, payments
       from report_person_daily
       where tenant_id = ${org.tenantId}
         and (customers <> 0 or opportunities <> 0 or visits <> 0 or visits_flagged <> 0 or visits_timed <> 0
-          or visit_seconds <> 0 or follow_ups <> 0 or contract_cents <> 0 or payment_cents <> 0)
+          or visit_seconds <> 0 or follow_ups <> 0 or contract_cents <> 0 or payment_cents <> 0
+          or contracts <> 0 or payments <> 0)
       order by user_id, day`)
   const kept = await read()
   await database.db.execute(sql`select report_person_daily_rebuild(${org.tenantId})`)
@@ -327,6 +330,39 @@ async function expectRollupEqualRebuild() {
 }
 
 describe('person-day rollup', () => {
+  it('shows the owner of a contract for 0 from the rollup as from the records', async () => {
+    const own = await createTestTenant(database)
+    const ctx = actingAs(database, own, 'wangjianguo', 'miniapp')
+    const customerId = newId('cus')
+    // The customer is older than the period: the contract is the owner's only figure in it.
+    await database.db.insert(customers).values({
+      id: customerId,
+      tenantId: own.tenantId,
+      name: '零元客户',
+      nameNorm: '零元客户',
+      ownerId: uid(own, 'zhangwei'),
+      createdAt: new Date(Date.now() - 40 * DAY),
+    })
+    await database.db.insert(contracts).values({
+      id: newId('ctr'),
+      tenantId: own.tenantId,
+      number: newId('HT'),
+      name: '零元合同',
+      customerId,
+      ownerId: uid(own, 'liuyang'),
+      amountCents: 0,
+      status: 'active',
+      activatedAt: new Date(Date.now() - 2 * DAY),
+    })
+    const input = { from: dayFromNow(-7), to: dayFromNow(0), dimension: 'person' }
+    const [fast, raw] = await Promise.all([
+      runReport({ ctx, key: 'achievement', input }),
+      runReport({ ctx, key: 'achievement', input, reference: true }),
+    ])
+    expect(raw.rows.map((r) => [r.key, r.values.contractAmount])).toEqual([[uid(own, 'liuyang'), 0]])
+    expect(fast).toEqual(raw)
+  })
+
   it('equals the raw queries after a random sequence of writes (seeded)', async () => {
     const rand = prng(SEED)
     const now = Date.now()
