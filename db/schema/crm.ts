@@ -235,6 +235,8 @@ export const visits = pgTable(
     uniqueIndex('crm_visits_client_key_uq').on(t.tenantId, t.clientKey),
     index('crm_visits_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('crm_visits_user_idx').on(t.tenantId, t.userId, t.createdAt),
+    // A person's (or a department's people's) visits in a period, by check-in: the reports' scoped reads.
+    index('crm_visits_user_check_in_idx').on(t.tenantId, t.userId, t.checkInAt),
     // The managers' visit map reads check-ins by period.
     index('crm_visits_check_in_idx').on(t.tenantId, t.checkInAt),
   ],
