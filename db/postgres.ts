@@ -79,7 +79,14 @@ export function openPostgres(url: string, options: PostgresOptions): Database {
     // never holds sockets a failover or a restarted proxy has silently dropped.
     idle_timeout: 60,
     max_lifetime: 30 * 60,
-    connection: { application_name: 'flowcard', statement_timeout: options.statementTimeoutMs ?? 15_000 },
+    // JIT off: the reports' scoped aggregates are costed above jit_above_cost (the scope's OR'd sub-select
+    // inflates the estimates), and compiling took 60-110 ms per query on the reports bench — more than the
+    // queries' own work, which reads a few thousand rows.
+    connection: {
+      application_name: 'flowcard',
+      statement_timeout: options.statementTimeoutMs ?? 15_000,
+      jit: 'off',
+    },
     // postgres.js waits (3^failures / 100) s, up to 20 s, before reconnecting after failed attempts, and the
     // failure count is shared by the pool: after a short outage the first request stalled for seconds. Capped
     // at half a second, so service resumes as soon as the database answers.

@@ -117,6 +117,10 @@ export const customers = pgTable(
       .where(sql`credit_code is not null`),
     index('crm_customers_tenant_phone_idx').on(t.tenantId, t.phone),
     index('crm_customers_tenant_owner_idx').on(t.tenantId, t.ownerId),
+    // Customers created in a period, all of them or a department's people's: new customers, and the map's
+    // customers created after its day (taken off the rollup's count).
+    index('crm_customers_created_idx').on(t.tenantId, t.createdAt),
+    index('crm_customers_owner_created_idx').on(t.tenantId, t.ownerId, t.createdAt),
     index('crm_customers_reclaim_idx').on(t.tenantId, t.reclaimDueAt).where(sql`owner_id is not null`),
     index('crm_customers_grams_idx').using('gin', t.searchGrams),
     index('crm_customers_name_prefix_idx').on(t.tenantId, t.nameNorm.op('text_pattern_ops')),
@@ -235,6 +239,8 @@ export const visits = pgTable(
     uniqueIndex('crm_visits_client_key_uq').on(t.tenantId, t.clientKey),
     index('crm_visits_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('crm_visits_user_idx').on(t.tenantId, t.userId, t.createdAt),
+    // A person's (or a department's people's) visits in a period, by check-in: the reports' scoped reads.
+    index('crm_visits_user_check_in_idx').on(t.tenantId, t.userId, t.checkInAt),
     // The managers' visit map reads check-ins by period.
     index('crm_visits_check_in_idx').on(t.tenantId, t.checkInAt),
   ],

@@ -9,6 +9,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
 import { createdAt, id, tenantId, updatedAt } from './_columns'
@@ -100,9 +101,35 @@ export const personDaily = pgTable(
     followUps: integer().notNull().default(0),
     contractCents: bigint({ mode: 'number' }).notNull().default(0),
     paymentCents: bigint({ mode: 'number' }).notNull().default(0),
+    /** Contracts that took effect and payments received, counted: a 0-amount contract still shows its owner. */
+    contracts: integer().notNull().default(0),
+    payments: integer().notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.userId, t.day] }),
     index('report_person_daily_day_idx').on(t.tenantId, t.day),
+  ],
+)
+
+/**
+ * How many customers each owner has per province, city and tier: the rollup the distribution map reads
+ * (as of a past day, it takes off the customers created since). Kept by statement triggers on customers
+ * (migration `report_customer_geo`) in the same transaction as every write; null owner = the pool, null
+ * codes = no region. Rows whose customers all left keep 0.
+ */
+export const customerGeo = pgTable(
+  'report_customer_geo',
+  {
+    tenantId: tenantId(),
+    ownerId: text(),
+    provinceCode: text(),
+    cityCode: text(),
+    tier: text(),
+    customers: integer().notNull().default(0),
+  },
+  (t) => [
+    unique('report_customer_geo_key')
+      .on(t.tenantId, t.ownerId, t.provinceCode, t.cityCode, t.tier)
+      .nullsNotDistinct(),
   ],
 )

@@ -157,6 +157,8 @@ export const opportunities = pgTable(
   },
   (t) => [
     index('sales_opps_owner_idx').on(t.tenantId, t.ownerId, t.updatedAt),
+    // A person's (or a department's people's) deals created in a period: the funnel report's cohort.
+    index('sales_opps_owner_created_idx').on(t.tenantId, t.ownerId, t.createdAt),
     index('sales_opps_customer_idx').on(t.tenantId, t.customerId),
     index('sales_opps_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
     // The list's other sorts (amount, last change) read the first page in index order instead of sorting

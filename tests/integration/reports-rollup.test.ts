@@ -6,6 +6,7 @@ import { newId } from '../../bot/lib/ids'
 import type { Database } from '../../db/client'
 import {
   contracts,
+  customerGeo,
   customers,
   followUps,
   opportunities,
@@ -210,7 +211,8 @@ async function randomWrites(rand: () => number, count: number, now: number) {
         name: `随机合同${i}`,
         customerId: pick(customerIds),
         ownerId: rep(),
-        amountCents: 100 * Math.floor(1 + rand() * 5000),
+        // One in ten for 0: its owner still shows among the people with figures.
+        amountCents: rand() < 0.1 ? 0 : 100 * Math.floor(1 + rand() * 5000),
         status: 'active',
         activatedAt: rand() < 0.75 ? when() : null,
       })
@@ -247,7 +249,7 @@ async function randomWrites(rand: () => number, count: number, now: number) {
           tenantId: t,
           contractId: id,
           customerId: (await db.select().from(contracts).where(eq(contracts.id, id)))[0]?.customerId ?? '',
-          amountCents: 100 * Math.floor(1 + rand() * 2000),
+          amountCents: rand() < 0.05 ? 0 : 100 * Math.floor(1 + rand() * 2000),
           receivedOn: dayOf(when()),
           method: 'bank',
         })
@@ -313,11 +315,13 @@ async function expectRollupEqualRebuild() {
   const read = () =>
     database.rows<Record<string, string>>(sql`
       select user_id, day::text, customers, opportunities, visits, visits_flagged, visits_timed,
-        visit_seconds::numeric(20, 6)::text as visit_seconds, follow_ups, contract_cents, payment_cents
+        visit_seconds::numeric(20, 6)::text as visit_seconds, follow_ups, contract_cents, payment_cents,
+        contracts, payments
       from report_person_daily
       where tenant_id = ${org.tenantId}
         and (customers <> 0 or opportunities <> 0 or visits <> 0 or visits_flagged <> 0 or visits_timed <> 0
-          or visit_seconds <> 0 or follow_ups <> 0 or contract_cents <> 0 or payment_cents <> 0)
+          or visit_seconds <> 0 or follow_ups <> 0 or contract_cents <> 0 or payment_cents <> 0
+          or contracts <> 0 or payments <> 0)
       order by user_id, day`)
   const kept = await read()
   await database.db.execute(sql`select report_person_daily_rebuild(${org.tenantId})`)
@@ -327,6 +331,39 @@ async function expectRollupEqualRebuild() {
 }
 
 describe('person-day rollup', () => {
+  it('shows the owner of a contract for 0 from the rollup as from the records', async () => {
+    const own = await createTestTenant(database)
+    const ctx = actingAs(database, own, 'wangjianguo', 'miniapp')
+    const customerId = newId('cus')
+    // The customer is older than the period: the contract is the owner's only figure in it.
+    await database.db.insert(customers).values({
+      id: customerId,
+      tenantId: own.tenantId,
+      name: '零元客户',
+      nameNorm: '零元客户',
+      ownerId: uid(own, 'zhangwei'),
+      createdAt: new Date(Date.now() - 40 * DAY),
+    })
+    await database.db.insert(contracts).values({
+      id: newId('ctr'),
+      tenantId: own.tenantId,
+      number: newId('HT'),
+      name: '零元合同',
+      customerId,
+      ownerId: uid(own, 'liuyang'),
+      amountCents: 0,
+      status: 'active',
+      activatedAt: new Date(Date.now() - 2 * DAY),
+    })
+    const input = { from: dayFromNow(-7), to: dayFromNow(0), dimension: 'person' }
+    const [fast, raw] = await Promise.all([
+      runReport({ ctx, key: 'achievement', input }),
+      runReport({ ctx, key: 'achievement', input, reference: true }),
+    ])
+    expect(raw.rows.map((r) => [r.key, r.values.contractAmount])).toEqual([[uid(own, 'liuyang'), 0]])
+    expect(fast).toEqual(raw)
+  })
+
   it('equals the raw queries after a random sequence of writes (seeded)', async () => {
     const rand = prng(SEED)
     const now = Date.now()
@@ -358,4 +395,130 @@ describe('person-day rollup', () => {
     ])
       expect(ops[op], op).toBeGreaterThan(0)
   }, 240_000)
+})
+
+/**
+ * The map's rollup (report_customer_geo) against the raw count: random customer writes — single and
+ * multi-row inserts, owner transfers (to the pool and back, one and many rows), region and tier changes,
+ * deletions — then the map by province and by city, as of today and of a past day (customers created since
+ * taken off), must equal the raw GROUP BY for every caller, and the rollup one rebuilt from scratch.
+ */
+describe('customer map rollup', () => {
+  const PROVINCES = ['110000', '310000', '440000', null]
+  const cityOf = (p: string | null, rand: () => number) =>
+    p === null || rand() < 0.15 ? null : `${p.slice(0, 2)}0${1 + Math.floor(rand() * 3)}00`
+
+  it('equals the raw map after a random sequence of writes (seeded)', async () => {
+    const own = await createTestTenant(database)
+    const t = own.tenantId
+    const db = database.db
+    const rand = prng(SEED + 1)
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T
+    const owner = () => (rand() < 0.15 ? null : uid(own, pick(REPS)))
+    const region = () => {
+      const provinceCode = pick(PROVINCES)
+      return { provinceCode, cityCode: cityOf(provinceCode, rand) }
+    }
+    const tier = () => pick(['A', 'B', 'C', null])
+    const ids = async () =>
+      (await db.select({ id: customers.id }).from(customers).where(eq(customers.tenantId, t))).map(
+        (r) => r.id,
+      )
+    const customer = () => {
+      const id = newId('cus')
+      return {
+        id,
+        tenantId: t,
+        name: `地图客户${id}`,
+        nameNorm: `地图客户${id}`,
+        ownerId: owner(),
+        ...region(),
+        tier: tier(),
+        createdAt: new Date(Date.now() - Math.floor(rand() * 30 * DAY)),
+      }
+    }
+    const ops: Record<string, number> = {}
+    for (let step = 0; step < 2; step++) {
+      for (let i = 0; i < 120; i++) {
+        const all = await ids()
+        const change = (set: Partial<typeof customers.$inferInsert>) =>
+          db
+            .update(customers)
+            .set(set)
+            .where(eq(customers.id, pick(all)))
+        const r = rand()
+        let op: string
+        if (all.length < 5 || r < 0.35) {
+          op = 'insert'
+          await db.insert(customers).values(customer())
+        } else if (r < 0.42) {
+          op = 'insert-many'
+          await db.insert(customers).values([customer(), customer(), customer()])
+        } else if (r < 0.55) {
+          op = 'transfer'
+          await change({ ownerId: owner() })
+        } else if (r < 0.6) {
+          op = 'transfer-all'
+          await db
+            .update(customers)
+            .set({ ownerId: owner() })
+            .where(and(eq(customers.tenantId, t), eq(customers.ownerId, uid(own, pick(REPS)))))
+        } else if (r < 0.72) {
+          op = 'region'
+          await change(region())
+        } else if (r < 0.82) {
+          op = 'tier'
+          await change({ tier: tier() })
+        } else if (r < 0.9) {
+          op = 'untouched'
+          // A write that changes none of the map's columns leaves the rollup as it was.
+          await change({ industry: '制造' })
+        } else {
+          op = 'delete'
+          await db.delete(customers).where(eq(customers.id, pick(all)))
+        }
+        ops[op] = (ops[op] ?? 0) + 1
+      }
+      let nonEmpty = 0
+      for (const who of CALLERS) {
+        const ctx = actingAs(database, own, who, 'miniapp')
+        for (const to of [dayFromNow(0), dayFromNow(-12)])
+          for (const where of [
+            { dimension: 'province' },
+            { dimension: 'city', provinceCode: '31' },
+            { dimension: 'city', provinceCode: '440000' },
+          ]) {
+            const input = { from: dayFromNow(-60), to, ...where }
+            const [fast, raw] = await Promise.all([
+              runReport({ ctx, key: 'customer-map', input }),
+              runReport({ ctx, key: 'customer-map', input, reference: true }),
+            ])
+            expect(fast, `${who} ${JSON.stringify(input)} (seed ${SEED + 1})`).toEqual(raw)
+            if (fast.rows.length > 0) nonEmpty++
+          }
+      }
+      expect(nonEmpty).toBeGreaterThan(12)
+      const read = () =>
+        db
+          .select()
+          .from(customerGeo)
+          .where(and(eq(customerGeo.tenantId, t), sql`${customerGeo.customers} <> 0`))
+          .orderBy(customerGeo.ownerId, customerGeo.provinceCode, customerGeo.cityCode, customerGeo.tier)
+      const kept = await read()
+      await db.execute(sql`select report_customer_geo_rebuild(${t})`)
+      expect(kept).toEqual(await read())
+      expect(kept.length).toBeGreaterThan(20)
+    }
+    for (const op of [
+      'insert',
+      'insert-many',
+      'transfer',
+      'transfer-all',
+      'region',
+      'tier',
+      'untouched',
+      'delete',
+    ])
+      expect(ops[op], op).toBeGreaterThan(0)
+  }, 120_000)
 })

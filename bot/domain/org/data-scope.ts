@@ -56,38 +56,28 @@ export function scopeFilter(scope: ActorScope, ownerColumn: AnyPgColumn, alsoVis
   return alsoVisible ? (or(base, alsoVisible) ?? base) : base
 }
 
-function ownerCondition(scope: ActorScope, owner: AnyPgColumn): SQL {
-  switch (scope.scope) {
-    case 'all':
-      return sql`true`
-    case 'self':
-      return eq(owner, scope.userId)
-    case 'department': {
-      if (scope.departmentIds.length === 0) return eq(owner, scope.userId)
-      return or(
-        eq(owner, scope.userId),
-        inArray(
-          owner,
-          sql`(select ${userDepartments.userId} from ${userDepartments}
-               where ${userDepartments.tenantId} = ${scope.tenantId}
-                 and ${inArray(userDepartments.departmentId, scope.departmentIds)})`,
-        ),
-      ) as SQL
-    }
-    case 'department_tree': {
-      if (scope.departmentPaths.length === 0) return eq(owner, scope.userId)
-      const prefixes = or(
-        ...scope.departmentPaths.map((p) => sql`${departments.path} like ${`${escapeLike(p)}%`}`),
-      )
-      return or(
-        eq(owner, scope.userId),
-        inArray(
-          owner,
-          sql`(select ${userDepartments.userId} from ${userDepartments}
-               inner join ${departments} on ${departments.id} = ${userDepartments.departmentId}
-               where ${userDepartments.tenantId} = ${scope.tenantId} and (${prefixes}))`,
-        ),
-      ) as SQL
-    }
+/**
+ * The people of the caller's departments (with their sub-departments for `department_tree`) as a
+ * sub-select of user ids; null when the scope is all, self, or the caller has no department.
+ */
+export function scopeMembers(scope: ActorScope): SQL | null {
+  if (scope.scope === 'department' && scope.departmentIds.length > 0)
+    return sql`(select ${userDepartments.userId} from ${userDepartments}
+         where ${userDepartments.tenantId} = ${scope.tenantId}
+           and ${inArray(userDepartments.departmentId, scope.departmentIds)})`
+  if (scope.scope === 'department_tree' && scope.departmentPaths.length > 0) {
+    const prefixes = or(
+      ...scope.departmentPaths.map((p) => sql`${departments.path} like ${`${escapeLike(p)}%`}`),
+    )
+    return sql`(select ${userDepartments.userId} from ${userDepartments}
+         inner join ${departments} on ${departments.id} = ${userDepartments.departmentId}
+         where ${userDepartments.tenantId} = ${scope.tenantId} and (${prefixes}))`
   }
+  return null
+}
+
+function ownerCondition(scope: ActorScope, owner: AnyPgColumn): SQL {
+  if (scope.scope === 'all') return sql`true`
+  const members = scopeMembers(scope)
+  return members ? (or(eq(owner, scope.userId), inArray(owner, members)) as SQL) : eq(owner, scope.userId)
 }

@@ -5,6 +5,7 @@ import { channelsReport } from './channels'
 import { forecastReport, winLossReport } from './deals'
 import { countAll, type FactDimension, factReport, type ReportDefinition, type Text } from './define'
 import { funnelReport } from './funnel'
+import { rolledUpMap } from './map'
 import { ageingReport, receivablesReport } from './receivables'
 import { serviceReport } from './service'
 import { targetsReport } from './targets'
@@ -73,7 +74,7 @@ const customersNew = factReport({
  * The customer distribution map (客户分布): customers by province, or by city inside one province, as of the
  * period's end, with the tier mix. One `GROUP BY` on the region code column — never a query per province.
  */
-const customerMap = factReport({
+const rawCustomerMap = factReport({
   key: 'customer-map',
   title: { zh: '客户分布', en: 'Customer distribution' },
   description: {
@@ -118,6 +119,8 @@ const customerMap = factReport({
     link: customerLink,
   },
 })
+/** The map from its rollup; the GROUP BY above stays its reference. */
+const customerMap = rolledUpMap(rawCustomerMap)
 
 const hoursToFinish = sql`extract(epoch from (${approvalInstances.finishedAt} - ${approvalInstances.createdAt})) / 3600.0`
 const finished = sql`${approvalInstances.finishedAt} is not null`

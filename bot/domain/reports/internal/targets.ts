@@ -151,7 +151,7 @@ const rate = (done: number | null, target: number | null) =>
 /**
  * Every actual per person from the person-day rollup (report_person_daily): one range read over the
  * period's days instead of six scans. A person whose figures netted to nothing (records deleted) has no row,
- * as in the raw counts.
+ * as in the raw counts; one with a contract or payment for 0 has one, as the raw sums give them.
  */
 async function rolledUpByPerson(ctx: ServiceContext, env: RunEnv) {
   const p = personDaily
@@ -164,6 +164,7 @@ async function rolledUpByPerson(ctx: ServiceContext, env: RunEnv) {
       followUps: sql<number>`sum(${p.followUps})::float8`,
       contractAmount: sql<number>`sum(${p.contractCents})::float8`,
       paymentAmount: sql<number>`sum(${p.paymentCents})::float8`,
+      records: sql<number>`sum(${p.contracts} + ${p.payments})::float8`,
     })
     .from(p)
     .where(
@@ -176,10 +177,11 @@ async function rolledUpByPerson(ctx: ServiceContext, env: RunEnv) {
     )
     .groupBy(p.userId)
   const out = new Map<string, Record<string, number>>()
-  for (const { k, ...figures } of rows) {
+  for (const { k, records, ...figures } of rows) {
     const rec: Record<string, number> = {}
     for (const [key, n] of Object.entries(figures)) if (Number(n) !== 0) rec[key] = Number(n)
-    if (Object.keys(rec).length > 0) out.set(k, rec)
+    // A contract or payment for 0 still makes its owner one of the people with figures.
+    if (Object.keys(rec).length > 0 || Number(records) > 0) out.set(k, rec)
   }
   return out
 }
