@@ -111,6 +111,12 @@ export async function openTickets(
   const need = (map: Map<string, unknown>, id: string | null | undefined, field: string): void => {
     if (id && !map.has(id)) throw new InvalidInputError(field, `${field}: no such record in this tenant`)
   }
+  // A photo is one stored for this tenant's tickets: never another tenant's object or a visit's photo.
+  const ownPhoto = new RegExp(`^${ctx.tenantId}/service/pho_[0-9a-z]+\\.(jpg|png|webp|heic)$`)
+  for (const { fields } of open)
+    for (const [i, key] of (fields.photos ?? []).entries())
+      if (!ownPhoto.test(key))
+        throw new InvalidInputError(`photos.${i}`, `photos.${i}: not a photo of this tenant`)
   for (const { fields } of open) {
     need(customerRows, fields.customerId, 'customerId')
     if (fields.contactId && contactRows.get(fields.contactId)?.customerId !== fields.customerId)
