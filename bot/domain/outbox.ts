@@ -1,3 +1,4 @@
+import { type SQL, sql } from 'drizzle-orm'
 import { outbox } from '../../db/schema'
 import type { ServiceContext } from './context'
 
@@ -23,4 +24,22 @@ export async function emit(ctx: ServiceContext, messages: OutboxMessage | Outbox
       ...(m.availableAt ? { availableAt: m.availableAt } : {}),
     })),
   )
+}
+
+/**
+ * An `insert into outbox` of `messages`, in order, for a CTE of a batch statement (one JSON parameter, so
+ * the statement's text stays the same whatever their number).
+ */
+export function insertOutboxSql(ctx: ServiceContext, messages: OutboxMessage[]): SQL {
+  const rows = messages.map((m, n) => ({
+    topic: m.topic,
+    payload: m.payload,
+    available_at: m.availableAt?.toISOString() ?? null,
+    n,
+  }))
+  return sql`insert into outbox (tenant_id, topic, payload, available_at)
+    select ${ctx.tenantId}::text, topic, payload, coalesce(available_at, now())
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
+      topic text, payload jsonb, available_at timestamptz, n int)
+    order by n`
 }

@@ -48,6 +48,17 @@ describe('the service API', () => {
     expect(['subject', 'priority']).toContain(bad.body.error.field)
     const badType = await call('zhangwei', 'POST', '/service/tickets', { subject: 'x', type: '闲聊' })
     expect([badType.status, badType.body.error.field]).toEqual([400, 'type'])
+    // A ticket's photos are objects stored for this tenant's tickets: not another tenant's, not a visit's.
+    for (const key of [
+      'ten_someoneelse/service/pho_01abc.png',
+      `${org.tenantId}/visits/vis_01abc/pho_01abc.jpg`,
+      `${org.tenantId}/service/../visits/pho_01abc.jpg`,
+    ]) {
+      const foreign = await call('zhangwei', 'POST', '/service/tickets', { subject: 'x', photos: ['', key] })
+      expect([foreign.status, foreign.body.error.field]).toEqual([400, expect.stringMatching(/^photos/)])
+      const alone = await call('zhangwei', 'POST', '/service/tickets', { subject: 'x', photos: [key] })
+      expect([alone.status, alone.body.error.field]).toEqual([400, 'photos.0'])
+    }
     const list = await call('chenjing', 'GET', '/service/tickets?status=open&ownerId=me&priority=high')
     expect(list.body.items.map((t: Json) => t.id)).toEqual([id])
     expect((await call('chenjing', 'GET', '/service/tickets?status=done')).body.error.field).toBe('status')

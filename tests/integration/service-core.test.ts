@@ -23,6 +23,7 @@ import {
   setTicketStatus,
   updateServiceSettings,
 } from '../../bot/domain/service'
+import { escalationTargets } from '../../bot/domain/service/lifecycle'
 import type { Clock } from '../../bot/lib/clock'
 import type { Database } from '../../db/client'
 import { auditLog, serviceMemberLoad, serviceTickets } from '../../db/schema'
@@ -289,6 +290,39 @@ describe('SLA over simulated time', () => {
       'pending',
       late.version + 1,
     ])
+  })
+  it('a breach the scan flags goes on the timeline and to the owner and their manager, once across scans', async () => {
+    const org = await setup()
+    const clock = mondayClock()
+    const mgr = ctxAs(database, org, 'zhangwei', clock)
+    const owned = await createTicket({
+      ctx: mgr,
+      input: { subject: '无人响应', ownerId: uid(org, 'liuyang') },
+    })
+    const queued = await createTicket({ ctx: mgr, input: { subject: '队列中', ownerId: null } })
+    // The timers never ran (a lost queue): the scan is the only one to see the deadlines pass.
+    clock.advance(10 * DAY)
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 2, resolution: 2 })
+    const breaches = async (ticketId: string) =>
+      (await getTicket({ ctx: mgr, ticketId })).timeline.filter((e) => e.kind === 'sla_breach')
+    expect((await breaches(owned.id)).map((e) => e.data)).toEqual([
+      { clock: 'response', by: 'scan' },
+      { clock: 'resolution', by: 'scan' },
+    ])
+    const escalations = async (ticketId: string) =>
+      (await cards(org, ticketId)).filter((c) => c.kind === 'escalation').map((c) => c.to)
+    expect(await escalations(owned.id)).toEqual([uid(org, 'liuyang'), uid(org, 'zhangwei')])
+    // Nobody owns it: the service managers hear of it.
+    const dispatchers = await escalationTargets(systemCtx(database, org, clock), { ownerId: null })
+    expect(dispatchers.length).toBeGreaterThan(0)
+    expect(await escalations(queued.id)).toEqual(dispatchers)
+    // Later scans and the late timers add nothing.
+    clock.advance(DAY)
+    expect(await scanServiceSla(systemCtx(database, org, clock))).toEqual({ response: 0, resolution: 0 })
+    await runDueTimers(org, clock)
+    expect(await breaches(owned.id)).toHaveLength(2)
+    expect(await escalations(owned.id)).toEqual([uid(org, 'liuyang'), uid(org, 'zhangwei')])
+    expect(await escalations(queued.id)).toEqual(dispatchers)
   })
 })
 

@@ -5,14 +5,10 @@ import {
   contracts,
   customers,
   products,
-  serviceTicketEvents,
-  serviceTickets,
   type TicketChannel,
   type TicketPriority,
-  users,
 } from '../../../db/schema'
 import { newId } from '../../lib/ids'
-import { recordAudits } from '../audit/record-audit'
 import { notifyMessage } from '../chat/send'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { nextNumbers } from '../contracts/number-series'
@@ -20,9 +16,10 @@ import { requireTenantUsers } from '../crm/create-customer'
 import { ForbiddenError, InvalidInputError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
 import { tenantTimeZone } from '../org/time-zone'
-import { emit, type OutboxMessage } from '../outbox'
+import type { OutboxMessage } from '../outbox'
 import { loadServiceAccess, type TicketRow } from './access'
-import { createDispatcher } from './internal/dispatch'
+import { loadDispatchFacts, lockDispatchRules, preloadedDispatcher } from './internal/dispatch'
+import { type TicketEventRow, writeTickets } from './internal/write-tickets'
 import { ticketCard, timerMessages } from './lifecycle'
 import { type CreateTicketInput, createTicketInput, parseInput, type ticketFields } from './schemas'
 import { loadServiceSettings, planSla, type ServiceSettings } from './settings'
@@ -75,31 +72,36 @@ export async function openTicket(
 
 /**
  * {@link openTicket} for a batch in the caller's transaction, with the same outcome as opening them one
- * after another and a fixed number of statements whatever the batch size: one lookup per kind of link, the
- * dispatch rules read and locked once, the numbers drawn in one statement as late as possible (the series
- * row stays locked only for the inserts that follow), then one insert each for the tickets (already with
- * their owners), timeline, audit and outbox (SLA timers and the owners' cards). A bad link or type fails
- * the whole batch, naming the field.
+ * after another, in three round trips whatever the batch size: (1) the reads — settings, the links of every
+ * kind, and the tenant's active dispatch rules locked — together with `keep` (the caller's own statement,
+ * e.g. the public form's rate count: a request it answers false for is not opened, null in the answer);
+ * (2) after the lock, the people and their counts the rules choose by, and the numbers drawn (the series
+ * row stays locked only for the write that follows); (3) one statement writing the tickets (already with
+ * their owners), timeline, audit, outbox (SLA timers and the owners' cards) and the rules' cursors. A bad
+ * link or type fails the whole batch, naming the field.
  */
 export async function openTickets(
   ctx: ServiceContext,
   reqs: Array<{ fields: Fields; opts: OpenTicketOptions }>,
-): Promise<TicketRow[]> {
+  keep?: Promise<boolean[]>,
+): Promise<Array<TicketRow | null>> {
   if (reqs.length === 0) return []
   // Everything that only reads goes out at once (postgres.js pipelines a transaction's concurrent queries).
   const ids = (k: 'customerId' | 'contactId' | 'contractId' | 'productId') => reqs.map((r) => r.fields[k])
   const byRules = reqs.some((r) => r.opts.owner === 'rules' || r.opts.owner === undefined)
-  const [settings, zone, customerRows, contactRows, contractRows, productRows, dispatcher] =
+  const [kept, settings, zone, customerRows, contactRows, contractRows, productRows, rules] =
     await Promise.all([
+      keep ?? reqs.map(() => true),
       reqs[0]?.opts.settings ?? loadServiceSettings(ctx.db, ctx.tenantId),
       tenantTimeZone(ctx),
       linked(ctx, customers, ids('customerId'), { name: customers.name, address: customers.address }),
       linked(ctx, contacts, ids('contactId'), { customerId: contacts.customerId }),
       linked(ctx, contracts, ids('contractId'), {}),
       linked(ctx, products, ids('productId'), { category: products.category }),
-      byRules ? createDispatcher(ctx) : null,
+      byRules ? lockDispatchRules(ctx) : [],
     ])
-  for (const { fields } of reqs) {
+  const open = reqs.filter((_, i) => kept[i])
+  for (const { fields } of open) {
     const type = fields.type ?? settings.types[0] ?? '咨询'
     if (!settings.types.includes(type))
       throw new InvalidInputError('type', `type: one of ${settings.types.join(' / ')}`)
@@ -109,21 +111,35 @@ export async function openTickets(
   const need = (map: Map<string, unknown>, id: string | null | undefined, field: string): void => {
     if (id && !map.has(id)) throw new InvalidInputError(field, `${field}: no such record in this tenant`)
   }
-  for (const { fields } of reqs) {
+  // A photo is one stored for this tenant's tickets: never another tenant's object or a visit's photo.
+  const ownPhoto = new RegExp(`^${ctx.tenantId}/service/pho_[0-9a-z]+\\.(jpg|png|webp|heic)$`)
+  for (const { fields } of open)
+    for (const [i, key] of (fields.photos ?? []).entries())
+      if (!ownPhoto.test(key))
+        throw new InvalidInputError(`photos.${i}`, `photos.${i}: not a photo of this tenant`)
+  for (const { fields } of open) {
     need(customerRows, fields.customerId, 'customerId')
     if (fields.contactId && contactRows.get(fields.contactId)?.customerId !== fields.customerId)
       throw new InvalidInputError('contactId', 'contactId: not a contact of this customer')
     need(contractRows, fields.contractId, 'contractId')
     need(productRows, fields.productId, 'productId')
   }
+  if (open.length === 0) return reqs.map(() => null)
   const now = ctx.clock.now()
   const me = actorId(ctx.actor)
+  const named = open.flatMap((r) => (r.opts.owner && r.opts.owner !== 'rules' ? [r.opts.owner] : []))
+  // The series row is taken last of the reads, so it stays locked only for the write that follows.
+  const [facts, numbers] = await Promise.all([
+    loadDispatchFacts(ctx, rules, named),
+    nextNumbers(ctx, TICKET_PREFIX, open.length),
+  ])
+  const dispatcher = preloadedDispatcher(ctx, rules, facts)
   const planned: Array<{ owner: string | null; how: 'rule' | 'manual' | 'self' }> = []
-  for (const { fields, opts } of reqs) {
+  for (const { fields, opts } of open) {
     if (opts.owner === 'rules' || opts.owner === undefined) {
       const customer = fields.customerId ? customerRows.get(fields.customerId) : undefined
       const product = fields.productId ? productRows.get(fields.productId) : undefined
-      const picked = await dispatcher?.pick({
+      const picked = await dispatcher.pick({
         type: fields.type ?? settings.types[0] ?? '咨询',
         priority: fields.priority ?? 'normal',
         region: (customer?.address as string | null | undefined) ?? null,
@@ -132,90 +148,69 @@ export async function openTickets(
       planned.push({ owner: picked?.userId ?? null, how: 'rule' })
     } else planned.push({ owner: opts.owner, how: opts.owner === me ? 'self' : 'manual' })
   }
-  const owners = [...new Set(planned.flatMap((p) => (p.owner ? [p.owner] : [])))]
-  // The series row is taken last of the reads, so it stays locked only for the inserts that follow.
-  const [ownerRows, , numbers] = await Promise.all([
-    owners.length
-      ? ctx.db
-          .select({ id: users.id, name: users.name, departmentId: users.departmentId })
-          .from(users)
-          .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, owners)))
-      : [],
-    dispatcher?.finish(),
-    nextNumbers(ctx, TICKET_PREFIX, reqs.length),
-  ])
-  const ownerOf = new Map(ownerRows.map((u) => [u.id, u]))
-  const rows = await ctx.db
-    .insert(serviceTickets)
-    .values(
-      reqs.map(({ fields, opts }, i) => {
-        const priority: TicketPriority = fields.priority ?? 'normal'
-        const plan = planSla(settings, priority, now, zone)
-        const { owner, how } = planned[i] ?? { owner: null, how: 'rule' }
-        return {
-          id: newId('tkt'),
-          tenantId: ctx.tenantId,
-          number: numbers[i] ?? '',
-          customerId: fields.customerId ?? null,
-          contactId: fields.contactId ?? null,
-          reporterName: fields.reporterName ?? null,
-          reporterPhone: fields.reporterPhone ?? null,
-          contractId: fields.contractId ?? null,
-          productId: fields.productId ?? null,
-          deviceLabel: opts.deviceLabel ?? null,
-          channel: opts.channel,
-          type: fields.type ?? settings.types[0] ?? '咨询',
-          priority,
-          subject: fields.subject,
-          description: fields.description ?? null,
-          photos: fields.photos ?? [],
-          status: owner
-            ? how === 'self'
-              ? ('in_progress' as const)
-              : ('assigned' as const)
-            : ('new' as const),
-          // Given at once: as if created and then assigned (setOwner bumps both).
-          ...(owner
-            ? {
-                ownerId: owner,
-                departmentId: ownerOf.get(owner)?.departmentId ?? null,
-                assignedAt: now,
-                assignmentSeq: 1,
-                version: 2,
-              }
-            : {}),
-          requesterId: opts.requesterId ?? me,
-          firstResponseDueAt: plan.responseDueAt,
-          resolutionDueAt: plan.resolutionDueAt,
-          statusToken: publicKey('st') + publicKey('').slice(1),
-          externalSystem: opts.external?.system ?? null,
-          externalId: opts.external?.id ?? null,
-          createdById: me,
-          createdAt: now,
-          updatedAt: now,
-        }
-      }),
-    )
-    .returning()
-  const byNumber = new Map(rows.map((r) => [r.number, r]))
-  const tickets = numbers.map((n) => {
-    const r = byNumber.get(n)
-    if (!r) throw new Error('ticket insert returned nothing')
-    return r
+  const drafts: TicketRow[] = open.map(({ fields, opts }, i) => {
+    const priority: TicketPriority = fields.priority ?? 'normal'
+    const plan = planSla(settings, priority, now, zone)
+    const { owner, how } = planned[i] ?? { owner: null, how: 'rule' }
+    return {
+      id: newId('tkt'),
+      tenantId: ctx.tenantId,
+      number: numbers[i] ?? '',
+      customerId: fields.customerId ?? null,
+      contactId: fields.contactId ?? null,
+      reporterName: fields.reporterName ?? null,
+      reporterPhone: fields.reporterPhone ?? null,
+      contractId: fields.contractId ?? null,
+      productId: fields.productId ?? null,
+      deviceLabel: opts.deviceLabel ?? null,
+      channel: opts.channel,
+      type: fields.type ?? settings.types[0] ?? '咨询',
+      priority,
+      subject: fields.subject,
+      description: fields.description ?? null,
+      photos: fields.photos ?? [],
+      status: owner ? (how === 'self' ? 'in_progress' : 'assigned') : 'new',
+      ownerId: owner,
+      // Set by a trigger from the customer.
+      customerOwnerId: null,
+      departmentId: owner ? (facts.people.get(owner)?.departmentId ?? null) : null,
+      // Given at once: as if created and then assigned (setOwner bumps both).
+      assignedAt: owner ? now : null,
+      assignmentSeq: owner ? 1 : 0,
+      requesterId: opts.requesterId ?? me,
+      firstResponseDueAt: plan.responseDueAt,
+      firstRespondedAt: null,
+      responseSla: 'pending',
+      resolutionDueAt: plan.resolutionDueAt,
+      resolvedAt: null,
+      resolutionSla: 'pending',
+      resolutionNote: null,
+      closedAt: null,
+      duplicateOfId: null,
+      statusToken: publicKey('st') + publicKey('').slice(1),
+      rating: null,
+      ratingComment: null,
+      ratedAt: null,
+      reopenCount: 0,
+      externalSystem: opts.external?.system ?? null,
+      externalId: opts.external?.id ?? null,
+      visitId: null,
+      version: owner ? 2 : 1,
+      createdById: me,
+      createdAt: now,
+      updatedAt: now,
+    }
   })
-  const events: Array<typeof serviceTicketEvents.$inferInsert> = []
+  const events: TicketEventRow[] = []
   const messages: OutboxMessage[] = []
-  for (const [i, t] of tickets.entries()) {
-    const opts: OpenTicketOptions = reqs[i]?.opts ?? { channel: t.channel }
+  for (const [i, t] of drafts.entries()) {
+    const opts: OpenTicketOptions = open[i]?.opts ?? { channel: t.channel }
     const { how } = planned[i] ?? { how: 'rule' }
     const event = (kind: 'created' | 'assigned', data: Record<string, unknown>) => ({
-      tenantId: ctx.tenantId,
       ticketId: t.id,
       kind,
       actorId: me,
-      body: null,
       data,
-      internal: false,
       at: now,
     })
     events.push(
@@ -229,27 +224,27 @@ export async function openTickets(
       messages.push(
         notifyMessage(ctx, {
           to: { userId: t.ownerId },
-          view: ticketCard(t, 'assigned', customerName ?? null, ownerOf.get(t.ownerId)?.name ?? null),
+          view: ticketCard(t, 'assigned', customerName ?? null, facts.people.get(t.ownerId)?.name ?? null),
           ref: `service:${t.id}:assigned:${t.ownerId}`,
           version: t.version,
         }),
       )
     }
   }
-  await Promise.all([
-    ctx.db.insert(serviceTicketEvents).values(events),
-    recordAudits(
-      ctx,
-      tickets.map((t) => ({
-        action: 'service.ticket.create',
-        targetType: 'service_ticket',
-        targetId: t.id,
-        after: { number: t.number, channel: t.channel, customerId: t.customerId, priority: t.priority },
-      })),
-    ),
-    emit(ctx, messages),
-  ])
-  return tickets
+  const tickets = await writeTickets(ctx, {
+    tickets: drafts,
+    events,
+    audit: drafts.map((t) => ({
+      action: 'service.ticket.create',
+      targetType: 'service_ticket',
+      targetId: t.id,
+      after: { number: t.number, channel: t.channel, customerId: t.customerId, priority: t.priority },
+    })),
+    outbox: messages,
+    cursors: await dispatcher.cursors(),
+  })
+  const byReq = new Map(open.map((r, i) => [r, tickets[i] ?? null]))
+  return reqs.map((r) => byReq.get(r) ?? null)
 }
 
 /**

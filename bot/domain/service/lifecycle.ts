@@ -146,7 +146,7 @@ export async function cardData(
 
 /** {@link cardData} with the names already at hand (a batch that read them once). */
 export function ticketCard(
-  t: TicketRow,
+  t: Pick<TicketRow, 'id' | 'number' | 'subject' | 'type' | 'priority' | 'status'>,
   kind: TicketCardKind,
   customerName: string | null,
   ownerName: string | null,
@@ -184,7 +184,10 @@ export async function tell(
 }
 
 /** Who hears about a breach: the owner's manager, else the tenant's dispatchers (service.manage). */
-export async function escalationTargets(ctx: ServiceContext, t: TicketRow): Promise<string[]> {
+export async function escalationTargets(
+  ctx: ServiceContext,
+  t: Pick<TicketRow, 'ownerId'>,
+): Promise<string[]> {
   if (t.ownerId) {
     const [owner] = await ctx.db
       .select({ managerId: users.managerId })

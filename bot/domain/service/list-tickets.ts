@@ -62,7 +62,8 @@ export interface TicketDto {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
-async function labels(ctx: ServiceContext, rows: TicketRow[]) {
+/** The names of the tickets' customers and owners (two statements sent together). */
+export async function labels(ctx: ServiceContext, rows: Array<Pick<TicketRow, 'customerId' | 'ownerId'>>) {
   const customerIds = [...new Set(rows.map((r) => r.customerId).filter((x): x is string => !!x))]
   const ownerIds = [...new Set(rows.map((r) => r.ownerId).filter((x): x is string => !!x))]
   const [cs, us] = await Promise.all([

@@ -140,7 +140,6 @@ export async function submitServiceRequest({
   try {
     const t = await publicBatcher(database.db, form.tenantId).submit({
       ctx,
-      // Counted in the batch's transaction: one statement for the batch, and no count left by a failed write.
       hit: { key: `svc:${form.code}`, ip, limit: settings.formRateLimit },
       fields: {
         subject: f.subject,
@@ -177,8 +176,9 @@ export async function submitServiceRequest({
 
 /**
  * Public submissions of one tenant arriving together share a transaction (group commit): one rate-limit
- * count, one number draw, one dispatch-rule lock and one insert per table for the batch. A submission over
- * its address's limit is discarded (null). A failing batch is retried one by one.
+ * count (sent with the batch's reads), one number draw, one dispatch-rule lock and one write statement for
+ * the batch — three round trips inside the transaction. A submission over its address's limit is discarded
+ * (null). A failing batch is retried one by one.
  */
 const publicBatcher = groupCommitPer<
   {
@@ -191,20 +191,18 @@ const publicBatcher = groupCommitPer<
 >((items) => {
   const first = items[0]
   if (!first) return Promise.resolve([])
-  return withTransaction(first.ctx, async (_tx, txCtx) => {
-    const hits = await countFormHits(
-      txCtx.db,
-      items.map((i) => i.hit),
-      txCtx.clock.now(),
-    )
-    const kept = items.filter((item, i) => (hits[i] ?? 0) <= item.hit.limit)
-    const opened = await openTickets(
+  return withTransaction(first.ctx, (_tx, txCtx) =>
+    openTickets(
       txCtx,
-      kept.map(({ fields, opts }) => ({ fields, opts })),
-    )
-    const byItem = new Map(kept.map((item, i) => [item, opened[i] ?? null]))
-    return items.map((item) => byItem.get(item) ?? null)
-  })
+      items.map(({ fields, opts }) => ({ fields, opts })),
+      // Sent with the batch's reads: one round trip, and no count left by a failed write.
+      countFormHits(
+        txCtx.db,
+        items.map((i) => i.hit),
+        txCtx.clock.now(),
+      ).then((hits) => items.map((item, i) => (hits[i] ?? 0) <= item.hit.limit)),
+    ),
+  )
 })
 
 async function toDtos(ctx: ServiceContext, rows: IntakeCodeRow[]): Promise<IntakeCodeDto[]> {

@@ -1,8 +1,12 @@
-import { and, eq, type SQL, sql } from 'drizzle-orm'
-import { serviceTickets } from '../../../db/schema'
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { serviceTicketEvents, serviceTickets, users } from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
+import { notifyMessage } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
-import { escalationTargets, recordEvent, type ServiceTimerPayload, tell } from './lifecycle'
+import { emit, type OutboxMessage } from '../outbox'
+import type { TicketRow } from './access'
+import { escalationTargets, recordEvent, type ServiceTimerPayload, tell, ticketCard } from './lifecycle'
+import { labels } from './list-tickets'
 
 export type ServiceTimerOutcome = 'reminded' | 'escalated' | 'stale'
 
@@ -82,7 +86,8 @@ const overdue = (cutoff: Date, t = sql.raw('service_tickets')) => {
  * open index) in chunks of {@link SCAN_CHUNK} by (created, id); in each chunk one statement locks the
  * overdue ones (rows another transaction holds are left to the next scan) and sets both clocks' flags in
  * one new row version. Only the flags and the version change and no index reads them, so the updates are
- * heap-only. Returns how many clocks were flagged; the timers send the cards.
+ * heap-only. Each chunk is a transaction that also writes the breaches' timeline entries and escalation
+ * cards ({@link announceBreaches}). Returns how many clocks were flagged.
  */
 export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: number; resolution: number }> {
   const cutoff = new Date(ctx.clock.now().getTime() - SCAN_GRACE_MS)
@@ -92,15 +97,18 @@ export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: n
   let after: { at: string; id: string } | null = null
   for (;;) {
     const from: SQL = after ? sql`and (created_at, id) > (${after.at}::timestamptz, ${after.id})` : sql``
-    type Chunk = { response: number; resolution: number; seen: number; at: string; id: string }
-    const [r]: Chunk[] = resultRows<{
+    type Chunk = {
       response: number
       resolution: number
       seen: number
+      flagged: Flagged[]
       at: string
       id: string
-    }>(
-      await ctx.db.execute(sql`
+    }
+    // Each chunk in its own transaction: the flags, their timeline entries and the notices commit together.
+    const r = await withTransaction(ctx, async (_tx, txCtx) => {
+      const [chunk] = resultRows<Chunk>(
+        await txCtx.db.execute(sql`
         with chunk as (
           select id, created_at, ${due.response} or ${due.resolution} as late
           from service_tickets
@@ -120,21 +128,111 @@ export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: n
               resolution_sla = case when lock.resolution then 'breached' else t.resolution_sla end,
               version = t.version + 1
           from lock where t.id = lock.id
-          returning lock.response, lock.resolution
+          returning t.id, t.owner_id, t.customer_id, t.number, t.subject, t.type, t.priority, t.status, t.version,
+            t.first_response_due_at, t.resolution_due_at, lock.response, lock.resolution
         ), last as (
           select created_at::text as at, id from chunk order by created_at desc, id desc limit 1
         )
         select (select count(*) filter (where response) from flagged)::int as response,
                (select count(*) filter (where resolution) from flagged)::int as resolution,
                (select count(*) from chunk)::int as seen,
+               (select coalesce(json_agg(flagged), '[]') from flagged) as flagged,
                last.at, last.id
         from (select 1) one left join last on true`),
-    )
+      )
+      if (chunk?.flagged.length) await announceBreaches(txCtx, chunk.flagged)
+      return chunk
+    })
     total.response += r?.response ?? 0
     total.resolution += r?.resolution ?? 0
     if (!r || r.seen < SCAN_CHUNK || !r.id) return total
     after = { at: r.at, id: r.id }
   }
+}
+
+/** A ticket the scan flagged, as the flagging statement returns it. */
+interface Flagged {
+  id: string
+  owner_id: string | null
+  customer_id: string | null
+  number: string
+  subject: string
+  type: string
+  priority: TicketRow['priority']
+  status: TicketRow['status']
+  version: number
+  first_response_due_at: string | null
+  resolution_due_at: string | null
+  response: boolean
+  resolution: boolean
+}
+
+/**
+ * What the scan's flags leave behind, in the flagging transaction (so exactly once per breach: a later scan
+ * or the ticket's own timer finds the clock no longer pending): an internal `sla_breach` timeline entry per
+ * clock, and one escalation card per ticket to its owner and to the owner's manager (the service managers
+ * when nobody owns it or the owner has no manager), rendered at send time in each reader's language. The
+ * reads go out together, then one round trip writes.
+ */
+async function announceBreaches(ctx: ServiceContext, flagged: Flagged[]): Promise<void> {
+  const owners = [...new Set(flagged.flatMap((f) => (f.owner_id ? [f.owner_id] : [])))]
+  const [managers, names] = await Promise.all([
+    owners.length
+      ? ctx.db
+          .select({ id: users.id, managerId: users.managerId })
+          .from(users)
+          .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, owners)))
+      : [],
+    labels(
+      ctx,
+      flagged.map((f) => ({ customerId: f.customer_id, ownerId: f.owner_id })),
+    ),
+  ])
+  const managerOf = new Map(managers.map((p) => [p.id, p.managerId]))
+  let dispatchers: string[] | null = null
+  const now = ctx.clock.now()
+  const events: Array<typeof serviceTicketEvents.$inferInsert> = []
+  const messages: OutboxMessage[] = []
+  for (const f of flagged) {
+    for (const clock of ['response', 'resolution'] as const)
+      if (f[clock])
+        events.push({
+          tenantId: ctx.tenantId,
+          ticketId: f.id,
+          kind: 'sla_breach',
+          actorId: null,
+          data: { clock, by: 'scan' },
+          internal: true,
+          at: now,
+        })
+    const manager = f.owner_id ? managerOf.get(f.owner_id) : null
+    if (!manager) dispatchers ??= await escalationTargets(ctx, { ownerId: null })
+    const readers = [
+      ...new Set([...(f.owner_id ? [f.owner_id] : []), ...(manager ? [manager] : (dispatchers ?? []))]),
+    ]
+    const clock = f.response ? 'response' : 'resolution'
+    const dueAt = clock === 'response' ? f.first_response_due_at : f.resolution_due_at
+    const t = { ...f, ownerId: f.owner_id }
+    for (const to of readers)
+      messages.push(
+        notifyMessage(ctx, {
+          to: { userId: to },
+          view: ticketCard(
+            t,
+            'escalation',
+            f.customer_id ? (names.customers.get(f.customer_id) ?? null) : null,
+            f.owner_id ? (names.users.get(f.owner_id) ?? null) : null,
+            {
+              dueAt: dueAt ? new Date(dueAt).toISOString() : null,
+              clock,
+            },
+          ),
+          ref: `service:${f.id}:escalation:${to}`,
+          version: f.version,
+        }),
+      )
+  }
+  await Promise.all([ctx.db.insert(serviceTicketEvents).values(events), emit(ctx, messages)])
 }
 
 /** The tenants with an open ticket the scan would flag now (walks the partial open index). */

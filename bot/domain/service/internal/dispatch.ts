@@ -106,29 +106,12 @@ export async function createDispatcher(ctx: ServiceContext): Promise<{
     const ids = rule.members.map((m) => m.userId)
     const fresh = ids.filter((u) => !used.has(u))
     const unloaded = rule.method === 'least_open' ? ids.filter((u) => !loaded.has(u)) : []
-    const mine = (of: string[]) =>
-      and(eq(serviceTickets.tenantId, ctx.tenantId), inArray(serviceTickets.ownerId, of))
     const [active, today, open] = await Promise.all([
       ctx.db
         .select({ id: users.id })
         .from(users)
         .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids), eq(users.status, 'active'))),
-      fresh.length === 0
-        ? []
-        : ctx.db
-            .select({ ownerId: serviceTickets.ownerId, n: count() })
-            .from(serviceTickets)
-            .where(and(mine(fresh), gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now)))))
-            .groupBy(serviceTickets.ownerId),
-      // Kept by triggers in every writing transaction: a row per member, not a count of their tickets.
-      unloaded.length === 0
-        ? []
-        : ctx.db
-            .select({ ownerId: serviceMemberLoad.userId, n: serviceMemberLoad.openCount })
-            .from(serviceMemberLoad)
-            .where(
-              and(eq(serviceMemberLoad.tenantId, ctx.tenantId), inArray(serviceMemberLoad.userId, unloaded)),
-            ),
+      ...memberCounts(ctx, fresh, unloaded),
     ])
     for (const u of fresh) used.set(u, 0)
     for (const u of unloaded) {
@@ -157,4 +140,135 @@ export async function createDispatcher(ctx: ServiceContext): Promise<{
         .where(eq(serviceDispatchRules.id, rule.id))
     },
   })
+}
+
+/**
+ * Tickets given today to each of `todayIds`, and the open tickets of each of `loadIds` (kept by triggers in
+ * every writing transaction: a row per member, not a count of their tickets); two statements sent together.
+ */
+function memberCounts(
+  ctx: ServiceContext,
+  todayIds: string[],
+  loadIds: string[],
+): [Promise<Array<{ ownerId: string | null; n: number }>>, Promise<Array<{ ownerId: string; n: number }>>] {
+  const now = ctx.clock.now()
+  return [
+    todayIds.length === 0
+      ? Promise.resolve([])
+      : ctx.db
+          .select({ ownerId: serviceTickets.ownerId, n: count() })
+          .from(serviceTickets)
+          .where(
+            and(
+              eq(serviceTickets.tenantId, ctx.tenantId),
+              inArray(serviceTickets.ownerId, todayIds),
+              gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now))),
+            ),
+          )
+          .groupBy(serviceTickets.ownerId),
+    loadIds.length === 0
+      ? Promise.resolve([])
+      : ctx.db
+          .select({ ownerId: serviceMemberLoad.userId, n: serviceMemberLoad.openCount })
+          .from(serviceMemberLoad)
+          .where(
+            and(eq(serviceMemberLoad.tenantId, ctx.tenantId), inArray(serviceMemberLoad.userId, loadIds)),
+          ),
+  ]
+}
+
+/** The tenant's active dispatch rules, whole, locked in their order (one statement). */
+export function lockDispatchRules(ctx: ServiceContext): Promise<DispatchRuleRow[]> {
+  return ctx.db
+    .select()
+    .from(serviceDispatchRules)
+    .where(and(eq(serviceDispatchRules.tenantId, ctx.tenantId), eq(serviceDispatchRules.active, true)))
+    .orderBy(serviceDispatchRules.position, serviceDispatchRules.createdAt)
+    .for('update')
+}
+
+export interface Person {
+  id: string
+  name: string
+  departmentId: string | null
+  active: boolean
+}
+
+/**
+ * For a batch whose rules {@link lockDispatchRules} has locked: the people (every rule member and `others`,
+ * with name, department and whether active), each member's tickets given today and open tickets — read in
+ * one round trip after the lock, so a batch that waited for the lock counts what the batch before it wrote.
+ */
+export async function loadDispatchFacts(
+  ctx: ServiceContext,
+  rules: DispatchRuleRow[],
+  others: string[],
+): Promise<{ people: Map<string, Person>; used: Map<string, number>; load: Map<string, number> }> {
+  const members = [...new Set(rules.flatMap((r) => r.members.map((m) => m.userId)))]
+  const ids = [...new Set([...members, ...others])]
+  const loadIds = [
+    ...new Set(rules.filter((r) => r.method === 'least_open').flatMap((r) => r.members.map((m) => m.userId))),
+  ]
+  const [people, today, open] = await Promise.all([
+    ids.length === 0
+      ? []
+      : ctx.db
+          .select({ id: users.id, name: users.name, departmentId: users.departmentId, status: users.status })
+          .from(users)
+          .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids))),
+    ...memberCounts(ctx, members, loadIds),
+  ])
+  return {
+    people: new Map(
+      people.map((p) => [
+        p.id,
+        { id: p.id, name: p.name, departmentId: p.departmentId, active: p.status === 'active' },
+      ]),
+    ),
+    used: new Map(today.map((a) => [a.ownerId ?? '', a.n])),
+    load: new Map(open.map((a) => [a.ownerId ?? '', a.n])),
+  }
+}
+
+/**
+ * The dispatcher of a batch over rules and counts already read ({@link lockDispatchRules},
+ * {@link loadDispatchFacts}): every pick is made in memory as if the tickets came one after another, and
+ * `cursors` lists the round-robin cursors that moved, for the batch's write to store.
+ */
+export function preloadedDispatcher(
+  ctx: ServiceContext,
+  rules: DispatchRuleRow[],
+  facts: Awaited<ReturnType<typeof loadDispatchFacts>>,
+): {
+  pick(f: DispatchFacts): Promise<{ userId: string; ruleId: string } | null>
+  cursors(): Promise<Array<{ id: string; cursor: number }>>
+} {
+  const byId = new Map(rules.map((r) => [r.id, r]))
+  const moved = new Map<string, number>()
+  const picker = rulePicker({
+    now: ctx.clock.now(),
+    candidates: rules,
+    matches: dispatchMatches,
+    lock: async (id) => {
+      const rule = byId.get(id)
+      if (!rule || rule.members.length === 0) return null
+      const activeIds = new Set(rule.members.map((m) => m.userId).filter((u) => facts.people.get(u)?.active))
+      return { rule, activeIds }
+    },
+    usage: (userId) => ({ usedToday: facts.used.get(userId) ?? 0, open: facts.load.get(userId) ?? 0 }),
+    took: (chosen) => {
+      facts.used.set(chosen.member.userId, chosen.usedToday + 1)
+      facts.load.set(chosen.member.userId, (chosen.open ?? 0) + 1)
+    },
+    saveCursor: async (rule) => {
+      moved.set(rule.id, rule.cursor)
+    },
+  })
+  return {
+    pick: picker.pick,
+    cursors: async () => {
+      await picker.finish()
+      return [...moved].map(([id, cursor]) => ({ id, cursor }))
+    },
+  }
 }
