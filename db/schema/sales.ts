@@ -174,6 +174,32 @@ export const opportunities = pgTable(
     index('sales_opps_lead_idx').on(t.tenantId, t.leadId).where(sql`lead_id is not null`),
     // Cohorts of deals by creation time (the funnel).
     index('sales_opps_created_idx').on(t.tenantId, t.createdAt),
+    // Deals the actor is on the team of (the data scope's extra grant).
+    index('sales_opps_team_idx').using('gin', t.teamIds.op('jsonb_path_ops')),
+  ],
+)
+
+/**
+ * The forecast's rollup: the deals that are not lost and have an expected close date, summed per owner,
+ * close day, stage and status (deals, amount, Σ round(amount × win probability / 100)). Kept by statement
+ * triggers on sales_opportunities (migration `sales_forecast_daily`) in the same transaction as every write;
+ * a key whose deals all left is deleted. The forecast reads it instead of grouping the deals.
+ */
+export const forecastDaily = pgTable(
+  'sales_forecast_daily',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    closeDate: date({ mode: 'string' }).notNull(),
+    stageId: text().notNull(),
+    status: text({ enum: ['open', 'won'] }).notNull(),
+    deals: integer().notNull().default(0),
+    amountCents: cents().notNull().default(0),
+    weightedCents: cents().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.ownerId, t.closeDate, t.stageId, t.status] }),
+    index('sales_forecast_daily_close_idx').on(t.tenantId, t.closeDate),
   ],
 )
 

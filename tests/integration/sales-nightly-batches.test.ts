@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listStageSets, refreshWinProbabilities } from '../../bot/domain/opportunities'
+import { assessDeal, loadWinModel, type StoredWinModel } from '../../bot/domain/opportunities/win-model'
 import { assessCustomerValues, PAYMENT_OVERDUE, scanOverdue } from '../../bot/domain/payments'
 import { chinaDay } from '../../bot/domain/payments/receivables'
 import type { Database } from '../../db/client'
@@ -93,5 +95,84 @@ describe('nightly jobs in batches', () => {
     const again = await run(sql`select customer_id, score, tier from sales_customer_values
       where tenant_id = ${org.tenantId} and customer_id like 'cus_n%' order by customer_id`)
     expect(again).toEqual(rows.map((r) => ({ customer_id: r.customer_id, score: r.score, tier: r.tier })))
+  })
+
+  it('the win-probability refresh, bands computed in SQL, gives each open deal what the model says for it', async () => {
+    const t = org.tenantId
+    await listStageSets({ ctx: sys() })
+    const stageRows = await run(
+      sql`select id, name, name_en, kind from sales_stages where tenant_id = ${t} order by sort_order`,
+    )
+    const open = stageRows.filter((s) => s.kind === 'open').map((s) => s.id as string)
+    const owner = org.users.liuyang as string
+    const deal = (id: string, stage: string, status: string, o: Record<string, unknown>) =>
+      run(sql`insert into sales_opportunities (id, tenant_id, name, customer_id, stage_set_id, stage_id, status,
+          amount_cents, channel, competitors, close_date_slips, owner_id, stage_entered_at, last_activity_at, closed_at)
+        values (${id}, ${t}, ${id}, 'cus_n1', (select stage_set_id from sales_stages where id = ${stage}), ${stage},
+          ${status}, ${o.amount as number}, ${(o.channel as string | null) ?? null}, ${JSON.stringify(o.competitors ?? [])}::jsonb,
+          ${(o.slips as number) ?? 0}, ${owner}, ${new Date(now.getTime() - (o.ageDays as number) * 86_400_000).toISOString()}::timestamptz,
+          ${now.toISOString()}::timestamptz, ${status === 'open' ? null : now.toISOString()}::timestamptz)`)
+    // A history with a known lean: deals from 展会 without competitors mostly won, the rest mostly lost.
+    for (let i = 0; i < 40; i++) {
+      const fair = i % 2 === 0
+      await deal(
+        `opp_nc${i}`,
+        open[i % open.length] as string,
+        (fair ? i % 8 !== 0 : i % 5 === 0) ? 'won' : 'lost',
+        {
+          amount: fair ? 5_000_000 : 500_000,
+          channel: fair ? '展会' : null,
+          competitors: fair ? [] : ['泛微'],
+          slips: i % 3,
+          ageDays: 10,
+        },
+      )
+    }
+    // Open deals on every band boundary (age 7/30/90 days, amount ¥10,000/¥100,000/¥1,000,000, slips 0/1/2).
+    const ages = [6.99, 7.01, 29.99, 30.01, 89.99, 90.01]
+    const amounts = [999_999, 1_000_000, 9_999_999, 10_000_000, 99_999_999, 100_000_000]
+    for (let i = 0; i < 12; i++)
+      await deal(`opp_no${String(i).padStart(2, '0')}`, open[i % open.length] as string, 'open', {
+        amount: amounts[i % amounts.length],
+        ageDays: ages[(i * 5) % ages.length],
+        channel: i % 3 === 0 ? '展会' : i % 3 === 1 ? null : '官网',
+        competitors: i % 2 ? ['泛微'] : [],
+        slips: i % 4,
+      })
+    const res = await refreshWinProbabilities({ ctx: sys(), batchSize: 2 })
+    expect(res.learned).toBe(true)
+    const [stored] = await run(sql`select model from sales_win_models where tenant_id = ${t}`)
+    const model = loadWinModel(stored?.model as StoredWinModel)
+    const names = new Map(stageRows.map((s) => [s.id as string, s.name as string]))
+    const namesEn = new Map(
+      stageRows.map((s) => [s.id as string, (s.name_en as string | null) ?? (s.name as string)]),
+    )
+    const rows =
+      await run(sql`select id, stage_id, amount_cents, channel, competitors, close_date_slips, stage_entered_at,
+        win_probability, probability_factors from sales_opportunities where tenant_id = ${t} and id like 'opp_no%' order by id`)
+    expect(rows).toHaveLength(12)
+    const probabilities = new Set<number>()
+    for (const r of rows) {
+      const want = assessDeal(
+        model,
+        {
+          stages: [r.stage_id as string],
+          stageAgeDays: (now.getTime() - new Date(r.stage_entered_at as string).getTime()) / 86_400_000,
+          amountCents: Number(r.amount_cents),
+          channel: r.channel as string | null,
+          hasCompetitor: (r.competitors as string[]).length > 0,
+          closeDateSlips: r.close_date_slips as number,
+        },
+        names,
+        namesEn,
+      )
+      expect([r.id, r.win_probability, r.probability_factors]).toEqual([r.id, want.probability, want.factors])
+      probabilities.add(want.probability)
+    }
+    // The deals differ: the model distinguishes them (not one value for all).
+    expect(probabilities.size).toBeGreaterThan(3)
+    // Run again: the same open deals assessed.
+    const again = await refreshWinProbabilities({ ctx: sys(), batchSize: 2 })
+    expect(again.updated).toBe(res.updated)
   })
 })

@@ -1,10 +1,12 @@
-import { and, eq, gte, inArray, lte, ne, type SQL, sql } from 'drizzle-orm'
-import { departments, opportunities, stages, users } from '../../../db/schema'
+import { and, eq, gte, inArray, lte, ne, not, type SQL, sql } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { departments, forecastDaily, opportunities, stages, users } from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
+import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
 import { type CrmAccess, loadCrmAccess } from '../crm/access'
 import { InvalidInputError } from '../errors'
-import { visibleOpportunities } from './access'
+import { scopeFilter } from '../org/data-scope'
 import { type ForecastInput, forecastInput, parseInput } from './schemas'
 
 export interface ForecastRow {
@@ -37,7 +39,7 @@ const monthStart = (d: Date, addMonths = 0): string => {
 /**
  * The weighted pipeline of the deals in the caller's scope with an expected close in the period, by month,
  * owner or the owner's department: amount × win probability, and the amounts by forecast category (commit,
- * best case, pipeline) plus won. Lost deals are excluded.
+ * best case, pipeline) plus won. Lost deals are excluded. Read from the rollup `sales_forecast_daily`.
  */
 export async function getForecast({
   ctx,
@@ -56,59 +58,97 @@ export async function getForecast({
   const to =
     data.to ?? new Date(Date.parse(`${monthStart(now, 6)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
   if (to < from) throw new InvalidInputError('to', 'to: 早于 from / before from')
-  const conds: SQL[] = [
-    visibleOpportunities(ctx, a),
-    ne(opportunities.status, 'lost'),
-    gte(opportunities.expectedCloseDate, from),
-    lte(opportunities.expectedCloseDate, to),
-  ]
-  if (data.ownerId) conds.push(eq(opportunities.ownerId, data.ownerId))
+  let deptPath: string | null = null
   if (data.departmentId) {
     const [dept] = await ctx.db
       .select({ path: departments.path })
       .from(departments)
       .where(and(eq(departments.tenantId, ctx.tenantId), eq(departments.id, data.departmentId)))
     if (!dept) throw new InvalidInputError('departmentId', `no department ${data.departmentId}`)
-    conds.push(
-      inArray(
-        opportunities.ownerId,
-        sql`(select ${users.id} from ${users} inner join ${departments} on ${departments.id} = ${users.departmentId}
-             where ${users.tenantId} = ${ctx.tenantId} and ${departments.path} like ${`${escapeLike(dept.path)}%`})`,
-      ),
-    )
+    deptPath = dept.path
   }
+  // Narrowed to one owner or the owners in a department's tree when asked.
+  const owners = (owner: AnyPgColumn): SQL[] => {
+    const c: SQL[] = []
+    if (data.ownerId) c.push(eq(owner, data.ownerId))
+    if (deptPath !== null)
+      c.push(
+        inArray(
+          owner,
+          sql`(select ${users.id} from ${users} inner join ${departments} on ${departments.id} = ${users.departmentId}
+               where ${users.tenantId} = ${ctx.tenantId} and ${departments.path} like ${`${escapeLike(deptPath)}%`})`,
+        ),
+      )
+    return c
+  }
+  // The deals of owners in the caller's scope come summed from the rollup; the deals the caller sees only as
+  // a team member (owner outside the scope) are added from the deals themselves. The two sets are disjoint.
+  const fromRollup = sql`select ${forecastDaily.ownerId} as owner_id, ${forecastDaily.closeDate} as close_date,
+      ${forecastDaily.stageId} as stage_id, ${forecastDaily.status} as status, ${forecastDaily.deals} as deals,
+      ${forecastDaily.amountCents} as amount_cents, ${forecastDaily.weightedCents} as weighted_cents
+    from ${forecastDaily}
+    where ${and(
+      eq(forecastDaily.tenantId, ctx.tenantId),
+      scopeFilter(a, forecastDaily.ownerId),
+      gte(forecastDaily.closeDate, from),
+      lte(forecastDaily.closeDate, to),
+      ...owners(forecastDaily.ownerId),
+    )}`
+  const teamOnly =
+    a.userId && a.scope !== 'all'
+      ? sql`select ${opportunities.ownerId}, ${opportunities.expectedCloseDate}, ${opportunities.stageId},
+          ${opportunities.status}, 1, ${opportunities.amountCents},
+          round(${opportunities.amountCents} * ${opportunities.winProbability} / 100.0)::bigint
+        from ${opportunities}
+        where ${and(
+          eq(opportunities.tenantId, ctx.tenantId),
+          sql`${opportunities.teamIds} @> ${JSON.stringify([a.userId])}::jsonb`,
+          not(scopeFilter(a, opportunities.ownerId)),
+          ne(opportunities.status, 'lost'),
+          gte(opportunities.expectedCloseDate, from),
+          lte(opportunities.expectedCloseDate, to),
+          ...owners(opportunities.ownerId),
+        )}`
+      : null
+  const facts = teamOnly ? sql`${fromRollup} union all ${teamOnly}` : fromRollup
   const key =
     groupBy === 'month'
-      ? sql<string>`to_char(${opportunities.expectedCloseDate}, 'YYYY-MM')`
+      ? sql`to_char(x.close_date, 'YYYY-MM')`
       : groupBy === 'owner'
-        ? sql<string>`${opportunities.ownerId}`
-        : sql<string>`coalesce(${users.departmentId}, '')`
+        ? sql`x.owner_id`
+        : sql`coalesce(u.department_id, '')`
   const label =
     groupBy === 'month'
-      ? sql<string>`to_char(${opportunities.expectedCloseDate}, 'YYYY-MM')`
+      ? sql`to_char(x.close_date, 'YYYY-MM')`
       : groupBy === 'owner'
-        ? sql<string>`coalesce(max(${users.name}), '')`
-        : sql<string>`coalesce(max(${departments.name}), '')`
-  const open = sql`${opportunities.status} = 'open'`
-  const rows = await ctx.db
-    .select({
-      key,
-      label,
-      count: sql<number>`count(*)::int`,
-      amount: sql<string>`sum(${opportunities.amountCents})`,
-      weighted: sql<string>`sum(round(${opportunities.amountCents} * ${opportunities.winProbability} / 100.0))`,
-      commit: sql<string>`coalesce(sum(${opportunities.amountCents}) filter (where ${open} and ${stages.forecastCategory} = 'commit'), 0)`,
-      bestCase: sql<string>`coalesce(sum(${opportunities.amountCents}) filter (where ${open} and ${stages.forecastCategory} = 'best_case'), 0)`,
-      pipeline: sql<string>`coalesce(sum(${opportunities.amountCents}) filter (where ${open} and ${stages.forecastCategory} = 'pipeline'), 0)`,
-      won: sql<string>`coalesce(sum(${opportunities.amountCents}) filter (where ${opportunities.status} = 'won'), 0)`,
-    })
-    .from(opportunities)
-    .innerJoin(stages, eq(stages.id, opportunities.stageId))
-    .leftJoin(users, and(eq(users.tenantId, opportunities.tenantId), eq(users.id, opportunities.ownerId)))
-    .leftJoin(departments, eq(departments.id, users.departmentId))
-    .where(and(...conds))
-    .groupBy(key)
-    .orderBy(key)
+        ? sql`coalesce(max(u.name), '')`
+        : sql`coalesce(max(d.name), '')`
+  const open = sql`x.status = 'open'`
+  const rows = resultRows<{
+    key: string
+    label: string
+    count: number
+    amount: string
+    weighted: string
+    commit: string
+    best_case: string
+    pipeline: string
+    won: string
+  }>(
+    await ctx.db.execute(sql`
+      select ${key} as key, ${label} as label, sum(x.deals)::int as count, sum(x.amount_cents) as amount,
+        sum(x.weighted_cents) as weighted,
+        coalesce(sum(x.amount_cents) filter (where ${open} and s.forecast_category = 'commit'), 0) as commit,
+        coalesce(sum(x.amount_cents) filter (where ${open} and s.forecast_category = 'best_case'), 0) as best_case,
+        coalesce(sum(x.amount_cents) filter (where ${open} and s.forecast_category = 'pipeline'), 0) as pipeline,
+        coalesce(sum(x.amount_cents) filter (where x.status = 'won'), 0) as won
+      from (${facts}) x
+      inner join ${stages} s on s.id = x.stage_id
+      left join ${users} u on u.tenant_id = ${ctx.tenantId} and u.id = x.owner_id
+      left join ${departments} d on d.id = u.department_id
+      group by 1
+      order by 1`),
+  )
   const out: ForecastRow[] = rows.map((r) => ({
     key: r.key,
     label: r.label,
@@ -116,7 +156,7 @@ export async function getForecast({
     amountCents: Number(r.amount),
     weightedCents: Number(r.weighted),
     commitCents: Number(r.commit),
-    bestCaseCents: Number(r.bestCase),
+    bestCaseCents: Number(r.best_case),
     pipelineCents: Number(r.pipeline),
     wonCents: Number(r.won),
   }))

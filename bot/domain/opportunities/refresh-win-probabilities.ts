@@ -1,24 +1,43 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { opportunities, stageHistory, stages, winModels } from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
-import { assessDeal, type ClosedDeal, storeWinModel, trainWinModel } from './win-model'
+import { assessBands, type ClosedDeal, type DealBands, storeWinModel, trainWinModel } from './win-model'
 
 const DAY_MS = 86_400_000
 /** The most recent closed deals the model learns from (older history says less about today's team). */
 const HISTORY = 20_000
-const BATCH = 1_000
+const BATCH = 250
+/** Closed deals whose stage history one read fetches (reads only: no row is locked). */
+const HISTORY_BATCH = 1_000
+
+/**
+ * A deal's bands (alias `o`) as win-model's `ageBand`, `amountBand`, `slipBand` and its channel and
+ * competitor values: the columns stage, stage_age, amount, channel, competitor, slips. `now` is ISO time.
+ */
+const dealBands = (now: string) => sql`o.stage_id as stage,
+  case when o.stage_entered_at > ${now}::timestamptz - interval '7 days' then '<7'
+    when o.stage_entered_at > ${now}::timestamptz - interval '30 days' then '7-30'
+    when o.stage_entered_at > ${now}::timestamptz - interval '90 days' then '30-90' else '90+' end as stage_age,
+  case when o.amount_cents < 1000000 then '<1w' when o.amount_cents < 10000000 then '1w-10w'
+    when o.amount_cents < 100000000 then '10w-100w' else '100w+' end as amount,
+  coalesce(o.channel, '-') as channel,
+  case when jsonb_array_length(o.competitors) > 0 then 'yes' else 'no' end as competitor,
+  case when o.close_date_slips <= 0 then '0' when o.close_date_slips = 1 then '1' else '2+' end as slips`
 
 /**
  * Nightly: learns the tenant's win model from its closed deals and writes each open deal's probability
  * and top factors. With too little history every open deal keeps (or returns to) its stage default.
- * Batches of 1,000 rows per statement, so no lock is held long; `updated_at` and `version` are left alone
+ * Pages of 250 deals, each statement its own short transaction; `updated_at` and `version` are left alone
  * (a re-assessment is not an edit).
  */
 export async function refreshWinProbabilities({
   ctx,
+  batchSize = BATCH,
 }: {
   ctx: ServiceContext
+  /** Open deals per page (tests make it small to cross page boundaries). */
+  batchSize?: number
 }): Promise<{ learned: boolean; closed: number; updated: number }> {
   const t = ctx.tenantId
   const now = ctx.clock.now()
@@ -46,8 +65,8 @@ export async function refreshWinProbabilities({
     .orderBy(desc(opportunities.closedAt))
     .limit(HISTORY)
   const visits = new Map<string, Array<{ stageId: string; enteredAt: Date; leftAt: Date | null }>>()
-  for (let i = 0; i < closedRows.length; i += BATCH) {
-    const ids = closedRows.slice(i, i + BATCH).map((r) => r.id)
+  for (let i = 0; i < closedRows.length; i += HISTORY_BATCH) {
+    const ids = closedRows.slice(i, i + HISTORY_BATCH).map((r) => r.id)
     const rows = await ctx.db
       .select({
         opportunityId: stageHistory.opportunityId,
@@ -110,52 +129,58 @@ export async function refreshWinProbabilities({
     return { learned: false, closed: closed.length, updated }
   }
 
+  // Open deals page by page (keyset on id): the page's bands are computed and grouped in SQL, only the
+  // distinct combinations come here to be assessed (once each, cached across pages), and one update writes
+  // the page, skipping deals whose value is already current. Two short statements per page.
+  const assessed = new Map<string, { p: number; f: string }>()
+  const nowAt = now.toISOString()
   let after = ''
   for (;;) {
-    const open = await ctx.db
-      .select({
-        id: opportunities.id,
-        stageId: opportunities.stageId,
-        stageEnteredAt: opportunities.stageEnteredAt,
-        amountCents: opportunities.amountCents,
-        channel: opportunities.channel,
-        competitors: opportunities.competitors,
-        closeDateSlips: opportunities.closeDateSlips,
-      })
-      .from(opportunities)
-      .where(
-        and(eq(opportunities.tenantId, t), eq(opportunities.status, 'open'), gt(opportunities.id, after)),
-      )
-      .orderBy(asc(opportunities.id))
-      .limit(BATCH)
-    if (open.length === 0) break
-    const assessed = open.map((o) => ({
-      id: o.id,
-      ...assessDeal(
-        model,
-        {
-          stages: [o.stageId],
-          stageAgeDays: Math.max(0, (now.getTime() - o.stageEnteredAt.getTime()) / DAY_MS),
-          amountCents: o.amountCents,
-          channel: o.channel,
-          hasCompetitor: o.competitors.length > 0,
-          closeDateSlips: o.closeDateSlips,
-        },
-        stageNames,
-        stageNamesEn,
-      ),
-    }))
-    const rows = sql.join(
-      assessed.map((a) => sql`(${a.id}, ${a.probability}::int, ${JSON.stringify(a.factors)}::jsonb)`),
-      sql`, `,
+    const combos = resultRows<DealBands & { n: number; last: string }>(
+      await ctx.db.execute(sql`
+        with page as (
+          select o.id, ${dealBands(nowAt)} from ${opportunities} as o
+          where o.tenant_id = ${t} and o.status = 'open' and o.id > ${after}
+          order by o.id limit ${batchSize})
+        select stage, stage_age, amount, channel, competitor, slips, count(*)::int as n,
+          (select max(id) from page) as last
+        from page group by 1, 2, 3, 4, 5, 6`),
     )
+    if (combos.length === 0) break
+    const values = combos.map((c) => {
+      const k = [c.stage, c.stage_age, c.amount, c.channel, c.competitor, c.slips].join('\u0000')
+      let a = assessed.get(k)
+      if (!a) {
+        const r = assessBands(model, c, stageNames, stageNamesEn)
+        a = { p: r.probability, f: JSON.stringify(r.factors) }
+        assessed.set(k, a)
+      }
+      return {
+        stage: c.stage,
+        stage_age: c.stage_age,
+        amount: c.amount,
+        channel: c.channel,
+        competitor: c.competitor,
+        slips: c.slips,
+        p: a.p,
+        f: a.f,
+      }
+    })
+    const last = combos[0]?.last ?? after
+    const n = combos.reduce((s, c) => s + c.n, 0)
     await ctx.db.execute(sql`
-      update ${opportunities} as o set win_probability = v.p, probability_factors = v.f
-      from (values ${rows}) as v(id, p, f)
-      where o.id = v.id and o.tenant_id = ${t} and o.status = 'open'`)
-    updated += assessed.length
-    after = open[open.length - 1]?.id ?? after
-    if (open.length < BATCH) break
+      update ${opportunities} as u set win_probability = v.p, probability_factors = v.f::jsonb
+      from (select o.id, ${dealBands(nowAt)} from ${opportunities} as o
+            where o.tenant_id = ${t} and o.status = 'open' and o.id > ${after} and o.id <= ${last}) b
+      join jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+        as v(stage text, stage_age text, amount text, channel text, competitor text, slips text, p int, f text)
+        on (b.stage, b.stage_age, b.amount, b.channel, b.competitor, b.slips)
+          = (v.stage, v.stage_age, v.amount, v.channel, v.competitor, v.slips)
+      where u.id = b.id and u.tenant_id = ${t}
+        and (u.win_probability <> v.p or u.probability_factors <> v.f::jsonb)`)
+    updated += n
+    after = last
+    if (n < batchSize) break
   }
   return { learned: true, closed: closed.length, updated }
 }

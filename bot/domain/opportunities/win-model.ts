@@ -179,7 +179,43 @@ export function assessDeal(
   stageNames: Map<string, string>,
   stageNamesEn: Map<string, string> = new Map(),
 ): Assessment {
-  const obs = observations(deal)
+  return assessObservations(model, observations(deal), stageNames, stageNamesEn)
+}
+
+/** The observations a deal is assessed on: its current stage and its bands (see `values`). */
+export interface DealBands {
+  stage: string
+  stage_age: string
+  amount: string
+  channel: string
+  competitor: string
+  slips: string
+}
+
+/** `assessDeal` for a deal given by its bands, as computed in SQL by the nightly refresh. */
+export function assessBands(
+  model: WinModel,
+  b: DealBands,
+  stageNames: Map<string, string>,
+  stageNamesEn: Map<string, string> = new Map(),
+): Assessment {
+  const obs: Array<[WinVariable, string]> = [
+    ['stage', b.stage],
+    ['stage_age', b.stage_age],
+    ['amount', b.amount],
+    ['channel', b.channel],
+    ['competitor', b.competitor],
+    ['slips', b.slips],
+  ]
+  return assessObservations(model, obs, stageNames, stageNamesEn)
+}
+
+function assessObservations(
+  model: WinModel,
+  obs: Array<[WinVariable, string]>,
+  stageNames: Map<string, string>,
+  stageNamesEn: Map<string, string>,
+): Assessment {
   const p = probability(model, obs)
   const factors = obs
     .map(([v, x], i) => {

@@ -10,7 +10,7 @@ import { requirePermission } from '../org/permissions'
 export type Tier = 'A' | 'B' | 'C' | 'D'
 
 /** Customers per batch of the nightly assessment. */
-const BATCH = 1000
+const BATCH = 250
 
 /** 1-5 points by threshold (first match from the top). */
 const points = (v: number, steps: number[]): number => {

@@ -11,7 +11,7 @@ import { chinaDay } from './receivables'
 export const PAYMENT_OVERDUE = 'sales.payment.overdue'
 /** An instalment still overdue is reminded again after this long. */
 export const OVERDUE_REMIND_EVERY_MS = 7 * 86_400_000
-const BATCH = 500
+const BATCH = 250
 
 /**
  * Finds instalments of active contracts with money still open after their due day (China calendar day of
