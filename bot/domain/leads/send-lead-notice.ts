@@ -2,12 +2,13 @@ import type { Card } from '../../chat/model'
 import { sendCard } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
 import type { Locale } from '../locale'
+import { tenantTimeZone } from '../org/time-zone'
 import { getLeadCardView, type LeadCardView, localeOf } from './get-lead'
 import type { LeadNotifyPayload } from './lifecycle'
 
 /**
  * Sends one lead notification (the `leads.notify` outbox row) as a card rendered now by `present` in the
- * recipient's language. An assignment card for an assignment that has since changed is dropped.
+ * recipient's language and the tenant's time zone. An assignment card for an assignment that has since changed is dropped.
  */
 export async function sendLeadNotice({
   ctx,
@@ -16,7 +17,7 @@ export async function sendLeadNotice({
 }: {
   ctx: ServiceContext
   payload: Omit<LeadNotifyPayload, 'tenantId'>
-  present: (view: LeadCardView, kind: LeadNotifyPayload['kind'], locale: Locale) => Card
+  present: (view: LeadCardView, kind: LeadNotifyPayload['kind'], locale: Locale, timeZone: string) => Card
 }): Promise<boolean> {
   return withTransaction(ctx, async (_tx, txCtx) => {
     const view = await getLeadCardView({ ctx: txCtx, leadId: payload.leadId })
@@ -28,7 +29,7 @@ export async function sendLeadNotice({
       ref: `lead:${payload.leadId}:${payload.kind}:${payload.seq}`,
       version: view.version,
       locale,
-      card: present(view, payload.kind, locale),
+      card: present(view, payload.kind, locale, await tenantTimeZone(txCtx)),
     })
     return true
   })
