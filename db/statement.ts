@@ -1,4 +1,5 @@
 import { type Column, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import type { DbOrTx } from './client'
 
 /**
@@ -37,6 +38,26 @@ export function reusable<B extends Runnable>(
   }
 }
 
+/**
+ * A reusable statement written as SQL (what the query builder cannot say, such as one statement inserting
+ * into several tables), with `sql.placeholder` for every value: its text is built once per process, and each
+ * call runs it with its values, as `db.execute` would, on the database or any transaction. Building refuses a
+ * value that is not a placeholder, as {@link reusable} does.
+ */
+export function reusableSql(
+  build: () => SQL,
+): (db: DbOrTx, values: Record<string, unknown>) => Promise<unknown> {
+  let query: Query | undefined
+  return (db, values) => {
+    query ??= placeholdersOnly(dialect.sqlToQuery(build()))
+    const q = db._.session.prepareQuery(query, undefined, undefined, false) as unknown as Prepared
+    return q.execute(values)
+  }
+}
+
+/** Turns SQL into text and parameters, naming columns as the databases are opened with (`db/client.ts`). */
+const dialect = new PgDialect({ casing: 'snake_case' })
+
 /** A value bound to a column: encoded as the column encodes it (dates, JSON), like a value given to `set`. */
 export const bound = (name: string, column: Column): SQL => sql`${sql.param(sql.placeholder(name), column)}`
 
@@ -69,19 +90,24 @@ interface Built {
 
 function prepare(builder: Runnable): Built {
   const p = builder.prepare('reusable') as Prepared
-  const query = p.getQuery()
-  for (const param of query.params) {
-    if (is(param, Placeholder) || (is(param, Param) && is(param.value, Placeholder))) continue
-    throw new Error(
-      `a reusable statement may only hold placeholders, found the value ${JSON.stringify(param)} in: ${query.sql}`,
-    )
-  }
+  const query = placeholdersOnly(p.getQuery())
   return {
-    query: { sql: query.sql, params: query.params },
+    query,
     fields: p.fields,
     customResultMapper: p.customResultMapper,
     joinsNotNullableMap: p.joinsNotNullableMap,
     queryMetadata: p.queryMetadata,
     cacheConfig: p.cacheConfig,
   }
+}
+
+/** The query's text and parameters, if every parameter is a placeholder (else it throws). */
+function placeholdersOnly(query: Query): Query {
+  for (const param of query.params) {
+    if (is(param, Placeholder) || (is(param, Param) && is(param.value, Placeholder))) continue
+    throw new Error(
+      `a reusable statement may only hold placeholders, found the value ${JSON.stringify(param)} in: ${query.sql}`,
+    )
+  }
+  return { sql: query.sql, params: query.params }
 }

@@ -34,9 +34,9 @@ import { resolveUserId } from '../domain/org'
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
 /** The tapper's to-do list as a card (the query here, the layout in the presenter). */
-async function todoCard(ctx: ServiceContext, locale: Locale) {
+async function todoCard(ctx: ServiceContext, locale: Locale, timeZone: string) {
   const list = await listInstances({ ctx, input: { box: 'todo', pageSize: 10 } })
-  return approvalTodoCard(list.items, list.total, locale)
+  return approvalTodoCard(list.items, list.total, locale, timeZone)
 }
 
 /**
@@ -54,7 +54,7 @@ function reasonFirst(locale: Locale, zh: string, en: string): CardActionResult {
 
 /** 同意 / 拒绝 from a task card (or the todo list). The loser of a race gets the card as it now is. */
 function decide(kind: 'approve' | 'reject'): CardActionHandler {
-  return async ({ ctx, locale, payload, formValues }): Promise<CardActionResult> => {
+  return async ({ ctx, locale, timeZone, payload, formValues }): Promise<CardActionResult> => {
     const taskId = str(payload.task)
     if (!taskId) throw new InvalidInputError('task', 'missing task')
     const comment = str(formValues.comment).trim() || undefined
@@ -70,14 +70,21 @@ function decide(kind: 'approve' | 'reject'): CardActionHandler {
         kind: 'success' as const,
         text: kind === 'approve' ? t(locale, '已同意', 'Approved') : t(locale, '已拒绝', 'Rejected'),
       }
-      return { toast, card: fromTodo ? await todoCard(ctx, locale) : approvalTaskCard(view, taskId, locale) }
+      return {
+        toast,
+        card: fromTodo
+          ? await todoCard(ctx, locale, timeZone)
+          : approvalTaskCard(view, taskId, locale, timeZone),
+      }
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'invalid_transition') throw err
       const task = await loadTask(ctx, taskId)
       const view = await loadView(ctx, task.instanceId)
       return {
         toast: { kind: 'warning', text: err.message },
-        card: fromTodo ? await todoCard(ctx, locale) : approvalTaskCard(view, taskId, locale),
+        card: fromTodo
+          ? await todoCard(ctx, locale, timeZone)
+          : approvalTaskCard(view, taskId, locale, timeZone),
       }
     }
   }
@@ -134,7 +141,7 @@ async function targetOf(input: CardActionInput): Promise<string> {
 /** 退回 / 转交 / 加签 from the approver's card: the tapper's card shows the outcome at once. */
 function taskMove(kind: 'return' | 'transfer' | 'addsign'): CardActionHandler {
   return async (input): Promise<CardActionResult> => {
-    const { ctx, locale, payload, formValues } = input
+    const { ctx, locale, timeZone, payload, formValues } = input
     const taskId = str(payload.task)
     const comment = str(formValues.comment).trim() || undefined
     if (kind === 'return' && !comment) return reasonFirst(locale, '退回', 'return')
@@ -161,7 +168,7 @@ function taskMove(kind: 'return' | 'transfer' | 'addsign'): CardActionHandler {
       transfer: t(locale, '已转交', 'Transferred'),
       addsign: t(locale, '已加签', 'Signer added'),
     }[kind]
-    return { toast: { kind: 'success', text }, card: approvalTaskCard(view, taskId, locale) }
+    return { toast: { kind: 'success', text }, card: approvalTaskCard(view, taskId, locale, timeZone) }
   }
 }
 
@@ -179,26 +186,26 @@ export const approvalActions: Record<string, CardActionHandler> = {
   'approval.preview': async ({ ctx, locale, payload, formValues }) => ({
     card: await startCard(ctx, locale, str(payload.tpl), formValues),
   }),
-  'approval.todo': async ({ ctx, locale }) => ({ card: await todoCard(ctx, locale) }),
-  'approval.urge': async ({ ctx, locale, payload }) => {
+  'approval.todo': async ({ ctx, locale, timeZone }) => ({ card: await todoCard(ctx, locale, timeZone) }),
+  'approval.urge': async ({ ctx, locale, timeZone, payload }) => {
     const view = await urgeInstance({ ctx, input: { instanceId: str(payload.ins) } })
     return {
       toast: { kind: 'success', text: t(locale, '已催办', 'Nudged') },
-      card: approvalProgressCard(view, locale),
+      card: approvalProgressCard(view, locale, timeZone),
     }
   },
-  'approval.withdraw': async ({ ctx, locale, payload }) => {
+  'approval.withdraw': async ({ ctx, locale, timeZone, payload }) => {
     const view = await withdrawInstance({ ctx, input: { instanceId: str(payload.ins) } })
     return {
       toast: { kind: 'success', text: t(locale, '已撤回', 'Withdrawn') },
-      card: approvalProgressCard(view, locale),
+      card: approvalProgressCard(view, locale, timeZone),
     }
   },
-  'approval.resubmit': async ({ ctx, locale, payload }) => {
+  'approval.resubmit': async ({ ctx, locale, timeZone, payload }) => {
     const view = await resubmitInstance({ ctx, input: { instanceId: str(payload.ins) } })
     return {
       toast: { kind: 'success', text: t(locale, '已重新提交', 'Resubmitted') },
-      card: approvalProgressCard(view, locale),
+      card: approvalProgressCard(view, locale, timeZone),
     }
   },
 }

@@ -31,10 +31,14 @@ function parseWhen(v: unknown): string | null {
  * customer): a tap on a customer outside the tapper's scope answers "not found".
  */
 export const customerActions: Record<string, CardActionHandler> = {
-  'crm.customer.show': async ({ ctx, locale, payload }) => ({
-    card: customerCard(await getCustomerSummary({ ctx, customerId: str(payload.customer) }), locale),
+  'crm.customer.show': async ({ ctx, locale, timeZone, payload }) => ({
+    card: customerCard(
+      await getCustomerSummary({ ctx, customerId: str(payload.customer) }),
+      locale,
+      timeZone,
+    ),
   }),
-  'crm.followup.quick': async ({ ctx, locale, payload, formValues }) => {
+  'crm.followup.quick': async ({ ctx, locale, timeZone, payload, formValues }) => {
     const customerId = str(payload.customer)
     const next = parseWhen(formValues.next)
     await createFollowUp({
@@ -51,19 +55,20 @@ export const customerActions: Record<string, CardActionHandler> = {
       card: customerCard(
         await getCustomerSummary({ ctx, customerId }),
         locale,
+        timeZone,
         t(locale, '✅ 跟进已记录', '✅ Follow-up saved'),
       ),
     }
   },
-  'crm.customer.claim': async ({ ctx, locale, payload }) => {
+  'crm.customer.claim': async ({ ctx, locale, timeZone, payload }) => {
     const customerId = str(payload.customer)
     await claimCustomer({ ctx, customerId })
     return {
       toast: { kind: 'success', text: t(locale, '已领取', 'Claimed') },
-      card: customerCard(await getCustomerSummary({ ctx, customerId }), locale),
+      card: customerCard(await getCustomerSummary({ ctx, customerId }), locale, timeZone),
     }
   },
-  'crm.pool.extend': async ({ ctx, locale, payload }) => {
+  'crm.pool.extend': async ({ ctx, locale, timeZone, payload }) => {
     const customerId = str(payload.customer)
     const c = await extendReclaim({ ctx, customerId })
     const rules = await loadRules(ctx.db, ctx.tenantId)
@@ -78,10 +83,11 @@ export const customerActions: Record<string, CardActionHandler> = {
           state: 'extended',
         },
         locale,
+        timeZone,
       ),
     }
   },
-  'crm.visit.checkin': async ({ ctx, locale, payload, user }) => {
+  'crm.visit.checkin': async ({ ctx, locale, timeZone, payload, user }) => {
     const customerId = str(payload.customer)
     const { visit } = await checkInVisit({
       ctx,
@@ -102,7 +108,7 @@ export const customerActions: Record<string, CardActionHandler> = {
       : t(locale, '✅ 已签到', '✅ Checked in')
     return {
       toast: { kind: visit.checkInFlagged ? 'warning' : 'success', text: far },
-      card: customerCard(await getCustomerSummary({ ctx, customerId }), locale, far),
+      card: customerCard(await getCustomerSummary({ ctx, customerId }), locale, timeZone, far),
     }
   },
 }

@@ -13,6 +13,7 @@ export const helpActions: Record<string, CardActionHandler> = {
     const reply = await whoamiCommand.run({
       ctx: input.ctx,
       locale: input.locale,
+      timeZone: input.timeZone,
       args: '',
       chat: { chatId: input.chat.chatId ?? '', chatType: 'p2p' },
       user: input.user,

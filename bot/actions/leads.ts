@@ -32,11 +32,12 @@ async function refreshed(
   ctx: ServiceContext,
   leadId: string,
   locale: Locale,
+  timeZone: string,
   note: string,
 ): Promise<CardActionResult> {
   const view = await getLeadCardView({ ctx, leadId })
   if (!view) throw new NotFoundError('lead', leadId)
-  return { toast: { kind: 'success', text: note }, card: leadCard(view, locale, 'plain', note) }
+  return { toast: { kind: 'success', text: note }, card: leadCard(view, locale, timeZone, 'plain', note) }
 }
 
 const leadOf = (input: CardActionInput): string => str(input.payload.lead)
@@ -49,11 +50,23 @@ const leadOf = (input: CardActionInput): string => str(input.payload.lead)
 export const leadActions: Record<string, CardActionHandler> = {
   'lead.accept': async (input) => {
     await acceptLead({ ctx: input.ctx, leadId: leadOf(input) })
-    return refreshed(input.ctx, leadOf(input), input.locale, t(input.locale, '已接受', 'Accepted'))
+    return refreshed(
+      input.ctx,
+      leadOf(input),
+      input.locale,
+      input.timeZone,
+      t(input.locale, '已接受', 'Accepted'),
+    )
   },
   'lead.claim': async (input) => {
     await claimLead({ ctx: input.ctx, leadId: leadOf(input) })
-    return refreshed(input.ctx, leadOf(input), input.locale, t(input.locale, '已领取', 'Claimed'))
+    return refreshed(
+      input.ctx,
+      leadOf(input),
+      input.locale,
+      input.timeZone,
+      t(input.locale, '已领取', 'Claimed'),
+    )
   },
   'lead.followup': async (input) => {
     const content = first(input.formValues.content)
@@ -64,6 +77,7 @@ export const leadActions: Record<string, CardActionHandler> = {
       input.ctx,
       leadOf(input),
       input.locale,
+      input.timeZone,
       t(input.locale, '✅ 跟进已记录', '✅ Follow-up saved'),
     )
   },
@@ -76,7 +90,13 @@ export const leadActions: Record<string, CardActionHandler> = {
       leadId: leadOf(input),
       input: { toUserId: await resolveUserId(input.ctx, picked) },
     })
-    return refreshed(input.ctx, leadOf(input), input.locale, t(input.locale, '已转交', 'Transferred'))
+    return refreshed(
+      input.ctx,
+      leadOf(input),
+      input.locale,
+      input.timeZone,
+      t(input.locale, '已转交', 'Transferred'),
+    )
   },
   'lead.invalid': async (input) => {
     const reason = first(input.formValues.reason)
@@ -87,6 +107,7 @@ export const leadActions: Record<string, CardActionHandler> = {
       input.ctx,
       leadOf(input),
       input.locale,
+      input.timeZone,
       t(input.locale, '已标记为无效', 'Marked invalid'),
     )
   },
@@ -111,13 +132,14 @@ export const leadActions: Record<string, CardActionHandler> = {
         `该联系人已有线索（负责人：${who}），已记为一次新的来访。`,
         `This person is already a lead (owner: ${who}); recorded as a new touch.`,
       )
-      if (r.lead) return refreshed(input.ctx, r.lead.id, input.locale, note)
+      if (r.lead) return refreshed(input.ctx, r.lead.id, input.locale, input.timeZone, note)
       return { toast: { kind: 'warning', text: note } }
     }
     return refreshed(
       input.ctx,
       r.lead?.id ?? '',
       input.locale,
+      input.timeZone,
       t(input.locale, '✅ 线索已创建', '✅ Lead created'),
     )
   },

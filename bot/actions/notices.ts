@@ -9,11 +9,11 @@ import { acknowledgeNotice, remindNotice } from '../domain/notices'
  * one-tap reminder for everyone still unread.
  */
 export const noticeActions: Record<string, CardActionHandler> = {
-  'notice.ack': async ({ ctx, locale, payload }) => {
+  'notice.ack': async ({ ctx, locale, timeZone, payload }) => {
     const id = String(payload.n ?? '')
     const result = await acknowledgeNotice({ ctx, input: { id }, via: 'card' })
     return {
-      card: renderView(result.view, locale),
+      card: renderView(result.view, locale, timeZone),
       toast: {
         kind: result.already ? 'info' : 'success',
         text: result.already

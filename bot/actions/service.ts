@@ -27,13 +27,17 @@ async function refreshed(
   ctx: ServiceContext,
   ticketId: string,
   locale: Locale,
+  timeZone: string,
   note: string,
   kind: TicketCardKind = 'assigned',
 ): Promise<CardActionResult> {
   const access = await loadServiceAccess(ctx)
   const ticket = await requireTicket(ctx, access, ticketId)
   const view = await cardData(ctx, ticket, kind)
-  return { toast: { kind: 'success', text: note }, card: serviceTicketCard(view.data, locale, note) }
+  return {
+    toast: { kind: 'success', text: note },
+    card: serviceTicketCard(view.data, locale, timeZone, note),
+  }
 }
 
 /**
@@ -59,19 +63,32 @@ export const serviceActions: Record<string, CardActionHandler> = {
       input.ctx,
       t0.id,
       input.locale,
+      input.timeZone,
       t(input.locale, `✅ 工单已创建：${t0.number}`, `✅ Ticket created: ${t0.number}`),
     )
   },
   'service.accept': async (input) => {
     await acceptTicket({ ctx: input.ctx, ticketId: ticketOf(input) })
-    return refreshed(input.ctx, ticketOf(input), input.locale, t(input.locale, '已接单', 'Accepted'))
+    return refreshed(
+      input.ctx,
+      ticketOf(input),
+      input.locale,
+      input.timeZone,
+      t(input.locale, '已接单', 'Accepted'),
+    )
   },
   'service.resolve': async (input) => {
     const note = first(input.formValues.note)
     if (!note)
       throw new InvalidInputError('note', t(input.locale, '请先写处理说明', 'Write what was done first'))
     await setTicketStatus({ ctx: input.ctx, ticketId: ticketOf(input), input: { status: 'resolved', note } })
-    return refreshed(input.ctx, ticketOf(input), input.locale, t(input.locale, '已解决', 'Resolved'))
+    return refreshed(
+      input.ctx,
+      ticketOf(input),
+      input.locale,
+      input.timeZone,
+      t(input.locale, '已解决', 'Resolved'),
+    )
   },
   'service.transfer': async (input) => {
     const picked = first(input.formValues.to)

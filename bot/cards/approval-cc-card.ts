@@ -13,7 +13,7 @@ import { progressSteps } from './approval-progress-card'
 import { t } from './i18n'
 
 /** The CC card: the request and where it stands; no buttons but the link. */
-export function approvalCcCard(view: ApprovalView, locale: Locale): Card {
+export function approvalCcCard(view: ApprovalView, locale: Locale, timeZone: string): Card {
   const ins = view.instance
   const link = { path: detailPath(ins.id) }
   const status = instanceStatusText(locale, ins.status)
@@ -31,7 +31,7 @@ export function approvalCcCard(view: ApprovalView, locale: Locale): Card {
     summary: title,
     elements: [
       keyFields(view, locale),
-      { type: 'steps', steps: progressSteps(view, locale) },
+      { type: 'steps', steps: progressSteps(view, locale, timeZone) },
       { type: 'actions', buttons: footerButtons(view, locale) },
     ],
     link,

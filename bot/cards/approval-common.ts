@@ -69,9 +69,9 @@ export function keyFields(view: ApprovalView, locale: Locale): CardElement {
 
 export const detailPath = (instanceId: string) => `/approvals/${instanceId}`
 
-export const formatTime = (d: Date | null | undefined): string => {
+export const formatTime = (d: Date | null | undefined, timeZone: string): string => {
   if (!d) return ''
-  return cardDateTime(d).slice(5)
+  return cardDateTime(d, timeZone).slice(5)
 }
 
 /** How many uploaded files the request's attachment and image fields hold. */

@@ -288,7 +288,12 @@ export function approvalTemplatesCard(templates: TemplateSummary[], locale: Loca
 }
 
 /** `我的审批` / `todo`: what waits for me, each with one-tap approve and a link to the details. */
-export function approvalTodoCard(items: InstanceListItem[], total: number, locale: Locale): Card {
+export function approvalTodoCard(
+  items: InstanceListItem[],
+  total: number,
+  locale: Locale,
+  timeZone: string,
+): Card {
   const en = locale === 'en'
   const elements: CardElement[] = []
   if (items.length === 0) {
@@ -300,7 +305,7 @@ export function approvalTodoCard(items: InstanceListItem[], total: number, local
   for (const it of items) {
     elements.push({
       type: 'markdown',
-      text: `**${requestTitle(it, locale)}**\n${(en && it.templateNameEn) || it.templateName} · ${(en && it.initiatorEnName) || it.initiatorName} · ${formatTime(it.createdAt)} · ${instanceStatusText(locale, it.status)}`,
+      text: `**${requestTitle(it, locale)}**\n${(en && it.templateNameEn) || it.templateName} · ${(en && it.initiatorEnName) || it.initiatorName} · ${formatTime(it.createdAt, timeZone)} · ${instanceStatusText(locale, it.status)}`,
     })
     elements.push({
       type: 'actions',

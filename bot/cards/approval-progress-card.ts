@@ -15,13 +15,13 @@ import { t } from './i18n'
 type StepState = 'done' | 'current' | 'waiting' | 'rejected' | 'skipped'
 
 /** Each step of the flow with its state and people (✓ approved, ✗ rejected, … pending). */
-export function progressSteps(view: ApprovalView, locale: Locale) {
+export function progressSteps(view: ApprovalView, locale: Locale, timeZone: string) {
   const ins = view.instance
   const tasks = currentTasks(view)
   const steps: Array<{ title: string; detail?: string; state: StepState }> = [
     {
       title: t(locale, '发起申请', 'Submitted'),
-      detail: `${userName(view, ins.initiatorId, locale)}  ${formatTime(ins.createdAt)}`,
+      detail: `${userName(view, ins.initiatorId, locale)}  ${formatTime(ins.createdAt, timeZone)}`,
       state: 'done',
     },
   ]
@@ -67,13 +67,13 @@ const mark = (status: string): string =>
  * The initiator's card: the request, every step and its state, updated at each change. While pending it
  * offers 催办 and 撤回; when returned, resubmission.
  */
-export function approvalProgressCard(view: ApprovalView, locale: Locale): Card {
+export function approvalProgressCard(view: ApprovalView, locale: Locale, timeZone: string): Card {
   const ins = view.instance
   const link = { path: detailPath(ins.id) }
   const status = instanceStatusText(locale, ins.status)
   const elements: CardElement[] = [
     keyFields(view, locale),
-    { type: 'steps', steps: progressSteps(view, locale) },
+    { type: 'steps', steps: progressSteps(view, locale, timeZone) },
   ]
   if (ins.status === 'pending') {
     elements.push({

@@ -16,7 +16,7 @@ import { t } from './i18n'
  * 同意 / 拒绝 buttons (carrying the task id and version). Afterwards: the final state for this approver —
  * "已同意", "已被 李明 处理", "申请人已撤回" — with no buttons.
  */
-export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Locale): Card {
+export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Locale, timeZone: string): Card {
   const task = view.tasks.find((x) => x.id === taskId)
   const title = t(
     locale,
@@ -28,7 +28,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     keyFields(view, locale),
     {
       type: 'note',
-      text: `${t(locale, '提交于', 'Submitted')} ${formatTime(view.instance.createdAt)}`,
+      text: `${t(locale, '提交于', 'Submitted')} ${formatTime(view.instance.createdAt, timeZone)}`,
     },
   ]
   if (!task) {
@@ -103,7 +103,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     }
   }
   const by = userName(view, task.decidedBy, locale)
-  const when = formatTime(task.decidedAt)
+  const when = formatTime(task.decidedAt, timeZone)
   let state: { text: string; color: 'green' | 'red' | 'grey' | 'orange'; tag: string }
   switch (task.status) {
     case 'approved':

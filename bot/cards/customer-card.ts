@@ -19,13 +19,11 @@ export const followUpKindLabel = (locale: Locale, kind: string): string => {
   return k ? t(locale, k[0], k[1]) : kind
 }
 
-const day = (d: Date): string => cardDate(d)
-
 /**
  * The chat customer card: key facts, the last follow-up, buttons that open the mini-app at the visit and
  * follow-up pages, and a quick follow-up form right in the card.
  */
-export function customerCard(v: CustomerCardView, locale: Locale, note?: string): Card {
+export function customerCard(v: CustomerCardView, locale: Locale, timeZone: string, note?: string): Card {
   const last = v.lastFollowUp
   return {
     header: {
@@ -63,7 +61,7 @@ export function customerCard(v: CustomerCardView, locale: Locale, note?: string)
       {
         type: 'markdown',
         text: last
-          ? `**${t(locale, '最近跟进', 'Last follow-up')}** ${day(last.at)} · ${followUpKindLabel(locale, last.kind)}${last.author ? ` · ${last.author}` : ''}\n${last.content.slice(0, 200)}`
+          ? `**${t(locale, '最近跟进', 'Last follow-up')}** ${cardDate(last.at, timeZone)} · ${followUpKindLabel(locale, last.kind)}${last.author ? ` · ${last.author}` : ''}\n${last.content.slice(0, 200)}`
           : t(locale, '还没有跟进记录', 'No follow-ups yet'),
       },
       {

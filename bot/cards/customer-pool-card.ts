@@ -11,10 +11,8 @@ export interface PoolWarningView {
   state: 'warning' | 'extended' | 'followed_up' | 'reclaimed'
 }
 
-const fmt = (d: Date): string => cardDate(d)
-
 /** The owner's warning before the pool takes a customer back; one tap extends once. */
-export function poolWarningCard(v: PoolWarningView, locale: Locale): Card {
+export function poolWarningCard(v: PoolWarningView, locale: Locale, timeZone: string): Card {
   const header = {
     warning: {
       title: t(locale, '客户即将收回公海', 'Customer about to return to the pool'),
@@ -33,13 +31,13 @@ export function poolWarningCard(v: PoolWarningView, locale: Locale): Card {
   const text = {
     warning: t(
       locale,
-      `**${v.customerName}** 长期未跟进，将于 ${fmt(v.dueAt)} 收回公海。写一条跟进即可保留，或延期 ${v.extendDays} 天（仅一次）。`,
-      `**${v.customerName}** has not been followed up and returns to the pool on ${fmt(v.dueAt)}. Log a follow-up to keep it, or extend by ${v.extendDays} days (once).`,
+      `**${v.customerName}** 长期未跟进，将于 ${cardDate(v.dueAt, timeZone)} 收回公海。写一条跟进即可保留，或延期 ${v.extendDays} 天（仅一次）。`,
+      `**${v.customerName}** has not been followed up and returns to the pool on ${cardDate(v.dueAt, timeZone)}. Log a follow-up to keep it, or extend by ${v.extendDays} days (once).`,
     ),
     extended: t(
       locale,
-      `**${v.customerName}** 的收回时间已延至 ${fmt(v.dueAt)}。`,
-      `**${v.customerName}** now returns to the pool on ${fmt(v.dueAt)}.`,
+      `**${v.customerName}** 的收回时间已延至 ${cardDate(v.dueAt, timeZone)}。`,
+      `**${v.customerName}** now returns to the pool on ${cardDate(v.dueAt, timeZone)}.`,
     ),
     followed_up: t(
       locale,

@@ -11,7 +11,7 @@ export interface FollowUpReminderView {
 }
 
 /** The reminder at a follow-up's "next follow-up" time. */
-export function followUpReminderCard(v: FollowUpReminderView, locale: Locale): Card {
+export function followUpReminderCard(v: FollowUpReminderView, locale: Locale, timeZone: string): Card {
   return {
     header: { title: t(locale, '跟进提醒', 'Follow-up reminder'), color: 'blue' },
     summary: t(locale, `该跟进 ${v.customerName} 了`, `Time to follow up ${v.customerName}`),
@@ -21,8 +21,8 @@ export function followUpReminderCard(v: FollowUpReminderView, locale: Locale): C
         type: 'markdown',
         text: t(
           locale,
-          `计划 ${cardDateTime(v.dueAt).slice(5)} 跟进 **${v.customerName}**。`,
-          `You planned to follow up **${v.customerName}** at ${cardDateTime(v.dueAt).slice(5)}.`,
+          `计划 ${cardDateTime(v.dueAt, timeZone).slice(5)} 跟进 **${v.customerName}**。`,
+          `You planned to follow up **${v.customerName}** at ${cardDateTime(v.dueAt, timeZone).slice(5)}.`,
         ),
       },
       { type: 'note', text: `${t(locale, '上次跟进', 'Last follow-up')}：${v.lastContent.slice(0, 200)}` },

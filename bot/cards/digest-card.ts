@@ -8,31 +8,31 @@ import { cardDateTime } from './time'
 const CHART_PEOPLE = 8
 const yuan = (cents: number) => chartValue({ unit: 'cents' }, cents)
 
-function when(at: string | null): string {
+function when(at: string | null, timeZone: string): string {
   if (!at) return ''
-  return /^\d{4}-\d{2}-\d{2}$/.test(at) ? at : cardDateTime(new Date(at)).slice(11)
+  return /^\d{4}-\d{2}-\d{2}$/.test(at) ? at : cardDateTime(new Date(at), timeZone).slice(11)
 }
 
-function line(i: DigestItem): string {
+function line(i: DigestItem, timeZone: string): string {
   const parts = [i.title, i.detail, i.cents !== null ? yuan(i.cents) : null].filter(Boolean)
-  const at = when(i.at)
+  const at = when(i.at, timeZone)
   return `- ${at ? `${at} ` : ''}${parts.join(' · ')}`
 }
 
 /** A titled list: the first lines and how many more there are. */
-function listBlock(title: string, s: DigestSection, locale: Locale): CardElement[] {
+function listBlock(title: string, s: DigestSection, locale: Locale, timeZone: string): CardElement[] {
   if (s.count === 0) return []
   const more = s.count - s.items.length
   const head = `**${title}（${s.count}${s.cents !== null ? ` · ${yuan(s.cents)}` : ''}）**`
   const tail = more > 0 ? [t(locale, `…… 另有 ${more} 条`, `… and ${more} more`)] : []
-  return [{ type: 'markdown', text: [head, ...s.items.map(line), ...tail].join('\n') }]
+  return [{ type: 'markdown', text: [head, ...s.items.map((i) => line(i, timeZone)), ...tail].join('\n') }]
 }
 
 /**
  * The morning brief (晨报): the day's counts as fields and as a chart (drawn inside the Feishu card, a text
  * table elsewhere), then each non-empty list, and a button to the app.
  */
-export function morningBriefCard(d: MorningBriefData, locale: Locale): Card {
+export function morningBriefCard(d: MorningBriefData, locale: Locale, timeZone: string): Card {
   const sections: Array<[string, DigestSection]> = [
     [t(locale, '今日待跟进', 'Follow-ups due'), d.followUps],
     [t(locale, '今日拜访', 'Visits today'), d.visits],
@@ -58,7 +58,7 @@ export function morningBriefCard(d: MorningBriefData, locale: Locale): Card {
         fields: sections.map(([label, s]) => ({ label, value: String(s.count), short: true })),
       },
       { type: 'chart', chart },
-      ...sections.flatMap(([label, s]) => listBlock(label, s, locale)),
+      ...sections.flatMap(([label, s]) => listBlock(label, s, locale, timeZone)),
       {
         type: 'note',
         text: t(
@@ -87,7 +87,7 @@ const vs = (done: number, target: number | null, locale: Locale) =>
  * The team digest (团队业绩, also the answer to 「业绩」): the month so far against targets, up to four charts
  * inside the card — contract ranking, achievement rate, 回款, the funnel — and the stalled deals.
  */
-export function teamDigestCard(d: TeamDigestData, locale: Locale): Card {
+export function teamDigestCard(d: TeamDigestData, locale: Locale, timeZone: string): Card {
   const top = d.people.slice(0, CHART_PEOPLE)
   const charts: ChartSpec[] = []
   if (top.length > 0) {
@@ -160,6 +160,7 @@ export function teamDigestCard(d: TeamDigestData, locale: Locale): Card {
       t(locale, `停滞商机（${d.stallDays} 天无进展）`, `Stalled deals (${d.stallDays} days idle)`),
       d.stalled,
       locale,
+      timeZone,
     ),
   )
   if (d.people.length === 0 && d.funnel.every((f) => f.count === 0) && d.stalled.count === 0)

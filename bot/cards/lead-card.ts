@@ -15,7 +15,8 @@ const STATUS: Record<LeadCardView['status'], [string, string]> = {
 }
 
 /** `12-03 07:30` in the render's time zone (the tenant's). */
-const fmtTime = (iso: string | null): string => (iso ? cardDateTime(new Date(iso)).slice(5) : '—')
+const fmtTime = (iso: string | null, timeZone: string): string =>
+  iso ? cardDateTime(new Date(iso), timeZone).slice(5) : '—'
 
 /** Money in yuan for cards (cents in, `¥1,234.50` out). */
 export const yuan = (cents: number | null): string =>
@@ -31,7 +32,13 @@ const pct = (r: number | null): string => (r === null ? '—' : `${Math.round(r 
  * to the lead in the mini-app. `kind` sets the headline (new assignment, SLA reminder, escalation to the
  * manager, recycled to the pool).
  */
-export function leadCard(v: LeadCardView, locale: Locale, kind: LeadCardKind = 'plain', note?: string): Card {
+export function leadCard(
+  v: LeadCardView,
+  locale: Locale,
+  timeZone: string,
+  kind: LeadCardKind = 'plain',
+  note?: string,
+): Card {
   const header = {
     assigned: { title: t(locale, `新线索：${v.name}`, `New lead: ${v.name}`), color: 'blue' as const },
     sla_reminder: {
@@ -69,7 +76,7 @@ export function leadCard(v: LeadCardView, locale: Locale, kind: LeadCardKind = '
   if (v.slaState === 'pending' || v.slaState === 'breached')
     fields.push({
       label: t(locale, '首次联系时限', 'First contact due'),
-      value: `${fmtTime(v.slaDueAt)}${v.slaState === 'breached' ? t(locale, '（已超时）', ' (breached)') : ''}`,
+      value: `${fmtTime(v.slaDueAt, timeZone)}${v.slaState === 'breached' ? t(locale, '（已超时）', ' (breached)') : ''}`,
       short: true,
     })
   const elements: CardElement[] = [{ type: 'fields', fields }]

@@ -22,7 +22,7 @@ export const noticeCategoryLabel = (locale: Locale, category: string): string =>
   return pair ? t(locale, pair[0], pair[1]) : category
 }
 
-const fmt = (d: Date | null): string => (d ? cardDateTime(d) : '—')
+const fmt = (d: Date | null, timeZone: string): string => (d ? cardDateTime(d, timeZone) : '—')
 
 /** The body preview: whole paragraphs up to the preview length, then an ellipsis. */
 export function bodyPreview(body: string, max = CARD_PREVIEW_CHARS): { text: string; truncated: boolean } {
@@ -33,14 +33,14 @@ export function bodyPreview(body: string, max = CARD_PREVIEW_CHARS): { text: str
   return { text: `${para > max / 2 ? cut.slice(0, para) : cut}…`, truncated: true }
 }
 
-function contentElements(n: NoticeCardView, locale: Locale): CardElement[] {
+function contentElements(n: NoticeCardView, locale: Locale, timeZone: string): CardElement[] {
   const preview = bodyPreview(n.body)
   const out: CardElement[] = [
     {
       type: 'fields',
       fields: [
         { label: t(locale, '发布人', 'From'), value: n.publisherName, short: true },
-        { label: t(locale, '发布时间', 'Published'), value: fmt(n.publishedAt), short: true },
+        { label: t(locale, '发布时间', 'Published'), value: fmt(n.publishedAt, timeZone), short: true },
       ],
     },
     { type: 'markdown', text: preview.text || t(locale, '（无正文）', '(no text)') },
@@ -75,6 +75,7 @@ function contentElements(n: NoticeCardView, locale: Locale): CardElement[] {
 export function noticeRecipientCard(
   n: NoticeCardView,
   locale: Locale,
+  timeZone: string,
   state: { readAt: Date | null; ackAt: Date | null },
 ): Card {
   const done = n.requireAck ? state.ackAt : state.readAt
@@ -102,14 +103,14 @@ export function noticeRecipientCard(
     summary: `${t(locale, '【公告】', '[Notice] ')}${n.title}`,
     link: { path: `/notices/${n.id}` },
     elements: [
-      ...contentElements(n, locale),
+      ...contentElements(n, locale, timeZone),
       ...(done
         ? [
             {
               type: 'note' as const,
               text: n.requireAck
-                ? t(locale, `已确认 · ${fmt(done)}`, `Acknowledged · ${fmt(done)}`)
-                : t(locale, `已读 · ${fmt(done)}`, `Read · ${fmt(done)}`),
+                ? t(locale, `已确认 · ${fmt(done, timeZone)}`, `Acknowledged · ${fmt(done, timeZone)}`)
+                : t(locale, `已读 · ${fmt(done, timeZone)}`, `Read · ${fmt(done, timeZone)}`),
             },
           ]
         : []),
@@ -119,7 +120,7 @@ export function noticeRecipientCard(
 }
 
 /** The copy posted into a group chat: the content and a link, no receipt button. */
-export function noticeChatCard(n: NoticeCardView, locale: Locale): Card {
+export function noticeChatCard(n: NoticeCardView, locale: Locale, timeZone: string): Card {
   return {
     header: {
       title: n.title,
@@ -129,7 +130,7 @@ export function noticeChatCard(n: NoticeCardView, locale: Locale): Card {
     summary: `${t(locale, '【公告】', '[Notice] ')}${n.title}`,
     link: { path: `/notices/${n.id}` },
     elements: [
-      ...contentElements(n, locale),
+      ...contentElements(n, locale, timeZone),
       {
         type: 'actions',
         buttons: [{ text: t(locale, '查看全文', 'Read in full'), link: { path: `/notices/${n.id}` } }],

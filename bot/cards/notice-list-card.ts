@@ -15,10 +15,10 @@ export interface NoticeListItem {
   ackAt: Date | null
 }
 
-const day = (d: Date | null): string => (d ? cardDate(d) : '—')
+const day = (d: Date | null, timeZone: string): string => (d ? cardDate(d, timeZone) : '—')
 
 /** `公告` / `notices`: my recent notices, unread first marked. */
-export function noticeListCard(items: NoticeListItem[], locale: Locale): Card {
+export function noticeListCard(items: NoticeListItem[], locale: Locale, timeZone: string): Card {
   const lines = items.map((i) => {
     const state =
       i.status === 'retracted'
@@ -31,7 +31,7 @@ export function noticeListCard(items: NoticeListItem[], locale: Locale): Card {
             ? t(locale, '已读', 'read')
             : t(locale, '未读', 'unread')
     const dot = (i.requireAck ? i.ackAt : i.readAt) || i.status === 'retracted' ? '' : '🔴 '
-    return `${dot}**${i.title}** · ${noticeCategoryLabel(locale, i.category)} · ${day(i.publishedAt)} · ${state}`
+    return `${dot}**${i.title}** · ${noticeCategoryLabel(locale, i.category)} · ${day(i.publishedAt, timeZone)} · ${state}`
   })
   return {
     header: { title: t(locale, '最近公告', 'Recent notices'), color: 'blue' },

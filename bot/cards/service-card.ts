@@ -59,7 +59,7 @@ function headline(locale: Locale, d: TicketCardData): { title: string; color: Ca
  * the engineer (one form: the colleague or the note go with the button), 已解决 with a note while working,
  * the 1–5 rating for the requester of a resolved ticket, and a link to the ticket in the mini-app.
  */
-export function serviceTicketCard(d: TicketCardData, locale: Locale, note?: string): Card {
+export function serviceTicketCard(d: TicketCardData, locale: Locale, timeZone: string, note?: string): Card {
   const head = headline(locale, d)
   const fields = [
     { label: t(locale, '编号', 'Number'), value: d.number, short: true },
@@ -76,7 +76,7 @@ export function serviceTicketCard(d: TicketCardData, locale: Locale, note?: stri
   if (d.dueAt)
     fields.push({
       label: t(locale, '时限', 'Due'),
-      value: cardDateTime(new Date(d.dueAt)),
+      value: cardDateTime(new Date(d.dueAt), timeZone),
       short: true,
     })
   if (d.rating)

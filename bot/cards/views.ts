@@ -33,29 +33,37 @@ import { defineView, type Presenter, viewRenderer } from './view'
 
 /**
  * Every presenter of a recorded view, by kind: what `notify` / `updateView` rows are rendered with at send
- * time (jobs/processors/send.ts), in the reader's language. A new view kind adds one line here.
+ * time (jobs/processors/send.ts), in the reader's language and time zone. A new view kind adds one line here.
  */
 export const presenters: readonly Presenter[] = [
-  defineView(approvalTaskView, (d, locale) => approvalTaskCard(thawApprovalView(d.view), d.taskId, locale)),
-  defineView(approvalProgressView, (d, locale) => approvalProgressCard(thawApprovalView(d.view), locale)),
-  defineView(approvalCcView, (d, locale) => approvalCcCard(thawApprovalView(d.view), locale)),
+  defineView(approvalTaskView, (d, locale, zone) =>
+    approvalTaskCard(thawApprovalView(d.view), d.taskId, locale, zone),
+  ),
+  defineView(approvalProgressView, (d, locale, zone) =>
+    approvalProgressCard(thawApprovalView(d.view), locale, zone),
+  ),
+  defineView(approvalCcView, (d, locale, zone) => approvalCcCard(thawApprovalView(d.view), locale, zone)),
   defineView(approvalResultView, (d, locale) => approvalResultCard(thawApprovalView(d.view), locale)),
   defineView(approvalWebhookFailedView, (d, locale) => approvalWebhookFailedCard(d, locale)),
-  defineView(poolWarningView, (d, locale) => poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale)),
-  defineView(noticeSummaryView, (d, locale) => noticeSummaryCard(d.notice, d.counts, locale)),
-  defineView(ticketCardView, (d, locale) => serviceTicketCard(d, locale)),
-  defineView(noticeRecipientView, (d, locale) =>
-    noticeRecipientCard(thawNoticeView(d.notice, locale), locale, thawReceipt(d.receipt)),
+  defineView(poolWarningView, (d, locale, zone) =>
+    poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale, zone),
   ),
-  defineView(noticeChatView, (d, locale) => noticeChatCard(thawNoticeView(d.notice, locale), locale)),
+  defineView(noticeSummaryView, (d, locale) => noticeSummaryCard(d.notice, d.counts, locale)),
+  defineView(ticketCardView, (d, locale, zone) => serviceTicketCard(d, locale, zone)),
+  defineView(noticeRecipientView, (d, locale, zone) =>
+    noticeRecipientCard(thawNoticeView(d.notice, locale), locale, zone, thawReceipt(d.receipt)),
+  ),
+  defineView(noticeChatView, (d, locale, zone) =>
+    noticeChatCard(thawNoticeView(d.notice, locale), locale, zone),
+  ),
   defineView(noticeReminderView, (d, locale) => noticeReminderCard(thawNoticeView(d.notice, locale), locale)),
   defineView(noticeRetractedView, (d, locale) => noticeRetractedCard(d, locale)),
-  defineView(followUpReminderView, (d, locale) =>
-    followUpReminderCard({ ...d, dueAt: new Date(d.dueAt) }, locale),
+  defineView(followUpReminderView, (d, locale, zone) =>
+    followUpReminderCard({ ...d, dueAt: new Date(d.dueAt) }, locale, zone),
   ),
-  defineView(morningBriefView, (d, locale) => morningBriefCard(d, locale)),
-  defineView(teamDigestView, (d, locale) => teamDigestCard(d, locale)),
+  defineView(morningBriefView, (d, locale, zone) => morningBriefCard(d, locale, zone)),
+  defineView(teamDigestView, (d, locale, zone) => teamDigestCard(d, locale, zone)),
 ]
 
-/** Renders a recorded view in a language. */
+/** Renders a recorded view in a language and time zone. */
 export const renderView = viewRenderer(presenters)

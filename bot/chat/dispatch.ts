@@ -3,7 +3,6 @@ import { cardActions as defaultCardActions } from '../actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
 import { privateReplyCard } from '../cards/private-reply-card'
-import { inZone } from '../cards/time'
 import { commands as defaultCommands } from '../commands'
 import { looksChinese, parseCommand } from '../commands/grammar'
 import type { CommandSpec } from '../commands/types'
@@ -228,89 +227,85 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   )
   const userLocale = localeOf(user.locale)
   const zone = await tenantTimeZone(ctx)
-  await inZone(zone, () =>
-    withTransaction(ctx, async (_tx, txCtx) => {
-      // Once per message, in the transaction of its effects: a rerun after a crash does nothing twice.
-      const input = { platform: event.platform, platformMessageId: `${event.tenantKey}:${event.messageId}` }
-      if (event.messageId && !(await claimMessageHandling({ ctx: txCtx, input }))) return
-      if (parsed.kind === 'command') {
-        const { spec, args, locale: typedLocale } = parsed.command
-        // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
-        const locale =
-          typedLocale === 'en'
-            ? 'en'
-            : userLocale === 'en' && looksChinese(event.text)
-              ? 'zh-CN'
-              : typedLocale
-        const answer = answerTarget(event, spec, user.id, to)
-        try {
-          const reply = await spec.run({
-            ctx: txCtx,
-            locale,
-            args,
-            chat: { chatId: event.chatId, chatType: event.chatType },
-            user: { id: user.id, name: user.name },
-            ...(event.location ? { location: event.location } : {}),
-          })
-          if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, locale, reply)
-          if (reply && answer.private)
-            await sendCard(txCtx, {
-              to,
-              replyTo: event.messageId,
-              locale,
-              card: privateReplyCard(user.name, spec.names[locale][0] ?? spec.key, locale),
-            })
-        } catch (err) {
-          if (!(err instanceof DomainError)) throw err
-          await sendText(txCtx, {
-            to: answer.to,
-            ...(answer.replyTo ? { replyTo: answer.replyTo } : {}),
-            locale,
-            text: domainErrorText(err, locale),
-          })
-        }
-        return
-      }
-      const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
-      const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
-      if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
-        // A shared location with no command: offer the nearest customers for a check-in.
-        const answer = answerTarget(event, onLocation, user.id, to)
-        const reply = await onLocation.run({
+  await withTransaction(ctx, async (_tx, txCtx) => {
+    // Once per message, in the transaction of its effects: a rerun after a crash does nothing twice.
+    const input = { platform: event.platform, platformMessageId: `${event.tenantKey}:${event.messageId}` }
+    if (event.messageId && !(await claimMessageHandling({ ctx: txCtx, input }))) return
+    if (parsed.kind === 'command') {
+      const { spec, args, locale: typedLocale } = parsed.command
+      // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
+      const locale =
+        typedLocale === 'en' ? 'en' : userLocale === 'en' && looksChinese(event.text) ? 'zh-CN' : typedLocale
+      const answer = answerTarget(event, spec, user.id, to)
+      try {
+        const reply = await spec.run({
           ctx: txCtx,
-          locale: userLocale,
-          args: '',
+          locale,
+          timeZone: zone,
+          args,
           chat: { chatId: event.chatId, chatType: event.chatType },
           user: { id: user.id, name: user.name },
-          location: event.location,
+          ...(event.location ? { location: event.location } : {}),
         })
-        if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, userLocale, reply)
+        if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, locale, reply)
         if (reply && answer.private)
           await sendCard(txCtx, {
             to,
             replyTo: event.messageId,
-            locale: userLocale,
-            card: privateReplyCard(user.name, onLocation.names[userLocale][0] ?? onLocation.key, userLocale),
+            locale,
+            card: privateReplyCard(user.name, spec.names[locale][0] ?? spec.key, locale),
           })
-        return
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err
+        await sendText(txCtx, {
+          to: answer.to,
+          ...(answer.replyTo ? { replyTo: answer.replyTo } : {}),
+          locale,
+          text: domainErrorText(err, locale),
+        })
       }
-      const note =
-        parsed.kind === 'suggest'
+      return
+    }
+    const locale: Locale = event.text && !looksChinese(event.text) ? 'en' : userLocale
+    const onLocation = event.location ? specs.find((s) => s.key === 'crm.nearby') : undefined
+    if (onLocation && event.location && (parsed.kind === 'unknown' || !event.text.trim())) {
+      // A shared location with no command: offer the nearest customers for a check-in.
+      const answer = answerTarget(event, onLocation, user.id, to)
+      const reply = await onLocation.run({
+        ctx: txCtx,
+        locale: userLocale,
+        timeZone: zone,
+        args: '',
+        chat: { chatId: event.chatId, chatType: event.chatType },
+        user: { id: user.id, name: user.name },
+        location: event.location,
+      })
+      if (reply) await deliverReply(txCtx, answer.to, answer.replyTo, userLocale, reply)
+      if (reply && answer.private)
+        await sendCard(txCtx, {
+          to,
+          replyTo: event.messageId,
+          locale: userLocale,
+          card: privateReplyCard(user.name, onLocation.names[userLocale][0] ?? onLocation.key, userLocale),
+        })
+      return
+    }
+    const note =
+      parsed.kind === 'suggest'
+        ? t(
+            locale,
+            `没有找到命令「${parsed.typed}」，你是不是想输入「${parsed.suggestion.names['zh-CN'][0]}」？`,
+            `Unknown command "${parsed.typed}". Did you mean "${parsed.suggestion.names.en[0]}"?`,
+          )
+        : parsed.typed
           ? t(
               locale,
-              `没有找到命令「${parsed.typed}」，你是不是想输入「${parsed.suggestion.names['zh-CN'][0]}」？`,
-              `Unknown command "${parsed.typed}". Did you mean "${parsed.suggestion.names.en[0]}"?`,
+              `没有听懂「${parsed.typed}」，下面是我能做的事：`,
+              `I did not understand "${parsed.typed}". Here is what I can do:`,
             )
-          : parsed.typed
-            ? t(
-                locale,
-                `没有听懂「${parsed.typed}」，下面是我能做的事：`,
-                `I did not understand "${parsed.typed}". Here is what I can do:`,
-              )
-            : undefined
-      await sendCard(txCtx, { to, replyTo: event.messageId, locale, card: helpCard(specs, locale, note) })
-    }),
-  )
+          : undefined
+    await sendCard(txCtx, { to, replyTo: event.messageId, locale, card: helpCard(specs, locale, note) })
+  })
 }
 
 /**
@@ -397,24 +392,23 @@ async function handleCardAction(
   )
   try {
     const zone = await tenantTimeZone(ctx)
-    const result = await inZone(zone, () =>
-      withTransaction(ctx, async (tx, txCtx): Promise<CardActionResult> => {
-        if (claim && !(await claimEvent(tx, event))) return {}
-        const r = await handler({
-          ctx: txCtx,
-          locale,
-          payload: event.payload,
-          formValues: event.formValues,
-          user: { id: user.id, name: user.name },
-          chat: { chatId: event.chatId ?? null },
-          messageId: event.messageId ?? null,
-        })
-        if (r.card && event.messageId) {
-          await recordCardCopy({ ctx: txCtx, input: { platformMessageId: event.messageId, card: r.card } })
-        }
-        return r
-      }),
-    )
+    const result = await withTransaction(ctx, async (tx, txCtx): Promise<CardActionResult> => {
+      if (claim && !(await claimEvent(tx, event))) return {}
+      const r = await handler({
+        ctx: txCtx,
+        locale,
+        timeZone: zone,
+        payload: event.payload,
+        formValues: event.formValues,
+        user: { id: user.id, name: user.name },
+        chat: { chatId: event.chatId ?? null },
+        messageId: event.messageId ?? null,
+      })
+      if (r.card && event.messageId) {
+        await recordCardCopy({ ctx: txCtx, input: { platformMessageId: event.messageId, card: r.card } })
+      }
+      return r
+    })
     // The synchronous answer renders in the tapper's language (a handler that switched it says so).
     return { ...result, locale: result.locale ?? locale }
   } catch (err) {

@@ -184,6 +184,8 @@ export interface CardActionResult {
 export interface CardActionInput {
   ctx: ServiceContext
   locale: Locale
+  /** The tenant's time zone: times on the answer's card are shown in it. */
+  timeZone: string
   payload: ActionPayload
   formValues: Record<string, unknown>
   user: { id: string; name: string }

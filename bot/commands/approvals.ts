@@ -33,8 +33,8 @@ export const todoApprovalsCommand: CommandSpec = {
   names: { 'zh-CN': ['我的审批', '待审批', '待办'], en: ['todo', 'approvals'] },
   summary: { 'zh-CN': '查看待我审批的事项', en: 'What waits for my approval' },
   example: { 'zh-CN': '我的审批', en: 'todo' },
-  run: async ({ ctx, locale }) => {
+  run: async ({ ctx, locale, timeZone }) => {
     const list = await listInstances({ ctx, input: { box: 'todo', pageSize: 10 } })
-    return { card: approvalTodoCard(list.items, list.total, locale) }
+    return { card: approvalTodoCard(list.items, list.total, locale, timeZone) }
   },
 }

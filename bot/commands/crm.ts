@@ -53,7 +53,7 @@ export const customerCommand: CommandSpec = {
   summary: { 'zh-CN': '查找客户（名称、拼音或首字母）', en: 'Find a customer (name, pinyin or initials)' },
   example: { 'zh-CN': '客户 zgyh', en: 'customer huawei' },
   run: async (input) => {
-    const { ctx, locale, args } = input
+    const { ctx, locale, timeZone, args } = input
     if (!args.trim()) {
       if (input.location) return nearbyReply(input)
       return {
@@ -69,7 +69,9 @@ export const customerCommand: CommandSpec = {
     }
     const [only] = hits
     if (hits.length === 1 && only) {
-      return { card: customerCard(await getCustomerSummary({ ctx, customerId: only.id, access }), locale) }
+      return {
+        card: customerCard(await getCustomerSummary({ ctx, customerId: only.id, access }), locale, timeZone),
+      }
     }
     return { card: customerPickCard(args, hits, locale) }
   },

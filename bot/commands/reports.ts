@@ -2,7 +2,6 @@ import { morningBriefCard, teamDigestCard } from '../cards/digest-card'
 import { reportCard, reportListCard } from '../cards/report-card'
 import type { ServiceContext } from '../domain/context'
 import type { Locale } from '../domain/locale'
-import { tenantTimeZone } from '../domain/org'
 import {
   listReports,
   morningBrief,
@@ -85,8 +84,8 @@ export const salesCommand: CommandSpec = {
   names: { 'zh-CN': ['业绩', '我的业绩'], en: ['sales', 'my sales'] },
   summary: { 'zh-CN': '本月业绩目标与完成情况', en: "This month's targets and results" },
   example: { 'zh-CN': '业绩', en: 'sales' },
-  run: async ({ ctx, locale }) => ({
-    card: teamDigestCard(await teamDigest({ ctx, day: await tenantToday(ctx) }), locale),
+  run: async ({ ctx, locale, timeZone }) => ({
+    card: teamDigestCard(await teamDigest({ ctx, day: await tenantToday(ctx) }), locale, timeZone),
   }),
 }
 
@@ -104,15 +103,21 @@ function digestWords(weekly: boolean, locale: Locale) {
 }
 
 /** The digest now, or a change to its settings (`off`, `on`, a time). */
-async function digestCommandRun(weekly: boolean, { ctx, locale, args }: CommandInput): Promise<CommandReply> {
+async function digestCommandRun(
+  weekly: boolean,
+  { ctx, locale, timeZone, args }: CommandInput,
+): Promise<CommandReply> {
   const word = args.trim().toLowerCase().split(/\s+/).filter(Boolean)[0] ?? ''
   const day = await tenantToday(ctx)
   if (!word) {
     if (weekly || ctx.actor.kind !== 'user')
-      return { card: teamDigestCard(await teamDigest({ ctx, day }), locale) }
-    const zone = await tenantTimeZone(ctx)
+      return { card: teamDigestCard(await teamDigest({ ctx, day }), locale, timeZone) }
     return {
-      card: morningBriefCard(await morningBrief({ ctx, userId: ctx.actor.userId, day, zone }), locale),
+      card: morningBriefCard(
+        await morningBrief({ ctx, userId: ctx.actor.userId, day, zone: timeZone }),
+        locale,
+        timeZone,
+      ),
     }
   }
   const kind = weekly ? ('weekly' as const) : ('morning' as const)

@@ -5,6 +5,8 @@ import type { Locale } from '../domain/locale'
 export interface CommandInput {
   ctx: ServiceContext
   locale: Locale
+  /** The tenant's time zone: times on the answer's card are shown in it. */
+  timeZone: string
   /** The text after the command word. */
   args: string
   chat: { chatId: string; chatType: 'p2p' | 'group' }

@@ -16,7 +16,8 @@ export function leadProcessors(deps: ProcessorDeps): Record<string, Processor> {
       await sendLeadNotice({
         ctx: systemCtx(deps, tenantId, LEAD_NOTIFY),
         payload,
-        present: (view, kind, locale) => leadCard(view, locale, kind === 'claimed_back' ? 'plain' : kind),
+        present: (view, kind, locale, timeZone) =>
+          leadCard(view, locale, timeZone, kind === 'claimed_back' ? 'plain' : kind),
       })
     },
     [LEAD_TIMER]: async (raw) => {

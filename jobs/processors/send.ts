@@ -1,4 +1,3 @@
-import { inZone } from '../../bot/cards/time'
 import { renderView } from '../../bot/cards/views'
 import { RateLimitedSendError } from '../../bot/chat/port'
 import type { SEND_CARD_UPDATE, SEND_MESSAGE } from '../../bot/domain/chat'
@@ -14,7 +13,7 @@ import type { ProcessorDeps } from './types'
 function deliveryPorts(deps: ProcessorDeps): DeliveryPorts {
   return {
     platform: (name) => deps.platforms.get(name),
-    render: (view, locale, timeZone) => inZone(timeZone, () => renderView(view, locale)),
+    render: renderView,
     ...(deps.onDelivered ? { onDelivered: deps.onDelivered } : {}),
   }
 }

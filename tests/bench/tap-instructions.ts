@@ -4,7 +4,7 @@
  * `valgrind --tool=callgrind` with V8's JIT off (`--jitless`: the count then does not depend on when code gets
  * optimised) and instrumentation on only around its tap loop and its bare-transaction loop. Instruction counts
  * do not depend on the machine's load, unlike CPU time. N (default 140) requests are started, the first 100
- * taps warm up, the rest are counted.
+ * taps warm up, the rest are counted. KEEP_CG=1 keeps the dumps (the figures are their `totals:` over the taps).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -67,5 +67,6 @@ try {
     what: 'bare transaction (lock, insert, commit), node --jitless',
   })
 } finally {
-  rmSync(dir, { recursive: true, force: true })
+  if (process.env.KEEP_CG) console.log(`kept ${dir}`)
+  else rmSync(dir, { recursive: true, force: true })
 }

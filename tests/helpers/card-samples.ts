@@ -54,6 +54,7 @@ import { createOpportunity, getOpportunity, listStageSets } from '../../bot/doma
 import type { DigestItem } from '../../bot/domain/reports'
 import { listReports, runReport } from '../../bot/domain/reports'
 import { createTicket } from '../../bot/domain/service'
+import { DEFAULT_TIME_ZONE } from '../../bot/lib/time-zone'
 import { leads } from '../../db/schema'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
@@ -92,13 +93,15 @@ export async function createSalesSamples(
 
 /**
  * Every presenter in `bot/cards/` rendered once with sample data about real records, as `name → card`.
- * `at` is the moment every date in the samples is set to, so a test can check how times are shown.
+ * `at` is the moment every date in the samples is set to, so a test can check how times are shown;
+ * `timeZone` the zone the cards show times in.
  */
 export async function renderEveryCard(
   ctx: ServiceContext,
   records: CardSampleRecords,
   locale: Locale,
   at: Date = ctx.clock.now(),
+  timeZone: string = DEFAULT_TIME_ZONE,
 ): Promise<Record<string, Card>> {
   const view = await loadView(ctx, records.approvalId)
   const task = view.tasks.find((t) => t.status === 'pending') ?? view.tasks[0]
@@ -137,7 +140,7 @@ export async function renderEveryCard(
   const analysis = await analyseChannels({ ctx, input: { from: day(at, -30), to: day(at, 0) } })
   return {
     // The lead's SLA deadline set to the sample instant (the lead itself was made on the test's clock).
-    leadCard: leadCard({ ...lead, slaDueAt: at.toISOString() }, locale, 'assigned'),
+    leadCard: leadCard({ ...lead, slaDueAt: at.toISOString() }, locale, timeZone, 'assigned'),
     leadConfirmCard: leadConfirmCard(
       { name: '张三', phone: '13800000000', email: null, company: '华为', message: '想了解报价' },
       channels,
@@ -173,7 +176,7 @@ export async function renderEveryCard(
       },
       locale,
     ),
-    approvalCcCard: approvalCcCard(view, locale),
+    approvalCcCard: approvalCcCard(view, locale, timeZone),
     approvalStartCard: approvalStartCard(tv, locale),
     approvalTemplatesCard: approvalTemplatesCard(
       [
@@ -213,6 +216,7 @@ export async function renderEveryCard(
       ],
       1,
       locale,
+      timeZone,
     ),
     approvalSubmittedCard: approvalSubmittedCard(
       viewTitle(view, locale),
@@ -220,9 +224,9 @@ export async function renderEveryCard(
       view.instance.id,
       locale,
     ),
-    approvalProgressCard: approvalProgressCard(view, locale),
+    approvalProgressCard: approvalProgressCard(view, locale, timeZone),
     approvalResultCard: approvalResultCard(view, locale),
-    approvalTaskCard: approvalTaskCard(view, task.id, locale),
+    approvalTaskCard: approvalTaskCard(view, task.id, locale, timeZone),
     approvalWebhookFailedCard: approvalWebhookFailedCard(
       {
         systemName: 'ERP',
@@ -233,7 +237,7 @@ export async function renderEveryCard(
       },
       locale,
     ),
-    customerCard: customerCard(summary, locale),
+    customerCard: customerCard(summary, locale, timeZone),
     customerPickCard: customerPickCard(
       'hd',
       [
@@ -259,10 +263,12 @@ export async function renderEveryCard(
     poolWarningCard: poolWarningCard(
       { customerId: customer.id, customerName: customer.name, dueAt: at, extendDays: 7, state: 'warning' },
       locale,
+      timeZone,
     ),
     followUpReminderCard: followUpReminderCard(
       { customerId: customer.id, customerName: customer.name, dueAt: at, lastContent: '下周上门演示' },
       locale,
+      timeZone,
     ),
     helpCard: helpCard(commands, locale),
     privateReplyCard: privateReplyCard('刘洋', '我是谁', locale),
@@ -278,9 +284,9 @@ export async function renderEveryCard(
       },
       locale,
     ),
-    noticeChatCard: noticeChatCard(notice, locale),
-    noticeRecipientCard: noticeRecipientCard(notice, locale, { readAt: at, ackAt: at }),
-    noticeRecipientCardUnread: noticeRecipientCard(notice, locale, { readAt: null, ackAt: null }),
+    noticeChatCard: noticeChatCard(notice, locale, timeZone),
+    noticeRecipientCard: noticeRecipientCard(notice, locale, timeZone, { readAt: at, ackAt: at }),
+    noticeRecipientCardUnread: noticeRecipientCard(notice, locale, timeZone, { readAt: null, ackAt: null }),
     noticeReminderCard: noticeReminderCard(notice, locale),
     noticeRetractedCard: noticeRetractedCard(notice, locale),
     noticeListCard: noticeListCard(
@@ -297,6 +303,7 @@ export async function renderEveryCard(
         },
       ],
       locale,
+      timeZone,
     ),
     noticeSummaryCard: noticeSummaryCard(
       { id: notice.id, title: notice.title, requireAck: true, status: 'published', version: 1 },
@@ -327,6 +334,7 @@ export async function renderEveryCard(
         approvals: digestSection([{ title: '张伟的报销', at: at.toISOString() }]),
       },
       locale,
+      timeZone,
     ),
     teamDigestCard: teamDigestCard(
       {
@@ -343,6 +351,7 @@ export async function renderEveryCard(
         stallDays: 14,
       },
       locale,
+      timeZone,
     ),
     platformUsageWarningCard: platformUsageWarningCard(
       {
@@ -381,6 +390,7 @@ export async function renderEveryCard(
         clock: 'response',
       },
       locale,
+      timeZone,
     ),
     ticketConfirmCard: ticketConfirmCard(
       { customerQuery: null, customers: [customer], subject: '设备异响', priority: 'urgent', type: '故障' },

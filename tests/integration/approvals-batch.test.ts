@@ -1,10 +1,13 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
+import { lockInstanceOfTaskWithTasks } from '../../bot/domain/approvals/store'
+import { withTransaction } from '../../bot/domain/context'
 import type { Database } from '../../db/client'
-import { approvalTimeline, auditLog, outbox } from '../../db/schema'
+import { approvalTasks, approvalTimeline, auditLog, outbox } from '../../db/schema'
 import { dayFromNow as D } from '../helpers/dates'
 import { openTestDatabase } from '../helpers/db'
+import { waitFor } from '../helpers/wait'
 import { type ApprovalsTenant, approvalsTenant, ctxAs, pendingTaskOf, tap } from './approvals-harness'
 
 /** The batched writes of a tap (timeline, audit and outbox in one statement) keep what separate inserts wrote. */
@@ -27,6 +30,52 @@ const counts = async (instanceId: string) => {
 }
 
 describe('batched approval writes', () => {
+  it('reads a tapped task’s request in the round trip that locks it, after the lock is held', async () => {
+    const view = await startInstance({
+      ctx: ctxAs(database, org, 'liuyang'),
+      input: {
+        templateKey: 'expense',
+        form: { category: 'travel', amount: 80_00, date: D(-2), description: '地铁' },
+      },
+    })
+    const id = view.instance.id
+    const task = await pendingTaskOf(database, org, id, 'zhangwei')
+    // Another transaction holds the request's lock and changes the task before it commits.
+    let holding!: () => void
+    const held = new Promise<void>((r) => {
+      holding = r
+    })
+    let commit!: () => void
+    const committing = new Promise<void>((r) => {
+      commit = r
+    })
+    const other = database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from approval_instances where id = ${id} for update`)
+      holding()
+      await committing
+      await tx.update(approvalTasks).set({ comment: '同时改的' }).where(eq(approvalTasks.id, task.id))
+    })
+    await held
+    const reading = withTransaction(ctxAs(database, org, 'zhangwei'), (_tx, c) =>
+      lockInstanceOfTaskWithTasks(c, task.id),
+    )
+    await waitFor(async () => {
+      const [r] = await database.rows<{ n: number }>(
+        sql`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`,
+      )
+      return r?.n === 1
+    }, 'the tap to wait for the lock')
+    commit()
+    await other
+    const { ins, tasks } = await reading
+    expect(ins.id).toBe(id)
+    // The tasks were read after the other transaction committed: a read in the locking statement's snapshot
+    // (or before the lock) would show the task as it was.
+    expect(tasks.find((t) => t.id === task.id)?.comment).toBe('同时改的')
+    expect(tasks.map((t) => t.instanceId)).toEqual(tasks.map(() => id))
+  })
+
   it('writes timeline (in order, JSON null as SQL NULL), audit and outbox rows of a tap, and nothing for a losing tap', async () => {
     const view = await startInstance({
       ctx: ctxAs(database, org, 'liuyang'),

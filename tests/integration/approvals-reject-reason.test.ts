@@ -6,6 +6,7 @@ import { rejectTask } from '../../bot/domain/approvals/reject-task'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import { loadView } from '../../bot/domain/approvals/view'
 import { DomainError } from '../../bot/domain/errors'
+import { DEFAULT_TIME_ZONE } from '../../bot/lib/time-zone'
 import type { Database } from '../../db/client'
 import { approvalInstances } from '../../db/schema'
 import { dayFromNow } from '../helpers/dates'
@@ -80,7 +81,12 @@ describe('a reason to reject or return', () => {
 
   it('asks to confirm 拒绝 and 退回 on the card, while 同意 stays one tap', async () => {
     const { id, task } = await claim()
-    const card = approvalTaskCard(await loadView(ctxAs(database, org, 'zhangwei'), id), task.id, 'zh-CN')
+    const card = approvalTaskCard(
+      await loadView(ctxAs(database, org, 'zhangwei'), id),
+      task.id,
+      'zh-CN',
+      DEFAULT_TIME_ZONE,
+    )
     const form = card.elements.find((e) => e.type === 'form')
     if (form?.type !== 'form') throw new Error('no form on the task card')
     const byAction = (a: string) => form.buttons.find((b) => b.action?.a === a)
@@ -110,6 +116,7 @@ describe('a reason to reject or return', () => {
         await loadView(ctxAs(database, org, 'hubin'), view.instance.id),
         finance.id,
         locale,
+        DEFAULT_TIME_ZONE,
       )
       const form = card.elements.find((e) => e.type === 'form')
       if (form?.type !== 'form') throw new Error('no form on the task card')

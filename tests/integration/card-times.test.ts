@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inZone } from '../../bot/cards/time'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { getMe } from '../../bot/domain/org/get-me'
@@ -16,7 +15,7 @@ import { say } from '../helpers/chat'
 import { dayFromNow } from '../helpers/dates'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 import { cardOfPayload } from '../helpers/outbox-card'
-import { cardsTo } from './approvals-harness'
+import { cardsTo, tap } from './approvals-harness'
 
 /**
  * The card types whose reader needs a time (when it was published, submitted, due): each must show the
@@ -184,7 +183,7 @@ describe('a tenant in another time zone (M5)', () => {
     const ctx = actingAs(database, org, 'liuyang', 'api', clock)
     const zone = await tenantTimeZone(ctx)
     expect(zone).toBe(la)
-    const cards = await inZone(zone, () => renderEveryCard(ctx, records, 'zh-CN', at))
+    const cards = await renderEveryCard(ctx, records, 'zh-CN', at, zone)
     const withDates: string[] = []
     for (const [name, card] of Object.entries(cards)) {
       const text = JSON.stringify(card, (key, value) => (key === 'action' ? undefined : value))
@@ -198,5 +197,8 @@ describe('a tenant in another time zone (M5)', () => {
     const rows = await cardsTo(database, org, 'zhangwei')
     const card = await cardOfPayload(database, rows.at(-1)?.payload)
     expect(JSON.stringify(card)).toContain(`${laDay.slice(5)} 15:30`)
+    // Through a tap: the card the tap answers with (the to-do list) shows it in Los Angeles too.
+    const tapped = await tap(database, { tenantKey }, 'zhangwei', { a: 'approval.todo' })
+    expect(JSON.stringify(tapped.card)).toContain(`${laDay.slice(5)} 15:30`)
   })
 })

@@ -13,6 +13,7 @@ import {
 } from '../../bot/domain/reports'
 import type { Clock } from '../../bot/lib/clock'
 import { newId } from '../../bot/lib/ids'
+import { DEFAULT_TIME_ZONE } from '../../bot/lib/time-zone'
 import { addDays, zonedDayStart } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
 import {
@@ -305,7 +306,7 @@ describe('the team digest', () => {
       ctx: actingAs(database, org, 'zhangwei', 'feishu', clockAt(at(monday, '09:00'))),
       day: monday,
     })
-    const card = teamDigestCard(d, 'zh-CN')
+    const card = teamDigestCard(d, 'zh-CN', DEFAULT_TIME_ZONE)
     const charts = card.elements.flatMap((e) => (e.type === 'chart' ? [e.chart] : []))
     expect(charts.map((c) => c.title)).toEqual([
       '合同金额排行',

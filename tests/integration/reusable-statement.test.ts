@@ -1,9 +1,9 @@
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, migrateDatabase, openDatabase } from '../../db/client'
+import { type Database, migrateDatabase, openDatabase, rowsOf } from '../../db/client'
 import { tenants, users } from '../../db/schema'
 import type { SeededOrg } from '../../db/seed/org'
-import { bound, reusable } from '../../db/statement'
+import { bound, reusable, reusableSql } from '../../db/statement'
 import { createTestTenant, openTestDatabase } from '../helpers/db'
 
 const usersOf = reusable((db) =>
@@ -12,6 +12,12 @@ const usersOf = reusable((db) =>
     .from(users)
     .where(eq(users.tenantId, sql.placeholder('tenantId')))
     .orderBy(asc(users.id)),
+)
+
+/** Written as SQL: the names of a tenant's users given as a JSON list, in the list's order. */
+const namesOf = reusableSql(
+  () => sql`select u.name from jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb) with ordinality as x(id, n)
+            join users u on u.id = x.id and u.tenant_id = ${sql.placeholder('tenantId')} order by x.n`,
 )
 
 /** The shape `e` sets the English name, else it is cleared; the update time is a date bound to its column. */
@@ -71,6 +77,24 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(row).toEqual(cleared)
       // Another tenant's id matches nothing: the tenant is a value of the call, not of the statement.
       expect(await rename(database.db, { tenantId: b.tenantId, id, name: 'x', at }, '')).toEqual([])
+    })
+
+    it('written as SQL, run with each call’s values, on the database and in a transaction', async () => {
+      const ids = [a.users.zhangwei ?? '', a.users.liuyang ?? '']
+      const names = (rows: unknown) => rowsOf<{ name: string }>(rows).map((r) => r.name)
+      expect(names(await namesOf(database.db, { ids: JSON.stringify(ids), tenantId: a.tenantId }))).toEqual([
+        '张伟',
+        '刘洋',
+      ])
+      const reversed = await database.db.transaction((tx) =>
+        namesOf(tx, { ids: JSON.stringify([...ids].reverse()), tenantId: a.tenantId }),
+      )
+      expect(names(reversed)).toEqual(['刘洋', '张伟'])
+      expect(names(await namesOf(database.db, { ids: JSON.stringify(ids), tenantId: b.tenantId }))).toEqual(
+        [],
+      )
+      const leaky = reusableSql(() => sql`select name from users where tenant_id = ${a.tenantId}`)
+      await expect(async () => leaky(database.db, {})).rejects.toThrow(/only hold placeholders/)
     })
 
     it('refuse to build a statement holding a value instead of a placeholder', async () => {

@@ -228,6 +228,7 @@ export async function loadInstance(ctx: ServiceContext, instanceId: string): Pro
   return row
 }
 
+/** The instance a task belongs to, locked for the rest of the transaction. */
 const instanceOfTaskForUpdate = reusable((db) =>
   db
     .select()
@@ -251,13 +252,6 @@ const instanceOfTaskForUpdate = reusable((db) =>
     )
     .for('update'),
 )
-
-/** Locks the instance a task belongs to (one query), or 404. */
-export async function lockInstanceOfTask(ctx: ServiceContext, taskId: string): Promise<InstanceRow> {
-  const [row] = await instanceOfTaskForUpdate(ctx.db, { tenantId: ctx.tenantId, taskId })
-  if (!row) throw new NotFoundError('approval task', taskId)
-  return row
-}
 
 export async function loadTask(ctx: ServiceContext, taskId: string): Promise<TaskRow> {
   const [row] = await ctx.db
@@ -288,6 +282,56 @@ const tasksOfInstance = reusable((db) =>
 
 export async function loadTasks(ctx: ServiceContext, instanceId: string): Promise<TaskRow[]> {
   return tasksOfInstance(ctx.db, { tenantId: ctx.tenantId, instanceId })
+}
+
+/** The tasks of the instance a task belongs to, in the order of {@link loadTasks}. */
+const tasksOfInstanceOfTask = reusable((db) =>
+  db
+    .select()
+    .from(approvalTasks)
+    .where(
+      and(
+        eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+        eq(
+          approvalTasks.instanceId,
+          db
+            .select({ id: approvalTasks.instanceId })
+            .from(approvalTasks)
+            .where(
+              and(
+                eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+                eq(approvalTasks.id, sql.placeholder('taskId')),
+              ),
+            ),
+        ),
+      ),
+    )
+    .orderBy(
+      asc(approvalTasks.round),
+      asc(approvalTasks.stepIndex),
+      asc(approvalTasks.seq),
+      asc(approvalTasks.createdAt),
+    ),
+)
+
+/**
+ * Locks the instance a task belongs to (or 404) and reads its tasks as {@link loadTasks} does, in one round
+ * trip, inside a transaction: both statements are sent at once (the driver queues them on the transaction's
+ * connection in the order given) and PostgreSQL runs them one after the other, so the tasks are read after
+ * the lock is held and see every change committed before it. One statement could not do this: all of a
+ * statement reads one snapshot, taken before its lock waits.
+ */
+export async function lockInstanceOfTaskWithTasks(
+  ctx: ServiceContext,
+  taskId: string,
+): Promise<{ ins: InstanceRow; tasks: TaskRow[] }> {
+  const values = { tenantId: ctx.tenantId, taskId }
+  const [[ins], tasks] = await Promise.all([
+    instanceOfTaskForUpdate(ctx.db, values),
+    tasksOfInstanceOfTask(ctx.db, values),
+  ])
+  if (!ins) throw new NotFoundError('approval task', taskId)
+  return { ins, tasks }
 }
 
 export const planOf = (ins: InstanceRow): PlanStep[] => ins.plan as PlanStep[]

@@ -3,12 +3,13 @@ import { claimJobEffect } from '../chat/record-inbound'
 import { sendCard } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
 import type { Locale } from '../locale'
+import { tenantTimeZone } from '../org/time-zone'
 import { getLeadCardView, type LeadCardView, localeOf } from './get-lead'
 import { LEAD_NOTIFY, type LeadNotifyPayload } from './lifecycle'
 
 /**
  * Sends one lead notification (the `leads.notify` outbox row) as a card rendered now by `present` in the
- * recipient's language. An assignment card for an assignment that has since changed is dropped.
+ * recipient's language and the tenant's time zone. An assignment card for an assignment that has since changed is dropped.
  */
 export async function sendLeadNotice({
   ctx,
@@ -17,7 +18,7 @@ export async function sendLeadNotice({
 }: {
   ctx: ServiceContext
   payload: Omit<LeadNotifyPayload, 'tenantId'>
-  present: (view: LeadCardView, kind: LeadNotifyPayload['kind'], locale: Locale) => Card
+  present: (view: LeadCardView, kind: LeadNotifyPayload['kind'], locale: Locale, timeZone: string) => Card
 }): Promise<boolean> {
   return withTransaction(ctx, async (_tx, txCtx) => {
     const view = await getLeadCardView({ ctx: txCtx, leadId: payload.leadId })
@@ -32,7 +33,7 @@ export async function sendLeadNotice({
       ref,
       version: view.version,
       locale,
-      card: present(view, payload.kind, locale),
+      card: present(view, payload.kind, locale, await tenantTimeZone(txCtx)),
     })
     return true
   })

@@ -36,6 +36,7 @@ import {
 } from '../../domain/approvals'
 import type { ServiceContext } from '../../domain/context'
 import type { Locale } from '../../domain/locale'
+import { DEFAULT_TIME_ZONE } from '../../lib/time-zone'
 import { apiContext, readerLocale, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -274,7 +275,7 @@ function instanceDto(
       approvers: s.approverIds.map(person),
       skipped: !!s.skipped,
     })),
-    progress: progressSteps(view, 'zh-CN'),
+    progress: progressSteps(view, 'zh-CN', DEFAULT_TIME_ZONE),
     tasks: view.tasks.map((t) => ({
       id: t.id,
       stepIndex: t.stepIndex,

@@ -5,10 +5,9 @@ import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../../err
 import {
   type InstanceRow,
   isApprovalAdmin,
-  loadTasks,
   loadTemplateVersion,
   loadUsers,
-  lockInstanceOfTask,
+  lockInstanceOfTaskWithTasks,
   type TaskRow,
 } from '../store'
 import { handledMessage, type Working } from './transitions'
@@ -31,11 +30,8 @@ export async function openTaskAction(
   taskId: string,
   options: { allowAdmin?: boolean } = {},
 ): Promise<{ task: TaskRow; ins: InstanceRow; w: Working; older: TaskRow[] }> {
-  const ins = await lockInstanceOfTask(ctx, taskId)
-  const [tv, all] = await Promise.all([
-    loadTemplateVersion(ctx, { templateId: ins.templateId, version: ins.templateVersion }),
-    loadTasks(ctx, ins.id),
-  ])
+  const { ins, tasks: all } = await lockInstanceOfTaskWithTasks(ctx, taskId)
+  const tv = await loadTemplateVersion(ctx, { templateId: ins.templateId, version: ins.templateVersion })
   const task = all.find((t) => t.id === taskId)
   if (!task) throw new NotFoundError('approval task', taskId)
   if (task.kind !== 'approve') throw new ForbiddenError('抄送无需审批 / CC copies cannot be decided')
