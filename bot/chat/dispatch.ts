@@ -216,11 +216,21 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   }
   const specs = deps.commands ?? defaultCommands
   const parsed = parseCommand(event.text, specs)
+  const userLocale = localeOf(user.locale)
+  // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
+  const commandLocale: Locale | undefined =
+    parsed.kind !== 'command'
+      ? undefined
+      : parsed.command.locale === 'en'
+        ? 'en'
+        : userLocale === 'en' && looksChinese(event.text)
+          ? 'zh-CN'
+          : parsed.command.locale
+  // The domain reads the answer's language from the context (names, request titles, report labels).
   const ctx = userContext(
     { db, clock: deps.clock, logger: deps.logger },
-    { tenantId, userId: user.id, via: event.platform },
+    { tenantId, userId: user.id, via: event.platform, locale: commandLocale ?? userLocale },
   )
-  const userLocale = localeOf(user.locale)
   const zone = await tenantTimeZone(ctx)
   await inZone(zone, () =>
     withTransaction(ctx, async (_tx, txCtx) => {
@@ -228,14 +238,8 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
       const input = { platform: event.platform, platformMessageId: `${event.tenantKey}:${event.messageId}` }
       if (event.messageId && !(await claimMessageHandling({ ctx: txCtx, input }))) return
       if (parsed.kind === 'command') {
-        const { spec, args, locale: typedLocale } = parsed.command
-        // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
-        const locale =
-          typedLocale === 'en'
-            ? 'en'
-            : userLocale === 'en' && looksChinese(event.text)
-              ? 'zh-CN'
-              : typedLocale
+        const { spec, args } = parsed.command
+        const locale = commandLocale ?? userLocale
         const answer = answerTarget(event, spec, user.id, to)
         try {
           const reply = await spec.run({
@@ -383,7 +387,7 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
   }
   const ctx = userContext(
     { db: deps.database.db, clock: deps.clock, logger: deps.logger },
-    { tenantId: resolved.tenantId, userId: user.id, via: event.platform },
+    { tenantId: resolved.tenantId, userId: user.id, via: event.platform, locale },
   )
   try {
     const zone = await tenantTimeZone(ctx)
