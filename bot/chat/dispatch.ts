@@ -29,6 +29,7 @@ import {
 import { emit } from '../domain/outbox'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
+import { knownZone } from '../lib/time-zone'
 import { INBOUND_EVENT } from '../platforms/ingest'
 import type {
   Card,
@@ -231,7 +232,7 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
     { db, clock: deps.clock, logger: deps.logger },
     { tenantId, userId: user.id, via: event.platform, locale: commandLocale ?? userLocale },
   )
-  const zone = await tenantTimeZone(ctx)
+  const zone = knownZone(user.timeZone) ?? (await tenantTimeZone(ctx))
   await inZone(zone, () =>
     withTransaction(ctx, async (_tx, txCtx) => {
       // Once per message, in the transaction of its effects: a rerun after a crash does nothing twice.
@@ -390,7 +391,7 @@ async function handleCardAction(deps: DispatchDeps, event: InboundCardAction): P
     { tenantId: resolved.tenantId, userId: user.id, via: event.platform, locale },
   )
   try {
-    const zone = await tenantTimeZone(ctx)
+    const zone = knownZone(user.timeZone) ?? (await tenantTimeZone(ctx))
     const result = await inZone(zone, () =>
       withTransaction(ctx, async (_tx, txCtx) => {
         const r = await handler({
