@@ -29,6 +29,10 @@ export const instanceStatusColor = (status: string): CardColor =>
 export const templateName = (view: ApprovalView, locale: Locale): string =>
   locale === 'en' && view.template.nameEn ? view.template.nameEn : view.template.name
 
+/** A flow step's name in the reader's language (its English name when the template gives one). */
+export const stepName = (s: { name: string; nameEn?: string | null | undefined }, locale: Locale): string =>
+  locale === 'en' && s.nameEn ? s.nameEn : s.name
+
 export const fieldLabel = (f: { label: string; labelEn?: string | undefined }, locale: Locale): string =>
   locale === 'en' && f.labelEn ? f.labelEn : f.label
 

@@ -8,8 +8,8 @@ import type {
 } from '../domain/approvals'
 import { requestTitle, SIMPLE_FIELD_TYPES } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
-import { fieldLabel, formatTime, instanceStatusText } from './approval-common'
-import { t } from './i18n'
+import { fieldLabel, formatTime, instanceStatusText, stepName } from './approval-common'
+import { t, withParen } from './i18n'
 
 const newPath = (key: string) => `/approvals/new?template=${encodeURIComponent(key)}`
 const tplName = (tv: { name: string; nameEn: string | null }, locale: Locale) =>
@@ -43,7 +43,9 @@ function inputsFor(f: FormField, locale: Locale, values: Record<string, unknown>
     case 'number':
       return [{ ...base, type: 'number', name: f.key }]
     case 'money':
-      return [{ ...base, type: 'number', name: f.key, label: `${label}（${t(locale, '元', 'CNY')}）` }]
+      return [
+        { ...base, type: 'number', name: f.key, label: withParen(locale, label, t(locale, '元', 'CNY')) },
+      ]
     case 'date':
       return [{ ...base, type: 'date', name: f.key }]
     case 'dateRange':
@@ -80,10 +82,6 @@ function inputsFor(f: FormField, locale: Locale, values: Record<string, unknown>
       return []
   }
 }
-
-/** A flow step's name in the reader's language. */
-export const stepName = (s: { name: string; nameEn?: string | null | undefined }, locale: Locale): string =>
-  locale === 'en' && s.nameEn ? s.nameEn : s.name
 
 /** 审批流程 as text: one line per node with who takes it, and what in the form could change it. */
 export function flowPreviewText(flow: FlowPreview, locale: Locale): string {

@@ -8,6 +8,7 @@ import {
   instanceStatusColor,
   instanceStatusText,
   keyFields,
+  stepName,
   templateName,
 } from './approval-common'
 import { t } from './i18n'
@@ -37,10 +38,10 @@ export function progressSteps(view: ApprovalView, locale: Locale, timeZone: stri
       ? own
           .filter((x) => x.status !== 'transferred')
           .map((x) => `${userName(view, x.assigneeId, locale)}${mark(x.status)}`)
-          .join('、')
+          .join(t(locale, '、', ', '))
       : step.skipped
         ? t(locale, '无审批人，已跳过', 'nobody to approve, skipped')
-        : step.approverIds.map((id) => userName(view, id, locale)).join('、')
+        : step.approverIds.map((id) => userName(view, id, locale)).join(t(locale, '、', ', '))
     const mode =
       step.type === 'cc'
         ? t(locale, '抄送', 'CC')
@@ -51,7 +52,7 @@ export function progressSteps(view: ApprovalView, locale: Locale, timeZone: stri
               any: t(locale, '或签', 'any one'),
             }[step.mode]
           : ''
-    steps.push({ title: `${step.name}${mode ? ` · ${mode}` : ''}`, detail: people, state })
+    steps.push({ title: `${stepName(step, locale)}${mode ? ` · ${mode}` : ''}`, detail: people, state })
   }
   const last = ins.status === 'approved' ? 'done' : ins.status === 'pending' ? 'waiting' : 'rejected'
   steps.push({ title: t(locale, '结束', 'End'), detail: instanceStatusText(locale, ins.status), state: last })

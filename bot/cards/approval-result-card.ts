@@ -8,7 +8,7 @@ import {
   keyFields,
   templateName,
 } from './approval-common'
-import { t } from './i18n'
+import { labelled, t } from './i18n'
 
 /** The result announcement to the initiator (and the template's group chat). */
 export function approvalResultCard(view: ApprovalView, locale: Locale): Card {
@@ -39,7 +39,7 @@ export function approvalResultCard(view: ApprovalView, locale: Locale): Card {
           : t(locale, `申请${status}。`, `Request ${status.toLowerCase()}.`)
   const elements: CardElement[] = [{ type: 'markdown', text }, keyFields(view, locale)]
   if (decider?.comment)
-    elements.push({ type: 'note', text: `${t(locale, '意见', 'Comment')}：${decider.comment}` })
+    elements.push({ type: 'note', text: labelled(locale, t(locale, '意见', 'Comment'), decider.comment) })
   elements.push({
     type: 'actions',
     buttons: [{ text: t(locale, '查看详情', 'Details'), link: { path: detailPath(ins.id) } }],

@@ -7,9 +7,10 @@ import {
   formatTime,
   instanceStatusText,
   keyFields,
+  stepName,
   templateName,
 } from './approval-common'
-import { t } from './i18n'
+import { labelled, t } from './i18n'
 
 /**
  * The approver's card for one task. While the task is pending: the key fields, a comment input and
@@ -35,7 +36,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     return { header: { title, color: 'grey' }, elements, link }
   }
   const step = view.plan[task.stepIndex]
-  const stepLine = step ? t(locale, `审批节点：${step.name}`, `Step: ${step.name}`) : ''
+  const stepLine = step ? t(locale, `审批节点：${step.name}`, `Step: ${stepName(step, locale)}`) : ''
   if (task.status === 'pending' && view.instance.status === 'pending') {
     const earlier = earlierComments(view, task.id, locale)
     if (earlier) elements.push({ type: 'markdown', text: earlier })
@@ -184,7 +185,7 @@ export function approvalTaskCard(view: ApprovalView, taskId: string, locale: Loc
     }
   }
   if (task.comment && !task.auto)
-    elements.push({ type: 'markdown', text: `${t(locale, '意见', 'Comment')}：${task.comment}` })
+    elements.push({ type: 'markdown', text: labelled(locale, t(locale, '意见', 'Comment'), task.comment) })
   elements.push(
     { type: 'note', text: `${state.text}${stepLine ? ` · ${stepLine}` : ''}` },
     { type: 'actions', buttons: footerButtons(view, locale) },

@@ -1,7 +1,7 @@
 import type { Card, CardButton } from '../chat/model'
 import type { CustomerSummary } from '../domain/crm'
 import type { Locale } from '../domain/locale'
-import { t } from './i18n'
+import { joinList, t, withParen } from './i18n'
 import { cardDate } from './time'
 
 /** What the chat customer card shows: the domain's summary of a customer in scope. */
@@ -45,7 +45,9 @@ export function customerCard(v: CustomerCardView, locale: Locale, timeZone: stri
           {
             label: t(locale, '负责人', 'Owner'),
             value: v.owner
-              ? `${v.owner.name}${v.owner.department ? `（${v.owner.department}）` : ''}`
+              ? v.owner.department
+                ? withParen(locale, v.owner.name, v.owner.department)
+                : v.owner.name
               : t(locale, '公海', 'Pool'),
             short: true,
           },
@@ -54,7 +56,7 @@ export function customerCard(v: CustomerCardView, locale: Locale, timeZone: stri
           { label: t(locale, '电话', 'Phone'), value: v.phone ?? '—', short: true },
           { label: t(locale, '联系人', 'Contacts'), value: String(v.contactCount), short: true },
           ...(v.tags.length
-            ? [{ label: t(locale, '标签', 'Tags'), value: v.tags.join('、'), short: true }]
+            ? [{ label: t(locale, '标签', 'Tags'), value: joinList(locale, v.tags), short: true }]
             : []),
         ],
       },

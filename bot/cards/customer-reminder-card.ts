@@ -1,6 +1,6 @@
 import type { Card } from '../chat/model'
 import type { Locale } from '../domain/locale'
-import { t } from './i18n'
+import { labelled, t } from './i18n'
 import { cardDateTime } from './time'
 
 export interface FollowUpReminderView {
@@ -25,7 +25,10 @@ export function followUpReminderCard(v: FollowUpReminderView, locale: Locale, ti
           `You planned to follow up **${v.customerName}** at ${cardDateTime(v.dueAt, timeZone).slice(5)}.`,
         ),
       },
-      { type: 'note', text: `${t(locale, '上次跟进', 'Last follow-up')}：${v.lastContent.slice(0, 200)}` },
+      {
+        type: 'note',
+        text: labelled(locale, t(locale, '上次跟进', 'Last follow-up'), v.lastContent.slice(0, 200)),
+      },
       {
         type: 'actions',
         buttons: [

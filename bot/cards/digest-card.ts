@@ -2,7 +2,7 @@ import { chartValue } from '../chat/chart-text'
 import type { Card, CardElement, ChartSpec } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import type { DigestItem, DigestSection, MorningBriefData, TeamDigestData } from '../domain/reports'
-import { t } from './i18n'
+import { t, withParen } from './i18n'
 import { cardDateTime } from './time'
 
 const CHART_PEOPLE = 8
@@ -23,7 +23,7 @@ function line(i: DigestItem, timeZone: string): string {
 function listBlock(title: string, s: DigestSection, locale: Locale, timeZone: string): CardElement[] {
   if (s.count === 0) return []
   const more = s.count - s.items.length
-  const head = `**${title}（${s.count}${s.cents !== null ? ` · ${yuan(s.cents)}` : ''}）**`
+  const head = `**${withParen(locale, title, `${s.count}${s.cents !== null ? ` · ${yuan(s.cents)}` : ''}`)}**`
   const tail = more > 0 ? [t(locale, `…… 另有 ${more} 条`, `… and ${more} more`)] : []
   return [{ type: 'markdown', text: [head, ...s.items.map((i) => line(i, timeZone)), ...tail].join('\n') }]
 }
@@ -80,8 +80,8 @@ const pct = (done: number, target: number | null) =>
 
 const vs = (done: number, target: number | null, locale: Locale) =>
   target
-    ? `${yuan(done)} / ${yuan(target)}（${pct(done, target)}）`
-    : `${yuan(done)}（${t(locale, '未设目标', 'no target')}）`
+    ? withParen(locale, `${yuan(done)} / ${yuan(target)}`, pct(done, target))
+    : withParen(locale, yuan(done), t(locale, '未设目标', 'no target'))
 
 /**
  * The team digest (团队业绩, also the answer to 「业绩」): the month so far against targets, up to four charts

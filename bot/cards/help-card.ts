@@ -1,7 +1,7 @@
 import type { Card } from '../chat/model'
 import type { CommandSpec } from '../commands/types'
 import type { Locale } from '../domain/locale'
-import { scopeLabel, t } from './i18n'
+import { joinList, scopeLabel, t } from './i18n'
 
 /** The help card: every command in the reader's language, with a language switch and who-am-I. */
 export function helpCard(specs: readonly CommandSpec[], locale: Locale, note?: string): Card {
@@ -58,7 +58,7 @@ export function whoAmICard(me: WhoAmI, locale: Locale): Card {
         fields: [
           { label: t(locale, '部门', 'Department'), value: me.department ?? '—', short: true },
           { label: t(locale, '职位', 'Title'), value: me.jobTitle ?? '—', short: true },
-          { label: t(locale, '角色', 'Roles'), value: me.roles.join('、') || '—', short: true },
+          { label: t(locale, '角色', 'Roles'), value: joinList(locale, me.roles) || '—', short: true },
           { label: t(locale, '数据权限', 'Data scope'), value: scopeLabel(locale, me.scope), short: true },
           { label: t(locale, '平台账号', 'Platform account'), value: `${me.platform} · ${me.openId ?? '—'}` },
         ],

@@ -1,7 +1,7 @@
 import type { Card, CardButton, CardElement } from '../chat/model'
-import type { ChannelAnalysis, LeadCardView } from '../domain/leads'
+import { type ChannelAnalysis, channelNameIn, invalidReasonIn, type LeadCardView } from '../domain/leads'
 import type { Locale } from '../domain/locale'
-import { t } from './i18n'
+import { t, withParen } from './i18n'
 import { cardDateTime } from './time'
 
 export type LeadCardKind = 'assigned' | 'sla_reminder' | 'sla_escalation' | 'recycled' | 'plain'
@@ -57,7 +57,8 @@ export function leadCard(
   }[kind]
   const [zh, en] = STATUS[v.status]
   const open = v.status !== 'converted' && v.status !== 'invalid'
-  const source = v.campaignName ? `${v.channelName} · ${v.campaignName}` : v.channelName
+  const channel = channelNameIn(v.channelName, locale)
+  const source = v.campaignName ? `${channel} · ${v.campaignName}` : channel
   const fields = [
     { label: t(locale, '姓名', 'Name'), value: v.name, short: true },
     { label: t(locale, '公司', 'Company'), value: v.company ?? '—', short: true },
@@ -85,7 +86,7 @@ export function leadCard(
   if (v.status === 'invalid' && v.invalidReason)
     elements.push({
       type: 'note',
-      text: t(locale, `无效原因：${v.invalidReason}`, `Invalid: ${v.invalidReason}`),
+      text: t(locale, `无效原因：${v.invalidReason}`, `Invalid: ${invalidReasonIn(v.invalidReason, locale)}`),
     })
   const target = { lead: v.id, seq: v.assignmentSeq }
   if (open && v.ownerId && kind !== 'recycled') {
@@ -116,7 +117,7 @@ export function leadCard(
           type: 'select',
           name: 'reason',
           label: t(locale, '无效原因', 'Invalid reason'),
-          options: v.invalidReasons.map((r) => ({ value: r, label: r })),
+          options: v.invalidReasons.map((r) => ({ value: r, label: invalidReasonIn(r, locale) })),
         },
       ],
       buttons,
@@ -210,7 +211,7 @@ export function leadConfirmCard(
             label: t(locale, '渠道', 'Channel'),
             required: true,
             defaultValue: defaultChannelId,
-            options: channels.map((c) => ({ value: c.id, label: c.name })),
+            options: channels.map((c) => ({ value: c.id, label: channelNameIn(c.name, locale) })),
           },
         ],
         buttons: [
@@ -231,7 +232,7 @@ export function channelsCard(a: ChannelAnalysis, locale: Locale): Card {
     return t(
       locale,
       `**${r.channelName}**：线索 ${r.leads} · 联系 ${pct(r.contactRate)} · 转化 ${r.converted}（${pct(r.conversionRate)}）${cost}`,
-      `**${r.channelName}**: ${r.leads} leads · contacted ${pct(r.contactRate)} · converted ${r.converted} (${pct(r.conversionRate)})${cost}`,
+      `**${channelNameIn(r.channelName, locale)}**: ${r.leads} leads · contacted ${pct(r.contactRate)} · converted ${r.converted} (${pct(r.conversionRate)})${cost}`,
     )
   })
   const tot = a.total
@@ -254,7 +255,7 @@ export function channelsCard(a: ChannelAnalysis, locale: Locale): Card {
           { label: t(locale, '线索', 'Leads'), value: String(tot.leads), short: true },
           {
             label: t(locale, '转化', 'Converted'),
-            value: `${tot.converted}（${pct(tot.conversionRate)}）`,
+            value: withParen(locale, String(tot.converted), pct(tot.conversionRate)),
             short: true,
           },
           ...(a.allLeads

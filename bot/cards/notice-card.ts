@@ -2,7 +2,7 @@ import type { Card, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import type { NoticeCardView } from '../domain/notices'
 import { CARD_PREVIEW_CHARS } from '../domain/notices'
-import { t } from './i18n'
+import { labelled, t } from './i18n'
 import { cardDateTime } from './time'
 
 export type { NoticeCardView } from '../domain/notices'
@@ -57,7 +57,11 @@ function contentElements(n: NoticeCardView, locale: Locale, timeZone: string): C
   if (n.attachments.length > 0) {
     out.push({
       type: 'markdown',
-      text: `${t(locale, '附件', 'Attachments')}：${n.attachments.map((a) => `[${a.name}](${a.url})`).join('  ')}`,
+      text: labelled(
+        locale,
+        t(locale, '附件', 'Attachments'),
+        n.attachments.map((a) => `[${a.name}](${a.url})`).join('  '),
+      ),
     })
   }
   if (preview.truncated || n.images.length > 1)

@@ -2,7 +2,7 @@ import type { Card, CardElement } from '../chat/model'
 import type { Locale } from '../domain/locale'
 import type { OpportunityDto, StageSetView } from '../domain/opportunities'
 import type { OverdueReminder } from '../domain/payments'
-import { t } from './i18n'
+import { joinList, labelled, t } from './i18n'
 
 /** ¥12,345.00 from integer cents. */
 export const yuan = (cents: number): string =>
@@ -105,7 +105,8 @@ export function paymentRecordedCard(
     customerName: string
     amountCents: number
     outstandingCents: number
-    label: string
+    paidInstalments: number
+    totalInstalments: number
   },
   locale: Locale,
 ): Card {
@@ -127,7 +128,15 @@ export function paymentRecordedCard(
           { label: t(locale, '客户', 'Customer'), value: v.customerName, short: true },
           { label: t(locale, '本次回款', 'This payment'), value: yuan(v.amountCents), short: true },
           { label: t(locale, '欠款', 'Outstanding'), value: yuan(v.outstandingCents), short: true },
-          { label: t(locale, '回款进度', 'Progress'), value: v.label, short: true },
+          {
+            label: t(locale, '回款进度', 'Progress'),
+            value: t(
+              locale,
+              `${v.paidInstalments}/${v.totalInstalments} 期`,
+              `${v.paidInstalments} of ${v.totalInstalments} instalments`,
+            ),
+            short: true,
+          },
         ],
       },
     ],
@@ -184,7 +193,7 @@ export function opportunityCard(
   if (o.competitors.length)
     elements.push({
       type: 'note',
-      text: `${t(locale, '竞争对手', 'Competitors')}：${o.competitors.join('、')}`,
+      text: labelled(locale, t(locale, '竞争对手', 'Competitors'), joinList(locale, o.competitors)),
     })
   if (o.status === 'open' && set) {
     const next = set.stages.filter((s) => s.kind === 'open' && s.id !== o.stage.id)
@@ -216,7 +225,7 @@ export function opportunityCard(
       color: o.status === 'won' ? 'green' : o.status === 'lost' ? 'grey' : 'blue',
       tags: [{ text: statusLabel(o, locale) }],
     },
-    summary: `${t(locale, '商机', 'Deal')}：${o.name}`,
+    summary: labelled(locale, t(locale, '商机', 'Deal'), o.name),
     link: { path: `/deals/${o.id}` },
     elements,
   }

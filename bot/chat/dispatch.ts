@@ -28,6 +28,7 @@ import {
 import { emit } from '../domain/outbox'
 import type { Clock } from '../lib/clock'
 import type { Logger } from '../lib/logger'
+import { knownZone } from '../lib/time-zone'
 import { claimEvent, INBOUND_EVENT } from '../platforms/ingest'
 import type {
   Card,
@@ -221,21 +222,29 @@ async function handleMessage(deps: DispatchDeps, event: InboundMessage, deferral
   }
   const specs = deps.commands ?? defaultCommands
   const parsed = parseCommand(event.text, specs)
+  const userLocale = localeOf(user.locale)
+  // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
+  const commandLocale: Locale | undefined =
+    parsed.kind !== 'command'
+      ? undefined
+      : parsed.command.locale === 'en'
+        ? 'en'
+        : userLocale === 'en' && looksChinese(event.text)
+          ? 'zh-CN'
+          : parsed.command.locale
+  // The domain reads the answer's language from the context (names, request titles, report labels).
   const ctx = userContext(
     { db, clock: deps.clock, logger: deps.logger },
-    { tenantId, userId: user.id, via: event.platform },
+    { tenantId, userId: user.id, via: event.platform, locale: commandLocale ?? userLocale },
   )
-  const userLocale = localeOf(user.locale)
-  const zone = await tenantTimeZone(ctx)
+  const zone = knownZone(user.timeZone) ?? (await tenantTimeZone(ctx))
   await withTransaction(ctx, async (_tx, txCtx) => {
     // Once per message, in the transaction of its effects: a rerun after a crash does nothing twice.
     const input = { platform: event.platform, platformMessageId: `${event.tenantKey}:${event.messageId}` }
     if (event.messageId && !(await claimMessageHandling({ ctx: txCtx, input }))) return
     if (parsed.kind === 'command') {
-      const { spec, args, locale: typedLocale } = parsed.command
-      // A Chinese word always answers in Chinese; an English word answers in English unless the user chose.
-      const locale =
-        typedLocale === 'en' ? 'en' : userLocale === 'en' && looksChinese(event.text) ? 'zh-CN' : typedLocale
+      const { spec, args } = parsed.command
+      const locale = commandLocale ?? userLocale
       const answer = answerTarget(event, spec, user.id, to)
       try {
         const reply = await spec.run({
@@ -388,10 +397,10 @@ async function handleCardAction(
   }
   const ctx = userContext(
     { db: deps.database.db, clock: deps.clock, logger: deps.logger },
-    { tenantId: resolved.tenantId, userId: user.id, via: event.platform },
+    { tenantId: resolved.tenantId, userId: user.id, via: event.platform, locale },
   )
   try {
-    const zone = await tenantTimeZone(ctx)
+    const zone = knownZone(user.timeZone) ?? (await tenantTimeZone(ctx))
     const result = await withTransaction(ctx, async (tx, txCtx): Promise<CardActionResult> => {
       if (claim && !(await claimEvent(tx, event))) return {}
       const r = await handler({

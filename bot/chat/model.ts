@@ -237,6 +237,8 @@ export interface DirectoryUser {
   jobTitle?: string
   departmentExternalIds: string[]
   managerOpenId?: string
+  /** The person's own IANA time zone, where the platform gives one (Feishu contact `time_zone`). */
+  timeZone?: string
   active: boolean
 }
 

@@ -14,6 +14,10 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/** The zone when it is one this runtime knows, else null. */
+export const knownZone = (zone: string | null | undefined): string | null =>
+  zone && isTimeZone(zone) ? zone : null
+
 /**
  * `2026-12-04 07:30:05`: an instant as wall time in `zone`, for files people open (CSV, XLSX exports), where
  * the column header names the zone. Machine-facing APIs keep ISO 8601.

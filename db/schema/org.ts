@@ -73,6 +73,8 @@ export const users = pgTable(
     /** Direct manager (Feishu leader_user_id, DingTalk manager). */
     managerId: text(),
     locale: text().notNull().default('zh-CN'),
+    /** The person's own IANA time zone (Feishu contact `time_zone`); unset: the tenant's. */
+    timeZone: text(),
     status: text({ enum: ['active', 'inactive'] })
       .notNull()
       .default('active'),

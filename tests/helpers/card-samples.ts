@@ -172,7 +172,8 @@ export async function renderEveryCard(
         customerName: customer.name,
         amountCents: 1_000_000,
         outstandingCents: contract.amountCents - 1_000_000,
-        label: '0/1 期',
+        paidInstalments: 0,
+        totalInstalments: 1,
       },
       locale,
     ),
@@ -271,7 +272,7 @@ export async function renderEveryCard(
       timeZone,
     ),
     helpCard: helpCard(commands, locale),
-    privateReplyCard: privateReplyCard('刘洋', '我是谁', locale),
+    privateReplyCard: privateReplyCard('刘洋', locale === 'en' ? 'whoami' : '我是谁', locale),
     whoAmICard: whoAmICard(
       {
         name: '刘洋',

@@ -5,7 +5,7 @@ import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { getMe } from '../../bot/domain/org/get-me'
 import { getTenantSettings, setTenantSettings, tenantTimeZone } from '../../bot/domain/org/time-zone'
 import type { Database } from '../../db/client'
-import { notices } from '../../db/schema'
+import { notices, users } from '../../db/schema'
 import { seedApprovalTemplates } from '../../db/seed/approvals'
 import { seedNotices } from '../../db/seed/notices'
 import type { SeededOrg } from '../../db/seed/org'
@@ -200,5 +200,24 @@ describe('a tenant in another time zone (M5)', () => {
     // Through a tap: the card the tap answers with (the to-do list) shows it in Los Angeles too.
     const tapped = await tap(database, { tenantKey }, 'zhangwei', { a: 'approval.todo' })
     expect(JSON.stringify(tapped.card)).toContain(`${laDay.slice(5)} 15:30`)
+  })
+
+  it('a person with their own zone from the directory sees times in it, the others the tenant’s', async () => {
+    // 07:30 in Beijing is 00:30 the same day in Berlin (winter time).
+    await database.db
+      .update(users)
+      .set({ timeZone: 'Europe/Berlin' })
+      .where(eq(users.id, org.users.zhangwei ?? ''))
+    expect((await getMe({ ctx: actingAs(database, org, 'zhangwei', 'api', clock) })).timeZone).toBe(
+      'Europe/Berlin',
+    )
+    expect((await getMe({ ctx: actingAs(database, org, 'liuyang', 'api', clock) })).timeZone).toBe(
+      'America/Los_Angeles',
+    )
+    await say(database, { tenantKey }, 'zhangwei', '我的审批')
+    const rows = await cardsTo(database, org, 'zhangwei')
+    const card = JSON.stringify(await cardOfPayload(database, rows.at(-1)?.payload))
+    expect(card).toContain(`${tomorrow.slice(5)} 00:30`)
+    expect(card).not.toContain(`${laDay.slice(5)} 15:30`)
   })
 })

@@ -96,6 +96,36 @@ describe('devchat', () => {
     expect(user?.locale).toBe('en')
   })
 
+  it('answers a person who chose English in English, names included', async () => {
+    // 刘洋 switched to English in the test above; the customer is his, so the card names him as owner.
+    const { createCustomer } = await import('../../bot/domain/crm/create-customer')
+    const { actingAs } = await import('../helpers/actors')
+    await createCustomer({
+      ctx: actingAs(database, org, 'liuyang', 'api'),
+      input: { name: '西湖英文测试有限公司' },
+    })
+    const before = (await history('liuyang', 'p2p:liuyang')).length
+    const res = await post('messages', {
+      tenant: tenantKey,
+      as: 'liuyang',
+      chat: 'p2p:liuyang',
+      text: 'customer 西湖英文测试',
+    })
+    expect(res.status).toBe(200)
+    const reply = await waitFor(async () => {
+      const all = await history('liuyang', 'p2p:liuyang')
+      return all.slice(before).find((m) => m.direction === 'out')
+    }, 'the customer card')
+    const card = JSON.stringify(reply.card)
+    expect(card).toContain('Yang Liu')
+    expect(card).not.toContain('刘洋')
+    // The simulator learns the reader's language, for its own words on the card (the link, a select prompt).
+    const page = await get(`messages?tenant=${tenantKey}&as=liuyang&chat=p2p:liuyang`)
+    expect(((await page.json()) as { locale: string }).locale).toBe('en')
+    const zh = await get(`messages?tenant=${tenantKey}&as=yangfan&chat=p2p:yangfan`)
+    expect(((await zh.json()) as { locale: string }).locale).toBe('zh-CN')
+  })
+
   it('offers nearby customers when a location is shared without a command', async () => {
     const { dispatchEvent } = await import('../../bot/chat/dispatch')
     const { systemClock } = await import('../../bot/lib/clock')

@@ -598,6 +598,7 @@ describe('Feishu HTTP callbacks', () => {
       departmentIds: ['D211'],
       leaderUserId: 'zhouba',
       jobTitle: '客户经理',
+      timeZone: 'Europe/Berlin',
       status: { ...template.status },
     })
     const userEvent = await push.event({
@@ -618,6 +619,11 @@ describe('Feishu HTTP callbacks', () => {
       8000,
     )
     expect(xuyiId).toBeTruthy()
+    // The directory's own time zone for the person is kept: their cards show times in it.
+    const [zone] = await own.database.rows<{ tz: string | null }>(
+      sql`select time_zone as tz from users where id = ${xuyiId}`,
+    )
+    expect(zone?.tz).toBe('Europe/Berlin')
 
     // 华东销售 moves under 研发中心 (a reorganisation): its subtree's paths follow.
     const d210 = fake.directory.departments.find((d) => d.departmentId === 'D210')

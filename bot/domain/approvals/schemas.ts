@@ -199,6 +199,8 @@ export interface PlanStep {
   nodeId: string
   type: 'approval' | 'cc'
   name: string
+  /** The node's English name, when the template gives one. */
+  nameEn?: string
   mode: 'sequential' | 'all' | 'any'
   approverIds: string[]
   /** Nobody resolved and the policy is skip. */

@@ -55,7 +55,12 @@ export async function loadView(
     loadTemplateVersion(ctx, { templateId: ins.templateId, version: ins.templateVersion }),
     knownTasks ? Promise.resolve(sortTasks(knownTasks)) : loadTasks(ctx, ins.id),
   ])
-  const plan = planOf(ins)
+  // Plans stored before steps kept their English name take it from the template version's node.
+  const nodesById = new Map(tv.flow.nodes.map((n) => [n.id, n]))
+  const plan = planOf(ins).map((s) => {
+    const node = nodesById.get(s.nodeId)
+    return s.nameEn || !node || !('nameEn' in node) || !node.nameEn ? s : { ...s, nameEn: node.nameEn }
+  })
   const userIds = new Set<string>([ins.initiatorId])
   const deptIds = new Set<string>()
   const customerIds = new Set<string>()

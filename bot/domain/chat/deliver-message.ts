@@ -4,7 +4,7 @@ import { cardStates, chats, messages, tenants, userIdentities, users } from '../
 import type { Card, OutboundMessage, PlatformName, Recipient } from '../../chat/model'
 import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
 import { newId } from '../../lib/ids'
-import { DEFAULT_TIME_ZONE, isTimeZone } from '../../lib/time-zone'
+import { DEFAULT_TIME_ZONE, isTimeZone, knownZone } from '../../lib/time-zone'
 import type { ServiceContext } from '../context'
 import { DomainError } from '../errors'
 import { type Locale, localeOf } from '../locale'
@@ -13,7 +13,7 @@ import type { View } from './view'
 
 /**
  * What delivery needs from outside the domain: the tenant's platform adapter, the presenter that renders a
- * recorded view (in a reader's language and the tenant's zone), and who to tell after a delivery.
+ * recorded view (in a reader's language and zone: their own, else the tenant's), and who to tell after a delivery.
  */
 export interface DeliveryPorts {
   platform(name: PlatformName): ChatPlatform
@@ -46,15 +46,27 @@ async function loadTenant(ctx: ServiceContext): Promise<TenantRow> {
   return { ...row, timeZone: zone && isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE }
 }
 
-/** The platform's address of a destination, and the recipient's locale. */
+/** The platform's address of a destination, and the recipient's locale and time zone. */
 async function resolveRecipient(
   ctx: ServiceContext,
   tenant: TenantRow,
   to: SendMessagePayload['to'],
-): Promise<{ recipient: Recipient; userId: string | null; chatId: string | null; locale: Locale }> {
+): Promise<{
+  recipient: Recipient
+  userId: string | null
+  chatId: string | null
+  locale: Locale
+  /** The person's own zone when the directory gives one, else the tenant's. */
+  timeZone: string
+}> {
   if ('userId' in to) {
     const [row] = await ctx.db
-      .select({ openId: userIdentities.openId, locale: users.locale, status: users.status })
+      .select({
+        openId: userIdentities.openId,
+        locale: users.locale,
+        status: users.status,
+        timeZone: users.timeZone,
+      })
       .from(users)
       .leftJoin(
         userIdentities,
@@ -70,6 +82,7 @@ async function resolveRecipient(
       userId: to.userId,
       chatId: null,
       locale: row.locale === 'en' ? 'en' : 'zh-CN',
+      timeZone: knownZone(row.timeZone) ?? tenant.timeZone,
     }
   }
   const [chat] = await ctx.db
@@ -81,6 +94,7 @@ async function resolveRecipient(
     userId: null,
     chatId: to.chatId,
     locale: 'zh-CN',
+    timeZone: tenant.timeZone,
   }
 }
 
@@ -120,11 +134,11 @@ export async function deliverMessage(
   try {
     resolved = await resolveRecipient(ctx, tenant, payload.to)
     const locale = payload.locale ?? resolved.locale
-    // A recorded view is rendered now, in the recipient's language.
+    // A recorded view is rendered now, in the recipient's language and zone.
     const given = payload.content
     const content: OutboundMessage['content'] =
       given.kind === 'view'
-        ? { kind: 'card', card: ports.render(given.view, locale, tenant.timeZone) }
+        ? { kind: 'card', card: ports.render(given.view, locale, resolved.timeZone) }
         : given
     if (content.kind === 'card') base.card = content.card as unknown as Record<string, unknown>
     const platform = ports.platform(tenant.platform)
@@ -247,14 +261,19 @@ async function applyCardState(
     try {
       await (ctx.db as Db).transaction(async (tx) => {
         const [row] = await tx
-          .select({ platformMessageId: messages.platformMessageId, locale: users.locale })
+          .select({
+            platformMessageId: messages.platformMessageId,
+            locale: users.locale,
+            timeZone: users.timeZone,
+          })
           .from(messages)
           .leftJoin(users, eq(users.id, messages.userId))
           .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, version)))
           .for('update', { of: messages })
         if (!row?.platformMessageId) return
         const locale = localeOf(row.locale)
-        const card = 'view' in content ? ports.render(content.view, locale, tenant.timeZone) : content.card
+        const zone = knownZone(row.timeZone) ?? tenant.timeZone
+        const card = 'view' in content ? ports.render(content.view, locale, zone) : content.card
         await platform.updateCard(tenant, row.platformMessageId, card, locale)
         await tx
           .update(messages)

@@ -5,14 +5,23 @@ import type { ServiceContext } from '../context'
 
 /** The channels every tenant starts with (editable; codes stay stable for seeds and presets). */
 export const DEFAULT_CHANNELS = [
-  { code: 'search_ads', name: '搜索广告', slaMinutes: 30 },
-  { code: 'feed_ads', name: '信息流', slaMinutes: 30 },
-  { code: 'web_form', name: '官网表单', slaMinutes: 60 },
-  { code: 'expo', name: '展会', slaMinutes: 24 * 60 },
-  { code: 'referral', name: '转介绍', slaMinutes: 120 },
-  { code: 'phone', name: '电话', slaMinutes: 30 },
-  { code: 'other', name: '其他', slaMinutes: null },
+  { code: 'search_ads', name: '搜索广告', nameEn: 'Search ads', slaMinutes: 30 },
+  { code: 'feed_ads', name: '信息流', nameEn: 'Feed ads', slaMinutes: 30 },
+  { code: 'web_form', name: '官网表单', nameEn: 'Website form', slaMinutes: 60 },
+  { code: 'expo', name: '展会', nameEn: 'Trade show', slaMinutes: 24 * 60 },
+  { code: 'referral', name: '转介绍', nameEn: 'Referral', slaMinutes: 120 },
+  { code: 'phone', name: '电话', nameEn: 'Phone', slaMinutes: 30 },
+  { code: 'other', name: '其他', nameEn: 'Other', slaMinutes: null },
 ] as const
+
+const channelNamesEn = new Map<string, string>(DEFAULT_CHANNELS.map((c) => [c.name, c.nameEn]))
+
+/**
+ * A channel's name for an English reader: a default channel still under its default name has an English
+ * one; a channel the tenant named or renamed keeps its own name.
+ */
+export const channelNameIn = (name: string, locale: 'zh-CN' | 'en'): string =>
+  (locale === 'en' && channelNamesEn.get(name)) || name
 
 /** A random public key (intake URL, web form). */
 export function publicKey(prefix: string): string {

@@ -16,6 +16,22 @@ export const DEFAULT_LEAD_SETTINGS: LeadSettings = {
   formRateLimit: 5,
 }
 
+const invalidReasonsEn = new Map<string, string>([
+  ['空号/错号', 'Wrong or dead number'],
+  ['无需求', 'No need'],
+  ['重复线索', 'Duplicate'],
+  ['同行/广告', 'Competitor or spam'],
+  ['联系不上', 'Unreachable'],
+  ['其他', 'Other'],
+])
+
+/**
+ * An invalid reason for an English reader: the default reasons have English labels; a reason the tenant
+ * wrote keeps its own words. The stored value is always the tenant's.
+ */
+export const invalidReasonIn = (reason: string, locale: 'zh-CN' | 'en'): string =>
+  (locale === 'en' && invalidReasonsEn.get(reason)) || reason
+
 /** The tenant's lead settings, or the defaults when it has not changed them. */
 export async function loadLeadSettings(db: DbOrTx, tenantId: string): Promise<LeadSettings> {
   const [row] = await db.select().from(leadSettings).where(eq(leadSettings.tenantId, tenantId))

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { departments, userIdentities, users } from '../../../db/schema'
 import { newId } from '../../lib/ids'
+import { knownZone } from '../../lib/time-zone'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
@@ -166,6 +167,7 @@ export async function applyDirectoryEntry({
             tenantId,
             name: user.name,
             enName: user.enName ?? null,
+            timeZone: knownZone(user.timeZone),
             email: user.email ?? null,
             mobile: user.mobile ?? null,
             avatarUrl: user.avatarUrl ?? null,

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { departments, userIdentities, users } from '../../../db/schema'
 import { newId } from '../../lib/ids'
+import { knownZone } from '../../lib/time-zone'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { ConflictError, InvalidInputError } from '../errors'
@@ -140,6 +141,7 @@ export async function applyDirectory({
           tenantId,
           name: u.name,
           enName: u.enName ?? null,
+          timeZone: knownZone(u.timeZone),
           email: u.email ?? null,
           mobile: u.mobile ?? null,
           avatarUrl: u.avatarUrl ?? null,

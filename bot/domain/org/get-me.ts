@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { departments, roles, userIdentities, userRoles, users } from '../../../db/schema'
+import { knownZone } from '../../lib/time-zone'
 import { actorId, type ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
 import { loadActorScope } from './data-scope'
@@ -35,6 +36,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
       avatarUrl: users.avatarUrl,
       jobTitle: users.jobTitle,
       locale: users.locale,
+      timeZone: users.timeZone,
       departmentId: users.departmentId,
       departmentName: departments.name,
     })
@@ -68,6 +70,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     permissions: [...new Set(permissions)].sort(),
     scope: scope.scope,
     identities: identityRows,
-    timeZone,
+    // Their own zone from the directory, else the tenant's.
+    timeZone: knownZone(user.timeZone) ?? timeZone,
   }
 }

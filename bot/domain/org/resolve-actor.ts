@@ -6,7 +6,15 @@ import { reusable } from '../../../db/statement'
 export interface ResolvedActor {
   tenantId: string
   tenantPlatform: Platform
-  user: { id: string; name: string; locale: string; status: string; departmentId: string | null } | null
+  user: {
+    id: string
+    name: string
+    locale: string
+    status: string
+    departmentId: string | null
+    /** Their own IANA zone from the directory; null: the tenant's applies. */
+    timeZone: string | null
+  } | null
 }
 
 /** With an open id the user behind it is joined in; without one (shape `tenant`) only the tenant is read. */
@@ -20,6 +28,7 @@ const actorOf = reusable((db, shape) =>
       locale: users.locale,
       status: users.status,
       departmentId: users.departmentId,
+      timeZone: users.timeZone,
     })
     .from(tenants)
     .leftJoin(
@@ -55,13 +64,13 @@ export async function resolveActor(
     openId ? 'user' : 'tenant',
   )
   if (!row) return null
-  const { tenantId, tenantPlatform, id, name, locale, status, departmentId } = row
+  const { tenantId, tenantPlatform, id, name, locale, status, departmentId, timeZone } = row
   return {
     tenantId,
     tenantPlatform,
     user:
       id !== null && name !== null && locale !== null && status !== null
-        ? { id, name, locale, status, departmentId }
+        ? { id, name, locale, status, departmentId, timeZone }
         : null,
   }
 }

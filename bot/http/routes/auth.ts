@@ -25,7 +25,10 @@ export const UserSchema = z
       .array(z.string())
       .openapi({ description: 'Named permissions held through roles (`*` = all)' }),
     scope: z.enum(['self', 'department', 'department_tree', 'all']),
-    timeZone: z.string().openapi({ description: 'IANA zone times are shown in (the tenant setting)' }),
+    timeZone: z.string().openapi({
+      description:
+        'IANA zone times are shown in (the person’s own from the directory, else the tenant setting)',
+    }),
   })
   .openapi('User')
 

@@ -92,7 +92,7 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
 <script>
 (() => {
   const qs = new URLSearchParams(location.search)
-  const state = { tenant: qs.get('tenant') || 'demo', as: qs.get('as') || '', chat: qs.get('chat') || '', org: null, messages: [] }
+  const state = { tenant: qs.get('tenant') || 'demo', as: qs.get('as') || '', chat: qs.get('chat') || '', org: null, messages: [], en: false }
   const $ = (id) => document.getElementById(id)
   const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;' })[c])
   const api = async (path, body) => {
@@ -206,7 +206,7 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
             const opts = input.type === 'person' && !input.options
               ? state.org.people.map((p) => ({ value: p.userId, label: p.name }))
               : (input.options || [])
-            if (!field.multiple) field.appendChild(new Option(input.placeholder || '请选择', ''))
+            if (!field.multiple) field.appendChild(new Option(input.placeholder || (state.en ? 'Select' : '请选择'), ''))
             for (const o of opts) field.appendChild(new Option(o.label, o.value))
           } else {
             field = document.createElement('input')
@@ -226,7 +226,7 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
       }
     }
     if (card.link) {
-      const a = document.createElement('a'); a.href = '#'; a.textContent = '查看详情 ›'; a.className = 'note'
+      const a = document.createElement('a'); a.href = '#'; a.textContent = state.en ? 'View details ›' : '查看详情 ›'; a.className = 'note'
       a.onclick = (e) => { e.preventDefault(); openLink(card.link) }; bd.appendChild(a)
     }
     return box
@@ -280,6 +280,7 @@ export const DEVCHAT_PAGE = /* html */ `<!doctype html>
         loading.again = false
         const r = await api('messages?tenant=' + encodeURIComponent(state.tenant) + '&as=' + encodeURIComponent(state.as) + '&chat=' + encodeURIComponent(state.chat))
         state.messages = r.messages
+        state.en = r.locale === 'en'
         renderLog()
       } while (loading.again)
     } catch (e) { toast('error', e.message) } finally { loading = null }

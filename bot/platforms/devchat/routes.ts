@@ -88,7 +88,7 @@ export function devchatRoutes(deps: DevchatDeps): Hono<AppEnv> {
   }
   const personOf = async (tenantId: string, openId: string) => {
     const [p] = await db
-      .select({ userId: users.id, name: users.name, status: users.status })
+      .select({ userId: users.id, name: users.name, status: users.status, locale: users.locale })
       .from(userIdentities)
       .innerJoin(users, eq(users.id, userIdentities.userId))
       .where(
@@ -201,7 +201,8 @@ export function devchatRoutes(deps: DevchatDeps): Hono<AppEnv> {
       )
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(500)
-    return c.json({ messages: rows })
+    // The viewer's language: the simulator's own words on a card (its link, a select's prompt) follow it.
+    return c.json({ messages: rows, locale: person.locale === 'en' ? 'en' : 'zh-CN' })
   })
 
   app.post('/api/messages', async (c) => {

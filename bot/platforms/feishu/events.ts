@@ -8,6 +8,7 @@ import type {
   InboundMessage,
   PlatformUserRef,
 } from '../../chat/model'
+import { isTimeZone } from '../../lib/time-zone'
 
 /**
  * Feishu envelopes → neutral inbound events. Pure functions: the caller
@@ -237,6 +238,9 @@ export function directoryUserOf(o: Rec): DirectoryUser | null {
     const s = str(v)
     if (s) (user as unknown as Record<string, string>)[k] = s
   }
+  // The contact API names the field but not its format: kept only when it is a zone name this runtime knows.
+  const zone = str(o.time_zone)
+  if (zone && isTimeZone(zone)) user.timeZone = zone
   return user
 }
 

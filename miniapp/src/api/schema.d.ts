@@ -20331,7 +20331,7 @@ export interface components {
             roles: string[];
             /** @enum {string} */
             scope: "self" | "department" | "department_tree" | "all";
-            /** @description IANA zone times are shown in (the tenant setting) */
+            /** @description IANA zone times are shown in (the person’s own from the directory, else the tenant setting) */
             timeZone: string;
         };
         WebhookDelivery: {

@@ -66,6 +66,8 @@ export interface FakeUser {
   leaderUserId: string
   jobTitle: string
   employeeNo: string
+  /** contact v3 `time_zone` (the fake sends China time when unset). */
+  timeZone?: string
   status: FakeUserStatus
 }
 
@@ -238,7 +240,7 @@ export class FakeDirectory {
       country: '',
       work_station: '',
       join_time: 1_600_000_000,
-      time_zone: 'Asia/Shanghai',
+      time_zone: u.timeZone ?? 'Asia/Shanghai',
       orders: u.departmentIds.map((d, i) => ({
         department_id: this.departmentIdAs(d, deptIdType),
         user_order: 0,

@@ -45,6 +45,7 @@ export function buildPlan(
       nodeId: node.id,
       type: node.type,
       name: node.name,
+      ...(node.nameEn ? { nameEn: node.nameEn } : {}),
       mode: node.type === 'approval' ? node.mode : ('all' as const),
     }
     if (resolved.userIds.length > 0) return { ...base, approverIds: resolved.userIds }

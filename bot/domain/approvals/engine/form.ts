@@ -303,6 +303,13 @@ export function formatCents(cents: number): string {
   return `${sign}¥${yuan}.${String(abs % 100).padStart(2, '0')}`
 }
 
+/** An option's label in the reader's language (its English label when it has one); unknown values as stored. */
+function optionLabel(field: FormField, value: string, locale: 'zh-CN' | 'en'): string {
+  const o = field.options?.find((x) => x.value === value)
+  if (!o) return value
+  return locale === 'en' && o.labelEn ? o.labelEn : o.label
+}
+
 /** A value as short text for cards (`¥5,000.00`, `2026-12-01 ~ 2026-12-05（5 天）`). */
 export function displayValue(
   field: FormField,
@@ -319,9 +326,9 @@ export function displayValue(
       return locale === 'en' ? `${r.start} – ${r.end} (${r.days} d)` : `${r.start} ~ ${r.end}（${r.days} 天）`
     }
     case 'select':
-      return field.options?.find((o) => o.value === value)?.label ?? String(value)
+      return optionLabel(field, String(value), locale)
     case 'multiselect':
-      return (value as string[]).map((v) => field.options?.find((o) => o.value === v)?.label ?? v).join('、')
+      return (value as string[]).map((v) => optionLabel(field, v, locale)).join(locale === 'en' ? ', ' : '、')
     case 'user':
     case 'department':
       return names(field.type, String(value))

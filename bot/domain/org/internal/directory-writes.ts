@@ -25,6 +25,8 @@ export interface UserWrite {
     tenantId: string
     name: string
     enName: string | null
+    /** Unset: the stored zone stays (a directory source that does not carry it). */
+    timeZone?: string | null
     email: string | null
     mobile: string | null
     avatarUrl: string | null
@@ -79,9 +81,9 @@ export async function upsertUsers(
   if (writes.length === 0) return
   await db.execute(sql`
     insert into users (id, tenant_id, name, en_name, email, mobile, avatar_url, job_title, department_id,
-                       manager_id, status)
+                       manager_id, status, time_zone)
     select r.id, ${tenantId}, r.name, r.en_name, r.email, r.mobile, r.avatar_url, r.job_title, r.department_id,
-           r.manager_id, r.status
+           r.manager_id, r.status, r.time_zone
     from jsonb_to_recordset(${json(
       writes.map(({ row: u }) => ({
         id: u.id,
@@ -94,13 +96,15 @@ export async function upsertUsers(
         department_id: u.departmentId,
         manager_id: u.managerId,
         status: u.status,
+        time_zone: u.timeZone ?? null,
       })),
     )}) as r(id text, name text, en_name text, email text, mobile text, avatar_url text, job_title text,
-             department_id text, manager_id text, status text)
+             department_id text, manager_id text, status text, time_zone text)
     on conflict (id) do update set
       name = excluded.name, en_name = excluded.en_name, email = excluded.email, mobile = excluded.mobile,
       avatar_url = excluded.avatar_url, job_title = excluded.job_title, department_id = excluded.department_id,
-      manager_id = excluded.manager_id, status = excluded.status, updated_at = now()
+      manager_id = excluded.manager_id, status = excluded.status,
+      time_zone = coalesce(excluded.time_zone, users.time_zone), updated_at = now()
     where users.tenant_id = ${tenantId}`)
   const ids = writes.map((w) => w.row.id)
   await db.execute(sql`

@@ -22,6 +22,8 @@ export const directoryUserSchema = z.object({
   jobTitle: optionalText,
   departmentExternalIds: z.array(z.string().trim().min(1).max(200)).max(200),
   managerOpenId: optionalText,
+  /** A zone this runtime does not know is stored as none (the tenant's applies), not a reason to refuse the sync. */
+  timeZone: z.string().max(500).optional(),
   active: z.boolean(),
 })
 

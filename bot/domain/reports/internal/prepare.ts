@@ -9,8 +9,9 @@ import { reportByKey } from './catalog'
 import type { ReportDefinition, ReportLocale, RunEnv } from './define'
 import { periodOf } from './filters'
 
-/** The caller's language for labels (people choose theirs in the app or chat). */
+/** The caller's language for labels: the one the request reads in, else the one they chose (app or chat). */
 export async function actorLocale(ctx: ServiceContext): Promise<ReportLocale> {
+  if (ctx.locale) return ctx.locale
   if (ctx.actor.kind !== 'user') return 'zh-CN'
   const [u] = await ctx.db
     .select({ locale: users.locale })
