@@ -26,20 +26,33 @@ export async function emit(ctx: ServiceContext, messages: OutboxMessage | Outbox
   )
 }
 
+/** The outbox rows of `messages`, in order, as the JSON parameter of {@link insertOutboxFrom}. */
+export function outboxRowsJson(ctx: ServiceContext, messages: OutboxMessage[]): string {
+  return JSON.stringify(
+    messages.map((m, n) => ({
+      tenant_id: ctx.tenantId,
+      topic: m.topic,
+      payload: m.payload,
+      available_at: m.availableAt?.toISOString() ?? null,
+      n,
+    })),
+  )
+}
+
 /**
- * An `insert into outbox` of `messages`, in order, for a CTE of a batch statement (one JSON parameter, so
- * the statement's text stays the same whatever their number).
+ * An `insert into outbox` for a CTE of a batch statement, of the rows in `rows` (a JSON parameter from
+ * {@link outboxRowsJson}, or a placeholder for it), in their order: the statement's text stays the same
+ * whatever their number.
  */
-export function insertOutboxSql(ctx: ServiceContext, messages: OutboxMessage[]): SQL {
-  const rows = messages.map((m, n) => ({
-    topic: m.topic,
-    payload: m.payload,
-    available_at: m.availableAt?.toISOString() ?? null,
-    n,
-  }))
+export function insertOutboxFrom(rows: unknown): SQL {
   return sql`insert into outbox (tenant_id, topic, payload, available_at)
-    select ${ctx.tenantId}::text, topic, payload, coalesce(available_at, now())
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-      topic text, payload jsonb, available_at timestamptz, n int)
+    select tenant_id, topic, payload, coalesce(available_at, now())
+    from jsonb_to_recordset(${rows}::jsonb) as x(
+      tenant_id text, topic text, payload jsonb, available_at timestamptz, n int)
     order by n`
+}
+
+/** {@link insertOutboxFrom} with `messages` as its parameter. */
+export function insertOutboxSql(ctx: ServiceContext, messages: OutboxMessage[]): SQL {
+  return insertOutboxFrom(outboxRowsJson(ctx, messages))
 }

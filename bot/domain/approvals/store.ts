@@ -228,6 +228,26 @@ export async function loadInstance(ctx: ServiceContext, instanceId: string): Pro
   return row
 }
 
+/** The id of the instance the task `taskId` (placeholder) belongs to, as a subquery. */
+const instanceIdOfTask = (db: Parameters<Parameters<typeof reusable>[0]>[0]) =>
+  db
+    .select({ id: approvalTasks.instanceId })
+    .from(approvalTasks)
+    .where(
+      and(
+        eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
+        eq(approvalTasks.id, sql.placeholder('taskId')),
+      ),
+    )
+
+/** The order tasks are read in: by round, step, sequence, creation. */
+const taskOrder = [
+  asc(approvalTasks.round),
+  asc(approvalTasks.stepIndex),
+  asc(approvalTasks.seq),
+  asc(approvalTasks.createdAt),
+]
+
 /** The instance a task belongs to, locked for the rest of the transaction. */
 const instanceOfTaskForUpdate = reusable((db) =>
   db
@@ -236,18 +256,7 @@ const instanceOfTaskForUpdate = reusable((db) =>
     .where(
       and(
         eq(approvalInstances.tenantId, sql.placeholder('tenantId')),
-        eq(
-          approvalInstances.id,
-          db
-            .select({ id: approvalTasks.instanceId })
-            .from(approvalTasks)
-            .where(
-              and(
-                eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
-                eq(approvalTasks.id, sql.placeholder('taskId')),
-              ),
-            ),
-        ),
+        eq(approvalInstances.id, instanceIdOfTask(db)),
       ),
     )
     .for('update'),
@@ -272,12 +281,7 @@ const tasksOfInstance = reusable((db) =>
         eq(approvalTasks.instanceId, sql.placeholder('instanceId')),
       ),
     )
-    .orderBy(
-      asc(approvalTasks.round),
-      asc(approvalTasks.stepIndex),
-      asc(approvalTasks.seq),
-      asc(approvalTasks.createdAt),
-    ),
+    .orderBy(...taskOrder),
 )
 
 export async function loadTasks(ctx: ServiceContext, instanceId: string): Promise<TaskRow[]> {
@@ -292,26 +296,10 @@ const tasksOfInstanceOfTask = reusable((db) =>
     .where(
       and(
         eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
-        eq(
-          approvalTasks.instanceId,
-          db
-            .select({ id: approvalTasks.instanceId })
-            .from(approvalTasks)
-            .where(
-              and(
-                eq(approvalTasks.tenantId, sql.placeholder('tenantId')),
-                eq(approvalTasks.id, sql.placeholder('taskId')),
-              ),
-            ),
-        ),
+        eq(approvalTasks.instanceId, instanceIdOfTask(db)),
       ),
     )
-    .orderBy(
-      asc(approvalTasks.round),
-      asc(approvalTasks.stepIndex),
-      asc(approvalTasks.seq),
-      asc(approvalTasks.createdAt),
-    ),
+    .orderBy(...taskOrder),
 )
 
 /**

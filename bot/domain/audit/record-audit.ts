@@ -34,24 +34,40 @@ export async function recordAudits(ctx: ServiceContext, entries: AuditEntry[]): 
   )
 }
 
-/**
- * An `insert into audit_log` of `entries` for a CTE of a batch statement: the rows travel as one JSON
- * parameter, so the statement's text stays the same whatever their number. JSON `null` in a jsonb column is
- * SQL NULL (`nullif`), as the ORM's inserts write it.
- */
-export function insertAuditSql(ctx: ServiceContext, entries: AuditEntry[]): SQL {
-  const rows = entries.map((e) => ({
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    meta: e.meta ?? null,
-  }))
+/** The audit rows of `entries` as the JSON parameter of {@link insertAuditFrom}. */
+export function auditRowsJson(ctx: ServiceContext, entries: AuditEntry[]): string {
   const kind = ctx.actor.kind === 'user' ? ctx.actor.via : 'system'
+  const who = actorId(ctx.actor)
+  return JSON.stringify(
+    entries.map((e) => ({
+      tenant_id: ctx.tenantId,
+      actor_kind: kind,
+      actor_id: who,
+      action: e.action,
+      target_type: e.targetType,
+      target_id: e.targetId,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      meta: e.meta ?? null,
+    })),
+  )
+}
+
+/**
+ * An `insert into audit_log` for a CTE of a batch statement, of the rows in `rows` (a JSON parameter from
+ * {@link auditRowsJson}, or a placeholder for it): the statement's text stays the same whatever their number.
+ * JSON `null` in a jsonb column is SQL NULL (`nullif`), as the ORM's inserts write it.
+ */
+export function insertAuditFrom(rows: unknown): SQL {
   return sql`insert into audit_log (tenant_id, actor_kind, actor_id, action, target_type, target_id, before, after, meta)
-    select ${ctx.tenantId}::text, ${kind}::text, ${actorId(ctx.actor)}::text, action, target_type, target_id,
+    select tenant_id, actor_kind, actor_id, action, target_type, target_id,
            nullif(before, 'null'::jsonb), nullif(after, 'null'::jsonb), nullif(meta, 'null'::jsonb)
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-      action text, target_type text, target_id text, before jsonb, after jsonb, meta jsonb)`
+    from jsonb_to_recordset(${rows}::jsonb) as x(
+      tenant_id text, actor_kind text, actor_id text, action text, target_type text, target_id text,
+      before jsonb, after jsonb, meta jsonb)`
+}
+
+/** {@link insertAuditFrom} with `entries` as its parameter. */
+export function insertAuditSql(ctx: ServiceContext, entries: AuditEntry[]): SQL {
+  return insertAuditFrom(auditRowsJson(ctx, entries))
 }

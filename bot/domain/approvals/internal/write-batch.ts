@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { reusableSql } from '../../../../db/statement'
-import { type AuditEntry, recordAudit } from '../../audit/record-audit'
+import { type AuditEntry, auditRowsJson, insertAuditFrom, recordAudit } from '../../audit/record-audit'
 import { actorId, type ServiceContext } from '../../context'
-import { emit, type OutboxMessage } from '../../outbox'
+import { emit, insertOutboxFrom, type OutboxMessage, outboxRowsJson } from '../../outbox'
 
 interface TimelineRow {
   tenant_id: string
@@ -94,30 +94,10 @@ export async function emitInBatch(ctx: ServiceContext, messages: OutboxMessage[]
 
 async function flush(ctx: ServiceContext, b: Batch): Promise<void> {
   if (b.timeline.length === 0 && b.audit.length === 0 && b.outbox.length === 0) return
-  const kind = ctx.actor.kind === 'user' ? ctx.actor.via : 'system'
-  const who = actorId(ctx.actor)
-  const audit = b.audit.map((e) => ({
-    tenant_id: ctx.tenantId,
-    actor_kind: kind,
-    actor_id: who,
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    meta: e.meta ?? null,
-  }))
-  const outbox = b.outbox.map((m, n) => ({
-    tenant_id: ctx.tenantId,
-    topic: m.topic,
-    payload: m.payload,
-    available_at: m.availableAt?.toISOString() ?? null,
-    n,
-  }))
   await writeBatch(ctx.db, {
     timeline: JSON.stringify(b.timeline),
-    audit: JSON.stringify(audit),
-    outbox: JSON.stringify(outbox),
+    audit: auditRowsJson(ctx, b.audit),
+    outbox: outboxRowsJson(ctx, b.outbox),
   })
 }
 
@@ -135,17 +115,6 @@ const writeBatch = reusableSql(
         tenant_id text, instance_id text, task_id text, actor_id text, actor_kind text, action text,
         comment text, before jsonb, after jsonb, at timestamptz, n int)
       order by n
-    ), a as (
-      insert into audit_log (tenant_id, actor_kind, actor_id, action, target_type, target_id, before, after, meta)
-      select tenant_id, actor_kind, actor_id, action, target_type, target_id,
-             nullif(before, 'null'::jsonb), nullif(after, 'null'::jsonb), nullif(meta, 'null'::jsonb)
-      from jsonb_to_recordset(${sql.placeholder('audit')}::jsonb) as x(
-        tenant_id text, actor_kind text, actor_id text, action text, target_type text, target_id text,
-        before jsonb, after jsonb, meta jsonb)
-    )
-    insert into outbox (tenant_id, topic, payload, available_at)
-    select tenant_id, topic, payload, coalesce(available_at, now())
-    from jsonb_to_recordset(${sql.placeholder('outbox')}::jsonb) as x(
-      tenant_id text, topic text, payload jsonb, available_at timestamptz, n int)
-    order by n`,
+    ), a as (${insertAuditFrom(sql.placeholder('audit'))})
+    ${insertOutboxFrom(sql.placeholder('outbox'))}`,
 )
