@@ -1,19 +1,15 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
-import {
-  customerCollaborators,
-  customers,
-  type DataScope,
-  departments,
-  roles,
-  serviceTickets,
-  userDepartments,
-  userRoles,
-  users,
-} from '../../../db/schema'
-import { resultRows } from '../../lib/sql-rows'
+import { customerCollaborators, customers, departments, serviceTickets, users } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
-import { type ActorScope, loadActorScope, scopeFilter, widestScope } from '../org/data-scope'
+import {
+  type ActorScope,
+  loadActorScope,
+  loadUserRoles,
+  scopeFilter,
+  scopeOfRoles,
+  type UserRoles,
+} from '../org/data-scope'
 import { grants } from '../org/permissions'
 
 /** The acting user's CRM data scope, and whether they may manage (assign, reassign, set rules). */
@@ -23,33 +19,18 @@ export interface CrmAccess extends ActorScope {
 
 export async function loadCrmAccess(ctx: ServiceContext): Promise<CrmAccess> {
   if (ctx.actor.kind === 'system') return { ...(await loadActorScope(ctx)), canManage: true }
-  const userId = ctx.actor.userId
-  const t = ctx.tenantId
   // Scope, permissions and departments in one statement: every CRM call pays this round trip first.
-  const [row] = resultRows<{
-    scopes: DataScope[] | null
-    permissions: string[] | null
-    departments: Array<{ id: string; path: string }> | null
-  }>(
-    await ctx.db.execute(sql`select
-      (select array_agg(${roles.dataScope}::text) from ${userRoles}
-         join ${roles} on ${roles.id} = ${userRoles.roleId}
-        where ${userRoles.tenantId} = ${t} and ${userRoles.userId} = ${userId}) as scopes,
-      (select array_agg(p) from ${userRoles} join ${roles} on ${roles.id} = ${userRoles.roleId},
-         jsonb_array_elements_text(${roles.permissions}) p
-        where ${userRoles.tenantId} = ${t} and ${userRoles.userId} = ${userId}) as permissions,
-      (select json_agg(json_build_object('id', ${departments.id}, 'path', ${departments.path}))
-         from ${userDepartments} join ${departments} on ${departments.id} = ${userDepartments.departmentId}
-        where ${userDepartments.tenantId} = ${t} and ${userDepartments.userId} = ${userId}) as departments`),
-  )
-  const depts = row?.departments ?? []
+  return crmAccessOf(ctx, ctx.actor.userId, await loadUserRoles(ctx, ctx.actor.userId))
+}
+
+/** The CRM access a user's roles give (the customer card reads the roles once for CRM and service). */
+export function crmAccessOf(ctx: ServiceContext, userId: string, r: UserRoles): CrmAccess {
   return {
-    tenantId: t,
-    userId,
-    scope: widestScope(row?.scopes ?? []),
-    departmentIds: depts.map((d) => d.id),
-    departmentPaths: depts.map((d) => d.path),
-    canManage: grants(row?.permissions ?? [], 'crm.manage'),
+    ...scopeOfRoles(ctx, userId, r),
+    canManage: grants(
+      r.roles.flatMap((x) => x.permissions),
+      'crm.manage',
+    ),
   }
 }
 

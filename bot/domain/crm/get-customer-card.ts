@@ -3,21 +3,27 @@ import {
   contacts,
   contracts,
   customerCollaborators,
+  customers,
+  departments,
   fieldHistory,
   followUps,
   opportunities,
   payments,
+  users,
   visits,
 } from '../../../db/schema'
 import { listApprovalsForRecord, type RecordApproval } from '../approvals/references'
 import type { ServiceContext } from '../context'
 import { visibleContracts } from '../contracts/access'
 import { type ContractDto, selectContractDtos } from '../contracts/dto'
+import { NotFoundError } from '../errors'
 import { visibleOpportunities } from '../opportunities/access'
 import { type OpportunityDto, selectOpportunityDtos } from '../opportunities/dto'
+import { loadUserRoles } from '../org/data-scope'
 import { type PaymentDto, selectPaymentDtos } from '../payments/record-payment'
+import { type ServiceAccess, serviceAccessOf } from '../service/access'
 import { type CustomerService, customerService } from '../service/customer-service'
-import { loadCrmAccess, requireCustomer, userLabels } from './access'
+import { type CrmAccess, crmAccessOf, loadCrmAccess, visibleCustomers } from './access'
 import type { ContactRow } from './add-contact'
 import type { FollowUpRow } from './create-follow-up'
 import { type CustomerDto, toCustomerDto } from './dto'
@@ -64,17 +70,23 @@ export async function getCustomerCard({
   ctx: ServiceContext
   customerId: string
 }): Promise<CustomerCard> {
-  // The service section loads its own access: it starts at once, beside the CRM access.
-  const servicePromise = customerService(ctx, customerId)
-  servicePromise.catch(() => undefined) // handled below; an earlier failure must not leave it unhandled
-  const access = await loadCrmAccess(ctx)
+  // The caller's roles read once for both accesses the card needs (CRM and service).
+  let access: CrmAccess
+  let serviceAccess: ServiceAccess | undefined
+  if (ctx.actor.kind === 'user') {
+    const roles = await loadUserRoles(ctx, ctx.actor.userId)
+    access = crmAccessOf(ctx, ctx.actor.userId, roles)
+    serviceAccess = serviceAccessOf(ctx, ctx.actor.userId, roles)
+  } else access = await loadCrmAccess(ctx)
   const t = ctx.tenantId
-  // One round of parallel reads, the customer's own row among them (a hidden customer is a 404 whatever
-  // the other reads found), the relation graph chained after it, then one read of user names: the card's
-  // latency is its number of sequential rounds. Sales sections come with their names joined in.
-  const rowPromise = requireCustomer(ctx, access, customerId)
+  const en = ctx.locale === 'en'
+  const label = (name: string | null, enName: string | null) => (en && enName) || name || ''
+  // One round of parallel reads after the access, the customer's own row among them (a hidden customer is
+  // a 404 whatever the other reads found, the row read with the same condition as `requireCustomer`): the
+  // card's latency is its number of sequential rounds. Names (owner, authors, visitors, collaborators) are
+  // joined into the reads; the sales sections come with theirs; the relation graph starts from the id.
   const [
-    row,
+    rows,
     contactRows,
     followRows,
     visitRows,
@@ -87,7 +99,12 @@ export async function getCustomerCard({
     payDtos,
     service,
   ] = await Promise.all([
-    rowPromise,
+    ctx.db
+      .select({ c: customers, ownerName: users.name, ownerEnName: users.enName, ownerDept: departments.name })
+      .from(customers)
+      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customers.ownerId)))
+      .leftJoin(departments, eq(departments.id, users.departmentId))
+      .where(and(eq(customers.id, customerId), visibleCustomers(ctx, access))),
     ctx.db
       .select()
       .from(contacts)
@@ -95,20 +112,23 @@ export async function getCustomerCard({
       .orderBy(desc(contacts.isPrimary), contacts.createdAt)
       .limit(200),
     ctx.db
-      .select()
+      .select({ f: followUps, name: users.name, enName: users.enName })
       .from(followUps)
+      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, followUps.authorId)))
       .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, customerId)))
       .orderBy(desc(followUps.createdAt))
       .limit(RECENT),
     ctx.db
-      .select()
+      .select({ v: visits, name: users.name, enName: users.enName })
       .from(visits)
+      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, visits.userId)))
       .where(and(eq(visits.tenantId, t), eq(visits.customerId, customerId)))
       .orderBy(desc(visits.createdAt))
       .limit(RECENT),
     ctx.db
-      .select()
+      .select({ h: fieldHistory, name: users.name, enName: users.enName })
       .from(fieldHistory)
+      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, fieldHistory.actorId)))
       .where(
         and(
           eq(fieldHistory.tenantId, t),
@@ -119,10 +139,18 @@ export async function getCustomerCard({
       .orderBy(desc(fieldHistory.at))
       .limit(RECENT),
     ctx.db
-      .select({ userId: customerCollaborators.userId })
+      .select({
+        userId: customerCollaborators.userId,
+        name: users.name,
+        enName: users.enName,
+        department: departments.name,
+      })
       .from(customerCollaborators)
+      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customerCollaborators.userId)))
+      .leftJoin(departments, eq(departments.id, users.departmentId))
       .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, customerId))),
-    rowPromise.then((root) => getRelationGraph({ ctx, customerId: root.id, depth: 2, access, root })),
+    // The root is taken as visible here: a hidden customer fails the card below, graph and all.
+    getRelationGraph({ ctx, customerId, depth: 2, access, root: { id: customerId, name: '' } }),
     listApprovalsForRecord(ctx, 'customer', customerId),
     selectOpportunityDtos(
       ctx,
@@ -146,39 +174,42 @@ export async function getCustomerCard({
       ) as SQL,
       SALES_RECENT,
     ),
-    servicePromise,
+    customerService(ctx, customerId, serviceAccess),
   ])
-  const labels = await userLabels(ctx, [
-    row.ownerId,
-    ...followRows.map((f) => f.authorId),
-    ...visitRows.map((v) => v.userId),
-    ...history.map((h) => h.actorId),
-    ...collabRows.map((c) => c.userId),
-  ])
+  const found = rows[0]
+  if (!found) throw new NotFoundError('customer', customerId)
+  const row = found.c
+  for (const n of relations.nodes) if (n.id === row.id && !n.name) n.name = row.name
+  const ownerLabel = new Map(
+    row.ownerId
+      ? [[row.ownerId, { name: label(found.ownerName, found.ownerEnName), department: found.ownerDept }]]
+      : [],
+  )
+  const who = (id: string | null, name: string | null, enName: string | null) =>
+    id ? { id, name: label(name, enName) } : null
   const contractNumber = new Map(ctrDtos.map((c) => [c.id, c.number]))
-  const who = (id: string | null) => (id ? { id, name: labels.get(id)?.name ?? '' } : null)
   const timeline: TimelineEntry[] = [
-    ...followRows.map((f) => ({
+    ...followRows.map(({ f, name, enName }) => ({
       at: f.createdAt.toISOString(),
       kind: 'follow_up' as const,
       id: f.id,
-      actor: who(f.authorId),
+      actor: who(f.authorId, name, enName),
       title: f.kind,
       detail: f.content,
     })),
-    ...visitRows.map((v) => ({
+    ...visitRows.map(({ v, name, enName }) => ({
       at: (v.checkInAt ?? v.plannedAt ?? v.createdAt).toISOString(),
       kind: 'visit' as const,
       id: v.id,
-      actor: who(v.userId),
+      actor: who(v.userId, name, enName),
       title: v.status,
       detail: v.summary ?? v.purpose,
     })),
-    ...history.map((h) => ({
+    ...history.map(({ h, name, enName }) => ({
       at: h.at.toISOString(),
       kind: 'change' as const,
       id: String(h.id),
-      actor: who(h.actorId),
+      actor: who(h.actorId, name, enName),
       title: h.field,
       detail: JSON.stringify(h.newValue),
     })),
@@ -216,15 +247,18 @@ export async function getCustomerCard({
     })),
   ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
   return {
-    customer: toCustomerDto(row, labels),
+    customer: toCustomerDto(row, ownerLabel),
     collaborators: collabRows.map((c) => ({
       id: c.userId,
-      name: labels.get(c.userId)?.name ?? '',
-      department: labels.get(c.userId)?.department ?? null,
+      name: label(c.name, c.enName),
+      department: c.department ?? null,
     })),
     contacts: contactRows,
-    followUps: followRows.map((f) => ({ ...f, author: who(f.authorId) })),
-    visits: visitRows.map((v) => ({ ...toVisitDto(v), visitor: who(v.userId) })),
+    followUps: followRows.map(({ f, name, enName }) => ({ ...f, author: who(f.authorId, name, enName) })),
+    visits: visitRows.map(({ v, name, enName }) => ({
+      ...toVisitDto(v),
+      visitor: who(v.userId, name, enName),
+    })),
     relations,
     timeline: timeline.slice(0, 50),
     opportunities: oppDtos,

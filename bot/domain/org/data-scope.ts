@@ -2,6 +2,7 @@ import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { type DataScope, departments, roles, userDepartments, userRoles } from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
+import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
 
 const RANK: Record<DataScope, number> = { self: 0, department: 1, department_tree: 2, all: 3 }
@@ -18,6 +19,41 @@ export interface ActorScope {
 /** The widest of several scopes (a user with two roles gets the wider one). */
 export const widestScope = (scopes: DataScope[]): DataScope =>
   scopes.reduce<DataScope>((best, s) => (RANK[s] > RANK[best] ? s : best), 'self')
+
+/** A user's roles (data scope and permissions of each) and departments, as one statement reads them. */
+export interface UserRoles {
+  roles: Array<{ scope: DataScope; permissions: string[] }>
+  departments: Array<{ id: string; path: string }>
+}
+
+/**
+ * The user's roles and departments in one statement: every CRM and service call pays this round trip
+ * first, and a caller needing both accesses (the customer card) derives them from one read.
+ */
+export async function loadUserRoles(ctx: ServiceContext, userId: string): Promise<UserRoles> {
+  const [row] = resultRows<UserRoles>(
+    await ctx.db.execute(sql`
+      select
+        coalesce((select json_agg(json_build_object('scope', r.data_scope, 'permissions', r.permissions))
+                  from user_roles ur join roles r on r.id = ur.role_id
+                  where ur.tenant_id = ${ctx.tenantId} and ur.user_id = ${userId}), '[]') as roles,
+        coalesce((select json_agg(json_build_object('id', d.id, 'path', d.path))
+                  from user_departments ud join departments d on d.id = ud.department_id
+                  where ud.tenant_id = ${ctx.tenantId} and ud.user_id = ${userId}), '[]') as departments`),
+  )
+  return { roles: row?.roles ?? [], departments: row?.departments ?? [] }
+}
+
+/** The scope those roles and departments give the user. */
+export function scopeOfRoles(ctx: ServiceContext, userId: string, r: UserRoles): ActorScope {
+  return {
+    tenantId: ctx.tenantId,
+    userId,
+    scope: widestScope(r.roles.map((x) => x.scope)),
+    departmentIds: r.departments.map((d) => d.id),
+    departmentPaths: r.departments.map((d) => d.path),
+  }
+}
 
 /** Loads the acting user's scope. System actors see everything in the tenant. */
 export async function loadActorScope(ctx: ServiceContext): Promise<ActorScope> {

@@ -41,6 +41,14 @@ export function grants(granted: readonly string[], permission: Permission): bool
   return false
 }
 
+/** The granted names that cover `permission` (`*`, the name, and each `prefix.*`): `grants` in SQL. */
+export function namesGranting(permission: Permission): string[] {
+  const parts = permission.split('.')
+  const names = ['*', permission]
+  for (let i = parts.length - 1; i > 0; i--) names.push(`${parts.slice(0, i).join('.')}.*`)
+  return names
+}
+
 /** Every permission name the acting user holds through their roles (system actors hold `*`). */
 export async function loadPermissions(ctx: ServiceContext): Promise<string[]> {
   if (ctx.actor.kind === 'system') return ['*']

@@ -1,9 +1,15 @@
-import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
-import { type DataScope, serviceTickets } from '../../../db/schema'
-import { resultRows } from '../../lib/sql-rows'
+import { and, eq, isNull, or, type SQL } from 'drizzle-orm'
+import { serviceTickets } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
-import { type ActorScope, loadActorScope, scopeFilter, widestScope } from '../org/data-scope'
+import {
+  type ActorScope,
+  loadActorScope,
+  loadUserRoles,
+  scopeFilter,
+  scopeOfRoles,
+  type UserRoles,
+} from '../org/data-scope'
 import { grants } from '../org/permissions'
 
 /** The acting user's service scope: their data scope, and whether they dispatch (`service.manage`). */
@@ -17,30 +23,15 @@ export interface ServiceAccess extends ActorScope {
  */
 export async function loadServiceAccess(ctx: ServiceContext): Promise<ServiceAccess> {
   if (ctx.actor.kind === 'system') return { ...(await loadActorScope(ctx)), canManage: true }
-  const userId = ctx.actor.userId
-  const [row] = resultRows<{
-    roles: Array<{ scope: DataScope; permissions: string[] }>
-    departments: Array<{ id: string; path: string }>
-  }>(
-    await ctx.db.execute(sql`
-      select
-        coalesce((select json_agg(json_build_object('scope', r.data_scope, 'permissions', r.permissions))
-                  from user_roles ur join roles r on r.id = ur.role_id
-                  where ur.tenant_id = ${ctx.tenantId} and ur.user_id = ${userId}), '[]') as roles,
-        coalesce((select json_agg(json_build_object('id', d.id, 'path', d.path))
-                  from user_departments ud join departments d on d.id = ud.department_id
-                  where ud.tenant_id = ${ctx.tenantId} and ud.user_id = ${userId}), '[]') as departments`),
-  )
-  const rs = row?.roles ?? []
-  const ds = row?.departments ?? []
+  return serviceAccessOf(ctx, ctx.actor.userId, await loadUserRoles(ctx, ctx.actor.userId))
+}
+
+/** The service access a user's roles give (the customer card reads the roles once for CRM and service). */
+export function serviceAccessOf(ctx: ServiceContext, userId: string, r: UserRoles): ServiceAccess {
   return {
-    tenantId: ctx.tenantId,
-    userId,
-    scope: widestScope(rs.map((r) => r.scope)),
-    departmentIds: ds.map((d) => d.id),
-    departmentPaths: ds.map((d) => d.path),
+    ...scopeOfRoles(ctx, userId, r),
     canManage: grants(
-      rs.flatMap((r) => r.permissions),
+      r.roles.flatMap((x) => x.permissions),
       'service.manage',
     ),
   }

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
 import { serviceTickets } from '../../../db/schema'
 import type { ServiceContext } from '../context'
-import { loadServiceAccess, visibleTickets } from './access'
+import { loadServiceAccess, type ServiceAccess, visibleTickets } from './access'
 import { OPEN_STATUSES } from './lifecycle'
 import { type TicketDto, ticketDtos } from './list-tickets'
 
@@ -12,8 +12,12 @@ export interface CustomerService {
   lastRating: { rating: number; at: string; number: string } | null
 }
 
-export async function customerService(ctx: ServiceContext, customerId: string): Promise<CustomerService> {
-  const access = await loadServiceAccess(ctx)
+export async function customerService(
+  ctx: ServiceContext,
+  customerId: string,
+  given?: ServiceAccess,
+): Promise<CustomerService> {
+  const access = given ?? (await loadServiceAccess(ctx))
   const mine = and(visibleTickets(ctx, access), eq(serviceTickets.customerId, customerId))
   const [[open], rows, [rated]] = await Promise.all([
     ctx.db
