@@ -1,15 +1,12 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { opportunities, stageHistory, stages, winModels } from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
-import { assessBands, type ClosedDeal, type DealBands, storeWinModel, trainWinModel } from './win-model'
+import { assessBands, type DealBands, storeWinModel, type WinVariable, winModelFromCounts } from './win-model'
 
-const DAY_MS = 86_400_000
 /** The most recent closed deals the model learns from (older history says less about today's team). */
 const HISTORY = 20_000
 const BATCH = 250
-/** Closed deals whose stage history one read fetches (reads only: no row is locked). */
-const HISTORY_BATCH = 1_000
 
 /**
  * A deal's bands (alias `o`) as win-model's `ageBand`, `amountBand`, `slipBand` and its channel and
@@ -45,63 +42,16 @@ export async function refreshWinProbabilities({
     .select({ id: stages.id, name: stages.name, nameEn: stages.nameEn, kind: stages.kind })
     .from(stages)
     .where(eq(stages.tenantId, t))
-  const openStages = new Set(stageRows.filter((s) => s.kind === 'open').map((s) => s.id))
+  const _openStages = new Set(stageRows.filter((s) => s.kind === 'open').map((s) => s.id))
   const stageNames = new Map(stageRows.map((s) => [s.id, s.name]))
   const stageNamesEn = new Map(stageRows.map((s) => [s.id, s.nameEn ?? s.name]))
 
-  const closedRows = await ctx.db
-    .select({
-      id: opportunities.id,
-      status: opportunities.status,
-      amountCents: opportunities.amountCents,
-      channel: opportunities.channel,
-      competitors: opportunities.competitors,
-      closeDateSlips: opportunities.closeDateSlips,
-      closedAt: opportunities.closedAt,
-      updatedAt: opportunities.updatedAt,
-    })
-    .from(opportunities)
-    .where(and(eq(opportunities.tenantId, t), inArray(opportunities.status, ['won', 'lost'])))
-    .orderBy(desc(opportunities.closedAt))
-    .limit(HISTORY)
-  const visits = new Map<string, Array<{ stageId: string; enteredAt: Date; leftAt: Date | null }>>()
-  for (let i = 0; i < closedRows.length; i += HISTORY_BATCH) {
-    const ids = closedRows.slice(i, i + HISTORY_BATCH).map((r) => r.id)
-    const rows = await ctx.db
-      .select({
-        opportunityId: stageHistory.opportunityId,
-        stageId: stageHistory.stageId,
-        enteredAt: stageHistory.enteredAt,
-        leftAt: stageHistory.leftAt,
-      })
-      .from(stageHistory)
-      .where(and(eq(stageHistory.tenantId, t), inArray(stageHistory.opportunityId, ids)))
-      .orderBy(asc(stageHistory.enteredAt), asc(stageHistory.id))
-    for (const r of rows) {
-      if (!openStages.has(r.stageId)) continue
-      const list = visits.get(r.opportunityId) ?? []
-      list.push(r)
-      visits.set(r.opportunityId, list)
-    }
-  }
-  const closed: ClosedDeal[] = closedRows.map((r) => {
-    const v = visits.get(r.id) ?? []
-    const last = v[v.length - 1]
-    const end = last?.leftAt ?? r.closedAt ?? r.updatedAt
-    return {
-      won: r.status === 'won',
-      stages: v.map((x) => x.stageId),
-      stageAgeDays: last ? Math.max(0, (end.getTime() - last.enteredAt.getTime()) / DAY_MS) : 0,
-      amountCents: r.amountCents,
-      channel: r.channel,
-      hasCompetitor: r.competitors.length > 0,
-      closeDateSlips: r.closeDateSlips,
-    }
-  })
-  const model = trainWinModel(closed)
+  const training = await trainingCounts(ctx)
+  const model = winModelFromCounts(training.won, training.lost, training.counts)
+  const closedCount = training.won + training.lost
   // Kept for stage changes between nightly runs (assessed at once with the same model).
   if (model) {
-    const stored = { model: storeWinModel(model), closedDeals: closed.length, trainedAt: now }
+    const stored = { model: storeWinModel(model), closedDeals: closedCount, trainedAt: now }
     await ctx.db
       .insert(winModels)
       .values({ tenantId: t, ...stored })
@@ -126,7 +76,7 @@ export async function refreshWinProbabilities({
       updated += n
       if (n < BATCH) break
     }
-    return { learned: false, closed: closed.length, updated }
+    return { learned: false, closed: closedCount, updated }
   }
 
   // Open deals page by page (keyset on id): the page's bands are computed and grouped in SQL, only the
@@ -182,5 +132,65 @@ export async function refreshWinProbabilities({
     after = last
     if (n < batchSize) break
   }
-  return { learned: true, closed: closed.length, updated }
+  return { learned: true, closed: closedCount, updated }
+}
+
+/**
+ * What `trainWinModel` counts, counted in SQL over the latest closed deals (one statement; no deal comes
+ * into this process): won and lost totals, and per (variable, value) how many won and lost deals had it.
+ * A deal counts for every open stage it reached; its stage age is the time in the last open stage it
+ * entered (`entered_at`, then id), up to leaving it or else closing; bands as `dealBands` and win-model's.
+ */
+async function trainingCounts(
+  ctx: ServiceContext,
+): Promise<{ won: number; lost: number; counts: Array<[WinVariable, string, number, number]> }> {
+  const t = ctx.tenantId
+  const [row] = resultRows<{
+    won: number
+    lost: number
+    counts: Array<[WinVariable, string, number, number]> | null
+  }>(
+    await ctx.db.execute(sql`
+      with closed as (
+        select o.id, o.status = 'won' as won, o.amount_cents, o.channel, o.competitors, o.close_date_slips,
+          coalesce(o.closed_at, o.updated_at) as ended
+        from ${opportunities} as o
+        where o.tenant_id = ${t} and o.status in ('won', 'lost')
+        order by o.closed_at desc limit ${HISTORY}),
+      reached as (
+        select h.opportunity_id, h.stage_id, h.entered_at, h.left_at,
+          row_number() over (partition by h.opportunity_id order by h.entered_at desc, h.id desc) as back
+        from ${stageHistory} as h
+        join closed c on c.id = h.opportunity_id
+        join ${stages} as s on s.id = h.stage_id and s.tenant_id = ${t} and s.kind = 'open'
+        where h.tenant_id = ${t}),
+      deal as (
+        select c.won,
+          coalesce(greatest(0, extract(epoch from coalesce(l.left_at, c.ended) - l.entered_at) / 86400), 0) as age,
+          c.amount_cents, c.channel, c.competitors, c.close_date_slips
+        from closed c left join reached l on l.opportunity_id = c.id and l.back = 1),
+      cells as (
+        select 'stage' as variable, r.stage_id as value, c.won
+          from (select distinct opportunity_id, stage_id from reached) r join closed c on c.id = r.opportunity_id
+        union all
+        select 'stage_age', case when age < 7 then '<7' when age < 30 then '7-30' when age < 90 then '30-90'
+          else '90+' end, won from deal
+        union all
+        select 'amount', case when amount_cents < 1000000 then '<1w' when amount_cents < 10000000 then '1w-10w'
+          when amount_cents < 100000000 then '10w-100w' else '100w+' end, won from deal
+        union all
+        select 'channel', coalesce(channel, '-'), won from deal
+        union all
+        select 'competitor', case when jsonb_array_length(competitors) > 0 then 'yes' else 'no' end, won from deal
+        union all
+        select 'slips', case when close_date_slips <= 0 then '0' when close_date_slips = 1 then '1' else '2+' end,
+          won from deal)
+      select (select count(*) filter (where won) from closed)::int as won,
+        (select count(*) filter (where not won) from closed)::int as lost,
+        (select json_agg(json_build_array(variable, value, w, l) order by variable, value)
+           from (select variable, value, count(*) filter (where won)::int as w,
+                   count(*) filter (where not won)::int as l
+                 from cells group by variable, value) g) as counts`),
+  )
+  return { won: row?.won ?? 0, lost: row?.lost ?? 0, counts: row?.counts ?? [] }
 }

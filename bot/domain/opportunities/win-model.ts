@@ -80,6 +80,20 @@ export function trainWinModel(closed: readonly ClosedDeal[]): WinModel | null {
   return { wonTotal, lostTotal, counts }
 }
 
+/**
+ * The model from counts already made (the nightly refresh counts in SQL, as `trainWinModel` does in
+ * memory); null when there is too little history, by the same thresholds.
+ */
+export function winModelFromCounts(
+  wonTotal: number,
+  lostTotal: number,
+  counts: ReadonlyArray<[WinVariable, string, number, number]>,
+): WinModel | null {
+  if (wonTotal + lostTotal < MIN_CLOSED || wonTotal < MIN_PER_OUTCOME || lostTotal < MIN_PER_OUTCOME)
+    return null
+  return loadWinModel({ wonTotal, lostTotal, counts: [...counts] })
+}
+
 /** Laplace-smoothed likelihoods P(value | won), P(value | lost) of one observation. */
 function likelihood(model: WinModel, variable: WinVariable, value: string): { won: number; lost: number } {
   const c = model.counts.get(key(variable, value)) ?? { won: 0, lost: 0 }
