@@ -2,7 +2,12 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listStageSets, refreshWinProbabilities } from '../../bot/domain/opportunities'
 import { assessDeal, loadWinModel, type StoredWinModel } from '../../bot/domain/opportunities/win-model'
-import { assessCustomerValues, PAYMENT_OVERDUE, scanOverdue } from '../../bot/domain/payments'
+import {
+  assessCustomerValues,
+  PAYMENT_OVERDUE,
+  scanOverdue,
+  scoreCustomer,
+} from '../../bot/domain/payments'
 import { chinaDay } from '../../bot/domain/payments/receivables'
 import type { Database } from '../../db/client'
 import { openTestDatabase } from '../helpers/db'
@@ -90,6 +95,18 @@ describe('nightly jobs in batches', () => {
       sql`select count(*)::int as n from sales_customer_values where tenant_id = ${org.tenantId}`,
     )
     expect(total?.n).toBe(count?.n)
+    // Scores, tiers and factors computed in SQL are what `scoreCustomer` says for the stored inputs.
+    const all = await run(sql`select recency_days, frequency, monetary_cents, engagement, score, tier, factors
+      from sales_customer_values where tenant_id = ${org.tenantId}`)
+    for (const r of all) {
+      const want = scoreCustomer({
+        recencyDays: r.recency_days as number | null,
+        frequency: r.frequency as number,
+        monetaryCents: Number(r.monetary_cents),
+        engagement: r.engagement as number,
+      })
+      expect({ score: r.score, tier: r.tier, factors: r.factors }).toEqual(want)
+    }
     // One batch for all gives the same rows.
     await assessCustomerValues({ ctx: sys() })
     const again = await run(sql`select customer_id, score, tier from sales_customer_values

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { ProbabilityFactor } from '../../../db/schema'
 import { customers, customerValues, followUps, payments, visits } from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
 import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { loadCrmAccess, requireCustomer } from '../crm/access'
@@ -88,104 +89,86 @@ export async function assessCustomerValues({
   const quarterAgo = new Date(now.getTime() - 90 * 86_400_000)
   const day = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
   const t = ctx.tenantId
-  const only = customerIds?.length ? customerIds : null
+  const only = customerIds?.length ? [...new Set(customerIds)] : null
   let assessed = 0
   let after = ''
   let offset = 0
   for (;;) {
     // The named customers in slices, or the tenant's customers page by page (keyset on id): never every id
-    // in memory at once. Each batch is a page of ids, three aggregates and one upsert, each statement its
-    // own short transaction.
-    const batch = only
-      ? only.slice(offset, offset + batchSize)
-      : (
-          await ctx.db
-            .select({ id: customers.id })
-            .from(customers)
-            .where(and(eq(customers.tenantId, t), gt(customers.id, after)))
-            .orderBy(asc(customers.id))
-            .limit(batchSize)
-        ).map((r) => r.id)
+    // in memory at once. One statement per page, its own short transaction: the page, its aggregates, the
+    // scores (`scoreCustomer` in SQL) and the upsert.
+    const page = only
+      ? sql`select distinct jsonb_array_elements_text(${JSON.stringify(only.slice(offset, offset + batchSize))}::jsonb) as id`
+      : sql`select ${customers.id} as id from ${customers} where ${customers.tenantId} = ${t}
+          and ${customers.id} > ${after} order by ${customers.id} limit ${batchSize}`
     offset += batchSize
-    if (batch.length === 0) break
-    after = batch[batch.length - 1] ?? after
-    const [pay, fu, vi] = await Promise.all([
-      ctx.db
-        .select({
-          customerId: payments.customerId,
-          last: sql<string>`max(${payments.receivedOn})::text`,
-          n: sql<number>`count(*)::int`,
-          total: sql<string>`sum(${payments.amountCents})`,
-        })
-        .from(payments)
-        .where(
-          and(
-            eq(payments.tenantId, t),
-            inArray(payments.customerId, batch),
-            gte(payments.receivedOn, day(yearAgo)),
-          ),
-        )
-        .groupBy(payments.customerId),
-      ctx.db
-        .select({ customerId: followUps.customerId, n: sql<number>`count(*)::int` })
-        .from(followUps)
-        .where(
-          and(
-            eq(followUps.tenantId, t),
-            inArray(followUps.customerId, batch),
-            gte(followUps.createdAt, quarterAgo),
-          ),
-        )
-        .groupBy(followUps.customerId),
-      ctx.db
-        .select({ customerId: visits.customerId, n: sql<number>`count(*)::int` })
-        .from(visits)
-        .where(
-          and(eq(visits.tenantId, t), inArray(visits.customerId, batch), gte(visits.createdAt, quarterAgo)),
-        )
-        .groupBy(visits.customerId),
-    ])
-    const payBy = new Map(pay.map((p) => [p.customerId, p]))
-    const eng = new Map<string, number>()
-    for (const r of [...fu, ...vi]) eng.set(r.customerId, (eng.get(r.customerId) ?? 0) + r.n)
-    const today = Date.parse(`${day(now)}T00:00:00Z`)
-    const rows = batch.map((customerId) => {
-      const p = payBy.get(customerId)
-      const v = {
-        recencyDays: p ? Math.round((today - Date.parse(`${p.last}T00:00:00Z`)) / 86_400_000) : null,
-        frequency: p?.n ?? 0,
-        monetaryCents: Number(p?.total ?? 0),
-        engagement: eng.get(customerId) ?? 0,
-      }
-      const s = scoreCustomer(v)
-      return {
-        tenantId: t,
-        customerId,
-        ...v,
-        score: s.score,
-        tier: s.tier,
-        factors: s.factors,
-        computedAt: now,
-      }
-    })
-    await ctx.db
-      .insert(customerValues)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [customerValues.tenantId, customerValues.customerId],
-        set: {
-          recencyDays: sql`excluded.recency_days`,
-          frequency: sql`excluded.frequency`,
-          monetaryCents: sql`excluded.monetary_cents`,
-          engagement: sql`excluded.engagement`,
-          score: sql`excluded.score`,
-          tier: sql`excluded.tier`,
-          factors: sql`excluded.factors`,
-          computedAt: sql`excluded.computed_at`,
-        },
-      })
-    assessed += rows.length
-    if (batch.length < batchSize) break
+    if (only && offset - batchSize >= only.length) break
+    const [res] = resultRows<{ n: number; last: string | null }>(
+      await ctx.db.execute(sql`
+        with page as (${page}),
+        pay as (
+          select customer_id, max(received_on) as last, count(*)::int as n, sum(amount_cents) as total
+          from ${payments} where tenant_id = ${t} and customer_id in (select id from page)
+            and received_on >= ${day(yearAgo)}::date
+          group by customer_id),
+        touch as (
+          select customer_id, count(*)::int as n from ${followUps}
+          where tenant_id = ${t} and customer_id in (select id from page) and created_at >= ${quarterAgo.toISOString()}::timestamptz
+          group by customer_id
+          union all
+          select customer_id, count(*)::int from ${visits}
+          where tenant_id = ${t} and customer_id in (select id from page) and created_at >= ${quarterAgo.toISOString()}::timestamptz
+          group by customer_id),
+        v as (
+          select p.id, ${day(now)}::date - pay.last as recency, coalesce(pay.n, 0) as frequency,
+            coalesce(pay.total, 0)::bigint as monetary,
+            coalesce((select sum(n) from touch where touch.customer_id = p.id), 0)::int as engagement
+          from page p left join pay on pay.customer_id = p.id),
+        pts as (
+          select v.*,
+            case when recency is null then 1 when recency <= 30 then 5 when recency <= 90 then 4
+              when recency <= 180 then 3 when recency <= 365 then 2 else 1 end as r,
+            case when frequency >= 6 then 5 when frequency >= 4 then 4 when frequency >= 2 then 3
+              when frequency >= 1 then 2 else 1 end as f,
+            case when monetary >= 100000000 then 5 when monetary >= 50000000 then 4
+              when monetary >= 10000000 then 3 when monetary >= 1 then 2 else 1 end as m,
+            case when engagement >= 10 then 5 when engagement >= 5 then 4 when engagement >= 2 then 3
+              when engagement >= 1 then 2 else 1 end as e
+          from v),
+        scored as (
+          select pts.*, 2 * (3 * r + 2 * f + 4 * m + e) - 20 as score from pts),
+        ins as (
+          insert into ${customerValues} (tenant_id, customer_id, recency_days, frequency, monetary_cents,
+            engagement, score, tier, factors, computed_at)
+          select ${t}, id, recency, frequency, monetary, engagement, score,
+            case when score >= 70 then 'A' when score >= 50 then 'B' when score >= 30 then 'C' else 'D' end,
+            jsonb_build_array(
+              jsonb_build_object('factor', 'R 最近回款',
+                'value', case when recency is null then '无' else recency || ' 天' end,
+                'factorEn', 'R last payment',
+                'valueEn', case when recency is null then 'None' else recency || ' days' end, 'effect', r),
+              jsonb_build_object('factor', 'F 回款次数', 'value', frequency::text, 'factorEn', 'F payments',
+                'effect', f),
+              jsonb_build_object('factor', 'M 回款金额', 'value', trim_scale(monetary / 100.0)::text,
+                'factorEn', 'M amount received', 'effect', m),
+              jsonb_build_object('factor', 'E 互动', 'value', engagement::text, 'factorEn', 'E engagement',
+                'effect', e)),
+            ${now.toISOString()}::timestamptz
+          from scored
+          on conflict (tenant_id, customer_id) do update set recency_days = excluded.recency_days,
+            frequency = excluded.frequency, monetary_cents = excluded.monetary_cents,
+            engagement = excluded.engagement, score = excluded.score, tier = excluded.tier,
+            factors = excluded.factors, computed_at = excluded.computed_at
+          returning 1)
+        select (select count(*)::int from ins) as n, (select max(id) from page) as last`),
+    )
+    const n = res?.n ?? 0
+    assessed += n
+    if (!only) {
+      if (n === 0 || !res?.last) break
+      after = res.last
+      if (n < batchSize) break
+    }
   }
   return { assessed }
 }
