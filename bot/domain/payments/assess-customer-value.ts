@@ -105,25 +105,26 @@ export async function assessCustomerValues({
     if (only && offset - batchSize >= only.length) break
     const [res] = resultRows<{ n: number; last: string | null }>(
       await ctx.db.execute(sql`
-        with page as (${page}),
+        with page as materialized (${page}),
         pay as (
           select customer_id, max(received_on) as last, count(*)::int as n, sum(amount_cents) as total
-          from ${payments} where tenant_id = ${t} and customer_id in (select id from page)
+          from ${payments} where tenant_id = ${t} and customer_id = any(array(select id from page))
             and received_on >= ${day(yearAgo)}::date
           group by customer_id),
         touch as (
           select customer_id, count(*)::int as n from ${followUps}
-          where tenant_id = ${t} and customer_id in (select id from page) and created_at >= ${quarterAgo.toISOString()}::timestamptz
+          where tenant_id = ${t} and customer_id = any(array(select id from page)) and created_at >= ${quarterAgo.toISOString()}::timestamptz
           group by customer_id
           union all
           select customer_id, count(*)::int from ${visits}
-          where tenant_id = ${t} and customer_id in (select id from page) and created_at >= ${quarterAgo.toISOString()}::timestamptz
+          where tenant_id = ${t} and customer_id = any(array(select id from page)) and created_at >= ${quarterAgo.toISOString()}::timestamptz
           group by customer_id),
-        v as (
+        v as materialized (
           select p.id, ${day(now)}::date - pay.last as recency, coalesce(pay.n, 0) as frequency,
             coalesce(pay.total, 0)::bigint as monetary,
-            coalesce((select sum(n) from touch where touch.customer_id = p.id), 0)::int as engagement
-          from page p left join pay on pay.customer_id = p.id),
+            coalesce(eng.n, 0)::int as engagement
+          from page p left join pay on pay.customer_id = p.id
+            left join (select customer_id, sum(n) as n from touch group by customer_id) eng on eng.customer_id = p.id),
         pts as (
           select v.*,
             case when recency is null then 1 when recency <= 30 then 5 when recency <= 90 then 4
