@@ -2,12 +2,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listStageSets, refreshWinProbabilities } from '../../bot/domain/opportunities'
 import { assessDeal, loadWinModel, type StoredWinModel } from '../../bot/domain/opportunities/win-model'
-import {
-  assessCustomerValues,
-  PAYMENT_OVERDUE,
-  scanOverdue,
-  scoreCustomer,
-} from '../../bot/domain/payments'
+import { assessCustomerValues, PAYMENT_OVERDUE, scanOverdue, scoreCustomer } from '../../bot/domain/payments'
 import { chinaDay } from '../../bot/domain/payments/receivables'
 import type { Database } from '../../db/client'
 import { openTestDatabase } from '../helpers/db'
