@@ -51,7 +51,11 @@ export function paymentOverdueCard(
           },
           { label: t(locale, '应收日期', 'Due'), value: v.dueDate, short: true },
           { label: t(locale, '未收金额', 'Open'), value: yuan(v.outstandingCents), short: true },
-          { label: t(locale, '负责人', 'Owner'), value: v.ownerName, short: true },
+          {
+            label: t(locale, '负责人', 'Owner'),
+            value: (locale === 'en' && v.ownerEnName) || v.ownerName,
+            short: true,
+          },
         ],
       },
       ...(role === 'manager'

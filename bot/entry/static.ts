@@ -9,10 +9,10 @@ import { appContentSecurityPolicy, appIndexHtml } from './app-index'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../..')
-const appDir = resolve(root, 'miniapp/dist')
+const defaultAppDir = resolve(root, 'miniapp/dist')
 
 /** index.html with the runtime settings the mini-app reads from `<meta>` tags (Feishu app id, login URL). */
-function appIndex(env: Env): string | null {
+function appIndex(env: Env, appDir: string): string | null {
   const index = resolve(appDir, 'index.html')
   if (!existsSync(index)) return null
   return appIndexHtml(readFileSync(index, 'utf8'), env)
@@ -21,9 +21,14 @@ function appIndex(env: Env): string | null {
 /**
  * Node-only static files: the API reference's assets (from the swagger-ui-dist package, so the page works
  * with no Internet) and the built mini-app at /app/. Hashed assets are cached for a year and a missing one
- * is a real 404; every other /app/* path gets index.html (no-cache) so deep links work.
+ * is a real 404; every other /app/* path gets index.html (no-cache) so deep links work. `appDir` is another
+ * build of the mini-app (the LCP bench serves an older build beside the current one).
  */
-export function mountStatic<E extends object>(app: Hono<E & { Variables: object }>, env: Env): void {
+export function mountStatic<E extends object>(
+  app: Hono<E & { Variables: object }>,
+  env: Env,
+  appDir: string = defaultAppDir,
+): void {
   const require = createRequire(import.meta.url)
   const swaggerDir = dirname(require.resolve('swagger-ui-dist/package.json'))
   app.use(
@@ -58,7 +63,7 @@ export function mountStatic<E extends object>(app: Hono<E & { Variables: object 
     const index = resolve(appDir, 'index.html')
     const mtime = existsSync(index) ? statSync(index).mtimeMs : 0
     if (!cached || cached.mtime !== mtime) {
-      const html = appIndex(env)
+      const html = appIndex(env, appDir)
       cached = html ? { html, csp: await appContentSecurityPolicy(html), mtime } : null
     }
     c.header('cache-control', 'no-cache')

@@ -1,4 +1,4 @@
-import { relations } from 'drizzle-orm'
+import { relations, sql } from 'drizzle-orm'
 import {
   boolean,
   index,
@@ -75,6 +75,11 @@ export const users = pgTable(
     locale: text().notNull().default('zh-CN'),
     /** The person's own IANA time zone (Feishu contact `time_zone`); unset: the tenant's. */
     timeZone: text(),
+    /**
+     * What the person chose in the mini-app, which directory syncs never touch: an IANA zone, `company`
+     * (the tenant's, whatever the directory says), or unset (the directory's zone, else the tenant's).
+     */
+    timeZoneChoice: text(),
     status: text({ enum: ['active', 'inactive'] })
       .notNull()
       .default('active'),
@@ -86,6 +91,17 @@ export const users = pgTable(
     index('users_tenant_manager_idx').on(t.tenantId, t.managerId),
   ],
 )
+
+/** Value of `users.time_zone_choice` for "follow the company": the tenant's zone, whatever the directory says (spelled out in `ownTimeZone`). */
+export const FOLLOW_COMPANY_ZONE = 'company'
+
+/**
+ * The person's own zone, or null when the tenant's applies: their choice in the mini-app, else the
+ * directory's. Read this, not `time_zone`, wherever a person's times are shown (check it with `knownZone`).
+ */
+export const ownTimeZone = sql<
+  string | null
+>`case when ${users.timeZoneChoice} = 'company' then null else coalesce(${users.timeZoneChoice}, ${users.timeZone}) end`
 
 export const userDepartments = pgTable(
   'user_departments',

@@ -5,7 +5,7 @@ import { exchangeLoginCode, fetchMe } from '@/api/auth'
 import { installApiClient } from '@/api/index'
 import { signFeishuJsapi } from '@/api/platform'
 import { appContextKey } from '@/app-context'
-import { takeEarlyLogin, withEarlyLogin } from '@/auth/early-exchange'
+import { takeEarlyGet, takeEarlyLogin, withEarlyLogin } from '@/auth/early-exchange'
 import { createSessionApiClient } from '@/auth/session-client'
 import { createSignIn } from '@/auth/sign-in'
 import { readRuntimeConfig } from '@/config'
@@ -48,6 +48,7 @@ async function bootstrap(): Promise<void> {
       signIn,
       baseUrl: config.apiBaseUrl,
       getLocale: () => i18n.global.locale.value,
+      takeEarly: takeEarlyGet(window, config.apiBaseUrl),
       onSignedOut() {
         const current = router?.currentRoute.value
         if (router && current && current.name !== 'login')

@@ -40,7 +40,8 @@ import { type MiniappWorld, openAs as openWorldAs, startMiniappWorld } from '../
 //                   (chat and API: tests/integration/crm-elsewhere.test.ts)
 // M5 time zone      here › times in the tenant’s zone … (phone and desktop × zh-CN and en, device in UTC, then
 //                   an admin's zone) → ux-m5-{phone,desktop}-{zh-CN,en}-{beijing,los-angeles}.png; every card
-//                   at 07:30 Beijing: tests/integration/card-times.test.ts
+//                   at 07:30 Beijing: tests/integration/card-times.test.ts; one's own zone on 我的 (phone zh-CN,
+//                   desktop en) → ux-m5-own-{phone-zh-CN,desktop-en}-{company,set,approval}.png
 // M6 reports        reports.test.ts (its own issue) → reports-{customers-new-phone,drill-phone,funnel-*,
 //                   map-desktop,map-city-desktop}.png (zh only)
 // M7 本部门          here › finding customers › … keeps 本部门 to the department (phone, zh-CN) / (desktop, en)
@@ -89,6 +90,18 @@ function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh
     lang,
   )
 }
+
+/** How the mini-app writes an instant (`formatDateTime`): date and minutes in `zone`. */
+const shown = (iso: string, lang: Lang, zone: string) =>
+  new Intl.DateTimeFormat(lang, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone: zone,
+  }).format(new Date(iso))
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(OUTPUT_DIR, `ux-${name}.png`) })
 
@@ -527,18 +540,6 @@ describe.skipIf(!executablePath)('who will approve, before submitting (M10)', ()
 })
 
 describe.skipIf(!executablePath)('times in the tenant’s zone, whatever the device’s (M5)', () => {
-  /** How the mini-app writes an instant (`formatDateTime`): date and minutes in `zone`. */
-  const shown = (iso: string, lang: Lang, zone: string) =>
-    new Intl.DateTimeFormat(lang, {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hour12: false,
-      timeZone: zone,
-    }).format(new Date(iso))
-
   it('shows a request’s times in Beijing time on a device set to UTC, then in the zone an admin sets', async () => {
     const leave = await api<Instance & { createdAt: string }>('liuyang', 'POST', '/approvals/instances', {
       templateKey: 'leave',
@@ -582,6 +583,47 @@ describe.skipIf(!executablePath)('times in the tenant’s zone, whatever the dev
       await api('wangjianguo', 'PUT', '/admin/settings', { timeZone: 'Asia/Shanghai' })
     }
   }, 180_000)
+})
+
+describe.skipIf(!executablePath)('one’s own time zone on 我的 (M5)', () => {
+  for (const [size, lang, zone] of [
+    ['phone', 'zh-CN', 'Europe/Berlin'],
+    ['desktop', 'en', 'Asia/Tokyo'],
+  ] as const)
+    it(`shows the zone times are in, sets one’s own and then sees times in it (${size}, ${lang})`, async () => {
+      const leave = await api<Instance & { createdAt: string }>('liuyang', 'POST', '/approvals/instances', {
+        templateKey: 'leave',
+        form: { kind: 'annual', dates: rangeFromNow(41, 1), reason: '我的时区' },
+      })
+      const { context, page } = await openAs('liuyang', '/me', size, lang)
+      try {
+        const select = page.locator('[data-testid="me-time-zone-select"]')
+        await select.waitFor({ timeout: 20_000 })
+        expect(await select.inputValue()).toBe('')
+        expect(await page.locator('[data-testid="me-time-zone-now"]').textContent()).toContain(
+          'Asia/Shanghai',
+        )
+        await shot(page, `m5-own-${size}-${lang}-company`)
+        await select.selectOption(zone)
+        await expect
+          .poll(() => page.locator('[data-testid="me-time-zone-now"]').textContent())
+          .toContain(zone)
+        expect(await page.locator('[data-testid="me-time-zone-source"]').textContent()).toContain(
+          lang === 'en' ? 'Your own choice' : '自己选择的时区',
+        )
+        if (size === 'desktop') await expectNoHorizontalOverflow(page)
+        await shot(page, `m5-own-${size}-${lang}-set`)
+        // The same session now shows a request's times in the chosen zone.
+        await page.goto(`${world.url}/app/approvals/${leave.id}`)
+        const meta = page.locator('.approval-page__meta').nth(1)
+        await meta.waitFor({ timeout: 20_000 })
+        await expect.poll(() => meta.textContent()).toContain(shown(leave.createdAt, lang, zone))
+        await shot(page, `m5-own-${size}-${lang}-approval`)
+      } finally {
+        await context.close()
+        await api('liuyang', 'PUT', '/me/time-zone', { timeZone: null })
+      }
+    }, 120_000)
 })
 
 describe.skipIf(!executablePath)('a new customer’s region and location (M9)', () => {

@@ -52,10 +52,10 @@ import { getLeadCardView } from '../../bot/domain/leads/get-lead'
 import type { Locale } from '../../bot/domain/locale'
 import { createOpportunity, getOpportunity, listStageSets } from '../../bot/domain/opportunities'
 import type { DigestItem } from '../../bot/domain/reports'
-import { listReports, runReport } from '../../bot/domain/reports'
+import { listReports, runReport, teamDigest } from '../../bot/domain/reports'
 import { createTicket } from '../../bot/domain/service'
 import { DEFAULT_TIME_ZONE } from '../../bot/lib/time-zone'
-import { leads } from '../../db/schema'
+import { leads, users } from '../../db/schema'
 
 /** Real records the sample cards point at, so every link they carry leads to something that exists. */
 export interface CardSampleRecords {
@@ -135,6 +135,13 @@ export async function renderEveryCard(
   const deal = await getOpportunity({ ctx, opportunityId: records.opportunityId })
   const stageSet = (await listStageSets({ ctx })).find((s) => s.id === deal.opportunity.stageSetId)
   const { contract } = await getContract({ ctx, contractId: records.contractId })
+  // The owner as the overdue scan reads them (`getOverdueReminder`): the directory's name and English name.
+  const [owner] = await ctx.db
+    .select({ name: users.name, enName: users.enName })
+    .from(users)
+    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, contract.owner.id)))
+  // The team digest as the weekly scan builds it for this reader: stage and person names in their language.
+  const digest = await teamDigest({ ctx, day: day(at, 0) })
   const lead = await sampleLead(ctx)
   const channels = await listChannels({ ctx })
   const analysis = await analyseChannels({ ctx, input: { from: day(at, -30), to: day(at, 0) } })
@@ -161,7 +168,8 @@ export async function renderEveryCard(
         dueDate: day(at, -3),
         outstandingCents: contract.amountCents,
         daysOverdue: 3,
-        ownerName: contract.owner.name,
+        ownerName: owner?.name ?? contract.owner.name,
+        ownerEnName: owner?.enName ?? null,
         recipients: [],
       },
       locale,
@@ -343,12 +351,24 @@ export async function renderEveryCard(
         from: `${day(at, 0).slice(0, 7)}-01`,
         to: day(at, 0),
         totals: digestPerson('', 100_000, 200_000),
-        people: [digestPerson('刘洋', 100_000, 200_000), digestPerson('陈静', 0, null)],
-        funnel: [
-          { label: '线索', count: 6, cents: 0, lost: 0 },
-          { label: '初步接洽', count: 3, cents: 500_000, lost: 1 },
+        people: [
+          ...digest.people,
+          digestPerson(digest.people[0]?.name ?? '—', 100_000, 200_000),
+          digestPerson('—', 0, null),
         ],
-        stalled: digestSection([{ title: '停滞商机', detail: '刘洋', cents: 300_000 }], 300_000),
+        funnel: digest.funnel,
+        // A stalled deal as of the sample instant (the sample deal is new), owned by the first person.
+        stalled: digestSection(
+          [
+            {
+              title: '停滞商机',
+              detail: digest.people[0]?.name ?? '—',
+              cents: 300_000,
+              at: at.toISOString(),
+            },
+          ],
+          300_000,
+        ),
         stallDays: 14,
       },
       locale,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Card } from '../../bot/chat/model'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
@@ -23,7 +23,9 @@ const CJK = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/
 
 /**
  * What people typed, which an English card shows as typed: the sample records' names and texts (customer,
- * notice, deal, lead, ticket, comments) and the directory's people and departments (read below).
+ * notice, deal, lead, ticket, comments) and the directory's people and departments (read below). Deal
+ * stages are not typed text: they have English names. Where the directory has a person's English name,
+ * the cards checked below use it.
  */
 const USER_DATA = [
   '华东精密机械有限公司',
@@ -44,8 +46,6 @@ const USER_DATA = [
   '方案演示',
   '张伟的报销',
   '停滞商机',
-  '线索',
-  '初步接洽',
   '下周上门演示',
   '上海市浦东新区世纪大道 100 号',
   '设备异响',
@@ -137,6 +137,23 @@ describe('English cards', () => {
       }
     }
     expect(found).toEqual([])
+  })
+
+  it('names people by their English name and deal stages by theirs', async () => {
+    const [liuyang] = await database.db
+      .select({ name: users.name, enName: users.enName })
+      .from(users)
+      .where(and(eq(users.tenantId, org.tenantId), eq(users.id, org.users.liuyang ?? '')))
+    expect(liuyang?.enName).toBeTruthy()
+    const ctx = { ...actingAs(database, org, 'liuyang', 'api'), locale: 'en' as const }
+    const cards = await renderEveryCard(ctx, records, 'en')
+    const texts = (name: string) => visibleTexts(cards[name] as Card).join('\n')
+    // The contract's owner on the overdue reminder, the person and stage rows of the team digest.
+    expect(texts('paymentOverdueCard')).toContain(liuyang?.enName ?? '?')
+    expect(texts('paymentOverdueCard')).not.toContain(liuyang?.name ?? '?')
+    expect(texts('teamDigestCard')).toContain(liuyang?.enName ?? '?')
+    expect(texts('teamDigestCard')).toContain('Qualification')
+    expect(texts('teamDigestCard')).not.toMatch(/初步接洽|刘洋/)
   })
 
   it('the same cards in Chinese use Chinese punctuation and names (the check can fail)', async () => {

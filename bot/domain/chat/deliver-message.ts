@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { Db } from '../../../db/client'
-import { cardStates, chats, messages, tenants, userIdentities, users } from '../../../db/schema'
+import { cardStates, chats, messages, ownTimeZone, tenants, userIdentities, users } from '../../../db/schema'
 import type { Card, OutboundMessage, PlatformName, Recipient } from '../../chat/model'
 import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
 import { newId } from '../../lib/ids'
@@ -56,7 +56,7 @@ async function resolveRecipient(
   userId: string | null
   chatId: string | null
   locale: Locale
-  /** The person's own zone when the directory gives one, else the tenant's. */
+  /** The person's own zone (their choice, else the directory's), else the tenant's. */
   timeZone: string
 }> {
   if ('userId' in to) {
@@ -65,7 +65,7 @@ async function resolveRecipient(
         openId: userIdentities.openId,
         locale: users.locale,
         status: users.status,
-        timeZone: users.timeZone,
+        timeZone: ownTimeZone,
       })
       .from(users)
       .leftJoin(
@@ -264,7 +264,7 @@ async function applyCardState(
           .select({
             platformMessageId: messages.platformMessageId,
             locale: users.locale,
-            timeZone: users.timeZone,
+            timeZone: ownTimeZone,
           })
           .from(messages)
           .leftJoin(users, eq(users.id, messages.userId))

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm'
-import { departments, roles, userIdentities, userRoles, users } from '../../../db/schema'
+import { departments, FOLLOW_COMPANY_ZONE, roles, userIdentities, userRoles, users } from '../../../db/schema'
 import { knownZone } from '../../lib/time-zone'
 import { actorId, type ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
@@ -20,8 +20,12 @@ export interface Me {
   /** Named permissions held through roles (`*` = all). */
   permissions: string[]
   identities: Array<{ platform: string; openId: string | null }>
-  /** The zone times are shown in: the tenant's setting (China time by default). */
+  /** The zone times are shown in: their own (chosen, else the directory's), else the tenant's (China time by default). */
   timeZone: string
+  /** Where `timeZone` comes from: their choice in the app, the platform directory, or the company. */
+  timeZoneSource: 'own' | 'directory' | 'company'
+  /** The tenant's zone, what "follow the company" means. */
+  companyTimeZone: string
 }
 
 /** The acting user with department, roles and data scope. */
@@ -36,7 +40,8 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
       avatarUrl: users.avatarUrl,
       jobTitle: users.jobTitle,
       locale: users.locale,
-      timeZone: users.timeZone,
+      directoryTimeZone: users.timeZone,
+      timeZoneChoice: users.timeZoneChoice,
       departmentId: users.departmentId,
       departmentName: departments.name,
     })
@@ -44,7 +49,7 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     .leftJoin(departments, eq(departments.id, users.departmentId))
     .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
   if (!user) throw new NotFoundError('user', userId)
-  const [roleRows, identityRows, scope, permissions, timeZone] = await Promise.all([
+  const [roleRows, identityRows, scope, permissions, companyTimeZone] = await Promise.all([
     ctx.db
       .select({ key: roles.key, name: roles.name })
       .from(userRoles)
@@ -70,7 +75,20 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     permissions: [...new Set(permissions)].sort(),
     scope: scope.scope,
     identities: identityRows,
-    // Their own zone from the directory, else the tenant's.
-    timeZone: knownZone(user.timeZone) ?? timeZone,
+    ...effectiveZone(user, companyTimeZone),
+    companyTimeZone,
   }
+}
+
+/** Their choice, else the directory's zone, else the company's (the rule `ownTimeZone` states in SQL). */
+function effectiveZone(
+  user: { directoryTimeZone: string | null; timeZoneChoice: string | null },
+  company: string,
+): Pick<Me, 'timeZone' | 'timeZoneSource'> {
+  if (user.timeZoneChoice === FOLLOW_COMPANY_ZONE) return { timeZone: company, timeZoneSource: 'company' }
+  const chosen = knownZone(user.timeZoneChoice)
+  if (chosen) return { timeZone: chosen, timeZoneSource: 'own' }
+  const directory = knownZone(user.directoryTimeZone)
+  if (directory) return { timeZone: directory, timeZoneSource: 'directory' }
+  return { timeZone: company, timeZoneSource: 'company' }
 }

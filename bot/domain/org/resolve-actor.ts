@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../../db/client'
-import { type Platform, tenants, userIdentities, users } from '../../../db/schema'
+import { ownTimeZone, type Platform, tenants, userIdentities, users } from '../../../db/schema'
 import { reusable } from '../../../db/statement'
 
 export interface ResolvedActor {
@@ -12,7 +12,7 @@ export interface ResolvedActor {
     locale: string
     status: string
     departmentId: string | null
-    /** Their own IANA zone from the directory; null: the tenant's applies. */
+    /** Their own IANA zone (their choice, else the directory's); null: the tenant's applies. */
     timeZone: string | null
   } | null
 }
@@ -28,7 +28,7 @@ const actorOf = reusable((db, shape) =>
       locale: users.locale,
       status: users.status,
       departmentId: users.departmentId,
-      timeZone: users.timeZone,
+      timeZone: ownTimeZone,
     })
     .from(tenants)
     .leftJoin(

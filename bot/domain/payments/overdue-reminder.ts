@@ -15,6 +15,8 @@ export interface OverdueReminder {
   outstandingCents: number
   daysOverdue: number
   ownerName: string
+  /** The owner's English name from the directory, for English readers (absent in reminders queued before it). */
+  ownerEnName?: string | null
   recipients: Array<{ userId: string; locale: 'zh-CN' | 'en'; role: 'owner' | 'manager' }>
 }
 
@@ -40,6 +42,7 @@ export async function getOverdueReminder({
     .select({
       id: users.id,
       name: users.name,
+      enName: users.enName,
       locale: users.locale,
       managerId: users.managerId,
       status: users.status,
@@ -70,6 +73,7 @@ export async function getOverdueReminder({
       (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${row.ins.dueDate}T00:00:00Z`)) / 86_400_000,
     ),
     ownerName: owner?.name ?? '',
+    ownerEnName: owner?.enName ?? null,
     recipients,
   }
 }

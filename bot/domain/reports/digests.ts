@@ -20,6 +20,7 @@ import { InvalidInputError } from '../errors'
 import { STALL_DAYS } from '../opportunities'
 import { loadActorScope, scopeFilter } from '../org/data-scope'
 import { tenantTimeZone } from '../org/time-zone'
+import { actorLocale } from './internal/prepare'
 import { runReport } from './run-report'
 import {
   type DigestItem,
@@ -263,9 +264,10 @@ export async function teamDigest({
 }): Promise<TeamDigestData> {
   const from = `${day.slice(0, 7)}-01`
   const scope = await loadActorScope(ctx)
-  const [achievement, funnel] = await Promise.all([
+  const [achievement, funnel, locale] = await Promise.all([
     runReport({ ctx, key: 'achievement', input: { from, to: day, dimension: 'person' } }),
     runReport({ ctx, key: 'funnel', input: { from, to: day } }),
+    actorLocale(ctx),
   ])
   const people: DigestPerson[] = achievement.rows
     .map((r) => ({
@@ -291,6 +293,7 @@ export async function teamDigest({
         name: opportunities.name,
         customerId: opportunities.customerId,
         owner: users.name,
+        ownerEn: users.enName,
         cents: opportunities.amountCents,
         last: opportunities.lastActivityAt,
       })
@@ -305,7 +308,7 @@ export async function teamDigest({
       .where(stalledWhere),
     (r) =>
       item(r.name, {
-        detail: r.owner,
+        detail: (locale === 'en' && r.ownerEn) || r.owner,
         path: `/customers/${r.customerId}`,
         at: r.last.toISOString(),
         cents: Number(r.cents),

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { sql } from 'drizzle-orm'
 import { userContext } from '../../domain/context'
 import { DomainError } from '../../domain/errors'
-import { getMe, signIn } from '../../domain/org'
+import { getMe, setMyTimeZone, signIn } from '../../domain/org'
 import { devchatEnabled } from '../../env'
 import { verifyToken } from '../../lib/session-token'
 import { bootstrapActor } from '../../platforms/bootstrap'
@@ -27,8 +27,15 @@ export const UserSchema = z
     scope: z.enum(['self', 'department', 'department_tree', 'all']),
     timeZone: z.string().openapi({
       description:
-        'IANA zone times are shown in (the person’s own from the directory, else the tenant setting)',
+        'IANA zone times are shown in (the person’s own choice, else the directory’s zone, else the tenant setting)',
     }),
+    timeZoneSource: z.enum(['own', 'directory', 'company']).openapi({
+      description:
+        'Where `timeZone` comes from: chosen in the app (`PUT /me/time-zone`), the platform directory, or the company',
+    }),
+    companyTimeZone: z
+      .string()
+      .openapi({ description: 'The tenant’s zone, what following the company means' }),
   })
   .openapi('User')
 
@@ -71,6 +78,36 @@ const me = createRoute({
   },
 })
 
+const setTimeZone = createRoute({
+  method: 'put',
+  path: '/me/time-zone',
+  tags: ['auth'],
+  summary: 'Set one’s own time zone, or follow the company’s',
+  description:
+    'An IANA zone name (`Europe/Berlin`), or `null` to follow the company’s zone whatever the directory says. Directory syncs do not change it. Answers the updated user.',
+  security: [{ session: [] }],
+  middleware: [requireSession] as const,
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            timeZone: z.string().min(1).max(64).nullable().openapi({ example: 'Asia/Shanghai' }),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'updated', content: { 'application/json': { schema: UserSchema } } },
+    400: {
+      description: 'not an IANA zone (`error.field`: `timeZone`)',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    401: { description: 'no session', content: { 'application/json': { schema: ErrorSchema } } },
+  },
+})
+
 type Me = Awaited<ReturnType<typeof getMe>>
 export const toUserDto = (m: Me): z.infer<typeof UserSchema> => ({
   id: m.id,
@@ -85,6 +122,8 @@ export const toUserDto = (m: Me): z.infer<typeof UserSchema> => ({
   permissions: m.permissions,
   scope: m.scope as z.infer<typeof UserSchema>['scope'],
   timeZone: m.timeZone,
+  timeZoneSource: m.timeZoneSource,
+  companyTimeZone: m.companyTimeZone,
 })
 
 export function authRoutes(): OpenAPIHono<AppEnv> {
@@ -133,5 +172,10 @@ export function authRoutes(): OpenAPIHono<AppEnv> {
     return c.json({ token: session.token, expiresAt: session.expiresAt, user: toUserDto(user) }, 200)
   })
   app.openapi(me, async (c) => c.json(toUserDto(await getMe({ ctx: apiContext(c) })), 200))
+  app.openapi(setTimeZone, async (c) => {
+    const ctx = apiContext(c)
+    await setMyTimeZone({ ctx, input: c.req.valid('json') })
+    return c.json(toUserDto(await getMe({ ctx })), 200)
+  })
   return app
 }

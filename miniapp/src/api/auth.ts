@@ -10,3 +10,8 @@ export function exchangeLoginCode({ platform, code }: LoginCode): Promise<AuthRe
 export function fetchMe(): Promise<SessionUser> {
   return unwrap(api().GET('/api/v1/me'))
 }
+
+/** Sets one's own time zone (an IANA name), or `null` to follow the company's; answers the updated user. */
+export function saveMyTimeZone(timeZone: string | null): Promise<SessionUser> {
+  return unwrap(api().PUT('/api/v1/me/time-zone', { body: { timeZone } }))
+}

@@ -26,6 +26,12 @@ export interface ApiClientDeps {
    * request's concern: a failed sign-in leaves no token and the usual 401 path takes over.
    */
   signingIn?(): Promise<unknown> | null
+  /**
+   * An answer to this very GET that was asked for before the app loaded (index.html starts the home
+   * page's to-dos as soon as it has a session; `takeEarlyGet`), or null to send the request. A promise
+   * resolving to null, or rejecting, means: send it after all.
+   */
+  takeEarly?(url: string, token: string | null, locale: string | undefined): Promise<Response | null> | null
 }
 
 export interface ApiClient {
@@ -86,7 +92,10 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
       controller.abort()
     }, timeoutMs)
     try {
-      const response = await doFetch(new Request(request, { headers, signal: controller.signal }))
+      const early = auth && request.method === 'GET' ? deps.takeEarly?.(request.url, token, locale) : null
+      const taken = early ? await early.catch(() => null) : null
+      if (taken && upstream.aborted) throw upstream.reason
+      const response = taken ?? (await doFetch(new Request(request, { headers, signal: controller.signal })))
       return { response, token }
     } catch (cause) {
       if (timedOut)

@@ -18,8 +18,12 @@ export interface SessionUser {
   departmentId?: string | null
   departmentName?: string | null
   scope?: 'self' | 'department' | 'department_tree' | 'all'
-  /** The tenant's time zone (IANA); times are shown in it. */
+  /** The zone times are shown in (IANA): one's own, else the tenant's. */
   timeZone?: string
+  /** Where `timeZone` comes from: chosen in the app, the platform directory, or the company. */
+  timeZoneSource?: 'own' | 'directory' | 'company'
+  /** The tenant's zone, what "follow the company" means. */
+  companyTimeZone?: string
   /** Named permissions held through roles (`*` = all); opens the admin console. */
   permissions?: string[]
 }

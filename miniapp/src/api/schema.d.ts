@@ -14321,6 +14321,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/time-zone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set one’s own time zone, or follow the company’s
+         * @description An IANA zone name (`Europe/Berlin`), or `null` to follow the company’s zone whatever the directory says. Directory syncs do not change it. Answers the updated user.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @example Asia/Shanghai */
+                        timeZone: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description updated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description not an IANA zone (`error.field`: `timeZone`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/news": {
         parameters: {
             query?: never;
@@ -20318,6 +20382,8 @@ export interface components {
         };
         User: {
             avatarUrl: string | null;
+            /** @description The tenant’s zone, what following the company means */
+            companyTimeZone: string;
             departmentId: string | null;
             departmentName: string | null;
             enName: string | null;
@@ -20331,8 +20397,13 @@ export interface components {
             roles: string[];
             /** @enum {string} */
             scope: "self" | "department" | "department_tree" | "all";
-            /** @description IANA zone times are shown in (the person’s own from the directory, else the tenant setting) */
+            /** @description IANA zone times are shown in (the person’s own choice, else the directory’s zone, else the tenant setting) */
             timeZone: string;
+            /**
+             * @description Where `timeZone` comes from: chosen in the app (`PUT /me/time-zone`), the platform directory, or the company
+             * @enum {string}
+             */
+            timeZoneSource: "own" | "directory" | "company";
         };
         WebhookDelivery: {
             attempts: number;

@@ -4,7 +4,8 @@ import { createApiClient, installApiClient } from '@/api/index'
 import { ApiError } from '@/api/errors'
 import { fakeFetch, jsonResponse, type RecordedCall } from '@/testing/http'
 import indexHtml from '../../index.html?raw'
-import { type EarlyLogin, takeEarlyLogin, withEarlyLogin } from './early-exchange'
+import { fetchHomeTodos } from '@/api/home'
+import { type EarlyGet, type EarlyLogin, takeEarlyGet, takeEarlyLogin, withEarlyLogin } from './early-exchange'
 
 const session = {
   token: 'tok_1',
@@ -20,7 +21,7 @@ function inlineScript(): string {
   return match[1]
 }
 
-type Holder = { __flowcardEarlyLogin?: EarlyLogin | undefined }
+type Holder = { __flowcardEarlyLogin?: EarlyLogin | undefined; __flowcardEarlyGet?: EarlyGet | undefined }
 
 function runInlineScriptAt(search: string, fetch: typeof globalThis.fetch): EarlyLogin | undefined {
   window.history.replaceState(null, '', `/app/${search}`)
@@ -44,6 +45,7 @@ function sameRequest(call: RecordedCall | undefined) {
 describe('the early login exchange in index.html', () => {
   beforeEach(() => {
     ;(window as Holder).__flowcardEarlyLogin = undefined
+    ;(window as Holder).__flowcardEarlyGet = undefined
     localStorage.clear()
   })
   afterEach(() => installApiClient(null))
@@ -137,5 +139,97 @@ describe('withEarlyLogin', () => {
     const exchange = vi.fn(async () => session)
     await expect(withEarlyLogin(exchange, () => null)(code)).resolves.toEqual(session)
     expect(exchange).toHaveBeenCalledOnce()
+  })
+})
+
+const todos = { approvals: [], followups: [], visits: [], notices: [], leads: [], deals: [], payments: [] }
+
+describe('the early GET of the home page’s to-dos in index.html', () => {
+  beforeEach(() => {
+    ;(window as Holder).__flowcardEarlyLogin = undefined
+    ;(window as Holder).__flowcardEarlyGet = undefined
+    localStorage.clear()
+  })
+  afterEach(() => installApiClient(null))
+
+  function client(fetch: typeof globalThis.fetch, token: string) {
+    return createApiClient({
+      fetch,
+      getToken: () => token,
+      getLocale: () => 'zh-CN',
+      onUnauthorized: async () => false,
+      takeEarly: takeEarlyGet(window, ''),
+    })
+  }
+
+  it('asks for /home with the exchange’s token, the request the client sends, which then takes the answer', async () => {
+    const early = fakeFetch(
+      () => jsonResponse(200, session),
+      () => jsonResponse(200, { ...todos, notices: [{ id: 'ntc_1' }] }),
+    )
+    const left = runInlineScriptAt('?devchat_code=c_1', early.fetch)
+    await left?.response
+    const sent = await (window as Holder).__flowcardEarlyGet?.answer
+    await sent?.response
+    expect(early.calls.map((c) => new URL(c.url).pathname)).toEqual(['/api/v1/auth/devchat', '/api/v1/home'])
+
+    const typed = fakeFetch(() => jsonResponse(200, todos))
+    installApiClient(client(typed.fetch, 'other'))
+    await fetchHomeTodos()
+    const request = (call: RecordedCall | undefined) => ({
+      url: call?.url,
+      method: call?.method,
+      accept: call?.headers.get('Accept'),
+      locale: call?.headers.get('Accept-Language'),
+    })
+    expect(request(early.calls[1])).toEqual(request(typed.calls[0]))
+    expect(early.calls[1]?.headers.get('Authorization')).toBe('Bearer tok_1')
+    // The early answer was for another session: the client sent its own and did not take it.
+    expect(typed.calls).toHaveLength(1)
+
+    ;(window as Holder).__flowcardEarlyGet = { path: '/api/v1/home', answer: Promise.resolve(sent ?? null) }
+    const second = fakeFetch(() => jsonResponse(200, todos))
+    installApiClient(client(second.fetch, 'tok_1'))
+    await expect(fetchHomeTodos()).resolves.toMatchObject({ notices: [{ id: 'ntc_1' }] })
+    expect(second.calls).toHaveLength(0)
+    // Taken once: the next load asks the bot.
+    await fetchHomeTodos()
+    expect(second.calls).toHaveLength(1)
+  })
+
+  it('asks with a stored session at once, but not with one about to expire, nor on another page', async () => {
+    const stored = (ms: number) =>
+      localStorage.setItem('flowcard.session', JSON.stringify({ ...session, expiresAt: new Date(Date.now() + ms).toISOString() }))
+    stored(3_600_000)
+    const { fetch, calls } = fakeFetch(() => jsonResponse(200, todos))
+    runInlineScriptAt('', fetch)
+    await (await (window as Holder).__flowcardEarlyGet?.answer)?.response
+    expect(calls.map((c) => [new URL(c.url).pathname, c.headers.get('Authorization')])).toEqual([
+      ['/api/v1/home', 'Bearer tok_1'],
+    ])
+
+    ;(window as Holder).__flowcardEarlyGet = undefined
+    stored(10_000)
+    runInlineScriptAt('', fetch)
+    expect((window as Holder).__flowcardEarlyGet).toBeUndefined()
+    stored(3_600_000)
+    window.history.replaceState(null, '', '/app/customers')
+    new Function(inlineScript())()
+    expect((window as Holder).__flowcardEarlyGet).toBeUndefined()
+    expect(calls).toHaveLength(1)
+  })
+
+  it('is not taken for another path, and a failed early request is sent again by the client', async () => {
+    ;(window as Holder).__flowcardEarlyGet = {
+      path: '/api/v1/home',
+      answer: Promise.resolve({ token: 'tok_1', locale: 'zh-CN', response: Promise.reject(new TypeError('Failed to fetch')) }),
+    }
+    const take = takeEarlyGet(window, '')
+    expect(take(`${location.origin}/api/v1/me`, 'tok_1', 'zh-CN')).toBeNull()
+    expect(take('https://elsewhere.test/api/v1/home', 'tok_1', 'zh-CN')).toBeNull()
+    const { fetch, calls } = fakeFetch(() => jsonResponse(200, todos))
+    installApiClient(client(fetch, 'tok_1'))
+    await expect(fetchHomeTodos()).resolves.toEqual(todos)
+    expect(calls).toHaveLength(1)
   })
 })

@@ -57,3 +57,36 @@ export function withEarlyLogin(
     }
   }
 }
+
+/** A GET index.html started as soon as it had a session (the home page's to-dos), for the API client. */
+export interface EarlyGet {
+  path: string
+  answer: Promise<{ token: string; locale: string; response: Promise<Response> } | null>
+}
+
+type EarlyGetWindow = { __flowcardEarlyGet?: EarlyGet | undefined }
+
+/**
+ * The answer to the GET index.html started early, for the API client (`ApiClientDeps.takeEarly`): only for
+ * the very request it would send — same origin (`apiBaseUrl` empty), path with query, token and locale —
+ * and only once. Null when there is none for this request; then, or when the early request failed or was
+ * for another session, the client sends its own.
+ */
+export function takeEarlyGet(
+  win: object,
+  apiBaseUrl: string,
+): (url: string, token: string | null, locale: string | undefined) => Promise<Response | null> | null {
+  return (url, token, locale) => {
+    const holder = win as EarlyGetWindow
+    const early = holder.__flowcardEarlyGet
+    if (!early || apiBaseUrl !== '' || !token) return null
+    const target = new URL(url)
+    const origin = (win as { location?: { origin?: string } }).location?.origin
+    if (target.origin !== origin || `${target.pathname}${target.search}` !== early.path) return null
+    holder.__flowcardEarlyGet = undefined
+    return early.answer.then(
+      (sent) => (sent && sent.token === token && sent.locale === (locale ?? 'zh-CN') ? sent.response : null),
+      () => null,
+    )
+  }
+}

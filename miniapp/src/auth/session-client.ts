@@ -1,4 +1,4 @@
-import { type ApiClient, createApiClient } from '@/api/client'
+import { type ApiClient, type ApiClientDeps, createApiClient } from '@/api/client'
 import type { SignIn } from './sign-in'
 
 export interface SessionClientDeps {
@@ -9,6 +9,7 @@ export interface SessionClientDeps {
   getLocale?(): string
   baseUrl?: string
   fetch?: typeof fetch
+  takeEarly?: ApiClientDeps['takeEarly']
 }
 
 /**
@@ -22,6 +23,7 @@ export function createSessionApiClient(deps: SessionClientDeps): ApiClient {
     getLocale: deps.getLocale,
     getToken: () => deps.session.token,
     signingIn: () => deps.signIn.pending(),
+    takeEarly: deps.takeEarly,
     async onUnauthorized(rejectedToken) {
       // Another request may already have replaced the token; then just retry with the new one.
       if (deps.session.token && deps.session.token !== rejectedToken) return true

@@ -23,3 +23,4 @@ export function zonedToday(now: Date = new Date()): Date {
   const [y, m, d] = dayIn(now).split('-').map(Number)
   return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1)
 }
+

@@ -137,11 +137,12 @@ export async function labelKeys(
     const ids = keys.filter((k): k is string => Boolean(k))
     const rows = ids.length
       ? await ctx.db
-          .select({ id: users.id, name: users.name })
+          .select({ id: users.id, name: users.name, enName: users.enName })
           .from(users)
           .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids)))
       : []
-    const names = new Map(rows.map((r) => [r.id, r.name]))
+    // A person's English name from the directory in English, where there is one.
+    const names = new Map(rows.map((r) => [r.id, (locale === 'en' && r.enName) || r.name]))
     for (const k of keys) out.set(k, k ? (names.get(k) ?? k) : say(locale, UNOWNED))
     return out
   }

@@ -148,6 +148,16 @@ export const en: MessageSchema = {
       'zh-CN': '简体中文',
       en: 'English',
     },
+    timeZone: {
+      title: 'Time zone',
+      label: 'My time zone',
+      company: 'Follow the company ({zone})',
+      now: 'It is {time}',
+      fromDirectory: 'From the directory; pick a zone to set your own, which directory syncs leave alone',
+      fromCompany: 'Follows the company’s zone, and changes when an admin changes it',
+      own: 'Your own choice: chat cards and the app show times in it',
+      saved: 'Time zone set to {zone}',
+    },
     platforms: {
       feishu: 'Feishu / Lark',
       dingtalk: 'DingTalk',

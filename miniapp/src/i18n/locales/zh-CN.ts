@@ -146,6 +146,16 @@ export const zhCN = {
       'zh-CN': '简体中文',
       en: 'English',
     },
+    timeZone: {
+      title: '时区',
+      label: '我的时区',
+      company: '跟随公司（{zone}）',
+      now: '现在是 {time}',
+      fromDirectory: '来自通讯录；选一个时区即改为自己的设置，通讯录同步不会覆盖',
+      fromCompany: '跟随公司的时区，管理员修改后随之改变',
+      own: '自己选择的时区，消息卡片和小程序都按它显示时间',
+      saved: '时区已改为 {zone}',
+    },
     platforms: {
       feishu: '飞书',
       dingtalk: '钉钉',
