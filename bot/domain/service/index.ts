@@ -19,7 +19,7 @@ export {
   listDispatchRules,
   updateServiceSettings,
 } from './manage-settings'
-export { sniffImage, storeTicketPhotos } from './photos'
+export { sniffImage, storeTicketPhotos, uploadTicketPhoto } from './photos'
 export {
   createIntakeCode,
   ensureServiceForm,

@@ -161,6 +161,7 @@ export async function submitServiceRequest({
         deviceLabel: form.deviceLabel,
         settings,
         reporterLabel: 'customer',
+        freshPhotos: true,
       },
     })
     if (!t) {
