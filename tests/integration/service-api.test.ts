@@ -3,12 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerExternalSystem } from '../../bot/domain/approvals/external/manage-systems'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { chinaDay } from '../../bot/domain/leads/rollup'
-import { acceptTicket, createTicket, rateTicket, setTicketStatus } from '../../bot/domain/service'
+import {
+  acceptTicket,
+  createTicket,
+  findIntakeCode,
+  INTAKE_CODE_TTL_MS,
+  rateTicket,
+  setTicketStatus,
+} from '../../bot/domain/service'
 import { SERVICE_PHOTO_LINK } from '../../bot/http/routes/service-schemas'
 import { signBlobLink, signObjectLink } from '../../bot/lib/storage/signed-link'
 import { createMemoryStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'
-import { servicePhotos, serviceTickets } from '../../db/schema'
+import { serviceIntakeCodes, servicePhotos, serviceTickets } from '../../db/schema'
 import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
 import { bearer, type CrmTenant, ctxAs, systemCtx, uid } from './crm-harness'
@@ -224,6 +231,38 @@ describe('the service API', () => {
 })
 
 describe('the public form and device QR codes', () => {
+  it('a code is read once per 5 s; switching it off here stops it at once, elsewhere within 5 s', async () => {
+    const made = await call('zhangwei', 'POST', '/service/codes', { label: '缓存测试机' })
+    const code = made.body.code as string
+    const t0 = new Date('2030-01-07T02:00:00Z')
+    const at = (ms: number) => new Date(t0.getTime() + ms)
+    expect((await findIntakeCode(database, code, t0)).label).toBe('缓存测试机')
+    // Switched off by another process (straight in the database): this one keeps the code it read for 5 s.
+    const off = (active: boolean) =>
+      database.db.update(serviceIntakeCodes).set({ active }).where(eq(serviceIntakeCodes.code, code))
+    await off(false)
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS - 1))).label).toBe('缓存测试机')
+    await expect(findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS))).rejects.toThrow(/service form/)
+    // A code that was off is never remembered as off.
+    await off(true)
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS))).label).toBe('缓存测试机')
+    // Switched off through the API in this process: gone at once, inside the 5 s.
+    const patched = await call('zhangwei', 'PATCH', `/service/codes/${made.body.id}`, { active: false })
+    expect([patched.status, patched.body.active]).toEqual([200, false])
+    await expect(findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 1))).rejects.toThrow(/service form/)
+    expect((await app.request(`/s/${code}`)).status).toBe(404)
+    expect((await call('chenjing', 'PATCH', `/service/codes/${made.body.id}`, { active: true })).status).toBe(
+      403,
+    )
+    const on = await call('zhangwei', 'PATCH', `/service/codes/${made.body.id}`, { active: true })
+    expect(on.body.active).toBe(true)
+    // A settings change here reaches the form at once (the code is read with its tenant's settings).
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 2))).types).not.toContain('保养')
+    const settings = await call('zhangwei', 'GET', '/service/settings')
+    await call('zhangwei', 'PUT', '/service/settings', { types: [...settings.body.types, '保养'] })
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 3))).types).toContain('保养')
+  })
+
   it('a customer scans a device code, sends photos, gets a number and a status link showing only that ticket', async () => {
     const customer = await createCustomer({
       ctx: ctxAs(database, org, 'liuyang'),

@@ -24,8 +24,11 @@ export {
   createIntakeCode,
   ensureServiceForm,
   findIntakeCode,
+  forgetIntakeCodes,
+  INTAKE_CODE_TTL_MS,
   type IntakeCodeDto,
   listIntakeCodes,
+  setIntakeCodeActive,
   submitServiceRequest,
 } from './public-intake'
 export {

@@ -29,6 +29,7 @@ import {
   receiveExternalTicket,
   requestHelp,
   serviceSettingsInput,
+  setIntakeCodeActive,
   setTicketPriority,
   setTicketStatus,
   statusChangeInput,
@@ -304,6 +305,21 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) =>
       c.json(await createIntakeCode({ ctx: apiContext(c), input: c.req.valid('json') }), 200) as never,
+  )
+  app.openapi(
+    route('patch', '/service/codes/{id}', 'Switch a service code off or on again (service.manage)', {
+      request: { params: idParam, ...body(z.object({ active: z.boolean() })) },
+      responses: ok(IntakeCodeSchema),
+    }),
+    async (c) =>
+      c.json(
+        await setIntakeCodeActive({
+          ctx: apiContext(c),
+          codeId: c.req.valid('param').id,
+          active: c.req.valid('json').active,
+        }),
+        200,
+      ) as never,
   )
 
   app.openapi(
