@@ -132,6 +132,25 @@ describe('the service API', () => {
       body: JSON.stringify(body),
     })
     expect(unsigned.status).toBe(401)
+    // Deliveries arriving together share a transaction; a redelivery among them opens nothing more.
+    const burst = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6].map((n) =>
+        signedCall(app, system, 'POST', '/external/service/tickets', {
+          ...body,
+          subject: `热线批量 ${n}`,
+          externalId: `BURST-${n}`,
+        }),
+      ),
+    )
+    expect(burst.filter((r) => r.status === 201).length).toBe(6)
+    expect(burst.filter((r) => r.status === 200).length).toBe(6)
+    for (let n = 0; n < 6; n++) expect(burst[n + 6]?.body.ticket.id).toBe(burst[n]?.body.ticket.id)
+    const stored = await database.db
+      .select({ id: serviceTickets.id, number: serviceTickets.number })
+      .from(serviceTickets)
+      .where(eq(serviceTickets.externalSystem, system.id))
+    expect(stored.length).toBe(1 + 6)
+    expect(new Set(stored.map((t) => t.number)).size).toBe(7)
     // An external system puts only photos it uploaded itself on a ticket: not a person's upload.
     const upload = await uploadPhoto('zhangwei', PNG)
     const foreign = await signedCall(app, system, 'POST', '/external/service/tickets', {
