@@ -103,7 +103,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/api/*', (c, next) => {
     const path = c.req.path
     if (path === '/api/v1/crm/imports') return importLimit(c, next)
-    if (/^\/api\/v1\/crm\/visits\/[^/]+\/photos$/.test(path)) return photoLimit(c, next)
+    if (/^\/api\/v1\/crm\/visits\/[^/]+\/photos$/.test(path) || path === '/api/v1/service/photos')
+      return photoLimit(c, next)
     if (path === '/api/v1/approvals/files') return approvalFileLimit(c, next)
     return apiLimit(c, next)
   })

@@ -183,6 +183,25 @@ export const serviceTicketEvents = pgTable(
   (t) => [index('service_ticket_events_ticket_idx').on(t.tenantId, t.ticketId, t.id)],
 )
 
+/**
+ * Who may attach a stored ticket photo: one row per object under `<tenant>/service/`. An upload through the
+ * API is the uploader's until a ticket takes it (`ticketId` set, once: a key is never on two tickets); the
+ * public intake's photos are written with their ticket at once.
+ */
+export const servicePhotos = pgTable(
+  'service_photos',
+  {
+    tenantId: tenantId(),
+    key: text().notNull(),
+    /** Null = uploaded and not yet on a ticket. */
+    ticketId: text().references(() => serviceTickets.id, { onDelete: 'cascade' }),
+    /** The person or external system (`system:<id>`) who uploaded it; null = the public intake. */
+    uploadedBy: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+)
+
 export interface ServiceSlaTarget {
   /** Working minutes to the first response. */
   responseMinutes: number

@@ -3,13 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerExternalSystem } from '../../bot/domain/approvals/external/manage-systems'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import { chinaDay } from '../../bot/domain/leads/rollup'
-import { acceptTicket, createTicket, rateTicket, setTicketStatus } from '../../bot/domain/service'
+import {
+  acceptTicket,
+  createTicket,
+  findIntakeCode,
+  INTAKE_CODE_TTL_MS,
+  rateTicket,
+  setTicketStatus,
+} from '../../bot/domain/service'
+import { SERVICE_PHOTO_LINK } from '../../bot/http/routes/service-schemas'
+import { signBlobLink, signObjectLink } from '../../bot/lib/storage/signed-link'
 import { createMemoryStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'
-import { serviceTickets } from '../../db/schema'
-import { testApp } from '../helpers/app'
+import { serviceIntakeCodes, servicePhotos, serviceTickets } from '../../db/schema'
+import { TEST_SESSION_SECRET, testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
-import { type CrmTenant, ctxAs, systemCtx, uid } from './crm-harness'
+import { bearer, type CrmTenant, ctxAs, systemCtx, uid } from './crm-harness'
 import { apiCall, type Json, signedCall } from './sales-harness'
 import { serviceTenant } from './service-harness'
 
@@ -27,6 +36,15 @@ afterAll(async () => database.close())
 
 const call = (key: string, method: string, path: string, body?: unknown) =>
   apiCall(app, org, key, method, path, body)
+
+const uploadPhoto = async (key: string, data: Uint8Array) => {
+  const res = await app.request('/api/v1/service/photos', {
+    method: 'POST',
+    headers: { ...(await bearer(org, key)), 'content-type': 'image/png' },
+    body: data as Uint8Array<ArrayBuffer>,
+  })
+  return { status: res.status, body: (await res.json()) as Json }
+}
 
 const PNG = new Uint8Array([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
@@ -114,10 +132,156 @@ describe('the service API', () => {
       body: JSON.stringify(body),
     })
     expect(unsigned.status).toBe(401)
+    // Deliveries arriving together share a transaction; a redelivery among them opens nothing more.
+    const burst = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6].map((n) =>
+        signedCall(app, system, 'POST', '/external/service/tickets', {
+          ...body,
+          subject: `热线批量 ${n}`,
+          externalId: `BURST-${n}`,
+        }),
+      ),
+    )
+    expect(burst.filter((r) => r.status === 201).length).toBe(6)
+    expect(burst.filter((r) => r.status === 200).length).toBe(6)
+    for (let n = 0; n < 6; n++) expect(burst[n + 6]?.body.ticket.id).toBe(burst[n]?.body.ticket.id)
+    const stored = await database.db
+      .select({ id: serviceTickets.id, number: serviceTickets.number })
+      .from(serviceTickets)
+      .where(eq(serviceTickets.externalSystem, system.id))
+    expect(stored.length).toBe(1 + 6)
+    expect(new Set(stored.map((t) => t.number)).size).toBe(7)
+    // An external system puts only photos it uploaded itself on a ticket: not a person's upload.
+    const upload = await uploadPhoto('zhangwei', PNG)
+    const foreign = await signedCall(app, system, 'POST', '/external/service/tickets', {
+      ...body,
+      externalId: 'CALL-10',
+      photos: [upload.body.key],
+    })
+    expect([foreign.status, foreign.body.error.field]).toEqual([400, 'photos.0'])
+  })
+
+  it('a photo opens only by its own signed link; a ticket takes only photos its caller uploaded, once', async () => {
+    const up = await uploadPhoto('zhangwei', PNG)
+    expect(up.status).toBe(200)
+    const key = up.body.key as string
+    expect(key).toMatch(new RegExp(`^${org.tenantId}/service/pho_[0-9a-z]+\\.png$`))
+    const notImage = await uploadPhoto('zhangwei', new TextEncoder().encode('<svg onload=alert(1)>'))
+    expect([notImage.status, notImage.body.error.field]).toEqual([400, 'photos.0'])
+    // Another person of the tenant cannot put this upload on their ticket.
+    const stolen = await call('chenjing', 'POST', '/service/tickets', { subject: '借用照片', photos: [key] })
+    expect([stolen.status, stolen.body.error.field, stolen.body.error.message]).toEqual([
+      400,
+      'photos.0',
+      expect.stringContaining('uploaded by someone else'),
+    ])
+    const made = await call('zhangwei', 'POST', '/service/tickets', { subject: '外壳破裂', photos: [key] })
+    expect(made.status).toBe(200)
+    expect(made.body.photos).toEqual([
+      { key, url: expect.stringMatching(/^\/api\/v1\/service\/photos\/o1\./) },
+    ])
+    const url = made.body.photos[0].url as string
+    // No session needed: the link itself is the grant, for this photo only.
+    const got = await app.request(url)
+    expect([got.status, got.headers.get('content-type')]).toEqual([200, 'image/png'])
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(PNG)
+    const detail = await call('zhangwei', 'GET', `/service/tickets/${made.body.id}`)
+    expect(detail.body.ticket.photos.map((p: Json) => p.key)).toEqual([key])
+    const listed = await call('zhangwei', 'GET', `/service/tickets?q=${encodeURIComponent('外壳破裂')}`)
+    expect(listed.body.items[0].photos[0].url).toMatch(/^\/api\/v1\/service\/photos\/o1\./)
+    // The same key on a second ticket, by the same person: refused (and nothing written).
+    const before = await database.db
+      .select()
+      .from(serviceTickets)
+      .where(eq(serviceTickets.tenantId, org.tenantId))
+    const reused = await call('zhangwei', 'POST', '/service/tickets', { subject: '再用一次', photos: [key] })
+    expect([reused.status, reused.body.error.field, reused.body.error.message]).toEqual([
+      400,
+      'photos.0',
+      expect.stringContaining('already on another ticket'),
+    ])
+    const twice = await uploadPhoto('zhangwei', PNG)
+    const dup = await call('zhangwei', 'POST', '/service/tickets', {
+      subject: '两次',
+      photos: [twice.body.key, twice.body.key],
+    })
+    expect([dup.status, dup.body.error.field]).toEqual([400, 'photos.1'])
+    const made2 = await call('zhangwei', 'POST', '/service/tickets', {
+      subject: '整机',
+      photos: [twice.body.key],
+    })
+    expect(made2.status).toBe(200)
+    const after = await database.db
+      .select()
+      .from(serviceTickets)
+      .where(eq(serviceTickets.tenantId, org.tenantId))
+    expect(after.length).toBe(before.length + 1)
+    // A changed link, a link of another photo's key with this signature, an expired link: 403.
+    const token = url.slice('/api/v1/service/photos/'.length)
+    const [v, t, k, exp, sig] = token.split('.') as [string, string, string, string, string]
+    const otherKey = Buffer.from(made2.body.photos[0].key).toString('base64url')
+    const flip = (x: string) => (x.startsWith('A') ? `B${x.slice(1)}` : `A${x.slice(1)}`)
+    for (const bad of [
+      [v, t, otherKey, exp, sig],
+      [v, t, k, String(Number(exp) + 3600), sig],
+      [v, t, k, exp, flip(sig)],
+      [v, Buffer.from('ten_other').toString('base64url'), k, exp, sig],
+    ]) {
+      const res = await app.request(`/api/v1/service/photos/${bad.join('.')}`)
+      expect(res.status).toBe(403)
+    }
+    const old = await signObjectLink(
+      TEST_SESSION_SECRET,
+      SERVICE_PHOTO_LINK,
+      org.tenantId,
+      key,
+      Math.floor(Date.now() / 1000) - 3 * 3600,
+    )
+    const expired = await app.request(`/api/v1/service/photos/${old}`)
+    expect([expired.status, (await expired.json()).error.message]).toEqual([
+      403,
+      expect.stringContaining('expired'),
+    ])
+    // A folder link (the visits' kind) for the tenant's service photos opens nothing.
+    const folder = await signBlobLink(TEST_SESSION_SECRET, `${org.tenantId}/service/`)
+    expect((await app.request(`/api/v1/crm/files/${folder}/${key.split('/').pop()}`)).status).toBe(404)
+    expect((await app.request(`/api/v1/service/photos/${folder}`)).status).toBe(403)
   })
 })
 
 describe('the public form and device QR codes', () => {
+  it('a code is read once per 5 s; switching it off here stops it at once, elsewhere within 5 s', async () => {
+    const made = await call('zhangwei', 'POST', '/service/codes', { label: '缓存测试机' })
+    const code = made.body.code as string
+    const t0 = new Date('2030-01-07T02:00:00Z')
+    const at = (ms: number) => new Date(t0.getTime() + ms)
+    expect((await findIntakeCode(database, code, t0)).label).toBe('缓存测试机')
+    // Switched off by another process (straight in the database): this one keeps the code it read for 5 s.
+    const off = (active: boolean) =>
+      database.db.update(serviceIntakeCodes).set({ active }).where(eq(serviceIntakeCodes.code, code))
+    await off(false)
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS - 1))).label).toBe('缓存测试机')
+    await expect(findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS))).rejects.toThrow(/service form/)
+    // A code that was off is never remembered as off.
+    await off(true)
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS))).label).toBe('缓存测试机')
+    // Switched off through the API in this process: gone at once, inside the 5 s.
+    const patched = await call('zhangwei', 'PATCH', `/service/codes/${made.body.id}`, { active: false })
+    expect([patched.status, patched.body.active]).toEqual([200, false])
+    await expect(findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 1))).rejects.toThrow(/service form/)
+    expect((await app.request(`/s/${code}`)).status).toBe(404)
+    expect((await call('chenjing', 'PATCH', `/service/codes/${made.body.id}`, { active: true })).status).toBe(
+      403,
+    )
+    const on = await call('zhangwei', 'PATCH', `/service/codes/${made.body.id}`, { active: true })
+    expect(on.body.active).toBe(true)
+    // A settings change here reaches the form at once (the code is read with its tenant's settings).
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 2))).types).not.toContain('保养')
+    const settings = await call('zhangwei', 'GET', '/service/settings')
+    await call('zhangwei', 'PUT', '/service/settings', { types: [...settings.body.types, '保养'] })
+    expect((await findIntakeCode(database, code, at(INTAKE_CODE_TTL_MS + 3))).types).toContain('保养')
+  })
+
   it('a customer scans a device code, sends photos, gets a number and a status link showing only that ticket', async () => {
     const customer = await createCustomer({
       ctx: ctxAs(database, org, 'liuyang'),
@@ -175,6 +339,12 @@ describe('the public form and device QR codes', () => {
       .where(eq(serviceTickets.customerId, customer.id))
     expect([row?.channel, row?.deviceLabel, row?.photos.length]).toEqual(['qr', 'SN-0001', 1])
     expect((await storage.head(row?.photos[0] ?? ''))?.contentType).toBe('image/png')
+    // The form's photo is on its ticket at once: no API caller can take it for another.
+    const owned = await database.db
+      .select()
+      .from(servicePhotos)
+      .where(eq(servicePhotos.key, row?.photos[0] ?? ''))
+    expect(owned.map((p) => [p.tenantId, p.ticketId, p.uploadedBy])).toEqual([[org.tenantId, row?.id, null]])
     const status = await app.request(statusPath, { headers: { accept: 'application/json' } })
     const view = (await status.json()) as Json
     expect(view.subject).toBe('空压机不启动')

@@ -21,6 +21,7 @@ import { loadServiceAccess, type TicketRow } from './access'
 import { loadDispatchFacts, lockDispatchRules, preloadedDispatcher } from './internal/dispatch'
 import { type TicketEventRow, writeTickets } from './internal/write-tickets'
 import { ticketCard, timerMessages } from './lifecycle'
+import { claimTicketPhotos, photoUploader } from './photos'
 import { type CreateTicketInput, createTicketInput, parseInput, type ticketFields } from './schemas'
 import { loadServiceSettings, planSla, type ServiceSettings } from './settings'
 
@@ -37,6 +38,8 @@ export interface OpenTicketOptions {
   deviceLabel?: string | null
   settings?: ServiceSettings
   reporterLabel?: string
+  /** The photo keys were just stored by this intake (the public form): new, written with the ticket. */
+  freshPhotos?: boolean
 }
 
 /** The rows of `table` among `ids` in the tenant, with the extra columns `pick` (one statement). */
@@ -99,6 +102,15 @@ export async function openTickets(
       linked(ctx, contracts, ids('contractId'), {}),
       linked(ctx, products, ids('productId'), { category: products.category }),
       byRules ? lockDispatchRules(ctx) : [],
+      // After the rules' lock (every batch takes the locks in this order).
+      claimTicketPhotos(
+        ctx,
+        reqs.map(({ fields, opts }) => ({
+          photos: fields.photos ?? [],
+          uploader: photoUploader(ctx, opts.external?.system),
+          fresh: opts.freshPhotos === true,
+        })),
+      ),
     ])
   const open = reqs.filter((_, i) => kept[i])
   for (const { fields } of open) {
@@ -111,12 +123,6 @@ export async function openTickets(
   const need = (map: Map<string, unknown>, id: string | null | undefined, field: string): void => {
     if (id && !map.has(id)) throw new InvalidInputError(field, `${field}: no such record in this tenant`)
   }
-  // A photo is one stored for this tenant's tickets: never another tenant's object or a visit's photo.
-  const ownPhoto = new RegExp(`^${ctx.tenantId}/service/pho_[0-9a-z]+\\.(jpg|png|webp|heic)$`)
-  for (const { fields } of open)
-    for (const [i, key] of (fields.photos ?? []).entries())
-      if (!ownPhoto.test(key))
-        throw new InvalidInputError(`photos.${i}`, `photos.${i}: not a photo of this tenant`)
   for (const { fields } of open) {
     need(customerRows, fields.customerId, 'customerId')
     if (fields.contactId && contactRows.get(fields.contactId)?.customerId !== fields.customerId)

@@ -19,13 +19,16 @@ export {
   listDispatchRules,
   updateServiceSettings,
 } from './manage-settings'
-export { sniffImage, storeTicketPhotos } from './photos'
+export { sniffImage, storeTicketPhotos, uploadTicketPhoto } from './photos'
 export {
   createIntakeCode,
   ensureServiceForm,
   findIntakeCode,
+  forgetIntakeCodes,
+  INTAKE_CODE_TTL_MS,
   type IntakeCodeDto,
   listIntakeCodes,
+  setIntakeCodeActive,
   submitServiceRequest,
 } from './public-intake'
 export {

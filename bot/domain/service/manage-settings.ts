@@ -7,6 +7,7 @@ import { requireTenantUsers } from '../crm/create-customer'
 import { NotFoundError } from '../errors'
 import { requirePermission } from '../org/permissions'
 import type { DispatchRuleRow } from './internal/dispatch'
+import { forgetIntakeCodes } from './public-intake'
 import { dispatchRuleInput, parseInput, serviceSettingsInput } from './schemas'
 import { loadServiceSettings, type ServiceSettings } from './settings'
 
@@ -25,7 +26,7 @@ export async function updateServiceSettings({
 }): Promise<ServiceSettings> {
   await requirePermission(ctx, 'service.manage')
   const data = parseInput(serviceSettingsInput, input)
-  return withTransaction(ctx, async (_tx, txCtx) => {
+  const saved = await withTransaction(ctx, async (_tx, txCtx) => {
     const before = await loadServiceSettings(txCtx.db, txCtx.tenantId)
     const next: ServiceSettings = {
       types: data.types ?? before.types,
@@ -48,6 +49,9 @@ export async function updateServiceSettings({
     })
     return next
   })
+  // The public form reads the settings with its code: this process sees the change at once.
+  forgetIntakeCodes(ctx.tenantId)
+  return saved
 }
 
 /** The dispatch rules in order, each member with their name (null for someone no longer in the tenant). */

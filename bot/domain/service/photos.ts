@@ -1,5 +1,8 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import { servicePhotos } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import type { BlobStorage } from '../../lib/storage/types'
+import { actorId, type ServiceContext } from '../context'
 import { DomainError, InvalidInputError } from '../errors'
 
 export const MAX_TICKET_PHOTO_BYTES = 5 * 1024 * 1024
@@ -59,4 +62,85 @@ export async function storeTicketPhotos(
 
 export async function dropPhotos(storage: BlobStorage, keys: string[]): Promise<void> {
   await Promise.all(keys.map((k) => storage.delete(k).catch(() => undefined)))
+}
+
+/** Who a photo upload belongs to: the person, or the external system (`system:<id>`). */
+export const photoUploader = (ctx: ServiceContext, externalSystem?: string | null): string | null =>
+  externalSystem ? `system:${externalSystem}` : actorId(ctx.actor)
+
+/**
+ * One photo uploaded ahead of its ticket (checked by content and size like the public form's, `photos.0`):
+ * stored, and recorded as the uploader's until a ticket takes it. Answers its key.
+ */
+export async function uploadTicketPhoto({
+  ctx,
+  storage,
+  data,
+  externalSystem,
+}: {
+  ctx: ServiceContext
+  storage: BlobStorage
+  data: Uint8Array
+  externalSystem?: string | null
+}): Promise<string> {
+  const uploader = photoUploader(ctx, externalSystem)
+  if (!uploader) throw new InvalidInputError('photos', 'photos: an upload needs a person or a system')
+  const [key = ''] = await storeTicketPhotos(storage, ctx.tenantId, [{ data }], 1)
+  try {
+    await ctx.db.insert(servicePhotos).values({ tenantId: ctx.tenantId, key, uploadedBy: uploader })
+  } catch (err) {
+    await dropPhotos(storage, [key])
+    throw err
+  }
+  return key
+}
+
+/**
+ * Checks the photo keys of tickets about to be opened and locks them until the write: each must be a photo
+ * stored for this tenant's tickets (another tenant's key, a visit's photo or a made-up key: 400 naming
+ * `photos.N`), uploaded by `uploader` (this person or system), not yet on a ticket, and not named twice.
+ * Keys the intake itself just stored (`fresh`) are new and skip the table. One statement for the batch.
+ */
+export async function claimTicketPhotos(
+  ctx: ServiceContext,
+  reqs: Array<{ photos: string[]; uploader: string | null; fresh: boolean }>,
+): Promise<void> {
+  const ownPhoto = new RegExp(`^${ctx.tenantId}/service/pho_[0-9a-z]+\\.(jpg|png|webp|heic)$`)
+  const seen = new Set<string>()
+  for (const r of reqs)
+    for (const [i, key] of r.photos.entries()) {
+      if (!ownPhoto.test(key))
+        throw new InvalidInputError(`photos.${i}`, `photos.${i}: not a photo of this tenant`)
+      if (seen.has(key)) throw new InvalidInputError(`photos.${i}`, `photos.${i}: named twice`)
+      seen.add(key)
+    }
+  const claimed = reqs.filter((r) => !r.fresh && r.photos.length > 0)
+  if (claimed.length === 0) return
+  const rows = await ctx.db
+    .select({
+      key: servicePhotos.key,
+      ticketId: servicePhotos.ticketId,
+      uploadedBy: servicePhotos.uploadedBy,
+    })
+    .from(servicePhotos)
+    .where(
+      and(
+        eq(servicePhotos.tenantId, ctx.tenantId),
+        inArray(
+          servicePhotos.key,
+          claimed.flatMap((r) => r.photos),
+        ),
+      ),
+    )
+    .orderBy(servicePhotos.key)
+    .for('update')
+  const byKey = new Map(rows.map((r) => [r.key, r]))
+  for (const r of claimed)
+    for (const [i, key] of r.photos.entries()) {
+      const row = byKey.get(key)
+      if (!row) throw new InvalidInputError(`photos.${i}`, `photos.${i}: no such uploaded photo`)
+      if (row.ticketId) throw new InvalidInputError(`photos.${i}`, `photos.${i}: already on another ticket`)
+      if (!r.uploader || row.uploadedBy !== r.uploader)
+        throw new InvalidInputError(`photos.${i}`, `photos.${i}: uploaded by someone else`)
+    }
 }

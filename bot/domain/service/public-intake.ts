@@ -7,6 +7,7 @@ import { groupCommitPer } from '../../lib/group-commit'
 import { newId } from '../../lib/ids'
 import type { Logger } from '../../lib/logger'
 import type { BlobStorage } from '../../lib/storage/types'
+import { recordAudit } from '../audit/record-audit'
 import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError, NotFoundError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
@@ -45,17 +46,40 @@ export interface PublicCode {
   types: string[]
 }
 
-/** The active intake code, or 404. */
-export async function findIntakeCode(database: Pick<Database, 'db'>, code: string): Promise<PublicCode> {
-  return (await loadIntakeCode(database, code)).form
+/** The active intake code, or 404 (read at most every {@link INTAKE_CODE_TTL_MS}, see {@link loadIntakeCode}). */
+export async function findIntakeCode(
+  database: Pick<Database, 'db'>,
+  code: string,
+  now: Date = new Date(),
+): Promise<PublicCode> {
+  return (await loadIntakeCode(database, code, now)).form
 }
 
-/** {@link findIntakeCode} with the tenant's service settings it read. */
+/** How long an intake code and its tenant's settings are reused (a code switched off elsewhere stops within this). */
+export const INTAKE_CODE_TTL_MS = 5_000
+/** Remembered active codes (codes are unique), each with the database handle it was read from. */
+const codeCache = new Map<
+  string,
+  { owner: object; tenantId: string; form: PublicCode; settings: ServiceSettings; at: number }
+>()
+
+/** Forgets a tenant's remembered codes once a change to them or to its service settings has committed. */
+export function forgetIntakeCodes(tenantId: string): void {
+  for (const [code, hit] of codeCache) if (hit.tenantId === tenantId) codeCache.delete(code)
+}
+
+/**
+ * {@link findIntakeCode} with the tenant's service settings it read: one round trip, at most every
+ * {@link INTAKE_CODE_TTL_MS} per code and database handle (a burst of scans costs one read, not one per
+ * ticket). Unknown and inactive codes are not remembered.
+ */
 async function loadIntakeCode(
   database: Pick<Database, 'db'>,
   code: string,
+  now: Date,
 ): Promise<{ form: PublicCode; settings: ServiceSettings }> {
-  // One round trip: the code with its tenant's settings row.
+  const hit = codeCache.get(code)
+  if (hit && hit.owner === database.db && now.getTime() - hit.at < INTAKE_CODE_TTL_MS) return hit
   const [found] =
     code.length >= 8 && code.length <= 64
       ? await database.db
@@ -65,21 +89,24 @@ async function loadIntakeCode(
           .where(eq(serviceIntakeCodes.code, code))
       : []
   const c = found?.c
-  if (!c?.active) throw new NotFoundError('service form', code)
-  const settings = settingsOf(found?.s)
-  return {
-    form: {
-      tenantId: c.tenantId,
-      codeId: c.id,
-      code: c.code,
-      label: c.label,
-      deviceLabel: c.deviceLabel,
-      customerId: c.customerId,
-      productId: c.productId,
-      types: settings.types,
-    },
-    settings,
+  if (!c?.active) {
+    codeCache.delete(code)
+    throw new NotFoundError('service form', code)
   }
+  const settings = settingsOf(found?.s)
+  const form: PublicCode = {
+    tenantId: c.tenantId,
+    codeId: c.id,
+    code: c.code,
+    label: c.label,
+    deviceLabel: c.deviceLabel,
+    customerId: c.customerId,
+    productId: c.productId,
+    types: settings.types,
+  }
+  if (codeCache.size >= 1000) codeCache.clear()
+  codeCache.set(code, { owner: database.db, tenantId: c.tenantId, form, settings, at: now.getTime() })
+  return { form, settings }
 }
 
 const publicFields = z.object({
@@ -118,7 +145,7 @@ export async function submitServiceRequest({
   ip: string
   input: { fields: Record<string, unknown>; honeypot?: string | null; photos: Array<{ data: Uint8Array }> }
 }): Promise<{ outcome: 'created' | 'spam'; number: string | null; statusPath: string | null }> {
-  const { form, settings } = await loadIntakeCode(database, code)
+  const { form, settings } = await loadIntakeCode(database, code, clock.now())
   const ctx: ServiceContext = {
     tenantId: form.tenantId,
     actor: { kind: 'system', reason: `service-form:${form.codeId}` },
@@ -161,6 +188,7 @@ export async function submitServiceRequest({
         deviceLabel: form.deviceLabel,
         settings,
         reporterLabel: 'customer',
+        freshPhotos: true,
       },
     })
     if (!t) {
@@ -292,4 +320,36 @@ export async function createIntakeCode({
     if (!dto) throw new Error('dto')
     return dto
   })
+}
+
+/** Switches an intake code off (its page and submissions answer 404 at once in this process) or on again. */
+export async function setIntakeCodeActive({
+  ctx,
+  codeId,
+  active,
+}: {
+  ctx: ServiceContext
+  codeId: string
+  active: boolean
+}): Promise<IntakeCodeDto> {
+  await requirePermission(ctx, 'service.manage')
+  const dto = await withTransaction(ctx, async (_tx, txCtx) => {
+    const [row] = await txCtx.db
+      .update(serviceIntakeCodes)
+      .set({ active })
+      .where(and(eq(serviceIntakeCodes.tenantId, txCtx.tenantId), eq(serviceIntakeCodes.id, codeId)))
+      .returning()
+    if (!row) throw new NotFoundError('service code', codeId)
+    await recordAudit(txCtx, {
+      action: active ? 'service.code.enable' : 'service.code.disable',
+      targetType: 'service_intake_code',
+      targetId: row.id,
+      after: { active },
+    })
+    const [d] = await toDtos(txCtx, [row])
+    if (!d) throw new Error('dto')
+    return d
+  })
+  forgetIntakeCodes(ctx.tenantId)
+  return dto
 }

@@ -25,7 +25,7 @@ import type {
 } from '../../domain/crm'
 import { signBlobLink } from '../../lib/storage/signed-link'
 import { SalesContract, SalesOpportunity, SalesPayment } from './sales-schemas'
-import { TicketSchema } from './service-schemas'
+import { TicketSchema, withPhotoLinks } from './service-schemas'
 
 /**
  * Response schemas of `/api/v1/crm/*`, written after the domain DTOs (`bot/domain/crm/dto.ts`, `visits.ts`,
@@ -386,9 +386,14 @@ export async function toVisit(secret: string, v: VisitDto): Promise<z.infer<type
 
 export const toCard = async (
   secret: string,
+  tenantId: string,
   card: CustomerCard,
 ): Promise<z.infer<typeof CrmCustomerCard>> => ({
   ...card,
+  service: {
+    ...card.service,
+    recent: await Promise.all(card.service.recent.map((t) => withPhotoLinks(secret, tenantId, t))),
+  },
   contacts: card.contacts.map(toContact),
   followUps: card.followUps.map((f) => ({ ...toFollowUp(f), author: f.author })),
   visits: await Promise.all(

@@ -261,14 +261,17 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
         responses: ok(CrmCustomerCard),
       },
     ),
-    async (c) =>
-      c.json(
+    async (c) => {
+      const ctx = apiContext(c)
+      return c.json(
         await toCard(
           secretOf(c),
-          await getCustomerCard({ ctx: apiContext(c), customerId: c.req.valid('param').id }),
+          ctx.tenantId,
+          await getCustomerCard({ ctx, customerId: c.req.valid('param').id }),
         ),
         200,
-      ),
+      )
+    },
   )
   app.openapi(
     route('get', '/crm/customers/{id}/history', 'Field history of a customer', {
@@ -568,7 +571,11 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       const { token, name } = c.req.valid('param')
       // The token grants one folder (a visit's photos); the name picks the file in it.
       const folder = await verifyBlobLink(secretOf(c), token)
-      const key = folder?.endsWith('/') && !name.startsWith('.') ? folder + name : null
+      // Only a visit's folder: ticket photos are served one by one by their own links (service routes).
+      const key =
+        folder?.endsWith('/') && /^[^/]+\/visits\//.test(folder) && !name.startsWith('.')
+          ? folder + name
+          : null
       // A bad or expired link and a missing object answer alike: nothing to learn from probing.
       const blob = key && options.storage ? await options.storage.getStream(key) : null
       if (!blob) throw new NotFoundError('file')

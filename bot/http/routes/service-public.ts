@@ -149,7 +149,7 @@ export function servicePublicRoutes(): Hono<AppEnv> {
   })
 
   app.get('/s/:code', async (c) => {
-    const form = await findIntakeCode(c.get('deps').database, c.req.param('code'))
+    const form = await findIntakeCode(c.get('deps').database, c.req.param('code'), c.get('deps').clock.now())
     return c.html(
       formPage({ code: form.code, label: form.label, deviceLabel: form.deviceLabel, types: form.types }),
     )
@@ -198,7 +198,7 @@ export function servicePublicRoutes(): Hono<AppEnv> {
       return c.redirect(r.statusPath ?? '/', 303)
     } catch (err) {
       if (json || !(err instanceof DomainError) || err.code !== 'invalid_input') throw err
-      const form = await findIntakeCode(deps.database, code)
+      const form = await findIntakeCode(deps.database, code, deps.clock.now())
       return c.html(
         formPage({
           code,

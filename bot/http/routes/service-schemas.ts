@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { ticketChannels, ticketPriorities, ticketStatuses } from '../../domain/service'
+import { signObjectLink } from '../../lib/storage/signed-link'
 
 /** Response schemas of the service API (`bot/domain/service/*` DTOs). */
 
@@ -26,7 +27,16 @@ export const TicketSchema = z
     reporterPhone: z.string().nullable(),
     ownerId: z.string().nullable(),
     ownerName: z.string().nullable(),
-    photos: z.array(z.string()),
+    photos: z.array(
+      z.object({
+        key: z.string(),
+        url: z.string().openapi({
+          description:
+            'Signed link to this one photo for an <img src> (no session; valid for at least an hour, then 403)',
+          example: '/api/v1/service/photos/o1.dF8x.dF8xL3NlcnZpY2UvcGhvXzEuanBn.1767225600.c2ln',
+        }),
+      }),
+    ),
     firstResponseDueAt: z.string().nullable(),
     firstRespondedAt: z.string().nullable(),
     responseSla: sla,
@@ -141,3 +151,28 @@ export const PublicTicketSchema = z
     ),
   })
   .openapi('ServicePublicTicket')
+
+/** What a service photo link is signed for: it opens on `GET /api/v1/service/photos/{token}` only. */
+export const SERVICE_PHOTO_LINK = 'service-photo'
+
+export const servicePhotoUrl = (token: string): string => `/api/v1/service/photos/${token}`
+
+/**
+ * A ticket DTO with a signed link per photo (HMAC over purpose, tenant, key and expiry): a link opens that
+ * one photo and nothing else, and is handed out only with a ticket the caller may see.
+ */
+export async function withPhotoLinks<T extends { photos: string[] }>(
+  secret: string,
+  tenantId: string,
+  t: T,
+): Promise<Omit<T, 'photos'> & { photos: Array<{ key: string; url: string }> }> {
+  return {
+    ...t,
+    photos: await Promise.all(
+      t.photos.map(async (key) => ({
+        key,
+        url: servicePhotoUrl(await signObjectLink(secret, SERVICE_PHOTO_LINK, tenantId, key)),
+      })),
+    ),
+  }
+}

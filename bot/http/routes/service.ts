@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { InvalidInputError } from '../../domain/errors'
+import type { Context } from 'hono'
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors'
 import type { TicketRow } from '../../domain/service'
 import {
   acceptTicket,
@@ -28,24 +29,30 @@ import {
   receiveExternalTicket,
   requestHelp,
   serviceSettingsInput,
+  setIntakeCodeActive,
   setTicketPriority,
   setTicketStatus,
   statusChangeInput,
   ticketDtos,
   ticketListInput,
   updateServiceSettings,
+  uploadTicketPhoto,
 } from '../../domain/service'
+import { verifyObjectLink } from '../../lib/storage/signed-link'
 import { apiContext } from '../middleware/session'
+import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import { requireSignature, signedErrors, signedHeaders, systemContext, systemOf } from './approvals-external'
 import { body, idParam, itemsOf, ok, routeFor } from './openapi'
 import {
   DispatchRuleSchema,
   IntakeCodeSchema,
+  SERVICE_PHOTO_LINK,
   ServiceSettingsSchema,
   TicketDetailSchema,
   TicketPage,
   TicketSchema,
+  withPhotoLinks,
 } from './service-schemas'
 
 const route = routeFor('service')
@@ -68,7 +75,16 @@ const toRule = ({
  */
 export function serviceRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>()
-  const one = async (ctx: ReturnType<typeof apiContext>, t: TicketRow) => (await ticketDtos(ctx, [t]))[0]
+  const secretOf = (c: Context<AppEnv>) => c.get('deps').sessionSecret
+  type Ctx = ReturnType<typeof apiContext>
+  const one = async (c: Context<AppEnv>, ctx: Ctx, t: TicketRow) => {
+    const [dto] = await ticketDtos(ctx, [t])
+    return dto && withPhotoLinks(secretOf(c), ctx.tenantId, dto)
+  }
+  const detail = async (c: Context<AppEnv>, ctx: Ctx, ticketId: string) => {
+    const d = await getTicket({ ctx, ticketId })
+    return { ...d, ticket: await withPhotoLinks(secretOf(c), ctx.tenantId, d.ticket) }
+  }
 
   app.openapi(
     route(
@@ -80,7 +96,12 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
         responses: ok(TicketPage),
       },
     ),
-    async (c) => c.json(await listTickets({ ctx: apiContext(c), input: c.req.valid('query') }), 200) as never,
+    async (c) => {
+      const ctx = apiContext(c)
+      const page = await listTickets({ ctx, input: c.req.valid('query') })
+      const items = await Promise.all(page.items.map((t) => withPhotoLinks(secretOf(c), ctx.tenantId, t)))
+      return c.json({ ...page, items }, 200) as never
+    },
   )
   app.openapi(
     route(
@@ -94,7 +115,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     ),
     async (c) => {
       const ctx = apiContext(c)
-      return c.json(await one(ctx, await createTicket({ ctx, input: c.req.valid('json') })), 200) as never
+      return c.json(await one(c, ctx, await createTicket({ ctx, input: c.req.valid('json') })), 200) as never
     },
   )
   app.openapi(
@@ -102,8 +123,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
       request: { params: idParam },
       responses: ok(TicketDetailSchema),
     }),
-    async (c) =>
-      c.json(await getTicket({ ctx: apiContext(c), ticketId: c.req.valid('param').id }), 200) as never,
+    async (c) => c.json(await detail(c, apiContext(c), c.req.valid('param').id), 200) as never,
   )
   const step = (
     path: string,
@@ -121,7 +141,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
         const id = c.req.valid('param').id
         const input = schema ? await c.req.json().catch(() => ({})) : {}
         await run(ctx, id, input)
-        return c.json(await getTicket({ ctx, ticketId: id }), 200) as never
+        return c.json(await detail(c, ctx, id), 200) as never
       },
     )
   step('accept', '接单: the assigned engineer takes the ticket', (ctx, ticketId) =>
@@ -171,6 +191,65 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     ratingInput,
   )
 
+  app.openapi(
+    route(
+      'post',
+      '/service/photos',
+      'Upload a photo for a ticket you will open (raw image body: JPEG, PNG, WebP or HEIC; ≤ 5 MB); only you can put its key on a ticket, once',
+      {
+        request: {
+          body: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } },
+        },
+        responses: ok(z.object({ key: z.string(), url: z.string() }).openapi('ServicePhotoUpload')),
+      },
+    ),
+    async (c) => {
+      const storage = c.get('deps').storage
+      if (!storage) throw new InvalidInputError('photos', 'photos: storage is not configured')
+      const ctx = apiContext(c)
+      const key = await uploadTicketPhoto({ ctx, storage, data: new Uint8Array(await c.req.arrayBuffer()) })
+      const { photos } = await withPhotoLinks(secretOf(c), ctx.tenantId, { photos: [key] })
+      return c.json({ key, url: photos[0]?.url ?? '' }, 200) as never
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/service/photos/{token}',
+      summary:
+        'One ticket photo by its signed link (the `url` of a ticket photo; no session; a changed or expired link answers 403)',
+      tags: ['service'],
+      request: { params: z.object({ token: z.string().min(10).max(1000) }) },
+      responses: {
+        200: {
+          description: 'the image',
+          content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const deps = c.get('deps')
+      const grant = await verifyObjectLink(
+        deps.sessionSecret,
+        SERVICE_PHOTO_LINK,
+        c.req.valid('param').token,
+        Math.floor(deps.clock.now().getTime() / 1000),
+      )
+      if (grant === 'expired') throw new ForbiddenError('this photo link has expired; reopen the ticket')
+      if (grant === 'invalid' || !grant.key.startsWith(`${grant.tenantId}/service/`))
+        throw new ForbiddenError('not a valid photo link')
+      const blob = deps.storage ? await deps.storage.getStream(grant.key) : null
+      if (!blob) throw new NotFoundError('photo')
+      return c.body(blob.body, 200, {
+        'content-type': blob.contentType,
+        'content-length': String(blob.size),
+        'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'",
+      }) as never
+    },
+  )
   app.openapi(
     route('get', '/service/settings', 'Service settings: types, SLA per priority, working hours', {
       responses: ok(ServiceSettingsSchema),
@@ -227,6 +306,21 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
     async (c) =>
       c.json(await createIntakeCode({ ctx: apiContext(c), input: c.req.valid('json') }), 200) as never,
   )
+  app.openapi(
+    route('patch', '/service/codes/{id}', 'Switch a service code off or on again (service.manage)', {
+      request: { params: idParam, ...body(z.object({ active: z.boolean() })) },
+      responses: ok(IntakeCodeSchema),
+    }),
+    async (c) =>
+      c.json(
+        await setIntakeCodeActive({
+          ctx: apiContext(c),
+          codeId: c.req.valid('param').id,
+          active: c.req.valid('json').active,
+        }),
+        200,
+      ) as never,
+  )
 
   app.openapi(
     createRoute({
@@ -265,7 +359,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
         throw new InvalidInputError('externalId', 'externalId: 需要 externalId 或 Idempotency-Key / required')
       const r = await receiveExternalTicket({ ctx, systemId: system.id, externalId, input })
       return c.json(
-        { outcome: r.outcome, ticket: await one(ctx, r.ticket) },
+        { outcome: r.outcome, ticket: await one(c, ctx, r.ticket) },
         r.outcome === 'created' ? 201 : 200,
       ) as never
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { signToken, verifyToken } from '../session-token'
-import { signBlobLink, verifyBlobLink } from './signed-link'
+import { signBlobLink, signObjectLink, verifyBlobLink, verifyObjectLink } from './signed-link'
 
 const secret = 'test-session-secret-0123456789abcdef'
 const key = 't_1/visits/vis_1/pho_1.jpg'
@@ -42,5 +42,40 @@ describe('signed blob links', () => {
       j: 'j',
     })
     expect(await verifyBlobLink(secret, session, now)).toBeNull()
+  })
+})
+
+describe('signed object links', () => {
+  const photo = 't_1/service/pho_1.jpg'
+  it('open exactly one object of one tenant for one purpose, until the expiry', async () => {
+    const token = await signObjectLink(secret, 'service-photo', 't_1', photo, now)
+    expect(await verifyObjectLink(secret, 'service-photo', token, now)).toEqual({
+      tenantId: 't_1',
+      key: photo,
+    })
+    const exp = Number(token.split('.')[3])
+    expect(exp % 3600).toBe(0)
+    expect(await verifyObjectLink(secret, 'service-photo', token, exp + 1)).toBe('expired')
+    expect(await verifyObjectLink(secret, 'visit-photo', token, now)).toBe('invalid')
+    expect(await verifyBlobLink(secret, token, now)).toBeNull()
+  })
+
+  it('refuse a changed tenant, key or expiry, a key outside its tenant, a folder link and garbage', async () => {
+    const token = await signObjectLink(secret, 'service-photo', 't_1', photo, now)
+    const [v, t, k, exp, sig] = token.split('.') as [string, string, string, string, string]
+    const b = (s: string) => Buffer.from(s).toString('base64url')
+    for (const forged of [
+      [v, b('t_2'), b('t_2/service/pho_1.jpg'), exp, sig],
+      [v, t, b('t_1/service/pho_2.jpg'), exp, sig],
+      [v, t, k, String(Number(exp) + 3600), sig],
+      [v, t, k, exp, b('x'.repeat(32))],
+    ])
+      expect(await verifyObjectLink(secret, 'service-photo', forged.join('.'), now)).toBe('invalid')
+    const outside = await signObjectLink(secret, 'service-photo', 't_1', 't_2/service/pho_1.jpg', now)
+    expect(await verifyObjectLink(secret, 'service-photo', outside, now)).toBe('invalid')
+    const folder = await signBlobLink(secret, 't_1/service/', now)
+    expect(await verifyObjectLink(secret, 'service-photo', folder, now)).toBe('invalid')
+    for (const bad of ['', 'o1', 'o1.a.b.c.d', `${token}.x`, 'o1.!!.@@.1.##'])
+      expect(await verifyObjectLink(secret, 'service-photo', bad, now)).toBe('invalid')
   })
 })

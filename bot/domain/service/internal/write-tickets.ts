@@ -33,7 +33,7 @@ const fromColumns = (row: Record<string, unknown>): TicketRow =>
   ) as TicketRow
 
 /**
- * Writes a batch of new tickets with their timeline entries, audit rows, outbox rows and the dispatch rules'
+ * Writes a batch of new tickets with their photos' ownership rows, timeline entries, audit rows, outbox rows and the dispatch rules'
  * moved cursors in one statement of constant text (prepared once per connection, one round trip whatever
  * the batch size), and answers the tickets as stored (the customer's owner is set by a trigger). Every
  * ticket row carries all its columns.
@@ -66,6 +66,14 @@ export async function writeTickets(
         insert into service_tickets
         select * from jsonb_populate_recordset(null::service_tickets, ${JSON.stringify(batch.tickets.map(toColumns))}::jsonb)
         returning *
+      ), p as (
+        -- Each photo now on its ticket: a fresh one from the public intake is added, an upload (checked and
+        -- locked by claimTicketPhotos) is taken; a key already on a ticket is never moved.
+        insert into service_photos (tenant_id, key, ticket_id, uploaded_by)
+        select t.tenant_id, k.key, t.id, t.created_by_id
+        from t cross join lateral jsonb_array_elements_text(t.photos) as k(key)
+        on conflict (tenant_id, key) do update set ticket_id = excluded.ticket_id
+        where service_photos.ticket_id is null
       ), e as (
         insert into service_ticket_events (tenant_id, ticket_id, kind, actor_id, data, at)
         select ${ctx.tenantId}::text, ticket_id, kind, actor_id, data, at
