@@ -39,9 +39,13 @@ BEGIN
     FROM (SELECT DISTINCT h.tenant_id, h.opportunity_id FROM sales_stage_history h
           JOIN new_rows s ON h.tenant_id = s.tenant_id AND h.stage_id = s.id) k;
   ELSIF TG_OP = 'UPDATE' THEN
+    -- Only stages whose order or kind changed move anything (a rename does not touch the deals).
     PERFORM sales_deal_top_refresh(array_agg(k.tenant_id), array_agg(k.opportunity_id))
     FROM (SELECT DISTINCT h.tenant_id, h.opportunity_id FROM sales_stage_history h
-          JOIN (SELECT tenant_id, id FROM old_rows UNION SELECT tenant_id, id FROM new_rows) s
+          JOIN (SELECT o.tenant_id, o.id FROM old_rows o JOIN new_rows n ON n.id = o.id
+                WHERE n.sort_order IS DISTINCT FROM o.sort_order OR n.kind IS DISTINCT FROM o.kind
+                UNION SELECT o.tenant_id, o.id FROM old_rows o WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id)
+                UNION SELECT n.tenant_id, n.id FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id)) s
             ON h.tenant_id = s.tenant_id AND h.stage_id = s.id) k;
   ELSE
     PERFORM sales_deal_top_refresh(array_agg(k.tenant_id), array_agg(k.opportunity_id))

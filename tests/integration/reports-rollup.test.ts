@@ -599,6 +599,10 @@ describe('funnel furthest stage', () => {
         } else if (r < 0.85) {
           op = 'deal-delete'
           await run(sql`delete from sales_opportunities where id = ${pick(deals)}`)
+        } else if (r < 0.88) {
+          op = 'stage-rename'
+          // Neither order nor kind: no deal's stage moves.
+          await run(sql`update sales_stages set name = name || '′' where id = ${pick(all).id}`)
         } else if (r < 0.93) {
           op = 'stage-reorder'
           const open = all.filter((s) => s.kind === 'open')
@@ -651,6 +655,7 @@ describe('funnel furthest stage', () => {
       'history-delete',
       'deal-close',
       'deal-delete',
+      'stage-rename',
       'stage-reorder',
       'stage-add',
       'stage-delete',
