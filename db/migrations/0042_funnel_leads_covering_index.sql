@@ -1,0 +1,2 @@
+DROP INDEX "crm_leads_owner_created_idx";--> statement-breakpoint
+CREATE INDEX "crm_leads_owner_created_idx" ON "crm_leads" USING btree ("tenant_id","owner_id","created_at","status","merged_into_id","channel_id","id");
