@@ -192,8 +192,9 @@ export const followUps = pgTable(
   },
   (t) => [
     index('crm_follow_ups_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
-    // Activity reports and targets count follow-ups per author and period.
-    index('crm_follow_ups_author_idx').on(t.tenantId, t.authorId, t.createdAt),
+    // Activity reports and targets count follow-ups per author and period; with the customer, the customers
+    // covered are counted from the index alone.
+    index('crm_follow_ups_author_idx').on(t.tenantId, t.authorId, t.createdAt, t.customerId),
   ],
 )
 
@@ -239,8 +240,9 @@ export const visits = pgTable(
     uniqueIndex('crm_visits_client_key_uq').on(t.tenantId, t.clientKey),
     index('crm_visits_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
     index('crm_visits_user_idx').on(t.tenantId, t.userId, t.createdAt),
-    // A person's (or a department's people's) visits in a period, by check-in: the reports' scoped reads.
-    index('crm_visits_user_check_in_idx').on(t.tenantId, t.userId, t.checkInAt),
+    // A person's (or a department's people's) visits in a period, by check-in: the reports' scoped reads
+    // (with the customer: the customers covered from the index alone).
+    index('crm_visits_user_check_in_idx').on(t.tenantId, t.userId, t.checkInAt, t.customerId),
     // The managers' visit map reads check-ins by period.
     index('crm_visits_check_in_idx').on(t.tenantId, t.checkInAt),
   ],

@@ -195,8 +195,17 @@ export const leads = pgTable(
     index('crm_leads_company_idx').on(t.tenantId, t.companyNorm),
     index('crm_leads_owner_idx').on(t.tenantId, t.ownerId, t.status),
     index('crm_leads_assigned_idx').on(t.tenantId, t.ownerId, t.assignedAt),
-    // A person's (or a department's people's) leads created in a period: the funnel and channel reports.
-    index('crm_leads_owner_created_idx').on(t.tenantId, t.ownerId, t.createdAt),
+    // A person's (or a department's people's) leads created in a period: the funnel and channel reports
+    // (the funnel's lead steps from the index alone: status, merged, channel and the id its deals point to).
+    index('crm_leads_owner_created_idx').on(
+      t.tenantId,
+      t.ownerId,
+      t.createdAt,
+      t.status,
+      t.mergedIntoId,
+      t.channelId,
+      t.id,
+    ),
     index('crm_leads_created_idx').on(t.tenantId, t.createdAt),
     index('crm_leads_channel_idx').on(t.tenantId, t.channelId, t.createdAt),
     index('crm_leads_sla_idx').on(t.tenantId, t.slaDueAt).where(sql`sla_state = 'pending'`),

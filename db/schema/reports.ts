@@ -115,7 +115,7 @@ export const personDaily = pgTable(
  * How many customers each owner has per province, city and tier: the rollup the distribution map reads
  * (as of a past day, it takes off the customers created since). Kept by statement triggers on customers
  * (migration `report_customer_geo`) in the same transaction as every write; null owner = the pool, null
- * codes = no region. Rows whose customers all left keep 0.
+ * codes = no region. A key whose customers all left is deleted (migration `report_customer_geo_prune`).
  */
 export const customerGeo = pgTable(
   'report_customer_geo',

@@ -150,6 +150,12 @@ export const opportunities = pgTable(
     winProbability: integer().notNull().default(0),
     probabilityFactors: jsonb().$type<ProbabilityFactor[]>().notNull().default([]),
     stalledNotifiedAt: at(),
+    /**
+     * The sort order of the furthest open stage in the deal's stage history (0: none), for the funnel: a lost
+     * deal counts in every stage it passed. Kept by statement triggers on sales_stage_history and sales_stages
+     * (migration `deal_top_stage`), never written by the app.
+     */
+    topOpenOrder: integer().notNull().default(0),
     version: integer().notNull().default(1),
     createdById: text(),
     createdAt: createdAt(),
@@ -157,8 +163,19 @@ export const opportunities = pgTable(
   },
   (t) => [
     index('sales_opps_owner_idx').on(t.tenantId, t.ownerId, t.updatedAt),
-    // A person's (or a department's people's) deals created in a period: the funnel report's cohort.
-    index('sales_opps_owner_created_idx').on(t.tenantId, t.ownerId, t.createdAt),
+    // A person's (or a department's people's) deals created in a period: the funnel report's cohort, read
+    // from the index alone (stage set, status, furthest stage and amount are what the funnel groups; the id
+    // finds the cohort's stage history).
+    index('sales_opps_owner_created_idx').on(
+      t.tenantId,
+      t.ownerId,
+      t.createdAt,
+      t.stageSetId,
+      t.status,
+      t.topOpenOrder,
+      t.amountCents,
+      t.id,
+    ),
     index('sales_opps_customer_idx').on(t.tenantId, t.customerId),
     index('sales_opps_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
     // The list's other sorts (amount, last change) read the first page in index order instead of sorting
@@ -238,7 +255,11 @@ export const stageHistory = pgTable(
     expectedCloseDate: date({ mode: 'string' }),
     actorId: text(),
   },
-  (t) => [index('sales_stage_history_opp_idx').on(t.tenantId, t.opportunityId, t.enteredAt)],
+  (t) => [
+    // A deal's history in order; with the stage and the exit it also answers the funnel's days per stage
+    // from the index alone.
+    index('sales_stage_history_opp_idx').on(t.tenantId, t.opportunityId, t.enteredAt, t.stageId, t.leftAt),
+  ],
 )
 
 export type ContractStatus = 'draft' | 'in_approval' | 'active' | 'completed' | 'terminated'

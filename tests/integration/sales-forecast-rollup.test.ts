@@ -5,6 +5,7 @@ import { loadCrmAccess } from '../../bot/domain/crm/access'
 import { getForecast, listStageSets } from '../../bot/domain/opportunities'
 import { visibleOpportunities } from '../../bot/domain/opportunities/access'
 import type { ForecastInput } from '../../bot/domain/opportunities/schemas'
+import { runReport } from '../../bot/domain/reports'
 import type { Database } from '../../db/client'
 import { departments, opportunities, stages, users } from '../../db/schema'
 import { openTestDatabase } from '../helpers/db'
@@ -202,7 +203,15 @@ describe('forecast rollup', () => {
       { ownerId: org.users.chenjing },
       { from: '2026-05-01', to: '2027-03-31' },
     ]
+    const reportInputs = [
+      { from: '2026-05-01', to: '2027-02-28', dimension: 'month' },
+      { from: '2026-05-01', to: '2027-02-28', dimension: 'owner' },
+      { from: '2026-07-01', to: '2026-09-30', dimension: 'stage' },
+      { from: '2026-05-01', to: '2027-02-28', departmentId: org.departments.sales_north, includeSub: true },
+      { from: '2026-06-01', to: '2026-06-30', userId: org.users.chenjing, dimension: 'stage' },
+    ]
     let teamRounds = 0
+    let reportRows = 0
     for (let round = 0; round < 8; round++) {
       for (let i = 0; i < 25; i++) await (pick(writes) as () => Promise<unknown>)()
       expect(await rollupDiff(t)).toEqual([])
@@ -211,6 +220,17 @@ describe('forecast rollup', () => {
           const { got, want } = await rawForecast(as(key), input)
           expect(got, `${key} ${JSON.stringify(input)} round ${round}`).toEqual(want)
         }
+      // The forecast report reads the same rollup: equal to its GROUP BY over the deals (the reference).
+      for (const key of callers)
+        for (const input of reportInputs) {
+          const ctx = as(key)
+          const [fast, raw] = await Promise.all([
+            runReport({ ctx, key: 'forecast', input }),
+            runReport({ ctx, key: 'forecast', input, reference: true }),
+          ])
+          expect(fast, `report ${key} ${JSON.stringify(input)} round ${round}`).toEqual(raw)
+          if (fast.rows.length > 0) reportRows++
+        }
       // Deals liuyang (scope: self) sees only as a team member, in the default window.
       const [teamOnly] = await run(sql`select count(*)::int as n from sales_opportunities
         where tenant_id = ${t} and team_ids @> ${JSON.stringify([org.users.liuyang])}::jsonb and owner_id <> ${org.users.liuyang}
@@ -218,6 +238,7 @@ describe('forecast rollup', () => {
       if (Number(teamOnly?.n ?? 0) > 0) teamRounds++
     }
     expect(teamRounds).toBeGreaterThan(0)
+    expect(reportRows).toBeGreaterThan(60)
     const [zero] = await run(
       sql`select count(*)::int as n from sales_forecast_daily where tenant_id = ${t} and deals = 0`,
     )

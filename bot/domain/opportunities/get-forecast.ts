@@ -37,6 +37,25 @@ const monthStart = (d: Date, addMonths = 0): string => {
 }
 
 /**
+ * The forecast's facts from its rollup (`sales_forecast_daily`): the deals that are not lost with an expected
+ * close day in `[from, to]`, summed per owner, close day, stage and status, as rows of `owner_id`,
+ * `close_date`, `stage_id`, `status` (open or won), `deals`, `amount_cents` and `weighted_cents`
+ * (Σ round(amount × win probability / 100)). `where` narrows by owner (scope, filters) on
+ * `forecastDaily.ownerId`. The sales forecast and the forecast report both read it.
+ */
+export const forecastFacts = (ctx: ServiceContext, days: { from: string; to: string }, where: SQL[]): SQL =>
+  sql`select ${forecastDaily.ownerId} as owner_id, ${forecastDaily.closeDate} as close_date,
+      ${forecastDaily.stageId} as stage_id, ${forecastDaily.status} as status, ${forecastDaily.deals} as deals,
+      ${forecastDaily.amountCents} as amount_cents, ${forecastDaily.weightedCents} as weighted_cents
+    from ${forecastDaily}
+    where ${and(
+      eq(forecastDaily.tenantId, ctx.tenantId),
+      gte(forecastDaily.closeDate, days.from),
+      lte(forecastDaily.closeDate, days.to),
+      ...where,
+    )}`
+
+/**
  * The weighted pipeline of the deals in the caller's scope with an expected close in the period, by month,
  * owner or the owner's department: amount × win probability, and the amounts by forecast category (commit,
  * best case, pipeline) plus won. Lost deals are excluded. Read from the rollup `sales_forecast_daily`.
@@ -83,17 +102,10 @@ export async function getForecast({
   }
   // The deals of owners in the caller's scope come summed from the rollup; the deals the caller sees only as
   // a team member (owner outside the scope) are added from the deals themselves. The two sets are disjoint.
-  const fromRollup = sql`select ${forecastDaily.ownerId} as owner_id, ${forecastDaily.closeDate} as close_date,
-      ${forecastDaily.stageId} as stage_id, ${forecastDaily.status} as status, ${forecastDaily.deals} as deals,
-      ${forecastDaily.amountCents} as amount_cents, ${forecastDaily.weightedCents} as weighted_cents
-    from ${forecastDaily}
-    where ${and(
-      eq(forecastDaily.tenantId, ctx.tenantId),
-      scopeFilter(a, forecastDaily.ownerId),
-      gte(forecastDaily.closeDate, from),
-      lte(forecastDaily.closeDate, to),
-      ...owners(forecastDaily.ownerId),
-    )}`
+  const fromRollup = forecastFacts(ctx, { from, to }, [
+    scopeFilter(a, forecastDaily.ownerId),
+    ...owners(forecastDaily.ownerId),
+  ])
   const teamOnly =
     a.userId && a.scope !== 'all'
       ? sql`select ${opportunities.ownerId}, ${opportunities.expectedCloseDate}, ${opportunities.stageId},

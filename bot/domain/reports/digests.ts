@@ -16,12 +16,14 @@ import {
 import { addDays, zonedDayStart, zonedNow } from '../../lib/zoned'
 import { notify } from '../chat/send'
 import { type ServiceContext, userContext, withTransaction } from '../context'
+import { parseInput } from '../crm/schemas'
 import { InvalidInputError } from '../errors'
 import { STALL_DAYS } from '../opportunities'
 import { loadActorScope, scopeFilter } from '../org/data-scope'
 import { tenantTimeZone } from '../org/time-zone'
 import { actorLocale } from './internal/prepare'
 import { runReport } from './run-report'
+import { type DigestPrefsInput, digestPrefsInput } from './schemas'
 import {
   type DigestItem,
   type DigestPerson,
@@ -485,6 +487,24 @@ export async function setDigestPref({
       sendAt: sendAt ?? null,
     })
     .onConflictDoUpdate({ target: [digestPrefs.tenantId, digestPrefs.userId, digestPrefs.kind], set })
+  return getDigestPrefs({ ctx })
+}
+
+/**
+ * Saves the caller's settings of one or both digests (validated: a 400 names the field), all or nothing,
+ * and answers them all.
+ */
+export async function setDigestPrefs({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext
+  input: DigestPrefsInput
+}): Promise<DigestPref[]> {
+  const { prefs } = parseInput(digestPrefsInput, input)
+  await withTransaction(ctx, async (_tx, txCtx) => {
+    for (const p of prefs) await setDigestPref({ ctx: txCtx, input: p })
+  })
   return getDigestPrefs({ ctx })
 }
 

@@ -7,6 +7,7 @@ export {
   normaliseTime,
   runDigests,
   setDigestPref,
+  setDigestPrefs,
   teamDigest,
   tenantToday,
 } from './digests'

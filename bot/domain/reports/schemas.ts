@@ -77,3 +77,27 @@ export const listTargetsInput = z.object({
   subjectId: z.string().min(1).max(64).optional(),
 })
 export type ListTargetsInput = z.infer<typeof listTargetsInput>
+
+/**
+ * A person's digest settings to save, all at once: for each digest (`morning`: the brief each workday;
+ * `weekly`: the team digest on Mondays) whether it comes and at what time (`HH:MM`, tenant time zone; null =
+ * the default time). Kinds left out keep their settings.
+ */
+export const digestPrefsInput = z.object({
+  prefs: z
+    .array(
+      z.object({
+        kind: z.enum(['morning', 'weekly']),
+        enabled: z.boolean().optional(),
+        sendAt: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM, e.g. 08:30')
+          .nullable()
+          .optional(),
+      }),
+    )
+    .min(1)
+    .max(2)
+    .refine((xs) => new Set(xs.map((x) => x.kind)).size === xs.length, 'each digest once'),
+})
+export type DigestPrefsInput = z.input<typeof digestPrefsInput>

@@ -1,8 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import { InvalidInputError } from '../../domain/errors'
 import {
+  digestPrefsInput,
   drillReport,
   exportReport,
+  getDigestPrefs,
   importTargets,
   listReports,
   listTargets,
@@ -12,6 +14,7 @@ import {
   type RecordRef,
   reportQuery,
   runReport,
+  setDigestPrefs,
   setTargets,
   setTargetsInput,
   targetKinds,
@@ -135,6 +138,17 @@ const TargetProgress = z
   })
   .openapi('TargetProgress')
 
+const DigestPrefSchema = z
+  .object({
+    kind: z.enum(['morning', 'weekly']).openapi({
+      description: '`morning`: the brief each workday; `weekly`: the team digest on Mondays',
+    }),
+    enabled: z.boolean(),
+    sendAt: z.string().openapi({ description: 'HH:MM in the tenant time zone' }),
+    defaultSendAt: z.string(),
+  })
+  .openapi('DigestPref')
+
 const route = routeFor('reports')
 
 /**
@@ -210,6 +224,25 @@ export function reportRoutes(): OpenAPIHono<AppEnv> {
       })
       return c.json(result, 200)
     },
+  )
+  app.openapi(
+    route(
+      'get',
+      '/reports/digest-prefs',
+      'My digest settings: the morning brief and the weekly team digest',
+      {
+        responses: ok(z.object({ items: z.array(DigestPrefSchema) })),
+      },
+    ),
+    async (c) => c.json({ items: await getDigestPrefs({ ctx: apiContext(c) }) }, 200),
+  )
+  app.openapi(
+    route('put', '/reports/digest-prefs', 'Change my digest settings (on/off, time), all or nothing', {
+      request: { body: { content: { 'application/json': { schema: digestPrefsInput } }, required: true } },
+      responses: ok(z.object({ items: z.array(DigestPrefSchema) })),
+    }),
+    async (c) =>
+      c.json({ items: await setDigestPrefs({ ctx: apiContext(c), input: c.req.valid('json') }) }, 200),
   )
   app.openapi(
     route('get', '/reports/{key}', 'Run a report: rows by the chosen dimension, and totals', {

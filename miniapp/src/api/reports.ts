@@ -63,3 +63,18 @@ export function importTargets(file: File, dryRun: boolean): Promise<TargetsImpor
     contentType: 'application/octet-stream',
   })
 }
+
+export type DigestPref = Schemas['DigestPref']
+export type DigestPrefsPut = NonNullable<
+  paths['/api/v1/reports/digest-prefs']['put']['requestBody']
+>['content']['application/json']
+
+/** My digest settings: the morning brief (workdays) and the weekly team digest, on/off and time. */
+export async function getDigestPrefs(signal?: AbortSignal) {
+  return (await unwrap(api().GET('/api/v1/reports/digest-prefs', { signal }))).items
+}
+
+/** Saves my digest settings, all or nothing; answers them all. */
+export async function saveDigestPrefs(body: DigestPrefsPut) {
+  return (await unwrap(api().PUT('/api/v1/reports/digest-prefs', { body }))).items
+}

@@ -95,21 +95,53 @@ async function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Pro
   return rows.filter((r) => Number(r.followUps) !== 0 || Number(r.n) !== 0)
 }
 
+/**
+ * Customers covered (follow-ups and visits together, each customer once) per group and in all: one read of
+ * the records for both, the groups and the total row (`grouping sets`), shared by the rows and the totals of
+ * a run.
+ */
+const coveredMemo = new WeakMap<RunEnv, Promise<{ groups: Map<string | null, number>; all: number }>>()
+function covered(ctx: ServiceContext, env: RunEnv) {
+  let hit = coveredMemo.get(env)
+  if (!hit) {
+    hit = (async () => {
+      const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
+      const rows = resultRows<{ k: string | null; whole: number; n: number }>(
+        await ctx.db.execute(sql`
+          select k, grouping(k)::int as whole, count(distinct customer_id)::int as n from (
+            select ${fKey} as k, ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
+            union all
+            select ${vKey} as k, ${visits.customerId} as customer_id from ${visits} where ${vWhere}
+          ) s group by grouping sets ((k), ())`),
+      )
+      const groups = new Map<string | null, number>()
+      let all = 0
+      for (const r of rows) {
+        if (Number(r.whole) === 1) all = Number(r.n)
+        else groups.set(r.k, Number(r.n))
+      }
+      return { groups, all }
+    })()
+    coveredMemo.set(env, hit)
+  }
+  return hit
+}
+
 /** Figures of one group, or of all rows when `grouped` is false (the totals). */
 async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<ReportRow[]> {
   const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
   const fk = grouped ? fKey : sql`null`
   const vk = grouped ? vKey : sql`null`
-  const [f, v, covered] = await Promise.all([
+  const [f, v, c] = await Promise.all([
     env.reference ? rawFollowUps(ctx, fk, fWhere) : Promise.resolve([]),
     env.reference ? rawVisits(ctx, vk, vWhere) : rolledUp(ctx, env, grouped),
-    ctx.db.execute(sql`
-      select k, count(distinct customer_id)::int as n from (
-        select ${fk} as k, ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
-        union all
-        select ${vk} as k, ${visits.customerId} as customer_id from ${visits} where ${vWhere}
-      ) s group by k`),
+    covered(ctx, env),
   ])
+  const coveredRows: Array<{ k: string | null; n: number }> = grouped
+    ? [...c.groups].map(([k, n]) => ({ k, n }))
+    : c.groups.size > 0
+      ? [{ k: null, n: c.all }]
+      : []
   const rows = new Map<string | null, ReportRow>()
   const row = (k: string | null): ReportRow => {
     let r = rows.get(k)
@@ -131,8 +163,7 @@ async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Prom
     r.values.flaggedVisits = Number(x.flagged)
     r.values.avgVisitMinutes = x.minutes === null ? null : Number(x.minutes)
   }
-  for (const x of resultRows<{ k: string | null; n: number }>(covered))
-    row(x.k).values.customersCovered = Number(x.n)
+  for (const x of coveredRows) row(x.k).values.customersCovered = x.n
   return [...rows.values()]
 }
 

@@ -48,16 +48,22 @@ async function dealCohort(ctx: ServiceContext, env: RunEnv, setId: string | unde
 /**
  * Each deal of the cohort with the furthest open stage it ever reached (from its stage history), so a lost
  * deal counts in every stage it passed and shows as lost where it left — not dropped from the whole funnel.
+ * The deal keeps that stage's order (`top_open_order`, by triggers on the history and the stages); the
+ * reference run searches each deal's history instead.
  */
-const reached = (where: SQL) => sql`
+const reached = (env: RunEnv, where: SQL) => sql`
   select ${opportunities.id} as id, ${opportunities.status} as status, ${opportunities.amountCents} as amount,
          ${opportunities.name} as name, ${opportunities.customerId} as customer_id,
          ${opportunities.createdAt} as created_at, ${opportunities.closedAt} as closed_at,
-         coalesce((select max(${stages.sortOrder}) from ${stageHistory}
+         ${
+           env.reference
+             ? sql`coalesce((select max(${stages.sortOrder}) from ${stageHistory}
                    inner join ${stages} on ${stages.id} = ${stageHistory.stageId}
                    where ${stageHistory.tenantId} = ${opportunities.tenantId}
                      and ${stageHistory.opportunityId} = ${opportunities.id}
-                     and ${stages.kind} = 'open'), 0) as top
+                     and ${stages.kind} = 'open'), 0)`
+             : opportunities.topOpenOrder
+         } as top
   from ${opportunities} where ${where}`
 
 interface Figures {
@@ -95,7 +101,7 @@ async function compute(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
             and ${opportunities.leadId} = ${leads.id})))::int as with_deal
       from ${leads} where ${leadWhere}`),
     ctx.db.execute(sql`select top, status, count(*)::int as n, coalesce(sum(amount), 0)::float8 as amount
-      from (${reached(dealWhere)}) r group by top, status`),
+      from (${reached(env, dealWhere)}) r group by top, status`),
     ctx.db.execute(sql`select ${stageHistory.stageId} as stage_id,
         avg(extract(epoch from ${stageHistory.leftAt} - ${stageHistory.enteredAt}) / 86400.0)::float8 as days
       from ${stageHistory}
@@ -291,7 +297,7 @@ export const funnelReport: ReportDefinition = {
       created_at: Date | string
     }>(
       await ctx.db.execute(
-        sql`select id, name, status, customer_id, created_at from (${reached(where)}) r
+        sql`select id, name, status, customer_id, created_at from (${reached(env, where)}) r
             where ${pick} order by created_at desc limit ${drill.limit}`,
       ),
     )

@@ -248,7 +248,7 @@ const bucketOf = (asOf: string): SQL => sql`case
   when ${asOf}::date - ${instalments.dueDate} <= 90 then 'd90'
   else 'd90plus' end`
 
-async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string): Promise<SQL> {
+async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string, openOnly = true): Promise<SQL> {
   return and(
     eq(instalments.tenantId, ctx.tenantId),
     eq(contracts.tenantId, ctx.tenantId),
@@ -256,7 +256,7 @@ async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string): Prom
     // Plans known on that day; today's figure can use the open-instalment index.
     sql`${instalments.createdAt} < (${asOf}::date + 1)::timestamp at time zone ${env.period.zone}`,
     asOf >= todayOf(ctx, env) ? open : undefined,
-    sql`${outstandingOn(ctx, env, asOf)} > 0`,
+    openOnly ? sql`${outstandingOn(ctx, env, asOf)} > 0` : undefined,
     await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
   ) as SQL
 }
@@ -296,13 +296,19 @@ export const ageingReport: ReportDefinition = {
     const asOf = asOfDay(ctx, env)
     const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
     const amount = outstandingOn(ctx, env, asOf)
+    // Each instalment's open amount computed once (as of a past day it sums the instalment's allocations):
+    // `offset 0` keeps PostgreSQL from pulling the subquery up and repeating that sum in every aggregate.
     const rows = resultRows<{ k: string | null; outstanding: number; overdue: number; n: number }>(
       await ctx.db.execute(sql`
-        select ${k} as k, sum(${amount})::float8 as outstanding,
-          coalesce(sum(${amount}) filter (where ${instalments.dueDate} < ${asOf}::date), 0)::float8 as overdue,
-          count(*)::int as n
-        from ${instalments} inner join ${contracts} on ${contracts.id} = ${instalments.contractId}
-        where ${await ageingWhere(ctx, env, asOf)}
+        select k, sum(o)::float8 as outstanding,
+          coalesce(sum(o) filter (where due < ${asOf}::date), 0)::float8 as overdue, count(*)::int as n
+        from (
+          select ${k} as k, ${instalments.dueDate} as due, ${amount} as o
+          from ${instalments} inner join ${contracts} on ${contracts.id} = ${instalments.contractId}
+          where ${await ageingWhere(ctx, env, asOf, false)}
+          offset 0
+        ) s
+        where o > 0
         group by 1`),
     )
     const out = rows.map((r) => ({

@@ -144,6 +144,16 @@ export const en: MessageSchema = {
     member: 'Member',
     logout: 'Sign out',
     logoutConfirm: 'Sign out now?',
+    digests: {
+      title: 'Digests in chat',
+      morning: 'Morning brief',
+      morningWhen: 'Workdays (Mon–Fri): today’s follow-ups, visits, leads, overdue payments and approvals',
+      weekly: 'Team digest',
+      weeklyWhen: 'Mondays, to managers: targets, funnel, ranking and stalled deals',
+      time: 'Send at',
+      hint: 'Times are in the company’s time zone',
+      saved: 'Digest settings saved',
+    },
     languages: {
       'zh-CN': '简体中文',
       en: 'English',

@@ -142,6 +142,16 @@ export const zhCN = {
     member: '成员',
     logout: '退出登录',
     logoutConfirm: '确定要退出登录吗？',
+    digests: {
+      title: '聊天摘要',
+      morning: '每日晨报',
+      morningWhen: '工作日（周一至周五）发给我：今日跟进、拜访、线索、逾期回款与待审批',
+      weekly: '团队周报',
+      weeklyWhen: '每周一发给管理者：目标完成、漏斗、排行与停滞商机',
+      time: '发送时间',
+      hint: '时间按公司时区计算',
+      saved: '摘要设置已保存',
+    },
     languages: {
       'zh-CN': '简体中文',
       en: 'English',
