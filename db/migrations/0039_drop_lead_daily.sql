@@ -1,0 +1,1 @@
+DROP TABLE "crm_lead_daily" CASCADE;
