@@ -429,7 +429,29 @@ export const leadWeekly = pgTable(
     ...stageCounts(),
     ...bucketCounts(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.start, t.channelId, t.campaignId] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.start, t.channelId, t.campaignId] }),
+    // One campaign's trend.
+    index('crm_lead_weekly_campaign_idx').on(t.tenantId, t.campaignId, t.start),
+  ],
+)
+
+/**
+ * The weekly trend's rollup: the weekly pieces summed over campaigns (per piece and channel, the first four
+ * stages), so a trend over two years reads a few thousand rows however many campaigns there are.
+ */
+export const leadWeeklyChannel = pgTable(
+  'crm_lead_weekly_channel',
+  {
+    tenantId: tenantId(),
+    start: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    leads: integer().notNull().default(0),
+    contacted: integer().notNull().default(0),
+    qualified: integer().notNull().default(0),
+    converted: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.start, t.channelId] })],
 )
 
 /** Discarded (spam) web-form and webhook submissions per day (tenant's time zone), channel and campaign. */

@@ -23,22 +23,14 @@ import {
   splitPeriod,
 } from '../../bot/domain/leads/analyse-channels'
 import { listLeads } from '../../bot/domain/leads/list-leads'
-import { bucketOf, CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
+import { CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
 import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
 import { loadActorScope, scopeFilter } from '../../bot/domain/org/data-scope'
 import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import type { Clock } from '../../bot/lib/clock'
 import { zonedNow } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
-import {
-  customerAttributions,
-  customers,
-  leadMonthly,
-  leadWeekly,
-  leads,
-  opportunities,
-  outbox,
-} from '../../db/schema'
+import { customerAttributions, customers, leads, opportunities, outbox } from '../../db/schema'
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
@@ -761,41 +753,34 @@ describe('channel analysis', () => {
     const ok = await mismatches()
     expect(ok.out).toEqual([])
     expect(ok.compared).toBeGreaterThan(100)
-    // The rollups hold what they should: one weekly row (inside the rollup-read part of the whole period),
-    // then one monthly row (a whole month of it), one lead too many, is seen.
+    // The rollups hold what they should: one lead too many in one weekly piece row, one monthly row or one
+    // trend row read for the whole period is seen.
     const [t0] = tenants
     const whole = t0?.periods[0]
     if (!t0 || !whole) throw new Error('no tenant')
     const split = splitPeriod(whole[0], whole[1])
     if (!split.covered || !split.months) throw new Error('the whole period has no whole month')
-    const breakOne = async (table: typeof leadWeekly | typeof leadMonthly, [a, b]: [string, string]) => {
-      const keyCol = table === leadWeekly ? leadWeekly.start : leadMonthly.month
-      const rows = await database.db
-        .select({ key: keyCol, channelId: table.channelId, campaignId: table.campaignId })
-        .from(table)
-        .where(
-          and(
-            eq(table.tenantId, t0.org.tenantId),
-            sql`${keyCol} >= ${a}::date and ${keyCol} < ${b}::date`,
-            sql`leads > 0`,
-          ),
-        )
-        .limit(1)
-      const row = rows[0]
-      if (!row) throw new Error('no rollup row in range')
-      const same = and(
-        eq(table.tenantId, t0.org.tenantId),
-        eq(keyCol, row.key),
-        eq(table.channelId, row.channelId),
-        eq(table.campaignId, row.campaignId),
-      )
-      await database.db.update(table).set({ leads: sql`leads + 1` }).where(same)
+    /** Adds one lead to the first row with a key in `[a, b)`, compares, and takes it away again. */
+    const breakOne = async (
+      table: 'crm_lead_weekly' | 'crm_lead_monthly' | 'crm_lead_weekly_channel',
+      [a, b]: [string, string],
+    ) => {
+      const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+      const t = sql.raw(table)
+      const where = sql`tenant_id = ${t0.org.tenantId} and ${key} >= ${a}::date and ${key} < ${b}::date and leads > 0`
+      const bump = (by: number) =>
+        database.db.execute(sql`update ${t} set leads = leads + ${by}
+          where ctid = (select ctid from ${t} where ${where} order by ${key}, channel_id limit 1)`)
+      await bump(1)
       const broken = await mismatches()
-      await database.db.update(table).set({ leads: sql`leads - 1` }).where(same)
+      await bump(-1)
       return broken.out
     }
-    expect((await breakOne(leadWeekly, split.covered)).length).toBeGreaterThan(0)
-    expect((await breakOne(leadMonthly, split.months)).length).toBeGreaterThan(0)
+    const piece = split.pieces[0]
+    if (!piece) throw new Error('the whole period has no week piece')
+    expect((await breakOne('crm_lead_weekly', piece)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_monthly', split.months)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_weekly_channel', split.covered)).length).toBeGreaterThan(0)
     expect((await mismatches()).out).toEqual([])
   })
 

@@ -132,10 +132,18 @@ export async function applyRollups(
       from f group by 2, 3, 4 order by 2, 3, 4
       on conflict (tenant_id, start, channel_id, campaign_id) do update set ${ADD}
       returning 1
+    ),
+    wc as (
+      insert into crm_lead_weekly_channel as t (tenant_id, start, channel_id, ${TREND})
+      select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch,
+        sum(n), sum(co), sum(qu), sum(cv)
+      from f group by 2, 3 order by 2, 3
+      on conflict (tenant_id, start, channel_id) do update set ${ADD_TREND}
+      returning 1
     )
     insert into crm_lead_monthly as t (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
     select ${ctx.tenantId}, date_trunc('month', local)::date, ch, ca, ${SUMS}
-    from f where (select count(*) from w) >= 0 group by 2, 3, 4 order by 2, 3, 4
+    from f where (select count(*) from w) + (select count(*) from wc) >= 0 group by 2, 3, 4 order by 2, 3, 4
     on conflict (tenant_id, month, channel_id, campaign_id) do update set ${ADD}`)
 }
 
@@ -171,6 +179,10 @@ const SUMS = sql.raw(
   ].join(', '),
 )
 const ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
+/** The trend rollup's columns (`crm_lead_weekly_channel`). */
+const TREND_COLUMNS = ['leads', 'contacted', 'qualified', 'converted']
+const TREND = sql.raw(TREND_COLUMNS.join(', '))
+const ADD_TREND = sql.raw(TREND_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
 
 /** Counts a discarded (spam) submission for the channel on the day it arrived (rollup's time zone). */
 export async function countSpam(
@@ -192,7 +204,7 @@ export function bucketSql(column: SQL, created: SQL, unitSeconds: number, edges:
 }
 
 /**
- * Recomputes the tenant's weekly and monthly rollups from its leads in the tenant's current time zone and
+ * Recomputes the tenant's weekly, weekly-per-channel and monthly rollups from its leads in the tenant's current time zone and
  * records that zone (after a zone change; the bench after a bulk load). Spam days stay as counted.
  */
 export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
@@ -211,6 +223,7 @@ export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
     on conflict (tenant_id) do update set zone = excluded.zone`)
   await ctx.db.execute(sql`delete from crm_lead_weekly where tenant_id = ${ctx.tenantId}`)
   await ctx.db.execute(sql`delete from crm_lead_monthly where tenant_id = ${ctx.tenantId}`)
+  await ctx.db.execute(sql`delete from crm_lead_weekly_channel where tenant_id = ${ctx.tenantId}`)
   await ctx.db.execute(sql`
     insert into crm_lead_weekly (tenant_id, start, channel_id, campaign_id, ${COLUMNS})
     select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
@@ -220,6 +233,10 @@ export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
     select ${ctx.tenantId}, date_trunc('month', start)::date, channel_id, campaign_id,
       ${sql.raw(ROLLUP_COLUMNS.map((c) => `sum(${c})`).join(', '))}
     from crm_lead_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_weekly_channel (tenant_id, start, channel_id, ${TREND})
+    select ${ctx.tenantId}, start, channel_id, ${sql.raw(TREND_COLUMNS.map((c) => `sum(${c})`).join(', '))}
+    from crm_lead_weekly where tenant_id = ${ctx.tenantId} group by 2, 3`)
   return zone
 }
 
