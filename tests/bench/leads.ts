@@ -2,7 +2,7 @@
  * Leads bench (`npm run bench -- leads`): on PostgreSQL, in a bench database it creates and drops.
  * Bulk-loads LEADS_BENCH_LEADS leads over two years (default 1,000,000) across LEADS_BENCH_CHANNELS channels
  * (40) and LEADS_BENCH_CAMPAIGNS campaigns (400) with monthly costs, LEADS_BENCH_CUSTOMERS customers (200,000)
- * and their daily rollup, then measures:
+ * and their rollups, then measures:
  *  - intake through the signed endpoint over HTTP (LEADS_BENCH_INTAKE pushes, LEADS_BENCH_CONCURRENCY in
  *    flight) with dedupe and assignment; then redelivers every push and checks that no lead was duplicated and
  *    that every new lead has its assignee card queued;
@@ -59,6 +59,8 @@ async function explainAll(url: string, sent: Array<{ text: string; parameters: u
   const direct = postgres(url, { max: 1, onnotice: () => {} })
   const ms: number[] = []
   try {
+    // As the analysis runs them: no parallel workers (the API sets this in its transaction).
+    await direct.unsafe('set max_parallel_workers_per_gather = 0')
     for (const q of sent) {
       if (!/^\s*(select|with|\()/i.test(q.text)) continue
       const [plan] = await direct.unsafe(`explain (analyze, format json) ${q.text}`, q.parameters as never[])

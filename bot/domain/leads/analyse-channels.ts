@@ -430,13 +430,14 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
 }
 
 /**
- * Channel conversion analysis per channel (or campaign) for a period of creation days (China time): leads,
+ * Channel conversion analysis per channel (or campaign) for a period of creation days (the tenant's zone): leads,
  * contacted, qualified, converted and invalid (each lead counted in every stage it reached), rates, the SLA
  * breach rate, spam, actual cost prorated to the period, cost per lead and per converted lead, median time
  * to first contact and to conversion, won opportunities converted from the leads with their amount and the
- * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Counts
- * come from the daily rollup maintained with every write, so they are current to the last commit; medians
- * come from the leads. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
+ * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Everyone's
+ * counts come from the monthly and weekly rollups maintained with every write (current to the last commit)
+ * plus the edge days' leads; a scoped caller's from their leads; medians are exact up to
+ * {@link EXACT_MEDIAN_LEADS} leads, else interpolated from the rollups' time buckets. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
  */
 export async function analyseChannels({
   ctx,
