@@ -316,8 +316,12 @@ async function weeklyTrend(r: Reader, split: PeriodSplit | null) {
   }>(r, branches, cols, 'week')
 }
 
-/** Above this many leads in a period, everyone's medians come from the rollup's time buckets. */
-export const EXACT_MEDIAN_LEADS = 20_000
+/**
+ * Above this many leads in a period, everyone's medians come from the rollups' time buckets (interpolated
+ * within a bucket): the exact percentile sorts every lead of the period, the costliest statement of the
+ * analysis at 100k (EXPLAIN ANALYZE).
+ */
+export const EXACT_MEDIAN_LEADS = 2_000
 
 interface MedianRow {
   total: number
