@@ -19,8 +19,8 @@ import { customers, followUpKindEnum } from './crm'
 /**
  * Leads (线索) and where they come from: channels (per tenant, editable, with the intake secret and the
  * web-form key), campaigns with budget and monthly actual cost, leads with their first touch and later
- * touches, follow-ups on leads, assignment rules, tenant lead settings, and the daily rollup that keeps the
- * channel analysis fresh. Money is integer cents.
+ * touches, follow-ups on leads, assignment rules, tenant lead settings, and the monthly and weekly rollups that keep
+ * the channel analysis fresh. Money is integer cents.
  */
 
 export const leadStatusEnum = pgEnum('crm_lead_status', [
@@ -195,18 +195,33 @@ export const leads = pgTable(
     index('crm_leads_company_idx').on(t.tenantId, t.companyNorm),
     index('crm_leads_owner_idx').on(t.tenantId, t.ownerId, t.status),
     index('crm_leads_assigned_idx').on(t.tenantId, t.ownerId, t.assignedAt),
-    // A person's (or a department's people's) leads created in a period: the funnel and channel reports
-    // (the funnel's lead steps from the index alone: status, merged, channel and the id its deals point to).
+    // A person's (or a department's people's) leads created in a period: the funnel and channel reports.
+    // Their trailing columns are the ones the channel analysis counts and the funnel's lead steps read (status,
+    // merged, channel and the id its deals point to): a period's leads read index-only.
     index('crm_leads_owner_created_idx').on(
       t.tenantId,
       t.ownerId,
       t.createdAt,
-      t.status,
-      t.mergedIntoId,
       t.channelId,
+      t.campaignId,
+      t.status,
+      t.slaState,
+      t.firstContactedAt,
+      t.convertedAt,
+      t.mergedIntoId,
       t.id,
     ),
-    index('crm_leads_created_idx').on(t.tenantId, t.createdAt),
+    index('crm_leads_created_idx').on(
+      t.tenantId,
+      t.createdAt,
+      t.channelId,
+      t.campaignId,
+      t.status,
+      t.slaState,
+      t.firstContactedAt,
+      t.convertedAt,
+      t.mergedIntoId,
+    ),
     index('crm_leads_channel_idx').on(t.tenantId, t.channelId, t.createdAt),
     index('crm_leads_sla_idx').on(t.tenantId, t.slaDueAt).where(sql`sla_state = 'pending'`),
   ],
@@ -346,35 +361,47 @@ export const leadFormHits = pgTable(
   (t) => [primaryKey({ columns: [t.formKey, t.ip, t.bucket] })],
 )
 
-/**
- * Daily rollup of the channel analysis, maintained in the same transaction as every lead write: per creation
- * day (China time), channel, campaign ('' = none) and owner ('' = pool), how many leads of that cohort
- * exist and have reached each stage. Spam counts discarded web-form and webhook submissions.
- */
-export const leadDaily = pgTable(
-  'crm_lead_daily',
-  {
-    tenantId: tenantId(),
-    day: date({ mode: 'string' }).notNull(),
-    channelId: text().notNull(),
-    campaignId: text().notNull().default(''),
-    ownerId: text().notNull().default(''),
-    leads: integer().notNull().default(0),
-    contacted: integer().notNull().default(0),
-    qualified: integer().notNull().default(0),
-    converted: integer().notNull().default(0),
-    invalid: integer().notNull().default(0),
-    slaBreached: integer().notNull().default(0),
-    spam: integer().notNull().default(0),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.channelId, t.campaignId, t.ownerId] })],
-)
+const bucketCounts = () => ({
+  /** Time to first contact in buckets (`CONTACT_MINUTE_EDGES` in rollup.ts): the medians of long periods. */
+  contactB0: integer().notNull().default(0),
+  contactB1: integer().notNull().default(0),
+  contactB2: integer().notNull().default(0),
+  contactB3: integer().notNull().default(0),
+  contactB4: integer().notNull().default(0),
+  contactB5: integer().notNull().default(0),
+  contactB6: integer().notNull().default(0),
+  contactB7: integer().notNull().default(0),
+  contactB8: integer().notNull().default(0),
+  contactB9: integer().notNull().default(0),
+  contactB10: integer().notNull().default(0),
+  contactB11: integer().notNull().default(0),
+  /** Time to conversion in buckets (`CONVERT_DAY_EDGES`). */
+  convertB0: integer().notNull().default(0),
+  convertB1: integer().notNull().default(0),
+  convertB2: integer().notNull().default(0),
+  convertB3: integer().notNull().default(0),
+  convertB4: integer().notNull().default(0),
+  convertB5: integer().notNull().default(0),
+  convertB6: integer().notNull().default(0),
+  convertB7: integer().notNull().default(0),
+  convertB8: integer().notNull().default(0),
+  convertB9: integer().notNull().default(0),
+})
+
+const stageCounts = () => ({
+  leads: integer().notNull().default(0),
+  contacted: integer().notNull().default(0),
+  qualified: integer().notNull().default(0),
+  converted: integer().notNull().default(0),
+  invalid: integer().notNull().default(0),
+  slaBreached: integer().notNull().default(0),
+})
 
 /**
- * Monthly rollup of the channel analysis for figures over everyone's leads (lead managers): per creation
- * month (China time, the month's first day), channel and campaign, without the owner, so a period of whole
- * months reads a few rows per campaign instead of one per day and owner. Maintained with the daily rollup in
- * the same statement path (`rollup.ts`); days at a period's edges still come from the daily rollup.
+ * Monthly rollup of the channel analysis (everyone's figures): per creation month in the tenant's time zone
+ * (the month's first day), channel and campaign ('' = none), without the owner: how many leads of that
+ * cohort exist and have reached each stage, and their time buckets. Maintained in the same transaction as
+ * every lead write (`rollup.ts`); a period reads its whole months here.
  */
 export const leadMonthly = pgTable(
   'crm_lead_monthly',
@@ -383,40 +410,70 @@ export const leadMonthly = pgTable(
     month: date({ mode: 'string' }).notNull(),
     channelId: text().notNull(),
     campaignId: text().notNull().default(''),
+    ...stageCounts(),
+    ...bucketCounts(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.month, t.channelId, t.campaignId] })],
+)
+
+/**
+ * Weekly rollup, the same figures per week piece: a Monday-to-Sunday week in the tenant's time zone cut at
+ * month starts, keyed by the piece's first day (`greatest(week start, month start)`), so a piece lies in one
+ * month. A period reads whole months, then whole pieces, then at most six days at each end from the leads.
+ */
+export const leadWeekly = pgTable(
+  'crm_lead_weekly',
+  {
+    tenantId: tenantId(),
+    start: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    ...stageCounts(),
+    ...bucketCounts(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.start, t.channelId, t.campaignId] }),
+    // One campaign's trend.
+    index('crm_lead_weekly_campaign_idx').on(t.tenantId, t.campaignId, t.start),
+  ],
+)
+
+/**
+ * The weekly trend's rollup: the weekly pieces summed over campaigns (per piece and channel, the first four
+ * stages), so a trend over two years reads a few thousand rows however many campaigns there are.
+ */
+export const leadWeeklyChannel = pgTable(
+  'crm_lead_weekly_channel',
+  {
+    tenantId: tenantId(),
+    start: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
     leads: integer().notNull().default(0),
     contacted: integer().notNull().default(0),
     qualified: integer().notNull().default(0),
     converted: integer().notNull().default(0),
-    invalid: integer().notNull().default(0),
-    slaBreached: integer().notNull().default(0),
-    spam: integer().notNull().default(0),
-    /** Time to first contact in buckets (`CONTACT_MINUTE_EDGES` in rollup.ts): the medians of long periods. */
-    contactB0: integer().notNull().default(0),
-    contactB1: integer().notNull().default(0),
-    contactB2: integer().notNull().default(0),
-    contactB3: integer().notNull().default(0),
-    contactB4: integer().notNull().default(0),
-    contactB5: integer().notNull().default(0),
-    contactB6: integer().notNull().default(0),
-    contactB7: integer().notNull().default(0),
-    contactB8: integer().notNull().default(0),
-    contactB9: integer().notNull().default(0),
-    contactB10: integer().notNull().default(0),
-    contactB11: integer().notNull().default(0),
-    /** Time to conversion in buckets (`CONVERT_DAY_EDGES`). */
-    convertB0: integer().notNull().default(0),
-    convertB1: integer().notNull().default(0),
-    convertB2: integer().notNull().default(0),
-    convertB3: integer().notNull().default(0),
-    convertB4: integer().notNull().default(0),
-    convertB5: integer().notNull().default(0),
-    convertB6: integer().notNull().default(0),
-    convertB7: integer().notNull().default(0),
-    convertB8: integer().notNull().default(0),
-    convertB9: integer().notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.month, t.channelId, t.campaignId] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.start, t.channelId] })],
 )
+
+/** Discarded (spam) web-form and webhook submissions per day (tenant's time zone), channel and campaign. */
+export const leadSpamDaily = pgTable(
+  'crm_lead_spam_daily',
+  {
+    tenantId: tenantId(),
+    day: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    spam: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.channelId, t.campaignId] })],
+)
+
+/** The time zone the tenant's rollup rows are cut in; a change of the tenant's zone rebuilds them. */
+export const leadRollupZone = pgTable('crm_lead_rollup_zone', {
+  tenantId: text().primaryKey(),
+  zone: text().notNull(),
+})
 
 /** A person's saved lead-list filters (「我的视图」): per user, named, stored server-side. */
 export const leadSavedViews = pgTable(

@@ -20,23 +20,17 @@ import {
   analyseChannels,
   histogramMedian,
   rawChannelCounts,
-  splitMonths,
+  splitPeriod,
 } from '../../bot/domain/leads/analyse-channels'
 import { listLeads } from '../../bot/domain/leads/list-leads'
-import { bucketOf, CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
+import { CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDay } from '../../bot/domain/leads/rollup'
 import { closeOpportunity } from '../../bot/domain/opportunities/close-opportunity'
+import { loadActorScope, scopeFilter } from '../../bot/domain/org/data-scope'
 import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import type { Clock } from '../../bot/lib/clock'
+import { zonedNow } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
-import {
-  customerAttributions,
-  customers,
-  leadDaily,
-  leadMonthly,
-  leads,
-  opportunities,
-  outbox,
-} from '../../db/schema'
+import { customerAttributions, customers, leads, opportunities, outbox } from '../../db/schema'
 import { leadProcessors } from '../../jobs/processors/leads'
 import type { ProcessorDeps } from '../../jobs/processors/types'
 import { testApp } from '../helpers/app'
@@ -611,129 +605,183 @@ describe('channel analysis', () => {
     expect(r.trend.reduce((sum, w) => sum + w.leads, 0)).toBe(4)
   })
 
-  it('the rollup agrees with the raw GROUP BY after a random sequence of writes', async () => {
-    const org = await crmTenant(database)
-    const clock = mondayClock()
-    const admin = as(org, 'wangjianguo', clock)
-    const reps = ['liuyang', 'chenjing', 'yangfan']
-    const chans = (await listChannels({ ctx: admin })).map((c) => c.id)
-    const camp = await createCampaign({ ctx: admin, input: { channelId: chans[0] ?? '', name: 'c1' } })
+  /**
+   * Seeded random writes over ~100 days on a China-time tenant and on a Los Angeles tenant (which changes its
+   * zone midway, so its rollups are rebuilt), then the rollup-based analysis is compared with the raw
+   * GROUP BY for an admin, marketing, a department manager and a rep, by channel and by campaign, over
+   * random periods (partial weeks and months, whole months, a single day) — and the weekly trend with
+   * the leads counted per week in the tenant's zone. Corrupting one weekly and one monthly row makes the
+   * same comparison fail.
+   */
+  it('the rollup agrees with the raw GROUP BY for every caller, period and zone after random writes', async () => {
+    const callers = ['wangjianguo', 'sunyue', 'zhangwei', 'liuyang']
+    const reps = ['liuyang', 'chenjing', 'yangfan', 'zhangwei']
     let seed = 42
     const rnd = (n: number) => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
       return seed % n
     }
-    const ids: string[] = []
-    for (let i = 0; i < 80; i++) {
-      clock.advance(rnd(5) * 3_600_000)
-      const who = as(org, reps[rnd(3)] ?? 'liuyang', clock)
-      const op = ids.length < 5 ? 0 : rnd(7)
-      const target = ids[rnd(ids.length)] ?? ''
-      const tryIt = (p: Promise<unknown>) =>
-        p.catch((e: { code?: string }) => {
-          if (
-            !['not_found', 'invalid_transition', 'invalid_input', 'conflict', 'forbidden'].includes(
-              e.code ?? '',
-            )
-          )
-            throw e
-        })
-      if (op <= 1) {
-        const ch = chans[rnd(chans.length)] ?? ''
-        const r = await createLead({
-          ctx: who,
-          input: {
-            name: `L${i}`,
-            phone: `1550000${String(rnd(60)).padStart(4, '0')}`,
-            channelId: ch,
-            ...(ch === chans[0] && rnd(2) ? { campaignId: camp.id } : {}),
-            ...(rnd(4) === 0 ? { ownerId: null } : {}),
-          },
-        })
-        if (r.lead) ids.push(r.lead.id)
-      } else if (op === 2)
-        await tryIt(addLeadFollowUp({ ctx: admin, leadId: target, input: { content: 'x' } }))
-      else if (op === 3)
-        await tryIt(setLeadStatus({ ctx: admin, leadId: target, input: { status: 'qualified' } }))
-      else if (op === 4)
-        await tryIt(markLeadInvalid({ ctx: admin, leadId: target, input: { reason: '其他' } }))
-      else if (op === 5)
-        await tryIt(
-          transferLead({ ctx: admin, leadId: target, input: { toUserId: org.users[reps[rnd(3)] ?? ''] } }),
-        )
-      else await tryIt(claimLead({ ctx: who, leadId: target }))
-    }
-    // The monthly rollup is the daily one summed per month, channel and campaign.
-    const fromDaily = await database.db
-      .select({
-        k: sql<string>`to_char(date_trunc('month', ${leadDaily.day}), 'YYYY-MM-DD') || '|' || ${leadDaily.channelId} || '|' || ${leadDaily.campaignId}`,
-        v: sql<string>`concat_ws(',', sum(${leadDaily.leads}), sum(${leadDaily.contacted}), sum(${leadDaily.qualified}), sum(${leadDaily.converted}), sum(${leadDaily.invalid}), sum(${leadDaily.slaBreached}), sum(${leadDaily.spam}))`,
-      })
-      .from(leadDaily)
-      .where(eq(leadDaily.tenantId, org.tenantId))
-      .groupBy(sql`1`)
-    const monthly = await database.db
-      .select({
-        k: sql<string>`to_char(${leadMonthly.month}, 'YYYY-MM-DD') || '|' || ${leadMonthly.channelId} || '|' || ${leadMonthly.campaignId}`,
-        v: sql<string>`concat_ws(',', ${leadMonthly.leads}, ${leadMonthly.contacted}, ${leadMonthly.qualified}, ${leadMonthly.converted}, ${leadMonthly.invalid}, ${leadMonthly.slaBreached}, ${leadMonthly.spam})`,
-      })
-      .from(leadMonthly)
-      .where(eq(leadMonthly.tenantId, org.tenantId))
-    const nonZero = (rows: Array<{ k: string; v: string }>) =>
-      Object.fromEntries(rows.filter((r) => r.v !== '0,0,0,0,0,0,0').map((r) => [r.k, r.v]))
-    expect(nonZero(monthly)).toEqual(nonZero(fromDaily))
-    // Its time buckets are the leads' own, bucketed by the same edges.
-    const all = await database.db.select().from(leads).where(eq(leads.tenantId, org.tenantId))
-    const expected = new Map<string, number[]>()
-    for (const l of all) {
-      if (l.mergedIntoId) continue
-      const k = `${chinaDay(l.createdAt).slice(0, 7)}-01|${l.channelId}|${l.campaignId ?? ''}`
-      const b = expected.get(k) ?? new Array(22).fill(0)
-      if (l.firstContactedAt)
-        b[bucketOf((l.firstContactedAt.getTime() - l.createdAt.getTime()) / 60_000, CONTACT_MINUTE_EDGES)] +=
-          1
-      if (l.convertedAt)
-        b[12 + bucketOf((l.convertedAt.getTime() - l.createdAt.getTime()) / DAY, CONVERT_DAY_EDGES)] += 1
-      expected.set(k, b)
-    }
-    const stored = await database.db.select().from(leadMonthly).where(eq(leadMonthly.tenantId, org.tenantId))
-    for (const m of stored) {
-      const row = m as unknown as Record<string, number>
-      const got = [
-        ...Array.from({ length: 12 }, (_, i) => row[`contactB${i}`] ?? 0),
-        ...Array.from({ length: 10 }, (_, i) => row[`convertB${i}`] ?? 0),
+    const run = async (zone: string | null, switchTo: string | null) => {
+      const org = await crmTenant(database)
+      const clock = mondayClock()
+      const start = clock.now().getTime()
+      const admin = as(org, 'wangjianguo', clock)
+      if (zone) await setTenantSettings({ ctx: admin, input: { timeZone: zone } })
+      const chans = (await listChannels({ ctx: admin })).map((c) => c.id)
+      const camps = [
+        await createCampaign({ ctx: admin, input: { channelId: chans[0] ?? '', name: 'c1' } }),
+        await createCampaign({ ctx: admin, input: { channelId: chans[1] ?? '', name: 'c2' } }),
       ]
-      expect(got).toEqual(expected.get(`${m.month}|${m.channelId}|${m.campaignId}`) ?? new Array(22).fill(0))
-    }
-    expect([...expected.values()].flat().some((n) => n > 0)).toBe(true)
-    expect(Object.keys(nonZero(monthly)).length).toBeGreaterThan(0)
-    const to = chinaDay(clock.now())
-    // 30 days (daily rollup only) and a period of whole months plus edge days (monthly + daily).
-    for (const from of [
-      chinaDay(new Date(clock.now().getTime() - 30 * DAY)),
-      chinaDay(new Date(clock.now().getTime() - 100 * DAY)),
-    ])
-      for (const ctx of [admin, as(org, 'liuyang', clock)]) {
-        for (const by of ['channel', 'campaign'] as const) {
-          const roll = await analyseChannels({ ctx, input: { from, to, by } })
-          const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
-          const pick = (x: {
-            leads: number
-            contacted: number
-            qualified: number
-            converted: number
-            invalid: number
-            slaBreached: number
-          }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
-          const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
-          const rollMap = Object.fromEntries(
-            roll.rows
-              .filter((x) => x.leads > 0)
-              .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
+      const ids: string[] = []
+      for (let i = 0; i < 140; i++) {
+        clock.advance(rnd(34) * 3_600_000 + rnd(60) * 60_000)
+        if (i === 70 && switchTo) await setTenantSettings({ ctx: admin, input: { timeZone: switchTo } })
+        const who = as(org, reps[rnd(reps.length)] ?? 'liuyang', clock)
+        const op = ids.length < 5 ? 0 : rnd(9)
+        const target = ids[rnd(ids.length)] ?? ''
+        const tryIt = (p: Promise<unknown>) =>
+          p.catch((e: { code?: string }) => {
+            if (
+              !['not_found', 'invalid_transition', 'invalid_input', 'conflict', 'forbidden'].includes(
+                e.code ?? '',
+              )
+            )
+              throw e
+          })
+        if (op <= 2) {
+          const ch = chans[rnd(3)] ?? ''
+          const camp = camps.find((c) => c.channelId === ch)
+          const r = await createLead({
+            ctx: who,
+            input: {
+              name: `L${i}`,
+              phone: `1550000${String(rnd(90)).padStart(4, '0')}`,
+              channelId: ch,
+              ...(camp && rnd(3) ? { campaignId: camp.id } : {}),
+              ...(rnd(4) === 0 ? { ownerId: null } : {}),
+            },
+          })
+          if (r.lead) ids.push(r.lead.id)
+        } else if (op === 3)
+          await tryIt(addLeadFollowUp({ ctx: admin, leadId: target, input: { content: 'x' } }))
+        else if (op === 4)
+          await tryIt(setLeadStatus({ ctx: admin, leadId: target, input: { status: 'qualified' } }))
+        else if (op === 5)
+          await tryIt(markLeadInvalid({ ctx: admin, leadId: target, input: { reason: '其他' } }))
+        else if (op === 6)
+          await tryIt(
+            transferLead({
+              ctx: admin,
+              leadId: target,
+              input: { toUserId: org.users[reps[rnd(reps.length)] ?? ''] },
+            }),
           )
-          expect(rollMap).toEqual(rawMap)
-        }
+        else if (op === 7) await tryIt(claimLead({ ctx: who, leadId: target }))
+        else await tryIt(convertLead({ ctx: admin, leadId: target, input: { customerName: `客户${i}` } }))
       }
+      const end = clock.now().getTime()
+      const day = (ms: number) => zonedNow(new Date(ms), switchTo ?? zone ?? 'Asia/Shanghai').day
+      const periods: Array<[string, string]> = [[day(start), day(end)]]
+      for (let k = 0; k < 6; k++) {
+        const a = start + rnd(Math.floor((end - start) / DAY)) * DAY
+        periods.push([day(a), day(Math.min(end, a + rnd(70) * DAY))])
+      }
+      const first = day(start + 35 * DAY)
+      const monthStart = `${first.slice(0, 7)}-01`
+      const monthEnd = new Date(Date.UTC(Number(first.slice(0, 4)), Number(first.slice(5, 7)), 0))
+        .toISOString()
+        .slice(0, 10)
+      periods.push([monthStart, monthEnd], [first, first])
+      return { org, clock, periods, zone: switchTo ?? zone ?? 'Asia/Shanghai' }
+    }
+    const tenants = [await run(null, null), await run('America/Los_Angeles', 'Europe/Berlin')]
+    const pick = (x: {
+      leads: number
+      contacted: number
+      qualified: number
+      converted: number
+      invalid: number
+      slaBreached: number
+    }) => [x.leads, x.contacted, x.qualified, x.converted, x.invalid, x.slaBreached].join(',')
+    /** Every (tenant, caller, period, grouping) whose rollup figures differ from the raw GROUP BY. */
+    const mismatches = async () => {
+      const out: string[] = []
+      let compared = 0
+      for (const t of tenants)
+        for (const key of callers)
+          for (const [from, to] of t.periods)
+            for (const by of ['channel', 'campaign'] as const) {
+              const ctx = as(t.org, key, t.clock)
+              const roll = await analyseChannels({ ctx, input: { from, to, by } })
+              const raw = await rawChannelCounts({ ctx, input: { from, to, by } })
+              const rawMap = Object.fromEntries(raw.map((x) => [`${x.channelId}|${x.campaignId}`, pick(x)]))
+              const rollMap = Object.fromEntries(
+                roll.rows
+                  .filter((x) => x.leads > 0)
+                  .map((x) => [`${x.channelId}|${by === 'campaign' ? (x.campaignId ?? '') : ''}`, pick(x)]),
+              )
+              compared += raw.length
+              if (
+                JSON.stringify(rollMap, Object.keys(rollMap).sort()) !==
+                JSON.stringify(rawMap, Object.keys(rawMap).sort())
+              )
+                out.push(`${t.zone} ${key} ${from}..${to} ${by}`)
+              if (by === 'campaign') continue
+              // The weekly trend: the same leads counted per week (Monday) in the tenant's zone.
+              const weeks = await database.db
+                .select({
+                  week: sql<string>`to_char(date_trunc('week', ${leads.createdAt} at time zone ${t.zone}), 'YYYY-MM-DD')`,
+                  n: sql<number>`count(*)::int`,
+                })
+                .from(leads)
+                .where(
+                  and(
+                    eq(leads.tenantId, t.org.tenantId),
+                    sql`${leads.mergedIntoId} is null`,
+                    sql`(${leads.createdAt} at time zone ${t.zone})::date between ${from}::date and ${to}::date`,
+                    roll.allLeads ? undefined : scopeFilter(await loadActorScope(ctx), leads.ownerId),
+                  ),
+                )
+                .groupBy(sql`1`)
+                .orderBy(sql`1`)
+              const trend = roll.trend.filter((w) => w.leads > 0).map((w) => `${w.week}:${w.leads}`)
+              if (trend.join() !== weeks.map((w) => `${w.week}:${w.n}`).join())
+                out.push(`trend ${t.zone} ${key} ${from}..${to}`)
+            }
+      return { out, compared }
+    }
+    const ok = await mismatches()
+    expect(ok.out).toEqual([])
+    expect(ok.compared).toBeGreaterThan(100)
+    // The rollups hold what they should: one lead too many in one weekly piece row, one monthly row or one
+    // trend row read for the whole period is seen.
+    const [t0] = tenants
+    const whole = t0?.periods[0]
+    if (!t0 || !whole) throw new Error('no tenant')
+    const split = splitPeriod(whole[0], whole[1])
+    if (!split.covered || !split.months) throw new Error('the whole period has no whole month')
+    /** Adds one lead to the first row with a key in `[a, b)`, compares, and takes it away again. */
+    const breakOne = async (
+      table: 'crm_lead_weekly' | 'crm_lead_monthly' | 'crm_lead_weekly_channel',
+      [a, b]: [string, string],
+    ) => {
+      const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+      const t = sql.raw(table)
+      const where = sql`tenant_id = ${t0.org.tenantId} and ${key} >= ${a}::date and ${key} < ${b}::date and leads > 0`
+      const bump = (by: number) =>
+        database.db.execute(sql`update ${t} set leads = leads + ${by}
+          where ctid = (select ctid from ${t} where ${where} order by ${key}, channel_id limit 1)`)
+      await bump(1)
+      const broken = await mismatches()
+      await bump(-1)
+      return broken.out
+    }
+    const piece = split.pieces[0]
+    if (!piece) throw new Error('the whole period has no week piece')
+    expect((await breakOne('crm_lead_weekly', piece)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_monthly', split.months)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_weekly_channel', split.covered)).length).toBeGreaterThan(0)
+    expect((await mismatches()).out).toEqual([])
   })
 
   it('interpolates a median within its time bucket', () => {
@@ -749,29 +797,40 @@ describe('channel analysis', () => {
     expect(histogramMedian(new Array(10).fill(0), CONVERT_DAY_EDGES, 86_400)).toBeNull()
   })
 
-  it('splits a period into whole months and the days around them', () => {
-    expect(splitMonths('2026-03-01', '2026-03-31')).toEqual({
-      start: '2026-03-01',
-      end: '2026-04-01',
+  it('splits a period into whole months, whole week pieces and at most six edge days at each end', () => {
+    // 2026-03-01 is a Sunday: March is a whole month; no week piece, no edge day.
+    expect(splitPeriod('2026-03-01', '2026-03-31')).toEqual({
+      months: ['2026-03-01', '2026-04-01'],
+      pieces: [],
       days: [],
+      covered: ['2026-03-01', '2026-04-01'],
     })
-    expect(splitMonths('2026-03-15', '2026-05-10')).toEqual({
-      start: '2026-04-01',
-      end: '2026-05-01',
-      days: [
-        ['2026-03-15', '2026-03-31'],
-        ['2026-05-01', '2026-05-10'],
+    // Tue 10 Mar … Sun 10 May: days 10–15 Mar, pieces 16–31 Mar, April, pieces 1–10 May (Mon 11 May ends them).
+    expect(splitPeriod('2026-03-10', '2026-05-10')).toEqual({
+      months: ['2026-04-01', '2026-05-01'],
+      pieces: [
+        ['2026-03-16', '2026-04-01'],
+        ['2026-05-01', '2026-05-11'],
       ],
+      days: [['2026-03-10', '2026-03-15']],
+      covered: ['2026-03-16', '2026-05-11'],
     })
-    expect(splitMonths('2026-02-10', '2026-02-28')).toBeNull()
-    expect(splitMonths('2026-02-01', '2026-02-27')).toBeNull()
-    expect(splitMonths('2025-12-31', '2026-03-01')).toEqual({
-      start: '2026-01-01',
-      end: '2026-03-01',
+    // Inside one month: whole weeks only; Wed 4 → Thu 19 Feb 2026.
+    expect(splitPeriod('2026-02-04', '2026-02-19')).toEqual({
+      months: null,
+      pieces: [['2026-02-09', '2026-02-16']],
       days: [
-        ['2025-12-31', '2025-12-31'],
-        ['2026-03-01', '2026-03-01'],
+        ['2026-02-04', '2026-02-08'],
+        ['2026-02-16', '2026-02-19'],
       ],
+      covered: ['2026-02-09', '2026-02-16'],
+    })
+    // A few days with no boundary inside: all from the leads.
+    expect(splitPeriod('2026-02-10', '2026-02-12')).toEqual({
+      months: null,
+      pieces: [],
+      days: [['2026-02-10', '2026-02-12']],
+      covered: null,
     })
   })
 })

@@ -13,7 +13,7 @@ import { countFormHit } from '../../bot/domain/leads/submit-form-lead'
 import { sealSecret } from '../../bot/lib/secret-box'
 import { newSecret, signPayload } from '../../bot/lib/signed-call'
 import type { Database } from '../../db/client'
-import { leadChannels, leadDaily, leads, leadTouches, outbox } from '../../db/schema'
+import { leadChannels, leadSpamDaily, leads, leadTouches, leadWeekly, outbox } from '../../db/schema'
 import { testApp } from '../helpers/app'
 import { openTestDatabase } from '../helpers/db'
 import { type CrmTenant, crmTenant, ctxAs } from './crm-harness'
@@ -162,11 +162,11 @@ describe('signed intake webhook', () => {
     const mine = cards.filter((o) => ids.has(String(o.payload.leadId)))
     expect(mine).toHaveLength(30)
     expect(new Set(mine.map((o) => o.payload.leadId)).size).toBe(30)
-    const [daily] = await database.db
-      .select({ n: sql<number>`sum(${leadDaily.leads})::int` })
-      .from(leadDaily)
-      .where(eq(leadDaily.channelId, c.id))
-    expect(daily?.n).toBe(30)
+    const [weekly] = await database.db
+      .select({ n: sql<number>`sum(${leadWeekly.leads})::int` })
+      .from(leadWeekly)
+      .where(eq(leadWeekly.channelId, c.id))
+    expect(weekly?.n).toBe(30)
   })
 
   it('maps a 腾讯广告 lead clue and discards an ad-preview clue as counted spam', async () => {
@@ -190,8 +190,8 @@ describe('signed intake webhook', () => {
     expect(await leadCount()).toBe(before)
     const [d] = await database.db
       .select()
-      .from(leadDaily)
-      .where(and(eq(leadDaily.tenantId, org.tenantId), eq(leadDaily.channelId, oe.id)))
+      .from(leadSpamDaily)
+      .where(and(eq(leadSpamDaily.tenantId, org.tenantId), eq(leadSpamDaily.channelId, oe.id)))
     expect(d?.spam).toBe(1)
   })
 
@@ -335,8 +335,8 @@ describe('web form', () => {
     expect(await leadCount()).toBe(before + 5)
     const rows = await database.db
       .select()
-      .from(leadDaily)
-      .where(and(eq(leadDaily.tenantId, org.tenantId), eq(leadDaily.channelId, wf?.id ?? '')))
+      .from(leadSpamDaily)
+      .where(and(eq(leadSpamDaily.tenantId, org.tenantId), eq(leadSpamDaily.channelId, wf?.id ?? '')))
     expect(rows.reduce((s, r) => s + r.spam, 0)).toBe(3)
   })
 

@@ -1,18 +1,23 @@
 import { and, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm'
-import {
-  leadCampaignCosts,
-  leadCampaigns,
-  leadChannels,
-  leadDaily,
-  leadMonthly,
-  leads,
-  opportunities,
-} from '../../../db/schema'
-import type { ServiceContext } from '../context'
+import { leadCampaignCosts, leadCampaigns, leadChannels, leads, opportunities } from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
+import { zonedDayStart } from '../../lib/zoned'
+import { type ServiceContext, withTransaction } from '../context'
 import { InvalidInputError } from '../errors'
 import { scopeFilter } from '../org/data-scope'
+import { tenantTimeZone } from '../org/time-zone'
 import { type LeadAccess, loadLeadAccess } from './access'
-import { CONTACT_MINUTE_EDGES, CONVERT_DAY_EDGES, chinaDayStart, monthOf } from './rollup'
+import {
+  bucketSql,
+  CONTACT_BUCKETS,
+  CONTACT_MINUTE_EDGES,
+  CONVERT_BUCKETS,
+  CONVERT_DAY_EDGES,
+  chinaDayStart,
+  ROLLUP_COLUMNS,
+  rebuildRollups,
+  rollupZone,
+} from './rollup'
 import { type AnalysisInput, analysisInput, parseInput } from './schemas'
 
 const DAY = 86_400_000
@@ -89,141 +94,99 @@ type Grain = { channelId: string; campaignId: string }
 const keyOf = (g: Grain, by: 'channel' | 'campaign') =>
   by === 'channel' ? g.channelId : `${g.channelId}|${g.campaignId}`
 
-const nextDay = (day: string): string =>
-  new Date(new Date(`${day}T00:00:00Z`).getTime() + DAY).toISOString().slice(0, 10)
+const addDay = (day: string, n: number): string =>
+  new Date(new Date(`${day}T00:00:00Z`).getTime() + n * DAY).toISOString().slice(0, 10)
 const nextMonth = (month: string): string => {
   const d = new Date(`${month}T00:00:00Z`)
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)
 }
+const monthOf = (day: string): string => `${day.slice(0, 7)}-01`
+/** ISO weekday of a day: 1 = Monday … 7 = Sunday. */
+const weekday = (day: string): number => ((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
+/** Week pieces start on Mondays and on the first of each month. */
+const isBoundary = (day: string): boolean => weekday(day) === 1 || day.endsWith('-01')
+const firstBoundaryFrom = (day: string): string => {
+  let x = day
+  while (!isBoundary(x)) x = addDay(x, 1)
+  return x
+}
+const lastBoundaryUpTo = (day: string): string => {
+  let x = day
+  while (!isBoundary(x)) x = addDay(x, -1)
+  return x
+}
+
+/** How a period of days is read: whole months, whole week pieces, and raw edge days. */
+export interface PeriodSplit {
+  /** `[start, end)` month-first days read from the monthly rollup, or null. */
+  months: [string, string] | null
+  /** `[start, end)` day ranges of whole week pieces read from the weekly rollup (before and after the months). */
+  pieces: Array<[string, string]>
+  /** `[from, to]` (inclusive) days read from the leads: at most six at each end. */
+  days: Array<[string, string]>
+  /** `[start, end)` the rollups cover (the trend reads it as week pieces), or null. */
+  covered: [string, string] | null
+}
 
 /**
- * The whole calendar months inside `[from, to]` (`[start, end)` of month-first days) and the days around
- * them, or null when the period holds no whole month.
+ * Splits `[from, to]` (inclusive days) into whole calendar months, then whole week pieces (a Monday-to-Sunday
+ * week cut at month starts), then the days left at either end (fewer than seven each).
  */
-export function splitMonths(
-  from: string,
-  to: string,
-): { start: string; end: string; days: Array<[string, string]> } | null {
-  const start = from.endsWith('-01') ? from : nextMonth(monthOf(from))
-  const end = monthOf(nextDay(to))
-  if (start >= end) return null
+export function splitPeriod(from: string, to: string): PeriodSplit {
+  const b0 = firstBoundaryFrom(from)
+  const b1 = lastBoundaryUpTo(addDay(to, 1))
+  if (b0 >= b1) return { months: null, pieces: [], days: [[from, to]], covered: null }
   const days: Array<[string, string]> = []
-  if (from < start)
-    days.push([from, new Date(new Date(`${start}T00:00:00Z`).getTime() - DAY).toISOString().slice(0, 10)])
-  if (end <= to) days.push([end, to])
-  return { start, end, days }
+  if (from < b0) days.push([from, addDay(b0, -1)])
+  if (b1 <= to) days.push([b1, to])
+  const m0 = b0.endsWith('-01') ? b0 : nextMonth(monthOf(b0))
+  const m1 = monthOf(b1)
+  if (m0 >= m1) return { months: null, pieces: [[b0, b1]], days, covered: [b0, b1] }
+  const pieces: Array<[string, string]> = []
+  if (b0 < m0) pieces.push([b0, m0])
+  if (m1 < b1) pieces.push([m1, b1])
+  return { months: [m0, m1], pieces, days, covered: [b0, b1] }
 }
 
-type CountRow = Counts & { channelId: string; campaignId: string }
+type CountRow = Counts & { channelId: string; campaignId: string; buckets: number[] }
 const COUNT_KEYS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached', 'spam'] as const
+const STAGES = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
+type Parsed = ReturnType<typeof analysisInput.parse>
 
-/** Daily rollup counts per group for days `[from, to]`, in the caller's scope. */
-function dailyCounts(
-  ctx: ServiceContext,
-  access: LeadAccess,
-  d: ReturnType<typeof analysisInput.parse>,
-  from: string,
-  to: string,
-) {
-  const conds: SQL[] = [
-    eq(leadDaily.tenantId, ctx.tenantId),
-    gte(leadDaily.day, from),
-    lte(leadDaily.day, to),
-  ]
-  if (d.channelId) conds.push(eq(leadDaily.channelId, d.channelId))
-  if (d.campaignId) conds.push(eq(leadDaily.campaignId, d.campaignId))
-  if (!access.canManage) conds.push(scopeFilter(access, leadDaily.ownerId))
-  const campaignCol = d.by === 'campaign' ? leadDaily.campaignId : sql<string>`''`
-  return ctx.db
-    .select({
-      channelId: leadDaily.channelId,
-      campaignId: campaignCol,
-      leads: sql<number>`sum(${leadDaily.leads})::int`,
-      contacted: sql<number>`sum(${leadDaily.contacted})::int`,
-      qualified: sql<number>`sum(${leadDaily.qualified})::int`,
-      converted: sql<number>`sum(${leadDaily.converted})::int`,
-      invalid: sql<number>`sum(${leadDaily.invalid})::int`,
-      slaBreached: sql<number>`sum(${leadDaily.slaBreached})::int`,
-      spam: sql<number>`sum(${leadDaily.spam})::int`,
-    })
-    .from(leadDaily)
-    .where(and(...conds))
-    .groupBy(...(d.by === 'campaign' ? [leadDaily.channelId, leadDaily.campaignId] : [leadDaily.channelId]))
+/** Per-lead values of the rollup columns (summed by the outer query), from a sub-select with `cb`, `vb`. */
+const RAW_VALUES: Record<string, string> = {
+  leads: '1',
+  contacted: `(first_contacted_at is not null or status in ('contacted', 'qualified', 'converted'))::int`,
+  qualified: `(status in ('qualified', 'converted'))::int`,
+  converted: `(status = 'converted')::int`,
+  invalid: `(status = 'invalid')::int`,
+  sla_breached: `(sla_state = 'breached')::int`,
+  ...Object.fromEntries(
+    Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contact_b_${i}`, `(cb = ${i})::int`]),
+  ),
+  ...Object.fromEntries(
+    Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convert_b_${i}`, `(vb = ${i})::int`]),
+  ),
 }
 
-/** Monthly rollup counts per group for months `[start, end)` (everyone's leads: lead managers only). */
-function monthlyCounts(
-  ctx: ServiceContext,
-  d: ReturnType<typeof analysisInput.parse>,
-  start: string,
-  end: string,
-) {
-  const conds: SQL[] = [
-    eq(leadMonthly.tenantId, ctx.tenantId),
-    gte(leadMonthly.month, start),
-    lt(leadMonthly.month, end),
-  ]
-  if (d.channelId) conds.push(eq(leadMonthly.channelId, d.channelId))
-  if (d.campaignId) conds.push(eq(leadMonthly.campaignId, d.campaignId))
-  const campaignCol = d.by === 'campaign' ? leadMonthly.campaignId : sql<string>`''`
-  return ctx.db
-    .select({
-      channelId: leadMonthly.channelId,
-      campaignId: campaignCol,
-      leads: sql<number>`sum(${leadMonthly.leads})::int`,
-      contacted: sql<number>`sum(${leadMonthly.contacted})::int`,
-      qualified: sql<number>`sum(${leadMonthly.qualified})::int`,
-      converted: sql<number>`sum(${leadMonthly.converted})::int`,
-      invalid: sql<number>`sum(${leadMonthly.invalid})::int`,
-      slaBreached: sql<number>`sum(${leadMonthly.slaBreached})::int`,
-      spam: sql<number>`sum(${leadMonthly.spam})::int`,
-    })
-    .from(leadMonthly)
-    .where(and(...conds))
-    .groupBy(
-      ...(d.by === 'campaign' ? [leadMonthly.channelId, leadMonthly.campaignId] : [leadMonthly.channelId]),
-    )
+interface Reader {
+  ctx: ServiceContext
+  access: LeadAccess
+  d: Parsed
+  zone: string
 }
 
-/**
- * Rollup counts per group, in the caller's scope (the figures the analysis shows). Everyone's figures
- * (lead managers) read whole months from the monthly rollup and only the edge days from the daily one; a
- * rep's own figures read the daily rollup by owner.
- */
-async function rollupCounts(
-  ctx: ServiceContext,
-  access: LeadAccess,
-  d: ReturnType<typeof analysisInput.parse>,
-): Promise<CountRow[]> {
-  const split = access.canManage ? splitMonths(d.from, d.to) : null
-  if (!split) return dailyCounts(ctx, access, d, d.from, d.to)
-  const parts = await Promise.all([
-    monthlyCounts(ctx, d, split.start, split.end),
-    ...split.days.map(([a, b]) => dailyCounts(ctx, access, d, a, b)),
-  ])
-  const sum = new Map<string, CountRow>()
-  for (const r of parts.flat()) {
-    const k = `${r.channelId}|${r.campaignId}`
-    const cur = sum.get(k)
-    if (!cur) sum.set(k, { ...r })
-    else for (const c of COUNT_KEYS) cur[c] += Number(r[c])
-  }
-  return [...sum.values()]
-}
+/** The instant a day starts in the tenant's zone. */
+const dayStart = (r: Reader, day: string): Date => zonedDayStart(day, r.zone)
 
-/** Conditions on raw leads equivalent to the rollup's scope and period. */
-function rawConds(
-  ctx: ServiceContext,
-  access: LeadAccess,
-  d: ReturnType<typeof analysisInput.parse>,
-  from = d.from,
-  to = d.to,
-): SQL[] {
+/** Conditions on raw leads equivalent to the rollup's scope and period (days in the tenant's zone). */
+function rawConds(r: Reader, from = r.d.from, to = r.d.to): SQL[] {
+  const { ctx, access, d } = r
   const conds: SQL[] = [
     eq(leads.tenantId, ctx.tenantId),
     sql`${leads.mergedIntoId} is null`,
-    gte(leads.createdAt, chinaDayStart(from)),
-    lt(leads.createdAt, new Date(chinaDayStart(to).getTime() + DAY)),
+    gte(leads.createdAt, dayStart(r, from)),
+    lt(leads.createdAt, dayStart(r, addDay(to, 1))),
   ]
   if (d.channelId) conds.push(eq(leads.channelId, d.channelId))
   if (d.campaignId) conds.push(eq(leads.campaignId, d.campaignId))
@@ -231,8 +194,134 @@ function rawConds(
   return conds
 }
 
-/** Above this many leads in a period, everyone's medians come from the rollup's time buckets. */
-export const EXACT_MEDIAN_LEADS = 20_000
+/** A branch over the period's leads of days `[from, to]`: one row per lead, the rollup columns as 0/1. */
+function rawBranch(r: Reader, cols: string[], weekly: boolean, from = r.d.from, to = r.d.to): SQL {
+  const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
+  const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
+  const wk = weekly ? sql`date_trunc('week', created_at at time zone ${r.zone})::date` : sql`null::date`
+  return sql`select channel_id, ${r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`} as campaign,
+      ${wk} as wk, ${sql.raw(cols.map((c) => `${RAW_VALUES[c]} as ${c}`).join(', '))}
+    from (select channel_id, campaign_id, created_at, status, sla_state, first_contacted_at,
+            ${contact} as cb, ${convert} as vb
+          from crm_leads where ${and(...rawConds(r, from, to))}) l`
+}
+
+/** A branch over a rollup's rows with keys in `[start, end)`. */
+function rollupBranch(
+  r: Reader,
+  table: 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel',
+  [start, end]: [string, string],
+  cols: string[],
+  weekly: boolean,
+): SQL {
+  const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+  const filters = [
+    r.d.channelId ? sql` and channel_id = ${r.d.channelId}` : sql``,
+    r.d.campaignId ? sql` and campaign_id = ${r.d.campaignId}` : sql``,
+  ]
+  const byCampaign = r.d.by === 'campaign' && table !== 'crm_lead_weekly_channel'
+  return sql`select channel_id, ${byCampaign ? sql`campaign_id` : sql`''`} as campaign,
+      ${weekly ? sql`date_trunc('week', ${key})::date` : sql`null::date`} as wk, ${sql.raw(cols.join(', '))}
+    from ${sql.raw(table)}
+    where tenant_id = ${r.ctx.tenantId} and ${key} >= ${start}::date and ${key} < ${end}::date${sql.join(filters, sql``)}`
+}
+
+/** Sums the branches (UNION ALL) per row (channel or campaign) or per week. */
+async function sumBranches<T>(r: Reader, branches: SQL[], cols: string[], by: 'row' | 'week'): Promise<T[]> {
+  const group = by === 'row' ? sql`channel_id, campaign` : sql`wk`
+  const sums = sql.raw(cols.map((c) => `coalesce(sum(${c}), 0)::int as ${c}`).join(', '))
+  const select =
+    by === 'row'
+      ? sql`select channel_id, campaign, ${sums}`
+      : sql`select to_char(wk, 'YYYY-MM-DD') as week, ${sums}`
+  return resultRows<T>(
+    await r.ctx.db.execute(
+      sql`${select} from (${sql.join(branches, sql` union all `)}) u group by ${group} order by ${group}`,
+    ),
+  )
+}
+
+const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
+  channelId: String(row.channel_id),
+  campaignId: String(row.campaign ?? ''),
+  leads: Number(row.leads),
+  contacted: Number(row.contacted),
+  qualified: Number(row.qualified),
+  converted: Number(row.converted),
+  invalid: Number(row.invalid),
+  slaBreached: Number(row.sla_breached),
+  spam,
+  buckets: ROLLUP_COLUMNS.slice(STAGES.length).map((c) => Number(row[c])),
+})
+
+/**
+ * Counts (and time buckets) per row for the period. Everyone's figures (lead managers) read whole months
+ * from the monthly rollup, whole week pieces from the weekly one and at most six days at each end from the
+ * leads; a caller limited to some owners' leads (rep, department manager) reads those leads themselves
+ * (the owner index holds every column counted).
+ */
+async function periodCounts(r: Reader, split: PeriodSplit | null): Promise<CountRow[]> {
+  const branches: SQL[] = []
+  if (!split) branches.push(rawBranch(r, ROLLUP_COLUMNS, false))
+  else {
+    if (split.months) branches.push(rollupBranch(r, 'crm_lead_monthly', split.months, ROLLUP_COLUMNS, false))
+    for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
+    for (const [a, b] of split.days) branches.push(rawBranch(r, ROLLUP_COLUMNS, false, a, b))
+  }
+  const [rows, spam] = await Promise.all([
+    sumBranches<Record<string, unknown>>(r, branches, ROLLUP_COLUMNS, 'row'),
+    r.access.canManage ? spamCounts(r) : Promise.resolve([]),
+  ])
+  const out = new Map<string, CountRow>(rows.map((x) => [`${x.channel_id}|${x.campaign}`, toCount(x)]))
+  for (const s of spam) {
+    const k = `${s.channel_id}|${s.campaign}`
+    const cur = out.get(k) ?? toCount({ ...s, ...Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c, 0])) })
+    cur.spam = Number(s.spam)
+    out.set(k, cur)
+  }
+  return [...out.values()]
+}
+
+/** Discarded submissions per row over the period's days. */
+async function spamCounts(r: Reader) {
+  const { d, ctx } = r
+  return resultRows<{ channel_id: string; campaign: string; spam: number }>(
+    await ctx.db.execute(sql`
+      select channel_id, ${d.by === 'campaign' ? sql`campaign_id` : sql`''`} as campaign, sum(spam)::int as spam
+      from crm_lead_spam_daily
+      where tenant_id = ${ctx.tenantId} and day >= ${d.from}::date and day <= ${d.to}::date
+        ${d.channelId ? sql`and channel_id = ${d.channelId}` : sql``}
+        ${d.campaignId ? sql`and campaign_id = ${d.campaignId}` : sql``}
+      group by 1, 2 having sum(spam) > 0`),
+  )
+}
+
+/** The weekly trend: the covered days as week pieces summed per week, the edge days from the leads. */
+async function weeklyTrend(r: Reader, split: PeriodSplit | null) {
+  const cols = ['leads', 'contacted', 'qualified', 'converted']
+  const branches: SQL[] = []
+  if (!split) branches.push(rawBranch(r, cols, true))
+  else {
+    // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
+    const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
+    if (split.covered) branches.push(rollupBranch(r, table, split.covered, cols, true))
+    for (const [a, b] of split.days) branches.push(rawBranch(r, cols, true, a, b))
+  }
+  return sumBranches<{
+    week: string
+    leads: number
+    contacted: number
+    qualified: number
+    converted: number
+  }>(r, branches, cols, 'week')
+}
+
+/**
+ * Above this many leads in a period, everyone's medians come from the rollups' time buckets (interpolated
+ * within a bucket): the exact percentile sorts every lead of the period, the costliest statement of the
+ * analysis at 100k (EXPLAIN ANALYZE).
+ */
+export const EXACT_MEDIAN_LEADS = 2_000
 
 interface MedianRow {
   total: number
@@ -242,15 +331,12 @@ interface MedianRow {
   medianConvertSeconds: number | null
 }
 
-const campaignOfLead = (d: ReturnType<typeof analysisInput.parse>) =>
+const campaignOfLead = (d: Parsed) =>
   d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
 
 /** Exact medians per row and for the total in one scan of the period's leads (grouping sets). */
-function exactMedians(
-  ctx: ServiceContext,
-  access: LeadAccess,
-  d: ReturnType<typeof analysisInput.parse>,
-): Promise<MedianRow[]> {
+function exactMedians(r: Reader): Promise<MedianRow[]> {
+  const { ctx, d } = r
   const campaignExpr = campaignOfLead(d)
   return ctx.db
     .select({
@@ -266,33 +352,13 @@ function exactMedians(
     })
     .from(leads)
     .where(
-      and(
-        ...rawConds(ctx, access, d),
-        sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`,
-      ),
+      and(...rawConds(r), sql`(${leads.firstContactedAt} is not null or ${leads.convertedAt} is not null)`),
     )
     .groupBy(
       d.by === 'campaign'
         ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
         : sql`grouping sets ((${leads.channelId}), ())`,
     )
-}
-
-/** `case` expression of a lead's bucket for a duration column (null when it has none). */
-function bucketExpr(
-  column: typeof leads.firstContactedAt | typeof leads.convertedAt,
-  unitSeconds: number,
-  edges: readonly number[],
-) {
-  const x = sql`extract(epoch from ${column} - ${leads.createdAt}) / ${sql.raw(String(unitSeconds))}`
-  return sql.join(
-    [
-      sql`case when ${column} is null then null`,
-      ...edges.map((e, i) => sql`when ${x} < ${sql.raw(String(e))} then ${sql.raw(String(i))}`),
-      sql`else ${sql.raw(String(edges.length))} end`,
-    ],
-    sql` `,
-  )
 }
 
 /** The interpolated median of a bucket histogram (`edges` upper edges, in `unit` seconds), or null. */
@@ -317,95 +383,23 @@ export function histogramMedian(
   return null
 }
 
-/**
- * Everyone's medians from time buckets: the monthly rollup's for the whole months, the edge days' leads
- * bucketed in the query, summed per row and in total and interpolated within the median's bucket.
- */
-async function bucketMedians(
-  ctx: ServiceContext,
-  access: LeadAccess,
-  d: ReturnType<typeof analysisInput.parse>,
-  split: { start: string; end: string; days: Array<[string, string]> },
-): Promise<MedianRow[]> {
-  const nc = CONTACT_MINUTE_EDGES.length + 1
-  const nv = CONVERT_DAY_EDGES.length + 1
-  const conds: SQL[] = [
-    eq(leadMonthly.tenantId, ctx.tenantId),
-    gte(leadMonthly.month, split.start),
-    lt(leadMonthly.month, split.end),
-  ]
-  if (d.channelId) conds.push(eq(leadMonthly.channelId, d.channelId))
-  if (d.campaignId) conds.push(eq(leadMonthly.campaignId, d.campaignId))
-  const monthCampaign = d.by === 'campaign' ? leadMonthly.campaignId : sql<string>`''`
-  const bucketCols = [
-    ...Array.from({ length: nc }, (_, i) => sql.raw(`contact_b_${i}`)),
-    ...Array.from({ length: nv }, (_, i) => sql.raw(`convert_b_${i}`)),
-  ]
-  const monthly = ctx.db
-    .select({
-      channelId: leadMonthly.channelId,
-      campaignId: monthCampaign,
-      b: sql<string>`array[${sql.join(
-        bucketCols.map((c) => sql`sum(${c})`),
-        sql`, `,
-      )}]::int[]::text`,
-    })
-    .from(leadMonthly)
-    .where(and(...conds))
-    .groupBy(
-      ...(d.by === 'campaign' ? [leadMonthly.channelId, leadMonthly.campaignId] : [leadMonthly.channelId]),
-    )
-  const contactBucket = bucketExpr(leads.firstContactedAt, 60, CONTACT_MINUTE_EDGES)
-  const convertBucket = bucketExpr(leads.convertedAt, 86_400, CONVERT_DAY_EDGES)
-  const edges = split.days.map(([from, to]) => {
-    const campaignExpr = campaignOfLead(d)
-    return ctx.db
-      .select({
-        channelId: leads.channelId,
-        campaignId: campaignExpr,
-        b: sql<string>`array[${sql.join(
-          [
-            ...Array.from(
-              { length: nc },
-              (_, i) => sql`count(*) filter (where ${contactBucket} = ${sql.raw(String(i))})`,
-            ),
-            ...Array.from(
-              { length: nv },
-              (_, i) => sql`count(*) filter (where ${convertBucket} = ${sql.raw(String(i))})`,
-            ),
-          ],
-          sql`, `,
-        )}]::int[]::text`,
-      })
-      .from(leads)
-      .where(and(...rawConds(ctx, access, d, from, to)))
-      .groupBy(...(d.by === 'campaign' ? [leads.channelId, campaignExpr] : [leads.channelId]))
-  })
-  const parts = (await Promise.all([monthly, ...edges])).flat()
-  const per = new Map<string, { channelId: string; campaignId: string; b: number[] }>()
-  const all = new Array<number>(nc + nv).fill(0)
-  for (const r of parts) {
-    const b = String(r.b).replace(/[{}]/g, '').split(',').map(Number)
-    const k = `${r.channelId}|${r.campaignId}`
-    const cur = per.get(k) ?? {
-      channelId: r.channelId,
-      campaignId: r.campaignId,
-      b: new Array(nc + nv).fill(0),
-    }
-    b.forEach((n, i) => {
-      cur.b[i] = (cur.b[i] ?? 0) + n
-      all[i] = (all[i] ?? 0) + n
-    })
-    per.set(k, cur)
-  }
+/** Medians per row and in total from the counted rows' time buckets, interpolated within the median's bucket. */
+function bucketMedians(counts: CountRow[]): MedianRow[] {
+  const all = new Array<number>(CONTACT_BUCKETS + CONVERT_BUCKETS).fill(0)
   const row = (total: number, channelId: string, campaignId: string, b: number[]): MedianRow => ({
     total,
     channelId,
     campaignId,
-    medianContactSeconds: histogramMedian(b.slice(0, nc), CONTACT_MINUTE_EDGES, 60),
-    medianConvertSeconds: histogramMedian(b.slice(nc), CONVERT_DAY_EDGES, 86_400),
+    medianContactSeconds: histogramMedian(b.slice(0, CONTACT_BUCKETS), CONTACT_MINUTE_EDGES, 60),
+    medianConvertSeconds: histogramMedian(b.slice(CONTACT_BUCKETS), CONVERT_DAY_EDGES, 86_400),
   })
-  return [...[...per.values()].map((r) => row(0, r.channelId, r.campaignId, r.b)), row(1, '', '', all)]
+  const rows = counts.map((c) => {
+    c.buckets.forEach((n, i) => {
+      all[i] = (all[i] ?? 0) + n
+    })
+    return row(0, c.channelId, c.campaignId, c.buckets)
+  })
+  return [...rows, row(1, '', '', all)]
 }
 
 /**
@@ -414,7 +408,8 @@ async function bucketMedians(
  */
 export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; input: AnalysisInput }) {
   const d = parseInput(analysisInput, input)
-  const access = await loadLeadAccess(ctx)
+  const [access, zone] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx)])
+  const r: Reader = { ctx, access, d, zone }
   const campaignCol = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
   return ctx.db
     .select({
@@ -434,18 +429,19 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
       >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
     })
     .from(leads)
-    .where(and(...rawConds(ctx, access, d)))
+    .where(and(...rawConds(r)))
     .groupBy(...(d.by === 'campaign' ? [leads.channelId, campaignCol] : [leads.channelId]))
 }
 
 /**
- * Channel conversion analysis per channel (or campaign) for a period of creation days (China time): leads,
+ * Channel conversion analysis per channel (or campaign) for a period of creation days (the tenant's zone): leads,
  * contacted, qualified, converted and invalid (each lead counted in every stage it reached), rates, the SLA
  * breach rate, spam, actual cost prorated to the period, cost per lead and per converted lead, median time
  * to first contact and to conversion, won opportunities converted from the leads with their amount and the
- * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Counts
- * come from the daily rollup maintained with every write, so they are current to the last commit; medians
- * come from the leads. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
+ * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Everyone's
+ * counts come from the monthly and weekly rollups maintained with every write (current to the last commit)
+ * plus the edge days' leads; a scoped caller's from their leads; medians are exact up to
+ * {@link EXACT_MEDIAN_LEADS} leads, else interpolated from the rollups' time buckets. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
  */
 export async function analyseChannels({
   ctx,
@@ -454,14 +450,27 @@ export async function analyseChannels({
   ctx: ServiceContext
   input: AnalysisInput
 }): Promise<ChannelAnalysis> {
+  // One snapshot for every figure, and no parallel workers: each statement reads a few thousand index
+  // entries (~10 ms of work), while starting workers cost 100+ ms on a busy server (EXPLAIN ANALYZE at 100k).
+  return withTransaction(ctx, async (_tx, c) => {
+    await c.db.execute(sql`set local max_parallel_workers_per_gather = 0`)
+    return analyse(c, input)
+  })
+}
+
+async function analyse(ctx: ServiceContext, input: AnalysisInput): Promise<ChannelAnalysis> {
   const d = parseInput(analysisInput, input)
   if (d.to < d.from) throw new InvalidInputError('to', 'to is before from')
   if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
     throw new InvalidInputError('to', 'at most 800 days per analysis')
-  const access = await loadLeadAccess(ctx)
+  const [access, zone, cutIn] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx), rollupZone(ctx)])
+  // The tenant moved to another zone: its rollups are cut again in the new one before they are read.
+  if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
+  const r: Reader = { ctx, access, d, zone }
+  const split = access.canManage ? splitPeriod(d.from, d.to) : null
   const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
   const [counts, channels, campaigns, costs, trend, wonRows] = await Promise.all([
-    rollupCounts(ctx, access, d),
+    periodCounts(r, split),
     ctx.db
       .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
       .from(leadChannels)
@@ -486,27 +495,7 @@ export async function analyseChannels({
             ),
           )
       : Promise.resolve(null),
-    ctx.db
-      .select({
-        week: sql<string>`to_char(date_trunc('week', ${leadDaily.day}::timestamp), 'YYYY-MM-DD')`,
-        leads: sql<number>`sum(${leadDaily.leads})::int`,
-        contacted: sql<number>`sum(${leadDaily.contacted})::int`,
-        qualified: sql<number>`sum(${leadDaily.qualified})::int`,
-        converted: sql<number>`sum(${leadDaily.converted})::int`,
-      })
-      .from(leadDaily)
-      .where(
-        and(
-          eq(leadDaily.tenantId, ctx.tenantId),
-          gte(leadDaily.day, d.from),
-          lte(leadDaily.day, d.to),
-          d.channelId ? eq(leadDaily.channelId, d.channelId) : undefined,
-          d.campaignId ? eq(leadDaily.campaignId, d.campaignId) : undefined,
-          access.canManage ? undefined : scopeFilter(access, leadDaily.ownerId),
-        ),
-      )
-      .groupBy(sql`1`)
-      .orderBy(sql`1`),
+    weeklyTrend(r, split),
     // Won opportunities converted from the period's leads, per row and in total.
     ctx.db
       .select({
@@ -523,7 +512,7 @@ export async function analyseChannels({
           eq(opportunities.tenantId, ctx.tenantId),
           eq(opportunities.status, 'won'),
           sql`${opportunities.leadId} is not null`,
-          ...rawConds(ctx, access, d),
+          ...rawConds(r),
         ),
       )
       .groupBy(
@@ -534,12 +523,8 @@ export async function analyseChannels({
   ])
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
-  const split = access.canManage ? splitMonths(d.from, d.to) : null
-  const periodLeads = counts.reduce((n, r) => n + Number(r.leads), 0)
-  const medianRows =
-    split && periodLeads > EXACT_MEDIAN_LEADS
-      ? await bucketMedians(ctx, access, d, split)
-      : await exactMedians(ctx, access, d)
+  const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
+  const medianRows = split && periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r)
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
@@ -605,9 +590,11 @@ export async function analyseChannels({
     },
   })
   const groups = new Map<string, { g: Grain; c: Counts }>()
-  for (const r of counts) {
-    const g = { channelId: r.channelId, campaignId: r.campaignId }
-    groups.set(keyOf(g, d.by), { g, c: { ...EMPTY, ...r } })
+  for (const row of counts) {
+    const g = { channelId: row.channelId, campaignId: row.campaignId }
+    const c = { ...EMPTY }
+    for (const k of COUNT_KEYS) c[k] = row[k]
+    groups.set(keyOf(g, d.by), { g, c })
   }
   for (const k of [...cost.keys(), ...won.keys()]) {
     if (groups.has(k)) continue

@@ -1,11 +1,13 @@
-import { sql } from 'drizzle-orm'
-import { leadDaily, leadMonthly } from '../../../db/schema'
+import { type SQL, sql } from 'drizzle-orm'
+import { resultRows } from '../../lib/sql-rows'
+import { DEFAULT_TIME_ZONE } from '../../lib/time-zone'
 import type { ServiceContext } from '../context'
+import { tenantTimeZone } from '../org/time-zone'
 import type { LeadRow } from './access'
 
 const CHINA_OFFSET_MS = 8 * 3_600_000
 
-/** The calendar day (China time) of an instant, `YYYY-MM-DD`: the rollup's and the reports' day. */
+/** The calendar day (China time) of an instant, `YYYY-MM-DD` (daily quotas, the chat card's default month). */
 export const chinaDay = (d: Date): string =>
   new Date(d.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10)
 
@@ -17,7 +19,6 @@ type Counted = Pick<
   | 'createdAt'
   | 'channelId'
   | 'campaignId'
-  | 'ownerId'
   | 'status'
   | 'firstContactedAt'
   | 'slaState'
@@ -29,6 +30,8 @@ type Counted = Pick<
 export const CONTACT_MINUTE_EDGES = [5, 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080] as const
 /** Upper edges of the time-to-conversion buckets, in days (the last bucket is open). */
 export const CONVERT_DAY_EDGES = [1, 2, 3, 5, 7, 14, 30, 60, 90] as const
+export const CONTACT_BUCKETS = CONTACT_MINUTE_EDGES.length + 1
+export const CONVERT_BUCKETS = CONVERT_DAY_EDGES.length + 1
 
 /** The bucket of a duration (`edges` are upper edges; below the first edge is bucket 0). */
 export function bucketOf(value: number, edges: readonly number[]): number {
@@ -36,65 +39,53 @@ export function bucketOf(value: number, edges: readonly number[]): number {
   return i === -1 ? edges.length : i
 }
 
-interface Facts {
-  day: string
-  channelId: string
-  campaignId: string
-  ownerId: string
-  leads: number
-  contacted: number
-  qualified: number
-  converted: number
-  invalid: number
-  slaBreached: number
-  /** The lead's time-to-contact and time-to-conversion buckets (monthly rollup), or -1. */
-  contactBucket: number
-  convertBucket: number
+/** One lead's contribution (`n` = +1 added, -1 taken away), as the rollup statements read it. */
+interface Fact {
+  at: string
+  ch: string
+  ca: string
+  n: number
+  co: number
+  qu: number
+  cv: number
+  inv: number
+  sla: number
+  cb: number | null
+  vb: number | null
 }
 
 const REACHED_CONTACT = new Set(['contacted', 'qualified', 'converted'])
 
 /**
- * What one lead contributes to the rollup (the cohort of its creation day): counted once, and once for
- * every stage it has reached. The raw reference query in `analyse-channels.ts` uses the same definitions.
+ * What one lead contributes to the rollups (the cohort of its creation time): counted once, and once for
+ * every stage it has reached, with its time buckets. The owner is not part of it: reassignment writes
+ * nothing. The raw reference query in `analyse-channels.ts` uses the same definitions.
  */
-export function factsOf(lead: Counted | null): Facts | null {
+function factOf(lead: Counted | null, n: 1 | -1): Fact | null {
   if (!lead || lead.mergedIntoId) return null
+  const created = lead.createdAt.getTime()
   return {
-    day: chinaDay(lead.createdAt),
-    channelId: lead.channelId,
-    campaignId: lead.campaignId ?? '',
-    ownerId: lead.ownerId ?? '',
-    leads: 1,
-    contacted: REACHED_CONTACT.has(lead.status) || lead.firstContactedAt ? 1 : 0,
-    qualified: lead.status === 'qualified' || lead.status === 'converted' ? 1 : 0,
-    converted: lead.status === 'converted' ? 1 : 0,
-    invalid: lead.status === 'invalid' ? 1 : 0,
-    slaBreached: lead.slaState === 'breached' ? 1 : 0,
-    contactBucket: lead.firstContactedAt
-      ? bucketOf((lead.firstContactedAt.getTime() - lead.createdAt.getTime()) / 60_000, CONTACT_MINUTE_EDGES)
-      : -1,
-    convertBucket: lead.convertedAt
-      ? bucketOf((lead.convertedAt.getTime() - lead.createdAt.getTime()) / 86_400_000, CONVERT_DAY_EDGES)
-      : -1,
+    at: lead.createdAt.toISOString(),
+    ch: lead.channelId,
+    ca: lead.campaignId ?? '',
+    n,
+    co: REACHED_CONTACT.has(lead.status) || lead.firstContactedAt ? n : 0,
+    qu: lead.status === 'qualified' || lead.status === 'converted' ? n : 0,
+    cv: lead.status === 'converted' ? n : 0,
+    inv: lead.status === 'invalid' ? n : 0,
+    sla: lead.slaState === 'breached' ? n : 0,
+    cb: lead.firstContactedAt
+      ? bucketOf((lead.firstContactedAt.getTime() - created) / 60_000, CONTACT_MINUTE_EDGES)
+      : null,
+    vb: lead.convertedAt
+      ? bucketOf((lead.convertedAt.getTime() - created) / 86_400_000, CONVERT_DAY_EDGES)
+      : null,
   }
 }
 
-const CONTACT_BUCKETS = CONTACT_MINUTE_EDGES.length + 1
-const CONVERT_BUCKETS = CONVERT_DAY_EDGES.length + 1
-type Buckets = { contact: number[]; convert: number[] }
-const noBuckets = (): Buckets => ({
-  contact: new Array(CONTACT_BUCKETS).fill(0),
-  convert: new Array(CONVERT_BUCKETS).fill(0),
-})
-
-const NO_COUNTS = { leads: 0, contacted: 0, qualified: 0, converted: 0, invalid: 0, slaBreached: 0 }
-const COUNTS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
-const keyOf = (f: Facts) => `${f.day}|${f.channelId}|${f.campaignId}|${f.ownerId}`
-
 /**
  * Moves a lead's contribution from its state `before` to `after` (null = absent) in the same transaction as
- * the write. Unchanged facts cost nothing; a change writes one upsert.
+ * the write. Unchanged facts cost nothing; a change writes one statement.
  */
 export async function applyRollup(
   ctx: ServiceContext,
@@ -104,183 +95,153 @@ export async function applyRollup(
   await applyRollups(ctx, [[before, after]])
 }
 
-/** {@link applyRollup} for many leads at once: the deltas summed per rollup row, written by one statement. */
+const same = (a: Fact | null, b: Fact | null) =>
+  a !== null &&
+  b !== null &&
+  JSON.stringify({ ...a, n: 0, co: !!a.co, qu: !!a.qu, cv: !!a.cv, inv: !!a.inv, sla: !!a.sla }) ===
+    JSON.stringify({ ...b, n: 0, co: !!b.co, qu: !!b.qu, cv: !!b.cv, inv: !!b.inv, sla: !!b.sla })
+
+/**
+ * {@link applyRollup} for many leads at once: one statement sums the facts per week piece and per month in
+ * the rollup's time zone (SQL cuts the days, so no zone look-up goes before it) and upserts both rollups,
+ * rows in key order so two transactions lock shared rows in the same order.
+ */
 export async function applyRollups(
   ctx: ServiceContext,
   changes: Array<[before: Counted | null, after: Counted | null]>,
 ): Promise<void> {
-  const deltas = new Map<string, Facts & { buckets: Buckets }>()
-  const add = (f: Facts, sign: 1 | -1) => {
-    const k = keyOf(f)
-    const cur = deltas.get(k) ?? { ...f, ...NO_COUNTS, buckets: noBuckets() }
-    for (const c of COUNTS) cur[c] += sign * f[c]
-    if (f.contactBucket >= 0)
-      cur.buckets.contact[f.contactBucket] = (cur.buckets.contact[f.contactBucket] ?? 0) + sign
-    if (f.convertBucket >= 0)
-      cur.buckets.convert[f.convertBucket] = (cur.buckets.convert[f.convertBucket] ?? 0) + sign
-    deltas.set(k, cur)
-  }
+  const facts: Fact[] = []
   for (const [before, after] of changes) {
-    const a = factsOf(before)
-    const b = factsOf(after)
-    if (a) add(a, -1)
-    if (b) add(b, 1)
+    const a = factOf(before, -1)
+    const b = factOf(after, 1)
+    if (same(a, b)) continue
+    if (a) facts.push(a)
+    if (b) facts.push(b)
   }
-  const rows = [...deltas.values()].filter(
-    (d) =>
-      COUNTS.some((c) => d[c] !== 0) ||
-      d.buckets.contact.some((n) => n !== 0) ||
-      d.buckets.convert.some((n) => n !== 0),
-  )
-  await upsert(ctx, rows, 0)
+  if (facts.length === 0) return
+  await ctx.db.execute(sql`
+    with z as (${zoneOf(ctx.tenantId)}),
+    f as (
+      select (r.at at time zone z.zone) as local, r.*
+      from z, jsonb_to_recordset(${JSON.stringify(facts)}::jsonb)
+        as r(at timestamptz, ch text, ca text, n int, co int, qu int, cv int, inv int, sla int, cb int, vb int)
+    ),
+    w as (
+      insert into crm_lead_weekly as t (tenant_id, start, channel_id, campaign_id, ${COLUMNS})
+      select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
+      from f group by 2, 3, 4 order by 2, 3, 4
+      on conflict (tenant_id, start, channel_id, campaign_id) do update set ${ADD}
+      returning 1
+    ),
+    wc as (
+      insert into crm_lead_weekly_channel as t (tenant_id, start, channel_id, ${TREND})
+      select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch,
+        sum(n), sum(co), sum(qu), sum(cv)
+      from f group by 2, 3 order by 2, 3
+      on conflict (tenant_id, start, channel_id) do update set ${ADD_TREND}
+      returning 1
+    )
+    insert into crm_lead_monthly as t (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, date_trunc('month', local)::date, ch, ca, ${SUMS}
+    from f where (select count(*) from w) + (select count(*) from wc) >= 0 group by 2, 3, 4 order by 2, 3, 4
+    on conflict (tenant_id, month, channel_id, campaign_id) do update set ${ADD}`)
 }
 
-/** Counts a discarded (spam) submission for the channel on the day it arrived. */
+/** The time zone the tenant's rollup rows are cut in (China time until a rebuild records another). */
+const zoneOf = (tenantId: string) =>
+  sql`select coalesce((select zone from crm_lead_rollup_zone where tenant_id = ${tenantId}), ${DEFAULT_TIME_ZONE}) as zone`
+
+const BUCKET_COLUMNS = [
+  ...Array.from({ length: CONTACT_BUCKETS }, (_, i) => `contact_b_${i}`),
+  ...Array.from({ length: CONVERT_BUCKETS }, (_, i) => `convert_b_${i}`),
+]
+/** The rollups' count columns, in order: stages, then time buckets. */
+export const ROLLUP_COLUMNS = [
+  'leads',
+  'contacted',
+  'qualified',
+  'converted',
+  'invalid',
+  'sla_breached',
+  ...BUCKET_COLUMNS,
+]
+const COLUMNS = sql.raw(ROLLUP_COLUMNS.join(', '))
+const SUMS = sql.raw(
+  [
+    'sum(n)',
+    'sum(co)',
+    'sum(qu)',
+    'sum(cv)',
+    'sum(inv)',
+    'sum(sla)',
+    ...Array.from({ length: CONTACT_BUCKETS }, (_, i) => `coalesce(sum(n) filter (where cb = ${i}), 0)`),
+    ...Array.from({ length: CONVERT_BUCKETS }, (_, i) => `coalesce(sum(n) filter (where vb = ${i}), 0)`),
+  ].join(', '),
+)
+const ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
+/** The trend rollup's columns (`crm_lead_weekly_channel`). */
+const TREND_COLUMNS = ['leads', 'contacted', 'qualified', 'converted']
+const TREND = sql.raw(TREND_COLUMNS.join(', '))
+const ADD_TREND = sql.raw(TREND_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
+
+/** Counts a discarded (spam) submission for the channel on the day it arrived (rollup's time zone). */
 export async function countSpam(
   ctx: ServiceContext,
   channelId: string,
   at: Date,
   campaignId: string | null = null,
 ): Promise<void> {
-  await upsert(
-    ctx,
-    [
-      {
-        day: chinaDay(at),
-        channelId,
-        campaignId: campaignId ?? '',
-        ownerId: '',
-        ...NO_COUNTS,
-        contactBucket: -1,
-        convertBucket: -1,
-        buckets: noBuckets(),
-      },
-    ],
-    1,
-  )
+  await ctx.db.execute(sql`
+    insert into crm_lead_spam_daily as t (tenant_id, day, channel_id, campaign_id, spam)
+    select ${ctx.tenantId}, (${at.toISOString()}::timestamptz at time zone z.zone)::date, ${channelId}, ${campaignId ?? ''}, 1
+    from (${zoneOf(ctx.tenantId)}) z
+    on conflict (tenant_id, day, channel_id, campaign_id) do update set spam = t.spam + 1`)
 }
 
-const plus = (column: string) => sql.raw(`crm_lead_daily.${column} + excluded.${column}`)
-const plusMonthly = (column: string) => sql.raw(`crm_lead_monthly.${column} + excluded.${column}`)
-
-/** The first day of a `YYYY-MM-DD` day's month: the monthly rollup's key. */
-export const monthOf = (day: string): string => `${day.slice(0, 7)}-01`
+/** SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value. */
+export function bucketSql(column: SQL, created: SQL, unitSeconds: number, edges: readonly number[]): SQL {
+  return sql`width_bucket(extract(epoch from ${column} - ${created}) / ${sql.raw(String(unitSeconds))}, ${sql.raw(`array[${edges.join(',')}]::float8[]`)})`
+}
 
 /**
- * Writes the deltas to the daily rollup and, summed per month without the owner, to the monthly one. Rows
- * go in key order, so two transactions touching the same rows lock them in the same order.
+ * Recomputes the tenant's weekly, weekly-per-channel and monthly rollups from its leads in the tenant's current time zone and
+ * records that zone (after a zone change; the bench after a bulk load). Spam days stay as counted.
  */
-async function upsert(
-  ctx: ServiceContext,
-  rows: Array<Facts & { buckets: Buckets }>,
-  spam: number,
-): Promise<void> {
-  if (rows.length === 0) return
-  rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))
-  const months = new Map<string, Facts & { spam: number; buckets: Buckets }>()
-  for (const d of rows) {
-    const k = `${monthOf(d.day)}|${d.channelId}|${d.campaignId}`
-    const m = months.get(k) ?? {
-      ...d,
-      day: monthOf(d.day),
-      ownerId: '',
-      ...NO_COUNTS,
-      spam: 0,
-      buckets: noBuckets(),
-    }
-    for (const c of COUNTS) m[c] += d[c]
-    d.buckets.contact.forEach((n, i) => {
-      m.buckets.contact[i] = (m.buckets.contact[i] ?? 0) + n
-    })
-    d.buckets.convert.forEach((n, i) => {
-      m.buckets.convert[i] = (m.buckets.convert[i] ?? 0) + n
-    })
-    m.spam += spam
-    months.set(k, m)
-  }
-  const monthly = [...months.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m)
-  await ctx.db
-    .insert(leadDaily)
-    .values(
-      rows.map((d) => ({
-        tenantId: ctx.tenantId,
-        day: d.day,
-        channelId: d.channelId,
-        campaignId: d.campaignId,
-        ownerId: d.ownerId,
-        leads: d.leads,
-        contacted: d.contacted,
-        qualified: d.qualified,
-        converted: d.converted,
-        invalid: d.invalid,
-        slaBreached: d.slaBreached,
-        spam,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [
-        leadDaily.tenantId,
-        leadDaily.day,
-        leadDaily.channelId,
-        leadDaily.campaignId,
-        leadDaily.ownerId,
-      ],
-      set: {
-        leads: plus('leads'),
-        contacted: plus('contacted'),
-        qualified: plus('qualified'),
-        converted: plus('converted'),
-        invalid: plus('invalid'),
-        slaBreached: plus('sla_breached'),
-        spam: plus('spam'),
-      },
-    })
-  await ctx.db
-    .insert(leadMonthly)
-    .values(
-      monthly.map((m) => ({
-        tenantId: ctx.tenantId,
-        month: m.day,
-        channelId: m.channelId,
-        campaignId: m.campaignId,
-        leads: m.leads,
-        contacted: m.contacted,
-        qualified: m.qualified,
-        converted: m.converted,
-        invalid: m.invalid,
-        slaBreached: m.slaBreached,
-        spam: m.spam,
-        ...bucketColumns(m.buckets),
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [leadMonthly.tenantId, leadMonthly.month, leadMonthly.channelId, leadMonthly.campaignId],
-      set: {
-        leads: plusMonthly('leads'),
-        contacted: plusMonthly('contacted'),
-        qualified: plusMonthly('qualified'),
-        converted: plusMonthly('converted'),
-        invalid: plusMonthly('invalid'),
-        slaBreached: plusMonthly('sla_breached'),
-        spam: plusMonthly('spam'),
-        ...Object.fromEntries(
-          [
-            ...Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contactB${i}`, `contact_b_${i}`]),
-            ...Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convertB${i}`, `convert_b_${i}`]),
-          ].map(([key, column]) => [key, plusMonthly(String(column))]),
-        ),
-      },
-    })
+export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
+  const zone = await tenantTimeZone(ctx)
+  const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
+  const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
+  const facts = sql`
+    select created_at at time zone ${zone} as local, channel_id as ch, coalesce(campaign_id, '') as ca, 1 as n,
+      (first_contacted_at is not null or status in ('contacted', 'qualified', 'converted'))::int as co,
+      (status in ('qualified', 'converted'))::int as qu, (status = 'converted')::int as cv,
+      (status = 'invalid')::int as inv, (sla_state = 'breached')::int as sla,
+      ${contact} as cb, ${convert} as vb
+    from crm_leads where tenant_id = ${ctx.tenantId} and merged_into_id is null`
+  await ctx.db.execute(sql`
+    insert into crm_lead_rollup_zone (tenant_id, zone) values (${ctx.tenantId}, ${zone})
+    on conflict (tenant_id) do update set zone = excluded.zone`)
+  await ctx.db.execute(sql`delete from crm_lead_weekly where tenant_id = ${ctx.tenantId}`)
+  await ctx.db.execute(sql`delete from crm_lead_monthly where tenant_id = ${ctx.tenantId}`)
+  await ctx.db.execute(sql`delete from crm_lead_weekly_channel where tenant_id = ${ctx.tenantId}`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_weekly (tenant_id, start, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
+    from (${facts}) f group by 2, 3, 4`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_monthly (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, date_trunc('month', start)::date, channel_id, campaign_id,
+      ${sql.raw(ROLLUP_COLUMNS.map((c) => `sum(${c})`).join(', '))}
+    from crm_lead_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_weekly_channel (tenant_id, start, channel_id, ${TREND})
+    select ${ctx.tenantId}, start, channel_id, ${sql.raw(TREND_COLUMNS.map((c) => `sum(${c})`).join(', '))}
+    from crm_lead_weekly where tenant_id = ${ctx.tenantId} group by 2, 3`)
+  return zone
 }
 
-/** The monthly rollup's bucket columns of a bucket delta. */
-function bucketColumns(b: Buckets): Record<string, number> {
-  const out: Record<string, number> = {}
-  b.contact.forEach((n, i) => {
-    out[`contactB${i}`] = n
-  })
-  b.convert.forEach((n, i) => {
-    out[`convertB${i}`] = n
-  })
-  return out
+/** The zone the tenant's rollup rows are cut in. */
+export async function rollupZone(ctx: ServiceContext): Promise<string> {
+  const [row] = resultRows<{ zone: string }>(await ctx.db.execute(zoneOf(ctx.tenantId)))
+  return row?.zone ?? DEFAULT_TIME_ZONE
 }

@@ -112,7 +112,7 @@ async function lockKeys(ctx: ServiceContext, keys: string[]): Promise<void> {
  * transaction: a known source lead id returns its lead (replay); the same person (normalised phone or
  * email) becomes a touch on the existing lead; otherwise a new lead is stored with its first touch, a
  * matching customer noted, an owner chosen (given, the rules, or the pool) with its SLA timers and card,
- * and the daily rollup moved — all in the same transaction.
+ * and the rollups moved — all in the same transaction.
  */
 export async function intakeLead(ctx: ServiceContext, req: IntakeRequest): Promise<IntakeResult> {
   const [r] = await intakeLeads(ctx, [req])
