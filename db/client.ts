@@ -171,24 +171,32 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /**
- * Waits until the database answers, retrying while it cannot be reached (a process started while PostgreSQL
- * restarts waits for it instead of exiting); any other error, or still nothing after `timeoutMs`, throws.
+ * Runs `work`, again while it fails because the database cannot be reached (a process started while
+ * PostgreSQL restarts waits for it instead of exiting — also when the restart comes between two boot steps);
+ * any other error, or still unreachable after `timeoutMs`, throws. `work` must be safe to repeat.
  */
-export async function waitForDatabase(
-  database: Database,
+export async function whileUnreachable<T>(
+  work: () => Promise<T>,
   options: { timeoutMs?: number; onWait?: (error: unknown) => void } = {},
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000)
   for (let attempt = 0; ; attempt++) {
     try {
-      await database.ping()
-      return
+      return await work()
     } catch (error) {
       if (!isUnreachable(error) || Date.now() > deadline) throw error
       if (attempt === 0) options.onWait?.(error)
       await new Promise((done) => setTimeout(done, Math.min(100 * 2 ** attempt, 2_000)))
     }
   }
+}
+
+/** Waits until the database answers (see {@link whileUnreachable}). */
+export async function waitForDatabase(
+  database: Database,
+  options: { timeoutMs?: number; onWait?: (error: unknown) => void } = {},
+): Promise<void> {
+  await whileUnreachable(() => database.ping(), options)
 }
 
 /**

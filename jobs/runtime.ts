@@ -7,7 +7,13 @@ import { type AppLogger, createLogger } from '../bot/lib/logger'
 import type { Metrics } from '../bot/lib/metrics'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
-import { type Database, migrateDatabase, openDatabase, waitForDatabase } from '../db/client'
+import {
+  type Database,
+  migrateDatabase,
+  openDatabase,
+  waitForDatabase,
+  whileUnreachable,
+} from '../db/client'
 import { DEMO_TENANT_KEY, seedDemo } from '../db/seed/demo'
 import { findTenantByKey } from '../db/seed/org'
 import { shiftTenantTimes } from '../db/shift-times'
@@ -76,16 +82,21 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   })
   bootPhase('database')
   const keyring = installKeysFromEnv(env, logger)
-  if (database.kind === 'postgres')
-    await waitForDatabase(database, {
-      onWait: (error) =>
-        logger.warn({ err: (error as Error).message }, 'the database cannot be reached yet; waiting for it'),
-    })
+  const onWait = (error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'the database cannot be reached yet; waiting for it')
+  if (database.kind === 'postgres') await waitForDatabase(database, { onWait })
   if (prepare) {
-    await migrateDatabase(database)
-    bootPhase('migrations')
-    // The data migration of stored secrets: plaintext ones sealed, ones under an older key re-sealed.
-    const resealed = await resealSecrets(database, keyring)
+    // Migrating and resealing are safe to repeat: a database that restarts between or during them (it
+    // answered the wait just before) is waited for again rather than ending the boot.
+    const resealed = await whileUnreachable(
+      async () => {
+        await migrateDatabase(database)
+        bootPhase('migrations')
+        // The data migration of stored secrets: plaintext ones sealed, ones under an older key re-sealed.
+        return resealSecrets(database, keyring)
+      },
+      { onWait },
+    )
     if (resealed.sealed + resealed.rekeyed > 0)
       logger.info({ sealed: resealed.sealed, rekeyed: resealed.rekeyed }, 'stored secrets sealed')
     for (const [keyId, count] of Object.entries(resealed.unreadable))

@@ -161,13 +161,16 @@ server.listen(env.PORT, listenHost(env), () => {
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
   bootPhase('listen')
-  runtime.startWork().then(
-    () => bootPhase('work'),
-    (err) => {
-      logger.fatal({ err }, 'the job workers did not start')
-      process.exit(1)
-    },
-  )
+  // Only in inline mode: with job children (or `JOBS_MODE=off`) this process runs no relay and no workers —
+  // they would take the loop a card tap needs, and while a child is down its work waits for its restart.
+  if (mode === 'inline')
+    runtime.startWork().then(
+      () => bootPhase('work'),
+      (err) => {
+        logger.fatal({ err }, 'the job workers did not start')
+        process.exit(1)
+      },
+    )
   logger.info(
     {
       boot: bootPhases(),
