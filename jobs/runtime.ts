@@ -7,13 +7,7 @@ import { type AppLogger, createLogger } from '../bot/lib/logger'
 import type { Metrics } from '../bot/lib/metrics'
 import { createDevchatPlatform } from '../bot/platforms/devchat/adapter'
 import { PlatformRegistry } from '../bot/platforms/registry'
-import {
-  type Database,
-  migrateDatabase,
-  openDatabase,
-  waitForDatabase,
-  whileUnreachable,
-} from '../db/client'
+import { type Database, migrateDatabase, openDatabase, waitForDatabase, whileUnreachable } from '../db/client'
 import { DEMO_TENANT_KEY, seedDemo } from '../db/seed/demo'
 import { findTenantByKey } from '../db/seed/org'
 import { shiftTenantTimes } from '../db/shift-times'
