@@ -81,6 +81,8 @@ export async function startMiniappWorld(options: {
  * opened at the mini-app path `path`. `context` passes through to Playwright (viewport, locale,
  * geolocation); `storedLocale` presets the language the mini-app remembers.
  */
+let devices = 0
+
 export async function openAs(
   world: MiniappWorld,
   as: string,
@@ -88,7 +90,14 @@ export async function openAs(
   context: BrowserContextOptions = {},
   storedLocale?: string,
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const browserContext = await world.browser.newContext({ locale: 'zh-CN', ...context })
+  // Each context is another device: its own client address (behind the proxy the app trusts), so the
+  // per-address login budget (10 a minute) counts one person's device, not every test of a file together.
+  const device = ++devices
+  const browserContext = await world.browser.newContext({
+    locale: 'zh-CN',
+    extraHTTPHeaders: { 'x-forwarded-for': `10.77.${(device >> 8) & 255}.${device & 255}` },
+    ...context,
+  })
   if (context.geolocation) await browserContext.grantPermissions(['geolocation'], { origin: world.url })
   if (storedLocale)
     await browserContext.addInitScript((l) => localStorage.setItem('flowcard.locale', l), storedLocale)
