@@ -457,10 +457,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await sleep(250)
       }
     }
+    const titleOf = (content: string) =>
+      /"title":\{[^}]*?"content":"([^"]*)"/.exec(content)?.[1] ?? content.slice(0, 80)
+    // A lead's card is titled with its name; other messages may name it too (the morning brief lists a rep's
+    // new leads once the run passes the tenant's brief time), and are not its card.
     const leadCardsOf = (name: string) =>
       LEAD_REPS.reduce(
         (sum, i) =>
-          sum + fake.recorder.messagesTo(openId(i)).filter((m) => m.originalContent.includes(name)).length,
+          sum +
+          fake.recorder.messagesTo(openId(i)).filter((m) => titleOf(m.originalContent).includes(name)).length,
         0,
       )
 
@@ -598,8 +603,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ).map((r) => [r.name, r.n]),
     )
     const leadCards = leadNames.map(leadCardsOf)
-    const titleOf = (content: string) =>
-      /"title":\{[^}]*?"content":"([^"]*)"/.exec(content)?.[1] ?? content.slice(0, 80)
     const details = [
       ...leadNames
         .filter((_, k) => (leadCards[k] ?? 0) > 1)
