@@ -53,6 +53,7 @@ import { DomainError, InvalidInputError, NotFoundError } from '../../domain/erro
 import type { Geocoder } from '../../lib/geocoder'
 import { verifyBlobLink } from '../../lib/storage/signed-link'
 import type { BlobStorage } from '../../lib/storage/types'
+import { imageOk, sendImage } from '../images'
 import { enforceUserBudget } from '../middleware/rate-limit'
 import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
@@ -527,10 +528,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       {
         request: { params: idParam.extend({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/) }) },
         responses: {
-          200: {
-            description: 'the image',
-            content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-          },
+          200: imageOk('the image'),
           ...errorResponses,
         },
       },
@@ -539,12 +537,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       if (!options.storage) throw new NotFoundError('photo', c.req.valid('param').name)
       const { id, name } = c.req.valid('param')
       const photo = await getVisitPhoto({ ctx: apiContext(c), storage: options.storage, visitId: id, name })
-      return c.body(photo.body, 200, {
-        'content-type': photo.contentType,
-        'content-length': String(photo.size),
-        'cache-control': 'private, max-age=3600',
-        'x-content-type-options': 'nosniff',
-      }) as never
+      return sendImage(c, photo) as never
     },
   )
   app.openapi(
@@ -560,10 +553,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
         }),
       },
       responses: {
-        200: {
-          description: 'the file',
-          content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-        },
+        200: imageOk('the file'),
         ...errorResponses,
       },
     }),
@@ -579,13 +569,7 @@ export function crmRoutes(options: { storage?: BlobStorage } = {}): OpenAPIHono<
       // A bad or expired link and a missing object answer alike: nothing to learn from probing.
       const blob = key && options.storage ? await options.storage.getStream(key) : null
       if (!blob) throw new NotFoundError('file')
-      return c.body(blob.body, 200, {
-        'content-type': blob.contentType,
-        'content-length': String(blob.size),
-        'cache-control': 'private, max-age=3600',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'",
-      }) as never
+      return sendImage(c, blob) as never
     },
   )
   app.openapi(

@@ -39,6 +39,7 @@ import {
   uploadTicketPhoto,
 } from '../../domain/service'
 import { verifyObjectLink } from '../../lib/storage/signed-link'
+import { imageOk, sendImage } from '../images'
 import { apiContext } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
@@ -221,10 +222,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
       tags: ['service'],
       request: { params: z.object({ token: z.string().min(10).max(1000) }) },
       responses: {
-        200: {
-          description: 'the image',
-          content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } },
-        },
+        200: imageOk('the image'),
         ...errorResponses,
       },
     }),
@@ -241,13 +239,7 @@ export function serviceRoutes(): OpenAPIHono<AppEnv> {
         throw new ForbiddenError('not a valid photo link')
       const blob = deps.storage ? await deps.storage.getStream(grant.key) : null
       if (!blob) throw new NotFoundError('photo')
-      return c.body(blob.body, 200, {
-        'content-type': blob.contentType,
-        'content-length': String(blob.size),
-        'cache-control': 'private, max-age=3600',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'",
-      }) as never
+      return sendImage(c, blob) as never
     },
   )
   app.openapi(
