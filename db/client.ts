@@ -1,12 +1,13 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions, type QueryOptions, type Transaction } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { type SQL, sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import { FastQueries } from './pglite-fast-query'
 import {
   compiledPglite,
   hasCurrentMigrations,
@@ -20,6 +21,7 @@ import {
   trimWal,
 } from './pglite-files'
 import { openPostgres, rowsOf } from './postgres'
+import { type Lane, PriorityGate } from './priority-gate'
 import * as schema from './schema'
 
 export { rowsOf }
@@ -52,6 +54,12 @@ export interface Database {
    * may take longer than the pool's statement timeout). Closed by the caller.
    */
   dedicated?: () => Database
+  /**
+   * Embedded: the same database for work that can wait (the relay, in-process jobs). Its statements queue
+   * behind waiting interactive ones on the one PGlite thread (`db/priority-gate.ts`). PostgreSQL has a pool
+   * and its own processes, so it has none.
+   */
+  background?: () => Database
 }
 
 export { migrationsFolder, type PgliteTemplate, pgliteTemplatePath }
@@ -136,22 +144,40 @@ async function openPglite(dataDir: string, kind: PgliteTemplate): Promise<Databa
 }
 
 function wrapPglite(client: PGlite): Database {
-  const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Db
-  return {
-    db,
-    kind: 'pglite',
-    rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
-    listen: async (channel, onNotify) => {
-      const unsub = await client.listen(channel, (payload) => onNotify(payload))
-      return async () => unsub()
-    },
-    ping: async () => {
-      await client.query('select 1')
-    },
-    close: async () => {
-      await client.close()
-    },
+  // One gate for the instance: statements and transactions go to PGlite one at a time, interactive first
+  // (`db/priority-gate.ts`). Drizzle calls only `query` and `transaction` on its client.
+  const gate = new PriorityGate()
+  const fast = new FastQueries(client)
+  const query = (text: string, params?: unknown[], options?: QueryOptions) =>
+    fast.query(text, params, options)
+  const view = (lane: Lane): Database => {
+    const gated = {
+      query: (text: string, params?: unknown[], options?: QueryOptions) =>
+        gate.run(lane, () => query(text, params, options)),
+      transaction: <T>(fn: (tx: Transaction) => Promise<T>) =>
+        gate.run(lane, () =>
+          client.transaction((tx) => fn(Object.assign(Object.create(tx) as Transaction, { query }))),
+        ),
+    } as unknown as PGlite
+    const db = drizzlePglite({ client: gated, schema, casing: 'snake_case' }) as unknown as Db
+    return {
+      db,
+      kind: 'pglite',
+      rows: async <T>(query: SQL) => rowsOf<T>(await db.execute(query)),
+      listen: async (channel, onNotify) => {
+        const unsub = await client.listen(channel, (payload) => onNotify(payload))
+        return async () => unsub()
+      },
+      ping: async () => {
+        await gated.query('select 1')
+      },
+      close: async () => {
+        await client.close()
+      },
+      background: () => view('background'),
+    }
   }
+  return view('interactive')
 }
 
 /** Errors that say the database cannot be reached right now (down, restarting, starting up), not that a query is wrong. */

@@ -151,7 +151,8 @@ export async function bootRuntime(env: Env, options: BootOptions): Promise<Runti
   let closed = false
   async function startWork(): Promise<void> {
     ;({ relay: runtime.relay, governor: runtime.governor } = await startWorkers({
-      database,
+      // Embedded: the relay's and the jobs' statements wait behind the requests' (one PGlite thread).
+      database: database.background?.() ?? database,
       queue,
       logger,
       clock,

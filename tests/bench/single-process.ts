@@ -11,10 +11,11 @@
  * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
- * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product)
+ * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
+ *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -89,6 +90,13 @@ const raw = createServer((req, res) => {
 })
 await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()))
 const rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/webhooks/feishu/events`
+
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
 
 interface Product {
   base: string
@@ -231,6 +239,15 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
         await sleep(200)
       }
       console.log(`  ${label}: outbox idle ${Date.now() - settleStart} ms after the warm-up`)
+    }
+    // 0: the product's CPU per tap (closed loop, 4 in flight, nothing else sent): CPU time of the HTTP
+    // process from /proc, so the figure holds on a loaded machine where the latencies do not.
+    {
+      const cpu0 = processCpuMs(product.proc.pid)
+      const probe = await load({ url: cardsUrl, pushes: await taps(600), durationMs: 60_000, connections: 4 })
+      const cpuMs = processCpuMs(product.proc.pid) - cpu0
+      bench(`${label}.http_cpu_per_tap`, cpuMs / Math.max(1, probe.requests), 'ms', 'n/a')
+      if (process.env.PROBE_ONLY) return
     }
     const [tapResult, chatResult] = await Promise.all([
       load({

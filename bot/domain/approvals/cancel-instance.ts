@@ -13,5 +13,9 @@ export async function cancelInstance({
   input: InstanceActionInput
 }): Promise<ApprovalView> {
   const { instanceId, comment } = InstanceActionInput.parse(input)
-  return endInstance(ctx, instanceId, comment, 'cancelled', async () => requireApprovalAdmin(ctx))
+  // Checked inside the transaction, on its connection: on the embedded database a statement outside it
+  // waits for the transaction to end, which waits for the check (a deadlock).
+  return endInstance(ctx, instanceId, comment, 'cancelled', async (_ins, txCtx) =>
+    requireApprovalAdmin(txCtx),
+  )
 }

@@ -27,12 +27,12 @@ export async function endInstance(
   instanceId: string,
   comment: string | undefined,
   status: 'withdrawn' | 'cancelled',
-  checkActor?: (ins: Awaited<ReturnType<typeof lockInstance>>) => Promise<void>,
+  checkActor?: (ins: Awaited<ReturnType<typeof lockInstance>>, txCtx: ServiceContext) => Promise<void>,
 ): Promise<ApprovalView> {
   return withTransaction(ctx, (_tx, c) =>
     batched(c, async () => {
       const ins = await lockInstance(c, instanceId)
-      if (checkActor) await checkActor(ins)
+      if (checkActor) await checkActor(ins, c)
       else if (!isInitiator(c, ins))
         throw new ForbiddenError('只有申请人可以撤回 / only the applicant can withdraw')
       if (ins.status !== 'pending' && ins.status !== 'returned') {

@@ -1,6 +1,6 @@
-import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { type DataScope, departments, roles, userDepartments, userRoles } from '../../../db/schema'
+import { type DataScope, departments, userDepartments } from '../../../db/schema'
 import { escapeLike } from '../../lib/sql-like'
 import { resultRows } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
@@ -61,25 +61,7 @@ export async function loadActorScope(ctx: ServiceContext): Promise<ActorScope> {
     return { tenantId: ctx.tenantId, userId: '', scope: 'all', departmentIds: [], departmentPaths: [] }
   }
   const userId = ctx.actor.userId
-  const [roleRows, deptRows] = await Promise.all([
-    ctx.db
-      .select({ scope: roles.dataScope })
-      .from(userRoles)
-      .innerJoin(roles, eq(roles.id, userRoles.roleId))
-      .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
-    ctx.db
-      .select({ id: departments.id, path: departments.path })
-      .from(userDepartments)
-      .innerJoin(departments, eq(departments.id, userDepartments.departmentId))
-      .where(and(eq(userDepartments.tenantId, ctx.tenantId), eq(userDepartments.userId, userId))),
-  ])
-  return {
-    tenantId: ctx.tenantId,
-    userId,
-    scope: widestScope(roleRows.map((r) => r.scope)),
-    departmentIds: deptRows.map((d) => d.id),
-    departmentPaths: deptRows.map((d) => d.path),
-  }
+  return scopeOfRoles(ctx, userId, await loadUserRoles(ctx, userId))
 }
 
 /**

@@ -1,10 +1,19 @@
-import { and, eq } from 'drizzle-orm'
-import { departments, FOLLOW_COMPANY_ZONE, roles, userIdentities, userRoles, users } from '../../../db/schema'
+import { sql } from 'drizzle-orm'
+import {
+  type DataScope,
+  departments,
+  FOLLOW_COMPANY_ZONE,
+  roles,
+  userDepartments,
+  userIdentities,
+  userRoles,
+  users,
+} from '../../../db/schema'
+import { resultRows } from '../../lib/sql-rows'
 import { knownZone } from '../../lib/time-zone'
 import { actorId, type ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
-import { loadActorScope } from './data-scope'
-import { loadPermissions } from './permissions'
+import { scopeOfRoles } from './data-scope'
 import { tenantTimeZone } from './time-zone'
 
 export interface Me {
@@ -32,37 +41,35 @@ export interface Me {
 export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
   const userId = actorId(ctx.actor)
   if (!userId) throw new NotFoundError('user')
-  const [user] = await ctx.db
-    .select({
-      id: users.id,
-      name: users.name,
-      enName: users.enName,
-      avatarUrl: users.avatarUrl,
-      jobTitle: users.jobTitle,
-      locale: users.locale,
-      directoryTimeZone: users.timeZone,
-      timeZoneChoice: users.timeZoneChoice,
-      departmentId: users.departmentId,
-      departmentName: departments.name,
-    })
-    .from(users)
-    .leftJoin(departments, eq(departments.id, users.departmentId))
-    .where(and(eq(users.tenantId, ctx.tenantId), eq(users.id, userId)))
-  if (!user) throw new NotFoundError('user', userId)
-  const [roleRows, identityRows, scope, permissions, companyTimeZone] = await Promise.all([
-    ctx.db
-      .select({ key: roles.key, name: roles.name })
-      .from(userRoles)
-      .innerJoin(roles, eq(roles.id, userRoles.roleId))
-      .where(and(eq(userRoles.tenantId, ctx.tenantId), eq(userRoles.userId, userId))),
-    ctx.db
-      .select({ platform: userIdentities.platform, openId: userIdentities.openId })
-      .from(userIdentities)
-      .where(and(eq(userIdentities.tenantId, ctx.tenantId), eq(userIdentities.userId, userId))),
-    loadActorScope(ctx),
-    loadPermissions(ctx),
+  // One statement: the user, their department, roles (with each role's scope and permissions), departments
+  // (for the data scope) and identities — every card tap of 「我是谁」 and every mini-app start pays it, and
+  // on the embedded database each statement costs a fixed ~0.3 ms of the one thread.
+  const [[user], companyTimeZone] = await Promise.all([
+    resultRows<MeRow>(
+      await ctx.db.execute(sql`
+        select u.id, u.name, u.en_name as "enName", u.avatar_url as "avatarUrl", u.job_title as "jobTitle",
+               u.locale, u.time_zone as "directoryTimeZone", u.time_zone_choice as "timeZoneChoice",
+               u.department_id as "departmentId", d.name as "departmentName",
+               coalesce((select json_agg(json_build_object('key', r.key, 'name', r.name, 'scope', r.data_scope,
+                                                           'permissions', r.permissions))
+                         from ${userRoles} ur join ${roles} r on r.id = ur.role_id
+                         where ur.tenant_id = u.tenant_id and ur.user_id = u.id), '[]') as roles,
+               coalesce((select json_agg(json_build_object('id', dd.id, 'path', dd.path))
+                         from ${userDepartments} ud join ${departments} dd on dd.id = ud.department_id
+                         where ud.tenant_id = u.tenant_id and ud.user_id = u.id), '[]') as departments,
+               coalesce((select json_agg(json_build_object('platform', i.platform, 'openId', i.open_id))
+                         from ${userIdentities} i
+                         where i.tenant_id = u.tenant_id and i.user_id = u.id), '[]') as identities
+        from ${users} u left join ${departments} d on d.id = u.department_id
+        where u.tenant_id = ${ctx.tenantId} and u.id = ${userId}`),
+    ),
     tenantTimeZone(ctx),
   ])
+  if (!user) throw new NotFoundError('user', userId)
+  const scope = scopeOfRoles(ctx, userId, {
+    roles: user.roles.map((r) => ({ scope: r.scope, permissions: r.permissions })),
+    departments: user.departments,
+  })
   return {
     id: user.id,
     name: user.name,
@@ -71,13 +78,29 @@ export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<Me> {
     jobTitle: user.jobTitle,
     locale: user.locale === 'en' ? 'en' : 'zh-CN',
     department: user.departmentId ? { id: user.departmentId, name: user.departmentName ?? '' } : null,
-    roles: [...new Map(roleRows.map((r) => [r.key, r])).values()],
-    permissions: [...new Set(permissions)].sort(),
+    roles: [...new Map(user.roles.map((r) => [r.key, { key: r.key, name: r.name }])).values()],
+    permissions: [...new Set(user.roles.flatMap((r) => r.permissions))].sort(),
     scope: scope.scope,
-    identities: identityRows,
+    identities: user.identities,
     ...effectiveZone(user, companyTimeZone),
     companyTimeZone,
   }
+}
+
+interface MeRow {
+  id: string
+  name: string
+  enName: string | null
+  avatarUrl: string | null
+  jobTitle: string | null
+  locale: string | null
+  directoryTimeZone: string | null
+  timeZoneChoice: string | null
+  departmentId: string | null
+  departmentName: string | null
+  roles: Array<{ key: string; name: string; scope: DataScope; permissions: string[] }>
+  departments: Array<{ id: string; path: string }>
+  identities: Array<{ platform: string; openId: string | null }>
 }
 
 /** Their choice, else the directory's zone, else the company's (the rule `ownTimeZone` states in SQL). */
