@@ -10,7 +10,8 @@
  * Targets: ≥ 500 tickets/s, 0 duplicates, list p95 ≤ 20 ms, SLA scan ≤ 10 s.
  */
 import { createHmac, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { type AddressInfo, Socket } from 'node:net'
 import { serve } from '@hono/node-server'
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm'
@@ -42,6 +43,7 @@ const N_EXTERNAL = Number(process.env.SERVICE_BENCH_EXTERNAL ?? 2_000)
 const CONCURRENCY = Number(process.env.SERVICE_BENCH_CONCURRENCY ?? 32)
 const RUNS = Number(process.env.SERVICE_BENCH_RUNS ?? 100)
 const PROFILE = process.env.SERVICE_BENCH_PROFILE === '1'
+const CPUPROF = process.env.SERVICE_BENCH_CPUPROF ?? ''
 const SERIAL = Number(process.env.SERVICE_BENCH_SERIAL ?? 20)
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(2000).fill(7)])
@@ -199,10 +201,22 @@ async function main() {
     Socket.prototype.write = origWrite
     statements = 0
     kinds.clear()
+    // SERVICE_BENCH_CPUPROF=file: a CPU profile of this process (server and bench client) over the intake only.
+    const profiler = CPUPROF ? new Session() : null
+    if (profiler) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
     const intakeCpu0 = { pg: await pgCpuMs(database), node: process.cpuUsage() }
     t0 = performance.now()
     await pool(N_INTAKE, submit)
     const intakeS = (performance.now() - t0) / 1000
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop')
+      writeFileSync(CPUPROF, JSON.stringify(profile))
+      profiler.disconnect()
+    }
     const nodeCpu = process.cpuUsage(intakeCpu0.node)
     const intakeCpu = {
       pg: ((await pgCpuMs(database)) - intakeCpu0.pg) / N_INTAKE,
