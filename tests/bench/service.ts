@@ -3,7 +3,8 @@
  * Bulk-loads SERVICE_BENCH_TICKETS tickets over two years (default 1,000,000; ~8 % open) for
  * SERVICE_BENCH_CUSTOMERS customers (200,000), then measures:
  *  - public intake: the per-device QR form over HTTP (multipart, one photo each, stored through the storage
- *    port's in-memory double), SERVICE_BENCH_INTAKE submissions with SERVICE_BENCH_CONCURRENCY in flight;
+ *    port's in-memory double), SERVICE_BENCH_INTAKE submissions with SERVICE_BENCH_CONCURRENCY in flight
+ *    (client: node:http with a hand-encoded body; SERVICE_BENCH_CLIENT=fetch for fetch + FormData);
  *  - the signed external API: SERVICE_BENCH_EXTERNAL tickets, each delivered twice concurrently → 0 duplicates;
  *  - the ticket list with filters, first page, p95 (as the admin, a service manager and an engineer);
  *  - the SLA scan over all open tickets.
@@ -11,6 +12,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request as httpRequest } from 'node:http'
 import { Session } from 'node:inspector/promises'
 import { type AddressInfo, Socket } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -168,7 +170,53 @@ async function main() {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // The client: node:http over kept-alive sockets with the multipart body encoded by hand (the same parts
+    // FormData sends), so the bench process spends its CPU on the server rather than on fetch's streams and
+    // Blobs; SERVICE_BENCH_CLIENT=fetch sends with fetch and FormData as before.
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+    const boundary = '----flowcardbench7MA4YWxkTrZu0gW'
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+    const post = (i: number): Promise<void> => {
+      const body = Buffer.concat([
+        Buffer.from(
+          part('name', `客户${i}`) +
+            part('phone', `139${String(i).padStart(8, '0')}`) +
+            part('subject', `扫码报修 ${i}`) +
+            part('type', '维修') +
+            `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p.png"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        PNG,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ])
+      return new Promise((resolve, reject) => {
+        const req = httpRequest(
+          `${base}/s/${code.code}`,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+              'content-length': body.length,
+              'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () =>
+              res.statusCode === 303
+                ? resolve()
+                : reject(new Error(`intake ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+            )
+          },
+        )
+        req.on('error', reject)
+        req.end(body)
+      })
+    }
     const submit = async (i: number) => {
+      if (process.env.SERVICE_BENCH_CLIENT !== 'fetch') return post(i)
       const f = new FormData()
       f.set('name', `客户${i}`)
       f.set('phone', `139${String(i).padStart(8, '0')}`)
@@ -301,6 +349,7 @@ async function main() {
       .select({ n: count() })
       .from(serviceTickets)
       .where(and(eq(serviceTickets.tenantId, org.tenantId), eq(serviceTickets.externalSystem, reg.system.id)))
+    agent.destroy()
     server.close()
     await counted.close()
 
