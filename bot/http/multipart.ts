@@ -21,9 +21,14 @@ export function multipartBoundary(contentType: string | undefined): string | nul
   return m?.[1] ?? m?.[2] ?? null
 }
 
+const PARAMS = {
+  name: /;\s*name="((?:[^"\\]|\\.)*)"|;\s*name=([^;\s"]+)/i,
+  filename: /;\s*filename="((?:[^"\\]|\\.)*)"|;\s*filename=([^;\s"]+)/i,
+}
+
 /** A `Content-Disposition` parameter's value (quoted, with the `\"` and `%22` escapes browsers send). */
-function param(disposition: string, key: string): string | null {
-  const m = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"|;\\s*${key}=([^;\\s"]+)`, 'i').exec(disposition)
+function param(disposition: string, key: keyof typeof PARAMS): string | null {
+  const m = PARAMS[key].exec(disposition)
   if (!m) return null
   if (m[2] !== undefined) return m[2]
   return (m[1] ?? '')
