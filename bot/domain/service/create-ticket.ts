@@ -105,7 +105,9 @@ export async function openTickets(
   ])
   // The statements above reach the connection within this turn of the event loop; the ones below are sent
   // after them in the same pipeline (no round trip between), so they run once the rules' lock is held.
-  await new Promise<void>((resolve) => setImmediate(resolve))
+  await new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  )
   const [
     [kept, settings, zone, customerRows, contactRows, contractRows, productRows, rules],
     ,
