@@ -60,6 +60,6 @@ export async function drawNumbers(
  * drew them and still holds the series row (no-op for 0; the text is the same whatever `n`).
  */
 export function giveBackNumbersSql(ctx: ServiceContext, key: string, n: number): SQL {
-  return sql`update ${numberSeries} set last_value = last_value - ${n}::int
+  return sql`update sales_number_series set last_value = last_value - ${n}::int
     where tenant_id = ${ctx.tenantId} and key = ${key} and ${n}::int > 0`
 }

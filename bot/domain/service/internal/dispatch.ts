@@ -197,7 +197,7 @@ export interface Person {
 /** The user ids of the tenant's active dispatch rules' members (of `least_open` rules only, with `loadOnly`). */
 function ruleMembers(ctx: ServiceContext, loadOnly: boolean): SQL {
   return sql`array(select distinct m->>'userId'
-    from ${serviceDispatchRules} r cross join lateral jsonb_array_elements(r.members) m
+    from service_dispatch_rules r cross join lateral jsonb_array_elements(r.members) m
     where r.tenant_id = ${ctx.tenantId} and r.active ${loadOnly ? sql`and r.method = 'least_open'` : sql``})`
 }
 
