@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { matchedRoutes } from 'hono/route'
 import { secureHeaders } from 'hono/secure-headers'
+import { MAX_PUBLIC_PHOTOS, MAX_TICKET_PHOTO_BYTES } from './domain/service'
 import { devchatEnabled } from './env'
 import { errorBody, onError, zodErrorResponse } from './http/errors'
 import { clientAddress, HTTP_RATES, rateLimit } from './http/middleware/rate-limit'
@@ -43,6 +44,8 @@ const API_BODY_LIMIT = 1024 * 1024
 const IMPORT_BODY_LIMIT = 20 * 1024 * 1024
 /** One visit photo. */
 const PHOTO_BODY_LIMIT = 10 * 1024 * 1024
+/** The public service form (`POST /s/…`): three photos of 5 MB and the text fields. */
+const SERVICE_FORM_BODY_LIMIT = MAX_PUBLIC_PHOTOS * MAX_TICKET_PHOTO_BYTES + 64 * 1024
 /** One approval attachment. */
 const APPROVAL_FILE_BODY_LIMIT = 20 * 1024 * 1024
 
@@ -110,6 +113,20 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   })
   // Web-form submissions are a few short fields.
   app.use('/f/*', limitOf(64 * 1024))
+  // The public service form: a few short fields and up to three photos. A declared length is checked without
+  // touching the body (the route reads it straight from the socket); a chunked body is counted as it streams.
+  const serviceFormLimit = limitOf(SERVICE_FORM_BODY_LIMIT)
+  app.use('/s/*', (c, next) => {
+    if (c.req.method !== 'POST') return next()
+    const length = c.req.header('content-length')
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined)
+      return Number(length) > SERVICE_FORM_BODY_LIMIT
+        ? Promise.resolve(
+            c.json(errorBody(c, 'payload_too_large', `body exceeds ${SERVICE_FORM_BODY_LIMIT} bytes`), 413),
+          )
+        : next()
+    return serviceFormLimit(c, next)
+  })
 
   // Login attempts spend the app's Open API quota; signed external calls are verified with HMACs: both budgeted
   // per caller address before any work (plus an overall budget per login platform).

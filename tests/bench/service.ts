@@ -3,14 +3,17 @@
  * Bulk-loads SERVICE_BENCH_TICKETS tickets over two years (default 1,000,000; ~8 % open) for
  * SERVICE_BENCH_CUSTOMERS customers (200,000), then measures:
  *  - public intake: the per-device QR form over HTTP (multipart, one photo each, stored through the storage
- *    port's in-memory double), SERVICE_BENCH_INTAKE submissions with SERVICE_BENCH_CONCURRENCY in flight;
+ *    port's in-memory double), SERVICE_BENCH_INTAKE submissions with SERVICE_BENCH_CONCURRENCY in flight
+ *    (client: node:http with a hand-encoded body; SERVICE_BENCH_CLIENT=fetch for fetch + FormData);
  *  - the signed external API: SERVICE_BENCH_EXTERNAL tickets, each delivered twice concurrently → 0 duplicates;
  *  - the ticket list with filters, first page, p95 (as the admin, a service manager and an engineer);
  *  - the SLA scan over all open tickets.
  * Targets: ≥ 500 tickets/s, 0 duplicates, list p95 ≤ 20 ms, SLA scan ≤ 10 s.
  */
 import { createHmac, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request as httpRequest } from 'node:http'
+import { Session } from 'node:inspector/promises'
 import { type AddressInfo, Socket } from 'node:net'
 import { serve } from '@hono/node-server'
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm'
@@ -42,6 +45,7 @@ const N_EXTERNAL = Number(process.env.SERVICE_BENCH_EXTERNAL ?? 2_000)
 const CONCURRENCY = Number(process.env.SERVICE_BENCH_CONCURRENCY ?? 32)
 const RUNS = Number(process.env.SERVICE_BENCH_RUNS ?? 100)
 const PROFILE = process.env.SERVICE_BENCH_PROFILE === '1'
+const CPUPROF = process.env.SERVICE_BENCH_CPUPROF ?? ''
 const SERIAL = Number(process.env.SERVICE_BENCH_SERIAL ?? 20)
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(2000).fill(7)])
@@ -166,7 +170,53 @@ async function main() {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // The client: node:http over kept-alive sockets with the multipart body encoded by hand (the same parts
+    // FormData sends), so the bench process spends its CPU on the server rather than on fetch's streams and
+    // Blobs; SERVICE_BENCH_CLIENT=fetch sends with fetch and FormData as before.
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+    const boundary = '----flowcardbench7MA4YWxkTrZu0gW'
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+    const post = (i: number): Promise<void> => {
+      const body = Buffer.concat([
+        Buffer.from(
+          part('name', `客户${i}`) +
+            part('phone', `139${String(i).padStart(8, '0')}`) +
+            part('subject', `扫码报修 ${i}`) +
+            part('type', '维修') +
+            `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p.png"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        PNG,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ])
+      return new Promise((resolve, reject) => {
+        const req = httpRequest(
+          `${base}/s/${code.code}`,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+              'content-length': body.length,
+              'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () =>
+              res.statusCode === 303
+                ? resolve()
+                : reject(new Error(`intake ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+            )
+          },
+        )
+        req.on('error', reject)
+        req.end(body)
+      })
+    }
     const submit = async (i: number) => {
+      if (process.env.SERVICE_BENCH_CLIENT !== 'fetch') return post(i)
       const f = new FormData()
       f.set('name', `客户${i}`)
       f.set('phone', `139${String(i).padStart(8, '0')}`)
@@ -199,10 +249,22 @@ async function main() {
     Socket.prototype.write = origWrite
     statements = 0
     kinds.clear()
+    // SERVICE_BENCH_CPUPROF=file: a CPU profile of this process (server and bench client) over the intake only.
+    const profiler = CPUPROF ? new Session() : null
+    if (profiler) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
     const intakeCpu0 = { pg: await pgCpuMs(database), node: process.cpuUsage() }
     t0 = performance.now()
     await pool(N_INTAKE, submit)
     const intakeS = (performance.now() - t0) / 1000
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop')
+      writeFileSync(CPUPROF, JSON.stringify(profile))
+      profiler.disconnect()
+    }
     const nodeCpu = process.cpuUsage(intakeCpu0.node)
     const intakeCpu = {
       pg: ((await pgCpuMs(database)) - intakeCpu0.pg) / N_INTAKE,
@@ -287,6 +349,7 @@ async function main() {
       .select({ n: count() })
       .from(serviceTickets)
       .where(and(eq(serviceTickets.tenantId, org.tenantId), eq(serviceTickets.externalSystem, reg.system.id)))
+    agent.destroy()
     server.close()
     await counted.close()
 

@@ -398,6 +398,59 @@ describe('the public form and device QR codes', () => {
     expect(((await missing.json()) as Json).error.field).toBe('subject')
     expect((await app.request('/s/sf_doesnotexist00')).status).toBe(404)
   })
+
+  it('the form read from its bytes: a multipart honeypot is spam, a broken body names the body, an oversized one is refused unread', async () => {
+    const codes = await call('zhangwei', 'GET', '/service/codes')
+    const code = codes.body.items.find((c: Json) => c.customerId === null).code as string
+    const count = async () =>
+      (await database.db.select().from(serviceTickets).where(eq(serviceTickets.tenantId, org.tenantId)))
+        .length
+    const before = await count()
+    const f = new FormData()
+    f.set('name', '访客')
+    f.set('phone', '13800000000')
+    f.set('subject', '咨询保修')
+    f.set('website', 'http://spam')
+    f.append('photos', new File([PNG], 'p.png'))
+    const spam = await app.request(`/s/${code}`, {
+      method: 'POST',
+      body: f,
+      headers: { 'x-forwarded-for': '10.2.0.1' },
+    })
+    expect(spam.status).toBe(202)
+    // A field sent twice reads as missing; the error page names it.
+    const twice = new FormData()
+    twice.set('name', '访客')
+    twice.set('phone', '13800000000')
+    twice.append('subject', '一')
+    twice.append('subject', '二')
+    const dup = await app.request(`/s/${code}`, {
+      method: 'POST',
+      body: twice,
+      headers: { 'x-forwarded-for': '10.2.0.2' },
+    })
+    expect(dup.status).toBe(400)
+    expect(await dup.text()).toContain('data-field="subject"')
+    const broken = await app.request(`/s/${code}`, {
+      method: 'POST',
+      body: '--b\r\nContent-Disposition: form-data; name="name"\r\n\r\n访客',
+      headers: { 'content-type': 'multipart/form-data; boundary=b', 'x-forwarded-for': '10.2.0.3' },
+    })
+    expect(broken.status).toBe(400)
+    expect(((await broken.json()) as Json).error.field).toBe('body')
+    const huge = await app.request(`/s/${code}`, {
+      method: 'POST',
+      body: 'x',
+      headers: {
+        'content-type': 'multipart/form-data; boundary=b',
+        'content-length': String(16 * 1024 * 1024),
+        'x-forwarded-for': '10.2.0.4',
+      },
+    })
+    expect(huge.status).toBe(413)
+    expect(((await huge.json()) as Json).error.code).toBe('payload_too_large')
+    expect(await count()).toBe(before)
+  })
 })
 
 describe('service reports', () => {

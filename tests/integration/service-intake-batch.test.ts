@@ -11,8 +11,9 @@ import {
 import { openTickets } from '../../bot/domain/service/create-ticket'
 import { createMemoryStorage } from '../../bot/lib/storage/types'
 import type { Database } from '../../db/client'
+import { openPostgres } from '../../db/postgres'
 import { auditLog, outbox, serviceTicketEvents, serviceTickets } from '../../db/schema'
-import { openTestDatabase } from '../helpers/db'
+import { openTestDatabase, testDatabaseUrl } from '../helpers/db'
 import { type CrmTenant, ctxAs, silent, systemCtx, uid } from './crm-harness'
 import { mondayClock, serviceTenant } from './service-harness'
 
@@ -202,5 +203,79 @@ describe('batch ticket intake', () => {
       .filter((m) => m.topic === 'send.message')
       .filter((m) => JSON.stringify(m.payload).includes('"assigned"'))
     expect(assignedCards).toHaveLength(N)
+  })
+
+  it('submissions dropped by the rate limit inside a batch leave no gap in the numbers', async () => {
+    const clock = mondayClock()
+    const { org, mgr, customerId } = await tenantWithRule(clock)
+    const code = await createIntakeCode({
+      ctx: mgr,
+      input: { label: '2号机', customerId, deviceLabel: 'SN-2' },
+    })
+    const storage = createMemoryStorage()
+    const submit = (i: number, ip: string) =>
+      submitServiceRequest({
+        database,
+        clock,
+        logger: silent,
+        storage,
+        code: code.code,
+        ip,
+        input: {
+          fields: { name: `客户${i}`, phone: '13900001111', subject: `扫码 ${i}`, type: '故障' },
+          photos: [],
+        },
+      })
+    // Twelve at once from one address (five allowed per ten minutes) and six from others.
+    const answers = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => submit(i, '10.9.0.1')),
+      ...Array.from({ length: 6 }, (_, i) => submit(100 + i, `10.9.1.${i}`)),
+    ])
+    expect(answers.filter((a) => a.outcome === 'spam')).toHaveLength(7)
+    const year = new Date(clock.now().getTime() + 8 * 3_600_000).getUTCFullYear()
+    const num = (n: number) => `GD-${year}-${String(n).padStart(4, '0')}`
+    expect(answers.flatMap((a) => (a.number ? [a.number] : [])).sort()).toEqual(
+      Array.from({ length: 11 }, (_, i) => num(i + 1)),
+    )
+    // A batch of dropped ones only hands its numbers back too: the next ticket is the twelfth.
+    expect((await submit(200, '10.9.0.1')).outcome).toBe('spam')
+    expect((await submit(201, '10.9.2.1')).number).toBe(num(12))
+    const rows = await database.db
+      .select()
+      .from(serviceTickets)
+      .where(eq(serviceTickets.tenantId, org.tenantId))
+    expect(rows).toHaveLength(12)
+  })
+
+  it("a batch's dispatch counts and number draw are sent after the rules' lock, the write right after them", async () => {
+    const url = testDatabaseUrl()
+    expect(url).not.toBe('')
+    const sent: string[] = []
+    const counted = openPostgres(url, {
+      max: 1,
+      onStatement: (text) => sent.push(text.replace(/\s+/g, ' ')),
+    })
+    try {
+      const clock = mondayClock()
+      const { org } = await tenantWithRule(clock)
+      sent.length = 0
+      await withTransaction(systemCtx(counted, org, clock), (_tx, ctx) =>
+        openTickets(ctx, [
+          { fields: { subject: '异响', type: '故障' }, opts: { channel: 'api', owner: 'rules' } },
+        ]),
+      )
+      const at = (re: RegExp) => sent.findIndex((t) => re.test(t))
+      const lock = at(/from "service_dispatch_rules" .* for update/)
+      expect(lock).toBeGreaterThan(0)
+      for (const re of [/from "service_member_load"/, /from "users"/, /insert into "sales_number_series"/])
+        expect(at(re)).toBeGreaterThan(lock)
+      // begin, the reads with the lock and the counts, the write, commit: nothing waits between the lock and
+      // the counts (the write is the next statement after the pipeline).
+      expect(at(/^ ?with r as \( update service_dispatch_rules/)).toBe(
+        at(/insert into "sales_number_series"/) + 1,
+      )
+    } finally {
+      await counted.close()
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { numberSeries } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 
@@ -25,9 +25,21 @@ export async function nextNumber(ctx: ServiceContext, prefix: string): Promise<s
  * the same numbers, in order, as `n` calls of {@link nextNumber}.
  */
 export async function nextNumbers(ctx: ServiceContext, prefix: string, n: number): Promise<string[]> {
-  if (n <= 0) return []
+  return (await drawNumbers(ctx, prefix, n)).numbers
+}
+
+/**
+ * {@link nextNumbers} with the series' key: a caller that draws before it knows how many it needs hands the
+ * unused tail back in the same transaction ({@link giveBackNumbersSql}), so the series stays gap-free.
+ */
+export async function drawNumbers(
+  ctx: ServiceContext,
+  prefix: string,
+  n: number,
+): Promise<{ key: string; numbers: string[] }> {
   const year = new Date(ctx.clock.now().getTime() + 8 * 3600_000).getUTCFullYear()
   const key = `${prefix}-${year}`
+  if (n <= 0) return { key, numbers: [] }
   const [row] = await ctx.db
     .insert(numberSeries)
     .values({ tenantId: ctx.tenantId, key, lastValue: n })
@@ -37,5 +49,17 @@ export async function nextNumbers(ctx: ServiceContext, prefix: string, n: number
     })
     .returning({ value: numberSeries.lastValue })
   const last = row?.value ?? n
-  return Array.from({ length: n }, (_, i) => `${key}-${String(last - n + 1 + i).padStart(4, '0')}`)
+  return {
+    key,
+    numbers: Array.from({ length: n }, (_, i) => `${key}-${String(last - n + 1 + i).padStart(4, '0')}`),
+  }
+}
+
+/**
+ * A statement (or CTE body) handing the last `n` numbers drawn from `key` back, for the transaction that
+ * drew them and still holds the series row (no-op for 0; the text is the same whatever `n`).
+ */
+export function giveBackNumbersSql(ctx: ServiceContext, key: string, n: number): SQL {
+  return sql`update sales_number_series set last_value = last_value - ${n}::int
+    where tenant_id = ${ctx.tenantId} and key = ${key} and ${n}::int > 0`
 }

@@ -11,7 +11,7 @@ import {
 import { newId } from '../../lib/ids'
 import { notifyMessage } from '../chat/send'
 import { actorId, type ServiceContext, withTransaction } from '../context'
-import { nextNumbers } from '../contracts/number-series'
+import { drawNumbers, giveBackNumbersSql } from '../contracts/number-series'
 import { requireTenantUsers } from '../crm/create-customer'
 import { ForbiddenError, InvalidInputError } from '../errors'
 import { publicKey } from '../leads/ensure-default-channels'
@@ -75,12 +75,12 @@ export async function openTicket(
 
 /**
  * {@link openTicket} for a batch in the caller's transaction, with the same outcome as opening them one
- * after another, in three round trips whatever the batch size: (1) the reads — settings, the links of every
- * kind, and the tenant's active dispatch rules locked — together with `keep` (the caller's own statement,
- * e.g. the public form's rate count: a request it answers false for is not opened, null in the answer);
- * (2) after the lock, the people and their counts the rules choose by, and the numbers drawn (the series
- * row stays locked only for the write that follows); (3) one statement writing the tickets (already with
- * their owners), timeline, audit, outbox (SLA timers and the owners' cards) and the rules' cursors. A bad
+ * after another, in two round trips whatever the batch size: (1) the reads — settings, the links of every
+ * kind, the tenant's active dispatch rules locked and, sent after the lock, the people and counts the rules
+ * choose by, then a number drawn for every request — together with `keep` (the caller's own statement, e.g.
+ * the public form's rate count: a request it answers false for is not opened, null in the answer, and its
+ * number goes back); (2) one statement writing the tickets (already with their owners), timeline, audit,
+ * outbox (SLA timers and the owners' cards), the rules' cursors and the unused numbers. A bad
  * link or type fails the whole batch, naming the field.
  */
 export async function openTickets(
@@ -92,26 +92,43 @@ export async function openTickets(
   // Everything that only reads goes out at once (postgres.js pipelines a transaction's concurrent queries).
   const ids = (k: 'customerId' | 'contactId' | 'contractId' | 'productId') => reqs.map((r) => r.fields[k])
   const byRules = reqs.some((r) => r.opts.owner === 'rules' || r.opts.owner === undefined)
-  const [kept, settings, zone, customerRows, contactRows, contractRows, productRows, rules] =
-    await Promise.all([
-      keep ?? reqs.map(() => true),
-      reqs[0]?.opts.settings ?? loadServiceSettings(ctx.db, ctx.tenantId),
-      tenantTimeZone(ctx),
-      linked(ctx, customers, ids('customerId'), { name: customers.name, address: customers.address }),
-      linked(ctx, contacts, ids('contactId'), { customerId: contacts.customerId }),
-      linked(ctx, contracts, ids('contractId'), {}),
-      linked(ctx, products, ids('productId'), { category: products.category }),
-      byRules ? lockDispatchRules(ctx) : [],
-      // After the rules' lock (every batch takes the locks in this order).
-      claimTicketPhotos(
-        ctx,
-        reqs.map(({ fields, opts }) => ({
-          photos: fields.photos ?? [],
-          uploader: photoUploader(ctx, opts.external?.system),
-          fresh: opts.freshPhotos === true,
-        })),
-      ),
-    ])
+  const named = reqs.flatMap((r) => (r.opts.owner && r.opts.owner !== 'rules' ? [r.opts.owner] : []))
+  const reads = Promise.all([
+    keep ?? reqs.map(() => true),
+    reqs[0]?.opts.settings ?? loadServiceSettings(ctx.db, ctx.tenantId),
+    tenantTimeZone(ctx),
+    linked(ctx, customers, ids('customerId'), { name: customers.name, address: customers.address }),
+    linked(ctx, contacts, ids('contactId'), { customerId: contacts.customerId }),
+    linked(ctx, contracts, ids('contractId'), {}),
+    linked(ctx, products, ids('productId'), { category: products.category }),
+    byRules ? lockDispatchRules(ctx) : [],
+  ])
+  // The statements above reach the connection within this turn of the event loop; the ones below are sent
+  // after them in the same pipeline (no round trip between), so they run once the rules' lock is held.
+  await new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  )
+  const [
+    [kept, settings, zone, customerRows, contactRows, contractRows, productRows, rules],
+    ,
+    facts,
+    drawn,
+  ] = await Promise.all([
+    reads,
+    // After the rules' lock (every batch takes the locks in this order).
+    claimTicketPhotos(
+      ctx,
+      reqs.map(({ fields, opts }) => ({
+        photos: fields.photos ?? [],
+        uploader: photoUploader(ctx, opts.external?.system),
+        fresh: opts.freshPhotos === true,
+      })),
+    ),
+    // The members' counts as the batch before this one (which held the lock) left them.
+    loadDispatchFacts(ctx, named, byRules),
+    // The series row last: a number for every request; the ones not opened are handed back by the write.
+    drawNumbers(ctx, TICKET_PREFIX, reqs.length),
+  ])
   const open = reqs.filter((_, i) => kept[i])
   for (const { fields } of open) {
     const type = fields.type ?? settings.types[0] ?? '咨询'
@@ -130,15 +147,15 @@ export async function openTickets(
     need(contractRows, fields.contractId, 'contractId')
     need(productRows, fields.productId, 'productId')
   }
-  if (open.length === 0) return reqs.map(() => null)
+  const unusedNumbers = { key: drawn.key, n: reqs.length - open.length }
+  if (open.length === 0) {
+    await ctx.db.execute(giveBackNumbersSql(ctx, unusedNumbers.key, unusedNumbers.n))
+    return reqs.map(() => null)
+  }
+  // The opened requests take the first numbers drawn, in order; the tail goes back with the write.
+  const numbers = drawn.numbers
   const now = ctx.clock.now()
   const me = actorId(ctx.actor)
-  const named = open.flatMap((r) => (r.opts.owner && r.opts.owner !== 'rules' ? [r.opts.owner] : []))
-  // The series row is taken last of the reads, so it stays locked only for the write that follows.
-  const [facts, numbers] = await Promise.all([
-    loadDispatchFacts(ctx, rules, named),
-    nextNumbers(ctx, TICKET_PREFIX, open.length),
-  ])
   const dispatcher = preloadedDispatcher(ctx, rules, facts)
   const planned: Array<{ owner: string | null; how: 'rule' | 'manual' | 'self' }> = []
   for (const { fields, opts } of open) {
@@ -248,6 +265,7 @@ export async function openTickets(
     })),
     outbox: messages,
     cursors: await dispatcher.cursors(),
+    unusedNumbers,
   })
   const byReq = new Map(open.map((r, i) => [r, tickets[i] ?? null]))
   return reqs.map((r) => byReq.get(r) ?? null)

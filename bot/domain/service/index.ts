@@ -19,7 +19,13 @@ export {
   listDispatchRules,
   updateServiceSettings,
 } from './manage-settings'
-export { sniffImage, storeTicketPhotos, uploadTicketPhoto } from './photos'
+export {
+  MAX_PUBLIC_PHOTOS,
+  MAX_TICKET_PHOTO_BYTES,
+  sniffImage,
+  storeTicketPhotos,
+  uploadTicketPhoto,
+} from './photos'
 export {
   createIntakeCode,
   ensureServiceForm,

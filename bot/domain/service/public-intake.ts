@@ -205,7 +205,7 @@ export async function submitServiceRequest({
 /**
  * Public submissions of one tenant arriving together share a transaction (group commit): one rate-limit
  * count (sent with the batch's reads), one number draw, one dispatch-rule lock and one write statement for
- * the batch — three round trips inside the transaction. A submission over its address's limit is discarded
+ * the batch — two round trips inside the transaction. A submission over its address's limit is discarded
  * (null). A failing batch is retried one by one.
  */
 const publicBatcher = groupCommitPer<

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { DomainError, InvalidInputError } from '../../domain/errors'
 import {
   findIntakeCode,
@@ -7,6 +7,7 @@ import {
   rateByToken,
   submitServiceRequest,
 } from '../../domain/service'
+import { multipartBoundary, parseMultipart } from '../multipart'
 import type { AppEnv } from '../types'
 import { clientIp, esc } from './lead-intake'
 
@@ -114,6 +115,34 @@ ${t.resolutionNote ? `<p>处理结果：${esc(t.resolutionNote)}</p>` : ''}<ol>$
 }
 
 /**
+ * The form's fields (a value sent twice reads as missing) and its non-empty photos: JSON, a multipart body
+ * parsed from its bytes ({@link parseMultipart}: no `Request`/`File` per part), or an urlencoded body.
+ */
+async function readForm(
+  c: Context<AppEnv>,
+  json: boolean,
+): Promise<{ s: (k: string) => string; photos: Array<{ data: Uint8Array }> }> {
+  if (json) {
+    const raw = (await c.req.json().catch(() => ({}))) as Record<string, unknown>
+    return { s: (k) => (typeof raw[k] === 'string' ? raw[k] : ''), photos: [] }
+  }
+  const boundary = multipartBoundary(c.req.header('content-type'))
+  if (boundary) {
+    const body = parseMultipart(new Uint8Array(await c.req.arrayBuffer()), boundary)
+    if (!body) throw new InvalidInputError('body', 'body: not a well-formed multipart/form-data body')
+    return {
+      s: (k) => {
+        const v = body.fields.get(k)
+        return v?.length === 1 ? (v[0] ?? '') : ''
+      },
+      photos: (body.files.get('photos') ?? []).filter((f) => f.data.byteLength > 0),
+    }
+  }
+  const raw = (await c.req.parseBody({ all: true })) as Record<string, unknown>
+  return { s: (k) => (typeof raw[k] === 'string' ? raw[k] : ''), photos: [] }
+}
+
+/**
  * The customer's side, without a session: the service form per tenant and per device QR code
  * (`GET/POST /s/{code}`: honeypot, per-address rate limit, photos checked by content and size) and the
  * ticket's status page with the satisfaction rating (`GET/POST /s/t/{token}`; the unguessable token shows
@@ -158,13 +187,7 @@ export function servicePublicRoutes(): Hono<AppEnv> {
     const deps = c.get('deps')
     const code = c.req.param('code')
     const json = wantsJson(c)
-    const raw: Record<string, unknown> = json
-      ? ((await c.req.json().catch(() => ({}))) as Record<string, unknown>)
-      : ((await c.req.parseBody({ all: true })) as Record<string, unknown>)
-    const s = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '')
-    const files = (Array.isArray(raw.photos) ? raw.photos : raw.photos ? [raw.photos] : []).filter(
-      (f): f is File => typeof f === 'object' && f !== null && 'arrayBuffer' in f && (f as File).size > 0,
-    )
+    const { s, photos } = await readForm(c, json)
     const fields = {
       name: s('name'),
       phone: s('phone'),
@@ -173,7 +196,7 @@ export function servicePublicRoutes(): Hono<AppEnv> {
       type: s('type') || null,
     }
     try {
-      if (!deps.storage && files.length)
+      if (!deps.storage && photos.length)
         throw new InvalidInputError('photos', 'photos: storage is not configured')
       const r = await submitServiceRequest({
         database: deps.database,
@@ -185,9 +208,7 @@ export function servicePublicRoutes(): Hono<AppEnv> {
         input: {
           fields,
           honeypot: s('website'),
-          photos: await Promise.all(
-            files.map(async (f) => ({ data: new Uint8Array(await f.arrayBuffer()) })),
-          ),
+          photos,
         },
       })
       if (r.outcome === 'spam')

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, type SQL, sql } from 'drizzle-orm'
 import {
   customers,
   products,
@@ -194,29 +194,65 @@ export interface Person {
   active: boolean
 }
 
+/** The user ids of the tenant's active dispatch rules' members (of `least_open` rules only, with `loadOnly`). */
+function ruleMembers(ctx: ServiceContext, loadOnly: boolean): SQL {
+  return sql`array(select distinct m->>'userId'
+    from service_dispatch_rules r cross join lateral jsonb_array_elements(r.members) m
+    where r.tenant_id = ${ctx.tenantId} and r.active ${loadOnly ? sql`and r.method = 'least_open'` : sql``})`
+}
+
 /**
- * For a batch whose rules {@link lockDispatchRules} has locked: the people (every rule member and `others`,
- * with name, department and whether active), each member's tickets given today and open tickets — read in
- * one round trip after the lock, so a batch that waited for the lock counts what the batch before it wrote.
+ * For a batch whose rules {@link lockDispatchRules} is locking: the people (every active rule's member and
+ * `others`, with name, department and whether active), each member's tickets given today and open tickets.
+ * The members are read from the rules by the statements themselves, so they can be sent in the same round
+ * trip as the lock, after it: under READ COMMITTED each statement sees what committed before it started, so a
+ * batch that waited for the lock counts what the batch before it wrote. Without `rules` only `others` are read.
  */
 export async function loadDispatchFacts(
   ctx: ServiceContext,
-  rules: DispatchRuleRow[],
   others: string[],
+  rules: boolean,
 ): Promise<{ people: Map<string, Person>; used: Map<string, number>; load: Map<string, number> }> {
-  const members = [...new Set(rules.flatMap((r) => r.members.map((m) => m.userId)))]
-  const ids = [...new Set([...members, ...others])]
-  const loadIds = [
-    ...new Set(rules.filter((r) => r.method === 'least_open').flatMap((r) => r.members.map((m) => m.userId))),
-  ]
+  const uniq = [...new Set(others)]
+  const now = ctx.clock.now()
   const [people, today, open] = await Promise.all([
-    ids.length === 0
+    !rules && uniq.length === 0
       ? []
       : ctx.db
           .select({ id: users.id, name: users.name, departmentId: users.departmentId, status: users.status })
           .from(users)
-          .where(and(eq(users.tenantId, ctx.tenantId), inArray(users.id, ids))),
-    ...memberCounts(ctx, members, loadIds),
+          .where(
+            and(
+              eq(users.tenantId, ctx.tenantId),
+              rules
+                ? sql`(${users.id} = any(${ruleMembers(ctx, false)}) or ${users.id} = any(${sql.param(uniq)}::text[]))`
+                : inArray(users.id, uniq),
+            ),
+          ),
+    !rules
+      ? []
+      : ctx.db
+          .select({ ownerId: serviceTickets.ownerId, n: count() })
+          .from(serviceTickets)
+          .where(
+            and(
+              eq(serviceTickets.tenantId, ctx.tenantId),
+              sql`${serviceTickets.ownerId} = any(${ruleMembers(ctx, false)})`,
+              gte(serviceTickets.assignedAt, chinaDayStart(chinaDay(now))),
+            ),
+          )
+          .groupBy(serviceTickets.ownerId),
+    !rules
+      ? []
+      : ctx.db
+          .select({ ownerId: serviceMemberLoad.userId, n: serviceMemberLoad.openCount })
+          .from(serviceMemberLoad)
+          .where(
+            and(
+              eq(serviceMemberLoad.tenantId, ctx.tenantId),
+              sql`${serviceMemberLoad.userId} = any(${ruleMembers(ctx, true)})`,
+            ),
+          ),
   ])
   return {
     people: new Map(

@@ -3,6 +3,7 @@ import { serviceTickets } from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import { type AuditEntry, insertAuditSql } from '../../audit/record-audit'
 import type { ServiceContext } from '../../context'
+import { giveBackNumbersSql } from '../../contracts/number-series'
 import { insertOutboxSql, type OutboxMessage } from '../../outbox'
 import type { TicketRow } from '../access'
 
@@ -46,6 +47,8 @@ export async function writeTickets(
     audit: AuditEntry[]
     outbox: OutboxMessage[]
     cursors: Array<{ id: string; cursor: number }>
+    /** The ticket numbers drawn but not used (requests dropped after the draw), handed back. */
+    unusedNumbers: { key: string; n: number }
   },
 ): Promise<TicketRow[]> {
   const events = batch.events.map((e, n) => ({
@@ -80,6 +83,7 @@ export async function writeTickets(
         from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as x(
           ticket_id text, kind text, actor_id text, data jsonb, at timestamptz, n int)
         order by n
+      ), g as (${giveBackNumbersSql(ctx, batch.unusedNumbers.key, batch.unusedNumbers.n)}
       ), a as (${insertAuditSql(ctx, batch.audit)}
       ), o as (${insertOutboxSql(ctx, batch.outbox)}
       )

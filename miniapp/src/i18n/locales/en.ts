@@ -600,6 +600,7 @@ export const en: MessageSchema = {
     accept: 'Accept',
     resolve: 'Resolved',
     comment: 'Reply',
+    photoAlt: 'Photo {n}',
     filters: { mine: 'My queue', open: 'Open', breached: 'Overdue', all: 'All' },
     status: {
       new: 'New',
@@ -623,6 +624,7 @@ export const en: MessageSchema = {
       resolutionDue: 'Resolve by',
       rating: 'Satisfaction',
       note: 'Note',
+      photos: 'Photos',
     },
     events: {
       created: 'Ticket opened',

@@ -598,6 +598,7 @@ export const zhCN = {
     accept: '接单',
     resolve: '已解决',
     comment: '回复',
+    photoAlt: '照片 {n}',
     filters: { mine: '我的待办', open: '未结', breached: '超时', all: '全部' },
     status: {
       new: '待分派',
@@ -621,6 +622,7 @@ export const zhCN = {
       resolutionDue: '解决时限',
       rating: '满意度',
       note: '说明',
+      photos: '照片',
     },
     events: {
       created: '创建工单',
