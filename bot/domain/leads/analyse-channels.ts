@@ -452,23 +452,38 @@ export async function analyseChannels({
 }): Promise<ChannelAnalysis> {
   // One snapshot for every figure, and no parallel workers: each statement reads a few thousand index
   // entries (~10 ms of work), while starting workers cost 100+ ms on a busy server (EXPLAIN ANALYZE at 100k).
-  return withTransaction(ctx, async (_tx, c) => {
-    await c.db.execute(sql`set local max_parallel_workers_per_gather = 0`)
-    return analyse(c, input)
-  })
-}
-
-async function analyse(ctx: ServiceContext, input: AnalysisInput): Promise<ChannelAnalysis> {
   const d = parseInput(analysisInput, input)
   if (d.to < d.from) throw new InvalidInputError('to', 'to is before from')
   if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
     throw new InvalidInputError('to', 'at most 800 days per analysis')
-  const [access, zone, cutIn] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx), rollupZone(ctx)])
+  return withTransaction(ctx, async (_tx, c) => {
+    // Sent together (postgres.js pipelines a transaction's concurrent statements): one round trip for the
+    // setting, the caller's access (one statement), the tenant's zone and the rollups' zone.
+    const [, access, zone, cutIn] = await Promise.all([
+      c.db.execute(sql`set local max_parallel_workers_per_gather = 0`),
+      loadLeadAccess(c),
+      tenantTimeZone(c),
+      rollupZone(c),
+    ])
+    return analyse(c, d, access, zone, cutIn)
+  })
+}
+
+async function analyse(
+  ctx: ServiceContext,
+  d: Parsed,
+  access: LeadAccess,
+  zone: string,
+  cutIn: string,
+): Promise<ChannelAnalysis> {
   // The tenant moved to another zone: its rollups are cut again in the new one before they are read.
   if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
   const r: Reader = { ctx, access, d, zone }
   const split = access.canManage ? splitPeriod(d.from, d.to) : null
   const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
+  // A scoped caller's medians are always exact: read with the rest. Everyone's figures wait for the counts
+  // (few leads: exact after all).
+  const exactNow = split ? null : exactMedians(r)
   const [counts, channels, campaigns, costs, trend, wonRows] = await Promise.all([
     periodCounts(r, split),
     ctx.db
@@ -524,7 +539,11 @@ async function analyse(ctx: ServiceContext, input: AnalysisInput): Promise<Chann
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
   const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
-  const medianRows = split && periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r)
+  const medianRows = exactNow
+    ? await exactNow
+    : periodLeads > EXACT_MEDIAN_LEADS
+      ? bucketMedians(counts)
+      : await exactMedians(r)
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))

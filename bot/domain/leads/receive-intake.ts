@@ -198,7 +198,7 @@ interface Push {
 
 /**
  * One group-commit queue per database and tenant: concurrent pushes of a tenant share a transaction, up to
- * 64 leads a batch (a larger push runs alone). A failed batch is run again push by push, so a push's leads
+ * 200 leads a batch (a larger push runs alone). A failed batch is run again push by push, so a push's leads
  * are stored together or not at all.
  */
 const intakeBatcher = groupCommitPer<Push, IntakeResponse[]>(
@@ -248,5 +248,5 @@ const intakeBatcher = groupCommitPer<Push, IntakeResponse[]>(
         }),
       )
     }),
-  { maxBatch: 64, maxInFlight: 2, weight: (p) => p.leads.length },
+  { maxBatch: 200, maxInFlight: 2, weight: (p) => p.leads.length },
 )
