@@ -80,16 +80,6 @@ const ratio = (a: number, b: number): number | null => (b > 0 ? Math.round((a / 
 const per = (cost: number | null, n: number): number | null =>
   cost === null || n === 0 ? null : Math.round(cost / n)
 
-/** Whole days of `[from, to]` (inclusive) inside the calendar month starting at `month`. */
-function overlapDays(month: string, from: string, to: string): { overlap: number; days: number } {
-  const start = new Date(`${month.slice(0, 7)}-01T00:00:00Z`)
-  const next = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
-  const days = Math.round((next.getTime() - start.getTime()) / DAY)
-  const a = Math.max(start.getTime(), new Date(`${from}T00:00:00Z`).getTime())
-  const b = Math.min(next.getTime(), new Date(`${to}T00:00:00Z`).getTime() + DAY)
-  return { overlap: Math.max(0, Math.round((b - a) / DAY)), days }
-}
-
 type Grain = { channelId: string; campaignId: string }
 const keyOf = (g: Grain, by: 'channel' | 'campaign') =>
   by === 'channel' ? g.channelId : `${g.channelId}|${g.campaignId}`
@@ -313,8 +303,8 @@ type TrendRow = { week: string; leads: number; contacted: number; qualified: num
 
 /**
  * The period's counts per row, its spam, its weekly trend, the tenant's channels and campaigns and (for lead
- * managers) the monthly costs touching the period, in one statement: each part a CTE, every row sent as
- * `(part, json)`. One statement instead of six: the analysis's cost on a busy server is per statement sent.
+ * managers) each campaign's cost prorated to the period, in one statement: each part a CTE, each part sent as
+ * one row `(part, json array)`. One statement instead of six: the analysis's cost on a busy server is per statement sent.
  */
 async function readFigures(r: Reader, split: PeriodSplit | null) {
   const { ctx, d, access } = r
@@ -327,24 +317,37 @@ async function readFigures(r: Reader, split: PeriodSplit | null) {
   ]
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
+    // Each month's cost prorated by the days of the period inside it (rounded per month, as entered), summed
+    // per campaign.
     parts.push([
       'k',
-      sql`select campaign_id, to_char(month, 'YYYY-MM-DD') as month, amount_cents from crm_lead_campaign_costs
-        where tenant_id = ${t} and month >= ${`${d.from.slice(0, 7)}-01`}::date and month <= ${d.to}::date`,
+      sql`select k.campaign_id, ca.channel_id, sum(round(k.amount_cents::numeric
+            * greatest(0, least((k.month + interval '1 month')::date, ${d.to}::date + 1) - greatest(k.month, ${d.from}::date))
+            / ((k.month + interval '1 month')::date - k.month)))::bigint as cost
+        from crm_lead_campaign_costs k
+        join crm_lead_campaigns ca on ca.id = k.campaign_id
+        where k.tenant_id = ${t} and ca.tenant_id = ${t}
+          and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
+          ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}
+          ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
+        group by 1, 2`,
     ])
   }
-  const rows = resultRows<{ part: string; row: Record<string, unknown> }>(
+  // One row per part, its rows as one JSON array (one parse per part, not one per row).
+  const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> }>(
     await ctx.db.execute(
       sql`with ${sql.join(
         parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
         sql`, `,
       )} ${sql.join(
-        parts.map(([k]) => sql.raw(`select '${k}' as part, to_jsonb(p_${k}) as row from p_${k}`)),
+        parts.map(([k]) =>
+          sql.raw(`select '${k}' as part, coalesce(json_agg(p_${k}), '[]') as rows from p_${k}`),
+        ),
         sql` union all `,
       )}`,
     ),
   )
-  const of = (k: string) => rows.filter((x) => x.part === k).map((x) => x.row)
+  const of = (k: string) => rows.find((x) => x.part === k)?.rows ?? []
   const counts = withSpam(of('c'), of('s') as Array<{ channel_id: string; campaign: string; spam: number }>)
   const trend = (of('t') as TrendRow[]).sort((a, b) => a.week.localeCompare(b.week))
   const channels = of('h').map((x) => ({ id: String(x.id), name: String(x.name), sort: Number(x.sort) }))
@@ -356,8 +359,8 @@ async function readFigures(r: Reader, split: PeriodSplit | null) {
   const costs = access.canManage
     ? of('k').map((x) => ({
         campaignId: String(x.campaign_id),
-        month: String(x.month),
-        amountCents: Number(x.amount_cents),
+        channelId: String(x.channel_id),
+        costCents: Number(x.cost),
       }))
     : null
   return { counts, trend, channels, campaigns, costs }
@@ -572,16 +575,9 @@ async function analyse(
   const cost = new Map<string, number>()
   let totalCost: number | null = costs ? 0 : null
   for (const c of costs ?? []) {
-    const camp = campaignOf.get(c.campaignId)
-    if (!camp) continue
-    if (d.channelId && camp.channelId !== d.channelId) continue
-    if (d.campaignId && c.campaignId !== d.campaignId) continue
-    const { overlap, days } = overlapDays(c.month, d.from, d.to)
-    if (overlap === 0) continue
-    const share = Math.round((c.amountCents * overlap) / days)
-    const k = keyOf({ channelId: camp.channelId, campaignId: c.campaignId }, d.by)
-    cost.set(k, (cost.get(k) ?? 0) + share)
-    totalCost = (totalCost ?? 0) + share
+    const k = keyOf(c, d.by)
+    cost.set(k, (cost.get(k) ?? 0) + c.costCents)
+    totalCost = (totalCost ?? 0) + c.costCents
   }
   const raw = medianRows.filter((r) => Number(r.total) === 0)
   const allMedian = medianRows.find((r) => Number(r.total) === 1)
