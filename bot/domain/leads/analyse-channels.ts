@@ -317,14 +317,16 @@ async function readFigures(r: Reader, split: PeriodSplit | null) {
   ]
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
-    // Each month's cost prorated by the days of the period inside it (rounded per month, as entered), summed
-    // per campaign.
+    // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
+    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once.
     parts.push([
       'k',
-      sql`select k.campaign_id, ca.channel_id, sum(round(k.amount_cents::numeric
-            * greatest(0, least((k.month + interval '1 month')::date, ${d.to}::date + 1) - greatest(k.month, ${d.from}::date))
-            / ((k.month + interval '1 month')::date - k.month)))::bigint as cost
+      sql`select k.campaign_id, ca.channel_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
         from crm_lead_campaign_costs k
+        join (select s::date as month, (s + interval '1 month')::date - s::date as days,
+                greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
+              from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
+          on m.month = k.month
         join crm_lead_campaigns ca on ca.id = k.campaign_id
         where k.tenant_id = ${t} and ca.tenant_id = ${t}
           and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
