@@ -322,12 +322,17 @@ describe('signed intake webhook', () => {
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('[1].name')
     const notObject = await push(c.intakeKey, secret, [{ clue_id: 'b-7', name: '批七' }, 'x'])
     expect(notObject.status).toBe(400)
+    expect(((await notObject.json()) as { error: { field: string } }).error.field).toBe('[1]')
+    const empty = await push(c.intakeKey, secret, [])
+    expect(empty.status).toBe(400)
+    expect(((await empty.json()) as { error: { field: string } }).error.field).toBe('body')
     const tooMany = await push(
       c.intakeKey,
       secret,
       Array.from({ length: 501 }, (_, i) => ({ clue_id: `m-${i}`, name: `多${i}` })),
     )
     expect(tooMany.status).toBe(400)
+    expect(((await tooMany.json()) as { error: { field: string } }).error.field).toBe('body')
     expect(await leadCount()).toBe(before + 2)
   })
 

@@ -87,9 +87,15 @@ export function leadIntakeRoutes(): OpenAPIHono<AppEnv> {
         body: {
           content: {
             'application/json': {
+              // The array's items and size are checked by the intake itself, so an error names the lead's
+              // place (`[3]`) or `body`; the document still shows the shape.
               schema: z.union([
                 z.record(z.string(), z.unknown()),
-                z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_LEADS_PER_PUSH),
+                z.array(z.unknown()).openapi({
+                  items: { type: 'object', additionalProperties: {} },
+                  minItems: 1,
+                  maxItems: MAX_LEADS_PER_PUSH,
+                }),
               ]),
             },
           },
