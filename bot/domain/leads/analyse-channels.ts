@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, type SQL, sql } from 'drizzle-orm'
+import { and, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import { leads, opportunities } from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
@@ -302,19 +302,22 @@ function trendBranches(r: Reader, split: PeriodSplit | null): SQL[] {
 type TrendRow = { week: string; leads: number; contacted: number; qualified: number; converted: number }
 
 /**
- * The period's counts per row, its spam, its weekly trend, the tenant's channels and campaigns and (for lead
- * managers) each campaign's cost prorated to the period, in one statement: each part a CTE, each part sent as
- * one row `(part, json array)`. One statement instead of six: the analysis's cost on a busy server is per statement sent.
+ * The period's counts per row, its spam, its weekly trend, the won deals of its leads, the tenant's channels
+ * and campaigns, (for lead managers) each campaign's cost prorated to the period and (`withMedians`) the exact
+ * medians, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
+ * instead of eight: on a busy server the analysis's cost is per statement sent, more than per row read.
  */
-async function readFigures(r: Reader, split: PeriodSplit | null) {
+async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: boolean) {
   const { ctx, d, access } = r
   const t = ctx.tenantId
-  const parts: Array<[string, SQL]> = [
+  const parts: Array<[string, SQLWrapper]> = [
     ['c', sumSql(countBranches(r, split), ROLLUP_COLUMNS, 'row')],
     ['t', sumSql(trendBranches(r, split), TREND_COLS, 'week')],
     ['h', sql`select id, name, sort from crm_lead_channels where tenant_id = ${t}`],
     ['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`],
+    ['w', wonDeals(r)],
   ]
+  if (withMedians) parts.push(['m', exactMedians(r)])
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
     // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
@@ -365,7 +368,9 @@ async function readFigures(r: Reader, split: PeriodSplit | null) {
         costCents: Number(x.cost),
       }))
     : null
-  return { counts, trend, channels, campaigns, costs }
+  const won = of('w') as unknown as WonRow[]
+  const medians = withMedians ? (of('m') as unknown as MedianRow[]) : null
+  return { counts, trend, channels, campaigns, costs, won, medians }
 }
 
 /**
@@ -386,21 +391,28 @@ interface MedianRow {
 const campaignOfLead = (d: Parsed) =>
   d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
 
-/** Exact medians per row and for the total in one scan of the period's leads (grouping sets). */
-function exactMedians(r: Reader): Promise<MedianRow[]> {
+/**
+ * Exact medians per row and for the total in one scan of the period's leads (grouping sets). Every column
+ * is named as its field, so the query reads the same as part of the combined statement (JSON keys).
+ */
+function exactMedians(r: Reader) {
   const { ctx, d } = r
   const campaignExpr = campaignOfLead(d)
   return ctx.db
     .select({
-      total: sql<number>`grouping(${leads.channelId})`,
-      channelId: leads.channelId,
-      campaignId: campaignExpr,
+      total: sql<number>`grouping(${leads.channelId})`.as('total'),
+      channelId: sql<string>`${leads.channelId}`.as('channelId'),
+      campaignId: sql<string>`${campaignExpr}`.as('campaignId'),
       medianContactSeconds: sql<
         number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`.as(
+        'medianContactSeconds',
+      ),
       medianConvertSeconds: sql<
         number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`.as(
+        'medianConvertSeconds',
+      ),
     })
     .from(leads)
     .where(
@@ -411,6 +423,43 @@ function exactMedians(r: Reader): Promise<MedianRow[]> {
         ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
         : sql`grouping sets ((${leads.channelId}), ())`,
     )
+}
+
+/** Won opportunities converted from the period's leads, per row and in total (columns named as fields). */
+function wonDeals(r: Reader) {
+  const { ctx, d } = r
+  const campaignExpr = campaignOfLead(d)
+  return ctx.db
+    .select({
+      total: sql<number>`grouping(${leads.channelId})`.as('total'),
+      channelId: sql<string>`${leads.channelId}`.as('channelId'),
+      campaignId: sql<string>`${campaignExpr}`.as('campaignId'),
+      wonDeals: sql<number>`count(*)::int`.as('wonDeals'),
+      wonAmountCents: sql<string>`coalesce(sum(${opportunities.amountCents}), 0)::text`.as('wonAmountCents'),
+    })
+    .from(opportunities)
+    .innerJoin(leads, and(eq(leads.tenantId, opportunities.tenantId), eq(leads.id, opportunities.leadId)))
+    .where(
+      and(
+        eq(opportunities.tenantId, ctx.tenantId),
+        eq(opportunities.status, 'won'),
+        sql`${opportunities.leadId} is not null`,
+        ...rawConds(r),
+      ),
+    )
+    .groupBy(
+      d.by === 'campaign'
+        ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
+        : sql`grouping sets ((${leads.channelId}), ())`,
+    )
+}
+
+type WonRow = {
+  total: number
+  channelId: string
+  campaignId: string
+  wonDeals: number
+  wonAmountCents: string
 }
 
 /** The interpolated median of a bucket histogram (`edges` upper edges, in `unit` seconds), or null. */
@@ -532,45 +581,22 @@ async function analyse(
   if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
   const r: Reader = { ctx, access, d, zone }
   const split = access.canManage ? splitPeriod(d.from, d.to) : null
-  const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
   // A scoped caller's medians are always exact: read with the rest. Everyone's figures wait for the counts
   // (few leads: exact after all).
-  const exactNow = split ? null : exactMedians(r)
-  const [{ counts, trend, channels, campaigns, costs }, wonRows] = await Promise.all([
-    readFigures(r, split),
-    // Won opportunities converted from the period's leads, per row and in total.
-    ctx.db
-      .select({
-        total: sql<number>`grouping(${leads.channelId})`,
-        channelId: leads.channelId,
-        campaignId: campaignExpr,
-        wonDeals: sql<number>`count(*)::int`,
-        wonAmountCents: sql<string>`coalesce(sum(${opportunities.amountCents}), 0)::text`,
-      })
-      .from(opportunities)
-      .innerJoin(leads, and(eq(leads.tenantId, opportunities.tenantId), eq(leads.id, opportunities.leadId)))
-      .where(
-        and(
-          eq(opportunities.tenantId, ctx.tenantId),
-          eq(opportunities.status, 'won'),
-          sql`${opportunities.leadId} is not null`,
-          ...rawConds(r),
-        ),
-      )
-      .groupBy(
-        d.by === 'campaign'
-          ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
-          : sql`grouping sets ((${leads.channelId}), ())`,
-      ),
-  ])
+  const {
+    counts,
+    trend,
+    channels,
+    campaigns,
+    costs,
+    won: wonRows,
+    medians: exactRows,
+  } = await readFigures(r, split, !split)
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
   const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
-  const medianRows = exactNow
-    ? await exactNow
-    : periodLeads > EXACT_MEDIAN_LEADS
-      ? bucketMedians(counts)
-      : await exactMedians(r)
+  const medianRows =
+    exactRows ?? (periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r))
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
