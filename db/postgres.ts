@@ -32,9 +32,10 @@ export interface PostgresOptions {
 
 /**
  * Statements at most this long, with at most this many parameters, are prepared. Longer ones (bulk inserts,
- * long IN lists) run unnamed, so a connection never holds a plan per batch size of an import.
+ * long IN lists) run unnamed, so a connection never holds a plan per batch size of an import. The channel
+ * analysis reads all its figures in one statement of up to ~8.5 KB (a few shapes, by how the period splits).
  */
-const PREPARE_MAX_CHARS = 8_000
+const PREPARE_MAX_CHARS = 16_000
 const PREPARE_MAX_PARAMS = 100
 
 type Client = ReturnType<typeof postgres>

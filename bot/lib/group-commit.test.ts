@@ -64,3 +64,21 @@ describe('groupCommitPer', () => {
     expect(batches).toContainEqual(['a2', 'a3'])
   })
 })
+
+describe('GroupCommit with weights', () => {
+  it('fills a batch up to maxBatch weight, and a heavier item than that still runs alone', async () => {
+    const batches: number[][] = []
+    const g = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items)
+        await new Promise((r) => setImmediate(r))
+        return items
+      },
+      { maxBatch: 10, maxInFlight: 1, weight: (x) => x },
+    )
+    const out = await Promise.all([1, 4, 5, 2, 30, 3].map((x) => g.submit(x)))
+    expect(out).toEqual([1, 4, 5, 2, 30, 3])
+    // 1 runs at once; then 4+5 (10), 2 (2+30 > 10), 30 alone, 3.
+    expect(batches).toEqual([[1], [4, 5], [2], [30], [3]])
+  })
+})

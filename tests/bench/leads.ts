@@ -5,7 +5,8 @@
  * and their rollups, then measures:
  *  - intake through the signed endpoint over HTTP (LEADS_BENCH_INTAKE pushes, LEADS_BENCH_CONCURRENCY in
  *    flight) with dedupe and assignment; then redelivers every push and checks that no lead was duplicated and
- *    that every new lead has its assignee card queued;
+ *    that every new lead has its assignee card queued; the same for LEADS_BENCH_INTAKE more leads pushed as
+ *    JSON arrays of LEADS_BENCH_PER_PUSH (50) leads, signed once per push;
  *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads;
  *  - the dedupe check on intake (same person among leads, matching customer) p95.
  * Targets: ≥ 1,000 leads/s, analysis p95 ≤ 50 ms, dedupe p95 ≤ 5 ms.
@@ -50,6 +51,8 @@ const N_CHANNELS = Number(process.env.LEADS_BENCH_CHANNELS ?? 40)
 const N_CAMPAIGNS = Number(process.env.LEADS_BENCH_CAMPAIGNS ?? 400)
 const N_INTAKE = Number(process.env.LEADS_BENCH_INTAKE ?? 20_000)
 const CONCURRENCY = Number(process.env.LEADS_BENCH_CONCURRENCY ?? 32)
+/** Leads per signed push in the array-push measure (the endpoint takes up to 500). */
+const PER_PUSH = Number(process.env.LEADS_BENCH_PER_PUSH ?? 50)
 const RUNS = Number(process.env.LEADS_BENCH_RUNS ?? 100)
 const DAY = 86_400_000
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -222,13 +225,15 @@ async function main() {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
     })
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/intake/${target.intakeKey}`
-    const pushOne = async (i: number) => {
-      const body = JSON.stringify({
-        sourceLeadId: `src-${i}`,
-        name: `进线${i}`,
-        phone: `177${String(i).padStart(8, '0')}`,
-        company: `进线公司${i}`,
-      })
+    const leadOf = (i: number) => ({
+      sourceLeadId: `src-${i}`,
+      name: `进线${i}`,
+      phone: `177${String(i).padStart(8, '0')}`,
+      company: `进线公司${i}`,
+    })
+    const pushOne = async (i: number, n = 0) => {
+      // n > 0: an array of the n leads from i on, in one signed push.
+      const body = JSON.stringify(n > 0 ? Array.from({ length: n }, (_, k) => leadOf(i + k)) : leadOf(i))
       const ts = String(Math.floor(Date.now() / 1000))
       const nonce = `bench${String(i).padStart(12, '0')}${Math.random().toString(36).slice(2, 8)}`
       const res = await fetch(url, {
@@ -246,11 +251,15 @@ async function main() {
         throw new Error(`intake ${res.status} ${await res.text()}`)
       await res.arrayBuffer()
     }
-    const run = async (from: number, to: number, concurrency: number) => {
+    const run = async (from: number, to: number, concurrency: number, perPush = 0) => {
       let next = from
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
-          while (next < to) await pushOne(next++)
+          while (next < to) {
+            const i = next
+            next += Math.max(1, perPush)
+            await pushOne(i, perPush > 0 ? Math.min(perPush, to - i) : 0)
+          }
         }),
       )
     }
@@ -273,6 +282,20 @@ async function main() {
     t0 = performance.now()
     await run(0, N_INTAKE, CONCURRENCY)
     const redeliverS = (performance.now() - t0) / 1000
+    // Array pushes: N_INTAKE more leads, PER_PUSH to a signed push, fewer in flight (each carries many).
+    const ARRAY_FROM = 10_000_000
+    const arrayConcurrency = Math.max(1, Math.min(CONCURRENCY, 4))
+    s0 = statements
+    t0 = performance.now()
+    const acpu0 = process.cpuUsage()
+    await run(ARRAY_FROM, ARRAY_FROM + N_INTAKE, arrayConcurrency, PER_PUSH)
+    const arrayS = (performance.now() - t0) / 1000
+    const acpu = process.cpuUsage(acpu0)
+    const arrayCpuMsPerLead = (acpu.user + acpu.system) / 1000 / N_INTAKE
+    const arrayStatements = (statements - s0) / N_INTAKE
+    t0 = performance.now()
+    await run(ARRAY_FROM, ARRAY_FROM + N_INTAKE, arrayConcurrency, PER_PUSH)
+    const arrayRedeliverS = (performance.now() - t0) / 1000
     const [made] = await database.db
       .select({ n: count() })
       .from(leads)
@@ -295,10 +318,11 @@ async function main() {
         exp: Math.floor(Date.now() / 1000) + 3600,
       })}`
     const token = (await sessionOf('wangjianguo')).slice('Bearer '.length)
-    const callers: Array<{ key: string; api: number[]; raw: number[] }> = [
-      { key: 'wangjianguo', api: [], raw: [] },
-      { key: 'zhangwei', api: [], raw: [] },
-      { key: 'liuyang', api: [], raw: [] },
+    // cpu: Node CPU ms (user + system) of the API calls, per call: the load-independent share of a request.
+    const callers: Array<{ key: string; api: number[]; raw: number[]; cpu: number }> = [
+      { key: 'wangjianguo', api: [], raw: [], cpu: 0 },
+      { key: 'zhangwei', api: [], raw: [], cpu: 0 },
+      { key: 'liuyang', api: [], raw: [], cpu: 0 },
     ]
     for (const c of callers) {
       const auth = await sessionOf(c.key)
@@ -310,6 +334,7 @@ async function main() {
         const to = chinaDay(new Date(now - ((r * 13) % 300) * DAY))
         const from = chinaDay(new Date(now - (((r * 13) % 300) + 30 + (r % 5) * 60) * DAY))
         const by = r % 2 ? 'campaign' : 'channel'
+        const c0 = process.cpuUsage()
         let s = performance.now()
         const res = await app.request(`/api/v1/crm/channels/analysis?from=${from}&to=${to}&by=${by}`, {
           headers: { authorization: auth },
@@ -317,6 +342,8 @@ async function main() {
         if (res.status !== 200) throw new Error(`analysis ${res.status} ${await res.text()}`)
         await res.json()
         c.api.push(performance.now() - s)
+        const cu = process.cpuUsage(c0)
+        c.cpu += (cu.user + cu.system) / 1000
         if (r < Math.min(RUNS, 20)) {
           s = performance.now()
           // The reference may run past the app's 15 s statement timeout at 1M on a loaded machine.
@@ -398,8 +425,22 @@ async function main() {
         target: '≥ 1000',
       },
       { measure: 'redelivery pushes/s (all replays)', value: fmt(N_INTAKE / redeliverS, 0), target: '' },
-      { measure: 'leads created (must equal pushes)', value: made?.n ?? 0, target: N_INTAKE + N_SINGLE },
-      { measure: 'assignee cards queued', value: cards?.n ?? 0, target: N_INTAKE + N_SINGLE },
+      {
+        measure: `intake leads/s (signed arrays of ${PER_PUSH}, ${arrayConcurrency} in flight)`,
+        value: fmt(N_INTAKE / arrayS, 0),
+        target: '≥ 1000',
+      },
+      {
+        measure: 'array redelivery leads/s (all replays)',
+        value: fmt(N_INTAKE / arrayRedeliverS, 0),
+        target: '',
+      },
+      {
+        measure: 'leads created (must equal leads pushed)',
+        value: made?.n ?? 0,
+        target: 2 * N_INTAKE + N_SINGLE,
+      },
+      { measure: 'assignee cards queued', value: cards?.n ?? 0, target: 2 * N_INTAKE + N_SINGLE },
       { measure: 'analysis API p95 ms (rollup)', value: fmt(percentile(api, 95)), target: '≤ 50' },
       { measure: 'raw GROUP BY p95 ms (reference)', value: fmt(percentile(raw, 95)), target: '' },
       { measure: 'dedupe check p95 ms', value: fmt(percentile(dd, 95)), target: '≤ 5' },
@@ -416,8 +457,16 @@ async function main() {
     line('intake_leads_per_s', N_INTAKE / intakeS, 'leads/s', '>=1000', singleRate)
     console.log(`BENCH leads intake_node_cpu_ms_per_lead ${fmt(cpuMsPerLead, 2)} ms target n/a`)
     line('intake_statements_per_lead', batchStatements, 'statements', 'n/a', singleStatements)
-    for (const c of callers)
+    line('intake_array_leads_per_s', N_INTAKE / arrayS, 'leads/s', '>=1000', singleRate)
+    console.log(
+      `BENCH leads intake_array_node_cpu_ms_per_lead ${fmt(arrayCpuMsPerLead, 2)} ms target n/a (${PER_PUSH} leads a push, ${fmt(arrayStatements, 2)} statements a lead)`,
+    )
+    for (const c of callers) {
       line(`analysis_p95_${c.key}`, percentile(c.api, 95), 'ms', '<=50', percentile(c.raw, 95))
+      console.log(
+        `BENCH leads analysis_node_cpu_ms_${c.key} ${fmt(c.cpu / Math.max(1, c.api.length), 2)} ms target n/a`,
+      )
+    }
     for (const e of explained)
       console.log(
         `BENCH leads analysis_server_ms ${fmt(e.ms.reduce((a, b) => a + b, 0))} ms target n/a (${e.period}: ${e.ms.length} statements, slowest ${fmt(Math.max(...e.ms))} ms)`,
@@ -426,7 +475,7 @@ async function main() {
       `BENCH leads dedupe_server_ms ${fmt(dedupeServer.reduce((a, b) => a + b, 0))} ms target n/a (${dedupeServer.map((m) => fmt(m)).join(' + ')})`,
     )
     line('dedupe_p95', percentile(dd, 95), 'ms', '<=5', percentile(floor, 95))
-    if ((made?.n ?? 0) !== N_INTAKE + N_SINGLE || (cards?.n ?? 0) !== N_INTAKE + N_SINGLE)
+    if ((made?.n ?? 0) !== 2 * N_INTAKE + N_SINGLE || (cards?.n ?? 0) !== 2 * N_INTAKE + N_SINGLE)
       throw new Error('duplicates, losses or missing cards across redelivery')
   } finally {
     // LEADS_BENCH_KEEP=1 leaves the database for EXPLAIN sessions (drop it by hand afterwards).

@@ -584,6 +584,22 @@ describe('channel analysis', () => {
     })
     const days = Number(prevLast.slice(8, 10))
     expect(half.total.costCents).toBe(Math.round(300_000 / days))
+    // Ten days of it, and the same ten days with the month after (no cost entered there): ten days' share.
+    const tenth = `${prevFirst.slice(0, 8)}10`
+    const ten = await analyseChannels({
+      ctx: admin,
+      input: { from: prevFirst, to: tenth, channelId: search },
+    })
+    expect(ten.total.costCents).toBe(Math.round((300_000 * 10) / days))
+    const across = await analyseChannels({
+      ctx: admin,
+      input: {
+        from: `${prevLast.slice(0, 8)}${String(days - 9).padStart(2, '0')}`,
+        to: chinaDay(new Date(Date.parse(`${prevLast}T12:00:00+08:00`) + 5 * DAY)),
+        channelId: search,
+      },
+    })
+    expect(across.total.costCents).toBe(Math.round((300_000 * 10) / days))
     const byCampaign = await analyseChannels({
       ctx: admin,
       input: { from: prevFirst, to: prevLast, by: 'campaign' },

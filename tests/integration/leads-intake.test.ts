@@ -253,6 +253,89 @@ describe('signed intake webhook', () => {
     expect(await leadCount()).toBe(before)
   })
 
+  it('takes many leads in one signed push: one result per lead in order, all stored together or none', async () => {
+    const made = await createChannel({ ctx: admin(), input: { name: '批量渠道' } })
+    await updateChannel({ ctx: admin(), channelId: made.id, input: { preset: 'oceanengine' } })
+    const c = (await listChannels({ ctx: admin() })).find((x) => x.id === made.id)
+    if (!c) throw new Error('channel')
+    const { secret } = await rotateChannelSecret({ ctx: admin(), channelId: c.id })
+    await createAssignmentRule({
+      ctx: admin(),
+      input: {
+        name: '批量',
+        match: { channelIds: [c.id] },
+        members: [{ userId: org.users.chenjing ?? '', capacity: 3000 }],
+      },
+    })
+    // A clue pushed alone first: inside the array it is a replay.
+    const early = { clue_id: 'b-0', name: '早到', telephone: '13300000000', clue_source: 1 }
+    const first = (await (await push(c.intakeKey, secret, early)).json()) as { leadId: string }
+    const clues = [
+      { clue_id: 'b-1', name: '批一', telephone: '13300000001', clue_source: 1 },
+      early,
+      { clue_id: 'b-2', name: '批二', telephone: '13300000002', clue_source: 1 },
+      { clue_id: 'b-3', name: '预览', telephone: '13300000003', clue_source: 4 },
+      // The same person as b-1 under another source id: a touch on the lead this very push creates.
+      { clue_id: 'b-4', name: '批一', telephone: '133 0000 0001', clue_source: 1 },
+    ]
+    const before = await leadCount()
+    const res = await push(c.intakeKey, secret, clues)
+    expect(res.status).toBe(200)
+    const { items } = (await res.json()) as { items: Array<{ outcome: string; leadId: string | null }> }
+    expect(items.map((i) => i.outcome)).toEqual(['created', 'replay', 'created', 'spam', 'touch'])
+    expect(items[1]?.leadId).toBe(first.leadId)
+    expect(items[3]?.leadId).toBeNull()
+    expect(items[4]?.leadId).toBe(items[0]?.leadId)
+    expect(await leadCount()).toBe(before + 2)
+    const rows = await database.db.select().from(leads).where(eq(leads.channelId, c.id))
+    expect(rows.every((r) => r.ownerId === org.users.chenjing && r.assignedBy === 'rule')).toBe(true)
+    const cards = await database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+    for (const id of [items[0]?.leadId, items[2]?.leadId])
+      expect(cards.filter((o) => o.payload.leadId === id)).toHaveLength(1)
+    const [spam] = await database.db
+      .select()
+      .from(leadSpamDaily)
+      .where(and(eq(leadSpamDaily.tenantId, org.tenantId), eq(leadSpamDaily.channelId, c.id)))
+    expect(spam?.spam).toBe(1)
+    // The whole push redelivered: every lead is the same one again, nothing new, no second card.
+    const again = (await (await push(c.intakeKey, secret, clues)).json()) as { items: typeof items }
+    expect(again.items.map((i) => i.outcome)).toEqual(['replay', 'replay', 'replay', 'spam', 'replay'])
+    expect(again.items.map((i) => i.leadId)).toEqual([
+      items[0]?.leadId,
+      first.leadId,
+      items[2]?.leadId,
+      null,
+      items[0]?.leadId,
+    ])
+    expect(await leadCount()).toBe(before + 2)
+    const touches = await database.db.select().from(leadTouches).where(eq(leadTouches.channelId, c.id))
+    expect(touches).toHaveLength(4)
+    // One bad lead in an array: 400 naming its place and sender field, nothing of the push stored.
+    const bad = await push(c.intakeKey, secret, [
+      { clue_id: 'b-5', name: '批五', telephone: '13300000005', clue_source: 1 },
+      { clue_id: 'b-6', name: 'x'.repeat(101), telephone: '13300000006', clue_source: 1 },
+    ])
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('[1].name')
+    const notObject = await push(c.intakeKey, secret, [{ clue_id: 'b-7', name: '批七' }, 'x'])
+    expect(notObject.status).toBe(400)
+    expect(((await notObject.json()) as { error: { field: string } }).error.field).toBe('[1]')
+    const empty = await push(c.intakeKey, secret, [])
+    expect(empty.status).toBe(400)
+    expect(((await empty.json()) as { error: { field: string } }).error.field).toBe('body')
+    const tooMany = await push(
+      c.intakeKey,
+      secret,
+      Array.from({ length: 501 }, (_, i) => ({ clue_id: `m-${i}`, name: `多${i}` })),
+    )
+    expect(tooMany.status).toBe(400)
+    expect(((await tooMany.json()) as { error: { field: string } }).error.field).toBe('body')
+    expect(await leadCount()).toBe(before + 2)
+  })
+
   it('names the sender field of bad input and stores nothing', async () => {
     const ch = await channel('other', 'tencent_ads')
     const before = await leadCount()

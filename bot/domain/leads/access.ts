@@ -2,16 +2,27 @@ import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import { leads } from '../../../db/schema'
 import type { ServiceContext } from '../context'
 import { NotFoundError } from '../errors'
-import { type ActorScope, loadActorScope, scopeFilter } from '../org/data-scope'
-import { hasPermission } from '../org/permissions'
+import { type ActorScope, loadActorScope, loadUserRoles, scopeFilter, scopeOfRoles } from '../org/data-scope'
+import { grants } from '../org/permissions'
 
 /** The acting user's lead scope: their data scope, widened to all leads by `crm.leads.manage`. */
 export interface LeadAccess extends ActorScope {
   canManage: boolean
 }
 
+/**
+ * The caller's lead access from one statement (roles with their scopes and permissions, and departments:
+ * {@link loadUserRoles}); system actors see and manage everything.
+ */
 export async function loadLeadAccess(ctx: ServiceContext): Promise<LeadAccess> {
-  const [scope, canManage] = await Promise.all([loadActorScope(ctx), hasPermission(ctx, 'crm.leads.manage')])
+  if (ctx.actor.kind === 'system') return { ...(await loadActorScope(ctx)), canManage: true }
+  const userId = ctx.actor.userId
+  const r = await loadUserRoles(ctx, userId)
+  const scope = scopeOfRoles(ctx, userId, r)
+  const canManage = grants(
+    r.roles.flatMap((x) => x.permissions),
+    'crm.leads.manage',
+  )
   return canManage ? { ...scope, scope: 'all', canManage } : { ...scope, canManage }
 }
 

@@ -1,5 +1,5 @@
-import { and, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm'
-import { leadCampaignCosts, leadCampaigns, leadChannels, leads, opportunities } from '../../../db/schema'
+import { and, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { leads, opportunities } from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
 import { type ServiceContext, withTransaction } from '../context'
@@ -79,16 +79,6 @@ const EMPTY: Counts = {
 const ratio = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : null)
 const per = (cost: number | null, n: number): number | null =>
   cost === null || n === 0 ? null : Math.round(cost / n)
-
-/** Whole days of `[from, to]` (inclusive) inside the calendar month starting at `month`. */
-function overlapDays(month: string, from: string, to: string): { overlap: number; days: number } {
-  const start = new Date(`${month.slice(0, 7)}-01T00:00:00Z`)
-  const next = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
-  const days = Math.round((next.getTime() - start.getTime()) / DAY)
-  const a = Math.max(start.getTime(), new Date(`${from}T00:00:00Z`).getTime())
-  const b = Math.min(next.getTime(), new Date(`${to}T00:00:00Z`).getTime() + DAY)
-  return { overlap: Math.max(0, Math.round((b - a) / DAY)), days }
-}
 
 type Grain = { channelId: string; campaignId: string }
 const keyOf = (g: Grain, by: 'channel' | 'campaign') =>
@@ -226,19 +216,15 @@ function rollupBranch(
     where tenant_id = ${r.ctx.tenantId} and ${key} >= ${start}::date and ${key} < ${end}::date${sql.join(filters, sql``)}`
 }
 
-/** Sums the branches (UNION ALL) per row (channel or campaign) or per week. */
-async function sumBranches<T>(r: Reader, branches: SQL[], cols: string[], by: 'row' | 'week'): Promise<T[]> {
+/** The SQL summing the branches (UNION ALL) per row (channel or campaign) or per week. */
+function sumSql(branches: SQL[], cols: string[], by: 'row' | 'week'): SQL {
   const group = by === 'row' ? sql`channel_id, campaign` : sql`wk`
   const sums = sql.raw(cols.map((c) => `coalesce(sum(${c}), 0)::int as ${c}`).join(', '))
   const select =
     by === 'row'
       ? sql`select channel_id, campaign, ${sums}`
       : sql`select to_char(wk, 'YYYY-MM-DD') as week, ${sums}`
-  return resultRows<T>(
-    await r.ctx.db.execute(
-      sql`${select} from (${sql.join(branches, sql` union all `)}) u group by ${group} order by ${group}`,
-    ),
-  )
+  return sql`${select} from (${sql.join(branches, sql` union all `)}) u group by ${group}`
 }
 
 const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
@@ -255,12 +241,12 @@ const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
 })
 
 /**
- * Counts (and time buckets) per row for the period. Everyone's figures (lead managers) read whole months
- * from the monthly rollup, whole week pieces from the weekly one and at most six days at each end from the
- * leads; a caller limited to some owners' leads (rep, department manager) reads those leads themselves
- * (the owner index holds every column counted).
+ * The branches counting (with time buckets) per row for the period. Everyone's figures (lead managers) read
+ * whole months from the monthly rollup, whole week pieces from the weekly one and at most six days at each
+ * end from the leads; a caller limited to some owners' leads (rep, department manager) reads those leads
+ * themselves (the owner index holds every column counted).
  */
-async function periodCounts(r: Reader, split: PeriodSplit | null): Promise<CountRow[]> {
+function countBranches(r: Reader, split: PeriodSplit | null): SQL[] {
   const branches: SQL[] = []
   if (!split) branches.push(rawBranch(r, ROLLUP_COLUMNS, false))
   else {
@@ -268,10 +254,14 @@ async function periodCounts(r: Reader, split: PeriodSplit | null): Promise<Count
     for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
     for (const [a, b] of split.days) branches.push(rawBranch(r, ROLLUP_COLUMNS, false, a, b))
   }
-  const [rows, spam] = await Promise.all([
-    sumBranches<Record<string, unknown>>(r, branches, ROLLUP_COLUMNS, 'row'),
-    r.access.canManage ? spamCounts(r) : Promise.resolve([]),
-  ])
+  return branches
+}
+
+/** The counted rows with each row's spam added (a row with spam only still shows). */
+function withSpam(
+  rows: Array<Record<string, unknown>>,
+  spam: Array<{ channel_id: string; campaign: string; spam: number }>,
+): CountRow[] {
   const out = new Map<string, CountRow>(rows.map((x) => [`${x.channel_id}|${x.campaign}`, toCount(x)]))
   for (const s of spam) {
     const k = `${s.channel_id}|${s.campaign}`
@@ -283,37 +273,104 @@ async function periodCounts(r: Reader, split: PeriodSplit | null): Promise<Count
 }
 
 /** Discarded submissions per row over the period's days. */
-async function spamCounts(r: Reader) {
+function spamSql(r: Reader): SQL {
   const { d, ctx } = r
-  return resultRows<{ channel_id: string; campaign: string; spam: number }>(
-    await ctx.db.execute(sql`
+  return sql`
       select channel_id, ${d.by === 'campaign' ? sql`campaign_id` : sql`''`} as campaign, sum(spam)::int as spam
       from crm_lead_spam_daily
       where tenant_id = ${ctx.tenantId} and day >= ${d.from}::date and day <= ${d.to}::date
         ${d.channelId ? sql`and channel_id = ${d.channelId}` : sql``}
         ${d.campaignId ? sql`and campaign_id = ${d.campaignId}` : sql``}
-      group by 1, 2 having sum(spam) > 0`),
-  )
+      group by 1, 2 having sum(spam) > 0`
 }
 
-/** The weekly trend: the covered days as week pieces summed per week, the edge days from the leads. */
-async function weeklyTrend(r: Reader, split: PeriodSplit | null) {
-  const cols = ['leads', 'contacted', 'qualified', 'converted']
+const TREND_COLS = ['leads', 'contacted', 'qualified', 'converted']
+
+/** The weekly trend's branches: the covered days as week pieces summed per week, the edge days from the leads. */
+function trendBranches(r: Reader, split: PeriodSplit | null): SQL[] {
   const branches: SQL[] = []
-  if (!split) branches.push(rawBranch(r, cols, true))
+  if (!split) branches.push(rawBranch(r, TREND_COLS, true))
   else {
     // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
     const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
-    if (split.covered) branches.push(rollupBranch(r, table, split.covered, cols, true))
-    for (const [a, b] of split.days) branches.push(rawBranch(r, cols, true, a, b))
+    if (split.covered) branches.push(rollupBranch(r, table, split.covered, TREND_COLS, true))
+    for (const [a, b] of split.days) branches.push(rawBranch(r, TREND_COLS, true, a, b))
   }
-  return sumBranches<{
-    week: string
-    leads: number
-    contacted: number
-    qualified: number
-    converted: number
-  }>(r, branches, cols, 'week')
+  return branches
+}
+
+type TrendRow = { week: string; leads: number; contacted: number; qualified: number; converted: number }
+
+/**
+ * The period's counts per row, its spam, its weekly trend, the won deals of its leads, the tenant's channels
+ * and campaigns, (for lead managers) each campaign's cost prorated to the period and (`withMedians`) the exact
+ * medians, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
+ * instead of eight: on a busy server the analysis's cost is per statement sent, more than per row read.
+ */
+async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: boolean) {
+  const { ctx, d, access } = r
+  const t = ctx.tenantId
+  const parts: Array<[string, SQLWrapper]> = [
+    ['c', sumSql(countBranches(r, split), ROLLUP_COLUMNS, 'row')],
+    ['t', sumSql(trendBranches(r, split), TREND_COLS, 'week')],
+    ['h', sql`select id, name, sort from crm_lead_channels where tenant_id = ${t}`],
+    ['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`],
+    ['w', wonDeals(r)],
+  ]
+  if (withMedians) parts.push(['m', exactMedians(r)])
+  if (access.canManage) {
+    parts.push(['s', spamSql(r)])
+    // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
+    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once.
+    parts.push([
+      'k',
+      sql`select k.campaign_id, ca.channel_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
+        from crm_lead_campaign_costs k
+        join (select s::date as month, (s + interval '1 month')::date - s::date as days,
+                greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
+              from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
+          on m.month = k.month
+        join crm_lead_campaigns ca on ca.id = k.campaign_id
+        where k.tenant_id = ${t} and ca.tenant_id = ${t}
+          and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
+          ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}
+          ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
+        group by 1, 2`,
+    ])
+  }
+  // One row per part, its rows as one JSON array (one parse per part, not one per row).
+  const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> }>(
+    await ctx.db.execute(
+      sql`with ${sql.join(
+        parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
+        sql`, `,
+      )} ${sql.join(
+        parts.map(([k]) =>
+          sql.raw(`select '${k}' as part, coalesce(json_agg(p_${k}), '[]') as rows from p_${k}`),
+        ),
+        sql` union all `,
+      )}`,
+    ),
+  )
+  const of = (k: string) => rows.find((x) => x.part === k)?.rows ?? []
+  const counts = withSpam(of('c'), of('s') as Array<{ channel_id: string; campaign: string; spam: number }>)
+  const trend = (of('t') as TrendRow[]).sort((a, b) => a.week.localeCompare(b.week))
+  const channels = of('h').map((x) => ({ id: String(x.id), name: String(x.name), sort: Number(x.sort) }))
+  const campaigns = of('a').map((x) => ({
+    id: String(x.id),
+    name: String(x.name),
+    channelId: String(x.channel_id),
+  }))
+  const costs = access.canManage
+    ? of('k').map((x) => ({
+        campaignId: String(x.campaign_id),
+        channelId: String(x.channel_id),
+        costCents: Number(x.cost),
+      }))
+    : null
+  const won = of('w') as unknown as WonRow[]
+  const medians = withMedians ? (of('m') as unknown as MedianRow[]) : null
+  return { counts, trend, channels, campaigns, costs, won, medians }
 }
 
 /**
@@ -334,21 +391,28 @@ interface MedianRow {
 const campaignOfLead = (d: Parsed) =>
   d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
 
-/** Exact medians per row and for the total in one scan of the period's leads (grouping sets). */
-function exactMedians(r: Reader): Promise<MedianRow[]> {
+/**
+ * Exact medians per row and for the total in one scan of the period's leads (grouping sets). Every column
+ * is named as its field, so the query reads the same as part of the combined statement (JSON keys).
+ */
+function exactMedians(r: Reader) {
   const { ctx, d } = r
   const campaignExpr = campaignOfLead(d)
   return ctx.db
     .select({
-      total: sql<number>`grouping(${leads.channelId})`,
-      channelId: leads.channelId,
-      campaignId: campaignExpr,
+      total: sql<number>`grouping(${leads.channelId})`.as('total'),
+      channelId: sql<string>`${leads.channelId}`.as('channelId'),
+      campaignId: sql<string>`${campaignExpr}`.as('campaignId'),
       medianContactSeconds: sql<
         number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`,
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.firstContactedAt} - ${leads.createdAt}))`.as(
+        'medianContactSeconds',
+      ),
       medianConvertSeconds: sql<
         number | null
-      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`,
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${leads.convertedAt} - ${leads.createdAt}))`.as(
+        'medianConvertSeconds',
+      ),
     })
     .from(leads)
     .where(
@@ -359,6 +423,43 @@ function exactMedians(r: Reader): Promise<MedianRow[]> {
         ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
         : sql`grouping sets ((${leads.channelId}), ())`,
     )
+}
+
+/** Won opportunities converted from the period's leads, per row and in total (columns named as fields). */
+function wonDeals(r: Reader) {
+  const { ctx, d } = r
+  const campaignExpr = campaignOfLead(d)
+  return ctx.db
+    .select({
+      total: sql<number>`grouping(${leads.channelId})`.as('total'),
+      channelId: sql<string>`${leads.channelId}`.as('channelId'),
+      campaignId: sql<string>`${campaignExpr}`.as('campaignId'),
+      wonDeals: sql<number>`count(*)::int`.as('wonDeals'),
+      wonAmountCents: sql<string>`coalesce(sum(${opportunities.amountCents}), 0)::text`.as('wonAmountCents'),
+    })
+    .from(opportunities)
+    .innerJoin(leads, and(eq(leads.tenantId, opportunities.tenantId), eq(leads.id, opportunities.leadId)))
+    .where(
+      and(
+        eq(opportunities.tenantId, ctx.tenantId),
+        eq(opportunities.status, 'won'),
+        sql`${opportunities.leadId} is not null`,
+        ...rawConds(r),
+      ),
+    )
+    .groupBy(
+      d.by === 'campaign'
+        ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
+        : sql`grouping sets ((${leads.channelId}), ())`,
+    )
+}
+
+type WonRow = {
+  total: number
+  channelId: string
+  campaignId: string
+  wonDeals: number
+  wonAmountCents: string
 }
 
 /** The interpolated median of a bucket histogram (`edges` upper edges, in `unit` seconds), or null. */
@@ -452,95 +553,59 @@ export async function analyseChannels({
 }): Promise<ChannelAnalysis> {
   // One snapshot for every figure, and no parallel workers: each statement reads a few thousand index
   // entries (~10 ms of work), while starting workers cost 100+ ms on a busy server (EXPLAIN ANALYZE at 100k).
-  return withTransaction(ctx, async (_tx, c) => {
-    await c.db.execute(sql`set local max_parallel_workers_per_gather = 0`)
-    return analyse(c, input)
-  })
-}
-
-async function analyse(ctx: ServiceContext, input: AnalysisInput): Promise<ChannelAnalysis> {
   const d = parseInput(analysisInput, input)
   if (d.to < d.from) throw new InvalidInputError('to', 'to is before from')
   if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
     throw new InvalidInputError('to', 'at most 800 days per analysis')
-  const [access, zone, cutIn] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx), rollupZone(ctx)])
+  return withTransaction(ctx, async (_tx, c) => {
+    // Sent together (postgres.js pipelines a transaction's concurrent statements): one round trip for the
+    // setting, the caller's access (one statement), the tenant's zone and the rollups' zone.
+    const [, access, zone, cutIn] = await Promise.all([
+      c.db.execute(sql`set local max_parallel_workers_per_gather = 0`),
+      loadLeadAccess(c),
+      tenantTimeZone(c),
+      rollupZone(c),
+    ])
+    return analyse(c, d, access, zone, cutIn)
+  })
+}
+
+async function analyse(
+  ctx: ServiceContext,
+  d: Parsed,
+  access: LeadAccess,
+  zone: string,
+  cutIn: string,
+): Promise<ChannelAnalysis> {
   // The tenant moved to another zone: its rollups are cut again in the new one before they are read.
   if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
   const r: Reader = { ctx, access, d, zone }
   const split = access.canManage ? splitPeriod(d.from, d.to) : null
-  const campaignExpr = d.by === 'campaign' ? sql<string>`coalesce(${leads.campaignId}, '')` : sql<string>`''`
-  const [counts, channels, campaigns, costs, trend, wonRows] = await Promise.all([
-    periodCounts(r, split),
-    ctx.db
-      .select({ id: leadChannels.id, name: leadChannels.name, sort: leadChannels.sort })
-      .from(leadChannels)
-      .where(eq(leadChannels.tenantId, ctx.tenantId)),
-    ctx.db
-      .select({ id: leadCampaigns.id, name: leadCampaigns.name, channelId: leadCampaigns.channelId })
-      .from(leadCampaigns)
-      .where(eq(leadCampaigns.tenantId, ctx.tenantId)),
-    access.canManage
-      ? ctx.db
-          .select({
-            campaignId: leadCampaignCosts.campaignId,
-            month: leadCampaignCosts.month,
-            amountCents: leadCampaignCosts.amountCents,
-          })
-          .from(leadCampaignCosts)
-          .where(
-            and(
-              eq(leadCampaignCosts.tenantId, ctx.tenantId),
-              gte(leadCampaignCosts.month, `${d.from.slice(0, 7)}-01`),
-              lte(leadCampaignCosts.month, d.to),
-            ),
-          )
-      : Promise.resolve(null),
-    weeklyTrend(r, split),
-    // Won opportunities converted from the period's leads, per row and in total.
-    ctx.db
-      .select({
-        total: sql<number>`grouping(${leads.channelId})`,
-        channelId: leads.channelId,
-        campaignId: campaignExpr,
-        wonDeals: sql<number>`count(*)::int`,
-        wonAmountCents: sql<string>`coalesce(sum(${opportunities.amountCents}), 0)::text`,
-      })
-      .from(opportunities)
-      .innerJoin(leads, and(eq(leads.tenantId, opportunities.tenantId), eq(leads.id, opportunities.leadId)))
-      .where(
-        and(
-          eq(opportunities.tenantId, ctx.tenantId),
-          eq(opportunities.status, 'won'),
-          sql`${opportunities.leadId} is not null`,
-          ...rawConds(r),
-        ),
-      )
-      .groupBy(
-        d.by === 'campaign'
-          ? sql`grouping sets ((${leads.channelId}, ${campaignExpr}), ())`
-          : sql`grouping sets ((${leads.channelId}), ())`,
-      ),
-  ])
+  // A scoped caller's medians are always exact: read with the rest. Everyone's figures wait for the counts
+  // (few leads: exact after all).
+  const {
+    counts,
+    trend,
+    channels,
+    campaigns,
+    costs,
+    won: wonRows,
+    medians: exactRows,
+  } = await readFigures(r, split, !split)
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
   const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
-  const medianRows = split && periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r)
+  const medianRows =
+    exactRows ?? (periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r))
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
   const cost = new Map<string, number>()
   let totalCost: number | null = costs ? 0 : null
   for (const c of costs ?? []) {
-    const camp = campaignOf.get(c.campaignId)
-    if (!camp) continue
-    if (d.channelId && camp.channelId !== d.channelId) continue
-    if (d.campaignId && c.campaignId !== d.campaignId) continue
-    const { overlap, days } = overlapDays(c.month, d.from, d.to)
-    if (overlap === 0) continue
-    const share = Math.round((c.amountCents * overlap) / days)
-    const k = keyOf({ channelId: camp.channelId, campaignId: c.campaignId }, d.by)
-    cost.set(k, (cost.get(k) ?? 0) + share)
-    totalCost = (totalCost ?? 0) + share
+    const k = keyOf(c, d.by)
+    cost.set(k, (cost.get(k) ?? 0) + c.costCents)
+    totalCost = (totalCost ?? 0) + c.costCents
   }
   const raw = medianRows.filter((r) => Number(r.total) === 0)
   const allMedian = medianRows.find((r) => Number(r.total) === 1)

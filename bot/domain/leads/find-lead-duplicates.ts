@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, eq, isNull, or, type SQL, sql } from 'drizzle-orm'
 import { leads } from '../../../db/schema'
 import { resultRows as rowsOf } from '../../lib/sql-rows'
 import type { ServiceContext } from '../context'
@@ -34,8 +34,9 @@ export async function findSameLeads(ctx: ServiceContext, list: NormalisedContact
   const phones = [...new Set(list.flatMap((c) => (c.phone ? [c.phone] : [])))]
   const emails = [...new Set(list.flatMap((c) => (c.email ? [c.email] : [])))]
   const conds: SQL[] = []
-  if (phones.length) conds.push(inArray(leads.phone, phones))
-  if (emails.length) conds.push(inArray(leads.email, emails))
+  // Arrays as one parameter each: the statement's text is the same whatever the batch, so it stays prepared.
+  if (phones.length) conds.push(sql`${leads.phone} = any(${sql.param(phones)}::text[])`)
+  if (emails.length) conds.push(sql`${leads.email} = any(${sql.param(emails)}::text[])`)
   if (conds.length === 0) return []
   return ctx.db
     .select()
@@ -64,7 +65,8 @@ export async function findMatchingCustomer(
 }
 
 /**
- * {@link findMatchingCustomer} for a batch in one statement (each key an index lookup: company name, customer
+ * {@link findMatchingCustomer} for a batch in one statement, each key list one array parameter (the text
+ * does not change with the batch, so it stays prepared) (each key an index lookup: company name, customer
  * phone, contact phone, lower(contact email); every part names its columns, as the first part of a union
  * names the result's); per contact, a company match wins over a phone match, a
  * customer's phone over a contact's, a phone over an email.
@@ -81,17 +83,17 @@ export async function findMatchingCustomers(
   const parts: SQL[] = []
   if (names.length)
     parts.push(sql`select 1 as k, name_norm as v, id, owner_id from crm_customers
-      where tenant_id = ${t} and name_norm in ${names}`)
+      where tenant_id = ${t} and name_norm = any(${sql.param(names)}::text[])`)
   if (phones.length) {
     parts.push(
-      sql`select 2 as k, phone as v, id, owner_id from crm_customers where tenant_id = ${t} and phone in ${phones}`,
+      sql`select 2 as k, phone as v, id, owner_id from crm_customers where tenant_id = ${t} and phone = any(${sql.param(phones)}::text[])`,
     )
     parts.push(sql`select 3 as k, ct.phone as v, cu.id, cu.owner_id from crm_contacts ct
-      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and ct.phone in ${phones}`)
+      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and ct.phone = any(${sql.param(phones)}::text[])`)
   }
   if (emails.length)
     parts.push(sql`select 4 as k, lower(ct.email) as v, cu.id, cu.owner_id from crm_contacts ct
-      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and lower(ct.email) in ${emails}`)
+      join crm_customers cu on cu.id = ct.customer_id where ct.tenant_id = ${t} and lower(ct.email) = any(${sql.param(emails)}::text[])`)
   if (parts.length === 0) return list.map(() => null)
   const rows = rowsOf<{ k: number; v: string; id: string; owner_id: string | null }>(
     await ctx.db.execute(sql`${sql.join(parts, sql` union all `)} order by 1, 3`),

@@ -43,7 +43,7 @@ export {
 export { markLeadInvalid } from './mark-lead-invalid'
 export { mergeLeads } from './merge-leads'
 export { parseLeadText } from './parse-lead-text'
-export { receiveIntake } from './receive-intake'
+export { MAX_LEADS_PER_PUSH, receiveIntake } from './receive-intake'
 export { chinaDay } from './rollup'
 export { runLeadTimer, type TimerOutcome } from './run-lead-timer'
 export { deleteSavedView, listSavedViews, type SavedViewDto, saveView } from './saved-views'

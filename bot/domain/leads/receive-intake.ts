@@ -18,19 +18,31 @@ export interface IntakeResponse {
   leadId: string | null
 }
 
+/** The answer to a push of many leads (a JSON array body): one result per lead, in the pushed order. */
+export interface IntakeBatchResponse {
+  items: IntakeResponse[]
+}
+
+/** Most leads in one push (a JSON array body); more is a 400 naming `body`. */
+export const MAX_LEADS_PER_PUSH = 500
+
 const refuse = (message: string, field?: string) =>
   new DomainError('unauthenticated', message, field ? { field } : {})
 
 const fieldsSchema = z.object(leadFields)
 
 /**
- * Receives one lead pushed to a channel's intake URL, signed like the external-approvals API:
+ * Receives a push to a channel's intake URL, signed like the external-approvals API:
  * `X-Flowcard-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw body>")>` with
  * `X-Flowcard-Timestamp` (±300 s) and `X-Flowcard-Nonce`. An unknown key, a channel without a secret, a
- * bad or stale signature all answer 401 alike and store nothing. The body is mapped by the channel's preset
- * (巨量引擎, 腾讯广告) or its generic JSON mapping; the source's lead id makes redelivery idempotent (the
- * same lead, 200); a platform-flagged test submission is counted as spam and discarded. The new lead is
- * assigned by the rules in the same transaction, so its owner's card is already queued when this returns.
+ * bad or stale signature all answer 401 alike and store nothing. The body is one lead (a JSON object) or up
+ * to {@link MAX_LEADS_PER_PUSH} leads (a JSON array of such objects, answered item by item); each is mapped
+ * by the channel's preset (巨量引擎, 腾讯广告) or its generic JSON mapping. Every lead of a push is checked
+ * before anything is stored: a bad one is a 400 naming its field (`[3].telephone` in an array) and nothing
+ * of the push is written. The source's lead id makes redelivery idempotent (the same lead, 200); a
+ * platform-flagged test submission is counted as spam and discarded. Concurrent pushes of a tenant share a
+ * transaction (group commit); a push's leads are stored together or not at all, assigned by the rules in
+ * that transaction, so every owner's card is already queued when this returns.
  */
 export async function receiveIntake({
   database,
@@ -46,7 +58,7 @@ export async function receiveIntake({
   intakeKey: string
   headers: (name: string) => string | undefined
   body: string
-}): Promise<IntakeResponse> {
+}): Promise<IntakeResponse | IntakeBatchResponse> {
   const now = clock.now()
   const verify = (fresh: boolean) =>
     verifySignedCall({
@@ -70,9 +82,11 @@ export async function receiveIntake({
   } catch {
     throw new InvalidInputError('body', 'body is not valid JSON')
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new InvalidInputError('body', 'body must be one JSON object (one lead)')
-  const mapped = mapPushedLead(channel.preset, channel.fieldMapping, parsed as Record<string, unknown>)
+  const many = Array.isArray(parsed)
+  const pushed: unknown[] = many ? (parsed as unknown[]) : [parsed]
+  if (many && pushed.length === 0) throw new InvalidInputError('body', 'the array holds no lead')
+  if (pushed.length > MAX_LEADS_PER_PUSH)
+    throw new InvalidInputError('body', `at most ${MAX_LEADS_PER_PUSH} leads per push`)
   const ctx: ServiceContext = {
     tenantId: channel.tenantId,
     actor: { kind: 'system', reason: 'intake' },
@@ -80,32 +94,55 @@ export async function receiveIntake({
     clock,
     logger,
   }
-  if (mapped.spam) {
+  const leads = pushed.map((item, i) => mapOne(channel, item, many ? `[${i}]` : null))
+  if (!many && leads[0] === null) {
     await countSpam(ctx, channel.id, now)
     return { outcome: 'spam', leadId: null }
   }
+  const push: Push = { ctx, channelId: channel.id, leads }
+  const items = await intakeBatcher(database.db, ctx.tenantId).submit(push)
+  if (many) return { items }
+  const [one] = items
+  if (!one) throw new Error('intake returned nothing')
+  return one
+}
+
+/**
+ * One pushed lead mapped and checked (null: discarded as spam); errors name the sender's field, prefixed
+ * with the lead's place in an array push (`[3].telephone`).
+ */
+function mapOne(channel: ChannelRow, item: unknown, at: string | null): PushedLead | null {
+  const named = (field: string) => (at === null ? field : `${at}.${field}`)
+  if (!item || typeof item !== 'object' || Array.isArray(item))
+    throw new InvalidInputError(
+      at ?? 'body',
+      at === null
+        ? 'body must be a JSON object (one lead) or an array of them'
+        : `${at} must be a JSON object (one lead)`,
+    )
+  const mapped = mapPushedLead(channel.preset, channel.fieldMapping, item as Record<string, unknown>)
+  if (mapped.spam) return null
   const f = mapped.fields
   if (!f.name && !f.phone && !f.email)
-    throw new InvalidInputError(mapped.sourceField.phone ?? 'phone', 'a lead needs a name, phone or email')
+    throw new InvalidInputError(
+      named(mapped.sourceField.phone ?? 'phone'),
+      'a lead needs a name, phone or email',
+    )
   const candidate = { ...f, name: f.name ?? (f.phone || f.email || '') }
   const check = fieldsSchema.safeParse(candidate)
   if (!check.success) {
     const issue = check.error.issues[0]
     const ours = String(issue?.path[0] ?? 'body')
-    throw new InvalidInputError(
-      mapped.sourceField[ours] ?? ours,
-      `${mapped.sourceField[ours] ?? ours}: ${issue?.message}`,
-    )
+    const field = named(mapped.sourceField[ours] ?? ours)
+    throw new InvalidInputError(field, `${field}: ${issue?.message}`)
   }
-  return intakeBatcher(database.db, ctx.tenantId).submit({
-    ctx,
-    channelId: channel.id,
+  return {
     fields: check.data,
     utm: mapped.utm,
     campaignExternalId: mapped.campaignExternalId,
     sourceLeadId: mapped.sourceLeadId,
-    payload: parsed as Record<string, unknown>,
-  })
+    payload: item as Record<string, unknown>,
+  }
 }
 
 type ChannelRow = typeof leadChannels.$inferSelect
@@ -145,8 +182,6 @@ export function forgetIntakeChannel(intakeKey: string): void {
 }
 
 interface PushedLead {
-  ctx: ServiceContext
-  channelId: string
   fields: z.infer<typeof fieldsSchema>
   utm: UtmValues
   campaignExternalId: string | null | undefined
@@ -154,22 +189,64 @@ interface PushedLead {
   payload: Record<string, unknown>
 }
 
-/** One group-commit queue per database and tenant: concurrent pushes of a tenant share a transaction. */
-const intakeBatcher = groupCommitPer<PushedLead, IntakeResponse>(([first, ...rest]) =>
-  withTransaction(first?.ctx as ServiceContext, async (_tx, txCtx) => {
-    const reqs: IntakeRequest[] = []
-    for (const p of first ? [first, ...rest] : []) {
-      reqs.push({
-        fields: p.fields,
-        channelId: p.channelId,
-        campaignId: await resolveCampaign(txCtx, p.channelId, null, p.utm, p.campaignExternalId),
-        utm: p.utm,
-        via: 'webhook',
-        sourceLeadId: p.sourceLeadId ?? null,
-        payload: p.payload,
-      })
-    }
-    const results = await intakeLeads(txCtx, reqs)
-    return results.map((r) => ({ outcome: r.outcome, leadId: r.lead.id }))
-  }),
+/** One signed push: its leads in order (null = discarded as spam, counted in the same transaction). */
+interface Push {
+  ctx: ServiceContext
+  channelId: string
+  leads: Array<PushedLead | null>
+}
+
+/**
+ * One group-commit queue per database and tenant: concurrent pushes of a tenant share a transaction, up to
+ * 200 leads a batch (a larger push runs alone). A failed batch is run again push by push, so a push's leads
+ * are stored together or not at all.
+ */
+const intakeBatcher = groupCommitPer<Push, IntakeResponse[]>(
+  (pushes) =>
+    withTransaction(pushes[0]?.ctx as ServiceContext, async (_tx, txCtx) => {
+      const now = txCtx.clock.now()
+      const reqs: Array<Omit<IntakeRequest, 'campaignId'> & { campaignId: Promise<string | null> }> = []
+      const spam = new Map<string, number>()
+      // A campaign is looked up once per batch for each (channel, UTM campaign, external id) pushed.
+      const campaigns = new Map<string, Promise<string | null>>()
+      for (const p of pushes)
+        for (const l of p.leads) {
+          if (!l) {
+            spam.set(p.channelId, (spam.get(p.channelId) ?? 0) + 1)
+            continue
+          }
+          const key = `${p.channelId}|${l.utm.campaign ?? ''}|${l.campaignExternalId ?? ''}`
+          let campaign = campaigns.get(key)
+          if (!campaign) {
+            campaign = resolveCampaign(txCtx, p.channelId, null, l.utm, l.campaignExternalId)
+            campaigns.set(key, campaign)
+          }
+          reqs.push({
+            fields: l.fields,
+            channelId: p.channelId,
+            campaignId: campaign,
+            utm: l.utm,
+            via: 'webhook',
+            sourceLeadId: l.sourceLeadId ?? null,
+            payload: l.payload,
+          })
+        }
+      const resolved = await Promise.all(
+        reqs.map(async (r): Promise<IntakeRequest> => ({ ...r, campaignId: await r.campaignId })),
+      )
+      const [results] = await Promise.all([
+        intakeLeads(txCtx, resolved),
+        ...[...spam].map(([channelId, n]) => countSpam(txCtx, channelId, now, null, n)),
+      ])
+      let next = 0
+      return pushes.map((p) =>
+        p.leads.map((l): IntakeResponse => {
+          if (!l) return { outcome: 'spam', leadId: null }
+          const r = results[next++]
+          if (!r) throw new Error('intake returned nothing')
+          return { outcome: r.outcome, leadId: r.lead.id }
+        }),
+      )
+    }),
+  { maxBatch: 200, maxInFlight: 2, weight: (p) => p.leads.length },
 )

@@ -184,18 +184,19 @@ const TREND_COLUMNS = ['leads', 'contacted', 'qualified', 'converted']
 const TREND = sql.raw(TREND_COLUMNS.join(', '))
 const ADD_TREND = sql.raw(TREND_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
 
-/** Counts a discarded (spam) submission for the channel on the day it arrived (rollup's time zone). */
+/** Counts `n` discarded (spam) submissions for the channel on the day they arrived (rollup's time zone). */
 export async function countSpam(
   ctx: ServiceContext,
   channelId: string,
   at: Date,
   campaignId: string | null = null,
+  n = 1,
 ): Promise<void> {
   await ctx.db.execute(sql`
     insert into crm_lead_spam_daily as t (tenant_id, day, channel_id, campaign_id, spam)
-    select ${ctx.tenantId}, (${at.toISOString()}::timestamptz at time zone z.zone)::date, ${channelId}, ${campaignId ?? ''}, 1
+    select ${ctx.tenantId}, (${at.toISOString()}::timestamptz at time zone z.zone)::date, ${channelId}, ${campaignId ?? ''}, ${n}::int
     from (${zoneOf(ctx.tenantId)}) z
-    on conflict (tenant_id, day, channel_id, campaign_id) do update set spam = t.spam + 1`)
+    on conflict (tenant_id, day, channel_id, campaign_id) do update set spam = t.spam + excluded.spam`)
 }
 
 /** SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value. */

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { DomainError } from '../../domain/errors'
-import { findFormChannel, receiveIntake, submitFormLead } from '../../domain/leads'
+import { findFormChannel, MAX_LEADS_PER_PUSH, receiveIntake, submitFormLead } from '../../domain/leads'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
-import { IntakeResultSchema } from './leads-schemas'
+import { IntakeBatchResultSchema, IntakeResultSchema } from './leads-schemas'
 
 const STATUS = { created: 201, touch: 200, replay: 200, spam: 202 } as const
 
@@ -79,20 +79,35 @@ export function leadIntakeRoutes(): OpenAPIHono<AppEnv> {
       method: 'post',
       path: '/api/v1/intake/{channelKey}',
       summary:
-        'Push one lead to a channel (signed: X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature v1=HMAC-SHA256(secret, "ts.nonce.body")); 巨量引擎, 腾讯广告 or generic JSON by the channel preset',
+        'Push one lead, or up to 500 as a JSON array, to a channel (signed: X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature v1=HMAC-SHA256(secret, "ts.nonce.body")); 巨量引擎, 腾讯广告 or generic JSON by the channel preset',
+      description: `The body is one lead (a JSON object in the channel preset's shape) or an array of up to ${MAX_LEADS_PER_PUSH} such objects, signed once. Every lead of a push is checked before anything is stored: one bad lead answers 400 naming its field, prefixed with its place in an array (\`[3].telephone\`), and nothing of the push is written; otherwise all of its leads are stored together. An array push answers 200 with one result per lead in the pushed order (created, touch, replay or spam). Redelivery of a lead with a known source lead id answers that lead (replay), alone or inside an array.`,
       tags: ['leads'],
       request: {
         params: z.object({ channelKey: z.string().min(1).max(64) }),
         body: {
-          content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+          content: {
+            'application/json': {
+              // The array's items and size are checked by the intake itself, so an error names the lead's
+              // place (`[3]`) or `body`; the document still shows the shape.
+              schema: z.union([
+                z.record(z.string(), z.unknown()),
+                z.array(z.unknown()).openapi({
+                  items: { type: 'object', additionalProperties: {} },
+                  minItems: 1,
+                  maxItems: MAX_LEADS_PER_PUSH,
+                }),
+              ]),
+            },
+          },
           required: true,
         },
       },
       responses: {
         201: { description: 'a new lead', content: { 'application/json': { schema: IntakeResultSchema } } },
         200: {
-          description: 'a replay of a known source lead id, or a known person (a touch)',
-          content: { 'application/json': { schema: IntakeResultSchema } },
+          description:
+            'one lead: a replay of a known source lead id, or a known person (a touch); an array push: one result per lead, in order',
+          content: { 'application/json': { schema: z.union([IntakeResultSchema, IntakeBatchResultSchema]) } },
         },
         202: {
           description: 'discarded as spam (counted)',
@@ -111,7 +126,7 @@ export function leadIntakeRoutes(): OpenAPIHono<AppEnv> {
         headers: (name) => c.req.header(name),
         body: await c.req.text(),
       })
-      return c.json(r, STATUS[r.outcome]) as never
+      return ('items' in r ? c.json(r, 200) : c.json(r, STATUS[r.outcome])) as never
     },
   )
 

@@ -235,6 +235,10 @@ export const IntakeResultSchema = z
   .object({ outcome: z.enum(['created', 'touch', 'replay', 'spam']), leadId: z.string().nullable() })
   .openapi('LeadIntakeResult')
 
+export const IntakeBatchResultSchema = z
+  .object({ items: z.array(IntakeResultSchema) })
+  .openapi('LeadIntakeBatchResult')
+
 export const SavedViewSchema = z
   .object({
     id: z.string(),

@@ -14178,7 +14178,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Push one lead to a channel (signed: X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature v1=HMAC-SHA256(secret, "ts.nonce.body")); 巨量引擎, 腾讯广告 or generic JSON by the channel preset */
+        /**
+         * Push one lead, or up to 500 as a JSON array, to a channel (signed: X-Flowcard-Timestamp, X-Flowcard-Nonce, X-Flowcard-Signature v1=HMAC-SHA256(secret, "ts.nonce.body")); 巨量引擎, 腾讯广告 or generic JSON by the channel preset
+         * @description The body is one lead (a JSON object in the channel preset's shape) or an array of up to 500 such objects, signed once. Every lead of a push is checked before anything is stored: one bad lead answers 400 naming its field, prefixed with its place in an array (`[3].telephone`), and nothing of the push is written; otherwise all of its leads are stored together. An array push answers 200 with one result per lead in the pushed order (created, touch, replay or spam). Redelivery of a lead with a known source lead id answers that lead (replay), alone or inside an array.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -14192,17 +14195,19 @@ export interface paths {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    };
+                    } | {
+                        [key: string]: unknown;
+                    }[];
                 };
             };
             responses: {
-                /** @description a replay of a known source lead id, or a known person (a touch) */
+                /** @description one lead: a replay of a known source lead id, or a known person (a touch); an array push: one result per lead, in order */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LeadIntakeResult"];
+                        "application/json": components["schemas"]["LeadIntakeResult"] | components["schemas"]["LeadIntakeBatchResult"];
                     };
                 };
                 /** @description a new lead */
@@ -19835,6 +19840,9 @@ export interface components {
         };
         LeadFollowUps: {
             items: components["schemas"]["LeadFollowUp"][];
+        };
+        LeadIntakeBatchResult: {
+            items: components["schemas"]["LeadIntakeResult"][];
         };
         LeadIntakeResult: {
             leadId: string | null;

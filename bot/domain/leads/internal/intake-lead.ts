@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm'
+import { and, eq, or, sql } from 'drizzle-orm'
 import {
   fieldHistory,
   type LeadPriority,
@@ -94,16 +94,14 @@ export async function resolveCampaign(
 
 /**
  * Serialises intakes of the same person or source record (transaction-scoped advisory locks): one statement
- * for all keys, taken in sorted order so two batches never wait on each other in a circle.
+ * for all keys (one array parameter: the same prepared text for any batch), taken in sorted order so two
+ * batches never wait on each other in a circle.
  */
 async function lockKeys(ctx: ServiceContext, keys: string[]): Promise<void> {
   const sorted = [...new Set(keys.map((k) => `${ctx.tenantId}:${k}`))].sort()
   if (sorted.length === 0) return
   await ctx.db.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(array[${sql.join(
-      sorted.map((k) => sql`${k}`),
-      sql`, `,
-    )}]::text[]) with ordinality as u(k, i)`,
+    sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${sql.param(sorted)}::text[]) with ordinality as u(k, i) order by i`,
   )
 }
 
@@ -169,8 +167,8 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
           .where(
             and(
               eq(leadTouches.tenantId, ctx.tenantId),
-              inArray(leadTouches.channelId, [...new Set(sourced.map((i) => i.req.channelId))]),
-              inArray(leadTouches.sourceLeadId, [...new Set(sourced.map((i) => i.sourceLeadId ?? ''))]),
+              sql`${leadTouches.channelId} = any(${sql.param([...new Set(sourced.map((i) => i.req.channelId))])}::text[])`,
+              sql`${leadTouches.sourceLeadId} = any(${sql.param([...new Set(sourced.map((i) => i.sourceLeadId ?? ''))])}::text[])`,
             ),
           ),
     findSameLeads(
@@ -188,7 +186,7 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       .where(
         and(
           eq(leadChannels.tenantId, ctx.tenantId),
-          inArray(leadChannels.id, [...new Set(items.map((i) => i.req.channelId))]),
+          sql`${leadChannels.id} = any(${sql.param([...new Set(items.map((i) => i.req.channelId))])}::text[])`,
         ),
       ),
     loadLeadSettings(ctx.db, ctx.tenantId),
