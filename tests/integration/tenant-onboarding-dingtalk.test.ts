@@ -55,7 +55,7 @@ describe('a company that just installed the DingTalk app', () => {
     const [t] = await own.database.rows<{ tenants: number; templates: number }>(sql`
       select (select count(*)::int from tenants) as tenants,
              (select count(*)::int from approval_templates) as templates`)
-    expect(t).toEqual({ tenants: 1, templates: 8 })
+    expect(t).toEqual({ tenants: 1, templates: 9 })
   })
 
   it('makes the DingTalk admin and the FLOWCARD_ADMINS entry admins after the sync', async () => {

@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../../../db/client'
 import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
 import { newId } from '../../lib/ids'
+import { paymentApprovalTemplate } from '../payments/approval-template'
 import { checkDefinition } from './create-template'
 import {
   ccRoleStep,
@@ -507,6 +508,7 @@ export function defaultApprovalTemplates(): TemplateDefinitionInput[] {
     sealTemplate(),
     paymentTemplate(),
     contractTemplate(),
+    paymentApprovalTemplate(),
   ]
 }
 
