@@ -243,23 +243,28 @@ describe('回款审批 through OA', () => {
     const [p] = await own.database.db.select().from(payments).where(eq(payments.id, done.body.paymentId))
     expect(p).toMatchObject({ amountCents: 10_000_000, note: '第二期', createdById: await userIdOf('hemei') })
 
-    // The finished event again (a redelivered job) writes nothing more.
-    await handleApprovalFinished({
-      ctx: {
-        tenantId: stack.tenantId,
-        actor: { kind: 'system', reason: 'test' },
-        db: own.database.db,
-        clock: stack.clock,
-        logger: silent,
-      },
-      input: {
-        instanceId: r.body.request.approvalInstanceId,
-        templateKey: 'sales_payment',
-        status: 'approved',
-        businessRef: `contract:${contractId}`,
-      },
-    })
+    // The finished event again (a redelivered job), or a stale other outcome, changes nothing.
+    for (const status of ['approved', 'approved', 'rejected'] as const)
+      await handleApprovalFinished({
+        ctx: {
+          tenantId: stack.tenantId,
+          actor: { kind: 'system', reason: 'test' },
+          db: own.database.db,
+          clock: stack.clock,
+          logger: silent,
+        },
+        input: {
+          instanceId: r.body.request.approvalInstanceId,
+          templateKey: 'sales_payment',
+          status,
+          businessRef: `contract:${contractId}`,
+        },
+      })
     expect(await paymentCount()).toBe(2)
+    expect(await requestRow(r.body.request.id)).toMatchObject({
+      state: 'approved',
+      paymentId: done.body.paymentId,
+    })
   })
 
   it('a rejected request ends with no payment', async () => {
@@ -301,6 +306,30 @@ describe('回款审批 through OA', () => {
     const some = (await own.database.db.select().from(paymentRequests))[0]
     expect((await api('lisi', 'GET', `/crm/payment-requests/${some?.id}`)).status).toBe(404)
     expect(await own.database.db.select().from(paymentRequests)).toHaveLength(before)
+  })
+
+  it('「登记回款」 on a card submits for approval too; the applicant withdraws it and nothing is recorded', async () => {
+    const third = plan.find((p) => p.seq === 3)
+    if (!third) throw new Error('no instalment 3')
+    const r = await tapAs(
+      'hemei',
+      { a: 'sales.payment.register', contract: contractId, instalment: third.id },
+      { amount: '1,000.00', method: 'cash' },
+    )
+    expect(r.toast?.type).toBe('success')
+    expect(r.toast?.content).toContain('审批')
+    const [req] = await own.database.db
+      .select()
+      .from(paymentRequests)
+      .where(and(eq(paymentRequests.contractId, contractId), eq(paymentRequests.state, 'pending')))
+    expect(req).toMatchObject({ amountCents: 100_000, method: 'cash' })
+    if (!req) throw new Error('no request')
+    expect((await tapAs('hemei', { a: 'approval.withdraw', ins: req.approvalInstanceId })).toast?.type).toBe(
+      'success',
+    )
+    await stack.settle(15_000)
+    expect((await requestRow(req.id))?.state).toBe('withdrawn')
+    expect(await paymentCount()).toBe(2)
   })
 
   it('an ERP post through the signed API skips approval', async () => {
