@@ -332,6 +332,16 @@ describe('回款审批 through OA', () => {
     expect(await paymentCount()).toBe(2)
   })
 
+  it('回款审批 is not offered to start by hand: an instance without its request would record nothing', async () => {
+    const list = await api('hemei', 'GET', '/approvals/templates')
+    expect(list.body.items.map((x: Json) => x.key)).not.toContain('sales_payment')
+    const byHand = await api('hemei', 'POST', '/approvals/instances', {
+      templateKey: 'sales_payment',
+      form: { contract: contractId, amount: 100, receivedOn: '2026-01-20', method: '现金' },
+    })
+    expect([byHand.status, byHand.body.error.field]).toEqual([400, 'templateKey'])
+  })
+
   it('an ERP post through the signed API skips approval', async () => {
     const r = await signedCall(stack.app, system, 'POST', '/external/crm/payments', {
       contractId,

@@ -8,6 +8,7 @@ import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
 import { appendTimeline } from './internal/timeline'
 import { activateFrom, newChanges, type Working } from './internal/transitions'
 import { auditInBatch, batched } from './internal/write-batch'
+import { isRecordStartedTemplate } from './on-finished'
 import { publish } from './publish'
 import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
@@ -33,13 +34,21 @@ export async function startInstance({
   ctx,
   input,
   external,
+  forRecord,
 }: {
   ctx: ServiceContext
   input: StartInstanceInput
   external?: ExternalOrigin
+  /** Set by the domain verb that starts a record-started template (`registerRecordStartedTemplate`). */
+  forRecord?: boolean
 }): Promise<ApprovalView> {
   const parsed = StartInstanceInput.parse(input)
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a request')
+  if (!forRecord && isRecordStartedTemplate(parsed.templateKey))
+    throw new InvalidInputError(
+      'templateKey',
+      `该审批由业务记录发起（如登记回款）/ template ${parsed.templateKey} is started from its record`,
+    )
   const initiatorId = ctx.actor.userId
   return withTransaction(ctx, (_tx, c) => batched(c, () => submit(c, parsed, initiatorId, external)))
 }

@@ -2,10 +2,13 @@ import { and, eq } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import { createTemplate } from '../approvals/create-template'
 import { financeStep } from '../approvals/flow-builder'
+import { registerRecordStartedTemplate } from '../approvals/on-finished'
 import type { TemplateDefinitionInput } from '../approvals/schemas'
 import type { ServiceContext } from '../context'
 
 export const PAYMENT_TEMPLATE_KEY = 'sales_payment'
+// Started by registering a payment only: an instance without its request would record nothing.
+registerRecordStartedTemplate(PAYMENT_TEMPLATE_KEY)
 
 /**
  * The default 回款审批 template: finance confirms money a rep registered before it counts (when the

@@ -98,6 +98,7 @@ export async function registerPayment({
     await ensurePaymentTemplate(c)
     const approval = await startInstance({
       ctx: c,
+      forRecord: true,
       input: {
         templateKey: PAYMENT_TEMPLATE_KEY,
         form: {
