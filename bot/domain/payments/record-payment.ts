@@ -289,7 +289,12 @@ export async function selectPaymentDtos(
   where: SQL,
   limit: number,
 ): Promise<PaymentDto[]> {
-  const rows = await ctx.db
+  return paymentDtosOf(await paymentDtoQuery(ctx, where, limit))
+}
+
+/** The statement of `selectPaymentDtos`, to run (or prepare once and reuse, `cachedStatement`). */
+export function paymentDtoQuery(ctx: ServiceContext, where: SQL, limit: number) {
+  return ctx.db
     .select({
       p: payments,
       allocations: sql<Array<{ instalmentId: string; seq: number; amountCents: number }>>`coalesce((
@@ -303,6 +308,11 @@ export async function selectPaymentDtos(
     .where(where)
     .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
     .limit(limit)
+}
+
+export type PaymentDtoRow = Awaited<ReturnType<typeof paymentDtoQuery>>[number]
+
+export function paymentDtosOf(rows: PaymentDtoRow[]): PaymentDto[] {
   return rows.map(({ p, allocations }) => ({
     id: p.id,
     contractId: p.contractId,
