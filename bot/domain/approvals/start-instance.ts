@@ -56,7 +56,9 @@ export async function startInstance({
       `该审批由业务记录发起（如登记回款）/ template ${parsed.templateKey} is started from its record`,
     )
   const initiatorId = ctx.actor.userId
-  return withTransaction(ctx, (_tx, c) => batched(c, () => submit(c, parsed, initiatorId, external, businessRefField)))
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, () => submit(c, parsed, initiatorId, external, businessRefField)),
+  )
 }
 
 /** The submission itself, in the caller's transaction and write batch. */
