@@ -22,6 +22,7 @@ import {
   approvalTasks,
   approvalTemplates,
   approvalTemplateVersions,
+  auditLog,
   contracts,
   outbox,
 } from '../../db/schema'
@@ -223,6 +224,11 @@ describe('the 合同审批 upgrade (migration 0043)', () => {
       settings: def.settings,
       createdBy: null,
     })
+    const audited = await database.db
+      .select({ action: auditLog.action, after: auditLog.after })
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, plain.tenantId), eq(auditLog.actorKind, 'system')))
+    expect(audited).toContainEqual({ action: 'approval.template.update', after: { version: 2 } })
     expect(await templateOf(edited)).toEqual(editedBefore)
     expect((await templateOf(withField))?.version).toBe(2)
     expect((await templateOf(withField))?.settings.businessRefField).toBeUndefined()

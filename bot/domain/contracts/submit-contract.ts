@@ -16,6 +16,7 @@ import { parseInput, type SubmitContractInput, submitContractInput } from './sch
  * Sends a draft contract to approval through the approvals engine (the tenant's 合同审批 template, created
  * on first use): the request references the contract, its customer, amount and discount, so the template's
  * conditions apply. The contract is `in_approval` until the request ends; its outcome decides the state.
+ * A 合同审批 an admin changed so that it shows no contract is refused (409 `templateKey`), see below.
  */
 export async function submitContract({
   ctx,
