@@ -4,7 +4,7 @@ import type { CardActionHandler } from '../chat/model'
 import { getContract } from '../domain/contracts'
 import { InvalidInputError } from '../domain/errors'
 import { changeStage, getOpportunity, listStageSets } from '../domain/opportunities'
-import { chinaDay, PAYMENT_METHODS, recordPayment } from '../domain/payments'
+import { chinaDay, PAYMENT_METHODS, registerPayment } from '../domain/payments'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
@@ -22,14 +22,17 @@ function centsOf(v: unknown): number {
  * record): a tap on a record outside the tapper's scope answers "not found".
  */
 export const salesActions: Record<string, CardActionHandler> = {
-  /** 「登记回款」 on the overdue reminder: records the payment against the instalment as the tapper. */
+  /**
+   * 「登记回款」 on the overdue reminder: records the payment against the instalment as the tapper, or — when
+   * the tenant's CRM rules ask for 回款审批 — submits it for approval (recorded once finance approves).
+   */
   'sales.payment.register': async ({ ctx, locale, payload, formValues }) => {
     const method = str(formValues.method) || 'bank_transfer'
     if (!(PAYMENT_METHODS as readonly string[]).includes(method))
       throw new InvalidInputError('method', 'unknown payment method')
     const receivedOn = str(formValues.receivedOn).slice(0, 10) || chinaDay(ctx.clock.now())
     const amountCents = centsOf(formValues.amount)
-    const r = await recordPayment({
+    const r = await registerPayment({
       ctx,
       input: {
         contractId: str(payload.contract),
@@ -39,6 +42,17 @@ export const salesActions: Record<string, CardActionHandler> = {
         allocations: [{ instalmentId: str(payload.instalment), amountCents }],
       },
     })
+    if (r.kind === 'requested')
+      return {
+        toast: {
+          kind: 'success',
+          text: t(
+            locale,
+            '回款已提交审批，财务通过后入账',
+            'Payment sent for approval; it counts once finance approves',
+          ),
+        },
+      }
     const detail = await getContract({ ctx, contractId: str(payload.contract) })
     return {
       toast: { kind: 'success', text: t(locale, '回款已登记', 'Payment registered') },

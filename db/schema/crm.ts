@@ -300,6 +300,8 @@ export const crmRules = pgTable('crm_rules', {
   /** Owned customers per rep when claiming from the pool. */
   claimLimit: integer().notNull().default(50),
   checkInFlagMeters: integer().notNull().default(1000),
+  /** 回款审批: payments registered by people go through the 回款审批 template before they count. */
+  paymentApproval: boolean().notNull().default(false),
   updatedAt: updatedAt(),
 })
 

@@ -386,6 +386,44 @@ export const paymentAllocations = pgTable(
   ],
 )
 
+export type PaymentRequestState = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'failed'
+
+/**
+ * 回款审批: a payment registered while the tenant's CRM rules ask for approval. It is only a request until
+ * its approval instance is approved; then the payment is written through the ordinary path (and
+ * `paymentId` set), so every sum over `sales_payments` counts approved money only. `failed` when the
+ * payment was no longer valid at approval time (`failure` says why); nothing partial is ever written.
+ */
+export const paymentRequests = pgTable(
+  'sales_payment_requests',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    contractId: text()
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    customerId: text().notNull(),
+    amountCents: cents().notNull(),
+    receivedOn: date({ mode: 'string' }).notNull(),
+    method: text().notNull(),
+    note: text(),
+    /** The instalments named by the applicant (`null`: the earliest open ones at approval time). */
+    allocations: jsonb().$type<Array<{ instalmentId: string; amountCents: number }>>(),
+    state: text().$type<PaymentRequestState>().notNull().default('pending'),
+    approvalInstanceId: text().notNull(),
+    paymentId: text(),
+    /** Why an approved request could not be recorded (zh-CN / en in one string). */
+    failure: text(),
+    applicantId: text().notNull(),
+    createdAt: createdAt(),
+    decidedAt: at(),
+  },
+  (t) => [
+    index('sales_payment_requests_contract_idx').on(t.tenantId, t.contractId, t.createdAt),
+    uniqueIndex('sales_payment_requests_instance_uq').on(t.tenantId, t.approvalInstanceId),
+  ],
+)
+
 export type InvoiceStatus = 'requested' | 'issued' | 'cancelled'
 
 /** 开票: an invoice against a contract. */

@@ -166,13 +166,19 @@ try {
   await raw`update sales_instalments set overdue_notified_at = null where tenant_id = ${t} and overdue_notified_at is not null`
   await raw`delete from outbox where tenant_id = ${t}`
 
-  const time = async (fn: () => Promise<unknown>) => {
+  // Node CPU per call (user + system of this process over all runs): what the client side costs, steadier
+  // than wall time on a loaded machine.
+  const cpuMs: Record<string, number> = {}
+  const time = async (fn: () => Promise<unknown>, key: string) => {
     const out: number[] = []
+    const cpu0 = process.cpuUsage()
     for (let i = 0; i < runs; i++) {
       const s = performance.now()
       await fn()
       out.push(performance.now() - s)
     }
+    const cpu = process.cpuUsage(cpu0)
+    cpuMs[key] = (cpu.user + cpu.system) / 1000 / runs
     return out
   }
   const cases: Record<string, () => Promise<unknown>> = {
@@ -188,7 +194,7 @@ try {
     'customer card with sales sections': () => getCustomerCard({ ctx: as('liuyang'), customerId: 'cus_hub' }),
   }
   const results: Record<string, number[]> = {}
-  for (const [k, fn] of Object.entries(cases)) results[k] = await time(fn)
+  for (const [k, fn] of Object.entries(cases)) results[k] = await time(fn, k)
 
   // Server time, independent of the machine's load on the client side: every statement a case sends,
   // captured once and replayed under EXPLAIN ANALYZE (planning + execution), summed per case.
@@ -286,6 +292,7 @@ try {
         p50: fmt(percentile(v, 50)),
         p95: fmt(percentile(v, 95)),
         'server p95': server[k] ? `${fmt(server[k].p95, 2)} (${server[k].statements} stmts)` : '-',
+        'node cpu': fmt(cpuMs[k] ?? Number.NaN, 2),
       })),
     )
     console.log(
@@ -345,6 +352,9 @@ try {
     )
     console.log(
       `BENCH sales ${name}_server_p95 ${fmt(server[key]?.p95 ?? Number.NaN, 2)} ms target ${target} statements ${server[key]?.statements} scale ${scale}`,
+    )
+    console.log(
+      `BENCH sales ${name}_node_cpu ${fmt(cpuMs[key] ?? Number.NaN, 2)} ms target - per call scale ${scale}`,
     )
   }
   for (const [name, r, what] of [

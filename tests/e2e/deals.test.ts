@@ -235,6 +235,55 @@ describe.skipIf(!executablePath)('contract and 回款 pages', () => {
     await desk.page.getByText(`${contract.number} 华为 OA 合同`).waitFor({ timeout: 20_000 })
     await desk.context.close()
   })
+
+  it('with 回款审批 on, a registered payment shows as in approval on the contract until finance approves it', async () => {
+    const rules = await api('wangjianguo', 'GET', '/crm/rules')
+    await api('wangjianguo', 'PUT', '/crm/rules', { ...rules, paymentApproval: true })
+    const contract = await api('liuyang', 'POST', '/crm/contracts', {
+      name: '华为 回款审批 合同',
+      customerId,
+      amountCents: 5_000_000,
+    })
+    await api('liuyang', 'PUT', `/crm/contracts/${contract.id}/instalments`, {
+      instalments: [{ dueDate: dayFromNow(30), amountCents: 5_000_000 }],
+    })
+    const submitted = await api('liuyang', 'POST', `/crm/contracts/${contract.id}/submit`, {})
+    const task = await pendingTaskOf(database, org, submitted.approval.id, 'zhangwei')
+    await api('zhangwei', 'POST', `/approvals/tasks/${task.id}/approve`, { version: task.version })
+    await waitFor(
+      async () => (await api('liuyang', 'GET', `/crm/contracts/${contract.id}`)).contract.status === 'active',
+      'the contract to become active',
+      15_000,
+    )
+
+    const phone = await openAs('liuyang', `/deals/contracts/${contract.id}/payment`, 'phone')
+    await phone.page.getByTestId('payment-form').waitFor({ timeout: 20_000 })
+    await phone.page.locator('input[name="amount"]').fill('20000')
+    await phone.page.getByTestId('payment-submit').click()
+    await phone.page.getByTestId('contract-payment-requests').waitFor({ timeout: 20_000 })
+    const row = phone.page.locator('[data-testid="contract-payment-requests"] [data-state]').first()
+    expect(await row.getAttribute('data-state')).toBe('pending')
+    expect(await row.textContent()).toContain('审批中')
+    // Nothing counts until finance approves.
+    expect(await phone.page.getByTestId('contract-outstanding').textContent()).toContain('50,000.00')
+    await expectNoHorizontalOverflow(phone.page)
+    await shot(phone.page, 'phone-payment-request-pending')
+
+    const [request] = (await api('liuyang', 'GET', `/crm/contracts/${contract.id}/payment-requests`)).items
+    const fin = await pendingTaskOf(database, org, request.approvalInstanceId, 'zhuhong')
+    await api('zhuhong', 'POST', `/approvals/tasks/${fin.id}/approve`, { version: fin.version })
+    await waitFor(
+      async () => (await api('liuyang', 'GET', `/crm/payment-requests/${request.id}`)).state === 'approved',
+      'the request to be recorded',
+      15_000,
+    )
+    await phone.page.reload()
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 20_000 }).toBe('approved')
+    expect(await phone.page.getByTestId('contract-outstanding').textContent()).toContain('30,000.00')
+    await shot(phone.page, 'phone-payment-request-approved')
+    await phone.context.close()
+    await api('wangjianguo', 'PUT', '/crm/rules', { ...rules, paymentApproval: false })
+  })
 })
 
 describe.skipIf(!executablePath)('打单经验 (deal reviews)', () => {

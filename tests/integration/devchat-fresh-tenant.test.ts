@@ -35,7 +35,7 @@ describe('devchat: a company on its first day', () => {
                where ur.tenant_id = t.id and r.key = 'dept_head') as heads,
              (select count(*)::int from roles r where r.tenant_id = t.id) as roles
       from tenants t where t.platform = 'devchat' and t.platform_tenant_key = ${tenant.key}`)
-    expect(t).toEqual({ templates: 8, admins: ['陈磊'], manual: 0, heads: 3, roles: 12 })
+    expect(t).toEqual({ templates: 9, admins: ['陈磊'], manual: 0, heads: 3, roles: 12 })
     const org = await app.request(`/devchat/api/org?tenant=${encodeURIComponent(tenant.key)}`)
     expect(org.status).toBe(200)
   })

@@ -55,7 +55,15 @@ describe('a company that just installed the DingTalk app', () => {
     const [t] = await own.database.rows<{ tenants: number; templates: number }>(sql`
       select (select count(*)::int from tenants) as tenants,
              (select count(*)::int from approval_templates) as templates`)
-    expect(t).toEqual({ tenants: 1, templates: 8 })
+    expect(t).toEqual({ tenants: 1, templates: 9 })
+    // 合同审批 leads back to its contract, so a contract sent to it follows the outcome.
+    const [contract] = await own.database.rows<{ ref: string | null; field: string | null }>(sql`
+      select v.settings->>'businessRefField' as ref,
+             (select f->>'type' from jsonb_array_elements(v.form) f where f->>'key' = v.settings->>'businessRefField') as field
+      from approval_templates a
+      join approval_template_versions v on v.template_id = a.id and v.version = a.current_version
+      where a.key = 'contract'`)
+    expect(contract).toEqual({ ref: 'contract', field: 'contract' })
   })
 
   it('makes the DingTalk admin and the FLOWCARD_ADMINS entry admins after the sync', async () => {

@@ -65,7 +65,7 @@ describe('a company that just installed the Feishu app', () => {
       select (select count(*)::int from tenants) as tenants,
              (select count(*)::int from roles) as roles,
              (select count(*)::int from approval_templates where active) as templates`)
-    expect(tenant).toEqual({ tenants: 1, roles: 12, templates: 8 })
+    expect(tenant).toEqual({ tenants: 1, roles: 12, templates: 9 })
   })
 
   it('syncs the whole directory in the background and grants the app admin and the leaders', async () => {

@@ -1,6 +1,8 @@
 import type { DbOrTx } from '../../../db/client'
 import { approvalTemplates, approvalTemplateVersions } from '../../../db/schema'
 import { newId } from '../../lib/ids'
+import { contractApprovalTemplate } from '../contracts/approval-template'
+import { paymentApprovalTemplate } from '../payments/approval-template'
 import { checkDefinition } from './create-template'
 import {
   ccRoleStep,
@@ -448,54 +450,6 @@ export function paymentTemplate(): TemplateDefinitionInput {
   }
 }
 
-/** 合同审批: a contract with a customer; direct manager, department head, finance over ¥100,000. */
-export function contractTemplate(): TemplateDefinitionInput {
-  return {
-    key: 'contract',
-    name: '合同审批',
-    nameEn: 'Contract',
-    description: '合同审批：直属上级与部门负责人审批，超过 100000 元需财务审批',
-    aliases: ['合同', '合同审批', 'contract'],
-    form: [
-      { key: 'title', label: '合同名称', labelEn: 'Title', type: 'text', required: true, maxLength: 100 },
-      { key: 'customer', label: '客户', labelEn: 'Customer', type: 'customer', required: true },
-      { key: 'amount', label: '合同金额', labelEn: 'Amount', type: 'money', required: true, min: 1 },
-      { key: 'signDate', label: '签订日期', labelEn: 'Signing date', type: 'date' },
-      { key: 'notes', label: '说明', labelEn: 'Notes', type: 'textarea' },
-      { key: 'files', label: '合同附件', labelEn: 'Files', type: 'attachment' },
-    ],
-    flow: {
-      nodes: [
-        { id: 'start', type: 'start', next: 'manager' },
-        manager('head', 'skip'),
-        departmentHead('head', 0, 'amount'),
-        {
-          id: 'amount',
-          type: 'condition',
-          name: '合同金额',
-          branches: [
-            {
-              name: '超过 100000 元',
-              when: [{ kind: 'form', field: 'amount', op: 'gt', value: 10_000_000 }],
-              next: 'finance',
-            },
-          ],
-          defaultNext: 'cc_finance',
-        },
-        finance('end'),
-        ccRoleStep('cc_finance', 'finance', '抄送财务', 'CC finance', 'end'),
-        { id: 'end', type: 'end' },
-      ],
-    },
-    settings: {
-      dedupe: 'consecutive',
-      initiatorAutoPass: true,
-      escalateAction: 'to_manager',
-      titleField: 'title',
-    },
-  }
-}
-
 /** Every default template, in the order the help and the mini-app list them. */
 export function defaultApprovalTemplates(): TemplateDefinitionInput[] {
   return [
@@ -506,7 +460,9 @@ export function defaultApprovalTemplates(): TemplateDefinitionInput[] {
     purchaseTemplate(),
     sealTemplate(),
     paymentTemplate(),
-    contractTemplate(),
+    // 合同审批 is the contracts' own: it references the contract, whose state follows the outcome.
+    contractApprovalTemplate(),
+    paymentApprovalTemplate(),
   ]
 }
 

@@ -1,6 +1,7 @@
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq, isNull, notInArray } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import type { ServiceContext } from '../context'
+import { recordStartedTemplateKeys } from './on-finished'
 
 export interface TemplateSummary {
   id: string
@@ -30,7 +31,12 @@ export async function listTemplates({
         // Templates an external system owns are started by it, not offered to people.
         ...(input.all
           ? []
-          : [eq(approvalTemplates.active, true), isNull(approvalTemplates.externalSystemId)]),
+          : [
+              eq(approvalTemplates.active, true),
+              isNull(approvalTemplates.externalSystemId),
+              // …and so are those a domain starts for its own record (回款审批).
+              notInArray(approvalTemplates.key, recordStartedTemplateKeys()),
+            ]),
       ),
     )
     .orderBy(asc(approvalTemplates.createdAt), asc(approvalTemplates.key))

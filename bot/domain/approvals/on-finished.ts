@@ -25,6 +25,20 @@ export function onApprovalFinished(refType: string, handler: ApprovalFinishedHan
   handlers.set(refType, handler)
 }
 
+/**
+ * Templates a domain starts itself for one of its records (回款审批 from a registered payment): people
+ * are not offered them and cannot start them by hand, since an instance without its record would decide
+ * nothing. Admins still see and edit them.
+ */
+const recordStarted = new Set<string>()
+
+export function registerRecordStartedTemplate(key: string): void {
+  recordStarted.add(key)
+}
+
+export const isRecordStartedTemplate = (key: string): boolean => recordStarted.has(key)
+export const recordStartedTemplateKeys = (): string[] => [...recordStarted]
+
 /** Runs the handler for the event's business ref, if any (job `approval.finished`). */
 export async function handleApprovalFinished({
   ctx,

@@ -8,6 +8,7 @@ import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
 import { appendTimeline } from './internal/timeline'
 import { activateFrom, newChanges, type Working } from './internal/transitions'
 import { auditInBatch, batched } from './internal/write-batch'
+import { isRecordStartedTemplate } from './on-finished'
 import { publish } from './publish'
 import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
@@ -33,15 +34,31 @@ export async function startInstance({
   ctx,
   input,
   external,
+  forRecord,
+  businessRefField,
 }: {
   ctx: ServiceContext
   input: StartInstanceInput
   external?: ExternalOrigin
+  /** Set by the domain verb that starts a record-started template (`registerRecordStartedTemplate`). */
+  forRecord?: boolean
+  /**
+   * The form field naming the business record when the template's settings name none (a domain verb that
+   * knows which field holds its record, e.g. the contract field of an admin's 合同审批 without the setting).
+   */
+  businessRefField?: string
 }): Promise<ApprovalView> {
   const parsed = StartInstanceInput.parse(input)
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a request')
+  if (!forRecord && isRecordStartedTemplate(parsed.templateKey))
+    throw new InvalidInputError(
+      'templateKey',
+      `该审批由业务记录发起（如登记回款）/ template ${parsed.templateKey} is started from its record`,
+    )
   const initiatorId = ctx.actor.userId
-  return withTransaction(ctx, (_tx, c) => batched(c, () => submit(c, parsed, initiatorId, external)))
+  return withTransaction(ctx, (_tx, c) =>
+    batched(c, () => submit(c, parsed, initiatorId, external, businessRefField)),
+  )
 }
 
 /** The submission itself, in the caller's transaction and write batch. */
@@ -50,6 +67,7 @@ async function submit(
   parsed: StartInstanceInput,
   initiatorId: string,
   external: ExternalOrigin | undefined,
+  refField: string | undefined,
 ): Promise<ApprovalView> {
   const tv = await loadTemplateVersion(c, { key: parsed.templateKey })
   if (!tv.active)
@@ -86,7 +104,7 @@ async function submit(
     stepIndex: 0,
     round: 1,
     chosenApprovers: parsed.approvers ?? {},
-    businessRef: businessRefOf(tv, form),
+    businessRef: businessRefOf(tv, form, refField),
     external: external ?? null,
     lastUrgedAt: null,
     finishedAt: null,
@@ -169,8 +187,12 @@ const serialNo = (now: Date, id: string): string =>
 const titleOf = (tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string =>
   requestTitle({ initiatorName, templateName: tv.name, titleExtra: titleExtraOf(tv.settings, form) }, 'zh-CN')
 
-function businessRefOf(tv: TemplateVersion, form: Record<string, unknown>): string | null {
-  const key = tv.settings.businessRefField
+function businessRefOf(
+  tv: TemplateVersion,
+  form: Record<string, unknown>,
+  fallback: string | undefined,
+): string | null {
+  const key = tv.settings.businessRefField ?? fallback
   if (!key) return null
   const field = tv.form.find((f) => f.key === key)
   const v = form[key]

@@ -48,8 +48,18 @@ export async function selectContractDtos(
   order: SQL[],
   page: { limit: number; offset?: number },
 ): Promise<ContractDto[]> {
+  return contractDtosOf(await contractDtoQuery(ctx, where, order, page))
+}
+
+/** The statement of `selectContractDtos`, to run (or prepare once and reuse, `cachedStatement`). */
+export function contractDtoQuery(
+  ctx: ServiceContext,
+  where: SQL,
+  order: SQL[],
+  page: { limit: number; offset?: number },
+) {
   const t = ctx.tenantId
-  const rows = await ctx.db
+  return ctx.db
     .select({ c: contracts, customerName: customers.name, ownerName: users.name })
     .from(contracts)
     .leftJoin(customers, and(eq(customers.tenantId, t), eq(customers.id, contracts.customerId)))
@@ -58,8 +68,12 @@ export async function selectContractDtos(
     .orderBy(...order)
     .limit(page.limit)
     .offset(page.offset ?? 0)
-  return rows.map((r) => dtoOf(r.c, r.customerName ?? '', r.ownerName ?? ''))
 }
+
+export type ContractDtoRow = Awaited<ReturnType<typeof contractDtoQuery>>[number]
+
+export const contractDtosOf = (rows: ContractDtoRow[]): ContractDto[] =>
+  rows.map((r) => dtoOf(r.c, r.customerName ?? '', r.ownerName ?? ''))
 
 function dtoOf(r: ContractRow, customerName: string, ownerName: string): ContractDto {
   return {

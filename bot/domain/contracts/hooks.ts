@@ -4,12 +4,15 @@ import { onApprovalFinished } from '../approvals/on-finished'
 import { registerReferenceResolver } from '../approvals/references'
 import { loadCrmAccess } from '../crm/access'
 import { visibleOpportunities } from '../opportunities/access'
+import { PAYMENT_TEMPLATE_KEY } from '../payments/approval-template'
+import { applyPaymentApprovalOutcome } from '../payments/payment-requests'
 import { visibleContracts } from './access'
 import { applyApprovalOutcome } from './apply-approval-outcome'
 
 /**
  * Wires contracts and opportunities into the approvals engine: approval forms may reference them (checked
- * for existence and the initiator's data scope), and a contract follows its approval's outcome.
+ * for existence and the initiator's data scope), a contract follows its approval's outcome, and a 回款
+ * request's approval records its payment.
  * Idempotent; runs when this module loads.
  */
 export function registerSalesHooks(): void {
@@ -30,7 +33,9 @@ export function registerSalesHooks(): void {
     return new Set(rows.map((r) => r.id))
   })
   onApprovalFinished('contract', async ({ ctx, event }) => {
-    await applyApprovalOutcome({ ctx, event })
+    // 回款审批 requests reference their contract too: their outcome records (or drops) the payment.
+    if (event.templateKey === PAYMENT_TEMPLATE_KEY) await applyPaymentApprovalOutcome({ ctx, event })
+    else await applyApprovalOutcome({ ctx, event })
   })
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { contracts, fieldHistory } from '../../../db/schema'
 import { startInstance } from '../approvals/start-instance'
+import { loadTemplateVersion } from '../approvals/store'
 import type { ApprovalView } from '../approvals/view'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
@@ -15,6 +16,7 @@ import { parseInput, type SubmitContractInput, submitContractInput } from './sch
  * Sends a draft contract to approval through the approvals engine (the tenant's 合同审批 template, created
  * on first use): the request references the contract, its customer, amount and discount, so the template's
  * conditions apply. The contract is `in_approval` until the request ends; its outcome decides the state.
+ * A 合同审批 an admin changed so that it shows no contract is refused (409 `templateKey`), see below.
  */
 export async function submitContract({
   ctx,
@@ -39,12 +41,15 @@ export async function submitContract({
         },
       )
     await ensureContractTemplate(c)
+    const refField = await contractRefField(c)
     const approval = await startInstance({
       ctx: c,
+      businessRefField: refField,
       input: {
         templateKey: CONTRACT_TEMPLATE_KEY,
         form: {
           contract: current.id,
+          [refField]: current.id,
           title: `${current.number} ${current.name}`,
           customer: current.customerId,
           amount: current.amountCents,
@@ -83,4 +88,28 @@ export async function submitContract({
     })
     return { contract: await toContractDto(c, row), approval }
   })
+}
+
+/**
+ * The field of the tenant's 合同审批 (its current version) that references the contract: the request's
+ * outcome decides the contract's state only through it. The template's business reference when it names a
+ * contract field; else the form's one contract field, if it has exactly one (an admin's own 合同审批 with a
+ * 「合同」 field but not the setting: the approvers see the contract they decide, so the reference is
+ * attached safely). A template without a contract field is refused (409 naming `templateKey`, saying what
+ * to fix) rather than started: its request would leave the contract in approval forever, and attaching a
+ * reference to a form that does not show the contract would let approvers decide one they never saw.
+ */
+async function contractRefField(ctx: ServiceContext): Promise<string> {
+  const tv = await loadTemplateVersion(ctx, { key: CONTRACT_TEMPLATE_KEY })
+  const named = tv.settings.businessRefField
+  const byRef = named ? tv.form.find((f) => f.key === named) : undefined
+  if (byRef?.type === 'contract') return byRef.key
+  const fields = tv.form.filter((f) => f.type === 'contract')
+  if (!named && fields.length === 1 && fields[0]) return fields[0].key
+  throw new ConflictError(
+    `「${tv.name}」审批模板没有关联合同，审批结果无法决定合同状态：请管理员在该模板中添加一个「合同」字段后再提交 / ` +
+      `the ${tv.key} approval template does not reference the contract, so its outcome could not decide the ` +
+      `contract's state: an admin must add one Contract field to the template`,
+    { field: 'templateKey', templateKey: tv.key, templateVersion: tv.version },
+  )
 }

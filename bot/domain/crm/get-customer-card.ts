@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm'
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm'
 import {
   contacts,
   contracts,
@@ -12,15 +12,16 @@ import {
   users,
   visits,
 } from '../../../db/schema'
+import { cachedStatement } from '../../../db/statement-cache'
 import { listApprovalsForRecord, type RecordApproval } from '../approvals/references'
 import type { ServiceContext } from '../context'
 import { visibleContracts } from '../contracts/access'
-import { type ContractDto, selectContractDtos } from '../contracts/dto'
+import { type ContractDto, contractDtoQuery, contractDtosOf } from '../contracts/dto'
 import { NotFoundError } from '../errors'
 import { visibleOpportunities } from '../opportunities/access'
-import { type OpportunityDto, selectOpportunityDtos } from '../opportunities/dto'
+import { type OpportunityDto, opportunityDtoQuery, opportunityDtosOf } from '../opportunities/dto'
 import { loadUserRoles } from '../org/data-scope'
-import { type PaymentDto, selectPaymentDtos } from '../payments/record-payment'
+import { type PaymentDto, paymentDtoQuery, paymentDtosOf } from '../payments/record-payment'
 import { type ServiceAccess, serviceAccessOf } from '../service/access'
 import { type CustomerService, customerService } from '../service/customer-service'
 import { type CrmAccess, crmAccessOf, loadCrmAccess, visibleCustomers } from './access'
@@ -80,6 +81,15 @@ export async function getCustomerCard({
   } else access = await loadCrmAccess(ctx)
   const t = ctx.tenantId
   const en = ctx.locale === 'en'
+  // The card's statements are built once per tenant and data scope (the key) and reused with the customer
+  // as a placeholder: building them was most of the card's Node time.
+  const c$ = sql.placeholder('c')
+  const scopeKey = `${t}|${JSON.stringify(access)}`
+  const run = <R>(
+    name: string,
+    scoped: boolean,
+    build: () => { execute(v?: Record<string, unknown>): Promise<R> },
+  ) => cachedStatement(ctx.db, `card.${name}|${scoped ? scopeKey : t}`, build).execute({ c: customerId })
   const label = (name: string | null, enName: string | null) => (en && enName) || name || ''
   // One round of parallel reads after the access, the customer's own row among them (a hidden customer is
   // a 404 whatever the other reads found, the row read with the same condition as `requireCustomer`): the
@@ -99,81 +109,106 @@ export async function getCustomerCard({
     payDtos,
     service,
   ] = await Promise.all([
-    ctx.db
-      .select({ c: customers, ownerName: users.name, ownerEnName: users.enName, ownerDept: departments.name })
-      .from(customers)
-      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customers.ownerId)))
-      .leftJoin(departments, eq(departments.id, users.departmentId))
-      .where(and(eq(customers.id, customerId), visibleCustomers(ctx, access))),
-    ctx.db
-      .select()
-      .from(contacts)
-      .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, customerId)))
-      .orderBy(desc(contacts.isPrimary), contacts.createdAt)
-      .limit(200),
-    ctx.db
-      .select({ f: followUps, name: users.name, enName: users.enName })
-      .from(followUps)
-      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, followUps.authorId)))
-      .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, customerId)))
-      .orderBy(desc(followUps.createdAt))
-      .limit(RECENT),
-    ctx.db
-      .select({ v: visits, name: users.name, enName: users.enName })
-      .from(visits)
-      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, visits.userId)))
-      .where(and(eq(visits.tenantId, t), eq(visits.customerId, customerId)))
-      .orderBy(desc(visits.createdAt))
-      .limit(RECENT),
-    ctx.db
-      .select({ h: fieldHistory, name: users.name, enName: users.enName })
-      .from(fieldHistory)
-      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, fieldHistory.actorId)))
-      .where(
-        and(
-          eq(fieldHistory.tenantId, t),
-          eq(fieldHistory.entityType, 'customer'),
-          eq(fieldHistory.entityId, customerId),
-        ),
-      )
-      .orderBy(desc(fieldHistory.at))
-      .limit(RECENT),
-    ctx.db
-      .select({
-        userId: customerCollaborators.userId,
-        name: users.name,
-        enName: users.enName,
-        department: departments.name,
-      })
-      .from(customerCollaborators)
-      .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customerCollaborators.userId)))
-      .leftJoin(departments, eq(departments.id, users.departmentId))
-      .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, customerId))),
+    run('customer', true, () =>
+      ctx.db
+        .select({
+          c: customers,
+          ownerName: users.name,
+          ownerEnName: users.enName,
+          ownerDept: departments.name,
+        })
+        .from(customers)
+        .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customers.ownerId)))
+        .leftJoin(departments, eq(departments.id, users.departmentId))
+        .where(and(eq(customers.id, c$), visibleCustomers(ctx, access)))
+        .prepare('card_customer'),
+    ),
+    run('contacts', false, () =>
+      ctx.db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.tenantId, t), eq(contacts.customerId, c$)))
+        .orderBy(desc(contacts.isPrimary), contacts.createdAt)
+        .limit(200)
+        .prepare('card_contacts'),
+    ),
+    run('follow_ups', false, () =>
+      ctx.db
+        .select({ f: followUps, name: users.name, enName: users.enName })
+        .from(followUps)
+        .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, followUps.authorId)))
+        .where(and(eq(followUps.tenantId, t), eq(followUps.customerId, c$)))
+        .orderBy(desc(followUps.createdAt))
+        .limit(RECENT)
+        .prepare('card_follow_ups'),
+    ),
+    run('visits', false, () =>
+      ctx.db
+        .select({ v: visits, name: users.name, enName: users.enName })
+        .from(visits)
+        .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, visits.userId)))
+        .where(and(eq(visits.tenantId, t), eq(visits.customerId, c$)))
+        .orderBy(desc(visits.createdAt))
+        .limit(RECENT)
+        .prepare('card_visits'),
+    ),
+    run('history', false, () =>
+      ctx.db
+        .select({ h: fieldHistory, name: users.name, enName: users.enName })
+        .from(fieldHistory)
+        .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, fieldHistory.actorId)))
+        .where(
+          and(
+            eq(fieldHistory.tenantId, t),
+            eq(fieldHistory.entityType, 'customer'),
+            eq(fieldHistory.entityId, c$),
+          ),
+        )
+        .orderBy(desc(fieldHistory.at))
+        .limit(RECENT)
+        .prepare('card_history'),
+    ),
+    run('collaborators', false, () =>
+      ctx.db
+        .select({
+          userId: customerCollaborators.userId,
+          name: users.name,
+          enName: users.enName,
+          department: departments.name,
+        })
+        .from(customerCollaborators)
+        .leftJoin(users, and(eq(users.tenantId, t), eq(users.id, customerCollaborators.userId)))
+        .leftJoin(departments, eq(departments.id, users.departmentId))
+        .where(and(eq(customerCollaborators.tenantId, t), eq(customerCollaborators.customerId, c$)))
+        .prepare('card_collaborators'),
+    ),
     // The root is taken as visible here: a hidden customer fails the card below, graph and all.
     getRelationGraph({ ctx, customerId, depth: 2, access, root: { id: customerId, name: '' } }),
     listApprovalsForRecord(ctx, 'customer', customerId),
-    selectOpportunityDtos(
-      ctx,
-      and(visibleOpportunities(ctx, access), eq(opportunities.customerId, customerId)) as SQL,
-      [desc(opportunities.updatedAt)],
-      { limit: SALES_RECENT },
-    ),
-    selectContractDtos(
-      ctx,
-      and(visibleContracts(ctx, access), eq(contracts.customerId, customerId)) as SQL,
-      [desc(contracts.createdAt)],
-      { limit: SALES_RECENT },
-    ),
+    run('opportunities', true, () =>
+      opportunityDtoQuery(
+        ctx,
+        and(visibleOpportunities(ctx, access), eq(opportunities.customerId, c$)) as SQL,
+        [desc(opportunities.updatedAt)],
+        { limit: SALES_RECENT },
+      ).prepare('card_opportunities'),
+    ).then(opportunityDtosOf),
+    run('contracts', true, () =>
+      contractDtoQuery(
+        ctx,
+        and(visibleContracts(ctx, access), eq(contracts.customerId, c$)) as SQL,
+        [desc(contracts.createdAt)],
+        { limit: SALES_RECENT },
+      ).prepare('card_contracts'),
+    ).then(contractDtosOf),
     // Payments only of the contracts the caller may see, allocations aggregated in the same statement.
-    selectPaymentDtos(
-      ctx,
-      and(
-        eq(payments.tenantId, t),
-        eq(payments.customerId, customerId),
-        visibleContracts(ctx, access),
-      ) as SQL,
-      SALES_RECENT,
-    ),
+    run('payments', true, () =>
+      paymentDtoQuery(
+        ctx,
+        and(eq(payments.tenantId, t), eq(payments.customerId, c$), visibleContracts(ctx, access)) as SQL,
+        SALES_RECENT,
+      ).prepare('card_payments'),
+    ).then(paymentDtosOf),
     customerService(ctx, customerId, serviceAccess),
   ])
   const found = rows[0]

@@ -12,6 +12,7 @@ export const defaultRules = (tenantId: string): CrmRules => ({
   reclaimCooldownDays: 7,
   claimLimit: 50,
   checkInFlagMeters: 1000,
+  paymentApproval: false,
 })
 
 /** The tenant's pool rules and check-in threshold (defaults until an admin saves some). */

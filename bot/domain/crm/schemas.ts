@@ -128,6 +128,8 @@ export const rulesInput = z.object({
   reclaimCooldownDays: z.number().int().min(0).max(365),
   claimLimit: z.number().int().min(1).max(100_000),
   checkInFlagMeters: z.number().int().min(10).max(1_000_000),
+  /** 回款审批: payments registered by people wait for the 回款审批 approval (absent: unchanged). */
+  paymentApproval: z.boolean().optional(),
 })
 export type RulesInput = z.input<typeof rulesInput>
 

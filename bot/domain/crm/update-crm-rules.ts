@@ -28,10 +28,11 @@ export async function updateCrmRules({
     if (!access.canManage || access.scope !== 'all')
       throw new ForbiddenError('only admins may change CRM rules')
     const before = await loadRules(txCtx.db, txCtx.tenantId)
+    const rules = { ...data, paymentApproval: data.paymentApproval ?? before.paymentApproval }
     await txCtx.db
       .insert(crmRules)
-      .values({ tenantId: txCtx.tenantId, ...data })
-      .onConflictDoUpdate({ target: crmRules.tenantId, set: { ...data, updatedAt: txCtx.clock.now() } })
+      .values({ tenantId: txCtx.tenantId, ...rules })
+      .onConflictDoUpdate({ target: crmRules.tenantId, set: { ...rules, updatedAt: txCtx.clock.now() } })
     const due =
       data.reclaimAfterDays > 0
         ? sql`greatest(${customers.ownedSince}, coalesce(${customers.lastFollowedUpAt}, ${customers.ownedSince}))
@@ -46,7 +47,7 @@ export async function updateCrmRules({
       targetType: 'crm_rules',
       targetId: txCtx.tenantId,
       before,
-      after: data,
+      after: rules,
     })
     return loadRules(txCtx.db, txCtx.tenantId)
   })

@@ -102,8 +102,18 @@ export async function selectOpportunityDtos(
   order: SQL[],
   page: { limit: number; offset?: number },
 ): Promise<OpportunityDto[]> {
+  return opportunityDtosOf(await opportunityDtoQuery(ctx, where, order, page))
+}
+
+/** The statement of `selectOpportunityDtos`, to run (or prepare once and reuse, `cachedStatement`). */
+export function opportunityDtoQuery(
+  ctx: ServiceContext,
+  where: SQL,
+  order: SQL[],
+  page: { limit: number; offset?: number },
+) {
   const t = ctx.tenantId
-  const rows = await ctx.db
+  return ctx.db
     .select({
       o: opportunities,
       customerName: customers.name,
@@ -128,6 +138,11 @@ export async function selectOpportunityDtos(
     .orderBy(...order)
     .limit(page.limit)
     .offset(page.offset ?? 0)
+}
+
+export type OpportunityDtoRow = Awaited<ReturnType<typeof opportunityDtoQuery>>[number]
+
+export function opportunityDtosOf(rows: OpportunityDtoRow[]): OpportunityDto[] {
   return rows.map((r) =>
     dtoOf(r.o, {
       customerName: r.customerName ?? '',

@@ -1,3 +1,4 @@
+export { ensurePaymentTemplate, PAYMENT_TEMPLATE_KEY, paymentApprovalTemplate } from './approval-template'
 export { assessCustomerValues, overrideCustomerTier, scoreCustomer, type Tier } from './assess-customer-value'
 export {
   type ContractReceivables,
@@ -7,6 +8,14 @@ export {
 } from './get-receivables'
 export { type InvoiceDto, listInvoices, requestInvoice, setInvoiceStatus } from './invoices'
 export { getOverdueReminder, type OverdueReminder } from './overdue-reminder'
+export {
+  applyPaymentApprovalOutcome,
+  getPaymentRequest,
+  listPaymentRequests,
+  type PaymentRequestDto,
+  type RegisteredPayment,
+  registerPayment,
+} from './payment-requests'
 export {
   chinaDay,
   type InstalmentStatus,

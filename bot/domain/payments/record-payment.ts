@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import type { z } from 'zod'
 import { contracts, instalments, paymentAllocations, payments } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
-import { requireContract } from '../contracts/access'
+import { type ContractRow, requireContract } from '../contracts/access'
 import { loadCrmAccess } from '../crm/access'
 import { InvalidInputError, InvalidTransitionError } from '../errors'
 import { emit } from '../outbox'
@@ -56,123 +57,158 @@ export async function recordPayment({
       const existing = await findExternal(c, systemId ?? null, data.externalId)
       if (existing) return { ...(await finish(c, existing, contract.id)), created: false }
     }
-    if (contract.status !== 'active' && contract.status !== 'completed')
-      throw new InvalidTransitionError(`回款只能登记在已生效的合同上 / the contract is ${contract.status}`, {
-        field: 'contractId',
-      })
-    const received = await receivedOf(c, contract.id)
-    const outstanding = contract.amountCents - received
-    if (data.amountCents > outstanding)
-      throw new InvalidInputError(
-        'amountCents',
-        `amountCents: 回款 ${data.amountCents / 100} 元超过欠款 ${outstanding / 100} 元 / more than the outstanding ${outstanding} cents`,
-      )
-    const open = await c.db
-      .select()
-      .from(instalments)
-      .where(
-        and(
-          eq(instalments.tenantId, c.tenantId),
-          eq(instalments.contractId, contract.id),
-          sql`${instalments.receivedCents} < ${instalments.amountCents}`,
-        ),
-      )
-      .orderBy(asc(instalments.seq))
-      .for('update')
-    const allocations: Array<{ instalmentId: string; seq: number; amountCents: number }> = []
-    if (data.allocations) {
-      const byId = new Map(open.map((i) => [i.id, i]))
-      data.allocations.forEach((a, n) => {
-        const ins = byId.get(a.instalmentId)
-        if (!ins)
-          throw new InvalidInputError(
-            `allocations.${n}.instalmentId`,
-            `no open instalment ${a.instalmentId} on this contract`,
-          )
-        if (a.amountCents > ins.amountCents - ins.receivedCents)
-          throw new InvalidInputError(
-            `allocations.${n}.amountCents`,
-            `allocations.${n}.amountCents: 超过第 ${ins.seq} 期未收金额 / more than instalment ${ins.seq} has open`,
-          )
-        allocations.push({ instalmentId: ins.id, seq: ins.seq, amountCents: a.amountCents })
-      })
-      if (new Set(data.allocations.map((a) => a.instalmentId)).size !== data.allocations.length)
-        throw new InvalidInputError(
-          'allocations',
-          'allocations: 同一期出现两次 / an instalment appears twice',
-        )
-      const sum = allocations.reduce((s, a) => s + a.amountCents, 0)
-      if (sum !== data.amountCents)
-        throw new InvalidInputError(
-          'allocations',
-          `allocations: 分配合计 ${sum} 与回款金额不一致 / allocations total ${sum}, payment ${data.amountCents}`,
-        )
-    } else {
-      let left = data.amountCents
-      for (const ins of open) {
-        if (left <= 0) break
-        const take = Math.min(left, ins.amountCents - ins.receivedCents)
-        allocations.push({ instalmentId: ins.id, seq: ins.seq, amountCents: take })
-        left -= take
-      }
-    }
-    const now = c.clock.now()
-    const id = newId('pay')
-    const [row] = await c.db
-      .insert(payments)
-      .values({
-        id,
-        tenantId: c.tenantId,
-        contractId: contract.id,
-        customerId: contract.customerId,
-        amountCents: data.amountCents,
-        receivedOn: data.receivedOn,
-        method: data.method,
-        note: data.note ?? null,
-        externalSystemId: data.externalId ? (systemId ?? null) : null,
-        externalId: data.externalId ?? null,
+    return {
+      ...(await writePayment(c, contract, data, {
+        systemId: systemId ?? null,
         createdById: actorId(c.actor),
-        createdAt: now,
-      })
-      .returning()
-    if (!row) throw new Error('payment insert returned nothing')
-    if (allocations.length) {
-      await c.db.insert(paymentAllocations).values(
-        allocations.map((a) => ({
-          tenantId: c.tenantId,
-          paymentId: id,
-          instalmentId: a.instalmentId,
-          amountCents: a.amountCents,
-        })),
-      )
-      for (const a of allocations) {
-        await c.db
-          .update(instalments)
-          .set({ receivedCents: sql`${instalments.receivedCents} + ${a.amountCents}` })
-          .where(and(eq(instalments.tenantId, c.tenantId), eq(instalments.id, a.instalmentId)))
-      }
+      })),
+      created: true,
     }
-    await c.db
-      .update(contracts)
-      .set({ updatedAt: now })
-      .where(and(eq(contracts.tenantId, c.tenantId), eq(contracts.id, contract.id)))
-    await recordAudit(c, {
-      action: 'sales.payment.record',
-      targetType: 'contract',
-      targetId: contract.id,
-      after: {
-        paymentId: id,
-        amountCents: data.amountCents,
-        allocations,
-        externalId: data.externalId ?? null,
-      },
-    })
-    await emit(c, {
-      topic: CUSTOMER_VALUE_REFRESH,
-      payload: { tenantId: c.tenantId, customerId: contract.customerId },
-    })
-    return { ...(await finish(c, row, contract.id)), created: true }
   })
+}
+
+export type RecordPaymentData = z.output<typeof recordPaymentInput>
+export type Allocation = { instalmentId: string; seq: number; amountCents: number }
+
+/**
+ * What a payment would be on this (locked) contract now: its allocations to instalments. Throws the 4xx
+ * naming the field when it cannot be recorded (contract not active, more than outstanding, an allocation
+ * over an instalment's open amount or not adding up); writes nothing. Locks the contract's open instalments.
+ */
+export async function checkPayment(
+  c: ServiceContext,
+  contract: ContractRow,
+  data: Pick<RecordPaymentData, 'amountCents' | 'allocations'>,
+): Promise<Allocation[]> {
+  if (contract.status !== 'active' && contract.status !== 'completed')
+    throw new InvalidTransitionError(`回款只能登记在已生效的合同上 / the contract is ${contract.status}`, {
+      field: 'contractId',
+    })
+  const received = await receivedOf(c, contract.id)
+  const outstanding = contract.amountCents - received
+  if (data.amountCents > outstanding)
+    throw new InvalidInputError(
+      'amountCents',
+      `amountCents: 回款 ${data.amountCents / 100} 元超过欠款 ${outstanding / 100} 元 / more than the outstanding ${outstanding} cents`,
+    )
+  const open = await c.db
+    .select()
+    .from(instalments)
+    .where(
+      and(
+        eq(instalments.tenantId, c.tenantId),
+        eq(instalments.contractId, contract.id),
+        sql`${instalments.receivedCents} < ${instalments.amountCents}`,
+      ),
+    )
+    .orderBy(asc(instalments.seq))
+    .for('update')
+  const allocations: Allocation[] = []
+  if (data.allocations) {
+    const byId = new Map(open.map((i) => [i.id, i]))
+    data.allocations.forEach((a, n) => {
+      const ins = byId.get(a.instalmentId)
+      if (!ins)
+        throw new InvalidInputError(
+          `allocations.${n}.instalmentId`,
+          `no open instalment ${a.instalmentId} on this contract`,
+        )
+      if (a.amountCents > ins.amountCents - ins.receivedCents)
+        throw new InvalidInputError(
+          `allocations.${n}.amountCents`,
+          `allocations.${n}.amountCents: 超过第 ${ins.seq} 期未收金额 / more than instalment ${ins.seq} has open`,
+        )
+      allocations.push({ instalmentId: ins.id, seq: ins.seq, amountCents: a.amountCents })
+    })
+    if (new Set(data.allocations.map((a) => a.instalmentId)).size !== data.allocations.length)
+      throw new InvalidInputError('allocations', 'allocations: 同一期出现两次 / an instalment appears twice')
+    const sum = allocations.reduce((s, a) => s + a.amountCents, 0)
+    if (sum !== data.amountCents)
+      throw new InvalidInputError(
+        'allocations',
+        `allocations: 分配合计 ${sum} 与回款金额不一致 / allocations total ${sum}, payment ${data.amountCents}`,
+      )
+  } else {
+    let left = data.amountCents
+    for (const ins of open) {
+      if (left <= 0) break
+      const take = Math.min(left, ins.amountCents - ins.receivedCents)
+      allocations.push({ instalmentId: ins.id, seq: ins.seq, amountCents: take })
+      left -= take
+    }
+  }
+  return allocations
+}
+
+/**
+ * Writes the payment on a contract the caller locked (in its transaction): checks it (`checkPayment`),
+ * inserts the payment and its allocations, moves the instalments' received amounts, audits, and queues the
+ * customer's value refresh. The one path every recorded payment takes (direct, ERP, approved request).
+ */
+export async function writePayment(
+  c: ServiceContext,
+  contract: ContractRow,
+  data: Omit<RecordPaymentData, 'contractId'>,
+  options: { systemId: string | null; createdById: string | null; requestId?: string },
+): Promise<Omit<RecordedPayment, 'created'>> {
+  const allocations = await checkPayment(c, contract, data)
+  const now = c.clock.now()
+  const id = newId('pay')
+  const [row] = await c.db
+    .insert(payments)
+    .values({
+      id,
+      tenantId: c.tenantId,
+      contractId: contract.id,
+      customerId: contract.customerId,
+      amountCents: data.amountCents,
+      receivedOn: data.receivedOn,
+      method: data.method,
+      note: data.note ?? null,
+      externalSystemId: data.externalId ? options.systemId : null,
+      externalId: data.externalId ?? null,
+      createdById: options.createdById,
+      createdAt: now,
+    })
+    .returning()
+  if (!row) throw new Error('payment insert returned nothing')
+  if (allocations.length) {
+    await c.db.insert(paymentAllocations).values(
+      allocations.map((a) => ({
+        tenantId: c.tenantId,
+        paymentId: id,
+        instalmentId: a.instalmentId,
+        amountCents: a.amountCents,
+      })),
+    )
+    for (const a of allocations) {
+      await c.db
+        .update(instalments)
+        .set({ receivedCents: sql`${instalments.receivedCents} + ${a.amountCents}` })
+        .where(and(eq(instalments.tenantId, c.tenantId), eq(instalments.id, a.instalmentId)))
+    }
+  }
+  await c.db
+    .update(contracts)
+    .set({ updatedAt: now })
+    .where(and(eq(contracts.tenantId, c.tenantId), eq(contracts.id, contract.id)))
+  await recordAudit(c, {
+    action: 'sales.payment.record',
+    targetType: 'contract',
+    targetId: contract.id,
+    after: {
+      paymentId: id,
+      amountCents: data.amountCents,
+      allocations,
+      externalId: data.externalId ?? null,
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    },
+  })
+  await emit(c, {
+    topic: CUSTOMER_VALUE_REFRESH,
+    payload: { tenantId: c.tenantId, customerId: contract.customerId },
+  })
+  return finish(c, row, contract.id)
 }
 
 type PaymentRow = typeof payments.$inferSelect
@@ -253,7 +289,12 @@ export async function selectPaymentDtos(
   where: SQL,
   limit: number,
 ): Promise<PaymentDto[]> {
-  const rows = await ctx.db
+  return paymentDtosOf(await paymentDtoQuery(ctx, where, limit))
+}
+
+/** The statement of `selectPaymentDtos`, to run (or prepare once and reuse, `cachedStatement`). */
+export function paymentDtoQuery(ctx: ServiceContext, where: SQL, limit: number) {
+  return ctx.db
     .select({
       p: payments,
       allocations: sql<Array<{ instalmentId: string; seq: number; amountCents: number }>>`coalesce((
@@ -267,6 +308,11 @@ export async function selectPaymentDtos(
     .where(where)
     .orderBy(desc(payments.receivedOn), desc(payments.createdAt))
     .limit(limit)
+}
+
+export type PaymentDtoRow = Awaited<ReturnType<typeof paymentDtoQuery>>[number]
+
+export function paymentDtosOf(rows: PaymentDtoRow[]): PaymentDto[] {
   return rows.map(({ p, allocations }) => ({
     id: p.id,
     contractId: p.contractId,

@@ -243,6 +243,8 @@ export const CrmRulesOut = z
     reclaimCooldownDays: z.number().int(),
     claimLimit: z.number().int(),
     checkInFlagMeters: z.number().int(),
+    /** 回款审批: payments registered by people wait for approval before they count. */
+    paymentApproval: z.boolean(),
   })
   .openapi('CrmRules')
 

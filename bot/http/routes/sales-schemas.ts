@@ -10,7 +10,13 @@ import type {
   SimilarWonDeal,
   StageSetView,
 } from '../../domain/opportunities'
-import type { ContractReceivables, CustomerReceivables, InvoiceDto, PaymentDto } from '../../domain/payments'
+import type {
+  ContractReceivables,
+  CustomerReceivables,
+  InvoiceDto,
+  PaymentDto,
+  PaymentRequestDto,
+} from '../../domain/payments'
 import type { ProductDto } from '../../domain/products'
 
 const iso = z.string().openapi({ format: 'date-time' })
@@ -223,6 +229,31 @@ export const SalesRecordedPayment = z
   .object({ payment: SalesPayment, receivables: SalesReceivables, created: z.boolean() })
   .openapi('SalesRecordedPayment')
 
+export const SalesPaymentRequest = z
+  .object({
+    id: z.string(),
+    contractId: z.string(),
+    customerId: z.string(),
+    amountCents: cents,
+    receivedOn: day,
+    method: z.string(),
+    note: z.string().nullable(),
+    allocations: z.array(z.object({ instalmentId: z.string(), amountCents: cents })).nullable(),
+    state: z.enum(['pending', 'approved', 'rejected', 'withdrawn', 'failed']),
+    approvalInstanceId: z.string(),
+    paymentId: z.string().nullable(),
+    failure: z.string().nullable().openapi({ description: 'why an approved request could not be recorded' }),
+    applicantId: z.string(),
+    createdAt: iso,
+    decidedAt: iso.nullable(),
+  })
+  .openapi('SalesPaymentRequest')
+
+/** 202 of a payment registered while 回款审批 is on: the request waiting for its approval. */
+export const SalesPaymentRequested = z
+  .object({ request: SalesPaymentRequest })
+  .openapi('SalesPaymentRequested')
+
 export const SalesCustomerReceivables = z
   .object({
     customerId: z.string(),
@@ -329,6 +360,7 @@ same<Same<FieldChange, z.infer<typeof SalesFieldChange>>>(true)
 same<Same<ContractDto, z.infer<typeof SalesContract>>>(true)
 same<Same<ContractDetail, z.infer<typeof SalesContractDetail>>>(true)
 same<Same<PaymentDto, z.infer<typeof SalesPayment>>>(true)
+same<Same<PaymentRequestDto, z.infer<typeof SalesPaymentRequest>>>(true)
 same<Same<ContractReceivables, z.infer<typeof SalesContractReceivables>>>(true)
 same<Same<CustomerReceivables, z.infer<typeof SalesCustomerReceivables>>>(true)
 same<Same<InvoiceDto, z.infer<typeof SalesInvoice>>>(true)

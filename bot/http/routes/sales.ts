@@ -43,13 +43,15 @@ import {
 import {
   getContractReceivables,
   getCustomerReceivables,
+  getPaymentRequest,
   instalmentPlanInput,
   invoiceInput,
   invoiceStatusInput,
   listInvoices,
+  listPaymentRequests,
   overrideCustomerTier,
-  recordPayment,
   recordPaymentInput,
+  registerPayment,
   requestInvoice,
   setInstalmentPlan,
   setInvoiceStatus,
@@ -65,7 +67,7 @@ import {
 } from '../../domain/products'
 import { apiContext } from '../middleware/session'
 import type { AppEnv } from '../types'
-import { body, idParam, ok, routeFor } from './openapi'
+import { body, idParam, json, ok, routeFor } from './openapi'
 import {
   listOf,
   SalesCloseReason,
@@ -81,6 +83,8 @@ import {
   SalesInvoice,
   SalesOpportunity,
   SalesOpportunityDetail,
+  SalesPaymentRequest,
+  SalesPaymentRequested,
   SalesProduct,
   SalesReceivables,
   SalesRecordedPayment,
@@ -430,11 +434,40 @@ export function salesRoutes(): OpenAPIHono<AppEnv> {
     },
   )
   app.openapi(
-    route('post', '/crm/payments', 'Register a payment (回款) against a contract and its instalments', {
-      request: body(recordPaymentInput),
-      responses: ok(SalesRecordedPayment),
+    route(
+      'post',
+      '/crm/payments',
+      'Register a payment (回款) against a contract and its instalments; 202 with the 回款审批 request when the CRM rules ask for approval',
+      {
+        request: body(recordPaymentInput),
+        responses: { ...ok(SalesRecordedPayment), 202: json(SalesPaymentRequested, 'waiting for 回款审批') },
+      },
+    ),
+    async (c) => {
+      const r = await registerPayment({ ctx: apiContext(c), input: c.req.valid('json') })
+      if (r.kind === 'requested') return c.json({ request: r.request }, 202)
+      const { kind: _k, ...recorded } = r
+      return c.json(recorded, 200)
+    },
+  )
+  app.openapi(
+    route('get', '/crm/contracts/{id}/payment-requests', '回款审批 requests of a contract, newest first', {
+      request: { params: idParam },
+      responses: ok(listOf(SalesPaymentRequest, 'SalesPaymentRequests')),
     }),
-    async (c) => c.json(await recordPayment({ ctx: apiContext(c), input: c.req.valid('json') }), 200),
+    async (c) =>
+      c.json(
+        { items: await listPaymentRequests({ ctx: apiContext(c), contractId: c.req.valid('param').id }) },
+        200,
+      ),
+  )
+  app.openapi(
+    route('get', '/crm/payment-requests/{id}', 'One 回款审批 request (its contract within the data scope)', {
+      request: { params: idParam },
+      responses: ok(SalesPaymentRequest),
+    }),
+    async (c) =>
+      c.json(await getPaymentRequest({ ctx: apiContext(c), requestId: c.req.valid('param').id }), 200),
   )
   app.openapi(
     route('get', '/crm/contracts/{id}/invoices', 'Invoices of a contract', {

@@ -14,6 +14,7 @@ export type ContractReceivables = Schemas['SalesContractReceivables']
 export type Instalment = Schemas['SalesInstalment']
 export type Invoice = Schemas['SalesInvoice']
 export type RecordedPayment = Schemas['SalesRecordedPayment']
+export type PaymentRequest = Schemas['SalesPaymentRequest']
 export type DealReview = Schemas['SalesDealReview']
 export type SimilarWonDeal = Schemas['SalesSimilarWonDeal']
 export type DealReviewQuery = NonNullable<paths['/api/v1/crm/deal-reviews']['get']['parameters']['query']>
@@ -95,8 +96,21 @@ export async function listInvoices(contractId: string, signal?: AbortSignal): Pr
   ).items
 }
 
-export async function recordPayment(body: PaymentInput): Promise<RecordedPayment> {
-  return unwrap(api().POST('/api/v1/crm/payments', { body }))
+/** Registers a payment: recorded at once, or (回款审批 on) a request waiting for finance (202). */
+export async function recordPayment(
+  body: PaymentInput,
+): Promise<{ kind: 'recorded'; recorded: RecordedPayment } | { kind: 'requested'; request: PaymentRequest }> {
+  const data = await unwrap(api().POST('/api/v1/crm/payments', { body }))
+  return 'request' in data ? { kind: 'requested', request: data.request } : { kind: 'recorded', recorded: data }
+}
+
+/** The 回款审批 requests of a contract, newest first. */
+export async function listPaymentRequests(contractId: string, signal?: AbortSignal): Promise<PaymentRequest[]> {
+  return (
+    await unwrap(
+      api().GET('/api/v1/crm/contracts/{id}/payment-requests', { params: { path: { id: contractId } }, signal }),
+    )
+  ).items
 }
 
 /** ¥12,345.00 from integer cents (the API never sends floats for money). */

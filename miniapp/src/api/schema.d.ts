@@ -6058,6 +6058,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/contracts/{id}/payment-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 回款审批 requests of a contract, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesPaymentRequests"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/contracts/{id}/receivables": {
         parameters: {
             query?: never;
@@ -11789,6 +11872,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/crm/payment-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One 回款审批 request (its contract within the data scope) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesPaymentRequest"];
+                    };
+                };
+                /** @description invalid input; `error.field` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found (or outside your data scope) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description conflict or state already changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/crm/payments": {
         parameters: {
             query?: never;
@@ -11798,7 +11964,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a payment (回款) against a contract and its instalments */
+        /** Register a payment (回款) against a contract and its instalments; 202 with the 回款审批 request when the CRM rules ask for approval */
         post: {
             parameters: {
                 query?: never;
@@ -11831,6 +11997,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["SalesRecordedPayment"];
+                    };
+                };
+                /** @description waiting for 回款审批 */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesPaymentRequested"];
                     };
                 };
                 /** @description invalid input; `error.field` names the field */
@@ -12228,6 +12403,7 @@ export interface paths {
                         checkInFlagMeters: number;
                         claimLimit: number;
                         extendDays: number;
+                        paymentApproval?: boolean;
                         reclaimAfterDays: number;
                         reclaimCooldownDays: number;
                         warnDaysBefore: number;
@@ -19334,6 +19510,7 @@ export interface components {
             checkInFlagMeters: number;
             claimLimit: number;
             extendDays: number;
+            paymentApproval: boolean;
             reclaimAfterDays: number;
             reclaimCooldownDays: number;
             warnDaysBefore: number;
@@ -20536,6 +20713,42 @@ export interface components {
              * @example 2026-12-31
              */
             receivedOn: string;
+        };
+        SalesPaymentRequest: {
+            allocations: {
+                /** @description integer cents */
+                amountCents: number;
+                instalmentId: string;
+            }[] | null;
+            /** @description integer cents */
+            amountCents: number;
+            applicantId: string;
+            approvalInstanceId: string;
+            contractId: string;
+            /** Format: date-time */
+            createdAt: string;
+            customerId: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+            /** @description why an approved request could not be recorded */
+            failure: string | null;
+            id: string;
+            method: string;
+            note: string | null;
+            paymentId: string | null;
+            /**
+             * Format: date
+             * @example 2026-12-31
+             */
+            receivedOn: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected" | "withdrawn" | "failed";
+        };
+        SalesPaymentRequested: {
+            request: components["schemas"]["SalesPaymentRequest"];
+        };
+        SalesPaymentRequests: {
+            items: components["schemas"]["SalesPaymentRequest"][];
         };
         SalesProbabilityFactor: {
             effect: number;

@@ -792,6 +792,15 @@ export const en: MessageSchema = {
     due: 'Due {date}',
     payments: 'Payments received',
     paymentsEmpty: 'No payments yet',
+    requests: 'Payment approvals',
+    requestState: {
+      pending: 'In approval',
+      approved: 'Recorded',
+      rejected: 'Rejected',
+      withdrawn: 'Withdrawn',
+      failed: 'Not recorded',
+    },
+    openRequest: 'Open approval',
     register: 'Register payment',
     invoices: 'Invoices',
     invoicesEmpty: 'No invoices yet',
@@ -821,6 +830,7 @@ export const en: MessageSchema = {
     note: 'Note',
     submit: 'Register payment',
     recorded: 'Payment registered, {label}',
+    requested: 'Payment sent for approval; it counts once finance approves',
     outstandingHint: 'Outstanding: {amount}',
   },
   errors: {

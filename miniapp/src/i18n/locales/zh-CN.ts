@@ -790,6 +790,15 @@ export const zhCN = {
     due: '应收日期 {date}',
     payments: '回款记录',
     paymentsEmpty: '还没有回款',
+    requests: '回款审批',
+    requestState: {
+      pending: '审批中',
+      approved: '已入账',
+      rejected: '已驳回',
+      withdrawn: '已撤回',
+      failed: '未能入账',
+    },
+    openRequest: '查看审批',
     register: '登记回款',
     invoices: '发票',
     invoicesEmpty: '还没有开票',
@@ -819,6 +828,7 @@ export const zhCN = {
     note: '备注',
     submit: '登记回款',
     recorded: '回款已登记，进度 {label}',
+    requested: '回款已提交审批，财务通过后入账',
     outstandingHint: '当前欠款 {amount}',
   },
   errors: {

@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FakeFeishu } from '../fakes/feishu'
+import { toRequestInit } from '../fakes/feishu/push'
+import { type FeishuStack, type FeishuWorld, startFeishuWorld } from '../helpers/feishu'
+import { waitFor } from '../helpers/wait'
+
+/**
+ * A company whose tenant was made at first contact (a signed Feishu event from a tenant key flowcard never
+ * saw): its 合同审批 is the default template every new tenant gets. A rep's contract sent to approval and
+ * approved by the manager's tap on the card must become active — the request has to lead back to the
+ * contract. (The sales tests seed tenants without templates, so `submitContract` created its own there.)
+ */
+let world: FeishuWorld
+let fake: FakeFeishu
+let stack: FeishuStack
+
+beforeAll(async () => {
+  world = await startFeishuWorld({ stack: { noTenant: true } })
+  ;({ fake, stack } = world)
+})
+afterAll(async () => {
+  await world?.close()
+})
+
+async function login(handle: string): Promise<string> {
+  const code = fake.issueLoginCode(fake.user(handle).openId)
+  const res = await stack.app.request('/api/v1/auth/feishu', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  })
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { token: string }).token
+}
+
+const api = async (token: string, method: string, path: string, body?: unknown) => {
+  const res = await stack.app.request(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON answers loosely
+  return { status: res.status, body: (await res.json()) as any }
+}
+
+let seq = 0
+async function tap(handle: string, value: Record<string, unknown>) {
+  const u = fake.user(handle)
+  const p = await world.push.cardAction({
+    operator: { openId: u.openId },
+    value,
+    messageId: `om_contract_${++seq}`,
+    chatId: fake.controls.p2pChatId(u.openId),
+  })
+  const res = await stack.app.request('/webhooks/feishu/cards', toRequestInit(p))
+  expect(res.status).toBe(200)
+  return (await res.json()) as { toast?: { type: string; content: string } }
+}
+
+describe('合同审批 in a tenant created at first contact', () => {
+  it('approves a contract through the default template, and the contract becomes active', async () => {
+    // First contact: a message from a tenant key nobody has seen makes the tenant with its defaults.
+    const hemei = fake.user('hemei')
+    const said = fake.controls.addUserMessage({ senderUserId: 'hemei', text: '帮助' })
+    const p = await world.push.messageReceive({
+      message: { messageId: said.messageId, chatId: said.chatId, chatType: 'p2p' },
+      text: '帮助',
+      sender: { openId: hemei.openId },
+    })
+    expect((await stack.app.request('/webhooks/feishu/events', toRequestInit(p))).status).toBe(200)
+    await waitFor(async () => {
+      const [r] = await stack.database.rows<{ n: number }>(
+        sql`select count(*)::int as n from users where status = 'active'`,
+      )
+      return (r?.n ?? 0) >= 12
+    }, 'the tenant and its directory sync')
+    await stack.settle(10_000)
+    const [tpl] = await stack.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from approval_templates where key = 'contract'`,
+    )
+    expect(tpl?.n).toBe(1)
+
+    const token = await login('hemei')
+    const customer = await api(token, 'POST', '/crm/customers', { name: '杭州云帆科技有限公司' })
+    expect(customer.status, JSON.stringify(customer.body)).toBe(200)
+    const made = await api(token, 'POST', '/crm/contracts', {
+      name: '云帆 OA 合同',
+      customerId: customer.body.id,
+      amountCents: 12_000_000,
+      discountBp: 500,
+    })
+    expect(made.status, JSON.stringify(made.body)).toBe(200)
+    const submitted = await api(token, 'POST', `/crm/contracts/${made.body.id}/submit`, {})
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200)
+    expect(submitted.body.contract.status).toBe('in_approval')
+    const instanceId = submitted.body.approval.id as string
+    const [ins] = await stack.database.rows<{ business_ref: string | null }>(
+      sql`select business_ref from approval_instances where id = ${instanceId}`,
+    )
+    expect(ins?.business_ref).toBe(`contract:${made.body.id}`)
+
+    // The manager (周八) approves from the approval card in chat.
+    const [task] = await stack.database.rows<{ id: string; version: number; open_id: string }>(sql`
+      select t.id, t.version, i.open_id from approval_tasks t
+      join user_identities i on i.user_id = t.assignee_id
+      where t.instance_id = ${instanceId} and t.status = 'pending'`)
+    expect(task?.open_id).toBe(fake.user('zhouba').openId)
+    const tapped = await tap('zhouba', { a: 'approval.approve', task: task?.id, v: task?.version })
+    expect(tapped.toast?.type).toBe('success')
+    await stack.settle(10_000)
+
+    const [done] = await stack.database.rows<{ status: string }>(
+      sql`select status from approval_instances where id = ${instanceId}`,
+    )
+    expect(done?.status).toBe('approved')
+    const after = await api(token, 'GET', `/crm/contracts/${made.body.id}`)
+    expect(after.status).toBe(200)
+    expect(after.body.contract.status).toBe('active')
+    expect(after.body.contract.activatedAt).not.toBeNull()
+  })
+})
