@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { contracts, instalments, paymentAllocations, payments } from '../../../../db/schema'
+import {
+  contracts,
+  instalments,
+  paymentAllocations,
+  payments,
+  personDaily,
+  receivableDaily,
+} from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import { zonedNow } from '../../../lib/zoned'
 import type { ServiceContext } from '../../context'
@@ -74,11 +81,67 @@ const todayOf = (ctx: ServiceContext, env: RunEnv) => zonedNow(ctx.clock.now(), 
 const open = sql`${instalments.receivedCents} < ${instalments.amountCents}`
 const memo = new WeakMap<RunEnv, Promise<ReportRow[]>>()
 
-async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
-  const today = todayOf(ctx, env)
+type PlanSums = { k: unknown; planned: number; plannedReceived: number; overdue: number }
+type PaidSums = { k: unknown; received: number }
+
+/**
+ * The plans from the instalment rollup (report_receivable_daily: owner × due day) and the money received from
+ * the person-day rollup (its payments, by the day received, credited to the contract's owner as the records'
+ * join does): the same sums as `recordSums`, over a few hundred rows for a department's year.
+ */
+async function rollupSums(
+  ctx: ServiceContext,
+  env: RunEnv,
+  today: string,
+): Promise<[PlanSums[], PaidSums[]]> {
+  const planKey =
+    env.dimension.key === 'owner'
+      ? sql`${receivableDaily.ownerId}`
+      : bucketOfDay(receivableDaily.dueDate, 'month')
+  const payKey =
+    env.dimension.key === 'owner' ? sql`${personDaily.userId}` : bucketOfDay(personDaily.day, 'month')
+  return Promise.all([
+    ctx.db
+      .select({
+        k: planKey,
+        planned: sql<number>`sum(${receivableDaily.plannedCents})::float8`,
+        plannedReceived: sql<number>`sum(${receivableDaily.plannedReceivedCents})::float8`,
+        overdue: sql<number>`coalesce(sum(${receivableDaily.openCents}) filter (where ${receivableDaily.dueDate} < ${today}::date), 0)::float8`,
+      })
+      .from(receivableDaily)
+      .where(
+        and(
+          eq(receivableDaily.tenantId, ctx.tenantId),
+          inDays(receivableDaily.dueDate, env.q),
+          await peopleFilter(ctx, env.scope, env.q, receivableDaily.ownerId),
+        ),
+      )
+      .groupBy(planKey),
+    ctx.db
+      .select({ k: payKey, received: sql<number>`sum(${personDaily.paymentCents})::float8` })
+      .from(personDaily)
+      .where(
+        and(
+          eq(personDaily.tenantId, ctx.tenantId),
+          inDays(personDaily.day, env.q),
+          await peopleFilter(ctx, env.scope, env.q, personDaily.userId),
+        ),
+      )
+      .groupBy(payKey)
+      // A day of the person's without payments (only visits, say) is no group; one of payments for 0 is.
+      .having(sql`sum(${personDaily.payments}) <> 0`),
+  ])
+}
+
+/** The same sums from the records: the reference. */
+async function recordSums(
+  ctx: ServiceContext,
+  env: RunEnv,
+  today: string,
+): Promise<[PlanSums[], PaidSums[]]> {
   const planKey = ownerOrMonth(env, instalments.dueDate)
   const payKey = ownerOrMonth(env, payments.receivedOn)
-  const [plans, paid] = await Promise.all([
+  return Promise.all([
     ctx.db
       .select({
         k: planKey,
@@ -97,6 +160,11 @@ async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportR
       .where(await paymentWhere(ctx, env))
       .groupBy(payKey),
   ])
+}
+
+async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
+  const today = todayOf(ctx, env)
+  const [plans, paid] = await (env.reference ? recordSums : rollupSums)(ctx, env, today)
   const out = new Map<string | null, ReportRow>()
   const row = (k: unknown) => {
     const key = k === null || k === undefined ? null : String(k)
