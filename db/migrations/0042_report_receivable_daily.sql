@@ -12,6 +12,7 @@ CREATE TABLE "report_receivable_daily" (
 --> statement-breakpoint
 CREATE INDEX "report_receivable_daily_due_idx" ON "report_receivable_daily" USING btree ("tenant_id","due_date");--> statement-breakpoint
 CREATE INDEX "report_receivable_daily_empty_idx" ON "report_receivable_daily" USING btree ("tenant_id") WHERE instalments = 0;--> statement-breakpoint
+CREATE INDEX "sales_instalments_open_created_idx" ON "sales_instalments" USING btree ("tenant_id","created_at") WHERE received_cents < amount_cents;--> statement-breakpoint
 -- The 回款 report's plans per contract owner and due day, for the instalments of contracts in force, kept by
 -- statement triggers on instalments and contracts in the same transaction as every write.
 -- An instalment's facts in `rel` (its contract read now), signed `s`.

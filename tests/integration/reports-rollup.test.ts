@@ -670,7 +670,8 @@ describe('funnel furthest stage', () => {
  * status, status and owner changes (one and many contracts at once), contract deletions (their instalments
  * and payments cascading), instalments added (several per statement), paid in part, in full and over,
  * re-amounted, moved to another due day or contract, touched without a change to the plans, deleted, and
- * payments added, changed and deleted — then the report by month and by owner must equal its reference for
+ * payments added, changed and deleted — then the report by month and by owner, and the ageing as of today, a
+ * later and a past day by bucket and by owner, must equal their references for
  * every caller and period, and the rollup one rebuilt from scratch. A corrupted rollup row must show.
  */
 describe('receivables rollup', () => {
@@ -692,7 +693,9 @@ describe('receivables rollup', () => {
       const amount = rand() < 0.05 ? 0 : 100 * Math.floor(1 + rand() * 5000)
       const k = rand()
       const received = k < 0.4 ? 0 : k < 0.7 ? Math.floor(amount / 2) : k < 0.9 ? amount : amount + 100
-      return sql`(${newId('ins')}, ${t}, ${contractId}, ${++seq}, ${due()}::date, ${amount}, ${received})`
+      // One in ten created in the future: the ageing as of today leaves it out, as the records' path does.
+      const created = new Date(Date.now() + (rand() < 0.1 ? 3 : -Math.floor(rand() * 30)) * DAY)
+      return sql`(${newId('ins')}, ${t}, ${contractId}, ${++seq}, ${due()}::date, ${amount}, ${received}, ${created.toISOString()}::timestamptz)`
     }
     const ops: Record<string, number> = {}
     for (let step = 0; step < 2; step++) {
@@ -728,7 +731,7 @@ describe('receivables rollup', () => {
           op = 'instalments'
           const contractId = pick(ctrs)
           const rows = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => instalment(contractId))
-          await run(sql`insert into sales_instalments (id, tenant_id, contract_id, seq, due_date, amount_cents, received_cents)
+          await run(sql`insert into sales_instalments (id, tenant_id, contract_id, seq, due_date, amount_cents, received_cents, created_at)
             values ${sql.join(rows, sql`, `)}`)
         } else {
           const ins = await ids('sales_instalments')
@@ -783,6 +786,7 @@ describe('receivables rollup', () => {
         ops[op] = (ops[op] ?? 0) + 1
       }
       let nonEmpty = 0
+      let ageing = 0
       for (const who of CALLERS) {
         const ctx = actingAs(database, own, who, 'miniapp')
         for (const span of [
@@ -801,8 +805,20 @@ describe('receivables rollup', () => {
             ).toEqual(raw)
             if (fast.rows.length > 0 && (fast.totals.planned ?? 0) > 0) nonEmpty++
           }
+        // The ageing as of today and of a later day (from the rollup) and of a past day (the records).
+        for (const to of [dayFromNow(0), dayFromNow(20), dayFromNow(-10)])
+          for (const dimension of ['ageing', 'owner']) {
+            const input = { from: dayFromNow(-60), to, dimension }
+            const [fast, raw] = await Promise.all([
+              runReport({ ctx, key: 'receivables-ageing', input }),
+              runReport({ ctx, key: 'receivables-ageing', input, reference: true }),
+            ])
+            expect(fast, `${who} ageing by ${dimension} as of ${to} (seed ${SEED + 3})`).toEqual(raw)
+            if ((fast.totals.outstanding ?? 0) > 0) ageing++
+          }
       }
       expect(nonEmpty).toBeGreaterThan(5)
+      expect(ageing).toBeGreaterThan(8)
       const read = () =>
         run(sql`select owner_id, due_date::text, instalments, planned_cents::text, planned_received_cents::text,
             open_instalments, open_cents::text
@@ -849,5 +865,16 @@ describe('receivables rollup', () => {
     expect(bad.totals.planned).toBe((raw.totals.planned ?? 0) + 1)
     await run(sql`select report_receivable_daily_rebuild(${t})`)
     expect(await runReport({ ctx, key: 'receivables', input })).toEqual(raw)
+    // And one cent more open on a row with open instalments shows in the ageing as of today.
+    const today = { from: dayFromNow(-60), to: dayFromNow(0), dimension: 'ageing' }
+    const [openRow] = await run(sql`select owner_id, due_date::text as due from report_receivable_daily
+      where tenant_id = ${t} and open_instalments > 0 limit 1`)
+    await run(sql`update report_receivable_daily set open_cents = open_cents + 1
+      where tenant_id = ${t} and owner_id = ${openRow?.owner_id} and due_date = ${openRow?.due}::date`)
+    const [badAgeing, rawAgeing] = await Promise.all([
+      runReport({ ctx, key: 'receivables-ageing', input: today }),
+      runReport({ ctx, key: 'receivables-ageing', input: today, reference: true }),
+    ])
+    expect(badAgeing.totals.outstanding).toBe((rawAgeing.totals.outstanding ?? 0) + 1)
   }, 180_000)
 })
