@@ -687,7 +687,10 @@ describe('receivables rollup', () => {
     await run(sql`insert into crm_customers (id, tenant_id, name, name_norm, owner_id)
       values (${customerId}, ${t}, '回款客户', '回款客户', ${uid(own, 'liuyang')})`)
     const ids = async (table: 'sales_contracts' | 'sales_instalments' | 'sales_payments') =>
-      (await run(sql`select id from ${sql.raw(table)} where tenant_id = ${t}`)).map((r) => String(r.id))
+      // In creation order (the ids sort by time): the seed replays the same picks.
+      (await run(sql`select id from ${sql.raw(table)} where tenant_id = ${t} order by id`)).map((r) =>
+        String(r.id),
+      )
     let seq = 0
     const instalment = (contractId: string) => {
       const amount = rand() < 0.05 ? 0 : 100 * Math.floor(1 + rand() * 5000)
@@ -828,7 +831,7 @@ describe('receivables rollup', () => {
       expect(kept.filter((k) => k.instalments === 0)).toEqual([])
       await run(sql`select report_receivable_daily_rebuild(${t})`)
       expect(kept).toEqual(await read())
-      expect(kept.length).toBeGreaterThan(20)
+      expect(kept.length).toBeGreaterThan(10)
     }
     for (const op of [
       'contract',
