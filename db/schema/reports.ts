@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import {
   bigint,
   boolean,
@@ -131,5 +132,33 @@ export const customerGeo = pgTable(
     unique('report_customer_geo_key')
       .on(t.tenantId, t.ownerId, t.provinceCode, t.cityCode, t.tier)
       .nullsNotDistinct(),
+  ],
+)
+
+/**
+ * The instalments of contracts in force (active or completed) per contract owner and due day, summed: the
+ * rollup the 回款 report's plans read instead of joining every instalment to its contract. Kept by statement
+ * triggers on instalments and contracts (an owner transfer or a status change moves a contract's
+ * instalments; a deleted contract takes them off before its cascade) in the same transaction as every write
+ * (migration `report_receivable_daily`). Planned received counts at most the instalment's amount; open is
+ * what is still to come of the instalments not fully received. A key whose instalments all left is deleted.
+ */
+export const receivableDaily = pgTable(
+  'report_receivable_daily',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    dueDate: date({ mode: 'string' }).notNull(),
+    instalments: integer().notNull().default(0),
+    plannedCents: bigint({ mode: 'number' }).notNull().default(0),
+    plannedReceivedCents: bigint({ mode: 'number' }).notNull().default(0),
+    openInstalments: integer().notNull().default(0),
+    openCents: bigint({ mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.ownerId, t.dueDate] }),
+    index('report_receivable_daily_due_idx').on(t.tenantId, t.dueDate),
+    // The keys a statement emptied, found at once to be deleted.
+    index('report_receivable_daily_empty_idx').on(t.tenantId).where(sql`instalments = 0`),
   ],
 )

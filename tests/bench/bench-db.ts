@@ -9,7 +9,7 @@ const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0
 export async function createBenchDatabase(
   label: string,
   max = 10,
-): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
+): Promise<{ database: Database; url: string; drop(): Promise<void>; keep(): Promise<void> }> {
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
   const name = `flowcard_bench_${label}_${Date.now()}`
   await admin.unsafe(
@@ -25,6 +25,11 @@ export async function createBenchDatabase(
     drop: async () => {
       await database.close()
       await admin.unsafe(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    },
+    /** Closes the connections and leaves the database in place (a bench's KEEP mode): the process can exit. */
+    keep: async () => {
+      await database.close()
       await admin.end()
     },
   }

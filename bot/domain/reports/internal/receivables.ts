@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { contracts, instalments, paymentAllocations, payments } from '../../../../db/schema'
+import {
+  contracts,
+  instalments,
+  paymentAllocations,
+  payments,
+  personDaily,
+  receivableDaily,
+} from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import { zonedNow } from '../../../lib/zoned'
 import type { ServiceContext } from '../../context'
@@ -74,11 +81,67 @@ const todayOf = (ctx: ServiceContext, env: RunEnv) => zonedNow(ctx.clock.now(), 
 const open = sql`${instalments.receivedCents} < ${instalments.amountCents}`
 const memo = new WeakMap<RunEnv, Promise<ReportRow[]>>()
 
-async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
-  const today = todayOf(ctx, env)
+type PlanSums = { k: unknown; planned: number; plannedReceived: number; overdue: number }
+type PaidSums = { k: unknown; received: number }
+
+/**
+ * The plans from the instalment rollup (report_receivable_daily: owner × due day) and the money received from
+ * the person-day rollup (its payments, by the day received, credited to the contract's owner as the records'
+ * join does): the same sums as `recordSums`, over a few hundred rows for a department's year.
+ */
+async function rollupSums(
+  ctx: ServiceContext,
+  env: RunEnv,
+  today: string,
+): Promise<[PlanSums[], PaidSums[]]> {
+  const planKey =
+    env.dimension.key === 'owner'
+      ? sql`${receivableDaily.ownerId}`
+      : bucketOfDay(receivableDaily.dueDate, 'month')
+  const payKey =
+    env.dimension.key === 'owner' ? sql`${personDaily.userId}` : bucketOfDay(personDaily.day, 'month')
+  return Promise.all([
+    ctx.db
+      .select({
+        k: planKey,
+        planned: sql<number>`sum(${receivableDaily.plannedCents})::float8`,
+        plannedReceived: sql<number>`sum(${receivableDaily.plannedReceivedCents})::float8`,
+        overdue: sql<number>`coalesce(sum(${receivableDaily.openCents}) filter (where ${receivableDaily.dueDate} < ${today}::date), 0)::float8`,
+      })
+      .from(receivableDaily)
+      .where(
+        and(
+          eq(receivableDaily.tenantId, ctx.tenantId),
+          inDays(receivableDaily.dueDate, env.q),
+          await peopleFilter(ctx, env.scope, env.q, receivableDaily.ownerId),
+        ),
+      )
+      .groupBy(planKey),
+    ctx.db
+      .select({ k: payKey, received: sql<number>`sum(${personDaily.paymentCents})::float8` })
+      .from(personDaily)
+      .where(
+        and(
+          eq(personDaily.tenantId, ctx.tenantId),
+          inDays(personDaily.day, env.q),
+          await peopleFilter(ctx, env.scope, env.q, personDaily.userId),
+        ),
+      )
+      .groupBy(payKey)
+      // A day of the person's without payments (only visits, say) is no group; one of payments for 0 is.
+      .having(sql`sum(${personDaily.payments}) <> 0`),
+  ])
+}
+
+/** The same sums from the records: the reference. */
+async function recordSums(
+  ctx: ServiceContext,
+  env: RunEnv,
+  today: string,
+): Promise<[PlanSums[], PaidSums[]]> {
   const planKey = ownerOrMonth(env, instalments.dueDate)
   const payKey = ownerOrMonth(env, payments.receivedOn)
-  const [plans, paid] = await Promise.all([
+  return Promise.all([
     ctx.db
       .select({
         k: planKey,
@@ -97,6 +160,11 @@ async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportR
       .where(await paymentWhere(ctx, env))
       .groupBy(payKey),
   ])
+}
+
+async function receivableRows(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
+  const today = todayOf(ctx, env)
+  const [plans, paid] = await (env.reference ? recordSums : rollupSums)(ctx, env, today)
   const out = new Map<string | null, ReportRow>()
   const row = (k: unknown) => {
     const key = k === null || k === undefined ? null : String(k)
@@ -241,11 +309,11 @@ const outstandingOn = (ctx: ServiceContext, env: RunEnv, asOf: string): SQL =>
           and ${paymentAllocations.instalmentId} = ${instalments.id}
           and ${payments.receivedOn} <= ${asOf}::date), 0))`
 
-const bucketOf = (asOf: string): SQL => sql`case
-  when ${instalments.dueDate} >= ${asOf}::date then 'current'
-  when ${asOf}::date - ${instalments.dueDate} <= 30 then 'd30'
-  when ${asOf}::date - ${instalments.dueDate} <= 60 then 'd60'
-  when ${asOf}::date - ${instalments.dueDate} <= 90 then 'd90'
+const bucketOf = (asOf: string, due: AnyPgColumn = instalments.dueDate): SQL => sql`case
+  when ${due} >= ${asOf}::date then 'current'
+  when ${asOf}::date - ${due} <= 30 then 'd30'
+  when ${asOf}::date - ${due} <= 60 then 'd60'
+  when ${asOf}::date - ${due} <= 90 then 'd90'
   else 'd90plus' end`
 
 async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string, openOnly = true): Promise<SQL> {
@@ -259,6 +327,91 @@ async function ageingWhere(ctx: ServiceContext, env: RunEnv, asOf: string, openO
     openOnly ? sql`${outstandingOn(ctx, env, asOf)} > 0` : undefined,
     await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
   ) as SQL
+}
+
+type AgeingSums = { k: string | null; outstanding: number; overdue: number; n: number }
+
+/** The report's rows from the sums per key: by owner, most overdue first; by ageing, every bucket in order. */
+function ageingRows(env: RunEnv, sums: AgeingSums[]): ReportRow[] {
+  const out = sums.map((r) => ({
+    key: r.k,
+    label: '',
+    values: { outstanding: r.outstanding, overdue: r.overdue, instalments: r.n },
+  }))
+  if (env.dimension.key === 'owner') return out.sort((a, b) => b.values.overdue - a.values.overdue)
+  return BUCKETS.map(
+    (b) =>
+      out.find((r) => r.key === b.key) ?? {
+        key: b.key,
+        label: '',
+        values: { outstanding: 0, overdue: 0, instalments: 0 },
+      },
+  )
+}
+
+/**
+ * The ageing as of today (or a later day) from the instalment rollup: what is open now of every instalment,
+ * by owner or by due day against `asOf` — less the open instalments created after `asOf` (the records' path
+ * counts the plans known on that day; the partial index on open instalments by creation finds them, almost
+ * always none). The same sums as the records' path, over a department's few thousand rollup rows.
+ */
+async function ageingToday(ctx: ServiceContext, env: RunEnv, asOf: string): Promise<ReportRow[]> {
+  const byOwner = env.dimension.key === 'owner'
+  const k = byOwner ? sql`${receivableDaily.ownerId}` : bucketOf(asOf, receivableDaily.dueDate)
+  const laterK = byOwner ? sql`${contracts.ownerId}` : bucketOf(asOf)
+  // Grouped by position: the bucket's `asOf` parameters in SELECT and GROUP BY would be different ones.
+  const [kept, later] = await Promise.all([
+    ctx.db
+      .select({
+        k: sql<string | null>`${k}`,
+        outstanding: sql<number>`sum(${receivableDaily.openCents})::float8`,
+        overdue: sql<number>`coalesce(sum(${receivableDaily.openCents}) filter (where ${receivableDaily.dueDate} < ${asOf}::date), 0)::float8`,
+        n: sql<number>`sum(${receivableDaily.openInstalments})::int`,
+      })
+      .from(receivableDaily)
+      .where(
+        and(
+          eq(receivableDaily.tenantId, ctx.tenantId),
+          sql`${receivableDaily.openInstalments} > 0`,
+          await peopleFilter(ctx, env.scope, env.q, receivableDaily.ownerId),
+        ),
+      )
+      .groupBy(sql`1`),
+    ctx.db
+      .select({
+        k: sql<string | null>`${laterK}`,
+        outstanding: sql<number>`sum(${instalments.amountCents} - ${instalments.receivedCents})::float8`,
+        overdue: sql<number>`coalesce(sum(${instalments.amountCents} - ${instalments.receivedCents}) filter (where ${instalments.dueDate} < ${asOf}::date), 0)::float8`,
+        n: sql<number>`count(*)::int`,
+      })
+      .from(instalments)
+      .innerJoin(contracts, eq(contracts.id, instalments.contractId))
+      .where(
+        and(
+          eq(instalments.tenantId, ctx.tenantId),
+          eq(contracts.tenantId, ctx.tenantId),
+          RECEIVABLE,
+          open,
+          sql`${instalments.createdAt} >= (${asOf}::date + 1)::timestamp at time zone ${env.period.zone}`,
+          await peopleFilter(ctx, env.scope, env.q, contracts.ownerId),
+        ),
+      )
+      .groupBy(sql`1`),
+  ])
+  const sums = new Map<string | null, AgeingSums>()
+  for (const r of kept)
+    sums.set(r.k, { k: r.k, outstanding: Number(r.outstanding), overdue: Number(r.overdue), n: Number(r.n) })
+  for (const r of later) {
+    const s = sums.get(r.k)
+    if (!s) continue
+    s.outstanding -= Number(r.outstanding)
+    s.overdue -= Number(r.overdue)
+    s.n -= Number(r.n)
+  }
+  return ageingRows(
+    env,
+    [...sums.values()].filter((s) => s.n > 0),
+  )
 }
 
 /**
@@ -294,6 +447,7 @@ export const ageingReport: ReportDefinition = {
   timing: 'snapshot',
   async rows(ctx, env) {
     const asOf = asOfDay(ctx, env)
+    if (!env.reference && asOf >= todayOf(ctx, env)) return ageingToday(ctx, env, asOf)
     const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
     const amount = outstandingOn(ctx, env, asOf)
     // Each instalment's open amount computed once (as of a past day it sums the instalment's allocations):
@@ -311,19 +465,14 @@ export const ageingReport: ReportDefinition = {
         where o > 0
         group by 1`),
     )
-    const out = rows.map((r) => ({
-      key: r.k,
-      label: '',
-      values: { outstanding: Number(r.outstanding), overdue: Number(r.overdue), instalments: Number(r.n) },
-    }))
-    if (env.dimension.key === 'owner') return out.sort((a, b) => b.values.overdue - a.values.overdue)
-    return BUCKETS.map(
-      (b) =>
-        out.find((r) => r.key === b.key) ?? {
-          key: b.key,
-          label: '',
-          values: { outstanding: 0, overdue: 0, instalments: 0 },
-        },
+    return ageingRows(
+      env,
+      rows.map((r) => ({
+        k: r.k,
+        outstanding: Number(r.outstanding),
+        overdue: Number(r.overdue),
+        n: Number(r.n),
+      })),
     )
   },
   async records(ctx, env, drill) {
