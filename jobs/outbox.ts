@@ -80,13 +80,18 @@ export class OutboxRelay {
 
   async relayBatch(now: Date = new Date(), limit: number = this.batchSize): Promise<number> {
     return this.database.db.transaction(async (tx) => {
+      // Claimed and marked in one statement (one round trip, one PGlite call); the queue write below is in
+      // the same transaction, so a failing queue (Redis down) rolls the mark back and the rows stay pending.
       const result = await tx.execute(sql`
-        select id, topic, payload, tenant_id from outbox
-        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
-          ${this.tenantCondition()}
-        order by id limit ${limit}
-        for update skip locked`)
-      const rows = resultRows<OutboxRow>(result)
+        update outbox set status = 'relayed', relayed_at = now()
+        where id in (
+          select id from outbox
+          where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
+            ${this.tenantCondition()}
+          order by id limit ${limit}
+          for update skip locked)
+        returning id, topic, payload, tenant_id`)
+      const rows = resultRows<OutboxRow>(result).sort((a, b) => Number(a.id) - Number(b.id))
       if (rows.length === 0) return 0
       await this.queue.addBulk(
         rows.map((r) => ({
@@ -95,13 +100,6 @@ export class OutboxRelay {
           options: { ...this.options.jobOptions?.(r.topic), jobId: `ob-${r.id}` },
         })),
       )
-      const ids = rows.map((r) => Number(r.id))
-      await tx.execute(sql`
-        update outbox set status = 'relayed', relayed_at = now()
-        where id in (${sql.join(
-          ids.map((i) => sql`${i}`),
-          sql`, `,
-        )})`)
       return rows.length
     })
   }

@@ -27,6 +27,8 @@ await createBulkFeishuTenant(database, { n: 2000, tenantKey, run })
 const client = (database.db as any).session.client
 const stats = new Map<string, { n: number; rows: number; ms: number }>()
 for (const method of ['query', 'exec'] as const) {
+  // The embedded database's drizzle client is the priority gate's (query and transaction only).
+  if (typeof client[method] !== 'function') continue
   const orig = client[method].bind(client)
   client[method] = async (text: string, ...rest: unknown[]) => {
     const t = performance.now()
