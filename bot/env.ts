@@ -85,6 +85,14 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed the demo tenant when the database is empty (default on for the embedded database). */
   SEED_DEMO: z.enum(['auto', 'true', 'false']).default('auto'),
+  /**
+   * Whether `X-Forwarded-For` names the client (per-address budgets: login, public forms, lead intake):
+   * `private` = only when the connection comes from a loopback or private address (a proxy beside us),
+   * `true` = always (a CDN with public addresses in front), `false` = never.
+   */
+  TRUST_PROXY: z
+    .enum(['private', 'true', 'false'], { message: "expected 'private', 'true' or 'false'" })
+    .default('private'),
   /** The devchat simulator: `auto` = on when no chat platform is configured, outside production. */
   DEVCHAT: z.enum(['auto', 'on', 'off'], { message: "expected 'auto', 'on' or 'off'" }).default('auto'),
   /**

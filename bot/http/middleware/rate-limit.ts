@@ -37,13 +37,7 @@ function limiterOf(c: Context<AppEnv>): RateLimiter {
   return own
 }
 
-/** The caller's address: the first X-Forwarded-For hop behind a proxy, else the socket's peer. */
-export function clientAddress(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
-  if (forwarded) return forwarded.slice(0, 64)
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? 'local'
-}
+export { clientAddress } from '../client-address'
 
 /**
  * Refuses the request with 429 when any of its budgets is spent. A budget's key of null skips it. When the

@@ -2,21 +2,15 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { DomainError } from '../../domain/errors'
 import { findFormChannel, MAX_LEADS_PER_PUSH, receiveIntake, submitFormLead } from '../../domain/leads'
+import { clientAddress } from '../client-address'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import { IntakeBatchResultSchema, IntakeResultSchema } from './leads-schemas'
 
 const STATUS = { created: 201, touch: 200, replay: 200, spam: 202 } as const
 
-/** The client's address: the first `X-Forwarded-For` hop (set by the proxy in front), else the socket's. */
-export function clientIp(c: Context<AppEnv>): string {
-  const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
-  if (fwd) return fwd
-  const real = c.req.header('x-real-ip')?.trim()
-  if (real) return real
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
-}
+/** The client's address (`TRUST_PROXY` decides whether a proxy's `X-Forwarded-For` counts). */
+export const clientIp = (c: Context<AppEnv>): string => clientAddress(c)
 
 export const esc = (s: string): string =>
   s.replace(
