@@ -271,6 +271,18 @@ describe('a stored secret under a key ENCRYPTION_KEYS no longer lists', () => {
     // The key listed again (as an older key): the same call verifies.
     appLogging(`${K4},${K3}`)
     expect(await externalStatus(id, plain)).toBe(404)
+
+    // The API document tells integrators about this answer on every signed route.
+    const doc = (await (await app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>
+    }
+    const signed = Object.entries(doc.paths).filter(([path]) =>
+      /^\/api\/v1\/(external\/|intake\/)/.test(path),
+    )
+    expect(signed.length).toBeGreaterThan(5)
+    for (const [path, ops] of signed)
+      for (const [method, op] of Object.entries(ops))
+        expect(op.responses['503']?.description, `${method} ${path}`).toMatch(/secret_key_missing/)
   })
 
   it('still verifies with the current secret while the previous one is under a dropped key', async () => {

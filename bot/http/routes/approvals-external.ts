@@ -23,7 +23,7 @@ import {
 import { systemContext as domainSystemContext, type ServiceContext } from '../../domain/context'
 import { SIGNATURE_HEADERS } from '../../lib/signed-call'
 import { apiContext, requireSession } from '../middleware/session'
-import { ErrorSchema, errorResponses } from '../schemas'
+import { ErrorSchema, errorResponses, secretUnavailableResponse } from '../schemas'
 import type { AppEnv } from '../types'
 import { body, json } from './openapi'
 
@@ -85,6 +85,7 @@ export const signedErrors = {
     description: 'missing or bad signature, stale timestamp, reused nonce, unknown or inactive system',
     content: { 'application/json': { schema: ErrorSchema } },
   },
+  ...secretUnavailableResponse,
 }
 
 const PersonRef = z.object({ id: z.string(), name: z.string() })

@@ -3,7 +3,7 @@ import type { Context } from 'hono'
 import { DomainError } from '../../domain/errors'
 import { findFormChannel, MAX_LEADS_PER_PUSH, receiveIntake, submitFormLead } from '../../domain/leads'
 import { clientAddress } from '../client-address'
-import { errorResponses } from '../schemas'
+import { errorResponses, secretUnavailableResponse } from '../schemas'
 import type { AppEnv } from '../types'
 import { IntakeBatchResultSchema, IntakeResultSchema } from './leads-schemas'
 
@@ -108,6 +108,7 @@ export function leadIntakeRoutes(): OpenAPIHono<AppEnv> {
           content: { 'application/json': { schema: IntakeResultSchema } },
         },
         ...errorResponses,
+        ...secretUnavailableResponse,
       },
     }),
     async (c) => {

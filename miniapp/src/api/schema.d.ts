@@ -13271,6 +13271,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -13357,6 +13366,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13457,6 +13475,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13566,6 +13593,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -13660,6 +13696,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13775,6 +13820,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -13871,6 +13925,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13996,6 +14059,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14291,6 +14363,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         post?: never;
@@ -14442,6 +14523,15 @@ export interface paths {
                 };
                 /** @description conflict or state already changed */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the caller's stored secret cannot be read: `error.code` is `secret_key_missing` (sealed with an encryption key this server no longer lists: an administrator adds the key back or rotates the secret) or `secret_unreadable` (rotate the secret) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
