@@ -7,7 +7,8 @@ describe('isEmbedded', () => {
     const database = await openDatabase({ dataDir: 'memory://' })
     try {
       expect(isEmbedded(database.db)).toBe(true)
-      expect(isEmbedded(database.background().db)).toBe(true)
+      const background = database.background?.()
+      expect(background && isEmbedded(background.db)).toBe(true)
       // A transaction is not a handle: code inside one already shares its session.
       await database.db.transaction(async (tx) => {
         expect(isEmbedded(tx)).toBe(false)
