@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import { markEmbedded } from './embedded'
 import { FastQueries } from './pglite-fast-query'
 import {
   compiledPglite,
@@ -159,7 +160,7 @@ function wrapPglite(client: PGlite): Database {
           client.transaction((tx) => fn(Object.assign(Object.create(tx) as Transaction, { query }))),
         ),
     } as unknown as PGlite
-    const db = drizzlePglite({ client: gated, schema, casing: 'snake_case' }) as unknown as Db
+    const db = markEmbedded(drizzlePglite({ client: gated, schema, casing: 'snake_case' })) as unknown as Db
     return {
       db,
       kind: 'pglite',

@@ -1,5 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
-import type { Db } from '../../../db/client'
+import type { Db, DbOrTx } from '../../../db/client'
+import { isEmbedded } from '../../../db/embedded'
 import { cardStates, chats, messages, ownTimeZone, tenants, userIdentities, users } from '../../../db/schema'
 import type { Card, OutboundMessage, PlatformName, Recipient } from '../../chat/model'
 import { type ChatPlatform, PermanentSendError, RateLimitedSendError, type TenantRef } from '../../chat/port'
@@ -257,33 +258,40 @@ async function applyCardState(
         lt(messages.cardVersion, version),
       ),
     )
+  /** Brings one copy up to date on `db`; `lock` holds its row (a transaction's) while the platform call runs. */
+  const updateCopy = async (db: DbOrTx, id: string, lock: boolean) => {
+    const read = db
+      .select({
+        platformMessageId: messages.platformMessageId,
+        locale: users.locale,
+        timeZone: ownTimeZone,
+      })
+      .from(messages)
+      .leftJoin(users, eq(users.id, messages.userId))
+      .where(and(eq(messages.id, id), lt(messages.cardVersion, version)))
+    const [row] = lock ? await read.for('update', { of: messages }) : await read
+    if (!row?.platformMessageId) return
+    const locale = localeOf(row.locale)
+    const zone = knownZone(row.timeZone) ?? tenant.timeZone
+    const card = 'view' in content ? ports.render(content.view, locale, zone) : content.card
+    await platform.updateCard(tenant, row.platformMessageId, card, locale)
+    await db
+      .update(messages)
+      .set({
+        card: card as unknown as Record<string, unknown>,
+        cardVersion: version,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(messages.id, id), lt(messages.cardVersion, version)))
+  }
   for (const copy of copies) {
     try {
-      await (ctx.db as Db).transaction(async (tx) => {
-        const [row] = await tx
-          .select({
-            platformMessageId: messages.platformMessageId,
-            locale: users.locale,
-            timeZone: ownTimeZone,
-          })
-          .from(messages)
-          .leftJoin(users, eq(users.id, messages.userId))
-          .where(and(eq(messages.id, copy.id), lt(messages.cardVersion, version)))
-          .for('update', { of: messages })
-        if (!row?.platformMessageId) return
-        const locale = localeOf(row.locale)
-        const zone = knownZone(row.timeZone) ?? tenant.timeZone
-        const card = 'view' in content ? ports.render(content.view, locale, zone) : content.card
-        await platform.updateCard(tenant, row.platformMessageId, card, locale)
-        await tx
-          .update(messages)
-          .set({
-            card: card as unknown as Record<string, unknown>,
-            cardVersion: version,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(messages.id, copy.id))
-      })
+      // The embedded database is one session: a transaction held across the platform call would hold it
+      // whole, and the adapter's usage meter (DingTalk) writes through its own handle, which then waits for
+      // the transaction to end while the transaction waits for the meter (a deadlock: every card update
+      // hung). There the copy is held by a lock in this process (the only one that opens that database).
+      if (isEmbedded(ctx.db)) await inTurn(copy.id, () => updateCopy(ctx.db, copy.id, false))
+      else await (ctx.db as Db).transaction((tx) => updateCopy(tx, copy.id, true))
     } catch (err) {
       if (err instanceof RateLimitedSendError) throw err
       if (err instanceof PermanentSendError) {
@@ -295,5 +303,20 @@ async function applyCardState(
       }
       throw err
     }
+  }
+}
+
+/** Copies being updated in this process: each one's updates run one after another (see applyCardState). */
+const turns = new Map<string, Promise<void>>()
+
+async function inTurn(key: string, fn: () => Promise<void>): Promise<void> {
+  const before = turns.get(key) ?? Promise.resolve()
+  const mine = before.then(fn, fn)
+  const settled = mine.catch(() => {})
+  turns.set(key, settled)
+  try {
+    await mine
+  } finally {
+    if (turns.get(key) === settled) turns.delete(key)
   }
 }
