@@ -99,7 +99,8 @@ describe.skipIf(!executablePath)('lead pages', () => {
     await page.locator('.van-popup textarea').first().fill('电话沟通，客户想要报价单')
     await page.locator('[data-testid="follow-up-form"] button[type="submit"]').click()
     await page.getByText('电话沟通，客户想要报价单').waitFor({ timeout: 20_000 })
-    expect(await page.getByTestId('lead-status').textContent()).toContain('已联系')
+    // The follow-up shows as soon as it is saved; the status follows with the lead's reload.
+    await page.getByTestId('lead-status').filter({ hasText: '已联系' }).waitFor({ timeout: 20_000 })
 
     await page.getByTestId('lead-status-change').click()
     await page.locator('.van-action-sheet__item', { hasText: '已确认' }).click()
@@ -109,7 +110,7 @@ describe.skipIf(!executablePath)('lead pages', () => {
     await page.locator('.van-dialog input[name="customerName"]').fill('华为技术有限公司')
     await page.locator('.van-dialog__confirm:visible').click()
     await page.getByTestId('lead-customer').waitFor({ timeout: 20_000 })
-    expect(await page.getByTestId('lead-status').textContent()).toContain('已转化')
+    await page.getByTestId('lead-status').filter({ hasText: '已转化' }).waitFor({ timeout: 20_000 })
     await page.getByText('时间线').click()
     await page.getByTestId('lead-timeline').waitFor()
     await shot(page, 'phone-detail')
