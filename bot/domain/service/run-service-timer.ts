@@ -83,7 +83,7 @@ const overdue = (cutoff: Date, t = sql.raw('service_tickets')) => {
 /**
  * The safety net behind the timers: flags every open ticket of the tenant whose deadline passed more than
  * {@link SCAN_GRACE_MS} ago while its clock still shows pending. It walks the open tickets (the partial
- * open index) in chunks of {@link SCAN_CHUNK} by (created, id); in each chunk one statement locks the
+ * open index) in chunks of {@link SCAN_CHUNK} by (created, id), two at a time; in each chunk one statement locks the
  * overdue ones (rows another transaction holds are left to the next scan) and sets both clocks' flags in
  * one new row version. Only the flags and the version change and no index reads them, so the updates are
  * heap-only. Each chunk is a transaction that also writes the breaches' timeline entries and escalation
@@ -94,31 +94,39 @@ export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: n
   const due = overdue(cutoff)
   const locked = overdue(cutoff, sql.raw('l'))
   const total = { response: 0, resolution: 0 }
-  let after: { at: string; id: string } | null = null
-  for (;;) {
-    const from: SQL = after ? sql`and (created_at, id) > (${after.at}::timestamptz, ${after.id})` : sql``
-    type Chunk = {
-      response: number
-      resolution: number
-      seen: number
-      flagged: Flagged[]
-      at: string
-      id: string
-    }
+  // The chunks' upper bounds first (every SCAN_CHUNK-th open ticket by (created, id), one index-only pass), so
+  // chunks can run two at a time: one chunk's breaches are announced (Node: names, cards) while the next
+  // chunk's statement runs. The first chunk starts below everything and the last one has no upper bound, so
+  // a ticket opened meanwhile is still seen.
+  const bounds = resultRows<{ at: string; id: string }>(
+    await ctx.db.execute(sql`
+      select at, id from (
+        select created_at::text as at, id, row_number() over (order by created_at, id) as n
+        from service_tickets where tenant_id = ${ctx.tenantId} and status in ${OPEN}) o
+      where n % ${SCAN_CHUNK} = 0
+      order by n`),
+  )
+  const ranges = [...bounds, null].map((to, i) => ({ from: i > 0 ? bounds[i - 1] : undefined, to }))
+  const scanRange = async (range: (typeof ranges)[number]) => {
+    const lower: SQL = range.from
+      ? sql`and (created_at, id) > (${range.from.at}::timestamptz, ${range.from.id})`
+      : sql``
+    const upper: SQL = range.to
+      ? sql`and (created_at, id) <= (${range.to.at}::timestamptz, ${range.to.id})`
+      : sql``
+    type Chunk = { response: number; resolution: number; flagged: Flagged[] }
     // Each chunk in its own transaction: the flags, their timeline entries and the notices commit together.
     const r = await withTransaction(ctx, async (_tx, txCtx) => {
       const [chunk] = resultRows<Chunk>(
         await txCtx.db.execute(sql`
         with chunk as (
-          select id, created_at, ${due.response} or ${due.resolution} as late
-          from service_tickets
-          where tenant_id = ${ctx.tenantId} and status in ${OPEN} ${from}
-          order by created_at, id
-          limit ${SCAN_CHUNK}
+          select id from service_tickets
+          where tenant_id = ${ctx.tenantId} and status in ${OPEN} ${lower} ${upper}
+            and (${due.response} or ${due.resolution})
         ), lock as (
           select l.id, ${locked.response} as response, ${locked.resolution} as resolution
           from service_tickets l
-          where l.id in (select id from chunk where late)
+          where l.id in (select id from chunk)
             and l.tenant_id = ${ctx.tenantId} and l.status in ${OPEN}
             and (${locked.response} or ${locked.resolution})
           for update skip locked
@@ -130,24 +138,26 @@ export async function scanServiceSla(ctx: ServiceContext): Promise<{ response: n
           from lock where t.id = lock.id
           returning t.id, t.owner_id, t.customer_id, t.number, t.subject, t.type, t.priority, t.status, t.version,
             t.first_response_due_at, t.resolution_due_at, lock.response, lock.resolution
-        ), last as (
-          select created_at::text as at, id from chunk order by created_at desc, id desc limit 1
         )
         select (select count(*) filter (where response) from flagged)::int as response,
                (select count(*) filter (where resolution) from flagged)::int as resolution,
-               (select count(*) from chunk)::int as seen,
-               (select coalesce(json_agg(flagged), '[]') from flagged) as flagged,
-               last.at, last.id
-        from (select 1) one left join last on true`),
+               (select coalesce(json_agg(flagged), '[]') from flagged) as flagged`),
       )
       if (chunk?.flagged.length) await announceBreaches(txCtx, chunk.flagged)
       return chunk
     })
     total.response += r?.response ?? 0
     total.resolution += r?.resolution ?? 0
-    if (!r || r.seen < SCAN_CHUNK || !r.id) return total
-    after = { at: r.at, id: r.id }
   }
+  let next = 0
+  const lane = async () => {
+    while (next < ranges.length) {
+      const range = ranges[next++]
+      if (range) await scanRange(range)
+    }
+  }
+  await Promise.all([lane(), lane()])
+  return total
 }
 
 /** A ticket the scan flagged, as the flagging statement returns it. */
