@@ -1,7 +1,12 @@
 import { startCard } from '../actions/approvals'
 import { approvalTemplatesCard, approvalTodoCard } from '../cards/approval-form-card'
 import { t } from '../cards/i18n'
-import { findTemplateByWord, listInstances, listTemplates } from '../domain/approvals'
+import {
+  findRecordStartedByWord,
+  findTemplateByWord,
+  listInstances,
+  listTemplates,
+} from '../domain/approvals'
 import type { CommandSpec } from './types'
 
 /** `发起 请假` / `new leave`: the template's form as a card; without a name, the list of templates. */
@@ -15,6 +20,16 @@ export const startApprovalCommand: CommandSpec = {
     if (!word) return { card: approvalTemplatesCard(await listTemplates({ ctx }), locale) }
     const found = await findTemplateByWord(ctx, word)
     if (!found) {
+      // 「发起 合同」: 合同审批 starts from the contract, 回款审批 from registering a payment.
+      const byRecord = await findRecordStartedByWord(ctx, word)
+      if (byRecord)
+        return {
+          text: t(
+            locale,
+            `「${byRecord.name}」从业务记录发起：${byRecord.start.how.zh}。`,
+            `"${byRecord.nameEn ?? byRecord.name}" requests start from their record: ${byRecord.start.how.en}.`,
+          ),
+        }
       return {
         card: approvalTemplatesCard(
           await listTemplates({ ctx }),

@@ -4,7 +4,7 @@ import { approveTask } from '../../bot/domain/approvals/approve-task'
 import { createTemplate } from '../../bot/domain/approvals/create-template'
 import { onApprovalFinished } from '../../bot/domain/approvals/on-finished'
 import { startInstance } from '../../bot/domain/approvals/start-instance'
-import { createContract } from '../../bot/domain/contracts'
+import { createContract, submitContract } from '../../bot/domain/contracts'
 import { createCustomer } from '../../bot/domain/crm/create-customer'
 import type { Database } from '../../db/client'
 import { messages, outbox } from '../../db/schema'
@@ -183,10 +183,16 @@ describe('approval jobs', () => {
       ctx: ctxAs(database, org, 'liuyang'),
       input: { name: '钩子合同', customerId: customer.id, amountCents: 12_000_000 },
     })
-    const { instance } = await startInstance({
-      ctx: ctxAs(database, org, 'liuyang'),
-      input: { templateKey: 'contract', form: { contract: contract.id, amount: 12_000_000 } },
-    })
+    // 合同审批 starts from its contract only: by hand it is refused (400 templateKey), nothing started.
+    await expect(
+      startInstance({
+        ctx: ctxAs(database, org, 'liuyang'),
+        input: { templateKey: 'contract', form: { contract: contract.id, amount: 12_000_000 } },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input', details: { field: 'templateKey' } })
+    const {
+      approval: { instance },
+    } = await submitContract({ ctx: ctxAs(database, org, 'liuyang'), contractId: contract.id })
     expect(instance.businessRef).toBe(`contract:${contract.id}`)
     for (const key of ['zhangwei', 'liming', 'zhuhong', 'wangjianguo']) {
       const t = await pendingTaskOf(database, org, instance.id, key)

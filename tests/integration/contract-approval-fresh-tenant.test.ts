@@ -119,4 +119,57 @@ describe('合同审批 in a tenant created at first contact', () => {
     expect(after.body.contract.status).toBe('active')
     expect(after.body.contract.activatedAt).not.toBeNull()
   })
+
+  it('starts 合同审批 only from the contract: 「发起 合同」 in chat says where, a hand start is 400', async () => {
+    // (The tenant was made by the test above.)
+    const hemei = fake.user('hemei')
+    const token = await login('hemei')
+    const count = async () =>
+      (
+        await stack.database.rows<{ n: number }>(
+          sql`select count(*)::int as n from approval_instances where business_ref is null`,
+        )
+      )[0]?.n
+    const before = await count()
+
+    // Chat: the answer is where to start it, not a form that could never lead back to a contract.
+    const chat = fake.controls.p2pChatId(hemei.openId)
+    const sent = fake.recorder.sentMessages().length
+    const said = fake.controls.addUserMessage({ senderUserId: 'hemei', text: '发起 合同' })
+    const p = await world.push.messageReceive({
+      message: { messageId: said.messageId, chatId: said.chatId, chatType: 'p2p' },
+      text: '发起 合同',
+      sender: { openId: hemei.openId },
+    })
+    expect((await stack.app.request('/webhooks/feishu/events', toRequestInit(p))).status).toBe(200)
+    await waitFor(
+      () =>
+        fake.recorder
+          .sentMessages()
+          .slice(sent)
+          .some((m) => m.chatId === chat && m.content.includes('提交审批')),
+      'the 合同审批 hint',
+      8000,
+    )
+    const answer = fake.recorder
+      .sentMessages()
+      .slice(sent)
+      .filter((m) => m.chatId === chat)
+    expect(answer.some((m) => m.content.includes('approval.submit'))).toBe(false)
+
+    // API: not offered, and refused by hand (400 naming templateKey), nothing started.
+    const list = await api(token, 'GET', '/approvals/templates')
+    expect(list.status).toBe(200)
+    const keys = (list.body.items as Array<{ key: string }>).map((t) => t.key)
+    expect(keys).toContain('leave')
+    expect(keys).not.toContain('contract')
+    const byHand = await api(token, 'POST', '/approvals/instances', {
+      templateKey: 'contract',
+      form: { title: '手工合同', amount: 1_000_000 },
+    })
+    expect(byHand.status, JSON.stringify(byHand.body)).toBe(400)
+    expect(byHand.body.error.field).toBe('templateKey')
+    expect(byHand.body.error.message).toContain('提交审批')
+    expect(await count()).toBe(before)
+  })
 })

@@ -35,7 +35,12 @@ export { getInstance, type TimelineEntry } from './get-instance'
 export { getStatistics } from './get-statistics'
 export { getTemplate } from './get-template'
 export { type InstanceListItem, listInstances } from './list-instances'
-export { findTemplateByWord, listTemplates, type TemplateSummary } from './list-templates'
+export {
+  findRecordStartedByWord,
+  findTemplateByWord,
+  listTemplates,
+  type TemplateSummary,
+} from './list-templates'
 export { handleApprovalFinished } from './on-finished'
 export { type FlowPreview, PreviewFlowInput, previewFlow } from './preview-flow'
 export { APPROVAL_ESCALATE, APPROVAL_FINISHED, APPROVAL_REMIND } from './publish'

@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, notInArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull, notInArray } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import type { ServiceContext } from '../context'
-import { recordStartedTemplateKeys } from './on-finished'
+import { type RecordStart, recordStartedTemplateKeys, recordStartOf } from './on-finished'
 
 export interface TemplateSummary {
   id: string
@@ -52,13 +52,47 @@ export async function listTemplates({
   }))
 }
 
+const matches =
+  (word: string) =>
+  (t: { key: string; name: string; aliases: string[] }): boolean => {
+    const w = word.trim().toLowerCase()
+    return t.key === w || t.name === word.trim() || t.aliases.some((a) => a.toLowerCase() === w)
+  }
+
 /** Finds a template by its key or one of its chat aliases (`请假`, `leave`). */
 export async function findTemplateByWord(ctx: ServiceContext, word: string): Promise<TemplateSummary | null> {
-  const w = word.trim().toLowerCase()
-  if (!w) return null
+  if (!word.trim()) return null
   const all = await listTemplates({ ctx })
-  return (
-    all.find((t) => t.key === w || t.name === word.trim() || t.aliases.some((a) => a.toLowerCase() === w)) ??
-    null
-  )
+  return all.find(matches(word)) ?? null
+}
+
+/**
+ * The tenant's active record-started template a word names (「发起 合同」), with where a person starts it
+ * instead: chat answers with that rather than a list the template is not in.
+ */
+export async function findRecordStartedByWord(
+  ctx: ServiceContext,
+  word: string,
+): Promise<{ name: string; nameEn: string | null; start: RecordStart } | null> {
+  const keys = recordStartedTemplateKeys()
+  if (!word.trim() || keys.length === 0) return null
+  const rows = await ctx.db
+    .select({
+      key: approvalTemplates.key,
+      name: approvalTemplates.name,
+      nameEn: approvalTemplates.nameEn,
+      aliases: approvalTemplates.aliases,
+    })
+    .from(approvalTemplates)
+    .where(
+      and(
+        eq(approvalTemplates.tenantId, ctx.tenantId),
+        eq(approvalTemplates.active, true),
+        isNull(approvalTemplates.externalSystemId),
+        inArray(approvalTemplates.key, keys),
+      ),
+    )
+  const row = rows.find(matches(word))
+  const start = row && recordStartOf(row.key)
+  return row && start ? { name: row.name, nameEn: row.nameEn, start } : null
 }

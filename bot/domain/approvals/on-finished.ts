@@ -30,14 +30,20 @@ export function onApprovalFinished(refType: string, handler: ApprovalFinishedHan
  * are not offered them and cannot start them by hand, since an instance without its record would decide
  * nothing. Admins still see and edit them.
  */
-const recordStarted = new Set<string>()
+export interface RecordStart {
+  /** Where a person starts it instead, e.g. 「在合同页点「提交审批」」 (zh-CN, en). */
+  how: { zh: string; en: string }
+}
 
-export function registerRecordStartedTemplate(key: string): void {
-  recordStarted.add(key)
+const recordStarted = new Map<string, RecordStart>()
+
+export function registerRecordStartedTemplate(key: string, start: RecordStart): void {
+  recordStarted.set(key, start)
 }
 
 export const isRecordStartedTemplate = (key: string): boolean => recordStarted.has(key)
-export const recordStartedTemplateKeys = (): string[] => [...recordStarted]
+export const recordStartedTemplateKeys = (): string[] => [...recordStarted.keys()]
+export const recordStartOf = (key: string): RecordStart | undefined => recordStarted.get(key)
 
 /** Runs the handler for the event's business ref, if any (job `approval.finished`). */
 export async function handleApprovalFinished({

@@ -8,7 +8,7 @@ import { type FileRef, type ValidatedForm, validateForm } from './engine/form'
 import { appendTimeline } from './internal/timeline'
 import { activateFrom, newChanges, type Working } from './internal/transitions'
 import { auditInBatch, batched } from './internal/write-batch'
-import { isRecordStartedTemplate } from './on-finished'
+import { recordStartOf } from './on-finished'
 import { publish } from './publish'
 import { checkFormReferences, recordReferences } from './references'
 import { type PlanStep, StartInstanceInput } from './schemas'
@@ -50,10 +50,11 @@ export async function startInstance({
 }): Promise<ApprovalView> {
   const parsed = StartInstanceInput.parse(input)
   if (ctx.actor.kind !== 'user') throw new ForbiddenError('only a person can submit a request')
-  if (!forRecord && isRecordStartedTemplate(parsed.templateKey))
+  const byRecord = forRecord ? undefined : recordStartOf(parsed.templateKey)
+  if (byRecord)
     throw new InvalidInputError(
       'templateKey',
-      `该审批由业务记录发起（如登记回款）/ template ${parsed.templateKey} is started from its record`,
+      `该审批由业务记录发起：${byRecord.how.zh} / template ${parsed.templateKey} is started from its record: ${byRecord.how.en}`,
     )
   const initiatorId = ctx.actor.userId
   return withTransaction(ctx, (_tx, c) =>

@@ -2,10 +2,19 @@ import { and, eq } from 'drizzle-orm'
 import { approvalTemplates } from '../../../db/schema'
 import { createTemplate } from '../approvals/create-template'
 import { departmentHeadStep, managerStep } from '../approvals/flow-builder'
+import { registerRecordStartedTemplate } from '../approvals/on-finished'
 import type { TemplateDefinitionInput } from '../approvals/schemas'
 import type { ServiceContext } from '../context'
 
 export const CONTRACT_TEMPLATE_KEY = 'contract'
+// Started from the contract only (submitContract): a request started by hand names no contract the engine
+// would change, so its approval would leave the contract a draft while everyone reads 已通过.
+registerRecordStartedTemplate(CONTRACT_TEMPLATE_KEY, {
+  how: {
+    zh: '在合同页点「提交审批」',
+    en: 'open the contract and tap Submit for approval',
+  },
+})
 /** Contracts from this amount (cents) or discount (percent) also go to the head of the department above. */
 export const BIG_CONTRACT_CENTS = 50_000_000
 export const BIG_DISCOUNT_PERCENT = 15

@@ -44,6 +44,7 @@ export async function submitContract({
     const refField = await contractRefField(c)
     const approval = await startInstance({
       ctx: c,
+      forRecord: true,
       businessRefField: refField,
       input: {
         templateKey: CONTRACT_TEMPLATE_KEY,

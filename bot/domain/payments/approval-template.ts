@@ -8,7 +8,12 @@ import type { ServiceContext } from '../context'
 
 export const PAYMENT_TEMPLATE_KEY = 'sales_payment'
 // Started by registering a payment only: an instance without its request would record nothing.
-registerRecordStartedTemplate(PAYMENT_TEMPLATE_KEY)
+registerRecordStartedTemplate(PAYMENT_TEMPLATE_KEY, {
+  how: {
+    zh: '在合同页点「登记回款」',
+    en: 'open the contract and tap Register payment',
+  },
+})
 
 /**
  * The default 回款审批 template: finance confirms money a rep registered before it counts (when the
