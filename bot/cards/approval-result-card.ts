@@ -1,5 +1,5 @@
 import type { Card, CardElement } from '../chat/model'
-import { type ApprovalView, userName } from '../domain/approvals'
+import { type ApprovalOutcomeNote, type ApprovalView, userName } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import {
   detailPath,
@@ -10,8 +10,11 @@ import {
 } from './approval-common'
 import { labelled, t } from './i18n'
 
-/** The result announcement to the initiator (and the template's group chat). */
-export function approvalResultCard(view: ApprovalView, locale: Locale): Card {
+/**
+ * The result announcement to the initiator (and the template's group chat). `failed`: the request was
+ * approved but its domain could not apply it; the card says that, in red, not 已通过.
+ */
+export function approvalResultCard(view: ApprovalView, locale: Locale, failed?: ApprovalOutcomeNote): Card {
   const ins = view.instance
   const status = instanceStatusText(locale, ins.status)
   const decider = [...view.tasks]
@@ -21,8 +24,9 @@ export function approvalResultCard(view: ApprovalView, locale: Locale): Card {
         (x.status === 'rejected' || x.status === 'returned' || x.status === 'approved'),
     )
     .sort((a, b) => (b.decidedAt?.getTime() ?? 0) - (a.decidedAt?.getTime() ?? 0))[0]
-  const text =
-    ins.status === 'approved'
+  const text = failed
+    ? t(locale, failed.text.zh, failed.text.en)
+    : ins.status === 'approved'
       ? t(locale, '你的申请已通过审批。', 'Your request was approved.')
       : ins.status === 'rejected'
         ? t(
@@ -44,13 +48,15 @@ export function approvalResultCard(view: ApprovalView, locale: Locale): Card {
     type: 'actions',
     buttons: [{ text: t(locale, '查看详情', 'Details'), link: { path: detailPath(ins.id) } }],
   })
-  const title = t(
-    locale,
-    `${templateName(view, locale)}申请${status}`,
-    `${templateName(view, locale)} request ${status.toLowerCase()}`,
-  )
+  const title = failed
+    ? t(locale, failed.title.zh, failed.title.en)
+    : t(
+        locale,
+        `${templateName(view, locale)}申请${status}`,
+        `${templateName(view, locale)} request ${status.toLowerCase()}`,
+      )
   return {
-    header: { title, color: instanceStatusColor(ins.status) },
+    header: { title, color: failed ? 'red' : instanceStatusColor(ins.status) },
     summary: title,
     elements,
     link: { path: detailPath(ins.id) },

@@ -43,7 +43,9 @@ export const presenters: readonly Presenter[] = [
     approvalProgressCard(thawApprovalView(d.view), locale, zone),
   ),
   defineView(approvalCcView, (d, locale, zone) => approvalCcCard(thawApprovalView(d.view), locale, zone)),
-  defineView(approvalResultView, (d, locale) => approvalResultCard(thawApprovalView(d.view), locale)),
+  defineView(approvalResultView, (d, locale) =>
+    approvalResultCard(thawApprovalView(d.view), locale, d.failed),
+  ),
   defineView(approvalWebhookFailedView, (d, locale) => approvalWebhookFailedCard(d, locale)),
   defineView(poolWarningView, (d, locale, zone) =>
     poolWarningCard({ ...d, dueAt: new Date(d.dueAt) }, locale, zone),

@@ -171,5 +171,38 @@ describe('合同审批 in a tenant created at first contact', () => {
     expect(byHand.body.error.field).toBe('templateKey')
     expect(byHand.body.error.message).toContain('提交审批')
     expect(await count()).toBe(before)
+
+    // Sent back, the request can carry new notes, not another amount: that is the contract's.
+    const customer = await api(token, 'POST', '/crm/customers', { name: '宁波海曙贸易有限公司' })
+    const made = await api(token, 'POST', '/crm/contracts', {
+      name: '海曙 CRM 合同',
+      customerId: customer.body.id,
+      amountCents: 8_000_000,
+    })
+    const submitted = await api(token, 'POST', `/crm/contracts/${made.body.id}/submit`, {})
+    expect(submitted.status).toBe(200)
+    const instanceId = submitted.body.approval.id as string
+    const manager = await login('zhouba')
+    const [task] = await stack.database.rows<{ id: string }>(
+      sql`select id from approval_tasks where instance_id = ${instanceId} and status = 'pending'`,
+    )
+    const returned = await api(manager, 'POST', `/approvals/tasks/${task?.id}/return`, {
+      comment: '补充说明',
+    })
+    expect([returned.status, returned.body.status]).toEqual([200, 'returned'])
+    const [ins] = await stack.database.rows<{ form: Record<string, unknown> }>(
+      sql`select form from approval_instances where id = ${instanceId}`,
+    )
+    const resubmit = (form: Record<string, unknown>) =>
+      api(token, 'POST', `/approvals/instances/${instanceId}/resubmit`, { form: { ...ins?.form, ...form } })
+    const cheaper = await resubmit({ amount: 100 })
+    expect([cheaper.status, cheaper.body.error?.field]).toEqual([400, 'form.amount'])
+    expect(cheaper.body.error.message).toContain('撤回')
+    const noted = await resubmit({ notes: '已补充交付范围' })
+    expect([noted.status, noted.body.status]).toEqual([200, 'pending'])
+    const [after] = await stack.database.rows<{ amount: number; notes: string }>(
+      sql`select (form->>'amount')::int as amount, form->>'notes' as notes from approval_instances where id = ${instanceId}`,
+    )
+    expect(after).toEqual({ amount: 8_000_000, notes: '已补充交付范围' })
   })
 })

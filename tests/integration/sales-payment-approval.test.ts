@@ -342,6 +342,90 @@ describe('回款审批 through OA', () => {
     expect([byHand.status, byHand.body.error.field]).toEqual([400, 'templateKey'])
   })
 
+  it('a request sent back and resubmitted with another amount is approved and recorded at that amount', async () => {
+    const r = await pay(3_000_000, { note: '首付' })
+    expect(r.status).toBe(202)
+    const insId = r.body.request.approvalInstanceId as string
+    const task = await financeCard(insId)
+    const returned = await api('wujiu', 'POST', `/approvals/tasks/${task.id}/return`, {
+      comment: '到账 1 万，请改金额',
+    })
+    expect([returned.status, returned.body.status]).toEqual([200, 'returned'])
+    const [sent] = await own.database.db
+      .select()
+      .from(approvalInstances)
+      .where(eq(approvalInstances.id, insId))
+    if (!sent) throw new Error('no instance')
+    const resubmit = (form: Record<string, unknown>) =>
+      api('hemei', 'POST', `/approvals/instances/${insId}/resubmit`, { form: { ...sent.form, ...form } })
+    const untouched = async () => {
+      expect(await requestRow(r.body.request.id)).toMatchObject({ state: 'pending', amountCents: 3_000_000 })
+      const [now] = await own.database.db
+        .select()
+        .from(approvalInstances)
+        .where(eq(approvalInstances.id, insId))
+      expect([now?.status, now?.form]).toEqual(['returned', sent.form])
+    }
+    // What cannot be approved is refused, naming the form's field, and nothing changes.
+    const tooMuch = await resubmit({ amount: 20_000_001 })
+    expect([tooMuch.status, tooMuch.body.error.field]).toEqual([400, 'form.amount'])
+    const instalments = await resubmit({ instalments: '第 4 期 ¥30,000.00' })
+    expect([instalments.status, instalments.body.error.field]).toEqual([400, 'form.instalments'])
+    const method = await resubmit({ method: '金条' })
+    expect([method.status, method.body.error.field]).toEqual([400, 'form.method'])
+    // Another contract of the same customer (a draft): the request keeps the contract it was started for.
+    const customerId = (await api('hemei', 'GET', `/crm/contracts/${contractId}`)).body.contract.customer.id
+    const draft = await api('hemei', 'POST', '/crm/contracts', {
+      name: '浦发 二期',
+      customerId,
+      amountCents: 1,
+    })
+    expect([draft.status, draft.body.error]).toEqual([200, undefined])
+    const other = await resubmit({ contract: draft.body.id })
+    expect([other.status, other.body.error.field]).toEqual([400, 'form.contract'])
+    await untouched()
+
+    const ok = await resubmit({
+      amount: 1_000_000,
+      method: '现金',
+      receivedOn: '2026-01-22',
+      notes: '首付（实收）',
+    })
+    expect([ok.status, JSON.stringify(ok.body)]).toEqual([200, expect.anything()])
+    expect(ok.body.status).toBe('pending')
+    // The request is what finance now approves: the amount, date, method and note; the instalments and the
+    // title follow the new amount.
+    expect(await requestRow(r.body.request.id)).toMatchObject({
+      state: 'pending',
+      amountCents: 1_000_000,
+      receivedOn: '2026-01-22',
+      method: 'cash',
+      note: '首付（实收）',
+    })
+    const [resent] = await own.database.db
+      .select()
+      .from(approvalInstances)
+      .where(eq(approvalInstances.id, insId))
+    expect(resent?.form).toMatchObject({ amount: 1_000_000, title: expect.stringContaining('¥10,000.00') })
+    expect(String(resent?.form.instalments)).toContain('¥10,000.00')
+    expect(resent?.title).toContain('¥10,000.00')
+
+    const again = await financeCard(insId)
+    expect(again.id).not.toBe(task.id)
+    expect(
+      (await tapAs('wujiu', { a: 'approval.approve', task: again.id, v: again.version })).toast?.type,
+    ).toBe('success')
+    await stack.settle(15_000)
+    const done = await requestRow(r.body.request.id)
+    expect(done?.state).toBe('approved')
+    const [p] = await own.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, done?.paymentId ?? ''))
+    expect(p).toMatchObject({ amountCents: 1_000_000, receivedOn: '2026-01-22', method: 'cash' })
+    expect((await receivables()).outstandingCents).toBe(19_000_000)
+  })
+
   it('an ERP post through the signed API skips approval', async () => {
     const r = await signedCall(stack.app, system, 'POST', '/external/crm/payments', {
       contractId,
@@ -352,15 +436,15 @@ describe('回款审批 through OA', () => {
     })
     expect(r.status).toBe(200)
     expect(r.body.created).toBe(true)
-    expect(r.body.receivables.outstandingCents).toBe(15_000_000)
+    expect(r.body.receivables.outstandingCents).toBe(14_000_000)
     expect(
       await own.database.db.select().from(paymentRequests).where(eq(paymentRequests.state, 'pending')),
     ).toHaveLength(0)
   })
 
   it('a request no longer within the outstanding at approval time fails with its reason, nothing written', async () => {
-    const a = await pay(15_000_000)
-    const b = await pay(15_000_000)
+    const a = await pay(14_000_000)
+    const b = await pay(14_000_000)
     expect([a.status, b.status]).toEqual([202, 202])
     const ta = await financeCard(a.body.request.approvalInstanceId)
     expect((await tapAs('wujiu', { a: 'approval.approve', task: ta.id, v: ta.version })).toast?.type).toBe(
@@ -379,14 +463,25 @@ describe('回款审批 through OA', () => {
     expect(failed.state).toBe('failed')
     expect(failed.paymentId).toBeNull()
     expect(failed.failure).toContain('超过欠款')
-    expect(await paymentCount()).toBe(4)
+    expect(await paymentCount()).toBe(5)
     expect((await receivables()).receivedCents).toBe(40_000_000)
-    // The applicant is told in chat why it was not recorded.
+    // The applicant's result card says why it was not recorded — not 已通过 — and the one that was
+    // recorded got its 已通过 card once it was.
     const hemei = fake.user('hemei')
+    const cardsOf = (instanceId: string) =>
+      fake.recorder.messagesTo(hemei.openId).filter((m) => m.content.includes(instanceId))
+    const failedIns = b.body.request.approvalInstanceId as string
     await waitFor(
-      () => fake.recorder.messagesTo(hemei.openId).some((m) => m.content.includes('未能入账')),
-      'the failure notice to the applicant',
+      () => cardsOf(failedIns).some((m) => m.content.includes('未能入账')),
+      'the failure card to the applicant',
       15_000,
     )
+    await stack.settle(5_000)
+    expect(cardsOf(failedIns).filter((m) => m.content.includes('未能入账'))).toHaveLength(1)
+    expect(cardsOf(failedIns).some((m) => m.content.includes('回款审批申请已通过'))).toBe(false)
+    expect(cardsOf(failedIns).find((m) => m.content.includes('未能入账'))?.content).toContain('超过欠款')
+    const recordedIns = a.body.request.approvalInstanceId as string
+    expect(cardsOf(recordedIns).filter((m) => m.content.includes('回款审批申请已通过'))).toHaveLength(1)
+    expect(cardsOf(recordedIns).some((m) => m.content.includes('未能入账'))).toBe(false)
   })
 })

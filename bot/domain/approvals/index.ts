@@ -67,6 +67,7 @@ export { updateTemplate } from './update-template'
 export { urgeInstance } from './urge-instance'
 export { type ApprovalView, currentTasks, loadView, userName, viewTitle } from './view'
 export {
+  type ApprovalOutcomeNote,
   approvalCcView,
   approvalProgressView,
   approvalResultView,

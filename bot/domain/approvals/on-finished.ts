@@ -33,6 +33,11 @@ export function onApprovalFinished(refType: string, handler: ApprovalFinishedHan
 export interface RecordStart {
   /** Where a person starts it instead, e.g. 「在合同页点「提交审批」」 (zh-CN, en). */
   how: { zh: string; en: string }
+  /**
+   * The domain announces an approved request's result itself, once it applied it (the payment recorded or
+   * not): the engine's 已通过 card would otherwise tell the applicant it worked before anyone knows.
+   */
+  announcesApproval?: boolean
 }
 
 const recordStarted = new Map<string, RecordStart>()
@@ -44,6 +49,25 @@ export function registerRecordStartedTemplate(key: string, start: RecordStart): 
 export const isRecordStartedTemplate = (key: string): boolean => recordStarted.has(key)
 export const recordStartedTemplateKeys = (): string[] => [...recordStarted.keys()]
 export const recordStartOf = (key: string): RecordStart | undefined => recordStarted.get(key)
+
+/**
+ * A returned request of the template resubmitted with an edited form (in the resubmission's transaction,
+ * the form validated): the domain applies the edit to its record or refuses it (an `InvalidInputError`
+ * naming `form.<field>`, nothing written). It may answer the form to store instead (fields it derives).
+ */
+export type ResubmitHandler = (
+  ctx: ServiceContext,
+  input: { instanceId: string; before: Record<string, unknown>; form: Record<string, unknown> },
+) => Promise<Record<string, unknown> | undefined>
+
+const resubmitHandlers = new Map<string, ResubmitHandler>()
+
+export function onResubmitted(templateKey: string, handler: ResubmitHandler): void {
+  resubmitHandlers.set(templateKey, handler)
+}
+
+export const resubmitHandlerOf = (templateKey: string): ResubmitHandler | undefined =>
+  resubmitHandlers.get(templateKey)
 
 /** Runs the handler for the event's business ref, if any (job `approval.finished`). */
 export async function handleApprovalFinished({

@@ -5,6 +5,7 @@ import type { OutboxMessage } from '../outbox'
 import { queueFinishedWebhook } from './external/webhooks'
 import type { Changes } from './internal/transitions'
 import { emitInBatch } from './internal/write-batch'
+import { recordStartOf } from './on-finished'
 import type { InstanceRow, TaskRow } from './store'
 import { type ApprovalView, loadView } from './view'
 import {
@@ -94,7 +95,9 @@ export async function publish(
     if (isNew && !alreadyHad) send({ userId }, card, ccRef(ins.id, userId))
     else update(ccRef(ins.id, userId), card)
   }
-  if (ch.announce) {
+  // A domain that applies an approved request itself announces its result once it did (回款审批).
+  const ownResult = ins.status === 'approved' && recordStartOf(view.template.key)?.announcesApproval
+  if (ch.announce && !ownResult) {
     const result = approvalResultView({ view: snapshot })
     send({ userId: ins.initiatorId }, result)
     if (settings.resultChatId && ins.status !== 'returned') send({ chatId: settings.resultChatId }, result)

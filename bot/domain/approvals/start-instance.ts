@@ -185,7 +185,7 @@ const serialNo = (now: Date, id: string): string =>
   `${new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}-${id.slice(-8).toUpperCase()}`
 
 /** The stored title: the Chinese rendering (readers see it rendered in their language, `requestTitle`). */
-const titleOf = (tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string =>
+export const titleOf = (tv: TemplateVersion, initiatorName: string, form: Record<string, unknown>): string =>
   requestTitle({ initiatorName, templateName: tv.name, titleExtra: titleExtraOf(tv.settings, form) }, 'zh-CN')
 
 function businessRefOf(

@@ -60,8 +60,18 @@ export const approvalTaskView = viewKind<{ view: ApprovalSnapshot; taskId: strin
 export const approvalProgressView = viewKind<{ view: ApprovalSnapshot }>('approval.progress')
 /** A CC recipient's card. */
 export const approvalCcView = viewKind<{ view: ApprovalSnapshot }>('approval.cc')
-/** The result announcement (to the initiator, and to the template's result chat). */
-export const approvalResultView = viewKind<{ view: ApprovalSnapshot }>('approval.result')
+/** What the domain made of an approved request when that did not work (回款审批: 未能入账). */
+export interface ApprovalOutcomeNote {
+  title: { zh: string; en: string }
+  text: { zh: string; en: string }
+}
+/**
+ * The result announcement (to the initiator, and to the template's result chat); `failed` when the domain
+ * could not apply the approved request, so the card says so instead of 已通过.
+ */
+export const approvalResultView = viewKind<{ view: ApprovalSnapshot; failed?: ApprovalOutcomeNote }>(
+  'approval.result',
+)
 /** Told to approval admins when an external system's webhook failed for good. */
 export const approvalWebhookFailedView = viewKind<{
   systemName: string

@@ -6,7 +6,7 @@ import type { ApprovalView } from '../approvals/view'
 import { recordAudit } from '../audit/record-audit'
 import { actorId, type ServiceContext, withTransaction } from '../context'
 import { loadCrmAccess } from '../crm/access'
-import { ConflictError, ForbiddenError } from '../errors'
+import { ConflictError, ForbiddenError, InvalidInputError } from '../errors'
 import { requireContract } from './access'
 import { CONTRACT_TEMPLATE_KEY, ensureContractTemplate } from './approval-template'
 import { type ContractDto, toContractDto } from './dto'
@@ -113,4 +113,28 @@ async function contractRefField(ctx: ServiceContext): Promise<string> {
       `contract's state: an admin must add one Contract field to the template`,
     { field: 'templateKey', templateKey: tv.key, templateVersion: tv.version },
   )
+}
+
+/** The 合同审批 fields that mirror the contract: the approvers decide the contract as it is. */
+const MIRRORED = ['contract', 'title', 'customer', 'amount', 'discount'] as const
+
+/**
+ * A returned 合同审批 resubmitted (the approvals' resubmit hook): its amount, discount, customer and title
+ * are the contract's, so they cannot be edited on the request (400 naming the field): the contract is
+ * changed by withdrawing the request (it is a draft again), editing it and submitting it again. Notes and
+ * an admin's own fields may change.
+ */
+export async function resubmitContractRequest(
+  _ctx: ServiceContext,
+  input: { before: Record<string, unknown>; form: Record<string, unknown> },
+): Promise<undefined> {
+  for (const key of MIRRORED) {
+    if (JSON.stringify(input.form[key] ?? null) === JSON.stringify(input.before[key] ?? null)) continue
+    throw new InvalidInputError(
+      `form.${key}`,
+      `form.${key}: 该项取自合同，不能在申请中修改；请撤回申请，修改合同后重新提交 / ` +
+        `this field is the contract's: withdraw the request, edit the contract and submit it again`,
+    )
+  }
+  return undefined
 }

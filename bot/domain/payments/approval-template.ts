@@ -13,6 +13,8 @@ registerRecordStartedTemplate(PAYMENT_TEMPLATE_KEY, {
     zh: '在合同页点「登记回款」',
     en: 'open the contract and tap Register payment',
   },
+  // Approved means recorded only once the payment is written (it may no longer fit the contract).
+  announcesApproval: true,
 })
 
 /**

@@ -1,18 +1,28 @@
 import { and, desc, eq } from 'drizzle-orm'
-import { contracts, paymentRequests, users } from '../../../db/schema'
+import { contracts, paymentRequests } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import type { ApprovalFinishedEvent } from '../approvals/on-finished'
 import { startInstance } from '../approvals/start-instance'
+import { loadInstance } from '../approvals/store'
+import { loadView } from '../approvals/view'
+import { type ApprovalOutcomeNote, approvalResultView, freezeApprovalView } from '../approvals/views'
 import { recordAudit } from '../audit/record-audit'
-import { sendText } from '../chat/send'
+import { notify } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
+import type { ContractRow } from '../contracts/access'
 import { requireContract } from '../contracts/access'
 import { loadCrmAccess } from '../crm/access'
 import { loadRules } from '../crm/rules'
-import { DomainError, InvalidInputError, NotFoundError } from '../errors'
+import { DomainError, InvalidInputError, InvalidTransitionError, NotFoundError } from '../errors'
 import { ensurePaymentTemplate, PAYMENT_TEMPLATE_KEY } from './approval-template'
-import { checkPayment, type RecordedPayment, recordPayment, writePayment } from './record-payment'
-import { parseInput, type RecordPaymentInput, recordPaymentInput } from './schemas'
+import {
+  type Allocation,
+  checkPayment,
+  type RecordedPayment,
+  recordPayment,
+  writePayment,
+} from './record-payment'
+import { PAYMENT_METHODS, parseInput, type RecordPaymentInput, recordPaymentInput } from './schemas'
 
 export type PaymentRequestRow = typeof paymentRequests.$inferSelect
 
@@ -69,6 +79,26 @@ const METHOD_ZH: Record<string, string> = {
 const yuan = (cents: number): string =>
   (cents / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
+/** The 回款审批 form of a payment: what finance sees and decides. */
+function paymentForm(
+  contract: Pick<ContractRow, 'id' | 'number' | 'customerId'>,
+  data: { amountCents: number; receivedOn: string; method: string; note?: string | null | undefined },
+  allocations: Array<Pick<Allocation, 'seq' | 'amountCents'>>,
+): Record<string, unknown> {
+  return {
+    contract: contract.id,
+    title: `${contract.number} 回款 ¥${yuan(data.amountCents)}`,
+    customer: contract.customerId,
+    amount: data.amountCents,
+    receivedOn: data.receivedOn,
+    method: METHOD_ZH[data.method] ?? data.method,
+    ...(allocations.length
+      ? { instalments: allocations.map((a) => `第 ${a.seq} 期 ¥${yuan(a.amountCents)}`).join('，') }
+      : {}),
+    ...(data.note ? { notes: data.note } : {}),
+  }
+}
+
 /**
  * A person registers a payment (mini-app, API session, chat). When the tenant's CRM rules ask for 回款审批,
  * the payment is checked now as it would be recorded (a bad one is a 4xx naming the field, nothing
@@ -99,21 +129,7 @@ export async function registerPayment({
     const approval = await startInstance({
       ctx: c,
       forRecord: true,
-      input: {
-        templateKey: PAYMENT_TEMPLATE_KEY,
-        form: {
-          contract: contract.id,
-          title: `${contract.number} 回款 ¥${yuan(data.amountCents)}`,
-          customer: contract.customerId,
-          amount: data.amountCents,
-          receivedOn: data.receivedOn,
-          method: METHOD_ZH[data.method] ?? data.method,
-          ...(allocations.length
-            ? { instalments: allocations.map((a) => `第 ${a.seq} 期 ¥${yuan(a.amountCents)}`).join('，') }
-            : {}),
-          ...(data.note ? { notes: data.note } : {}),
-        },
-      },
+      input: { templateKey: PAYMENT_TEMPLATE_KEY, form: paymentForm(contract, data, allocations) },
     })
     const [row] = await c.db
       .insert(paymentRequests)
@@ -142,6 +158,118 @@ export async function registerPayment({
     })
     return { kind: 'requested', request: toPaymentRequestDto(row) }
   })
+}
+
+/** Form fields of a 回款审批 and the payment fields they carry (a check's field named as the form's). */
+const FORM_FIELD: Record<string, string> = {
+  amountCents: 'form.amount',
+  receivedOn: 'form.receivedOn',
+  method: 'form.method',
+  note: 'form.notes',
+  allocations: 'form.instalments',
+}
+const asFormError = (err: unknown): unknown => {
+  if (!(err instanceof InvalidInputError)) return err
+  const field = String(err.details.field ?? '')
+  const mapped = FORM_FIELD[field.split('.')[0] ?? '']
+  return mapped ? new InvalidInputError(mapped, err.message) : err
+}
+
+/**
+ * A returned 回款审批 resubmitted (the approvals' resubmit hook, in its transaction): the edited amount,
+ * date, method and note become the request's, checked against the contract as it is now as a new payment
+ * would be (a bad one is a 400 naming the form field, nothing written), so finance approves what will be
+ * recorded. The instalments follow the amount: kept when it is unchanged, else the earliest open ones
+ * again; the form's 对应期数 text cannot be edited (400 form.instalments), the title is derived again.
+ */
+export async function resubmitPaymentRequest(
+  ctx: ServiceContext,
+  input: { instanceId: string; before: Record<string, unknown>; form: Record<string, unknown> },
+): Promise<Record<string, unknown> | undefined> {
+  const { before, form } = input
+  const [req] = await ctx.db
+    .select()
+    .from(paymentRequests)
+    .where(
+      and(
+        eq(paymentRequests.tenantId, ctx.tenantId),
+        eq(paymentRequests.approvalInstanceId, input.instanceId),
+      ),
+    )
+    .for('update')
+  if (!req) return undefined
+  if (req.state !== 'pending')
+    throw new InvalidTransitionError(`回款申请已结束 / the payment request is ${req.state}`, {
+      field: 'instanceId',
+      state: req.state,
+    })
+  // Left out: unchanged (it is derived again below).
+  if (form.instalments !== undefined && form.instalments !== (before.instalments ?? undefined))
+    throw new InvalidInputError(
+      'form.instalments',
+      'form.instalments: 对应期数按回款金额自动分配，不能在此修改；如需指定期数，请撤回后在合同页重新登记回款 / ' +
+        'instalments follow the amount and cannot be edited here; to choose them, withdraw and register the payment again',
+    )
+  const methodText = String(form.method ?? '').trim()
+  const method = PAYMENT_METHODS.find((m) => m === methodText.toLowerCase() || METHOD_ZH[m] === methodText)
+  if (!method)
+    throw new InvalidInputError(
+      'form.method',
+      `form.method: 回款方式应为 ${PAYMENT_METHODS.map((m) => METHOD_ZH[m]).join('、')} 之一 / one of ${PAYMENT_METHODS.join(', ')}`,
+    )
+  const note = typeof form.notes === 'string' && form.notes.trim() ? form.notes.trim() : undefined
+  let data: ReturnType<typeof recordPaymentInput.parse>
+  try {
+    data = parseInput(recordPaymentInput, {
+      contractId: req.contractId,
+      amountCents: form.amount,
+      receivedOn: form.receivedOn,
+      method,
+      ...(note ? { note } : {}),
+      ...(form.amount === req.amountCents && req.allocations ? { allocations: req.allocations } : {}),
+    })
+  } catch (err) {
+    throw asFormError(err)
+  }
+  const contract = await requireContract(ctx, await loadCrmAccess(ctx), req.contractId, { forUpdate: true })
+  let allocations: Allocation[]
+  try {
+    allocations = await checkPayment(ctx, contract, data)
+  } catch (err) {
+    throw asFormError(err)
+  }
+  const after = {
+    amountCents: data.amountCents,
+    receivedOn: data.receivedOn,
+    method: data.method,
+    note: data.note ?? null,
+    allocations: data.allocations ?? null,
+  }
+  await ctx.db
+    .update(paymentRequests)
+    .set(after)
+    .where(and(eq(paymentRequests.tenantId, ctx.tenantId), eq(paymentRequests.id, req.id)))
+  await recordAudit(ctx, {
+    action: 'sales.payment.request.edit',
+    targetType: 'contract',
+    targetId: req.contractId,
+    before: {
+      requestId: req.id,
+      amountCents: req.amountCents,
+      receivedOn: req.receivedOn,
+      method: req.method,
+      note: req.note,
+      allocations: req.allocations,
+    },
+    after: { requestId: req.id, ...after },
+  })
+  return paymentForm(contract, data, allocations)
+}
+
+/** A bilingual check message `中文 / English` as its two halves. */
+const halves = (message: string): { zh: string; en: string } => {
+  const at = message.indexOf(' / ')
+  return at < 0 ? { zh: message, en: message } : { zh: message.slice(0, at), en: message.slice(at + 3) }
 }
 
 /**
@@ -212,6 +340,7 @@ export async function applyPaymentApprovalOutcome({
           ),
         )
         await end({ state: 'approved', paymentId: written.payment.id })
+        await announceResult(c, event.instanceId)
         return 'recorded'
       } catch (err) {
         if (!(err instanceof DomainError)) throw err
@@ -225,20 +354,35 @@ export async function applyPaymentApprovalOutcome({
       targetId: req.contractId,
       meta: { requestId: req.id, failure },
     })
-    const [applicant] = await c.db
-      .select({ locale: users.locale })
-      .from(users)
-      .where(and(eq(users.tenantId, c.tenantId), eq(users.id, req.applicantId)))
-    const en = applicant?.locale === 'en'
+    const reason = halves(failure ?? '')
     const number = contract?.number ?? req.contractId
-    await sendText(c, {
-      to: { userId: req.applicantId },
-      text: en
-        ? `Payment of ¥${yuan(req.amountCents)} on ${number} was approved but could not be recorded: ${failure}`
-        : `合同 ${number} 的回款 ¥${yuan(req.amountCents)} 已审批通过，但未能入账：${failure}`,
+    await announceResult(c, event.instanceId, {
+      title: { zh: '回款审批已通过，但未能入账', en: 'Payment approved but not recorded' },
+      text: {
+        zh: `合同 ${number} 的回款 ¥${yuan(req.amountCents)} 已审批通过，但未能入账：${reason.zh}`,
+        en: `Payment of ¥${yuan(req.amountCents)} on ${number} was approved but could not be recorded: ${reason.en}`,
+      },
     })
     return 'failed'
   })
+}
+
+/**
+ * The applicant's result card of an approved 回款审批, sent once the payment was written or failed (the
+ * template `announcesApproval`, so the engine sent none): 已通过, or in red why it was not recorded. The
+ * template's result chat gets the same card.
+ */
+async function announceResult(
+  ctx: ServiceContext,
+  instanceId: string,
+  failed?: ApprovalOutcomeNote,
+): Promise<void> {
+  const ins = await loadInstance(ctx, instanceId)
+  const view = await loadView(ctx, ins)
+  const card = approvalResultView({ view: freezeApprovalView(view), ...(failed ? { failed } : {}) })
+  await notify(ctx, { to: { userId: ins.initiatorId }, view: card })
+  const chatId = view.template.settings.resultChatId
+  if (chatId) await notify(ctx, { to: { chatId }, view: card })
 }
 
 /** The 回款 requests of a contract the caller may see, newest first. */

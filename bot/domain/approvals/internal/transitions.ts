@@ -35,7 +35,15 @@ export const newChanges = (): Changes => ({
 export type InstancePatch = Partial<
   Pick<
     InstanceRow,
-    'status' | 'stepIndex' | 'round' | 'plan' | 'form' | 'finishedAt' | 'lastUrgedAt' | 'chosenApprovers'
+    | 'status'
+    | 'stepIndex'
+    | 'round'
+    | 'plan'
+    | 'form'
+    | 'title'
+    | 'finishedAt'
+    | 'lastUrgedAt'
+    | 'chosenApprovers'
   >
 >
 
@@ -57,6 +65,7 @@ const patchColumns = {
   round: approvalInstances.round,
   plan: approvalInstances.plan,
   form: approvalInstances.form,
+  title: approvalInstances.title,
   finishedAt: approvalInstances.finishedAt,
   lastUrgedAt: approvalInstances.lastUrgedAt,
   chosenApprovers: approvalInstances.chosenApprovers,
