@@ -1,3 +1,4 @@
+import { Column, getTableName, is, SQL, Subquery } from 'drizzle-orm'
 import type { DbOrTx } from './client'
 
 /**
@@ -32,10 +33,74 @@ export function cachedStatement<R>(db: DbOrTx, key: string, build: () => Executa
     return hit
   }
   const made = build()
+  compileRowMapper(made)
   cache.set(key, made as Executable<unknown>)
   if (cache.size > MAX_PER_CLIENT) {
     const oldest = cache.keys().next().value
     if (oldest !== undefined) cache.delete(oldest)
   }
   return made
+}
+
+/**
+ * A prepared select's rows mapped by a mapper compiled once for its fields, in place of the ORM's per-row
+ * `mapResultRow` (which asks every field of every row what kind it is: a card's few hundred rows spent
+ * milliseconds there). Same result: the fields' paths, their decoders, and a left-joined table's object
+ * null when all its columns are (the ORM's rule). Statements without a field list are left as they are.
+ */
+function compileRowMapper(query: unknown): void {
+  const q = query as {
+    fields?: Array<{ path: string[]; field: unknown }>
+    customResultMapper?: unknown
+    joinsNotNullableMap?: Record<string, boolean>
+  }
+  if (!Array.isArray(q.fields) || q.customResultMapper !== undefined) return
+  const steps = q.fields.map(({ path, field }) => {
+    // (`decoder` is the ORM's internal; the order of the checks is `mapResultRow`'s.)
+    type Decoder = { mapFromDriverValue(v: unknown): unknown }
+    const sqlDecoder = (x: unknown) => (x as { decoder: Decoder }).decoder
+    let decoder: Decoder
+    if (is(field, Column)) decoder = field
+    else if (is(field, SQL)) decoder = sqlDecoder(field)
+    else if (is(field, Subquery)) decoder = sqlDecoder((field as unknown as { _: { sql: SQL } })._.sql)
+    else decoder = sqlDecoder((field as { sql: SQL }).sql)
+    const identity = decoder.mapFromDriverValue === Column.prototype.mapFromDriverValue
+    return {
+      parents: path.slice(0, -1),
+      leaf: path[path.length - 1] as string,
+      decode: identity ? null : (v: unknown) => decoder.mapFromDriverValue(v),
+      // A column of a table's object ({ c: customers } → path ['c', 'id']): its table, for the null rule.
+      table: is(field, Column) && path.length === 2 ? getTableName(field.table) : null,
+    }
+  })
+  q.customResultMapper = (rows: unknown[][]) => {
+    const joins = q.joinsNotNullableMap
+    return rows.map((row) => {
+      const result: Record<string, unknown> = {}
+      const nullify: Record<string, string | false> | null = joins ? {} : null
+      for (let i = 0; i < steps.length; i++) {
+        const st = steps[i] as (typeof steps)[number]
+        let node = result
+        for (const p of st.parents) {
+          if (!(p in node)) node[p] = {}
+          node = node[p] as Record<string, unknown>
+        }
+        const raw = row[i]
+        const value = raw === null ? null : st.decode ? st.decode(raw) : raw
+        node[st.leaf] = value
+        if (nullify && st.table !== null) {
+          const object = st.parents[0] as string
+          if (!(object in nullify)) nullify[object] = value === null ? st.table : false
+          else if (typeof nullify[object] === 'string' && nullify[object] !== st.table)
+            nullify[object] = false
+        }
+      }
+      if (nullify && joins)
+        for (const object in nullify) {
+          const table = nullify[object]
+          if (typeof table === 'string' && !joins[table]) result[object] = null
+        }
+      return result
+    })
+  }
 }
