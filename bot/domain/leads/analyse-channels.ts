@@ -1,5 +1,11 @@
 import { and, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import { leads, opportunities } from '../../../db/schema'
+import {
+  leadOwnerMonthly,
+  leadOwnerWeekly,
+  leadOwnerWeeklyChannel,
+  leads,
+  opportunities,
+} from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
 import { type ServiceContext, withTransaction } from '../context'
@@ -196,23 +202,36 @@ function rawBranch(r: Reader, cols: string[], weekly: boolean, from = r.d.from, 
           from crm_leads where ${and(...rawConds(r, from, to))}) l`
 }
 
-/** A branch over a rollup's rows with keys in `[start, end)`. */
+type RollupTable = 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel'
+/** The owner rollup of each of everyone's rollups: a scoped caller reads its owners' rows there. */
+const OWNER_TABLE = {
+  crm_lead_monthly: leadOwnerMonthly,
+  crm_lead_weekly: leadOwnerWeekly,
+  crm_lead_weekly_channel: leadOwnerWeeklyChannel,
+} as const
+
+/**
+ * A branch over a rollup's rows with keys in `[start, end)`: everyone's rollup for lead managers, else the
+ * owner rollup limited to the owners in the caller's scope (the pool's row, owner '', is never in it).
+ */
 function rollupBranch(
   r: Reader,
-  table: 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel',
+  table: RollupTable,
   [start, end]: [string, string],
   cols: string[],
   weekly: boolean,
 ): SQL {
   const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+  const owned = r.access.canManage ? null : OWNER_TABLE[table]
   const filters = [
     r.d.channelId ? sql` and channel_id = ${r.d.channelId}` : sql``,
     r.d.campaignId ? sql` and campaign_id = ${r.d.campaignId}` : sql``,
+    owned ? sql` and ${scopeFilter(r.access, owned.ownerId)}` : sql``,
   ]
   const byCampaign = r.d.by === 'campaign' && table !== 'crm_lead_weekly_channel'
   return sql`select channel_id, ${byCampaign ? sql`campaign_id` : sql`''`} as campaign,
       ${weekly ? sql`date_trunc('week', ${key})::date` : sql`null::date`} as wk, ${sql.raw(cols.join(', '))}
-    from ${sql.raw(table)}
+    from ${owned ?? sql.raw(table)}
     where tenant_id = ${r.ctx.tenantId} and ${key} >= ${start}::date and ${key} < ${end}::date${sql.join(filters, sql``)}`
 }
 
@@ -241,10 +260,10 @@ const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
 })
 
 /**
- * The branches counting (with time buckets) per row for the period. Everyone's figures (lead managers) read
- * whole months from the monthly rollup, whole week pieces from the weekly one and at most six days at each
- * end from the leads; a caller limited to some owners' leads (rep, department manager) reads those leads
- * themselves (the owner index holds every column counted).
+ * The branches counting (with time buckets) per row for the period: whole months from the monthly rollup,
+ * whole week pieces from the weekly one and at most six days at each end from the leads. Everyone's figures
+ * (lead managers) read everyone's rollups; a caller limited to some owners' leads (rep, department manager)
+ * the owner rollups' rows of those owners and, for the edge days, those owners' leads (the owner index).
  */
 function countBranches(r: Reader, split: PeriodSplit | null): SQL[] {
   const branches: SQL[] = []
@@ -303,11 +322,10 @@ type TrendRow = { week: string; leads: number; contacted: number; qualified: num
 
 /**
  * The period's counts per row, its spam, its weekly trend, the won deals of its leads, the tenant's channels
- * and campaigns, (for lead managers) each campaign's cost prorated to the period and (`withMedians`) the exact
- * medians, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
+ * and campaigns and (for lead managers) each campaign's cost prorated to the period, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
  * instead of eight: on a busy server the analysis's cost is per statement sent, more than per row read.
  */
-async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: boolean) {
+async function readFigures(r: Reader, split: PeriodSplit) {
   const { ctx, d, access } = r
   const t = ctx.tenantId
   const parts: Array<[string, SQLWrapper]> = [
@@ -317,7 +335,6 @@ async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: bo
     ['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`],
     ['w', wonDeals(r)],
   ]
-  if (withMedians) parts.push(['m', exactMedians(r)])
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
     // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
@@ -369,12 +386,11 @@ async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: bo
       }))
     : null
   const won = of('w') as unknown as WonRow[]
-  const medians = withMedians ? (of('m') as unknown as MedianRow[]) : null
-  return { counts, trend, channels, campaigns, costs, won, medians }
+  return { counts, trend, channels, campaigns, costs, won }
 }
 
 /**
- * Above this many leads in a period, everyone's medians come from the rollups' time buckets (interpolated
+ * Above this many leads in a period, the medians come from the rollups' time buckets (interpolated
  * within a bucket): the exact percentile sorts every lead of the period, the costliest statement of the
  * analysis at 100k (EXPLAIN ANALYZE).
  */
@@ -541,7 +557,8 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
  * to first contact and to conversion, won opportunities converted from the leads with their amount and the
  * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Everyone's
  * counts come from the monthly and weekly rollups maintained with every write (current to the last commit)
- * plus the edge days' leads; a scoped caller's from their leads; medians are exact up to
+ * plus the edge days' leads, a scoped caller's from the owner rollups' rows of the owners in scope plus those
+ * owners' edge-day leads; medians are exact up to
  * {@link EXACT_MEDIAN_LEADS} leads, else interpolated from the rollups' time buckets. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
  */
 export async function analyseChannels({
@@ -580,23 +597,13 @@ async function analyse(
   // The tenant moved to another zone: its rollups are cut again in the new one before they are read.
   if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
   const r: Reader = { ctx, access, d, zone }
-  const split = access.canManage ? splitPeriod(d.from, d.to) : null
-  // A scoped caller's medians are always exact: read with the rest. Everyone's figures wait for the counts
-  // (few leads: exact after all).
-  const {
-    counts,
-    trend,
-    channels,
-    campaigns,
-    costs,
-    won: wonRows,
-    medians: exactRows,
-  } = await readFigures(r, split, !split)
+  const split = splitPeriod(d.from, d.to)
+  // The medians wait for the counts: from the time buckets over many leads, exact over few.
+  const { counts, trend, channels, campaigns, costs, won: wonRows } = await readFigures(r, split)
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
   const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
-  const medianRows =
-    exactRows ?? (periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r))
+  const medianRows = periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r)
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))
