@@ -149,19 +149,23 @@ const COUNT_KEYS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', '
 const STAGES = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
 type Parsed = ReturnType<typeof analysisInput.parse>
 
-/** Per-lead values of the rollup columns (summed by the outer query), from a sub-select with `cb`, `vb`. */
-const RAW_VALUES: Record<string, string> = {
-  leads: '1',
-  contacted: `(first_contacted_at is not null or status in ('contacted', 'qualified', 'converted'))::int`,
-  qualified: `(status in ('qualified', 'converted'))::int`,
-  converted: `(status = 'converted')::int`,
-  invalid: `(status = 'invalid')::int`,
-  sla_breached: `(sla_state = 'breached')::int`,
+/**
+ * The rollup columns summed over the leads' distinct facts: `n` leads with the same status, SLA state and time
+ * buckets `cb`, `vb` (null = never contacted / converted). Counting the leads per fact first and filtering the
+ * few hundred facts after costs less than filtering every lead for every column.
+ */
+const RAW_COUNTS: Record<string, string> = {
+  leads: 'sum(n)',
+  contacted: `sum(n) filter (where cb is not null or status in ('contacted', 'qualified', 'converted'))`,
+  qualified: `sum(n) filter (where status in ('qualified', 'converted'))`,
+  converted: `sum(n) filter (where status = 'converted')`,
+  invalid: `sum(n) filter (where status = 'invalid')`,
+  sla_breached: `sum(n) filter (where sla_state = 'breached')`,
   ...Object.fromEntries(
-    Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contact_b_${i}`, `(cb = ${i})::int`]),
+    Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contact_b_${i}`, `sum(n) filter (where cb = ${i})`]),
   ),
   ...Object.fromEntries(
-    Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convert_b_${i}`, `(vb = ${i})::int`]),
+    Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convert_b_${i}`, `sum(n) filter (where vb = ${i})`]),
   ),
 }
 
@@ -190,16 +194,20 @@ function rawConds(r: Reader, from = r.d.from, to = r.d.to): SQL[] {
   return conds
 }
 
-/** A branch over the period's leads of days `[from, to]`: one row per lead, the rollup columns as 0/1. */
+/**
+ * A branch over the period's leads of days `[from, to]`, counted per row (or week) in the branch, so the union
+ * above sums a few hundred rows, not one per lead.
+ */
 function rawBranch(r: Reader, cols: string[], weekly: boolean, from = r.d.from, to = r.d.to): SQL {
   const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
   const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
   const wk = weekly ? sql`date_trunc('week', created_at at time zone ${r.zone})::date` : sql`null::date`
-  return sql`select channel_id, ${r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`} as campaign,
-      ${wk} as wk, ${sql.raw(cols.map((c) => `${RAW_VALUES[c]} as ${c}`).join(', '))}
-    from (select channel_id, campaign_id, created_at, status, sla_state, first_contacted_at,
-            ${contact} as cb, ${convert} as vb
-          from crm_leads where ${and(...rawConds(r, from, to))}) l`
+  return sql`select channel_id, campaign, wk, ${sql.raw(cols.map((c) => `${RAW_COUNTS[c]}::int as ${c}`).join(', '))}
+    from (select channel_id, ${r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`} as campaign,
+            ${wk} as wk, status, sla_state, ${contact} as cb, ${convert} as vb, count(*) as n
+          from crm_leads where ${and(...rawConds(r, from, to))}
+          group by 1, 2, 3, 4, 5, 6, 7) l
+    group by 1, 2, 3`
 }
 
 type RollupTable = 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel'

@@ -236,9 +236,12 @@ export async function countSpam(
     on conflict (tenant_id, day, channel_id, campaign_id) do update set spam = t.spam + excluded.spam`)
 }
 
-/** SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value. */
+/**
+ * SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value.
+ * `date_part` (float8, as the edges) rather than `extract` (numeric): a third of the cost per lead.
+ */
 export function bucketSql(column: SQL, created: SQL, unitSeconds: number, edges: readonly number[]): SQL {
-  return sql`width_bucket(extract(epoch from ${column} - ${created}) / ${sql.raw(String(unitSeconds))}, ${sql.raw(`array[${edges.join(',')}]::float8[]`)})`
+  return sql`width_bucket(date_part('epoch', ${column} - ${created}) / ${sql.raw(String(unitSeconds))}, ${sql.raw(`array[${edges.join(',')}]::float8[]`)})`
 }
 
 /**
