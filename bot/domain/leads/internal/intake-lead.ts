@@ -1,4 +1,5 @@
 import { and, eq, or, sql } from 'drizzle-orm'
+import { fullRow, insertRowsSql } from '../../../../db/json-rows'
 import {
   fieldHistory,
   type LeadPriority,
@@ -11,7 +12,7 @@ import {
 import { newId } from '../../../lib/ids'
 import { actorId, type ServiceContext } from '../../context'
 import { InvalidInputError } from '../../errors'
-import { emit, type OutboxMessage } from '../../outbox'
+import { insertOutboxSql, type OutboxMessage } from '../../outbox'
 import type { LeadRow } from '../access'
 import { findMatchingCustomers, findSameLeads, sameLeadIn } from '../find-lead-duplicates'
 import { planOwner } from '../lifecycle'
@@ -310,18 +311,21 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       messages.push(...plan.messages)
     }
   }
-  const inserted = newRows.length > 0 ? await ctx.db.insert(leads).values(newRows).returning() : []
+  // The leads as stored (every column, defaults filled in): no `returning` to read back.
+  const inserted = newRows.map((r) => fullRow(leads, r))
   const byId = new Map(inserted.map((r) => [r.id, r]))
-  // The writes after the leads (touches point at them) go out at once.
+  // Each insert's rows go as one JSON parameter; the writes after the leads (touches point at them) go out
+  // at once with them (postgres.js pipelines a transaction's statements, run in order).
   await Promise.all([
-    touchRows.length > 0 ? ctx.db.insert(leadTouches).values(touchRows) : null,
-    historyRows.length > 0 ? ctx.db.insert(fieldHistory).values(historyRows) : null,
+    inserted.length > 0 ? ctx.db.execute(insertRowsSql(leads, inserted)) : null,
+    touchRows.length > 0 ? ctx.db.execute(insertRowsSql(leadTouches, touchRows)) : null,
+    historyRows.length > 0 ? ctx.db.execute(insertRowsSql(fieldHistory, historyRows)) : null,
     applyRollups(
       ctx,
       inserted.map((r) => [null, r]),
     ),
     assigner.finish(),
-    emit(ctx, messages),
+    messages.length > 0 ? ctx.db.execute(insertOutboxSql(ctx, messages)) : null,
   ])
   return answers.map(({ outcome, lead }) => {
     const row = typeof lead === 'number' ? byId.get(String(newRows[lead]?.id)) : lead
