@@ -49,3 +49,15 @@ export function insertRowsSql<T extends PgTable>(table: T, rows: Array<T['$infer
   )
   return sql`insert into ${table} (${list}) select ${list} from jsonb_populate_recordset(null::${table}, ${json}::jsonb)`
 }
+
+/**
+ * Several data-modifying statements (inserts without `returning`) as one: each a CTE of the last. One
+ * statement instead of several, sent and run once; the rows of one are visible to the foreign keys of the
+ * others (checked at the statement's end).
+ */
+export function allOf(statements: SQL[]): SQL {
+  const last = statements.at(-1)
+  if (!last) throw new Error('no statement')
+  const ctes = statements.slice(0, -1).map((s, i) => sql`${sql.raw(`w${i}`)} as (${s})`)
+  return ctes.length === 0 ? last : sql`with ${sql.join(ctes, sql`, `)} ${last}`
+}

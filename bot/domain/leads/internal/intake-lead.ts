@@ -1,5 +1,5 @@
 import { and, eq, or, sql } from 'drizzle-orm'
-import { fullRow, insertRowsSql } from '../../../../db/json-rows'
+import { allOf, fullRow, insertRowsSql } from '../../../../db/json-rows'
 import {
   fieldHistory,
   type LeadPriority,
@@ -314,18 +314,22 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
   // The leads as stored (every column, defaults filled in): no `returning` to read back.
   const inserted = newRows.map((r) => fullRow(leads, r))
   const byId = new Map(inserted.map((r) => [r.id, r]))
-  // Each insert's rows go as one JSON parameter; the writes after the leads (touches point at them) go out
-  // at once with them (postgres.js pipelines a transaction's statements, run in order).
+  // The leads, their touches, the owner history and the outbox in one statement, each insert's rows one
+  // JSON parameter; the rollups and the rules' cursors go out with it (postgres.js pipelines a
+  // transaction's statements).
+  const writes = [
+    inserted.length > 0 ? insertRowsSql(leads, inserted) : null,
+    touchRows.length > 0 ? insertRowsSql(leadTouches, touchRows) : null,
+    historyRows.length > 0 ? insertRowsSql(fieldHistory, historyRows) : null,
+    messages.length > 0 ? insertOutboxSql(ctx, messages) : null,
+  ].filter((w): w is NonNullable<typeof w> => w !== null)
   await Promise.all([
-    inserted.length > 0 ? ctx.db.execute(insertRowsSql(leads, inserted)) : null,
-    touchRows.length > 0 ? ctx.db.execute(insertRowsSql(leadTouches, touchRows)) : null,
-    historyRows.length > 0 ? ctx.db.execute(insertRowsSql(fieldHistory, historyRows)) : null,
+    writes.length > 0 ? ctx.db.execute(allOf(writes)) : null,
     applyRollups(
       ctx,
       inserted.map((r) => [null, r]),
     ),
     assigner.finish(),
-    messages.length > 0 ? ctx.db.execute(insertOutboxSql(ctx, messages)) : null,
   ])
   return answers.map(({ outcome, lead }) => {
     const row = typeof lead === 'number' ? byId.get(String(newRows[lead]?.id)) : lead
