@@ -195,19 +195,30 @@ function rawConds(r: Reader, from = r.d.from, to = r.d.to): SQL[] {
 }
 
 /**
- * A branch over the period's leads of days `[from, to]`, counted per row (or week) in the branch, so the union
- * above sums a few hundred rows, not one per lead.
+ * The leads of the days `[from, to]` ranges (the period's edge days, or all of a short period) counted per
+ * distinct fact: row (channel, campaign), week, status, SLA state and time buckets, `n` leads each. Read once
+ * (the CTE `edge`) for both the counts and the trend; the per-column filters then run over a few hundred facts
+ * instead of every lead.
  */
-function rawBranch(r: Reader, cols: string[], weekly: boolean, from = r.d.from, to = r.d.to): SQL {
+function edgeFacts(r: Reader, days: Array<[string, string]>): SQL {
   const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
   const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
-  const wk = weekly ? sql`date_trunc('week', created_at at time zone ${r.zone})::date` : sql`null::date`
-  return sql`select channel_id, campaign, wk, ${sql.raw(cols.map((c) => `${RAW_COUNTS[c]}::int as ${c}`).join(', '))}
-    from (select channel_id, ${r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`} as campaign,
-            ${wk} as wk, status, sla_state, ${contact} as cb, ${convert} as vb, count(*) as n
-          from crm_leads where ${and(...rawConds(r, from, to))}
-          group by 1, 2, 3, 4, 5, 6, 7) l
-    group by 1, 2, 3`
+  const campaign = r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`
+  const ranges = days.map(
+    ([from, to]) => sql`select channel_id, ${campaign} as campaign,
+        date_trunc('week', created_at at time zone ${r.zone})::date as wk, status, sla_state, ${contact} as cb,
+        ${convert} as vb
+      from crm_leads where ${and(...rawConds(r, from, to))}`,
+  )
+  return sql`select channel_id, campaign, wk, status, sla_state, cb, vb, count(*) as n
+    from (${sql.join(ranges, sql` union all `)}) l group by 1, 2, 3, 4, 5, 6, 7`
+}
+
+/** A branch summing the edge facts per row (`weekly`: per row and week). */
+function edgeBranch(cols: string[], weekly: boolean): SQL {
+  return sql`select channel_id, campaign, ${weekly ? sql`wk` : sql`null::date`} as wk,
+      ${sql.raw(cols.map((c) => `${RAW_COUNTS[c]}::int as ${c}`).join(', '))}
+    from edge group by 1, 2, 3`
 }
 
 type RollupTable = 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel'
@@ -273,14 +284,11 @@ const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
  * (lead managers) read everyone's rollups; a caller limited to some owners' leads (rep, department manager)
  * the owner rollups' rows of those owners and, for the edge days, those owners' leads (the owner index).
  */
-function countBranches(r: Reader, split: PeriodSplit | null): SQL[] {
+function countBranches(r: Reader, split: PeriodSplit): SQL[] {
   const branches: SQL[] = []
-  if (!split) branches.push(rawBranch(r, ROLLUP_COLUMNS, false))
-  else {
-    if (split.months) branches.push(rollupBranch(r, 'crm_lead_monthly', split.months, ROLLUP_COLUMNS, false))
-    for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
-    for (const [a, b] of split.days) branches.push(rawBranch(r, ROLLUP_COLUMNS, false, a, b))
-  }
+  if (split.months) branches.push(rollupBranch(r, 'crm_lead_monthly', split.months, ROLLUP_COLUMNS, false))
+  for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
+  if (split.days.length > 0) branches.push(edgeBranch(ROLLUP_COLUMNS, false))
   return branches
 }
 
@@ -314,15 +322,12 @@ function spamSql(r: Reader): SQL {
 const TREND_COLS = ['leads', 'contacted', 'qualified', 'converted']
 
 /** The weekly trend's branches: the covered days as week pieces summed per week, the edge days from the leads. */
-function trendBranches(r: Reader, split: PeriodSplit | null): SQL[] {
+function trendBranches(r: Reader, split: PeriodSplit): SQL[] {
   const branches: SQL[] = []
-  if (!split) branches.push(rawBranch(r, TREND_COLS, true))
-  else {
-    // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
-    const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
-    if (split.covered) branches.push(rollupBranch(r, table, split.covered, TREND_COLS, true))
-    for (const [a, b] of split.days) branches.push(rawBranch(r, TREND_COLS, true, a, b))
-  }
+  // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
+  const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
+  if (split.covered) branches.push(rollupBranch(r, table, split.covered, TREND_COLS, true))
+  if (split.days.length > 0) branches.push(edgeBranch(TREND_COLS, true))
   return branches
 }
 
@@ -366,7 +371,7 @@ async function readFigures(r: Reader, split: PeriodSplit) {
   // One row per part, its rows as one JSON array (one parse per part, not one per row).
   const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> }>(
     await ctx.db.execute(
-      sql`with ${sql.join(
+      sql`with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
         parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
         sql`, `,
       )} ${sql.join(
