@@ -351,21 +351,22 @@ async function readFigures(r: Reader, split: PeriodSplit) {
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
     // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
-    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once.
+    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once; the
+    // campaigns' channels joined to the sums (one row a campaign), not to every month's cost.
     parts.push([
       'k',
-      sql`select k.campaign_id, ca.channel_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
-        from crm_lead_campaign_costs k
-        join (select s::date as month, (s + interval '1 month')::date - s::date as days,
-                greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
-              from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
-          on m.month = k.month
-        join crm_lead_campaigns ca on ca.id = k.campaign_id
-        where k.tenant_id = ${t} and ca.tenant_id = ${t}
-          and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
-          ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}
-          ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
-        group by 1, 2`,
+      sql`select x.campaign_id, ca.channel_id, x.cost
+        from (select k.campaign_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
+              from crm_lead_campaign_costs k
+              join (select s::date as month, (s + interval '1 month')::date - s::date as days,
+                      greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
+                    from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
+                on m.month = k.month
+              where k.tenant_id = ${t} and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
+                ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
+              group by 1) x
+        join crm_lead_campaigns ca on ca.id = x.campaign_id
+        where ca.tenant_id = ${t} ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}`,
     ])
   }
   // One row per part, its rows as one JSON array (one parse per part, not one per row).
