@@ -456,6 +456,71 @@ export const leadWeeklyChannel = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.start, t.channelId] })],
 )
 
+/**
+ * The monthly rollup per owner ('' = the pool): a caller limited to some owners' leads (a rep's own, a
+ * department manager's people's) reads their whole months here, as everyone's figures read
+ * `crm_lead_monthly`. An owner change moves the lead's contribution from one owner's rows to the other's.
+ */
+export const leadOwnerMonthly = pgTable(
+  'crm_lead_owner_monthly',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    month: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    ...stageCounts(),
+    ...bucketCounts(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'crm_lead_owner_monthly_pk',
+      columns: [t.tenantId, t.ownerId, t.month, t.channelId, t.campaignId],
+    }),
+  ],
+)
+
+/** The weekly rollup per owner (week pieces as `crm_lead_weekly`). */
+export const leadOwnerWeekly = pgTable(
+  'crm_lead_owner_weekly',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    start: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    campaignId: text().notNull().default(''),
+    ...stageCounts(),
+    ...bucketCounts(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'crm_lead_owner_weekly_pk',
+      columns: [t.tenantId, t.ownerId, t.start, t.channelId, t.campaignId],
+    }),
+  ],
+)
+
+/** The weekly trend's rollup per owner (as `crm_lead_weekly_channel`). */
+export const leadOwnerWeeklyChannel = pgTable(
+  'crm_lead_owner_weekly_channel',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    start: date({ mode: 'string' }).notNull(),
+    channelId: text().notNull(),
+    leads: integer().notNull().default(0),
+    contacted: integer().notNull().default(0),
+    qualified: integer().notNull().default(0),
+    converted: integer().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({
+      name: 'crm_lead_owner_weekly_channel_pk',
+      columns: [t.tenantId, t.ownerId, t.start, t.channelId],
+    }),
+  ],
+)
+
 /** Discarded (spam) web-form and webhook submissions per day (tenant's time zone), channel and campaign. */
 export const leadSpamDaily = pgTable(
   'crm_lead_spam_daily',

@@ -4,7 +4,8 @@
  * (40) and LEADS_BENCH_CAMPAIGNS campaigns (400) with monthly costs, LEADS_BENCH_CUSTOMERS customers (200,000)
  * and their rollups, then measures:
  *  - intake through the signed endpoint over HTTP (LEADS_BENCH_INTAKE pushes, LEADS_BENCH_CONCURRENCY in
- *    flight) with dedupe and assignment; then redelivers every push and checks that no lead was duplicated and
+ *    flight) with dedupe and assignment — the client is node:http in a worker thread, its CPU reported apart
+ *    from the server's (LEADS_BENCH_CLIENT=fetch: fetch in the server's thread, as before); then redelivers every push and checks that no lead was duplicated and
  *    that every new lead has its assignee card queued; the same for LEADS_BENCH_INTAKE more leads pushed as
  *    JSON arrays of LEADS_BENCH_PER_PUSH (50) leads, signed once per push;
  *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads;
@@ -16,7 +17,9 @@
  * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  */
 import { createHmac } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { Worker } from 'node:worker_threads'
 import { serve } from '@hono/node-server'
 import { and, count, eq, type SQL, sql } from 'drizzle-orm'
 import postgres from 'postgres'
@@ -54,6 +57,8 @@ const CONCURRENCY = Number(process.env.LEADS_BENCH_CONCURRENCY ?? 32)
 /** Leads per signed push in the array-push measure (the endpoint takes up to 500). */
 const PER_PUSH = Number(process.env.LEADS_BENCH_PER_PUSH ?? 50)
 const RUNS = Number(process.env.LEADS_BENCH_RUNS ?? 100)
+/** `http` (default): node:http in a worker thread; `fetch`: fetch in the server's thread (the old client). */
+const CLIENT = process.env.LEADS_BENCH_CLIENT === 'fetch' ? 'fetch' : 'http'
 const DAY = 86_400_000
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
@@ -83,6 +88,73 @@ async function explainAll(url: string, sent: Array<{ text: string; parameters: u
   }
   return ms
 }
+
+/** This process's threads (Linux). */
+const threadIds = (): string[] => readdirSync('/proc/self/task')
+/** CPU ms (user + system) the given threads of this process have used so far (/proc, 10 ms ticks). */
+function threadCpuMs(tids: string[]): number {
+  let ticks = 0
+  for (const t of tids) {
+    try {
+      const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+      ticks += Number(f[11]) + Number(f[12])
+    } catch {}
+  }
+  return ticks * 10
+}
+
+/**
+ * The intake client in a worker thread (plain JS, so no loader): node:http over kept-alive sockets with
+ * bodies built before the timed runs, signed per push (a fresh timestamp and nonce, as a sender would). Its
+ * own thread keeps its CPU out of the server's event loop, and its thread's CPU time (/proc) is the client's share.
+ */
+const CLIENT_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { Agent, request } = require('node:http')
+const { createHmac } = require('node:crypto')
+const { url, secret, concurrency } = workerData
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+const target = new URL(url)
+const bodies = new Map()
+const leadOf = (i) => ({ sourceLeadId: 'src-' + i, name: '进线' + i, phone: '177' + String(i).padStart(8, '0'), company: '进线公司' + i })
+const bodyOf = (i, n) => {
+  const key = i + ':' + n
+  let b = bodies.get(key)
+  if (!b) {
+    b = Buffer.from(JSON.stringify(n > 0 ? Array.from({ length: n }, (_, k) => leadOf(i + k)) : leadOf(i)))
+    bodies.set(key, b)
+  }
+  return b
+}
+const push = (i, n) => new Promise((resolve, reject) => {
+  const body = bodyOf(i, n)
+  const ts = String(Math.floor(Date.now() / 1000))
+  const nonce = 'bench' + String(i).padStart(12, '0') + Math.random().toString(36).slice(2, 8)
+  const sig = createHmac('sha256', secret).update(ts + '.' + nonce + '.').update(body).digest('hex')
+  const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
+    headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-flowcard-timestamp': ts,
+      'x-flowcard-nonce': nonce, 'x-flowcard-signature': 'v1=' + sig } }, (res) => {
+    const chunks = []
+    res.on('data', (c) => chunks.push(c))
+    res.on('end', () => res.statusCode === 201 || res.statusCode === 200 ? resolve()
+      : reject(new Error('intake ' + res.statusCode + ' ' + Buffer.concat(chunks).toString())))
+  })
+  req.on('error', reject)
+  req.end(body)
+})
+const ranges = (from, to, perPush) => { const out = []; for (let i = from; i < to; i += Math.max(1, perPush)) out.push([i, perPush > 0 ? Math.min(perPush, to - i) : 0]); return out }
+parentPort.on('message', async ({ id, op, from, to, concurrency: c, perPush }) => {
+  try {
+    const work = ranges(from, to, perPush)
+    if (op === 'prepare') for (const [i, n] of work) bodyOf(i, n)
+    else {
+      let next = 0
+      await Promise.all(Array.from({ length: c }, async () => { while (next < work.length) { const [i, n] = work[next++]; await push(i, n) } }))
+    }
+    parentPort.postMessage({ id })
+  } catch (err) { parentPort.postMessage({ id, error: String(err && err.stack || err) }) }
+})
+`
 
 async function main() {
   // Channel intake secrets are sealed at rest: the bench process needs a keyring like the app at boot.
@@ -251,7 +323,7 @@ async function main() {
         throw new Error(`intake ${res.status} ${await res.text()}`)
       await res.arrayBuffer()
     }
-    const run = async (from: number, to: number, concurrency: number, perPush = 0) => {
+    const runFetch = async (from: number, to: number, concurrency: number, perPush = 0) => {
       let next = from
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -263,6 +335,40 @@ async function main() {
         }),
       )
     }
+    const before = new Set(threadIds())
+    const worker =
+      CLIENT === 'http'
+        ? new Worker(CLIENT_SOURCE, { eval: true, workerData: { url, secret, concurrency: CONCURRENCY } })
+        : null
+    if (worker) await new Promise((resolve) => worker.once('online', resolve))
+    // The threads that came with the worker: its own (the client's CPU is read from them).
+    const clientThreads = threadIds().filter((t) => !before.has(t))
+    let asked = 0
+    const ask = (msg: Record<string, unknown>) =>
+      new Promise<void>((resolve, reject) => {
+        if (!worker) return resolve()
+        const id = ++asked
+        const on = (m: { id: number; error?: string }) => {
+          if (m.id !== id) return
+          worker.off('message', on)
+          if (m.error) reject(new Error(m.error))
+          else resolve()
+        }
+        worker.on('message', on)
+        worker.postMessage({ ...msg, id })
+      })
+    const run = (from: number, to: number, concurrency: number, perPush = 0) =>
+      worker ? ask({ op: 'run', from, to, concurrency, perPush }) : runFetch(from, to, concurrency, perPush)
+    /** CPU ms of the client's thread so far (0 for the fetch client, which shares the server's thread). */
+    const clientBusyMs = () => (worker ? threadCpuMs(clientThreads) : 0)
+    // The bodies, built before anything is timed.
+    await ask({
+      op: 'prepare',
+      from: 0,
+      to: N_INTAKE + Math.min(200, Math.max(20, Math.floor(N_INTAKE / 20))),
+      perPush: 0,
+    })
+    await ask({ op: 'prepare', from: 10_000_000, to: 10_000_000 + N_INTAKE, perPush: PER_PUSH })
     // Baseline: the same endpoint one push at a time, so every lead has a transaction of its own.
     const N_SINGLE = Math.min(200, Math.max(20, Math.floor(N_INTAKE / 20)))
     let s0 = statements
@@ -273,11 +379,14 @@ async function main() {
     s0 = statements
     t0 = performance.now()
     const cpu0 = process.cpuUsage()
+    const busy0 = clientBusyMs()
     await run(0, N_INTAKE, CONCURRENCY)
     const intakeS = (performance.now() - t0) / 1000
     const cpu = process.cpuUsage(cpu0)
-    // Node CPU (server and the HTTP client in this process) per lead: the load-independent share of a lead.
+    // Node CPU (server and the HTTP client in this process) per lead: the load-independent share of a lead;
+    // the client's share is its thread's busy time (the fetch client shares the server's thread: not split).
     const cpuMsPerLead = (cpu.user + cpu.system) / 1000 / N_INTAKE
+    const clientMsPerLead = (clientBusyMs() - busy0) / N_INTAKE
     const batchStatements = (statements - s0) / N_INTAKE
     t0 = performance.now()
     await run(0, N_INTAKE, CONCURRENCY)
@@ -288,10 +397,12 @@ async function main() {
     s0 = statements
     t0 = performance.now()
     const acpu0 = process.cpuUsage()
+    const abusy0 = clientBusyMs()
     await run(ARRAY_FROM, ARRAY_FROM + N_INTAKE, arrayConcurrency, PER_PUSH)
     const arrayS = (performance.now() - t0) / 1000
     const acpu = process.cpuUsage(acpu0)
     const arrayCpuMsPerLead = (acpu.user + acpu.system) / 1000 / N_INTAKE
+    const arrayClientMsPerLead = (clientBusyMs() - abusy0) / N_INTAKE
     const arrayStatements = (statements - s0) / N_INTAKE
     t0 = performance.now()
     await run(ARRAY_FROM, ARRAY_FROM + N_INTAKE, arrayConcurrency, PER_PUSH)
@@ -304,6 +415,7 @@ async function main() {
       .select({ n: count() })
       .from(outbox)
       .where(and(eq(outbox.tenantId, org.tenantId), eq(outbox.topic, LEAD_NOTIFY)))
+    await worker?.terminate()
     server.close()
 
     // Channel analysis: API (rollup) vs the raw GROUP BY, for everyone's figures (admin), a department
@@ -455,11 +567,13 @@ async function main() {
         `BENCH leads ${measure} ${fmt(value)} ${unit} target ${target} baseline ${fmt(baseline)} ratio ${fmt(value / baseline, 2)}`,
       )
     line('intake_leads_per_s', N_INTAKE / intakeS, 'leads/s', '>=1000', singleRate)
-    console.log(`BENCH leads intake_node_cpu_ms_per_lead ${fmt(cpuMsPerLead, 2)} ms target n/a`)
+    console.log(
+      `BENCH leads intake_node_cpu_ms_per_lead ${fmt(cpuMsPerLead, 2)} ms target n/a (client ${CLIENT}${worker ? `: server ~${fmt(cpuMsPerLead - clientMsPerLead, 2)}, client thread ${fmt(clientMsPerLead, 2)} CPU` : ', same thread'})`,
+    )
     line('intake_statements_per_lead', batchStatements, 'statements', 'n/a', singleStatements)
     line('intake_array_leads_per_s', N_INTAKE / arrayS, 'leads/s', '>=1000', singleRate)
     console.log(
-      `BENCH leads intake_array_node_cpu_ms_per_lead ${fmt(arrayCpuMsPerLead, 2)} ms target n/a (${PER_PUSH} leads a push, ${fmt(arrayStatements, 2)} statements a lead)`,
+      `BENCH leads intake_array_node_cpu_ms_per_lead ${fmt(arrayCpuMsPerLead, 2)} ms target n/a (${PER_PUSH} leads a push, ${fmt(arrayStatements, 2)} statements a lead${worker ? `; server ~${fmt(arrayCpuMsPerLead - arrayClientMsPerLead, 2)}, client thread ${fmt(arrayClientMsPerLead, 2)} CPU` : ''})`,
     )
     for (const c of callers) {
       line(`analysis_p95_${c.key}`, percentile(c.api, 95), 'ms', '<=50', percentile(c.raw, 95))

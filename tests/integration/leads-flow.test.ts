@@ -626,8 +626,8 @@ describe('channel analysis', () => {
    * zone midway, so its rollups are rebuilt), then the rollup-based analysis is compared with the raw
    * GROUP BY for an admin, marketing, a department manager and a rep, by channel and by campaign, over
    * random periods (partial weeks and months, whole months, a single day) — and the weekly trend with
-   * the leads counted per week in the tenant's zone. Corrupting one weekly and one monthly row makes the
-   * same comparison fail.
+   * the leads counted per week in the tenant's zone. Corrupting one row of any rollup (everyone's or the owner
+   * rollups a rep reads) makes the same comparison fail.
    */
   it('the rollup agrees with the raw GROUP BY for every caller, period and zone after random writes', async () => {
     const callers = ['wangjianguo', 'sunyue', 'zhangwei', 'liuyang']
@@ -778,12 +778,20 @@ describe('channel analysis', () => {
     if (!split.covered || !split.months) throw new Error('the whole period has no whole month')
     /** Adds one lead to the first row with a key in `[a, b)`, compares, and takes it away again. */
     const breakOne = async (
-      table: 'crm_lead_weekly' | 'crm_lead_monthly' | 'crm_lead_weekly_channel',
+      table:
+        | 'crm_lead_weekly'
+        | 'crm_lead_monthly'
+        | 'crm_lead_weekly_channel'
+        | 'crm_lead_owner_weekly'
+        | 'crm_lead_owner_monthly'
+        | 'crm_lead_owner_weekly_channel',
       [a, b]: [string, string],
     ) => {
-      const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+      const key = sql.raw(table.endsWith('monthly') ? 'month' : 'start')
       const t = sql.raw(table)
-      const where = sql`tenant_id = ${t0.org.tenantId} and ${key} >= ${a}::date and ${key} < ${b}::date and leads > 0`
+      // An owner rollup's row of the rep among the callers (their own figures read it).
+      const owner = table.includes('owner') ? sql` and owner_id = ${t0.org.users.liuyang ?? ''}` : sql``
+      const where = sql`tenant_id = ${t0.org.tenantId} and ${key} >= ${a}::date and ${key} < ${b}::date and leads > 0${owner}`
       const bump = (by: number) =>
         database.db.execute(sql`update ${t} set leads = leads + ${by}
           where ctid = (select ctid from ${t} where ${where} order by ${key}, channel_id limit 1)`)
@@ -797,6 +805,10 @@ describe('channel analysis', () => {
     expect((await breakOne('crm_lead_weekly', piece)).length).toBeGreaterThan(0)
     expect((await breakOne('crm_lead_monthly', split.months)).length).toBeGreaterThan(0)
     expect((await breakOne('crm_lead_weekly_channel', split.covered)).length).toBeGreaterThan(0)
+    // The same for the owner rollups a scoped caller (the rep) reads.
+    expect((await breakOne('crm_lead_owner_weekly', piece)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_owner_monthly', split.months)).length).toBeGreaterThan(0)
+    expect((await breakOne('crm_lead_owner_weekly_channel', split.covered)).length).toBeGreaterThan(0)
     expect((await mismatches()).out).toEqual([])
   })
 

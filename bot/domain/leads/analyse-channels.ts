@@ -1,5 +1,11 @@
 import { and, eq, gte, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import { leads, opportunities } from '../../../db/schema'
+import {
+  leadOwnerMonthly,
+  leadOwnerWeekly,
+  leadOwnerWeeklyChannel,
+  leads,
+  opportunities,
+} from '../../../db/schema'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
 import { type ServiceContext, withTransaction } from '../context'
@@ -143,19 +149,23 @@ const COUNT_KEYS = ['leads', 'contacted', 'qualified', 'converted', 'invalid', '
 const STAGES = ['leads', 'contacted', 'qualified', 'converted', 'invalid', 'slaBreached'] as const
 type Parsed = ReturnType<typeof analysisInput.parse>
 
-/** Per-lead values of the rollup columns (summed by the outer query), from a sub-select with `cb`, `vb`. */
-const RAW_VALUES: Record<string, string> = {
-  leads: '1',
-  contacted: `(first_contacted_at is not null or status in ('contacted', 'qualified', 'converted'))::int`,
-  qualified: `(status in ('qualified', 'converted'))::int`,
-  converted: `(status = 'converted')::int`,
-  invalid: `(status = 'invalid')::int`,
-  sla_breached: `(sla_state = 'breached')::int`,
+/**
+ * The rollup columns summed over the leads' distinct facts: `n` leads with the same status, SLA state and time
+ * buckets `cb`, `vb` (null = never contacted / converted). Counting the leads per fact first and filtering the
+ * few hundred facts after costs less than filtering every lead for every column.
+ */
+const RAW_COUNTS: Record<string, string> = {
+  leads: 'sum(n)',
+  contacted: `sum(n) filter (where cb is not null or status in ('contacted', 'qualified', 'converted'))`,
+  qualified: `sum(n) filter (where status in ('qualified', 'converted'))`,
+  converted: `sum(n) filter (where status = 'converted')`,
+  invalid: `sum(n) filter (where status = 'invalid')`,
+  sla_breached: `sum(n) filter (where sla_state = 'breached')`,
   ...Object.fromEntries(
-    Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contact_b_${i}`, `(cb = ${i})::int`]),
+    Array.from({ length: CONTACT_BUCKETS }, (_, i) => [`contact_b_${i}`, `sum(n) filter (where cb = ${i})`]),
   ),
   ...Object.fromEntries(
-    Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convert_b_${i}`, `(vb = ${i})::int`]),
+    Array.from({ length: CONVERT_BUCKETS }, (_, i) => [`convert_b_${i}`, `sum(n) filter (where vb = ${i})`]),
   ),
 }
 
@@ -184,35 +194,63 @@ function rawConds(r: Reader, from = r.d.from, to = r.d.to): SQL[] {
   return conds
 }
 
-/** A branch over the period's leads of days `[from, to]`: one row per lead, the rollup columns as 0/1. */
-function rawBranch(r: Reader, cols: string[], weekly: boolean, from = r.d.from, to = r.d.to): SQL {
+/**
+ * The leads of the days `[from, to]` ranges (the period's edge days, or all of a short period) counted per
+ * distinct fact: row (channel, campaign), week, status, SLA state and time buckets, `n` leads each. Read once
+ * (the CTE `edge`) for both the counts and the trend; the per-column filters then run over a few hundred facts
+ * instead of every lead.
+ */
+function edgeFacts(r: Reader, days: Array<[string, string]>): SQL {
   const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
   const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
-  const wk = weekly ? sql`date_trunc('week', created_at at time zone ${r.zone})::date` : sql`null::date`
-  return sql`select channel_id, ${r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`} as campaign,
-      ${wk} as wk, ${sql.raw(cols.map((c) => `${RAW_VALUES[c]} as ${c}`).join(', '))}
-    from (select channel_id, campaign_id, created_at, status, sla_state, first_contacted_at,
-            ${contact} as cb, ${convert} as vb
-          from crm_leads where ${and(...rawConds(r, from, to))}) l`
+  const campaign = r.d.by === 'campaign' ? sql`coalesce(campaign_id, '')` : sql`''`
+  const ranges = days.map(
+    ([from, to]) => sql`select channel_id, ${campaign} as campaign,
+        date_trunc('week', created_at at time zone ${r.zone})::date as wk, status, sla_state, ${contact} as cb,
+        ${convert} as vb
+      from crm_leads where ${and(...rawConds(r, from, to))}`,
+  )
+  return sql`select channel_id, campaign, wk, status, sla_state, cb, vb, count(*) as n
+    from (${sql.join(ranges, sql` union all `)}) l group by 1, 2, 3, 4, 5, 6, 7`
 }
 
-/** A branch over a rollup's rows with keys in `[start, end)`. */
+/** A branch summing the edge facts per row (`weekly`: per row and week). */
+function edgeBranch(cols: string[], weekly: boolean): SQL {
+  return sql`select channel_id, campaign, ${weekly ? sql`wk` : sql`null::date`} as wk,
+      ${sql.raw(cols.map((c) => `${RAW_COUNTS[c]}::int as ${c}`).join(', '))}
+    from edge group by 1, 2, 3`
+}
+
+type RollupTable = 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel'
+/** The owner rollup of each of everyone's rollups: a scoped caller reads its owners' rows there. */
+const OWNER_TABLE = {
+  crm_lead_monthly: leadOwnerMonthly,
+  crm_lead_weekly: leadOwnerWeekly,
+  crm_lead_weekly_channel: leadOwnerWeeklyChannel,
+} as const
+
+/**
+ * A branch over a rollup's rows with keys in `[start, end)`: everyone's rollup for lead managers, else the
+ * owner rollup limited to the owners in the caller's scope (the pool's row, owner '', is never in it).
+ */
 function rollupBranch(
   r: Reader,
-  table: 'crm_lead_monthly' | 'crm_lead_weekly' | 'crm_lead_weekly_channel',
+  table: RollupTable,
   [start, end]: [string, string],
   cols: string[],
   weekly: boolean,
 ): SQL {
   const key = sql.raw(table === 'crm_lead_monthly' ? 'month' : 'start')
+  const owned = r.access.canManage ? null : OWNER_TABLE[table]
   const filters = [
     r.d.channelId ? sql` and channel_id = ${r.d.channelId}` : sql``,
     r.d.campaignId ? sql` and campaign_id = ${r.d.campaignId}` : sql``,
+    owned ? sql` and ${scopeFilter(r.access, owned.ownerId)}` : sql``,
   ]
   const byCampaign = r.d.by === 'campaign' && table !== 'crm_lead_weekly_channel'
   return sql`select channel_id, ${byCampaign ? sql`campaign_id` : sql`''`} as campaign,
       ${weekly ? sql`date_trunc('week', ${key})::date` : sql`null::date`} as wk, ${sql.raw(cols.join(', '))}
-    from ${sql.raw(table)}
+    from ${owned ?? sql.raw(table)}
     where tenant_id = ${r.ctx.tenantId} and ${key} >= ${start}::date and ${key} < ${end}::date${sql.join(filters, sql``)}`
 }
 
@@ -241,19 +279,16 @@ const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
 })
 
 /**
- * The branches counting (with time buckets) per row for the period. Everyone's figures (lead managers) read
- * whole months from the monthly rollup, whole week pieces from the weekly one and at most six days at each
- * end from the leads; a caller limited to some owners' leads (rep, department manager) reads those leads
- * themselves (the owner index holds every column counted).
+ * The branches counting (with time buckets) per row for the period: whole months from the monthly rollup,
+ * whole week pieces from the weekly one and at most six days at each end from the leads. Everyone's figures
+ * (lead managers) read everyone's rollups; a caller limited to some owners' leads (rep, department manager)
+ * the owner rollups' rows of those owners and, for the edge days, those owners' leads (the owner index).
  */
-function countBranches(r: Reader, split: PeriodSplit | null): SQL[] {
+function countBranches(r: Reader, split: PeriodSplit): SQL[] {
   const branches: SQL[] = []
-  if (!split) branches.push(rawBranch(r, ROLLUP_COLUMNS, false))
-  else {
-    if (split.months) branches.push(rollupBranch(r, 'crm_lead_monthly', split.months, ROLLUP_COLUMNS, false))
-    for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
-    for (const [a, b] of split.days) branches.push(rawBranch(r, ROLLUP_COLUMNS, false, a, b))
-  }
+  if (split.months) branches.push(rollupBranch(r, 'crm_lead_monthly', split.months, ROLLUP_COLUMNS, false))
+  for (const p of split.pieces) branches.push(rollupBranch(r, 'crm_lead_weekly', p, ROLLUP_COLUMNS, false))
+  if (split.days.length > 0) branches.push(edgeBranch(ROLLUP_COLUMNS, false))
   return branches
 }
 
@@ -287,15 +322,12 @@ function spamSql(r: Reader): SQL {
 const TREND_COLS = ['leads', 'contacted', 'qualified', 'converted']
 
 /** The weekly trend's branches: the covered days as week pieces summed per week, the edge days from the leads. */
-function trendBranches(r: Reader, split: PeriodSplit | null): SQL[] {
+function trendBranches(r: Reader, split: PeriodSplit): SQL[] {
   const branches: SQL[] = []
-  if (!split) branches.push(rawBranch(r, TREND_COLS, true))
-  else {
-    // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
-    const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
-    if (split.covered) branches.push(rollupBranch(r, table, split.covered, TREND_COLS, true))
-    for (const [a, b] of split.days) branches.push(rawBranch(r, TREND_COLS, true, a, b))
-  }
+  // Campaigns summed per channel (a tenth of the rows), unless one campaign is asked for.
+  const table = r.d.campaignId ? 'crm_lead_weekly' : 'crm_lead_weekly_channel'
+  if (split.covered) branches.push(rollupBranch(r, table, split.covered, TREND_COLS, true))
+  if (split.days.length > 0) branches.push(edgeBranch(TREND_COLS, true))
   return branches
 }
 
@@ -303,11 +335,10 @@ type TrendRow = { week: string; leads: number; contacted: number; qualified: num
 
 /**
  * The period's counts per row, its spam, its weekly trend, the won deals of its leads, the tenant's channels
- * and campaigns, (for lead managers) each campaign's cost prorated to the period and (`withMedians`) the exact
- * medians, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
+ * and campaigns and (for lead managers) each campaign's cost prorated to the period, in one statement: each part a CTE, sent back as one row `(part, json array)`. One statement
  * instead of eight: on a busy server the analysis's cost is per statement sent, more than per row read.
  */
-async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: boolean) {
+async function readFigures(r: Reader, split: PeriodSplit) {
   const { ctx, d, access } = r
   const t = ctx.tenantId
   const parts: Array<[string, SQLWrapper]> = [
@@ -317,31 +348,31 @@ async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: bo
     ['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`],
     ['w', wonDeals(r)],
   ]
-  if (withMedians) parts.push(['m', exactMedians(r)])
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
     // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
-    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once.
+    // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once; the
+    // campaigns' channels joined to the sums (one row a campaign), not to every month's cost.
     parts.push([
       'k',
-      sql`select k.campaign_id, ca.channel_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
-        from crm_lead_campaign_costs k
-        join (select s::date as month, (s + interval '1 month')::date - s::date as days,
-                greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
-              from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
-          on m.month = k.month
-        join crm_lead_campaigns ca on ca.id = k.campaign_id
-        where k.tenant_id = ${t} and ca.tenant_id = ${t}
-          and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
-          ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}
-          ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
-        group by 1, 2`,
+      sql`select x.campaign_id, ca.channel_id, x.cost
+        from (select k.campaign_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
+              from crm_lead_campaign_costs k
+              join (select s::date as month, (s + interval '1 month')::date - s::date as days,
+                      greatest(0, least((s + interval '1 month')::date, ${d.to}::date + 1) - greatest(s::date, ${d.from}::date)) as overlap
+                    from generate_series(${`${d.from.slice(0, 7)}-01`}::date, ${d.to}::date, interval '1 month') s) m
+                on m.month = k.month
+              where k.tenant_id = ${t} and k.month >= ${`${d.from.slice(0, 7)}-01`}::date and k.month <= ${d.to}::date
+                ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
+              group by 1) x
+        join crm_lead_campaigns ca on ca.id = x.campaign_id
+        where ca.tenant_id = ${t} ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}`,
     ])
   }
   // One row per part, its rows as one JSON array (one parse per part, not one per row).
   const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> }>(
     await ctx.db.execute(
-      sql`with ${sql.join(
+      sql`with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
         parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
         sql`, `,
       )} ${sql.join(
@@ -369,12 +400,11 @@ async function readFigures(r: Reader, split: PeriodSplit | null, withMedians: bo
       }))
     : null
   const won = of('w') as unknown as WonRow[]
-  const medians = withMedians ? (of('m') as unknown as MedianRow[]) : null
-  return { counts, trend, channels, campaigns, costs, won, medians }
+  return { counts, trend, channels, campaigns, costs, won }
 }
 
 /**
- * Above this many leads in a period, everyone's medians come from the rollups' time buckets (interpolated
+ * Above this many leads in a period, the medians come from the rollups' time buckets (interpolated
  * within a bucket): the exact percentile sorts every lead of the period, the costliest statement of the
  * analysis at 100k (EXPLAIN ANALYZE).
  */
@@ -541,7 +571,8 @@ export async function rawChannelCounts({ ctx, input }: { ctx: ServiceContext; in
  * to first contact and to conversion, won opportunities converted from the leads with their amount and the
  * ROI (won amount ÷ cost), a weekly trend, and drill-down parameters for the lead list. Everyone's
  * counts come from the monthly and weekly rollups maintained with every write (current to the last commit)
- * plus the edge days' leads; a scoped caller's from their leads; medians are exact up to
+ * plus the edge days' leads, a scoped caller's from the owner rollups' rows of the owners in scope plus those
+ * owners' edge-day leads; medians are exact up to
  * {@link EXACT_MEDIAN_LEADS} leads, else interpolated from the rollups' time buckets. A rep sees their own leads' figures without costs; `crm.leads.manage` sees all.
  */
 export async function analyseChannels({
@@ -580,23 +611,13 @@ async function analyse(
   // The tenant moved to another zone: its rollups are cut again in the new one before they are read.
   if (cutIn !== zone) await withTransaction(ctx, (_tx, c) => rebuildRollups(c))
   const r: Reader = { ctx, access, d, zone }
-  const split = access.canManage ? splitPeriod(d.from, d.to) : null
-  // A scoped caller's medians are always exact: read with the rest. Everyone's figures wait for the counts
-  // (few leads: exact after all).
-  const {
-    counts,
-    trend,
-    channels,
-    campaigns,
-    costs,
-    won: wonRows,
-    medians: exactRows,
-  } = await readFigures(r, split, !split)
+  const split = splitPeriod(d.from, d.to)
+  // The medians wait for the counts: from the time buckets over many leads, exact over few.
+  const { counts, trend, channels, campaigns, costs, won: wonRows } = await readFigures(r, split)
   // Medians: exact over the period's leads, or — for everyone's figures over many leads — from the
   // time buckets of the monthly rollup (whole months) and of the edge days' leads, interpolated.
   const periodLeads = counts.reduce((n, c) => n + c.leads, 0)
-  const medianRows =
-    exactRows ?? (periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r))
+  const medianRows = periodLeads > EXACT_MEDIAN_LEADS ? bucketMedians(counts) : await exactMedians(r)
   const channelName = new Map(channels.map((c) => [c.id, c.name]))
   const channelSort = new Map(channels.map((c) => [c.id, c.sort]))
   const campaignOf = new Map(campaigns.map((c) => [c.id, c]))

@@ -24,6 +24,7 @@ type Counted = Pick<
   | 'slaState'
   | 'mergedIntoId'
   | 'convertedAt'
+  | 'ownerId'
 >
 
 /** Upper edges of the time-to-first-contact buckets, in minutes (the last bucket is open). */
@@ -44,6 +45,10 @@ interface Fact {
   at: string
   ch: string
   ca: string
+  /** The owner ('' = the pool): the owner rollups' key. */
+  ow: string
+  /** 1 = counted in everyone's rollups too; 0 = the owner rollups only (the lead changed owner, nothing else). */
+  g: number
   n: number
   co: number
   qu: number
@@ -58,8 +63,8 @@ const REACHED_CONTACT = new Set(['contacted', 'qualified', 'converted'])
 
 /**
  * What one lead contributes to the rollups (the cohort of its creation time): counted once, and once for
- * every stage it has reached, with its time buckets. The owner is not part of it: reassignment writes
- * nothing. The raw reference query in `analyse-channels.ts` uses the same definitions.
+ * every stage it has reached, with its time buckets, under its owner (the owner rollups; reassignment
+ * moves it there and writes nothing to everyone's rollups). The raw reference query in `analyse-channels.ts` uses the same definitions.
  */
 function factOf(lead: Counted | null, n: 1 | -1): Fact | null {
   if (!lead || lead.mergedIntoId) return null
@@ -68,6 +73,8 @@ function factOf(lead: Counted | null, n: 1 | -1): Fact | null {
     at: lead.createdAt.toISOString(),
     ch: lead.channelId,
     ca: lead.campaignId ?? '',
+    ow: lead.ownerId ?? '',
+    g: 1,
     n,
     co: REACHED_CONTACT.has(lead.status) || lead.firstContactedAt ? n : 0,
     qu: lead.status === 'qualified' || lead.status === 'converted' ? n : 0,
@@ -95,11 +102,13 @@ export async function applyRollup(
   await applyRollups(ctx, [[before, after]])
 }
 
-const same = (a: Fact | null, b: Fact | null) =>
+/** Whether two facts count the same (the owner aside unless `owner`). */
+const same = (a: Fact | null, b: Fact | null, owner: boolean) =>
   a !== null &&
   b !== null &&
-  JSON.stringify({ ...a, n: 0, co: !!a.co, qu: !!a.qu, cv: !!a.cv, inv: !!a.inv, sla: !!a.sla }) ===
-    JSON.stringify({ ...b, n: 0, co: !!b.co, qu: !!b.qu, cv: !!b.cv, inv: !!b.inv, sla: !!b.sla })
+  (!owner || a.ow === b.ow) &&
+  JSON.stringify({ ...a, ow: '', n: 0, co: !!a.co, qu: !!a.qu, cv: !!a.cv, inv: !!a.inv, sla: !!a.sla }) ===
+    JSON.stringify({ ...b, ow: '', n: 0, co: !!b.co, qu: !!b.qu, cv: !!b.cv, inv: !!b.inv, sla: !!b.sla })
 
 /**
  * {@link applyRollup} for many leads at once: one statement sums the facts per week piece and per month in
@@ -114,9 +123,11 @@ export async function applyRollups(
   for (const [before, after] of changes) {
     const a = factOf(before, -1)
     const b = factOf(after, 1)
-    if (same(a, b)) continue
-    if (a) facts.push(a)
-    if (b) facts.push(b)
+    if (same(a, b, true)) continue
+    // Only the owner changed: the owner rollups move, everyone's stay as they are.
+    const g = same(a, b, false) ? 0 : 1
+    if (a) facts.push({ ...a, g })
+    if (b) facts.push({ ...b, g })
   }
   if (facts.length === 0) return
   await ctx.db.execute(sql`
@@ -124,12 +135,12 @@ export async function applyRollups(
     f as (
       select (r.at at time zone z.zone) as local, r.*
       from z, jsonb_to_recordset(${JSON.stringify(facts)}::jsonb)
-        as r(at timestamptz, ch text, ca text, n int, co int, qu int, cv int, inv int, sla int, cb int, vb int)
+        as r(at timestamptz, ch text, ca text, ow text, g int, n int, co int, qu int, cv int, inv int, sla int, cb int, vb int)
     ),
     w as (
       insert into crm_lead_weekly as t (tenant_id, start, channel_id, campaign_id, ${COLUMNS})
       select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
-      from f group by 2, 3, 4 order by 2, 3, 4
+      from f where g = 1 group by 2, 3, 4 order by 2, 3, 4
       on conflict (tenant_id, start, channel_id, campaign_id) do update set ${ADD}
       returning 1
     ),
@@ -137,14 +148,39 @@ export async function applyRollups(
       insert into crm_lead_weekly_channel as t (tenant_id, start, channel_id, ${TREND})
       select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch,
         sum(n), sum(co), sum(qu), sum(cv)
-      from f group by 2, 3 order by 2, 3
+      from f where g = 1 group by 2, 3 order by 2, 3
       on conflict (tenant_id, start, channel_id) do update set ${ADD_TREND}
       returning 1
+    ),
+    m as (
+      insert into crm_lead_monthly as t (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
+      select ${ctx.tenantId}, date_trunc('month', local)::date, ch, ca, ${SUMS}
+      from f where g = 1 group by 2, 3, 4 order by 2, 3, 4
+      on conflict (tenant_id, month, channel_id, campaign_id) do update set ${ADD}
+      returning 1
+    ),
+    ow as (
+      insert into crm_lead_owner_weekly as t (tenant_id, owner_id, start, channel_id, campaign_id, ${COLUMNS})
+      select ${ctx.tenantId}, ow, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
+      from f group by 2, 3, 4, 5 order by 2, 3, 4, 5
+      on conflict (tenant_id, owner_id, start, channel_id, campaign_id) do update set ${ADD}
+      returning 1
+    ),
+    owc as (
+      insert into crm_lead_owner_weekly_channel as t (tenant_id, owner_id, start, channel_id, ${TREND})
+      select ${ctx.tenantId}, ow, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch,
+        sum(n), sum(co), sum(qu), sum(cv)
+      from f group by 2, 3, 4 order by 2, 3, 4
+      on conflict (tenant_id, owner_id, start, channel_id) do update set ${ADD_TREND}
+      returning 1
     )
-    insert into crm_lead_monthly as t (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
-    select ${ctx.tenantId}, date_trunc('month', local)::date, ch, ca, ${SUMS}
-    from f where (select count(*) from w) + (select count(*) from wc) >= 0 group by 2, 3, 4 order by 2, 3, 4
-    on conflict (tenant_id, month, channel_id, campaign_id) do update set ${ADD}`)
+    insert into crm_lead_owner_monthly as t (tenant_id, owner_id, month, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, ow, date_trunc('month', local)::date, ch, ca, ${SUMS}
+    from f
+    where (select count(*) from w) + (select count(*) from wc) + (select count(*) from m)
+      + (select count(*) from ow) + (select count(*) from owc) >= 0
+    group by 2, 3, 4, 5 order by 2, 3, 4, 5
+    on conflict (tenant_id, owner_id, month, channel_id, campaign_id) do update set ${ADD}`)
 }
 
 /** The time zone the tenant's rollup rows are cut in (China time until a rebuild records another). */
@@ -178,6 +214,7 @@ const SUMS = sql.raw(
     ...Array.from({ length: CONVERT_BUCKETS }, (_, i) => `coalesce(sum(n) filter (where vb = ${i}), 0)`),
   ].join(', '),
 )
+const SUMMED = sql.raw(ROLLUP_COLUMNS.map((c) => `sum(${c})`).join(', '))
 const ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', '))
 /** The trend rollup's columns (`crm_lead_weekly_channel`). */
 const TREND_COLUMNS = ['leads', 'contacted', 'qualified', 'converted']
@@ -199,13 +236,16 @@ export async function countSpam(
     on conflict (tenant_id, day, channel_id, campaign_id) do update set spam = t.spam + excluded.spam`)
 }
 
-/** SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value. */
+/**
+ * SQL of a lead's time bucket (as {@link bucketOf}): `width_bucket` counts the edges at or below the value.
+ * `date_part` (float8, as the edges) rather than `extract` (numeric): a third of the cost per lead.
+ */
 export function bucketSql(column: SQL, created: SQL, unitSeconds: number, edges: readonly number[]): SQL {
-  return sql`width_bucket(extract(epoch from ${column} - ${created}) / ${sql.raw(String(unitSeconds))}, ${sql.raw(`array[${edges.join(',')}]::float8[]`)})`
+  return sql`width_bucket(date_part('epoch', ${column} - ${created}) / ${sql.raw(String(unitSeconds))}, ${sql.raw(`array[${edges.join(',')}]::float8[]`)})`
 }
 
 /**
- * Recomputes the tenant's weekly, weekly-per-channel and monthly rollups from its leads in the tenant's current time zone and
+ * Recomputes the tenant's weekly, weekly-per-channel and monthly rollups (everyone's and per owner) from its leads in the tenant's current time zone and
  * records that zone (after a zone change; the bench after a bulk load). Spam days stay as counted.
  */
 export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
@@ -213,7 +253,8 @@ export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
   const contact = bucketSql(sql`first_contacted_at`, sql`created_at`, 60, CONTACT_MINUTE_EDGES)
   const convert = bucketSql(sql`converted_at`, sql`created_at`, 86_400, CONVERT_DAY_EDGES)
   const facts = sql`
-    select created_at at time zone ${zone} as local, channel_id as ch, coalesce(campaign_id, '') as ca, 1 as n,
+    select created_at at time zone ${zone} as local, channel_id as ch, coalesce(campaign_id, '') as ca,
+      coalesce(owner_id, '') as ow, 1 as n,
       (first_contacted_at is not null or status in ('contacted', 'qualified', 'converted'))::int as co,
       (status in ('qualified', 'converted'))::int as qu, (status = 'converted')::int as cv,
       (status = 'invalid')::int as inv, (sla_state = 'breached')::int as sla,
@@ -225,14 +266,29 @@ export async function rebuildRollups(ctx: ServiceContext): Promise<string> {
   await ctx.db.execute(sql`delete from crm_lead_weekly where tenant_id = ${ctx.tenantId}`)
   await ctx.db.execute(sql`delete from crm_lead_monthly where tenant_id = ${ctx.tenantId}`)
   await ctx.db.execute(sql`delete from crm_lead_weekly_channel where tenant_id = ${ctx.tenantId}`)
+  for (const t of ['crm_lead_owner_weekly', 'crm_lead_owner_monthly', 'crm_lead_owner_weekly_channel'])
+    await ctx.db.execute(sql`delete from ${sql.raw(t)} where tenant_id = ${ctx.tenantId}`)
+  // The leads are read once, into the owner rollup; everyone's and the coarser ones are its sums.
+  await ctx.db.execute(sql`
+    insert into crm_lead_owner_weekly (tenant_id, owner_id, start, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, ow, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
+    from (${facts}) f group by 2, 3, 4, 5`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_owner_monthly (tenant_id, owner_id, month, channel_id, campaign_id, ${COLUMNS})
+    select ${ctx.tenantId}, owner_id, date_trunc('month', start)::date, channel_id, campaign_id, ${SUMMED}
+    from crm_lead_owner_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4, 5`)
+  await ctx.db.execute(sql`
+    insert into crm_lead_owner_weekly_channel (tenant_id, owner_id, start, channel_id, ${TREND})
+    select ${ctx.tenantId}, owner_id, start, channel_id, ${sql.raw(TREND_COLUMNS.map((c) => `sum(${c})`).join(', '))}
+    from crm_lead_owner_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4`)
   await ctx.db.execute(sql`
     insert into crm_lead_weekly (tenant_id, start, channel_id, campaign_id, ${COLUMNS})
-    select ${ctx.tenantId}, greatest(date_trunc('week', local), date_trunc('month', local))::date, ch, ca, ${SUMS}
-    from (${facts}) f group by 2, 3, 4`)
+    select ${ctx.tenantId}, start, channel_id, campaign_id, ${SUMMED}
+    from crm_lead_owner_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4`)
   await ctx.db.execute(sql`
     insert into crm_lead_monthly (tenant_id, month, channel_id, campaign_id, ${COLUMNS})
     select ${ctx.tenantId}, date_trunc('month', start)::date, channel_id, campaign_id,
-      ${sql.raw(ROLLUP_COLUMNS.map((c) => `sum(${c})`).join(', '))}
+      ${SUMMED}
     from crm_lead_weekly where tenant_id = ${ctx.tenantId} group by 2, 3, 4`)
   await ctx.db.execute(sql`
     insert into crm_lead_weekly_channel (tenant_id, start, channel_id, ${TREND})

@@ -1,4 +1,5 @@
 import { and, eq, or, sql } from 'drizzle-orm'
+import { allOf, fullRow, insertRowsSql } from '../../../../db/json-rows'
 import {
   fieldHistory,
   type LeadPriority,
@@ -11,7 +12,7 @@ import {
 import { newId } from '../../../lib/ids'
 import { actorId, type ServiceContext } from '../../context'
 import { InvalidInputError } from '../../errors'
-import { emit, type OutboxMessage } from '../../outbox'
+import { insertOutboxSql, type OutboxMessage } from '../../outbox'
 import type { LeadRow } from '../access'
 import { findMatchingCustomers, findSameLeads, sameLeadIn } from '../find-lead-duplicates'
 import { planOwner } from '../lifecycle'
@@ -310,18 +311,25 @@ export async function intakeLeads(ctx: ServiceContext, reqs: IntakeRequest[]): P
       messages.push(...plan.messages)
     }
   }
-  const inserted = newRows.length > 0 ? await ctx.db.insert(leads).values(newRows).returning() : []
+  // The leads as stored (every column, defaults filled in): no `returning` to read back.
+  const inserted = newRows.map((r) => fullRow(leads, r))
   const byId = new Map(inserted.map((r) => [r.id, r]))
-  // The writes after the leads (touches point at them) go out at once.
+  // The leads, their touches, the owner history and the outbox in one statement, each insert's rows one
+  // JSON parameter; the rollups and the rules' cursors go out with it (postgres.js pipelines a
+  // transaction's statements).
+  const writes = [
+    inserted.length > 0 ? insertRowsSql(leads, inserted) : null,
+    touchRows.length > 0 ? insertRowsSql(leadTouches, touchRows) : null,
+    historyRows.length > 0 ? insertRowsSql(fieldHistory, historyRows) : null,
+    messages.length > 0 ? insertOutboxSql(ctx, messages) : null,
+  ].filter((w): w is NonNullable<typeof w> => w !== null)
   await Promise.all([
-    touchRows.length > 0 ? ctx.db.insert(leadTouches).values(touchRows) : null,
-    historyRows.length > 0 ? ctx.db.insert(fieldHistory).values(historyRows) : null,
+    writes.length > 0 ? ctx.db.execute(allOf(writes)) : null,
     applyRollups(
       ctx,
       inserted.map((r) => [null, r]),
     ),
     assigner.finish(),
-    emit(ctx, messages),
   ])
   return answers.map(({ outcome, lead }) => {
     const row = typeof lead === 'number' ? byId.get(String(newRows[lead]?.id)) : lead
