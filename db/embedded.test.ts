@@ -17,5 +17,5 @@ describe('isEmbedded', () => {
     } finally {
       await database.close()
     }
-  })
+  }, 60_000) // opening PGlite takes seconds when the whole suite shares the cores
 })
