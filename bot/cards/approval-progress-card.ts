@@ -1,5 +1,5 @@
 import type { Card, CardElement } from '../chat/model'
-import { type ApprovalView, currentTasks, userName } from '../domain/approvals'
+import { type ApprovalOutcomeNote, type ApprovalView, currentTasks, userName } from '../domain/approvals'
 import type { Locale } from '../domain/locale'
 import {
   detailPath,
@@ -68,11 +68,19 @@ const mark = (status: string): string =>
  * The initiator's card: the request, every step and its state, updated at each change. While pending it
  * offers 催办 and 撤回; when returned, resubmission.
  */
-export function approvalProgressCard(view: ApprovalView, locale: Locale, timeZone: string): Card {
+export function approvalProgressCard(
+  view: ApprovalView,
+  locale: Locale,
+  timeZone: string,
+  failed?: ApprovalOutcomeNote,
+): Card {
   const ins = view.instance
   const link = { path: detailPath(ins.id) }
-  const status = instanceStatusText(locale, ins.status)
+  // Approved but not applied by its domain (回款审批: 未能入账): the card ends on that, in red, with why.
+  const status = failed ? t(locale, '未能入账', 'Not recorded') : instanceStatusText(locale, ins.status)
+  const color = failed ? 'red' : instanceStatusColor(ins.status)
   const elements: CardElement[] = [
+    ...(failed ? [{ type: 'markdown' as const, text: t(locale, failed.text.zh, failed.text.en) }] : []),
     keyFields(view, locale),
     { type: 'steps', steps: progressSteps(view, locale, timeZone) },
   ]
@@ -118,11 +126,7 @@ export function approvalProgressCard(view: ApprovalView, locale: Locale, timeZon
   }
   const title = t(locale, `我的${templateName(view, locale)}申请`, `My ${templateName(view, locale)} request`)
   return {
-    header: {
-      title,
-      color: instanceStatusColor(ins.status),
-      tags: [{ text: status, color: instanceStatusColor(ins.status) }],
-    },
+    header: { title, color, tags: [{ text: status, color }] },
     summary: `${title} · ${status}`,
     elements,
     link,

@@ -40,7 +40,7 @@ export const presenters: readonly Presenter[] = [
     approvalTaskCard(thawApprovalView(d.view), d.taskId, locale, zone),
   ),
   defineView(approvalProgressView, (d, locale, zone) =>
-    approvalProgressCard(thawApprovalView(d.view), locale, zone),
+    approvalProgressCard(thawApprovalView(d.view), locale, zone, d.failed),
   ),
   defineView(approvalCcView, (d, locale, zone) => approvalCcCard(thawApprovalView(d.view), locale, zone)),
   defineView(approvalResultView, (d, locale) =>

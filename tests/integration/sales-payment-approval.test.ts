@@ -476,10 +476,25 @@ describe('回款审批 through OA', () => {
       'the failure card to the applicant',
       15_000,
     )
+    // …and the progress card (sent at the start, patched since) ends on 未能入账 with the reason, not 已通过.
+    const isProgress = (m: { content: string }) => m.content.includes('我的回款审批申请')
+    await waitFor(
+      () => cardsOf(failedIns).some((m) => isProgress(m) && m.content.includes('未能入账')),
+      'the progress card to end on 未能入账',
+      15_000,
+    )
     await stack.settle(5_000)
-    expect(cardsOf(failedIns).filter((m) => m.content.includes('未能入账'))).toHaveLength(1)
+    const results = cardsOf(failedIns).filter((m) => !isProgress(m) && m.content.includes('未能入账'))
+    expect(results).toHaveLength(1)
+    expect(results[0]?.content).toContain('超过欠款')
     expect(cardsOf(failedIns).some((m) => m.content.includes('回款审批申请已通过'))).toBe(false)
-    expect(cardsOf(failedIns).find((m) => m.content.includes('未能入账'))?.content).toContain('超过欠款')
+    const progress = cardsOf(failedIns).filter(isProgress)
+    expect(progress).toHaveLength(1)
+    expect(progress[0]?.content).toContain('超过欠款')
+    expect(progress[0]?.content).not.toContain('"已通过"')
+    const recordedProgress = cardsOf(a.body.request.approvalInstanceId as string).filter(isProgress)
+    expect(recordedProgress).toHaveLength(1)
+    expect(recordedProgress[0]?.content).not.toContain('未能入账')
     const recordedIns = a.body.request.approvalInstanceId as string
     expect(cardsOf(recordedIns).filter((m) => m.content.includes('回款审批申请已通过'))).toHaveLength(1)
     expect(cardsOf(recordedIns).some((m) => m.content.includes('未能入账'))).toBe(false)

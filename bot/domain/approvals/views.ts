@@ -56,8 +56,13 @@ export function thawApprovalView(s: ApprovalSnapshot): ApprovalView {
 
 /** An approver's task card (to act on, or its outcome). */
 export const approvalTaskView = viewKind<{ view: ApprovalSnapshot; taskId: string }>('approval.task')
-/** The initiator's progress card. */
-export const approvalProgressView = viewKind<{ view: ApprovalSnapshot }>('approval.progress')
+/**
+ * The initiator's progress card; `failed` once the domain could not apply the approved request (回款审批:
+ * 未能入账), so it no longer ends on 已通过.
+ */
+export const approvalProgressView = viewKind<{ view: ApprovalSnapshot; failed?: ApprovalOutcomeNote }>(
+  'approval.progress',
+)
 /** A CC recipient's card. */
 export const approvalCcView = viewKind<{ view: ApprovalSnapshot }>('approval.cc')
 /** What the domain made of an approved request when that did not work (回款审批: 未能入账). */

@@ -2,12 +2,18 @@ import { and, desc, eq } from 'drizzle-orm'
 import { contracts, paymentRequests } from '../../../db/schema'
 import { newId } from '../../lib/ids'
 import type { ApprovalFinishedEvent } from '../approvals/on-finished'
+import { progressRef } from '../approvals/publish'
 import { startInstance } from '../approvals/start-instance'
 import { loadInstance } from '../approvals/store'
 import { loadView } from '../approvals/view'
-import { type ApprovalOutcomeNote, approvalResultView, freezeApprovalView } from '../approvals/views'
+import {
+  type ApprovalOutcomeNote,
+  approvalProgressView,
+  approvalResultView,
+  freezeApprovalView,
+} from '../approvals/views'
 import { recordAudit } from '../audit/record-audit'
-import { notify } from '../chat/send'
+import { notify, updateView } from '../chat/send'
 import { type ServiceContext, withTransaction } from '../context'
 import type { ContractRow } from '../contracts/access'
 import { requireContract } from '../contracts/access'
@@ -379,8 +385,17 @@ async function announceResult(
 ): Promise<void> {
   const ins = await loadInstance(ctx, instanceId)
   const view = await loadView(ctx, ins)
-  const card = approvalResultView({ view: freezeApprovalView(view), ...(failed ? { failed } : {}) })
+  const snapshot = freezeApprovalView(view)
+  const card = approvalResultView({ view: snapshot, ...(failed ? { failed } : {}) })
   await notify(ctx, { to: { userId: ins.initiatorId }, view: card })
+  // The applicant's progress card ends on 未能入账 too, not on 已通过: one version past the instance's last
+  // (a finished instance changes no more), so the approval's own update at that version never wins over it.
+  if (failed)
+    await updateView(ctx, {
+      ref: progressRef(ins.id),
+      view: approvalProgressView({ view: snapshot, failed }),
+      version: ins.version + 1,
+    })
   const chatId = view.template.settings.resultChatId
   if (chatId) await notify(ctx, { to: { chatId }, view: card })
 }
