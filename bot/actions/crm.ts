@@ -11,16 +11,24 @@ import {
   loadRules,
 } from '../domain/crm'
 import { InvalidInputError } from '../domain/errors'
+import { zonedInstant } from '../lib/zoned'
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '')
 
-/** Chat datetime inputs arrive as ISO, `YYYY-MM-DD HH:mm` or epoch ms; treated as China time without a zone. */
-function parseWhen(v: unknown): string | null {
+/**
+ * Chat datetime inputs arrive as ISO, `YYYY-MM-DD HH:mm` or epoch ms; a time without a zone is the reader's
+ * wall-clock time in `timeZone` (the person's, else the company's).
+ */
+export function parseWhen(v: unknown, timeZone: string): string | null {
   const s = str(v).trim()
   if (!s) return null
   if (/^\d{12,}$/.test(s)) return new Date(Number(s)).toISOString()
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?$/.exec(s)
-  if (m) return `${m[1]}T${m[2]}${m[3] ?? ':00'}+08:00`
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)$/.exec(s)
+  if (m?.[1] && m[2]) {
+    const at = zonedInstant(m[1], m[2], timeZone)
+    if (Number.isNaN(at.getTime())) throw new InvalidInputError('next', 'not a date and time')
+    return at.toISOString()
+  }
   const d = new Date(s)
   if (Number.isNaN(d.getTime())) throw new InvalidInputError('next', 'not a date and time')
   return d.toISOString()
@@ -40,7 +48,7 @@ export const customerActions: Record<string, CardActionHandler> = {
   }),
   'crm.followup.quick': async ({ ctx, locale, timeZone, payload, formValues }) => {
     const customerId = str(payload.customer)
-    const next = parseWhen(formValues.next)
+    const next = parseWhen(formValues.next, timeZone)
     await createFollowUp({
       ctx,
       customerId,

@@ -68,7 +68,16 @@ export function zonedNow(d: Date, zone: string): ZonedNow {
 
 /** The instant the local day `day` (`YYYY-MM-DD`) starts in `zone`. */
 export function zonedDayStart(day: string, zone: string): Date {
-  const guess = new Date(`${day}T00:00:00Z`)
+  return zonedInstant(day, '00:00:00', zone)
+}
+
+/**
+ * The instant of the wall-clock time `time` (`HH:mm` or `HH:mm:ss`) on `day` (`YYYY-MM-DD`) in `zone`
+ * (an Invalid Date for a day or time that does not exist).
+ */
+export function zonedInstant(day: string, time: string, zone: string): Date {
+  const guess = new Date(`${day}T${time.length === 5 ? `${time}:00` : time}Z`)
+  if (Number.isNaN(guess.getTime())) return guess
   let at = new Date(guess.getTime() - offsetAt(guess, zone))
   at = new Date(guess.getTime() - offsetAt(at, zone))
   return at
