@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { trimWal } from './pglite-files'
+import { pgliteTemplatePath, removeStaleTemplates, templateDirOf, trimWal } from './pglite-files'
 
 /**
  * A template's WAL is trimmed to the segments its last checkpoint needs; PostgreSQL must still open it,
@@ -48,4 +48,34 @@ describe('trimWal', () => {
     expect(segments(dataDir)).toEqual(before)
     await db.close()
   }, 120_000)
+})
+
+describe('removeStaleTemplates', () => {
+  it('deletes the templates of other hashes and keeps the current bare and demo ones and anything else', () => {
+    const cache = join(dir, 'cache')
+    const current = (['bare', 'demo'] as const).map((k) => basename(pgliteTemplatePath(k)))
+    const stale = [
+      'pglite-0123456789abcdef.tar.gz',
+      'pglite-0123456789abcdef.dir',
+      'pglite-demo-fedcba9876543210.tar.gz',
+      'pglite-demo-fedcba9876543210.tar.gz.json',
+    ]
+    const others = ['server', 'pglite-notes.txt']
+    for (const n of [...current, ...current.map((f) => `${f}.json`), ...stale, ...others]) {
+      if (n.endsWith('.dir') || n === 'server') mkdirSync(join(cache, n), { recursive: true })
+      else {
+        mkdirSync(cache, { recursive: true })
+        writeFileSync(join(cache, n), 'x')
+      }
+    }
+    for (const f of current) mkdirSync(join(cache, basename(templateDirOf(f))), { recursive: true })
+    expect(removeStaleTemplates(cache).sort()).toEqual([...stale].sort())
+    const left = readdirSync(cache)
+    for (const n of stale) expect(left).not.toContain(n)
+    for (const f of current) {
+      expect(left).toContain(f)
+      expect(left).toContain(basename(templateDirOf(f)))
+    }
+    for (const n of others) expect(left).toContain(n)
+  })
 })

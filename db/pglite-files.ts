@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cp, readFile, rename, rm } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -93,6 +93,26 @@ export function pgliteTemplatePath(kind: PgliteTemplate = 'bare'): string {
     cacheDir,
     `pglite-${kind === 'demo' ? 'demo-' : ''}${hash.digest('hex').slice(0, 16)}.tar.gz`,
   )
+}
+
+/**
+ * Deletes the templates of earlier migrations, seeds or PGlite versions (each install builds new ones under a
+ * new hash; the old ones, ~40 MB each with their unpacked copies, would pile up). Keeps the current `bare` and
+ * `demo`. Returns what it removed.
+ */
+export function removeStaleTemplates(dir = cacheDir): string[] {
+  if (!existsSync(dir)) return []
+  const keep = new Set(
+    (['bare', 'demo'] as const).flatMap((k) => {
+      const file = basename(pgliteTemplatePath(k))
+      return [file, `${file}.json`, templateDirOf(file)]
+    }),
+  )
+  const stale = readdirSync(dir).filter(
+    (n) => /^pglite-(demo-)?[0-9a-f]{16}\.(tar\.gz|tar\.gz\.json|dir)$/.test(n) && !keep.has(n),
+  )
+  for (const n of stale) rmSync(resolve(dir, n), { recursive: true, force: true })
+  return stale
 }
 
 /** The template unpacked once at install time: a new data directory is then a native file copy. */

@@ -7,6 +7,7 @@ import { InlineQueue } from '../jobs/drivers/inline'
 import { OutboxRelay } from '../jobs/outbox'
 import { startWorkers } from '../jobs/workers'
 import { buildPgliteTemplate, type Database } from './client'
+import { removeStaleTemplates } from './pglite-files'
 import { seedDemo } from './seed/demo'
 
 /**
@@ -24,6 +25,8 @@ try {
     await workOffOutbox(database)
   })
   console.log(`embedded demo database template ready: ${demo}`)
+  const stale = removeStaleTemplates()
+  if (stale.length) console.log(`removed ${stale.length} stale embedded database template files`)
 } catch (err) {
   console.warn(`embedded database template not built (start will be slower): ${String(err)}`)
 }
