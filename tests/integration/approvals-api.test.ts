@@ -510,8 +510,13 @@ describe('approvals API: titles in the reader’s language (m1)', () => {
     expect(en.json.title).toBe('Expense request from Yang Liu: 打车去客户')
     expect((en.json.template as { name: string }).name).toBe('Expense')
     expect((en.json.initiator as { name: string }).name).toBe('Yang Liu')
+    // The progress steps too (they were always in Chinese).
+    const enSteps = JSON.stringify(en.json.progress)
+    expect(enSteps).toContain('Yang Liu')
+    expect(enSteps).not.toContain('刘洋')
     const zh = await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`, undefined, 'zh-CN')
     expect(zh.json.title).toBe('刘洋的报销：打车去客户')
+    expect(JSON.stringify(zh.json.progress)).toContain('刘洋')
     // Without the header, the account's language (zh-CN).
     expect((await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`)).json.title).toBe(
       '刘洋的报销：打车去客户',

@@ -275,7 +275,7 @@ function instanceDto(
       approvers: s.approverIds.map(person),
       skipped: !!s.skipped,
     })),
-    progress: progressSteps(view, 'zh-CN', DEFAULT_TIME_ZONE),
+    progress: progressSteps(view, locale, DEFAULT_TIME_ZONE),
     tasks: view.tasks.map((t) => ({
       id: t.id,
       stepIndex: t.stepIndex,
