@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { sql } from 'drizzle-orm'
+import { type JobEffects, setJobEffectsSource } from '../bot/domain/outbox'
 import type { Logger } from '../bot/lib/logger'
 import { resultRows } from '../bot/lib/sql-rows'
 import type { Database } from '../db/client'
@@ -278,14 +280,30 @@ export function outboxWorkOptions(database: Database, base: WorkOptions = {}): W
   }
 }
 
-/** Wraps processors so their payload arrives without the relay's bookkeeping fields. */
+const jobEffects = new AsyncLocalStorage<JobEffects>()
+setJobEffectsSource(() => jobEffects.getStore())
+
+/** Runs `fn` as the job `jobId`: the outbox rows it writes are keyed by it (see `setJobEffectsSource`). */
+export function runAsJob<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
+  return jobEffects.run({ jobId, seen: new Map() }, fn)
+}
+
+/**
+ * Wraps processors so their payload arrives without the relay's bookkeeping fields; a job from an outbox row
+ * runs as that row's job (`runAsJob`: the rows it writes are keyed by it, so a rerun after a commit writes none
+ * twice).
+ */
 export function stripOutboxFields(processors: Record<string, Processor>): Record<string, Processor> {
   return Object.fromEntries(
     Object.entries(processors).map(([name, p]) => [
       name,
       async (payload: JobPayload, job: JobInfo) => {
         const { [OUTBOX_FIELD]: _o, _tenant, ...rest } = payload
-        await p(rest, job)
+        // A job from an outbox row writes its rows keyed by that row's id (unique for good, unlike queue ids,
+        // which restart with an in-process queue or a flushed Redis): a rerun writes none twice.
+        const id = outboxIdOf(payload)
+        if (id === null) await p(rest, job)
+        else await runAsJob(`ob-${id}`, () => p(rest, job))
       },
     ]),
   )

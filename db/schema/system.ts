@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { at, createdAt } from './_columns'
 
 /**
@@ -49,10 +59,17 @@ export const outbox = pgTable(
     finishedAt: at(),
     attempts: integer().notNull().default(0),
     lastError: text(),
+    /**
+     * Set on rows a job writes (its job id, a hash of the row, its occurrence): a job run again after it
+     * committed (worker killed, Redis restarted before it was marked done) writes the same keys, and the
+     * unique index drops them, so its cards are not sent twice. Null for rows written by requests.
+     */
+    effectKey: text(),
   },
   (t) => [
     index('outbox_pending_idx').on(t.availableAt, t.id).where(sql`status = 'pending'`),
     index('outbox_tenant_idx').on(t.tenantId, t.topic),
+    uniqueIndex('outbox_effect_key_idx').on(t.effectKey).where(sql`effect_key is not null`),
   ],
 )
 
