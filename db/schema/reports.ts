@@ -154,6 +154,9 @@ export const receivableDaily = pgTable(
     plannedReceivedCents: bigint({ mode: 'number' }).notNull().default(0),
     openInstalments: integer().notNull().default(0),
     openCents: bigint({ mode: 'number' }).notNull().default(0),
+    /** Open by the payments allocated to them (amount - allocated_cents): the ageing as of a past day. */
+    allocOpenInstalments: integer().notNull().default(0),
+    allocOpenCents: bigint({ mode: 'number' }).notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.ownerId, t.dueDate] }),
