@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureSalesDefaults } from '../../bot/domain/opportunities/stage-sets'
+import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import { runReport } from '../../bot/domain/reports'
 import { newId } from '../../bot/lib/ids'
 import type { Database } from '../../db/client'
@@ -553,7 +554,10 @@ describe('funnel furthest stage', () => {
     const history = (dealId: string, stageIds: string[]) =>
       run(sql`insert into sales_stage_history (tenant_id, opportunity_id, stage_id, stage_name, entered_at, amount_cents)
         values ${sql.join(
-          stageIds.map((s) => sql`(${t}, ${dealId}, ${s}, '阶段', now(), 100)`),
+          stageIds.map(
+            (s) =>
+              sql`(${t}, ${dealId}, ${s}, '阶段', now() - ${Math.floor(rand() * 20 * DAY)} * interval '1 millisecond', 100)`,
+          ),
           sql`, `,
         )}`)
     let extra: string | null = null
@@ -585,18 +589,45 @@ describe('funnel furthest stage', () => {
           await run(sql`update sales_stage_history set stage_id = ${pick(all).id} where id = ${pick(rows)}`)
         } else if (r < 0.62) {
           op = 'history-leave'
-          await run(sql`update sales_stage_history set left_at = now() where tenant_id = ${t}
-            and opportunity_id = ${pick(deals)} and left_at is null`)
+          await run(sql`update sales_stage_history set left_at = entered_at + ${Math.floor(rand() * 9 * DAY)} * interval '1 millisecond'
+            where tenant_id = ${t} and opportunity_id = ${pick(deals)} and left_at is null`)
         } else if (r < 0.72) {
           op = 'history-delete'
           const rows = await ids('sales_stage_history')
           if (rows.length === 0) continue
           await run(sql`delete from sales_stage_history where id = ${pick(rows)}`)
-        } else if (r < 0.8) {
+        } else if (r < 0.76) {
           op = 'deal-close'
-          await run(sql`update sales_opportunities set status = ${pick(['won', 'lost'])}, closed_at = now()
+          await run(sql`update sales_opportunities set status = ${pick(['won', 'lost'])},
+              closed_at = ${rand() < 0.1 ? null : sql`created_at + ${Math.floor(rand() * 30 * DAY)} * interval '1 millisecond'`}
             where id = ${pick(deals)}`)
+        } else if (r < 0.785) {
+          op = 'deal-owner'
+          await run(
+            sql`update sales_opportunities set owner_id = ${uid(own, pick(REPS))} where id = ${pick(deals)}`,
+          )
+        } else if (r < 0.8) {
+          op = 'deals-owner-all'
+          await run(sql`update sales_opportunities set owner_id = ${uid(own, pick(REPS))}
+            where tenant_id = ${t} and owner_id = ${uid(own, pick(REPS))}`)
+        } else if (r < 0.82) {
+          op = 'deal-created'
+          // Within two minutes of a China-time midnight now and then: its day moves.
+          await run(
+            sql`update sales_opportunities set created_at = ${new Date(
+              Date.parse(`${dayFromNow(-Math.floor(rand() * 30))}T00:00:00+08:00`) +
+                Math.round((rand() - 0.5) * 240_000),
+            ).toISOString()}::timestamptz where id = ${pick(deals)}`,
+          )
+        } else if (r < 0.835) {
+          op = 'deal-amount'
+          await run(
+            sql`update sales_opportunities set amount_cents = ${100 * Math.floor(rand() * 1000)} where id = ${pick(deals)}`,
+          )
         } else if (r < 0.85) {
+          op = 'deal-untouched'
+          await run(sql`update sales_opportunities set name = name || '′' where id = ${pick(deals)}`)
+        } else if (r < 0.86) {
           op = 'deal-delete'
           await run(sql`delete from sales_opportunities where id = ${pick(deals)}`)
         } else if (r < 0.88) {
@@ -646,9 +677,36 @@ describe('funnel furthest stage', () => {
         }
       }
       expect(nonEmpty).toBeGreaterThan(4)
+      // The kept funnel rollup equals one rebuilt from scratch, and so after the zone changes and back.
+      const read = () =>
+        run(sql`select owner_id, stage_set_id, day::text, stage_id, top, status, deals, amount_cents::text,
+            won_deals, round(won_seconds, 6)::text as won_seconds, stays, round(stay_seconds, 6)::text as stay_seconds
+          from report_funnel_daily where tenant_id = ${t} order by 1, 2, 3, 4, 5, 6`)
+      const kept = await read()
+      expect(kept.filter((k) => k.deals === 0 && k.stays === 0)).toEqual([])
+      expect(kept.some((k) => k.stays !== 0 && k.stay_seconds !== '0')).toBe(true)
+      expect(kept.some((k) => k.won_deals !== 0)).toBe(true)
+      await run(sql`select report_funnel_daily_rebuild(${t})`)
+      expect(await read()).toEqual(kept)
+      // Through the settings' verb, which the process's zone cache sees at once.
+      const admin = actingAs(database, own, 'wangjianguo', 'miniapp')
+      await setTenantSettings({ ctx: admin, input: { timeZone: 'America/New_York' } })
+      const ny = await read()
+      expect(ny).not.toEqual(kept)
+      const span = { from: dayFromNow(-20), to: dayFromNow(-6) }
+      expect(await runReport({ ctx: admin, key: 'funnel', input: span })).toEqual(
+        await runReport({ ctx: admin, key: 'funnel', input: span, reference: true }),
+      )
+      await setTenantSettings({ ctx: admin, input: { timeZone: 'Asia/Shanghai' } })
+      expect(await read()).toEqual(kept)
     }
     for (const op of [
       'deal',
+      'deal-owner',
+      'deals-owner-all',
+      'deal-created',
+      'deal-amount',
+      'deal-untouched',
       'history-add',
       'history-move',
       'history-leave',
