@@ -20,6 +20,7 @@ ALTER TABLE "report_receivable_daily" ADD COLUMN "alloc_open_cents" bigint DEFAU
 ALTER TABLE "sales_instalments" ADD COLUMN "allocated_cents" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX "report_funnel_daily_empty_idx" ON "report_funnel_daily" USING btree ("tenant_id") WHERE deals = 0 and stays = 0;--> statement-breakpoint
 CREATE INDEX "sales_instalments_created_idx" ON "sales_instalments" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX "sales_opps_owner_closed_idx" ON "sales_opportunities" USING btree ("tenant_id","owner_id","closed_at","status","close_reason_id","amount_cents") WHERE status in ('won', 'lost');--> statement-breakpoint
 CREATE INDEX "sales_payments_received_idx" ON "sales_payments" USING btree ("tenant_id","received_on");--> statement-breakpoint
 -- Each instalment's allocated payments, summed by statement triggers on the allocations in the same
 -- transaction as every write (an allocation whose instalment is gone changes nothing).

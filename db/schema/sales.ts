@@ -191,6 +191,10 @@ export const opportunities = pgTable(
     index('sales_opps_lead_idx').on(t.tenantId, t.leadId).where(sql`lead_id is not null`),
     // Cohorts of deals by creation time (the funnel).
     index('sales_opps_created_idx').on(t.tenantId, t.createdAt),
+    // A person's (or a department's people's) deals closed in a period, read index-only: the win/loss report.
+    index('sales_opps_owner_closed_idx')
+      .on(t.tenantId, t.ownerId, t.closedAt, t.status, t.closeReasonId, t.amountCents)
+      .where(sql`status in ('won', 'lost')`),
     // Deals the actor is on the team of (the data scope's extra grant).
     index('sales_opps_team_idx').using('gin', t.teamIds.op('jsonb_path_ops')),
   ],
