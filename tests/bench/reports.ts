@@ -10,8 +10,14 @@
  * reports that read a rollup (the person-day one, the map's, the receivables'), also the same report computed
  * from the records (`reference`).
  * Prints `BENCH reports <report>_<span>_p95 <ms> ms target 50`, `..._from_records_p95` and `..._raw_p95`
- * lines. REPORTS_BENCH_KEYS=achievement,activity runs only those reports; REPORTS_BENCH_KEEP=1 leaves the
- * database in place (its URL printed) to EXPLAIN the reports' queries, and then it is yours to drop.
+ * lines, and a table with the p50 and the Node CPU per run (this process) beside them. The seed is consistent:
+ * every paid instalment has its payment allocated to it (the ageing as of a past day reads the allocations).
+ * REPORTS_BENCH_KEYS=achievement,activity runs only those reports; REPORTS_BENCH_KEEP=1 leaves the
+ * database in place (its URL printed) to EXPLAIN the reports' queries, and then it is yours to drop;
+ * REPORTS_BENCH_URL=<that URL> migrates it to this tree and times it again without seeding (a scale-1 seed
+ * takes ~10 min); REPORTS_BENCH_PGLITE=<dir> runs on the embedded database in that directory instead,
+ * seeding it on the first run and timing it as it is on the next ones (the issue's PGlite figure is at
+ * REPORTS_BENCH_SCALE=0.1).
  */
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
@@ -77,10 +83,17 @@ const day = (offset: number) =>
 async function reuse(url: string) {
   const database = await openDatabase({ url, max: 4 })
   await migrateDatabase(database)
+  const org = await benchOrg(database)
+  if (!org) throw new Error(`no bench tenant in ${url}`)
+  return { bench: { database, url, drop: () => database.close(), keep: () => database.close() }, org }
+}
+
+/** The seeded org's ids in a bench database (by the seed's names), or null before the seed. */
+async function benchOrg(database: Database) {
   const [tenant] = await database.rows<{ id: string }>(
     sql`select id from tenants where platform_tenant_key = 'bench'`,
   )
-  if (!tenant) throw new Error(`no bench tenant in ${url}`)
+  if (!tenant) return null
   const byName = new Map(
     (
       await database.rows<{ id: string; name: string }>(
@@ -90,9 +103,19 @@ async function reuse(url: string) {
   )
   const users: Record<string, string> = {}
   for (const p of spec.people) users[p.key] = byName.get(p.name) ?? ''
+  return { tenantId: tenant.id, users }
+}
+
+/**
+ * REPORTS_BENCH_PGLITE=<dir>: the embedded database in that directory (kept), seeded on the first run and
+ * timed again as it is on the next ones.
+ */
+async function embedded(dir: string) {
+  const database = await openDatabase({ dataDir: dir })
+  await migrateDatabase(database)
   return {
-    bench: { database, url, drop: () => database.close(), keep: () => database.close() },
-    org: { tenantId: tenant.id, users },
+    bench: { database, url: dir, drop: () => database.close(), keep: () => database.close() },
+    org: await benchOrg(database),
   }
 }
 
@@ -224,16 +247,23 @@ async function seed(
   {
     const s = performance.now()
     // Its own connection without the app's statement timeout: at scale 1 on a loaded machine it takes longer.
-    const admin = postgres(url, { max: 1, onnotice: () => {} })
-    await admin.unsafe('vacuum analyze')
-    await admin.end()
+    if (url.startsWith('postgres')) {
+      const admin = postgres(url, { max: 1, onnotice: () => {} })
+      await admin.unsafe('vacuum analyze')
+      await admin.end()
+    } else await database.db.execute(sql`vacuum analyze`)
     console.log(`seed vacuum analyze: ${fmt((performance.now() - s) / 1000)} s`)
   }
 }
 
 async function main() {
-  const reused = process.env.REPORTS_BENCH_URL ? await reuse(process.env.REPORTS_BENCH_URL) : null
-  const bench = reused?.bench ?? (await createBenchDatabase('reports', 4))
+  const pglite = process.env.REPORTS_BENCH_PGLITE ? await embedded(process.env.REPORTS_BENCH_PGLITE) : null
+  const reused = pglite?.org
+    ? { ...pglite, org: pglite.org }
+    : process.env.REPORTS_BENCH_URL
+      ? await reuse(process.env.REPORTS_BENCH_URL)
+      : null
+  const bench = reused?.bench ?? pglite?.bench ?? (await createBenchDatabase('reports', 4))
   const { database } = bench
   try {
     const org =
