@@ -154,11 +154,47 @@ export const receivableDaily = pgTable(
     plannedReceivedCents: bigint({ mode: 'number' }).notNull().default(0),
     openInstalments: integer().notNull().default(0),
     openCents: bigint({ mode: 'number' }).notNull().default(0),
+    /** Open by the payments allocated to them (amount - allocated_cents): the ageing as of a past day. */
+    allocOpenInstalments: integer().notNull().default(0),
+    allocOpenCents: bigint({ mode: 'number' }).notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.ownerId, t.dueDate] }),
     index('report_receivable_daily_due_idx').on(t.tenantId, t.dueDate),
     // The keys a statement emptied, found at once to be deleted.
     index('report_receivable_daily_empty_idx').on(t.tenantId).where(sql`instalments = 0`),
+  ],
+)
+
+/**
+ * The funnel's rollup: the deals per owner, stage set and creation day (the tenant's local day) — per
+ * furthest open stage reached and status (`stage_id` ''), with their amount and, for won deals, their
+ * cycle (seconds from creation to close) — and their stage history's finished stays per stage (`stage_id`
+ * the stage; `top` 0, `status` ''). Kept by statement triggers on deals and stage history in the same
+ * transaction; a tenant's time-zone change rebuilds it (migration reports_ageing_funnel).
+ */
+export const funnelDaily = pgTable(
+  'report_funnel_daily',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    stageSetId: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    stageId: text().notNull().default(''),
+    top: integer().notNull().default(0),
+    status: text().notNull().default(''),
+    deals: integer().notNull().default(0),
+    amountCents: bigint({ mode: 'number' }).notNull().default(0),
+    /** Won deals with a close time, and their seconds from creation to close (numeric: exact under + and −). */
+    wonDeals: integer().notNull().default(0),
+    wonSeconds: numeric().notNull().default('0'),
+    /** Finished stays in the stage, and their seconds. */
+    stays: integer().notNull().default(0),
+    staySeconds: numeric().notNull().default('0'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.ownerId, t.stageSetId, t.day, t.stageId, t.top, t.status] }),
+    // The keys a statement emptied, found at once to be deleted.
+    index('report_funnel_daily_empty_idx').on(t.tenantId).where(sql`deals = 0 and stays = 0`),
   ],
 )

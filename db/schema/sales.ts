@@ -191,6 +191,10 @@ export const opportunities = pgTable(
     index('sales_opps_lead_idx').on(t.tenantId, t.leadId).where(sql`lead_id is not null`),
     // Cohorts of deals by creation time (the funnel).
     index('sales_opps_created_idx').on(t.tenantId, t.createdAt),
+    // A person's (or a department's people's) deals closed in a period, read index-only: the win/loss report.
+    index('sales_opps_owner_closed_idx')
+      .on(t.tenantId, t.ownerId, t.closedAt, t.status, t.closeReasonId, t.amountCents)
+      .where(sql`status in ('won', 'lost')`),
     // Deals the actor is on the team of (the data scope's extra grant).
     index('sales_opps_team_idx').using('gin', t.teamIds.op('jsonb_path_ops')),
   ],
@@ -324,6 +328,8 @@ export const instalments = pgTable(
     dueDate: date({ mode: 'string' }).notNull(),
     amountCents: cents().notNull(),
     receivedCents: cents().notNull().default(0),
+    /** The payments allocated to it (all of them, summed by trigger on sales_payment_allocations). */
+    allocatedCents: cents().notNull().default(0),
     overdueNotifiedAt: at(),
     createdAt: createdAt(),
   },
@@ -340,6 +346,8 @@ export const instalments = pgTable(
     index('sales_instalments_open_created_idx')
       .on(t.tenantId, t.createdAt)
       .where(sql`received_cents < amount_cents`),
+    // The ageing as of a past day takes off the instalments created after it.
+    index('sales_instalments_created_idx').on(t.tenantId, t.createdAt),
   ],
 )
 
@@ -366,6 +374,8 @@ export const payments = pgTable(
   (t) => [
     index('sales_payments_contract_idx').on(t.tenantId, t.contractId),
     index('sales_payments_customer_idx').on(t.tenantId, t.customerId, t.receivedOn),
+    // The ageing as of a past day corrects its rollup by the payments received after it.
+    index('sales_payments_received_idx').on(t.tenantId, t.receivedOn),
     uniqueIndex('sales_payments_external_uq')
       .on(t.tenantId, t.externalSystemId, t.externalId)
       .where(sql`external_id is not null`),

@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureSalesDefaults } from '../../bot/domain/opportunities/stage-sets'
+import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import { runReport } from '../../bot/domain/reports'
 import { newId } from '../../bot/lib/ids'
 import type { Database } from '../../db/client'
@@ -553,7 +554,10 @@ describe('funnel furthest stage', () => {
     const history = (dealId: string, stageIds: string[]) =>
       run(sql`insert into sales_stage_history (tenant_id, opportunity_id, stage_id, stage_name, entered_at, amount_cents)
         values ${sql.join(
-          stageIds.map((s) => sql`(${t}, ${dealId}, ${s}, '阶段', now(), 100)`),
+          stageIds.map(
+            (s) =>
+              sql`(${t}, ${dealId}, ${s}, '阶段', now() - ${Math.floor(rand() * 20 * DAY)} * interval '1 millisecond', 100)`,
+          ),
           sql`, `,
         )}`)
     let extra: string | null = null
@@ -585,18 +589,45 @@ describe('funnel furthest stage', () => {
           await run(sql`update sales_stage_history set stage_id = ${pick(all).id} where id = ${pick(rows)}`)
         } else if (r < 0.62) {
           op = 'history-leave'
-          await run(sql`update sales_stage_history set left_at = now() where tenant_id = ${t}
-            and opportunity_id = ${pick(deals)} and left_at is null`)
+          await run(sql`update sales_stage_history set left_at = entered_at + ${Math.floor(rand() * 9 * DAY)} * interval '1 millisecond'
+            where tenant_id = ${t} and opportunity_id = ${pick(deals)} and left_at is null`)
         } else if (r < 0.72) {
           op = 'history-delete'
           const rows = await ids('sales_stage_history')
           if (rows.length === 0) continue
           await run(sql`delete from sales_stage_history where id = ${pick(rows)}`)
-        } else if (r < 0.8) {
+        } else if (r < 0.76) {
           op = 'deal-close'
-          await run(sql`update sales_opportunities set status = ${pick(['won', 'lost'])}, closed_at = now()
+          await run(sql`update sales_opportunities set status = ${pick(['won', 'lost'])},
+              closed_at = ${rand() < 0.1 ? null : sql`created_at + ${Math.floor(rand() * 30 * DAY)} * interval '1 millisecond'`}
             where id = ${pick(deals)}`)
+        } else if (r < 0.785) {
+          op = 'deal-owner'
+          await run(
+            sql`update sales_opportunities set owner_id = ${uid(own, pick(REPS))} where id = ${pick(deals)}`,
+          )
+        } else if (r < 0.8) {
+          op = 'deals-owner-all'
+          await run(sql`update sales_opportunities set owner_id = ${uid(own, pick(REPS))}
+            where tenant_id = ${t} and owner_id = ${uid(own, pick(REPS))}`)
+        } else if (r < 0.82) {
+          op = 'deal-created'
+          // Within two minutes of a China-time midnight now and then: its day moves.
+          await run(
+            sql`update sales_opportunities set created_at = ${new Date(
+              Date.parse(`${dayFromNow(-Math.floor(rand() * 30))}T00:00:00+08:00`) +
+                Math.round((rand() - 0.5) * 240_000),
+            ).toISOString()}::timestamptz where id = ${pick(deals)}`,
+          )
+        } else if (r < 0.835) {
+          op = 'deal-amount'
+          await run(
+            sql`update sales_opportunities set amount_cents = ${100 * Math.floor(rand() * 1000)} where id = ${pick(deals)}`,
+          )
         } else if (r < 0.85) {
+          op = 'deal-untouched'
+          await run(sql`update sales_opportunities set name = name || '′' where id = ${pick(deals)}`)
+        } else if (r < 0.86) {
           op = 'deal-delete'
           await run(sql`delete from sales_opportunities where id = ${pick(deals)}`)
         } else if (r < 0.88) {
@@ -646,9 +677,36 @@ describe('funnel furthest stage', () => {
         }
       }
       expect(nonEmpty).toBeGreaterThan(4)
+      // The kept funnel rollup equals one rebuilt from scratch, and so after the zone changes and back.
+      const read = () =>
+        run(sql`select owner_id, stage_set_id, day::text, stage_id, top, status, deals, amount_cents::text,
+            won_deals, round(won_seconds, 6)::text as won_seconds, stays, round(stay_seconds, 6)::text as stay_seconds
+          from report_funnel_daily where tenant_id = ${t} order by 1, 2, 3, 4, 5, 6`)
+      const kept = await read()
+      expect(kept.filter((k) => k.deals === 0 && k.stays === 0)).toEqual([])
+      expect(kept.some((k) => k.stays !== 0 && k.stay_seconds !== '0')).toBe(true)
+      expect(kept.some((k) => k.won_deals !== 0)).toBe(true)
+      await run(sql`select report_funnel_daily_rebuild(${t})`)
+      expect(await read()).toEqual(kept)
+      // Through the settings' verb, which the process's zone cache sees at once.
+      const admin = actingAs(database, own, 'wangjianguo', 'miniapp')
+      await setTenantSettings({ ctx: admin, input: { timeZone: 'America/New_York' } })
+      const ny = await read()
+      expect(ny).not.toEqual(kept)
+      const span = { from: dayFromNow(-20), to: dayFromNow(-6) }
+      expect(await runReport({ ctx: admin, key: 'funnel', input: span })).toEqual(
+        await runReport({ ctx: admin, key: 'funnel', input: span, reference: true }),
+      )
+      await setTenantSettings({ ctx: admin, input: { timeZone: 'Asia/Shanghai' } })
+      expect(await read()).toEqual(kept)
     }
     for (const op of [
       'deal',
+      'deal-owner',
+      'deals-owner-all',
+      'deal-created',
+      'deal-amount',
+      'deal-untouched',
       'history-add',
       'history-move',
       'history-leave',
@@ -765,24 +823,51 @@ describe('receivables rollup', () => {
           } else if (r < 0.84) {
             op = 'instalment-untouched'
             await run(sql`update sales_instalments set overdue_notified_at = now() where id = ${id}`)
-          } else if (r < 0.88) {
+          } else if (r < 0.86) {
             op = 'instalment-delete'
             await run(sql`delete from sales_instalments where id = ${id}`)
           } else {
             const pays = await ids('sales_payments')
+            const allocs = await run(sql`select payment_id, instalment_id from sales_payment_allocations
+              where tenant_id = ${t} order by payment_id, instalment_id`)
             const k = rand()
-            if (k < 0.6 || pays.length === 0) {
+            if (k < 0.3 || pays.length === 0) {
               op = 'payment'
               await run(sql`insert into sales_payments (id, tenant_id, contract_id, customer_id, amount_cents, received_on, method)
                 values (${newId('pay')}, ${t}, ${pick(ctrs)}, ${customerId}, ${rand() < 0.05 ? 0 : 100 * Math.floor(1 + rand() * 2000)},
                   ${due()}::date, 'bank')`)
-            } else if (k < 0.8) {
+            } else if (k < 0.42) {
               op = 'payment-change'
               await run(sql`update sales_payments set received_on = ${due()}::date, amount_cents = ${100 * Math.floor(rand() * 2000)}
                 where id = ${pick(pays)}`)
-            } else {
+            } else if (k < 0.5) {
               op = 'payment-delete'
               await run(sql`delete from sales_payments where id = ${pick(pays)}`)
+            } else if (k < 0.75 || allocs.length === 0) {
+              op = 'allocations'
+              // One payment over one to three instalments in one statement (a pair already there is skipped).
+              const payment = pick(pays)
+              const rows = Array.from(
+                { length: 1 + Math.floor(rand() * 3) },
+                () => sql`(${t}, ${payment}, ${pick(ins)}, ${100 * Math.floor(rand() * 3000)}::bigint)`,
+              )
+              await run(sql`insert into sales_payment_allocations (tenant_id, payment_id, instalment_id, amount_cents)
+                select distinct on (p, i) * from (values ${sql.join(rows, sql`, `)}) v (t, p, i, a)
+                on conflict do nothing`)
+            } else if (k < 0.85) {
+              op = 'allocation-change'
+              const a = pick(allocs)
+              await run(sql`update sales_payment_allocations set amount_cents = ${100 * Math.floor(rand() * 3000)}
+                where payment_id = ${a.payment_id} and instalment_id = ${a.instalment_id}`)
+            } else if (k < 0.93) {
+              op = 'allocation-delete'
+              const a = pick(allocs)
+              await run(sql`delete from sales_payment_allocations
+                where payment_id = ${a.payment_id} and instalment_id = ${a.instalment_id}`)
+            } else {
+              op = 'allocations-delete-payment'
+              await run(sql`delete from sales_payment_allocations where tenant_id = ${t}
+                and payment_id = ${pick(allocs).payment_id}`)
             }
           }
         }
@@ -808,8 +893,9 @@ describe('receivables rollup', () => {
             ).toEqual(raw)
             if (fast.rows.length > 0 && (fast.totals.planned ?? 0) > 0) nonEmpty++
           }
-        // The ageing as of today and of a later day (from the rollup) and of a past day (the records).
-        for (const to of [dayFromNow(0), dayFromNow(20), dayFromNow(-10)])
+        // The ageing as of today and of a later day (the rollup's open amounts) and of past days (its open
+        // amounts by allocation, corrected by the changes since).
+        for (const to of [dayFromNow(0), dayFromNow(20), dayFromNow(-1), dayFromNow(-10), dayFromNow(-45)])
           for (const dimension of ['ageing', 'owner']) {
             const input = { from: dayFromNow(-60), to, dimension }
             const [fast, raw] = await Promise.all([
@@ -822,9 +908,15 @@ describe('receivables rollup', () => {
       }
       expect(nonEmpty).toBeGreaterThan(5)
       expect(ageing).toBeGreaterThan(8)
+      // Each instalment's allocated amount is its allocations' sum.
+      expect(
+        await run(sql`select i.id, i.allocated_cents::text, coalesce(sum(a.amount_cents), 0)::text as allocations
+          from sales_instalments i left join sales_payment_allocations a on a.instalment_id = i.id
+          where i.tenant_id = ${t} group by i.id having i.allocated_cents <> coalesce(sum(a.amount_cents), 0)`),
+      ).toEqual([])
       const read = () =>
         run(sql`select owner_id, due_date::text, instalments, planned_cents::text, planned_received_cents::text,
-            open_instalments, open_cents::text
+            open_instalments, open_cents::text, alloc_open_instalments, alloc_open_cents::text
           from report_receivable_daily where tenant_id = ${t} order by owner_id, due_date`)
       const kept = await read()
       // Keys whose instalments all left are deleted, as the rebuild has none.
@@ -851,6 +943,10 @@ describe('receivables rollup', () => {
       'payment',
       'payment-change',
       'payment-delete',
+      'allocations',
+      'allocation-change',
+      'allocation-delete',
+      'allocations-delete-payment',
     ])
       expect(ops[op], op).toBeGreaterThan(0)
 
@@ -879,5 +975,16 @@ describe('receivables rollup', () => {
       runReport({ ctx, key: 'receivables-ageing', input: today, reference: true }),
     ])
     expect(badAgeing.totals.outstanding).toBe((rawAgeing.totals.outstanding ?? 0) + 1)
+    // And one cent more open by allocation shows in the ageing as of a past day.
+    const past = { from: dayFromNow(-60), to: dayFromNow(-10), dimension: 'ageing' }
+    const [allocRow] = await run(sql`select owner_id, due_date::text as due from report_receivable_daily
+      where tenant_id = ${t} and alloc_open_instalments > 0 limit 1`)
+    await run(sql`update report_receivable_daily set alloc_open_cents = alloc_open_cents + 1
+      where tenant_id = ${t} and owner_id = ${allocRow?.owner_id} and due_date = ${allocRow?.due}::date`)
+    const [badPast, rawPast] = await Promise.all([
+      runReport({ ctx, key: 'receivables-ageing', input: past }),
+      runReport({ ctx, key: 'receivables-ageing', input: past, reference: true }),
+    ])
+    expect(badPast.totals.outstanding).toBe((rawPast.totals.outstanding ?? 0) + 1)
   }, 180_000)
 })

@@ -61,30 +61,43 @@ export async function leadRecords(ctx: ServiceContext, where: SQL, limit: number
   }))
 }
 
+/**
+ * The cohort's lead counts per key, and beside them (a second statement, in parallel) the deals of its
+ * converted leads per key: a join over the converted leads only, where a lateral sum per lead ran once for
+ * every lead of the cohort (a department's year: 25,000 runs for 5,000 converted leads).
+ */
 async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<ReportRow[]> {
   const k = grouped ? keyOf(env) : sql`null`
-  const rows = resultRows<Record<string, number | string | null>>(
-    await ctx.db.execute(sql`
+  const cohort = await leadCohort(ctx, env)
+  const [counts, deals] = await Promise.all([
+    ctx.db.execute(sql`
       select ${k} as k, count(*)::int as leads,
         (count(*) filter (where ${CONTACTED}))::int as contacted,
         (count(*) filter (where ${QUALIFIED}))::int as qualified,
         (count(*) filter (where ${CONVERTED}))::int as converted,
-        (count(*) filter (where ${INVALID}))::int as invalid,
-        coalesce(sum(d.n), 0)::int as deals,
-        coalesce(sum(d.won), 0)::int as won,
-        coalesce(sum(d.won_amount), 0)::float8 as won_amount
+        (count(*) filter (where ${INVALID}))::int as invalid
       from ${leads}
-      left join lateral (
-        select count(*) as n,
-               count(*) filter (where ${opportunities.status} = 'won') as won,
-               sum(${opportunities.amountCents}) filter (where ${opportunities.status} = 'won') as won_amount
-        from ${opportunities}
-        where ${opportunities.tenantId} = ${leads.tenantId} and ${opportunities.leadId} = ${leads.id}
-          and ${CONVERTED}
-      ) d on true
-      where ${await leadCohort(ctx, env)}
+      where ${cohort}
       group by 1`),
+    ctx.db.execute(sql`
+      select ${k} as k, count(*)::int as deals,
+        (count(*) filter (where ${opportunities.status} = 'won'))::int as won,
+        coalesce(sum(${opportunities.amountCents}) filter (where ${opportunities.status} = 'won'), 0)::float8 as won_amount
+      from ${leads}
+      inner join ${opportunities} on ${opportunities.tenantId} = ${leads.tenantId} and ${opportunities.leadId} = ${leads.id}
+      where ${cohort} and ${CONVERTED}
+      group by 1`),
+  ])
+  const dealsOf = new Map(
+    resultRows<Record<string, number | string | null>>(deals).map((r) => [
+      r.k === null ? null : String(r.k),
+      r,
+    ]),
   )
+  const rows = resultRows<Record<string, number | string | null>>(counts).map((r) => ({
+    ...r,
+    ...dealsOf.get(r.k === null ? null : String(r.k)),
+  }))
   return rows.map((r) => {
     const n = (x: unknown) => Number(x ?? 0)
     return {

@@ -1,5 +1,5 @@
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
-import { leads, opportunities, stageHistory, stageSets, stages } from '../../../../db/schema'
+import { funnelDaily, leads, opportunities, stageHistory, stageSets, stages } from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
 import { ensureSalesDefaults } from '../../opportunities/stage-sets'
@@ -7,7 +7,7 @@ import { leadCohort, leadRecords } from './channels'
 import { dealLink, stageNames } from './deals'
 import type { ReportDefinition, ReportRow, RunEnv, Text } from './define'
 import { pct, say } from './define'
-import { inPeriod, peopleFilter } from './filters'
+import { inDays, inPeriod, peopleFilter } from './filters'
 
 const STEPS: Record<'lead' | 'converted' | 'won', Text> = {
   lead: { zh: '线索', en: 'Leads' },
@@ -85,21 +85,88 @@ function figures(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
   return f
 }
 
+/** The lead cohort's counts. Raw SQL: the query builder leaves single-table columns unqualified, which the
+ * EXISTS would capture. */
+const leadQuery = (ctx: ServiceContext, leadWhere: SQL) =>
+  ctx.db.execute(sql`select count(*)::int as leads,
+      (count(*) filter (where ${leads.status} = 'invalid'))::int as invalid,
+      (count(*) filter (where ${leads.status} = 'converted'))::int as converted,
+      (count(*) filter (where ${leads.status} = 'converted' and exists (
+        select 1 from ${opportunities} where ${opportunities.tenantId} = ${leads.tenantId}
+          and ${opportunities.leadId} = ${leads.id})))::int as with_deal
+    from ${leads} where ${leadWhere}`)
+
+type DealFigures = Pick<Figures, 'deals' | 'stageDays' | 'wonDays'>
+
+/**
+ * The deal cohort's figures from the funnel rollup (report_funnel_daily: owner × stage set × creation day ×
+ * furthest stage and status, and stays per stage): the same sums as the records' path over a department's
+ * few thousand rollup rows. The channel filter (deals converted from a channel's leads) is not in it.
+ */
+async function rollupDeals(
+  ctx: ServiceContext,
+  env: RunEnv,
+  setId: string | undefined,
+): Promise<DealFigures> {
+  if (!setId) return { deals: [], stageDays: new Map(), wonDays: null }
+  const rows = await ctx.db
+    .select({
+      stageId: funnelDaily.stageId,
+      top: funnelDaily.top,
+      status: funnelDaily.status,
+      n: sql<number>`sum(${funnelDaily.deals})::int`,
+      amount: sql<number>`sum(${funnelDaily.amountCents})::float8`,
+      won: sql<number>`sum(${funnelDaily.wonDeals})::int`,
+      wonSeconds: sql<string>`sum(${funnelDaily.wonSeconds})::text`,
+      stays: sql<number>`sum(${funnelDaily.stays})::int`,
+      staySeconds: sql<string>`sum(${funnelDaily.staySeconds})::text`,
+    })
+    .from(funnelDaily)
+    .where(
+      and(
+        eq(funnelDaily.tenantId, ctx.tenantId),
+        eq(funnelDaily.stageSetId, setId),
+        inDays(funnelDaily.day, env.q),
+        await peopleFilter(ctx, env.scope, env.q, funnelDaily.ownerId),
+      ),
+    )
+    .groupBy(funnelDaily.stageId, funnelDaily.top, funnelDaily.status)
+  const dealRows = rows.filter((r) => r.stageId === '' && Number(r.n) > 0)
+  const won = dealRows.reduce((a, r) => a + Number(r.won), 0)
+  const wonSeconds = dealRows.reduce((a, r) => a + Number(r.wonSeconds), 0)
+  return {
+    deals: dealRows.map((r) => ({ top: r.top, status: r.status, n: Number(r.n), amount: Number(r.amount) })),
+    stageDays: new Map(
+      rows
+        .filter((r) => r.stageId !== '' && Number(r.stays) > 0)
+        .map((r) => [r.stageId, days(Number(r.staySeconds) / Number(r.stays) / 86400)]),
+    ),
+    wonDays: won > 0 ? days(wonSeconds / won / 86400) : null,
+  }
+}
+
 async function compute(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
   const stageRows = await openStages(ctx)
   const [leadWhere, dealWhere] = await Promise.all([
     leadCohort(ctx, env),
     dealCohort(ctx, env, stageRows[0]?.setId),
   ])
+  const leadFigures = (r: unknown) =>
+    resultRows<{ leads: number; invalid: number; converted: number; with_deal: number }>(r).map((r) => ({
+      leads: Number(r.leads),
+      invalid: Number(r.invalid),
+      converted: Number(r.converted),
+      withDeal: Number(r.with_deal),
+    }))[0] ?? { leads: 0, invalid: 0, converted: 0, withDeal: 0 }
+  if (!env.reference && !env.q.channelId) {
+    const [leadRows, deals] = await Promise.all([
+      leadQuery(ctx, leadWhere),
+      rollupDeals(ctx, env, stageRows[0]?.setId),
+    ])
+    return { stages: stageRows, leads: leadFigures(leadRows), ...deals }
+  }
   const [leadRows, dealRows, durations, cycle] = await Promise.all([
-    // Raw SQL: the query builder leaves single-table columns unqualified, which the EXISTS would capture.
-    ctx.db.execute(sql`select count(*)::int as leads,
-        (count(*) filter (where ${leads.status} = 'invalid'))::int as invalid,
-        (count(*) filter (where ${leads.status} = 'converted'))::int as converted,
-        (count(*) filter (where ${leads.status} = 'converted' and exists (
-          select 1 from ${opportunities} where ${opportunities.tenantId} = ${leads.tenantId}
-            and ${opportunities.leadId} = ${leads.id})))::int as with_deal
-      from ${leads} where ${leadWhere}`),
+    leadQuery(ctx, leadWhere),
     ctx.db.execute(sql`select top, status, count(*)::int as n, coalesce(sum(amount), 0)::float8 as amount
       from (${reached(env, dealWhere)}) r group by top, status`),
     ctx.db.execute(sql`select ${stageHistory.stageId} as stage_id,
@@ -119,14 +186,7 @@ async function compute(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
   ])
   return {
     stages: stageRows,
-    leads: resultRows<{ leads: number; invalid: number; converted: number; with_deal: number }>(leadRows).map(
-      (r) => ({
-        leads: Number(r.leads),
-        invalid: Number(r.invalid),
-        converted: Number(r.converted),
-        withDeal: Number(r.with_deal),
-      }),
-    )[0] ?? { leads: 0, invalid: 0, converted: 0, withDeal: 0 },
+    leads: leadFigures(leadRows),
     deals: resultRows<{ top: number; status: string; n: number; amount: number }>(dealRows).map((r) => ({
       top: Number(r.top),
       status: r.status,

@@ -414,6 +414,104 @@ async function ageingToday(ctx: ServiceContext, env: RunEnv, asOf: string): Prom
   )
 }
 
+/** More instalments changed since the day than this, and the ageing as of it is summed from the records. */
+export const AGEING_PAST_CHANGES = 3000
+
+/**
+ * The ageing as of a past day from the rollup's open amounts by allocation (amount - every payment allocated
+ * to it): exact for every instalment but the few changed since `asOf` — created after it, or with allocations
+ * of payments received after it. Those are taken off as the rollup holds them and added back as they were on
+ * `asOf` (known then, and open by the allocations up to it), the same sums as the records' path. `null` when
+ * more than AGEING_PAST_CHANGES changed (the records' path then).
+ */
+async function ageingPast(ctx: ServiceContext, env: RunEnv, asOf: string): Promise<ReportRow[] | null> {
+  const byOwner = env.dimension.key === 'owner'
+  const t = ctx.tenantId
+  const after = sql`(${asOf}::date + 1)::timestamp at time zone ${env.period.zone}`
+  const k = byOwner ? sql`${receivableDaily.ownerId}` : bucketOf(asOf, receivableDaily.dueDate)
+  const changedK = byOwner ? sql`${contracts.ownerId}` : bucketOf(asOf)
+  const allocatedSince = sql`(select sum(${paymentAllocations.amountCents})
+    from ${paymentAllocations} inner join ${payments} on ${payments.id} = ${paymentAllocations.paymentId}
+    where ${paymentAllocations.tenantId} = ${t} and ${paymentAllocations.instalmentId} = ${instalments.id}
+      and ${payments.receivedOn} > ${asOf}::date)`
+  const nowOpen = sql`greatest(${instalments.amountCents} - ${instalments.allocatedCents}, 0)`
+  const thenOpen = sql`case when ${instalments.createdAt} < ${after} then greatest(${instalments.amountCents}
+    - ${instalments.allocatedCents} + coalesce(${allocatedSince}, 0), 0) else 0 end`
+  const [kept, changed] = await Promise.all([
+    ctx.db
+      .select({
+        k: sql<string | null>`${k}`,
+        outstanding: sql<number>`sum(${receivableDaily.allocOpenCents})::float8`,
+        overdue: sql<number>`coalesce(sum(${receivableDaily.allocOpenCents}) filter (where ${receivableDaily.dueDate} < ${asOf}::date), 0)::float8`,
+        n: sql<number>`sum(${receivableDaily.allocOpenInstalments})::int`,
+      })
+      .from(receivableDaily)
+      .where(
+        and(
+          eq(receivableDaily.tenantId, t),
+          sql`${receivableDaily.allocOpenInstalments} > 0`,
+          await peopleFilter(ctx, env.scope, env.q, receivableDaily.ownerId),
+        ),
+      )
+      .groupBy(sql`1`),
+    // The changed instalments (at most one past the limit), then those of them in the report: their sums now
+    // (as the rollup holds them) and as of `asOf`, by key.
+    resultRows<{ changes: number; k: string | null; outstanding: number; overdue: number; n: number }>(
+      await ctx.db.execute(sql`
+        with changed as (
+          select ${paymentAllocations.instalmentId} as id
+          from ${payments} inner join ${paymentAllocations} on ${paymentAllocations.paymentId} = ${payments.id}
+          where ${payments.tenantId} = ${t} and ${payments.receivedOn} > ${asOf}::date
+            and ${paymentAllocations.tenantId} = ${t}
+          union
+          select ${instalments.id} from ${instalments}
+          where ${instalments.tenantId} = ${t} and ${instalments.createdAt} >= ${after}
+        ), few as (select id from changed limit ${AGEING_PAST_CHANGES + 1}),
+        sums as (
+          select ${changedK} as k,
+            sum(${thenOpen}) - sum(${nowOpen}) as outstanding,
+            sum(${thenOpen}) filter (where ${instalments.dueDate} < ${asOf}::date)
+              - sum(${nowOpen}) filter (where ${instalments.dueDate} < ${asOf}::date) as overdue,
+            count(*) filter (where ${thenOpen} > 0) - count(*) filter (where ${nowOpen} > 0) as n
+          from few inner join ${instalments} on ${instalments.tenantId} = ${t} and ${instalments.id} = few.id
+          inner join ${contracts} on ${contracts.id} = ${instalments.contractId}
+          where ${and(eq(contracts.tenantId, t), RECEIVABLE, await peopleFilter(ctx, env.scope, env.q, contracts.ownerId))}
+          group by 1
+        )
+        select (select count(*) from few)::int as changes, sums.k, coalesce(sums.outstanding, 0)::float8 as outstanding,
+          coalesce(sums.overdue, 0)::float8 as overdue, coalesce(sums.n, 0)::int as n
+        from (select 1) one left join sums on true`),
+    ),
+  ])
+  if (Number(changed[0]?.changes ?? 0) > AGEING_PAST_CHANGES) return null
+  const sums = new Map<string | null, AgeingSums>()
+  const at = (key: string | null) => {
+    let s = sums.get(key)
+    if (!s) {
+      s = { k: key, outstanding: 0, overdue: 0, n: 0 }
+      sums.set(key, s)
+    }
+    return s
+  }
+  for (const r of kept) {
+    const s = at(r.k)
+    s.outstanding += Number(r.outstanding)
+    s.overdue += Number(r.overdue)
+    s.n += Number(r.n)
+  }
+  for (const r of changed) {
+    if (r.k === undefined || (r.k === null && Number(r.n) === 0 && Number(r.outstanding) === 0)) continue
+    const s = at(r.k)
+    s.outstanding += Number(r.outstanding)
+    s.overdue += Number(r.overdue)
+    s.n += Number(r.n)
+  }
+  return ageingRows(
+    env,
+    [...sums.values()].filter((s) => s.n > 0),
+  )
+}
+
 /**
  * Receivables ageing (应收账龄) as of the period's last day (or today): the money still open on every
  * instalment of contracts in force, by how long it is overdue (not due yet, 1-30, 31-60, 61-90, over 90
@@ -448,6 +546,8 @@ export const ageingReport: ReportDefinition = {
   async rows(ctx, env) {
     const asOf = asOfDay(ctx, env)
     if (!env.reference && asOf >= todayOf(ctx, env)) return ageingToday(ctx, env, asOf)
+    const past = env.reference ? null : await ageingPast(ctx, env, asOf)
+    if (past) return past
     const k = env.dimension.key === 'owner' ? sql`${contracts.ownerId}` : bucketOf(asOf)
     const amount = outstandingOn(ctx, env, asOf)
     // Each instalment's open amount computed once (as of a past day it sums the instalment's allocations):
