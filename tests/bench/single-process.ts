@@ -12,7 +12,8 @@
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
  * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
- *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone)
+ *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone),
+ *   SAT_ONLY (after the warm-up go straight to phase 3, the webhook saturation, e.g. to profile the ingest path)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -45,6 +46,7 @@ const modes = (process.argv[3] ?? 'pg,embedded').split(',') as Array<'pg' | 'emb
 const FANOUT = Number(process.env.FANOUT ?? 2000)
 const TAP_RATE = Number(process.env.TAP_RATE ?? 200)
 const CHAT_RATE = Number(process.env.CHAT_RATE ?? 20)
+const SAT_ONLY = Boolean(process.env.SAT_ONLY)
 const VT = 'bench-verification-token'
 const EK = 'bench-encrypt-key-0123456789'
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -240,85 +242,95 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
       }
       console.log(`  ${label}: outbox idle ${Date.now() - settleStart} ms after the warm-up`)
     }
-    // 0: the product's CPU per tap (closed loop, 4 in flight, nothing else sent): CPU time of the HTTP
-    // process from /proc, so the figure holds on a loaded machine where the latencies do not.
-    {
-      const cpu0 = processCpuMs(product.proc.pid)
-      const probe = await load({ url: cardsUrl, pushes: await taps(600), durationMs: 60_000, connections: 4 })
-      const cpuMs = processCpuMs(product.proc.pid) - cpu0
-      bench(`${label}.http_cpu_per_tap`, cpuMs / Math.max(1, probe.requests), 'ms', 'n/a')
-      if (process.env.PROBE_ONLY) return
-    }
-    const [tapResult, chatResult] = await Promise.all([
-      load({
-        url: cardsUrl,
-        pushes: await taps(TAP_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: TAP_RATE,
-        connections: 64,
-      }),
-      load({
-        url: eventsUrl,
-        pushes: await chats(CHAT_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: CHAT_RATE,
-        connections: 16,
-      }),
-    ])
-    row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
-    row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
-    bench(
-      `${label}.tap_p99_at_${TAP_RATE}_per_s`,
-      percentile(tapResult.latenciesMs, 99),
-      'ms',
-      mode === 'pg' ? '<=50' : '<=150',
-    )
-
-    // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
-    if (mode === 'pg') {
-      const publisher = org.users.wangjianguo ?? ''
-      const startedAt = Date.now()
-      const notice = await createNotice({
-        ctx: {
-          tenantId: org.tenantId,
-          actor: { kind: 'user', userId: publisher, via: 'api' },
-          db: database.db,
-          clock: systemClock,
-          logger: silent,
-        },
-        input: {
-          title: '全员通知：系统升级',
-          body: '今晚 22:00 起系统升级。',
-          // By user: the product's directory sync may have moved them into the mirrored departments.
-          audience: {
-            users: Array.from({ length: FANOUT }, (_, i) => `usr_${run}_${String(i + 1).padStart(6, '0')}`),
-          },
-          requireAck: false,
-          publish: 'now',
-        },
-      })
-      const during = await load({
-        url: cardsUrl,
-        pushes: await taps(TAP_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: TAP_RATE,
-        connections: 64,
-      })
-      row(`taps @${TAP_RATE}/s during ${FANOUT}-recipient fan-out`, during)
-      // What the platform received (the fake's messages carrying the notice's title), beside what the product
-      // has recorded as sent (a recipient is marked sent when a later fan-out step reconciles it).
-      const received = [...fake.state.messages.values()].filter(
-        (m) => m.createTime >= startedAt && m.originalContent.includes('全员通知'),
-      ).length
-      const counts = await deliveryCounts(database, notice.id)
-      bench(`${label}.tap_p99_during_fanout`, percentile(during.latenciesMs, 99), 'ms', '<=50')
+    // PROBE_ONLY ends the mode after the probe; SAT_ONLY skips phases 0-2.
+    if (!SAT_ONLY && !(await tapPhases())) return
+    async function tapPhases(): Promise<boolean> {
+      // 0: the product's CPU per tap (closed loop, 4 in flight, nothing else sent): CPU time of the HTTP
+      // process from /proc, so the figure holds on a loaded machine where the latencies do not.
+      {
+        const cpu0 = processCpuMs(product.proc.pid)
+        const probe = await load({
+          url: cardsUrl,
+          pushes: await taps(600),
+          durationMs: 60_000,
+          connections: 4,
+        })
+        const cpuMs = processCpuMs(product.proc.pid) - cpu0
+        bench(`${label}.http_cpu_per_tap`, cpuMs / Math.max(1, probe.requests), 'ms', 'n/a')
+        if (process.env.PROBE_ONLY) return false
+      }
+      const [tapResult, chatResult] = await Promise.all([
+        load({
+          url: cardsUrl,
+          pushes: await taps(TAP_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: TAP_RATE,
+          connections: 64,
+        }),
+        load({
+          url: eventsUrl,
+          pushes: await chats(CHAT_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: CHAT_RATE,
+          connections: 16,
+        }),
+      ])
+      row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
+      row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
       bench(
-        `${label}.fanout_sent_during_taps`,
-        counts.sent,
-        `of_${FANOUT}_in_${Math.round((Date.now() - startedAt) / 1000)}s`,
-        'n/a',
+        `${label}.tap_p99_at_${TAP_RATE}_per_s`,
+        percentile(tapResult.latenciesMs, 99),
+        'ms',
+        mode === 'pg' ? '<=50' : '<=150',
       )
-      bench(`${label}.fanout_received_by_platform_during_taps`, received, `of_${FANOUT}`, 'n/a')
+
+      // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
+      if (mode === 'pg') {
+        const publisher = org.users.wangjianguo ?? ''
+        const startedAt = Date.now()
+        const notice = await createNotice({
+          ctx: {
+            tenantId: org.tenantId,
+            actor: { kind: 'user', userId: publisher, via: 'api' },
+            db: database.db,
+            clock: systemClock,
+            logger: silent,
+          },
+          input: {
+            title: '全员通知：系统升级',
+            body: '今晚 22:00 起系统升级。',
+            // By user: the product's directory sync may have moved them into the mirrored departments.
+            audience: {
+              users: Array.from({ length: FANOUT }, (_, i) => `usr_${run}_${String(i + 1).padStart(6, '0')}`),
+            },
+            requireAck: false,
+            publish: 'now',
+          },
+        })
+        const during = await load({
+          url: cardsUrl,
+          pushes: await taps(TAP_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: TAP_RATE,
+          connections: 64,
+        })
+        row(`taps @${TAP_RATE}/s during ${FANOUT}-recipient fan-out`, during)
+        // What the platform received (the fake's messages carrying the notice's title), beside what the product
+        // has recorded as sent (a recipient is marked sent when a later fan-out step reconciles it).
+        const received = [...fake.state.messages.values()].filter(
+          (m) => m.createTime >= startedAt && m.originalContent.includes('全员通知'),
+        ).length
+        const counts = await deliveryCounts(database, notice.id)
+        bench(`${label}.tap_p99_during_fanout`, percentile(during.latenciesMs, 99), 'ms', '<=50')
+        bench(
+          `${label}.fanout_sent_during_taps`,
+          counts.sent,
+          `of_${FANOUT}_in_${Math.round((Date.now() - startedAt) / 1000)}s`,
+          'n/a',
+        )
+        bench(`${label}.fanout_received_by_platform_during_taps`, received, `of_${FANOUT}`, 'n/a')
+      }
+      return true
     }
 
     // 3: saturation, raw server then the product, same pushes shape, closed loop.
