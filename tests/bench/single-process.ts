@@ -7,7 +7,13 @@
  *      open-loop at 200/s together with chat messages (`im.message.receive_v1`, 20/s): tap p99;
  *   2. PostgreSQL + Redis only: the same taps while a 2,000-recipient notice fans out through the fake;
  *   3. webhook ack at saturation (closed loop, 64 connections) against a raw verify+decrypt `node:http`
- *      server of the same run: the ratio, and the pushed events processed (their outbox rows done).
+ *      server of the same run: the ratio, and the pushed events processed (their outbox rows done; the
+ *      drain after the load is waited for, up to 120 s, and timed). Beside the rates, CPU time: the raw
+ *      server's per request, the product's (with its job children) per ack during the load and per event
+ *      including the drain, and `cpu_ratio_to_raw` = raw CPU per request / product CPU per processed event,
+ *      the ratio a machine with a core to spare for each would show (the rates swing with the shared
+ *      machine's load; the CPU per request much less). The embedded product runs with METRICS_TOKEN set,
+ *      its drain read from `/metrics` (its database cannot be opened beside it).
  * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
