@@ -9,7 +9,7 @@ beforeAll(async () => {
   fast = new FastQueries(client)
   await client.exec(`create table t (id int primary key, name text, at timestamptz, doc jsonb, tags text[],
     amount numeric(12,2), ok boolean, raw bytea)`)
-})
+}, 60_000) // opening PGlite takes seconds when other tests share the cores
 afterAll(async () => client.close())
 
 describe('FastQueries (named statements, one call each)', () => {
