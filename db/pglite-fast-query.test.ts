@@ -9,7 +9,7 @@ beforeAll(async () => {
   fast = new FastQueries(client)
   await client.exec(`create table t (id int primary key, name text, at timestamptz, doc jsonb, tags text[],
     amount numeric(12,2), ok boolean, raw bytea)`)
-})
+}, 60_000) // opening PGlite takes seconds when other tests share the cores
 afterAll(async () => client.close())
 
 describe('FastQueries (named statements, one call each)', () => {
@@ -40,6 +40,42 @@ describe('FastQueries (named statements, one call each)', () => {
     expect((await fast.query('select $1::int as n, $2::text as s', [null, undefined])).rows).toEqual([
       { n: null, s: null },
     ])
+  })
+
+  it('answers whole results as PGlite.query does, with per-call parsers (as drizzle passes them) and without', async () => {
+    await client.query(
+      "insert into t (id, name, at, tags, amount) values (10, $1, '2026-03-04 05:06:07.89+00', $2, 7)",
+      ['a', ['p']],
+    )
+    // drizzle's table: the date-time types left as text.
+    const drizzleLike = {
+      parsers: { 1184: (v: string) => v, 1114: (v: string) => v, 1185: (v: string) => v },
+    }
+    const statements: Array<[string, unknown[]]> = [
+      ['select id, name, at, tags, amount, ok from t where id = $1', [10]],
+      ['select $1::int as x, $2::text as x', [1, 'dup']],
+      ['select $1::text as "__proto__", 2 as n', ['p']],
+      ["select array['2026-03-04 05:06:07+08', null]::timestamptz[] as ats, $1::int[] as ns", [[1, 2]]],
+      ['update t set name = $1 where id = $2', ['b', 10]],
+      ['update t set name = $1 where id = $2', ['b', -1]],
+      ['delete from t where id = $1 returning id', [-1]],
+      ['select 1 as n where $1', [false]],
+    ]
+    try {
+      for (const [text, params] of statements)
+        for (const options of [
+          undefined,
+          { rowMode: 'array' as const },
+          drizzleLike,
+          { ...drizzleLike, rowMode: 'array' as const },
+        ]) {
+          const viaFast = await fast.query(text, params, options)
+          const viaPglite = await client.query(text, params, options)
+          expect(viaFast, `${text} ${JSON.stringify(options)}`).toStrictEqual(viaPglite)
+        }
+    } finally {
+      await client.query('delete from t where id = 10')
+    }
   })
 
   it('raises the database error with its code and stays usable, in and out of a transaction', async () => {

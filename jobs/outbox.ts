@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { type JobEffects, setJobEffectsSource } from '../bot/domain/outbox'
 import type { Logger } from '../bot/lib/logger'
 import { resultRows } from '../bot/lib/sql-rows'
-import type { Database } from '../db/client'
+import type { Database, DbOrTx } from '../db/client'
 import type { JobInfo, JobOptions, JobPayload, JobQueue, Processor, WorkOptions } from './queue'
 
 interface OutboxRow {
@@ -40,6 +40,12 @@ export const outboxIdOf = (payload: JobPayload): number | null => {
  * Moves committed outbox rows to the job queue. Rows are claimed with `FOR UPDATE SKIP LOCKED` inside a
  * transaction, added with job id `ob-<row id>`, then marked relayed before commit: two relays never take
  * the same row, and a crash between add and commit only re-adds a job id the queue already holds.
+ *
+ * With the in-process queue the claim is one statement without a transaction: the queue lives and dies
+ * with this process (a restart relays every `relayed` row again, see `start`), adding to it cannot fail
+ * half-way like a Redis write, and the embedded database's BEGIN and COMMIT were two thirds of the relay's
+ * calls into it. Wake-ups (NOTIFY, the poll) are gathered until the end of the event loop's turn, so the
+ * rows of one burst go in one pass.
  */
 export class OutboxRelay {
   private unlisten: (() => Promise<void>) | null = null
@@ -81,29 +87,52 @@ export class OutboxRelay {
   }
 
   async relayBatch(now: Date = new Date(), limit: number = this.batchSize): Promise<number> {
+    if (this.queue.kind === 'inline') {
+      const rows = await this.claim(this.database.db, now, limit)
+      try {
+        await this.enqueue(rows)
+      } catch (err) {
+        // Not queued (the queue closed under us): pending again, for this process or the next.
+        await this.database.db.execute(sql`
+          update outbox set status = 'pending', relayed_at = null
+          where id in (select (jsonb_array_elements_text(${JSON.stringify(rows.map((r) => String(r.id)))}::jsonb))::bigint)
+            and status = 'relayed'`)
+        throw err
+      }
+      return rows.length
+    }
     return this.database.db.transaction(async (tx) => {
-      // Claimed and marked in one statement (one round trip, one PGlite call); the queue write below is in
-      // the same transaction, so a failing queue (Redis down) rolls the mark back and the rows stay pending.
-      const result = await tx.execute(sql`
-        update outbox set status = 'relayed', relayed_at = now()
-        where id in (
-          select id from outbox
-          where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
-            ${this.tenantCondition()}
-          order by id limit ${limit}
-          for update skip locked)
-        returning id, topic, payload, tenant_id`)
-      const rows = resultRows<OutboxRow>(result).sort((a, b) => Number(a.id) - Number(b.id))
-      if (rows.length === 0) return 0
-      await this.queue.addBulk(
-        rows.map((r) => ({
-          name: r.topic,
-          payload: { ...r.payload, [OUTBOX_FIELD]: Number(r.id), _tenant: r.tenant_id },
-          options: { ...this.options.jobOptions?.(r.topic), jobId: `ob-${r.id}` },
-        })),
-      )
+      // The queue write below is in the claim's transaction, so a failing queue (Redis down) rolls the mark
+      // back and the rows stay pending.
+      const rows = await this.claim(tx, now, limit)
+      await this.enqueue(rows)
       return rows.length
     })
+  }
+
+  /** Claims and marks due rows in one statement (one round trip, one PGlite call), oldest first. */
+  private async claim(db: DbOrTx, now: Date, limit: number): Promise<OutboxRow[]> {
+    const result = await db.execute(sql`
+      update outbox set status = 'relayed', relayed_at = now()
+      where id in (
+        select id from outbox
+        where status = 'pending' and available_at <= ${now.toISOString()}::timestamptz
+          ${this.tenantCondition()}
+        order by id limit ${limit}
+        for update skip locked)
+      returning id, topic, payload, tenant_id`)
+    return resultRows<OutboxRow>(result).sort((a, b) => Number(a.id) - Number(b.id))
+  }
+
+  private async enqueue(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.queue.addBulk(
+      rows.map((r) => ({
+        name: r.topic,
+        payload: { ...r.payload, [OUTBOX_FIELD]: Number(r.id), _tenant: r.tenant_id },
+        options: { ...this.options.jobOptions?.(r.topic), jobId: `ob-${r.id}` },
+      })),
+    )
   }
 
   /** Rows relayed but never finished (a lost in-memory job, a Redis restart without persistence). */
@@ -157,7 +186,23 @@ export class OutboxRelay {
   private failedPasses = 0
   private lastFailureLog = 0
 
+  private kickScheduled = false
+
   kick(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    if (this.kickScheduled) return
+    this.kickScheduled = true
+    setImmediate(() => {
+      this.kickScheduled = false
+      this.pass()
+    })
+  }
+
+  private pass(): void {
     if (this.stopped) return
     if (this.running) {
       this.again = true
@@ -228,7 +273,20 @@ export class OutboxCompletions {
     })
   }
 
+  private scheduled = false
+
   private pump(): void {
+    if (this.inFlight || this.queue.length === 0 || this.scheduled) return
+    // Completions of one turn of the event loop go together (embedded: a statement never stays in flight
+    // across turns, so without this each job's end was its own statement).
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
     if (this.inFlight || this.queue.length === 0) return
     const batch = this.queue.splice(0, this.maxBatch)
     this.inFlight = true

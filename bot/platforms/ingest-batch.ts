@@ -4,9 +4,12 @@ import type { InboundEvent } from '../chat/model'
 import { dedupeKeys, INBOUND_EVENT } from './ingest'
 
 /**
- * Group commit for {@link ingestEvent}: events arriving while a write is in flight are recorded together in
- * the next statement, so under load one round trip and one WAL flush serve many webhook acks, and at low
- * load an event is written at once (no timer). Same guarantees as `ingestEvent`: each event's dedupe keys
+ * Group commit for {@link ingestEvent}: events arriving in the same turn of the event loop, or while a write
+ * is in flight, are recorded together in the next statement, so under load one round trip and one WAL flush
+ * serve many webhook acks, and at low load an event is written at the end of its turn (`setImmediate`, no
+ * timer). The turn matters on the embedded database: its statements finish without ever leaving this
+ * thread, so "while a write is in flight" never happens there, and without waiting for the turn's other
+ * requests (a loaded server reads dozens of sockets per turn) every event was its own statement. Same guarantees as `ingestEvent`: each event's dedupe keys
  * and its outbox row are written by one statement, all or nothing; `false` means a redelivery.
  */
 export interface IngestBatcherOptions {
@@ -28,6 +31,7 @@ interface Pending {
 export class IngestBatcher {
   private readonly queue: Pending[] = []
   private inFlight = 0
+  private scheduled = false
   private readonly maxBatch: number
   private readonly maxInFlight: number
   private readonly onAccepted: ((event: InboundEvent) => void) | undefined
@@ -45,7 +49,12 @@ export class IngestBatcher {
   ingest = (event: InboundEvent): Promise<boolean> =>
     new Promise<boolean>((resolve, reject) => {
       this.queue.push({ event, keys: dedupeKeys(event), resolve, reject })
-      this.pump()
+      if (this.scheduled) return
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        this.pump()
+      })
     })
 
   private pump(): void {

@@ -222,6 +222,7 @@ export class InlineQueue implements JobQueue {
   }
 
   private finish(job: InlineJob): void {
+    this.finishedAt.delete(job.info.id) // re-set at the end: the map stays in order of finishing
     this.finishedAt.set(job.info.id, Date.now())
   }
 
@@ -229,11 +230,12 @@ export class InlineQueue implements JobQueue {
   private pruneFinished(): void {
     if (this.finishedAt.size < 10_000) return
     const cutoff = Date.now() - KEEP_FINISHED_MS
+    // Oldest first (the map is in order of finishing): stop at the first one to keep, so a busy day's
+    // 10,000 recent jobs are not walked on every add.
     for (const [id, at] of this.finishedAt) {
-      if (at < cutoff || this.finishedAt.size > 50_000) {
-        this.finishedAt.delete(id)
-        this.jobs.delete(id)
-      }
+      if (at >= cutoff && this.finishedAt.size <= 50_000) break
+      this.finishedAt.delete(id)
+      this.jobs.delete(id)
     }
   }
 }

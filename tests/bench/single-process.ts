@@ -7,15 +7,22 @@
  *      open-loop at 200/s together with chat messages (`im.message.receive_v1`, 20/s): tap p99;
  *   2. PostgreSQL + Redis only: the same taps while a 2,000-recipient notice fans out through the fake;
  *   3. webhook ack at saturation (closed loop, 64 connections) against a raw verify+decrypt `node:http`
- *      server of the same run: the ratio, and the pushed events processed (their outbox rows done).
+ *      server of the same run: the ratio, and the pushed events processed (their outbox rows done; the
+ *      drain after the load is waited for, up to 120 s, and timed). Beside the rates, CPU time: the raw
+ *      server's per request, the product's (with its job children) per ack during the load and per event
+ *      including the drain, and `cpu_ratio_to_raw` = raw CPU per request / product CPU per processed event,
+ *      the ratio a machine with a core to spare for each would show (the rates swing with the shared
+ *      machine's load; the CPU per request much less). The embedded product runs with METRICS_TOKEN set,
+ *      its drain read from `/metrics` (its database cannot be opened beside it).
  * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
  * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
- *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone)
+ *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone),
+ *   SAT_ONLY (after the warm-up go straight to phase 3, the webhook saturation, e.g. to profile the ingest path)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -45,13 +52,14 @@ const modes = (process.argv[3] ?? 'pg,embedded').split(',') as Array<'pg' | 'emb
 const FANOUT = Number(process.env.FANOUT ?? 2000)
 const TAP_RATE = Number(process.env.TAP_RATE ?? 200)
 const CHAT_RATE = Number(process.env.CHAT_RATE ?? 20)
+const SAT_ONLY = Boolean(process.env.SAT_ONLY)
 const VT = 'bench-verification-token'
 const EK = 'bench-encrypt-key-0123456789'
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 const bench = (measure: string, value: number, unit: string, target: string) =>
   console.log(
-    `BENCH single-process ${measure} ${fmt(value, unit === 'ratio' ? 2 : 1)} ${unit} target ${target}`,
+    `BENCH single-process ${measure} ${fmt(value, unit === 'ratio' || value < 1 ? 3 : value < 10 ? 2 : 1)} ${unit} target ${target}`,
   )
 
 // One load child for all phases (messages are id-tagged, so phases can overlap).
@@ -96,6 +104,55 @@ function processCpuMs(pid: number | undefined): number {
   if (!pid) return 0
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
   return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** {@link processCpuMs} of a process and its live descendants (the job children of `npm start`). */
+function processTreeCpuMs(pid: number | undefined): number {
+  if (!pid) return 0
+  const parentOf = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+      parentOf.set(Number(entry), Number(fields[1]))
+    } catch {} // exited meanwhile
+  }
+  const inTree = (p: number): boolean => {
+    for (let q: number | undefined = p, depth = 0; q && depth < 8; q = parentOf.get(q), depth++)
+      if (q === pid) return true
+    return false
+  }
+  let total = 0
+  for (const p of parentOf.keys()) {
+    if (!inTree(p)) continue
+    try {
+      total += processCpuMs(p)
+    } catch {}
+  }
+  return total
+}
+
+const METRICS_TOKEN = 'bench-metrics-token'
+
+/**
+ * Whether the product still has inbound events to handle, from its `/metrics` (embedded: its database is
+ * its own): jobs of the main lane (where `inbound.event` runs) waiting or running, or a due outbox row
+ * waiting for the relay (lag above 0). The replies' sends (send lane) are paced by the platform's rate
+ * limits and not waited for. True while `/metrics` cannot be read.
+ */
+async function inboundBusy(base: string): Promise<boolean> {
+  const text = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '')
+  const gauge = (re: RegExp) => {
+    const v = re.exec(text)?.[1]
+    return v === undefined ? Number.NaN : Number(v)
+  }
+  const main = ['waiting', 'active'].map((state) =>
+    gauge(new RegExp(`^flowcard_queue_jobs\\{lane="main",state="${state}"[^}]*\\} (\\S+)`, 'm')),
+  )
+  const lag = gauge(/^flowcard_outbox_lag_seconds(?:\{[^}]*\})? (\S+)/m)
+  return [...main, lag].some((n) => !(n === 0))
 }
 
 interface Product {
@@ -160,7 +217,14 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
       cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
       database = await openDatabase({ dataDir: join(dataDir, 'pglite') })
       await migrateDatabase(database)
-      productEnv = { DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, SEED_DEMO: 'false' }
+      // METRICS_TOKEN: the drain after the saturation is read from the outbox gauges of `/metrics`.
+      productEnv = {
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'false',
+        METRICS_TOKEN,
+      }
     }
     const { org, fakeUsers } = await createBulkFeishuTenant(database, {
       n: FANOUT,
@@ -240,104 +304,121 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
       }
       console.log(`  ${label}: outbox idle ${Date.now() - settleStart} ms after the warm-up`)
     }
-    // 0: the product's CPU per tap (closed loop, 4 in flight, nothing else sent): CPU time of the HTTP
-    // process from /proc, so the figure holds on a loaded machine where the latencies do not.
-    {
-      const cpu0 = processCpuMs(product.proc.pid)
-      const probe = await load({ url: cardsUrl, pushes: await taps(600), durationMs: 60_000, connections: 4 })
-      const cpuMs = processCpuMs(product.proc.pid) - cpu0
-      bench(`${label}.http_cpu_per_tap`, cpuMs / Math.max(1, probe.requests), 'ms', 'n/a')
-      if (process.env.PROBE_ONLY) return
-    }
-    const [tapResult, chatResult] = await Promise.all([
-      load({
-        url: cardsUrl,
-        pushes: await taps(TAP_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: TAP_RATE,
-        connections: 64,
-      }),
-      load({
-        url: eventsUrl,
-        pushes: await chats(CHAT_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: CHAT_RATE,
-        connections: 16,
-      }),
-    ])
-    row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
-    row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
-    bench(
-      `${label}.tap_p99_at_${TAP_RATE}_per_s`,
-      percentile(tapResult.latenciesMs, 99),
-      'ms',
-      mode === 'pg' ? '<=50' : '<=150',
-    )
-
-    // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
-    if (mode === 'pg') {
-      const publisher = org.users.wangjianguo ?? ''
-      const startedAt = Date.now()
-      const notice = await createNotice({
-        ctx: {
-          tenantId: org.tenantId,
-          actor: { kind: 'user', userId: publisher, via: 'api' },
-          db: database.db,
-          clock: systemClock,
-          logger: silent,
-        },
-        input: {
-          title: '全员通知：系统升级',
-          body: '今晚 22:00 起系统升级。',
-          // By user: the product's directory sync may have moved them into the mirrored departments.
-          audience: {
-            users: Array.from({ length: FANOUT }, (_, i) => `usr_${run}_${String(i + 1).padStart(6, '0')}`),
-          },
-          requireAck: false,
-          publish: 'now',
-        },
-      })
-      const during = await load({
-        url: cardsUrl,
-        pushes: await taps(TAP_RATE * seconds),
-        durationMs: ms,
-        ratePerSec: TAP_RATE,
-        connections: 64,
-      })
-      row(`taps @${TAP_RATE}/s during ${FANOUT}-recipient fan-out`, during)
-      // What the platform received (the fake's messages carrying the notice's title), beside what the product
-      // has recorded as sent (a recipient is marked sent when a later fan-out step reconciles it).
-      const received = [...fake.state.messages.values()].filter(
-        (m) => m.createTime >= startedAt && m.originalContent.includes('全员通知'),
-      ).length
-      const counts = await deliveryCounts(database, notice.id)
-      bench(`${label}.tap_p99_during_fanout`, percentile(during.latenciesMs, 99), 'ms', '<=50')
+    // PROBE_ONLY ends the mode after the probe; SAT_ONLY skips phases 0-2.
+    if (!SAT_ONLY && !(await tapPhases())) return
+    async function tapPhases(): Promise<boolean> {
+      // 0: the product's CPU per tap (closed loop, 4 in flight, nothing else sent): CPU time of the HTTP
+      // process from /proc, so the figure holds on a loaded machine where the latencies do not.
+      {
+        const cpu0 = processCpuMs(product.proc.pid)
+        const probe = await load({
+          url: cardsUrl,
+          pushes: await taps(600),
+          durationMs: 60_000,
+          connections: 4,
+        })
+        const cpuMs = processCpuMs(product.proc.pid) - cpu0
+        bench(`${label}.http_cpu_per_tap`, cpuMs / Math.max(1, probe.requests), 'ms', 'n/a')
+        if (process.env.PROBE_ONLY) return false
+      }
+      const [tapResult, chatResult] = await Promise.all([
+        load({
+          url: cardsUrl,
+          pushes: await taps(TAP_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: TAP_RATE,
+          connections: 64,
+        }),
+        load({
+          url: eventsUrl,
+          pushes: await chats(CHAT_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: CHAT_RATE,
+          connections: 16,
+        }),
+      ])
+      row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
+      row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
       bench(
-        `${label}.fanout_sent_during_taps`,
-        counts.sent,
-        `of_${FANOUT}_in_${Math.round((Date.now() - startedAt) / 1000)}s`,
-        'n/a',
+        `${label}.tap_p99_at_${TAP_RATE}_per_s`,
+        percentile(tapResult.latenciesMs, 99),
+        'ms',
+        mode === 'pg' ? '<=50' : '<=150',
       )
-      bench(`${label}.fanout_received_by_platform_during_taps`, received, `of_${FANOUT}`, 'n/a')
+
+      // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
+      if (mode === 'pg') {
+        const publisher = org.users.wangjianguo ?? ''
+        const startedAt = Date.now()
+        const notice = await createNotice({
+          ctx: {
+            tenantId: org.tenantId,
+            actor: { kind: 'user', userId: publisher, via: 'api' },
+            db: database.db,
+            clock: systemClock,
+            logger: silent,
+          },
+          input: {
+            title: '全员通知：系统升级',
+            body: '今晚 22:00 起系统升级。',
+            // By user: the product's directory sync may have moved them into the mirrored departments.
+            audience: {
+              users: Array.from({ length: FANOUT }, (_, i) => `usr_${run}_${String(i + 1).padStart(6, '0')}`),
+            },
+            requireAck: false,
+            publish: 'now',
+          },
+        })
+        const during = await load({
+          url: cardsUrl,
+          pushes: await taps(TAP_RATE * seconds),
+          durationMs: ms,
+          ratePerSec: TAP_RATE,
+          connections: 64,
+        })
+        row(`taps @${TAP_RATE}/s during ${FANOUT}-recipient fan-out`, during)
+        // What the platform received (the fake's messages carrying the notice's title), beside what the product
+        // has recorded as sent (a recipient is marked sent when a later fan-out step reconciles it).
+        const received = [...fake.state.messages.values()].filter(
+          (m) => m.createTime >= startedAt && m.originalContent.includes('全员通知'),
+        ).length
+        const counts = await deliveryCounts(database, notice.id)
+        bench(`${label}.tap_p99_during_fanout`, percentile(during.latenciesMs, 99), 'ms', '<=50')
+        bench(
+          `${label}.fanout_sent_during_taps`,
+          counts.sent,
+          `of_${FANOUT}_in_${Math.round((Date.now() - startedAt) / 1000)}s`,
+          'n/a',
+        )
+        bench(`${label}.fanout_received_by_platform_during_taps`, received, `of_${FANOUT}`, 'n/a')
+      }
+      return true
     }
 
-    // 3: saturation, raw server then the product, same pushes shape, closed loop.
+    // 3: saturation, raw server then the product, same pushes shape, closed loop. CPU time is taken beside
+    // the rates (the raw server runs in this process; the product with its job children from /proc): on a
+    // shared machine the CPU per request holds where the rates do not.
     const satPushes = async () => chats(Math.min(60_000, 4000 * seconds))
-    const rawSat = await load({ url: rawUrl, pushes: await satPushes(), durationMs: ms, connections: 64 })
+    const rawPushes = await satPushes()
+    const rawCpu0 = process.cpuUsage()
+    const rawSat = await load({ url: rawUrl, pushes: rawPushes, durationMs: ms, connections: 64 })
+    const rawCpu = process.cpuUsage(rawCpu0)
+    const rawCpuPerReq = (rawCpu.user + rawCpu.system) / 1000 / Math.max(1, rawSat.requests)
     row('raw verify+decrypt, saturation', rawSat)
-    const productSat = await load({
-      url: eventsUrl,
-      pushes: await satPushes(),
-      durationMs: ms,
-      connections: 64,
-    })
+    const productPushes = await satPushes()
+    const cpu0 = processTreeCpuMs(product.proc.pid)
+    const productSat = await load({ url: eventsUrl, pushes: productPushes, durationMs: ms, connections: 64 })
+    const satCpu = processTreeCpuMs(product.proc.pid) - cpu0
     row('npm start ack, saturation', productSat)
     const ratio = productSat.rps / rawSat.rps
     bench(`${label}.webhook_ack_ratio_to_raw`, ratio, 'ratio', mode === 'pg' ? '>=0.3' : '>=0.1')
     bench(`${label}.webhook_ack_rps`, productSat.rps, 'req/s', 'n/a')
+    bench(`${label}.raw_cpu_per_request`, rawCpuPerReq, 'ms', 'n/a')
+    bench(`${label}.product_cpu_per_ack_during_load`, satCpu / Math.max(1, productSat.requests), 'ms', 'n/a')
 
-    // Events processed: inbound rows done, drained after the load stops (PostgreSQL: live; embedded: after
-    // the product stops, from its data directory).
+    // Events processed: inbound rows done, drained after the load stops (PostgreSQL: read live; embedded: the
+    // product's outbox gauges from /metrics until nothing is due, then counted from its data directory
+    // once it stopped), and the product's CPU per event including the drain.
     const drainStart = Date.now()
     const countDone = async (db: Database) =>
       (
@@ -345,25 +426,31 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
           select count(*) filter (where status = 'done')::int as done, count(*)::int as total
           from outbox where topic = 'inbound.event'`)
       )[0] ?? { done: 0, total: 0 }
+    let c = { done: 0, total: 0 }
     if (mode === 'pg') {
-      let c = await countDone(database)
+      c = await countDone(database)
       while (c.done < c.total && Date.now() - drainStart < 120_000) {
-        await new Promise((r) => setTimeout(r, 500))
+        await sleep(500)
         c = await countDone(database)
       }
-      bench(
-        `${label}.events_processed`,
-        c.done,
-        `of_${c.total}_drained_in_${((Date.now() - drainStart) / 1000).toFixed(1)}s`,
-        'all',
-      )
     } else {
+      // Polled once a second: each read counts the outbox (a scan the product pays for).
+      while ((await inboundBusy(product.base)) && Date.now() - drainStart < 120_000) await sleep(1000)
+    }
+    const drainedIn = (Date.now() - drainStart) / 1000
+    const totalCpu = processTreeCpuMs(product.proc.pid) - cpu0
+    if (mode === 'embedded') {
       await product.stop()
       const db = await openDatabase({ dataDir: join(productEnv.DATA_DIR ?? '', 'pglite') })
-      const c = await countDone(db)
+      c = await countDone(db)
       await db.close()
-      bench(`${label}.events_processed_by_stop`, c.done, `of_${c.total}`, 'all')
     }
+    bench(`${label}.events_processed`, c.done, `of_${c.total}_drained_in_${drainedIn.toFixed(1)}s`, 'all')
+    const cpuPerEvent = totalCpu / Math.max(1, c.done)
+    bench(`${label}.product_cpu_per_event_incl_drain`, cpuPerEvent, 'ms', 'n/a')
+    // The ratio the rates would show on an idle machine with one core for each: raw CPU per request over the
+    // product's CPU per event, acked and processed.
+    bench(`${label}.cpu_ratio_to_raw`, rawCpuPerReq / cpuPerEvent, 'ratio', 'n/a')
     console.log(`\nsingle-process ${label}: ${seconds} s per phase (loaded machine, indicative only)\n`)
     table(rows)
     console.log('')
