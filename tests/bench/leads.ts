@@ -326,15 +326,22 @@ async function main() {
     // Intake through the signed endpoint.
     const target = channels[1] ?? channels[0]
     if (!target) throw new Error('no channel')
+    // Every person of the org at the highest capacity (a daily quota of 3,333 each): a run pushes up to
+    // 2 × LEADS_BENCH_INTAKE + 200 leads, and a kept database is re-timed several times a day (the day's
+    // counter is cleared before each timed phase: the quota is not what is measured).
+    const members = Object.values(org.users).map((userId) => ({ userId, capacity: 100_000 }))
     if (!kept)
       await createAssignmentRule({
         ctx,
-        input: {
-          name: 'bench',
-          match: { channelIds: [target.id] },
-          members: reps.map((userId) => ({ userId, capacity: 100_000 })),
-        },
+        input: { name: 'bench', match: { channelIds: [target.id] }, members },
       })
+    else
+      await database.db.execute(
+        sql`update crm_lead_assignment_rules set members = ${JSON.stringify(members)}::jsonb
+          where tenant_id = ${org.tenantId} and name = 'bench'`,
+      )
+    const freshQuota = () =>
+      database.db.execute(sql`delete from crm_lead_rule_usage where tenant_id = ${org.tenantId}`)
     const { secret } = await rotateChannelSecret({ ctx, channelId: target.id })
     let statements = 0
     let captured: Array<{ text: string; parameters: unknown[] }> | null = null
@@ -437,11 +444,13 @@ async function main() {
     const intakeBefore = await intakeCounts()
     // Baseline: the same endpoint one push at a time, so every lead has a transaction of its own.
     const N_SINGLE = Math.min(200, Math.max(20, Math.floor(N_INTAKE / 20)))
+    await freshQuota()
     let s0 = statements
     t0 = performance.now()
     await run(B + N_INTAKE, B + N_INTAKE + N_SINGLE, 1)
     const singleRate = N_SINGLE / ((performance.now() - t0) / 1000)
     const singleStatements = (statements - s0) / N_SINGLE
+    await freshQuota()
     s0 = statements
     t0 = performance.now()
     const cpu0 = process.cpuUsage()
@@ -460,6 +469,7 @@ async function main() {
     // Array pushes: N_INTAKE more leads, PER_PUSH to a signed push, fewer in flight (each carries many).
     const ARRAY_FROM = B + 10_000_000
     const arrayConcurrency = Math.max(1, Math.min(CONCURRENCY, 4))
+    await freshQuota()
     s0 = statements
     t0 = performance.now()
     const acpu0 = process.cpuUsage()
