@@ -8,7 +8,8 @@
  *    from the server's (LEADS_BENCH_CLIENT=fetch: fetch in the server's thread, as before); then redelivers every push and checks that no lead was duplicated and
  *    that every new lead has its assignee card queued; the same for LEADS_BENCH_INTAKE more leads pushed as
  *    JSON arrays of LEADS_BENCH_PER_PUSH (50) leads, signed once per push;
- *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads;
+ *  - the channel analysis API (rollup) p95 for random periods, beside the naive GROUP BY over the raw leads
+ *    (after LEADS_BENCH_WARMUP untimed calls per caller, default 5);
  *  - the dedupe check on intake (same person among leads, matching customer) p95.
  * Targets: ≥ 1,000 leads/s, analysis p95 ≤ 50 ms, dedupe p95 ≤ 5 ms.
  * Prints `BENCH leads <measure> <value> <unit> target <t> baseline <b> ratio <r>` lines, each beside its
@@ -63,6 +64,8 @@ const CONCURRENCY = Number(process.env.LEADS_BENCH_CONCURRENCY ?? 32)
 /** Leads per signed push in the array-push measure (the endpoint takes up to 500). */
 const PER_PUSH = Number(process.env.LEADS_BENCH_PER_PUSH ?? 50)
 const RUNS = Number(process.env.LEADS_BENCH_RUNS ?? 100)
+/** Untimed analysis calls per caller before its timed runs (JIT warm-up: the first calls cost twice the CPU). */
+const WARMUP = Number(process.env.LEADS_BENCH_WARMUP ?? 5)
 /** `http` (default): node:http in a worker thread; `fetch`: fetch in the server's thread (the old client). */
 const CLIENT = process.env.LEADS_BENCH_CLIENT === 'fetch' ? 'fetch' : 'http'
 const DAY = 86_400_000
@@ -512,6 +515,14 @@ async function main() {
       const who: ServiceContext = {
         ...ctx,
         actor: { kind: 'user', userId: org.users[c.key] ?? '', via: 'api' },
+      }
+      for (let r = 0; r < WARMUP; r++) {
+        const res = await app.request(
+          `/api/v1/crm/channels/analysis?from=${chinaDay(new Date(now - (90 + r * 7) * DAY))}&to=${chinaDay(new Date(now - r * 7 * DAY))}&by=${r % 2 ? 'campaign' : 'channel'}`,
+          { headers: { authorization: auth } },
+        )
+        if (res.status !== 200) throw new Error(`analysis ${res.status} ${await res.text()}`)
+        await res.json()
       }
       for (let r = 0; r < RUNS; r++) {
         const to = chinaDay(new Date(now - ((r * 13) % 300) * DAY))
