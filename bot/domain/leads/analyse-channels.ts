@@ -6,6 +6,7 @@ import {
   leads,
   opportunities,
 } from '../../../db/schema'
+import { UNNAMED_STATEMENT } from '../../../db/unnamed'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
 import { type ServiceContext, withTransaction } from '../context'
@@ -390,7 +391,7 @@ async function readFigures(r: Reader, split: PeriodSplit) {
   // One row per part, its rows as one JSON array (one parse per part, not one per row).
   const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> | unknown[][] }>(
     await ctx.db.execute(
-      sql`with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
+      sql`${sql.raw(UNNAMED_STATEMENT)} with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
         parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
         sql`, `,
       )} ${sql.join(
