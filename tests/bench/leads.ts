@@ -105,7 +105,8 @@ async function explainAll(url: string, sent: Array<{ text: string; parameters: u
     // As the analysis runs them: no parallel workers (the API sets this in its transaction).
     await direct.unsafe('set max_parallel_workers_per_gather = 0')
     for (const q of sent) {
-      if (!/^\s*(select|with|\()/i.test(q.text)) continue
+      // (a leading comment: the analysis's statement is marked to run unnamed)
+      if (!/^\s*(\/\*.*?\*\/\s*)?(select|with|\()/i.test(q.text)) continue
       const [plan] = await direct.unsafe(`explain (analyze, format json) ${q.text}`, q.parameters as never[])
       const top = (plan?.['QUERY PLAN'] as Array<{ 'Execution Time': number }> | undefined)?.[0]
       const exec = Number(top?.['Execution Time'])
