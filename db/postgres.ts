@@ -4,6 +4,7 @@ import postgres from 'postgres'
 import { resultRows } from '../bot/lib/sql-rows'
 import type { Database, Db } from './client'
 import * as schema from './schema'
+import { UNNAMED_STATEMENT } from './unnamed'
 
 /**
  * PostgreSQL through postgres.js, with no Node-only import: `db/client.ts` uses it on Node, and the Workers
@@ -54,7 +55,10 @@ function preparing<T extends Client>(client: T): T {
         return (text: string, params?: unknown[], options?: Record<string, unknown>) =>
           target.unsafe(text, params as never, {
             ...options,
-            prepare: text.length <= PREPARE_MAX_CHARS && (params?.length ?? 0) <= PREPARE_MAX_PARAMS,
+            prepare:
+              text.length <= PREPARE_MAX_CHARS &&
+              (params?.length ?? 0) <= PREPARE_MAX_PARAMS &&
+              !text.startsWith(UNNAMED_STATEMENT),
           })
       }
       if (key === 'begin' || key === 'savepoint') {

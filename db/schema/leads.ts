@@ -315,6 +315,22 @@ export const leadAssignmentRules = pgTable(
   (t) => [index('crm_lead_rules_tenant_idx').on(t.tenantId, t.position)],
 )
 
+/**
+ * Leads the assignment rules gave each member per day (China days, like the quota): the daily quota reads
+ * this counter instead of counting the day's assigned leads on every intake batch (a count that grew through
+ * the day: 35 ms at 18,000 leads a day). Moved in the intake's write statement.
+ */
+export const leadRuleUsage = pgTable(
+  'crm_lead_rule_usage',
+  {
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    day: date({ mode: 'string' }).notNull(),
+    n: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.userId] })],
+)
+
 /** Per-tenant lead settings (defaults when absent). */
 export const leadSettings = pgTable('crm_lead_settings', {
   tenantId: text().primaryKey(),

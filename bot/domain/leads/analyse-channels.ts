@@ -6,6 +6,7 @@ import {
   leads,
   opportunities,
 } from '../../../db/schema'
+import { UNNAMED_STATEMENT } from '../../../db/unnamed'
 import { resultRows } from '../../lib/sql-rows'
 import { zonedDayStart } from '../../lib/zoned'
 import { type ServiceContext, withTransaction } from '../context'
@@ -265,18 +266,25 @@ function sumSql(branches: SQL[], cols: string[], by: 'row' | 'week'): SQL {
   return sql`${select} from (${sql.join(branches, sql` union all `)}) u group by ${group}`
 }
 
-const toCount = (row: Record<string, unknown>, spam = 0): CountRow => ({
-  channelId: String(row.channel_id),
-  campaignId: String(row.campaign ?? ''),
-  leads: Number(row.leads),
-  contacted: Number(row.contacted),
-  qualified: Number(row.qualified),
-  converted: Number(row.converted),
-  invalid: Number(row.invalid),
-  slaBreached: Number(row.sla_breached),
+/** A counted row as the statement sends it: `[channel_id, campaign, ...ROLLUP_COLUMNS]` (see {@link COUNT_ROW}). */
+const toCount = (row: unknown[], spam = 0): CountRow => ({
+  channelId: String(row[0]),
+  campaignId: String(row[1] ?? ''),
+  leads: Number(row[2]),
+  contacted: Number(row[3]),
+  qualified: Number(row[4]),
+  converted: Number(row[5]),
+  invalid: Number(row[6]),
+  slaBreached: Number(row[7]),
   spam,
-  buckets: ROLLUP_COLUMNS.slice(STAGES.length).map((c) => Number(row[c])),
+  buckets: row.slice(2 + STAGES.length).map(Number),
 })
+/**
+ * The counted rows' JSON: arrays, not objects. With the time buckets a row has 28 columns; as objects their
+ * keys were most of the ~250 KB a by-campaign analysis parsed per call (and built on the server).
+ */
+const COUNT_ROW = `json_build_array(channel_id, campaign, ${ROLLUP_COLUMNS.join(', ')})`
+const ZERO_COUNTS = ROLLUP_COLUMNS.map(() => 0)
 
 /**
  * The branches counting (with time buckets) per row for the period: whole months from the monthly rollup,
@@ -294,13 +302,13 @@ function countBranches(r: Reader, split: PeriodSplit): SQL[] {
 
 /** The counted rows with each row's spam added (a row with spam only still shows). */
 function withSpam(
-  rows: Array<Record<string, unknown>>,
+  rows: unknown[][],
   spam: Array<{ channel_id: string; campaign: string; spam: number }>,
 ): CountRow[] {
-  const out = new Map<string, CountRow>(rows.map((x) => [`${x.channel_id}|${x.campaign}`, toCount(x)]))
+  const out = new Map<string, CountRow>(rows.map((x) => [`${x[0]}|${x[1]}`, toCount(x)]))
   for (const s of spam) {
     const k = `${s.channel_id}|${s.campaign}`
-    const cur = out.get(k) ?? toCount({ ...s, ...Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c, 0])) })
+    const cur = out.get(k) ?? toCount([s.channel_id, s.campaign, ...ZERO_COUNTS])
     cur.spam = Number(s.spam)
     out.set(k, cur)
   }
@@ -341,21 +349,31 @@ type TrendRow = { week: string; leads: number; contacted: number; qualified: num
 async function readFigures(r: Reader, split: PeriodSplit) {
   const { ctx, d, access } = r
   const t = ctx.tenantId
-  const parts: Array<[string, SQLWrapper]> = [
-    ['c', sumSql(countBranches(r, split), ROLLUP_COLUMNS, 'row')],
+  // [part, statement, how each row is sent (default: as an object)]
+  const parts: Array<[string, SQLWrapper, string?]> = [
+    ['c', sumSql(countBranches(r, split), ROLLUP_COLUMNS, 'row'), COUNT_ROW],
     ['t', sumSql(trendBranches(r, split), TREND_COLS, 'week')],
     ['h', sql`select id, name, sort from crm_lead_channels where tenant_id = ${t}`],
-    ['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`],
     ['w', wonDeals(r)],
   ]
+  // Campaign names: every campaign's by campaign; by channel only the one filtered on (the total's name).
+  if (d.by === 'campaign')
+    parts.push(['a', sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t}`])
+  else if (d.campaignId)
+    parts.push([
+      'a',
+      sql`select id, name, channel_id from crm_lead_campaigns where tenant_id = ${t} and id = ${d.campaignId}`,
+    ])
   if (access.canManage) {
     parts.push(['s', spamSql(r)])
     // Each month's cost prorated by the days of the period inside it, rounded half up per month as entered
     // (costs are ≥ 0: integer arithmetic), summed per campaign; each month's days worked out once; the
-    // campaigns' channels joined to the sums (one row a campaign), not to every month's cost.
+    // campaigns' channels joined to the sums (one row a campaign), not to every month's cost; by channel
+    // summed per channel (a tenth of the rows to send).
+    const perChannel = d.by === 'channel'
     parts.push([
       'k',
-      sql`select x.campaign_id, ca.channel_id, x.cost
+      sql`select ${perChannel ? sql`'' as campaign_id, ca.channel_id, sum(x.cost)::bigint as cost` : sql`x.campaign_id, ca.channel_id, x.cost`}
         from (select k.campaign_id, sum((k.amount_cents * m.overlap * 2 + m.days) / (2 * m.days))::bigint as cost
               from crm_lead_campaign_costs k
               join (select s::date as month, (s + interval '1 month')::date - s::date as days,
@@ -366,25 +384,29 @@ async function readFigures(r: Reader, split: PeriodSplit) {
                 ${d.campaignId ? sql`and k.campaign_id = ${d.campaignId}` : sql``}
               group by 1) x
         join crm_lead_campaigns ca on ca.id = x.campaign_id
-        where ca.tenant_id = ${t} ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}`,
+        where ca.tenant_id = ${t} ${d.channelId ? sql`and ca.channel_id = ${d.channelId}` : sql``}
+        ${perChannel ? sql`group by ca.channel_id` : sql``}`,
     ])
   }
   // One row per part, its rows as one JSON array (one parse per part, not one per row).
-  const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> }>(
+  const rows = resultRows<{ part: string; rows: Array<Record<string, unknown>> | unknown[][] }>(
     await ctx.db.execute(
-      sql`with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
+      sql`${sql.raw(UNNAMED_STATEMENT)} with ${split.days.length > 0 ? sql`edge as (${edgeFacts(r, split.days)}), ` : sql``}${sql.join(
         parts.map(([k, q]) => sql`${sql.raw(`p_${k}`)} as (${q})`),
         sql`, `,
       )} ${sql.join(
-        parts.map(([k]) =>
-          sql.raw(`select '${k}' as part, coalesce(json_agg(p_${k}), '[]') as rows from p_${k}`),
+        parts.map(([k, , row]) =>
+          sql.raw(`select '${k}' as part, coalesce(json_agg(${row ?? `p_${k}`}), '[]') as rows from p_${k}`),
         ),
         sql` union all `,
       )}`,
     ),
   )
-  const of = (k: string) => rows.find((x) => x.part === k)?.rows ?? []
-  const counts = withSpam(of('c'), of('s') as Array<{ channel_id: string; campaign: string; spam: number }>)
+  const of = (k: string) => (rows.find((x) => x.part === k)?.rows ?? []) as Array<Record<string, unknown>>
+  const counts = withSpam(
+    of('c') as unknown as unknown[][],
+    of('s') as unknown as Array<{ channel_id: string; campaign: string; spam: number }>,
+  )
   const trend = (of('t') as TrendRow[]).sort((a, b) => a.week.localeCompare(b.week))
   const channels = of('h').map((x) => ({ id: String(x.id), name: String(x.name), sort: Number(x.sort) }))
   const campaigns = of('a').map((x) => ({
@@ -582,23 +604,17 @@ export async function analyseChannels({
   ctx: ServiceContext
   input: AnalysisInput
 }): Promise<ChannelAnalysis> {
-  // One snapshot for every figure, and no parallel workers: each statement reads a few thousand index
-  // entries (~10 ms of work), while starting workers cost 100+ ms on a busy server (EXPLAIN ANALYZE at 100k).
   const d = parseInput(analysisInput, input)
   if (d.to < d.from) throw new InvalidInputError('to', 'to is before from')
   if (chinaDayStart(d.to).getTime() - chinaDayStart(d.from).getTime() > 800 * DAY)
     throw new InvalidInputError('to', 'at most 800 days per analysis')
-  return withTransaction(ctx, async (_tx, c) => {
-    // Sent together (postgres.js pipelines a transaction's concurrent statements): one round trip for the
-    // setting, the caller's access (one statement), the tenant's zone and the rollups' zone.
-    const [, access, zone, cutIn] = await Promise.all([
-      c.db.execute(sql`set local max_parallel_workers_per_gather = 0`),
-      loadLeadAccess(c),
-      tenantTimeZone(c),
-      rollupZone(c),
-    ])
-    return analyse(c, d, access, zone, cutIn)
-  })
+  // No transaction: every figure comes from one statement (one snapshot; the exact medians of a small
+  // period, when asked, from a second). BEGIN, SET and COMMIT were three of the call's six round trips. The
+  // statement plans serially without `max_parallel_workers_per_gather = 0` (checked at 1M leads for every
+  // caller and period shape): it reads the rollups' rows and at most six days of leads at each end.
+  // Sent together: the caller's access (one statement), the tenant's zone (cached) and the rollups' zone.
+  const [access, zone, cutIn] = await Promise.all([loadLeadAccess(ctx), tenantTimeZone(ctx), rollupZone(ctx)])
+  return analyse(ctx, d, access, zone, cutIn)
 }
 
 async function analyse(
