@@ -72,6 +72,36 @@ describe.skipIf(!executablePath)('the reports tab in a real browser', () => {
     await context.close()
   })
 
+  it('draws the first chart light while ECharts downloads, then replaces it with the ECharts canvas', async () => {
+    const { page, context } = await openAs('wangjianguo', '/', { width: 390, height: 844 })
+    await page.locator('.home-page').waitFor({ timeout: 20_000 })
+    // The ECharts chunk (`echarts-<hash>.js`, not the small `echarts-loader-…` the page imports) held back as
+    // on a slow network, released once the light chart has been checked.
+    let release = () => {}
+    const held = new Promise<void>((r) => {
+      release = r
+    })
+    await page.route(/\/assets\/echarts-[\w-]{8}\.js$/, async (route) => {
+      await held
+      await route.continue()
+    })
+    // Client-side, as a user goes there: the tab bar's 报表, the default report (new customers by month).
+    await page.locator('.van-tabbar-item', { hasText: '报表' }).click()
+    const lite = page.getByTestId('report-chart-lite')
+    await lite.waitFor({ timeout: 20_000 })
+    // The line over the table's periods, its first period under it.
+    const rows = await page.getByTestId('report-table').locator('tbody tr td:first-child').allTextContents()
+    expect(rows.length).toBeGreaterThan(0)
+    expect(await lite.locator('polyline').getAttribute('points')).toMatch(/^[\d.]+,[\d.]+/)
+    expect(await lite.locator('.report-chart__lite-axis span').first().textContent()).toBe(rows[0])
+    expect(await page.locator('.report-chart canvas').count()).toBe(0)
+    await shot(page, 'customers-new-light-phone')
+    release()
+    await page.locator('.report-chart canvas').first().waitFor({ timeout: 20_000 })
+    expect(await lite.count()).toBe(0)
+    await context.close()
+  })
+
   it('shows the sales funnel step by step at phone and desktop sizes', async () => {
     for (const [name, viewport] of [
       ['phone', { width: 390, height: 844 }],

@@ -1,19 +1,15 @@
 import { getApiClient } from './index'
 import { downloadFile } from './download'
 import type { paths } from './schema'
+import type { ReportQuery } from './report-run'
 import { api, type Schemas, unwrap } from './typed'
 
 export type ReportSummary = Schemas['ReportSummary']
-export type ReportResult = Schemas['ReportResult']
 export type ReportRecord = Schemas['ReportRecord']
-export type ReportQuery = NonNullable<paths['/api/v1/reports/{key}']['get']['parameters']['query']>
+export { type ReportQuery, type ReportResult, runReport } from './report-run'
 
 export function listReports(signal?: AbortSignal) {
   return unwrap(api().GET('/api/v1/reports', { signal }))
-}
-
-export function runReport(key: string, query: ReportQuery, signal?: AbortSignal) {
-  return unwrap(api().GET('/api/v1/reports/{key}', { params: { path: { key }, query }, signal }))
 }
 
 /** The records behind one figure: `value` is the row's key (`''` for "not set"), absent for the total. */

@@ -9,6 +9,7 @@ import AppShell from '@/components/shell/AppShell.vue'
 import HomePage from '@/pages/HomePage.vue'
 import type { TabName } from '@/composables/use-nav-tabs'
 import type { MessageKey } from '@/i18n'
+import { prefetchReport } from '@/pages/reports/report-route'
 import { safeRedirect } from './redirect'
 
 declare module 'vue-router' {
@@ -215,6 +216,10 @@ export const routes: RouteRecordRaw[] = [
         path: 'reports',
         name: 'reports',
         component: () => import('@/pages/reports/ReportsPage.vue'),
+        // The figures are asked for beside the page's chunk (report-route.ts), not after it.
+        beforeEnter: (to) => {
+          prefetchReport(to.query)
+        },
         meta: { tab: 'reports', titleKey: 'title.reports' },
       },
       { path: 'me', name: 'me', component: MePage, meta: { tab: 'me', titleKey: 'title.me' } },
