@@ -1,8 +1,8 @@
 /**
- * The product as a small company runs it: `npm start` (spawned exactly as `npm start` runs it: `tsx
- * bot/entry/node.ts`, defaults for everything but the database, Redis and Feishu), once on PostgreSQL +
- * Redis (jobs in a child process by default) and once embedded (PGlite, in-process jobs), with Feishu
- * pointed at the fake Open API. Per mode:
+ * The product as a small company runs it: `npm start` (spawned exactly as `npm start` runs it: `node
+ * bot/entry/start.mjs`, the compiled server when current, defaults for everything but the database, Redis
+ * and Feishu), once on PostgreSQL + Redis (jobs in a child process by default) and once embedded (PGlite,
+ * in-process jobs), with Feishu pointed at the fake Open API. Per mode:
  *   1. card taps (signed, encrypted `card.action.trigger` callbacks answered with the updated card)
  *      open-loop at 200/s together with chat messages (`im.message.receive_v1`, 20/s): tap p99;
  *   2. PostgreSQL + Redis only: the same taps while a 2,000-recipient notice fans out through the fake;
@@ -165,7 +165,9 @@ async function startProduct(env: Record<string, string>): Promise<Product> {
   const port = await freePort()
   // BENCH_PRODUCT_ARGS adds Node flags to the product only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (process.env.BENCH_PRODUCT_ARGS ?? '').split(' ').filter(Boolean)
-  const proc = spawn(process.execPath, [...extra, '--import', 'tsx', 'bot/entry/node.ts'], {
+  // `npm start` itself: the compiled server when it matches the sources (`npx tsx bot/entry/bundle.ts`
+  // after an edit), else the sources through tsx, as start.mjs decides.
+  const proc = spawn(process.execPath, [...extra, 'bot/entry/start.mjs'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
