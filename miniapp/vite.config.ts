@@ -39,6 +39,26 @@ const COMPRESSIBLE = /\.(?:js|css|svg|json|txt)$/
 /** Below about one TCP packet compression saves nothing measurable. */
 const MIN_COMPRESS_BYTES = 1024
 
+/** A remote `url(...) format(...)` fallback in a `@font-face` source list (Vant's icon font lists its CDN copy). */
+const REMOTE_FONT_FALLBACK = /,\s*url\((?:https?:)?\/\/[^)]*\)\s*format\([^)]*\)/g
+
+/**
+ * Drops remote font fallbacks from the built CSS: Vant's icon font is inline (a woff2 data URL), with its
+ * `at.alicdn.com` copy listed after it, which the app's CSP (`font-src 'self' data:`) refuses — a console error
+ * and a blocked request on every start, for a copy never needed (and no third-party request from a company's app).
+ */
+export function dropRemoteFontFallbacks(): Plugin {
+  return {
+    name: 'flowcard:drop-remote-font-fallbacks',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle))
+        if (file.type === 'asset' && file.fileName.endsWith('.css') && typeof file.source === 'string')
+          file.source = file.source.replace(REMOTE_FONT_FALLBACK, '')
+    },
+  }
+}
+
 /**
  * Writes `x.js.br` (Brotli, quality 11) and `x.js.gz` (gzip -9) beside every text asset, once at build
  * time, so the bot's static serving (`precompressed: true`) sends them with no per-request CPU. A variant
@@ -83,7 +103,7 @@ export default defineConfig({
   root,
   // The bot serves the built app at /app/ and answers every unknown /app/* path with index.html.
   base,
-  plugins: [vue(), precompressAssets()],
+  plugins: [vue(), dropRemoteFontFallbacks(), precompressAssets()],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

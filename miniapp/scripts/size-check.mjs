@@ -2,7 +2,7 @@
 // Measures what the first screen must download before the app can start: index.html's entry script,
 // every chunk it imports statically (transitively; lazy `import()` chunks are excluded), and the
 // stylesheets index.html links. Sums their gzip -9 sizes and fails above the budget.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, posix, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -107,6 +107,15 @@ if (total > BUDGET_KB * 1024) {
   console.error(
     `size-check: FAIL, the initial route is ${kb(total)} KB gzipped, over the ${BUDGET_KB} KB budget`,
   )
+  process.exit(1)
+}
+// No stylesheet may load from another host: the app's CSP (`font-src 'self' data:`, `img-src` …) refuses it
+// (vite.config.ts drops Vant's CDN copy of its icon font).
+const remote = readdirSync(join(dist, 'assets'))
+  .filter((file) => file.endsWith('.css'))
+  .filter((file) => /url\(\s*["']?(?:https?:)?\/\//.test(readFileSync(join(dist, 'assets', file), 'utf8')))
+if (remote.length > 0) {
+  console.error(`size-check: FAIL, stylesheets load from another host: ${remote.join(', ')}`)
   process.exit(1)
 }
 console.log('size-check: OK')

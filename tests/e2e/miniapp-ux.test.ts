@@ -434,7 +434,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
         form: { kind: 'annual', dates: rangeFromNow(20, 1), reason: '家中有事' },
       })
       const { context, page } = await openAs('liuyang', '/', 'desktop', lang)
-      await page.locator('.home-page__greeting').waitFor({ timeout: 20_000 })
+      await page.locator('.home-page__greeting').waitFor({ timeout: 30_000 })
       const pages: Array<[string, string, string]> = [
         ['home', '/', '.home-page__greeting'],
         ['customers', '/customers', '[data-testid="customers-table"]'],
@@ -447,7 +447,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
       ]
       for (const [name, path, ready] of pages) {
         await page.goto(`${world.url}/app${path}`)
-        await page.locator(ready).first().waitFor({ timeout: 20_000 })
+        await page.locator(ready).first().waitFor({ timeout: 30_000 })
         await page.waitForLoadState('networkidle')
         await expectNoHorizontalOverflow(page)
         await shot(page, `m8-desktop-${lang}-${name}`)
