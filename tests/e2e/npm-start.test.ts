@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,7 +11,16 @@ import { sleep, waitFor } from '../helpers/wait'
  * demo seed, devchat). PGlite has one connection, so this is where a query issued while a transaction holds
  * it would hang the whole product; the other e2e tests run on PostgreSQL and cannot see that.
  */
-const port = 4100 + Math.floor(Math.random() * 400)
+/** A port the OS says is free (a fixed range collided with services on it, e.g. 4222 and 4369). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const address = server.address()
+  await new Promise<void>((done) => server.close(() => done()))
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 const dataDir = mkdtempSync(join(tmpdir(), 'flowcard-npm-start-'))
 let child: ChildProcess
@@ -68,10 +78,19 @@ beforeAll(async () => {
       REDIS_URL: '',
       LOG_LEVEL: 'warn',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const exited = new Promise<never>((_, fail) =>
+    child.once('exit', (code) => fail(new Error(`npm start exited (${code}) before ready:\n${stderr}`))),
+  )
+  // Once ready, the SIGTERM in afterAll ends it: that exit is not a failure.
+  exited.catch(() => {})
   // Generous: a cold start seeds the demo company, and other test files share the machine's two cores.
-  await waitFor(ready, '/readyz 200 after start', 120_000, 100)
+  await Promise.race([waitFor(ready, '/readyz 200 after start', 120_000, 100), exited])
 })
 afterAll(async () => {
   if (child.exitCode === null) {
