@@ -99,7 +99,7 @@ const shown = (iso: string, lang: Lang, zone: string) =>
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    hourCycle: 'h23',
     timeZone: zone,
   }).format(new Date(iso))
 

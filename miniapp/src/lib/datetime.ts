@@ -70,7 +70,7 @@ export function formatDateTime(iso: string | null | undefined, locale: string): 
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    hourCycle: 'h23',
     timeZone: displayTimeZone(),
   }).format(date)
 }

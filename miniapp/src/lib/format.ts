@@ -7,7 +7,7 @@ export function formatWhen(iso: string | undefined, locale: string, now = new Da
   if (!iso) return null
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return null
-  const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: displayTimeZone() }
+  const time: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: displayTimeZone() }
   const options: Intl.DateTimeFormatOptions = sameDay(date, now)
     ? time
     : { month: 'short', day: 'numeric', ...time }

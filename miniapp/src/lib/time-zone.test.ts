@@ -17,6 +17,15 @@ describe('mini-app times follow the tenant zone, not the device', () => {
     expect(formatWhen(at, 'en', new Date('2026-12-04T01:00:00Z'))).toBe('Dec 3, 07:30')
   })
 
+  it('writes the first hour after midnight as 00, never 24 (hour12: false gives "24:02" in en under Node)', () => {
+    setDisplayTimeZone('UTC')
+    const justAfterMidnight = '2026-12-05T00:02:00.000Z'
+    expect(formatDateTime(justAfterMidnight, 'en')).toBe('12/05/2026, 00:02')
+    expect(formatDateTime(justAfterMidnight, 'zh-CN')).toBe('2026/12/05 00:02')
+    expect(formatWhen(justAfterMidnight, 'en', new Date('2026-12-05T08:00:00Z'))).toBe('00:02')
+    expect(formatWhen(justAfterMidnight, 'en', new Date('2026-12-06T08:00:00Z'))).toBe('Dec 5, 00:02')
+  })
+
   it('shows the same instant in Los Angeles for a tenant there', () => {
     setDisplayTimeZone('America/Los_Angeles')
     expect(formatDateTime(at, 'zh-CN')).toBe('2026/12/02 15:30')
