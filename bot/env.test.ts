@@ -137,6 +137,8 @@ describe('parseEnv', () => {
     expect(problemsOf({ JOBS_PROCESSES: '0' })).toEqual([
       'JOBS_PROCESSES: expected between 1 and 64 processes',
     ])
+    expect(problemsOf({ JOBS_NICE: '20' })).toEqual(['JOBS_NICE: expected a nice value between 0 and 19'])
+    expect(parseEnv({}).JOBS_NICE).toBe(10)
   })
 
   it('allows private webhook targets only when asked, or in an explicit development or test process', () => {

@@ -54,6 +54,17 @@ export const envSchema = z.object({
     .max(64, { message: 'expected between 1 and 64 processes' })
     .optional(),
   /**
+   * Scheduling priority (nice value, 0–19) of the job child processes with JOBS_MODE child: above 0 the
+   * operating system runs the HTTP process (card taps, webhook acks) first when the cores are busy, and the
+   * children use whatever is left; 0 gives them equal standing.
+   */
+  JOBS_NICE: z.coerce
+    .number({ message: 'expected a nice value between 0 and 19' })
+    .int({ message: 'expected a whole nice value between 0 and 19' })
+    .min(0, { message: 'expected a nice value between 0 and 19' })
+    .max(19, { message: 'expected a nice value between 0 and 19' })
+    .default(10),
+  /**
    * How long a job worker holds a job's lock before another may take it over (BullMQ's lockDuration; also
    * how often stalled jobs are looked for). A job whose worker died is retried after about this long.
    */

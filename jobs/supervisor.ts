@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import { getPriority, setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from '../bot/lib/logger'
 import type { JobOptions, JobPayload, JobQueue, Lane, LaneCounts, Processor, WorkOptions } from './queue'
@@ -28,6 +29,11 @@ export interface SupervisorOptions {
   healthyAfterMs?: number
   /** Time a child gets to finish in-flight jobs on stop before it is killed. */
   stopDeadlineMs?: number
+  /**
+   * The children's nice value (default 0): above 0 the operating system gives the parent (HTTP) the cores
+   * first when both want them, so a burst of background work cannot take CPU from taps and acks.
+   */
+  niceness?: number
 }
 
 interface Slot {
@@ -179,6 +185,16 @@ export class JobsSupervisor {
       serialization: 'json',
     })
     slot.child = child
+    const niceness = this.options.niceness ?? 0
+    // Never above this process's own priority (raising it needs privileges).
+    if (niceness > 0 && child.pid && niceness > getPriority(0)) {
+      try {
+        setPriority(child.pid, niceness)
+      } catch (err) {
+        // Containers may forbid it; the children then run at the parent's priority.
+        this.options.logger.warn({ err, child: slot.index + 1 }, 'could not lower the job child priority')
+      }
+    }
     child.on('message', (m: ChildMessage) => {
       if (m?.type === 'metrics') {
         this.metricsWaiters.get(m.id)?.(m.data)

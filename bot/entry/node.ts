@@ -60,6 +60,7 @@ const supervisor =
   mode === 'child'
     ? new JobsSupervisor({
         processes: env.JOBS_PROCESSES ?? Math.max(1, availableParallelism() - 1),
+        niceness: env.JOBS_NICE,
         logger,
       })
     : null

@@ -409,14 +409,18 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
     row('raw verify+decrypt, saturation', rawSat)
     const productPushes = await satPushes()
     const cpu0 = processTreeCpuMs(product.proc.pid)
+    const httpCpu0 = processCpuMs(product.proc.pid)
     const productSat = await load({ url: eventsUrl, pushes: productPushes, durationMs: ms, connections: 64 })
     const satCpu = processTreeCpuMs(product.proc.pid) - cpu0
+    const httpCpu = processCpuMs(product.proc.pid) - httpCpu0
     row('npm start ack, saturation', productSat)
     const ratio = productSat.rps / rawSat.rps
     bench(`${label}.webhook_ack_ratio_to_raw`, ratio, 'ratio', mode === 'pg' ? '>=0.3' : '>=0.1')
     bench(`${label}.webhook_ack_rps`, productSat.rps, 'req/s', 'n/a')
     bench(`${label}.raw_cpu_per_request`, rawCpuPerReq, 'ms', 'n/a')
     bench(`${label}.product_cpu_per_ack_during_load`, satCpu / Math.max(1, productSat.requests), 'ms', 'n/a')
+    // The HTTP process alone (the job children's share is the rest of the line above).
+    bench(`${label}.http_process_cpu_per_ack`, httpCpu / Math.max(1, productSat.requests), 'ms', 'n/a')
 
     // Events processed: inbound rows done, drained after the load stops (PostgreSQL: read live; embedded: the
     // product's outbox gauges from /metrics until nothing is due, then counted from its data directory
@@ -431,6 +435,13 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
     let c = { done: 0, total: 0 }
     if (mode === 'pg') {
       c = await countDone(database)
+      // How far processing kept up while acks ran at saturation (the rest is the drain below).
+      bench(
+        `${label}.events_processed_during_load`,
+        c.done / (ms / 1000),
+        `events/s_(${c.done}_of_${c.total})`,
+        'n/a',
+      )
       while (c.done < c.total && Date.now() - drainStart < 120_000) {
         await sleep(500)
         c = await countDone(database)

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { getPriority } from 'node:os'
 import { resolve } from 'node:path'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -135,6 +136,9 @@ describe('npm start with job workers in a child process', () => {
     // The child's start line may reach stdout just after the parent answers ready.
     await waitFor(() => childPids.length > 0, 'the job child started')
     expect(childPids).toHaveLength(1)
+    // JOBS_NICE defaults to 10: the child yields the cores to the HTTP process when both want them.
+    const ownNice = getPriority(0)
+    expect(getPriority(childPids[0] ?? 0)).toBe(Math.max(ownNice, 10))
 
     database = await openDatabase({ url: dbUrl.toString(), max: 2 })
     const { org, departmentId } = await createBulkFeishuTenant(database, { n: N, tenantKey, run })
@@ -183,6 +187,7 @@ describe('npm start with job workers in a child process', () => {
     expect(childPids.length).toBeGreaterThanOrEqual(2)
     expect(childPids).not.toContain(Number.NaN)
     expect(childPids[1]).not.toBe(victim)
+    expect(getPriority(childPids[1] ?? 0)).toBe(Math.max(ownNice, 10))
 
     const byKey = new Map<string, number>()
     for (const m of f.recorder.sentMessages()) {
