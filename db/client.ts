@@ -74,12 +74,21 @@ export interface OpenDatabaseOptions {
   template?: PgliteTemplate
   /** postgres.js pool size. */
   max?: number
+  /**
+   * PGlite `shared_buffers` (default `PGLITE_SETTINGS`' 16 MB, cheap to start: tests and tools open
+   * hundreds). The product's long-lived database asks for more (`jobs/runtime.ts`).
+   */
+  sharedBuffers?: `${number}MB`
 }
 
 /** Opens PostgreSQL (postgres.js) when a URL is given, else PGlite in `dataDir` (default `./.data/pglite`). */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.url) return openPostgres(options.url, { max: options.max ?? 10 })
-  return openPglite(options.dataDir ?? resolve(process.cwd(), '.data/pglite'), options.template ?? 'bare')
+  return openPglite(
+    options.dataDir ?? resolve(process.cwd(), '.data/pglite'),
+    options.template ?? 'bare',
+    options.sharedBuffers,
+  )
 }
 
 /**
@@ -117,8 +126,11 @@ export async function buildPgliteTemplate(
 }
 
 /** Every embedded database: pg_trgm, and the settings of `PGLITE_SETTINGS`. */
-function pgliteOptions(extra: Omit<PGliteOptions, 'extensions'> = {}) {
-  const settings = PGLITE_SETTINGS.flatMap((s) => ['-c', s])
+function pgliteOptions(extra: Omit<PGliteOptions, 'extensions'> = {}, sharedBuffers?: string) {
+  const settings = [
+    ...PGLITE_SETTINGS,
+    ...(sharedBuffers ? [`shared_buffers=${sharedBuffers}`] : []),
+  ].flatMap((s) => ['-c', s])
   return {
     ...extra,
     extensions: { pg_trgm },
@@ -126,14 +138,17 @@ function pgliteOptions(extra: Omit<PGliteOptions, 'extensions'> = {}) {
   }
 }
 
-async function openPglite(dataDir: string, kind: PgliteTemplate): Promise<Database> {
+async function openPglite(dataDir: string, kind: PgliteTemplate, sharedBuffers?: string): Promise<Database> {
   const [prepared, wasm] = await Promise.all([prepareDataDir(dataDir, kind), compiledPglite()])
   const client = await PGlite.create(
     dataDir,
-    pgliteOptions({
-      ...(prepared.loadDataDir ? { loadDataDir: prepared.loadDataDir } : {}),
-      ...(wasm ? { pgliteWasmModule: wasm } : {}),
-    }),
+    pgliteOptions(
+      {
+        ...(prepared.loadDataDir ? { loadDataDir: prepared.loadDataDir } : {}),
+        ...(wasm ? { pgliteWasmModule: wasm } : {}),
+      },
+      sharedBuffers,
+    ),
   )
   const migrated = !dataDir.startsWith('memory://') && hasCurrentMigrations(dataDir)
   return {
