@@ -45,6 +45,8 @@ export interface SessionInfo {
   userId: string
   platform: string
   locale: 'zh-CN' | 'en'
+  /** The zone the user chose or the directory gives; null = the company's (`readerTimeZone`). */
+  ownTimeZone: string | null
 }
 
 export interface AppEnv {

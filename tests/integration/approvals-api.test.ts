@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatTime } from '../../bot/cards/approval-common'
 import { signToken } from '../../bot/lib/session-token'
 import type { Database } from '../../db/client'
 import { approvalInstances, approvalTasks, users } from '../../db/schema'
@@ -68,7 +69,7 @@ interface InstanceDto {
     kind: string
   }>
   timeline?: Array<{ action: string; actor: { name: string } | null }>
-  progress: Array<{ title: string; state: string }>
+  progress: Array<{ title: string; state: string; detail?: string }>
 }
 
 const expense = (amount: unknown, extra: Record<string, unknown> = {}) => ({
@@ -517,6 +518,30 @@ describe('approvals API: titles in the reader’s language (m1)', () => {
     const zh = await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`, undefined, 'zh-CN')
     expect(zh.json.title).toBe('刘洋的报销：打车去客户')
     expect(JSON.stringify(zh.json.progress)).toContain('刘洋')
+    // Times in the reader's own zone: the company's (China) until they choose one, then theirs.
+    const submittedAt = row?.createdAt ?? new Date()
+    const china = formatTime(submittedAt, 'Asia/Shanghai')
+    const la = formatTime(submittedAt, 'America/Los_Angeles')
+    expect(china).not.toBe(la)
+    const firstDetail = (r: { json: Record<string, unknown> }) =>
+      (r.json.progress as Array<{ detail?: string }>)[0]?.detail
+    expect(firstDetail(zh)).toContain(china)
+    await database.db
+      .update(users)
+      .set({ timeZoneChoice: 'America/Los_Angeles' })
+      .where(eq(users.id, uid(org, 'liuyang')))
+    try {
+      const own = await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`, undefined, 'zh-CN')
+      expect(firstDetail(own)).toContain(la)
+      // Another reader of the same request still reads China time.
+      const other = await call(org, 'zhangwei', 'GET', `/approvals/instances/${id}`, undefined, 'zh-CN')
+      expect(firstDetail(other)).toContain(china)
+    } finally {
+      await database.db
+        .update(users)
+        .set({ timeZoneChoice: null })
+        .where(eq(users.id, uid(org, 'liuyang')))
+    }
     // Without the header, the account's language (zh-CN).
     expect((await call(org, 'liuyang', 'GET', `/approvals/instances/${id}`)).json.title).toBe(
       '刘洋的报销：打车去客户',

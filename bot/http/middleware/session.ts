@@ -1,9 +1,11 @@
 import { and, eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { users } from '../../../db/schema'
+import { ownTimeZone, users } from '../../../db/schema'
 import { type ServiceContext, userContext } from '../../domain/context'
+import { tenantTimeZone } from '../../domain/org/time-zone'
 import { verifyToken } from '../../lib/session-token'
+import { isTimeZone } from '../../lib/time-zone'
 import { errorBody } from '../errors'
 import type { AppEnv } from '../types'
 
@@ -19,7 +21,7 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
   const claims = await verifyToken(deps.sessionSecret, token, 'session')
   if (!claims) return c.json(errorBody(c, 'unauthenticated', 'session token is invalid or expired'), 401)
   const [user] = await deps.database.db
-    .select({ id: users.id, status: users.status, locale: users.locale })
+    .select({ id: users.id, status: users.status, locale: users.locale, ownTimeZone })
     .from(users)
     .where(and(eq(users.tenantId, claims.t), eq(users.id, claims.u)))
   if (user?.status !== 'active') {
@@ -30,6 +32,7 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
     userId: claims.u,
     platform: claims.p,
     locale: user.locale === 'en' ? 'en' : 'zh-CN',
+    ownTimeZone: user.ownTimeZone && isTimeZone(user.ownTimeZone) ? user.ownTimeZone : null,
   })
   await next()
 })
@@ -54,4 +57,10 @@ export function readerLocale(c: Context<AppEnv>): 'zh-CN' | 'en' {
   if (header.startsWith('en')) return 'en'
   if (header.startsWith('zh')) return 'zh-CN'
   return c.get('session')?.locale ?? 'zh-CN'
+}
+
+/** The zone the caller reads times in: their own (chosen or from the directory), else the company's. */
+export async function readerTimeZone(c: Context<AppEnv>): Promise<string> {
+  const own = c.get('session')?.ownTimeZone
+  return own ?? (await tenantTimeZone(apiContext(c)))
 }

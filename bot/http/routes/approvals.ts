@@ -36,8 +36,7 @@ import {
 } from '../../domain/approvals'
 import type { ServiceContext } from '../../domain/context'
 import type { Locale } from '../../domain/locale'
-import { DEFAULT_TIME_ZONE } from '../../lib/time-zone'
-import { apiContext, readerLocale, requireSession } from '../middleware/session'
+import { apiContext, readerLocale, readerTimeZone, requireSession } from '../middleware/session'
 import { errorResponses } from '../schemas'
 import type { AppEnv } from '../types'
 import { body, idParam, json } from './openapi'
@@ -244,6 +243,7 @@ function instanceDto(
   view: ApprovalView,
   me: string | null,
   locale: Locale,
+  timeZone: string,
   timeline?: TimelineEntry[],
 ): z.infer<typeof InstanceSchema> {
   const ins = view.instance
@@ -275,7 +275,7 @@ function instanceDto(
       approvers: s.approverIds.map(person),
       skipped: !!s.skipped,
     })),
-    progress: progressSteps(view, locale, DEFAULT_TIME_ZONE),
+    progress: progressSteps(view, locale, timeZone),
     tasks: view.tasks.map((t) => ({
       id: t.id,
       stepIndex: t.stepIndex,
@@ -593,7 +593,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.start, async (c) => {
     const ctx = apiContext(c)
     const view = await startInstance({ ctx, input: c.req.valid('json') })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 201)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 201)
   })
   app.openapi(routes.preview, async (c) => {
     const flow = await previewFlow({ ctx: apiContext(c), input: c.req.valid('json') })
@@ -639,7 +639,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(routes.get, async (c) => {
     const ctx = apiContext(c)
     const { view, timeline } = await getInstance({ ctx, input: { instanceId: c.req.valid('param').id } })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c), timeline), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c), timeline), 200)
   })
   app.openapi(routes.withdraw, async (c) => {
     const ctx = apiContext(c)
@@ -648,7 +648,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.urge, async (c) => {
     const ctx = apiContext(c)
@@ -657,7 +657,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.cancel, async (c) => {
     const ctx = apiContext(c)
@@ -666,7 +666,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { instanceId: c.req.valid('param').id, ...(comment ? { comment } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.resubmit, async (c) => {
     const ctx = apiContext(c)
@@ -680,7 +680,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
         ...(b.comment ? { comment: b.comment } : {}),
       },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   const decideInput = (
     taskId: string,
@@ -696,7 +696,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.reject, async (c) => {
     const ctx = apiContext(c)
@@ -704,7 +704,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: decideInput(c.req.valid('param').id, c.req.valid('json')),
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.return, async (c) => {
     const ctx = apiContext(c)
@@ -713,7 +713,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), ...(b.toNodeId ? { toNodeId: b.toNodeId } : {}) },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.transfer, async (c) => {
     const ctx = apiContext(c)
@@ -722,7 +722,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), toUserId: b.toUserId },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.addSign, async (c) => {
     const ctx = apiContext(c)
@@ -731,7 +731,7 @@ export function approvalRoutes(): OpenAPIHono<AppEnv> {
       ctx,
       input: { ...decideInput(c.req.valid('param').id, b), userId: b.userId, position: b.position },
     })
-    return c.json(instanceDto(view, me(ctx), readerLocale(c)), 200)
+    return c.json(instanceDto(view, me(ctx), readerLocale(c), await readerTimeZone(c)), 200)
   })
   app.openapi(routes.statistics, async (c) => {
     const s = await getStatistics({ ctx: apiContext(c), input: c.req.valid('query') })
