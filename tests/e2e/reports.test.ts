@@ -102,6 +102,46 @@ describe.skipIf(!executablePath)('the reports tab in a real browser', () => {
     await context.close()
   })
 
+  it('draws the light chart as bars for a report by person, the longest bar the largest figure', async () => {
+    let release = () => {}
+    const held = new Promise<void>((r) => {
+      release = r
+    })
+    const { page, context } = await openWorldAs(
+      world,
+      'wangjianguo',
+      '/reports?r=customers-new&d=owner',
+      { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 },
+      undefined,
+      (c) =>
+        c.route(/\/assets\/echarts-[\w-]{8}\.js$/, async (route) => {
+          await held
+          await route.continue()
+        }),
+    )
+    try {
+      const lite = page.getByTestId('report-chart-lite')
+      await lite.waitFor({ timeout: 20_000 })
+      const table = page.getByTestId('report-table')
+      await expect.poll(() => table.locator('tbody').textContent()).toContain('刘洋')
+      // One bar per person of the table, in its order, labelled like its rows.
+      const people = (await table.locator('tbody tr td:first-child').allTextContents()).map((x) => x.trim())
+      const labels = (await lite.locator('.report-chart__lite-label').allTextContents()).map((x) => x.trim())
+      expect(labels).toEqual(people.slice(0, 15))
+      const widths = await lite
+        .locator('.report-chart__lite-bar')
+        .evaluateAll((bars) => bars.map((b) => Number.parseFloat((b as HTMLElement).style.width)))
+      expect(Math.max(...widths)).toBe(100)
+      expect(widths.every((w) => w >= 0 && w <= 100)).toBe(true)
+      expect(await page.locator('.report-chart canvas').count()).toBe(0)
+      await shot(page, 'customers-new-by-person-light-phone')
+    } finally {
+      release()
+    }
+    await page.locator('.report-chart canvas').first().waitFor({ timeout: 20_000 })
+    await context.close()
+  })
+
   it('shows the sales funnel step by step at phone and desktop sizes', async () => {
     for (const [name, viewport] of [
       ['phone', { width: 390, height: 844 }],

@@ -79,7 +79,8 @@ export async function startMiniappWorld(options: {
 /**
  * A browser context signed in through devchat as `as` (a login code exchanged by the mini-app on load),
  * opened at the mini-app path `path`. `context` passes through to Playwright (viewport, locale,
- * geolocation); `storedLocale` presets the language the mini-app remembers.
+ * geolocation); `storedLocale` presets the language the mini-app remembers; `prepare` runs on the new
+ * context before the first page opens (routes that hold a chunk back, say).
  */
 let devices = 0
 
@@ -89,6 +90,7 @@ export async function openAs(
   path: string,
   context: BrowserContextOptions = {},
   storedLocale?: string,
+  prepare?: (context: BrowserContext) => Promise<unknown>,
 ): Promise<{ context: BrowserContext; page: Page }> {
   // Each context is another device: its own client address (behind the proxy the app trusts), so the
   // per-address login budget (10 a minute) counts one person's device, not every test of a file together.
@@ -101,6 +103,7 @@ export async function openAs(
   if (context.geolocation) await browserContext.grantPermissions(['geolocation'], { origin: world.url })
   if (storedLocale)
     await browserContext.addInitScript((l) => localStorage.setItem('flowcard.locale', l), storedLocale)
+  await prepare?.(browserContext)
   const page = await browserContext.newPage()
   await signInAt(page, world.url, world.tenantKey, as, path)
   return { context: browserContext, page }
