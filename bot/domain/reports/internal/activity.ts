@@ -4,7 +4,7 @@ import { customers, followUps, personDaily, visits } from '../../../../db/schema
 import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
 import type { RecordRef, ReportDefinition, ReportRow, RunEnv } from './define'
-import { bucketOf, bucketOfDay, inDays, inPeriod, peopleFilter } from './filters'
+import { bucketOf, bucketOfDay, inDays, inPeriod, type Period, peopleFilter } from './filters'
 
 /** The grouping expression of one source (follow-ups by author, visits by visitor) for the dimension. */
 const keyOf = (env: RunEnv, person: AnyPgColumn, time: AnyPgColumn): SQL | AnyPgColumn =>
@@ -96,12 +96,12 @@ async function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Pro
 }
 
 /**
- * Customers covered (follow-ups and visits together, each customer once) per group and in all: one read of
- * the records for both, the groups and the total row (`grouping sets`), shared by the rows and the totals of
- * a run.
+ * Customers covered (follow-ups and visits together, each customer once) per group and in all, as the
+ * reference computes them: one read of the records for both, the groups and the total row (`grouping
+ * sets`, a sort per group), shared by the rows and the totals of a run.
  */
 const coveredMemo = new WeakMap<RunEnv, Promise<{ groups: Map<string | null, number>; all: number }>>()
-function covered(ctx: ServiceContext, env: RunEnv) {
+function coveredReference(ctx: ServiceContext, env: RunEnv) {
   let hit = coveredMemo.get(env)
   if (!hit) {
     hit = (async () => {
@@ -127,6 +127,142 @@ function covered(ctx: ServiceContext, env: RunEnv) {
   return hit
 }
 
+/**
+ * The zone's offset from UTC in milliseconds when it is the same all through the period (checked hourly,
+ * by the database's own zone rules, as the reference buckets), else null. Asked once per database, zone and
+ * period.
+ */
+const steadyOffsets = new WeakMap<object, Map<string, Promise<number | null>>>()
+function steadyOffset(ctx: ServiceContext, period: Period): Promise<number | null> {
+  const byDb = steadyOffsets.get(ctx.db) ?? new Map<string, Promise<number | null>>()
+  steadyOffsets.set(ctx.db, byDb)
+  const key = `${period.zone}|${period.start.toISOString()}|${period.end.toISOString()}`
+  let hit = byDb.get(key)
+  if (!hit) {
+    hit = (async () => {
+      const [r] = resultRows<{ lo: number | string | null; hi: number | string | null }>(
+        await ctx.db.execute(sql`
+          select min(o)::float8 as lo, max(o)::float8 as hi from (
+            select extract(epoch from (x at time zone ${period.zone}) - (x at time zone 'UTC')) as o
+            from generate_series(${period.start.toISOString()}::timestamptz, ${period.end.toISOString()}::timestamptz,
+              interval '1 hour') x
+          ) s`),
+      )
+      return r && r.lo !== null && Number(r.lo) === Number(r.hi) ? Number(r.lo) * 1000 : null
+    })()
+    const asked = hit
+    // A failed question is asked again next time.
+    asked.catch(() => {
+      if (byDb.get(key) === asked) byDb.delete(key)
+    })
+    // A handful of periods are asked for again and again (this month, this year); the rest is let go.
+    if (byDb.size >= 256) byDb.clear()
+    byDb.set(key, hit)
+  }
+  return hit
+}
+
+/**
+ * The period's buckets in a zone `offsetMs` ahead of UTC all through it: their labels (as `bucketOf`
+ * writes them) and the instants they start at, the first at or before the period's start.
+ */
+function bucketsOf(period: Period, bucket: 'month' | 'week' | 'day', offsetMs: number) {
+  const DAY = 86_400_000
+  // Local wall-clock times written as UTC instants: calendar arithmetic without a zone.
+  const first = new Date(period.start.getTime() + offsetMs)
+  let at =
+    bucket === 'month'
+      ? Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)
+      : Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate()) -
+        (bucket === 'week' ? ((first.getUTCDay() + 6) % 7) * DAY : 0)
+  const end = period.end.getTime() + offsetMs
+  const labels: string[] = []
+  const starts: string[] = []
+  while (at < end) {
+    const d = new Date(at)
+    labels.push(d.toISOString().slice(0, bucket === 'month' ? 7 : 10))
+    starts.push(new Date(at - offsetMs).toISOString())
+    at =
+      bucket === 'month'
+        ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+        : at + (bucket === 'week' ? 7 : 1) * DAY
+  }
+  return { labels, starts }
+}
+
+/**
+ * Customers covered per group: the (group, customer) pairs deduplicated by hashing, then counted per group
+ * — one pass, where `count(distinct)` sorts each group. A period's bucket is found by comparing the instant
+ * with the buckets' starts (`width_bucket`) when the zone's offset holds all through the period (China's
+ * does): the same bucket as the local time's, without converting every record to local time.
+ */
+async function coveredGroups(ctx: ServiceContext, env: RunEnv): Promise<Map<string | null, number>> {
+  const [{ fWhere, vWhere, fKey, vKey }, offset] = await Promise.all([
+    sources(ctx, env),
+    env.dimension.kind === 'period' ? steadyOffset(ctx, env.period) : Promise.resolve(null),
+  ])
+  const buckets =
+    offset === null ? null : bucketsOf(env.period, env.dimension.key as 'month' | 'week' | 'day', offset)
+  const starts = buckets ? `{${buckets.starts.join(',')}}` : ''
+  const fk = buckets ? sql`width_bucket(${followUps.createdAt}, ${starts}::timestamptz[])` : fKey
+  const vk = buckets ? sql`width_bucket(${visits.checkInAt}, ${starts}::timestamptz[])` : vKey
+  const rows = resultRows<{ k: string | number | null; n: number }>(
+    await ctx.db.execute(sql`
+      select k, count(*)::int as n from (
+        select k, customer_id from (
+          select ${fk} as k, ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
+          union all
+          select ${vk} as k, ${visits.customerId} as customer_id from ${visits} where ${vWhere}
+        ) s group by k, customer_id
+      ) g group by k`),
+  )
+  const out = new Map<string | null, number>()
+  for (const r of rows) {
+    const k = buckets ? (buckets.labels[Number(r.k) - 1] ?? null) : (r.k as string | null)
+    out.set(k, Number(r.n))
+  }
+  return out
+}
+
+/** Customers covered in all: the customers of the period's records, deduplicated by hashing and counted. */
+async function coveredTotal(ctx: ServiceContext, env: RunEnv): Promise<number> {
+  const { fWhere, vWhere } = await sources(ctx, env)
+  const [r] = resultRows<{ n: number }>(
+    await ctx.db.execute(sql`
+      select count(*)::int as n from (
+        select customer_id from (
+          select ${followUps.customerId} as customer_id from ${followUps} where ${fWhere}
+          union all
+          select ${visits.customerId} as customer_id from ${visits} where ${vWhere}
+        ) s group by customer_id
+      ) g`),
+  )
+  return Number(r?.n ?? 0)
+}
+
+/**
+ * Customers covered as rows: per group, or the total as one row (none without records). The reference
+ * reads both from one statement; the fast path runs the groups and the total as two statements, which the
+ * rows and the totals of a run issue side by side.
+ */
+async function coveredRows(
+  ctx: ServiceContext,
+  env: RunEnv,
+  grouped: boolean,
+): Promise<Array<{ k: string | null; n: number }>> {
+  if (env.reference) {
+    const c = await coveredReference(ctx, env)
+    return grouped
+      ? [...c.groups].map(([k, n]) => ({ k, n }))
+      : c.groups.size > 0
+        ? [{ k: null, n: c.all }]
+        : []
+  }
+  if (grouped) return [...(await coveredGroups(ctx, env))].map(([k, n]) => ({ k, n }))
+  const all = await coveredTotal(ctx, env)
+  return all > 0 ? [{ k: null, n: all }] : []
+}
+
 /** Figures of one group, or of all rows when `grouped` is false (the totals). */
 async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<ReportRow[]> {
   const { fWhere, vWhere, fKey, vKey } = await sources(ctx, env)
@@ -135,13 +271,8 @@ async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Prom
   const [f, v, c] = await Promise.all([
     env.reference ? rawFollowUps(ctx, fk, fWhere) : Promise.resolve([]),
     env.reference ? rawVisits(ctx, vk, vWhere) : rolledUp(ctx, env, grouped),
-    covered(ctx, env),
+    coveredRows(ctx, env, grouped),
   ])
-  const coveredRows: Array<{ k: string | null; n: number }> = grouped
-    ? [...c.groups].map(([k, n]) => ({ k, n }))
-    : c.groups.size > 0
-      ? [{ k: null, n: c.all }]
-      : []
   const rows = new Map<string | null, ReportRow>()
   const row = (k: string | null): ReportRow => {
     let r = rows.get(k)
@@ -163,7 +294,7 @@ async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Prom
     r.values.flaggedVisits = Number(x.flagged)
     r.values.avgVisitMinutes = x.minutes === null ? null : Number(x.minutes)
   }
-  for (const x of coveredRows) row(x.k).values.customersCovered = x.n
+  for (const x of c) row(x.k).values.customersCovered = x.n
   return [...rows.values()]
 }
 
