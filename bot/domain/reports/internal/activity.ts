@@ -127,28 +127,49 @@ function coveredReference(ctx: ServiceContext, env: RunEnv) {
   return hit
 }
 
+/** A stretch of the period in which the zone's offset from UTC holds: from `start` (ms) on, `offsetMs` ahead. */
+interface ZoneStretch {
+  start: number
+  offsetMs: number
+}
+
 /**
- * The zone's offset from UTC in milliseconds when it is the same all through the period (checked hourly,
- * by the database's own zone rules, as the reference buckets), else null. Asked once per database, zone and
- * period.
+ * The period cut where the zone's offset changes (daylight saving, a new standard time), by the database's
+ * own zone rules — those the reference's local times follow: the offset at the start, then each change at
+ * the second it happens (the offsets are sampled hourly; a change is looked for second by second in the hour
+ * it shows in; two changes within an hour would be seen as one, which no zone has). Null past 64 changes
+ * (never in two years of a real zone). Asked once per database, zone and period.
  */
-const steadyOffsets = new WeakMap<object, Map<string, Promise<number | null>>>()
-function steadyOffset(ctx: ServiceContext, period: Period): Promise<number | null> {
-  const byDb = steadyOffsets.get(ctx.db) ?? new Map<string, Promise<number | null>>()
-  steadyOffsets.set(ctx.db, byDb)
+const stretchesAsked = new WeakMap<object, Map<string, Promise<ZoneStretch[] | null>>>()
+function zoneStretches(ctx: ServiceContext, period: Period): Promise<ZoneStretch[] | null> {
+  const byDb = stretchesAsked.get(ctx.db) ?? new Map<string, Promise<ZoneStretch[] | null>>()
+  stretchesAsked.set(ctx.db, byDb)
   const key = `${period.zone}|${period.start.toISOString()}|${period.end.toISOString()}`
   let hit = byDb.get(key)
   if (!hit) {
+    const offset = (x: SQL) =>
+      sql`extract(epoch from (${x} at time zone ${period.zone}) - (${x} at time zone 'UTC'))`
     hit = (async () => {
-      const [r] = resultRows<{ lo: number | string | null; hi: number | string | null }>(
+      const rows = resultRows<{ at: number | string; o: number | string }>(
         await ctx.db.execute(sql`
-          select min(o)::float8 as lo, max(o)::float8 as hi from (
-            select extract(epoch from (x at time zone ${period.zone}) - (x at time zone 'UTC')) as o
-            from generate_series(${period.start.toISOString()}::timestamptz, ${period.end.toISOString()}::timestamptz,
-              interval '1 hour') x
-          ) s`),
+          with h as (
+            select x, ${offset(sql`x`)} as o from (
+              select generate_series(${period.start.toISOString()}::timestamptz,
+                ${period.end.toISOString()}::timestamptz, interval '1 hour') as x
+              -- The end too, when the period is not whole hours (an offset changed by 30 or 45 minutes).
+              union select ${period.end.toISOString()}::timestamptz
+            ) xs
+          ), c as (select x, o, lag(o) over (order by x) as p from h)
+          select extract(epoch from x)::float8 as at, o::float8 as o from c where p is null
+          union all
+          select (select extract(epoch from min(y))::float8
+                  from generate_series(c.x - interval '3599 seconds', c.x, interval '1 second') y
+                  where ${offset(sql`y`)} = c.o), c.o::float8
+          from c where c.o <> c.p
+          order by 1`),
       )
-      return r && r.lo !== null && Number(r.lo) === Number(r.hi) ? Number(r.lo) * 1000 : null
+      if (rows.length === 0 || rows.length > 65) return null
+      return rows.map((r) => ({ start: Number(r.at) * 1000, offsetMs: Number(r.o) * 1000 }))
     })()
     const asked = hit
     // A failed question is asked again next time.
@@ -163,49 +184,75 @@ function steadyOffset(ctx: ServiceContext, period: Period): Promise<number | nul
 }
 
 /**
- * The period's buckets in a zone `offsetMs` ahead of UTC all through it: their labels (as `bucketOf`
- * writes them) and the instants they start at, the first at or before the period's start.
+ * The period's buckets as `bucketOf` labels them (`labels`), and the instants where the bucket of a local
+ * time changes (`starts`, ascending: each stretch's start and the local midnights that begin a bucket in
+ * it), each with the index of its label (`label`, 1-based): a record's bucket is the label of the last start
+ * at or before it. A day cut by an offset change has two starts and one label; a local day that comes back
+ * (an offset going back over midnight) gets its label again.
  */
-function bucketsOf(period: Period, bucket: 'month' | 'week' | 'day', offsetMs: number) {
+function bucketsOf(period: Period, bucket: 'month' | 'week' | 'day', stretches: ZoneStretch[]) {
   const DAY = 86_400_000
   // Local wall-clock times written as UTC instants: calendar arithmetic without a zone.
-  const first = new Date(period.start.getTime() + offsetMs)
-  let at =
-    bucket === 'month'
-      ? Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1)
-      : Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate()) -
-        (bucket === 'week' ? ((first.getUTCDay() + 6) % 7) * DAY : 0)
-  const end = period.end.getTime() + offsetMs
-  const labels: string[] = []
-  const starts: string[] = []
-  while (at < end) {
-    const d = new Date(at)
-    labels.push(d.toISOString().slice(0, bucket === 'month' ? 7 : 10))
-    starts.push(new Date(at - offsetMs).toISOString())
-    at =
-      bucket === 'month'
-        ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
-        : at + (bucket === 'week' ? 7 : 1) * DAY
+  const bucketStart = (local: number) => {
+    const d = new Date(local)
+    return bucket === 'month'
+      ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+      : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) -
+          (bucket === 'week' ? ((d.getUTCDay() + 6) % 7) * DAY : 0)
   }
-  return { labels, starts }
+  const nextStart = (at: number) => {
+    const d = new Date(at)
+    return bucket === 'month'
+      ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+      : at + (bucket === 'week' ? 7 : 1) * DAY
+  }
+  const labels: string[] = []
+  const index = new Map<string, number>()
+  const starts: string[] = []
+  const label: number[] = []
+  const cut = (instant: number, local: number) => {
+    const text = new Date(local).toISOString().slice(0, bucket === 'month' ? 7 : 10)
+    let i = index.get(text)
+    if (i === undefined) {
+      labels.push(text)
+      i = labels.length
+      index.set(text, i)
+    }
+    starts.push(new Date(instant).toISOString())
+    label.push(i)
+  }
+  stretches.forEach((s, j) => {
+    const from = Math.max(s.start, period.start.getTime())
+    const to = Math.min(stretches[j + 1]?.start ?? period.end.getTime(), period.end.getTime())
+    if (from >= to) return
+    cut(from, bucketStart(from + s.offsetMs))
+    for (let at = nextStart(bucketStart(from + s.offsetMs)); at - s.offsetMs < to; at = nextStart(at))
+      cut(at - s.offsetMs, at)
+  })
+  return { labels, starts, label }
 }
 
 /**
  * Customers covered per group: the (group, customer) pairs deduplicated by hashing, then counted per group
  * — one pass, where `count(distinct)` sorts each group. A period's bucket is found by comparing the instant
- * with the buckets' starts (`width_bucket`) when the zone's offset holds all through the period (China's
- * does): the same bucket as the local time's, without converting every record to local time.
+ * with the instants the buckets start at (`width_bucket`, daylight saving included): the same bucket as its
+ * local time's, without converting every record to local time.
  */
 async function coveredGroups(ctx: ServiceContext, env: RunEnv): Promise<Map<string | null, number>> {
-  const [{ fWhere, vWhere, fKey, vKey }, offset] = await Promise.all([
+  const [{ fWhere, vWhere, fKey, vKey }, stretches] = await Promise.all([
     sources(ctx, env),
-    env.dimension.kind === 'period' ? steadyOffset(ctx, env.period) : Promise.resolve(null),
+    env.dimension.kind === 'period' ? zoneStretches(ctx, env.period) : Promise.resolve(null),
   ])
   const buckets =
-    offset === null ? null : bucketsOf(env.period, env.dimension.key as 'month' | 'week' | 'day', offset)
-  const starts = buckets ? `{${buckets.starts.join(',')}}` : ''
-  const fk = buckets ? sql`width_bucket(${followUps.createdAt}, ${starts}::timestamptz[])` : fKey
-  const vk = buckets ? sql`width_bucket(${visits.checkInAt}, ${starts}::timestamptz[])` : vKey
+    stretches === null
+      ? null
+      : bucketsOf(env.period, env.dimension.key as 'month' | 'week' | 'day', stretches)
+  const bucketOfInstant = (at: AnyPgColumn) =>
+    buckets
+      ? sql`(${`{${buckets.label.join(',')}}`}::int[])[width_bucket(${at}, ${`{${buckets.starts.join(',')}}`}::timestamptz[])]`
+      : null
+  const fk = bucketOfInstant(followUps.createdAt) ?? fKey
+  const vk = bucketOfInstant(visits.checkInAt) ?? vKey
   const rows = resultRows<{ k: string | number | null; n: number }>(
     await ctx.db.execute(sql`
       select k, count(*)::int as n from (
