@@ -399,6 +399,129 @@ describe('person-day rollup', () => {
 })
 
 /**
+ * The activity report's customers covered, counted apart from the reference (the groups and the total as
+ * two statements; a period's buckets by the instants they start at, cut where the zone's offset changes):
+ * follow-ups and visits a second either side of every local midnight and a grid between them, over fixed
+ * periods in a zone without daylight saving (China), with an offset of half an hour (India), across New
+ * York's spring-forward and fall-back, Havana's at midnight (a local midnight skipped, one that happens
+ * twice), Chatham's 45-minute offset (changes off the hour) and Lord Howe's half-hour daylight saving; and
+ * St. John's in 2010, whose fall-back at 00:01 went back over midnight (the local day before comes back for
+ * 59 minutes) — by person, month, week and day, the rows and the total must equal the reference.
+ */
+describe('activity customers covered', () => {
+  it('equals the records per bucket and in all at bucket edges, in zones with and without daylight saving', async () => {
+    const own = await createTestTenant(database)
+    const admin = actingAs(database, own, 'wangjianguo', 'miniapp')
+    const t = own.tenantId
+    const reps = ['liuyang', 'chenjing', 'yangfan'].map((k) => uid(own, k))
+    // Enough customers that a month's records do not cover them all: a record moved a second across an
+    // edge changes the counts.
+    const customerIds = Array.from({ length: 250 }, () => newId('cus'))
+    await database.db.insert(customers).values(
+      customerIds.map((id, i) => ({
+        id,
+        tenantId: t,
+        name: `覆盖客户${i}`,
+        nameNorm: `覆盖客户${i}`,
+        ownerId: reps[0],
+      })),
+    )
+    const zones = [
+      'Asia/Shanghai',
+      'Asia/Kolkata',
+      'America/New_York',
+      'America/Havana',
+      'Pacific/Chatham',
+      'Australia/Lord_Howe',
+      'America/St_Johns',
+    ]
+    // Every local midnight of every zone from 2026-02-20 to 2026-11-10, a second before and after it, and a
+    // grid every 7 h 13 min: instants whose bucket differs by zone and by the second.
+    const midnights = await database.rows<{ at: string }>(sql`
+      select to_char(((d::timestamp at time zone z) + s * interval '1 second') at time zone 'UTC',
+        'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at
+      from unnest(${`{${zones.join(',')}}`}::text[]) z,
+        generate_series('2026-02-20'::timestamp, '2026-11-10'::timestamp, interval '1 day') d,
+        unnest(array[-1, 0, 1]) s`)
+    const instants = midnights.map((r) => Date.parse(r.at))
+    for (
+      let at = Date.parse('2026-02-19T00:00:00Z');
+      at < Date.parse('2026-11-12T00:00:00Z');
+      at += 26_000_000
+    )
+      instants.push(at)
+    // Every 10 minutes around St. John's fall-back of 2010-11-07 (00:01 went back to 23:01 of the 6th).
+    for (let at = Date.parse('2010-11-06T12:00:00Z'); at < Date.parse('2010-11-08T12:00:00Z'); at += 600_000)
+      instants.push(at)
+    // A mixed hash of i (murmur3's finalizer), so that even instants a round number of seconds apart spread.
+    const pick = (i: number, xs: string[]) => {
+      let h = Math.imul(i ^ (i >>> 16), 0x85ebca6b)
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+      return xs[((h ^ (h >>> 16)) >>> 0) % xs.length] as string
+    }
+    const fu = instants.filter((_, i) => i % 2 === 0)
+    const vi = instants.filter((_, i) => i % 2 === 1)
+    for (let i = 0; i < fu.length; i += 500)
+      await database.db.insert(followUps).values(
+        fu.slice(i, i + 500).map((at, j) => ({
+          id: newId('fu'),
+          tenantId: t,
+          customerId: pick(at / 1000, customerIds),
+          authorId: pick(i + j, reps),
+          kind: 'call' as const,
+          content: '边界跟进',
+          createdAt: new Date(at),
+        })),
+      )
+    for (let i = 0; i < vi.length; i += 500)
+      await database.db.insert(visits).values(
+        vi.slice(i, i + 500).map((at, j) => ({
+          id: newId('vis'),
+          tenantId: t,
+          customerId: pick(at / 1000 + 1, customerIds),
+          userId: pick(i + j + 1, reps),
+          status: 'checked_out' as const,
+          checkInAt: new Date(at),
+          checkOutAt: new Date(at + 1_800_000),
+          createdAt: new Date(at),
+        })),
+      )
+    const spans = [
+      // New York's spring-forward (March 8) and the month edges around it.
+      { from: '2026-02-25', to: '2026-04-03' },
+      // No change of offset anywhere but Chatham (April 5) and Havana (March 8 is before): a week before.
+      { from: '2026-05-06', to: '2026-07-02' },
+      // New York's fall-back (November 1), Havana's (November 1, at midnight), Chatham's spring (September 27).
+      { from: '2026-09-20', to: '2026-11-08' },
+      // St. John's fall-back over midnight.
+      { from: '2010-11-01', to: '2010-11-14' },
+    ]
+    let compared = 0
+    for (const zone of zones) {
+      await setTenantSettings({ ctx: admin, input: { timeZone: zone } })
+      for (const span of spans)
+        for (const dimension of ['person', 'month', 'week', 'day']) {
+          const input = { ...span, dimension }
+          const [fast, raw] = await Promise.all([
+            runReport({ ctx: admin, key: 'activity', input }),
+            runReport({ ctx: admin, key: 'activity', input, reference: true }),
+          ])
+          expect(fast, `${zone} ${span.from}..${span.to} by ${dimension}`).toEqual(raw)
+          const covered = fast.rows.map((r) => r.values.customersCovered ?? 0)
+          // Customers recur across groups: the total is not the rows' sum (one group, it is).
+          const sum = covered.reduce((a, b) => a + b, 0)
+          if (covered.length > 1) expect(sum).toBeGreaterThan(fast.totals.customersCovered ?? 0)
+          else expect(sum).toBe(fast.totals.customersCovered)
+          expect(fast.totals.customersCovered).toBeGreaterThan(span.from < '2026' ? 100 : 150)
+          compared++
+        }
+    }
+    expect(compared).toBe(zones.length * spans.length * 4)
+    await setTenantSettings({ ctx: admin, input: { timeZone: 'Asia/Shanghai' } })
+  }, 120_000)
+})
+
+/**
  * The map's rollup (report_customer_geo) against the raw count: random customer writes — single and
  * multi-row inserts, owner transfers (to the pool and back, one and many rows), region and tier changes,
  * deletions — then the map by province and by city, as of today and of a past day (customers created since
