@@ -1,6 +1,6 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import { createApiClient, installApiClient } from '@/api'
 import type { HomeTodos } from '@/api/contract'
@@ -202,8 +202,9 @@ describe('HomePage', () => {
           team: { people: 3, items: [{ kind: 'paymentAmount', target: 200_000_00, done: 0, rate: 0 }] },
         }),
     )
-    expect(progressCalls).toEqual(['http://bot.test/api/v1/reports/progress'])
-    const mine = wrapper.get('[data-testid="home-targets-me"]').text()
+    // The card is its own chunk (a dynamic import): on a busy machine it arrives after the to-dos' turn.
+    await vi.waitFor(() => expect(progressCalls).toEqual(['http://bot.test/api/v1/reports/progress']))
+    const mine = (await vi.waitFor(() => wrapper.get('[data-testid="home-targets-me"]'))).text()
     expect(mine).toContain('我的目标 · 2026-12')
     expect(mine).toContain('合同金额')
     expect(mine).toContain('¥1.3万 / ¥5万')
@@ -221,12 +222,16 @@ describe('HomePage', () => {
       () => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
       () => jsonResponse(200, { ...empty, team: null }),
     )
+    await vi.waitFor(() => expect(rep.progressCalls).toHaveLength(1))
+    await flushPromises()
     expect(rep.wrapper.find('[data-testid="home-targets"]').exists()).toBe(false)
     const manager = await mountHome(
       () => jsonResponse(200, { approvals: [], followups: [], visits: [], notices: [] }),
       () => jsonResponse(200, { ...empty, team: { people: 4, items: [] } }),
     )
-    expect(manager.wrapper.get('[data-testid="home-targets-none"]').text()).toBe('团队本月还没有设定目标')
+    expect((await vi.waitFor(() => manager.wrapper.get('[data-testid="home-targets-none"]'))).text()).toBe(
+      '团队本月还没有设定目标',
+    )
     const failed = await mountHome(() => jsonResponse(500, { error: { code: 'internal', message: 'boom' } }))
     expect(failed.progressCalls).toEqual([])
   })
