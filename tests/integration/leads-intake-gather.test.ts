@@ -178,6 +178,23 @@ describe('signed intake gathers concurrent single pushes', () => {
     }
   })
 
+  it('refuses a NUL or a lone surrogate anywhere in a signed body with a 400 naming its path, storing nothing', async () => {
+    const ch = await channel('聚合坏字符')
+    const nul = await push(ch, {
+      sourceLeadId: 'u-1',
+      name: '坏字符',
+      phone: '17400000001',
+      extra: { note: 'a\u0000b' },
+    })
+    expect([nul.status, nul.json.error?.field]).toEqual([400, 'extra.note'])
+    const lone = await push(ch, [
+      { sourceLeadId: 'u-2', name: '好的', phone: '17400000002' },
+      { sourceLeadId: 'u-3', name: '坏\ud800', phone: '17400000003' },
+    ])
+    expect([lone.status, lone.json.error?.field]).toEqual([400, '1.name'])
+    expect(await database.db.select().from(leads).where(eq(leads.channelId, ch.id))).toHaveLength(0)
+  })
+
   it('answers a redelivery gathered with its first delivery with the same lead, stored once', async () => {
     const ch = await channel('聚合重投')
     expect((await push(ch, { sourceLeadId: 'r-warm', name: '预热', phone: '17300000099' })).status).toBe(201)
