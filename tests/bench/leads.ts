@@ -17,7 +17,7 @@
  * against the naive GROUP BY over the raw leads, the dedupe check against a primary-key lookup (one round
  * trip's floor). Statements per lead are counted on the wire (postgres.js debug hook).
  *
- * LEADS_BENCH_KEEP=1 keeps the database and prints its URL; LEADS_BENCH_URL=<that url> re-times a kept
+ * LEADS_BENCH_ONLY=intake times the intake alone. LEADS_BENCH_KEEP=1 keeps the database and prints its URL; LEADS_BENCH_URL=<that url> re-times a kept
  * database without seeding it (migrated first, so a newer branch's tables are there): the intake pushes new
  * source lead ids (the next free block of 100,000 above the earlier runs'), the checks count this run's leads
  * and cards only. The analysis periods are relative to now, so a database kept for days reads older ones.
@@ -72,6 +72,8 @@ const DAY = 86_400_000
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 /** A kept database to re-time (LEADS_BENCH_KEEP printed it): no seeding. */
 const KEPT_URL = process.env.LEADS_BENCH_URL
+/** LEADS_BENCH_ONLY=intake: the intake measures alone (no analysis nor dedupe timing). */
+const INTAKE_ONLY = process.env.LEADS_BENCH_ONLY === 'intake'
 
 /** The kept database (migrated) and what the seeding run made in it: the bench tenant, its people, channels and campaigns. */
 async function openKept(url: string, max: number) {
@@ -492,6 +494,24 @@ async function main() {
     const cards = { n: after.cards - intakeBefore.cards }
     await worker?.terminate()
     server.close()
+    if (INTAKE_ONLY) {
+      console.log(
+        `BENCH leads intake_leads_per_s ${fmt(N_INTAKE / intakeS)} leads/s target >=1000 (single pushes, ${CONCURRENCY} in flight; one at a time ${fmt(singleRate)})`,
+      )
+      console.log(
+        `BENCH leads intake_node_cpu_ms_per_lead ${fmt(cpuMsPerLead, 2)} ms target n/a (server ~${fmt(cpuMsPerLead - clientMsPerLead, 2)}, client thread ${fmt(clientMsPerLead, 2)} CPU; ${fmt(batchStatements, 2)} statements a lead, ${fmt(singleStatements, 1)} one at a time)`,
+      )
+      console.log(
+        `BENCH leads intake_array_leads_per_s ${fmt(N_INTAKE / arrayS)} leads/s target >=1000 (server ~${fmt(arrayCpuMsPerLead - arrayClientMsPerLead, 2)} ms CPU a lead, ${fmt(arrayStatements, 2)} statements a lead)`,
+      )
+      console.log(
+        `leads created ${made.n} (pushed ${2 * N_INTAKE + N_SINGLE}), cards ${cards.n}; redelivery ${fmt(N_INTAKE / redeliverS)} pushes/s, arrays ${fmt(N_INTAKE / arrayRedeliverS)} leads/s`,
+      )
+      await counted.close()
+      if (made.n !== 2 * N_INTAKE + N_SINGLE || cards.n !== 2 * N_INTAKE + N_SINGLE)
+        throw new Error('duplicates, losses or missing cards across redelivery')
+      return
+    }
 
     // Channel analysis: API (rollup) vs the raw GROUP BY, for everyone's figures (admin), a department
     // manager's (their team's leads) and a rep's (own leads), by channel and by campaign.
