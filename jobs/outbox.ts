@@ -167,14 +167,41 @@ export class OutboxRelay {
         () => {},
       )
     })
-    this.unlisten = await this.database.listen('outbox', () => this.kick())
+    await this.listenForWakeups(0)
     this.timer = setInterval(() => this.kick(), this.pollMs)
     this.timer.unref?.()
     this.kick()
   }
 
+  /**
+   * LISTEN for NOTIFY wake-ups. A database that does not answer (restarting as this process starts) is not
+   * fatal: the poll relays meanwhile and LISTEN is tried again with backoff (up to 5 s); once it holds,
+   * postgres.js renews it across reconnects itself.
+   */
+  private listenRetry: ReturnType<typeof setTimeout> | null = null
+  private async listenForWakeups(attempt: number): Promise<void> {
+    this.listenRetry = null
+    if (this.stopped) return
+    try {
+      const unlisten = await this.database.listen('outbox', () => this.kick())
+      if (this.stopped) await unlisten().catch(() => {})
+      else this.unlisten = unlisten
+    } catch (err) {
+      if (this.stopped) return
+      if (attempt === 0)
+        this.options.logger?.warn({ err }, 'outbox relay: LISTEN failed, polling until it works')
+      this.listenRetry = setTimeout(
+        () => void this.listenForWakeups(attempt + 1),
+        Math.min(5000, 250 * 2 ** attempt),
+      )
+      this.listenRetry.unref?.()
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
+    if (this.listenRetry) clearTimeout(this.listenRetry)
+    this.listenRetry = null
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     if (this.unlisten) await this.unlisten().catch(() => {})

@@ -165,6 +165,44 @@ describe('outbox', () => {
     await queue.close()
   })
 
+  it('starts while LISTEN fails (the database restarting): relays by the poll and listens once it can', async () => {
+    const { tenantId } = await createTestTenant(database)
+    let listenCalls = 0
+    let listening = false
+    const flaky: Database = {
+      ...database,
+      listen: async (channel, onNotify) => {
+        listenCalls++
+        if (listenCalls <= 2)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+        const unlisten = await database.listen(channel, onNotify)
+        listening = true
+        return unlisten
+      },
+    }
+    const delivered: string[] = []
+    const queue: JobQueue = new InlineQueue()
+    await queue.work(
+      stripOutboxFields({
+        'test.flaky': async (payload) => {
+          delivered.push(String(payload.n))
+        },
+      }),
+      outboxWorkOptions(database),
+    )
+    const relay = new OutboxRelay(flaky, queue, { tenantId, pollMs: 50 })
+    // Resolves although LISTEN failed: a worker that threw here died and was restarted into the same outage.
+    await relay.start()
+    await withTransaction(contextFor(tenantId), async (_tx, txCtx) => {
+      await emit(txCtx, { topic: 'test.flaky', payload: { n: 1 } })
+    })
+    await waitFor(() => delivered.length === 1, 'delivery by the poll while LISTEN fails', 5000)
+    await waitFor(() => listening, 'LISTEN retried until it holds', 5000)
+    expect(listenCalls).toBe(3)
+    await relay.stop()
+    await queue.close()
+  })
+
   it('holds a row until its available_at, then delivers it', async () => {
     const { tenantId } = await createTestTenant(database)
     const due = new Date(Date.now() + 3600_000)
