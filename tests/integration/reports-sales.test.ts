@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureSalesDefaults } from '../../bot/domain/opportunities/stage-sets'
+import { runReport } from '../../bot/domain/reports'
 import { newId } from '../../bot/lib/ids'
 import type { Database } from '../../db/client'
 import {
@@ -478,6 +479,22 @@ describe('channels', () => {
       },
     })
     expect(r.totals).toMatchObject({ leads: 6, converted: 2, conversionRate: 33.3, deals: 2, won: 1 })
+  })
+
+  it('gives the same totals by channel, owner and month — the rows summed, the rate from the sums', async () => {
+    for (const who of ['wangjianguo', 'zhangwei', 'liuyang'])
+      for (const dimension of ['channel', 'owner', 'month']) {
+        const input = { from, to, dimension }
+        const ctx = actingAs(database, org, who, 'miniapp')
+        const [fast, reference] = await Promise.all([
+          runReport({ ctx, key: 'channels', input }),
+          runReport({ ctx, key: 'channels', input, reference: true }),
+        ])
+        expect(fast.totals, `${who} by ${dimension}`).toEqual(reference.totals)
+        expect(fast.rows.map((r) => r.values)).toEqual(reference.rows.map((r) => r.values))
+        if (who === 'wangjianguo')
+          expect(fast.totals, dimension).toMatchObject({ leads: 6, converted: 2, conversionRate: 33.3 })
+      }
   })
 
   it('keeps each caller to their scope and drills to the leads or the deals', async () => {

@@ -118,6 +118,17 @@ async function figures(ctx: ServiceContext, env: RunEnv, grouped: boolean): Prom
   })
 }
 
+/** The grouped figures of a run, computed once: its rows and its totals share them. */
+const grouped = new WeakMap<RunEnv, Promise<ReportRow[]>>()
+function groupedFigures(ctx: ServiceContext, env: RunEnv): Promise<ReportRow[]> {
+  let hit = grouped.get(env)
+  if (!hit) {
+    hit = figures(ctx, env, true)
+    grouped.set(env, hit)
+  }
+  return hit
+}
+
 const measures: MeasureDef[] = [
   { key: 'leads', label: { zh: '线索', en: 'Leads' }, unit: 'count', additive: true },
   { key: 'contacted', label: { zh: '已联系', en: 'Contacted' }, unit: 'count', additive: true },
@@ -171,10 +182,18 @@ export const channelsReport: ReportDefinition = {
   measures,
   timing: 'period',
   filters: ['channelId'],
-  rows: (ctx, env) => figures(ctx, env, true),
+  rows: (ctx, env) => groupedFigures(ctx, env),
   async totals(ctx, env) {
-    const [all] = await figures(ctx, env, false)
-    return all?.values ?? {}
+    // Every lead of the cohort is in exactly one group (its channel, owner — the pool is the null group — or
+    // month), so the totals are the rows' sums: the additive measures are summed by the framework, the rate
+    // is recomputed from the summed counts. The reference counts all rows over again, for the tests.
+    if (env.reference) {
+      const [all] = await figures(ctx, env, false)
+      return all?.values ?? {}
+    }
+    const rows = await groupedFigures(ctx, env)
+    const sum = (m: string) => rows.reduce((s, r) => s + (r.values[m] ?? 0), 0)
+    return { conversionRate: rows.length ? pct(sum('converted'), sum('leads')) : null }
   },
   async records(ctx, env, drill) {
     const k = keyOf(env)
