@@ -64,18 +64,30 @@ const rawVisits = (ctx: ServiceContext, k: SQL | AnyPgColumn, where: SQL): Promi
 
 /**
  * Follow-ups and visits per group from the person-day rollup (report_person_daily): the same figures as the
- * raw counts, read from one row per person and day. A person nobody (`''`, a follow-up without author) is
+ * raw counts, read from one row per person and day — the groups and the totals in one statement (`grouping
+ * sets`), shared by the rows and the totals of a run. A person nobody (`''`, a follow-up without author) is
  * the null key, as in the raw rows; groups whose records were all deleted leave no row.
  */
-async function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<VisitFigures[]> {
-  const k = !grouped
-    ? sql`null`
-    : env.dimension.kind === 'period'
+const rolledMemo = new WeakMap<RunEnv, Promise<{ groups: VisitFigures[]; all: VisitFigures[] }>>()
+function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Promise<VisitFigures[]> {
+  let hit = rolledMemo.get(env)
+  if (!hit) {
+    hit = rollupBoth(ctx, env)
+    rolledMemo.set(env, hit)
+  }
+  return hit.then((r) => (grouped ? r.groups : r.all))
+}
+
+async function rollupBoth(ctx: ServiceContext, env: RunEnv) {
+  // Without parameters, so that GROUP BY and grouping() match the selected expression by its text.
+  const k =
+    env.dimension.kind === 'period'
       ? bucketOfDay(personDaily.day, env.dimension.key as 'month' | 'week' | 'day')
       : sql`nullif(${personDaily.userId}, '')`
   const rows = await ctx.db
     .select({
       k: sql<string | null>`${k}`,
+      whole: sql<number>`grouping(${k})::int`,
       followUps: sql<number>`sum(${personDaily.followUps})::int`,
       n: sql<number>`sum(${personDaily.visits})::int`,
       flagged: sql<number>`sum(${personDaily.visitsFlagged})::int`,
@@ -91,8 +103,12 @@ async function rolledUp(ctx: ServiceContext, env: RunEnv, grouped: boolean): Pro
         await peopleFilter(ctx, env.scope, env.q, personDaily.userId),
       ),
     )
-    .groupBy(sql`1`)
-  return rows.filter((r) => Number(r.followUps) !== 0 || Number(r.n) !== 0)
+    .groupBy(sql`grouping sets ((${k}), ())`)
+  const some = (r: VisitFigures) => Number(r.followUps) !== 0 || Number(r.n) !== 0
+  return {
+    groups: rows.filter((r) => Number(r.whole) === 0 && some(r)),
+    all: rows.filter((r) => Number(r.whole) === 1 && some(r)).map((r) => ({ ...r, k: null })),
+  }
 }
 
 /**
