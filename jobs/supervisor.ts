@@ -177,10 +177,16 @@ export class JobsSupervisor {
     if (this.stopping) return
     slot.state = 'starting'
     slot.startedAt = Date.now()
-    const child = fork(this.options.script ?? WORKER_SCRIPT, [], {
+    const script = this.options.script ?? WORKER_SCRIPT
+    // The parent's loader flags (tsx) carry over; profiling and inspector flags do not.
+    const inherited = process.execArgv.filter((a) => !/^--(inspect|cpu-prof|heap-prof)/.test(a))
+    // A TypeScript worker needs tsx in the child too: `npm start` on sources edited since the build registers
+    // tsx inside the process (bot/entry/start.mjs), which a fork does not inherit.
+    const loader =
+      /\.[cm]?ts$/.test(script) && !inherited.some((a) => a.includes('tsx')) ? ['--import', 'tsx'] : []
+    const child = fork(script, [], {
       env: { ...(this.options.env ?? process.env), FLOWCARD_JOBS_CHILD: String(slot.index + 1) },
-      // The parent's loader flags (tsx) carry over; profiling and inspector flags do not.
-      execArgv: process.execArgv.filter((a) => !/^--(inspect|cpu-prof|heap-prof)/.test(a)),
+      execArgv: [...loader, ...inherited],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     })

@@ -91,10 +91,13 @@ describe('npm start with job workers in a child process', () => {
     })
 
     const childPids: number[] = []
-    product = spawn(process.execPath, ['--import', 'tsx', 'bot/entry/node.ts'], {
+    // `npm start` on a checkout edited since its build: start.mjs runs the sources through tsx registered in
+    // the process, and the job child must get a TypeScript loader of its own.
+    product = spawn(process.execPath, ['bot/entry/start.mjs'], {
       cwd: ROOT,
       env: {
         ...process.env,
+        FLOWCARD_FROM_SOURCE: '1',
         PORT: String(port),
         HOST: '127.0.0.1',
         DATABASE_URL: dbUrl.toString(),
