@@ -74,8 +74,33 @@ function preparing<T extends Client>(client: T): T {
   })
 }
 
+/**
+ * A URL naming a Unix socket directory the libpq way (`postgres://user@/db?host=/var/run/postgresql`): the
+ * URL without that parameter (postgres.js would send it to the server as a setting) and the directory, for
+ * postgres.js's `host` option (postgres.js itself reads only the URL's host name, and would send `host` to the
+ * server as a setting, which refuses it). Where the database allows only local connections this is the way
+ * in; it is not faster here: the single-process bench's CPU per tap was the same through the socket as
+ * through loopback TCP (2.92/2.62 vs 2.82/2.50 ms) — the cost is the write itself, not the TCP stack.
+ */
+export function socketTarget(url: string): { url: string; host: string | null } {
+  let parsed: URL
+  try {
+    // Without a host name (`postgres://user@/db`, `postgres:///db`) the URL parser refuses it, and so would
+    // postgres.js: a placeholder host, which the `host` option then overrides.
+    parsed = new URL(url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[/?#]|$)/, '$1localhost'))
+  } catch {
+    return { url, host: null }
+  }
+  const host = parsed.searchParams.get('host')
+  if (!host?.startsWith('/')) return { url, host: null }
+  parsed.searchParams.delete('host')
+  return { url: parsed.toString(), host }
+}
+
 export function openPostgres(url: string, options: PostgresOptions): Database {
-  const client = postgres(url, {
+  const target = socketTarget(url)
+  const client = postgres(target.url, {
+    ...(target.host ? { host: target.host } : {}),
     max: options.max,
     onnotice: () => {},
     // A black-holed database fails a request in seconds instead of hanging it (postgres.js waits 30 s).

@@ -20,7 +20,8 @@
  * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
  *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone),
  *   SAT_ONLY (after the warm-up go straight to phase 3, the webhook saturation, e.g. to profile the ingest path),
- *   DRAIN_WAIT_S (300: how long the drain after the saturation is waited for)
+ *   DRAIN_WAIT_S (300: how long the drain after the saturation is waited for),
+ *   BENCH_PG_SOCKET (PostgreSQL's socket directory: the product connects through it instead of TCP)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -213,7 +214,11 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
       cleanups.push(() => redis.kill())
       database = db.database
       productEnv = {
-        DATABASE_URL: db.url,
+        // BENCH_PG_SOCKET (a socket directory, e.g. /var/run/postgresql): the product reaches PostgreSQL
+        // through the Unix socket instead of loopback TCP (`?host=`, as the README shows).
+        DATABASE_URL: process.env.BENCH_PG_SOCKET
+          ? `${db.url}?host=${encodeURIComponent(process.env.BENCH_PG_SOCKET)}`
+          : db.url,
         REDIS_URL: redis.url,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'fc-sp-')),
       }
