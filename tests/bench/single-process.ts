@@ -19,6 +19,7 @@
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
  * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
  *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone),
+ *   TAPS_ONLY (stop each mode after phase 1, the taps at 200/s: A/B runs of the tap p99),
  *   SAT_ONLY (after the warm-up go straight to phase 3, the webhook saturation, e.g. to profile the ingest path),
  *   DRAIN_WAIT_S (300: how long the drain after the saturation is waited for),
  *   BENCH_PG_SOCKET (PostgreSQL's socket directory: the product connects through it instead of TCP)
@@ -355,6 +356,7 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
         'ms',
         mode === 'pg' ? '<=50' : '<=150',
       )
+      if (process.env.TAPS_ONLY) return false
 
       // 2: the same taps during a notice fan-out (PostgreSQL: the bench writes the notice beside the product).
       if (mode === 'pg') {
