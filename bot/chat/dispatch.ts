@@ -1,4 +1,4 @@
-import type { Database } from '../../db/client'
+import type { Database, DbOrTx, Tx } from '../../db/client'
 import { cardActions as defaultCardActions } from '../actions'
 import { helpCard } from '../cards/help-card'
 import { t } from '../cards/i18n'
@@ -361,19 +361,71 @@ export function messageIn(message: string, locale: Locale): string {
   return locale === 'en' ? m[2].trim() : m[1].trim()
 }
 
+/** A tap by someone the directory does not know (or who is not active): the transaction is rolled back. */
+class UnknownTapper extends Error {
+  constructor(readonly resolved: ResolvedActor | null) {
+    super('unknown tapper')
+  }
+}
+
+type ActiveActor = ResolvedActor & { user: NonNullable<ResolvedActor['user']> }
+const activeActor = (resolved: ResolvedActor | null): ActiveActor | null =>
+  resolved?.user && resolved.user.status === 'active' ? (resolved as ActiveActor) : null
+
+/**
+ * A card tap. With a claim (the platforms' callbacks) the tapper is looked up inside the tap's transaction,
+ * beside the claim of its event id: both statements go out in one write and come back in one round trip,
+ * where the lookup before the transaction took a round trip of its own (on PostgreSQL each costs the HTTP
+ * process ~0.1 ms of CPU in the socket write alone). A tap someone the directory does not know made rolls
+ * the claim back, so a redelivery after their record arrives is applied.
+ */
 async function handleCardAction(
   deps: DispatchDeps,
   event: InboundCardAction,
   claim: boolean,
 ): Promise<CardActionResult> {
-  const resolved = await resolveActor(
-    deps.database.db,
-    event.platform,
-    event.tenantKey,
-    event.operator.openId,
-  )
-  const user = resolved?.user
-  if (!user && event.platform !== 'devchat') {
+  const db = deps.database.db
+  const lookUp = (on: DbOrTx) => resolveActor(on, event.platform, event.tenantKey, event.operator.openId)
+  try {
+    if (!claim) {
+      const resolved = await lookUp(db)
+      const actor = activeActor(resolved)
+      if (!actor) throw new UnknownTapper(resolved)
+      return await applyCardAction(deps, event, actor, null)
+    }
+    return await db.transaction(async (tx) => {
+      const [resolved, claimed] = await Promise.all([lookUp(tx), claimEvent(tx, event)])
+      const actor = activeActor(resolved)
+      // Applied already: nothing to say (in the tapper's language, as every answer).
+      if (!claimed) return actor ? { locale: localeOf(actor.user.locale) } : {}
+      if (!actor) throw new UnknownTapper(resolved)
+      return applyCardAction(deps, event, actor, tx)
+    })
+  } catch (err) {
+    if (err instanceof UnknownTapper) return refuseTap(deps, event, err.resolved)
+    if (err instanceof RefusedTap) {
+      return { toast: { kind: 'error', text: domainErrorText(err.error, err.locale) }, locale: err.locale }
+    }
+    throw err
+  }
+}
+
+/** A tap the domain refused, in the tapper's language: thrown through the transaction, which rolls back. */
+class RefusedTap extends Error {
+  constructor(
+    readonly error: DomainError,
+    readonly locale: Locale,
+  ) {
+    super(error.message)
+  }
+}
+
+async function refuseTap(
+  deps: DispatchDeps,
+  event: InboundCardAction,
+  resolved: ResolvedActor | null,
+): Promise<CardActionResult> {
+  if (!resolved?.user && event.platform !== 'devchat') {
     // A tap from someone the directory does not know yet (a new tenant, a new hire): fetch them now.
     const { tenantId } = resolved ?? (await ensureActor(deps, event.platform, event.tenantKey))
     await fetchPersonSoon(deps, tenantId, event.operator.openId)
@@ -384,9 +436,17 @@ async function handleCardAction(
       },
     }
   }
-  if (!resolved || !user || user.status !== 'active') {
-    return { toast: { kind: 'error', text: '你没有权限执行此操作 / You are not allowed to do this' } }
-  }
+  return { toast: { kind: 'error', text: '你没有权限执行此操作 / You are not allowed to do this' } }
+}
+
+/** Runs the tap's handler as the tapper, in `tx` (the claim's transaction) or a transaction of its own. */
+async function applyCardAction(
+  deps: DispatchDeps,
+  event: InboundCardAction,
+  resolved: ActiveActor,
+  tx: Tx | null,
+): Promise<CardActionResult> {
+  const user = resolved.user
   const locale = localeOf(user.locale)
   const handler = (deps.cardActions ?? defaultCardActions)[event.payload.a]
   if (!handler) {
@@ -396,13 +456,12 @@ async function handleCardAction(
     }
   }
   const ctx = userContext(
-    { db: deps.database.db, clock: deps.clock, logger: deps.logger },
+    { db: tx ?? deps.database.db, clock: deps.clock, logger: deps.logger },
     { tenantId: resolved.tenantId, userId: user.id, via: event.platform, locale },
   )
   try {
     const zone = knownZone(user.timeZone) ?? (await tenantTimeZone(ctx))
-    const result = await withTransaction(ctx, async (tx, txCtx): Promise<CardActionResult> => {
-      if (claim && !(await claimEvent(tx, event))) return {}
+    const result = await withTransaction(ctx, async (_tx, txCtx): Promise<CardActionResult> => {
       const r = await handler({
         ctx: txCtx,
         locale,
@@ -421,10 +480,7 @@ async function handleCardAction(
     // The synchronous answer renders in the tapper's language (a handler that switched it says so).
     return { ...result, locale: result.locale ?? locale }
   } catch (err) {
-    if (err instanceof DomainError) {
-      return { toast: { kind: 'error', text: domainErrorText(err, locale) }, locale }
-    }
-    throw err
+    throw err instanceof DomainError ? new RefusedTap(err, locale) : err
   }
 }
 

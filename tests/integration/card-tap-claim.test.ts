@@ -58,4 +58,40 @@ describe('a card tap redelivered', () => {
     expect(await dispatchEvent(deps, event, { claim: true })).toEqual({ locale: 'zh-CN' })
     expect(await applied()).toBe(1)
   })
+
+  it('from someone the directory does not know leaves no claim, so the redelivery after they arrive applies', async () => {
+    const key = `claim-unknown-${Date.now()}`
+    const deps = {
+      database,
+      logger: silent,
+      clock: systemClock,
+      cardActions: {
+        'test.ok': (async () => ({ toast: { kind: 'success', text: '好' } })) as CardActionHandler,
+      },
+    }
+    const event: InboundCardAction = {
+      kind: 'card_action',
+      platform: 'devchat',
+      tenantKey,
+      eventId: `evt_${key}`,
+      operator: { openId: `nobody_${key}` },
+      payload: { a: 'test.ok' },
+      formValues: {},
+    }
+    // The tapper is looked up beside the claim, in its transaction: refused, and the claim rolled back.
+    expect(await dispatchEvent(deps, event, { claim: true })).toMatchObject({
+      toast: { kind: 'error', text: expect.stringContaining('没有权限') },
+    })
+    const claims = async () =>
+      (
+        await database.rows<{ n: number }>(
+          sql`select count(*)::int as n from inbound_events where event_id = ${event.eventId}`,
+        )
+      )[0]?.n
+    expect(await claims()).toBe(0)
+    // The same event from a known person (their record arrived): applied, and claimed once.
+    const known = { ...event, operator: { openId: 'liuyang' } }
+    expect(await dispatchEvent(deps, known, { claim: true })).toMatchObject({ toast: { text: '好' } })
+    expect(await claims()).toBe(1)
+  })
 })
