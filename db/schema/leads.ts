@@ -184,6 +184,12 @@ export const leads = pgTable(
     convertedAt: at(),
     /** Merged into another lead: hidden from lists and figures, its touches moved. */
     mergedIntoId: text(),
+    /**
+     * Whether a deal points to this lead (sales_opportunities.lead_id), kept by statement triggers on the deals
+     * (migration funnel_monthly_has_deal): the funnel counts a period's converted leads with a deal from an
+     * index instead of probing the deals per lead.
+     */
+    hasDeal: boolean().notNull().default(false),
     version: integer().notNull().default(1),
     createdById: text(),
     createdAt: createdAt(),
@@ -223,6 +229,10 @@ export const leads = pgTable(
       t.mergedIntoId,
     ),
     index('crm_leads_channel_idx').on(t.tenantId, t.channelId, t.createdAt),
+    // The funnel's converted leads with a deal: a person's (a department's people's) in a period, index-only.
+    index('crm_leads_owner_deal_idx')
+      .on(t.tenantId, t.ownerId, t.createdAt, t.mergedIntoId, t.channelId)
+      .where(sql`status = 'converted' and has_deal`),
     index('crm_leads_sla_idx').on(t.tenantId, t.slaDueAt).where(sql`sla_state = 'pending'`),
   ],
 )

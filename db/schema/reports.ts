@@ -198,3 +198,33 @@ export const funnelDaily = pgTable(
     index('report_funnel_daily_empty_idx').on(t.tenantId).where(sql`deals = 0 and stays = 0`),
   ],
 )
+
+/**
+ * The funnel's rollup by month (`month` the first day of the creation day's month): the sums of
+ * report_funnel_daily's rows of that month, kept by statement triggers on the daily rollup itself (so every
+ * writer of it — the deal and history triggers, a zone change's rebuild — keeps this one in the same
+ * transaction; migration funnel_monthly_has_deal). A period's whole months read here, its edge days there.
+ */
+export const funnelMonthly = pgTable(
+  'report_funnel_monthly',
+  {
+    tenantId: tenantId(),
+    ownerId: text().notNull(),
+    stageSetId: text().notNull(),
+    month: date({ mode: 'string' }).notNull(),
+    stageId: text().notNull().default(''),
+    top: integer().notNull().default(0),
+    status: text().notNull().default(''),
+    deals: integer().notNull().default(0),
+    amountCents: bigint({ mode: 'number' }).notNull().default(0),
+    wonDeals: integer().notNull().default(0),
+    wonSeconds: numeric().notNull().default('0'),
+    stays: integer().notNull().default(0),
+    staySeconds: numeric().notNull().default('0'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.ownerId, t.stageSetId, t.month, t.stageId, t.top, t.status] }),
+    // The keys a statement emptied, found at once to be deleted.
+    index('report_funnel_monthly_empty_idx').on(t.tenantId).where(sql`deals = 0 and stays = 0`),
+  ],
+)

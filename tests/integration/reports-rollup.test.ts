@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureSalesDefaults } from '../../bot/domain/opportunities/stage-sets'
 import { setTenantSettings } from '../../bot/domain/org/time-zone'
 import { runReport } from '../../bot/domain/reports'
+import { pct } from '../../bot/domain/reports/internal/define'
+import { splitMonths } from '../../bot/domain/reports/internal/filters'
 import { newId } from '../../bot/lib/ids'
+import { addDays } from '../../bot/lib/zoned'
 import type { Database } from '../../db/client'
 import {
   contracts,
@@ -654,7 +657,10 @@ describe('customer map rollup', () => {
  * history and the stages) against the history itself: random deals with their history (several rows per
  * statement), history added, moved to another stage, left, deleted, deals closed and deleted, open stages
  * reordered, a stage added and deleted — then the funnel must equal its reference (each deal's history
- * searched) for every caller and period, and every deal's stored stage the one its history gives.
+ * searched) for every caller and period (periods of whole months, and ones starting and ending mid-month,
+ * read from the monthly rollup and the daily one), every deal's stored stage the one its history gives, and
+ * the monthly rollup (report_funnel_monthly, kept by triggers on the daily one) the daily rows summed per
+ * month — as kept, after a rebuild from scratch and after a zone change and back.
  */
 describe('funnel furthest stage', () => {
   it('equals the stage history after a random sequence of writes (seeded)', async () => {
@@ -685,6 +691,37 @@ describe('funnel furthest stage', () => {
         )}`)
     let extra: string | null = null
     const ops: Record<string, number> = {}
+    // Periods over the last and the month before (the writes span the last 40 days): whole months, a month
+    // less its first days, days inside one month, a month less days at both ends, part months and whole ones.
+    const thisMonth = `${dayFromNow(0).slice(0, 7)}-01`
+    const prev = `${addDays(thisMonth, -1).slice(0, 7)}-01`
+    const prev2 = `${addDays(prev, -1).slice(0, 7)}-01`
+    const prevEnd = addDays(thisMonth, -1)
+    const monthSpans = [
+      { from: prev, to: prevEnd },
+      { from: addDays(prev, 2), to: dayFromNow(0) },
+      { from: addDays(prev, 9), to: addDays(prev, 19) },
+      { from: addDays(prev, 1), to: addDays(prevEnd, -2) },
+      { from: addDays(prev2, 19), to: prevEnd },
+      { from: addDays(prev2, 4), to: dayFromNow(0) },
+      { from: prev2, to: prevEnd },
+    ]
+    const splits = monthSpans.map((m) => splitMonths(m.from, m.to))
+    expect(splits.some((x) => x.months && x.add.length === 0 && x.subtract.length === 0)).toBe(true)
+    expect(splits.some((x) => x.months && x.subtract.length > 0)).toBe(true)
+    expect(splits.some((x) => x.months === null && x.add.length > 0)).toBe(true)
+    expect(splits.some((x) => x.subtract.length === 2)).toBe(true)
+    // The monthly rollup as kept, and the daily rows summed per month.
+    const monthly = () =>
+      run(sql`select owner_id, stage_set_id, month::text, stage_id, top, status, deals, amount_cents::text,
+          won_deals, round(won_seconds, 6)::text as won_seconds, stays, round(stay_seconds, 6)::text as stay_seconds
+        from report_funnel_monthly where tenant_id = ${t} order by 1, 2, 3, 4, 5, 6`)
+    const monthlyOfDaily = () =>
+      run(sql`select owner_id, stage_set_id, to_char(day, 'YYYY-MM-01') as month, stage_id, top, status,
+          sum(deals)::int as deals, sum(amount_cents)::text as amount_cents, sum(won_deals)::int as won_deals,
+          round(sum(won_seconds), 6)::text as won_seconds, sum(stays)::int as stays,
+          round(sum(stay_seconds), 6)::text as stay_seconds
+        from report_funnel_daily where tenant_id = ${t} group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6`)
     for (let step = 0; step < 2; step++) {
       for (let i = 0; i < 100; i++) {
         const all = await stagesNow()
@@ -790,6 +827,7 @@ describe('funnel furthest stage', () => {
         for (const span of [
           { from: dayFromNow(-45), to: dayFromNow(0) },
           { from: dayFromNow(-20), to: dayFromNow(-6) },
+          ...monthSpans,
         ]) {
           const [fast, raw] = await Promise.all([
             runReport({ ctx, key: 'funnel', input: span }),
@@ -809,19 +847,34 @@ describe('funnel furthest stage', () => {
       expect(kept.filter((k) => k.deals === 0 && k.stays === 0)).toEqual([])
       expect(kept.some((k) => k.stays !== 0 && k.stay_seconds !== '0')).toBe(true)
       expect(kept.some((k) => k.won_deals !== 0)).toBe(true)
+      const keptMonthly = await monthly()
+      expect(keptMonthly, `monthly rollup (seed ${SEED + 2})`).toEqual(await monthlyOfDaily())
+      expect(keptMonthly.filter((k) => k.deals === 0 && k.stays === 0)).toEqual([])
+      expect(new Set(keptMonthly.map((k) => k.month)).size).toBeGreaterThan(1)
+      expect(keptMonthly.length).toBeLessThan(kept.length)
       await run(sql`select report_funnel_daily_rebuild(${t})`)
       expect(await read()).toEqual(kept)
+      expect(await monthly()).toEqual(keptMonthly)
+      await run(sql`select report_funnel_monthly_rebuild(${t})`)
+      expect(await monthly()).toEqual(keptMonthly)
       // Through the settings' verb, which the process's zone cache sees at once.
       const admin = actingAs(database, own, 'wangjianguo', 'miniapp')
       await setTenantSettings({ ctx: admin, input: { timeZone: 'America/New_York' } })
       const ny = await read()
       expect(ny).not.toEqual(kept)
+      expect(await monthly()).toEqual(await monthlyOfDaily())
       const span = { from: dayFromNow(-20), to: dayFromNow(-6) }
       expect(await runReport({ ctx: admin, key: 'funnel', input: span })).toEqual(
         await runReport({ ctx: admin, key: 'funnel', input: span, reference: true }),
       )
+      for (const m of monthSpans)
+        expect(
+          await runReport({ ctx: admin, key: 'funnel', input: m }),
+          `New York ${m.from}..${m.to}`,
+        ).toEqual(await runReport({ ctx: admin, key: 'funnel', input: m, reference: true }))
       await setTenantSettings({ ctx: admin, input: { timeZone: 'Asia/Shanghai' } })
       expect(await read()).toEqual(kept)
+      expect(await monthly()).toEqual(keptMonthly)
     }
     for (const op of [
       'deal',
@@ -843,6 +896,116 @@ describe('funnel furthest stage', () => {
     ])
       expect(ops[op], op).toBeGreaterThan(0)
   }, 120_000)
+
+  it('counts the converted leads with a deal as the deals stand (has_deal, kept by triggers on the deals)', async () => {
+    const own = await createTestTenant(database)
+    const other = await createTestTenant(database)
+    const t = own.tenantId
+    await ensureSalesDefaults(actingAs(database, own, 'wangjianguo', 'miniapp'))
+    await ensureSalesDefaults(actingAs(database, other, 'wangjianguo', 'miniapp'))
+    const run = (q: SQL) => database.rows<Record<string, unknown>>(q)
+    const firstStage = async (tenant: string) =>
+      (
+        await run(sql`select s.id, s.stage_set_id from sales_stages s join sales_stage_sets x on x.id = s.stage_set_id
+          where s.tenant_id = ${tenant} and x.is_default and s.kind = 'open' order by s.sort_order limit 1`)
+      )[0] as { id: string; stage_set_id: string }
+    const customerOf = async (tenant: string, owner: string) => {
+      const id = newId('cus')
+      await run(sql`insert into crm_customers (id, tenant_id, name, name_norm, owner_id)
+        values (${id}, ${tenant}, ${`线索客户${id}`}, ${`线索客户${id}`}, ${owner})`)
+      return id
+    }
+    const channel = newId('lch')
+    await run(sql`insert into crm_lead_channels (id, tenant_id, name, intake_key)
+      values (${channel}, ${t}, '官网', ${newId('ik')})`)
+    const lead = async (owner: string, status: string) => {
+      const id = newId('led')
+      await run(sql`insert into crm_leads (id, tenant_id, name, owner_id, channel_id, status, created_at)
+        values (${id}, ${t}, '线索', ${uid(own, owner)}, ${channel}, ${status}::crm_lead_status, now() - interval '5 days')`)
+      return id
+    }
+    const L = {
+      a: await lead('liuyang', 'converted'),
+      b: await lead('liuyang', 'converted'),
+      c: await lead('chenjing', 'converted'),
+      d: await lead('huangli', 'new'),
+    }
+    const stage = await firstStage(t)
+    const customer = await customerOf(t, uid(own, 'liuyang'))
+    const deal = (id: string, leadId: string | null) =>
+      sql`(${id}, ${t}, '线索商机', ${customer}, ${stage.stage_set_id}, ${stage.id}, 'open', 100000,
+        ${uid(own, 'liuyang')}, now(), now(), now() - interval '3 days', ${leadId})`
+    const insertDeals = (rows: SQL[]) =>
+      run(sql`insert into sales_opportunities (id, tenant_id, name, customer_id, stage_set_id, stage_id, status,
+          amount_cents, owner_id, stage_entered_at, last_activity_at, created_at, lead_id)
+        values ${sql.join(rows, sql`, `)}`)
+    const span = { from: dayFromNow(-10), to: dayFromNow(0) }
+    /** Each lead's has_deal is `expected` (and whether a deal of its tenant points to it); the funnel's
+     * converted step counts `withDeal` of the 3 converted leads, as its reference does, for every caller. */
+    const check = async (label: string, expected: Array<keyof typeof L>, withDeal: number) => {
+      const rows = await run(sql`select id, has_deal, exists (select 1 from sales_opportunities o
+          where o.tenant_id = l.tenant_id and o.lead_id = l.id) as real from crm_leads l where tenant_id = ${t}`)
+      for (const [k, id] of Object.entries(L)) {
+        const r = rows.find((x) => x.id === id)
+        expect(r?.has_deal, `${label}: lead ${k}`).toBe(expected.includes(k as keyof typeof L))
+        expect(r?.real, `${label}: lead ${k} has a deal`).toBe(r?.has_deal)
+      }
+      for (const who of CALLERS) {
+        const ctx = actingAs(database, own, who, 'miniapp')
+        const [fast, raw] = await Promise.all([
+          runReport({ ctx, key: 'funnel', input: span }),
+          runReport({ ctx, key: 'funnel', input: span, reference: true }),
+        ])
+        expect(fast, `${label}: ${who}`).toEqual(raw)
+      }
+      const boss = await runReport({
+        ctx: actingAs(database, own, 'wangjianguo', 'miniapp'),
+        key: 'funnel',
+        input: span,
+      })
+      const converted = boss.rows.find((r) => r.key === 'converted')
+      expect(converted?.values.count, label).toBe(3)
+      expect(converted?.values.conversion, label).toBe(pct(withDeal, 3))
+    }
+    await check('no deals', [], 0)
+    await insertDeals([deal('opp_hd1', L.a)])
+    await check('a deal on a', ['a'], 1)
+    await insertDeals([deal('opp_hd2', L.a)])
+    await check('two deals on a', ['a'], 1)
+    await run(sql`delete from sales_opportunities where id = 'opp_hd1'`)
+    await check('one of its two deals deleted', ['a'], 1)
+    await run(sql`update sales_opportunities set amount_cents = 200000 where id = 'opp_hd2'`)
+    await check('its deal changed otherwise', ['a'], 1)
+    await run(sql`update sales_opportunities set lead_id = ${L.b} where id = 'opp_hd2'`)
+    await check('its deal re-linked to b', ['b'], 1)
+    await insertDeals([deal('opp_hd3', L.c), deal('opp_hd4', L.d), deal('opp_hd5', null)])
+    await check('deals on c, d (not converted) and none', ['b', 'c', 'd'], 2)
+    // Swapped in one statement: the same leads keep a deal.
+    await run(sql`update sales_opportunities set lead_id = case when id = 'opp_hd2' then ${L.c} else ${L.b} end
+      where id in ('opp_hd2', 'opp_hd3')`)
+    await check('two deals swapped', ['b', 'c', 'd'], 2)
+    // b's and c's deals both moved to a in one statement: b and c lose theirs.
+    await run(sql`update sales_opportunities set lead_id = ${L.a} where id in ('opp_hd2', 'opp_hd3')`)
+    await check('two deals moved to a', ['a', 'd'], 1)
+    await run(sql`update sales_opportunities set lead_id = ${L.b} where id = 'opp_hd5'`)
+    await check('a deal without a lead linked', ['a', 'b', 'd'], 2)
+    await run(sql`update sales_opportunities set lead_id = null where id = 'opp_hd5'`)
+    await check('and unlinked', ['a', 'd'], 1)
+    // A deal of another tenant naming a lead of this one is not its deal; moved here, it is.
+    const otherStage = await firstStage(other.tenantId)
+    const otherCustomer = await customerOf(other.tenantId, uid(other, 'liuyang'))
+    await run(sql`insert into sales_opportunities (id, tenant_id, name, customer_id, stage_set_id, stage_id, status,
+        amount_cents, owner_id, stage_entered_at, last_activity_at, lead_id)
+      values ('opp_hd6', ${other.tenantId}, '别家商机', ${otherCustomer}, ${otherStage.stage_set_id}, ${otherStage.id},
+        'open', 100, ${uid(other, 'liuyang')}, now(), now(), ${L.c})`)
+    await check("another tenant's deal naming c", ['a', 'd'], 1)
+    await run(sql`update sales_opportunities set tenant_id = ${t} where id = 'opp_hd6'`)
+    await check('that deal moved to this tenant', ['a', 'c', 'd'], 2)
+    await run(sql`update sales_opportunities set tenant_id = ${other.tenantId} where id = 'opp_hd6'`)
+    await check('and back', ['a', 'd'], 1)
+    await run(sql`delete from sales_opportunities where tenant_id = ${t}`)
+    await check('all deleted', [], 0)
+  }, 60_000)
 })
 
 /**

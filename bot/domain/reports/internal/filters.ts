@@ -39,6 +39,45 @@ export const inPeriod = (column: AnyPgColumn, p: Period): SQL =>
 export const inDays = (column: AnyPgColumn, q: Pick<ReportQuery, 'from' | 'to'>): SQL =>
   sql`${column} >= ${q.from}::date and ${column} <= ${q.to}::date`
 
+/**
+ * How a day rollup with a month rollup beside it reads `[from, to]` (inclusive days): `months`, the `[start,
+ * end)` month-first days read whole from the month rollup (or null), plus the day rollup's `add` ranges and
+ * minus its `subtract` ranges (`[from, to]` inclusive each). A month the period covers in part is read as its
+ * days in the period, or — when fewer of its days lie outside — as the whole month less those outside days.
+ */
+export interface MonthSplit {
+  months: [string, string] | null
+  add: Array<[string, string]>
+  subtract: Array<[string, string]>
+}
+
+const monthFirst = (day: string): string => `${day.slice(0, 7)}-01`
+const nextMonthFirst = (day: string): string => {
+  const d = new Date(`${day.slice(0, 7)}-01T00:00:00Z`)
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)
+}
+const daysIn = (from: string, to: string): number =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1
+
+export function splitMonths(from: string, to: string): MonthSplit {
+  const out: MonthSplit = { months: null, add: [], subtract: [] }
+  for (let m = monthFirst(from); m <= to; m = nextMonthFirst(m)) {
+    const last = addDays(nextMonthFirst(m), -1)
+    const a = from > m ? from : m
+    const b = to < last ? to : last
+    const inside = daysIn(a, b)
+    const whole = daysIn(m, last)
+    if (inside * 2 <= whole) {
+      out.add.push([a, b])
+      continue
+    }
+    out.months = [out.months ? out.months[0] : m, nextMonthFirst(m)]
+    if (m < a) out.subtract.push([m, addDays(a, -1)])
+    if (b < last) out.subtract.push([addDays(b, 1), last])
+  }
+  return out
+}
+
 /** The bucket label of a calendar-day column, like `bucketOf` for timestamps. */
 export function bucketOfDay(column: AnyPgColumn | SQL, bucket: 'month' | 'week' | 'day'): SQL<string> {
   if (bucket === 'month') return sql<string>`to_char(${column}, 'YYYY-MM')`

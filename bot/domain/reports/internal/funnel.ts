@@ -1,5 +1,13 @@
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
-import { funnelDaily, leads, opportunities, stageHistory, stageSets, stages } from '../../../../db/schema'
+import {
+  funnelDaily,
+  funnelMonthly,
+  leads,
+  opportunities,
+  stageHistory,
+  stageSets,
+  stages,
+} from '../../../../db/schema'
 import { resultRows } from '../../../lib/sql-rows'
 import type { ServiceContext } from '../../context'
 import { ensureSalesDefaults } from '../../opportunities/stage-sets'
@@ -7,7 +15,7 @@ import { leadCohort, leadRecords } from './channels'
 import { dealLink, stageNames } from './deals'
 import type { ReportDefinition, ReportRow, RunEnv, Text } from './define'
 import { pct, say } from './define'
-import { inDays, inPeriod, peopleFilter } from './filters'
+import { inDays, inPeriod, peopleFilter, splitMonths } from './filters'
 
 const STEPS: Record<'lead' | 'converted' | 'won', Text> = {
   lead: { zh: '线索', en: 'Leads' },
@@ -85,23 +93,34 @@ function figures(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
   return f
 }
 
-/** The lead cohort's counts. Raw SQL: the query builder leaves single-table columns unqualified, which the
- * EXISTS would capture. */
-const leadQuery = (ctx: ServiceContext, leadWhere: SQL) =>
+/**
+ * The lead cohort's counts. Converted leads with a deal: those whose `has_deal` is set (kept by triggers on the
+ * deals), counted apart from the crm_leads_owner_deal_idx index (index-only, like the cohort's other counts);
+ * the reference run probes the deals for each converted lead instead. Raw SQL: the query builder leaves
+ * single-table columns unqualified, which the EXISTS would capture.
+ */
+const leadQuery = (ctx: ServiceContext, leadWhere: SQL, reference: boolean) =>
   ctx.db.execute(sql`select count(*)::int as leads,
       (count(*) filter (where ${leads.status} = 'invalid'))::int as invalid,
       (count(*) filter (where ${leads.status} = 'converted'))::int as converted,
-      (count(*) filter (where ${leads.status} = 'converted' and exists (
-        select 1 from ${opportunities} where ${opportunities.tenantId} = ${leads.tenantId}
-          and ${opportunities.leadId} = ${leads.id})))::int as with_deal
+      ${
+        reference
+          ? sql`(count(*) filter (where ${leads.status} = 'converted' and exists (
+              select 1 from ${opportunities} where ${opportunities.tenantId} = ${leads.tenantId}
+                and ${opportunities.leadId} = ${leads.id})))::int`
+          : sql`(select count(*) from ${leads} where ${leadWhere} and ${leads.status} = 'converted'
+              and ${leads.hasDeal})::int`
+      } as with_deal
     from ${leads} where ${leadWhere}`)
 
 type DealFigures = Pick<Figures, 'deals' | 'stageDays' | 'wonDays'>
 
 /**
- * The deal cohort's figures from the funnel rollup (report_funnel_daily: owner × stage set × creation day ×
- * furthest stage and status, and stays per stage): the same sums as the records' path over a department's
- * few thousand rollup rows. The channel filter (deals converted from a channel's leads) is not in it.
+ * The deal cohort's figures from the funnel rollups (owner × stage set × creation day or month × furthest
+ * stage and status, and stays per stage): the period's whole months from report_funnel_monthly, its part
+ * months from report_funnel_daily (their days in the period, or the whole month less the days outside it,
+ * `splitMonths`) — the same sums as the records' path over a department's few thousand rollup rows, one
+ * statement. The channel filter (deals converted from a channel's leads) is not in them.
  */
 async function rollupDeals(
   ctx: ServiceContext,
@@ -109,37 +128,64 @@ async function rollupDeals(
   setId: string | undefined,
 ): Promise<DealFigures> {
   if (!setId) return { deals: [], stageDays: new Map(), wonDays: null }
-  const rows = await ctx.db
-    .select({
-      stageId: funnelDaily.stageId,
-      top: funnelDaily.top,
-      status: funnelDaily.status,
-      n: sql<number>`sum(${funnelDaily.deals})::int`,
-      amount: sql<number>`sum(${funnelDaily.amountCents})::float8`,
-      won: sql<number>`sum(${funnelDaily.wonDeals})::int`,
-      wonSeconds: sql<string>`sum(${funnelDaily.wonSeconds})::text`,
-      stays: sql<number>`sum(${funnelDaily.stays})::int`,
-      staySeconds: sql<string>`sum(${funnelDaily.staySeconds})::text`,
-    })
-    .from(funnelDaily)
-    .where(
-      and(
-        eq(funnelDaily.tenantId, ctx.tenantId),
-        eq(funnelDaily.stageSetId, setId),
-        inDays(funnelDaily.day, env.q),
-        await peopleFilter(ctx, env.scope, env.q, funnelDaily.ownerId),
-      ),
-    )
-    .groupBy(funnelDaily.stageId, funnelDaily.top, funnelDaily.status)
-  const dealRows = rows.filter((r) => r.stageId === '' && Number(r.n) > 0)
+  const split = splitMonths(env.q.from, env.q.to)
+  const branch = async (
+    table: typeof funnelDaily | typeof funnelMonthly,
+    range: SQL,
+    sign: 1 | -1,
+  ): Promise<SQL> => {
+    const s = sql.raw(sign === 1 ? '' : '-')
+    return sql`select ${table.stageId} as stage_id, ${table.top} as top, ${table.status} as status,
+        ${s}${table.deals} as deals, ${s}${table.amountCents} as amount, ${s}${table.wonDeals} as won,
+        ${s}${table.wonSeconds} as won_seconds, ${s}${table.stays} as stays, ${s}${table.staySeconds} as stay_seconds
+      from ${table}
+      where ${table.tenantId} = ${ctx.tenantId} and ${table.stageSetId} = ${setId} and ${range}
+        and ${await peopleFilter(ctx, env.scope, env.q, table.ownerId)}`
+  }
+  const inRange = ([from, to]: [string, string]) => inDays(funnelDaily.day, { from, to })
+  const branches = await Promise.all([
+    ...(split.months
+      ? [
+          branch(
+            funnelMonthly,
+            sql`${funnelMonthly.month} >= ${split.months[0]}::date and ${funnelMonthly.month} < ${split.months[1]}::date`,
+            1,
+          ),
+        ]
+      : []),
+    ...split.add.map((r) => branch(funnelDaily, inRange(r), 1)),
+    ...split.subtract.map((r) => branch(funnelDaily, inRange(r), -1)),
+  ])
+  const rows = resultRows<{
+    stage_id: string
+    top: number
+    status: string
+    n: number
+    amount: number
+    won: number
+    won_seconds: string
+    stays: number
+    stay_seconds: string
+  }>(
+    await ctx.db.execute(sql`select stage_id, top, status, sum(deals)::int as n, sum(amount)::float8 as amount,
+        sum(won)::int as won, sum(won_seconds)::text as won_seconds, sum(stays)::int as stays,
+        sum(stay_seconds)::text as stay_seconds
+      from (${sql.join(branches, sql` union all `)}) f group by 1, 2, 3`),
+  )
+  const dealRows = rows.filter((r) => r.stage_id === '' && Number(r.n) > 0)
   const won = dealRows.reduce((a, r) => a + Number(r.won), 0)
-  const wonSeconds = dealRows.reduce((a, r) => a + Number(r.wonSeconds), 0)
+  const wonSeconds = dealRows.reduce((a, r) => a + Number(r.won_seconds), 0)
   return {
-    deals: dealRows.map((r) => ({ top: r.top, status: r.status, n: Number(r.n), amount: Number(r.amount) })),
+    deals: dealRows.map((r) => ({
+      top: Number(r.top),
+      status: r.status,
+      n: Number(r.n),
+      amount: Number(r.amount),
+    })),
     stageDays: new Map(
       rows
-        .filter((r) => r.stageId !== '' && Number(r.stays) > 0)
-        .map((r) => [r.stageId, days(Number(r.staySeconds) / Number(r.stays) / 86400)]),
+        .filter((r) => r.stage_id !== '' && Number(r.stays) > 0)
+        .map((r) => [r.stage_id, days(Number(r.stay_seconds) / Number(r.stays) / 86400)]),
     ),
     wonDays: won > 0 ? days(wonSeconds / won / 86400) : null,
   }
@@ -160,13 +206,13 @@ async function compute(ctx: ServiceContext, env: RunEnv): Promise<Figures> {
     }))[0] ?? { leads: 0, invalid: 0, converted: 0, withDeal: 0 }
   if (!env.reference && !env.q.channelId) {
     const [leadRows, deals] = await Promise.all([
-      leadQuery(ctx, leadWhere),
+      leadQuery(ctx, leadWhere, false),
       rollupDeals(ctx, env, stageRows[0]?.setId),
     ])
     return { stages: stageRows, leads: leadFigures(leadRows), ...deals }
   }
   const [leadRows, dealRows, durations, cycle] = await Promise.all([
-    leadQuery(ctx, leadWhere),
+    leadQuery(ctx, leadWhere, env.reference === true),
     ctx.db.execute(sql`select top, status, count(*)::int as n, coalesce(sum(amount), 0)::float8 as amount
       from (${reached(env, dealWhere)}) r group by top, status`),
     ctx.db.execute(sql`select ${stageHistory.stageId} as stage_id,
