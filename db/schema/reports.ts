@@ -166,6 +166,21 @@ export const receivableDaily = pgTable(
   ],
 )
 
+/** The funnel rollups' key after the period (stage, furthest stage, status) and their figures. */
+const funnelFigures = () => ({
+  stageId: text().notNull().default(''),
+  top: integer().notNull().default(0),
+  status: text().notNull().default(''),
+  deals: integer().notNull().default(0),
+  amountCents: bigint({ mode: 'number' }).notNull().default(0),
+  /** Won deals with a close time, and their seconds from creation to close (numeric: exact under + and −). */
+  wonDeals: integer().notNull().default(0),
+  wonSeconds: numeric().notNull().default('0'),
+  /** Finished stays in the stage, and their seconds. */
+  stays: integer().notNull().default(0),
+  staySeconds: numeric().notNull().default('0'),
+})
+
 /**
  * The funnel's rollup: the deals per owner, stage set and creation day (the tenant's local day) — per
  * furthest open stage reached and status (`stage_id` ''), with their amount and, for won deals, their
@@ -180,17 +195,7 @@ export const funnelDaily = pgTable(
     ownerId: text().notNull(),
     stageSetId: text().notNull(),
     day: date({ mode: 'string' }).notNull(),
-    stageId: text().notNull().default(''),
-    top: integer().notNull().default(0),
-    status: text().notNull().default(''),
-    deals: integer().notNull().default(0),
-    amountCents: bigint({ mode: 'number' }).notNull().default(0),
-    /** Won deals with a close time, and their seconds from creation to close (numeric: exact under + and −). */
-    wonDeals: integer().notNull().default(0),
-    wonSeconds: numeric().notNull().default('0'),
-    /** Finished stays in the stage, and their seconds. */
-    stays: integer().notNull().default(0),
-    staySeconds: numeric().notNull().default('0'),
+    ...funnelFigures(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.ownerId, t.stageSetId, t.day, t.stageId, t.top, t.status] }),
@@ -212,15 +217,7 @@ export const funnelMonthly = pgTable(
     ownerId: text().notNull(),
     stageSetId: text().notNull(),
     month: date({ mode: 'string' }).notNull(),
-    stageId: text().notNull().default(''),
-    top: integer().notNull().default(0),
-    status: text().notNull().default(''),
-    deals: integer().notNull().default(0),
-    amountCents: bigint({ mode: 'number' }).notNull().default(0),
-    wonDeals: integer().notNull().default(0),
-    wonSeconds: numeric().notNull().default('0'),
-    stays: integer().notNull().default(0),
-    staySeconds: numeric().notNull().default('0'),
+    ...funnelFigures(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.ownerId, t.stageSetId, t.month, t.stageId, t.top, t.status] }),
