@@ -8,6 +8,7 @@ import {
   encryptFeishu,
   FeishuCryptoError,
   feishuSignature,
+  isBase64Text,
   timingSafeEqualStr,
   verifyFeishuSignature,
 } from './crypto'
@@ -186,6 +187,30 @@ describe('base64 helpers', () => {
     const b64 = bytesToBase64(bytes)
     expect(b64).toBe(bytes.toString('base64'))
     expect(Buffer.from(base64ToBytes(b64)).equals(bytes)).toBe(true)
+  })
+
+  it('accepts exactly what the standard-base64 pattern accepts', () => {
+    const pattern = /^[A-Za-z0-9+/]*={0,2}$/
+    const alphabet = 'Az09+/=-_ .\n\t!é=='
+    const texts = ['', '=', '==', '===', 'ab=', 'ab==', 'ab=c', 'a=b=', 'ab-_', 'ab cd', 'abcd\n', 'abcé']
+    // Seeded: the same strings every run.
+    let seed = 7
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed
+    }
+    for (let k = 0; k < 3000; k++) {
+      let s = ''
+      for (let j = next() % 9; j > 0; j--) s += alphabet[next() % alphabet.length]
+      texts.push(s)
+    }
+    for (const s of texts) expect(isBase64Text(s), JSON.stringify(s)).toBe(pattern.test(s))
+  })
+
+  it('decodes with whitespace inside, refuses the url-safe alphabet and misplaced padding', () => {
+    expect(new TextDecoder().decode(base64ToBytes('aGVs\nbG8g d29y\tbGQ='))).toBe('hello world')
+    for (const bad of ['aGVsbG8-', 'aGVsbG8_', 'aGVs=bG8', 'aGVsbG8===', 'a', 'aGVsb'])
+      expect(() => base64ToBytes(bad), bad).toThrow('not valid base64')
   })
 })
 

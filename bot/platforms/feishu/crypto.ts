@@ -65,15 +65,34 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }
 
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
+/**
+ * Whether `s` is standard base64's alphabet followed by at most two `=` (what `/^[A-Za-z0-9+/]*={0,2}$/`
+ * matches), in one pass over the character codes. Every pushed event's ciphertext is checked: the regular
+ * expression alone was 2.9 % of the HTTP process's busy time in a CPU profile at webhook saturation (the A/B of
+ * the ack rate was within the bench's noise: 0.284/0.287 before, 0.302/0.252 after).
+ */
+export function isBase64Text(s: string): boolean {
+  const n = s.length
+  let i = 0
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    // A–Z, a–z, 0–9, '+', '/'
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47))
+      break
+  }
+  if (n - i > 2) return false
+  for (; i < n; i++) if (s.charCodeAt(i) !== 61) return false
+  return true
+}
 
 /**
  * Strict standard-base64 decode (whitespace tolerated, url-safe alphabet refused: Buffer alone would accept
  * both); throws {@link FeishuCryptoError} `invalid_base64` so callers see one error type.
  */
 export function base64ToBytes(b64: string): Uint8Array {
-  const clean = /\s/.test(b64) ? b64.replace(/\s+/g, '') : b64
-  if (!BASE64_RE.test(clean) || clean.length % 4 === 1) {
+  // Checked as it comes; only text that fails is looked at again without its whitespace.
+  const clean = isBase64Text(b64) ? b64 : /\s/.test(b64) ? b64.replace(/\s+/g, '') : null
+  if (clean === null || (clean !== b64 && !isBase64Text(clean)) || clean.length % 4 === 1) {
     throw new FeishuCryptoError('invalid_base64', 'ciphertext is not valid base64')
   }
   return Buffer.from(clean, 'base64')
