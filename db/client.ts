@@ -196,6 +196,25 @@ function wrapPglite(client: PGlite): Database {
   return view('interactive')
 }
 
+/**
+ * Embedded: reads every table of the schema once (`limit 0`: planned, nothing fetched) in the background
+ * lane, so the PGlite backend's catalog caches hold each table and its indexes before a request needs them.
+ * A new backend builds them on first use, ~3.5 ms a table in WebAssembly (94 tables: ~380 ms cold, ~50 ms
+ * warm), so the first chat messages after a start paid that on the one thread — a stall of 0.2–0.9 s in
+ * every card tap beside them (`tests/bench/single-process.ts`). Each statement waits behind interactive
+ * ones. Resolves to the tables read; nothing for PostgreSQL (its backends share the catalog through the
+ * pool's connections' own caches, warmed by use).
+ */
+export async function warmEmbeddedCatalog(database: Database): Promise<number> {
+  if (database.kind !== 'pglite') return 0
+  const lane = database.background?.() ?? database
+  const tables = await lane.rows<{ t: string }>(
+    sql`select format('%I.%I', schemaname, tablename) as t from pg_tables where schemaname = 'public' order by 1`,
+  )
+  for (const { t } of tables) await lane.rows(sql.raw(`select * from ${t} limit 0`))
+  return tables.length
+}
+
 /** Errors that say the database cannot be reached right now (down, restarting, starting up), not that a query is wrong. */
 export function isUnreachable(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {

@@ -21,15 +21,22 @@ export interface DriveResult {
   elapsedMs: number
   rps: number
   latenciesMs: number[]
+  /** When each answered request was due, in ms from the start (same order as `latenciesMs`). */
+  dueMs: number[]
+  /** The start on the machine's monotonic clock (µs, as CPU profiles and `process.hrtime` count). */
+  startedMonoUs: number
 }
 
 export async function drive(job: DriveJob): Promise<DriveResult> {
   const target = new URL(job.url)
   const agent = new Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections })
   const latencies: number[] = []
+  const dueAt: number[] = []
   let errors = 0
   let non200 = 0
   let sent = 0
+  const started = performance.now()
+  const startedMonoUs = Number(process.hrtime.bigint() / 1000n)
   const once = (p: DriveJob['pushes'][number], scheduledAt: number) =>
     new Promise<void>((resolve) => {
       const req = request(
@@ -46,6 +53,7 @@ export async function drive(job: DriveJob): Promise<DriveResult> {
           res.on('end', () => {
             if (res.statusCode !== 200) non200++
             latencies.push(performance.now() - scheduledAt)
+            dueAt.push(scheduledAt - started)
             resolve()
           })
         },
@@ -56,7 +64,6 @@ export async function drive(job: DriveJob): Promise<DriveResult> {
       })
       req.end(p.body)
     })
-  const started = performance.now()
   const deadline = started + job.durationMs
   if (!job.ratePerSec) {
     const worker = async () => {
@@ -91,6 +98,8 @@ export async function drive(job: DriveJob): Promise<DriveResult> {
     elapsedMs,
     rps: (latencies.length / elapsedMs) * 1000,
     latenciesMs: latencies,
+    dueMs: dueAt,
+    startedMonoUs,
   }
 }
 

@@ -17,12 +17,14 @@
  * Prints `BENCH single-process <measure> <value> <unit> target <value>` lines.
  *
  *   npx tsx tests/bench/single-process.ts [seconds per phase, default 10] [modes: pg,embedded]
- * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), BENCH_PRODUCT_ARGS (Node flags for the product),
+ * env: FANOUT (2000), TAP_RATE (200), CHAT_RATE (20), WARM_CHATS (20: chat messages in the warm-up, 0 to
+ *   time the chat path cold), BENCH_PRODUCT_ARGS (Node flags for the product),
  *   PROBE_ONLY (stop each mode after the CPU-per-tap probe, e.g. to profile the tap alone),
  *   TAPS_ONLY (stop each mode after phase 1, the taps at 200/s: A/B runs of the tap p99),
  *   SAT_ONLY (after the warm-up go straight to phase 3, the webhook saturation, e.g. to profile the ingest path),
  *   DRAIN_WAIT_S (300: how long the drain after the saturation is waited for),
- *   BENCH_PG_SOCKET (PostgreSQL's socket directory: the product connects through it instead of TCP)
+ *   BENCH_PG_SOCKET (PostgreSQL's socket directory: the product connects through it instead of TCP),
+ *   TIMELINE (print the 100 ms windows of the taps at 200/s whose slowest answer took over 50 ms)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -55,12 +57,27 @@ const modes = (process.argv[3] ?? 'pg,embedded').split(',') as Array<'pg' | 'emb
 const FANOUT = Number(process.env.FANOUT ?? 2000)
 const TAP_RATE = Number(process.env.TAP_RATE ?? 200)
 const CHAT_RATE = Number(process.env.CHAT_RATE ?? 20)
+const WARM_CHATS = Number(process.env.WARM_CHATS ?? 20)
 const SAT_ONLY = Boolean(process.env.SAT_ONLY)
 // A saturation burst of 10 s queues tens of thousands of events; their drain is timed, not cut short.
 const DRAIN_WAIT_MS = Number(process.env.DRAIN_WAIT_S ?? 300) * 1000
 const VT = 'bench-verification-token'
 const EK = 'bench-encrypt-key-0123456789'
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
+
+/** TIMELINE=1: the 100 ms windows (by due time) whose slowest answer took over 50 ms, to find what stalled. */
+function timeline(what: string, r: DriveResult) {
+  const worst = new Map<number, { max: number; n: number }>()
+  r.latenciesMs.forEach((l, i) => {
+    const w = Math.floor((r.dueMs[i] ?? 0) / 100)
+    const cur = worst.get(w) ?? { max: 0, n: 0 }
+    worst.set(w, { max: Math.max(cur.max, l), n: cur.n + 1 })
+  })
+  const slow = [...worst].filter(([, v]) => v.max > 50).sort((a, b) => a[0] - b[0])
+  console.log(
+    `  ${what} from ${r.startedMonoUs} µs monotonic, slow windows (due ms: worst ms): ${slow.map(([w, v]) => `${w * 100}:${v.max.toFixed(0)}`).join(' ') || 'none'}`,
+  )
+}
 
 const bench = (measure: string, value: number, unit: string, target: string) =>
   console.log(
@@ -300,8 +317,20 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
       console.log(`  ${label} ${phase}: ${JSON.stringify(rows.at(-1))}`)
     }
 
-    // Warm-up, then 1: taps at 200/s with chat messages beside them.
-    await load({ url: cardsUrl, pushes: await taps(200), durationMs: 2000, ratePerSec: 100, connections: 32 })
+    // Warm-up, then 1: taps at 200/s with chat messages beside them. The warm-up sends both kinds, as a
+    // running instance has seen both: the first chat messages after a start pay once for what the chat path
+    // loads, compiles and caches (embedded: 0.2–0.9 s of the one thread, every tap beside them waiting; two
+    // messages are enough to warm it), which a measure of the running product should not count.
+    await Promise.all([
+      load({ url: cardsUrl, pushes: await taps(200), durationMs: 2000, ratePerSec: 100, connections: 32 }),
+      load({
+        url: eventsUrl,
+        pushes: await chats(WARM_CHATS),
+        durationMs: 2000,
+        ratePerSec: 10,
+        connections: 4,
+      }),
+    ])
     if (mode === 'pg') {
       // A new tenant's first contact queues its directory sync and the warm-up's replies: measure the product
       // settled (its outbox idle), as a company's running instance is, not the seconds after first contact.
@@ -349,6 +378,7 @@ async function runMode(mode: 'pg' | 'embedded'): Promise<void> {
         }),
       ])
       row(`taps @${TAP_RATE}/s + chat @${CHAT_RATE}/s`, tapResult)
+      if (process.env.TIMELINE) timeline(`${label} taps`, tapResult)
       row(`chat @${CHAT_RATE}/s beside taps`, chatResult)
       bench(
         `${label}.tap_p99_at_${TAP_RATE}_per_s`,
