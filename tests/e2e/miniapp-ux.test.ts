@@ -91,6 +91,25 @@ function openAs(as: string, path: string, size: Size = 'phone', lang: Lang = 'zh
   )
 }
 
+/**
+ * Waits up to 30 s for `selector` on `page`; on a timeout the error says where the page was and what it showed
+ * (under the full suite's load a page once never showed its content, and the bare timeout told nothing).
+ */
+async function shows(page: Page, selector: string): Promise<void> {
+  try {
+    await page.locator(selector).first().waitFor({ timeout: 30_000 })
+  } catch (err) {
+    const text = await page
+      .locator('body')
+      .textContent({ timeout: 2_000 })
+      .catch(() => null)
+    throw new Error(
+      `${selector} not shown in 30 s at ${page.url()}; the page showed: ${(text ?? '(no body)').replace(/\s+/g, ' ').slice(0, 400)}`,
+      { cause: err },
+    )
+  }
+}
+
 /** How the mini-app writes an instant (`formatDateTime`): date and minutes in `zone`. */
 const shown = (iso: string, lang: Lang, zone: string) =>
   new Intl.DateTimeFormat(lang, {
@@ -273,7 +292,7 @@ async function openPage(page: Page, path: string): Promise<void> {
   const started = Date.now()
   try {
     await page.goto(`${world.url}/app${path}`)
-    await page.locator('.page').first().waitFor({ timeout: 30_000 })
+    await shows(page, '.page')
     await page.waitForLoadState('networkidle', { timeout: 30_000 })
   } catch (error) {
     const shows = await page
@@ -346,7 +365,7 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
       const lang: Lang = size === 'desktop' ? 'en' : 'zh-CN'
       const { context, page } = await openAs('liuyang', '/', size, lang)
       try {
-        await page.locator('.home-page__greeting').waitFor({ timeout: 30_000 })
+        await shows(page, '.home-page__greeting')
         for (const path of paths) {
           await openPage(page, path)
           expect(await page.locator('.not-found-page').count(), `${path} shows 页面不存在`).toBe(0)
@@ -354,10 +373,10 @@ describe.skipIf(!executablePath)('every button of a chat card opens a page that 
         }
         // 写跟进 opens the customer with the follow-up form up; the start card opens its template's form.
         await openPage(page, `/customers/${customerId}/follow-up`)
-        await page.locator('.van-popup textarea').first().waitFor({ timeout: 30_000 })
+        await shows(page, '.van-popup textarea')
         await shot(page, `m1-${size}-${lang}-follow-up`)
         await openPage(page, '/approvals/new?template=expense')
-        await page.locator('[data-field="receipts"]').waitFor({ timeout: 30_000 })
+        await shows(page, '[data-field="receipts"]')
       } finally {
         await context.close()
       }
@@ -434,7 +453,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
         form: { kind: 'annual', dates: rangeFromNow(20, 1), reason: '家中有事' },
       })
       const { context, page } = await openAs('liuyang', '/', 'desktop', lang)
-      await page.locator('.home-page__greeting').waitFor({ timeout: 30_000 })
+      await shows(page, '.home-page__greeting')
       const pages: Array<[string, string, string]> = [
         ['home', '/', '.home-page__greeting'],
         ['customers', '/customers', '[data-testid="customers-table"]'],
@@ -447,7 +466,7 @@ describe.skipIf(!executablePath)('the desktop layout at 1280×800', () => {
       ]
       for (const [name, path, ready] of pages) {
         await page.goto(`${world.url}/app${path}`)
-        await page.locator(ready).first().waitFor({ timeout: 30_000 })
+        await shows(page, ready)
         await page.waitForLoadState('networkidle')
         await expectNoHorizontalOverflow(page)
         await shot(page, `m8-desktop-${lang}-${name}`)
