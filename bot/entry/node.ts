@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { warmEmbeddedCatalog } from '../../db/client'
+import { analyzeStaleEmbedded, warmEmbeddedCatalog } from '../../db/client'
 import { reportLoopDelay } from '../../jobs/backpressure'
 import { bootRuntime } from '../../jobs/runtime'
 import { JobsSupervisor, SupervisedQueue } from '../../jobs/supervisor'
@@ -163,11 +163,14 @@ server.listen(env.PORT, listenHost(env), () => {
   const base = env.PUBLIC_URL ?? `http://localhost:${info.port}`
   const ms = Math.round(performance.now() - started)
   bootPhase('listen')
-  // Embedded: the catalog caches filled before the first requests need them (background lane).
-  warmEmbeddedCatalog(runtime.database).then(
-    (tables) => logger.debug({ tables }, 'embedded catalog warmed'),
-    (err) => logger.warn({ err }, 'warming the embedded catalog failed'),
-  )
+  // Embedded: the catalog caches filled before the first requests need them, then the tables whose
+  // statistics are missing or stale analyzed (PGlite has no autovacuum) — both in the background lane.
+  warmEmbeddedCatalog(runtime.database)
+    .then(async (tables) => {
+      const analyzed = await analyzeStaleEmbedded(runtime.database)
+      logger.debug({ tables, analyzed: analyzed.length }, 'embedded catalog warmed')
+    })
+    .catch((err) => logger.warn({ err }, 'warming the embedded catalog failed'))
   // Only in inline mode: with job children (or `JOBS_MODE=off`) this process runs no relay and no workers —
   // they would take the loop a card tap needs, and while a child is down its work waits for its restart.
   if (mode === 'inline')

@@ -1,7 +1,12 @@
 import { sql } from 'drizzle-orm'
+import { analyzeStaleEmbedded, vacuumEmbedded } from '../../db/client'
 import type { ProcessorDeps } from './types'
 
-/** Keeps the outbox and the inbound dedupe table small: finished rows go after 7 days. */
+/**
+ * Keeps the outbox and the inbound dedupe table small: finished rows go after 7 days. On the embedded
+ * database (no autovacuum) the two are vacuumed after, so their space is used again, and the tables whose
+ * statistics went stale are analyzed.
+ */
 export function housekeeping(deps: ProcessorDeps) {
   return async (): Promise<void> => {
     await deps.database.db.execute(
@@ -11,5 +16,7 @@ export function housekeeping(deps: ProcessorDeps) {
     await deps.database.db.execute(
       sql`delete from inbound_events where received_at < now() - interval '7 days'`,
     )
+    await vacuumEmbedded(deps.database, ['outbox', 'inbound_events'])
+    await analyzeStaleEmbedded(deps.database)
   }
 }
