@@ -249,6 +249,26 @@ export async function vacuumEmbedded(database: Database, tables: readonly string
   for (const t of tables) await lane.rows(sql`vacuum ${sql.identifier(t)}`)
 }
 
+/**
+ * Embedded: VACUUM (FREEZE) each table whose oldest unfrozen transaction id is more than `maxAge` transactions
+ * old (default 150 million, PostgreSQL's `vacuum_freeze_table_age`); returns their names. PostgreSQL's
+ * autovacuum does this before transaction ids wrap around (at 2^31 the server stops taking writes); PGlite
+ * runs no autovacuum, so without it a busy embedded install would reach the wall in years (2^31 transactions
+ * at 10 a second: 6.8 years). Housekeeping asks every six hours; a table is frozen about once per 150 million
+ * transactions. Nothing for PostgreSQL.
+ */
+export async function freezeOldEmbedded(database: Database, maxAge = 150_000_000): Promise<string[]> {
+  if (database.kind !== 'pglite') return []
+  const lane = database.background?.() ?? database
+  const old = await lane.rows<{ t: string }>(sql`
+    select format('%I.%I', n.nspname, c.relname) as t
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'm') and age(c.relfrozenxid) > ${maxAge}
+    order by age(c.relfrozenxid) desc`)
+  for (const { t } of old) await lane.rows(sql.raw(`vacuum (freeze) ${t}`))
+  return old.map((r) => r.t)
+}
+
 /** Errors that say the database cannot be reached right now (down, restarting, starting up), not that a query is wrong. */
 export function isUnreachable(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {

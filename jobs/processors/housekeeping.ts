@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { analyzeStaleEmbedded, vacuumEmbedded } from '../../db/client'
+import { analyzeStaleEmbedded, freezeOldEmbedded, vacuumEmbedded } from '../../db/client'
 import type { ProcessorDeps } from './types'
 
 /**
  * Keeps the outbox and the inbound dedupe table small: finished rows go after 7 days. On the embedded
- * database (no autovacuum) the two are vacuumed after, so their space is used again, and the tables whose
- * statistics went stale are analyzed.
+ * database (no autovacuum) the two are vacuumed after, so their space is used again, the tables whose
+ * statistics went stale are analyzed, and those with transaction ids near wrapping around frozen.
  */
 export function housekeeping(deps: ProcessorDeps) {
   return async (): Promise<void> => {
@@ -18,5 +18,6 @@ export function housekeeping(deps: ProcessorDeps) {
     )
     await vacuumEmbedded(deps.database, ['outbox', 'inbound_events'])
     await analyzeStaleEmbedded(deps.database)
+    await freezeOldEmbedded(deps.database)
   }
 }

@@ -6,6 +6,7 @@ import { PlatformRegistry } from '../../bot/platforms/registry'
 import {
   analyzeStaleEmbedded,
   type Database,
+  freezeOldEmbedded,
   migrateDatabase,
   openDatabase,
   vacuumEmbedded,
@@ -17,8 +18,9 @@ import { bulkOpenId, createBulkFeishuTenant } from '../bench/notices-fixtures'
 import { openTestDatabase } from '../helpers/db'
 
 // The embedded database (PGlite) runs no autovacuum: the product fills its catalog caches at start, analyzes
-// the tables whose statistics are missing or stale (at start and in housekeeping), and vacuums the tables
-// housekeeping empties. PostgreSQL is left to its own autovacuum.
+// the tables whose statistics are missing or stale (at start and in housekeeping), vacuums the tables
+// housekeeping empties, and freezes tables before their transaction ids wrap around. PostgreSQL is left to its
+// own autovacuum.
 const silent = { debug() {}, info() {}, warn() {}, error() {}, fatal() {}, child: () => silent }
 
 let embedded: Database
@@ -118,6 +120,27 @@ describe('the embedded database’s upkeep', () => {
     expect(stats?.allVisible).toBeGreaterThan(0)
     expect(stats?.reltuples).toBe(outbox?.n)
   })
+
+  it('freezes the tables whose transaction ids have grown old, and only those', async () => {
+    const oldest = async () =>
+      (
+        await embedded.rows<{ age: number }>(sql`
+          select max(age(c.relfrozenxid))::int as age from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'`)
+      )[0]?.age ?? 0
+    // Forty transactions, each taking a transaction id: every table is now at least that old.
+    for (let i = 0; i < 40; i++)
+      await embedded.db.execute(sql`insert into outbox (topic, payload) values ('upkeep.xid', '{}'::jsonb)`)
+    const before = await oldest()
+    expect(before).toBeGreaterThan(40)
+    // Below the default age (150 million) nothing is due.
+    expect(await freezeOldEmbedded(embedded)).toEqual([])
+    // With every table due (age over 0): all frozen, the oldest age back to a handful of transactions.
+    const frozen = await freezeOldEmbedded(embedded, 0)
+    expect(frozen).toEqual(expect.arrayContaining(['public.users', 'public.outbox', 'public.crm_customers']))
+    expect(await oldest()).toBeLessThan(20)
+    expect(await freezeOldEmbedded(embedded, 20)).toEqual([])
+  })
 })
 
 describe('on PostgreSQL', () => {
@@ -133,6 +156,7 @@ describe('on PostgreSQL', () => {
     if (database.kind !== 'postgres') return
     expect(await analyzeStaleEmbedded(database)).toEqual([])
     await vacuumEmbedded(database, ['outbox'])
+    expect(await freezeOldEmbedded(database, 0)).toEqual([])
     expect(await warmEmbeddedCatalog(database)).toBe(0)
   })
 })
