@@ -197,76 +197,86 @@ function wrapPglite(client: PGlite): Database {
 }
 
 /**
+ * The upkeep below is for the embedded database (PGlite runs no autovacuum): its background lane, where each
+ * statement waits behind interactive ones; null on PostgreSQL, where autovacuum and the pool's warm
+ * connections do it.
+ */
+const upkeepLane = (database: Database): Database | null =>
+  database.kind === 'pglite' ? (database.background?.() ?? database) : null
+
+/**
+ * Runs `statement` on each table of the public schema that `picked` (a condition on `pg_class c`) selects,
+ * one statement a table, so requests run between them; resolves to the tables' names.
+ */
+async function eachTable(
+  lane: Database,
+  picked: SQL,
+  statement: (table: string) => string,
+): Promise<string[]> {
+  const tables = await lane.rows<{ t: string }>(sql`
+    select format('%I.%I', n.nspname, c.relname) as t
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'r' and ${picked}
+    order by 1`)
+  for (const { t } of tables) await lane.rows(sql.raw(statement(t)))
+  return tables.map((r) => r.t)
+}
+
+/**
  * Embedded: reads every table of the schema once (`limit 0`: planned, nothing fetched) in the background
  * lane, so the PGlite backend's catalog caches hold each table and its indexes before a request needs them.
  * A new backend builds them on first use, ~3.5 ms a table in WebAssembly (94 tables: ~380 ms cold, ~50 ms
  * warm), so the first chat messages after a start paid that on the one thread — a stall of 0.2–0.9 s in
- * every card tap beside them (`tests/bench/single-process.ts`). Each statement waits behind interactive
- * ones. Resolves to the tables read; nothing for PostgreSQL (its backends share the catalog through the
- * pool's connections' own caches, warmed by use).
+ * every card tap beside them (`tests/bench/single-process.ts`). Resolves to the number of tables read; 0 for
+ * PostgreSQL.
  */
 export async function warmEmbeddedCatalog(database: Database): Promise<number> {
-  if (database.kind !== 'pglite') return 0
-  const lane = database.background?.() ?? database
-  const tables = await lane.rows<{ t: string }>(
-    sql`select format('%I.%I', schemaname, tablename) as t from pg_tables where schemaname = 'public' order by 1`,
-  )
-  for (const { t } of tables) await lane.rows(sql.raw(`select * from ${t} limit 0`))
-  return tables.length
+  const lane = upkeepLane(database)
+  if (!lane) return 0
+  return (await eachTable(lane, sql`true`, (t) => `select * from ${t} limit 0`)).length
 }
 
 /**
- * Embedded: ANALYZE, in the background lane, each table whose statistics are missing or stale — never
- * analyzed, or its size moved by more than a fifth (and 4 pages) since it last was; returns their names.
- * PGlite runs no autovacuum, so without this a table never got statistics and the planner guessed: after a
- * directory sync of 2,000 people the lookup of the tapper by open id (every card tap and chat message) scanned
- * the tenant's 1,445 identities through the (tenant, platform, user id) index — 0.44 ms a lookup, 0.21 once
- * analyzed. One statement a table, so requests run between them (`default_statistics_target` is 10 there:
- * `PGLITE_SETTINGS`). Nothing for PostgreSQL (its autovacuum analyzes).
+ * Embedded: ANALYZE each table whose statistics are missing or stale — never analyzed, or its size moved by
+ * more than a fifth (and 4 pages) since it last was; returns their names. Without this a table never got
+ * statistics and the planner guessed: after a directory sync of 2,000 people the lookup of the tapper by open
+ * id (every card tap and chat message) scanned the tenant's 1,445 identities through the (tenant, platform,
+ * user id) index — 0.44 ms a lookup, 0.21 once analyzed (`default_statistics_target` is 10 there:
+ * `PGLITE_SETTINGS`). Nothing for PostgreSQL.
  */
 export async function analyzeStaleEmbedded(database: Database): Promise<string[]> {
-  if (database.kind !== 'pglite') return []
-  const lane = database.background?.() ?? database
-  const stale = await lane.rows<{ t: string }>(sql`
-    select format('%I.%I', n.nspname, c.relname) as t
-    from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace
-    cross join lateral (select pg_relation_size(c.oid) / current_setting('block_size')::int as pages) s
-    where n.nspname = 'public' and c.relkind = 'r' and s.pages > 0
-      and (c.reltuples < 0 or abs(s.pages - c.relpages) > greatest(4, c.relpages / 5))
-    order by 1`)
-  for (const { t } of stale) await lane.rows(sql.raw(`analyze ${t}`))
-  return stale.map((r) => r.t)
+  const lane = upkeepLane(database)
+  if (!lane) return []
+  const pages = sql`(pg_relation_size(c.oid) / current_setting('block_size')::int)`
+  return eachTable(
+    lane,
+    sql`${pages} > 0 and (c.reltuples < 0 or abs(${pages} - c.relpages) > greatest(4, c.relpages / 5))`,
+    (t) => `analyze ${t}`,
+  )
 }
 
 /**
- * Embedded: VACUUM the named tables (background lane), so the space of deleted rows is used again. PGlite
- * runs no autovacuum; housekeeping calls this for the tables it empties. Nothing for PostgreSQL.
+ * Embedded: VACUUM the named tables, so the space of deleted rows is used again; housekeeping calls this for
+ * the tables it empties. Nothing for PostgreSQL.
  */
 export async function vacuumEmbedded(database: Database, tables: readonly string[]): Promise<void> {
-  if (database.kind !== 'pglite' || tables.length === 0) return
-  const lane = database.background?.() ?? database
+  const lane = upkeepLane(database)
+  if (!lane) return
   for (const t of tables) await lane.rows(sql`vacuum ${sql.identifier(t)}`)
 }
 
 /**
  * Embedded: VACUUM (FREEZE) each table whose oldest unfrozen transaction id is more than `maxAge` transactions
  * old (default 150 million, PostgreSQL's `vacuum_freeze_table_age`); returns their names. PostgreSQL's
- * autovacuum does this before transaction ids wrap around (at 2^31 the server stops taking writes); PGlite
- * runs no autovacuum, so without it a busy embedded install would reach the wall in years (2^31 transactions
- * at 10 a second: 6.8 years). Housekeeping asks every six hours; a table is frozen about once per 150 million
- * transactions. Nothing for PostgreSQL.
+ * autovacuum does this before transaction ids wrap around (at 2^31 the server stops taking writes); without
+ * it a busy embedded install would reach the wall in years (2^31 transactions at 10 a second: 6.8 years).
+ * Housekeeping asks every six hours; a table is frozen about once per 150 million transactions. Nothing for
+ * PostgreSQL.
  */
 export async function freezeOldEmbedded(database: Database, maxAge = 150_000_000): Promise<string[]> {
-  if (database.kind !== 'pglite') return []
-  const lane = database.background?.() ?? database
-  const old = await lane.rows<{ t: string }>(sql`
-    select format('%I.%I', n.nspname, c.relname) as t
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'public' and c.relkind in ('r', 'm') and age(c.relfrozenxid) > ${maxAge}
-    order by age(c.relfrozenxid) desc`)
-  for (const { t } of old) await lane.rows(sql.raw(`vacuum (freeze) ${t}`))
-  return old.map((r) => r.t)
+  const lane = upkeepLane(database)
+  if (!lane) return []
+  return eachTable(lane, sql`age(c.relfrozenxid) > ${maxAge}`, (t) => `vacuum (freeze) ${t}`)
 }
 
 /** Errors that say the database cannot be reached right now (down, restarting, starting up), not that a query is wrong. */

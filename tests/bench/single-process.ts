@@ -67,15 +67,14 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 /** TIMELINE=1: the 100 ms windows (by due time) whose slowest answer took over 50 ms, to find what stalled. */
 function timeline(what: string, r: DriveResult) {
-  const worst = new Map<number, { max: number; n: number }>()
+  const worst = new Map<number, number>()
   r.latenciesMs.forEach((l, i) => {
     const w = Math.floor((r.dueMs[i] ?? 0) / 100)
-    const cur = worst.get(w) ?? { max: 0, n: 0 }
-    worst.set(w, { max: Math.max(cur.max, l), n: cur.n + 1 })
+    worst.set(w, Math.max(worst.get(w) ?? 0, l))
   })
-  const slow = [...worst].filter(([, v]) => v.max > 50).sort((a, b) => a[0] - b[0])
+  const slow = [...worst].filter(([, max]) => max > 50).sort((a, b) => a[0] - b[0])
   console.log(
-    `  ${what} from ${r.startedMonoUs} µs monotonic, slow windows (due ms: worst ms): ${slow.map(([w, v]) => `${w * 100}:${v.max.toFixed(0)}`).join(' ') || 'none'}`,
+    `  ${what} from ${r.startedMonoUs} µs monotonic, slow windows (due ms: worst ms): ${slow.map(([w, max]) => `${w * 100}:${max.toFixed(0)}`).join(' ') || 'none'}`,
   )
 }
 
