@@ -210,13 +210,15 @@ describe('signed intake gathers concurrent single pushes', () => {
       push(ch, lead),
     ])
     expect(sent.slice(from).filter((t) => /^\s*begin\b/i.test(t))).toHaveLength(2)
-    expect(answers.map((a) => [a.status, a.json.outcome])).toEqual([
-      [201, 'created'],
-      [201, 'created'],
-      [200, 'replay'],
-      [200, 'touch'],
-      [200, 'replay'],
-    ])
+    expect([answers[0]?.status, answers[0]?.json.outcome]).toEqual([201, 'created'])
+    // The four of one person arrive in whatever order their connections deliver them: whichever is first
+    // creates the lead, the same source record again is a replay, the other source id a touch — one created,
+    // two replays and a touch in any order, all answering the same lead.
+    const sorted = answers
+      .slice(1)
+      .map((a) => `${a.status} ${a.json.outcome}`)
+      .sort()
+    expect(sorted).toEqual(['200 replay', '200 replay', '200 touch', '201 created'])
     const first = answers[1]?.json.leadId
     expect(answers.slice(2).map((a) => a.json.leadId)).toEqual([first, first, first])
     const rows = await database.db.select().from(leads).where(eq(leads.channelId, ch.id))
